@@ -1,0 +1,130 @@
+"""Command line entry point: the only module that imports click. Every
+MicropackError becomes one line on stderr and its exit code."""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from micropack import __version__
+from micropack.errors import EventsLost, MicropackError, UsageError
+
+
+@dataclass
+class App:
+    debug: bool = False
+
+
+def say(message: str) -> None:
+    click.echo(f"micropack: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="micropack")
+@click.option("--debug", is_flag=True, help="Show tracebacks and tool output on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Trace a container and pack only the files it uses."""
+    ctx.obj = App(debug=debug)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        say("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except MicropackError as exc:
+        if debug:
+            traceback.print_exc()
+        say(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        say("interrupted")
+        sys.exit(130)
+    sys.exit(0)
+
+
+# --- trace ---------------------------------------------------------------------
+
+def _target_from(container: str | None, pid: int | None, cgroup_path: str | None) -> Any:
+    from micropack import target
+    chosen = [x for x in (container, pid, cgroup_path) if x is not None]
+    if len(chosen) != 1:
+        raise UsageError("name exactly one target: --container, --pid or --cgroup")
+    if container is not None:
+        return target.for_container(container)
+    if pid is not None:
+        return target.for_pid(pid)
+    assert cgroup_path is not None
+    return target.for_cgroup(cgroup_path)
+
+
+@cli.command(context_settings={"ignore_unknown_options": False})
+@click.option("--container", "-c", metavar="ID|NAME", help="Docker container (short id, id or name).")
+@click.option("--pid", type=int, help="Trace the cgroup of this process (any runtime).")
+@click.option("--cgroup", "cgroup_path", metavar="PATH", help="Trace this cgroup v2 directory.")
+@click.option("--backend", type=click.Choice(["auto", "ebpf", "sysdig"]), default="auto",
+              show_default=True)
+@click.option("-o", "--output", default="-", show_default=True, help="files.txt to write.")
+@click.option("--events", "events_path", metavar="FILE", help="Write every event as JSON lines.")
+@click.option("--keep-pseudo", is_flag=True, help="Keep /proc, /sys and /dev paths in files.txt.")
+@click.option("--duration", type=float, metavar="SECONDS", help="Stop after this long.")
+@click.option("--fail-on-loss", is_flag=True, help="Exit non-zero if any kernel event was lost.")
+@click.option("--ringbuf-mb", type=int, default=64, show_default=True,
+              help="eBPF ring buffer size.")
+@click.option("--from-capture", metavar="FILE.scap", help="sysdig: read this capture instead of tracing live.")
+@click.option("--print-program", is_flag=True, help="eBPF: print the BPF program and its cflags.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | None,
+          backend: str, output: str, events_path: str | None, keep_pseudo: bool,
+          duration: float | None, fail_on_loss: bool, ringbuf_mb: int,
+          from_capture: str | None, print_program: bool, command: tuple[str, ...]) -> None:
+    """Record every file a container uses and write files.txt.
+
+    Stops on Ctrl-C, SIGTERM, --duration, the target's exit, or when
+    COMMAND (given after --) ends; then micropack exits with its status.
+    """
+    from micropack import tracing
+    result = tracing.trace_to_files(
+        backend=backend,
+        target_factory=lambda: _target_from(container, pid, cgroup_path),
+        output=output, events_path=events_path, keep_pseudo=keep_pseudo,
+        duration=duration, command=command, ringbuf_mb=ringbuf_mb,
+        from_capture=from_capture, container_filter=container,
+        print_program=print_program, progress=sys.stderr.isatty())
+    stats = result.outcome.stats
+    say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
+        f"{result.files} files written to {output if output != '-' else 'stdout'}")
+    if stats.lost or stats.unreadable_paths or stats.unresolved_paths:
+        say(f"WARNING: {stats.lost} kernel events LOST (ring buffer full), "
+            f"{stats.unreadable_paths} paths unreadable, {stats.unresolved_paths} relative "
+            "paths unresolved: files.txt may be incomplete (try a larger --ringbuf-mb)")
+        if fail_on_loss:
+            raise EventsLost(f"{stats.lost + stats.unreadable_paths + stats.unresolved_paths} "
+                             "events lost or incomplete and --fail-on-loss was given")
+    if result.outcome.command_status is not None:
+        sys.exit(result.outcome.command_status)
+
+
+# --- test images ---------------------------------------------------------------
+
+@cli.command("test-image")
+@click.argument("name", default="fat")
+def test_image(name: str) -> None:
+    """Build (or reuse) a local Debian image for tests and the demo; print its tag."""
+    from micropack import debimage
+    click.echo(debimage.ensure(name))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Local Debian images built with debootstrap and `docker import`: no
+registry is needed. Each image is tagged with a hash of what it was built
+from, so an existing tag means nothing has to be built again."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from micropack.errors import ImageError
+
+CACHE_DIR = Path("/var/cache/micropack/rootfs")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    packages: tuple[str, ...]
+    cmd: tuple[str, ...] = ("/bin/bash",)
+    suite: str = "bookworm"
+
+
+# "fat" is the demo and test workhorse: a shell, coreutils, python3, nginx,
+# redis and curl in one ordinary Debian image.
+SPECS = {
+    "fat": ImageSpec("fat", ("bash", "coreutils", "python3", "nginx", "redis-server",
+                             "redis-tools", "curl", "ca-certificates", "tzdata", "procps")),
+}
+
+
+def apt_mirror() -> str:
+    """The Debian mirror apt already uses on this host."""
+    sources = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    for src in sources:
+        try:
+            text = src.read_text()
+        except OSError:
+            continue
+        m = re.search(r"^URIs:\s*(\S*/debian)\s*$", text, re.M) or \
+            re.search(r"^deb\s+(?:\[[^\]]*\]\s+)?(\S*/debian)\s+\S+", text, re.M)
+        if m:
+            return m[1]
+    return "http://deb.debian.org/debian"
+
+
+def tag_for(spec: ImageSpec, mirror: str) -> str:
+    key = "\n".join([spec.suite, mirror, *sorted(spec.packages), *spec.cmd])
+    return f"micropack-test/{spec.name}:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def _image_exists(tag: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
+
+
+def _log(msg: str) -> None:
+    print(f"micropack: {msg}", file=sys.stderr, flush=True)
+
+
+def ensure(name: str) -> str:
+    """Build the image `name` if its tag is missing; return the tag."""
+    if name not in SPECS:
+        raise ImageError(f"unknown test image {name!r}; known: {', '.join(SPECS)}")
+    spec = SPECS[name]
+    mirror = apt_mirror()
+    tag = tag_for(spec, mirror)
+    if _image_exists(tag):
+        return tag
+    if shutil.which("debootstrap") is None:
+        raise ImageError("debootstrap is not installed (scripts/setup-host.sh installs it)")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    tarball = CACHE_DIR / f"{tag.split(':')[1]}-{name}.tar"
+    if not tarball.exists():
+        _log(f"building image {name} with debootstrap from {mirror} (about a minute)")
+        with tempfile.TemporaryDirectory(prefix=f"micropack-{name}-") as tmp:
+            root = Path(tmp) / "root"
+            log = Path(tmp) / "debootstrap.log"
+            with log.open("w") as fh:
+                proc = subprocess.run(
+                    ["debootstrap", "--variant=minbase", f"--include={','.join(spec.packages)}",
+                     spec.suite, str(root), mirror], stdout=fh, stderr=subprocess.STDOUT)
+            if proc.returncode != 0:
+                tail = log.read_text().strip().splitlines()[-3:]
+                raise ImageError(f"debootstrap of image {name} failed: {' | '.join(tail)}")
+            # No caches or apt lists in a test image; they only cost size.
+            for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
+                shutil.rmtree(root / junk, ignore_errors=True)
+            partial = tarball.with_suffix(".part")
+            subprocess.run(["tar", "-C", str(root), "--numeric-owner", "--xattrs",
+                            "-cf", str(partial), "."], check=True)
+            partial.rename(tarball)
+    _log(f"importing {tarball.name} as {tag}")
+    cmd_json = "[" + ",".join(f'"{c}"' for c in spec.cmd) + "]"
+    proc = subprocess.run(["docker", "import", "--change", f"CMD {cmd_json}", str(tarball), tag],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ImageError(f"docker import of {name} failed: {proc.stderr.strip()}")
+    return tag

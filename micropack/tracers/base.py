@@ -1,0 +1,127 @@
+"""The tracer contract: a backend turns kernel activity of one target into
+TraceRecords. The run loop and every way of stopping are shared here."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+from micropack.record import TraceRecord
+from micropack.target import Target
+
+Sink = Callable[[TraceRecord], None]
+
+
+@dataclass
+class TraceStats:
+    """Counters a backend reports when it stops. `lost` is never hidden."""
+
+    emitted: int = 0
+    lost: int = 0
+    unreadable_paths: int = 0
+    unresolved_paths: int = 0
+    deduplicated: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"emitted": self.emitted, "lost": self.lost,
+                "unreadable_paths": self.unreadable_paths,
+                "unresolved_paths": self.unresolved_paths,
+                "deduplicated": self.deduplicated, **self.extra}
+
+
+class Tracer(ABC):
+    name: str = ""
+
+    @classmethod
+    @abstractmethod
+    def missing(cls) -> list[str]:
+        """What this host lacks for the backend (empty when it can run)."""
+
+    @abstractmethod
+    def start(self, target: Target, sink: Sink) -> None:
+        """Begin tracing; records reach sink from poll() or stop()."""
+
+    @abstractmethod
+    def poll(self, timeout_ms: int) -> None:
+        """Deliver pending records; wait at most timeout_ms."""
+
+    @abstractmethod
+    def stop(self) -> TraceStats:
+        """Deliver every remaining record, detach from the kernel, report counters."""
+
+
+@dataclass
+class StopWhen:
+    duration: float | None = None
+    command: Sequence[str] = ()
+    command_env: dict[str, str] | None = None
+
+
+@dataclass
+class TraceOutcome:
+    stats: TraceStats
+    reason: str
+    command_status: int | None = None
+
+
+def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
+        progress: Callable[[], None] | None = None) -> TraceOutcome:
+    """Trace until Ctrl-C/SIGTERM, the duration, the command's end or the
+    target's exit; the backend is stopped (and detached) on every way out."""
+    stopping: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.append(signal.Signals(signum).name)
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    child: subprocess.Popen[bytes] | None = None
+    status: int | None = None
+    reason = "unknown"
+    tracer.start(target, sink)
+    try:
+        if until.command:
+            child = subprocess.Popen(list(until.command), env=until.command_env)
+        deadline = time.monotonic() + until.duration if until.duration else None
+        last_progress = time.monotonic()
+        while True:
+            tracer.poll(100)
+            if stopping:
+                reason = f"signal {stopping[0]}"
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                reason = "duration reached"
+                break
+            if child is not None and child.poll() is not None:
+                status = child.returncode
+                reason = f"command exited with status {status}"
+                break
+            if not target.alive():
+                reason = "target exited"
+                break
+            if progress and time.monotonic() - last_progress >= 2:
+                progress()
+                last_progress = time.monotonic()
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                status = child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                status = child.wait()
+        try:
+            stats = tracer.stop()
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
+    return TraceOutcome(stats=stats, reason=reason, command_status=status)
+
+
+def warn(message: str) -> None:
+    print(f"micropack: {message}", file=sys.stderr)

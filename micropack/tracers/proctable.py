@@ -1,0 +1,85 @@
+"""User-space view of each traced process's working directory and open
+directory fds, so relative and dirfd-relative names become absolute paths.
+
+The kernel side reports chdir, fchdir, opens (with the fd they return), fork,
+exec and exit; a process first seen mid-flight is asked through /proc.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from micropack.record import clean_path
+
+AT_FDCWD = -100
+
+
+@dataclass
+class ProcState:
+    cwd: str | None
+    fds: dict[int, str] = field(default_factory=dict)
+
+
+def proc_cwd(pid: int) -> str | None:
+    # Read from the host, a container process's cwd prints as its path inside
+    # the container's mount namespace.
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return None
+
+
+def proc_fd(pid: int, fd: int) -> str | None:
+    try:
+        target = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        return None
+    return target if target.startswith("/") else None
+
+
+class ProcessTable:
+    def __init__(self, cwd_probe: Callable[[int], str | None] = proc_cwd,
+                 fd_probe: Callable[[int, int], str | None] = proc_fd) -> None:
+        self._procs: dict[int, ProcState] = {}
+        self._born: dict[int, ProcState] = {}   # forked children not yet seen
+        self._cwd_probe = cwd_probe
+        self._fd_probe = fd_probe
+
+    def state(self, pid: int) -> ProcState:
+        st = self._procs.get(pid)
+        if st is None:
+            st = self._born.pop(pid, None) or ProcState(cwd=self._cwd_probe(pid))
+            self._procs[pid] = st
+        return st
+
+    def resolve(self, pid: int, dirfd: int, name: str) -> str | None:
+        """The absolute path of name, or None when its base is unknown."""
+        if name.startswith("/"):
+            return clean_path(name)
+        base = self.directory_of(pid, dirfd)
+        if base is None:
+            return None
+        return clean_path(f"{base}/{name}") if name else clean_path(base)
+
+    def directory_of(self, pid: int, dirfd: int) -> str | None:
+        st = self.state(pid)
+        if dirfd == AT_FDCWD:
+            return st.cwd
+        known = st.fds.get(dirfd)
+        return known if known is not None else self._fd_probe(pid, dirfd)
+
+    def opened(self, pid: int, fd: int, path: str) -> None:
+        self.state(pid).fds[fd] = path
+
+    def chdir(self, pid: int, path: str) -> None:
+        self.state(pid).cwd = path
+
+    def fork(self, parent: int, child: int) -> None:
+        # A thread (same process) shares the parent's state and is never
+        # looked up by its own id, so copying is right for both cases.
+        self._born[child] = copy.deepcopy(self.state(parent))
+
+    def exit(self, pid: int) -> None:
+        self._procs.pop(pid, None)

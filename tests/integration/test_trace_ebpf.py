@@ -1,0 +1,141 @@
+"""`micropack trace` with the eBPF backend against a real container."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+WORKLOAD = r'''
+import os, subprocess
+os.chdir("/usr/share/doc")
+open("coreutils/copyright").read()                  # relative, after chdir
+d = os.open("/etc", os.O_RDONLY | os.O_DIRECTORY)
+os.close(os.open("hostname", os.O_RDONLY, dir_fd=d))  # openat with a directory fd
+os.stat("/etc/issue.net")                           # only stat'ed
+os.readlink("/etc/alternatives/awk")                # a symlink read
+os.chdir("/opt/w")
+subprocess.run(["./hello.sh"], check=True)          # shebang script, relative exec
+import sqlite3                                      # dlopen of an extension module
+print("workload done")
+'''
+
+
+def micropack(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "micropack.cli", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path):
+    c = fat_container
+    c.exec("sh", "-c", "mkdir -p /opt/w && printf '#!/bin/bash\\necho hi\\n' > /opt/w/hello.sh"
+                       " && chmod +x /opt/w/hello.sh")
+    (tmp_path / "wl.py").write_text(WORKLOAD)
+    subprocess.run(["docker", "cp", str(tmp_path / "wl.py"), f"{c.name}:/opt/wl.py"], check=True)
+    marker = uuid.uuid4().hex
+    host_file = tmp_path / f"host-{marker}"
+    host_file.write_text("x")
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", c.id[:12], "-o", str(files), "--events", str(events),
+                     "--", "sh", "-c",
+                     f"cat {host_file} >/dev/null & docker exec {c.name} python3 /opt/wl.py; wait")
+    assert proc.returncode == 0, proc.stderr
+    paths = files.read_text().splitlines()
+    for expected in ["/usr/share/doc/coreutils/copyright", "/etc/hostname", "/etc/issue.net",
+                     "/etc/alternatives/awk", "/opt/w/hello.sh", "/opt/wl.py", "/usr/bin/python3",
+                     "/usr/share/doc", "/opt/w",
+                     "/usr/lib/python3.11/lib-dynload/_sqlite3.cpython-311-x86_64-linux-gnu.so",
+                     "/lib/x86_64-linux-gnu/libsqlite3.so.0"]:
+        assert expected in paths, expected
+    assert paths == sorted(set(paths)) and all(p.startswith("/") for p in paths)
+    assert not any(p.startswith(("/proc/", "/sys/", "/dev/")) for p in paths)
+    text = events.read_text()
+    assert marker not in text
+    records = [json.loads(line) for line in text.splitlines()]
+    summary = records[-1]["summary"]
+    assert summary["lost"] == 0 and summary["unresolved_paths"] == 0
+    # results are kept: python's failed lookups are in the events with their errno
+    assert any(r.get("error") == "ENOENT" for r in records[:-1])
+    assert any(r.get("syscall") == "fork" for r in records[:-1])
+
+
+def test_container_exit_stops_the_trace(bpf_ready, fat_image, tmp_path: Path):
+    from tests.conftest import Container
+    c = Container(fat_image, cmd=("sh", "-c", "sleep 2; cat /etc/debian_version"))
+    try:
+        proc = micropack("trace", "--container", c.id, "-o", str(tmp_path / "f.txt"),
+                         "--duration", "60")
+    finally:
+        c.remove()
+    assert proc.returncode == 0, proc.stderr
+    assert "target exited" in proc.stderr
+    assert "/etc/debian_version" in (tmp_path / "f.txt").read_text().split()
+
+
+def test_command_status_is_the_exit_status(bpf_ready, fat_container, tmp_path: Path):
+    proc = micropack("trace", "--container", fat_container.name, "-o", str(tmp_path / "f"),
+                     "--", "sh", "-c", "exit 7")
+    assert proc.returncode == 7
+
+
+def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, int]:
+    n = 100_000
+    events = tmp_path / f"ev{ringbuf_mb}.jsonl"
+    code = ("import os\n"
+            f"for i in range({n}):\n"
+            "    try: os.open(f'/nonexistent/burst/{i}', os.O_RDONLY)\n"
+            "    except FileNotFoundError: pass\n")
+    proc = micropack("trace", "--container", container_name, "-o", str(tmp_path / "f"),
+                     "--events", str(events), "--ringbuf-mb", str(ringbuf_mb),
+                     "--", "docker", "exec", container_name, "python3", "-c", code)
+    assert proc.returncode == 0, proc.stderr
+    lines = events.read_text().splitlines()
+    got = sum(1 for line in lines if "/nonexistent/burst/" in line)
+    lost = json.loads(lines[-1])["summary"]["lost"]
+    if lost:
+        assert "LOST" in proc.stderr       # loud, never silent
+    return got, lost
+
+
+def test_burst_every_event_or_the_exact_count_lost(bpf_ready, fat_container, tmp_path: Path):
+    # 64 MiB ring buffer: the burst fits
+    got, lost = _burst(fat_container.name, tmp_path, 64)
+    assert (got, lost) == (100_000, 0)
+    # 1 MiB: events are lost and every one is counted (a few non-burst
+    # events, such as the process exit, may be among the lost)
+    got, lost = _burst(fat_container.name, tmp_path, 1)
+    assert lost > 0
+    assert 0 <= got + lost - 100_000 <= 10
+
+
+def test_fail_on_loss_exits_non_zero(bpf_ready, fat_container, tmp_path: Path):
+    code = "import os\nfor i in range(200000):\n    os.path.exists(f'/nope/{i}')\n"
+    proc = micropack("trace", "--container", fat_container.name, "-o", str(tmp_path / "f"),
+                     "--ringbuf-mb", "1", "--fail-on-loss",
+                     "--", "docker", "exec", fat_container.name, "python3", "-c", code)
+    assert proc.returncode == 5, proc.stderr
+    assert "LOST" in proc.stderr
+
+
+def test_errors_are_one_line(bpf_ready, tmp_path: Path):
+    proc = micropack("trace", "--container", "no-such-container-" + uuid.uuid4().hex[:6])
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and "not found" in proc.stderr
+    proc = micropack("trace", "--pid", "1")
+    assert proc.returncode == 1 and "root cgroup" in proc.stderr
+
+
+def test_live_sysdig_without_driver_is_one_clear_line(docker_ready, fat_container):
+    from micropack.tracers.sysdig import driver_loaded
+    from tests.conftest import need
+    need(not driver_loaded(), "a host without a sysdig driver")
+    proc = micropack("trace", "--backend", "sysdig", "--container", fat_container.name,
+                     "--duration", "1")
+    assert proc.returncode == 3
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "driver" in lines[0] and "modprobe" in lines[0]
