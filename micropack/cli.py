@@ -116,6 +116,71 @@ def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | N
         sys.exit(result.outcome.command_status)
 
 
+# --- pack ----------------------------------------------------------------------
+
+def _read_globs(path: str) -> list[str]:
+    from micropack.errors import InputError
+    out = []
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror}") from exc
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith("/"):
+            raise InputError(path, n, f"pattern is not absolute: {line!r}")
+        out.append(line)
+    return out
+
+
+@cli.command()
+@click.option("-i", "--input", "input_path", required=True, metavar="files.txt",
+              help="Paths to keep (micropack trace writes it).")
+@click.option("-o", "--output", required=True, metavar="rootfs.tar")
+@click.option("--container", help="Read from this running container (nothing is copied into it).")
+@click.option("--image", help="Read from this image (a created, never started container).")
+@click.option("--rootfs", type=click.Path(), help="Read from this directory.")
+@click.option("--tar", "tar_path", type=click.Path(), help="Read from this export tar.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Also keep these (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Never keep these (repeatable).")
+@click.option("--include-from", metavar="FILE", help="Include globs, one per line.")
+@click.option("--exclude-from", metavar="FILE", help="Exclude globs, one per line.")
+@click.option("--keep", multiple=True, type=click.Choice(sorted(["shell", "certs", "tz", "passwd"])),
+              help="Presets of what people expect to keep.")
+@click.option("--packages", "packages_out", metavar="FILE",
+              help="Write the distro package of each kept file.")
+@click.option("--report", "report_out", metavar="FILE.json",
+              help="Every kept and skipped path with why, and totals.")
+@click.option("--mtime", type=int, metavar="EPOCH", help="Set every entry's mtime.")
+def pack(input_path: str, output: str, container: str | None, image: str | None,
+         rootfs: str | None, tar_path: str | None, include: tuple[str, ...],
+         exclude: tuple[str, ...], include_from: str | None, exclude_from: str | None,
+         keep: tuple[str, ...], packages_out: str | None, report_out: str | None,
+         mtime: int | None) -> None:
+    """Pack the files in files.txt, and all they need, into a reproducible rootfs tar."""
+    from micropack import packing, record, resolve
+    from micropack.source import open_source
+    warnings: list[str] = []
+    paths = record.read_files_txt(input_path, warnings)
+    for w in warnings:
+        say(f"warning: {w}")
+    rules = resolve.Rules(include=list(include), exclude=list(exclude))
+    if include_from:
+        rules.include += _read_globs(include_from)
+    if exclude_from:
+        rules.exclude += _read_globs(exclude_from)
+    for preset in keep:
+        rules.add_preset(preset)
+    with open_source(container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
+        report = packing.pack_files(src, paths, output, rules, mtime=mtime,
+                                    packages_out=packages_out, report_out=report_out)
+    for w in report.warnings:
+        say(f"warning: {w}")
+    say(report.summary())
+
+
 # --- test images ---------------------------------------------------------------
 
 @cli.command("test-image")

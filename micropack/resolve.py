@@ -1,0 +1,284 @@
+"""The closure: from the traced paths to everything they need, every lookup
+done inside the container's root (rootfs.RootFS)."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from micropack import elf
+from micropack.record import is_pseudo
+from micropack.rootfs import RootFS, SymlinkLoop, parent_of
+
+# What people expect a small image to keep anyway (`--keep NAME`).
+PRESETS: dict[str, tuple[str, ...]] = {
+    "shell": ("/bin/sh", "/bin/bash"),
+    "certs": ("/etc/ssl/certs", "/etc/ssl/certs/*", "/usr/share/ca-certificates/*",
+              "/etc/ca-certificates.conf", "/etc/ssl/openssl.cnf", "/etc/pki/*",
+              "/usr/lib/ssl/*"),
+    "tz": ("/etc/localtime", "/etc/timezone", "/usr/share/zoneinfo/*"),
+    "passwd": ("/etc/passwd", "/etc/group", "/etc/nsswitch.conf"),
+}
+
+DEFAULT_LIB_DIRS = {
+    64: ("/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+         "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"),
+    32: ("/lib32", "/usr/lib32", "/lib/i386-linux-gnu", "/usr/lib/i386-linux-gnu",
+         "/lib/arm-linux-gnueabihf", "/usr/lib/arm-linux-gnueabihf", "/lib", "/usr/lib"),
+}
+
+
+@dataclass
+class Rules:
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+    def add_preset(self, name: str) -> None:
+        self.include.extend(PRESETS[name])
+
+    def excluded(self, path: str) -> str | None:
+        for glob in self.exclude:
+            if fnmatch.fnmatchcase(path, glob):
+                return glob
+        return None
+
+
+def has_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+@dataclass
+class Closure:
+    fs: RootFS
+    env: dict[str, str] = field(default_factory=dict)
+    platform: str = "x86_64"
+    kept: dict[str, str] = field(default_factory=dict)       # path -> why
+    skipped: dict[str, str] = field(default_factory=dict)    # path -> why
+    warnings: list[str] = field(default_factory=list)
+    _inspected: set[str] = field(default_factory=set)
+    _ld_cache: list[str] | None = None
+    _ld_conf: list[str] | None = None
+
+    # -- entry points -------------------------------------------------------
+
+    def add_traced(self, paths: Iterable[str]) -> None:
+        for p in paths:
+            self.add(p, "traced")
+
+    def apply_includes(self, rules: Rules) -> None:
+        globs = [g for g in rules.include if has_glob(g)]
+        for literal in (g for g in rules.include if not has_glob(g)):
+            if self.fs.lstat(literal) is not None or self.fs.walk(literal).final:
+                self.add(literal, f"rule --include {literal}", subtree=True)
+        if globs:
+            for path in self.fs.iter_tree("/"):
+                for g in globs:
+                    if fnmatch.fnmatchcase(path, g):
+                        self.add(path, f"rule --include {g}")
+                        break
+
+    def add(self, path: str, why: str, subtree: bool = False) -> None:
+        if is_pseudo(path):
+            self.skipped.setdefault(path, "pseudo filesystem (/proc, /sys, /dev): not packed")
+            return
+        try:
+            walk = self.fs.walk(path)
+        except SymlinkLoop as exc:
+            self.skipped.setdefault(path, f"symlink loop: {exc}")
+            self.warnings.append(f"{path}: symlink loop")
+            return
+        for link in walk.links:
+            self._keep(link, f"symlink on the path of {path}")
+        final = walk.final
+        if final is None:
+            self.skipped.setdefault(path, "not in the source (created at run time?)")
+            return
+        if is_pseudo(final):
+            self.skipped.setdefault(final, "pseudo filesystem (/proc, /sys, /dev): not packed")
+            return
+        st = self.fs.lstat(final)
+        assert st is not None
+        mode = st.st_mode
+        if stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            self.skipped.setdefault(final, "socket or device node: not packed")
+            return
+        self._keep(final, why if not walk.links else f"target of {path} ({why})")
+        if stat.S_ISREG(mode):
+            self._inspect(final)
+        elif stat.S_ISDIR(mode) and subtree:
+            for child in self.fs.iter_tree(final):
+                self.add(child, f"under {final} ({why})")
+
+    # -- internals ----------------------------------------------------------
+
+    def _keep(self, path: str, why: str) -> None:
+        self.kept.setdefault(path, why)
+
+    def _inspect(self, path: str) -> None:
+        if path in self._inspected:
+            return
+        self._inspected.add(path)
+        try:
+            with open(self.fs.host(path), "rb") as fh:
+                head = fh.read(256)
+                fh.seek(0)
+                info = elf.read_elf(fh) if head.startswith(elf.ELF_MAGIC) else None
+        except OSError as exc:
+            self.warnings.append(f"{path}: cannot read ({exc.strerror})")
+            return
+        if info is not None:
+            self._add_elf_deps(path, info, inherited_rpath=[])
+        elif head.startswith(b"#!"):
+            self._add_shebang(path, head)
+
+    def _add_shebang(self, path: str, head: bytes) -> None:
+        line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+        if not line:
+            return
+        parts = line.split()
+        interp = parts[0]
+        self.add(interp, f"interpreter of script {path}")
+        if os.path.basename(interp) == "env":
+            args = [a for a in parts[1:] if not a.startswith("-") and "=" not in a]
+            if args:
+                found = self._find_in_path(args[0])
+                if found:
+                    self.add(found, f"program {args[0]} run by script {path} through env")
+                else:
+                    self.warnings.append(f"{path}: {args[0]} (through env) not found on PATH")
+
+    def _find_in_path(self, prog: str) -> str | None:
+        search = self.env.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        for d in search.split(":"):
+            if not d:
+                continue
+            candidate = f"{d.rstrip('/')}/{prog}"
+            w = self.fs.walk(candidate)
+            if w.final and (st := self.fs.lstat(w.final)) and stat.S_ISREG(st.st_mode):
+                return candidate
+        return None
+
+    def _add_elf_deps(self, path: str, info: elf.ElfInfo, inherited_rpath: list[str]) -> None:
+        if info.interpreter:
+            self.add(info.interpreter, f"ELF interpreter of {path}")
+        origin = parent_of(path)
+
+        def expand(entries: list[str]) -> list[str]:
+            return [elf.expand_origin(e, origin, info.elfclass, self.platform) for e in entries]
+
+        # DT_RPATH applies only when there is no DT_RUNPATH; the rpath of the
+        # objects that loaded this one applies too (glibc's loader chain).
+        rpath = [] if info.runpath else expand(info.rpath) + inherited_rpath
+        for name in info.needed:
+            found = self._find_library(name, info, rpath, expand(info.runpath))
+            if found is None:
+                self.skipped.setdefault(f"{name} (needed by {path})", "library not found in the source")
+                self.warnings.append(f"{path} needs {name}, which the source does not have")
+                continue
+            self.add(found, f"needed by {path}")
+            if found not in self._inspected:
+                self._inspected.add(found)
+                w = self.fs.walk(found)
+                if w.final:
+                    with open(self.fs.host(w.final), "rb") as fh:
+                        dep = elf.read_elf(fh)
+                    if dep is not None:
+                        self._add_elf_deps(w.final, dep, rpath)
+
+    def _find_library(self, name: str, info: elf.ElfInfo, rpath: list[str],
+                      runpath: list[str]) -> str | None:
+        if "/" in name:
+            return name if self._compatible(name, info) else None
+        ld_path = [p for p in self.env.get("LD_LIBRARY_PATH", "").split(":") if p]
+        for d in [*rpath, *ld_path, *runpath]:
+            if self._compatible(f"{d.rstrip('/')}/{name}", info):
+                return f"{d.rstrip('/')}/{name}"
+        for cached in self._cache():
+            if os.path.basename(cached) == name and self._compatible(cached, info):
+                return cached
+        for d in [*self._conf_dirs(), *DEFAULT_LIB_DIRS[info.elfclass]]:
+            if self._compatible(f"{d.rstrip('/')}/{name}", info):
+                return f"{d.rstrip('/')}/{name}"
+        return None
+
+    def _compatible(self, candidate: str, wanted: elf.ElfInfo) -> bool:
+        try:
+            w = self.fs.walk(candidate)
+        except SymlinkLoop:
+            return False
+        if not w.final:
+            return False
+        st = self.fs.lstat(w.final)
+        if st is None or not stat.S_ISREG(st.st_mode):
+            return False
+        try:
+            with open(self.fs.host(w.final), "rb") as fh:
+                got = elf.read_elf(fh)
+        except OSError:
+            return False
+        return got is not None and got.compatible(wanted)
+
+    def _cache(self) -> list[str]:
+        if self._ld_cache is None:
+            w = self.fs.walk("/etc/ld.so.cache")
+            data = b""
+            if w.final:
+                with open(self.fs.host(w.final), "rb") as fh:
+                    data = fh.read()
+            self._ld_cache = elf.parse_ld_cache(data)
+        return self._ld_cache
+
+    def _conf_dirs(self) -> list[str]:
+        if self._ld_conf is None:
+            self._ld_conf = []
+            self._read_conf("/etc/ld.so.conf", depth=0)
+        return self._ld_conf
+
+    def _read_conf(self, path: str, depth: int) -> None:
+        if depth > 8:
+            return
+        w = self.fs.walk(path)
+        if not w.final:
+            return
+        try:
+            text = open(self.fs.host(w.final), encoding="utf-8", errors="replace").read()
+        except OSError:
+            return
+        assert self._ld_conf is not None
+        for line in text.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("include "):
+                pattern = line.split(None, 1)[1]
+                if not pattern.startswith("/"):
+                    pattern = parent_of(path) + "/" + pattern
+                directory = parent_of(pattern)
+                dw = self.fs.walk(directory)
+                if dw.final and os.path.isdir(self.fs.host(dw.final)):
+                    for entry in sorted(os.listdir(self.fs.host(dw.final))):
+                        if fnmatch.fnmatchcase(entry, os.path.basename(pattern)):
+                            self._read_conf(f"{directory}/{entry}", depth + 1)
+            else:
+                self._ld_conf.append(line)
+
+    # -- the final set ------------------------------------------------------
+
+    def finish(self, rules: Rules) -> dict[str, str]:
+        """Apply excludes, then add every parent directory of what is kept."""
+        final: dict[str, str] = {}
+        for path, why in self.kept.items():
+            glob = rules.excluded(path)
+            if glob:
+                self.skipped.setdefault(path, f"rule --exclude {glob}")
+            else:
+                final[path] = why
+        for path in list(final):
+            parent = parent_of(path)
+            while parent != "/" and parent not in final:
+                final[parent] = f"parent of {path}"
+                parent = parent_of(parent)
+        final.pop("/", None)
+        return final

@@ -1,0 +1,98 @@
+"""A container's filesystem seen from the host, resolved the way the kernel
+resolves paths but never outside the container's root: an absolute symlink
+restarts at the container's root, '..' stops at it."""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_SYMLINKS = 40   # the kernel's limit (ELOOP)
+
+
+class SymlinkLoop(Exception):
+    pass
+
+
+@dataclass
+class Walk:
+    """The result of resolving one path inside the root."""
+
+    final: str | None                 # physical path inside the container; None if missing
+    links: list[str] = field(default_factory=list)   # every symlink followed, in order
+    missing_at: str | None = None     # the component that did not exist
+
+
+def parent_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] or "/"
+
+
+def join(base: str, name: str) -> str:
+    return base.rstrip("/") + "/" + name
+
+
+class RootFS:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def host(self, path: str) -> str:
+        """Host path of an already resolved container path (no symlink in any
+        of its directories, which walk() guarantees)."""
+        return os.path.join(str(self.root), path.lstrip("/"))
+
+    def lstat(self, path: str) -> os.stat_result | None:
+        try:
+            return os.lstat(self.host(path))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def readlink(self, path: str) -> str:
+        return os.readlink(self.host(path))
+
+    def walk(self, path: str, follow_final: bool = True) -> Walk:
+        """Resolve path component by component inside the root."""
+        result = Walk(final=None)
+        pending = [p for p in path.split("/") if p]
+        pending.reverse()                 # a stack: next component on top
+        current = "/"
+        followed = 0
+        while pending:
+            name = pending.pop()
+            if name == ".":
+                continue
+            if name == "..":
+                current = parent_of(current)
+                continue
+            candidate = join(current, name)
+            st = self.lstat(candidate)
+            if st is None:
+                result.missing_at = candidate
+                return result
+            if stat.S_ISLNK(st.st_mode) and (pending or follow_final):
+                followed += 1
+                if followed > MAX_SYMLINKS:
+                    raise SymlinkLoop(f"too many levels of symbolic links resolving {path}")
+                result.links.append(candidate)
+                target = self.readlink(candidate)
+                if target.startswith("/"):
+                    current = "/"
+                parts = [p for p in target.split("/") if p]
+                pending.extend(reversed(parts))
+                continue
+            if pending and not stat.S_ISDIR(st.st_mode):
+                result.missing_at = candidate     # ENOTDIR
+                return result
+            current = candidate
+        result.final = current
+        return result
+
+    def iter_tree(self, top: str = "/") -> list[str]:
+        """Every path under top (not following symlinks), container paths."""
+        out = []
+        host_top = self.host(top)
+        prefix = len(str(self.root).rstrip("/"))
+        for dirpath, dirnames, filenames in os.walk(host_top):
+            for name in dirnames + filenames:
+                out.append(os.path.join(dirpath, name)[prefix:] or "/")
+        return out

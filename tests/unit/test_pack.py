@@ -1,0 +1,237 @@
+"""The packer on a hand-built rootfs holding every case it must handle."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from micropack import packing, resolve
+from micropack.rootfs import RootFS
+from micropack.source import Source
+from tests.conftest import need
+
+HOST_LIBDIR = "/lib/x86_64-linux-gnu"
+LDSO = "/lib64/ld-linux-x86-64.so.2"
+
+
+def write(root: Path, path: str, data: str | bytes = b"x", mode: int = 0o644) -> Path:
+    p = root / path.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data.encode() if isinstance(data, str) else data)
+    p.chmod(mode)
+    return p
+
+
+def link(root: Path, path: str, target: str) -> None:
+    p = root / path.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.symlink_to(target)
+
+
+def cc(out: Path, source: str, *flags: str) -> None:
+    src = out.with_suffix(".c")
+    src.write_text(source)
+    subprocess.run(["gcc", "-o", str(out), str(src), *flags], check=True)
+    src.unlink()
+
+
+@pytest.fixture(scope="module")
+def rootfs(tmp_path_factory) -> Path:
+    need(os.geteuid() == 0, "root (owners, device nodes, xattrs)")
+    need(shutil.which("gcc") is not None, "gcc (scripts/setup-host.sh installs it)")
+    root = tmp_path_factory.mktemp("rootfs")
+    build = tmp_path_factory.mktemp("build")
+    # merged /usr: /lib -> usr/lib, /lib64 -> usr/lib64, /bin -> usr/bin
+    for d in ("usr/lib/x86_64-linux-gnu", "usr/lib64", "usr/bin", "etc", "opt/app/lib",
+              "opt/app/runlib", "opt/app/bin", "opt/qux", "srv/data", "tmp"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    link(root, "/lib", "usr/lib")
+    link(root, "/lib64", "usr/lib64")
+    link(root, "/bin", "usr/bin")
+    # the real loader and libc from the host, so the program below runs
+    real_ldso = os.path.realpath(LDSO)
+    shutil.copy2(real_ldso, root / "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    link(root, "/usr/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    shutil.copy2(os.path.realpath(f"{HOST_LIBDIR}/libc.so.6"), root / "usr/lib/x86_64-linux-gnu/libc.so.6")
+    # libfoo found through RPATH $ORIGIN, libbar through RUNPATH; a decoy
+    # libbar that is not an ELF sits earlier on LD_LIBRARY_PATH
+    cc(build / "libfoo.so", "int foo(void){return 1;}", "-shared", "-fPIC")
+    cc(build / "libbar.so", "int bar(void){return 2;}", "-shared", "-fPIC")
+    cc(build / "libqux.so", "int qux(void){return 3;}", "-shared", "-fPIC")
+    shutil.copy2(build / "libfoo.so", root / "opt/app/lib/libfoo.so")
+    shutil.copy2(build / "libbar.so", root / "opt/app/runlib/libbar.so")
+    shutil.copy2(build / "libqux.so", root / "opt/qux/libqux.so")
+    write(root, "/opt/decoy/libbar.so", "not an ELF file")
+    cc(root / "opt/app/bin/prog",
+       "int foo(void); int qux(void);\nint main(void){return foo()+qux()-4+0;}\n",
+       f"-L{build}", "-lfoo", "-lqux", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../lib")
+    cc(root / "opt/app/bin/prog2", "int bar(void);\nint main(void){return bar()-2;}\n",
+       f"-L{build}", "-lbar", "-Wl,--enable-new-dtags,-rpath,/opt/app/runlib")
+    # an absolute symlink whose target also exists on the host, with other contents
+    write(root, "/etc/hostname", "container-hostname\n")
+    link(root, "/data/hostlink", "/etc/hostname")
+    link(root, "/data/escape", "../../../../../../etc/hostname")   # '..' stops at the root
+    # scripts: env lookup through PATH, and a plain shebang through /bin
+    write(root, "/usr/bin/python3", "#!fake python\n", 0o755)
+    write(root, "/usr/bin/env", "fake env", 0o755)
+    write(root, "/usr/bin/dash", "fake dash", 0o755)
+    link(root, "/usr/bin/sh", "dash")
+    write(root, "/opt/app/tool.py", "#!/usr/bin/env python3\nprint(1)\n", 0o755)
+    write(root, "/opt/app/run.sh", "#!/bin/sh -e\necho hi\n", 0o755)
+    # special modes, xattrs, hard links, fifo, socket, device, loop
+    write(root, "/usr/bin/suid", "s", 0o4755)
+    os.chmod(root / "tmp", 0o1777)
+    write(root, "/usr/bin/capped", "c", 0o755)
+    os.setxattr(root / "usr/bin/capped", "user.micropack", b"\x01\x00\xff")
+    write(root, "/opt/app/a", "same inode")
+    os.link(root / "opt/app/a", root / "opt/app/b")
+    os.mkfifo(root / "opt/app/fifo")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(root / "opt/app/sock"))
+    sock.close()
+    os.mknod(root / "opt/app/null", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    link(root, "/loop1", "/loop2")
+    link(root, "/loop2", "/loop1")
+    write(root, "/srv/data/inside", "not traced")
+    write(root, "/etc/passwd", "root:x:0:0::/root:/bin/sh\n")
+    write(root, "/etc/group", "root:x:0:\n")
+    write(root, "/usr/share/doc/x/README", "doc")
+    # parent directories carry their own mode, owner and mtime (set last)
+    os.chmod(root / "opt/app", 0o750)
+    os.chown(root / "opt/app", 1234, 2345)
+    os.utime(root / "opt/app", (1_000_000, 1_000_000))
+    return root
+
+
+TRACED = ["/opt/app/bin/prog", "/opt/app/bin/prog2", "/data/hostlink", "/data/escape",
+          "/opt/app/tool.py", "/opt/app/run.sh", "/usr/bin/suid", "/usr/bin/capped", "/tmp",
+          "/opt/app/a", "/opt/app/b", "/opt/app/fifo", "/opt/app/sock", "/opt/app/null",
+          "/loop1", "/srv/data", "/proc/self/maps", "/created/at/runtime"]
+
+
+def run_pack(root: Path, out: Path, rules: resolve.Rules | None = None,
+             env: dict[str, str] | None = None, **kw) -> packing.PackReport:
+    src = Source(RootFS(root), "test", env or {"LD_LIBRARY_PATH": "/opt/decoy:/opt/qux"})
+    return packing.pack_files(src, TRACED, str(out), rules or resolve.Rules(), **kw)
+
+
+def members(tar_path: Path) -> dict[str, tarfile.TarInfo]:
+    with tarfile.open(tar_path) as tar:
+        return {m.name: m for m in tar.getmembers()}
+
+
+def test_closure_keeps_what_the_programs_need(rootfs: Path, tmp_path: Path):
+    report = run_pack(rootfs, tmp_path / "r.tar")
+    m = members(tmp_path / "r.tar")
+    for name in ["opt/app/lib/libfoo.so",              # RPATH with $ORIGIN
+                 "opt/app/runlib/libbar.so",           # RUNPATH
+                 "opt/qux/libqux.so",                  # LD_LIBRARY_PATH from the image env
+                 "usr/lib/x86_64-linux-gnu/libc.so.6",
+                 "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",   # PT_INTERP, via links
+                 "lib64", "usr/lib64/ld-linux-x86-64.so.2", "lib",
+                 "usr/bin/python3", "usr/bin/env",     # #!/usr/bin/env python3
+                 "bin", "usr/bin/sh", "usr/bin/dash"]: # #!/bin/sh through merged /usr
+        assert name in m, name
+    assert "opt/decoy/libbar.so" not in m               # not an ELF: skipped by the search
+    assert m["lib"].issym() and m["lib"].linkname == "usr/lib"   # stays a link
+    assert "needed by /opt/app/bin/prog" in report.kept["/opt/app/lib/libfoo.so"]
+
+
+def test_symlinks_never_reach_the_host(rootfs: Path, tmp_path: Path):
+    run_pack(rootfs, tmp_path / "r.tar")
+    with tarfile.open(tmp_path / "r.tar") as tar:
+        assert tar.extractfile("etc/hostname").read() == b"container-hostname\n"
+        names = tar.getnames()
+    assert Path("/etc/hostname").read_bytes() != b"container-hostname\n"
+    assert "data/hostlink" in names and "data/escape" in names
+
+
+def test_attributes_are_kept(rootfs: Path, tmp_path: Path):
+    run_pack(rootfs, tmp_path / "r.tar")
+    m = members(tmp_path / "r.tar")
+    app = m["opt/app"]
+    assert (app.mode, app.uid, app.gid, app.mtime) == (0o750, 1234, 2345, 1_000_000)
+    assert m["usr/bin/suid"].mode == 0o4755
+    assert m["tmp"].mode == 0o1777
+    assert m["usr/bin/capped"].pax_headers["SCHILY.xattr.user.micropack"].encode(
+        "utf-8", "surrogateescape") == b"\x01\x00\xff"
+    assert m["opt/app/a"].isreg() and m["opt/app/b"].islnk() and m["opt/app/b"].linkname == "opt/app/a"
+    assert m["opt/app/fifo"].isfifo()
+    assert m["srv/data"].isdir() and "srv/data/inside" not in m   # opened dir, not its subtree
+
+
+def test_skipped_paths_are_listed_with_why(rootfs: Path, tmp_path: Path):
+    report = run_pack(rootfs, tmp_path / "r.tar")
+    m = members(tmp_path / "r.tar")
+    assert "opt/app/sock" not in m and "opt/app/null" not in m
+    assert "socket or device" in report.skipped["/opt/app/sock"]
+    assert "socket or device" in report.skipped["/opt/app/null"]
+    assert "symlink loop" in report.skipped["/loop1"]
+    assert "pseudo" in report.skipped["/proc/self/maps"]
+    assert "created at run time" in report.skipped["/created/at/runtime"]
+
+
+def test_rules_and_presets(rootfs: Path, tmp_path: Path):
+    rules = resolve.Rules(include=["/usr/share/doc/*"], exclude=["/opt/app/tool.py"])
+    rules.add_preset("passwd")
+    report = run_pack(rootfs, tmp_path / "r.tar", rules)
+    m = members(tmp_path / "r.tar")
+    assert "usr/share/doc/x/README" in m and "etc/passwd" in m and "etc/group" in m
+    assert "opt/app/tool.py" not in m
+    assert report.skipped["/opt/app/tool.py"] == "rule --exclude /opt/app/tool.py"
+
+
+def test_two_runs_are_byte_identical_and_mtime_is_settable(rootfs: Path, tmp_path: Path):
+    digests = set()
+    for name in ("a.tar", "b.tar"):
+        run_pack(rootfs, tmp_path / name)
+        digests.add(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
+    assert len(digests) == 1
+    run_pack(rootfs, tmp_path / "c.tar", mtime=42)
+    assert {m.mtime for m in members(tmp_path / "c.tar").values()} == {42}
+
+
+def test_the_packed_program_runs(rootfs: Path, tmp_path: Path):
+    run_pack(rootfs, tmp_path / "r.tar")
+    out = tmp_path / "x"
+    out.mkdir()
+    subprocess.run(["tar", "-xf", str(tmp_path / "r.tar"), "-C", str(out)], check=True,
+                   stderr=subprocess.DEVNULL)
+    (out / "proc").mkdir()
+    for prog in ("/opt/app/bin/prog", "/opt/app/bin/prog2"):
+        # the loader reads /proc/self/exe for $ORIGIN: give the chroot a /proc
+        # in a private mount namespace (gone when the command ends)
+        proc = subprocess.run(
+            ["unshare", "--mount", "sh", "-c",
+             f"mount -t proc proc {out}/proc && exec /usr/sbin/chroot {out} {prog}"],
+            env={"LD_LIBRARY_PATH": "/opt/qux", "PATH": "/usr/bin:/bin"})
+        assert proc.returncode == 0, prog
+
+
+def test_cli_bad_line_names_it_and_leaves_no_output(rootfs: Path, tmp_path: Path):
+    files = tmp_path / "files.txt"
+    files.write_text("/etc/hostname\netc/relative\n")
+    out = tmp_path / "out.tar"
+    proc = subprocess.run([sys.executable, "-m", "micropack.cli", "pack", "-i", str(files),
+                           "-o", str(out), "--rootfs", str(rootfs)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "files.txt:2: path is not absolute" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == [files]
+
+
+def test_cli_unreadable_source_is_a_clear_error(tmp_path: Path):
+    files = tmp_path / "files.txt"
+    files.write_text("/etc/hostname\n")
+    proc = subprocess.run([sys.executable, "-m", "micropack.cli", "pack", "-i", str(files),
+                           "-o", str(tmp_path / "o.tar"), "--rootfs", str(tmp_path / "nope")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "does not exist" in proc.stderr
