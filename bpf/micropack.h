@@ -28,6 +28,22 @@
 #define MP_OP_EXEC 18
 #define MP_OP_FORK 19
 #define MP_OP_EXIT 20
+#define MP_OP_MKDIR 21
+#define MP_OP_RMDIR 22
+#define MP_OP_UNLINK 23
+#define MP_OP_RENAME 24
+#define MP_OP_LINK 25
+#define MP_OP_SYMLINK 26
+#define MP_OP_CHMOD 27
+#define MP_OP_CHOWN 28
+#define MP_OP_TRUNCATE 29
+#define MP_OP_UTIMES 30
+#define MP_OP_MKNOD 31
+#define MP_OP_STATFS 32
+#define MP_OP_XATTR 33
+#define MP_OP_INOTIFY_ADD_WATCH 34
+#define MP_OP_CHROOT 35
+#define MP_OP_NAME_TO_HANDLE_AT 36
 
 /* Per-CPU counters (index into the "counters" map). */
 #define MP_CNT_EMITTED 0
@@ -35,6 +51,9 @@
 #define MP_CNT_READ_FAILED 2
 #define MP_CNT_DEDUPED 3
 #define MP_CNT_MAX 4
+
+/* Syscall numbers counted for seccomp profiles are below this. */
+#define MP_SYSCALL_MAX 1024
 
 /* AT_FDCWD as the kernel spells it. */
 #define MP_AT_FDCWD -100

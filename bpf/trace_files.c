@@ -6,14 +6,19 @@
  * not match the running kernel.
  *
  * Settings come from cflags: MP_CGROUP_ID and MP_CGROUP_LEVEL (the target
- * cgroup v2 and its depth), MP_RINGBUF_PAGES, and MP_HAVE_<tracepoint> for
- * each optional syscall tracepoint this kernel has. */
+ * cgroup v2 and its depth), MP_RINGBUF_PAGES, and MP_COUNT_SYSCALLS to count
+ * every syscall the target makes (for a seccomp profile). */
 #include <uapi/linux/ptrace.h>
+#include <asm/unistd.h>
 #include "micropack.h"
 
 BPF_RINGBUF_OUTPUT(events, MP_RINGBUF_PAGES);
 BPF_PERCPU_ARRAY(scratch, struct mp_event, 1);
 BPF_PERCPU_ARRAY(counters, u64, MP_CNT_MAX);
+#ifdef MP_COUNT_SYSCALLS
+/* Every syscall the target makes, counted per CPU, by number (seccomp). */
+BPF_PERCPU_ARRAY(syscalls, u64, MP_SYSCALL_MAX);
+#endif
 
 /* Arguments saved at syscall entry, completed at exit with the result. */
 struct mp_args {
@@ -212,82 +217,109 @@ static __always_inline int finish(long ret)
     return 0;
 }
 
-#define EXIT_PROBE(name) \
-    TRACEPOINT_PROBE(syscalls, sys_exit_##name) { return finish(args->ret); }
-
-#ifdef MP_HAVE_open
-TRACEPOINT_PROBE(syscalls, sys_enter_open)
-{ return stash(MP_OP_OPEN, MP_AT_FDCWD, args->filename, args->flags); }
-EXIT_PROBE(open)
-#endif
-TRACEPOINT_PROBE(syscalls, sys_enter_openat)
-{ return stash(MP_OP_OPENAT, args->dfd, args->filename, args->flags); }
-EXIT_PROBE(openat)
-#ifdef MP_HAVE_openat2
-TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
+/* Every syscall of the target enters here; the ones that name a path are
+ * stashed by number (__NR_* from the kernel headers: a call this
+ * architecture lacks is simply not compiled in). Two tracepoints instead of
+ * one pair per syscall: attaching and, above all, detaching ~100 tracepoints
+ * costs seconds. */
+TRACEPOINT_PROBE(raw_syscalls, sys_enter)
 {
-    u64 flags = 0;
-    bpf_probe_read_user(&flags, sizeof(flags), args->how); /* open_how.flags is first */
-    return stash(MP_OP_OPENAT2, args->dfd, args->filename, flags);
+    if (!in_target())
+        return 0;
+    u32 nr = args->id;
+#ifdef MP_COUNT_SYSCALLS
+    u64 *calls = syscalls.lookup(&nr);
+    if (calls)
+        (*calls)++;
+#endif
+    unsigned long a0 = args->args[0], a1 = args->args[1], a2 = args->args[2];
+    unsigned long a3 = args->args[3], a4 = args->args[4];
+    const char *p0 = (const char *)a0, *p1 = (const char *)a1, *p3 = (const char *)a3;
+    switch (nr) {
+    case __NR_openat:            return stash(MP_OP_OPENAT, a0, p1, a2);
+    case __NR_execve:            return stash(MP_OP_EXECVE, MP_AT_FDCWD, p0, 0);
+    case __NR_execveat:          return stash(MP_OP_EXECVEAT, a0, p1, a4);
+    case __NR_statx:             return stash(MP_OP_STATX, a0, p1, a2);
+    case __NR_faccessat:         return stash(MP_OP_FACCESSAT, a0, p1, a2);
+    case __NR_readlinkat:        return stash(MP_OP_READLINKAT, a0, p1, 0);
+    case __NR_chdir:             return stash(MP_OP_CHDIR, MP_AT_FDCWD, p0, 0);
+    case __NR_fchdir:            return stash(MP_OP_FCHDIR, a0, 0, 0);
+    /* Calls that change or query a file also prove it exists (mkdir's
+     * EEXIST, chmod, unlink, ...); a name they create needs its directory. */
+    case __NR_mkdirat:           return stash(MP_OP_MKDIR, a0, p1, a2);
+    case __NR_unlinkat:          return stash(MP_OP_UNLINK, a0, p1, a2);
+    case __NR_renameat:          return stash(MP_OP_RENAME, a0, p1, 0);
+    case __NR_linkat:            return stash(MP_OP_LINK, a0, p1, a4);
+    case __NR_symlinkat:         return stash(MP_OP_SYMLINK, a1, (const char *)a2, 0);
+    case __NR_fchmodat:          return stash(MP_OP_CHMOD, a0, p1, a2);
+    case __NR_fchownat:          return stash(MP_OP_CHOWN, a0, p1, a4);
+    case __NR_utimensat:         return stash(MP_OP_UTIMES, a0, p1, a3);
+    case __NR_mknodat:           return stash(MP_OP_MKNOD, a0, p1, a2);
+    case __NR_name_to_handle_at: return stash(MP_OP_NAME_TO_HANDLE_AT, a0, p1, a4);
+    case __NR_truncate:          return stash(MP_OP_TRUNCATE, MP_AT_FDCWD, p0, 0);
+    case __NR_statfs:            return stash(MP_OP_STATFS, MP_AT_FDCWD, p0, 0);
+    case __NR_getxattr:
+    case __NR_lgetxattr:
+    case __NR_listxattr:
+    case __NR_llistxattr:
+    case __NR_setxattr:
+    case __NR_lsetxattr:
+    case __NR_removexattr:
+    case __NR_lremovexattr:      return stash(MP_OP_XATTR, MP_AT_FDCWD, p0, 0);
+    case __NR_chroot:            return stash(MP_OP_CHROOT, MP_AT_FDCWD, p0, 0);
+    case __NR_inotify_add_watch: return stash(MP_OP_INOTIFY_ADD_WATCH, MP_AT_FDCWD, p1, a2);
+#ifdef __NR_openat2
+    case __NR_openat2: {
+        u64 flags = 0;
+        bpf_probe_read_user(&flags, sizeof(flags), (void *)a2); /* open_how.flags is first */
+        return stash(MP_OP_OPENAT2, a0, p1, flags);
+    }
+#endif
+#ifdef __NR_faccessat2
+    case __NR_faccessat2:        return stash(MP_OP_FACCESSAT2, a0, p1, a3);
+#endif
+#ifdef __NR_renameat2
+    case __NR_renameat2:         return stash(MP_OP_RENAME, a0, p1, a4);
+#endif
+#ifdef __NR_fchmodat2
+    case __NR_fchmodat2:         return stash(MP_OP_CHMOD, a0, p1, a3);
+#endif
+#ifdef __NR_newfstatat
+    case __NR_newfstatat:        return stash(MP_OP_NEWFSTATAT, a0, p1, a3);
+#endif
+    /* legacy calls (x86_64 has them, arm64 does not) */
+#ifdef __NR_open
+    case __NR_open:              return stash(MP_OP_OPEN, MP_AT_FDCWD, p0, a1);
+    case __NR_creat:             return stash(MP_OP_CREAT, MP_AT_FDCWD, p0, 01101);
+    case __NR_stat:              return stash(MP_OP_STAT, MP_AT_FDCWD, p0, 0);
+    case __NR_lstat:             return stash(MP_OP_LSTAT, MP_AT_FDCWD, p0, 0);
+    case __NR_access:            return stash(MP_OP_ACCESS, MP_AT_FDCWD, p0, a1);
+    case __NR_readlink:          return stash(MP_OP_READLINK, MP_AT_FDCWD, p0, 0);
+    case __NR_mkdir:             return stash(MP_OP_MKDIR, MP_AT_FDCWD, p0, a1);
+    case __NR_rmdir:             return stash(MP_OP_RMDIR, MP_AT_FDCWD, p0, 0);
+    case __NR_unlink:            return stash(MP_OP_UNLINK, MP_AT_FDCWD, p0, 0);
+    case __NR_rename:            return stash(MP_OP_RENAME, MP_AT_FDCWD, p0, 0);
+    case __NR_link:              return stash(MP_OP_LINK, MP_AT_FDCWD, p0, 0);
+    case __NR_symlink:           return stash(MP_OP_SYMLINK, MP_AT_FDCWD, p1, 0);
+    case __NR_chmod:             return stash(MP_OP_CHMOD, MP_AT_FDCWD, p0, a1);
+    case __NR_chown:
+    case __NR_lchown:            return stash(MP_OP_CHOWN, MP_AT_FDCWD, p0, 0);
+    case __NR_utime:
+    case __NR_utimes:            return stash(MP_OP_UTIMES, MP_AT_FDCWD, p0, 0);
+    case __NR_futimesat:         return stash(MP_OP_UTIMES, a0, p1, 0);
+    case __NR_mknod:             return stash(MP_OP_MKNOD, MP_AT_FDCWD, p0, a1);
+#endif
+    }
+    (void)p3;
+    return 0;
 }
-EXIT_PROBE(openat2)
-#endif
-#ifdef MP_HAVE_creat
-TRACEPOINT_PROBE(syscalls, sys_enter_creat)
-{ return stash(MP_OP_CREAT, MP_AT_FDCWD, args->pathname, 01101 /* O_CREAT|O_WRONLY|O_TRUNC */); }
-EXIT_PROBE(creat)
-#endif
-TRACEPOINT_PROBE(syscalls, sys_enter_execve)
-{ return stash(MP_OP_EXECVE, MP_AT_FDCWD, args->filename, 0); }
-EXIT_PROBE(execve)
-TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
-{ return stash(MP_OP_EXECVEAT, args->fd, args->filename, args->flags); }
-EXIT_PROBE(execveat)
-#ifdef MP_HAVE_newstat
-TRACEPOINT_PROBE(syscalls, sys_enter_newstat)
-{ return stash(MP_OP_STAT, MP_AT_FDCWD, args->filename, 0); }
-EXIT_PROBE(newstat)
-#endif
-#ifdef MP_HAVE_newlstat
-TRACEPOINT_PROBE(syscalls, sys_enter_newlstat)
-{ return stash(MP_OP_LSTAT, MP_AT_FDCWD, args->filename, 0); }
-EXIT_PROBE(newlstat)
-#endif
-#ifdef MP_HAVE_newfstatat
-TRACEPOINT_PROBE(syscalls, sys_enter_newfstatat)
-{ return stash(MP_OP_NEWFSTATAT, args->dfd, args->filename, args->flag); }
-EXIT_PROBE(newfstatat)
-#endif
-TRACEPOINT_PROBE(syscalls, sys_enter_statx)
-{ return stash(MP_OP_STATX, args->dfd, args->filename, args->flags); }
-EXIT_PROBE(statx)
-#ifdef MP_HAVE_access
-TRACEPOINT_PROBE(syscalls, sys_enter_access)
-{ return stash(MP_OP_ACCESS, MP_AT_FDCWD, args->filename, args->mode); }
-EXIT_PROBE(access)
-#endif
-TRACEPOINT_PROBE(syscalls, sys_enter_faccessat)
-{ return stash(MP_OP_FACCESSAT, args->dfd, args->filename, args->mode); }
-EXIT_PROBE(faccessat)
-#ifdef MP_HAVE_faccessat2
-TRACEPOINT_PROBE(syscalls, sys_enter_faccessat2)
-{ return stash(MP_OP_FACCESSAT2, args->dfd, args->filename, args->flags); }
-EXIT_PROBE(faccessat2)
-#endif
-#ifdef MP_HAVE_readlink
-TRACEPOINT_PROBE(syscalls, sys_enter_readlink)
-{ return stash(MP_OP_READLINK, MP_AT_FDCWD, args->path, 0); }
-EXIT_PROBE(readlink)
-#endif
-TRACEPOINT_PROBE(syscalls, sys_enter_readlinkat)
-{ return stash(MP_OP_READLINKAT, args->dfd, args->pathname, 0); }
-EXIT_PROBE(readlinkat)
-TRACEPOINT_PROBE(syscalls, sys_enter_chdir)
-{ return stash(MP_OP_CHDIR, MP_AT_FDCWD, args->filename, 0); }
-EXIT_PROBE(chdir)
-TRACEPOINT_PROBE(syscalls, sys_enter_fchdir)
-{ return stash(MP_OP_FCHDIR, args->fd, 0, 0); }
-EXIT_PROBE(fchdir)
+
+TRACEPOINT_PROBE(raw_syscalls, sys_exit)
+{
+    if (!in_target())
+        return 0;
+    return finish(args->ret);
+}
 
 /* A successful exec: the kernel's copy of the name, always readable. */
 TRACEPOINT_PROBE(sched, sched_process_exec)

@@ -181,6 +181,132 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
     say(report.summary())
 
 
+# --- build and minify ----------------------------------------------------------
+
+@cli.command()
+@click.option("--from-image", "original", required=True, metavar="IMAGE",
+              help="Carry this image's config over (Env, Entrypoint, Cmd, User, ...).")
+@click.option("-i", "--input", "rootfs_tar", required=True, type=click.Path(), metavar="rootfs.tar")
+@click.option("-t", "--tag", metavar="NAME:TAG", help="Name of the image to build.")
+@click.option("--dockerfile", metavar="DIR", help="Write a FROM scratch Dockerfile and rootfs.tar to DIR.")
+@click.option("--oci", metavar="FILE.tar", help="Write an archive `docker load` accepts, without the daemon.")
+def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | None,
+          oci: str | None) -> None:
+    """Build an image from a packed rootfs and the original image's config."""
+    from pathlib import Path
+
+    from micropack import image
+    if not (tag or dockerfile or oci):
+        raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
+    if oci:
+        image.build(original, Path(rootfs_tar), tag or "", oci=oci)
+        say(f"wrote {oci} (load it with: docker load -i {oci})")
+    if dockerfile:
+        path = image.write_dockerfile(original, Path(rootfs_tar), Path(dockerfile))
+        say(f"wrote {path} and rootfs.tar beside it")
+    if tag and not oci:
+        image.build(original, Path(rootfs_tar), tag)
+        say(f"built {tag}")
+
+
+def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, ...],
+                 user: str | None, publish: tuple[str, ...], entrypoint: str | None,
+                 cmd: str | None) -> Any:
+    import shlex
+
+    from micropack.minify import RunOptions
+    return RunOptions(network=network, env=list(env), volumes=list(volume), user=user,
+                      publish=list(publish), entrypoint=entrypoint,
+                      cmd=shlex.split(cmd) if cmd else None)
+
+
+@cli.command()
+@click.argument("image_ref", metavar="IMAGE")
+@click.option("-t", "--tag", required=True, metavar="NAME:TAG", help="Name of the minified image.")
+@click.option("--cmd", help="Command to run instead of the image's own (shell words).")
+@click.option("--probe-exec", multiple=True, metavar="CMD", help="Run CMD inside the container (sh -c).")
+@click.option("--probe-http", multiple=True, metavar="URL", help="GET URL; 2xx or 3xx passes.")
+@click.option("--probe-cmd", multiple=True, metavar="CMD",
+              help="Run CMD on the host with MICROPACK_CONTAINER_ID/ADDR set.")
+@click.option("--compare-output", is_flag=True, help="Probes must also print the same output.")
+@click.option("--network")
+@click.option("-e", "--env", multiple=True)
+@click.option("-v", "--volume", multiple=True)
+@click.option("-u", "--user")
+@click.option("-p", "--publish", multiple=True)
+@click.option("--entrypoint")
+@click.option("--max-rounds", type=int, default=3, show_default=True)
+@click.option("--ready-timeout", type=float, default=30, show_default=True,
+              help="Seconds a probe is retried while the service starts.")
+@click.option("--exit-timeout", type=float, default=120, show_default=True,
+              help="Without probes: seconds to wait for the container to exit.")
+@click.option("--keep", multiple=True, type=click.Choice(sorted(["shell", "certs", "tz", "passwd"])))
+@click.option("--include", multiple=True, metavar="GLOB")
+@click.option("--exclude", multiple=True, metavar="GLOB")
+@click.option("--report", "report_out", metavar="FILE.json")
+@click.option("--seccomp", "seccomp_out", metavar="FILE.json",
+              help="Also write a seccomp profile of the syscalls made, and verify under it.")
+def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
+           probe_http: tuple[str, ...], probe_cmd: tuple[str, ...], compare_output: bool,
+           network: str | None, env: tuple[str, ...], volume: tuple[str, ...], user: str | None,
+           publish: tuple[str, ...], entrypoint: str | None, max_rounds: int,
+           ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
+           include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
+           seccomp_out: str | None) -> None:
+    """Image in, smaller verified image out: trace, probe, pack, build, verify."""
+    import json
+
+    from micropack import minify as minify_mod
+    from micropack import record, resolve
+    from micropack.errors import VerifyError
+    probes = ([minify_mod.Probe("exec", p) for p in probe_exec]
+              + [minify_mod.Probe("http", p) for p in probe_http]
+              + [minify_mod.Probe("cmd", p) for p in probe_cmd])
+    rules = resolve.Rules(include=list(include), exclude=list(exclude))
+    for preset in keep:
+        rules.add_preset(preset)
+    opts = _run_options(network, env, volume, user, publish, entrypoint, cmd)
+    report = minify_mod.minify(image_ref, tag, opts, probes, rules, say,
+                               compare_output=compare_output, max_rounds=max_rounds,
+                               ready_timeout=ready_timeout, exit_timeout=exit_timeout,
+                               seccomp_out=seccomp_out)
+    if report_out:
+        with record.atomic_output(report_out) as fh:
+            json.dump(report.as_json(), fh, indent=1, sort_keys=True)
+            fh.write("\n")
+    say(report.summary())
+    if not report.passed:
+        failed = [p["probe"] for p in report.probes if not p["passed"]]
+        raise VerifyError(f"verification failed: probe {failed[0]!r} differs on {tag}")
+
+
+@cli.command()
+@click.option("-t", "--tag", default="micropack-demo/redis:minified", show_default=True)
+@click.option("--report", "report_out", metavar="FILE.json")
+def demo(tag: str, report_out: str | None) -> None:
+    """Build the local fat image and minify a redis server out of it, verified
+    with its own client (no network: the probes run inside the container)."""
+    from micropack import debimage
+    from micropack import minify as minify_mod
+    from micropack import record, resolve
+    from micropack.errors import VerifyError
+    fat = debimage.ensure("fat")
+    say(f"demo: minifying a redis server out of {fat}")
+    opts = minify_mod.RunOptions(network="none", cmd=[
+        "redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+    probes = [minify_mod.Probe("exec", "redis-cli ping"),
+              minify_mod.Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
+    report = minify_mod.minify(fat, tag, opts, probes, resolve.Rules(), say, compare_output=True)
+    if report_out:
+        import json
+        with record.atomic_output(report_out) as fh:
+            json.dump(report.as_json(), fh, indent=1, sort_keys=True)
+    say(report.summary())
+    if not report.passed:
+        raise VerifyError("demo verification failed")
+    click.echo(f"run it: docker run --rm --network none {tag}")
+
+
 # --- test images ---------------------------------------------------------------
 
 @cli.command("test-image")

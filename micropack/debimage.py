@@ -25,11 +25,13 @@ class ImageSpec:
     suite: str = "bookworm"
 
 
-# "fat" is the demo and test workhorse: a shell, coreutils, python3, nginx,
-# redis and curl in one ordinary Debian image.
+# "fat" is the demo and test workhorse, shaped like the kitchen-sink images
+# people want to shrink: a shell and coreutils, python3 with pip, nginx, redis
+# and curl, and the usual debugging leftovers (git, an editor, network tools).
 SPECS = {
-    "fat": ImageSpec("fat", ("bash", "coreutils", "python3", "nginx", "redis-server",
-                             "redis-tools", "curl", "ca-certificates", "tzdata", "procps")),
+    "fat": ImageSpec("fat", ("bash", "coreutils", "python3", "python3-pip", "nginx",
+                             "redis-server", "redis-tools", "curl", "ca-certificates", "tzdata",
+                             "procps", "git", "vim-tiny", "iproute2", "less", "netcat-openbsd")),
 }
 
 

@@ -94,6 +94,10 @@ class Closure:
         final = walk.final
         if final is None:
             self.skipped.setdefault(path, "not in the source (created at run time?)")
+            # what the program created needs the directory it created it in
+            parent = parent_of(path)
+            if parent != path and parent != "/":
+                self.add(parent, f"directory of {path}, created at run time")
             return
         if is_pseudo(final):
             self.skipped.setdefault(final, "pseudo filesystem (/proc, /sys, /dev): not packed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -61,6 +62,7 @@ class StopWhen:
     duration: float | None = None
     command: Sequence[str] = ()
     command_env: dict[str, str] | None = None
+    done: Callable[[], bool] | None = None   # a caller's own work has finished
 
 
 @dataclass
@@ -71,20 +73,30 @@ class TraceOutcome:
 
 
 def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
-        progress: Callable[[], None] | None = None) -> TraceOutcome:
-    """Trace until Ctrl-C/SIGTERM, the duration, the command's end or the
-    target's exit; the backend is stopped (and detached) on every way out."""
+        progress: Callable[[], None] | None = None,
+        start_hook: Callable[[], None] | None = None) -> TraceOutcome:
+    """Trace until Ctrl-C/SIGTERM, the duration, the command's end, the
+    caller's done(), or the target's exit; the backend is stopped (and
+    detached) on every way out. start_hook runs once tracing is attached."""
     stopping: list[str] = []
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stopping.append(signal.Signals(signum).name)
 
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    in_main = threading.current_thread() is threading.main_thread()
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
     child: subprocess.Popen[bytes] | None = None
     status: int | None = None
     reason = "unknown"
-    tracer.start(target, sink)
     try:
+        tracer.start(target, sink)
+    except BaseException:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        raise
+    try:
+        if start_hook is not None:
+            start_hook()
         if until.command:
             child = subprocess.Popen(list(until.command), env=until.command_env)
         deadline = time.monotonic() + until.duration if until.duration else None
@@ -100,6 +112,9 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
             if child is not None and child.poll() is not None:
                 status = child.returncode
                 reason = f"command exited with status {status}"
+                break
+            if until.done is not None and until.done():
+                reason = "work finished"
                 break
             if not target.alive():
                 reason = "target exited"

@@ -22,12 +22,9 @@ PROGRAM = BPF_DIR / "trace_files.c"
 HEADER = BPF_DIR / "micropack.h"
 TRACEFS = Path("/sys/kernel/tracing")
 
-# Syscall tracepoints the program attaches when the kernel has them; the rest
-# are required on every kernel micropack supports (x86_64 and arm64 names).
-OPTIONAL_SYSCALLS = ("open", "openat2", "creat", "newstat", "newlstat", "newfstatat",
-                     "access", "faccessat2", "readlink")
-REQUIRED_SYSCALLS = ("openat", "execve", "execveat", "statx", "faccessat", "readlinkat",
-                     "chdir", "fchdir")
+# The tracepoints the program attaches to.
+TRACEPOINTS = ("raw_syscalls/sys_enter", "raw_syscalls/sys_exit", "sched/sched_process_exec",
+               "sched/sched_process_fork", "sched/sched_process_exit")
 
 _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
            "__u32": ctypes.c_uint32, "__s32": ctypes.c_int32}
@@ -69,7 +66,10 @@ def _kernel_version() -> tuple[int, int]:
 class EbpfTracer(Tracer):
     name = "ebpf"
 
-    def __init__(self, ringbuf_mb: int = 64, print_program: bool = False) -> None:
+    def __init__(self, ringbuf_mb: int = 64, print_program: bool = False,
+                 count_syscalls: bool = False) -> None:
+        self.count_syscalls = count_syscalls
+        self.syscall_counts: dict[int, int] = {}   # syscall number -> calls
         self.ringbuf_pages = max(1, ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE"))
         # a power of two, as the ring buffer requires
         self.ringbuf_pages = 1 << (self.ringbuf_pages.bit_length() - 1)
@@ -92,13 +92,12 @@ class EbpfTracer(Tracer):
         except ImportError:
             problems.append("the bcc Python module (apt install python3-bpfcc; "
                             "create the venv with --system-site-packages)")
-        if not (TRACEFS / "events" / "syscalls").is_dir():
-            problems.append(f"syscall tracepoints under {TRACEFS} "
-                            "(mount -t tracefs nodev /sys/kernel/tracing)")
+        if not (TRACEFS / "events").is_dir():
+            problems.append(f"tracefs at {TRACEFS} (mount -t tracefs nodev /sys/kernel/tracing)")
         else:
-            for name in REQUIRED_SYSCALLS:
-                if not (TRACEFS / "events/syscalls" / f"sys_enter_{name}").is_dir():
-                    problems.append(f"the syscalls:sys_enter_{name} tracepoint")
+            for name in TRACEPOINTS:
+                if not (TRACEFS / "events" / name).is_dir():
+                    problems.append(f"the {name.replace('/', ':')} tracepoint")
         if not Path(f"/lib/modules/{platform.release()}/build").exists():
             problems.append(f"kernel headers at /lib/modules/{platform.release()}/build "
                             "(scripts/setup-host.sh installs or links them)")
@@ -111,9 +110,8 @@ class EbpfTracer(Tracer):
                  f"-DMP_CGROUP_ID={target.cgroup.id}ULL",
                  f"-DMP_CGROUP_LEVEL={target.cgroup.level}",
                  f"-DMP_RINGBUF_PAGES={self.ringbuf_pages}"]
-        for name in OPTIONAL_SYSCALLS:
-            if (TRACEFS / "events/syscalls" / f"sys_enter_{name}").is_dir():
-                flags.append(f"-DMP_HAVE_{name}")
+        if self.count_syscalls:
+            flags.append("-DMP_COUNT_SYSCALLS")
         return flags
 
     def start(self, target: Target, sink: Sink) -> None:
@@ -152,10 +150,20 @@ class EbpfTracer(Tracer):
             self.stats.deduplicated = total(c["MP_CNT_DEDUPED"])
             self.stats.unreadable_paths = total(c["MP_CNT_READ_FAILED"])
             self.stats.extra["kernel_emitted"] = total(c["MP_CNT_EMITTED"])
+            if self.count_syscalls:
+                self.syscall_counts = self._read_syscalls()
         finally:
             self.bpf.cleanup()   # detaches every tracepoint
             self.bpf = None
         return self.stats
+
+    def _read_syscalls(self) -> dict[int, int]:
+        counts = {}
+        for key, per_cpu in self.bpf[b"syscalls"].items():
+            n = int(sum(per_cpu))
+            if n:
+                counts[int(key.value)] = n
+        return counts
 
     # -- decoding -------------------------------------------------------------
 
