@@ -67,7 +67,9 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
 
     try:
         outcome = run(tracer, target, collector, StopWhen(duration, command, env),
-                      show_progress if progress else None)
+                      show_progress if progress else None,
+                      start_hook=lambda: print(f"micropack: tracing {target.label} ({tracer.name})",
+                                               file=sys.stderr, flush=True))
     except BaseException:
         if events is not None:
             events.abort()
