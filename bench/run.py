@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -138,7 +137,8 @@ def redis_run(image: str, mode: str, requests: int) -> float:
     tracer = attach_tracer(mode, server)
     server.go()
     for _ in range(100):
-        if sh(["docker", "exec", server.id, "redis-cli", "-p", str(REDIS_PORT), "ping"]).stdout.strip() == "PONG":
+        ping = sh(["docker", "exec", server.id, "redis-cli", "-p", str(REDIS_PORT), "ping"])
+        if ping.stdout.strip() == "PONG":
             break
         time.sleep(0.1)
     start = time.monotonic()
@@ -263,7 +263,7 @@ def minify_results(image: str) -> list[dict[str, Any]]:
 
 
 def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [f"\n## {title}", fmt.format(*header), fmt.format(*["-" * w for w in widths])]
     lines += [fmt.format(*[str(x) for x in r]) for r in rows]

@@ -2,7 +2,6 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -81,14 +80,18 @@ def _target_from(container: str | None, pid: int | None, cgroup_path: str | None
 @click.option("--fail-on-loss", is_flag=True, help="Exit non-zero if any kernel event was lost.")
 @click.option("--ringbuf-mb", type=int, default=64, show_default=True,
               help="eBPF ring buffer size.")
-@click.option("--from-capture", metavar="FILE.scap", help="sysdig: read this capture instead of tracing live.")
+@click.option("--from-capture", metavar="FILE.scap",
+              help="sysdig: read this capture instead of tracing live.")
 @click.option("--print-program", is_flag=True, help="eBPF: print the BPF program and its cflags.")
+@click.option("--seccomp", "seccomp_out", metavar="FILE.json",
+              help="eBPF: also write a seccomp profile allowing the syscalls made.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | None,
           backend: str, output: str, events_path: str | None, keep_pseudo: bool,
           duration: float | None, fail_on_loss: bool, ringbuf_mb: int,
-          from_capture: str | None, print_program: bool, command: tuple[str, ...]) -> None:
+          from_capture: str | None, print_program: bool, seccomp_out: str | None,
+          command: tuple[str, ...]) -> None:
     """Record every file a container uses and write files.txt.
 
     Stops on Ctrl-C, SIGTERM, --duration, the target's exit, or when
@@ -101,7 +104,7 @@ def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | N
         output=output, events_path=events_path, keep_pseudo=keep_pseudo,
         duration=duration, command=command, ringbuf_mb=ringbuf_mb,
         from_capture=from_capture, container_filter=container,
-        print_program=print_program, progress=sys.stderr.isatty())
+        print_program=print_program, progress=sys.stderr.isatty(), seccomp_out=seccomp_out)
     stats = result.outcome.stats
     say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
@@ -286,9 +289,8 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
 def demo(tag: str, report_out: str | None) -> None:
     """Build the local fat image and minify a redis server out of it, verified
     with its own client (no network: the probes run inside the container)."""
-    from micropack import debimage
+    from micropack import debimage, record, resolve
     from micropack import minify as minify_mod
-    from micropack import record, resolve
     from micropack.errors import VerifyError
     fat = debimage.ensure("fat")
     say(f"demo: minifying a redis server out of {fat}")

@@ -97,8 +97,8 @@ def ensure(name: str) -> str:
             partial.rename(tarball)
     _log(f"importing {tarball.name} as {tag}")
     cmd_json = "[" + ",".join(f'"{c}"' for c in spec.cmd) + "]"
-    proc = subprocess.run(["docker", "import", "--change", f"CMD {cmd_json}", str(tarball), tag],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise ImageError(f"docker import of {name} failed: {proc.stderr.strip()}")
+    imported = subprocess.run(["docker", "import", "--change", f"CMD {cmd_json}", str(tarball), tag],
+                              capture_output=True, text=True)
+    if imported.returncode != 0:
+        raise ImageError(f"docker import of {name} failed: {imported.stderr.strip()}")
     return tag

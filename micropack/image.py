@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,8 @@ def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | Non
     # SOURCE_DATE_EPOCH wins; else the original's creation time: never "now"
     sde = os.environ.get("SOURCE_DATE_EPOCH", "")
     epoch = int(sde) if sde.isdigit() else (created_at or 0)
-    from datetime import datetime, timezone
-    created = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from datetime import datetime
+    created = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     image_config = {
         "architecture": architecture, "os": "linux", "created": created,
         "config": config,
@@ -125,14 +126,14 @@ def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | Non
         info.size, info.mode, info.mtime = len(data), 0o644, epoch
         tar.addfile(info, io.BytesIO(data))
 
-    with atomic_output(dest, "wb") as raw:
-        with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            add_bytes(tar, f"{image_id}.json", config_bytes)
-            layer = tarfile.TarInfo(f"{diff_id}/layer.tar")
-            layer.size, layer.mode, layer.mtime = rootfs_tar.stat().st_size, 0o644, epoch
-            with open(rootfs_tar, "rb") as fh:
-                tar.addfile(layer, fh)
-            add_bytes(tar, "manifest.json", json.dumps(manifest).encode())
+    with atomic_output(dest, "wb") as raw, \
+            tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_bytes(tar, f"{image_id}.json", config_bytes)
+        layer = tarfile.TarInfo(f"{diff_id}/layer.tar")
+        layer.size, layer.mode, layer.mtime = rootfs_tar.stat().st_size, 0o644, epoch
+        with open(rootfs_tar, "rb") as fh:
+            tar.addfile(layer, fh)
+        add_bytes(tar, "manifest.json", json.dumps(manifest).encode())
     return f"sha256:{image_id}"
 
 

@@ -7,11 +7,12 @@ and compare every probe. Failed lookups of files the original has are added
 back and the loop repeats, up to max_rounds."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
-import shlex
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -207,10 +208,8 @@ class TracedCgroup:
         for _ in range(20):
             left = [c for c in candidates if c.exists()]
             for c in left:
-                try:
+                with contextlib.suppress(OSError):   # busy until docker lets go
                     c.rmdir()
-                except OSError:
-                    pass
             if not any(c.exists() for c in candidates):
                 return
             time.sleep(0.25)
@@ -337,11 +336,11 @@ def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rule
         say(f"seccomp profile with {len(profile['syscalls'][0]['names'])} syscalls "
             f"written to {seccomp_out}")
     rounds: list[dict[str, Any]] = []
-    tmp = Path(workdir) if workdir else Path(os.environ.get("TMPDIR", "/tmp")) / f"micropack-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True, exist_ok=True)
     verdicts: list[dict[str, Any]] = []
     kept = 0
-    with open_source(image=image_ref) as src:
+    with open_source(image=image_ref) as src, \
+            tempfile.TemporaryDirectory(prefix="micropack-minify-") as tmpdir:
+        tmp = Path(workdir) if workdir else Path(tmpdir)
         added: set[str] = set()
         for round_no in range(1, max_rounds + 1):
             rootfs_tar = tmp / "rootfs.tar"
@@ -352,22 +351,22 @@ def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rule
             verify = traced_run(tag, opts, probes, ready_timeout, exit_timeout, say)
             verdicts = [{"probe": o.name, "original_status": o.status, "minified_status": m.status,
                          "passed": m.matches(o, compare_output)}
-                        for o, m in zip(original.results, verify.results)]
+                        for o, m in zip(original.results, verify.results, strict=True)]
             if profile is not None:
                 from micropack import seccomp
                 confined = seccomp.verify_under_profile(tag, opts, probes, seccomp_out or "",
                                                         ready_timeout, exit_timeout)
-                for v, c, o in zip(verdicts, confined, original.results):
+                for v, c, o in zip(verdicts, confined, original.results, strict=True):
                     v["seccomp_status"] = c.status
                     v["passed"] = v["passed"] and c.matches(o, compare_output)
             rounds.append({"round": round_no, "added": sorted(added), "files_kept": kept,
                            "passed": all(v["passed"] for v in verdicts)})
             for v in verdicts:
-                confined = (f", under seccomp {v['seccomp_status']}" if "seccomp_status" in v else "")
+                under = (f", under seccomp {v['seccomp_status']}" if "seccomp_status" in v else "")
                 output = "" if v["passed"] or not compare_output else "; output compared"
                 say(f"verify: {v['probe']}: {'ok' if v['passed'] else 'FAILED'} "
                     f"(original {v['original_status']}, minified {v['minified_status']}"
-                    f"{confined}{output})")
+                    f"{under}{output})")
             if all(v["passed"] for v in verdicts):
                 break
             added = failed_lookups(verify.records, src) - files

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -106,6 +107,9 @@ def write_files_txt(paths: Iterable[str], dest: str | Path) -> int:
     return len(unique)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _check_line(raw: str, source: str, lineno: int, warnings: list[str]) -> str | None:
     line = raw.rstrip("\n")
     stripped = line.rstrip("\r").rstrip(" \t")
@@ -115,7 +119,7 @@ def _check_line(raw: str, source: str, lineno: int, warnings: list[str]) -> str 
         return None
     if "\0" in stripped:
         raise InputError(source, lineno, "NUL character in path")
-    if any(ord(c) < 32 or ord(c) == 127 for c in stripped):
+    if _CONTROL.search(stripped):
         raise InputError(source, lineno, f"control character in path {stripped!r}")
     if not stripped.startswith("/"):
         raise InputError(source, lineno, f"path is not absolute: {stripped!r}")

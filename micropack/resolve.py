@@ -58,6 +58,7 @@ class Closure:
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
     _inspected: set[str] = field(default_factory=set)
+    _idents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _ld_cache: list[str] | None = None
     _ld_conf: list[str] | None = None
 
@@ -208,21 +209,24 @@ class Closure:
         return None
 
     def _compatible(self, candidate: str, wanted: elf.ElfInfo) -> bool:
+        """A regular ELF file of the same class and machine (ld.so skips others)."""
         try:
             w = self.fs.walk(candidate)
         except SymlinkLoop:
             return False
         if not w.final:
             return False
-        st = self.fs.lstat(w.final)
-        if st is None or not stat.S_ISREG(st.st_mode):
-            return False
-        try:
-            with open(self.fs.host(w.final), "rb") as fh:
-                got = elf.read_elf(fh)
-        except OSError:
-            return False
-        return got is not None and got.compatible(wanted)
+        if w.final not in self._idents:
+            st = self.fs.lstat(w.final)
+            ident = None
+            if st is not None and stat.S_ISREG(st.st_mode):
+                try:
+                    with open(self.fs.host(w.final), "rb") as fh:
+                        ident = elf.elf_ident(fh.read(20))
+                except OSError:
+                    ident = None
+            self._idents[w.final] = ident
+        return self._idents[w.final] == (wanted.elfclass, wanted.machine)
 
     def _cache(self) -> list[str]:
         if self._ld_cache is None:

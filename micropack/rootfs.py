@@ -35,17 +35,24 @@ def join(base: str, name: str) -> str:
 class RootFS:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._root_str = str(self.root)
+        # one pack resolves the same directories thousands of times
+        self._lstat_cache: dict[str, os.stat_result | None] = {}
 
     def host(self, path: str) -> str:
         """Host path of an already resolved container path (no symlink in any
         of its directories, which walk() guarantees)."""
-        return os.path.join(str(self.root), path.lstrip("/"))
+        return self._root_str + "/" + path.lstrip("/")
 
     def lstat(self, path: str) -> os.stat_result | None:
+        if path in self._lstat_cache:
+            return self._lstat_cache[path]
         try:
-            return os.lstat(self.host(path))
+            st: os.stat_result | None = os.lstat(self.host(path))
         except (FileNotFoundError, NotADirectoryError):
-            return None
+            st = None
+        self._lstat_cache[path] = st
+        return st
 
     def readlink(self, path: str) -> str:
         return os.readlink(self.host(path))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from micropack import record
+from micropack.errors import UsageError
 from micropack.record import TraceRecord
 from micropack.tracers import choose
 from micropack.tracers.base import StopWhen, TraceOutcome, run
@@ -42,11 +43,14 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
                    duration: float | None = None, command: Sequence[str] = (),
                    ringbuf_mb: int = 64, from_capture: str | None = None,
                    container_filter: str | None = None, print_program: bool = False,
-                   progress: bool = False) -> TraceResult:
+                   progress: bool = False, seccomp_out: str | None = None) -> TraceResult:
     cls = choose("sysdig" if from_capture and backend == "auto" else backend)
     tracer: Any
     if cls.name == "ebpf":
-        tracer = cls(ringbuf_mb=ringbuf_mb, print_program=print_program)  # type: ignore[call-arg]
+        tracer = cls(ringbuf_mb=ringbuf_mb, print_program=print_program,  # type: ignore[call-arg]
+                     count_syscalls=bool(seccomp_out))
+    elif seccomp_out:
+        raise UsageError("--seccomp needs the eBPF backend (it counts syscalls in the kernel)")
     else:
         tracer = cls(capture=from_capture, container=container_filter)  # type: ignore[call-arg]
     if from_capture:
@@ -80,4 +84,11 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
     paths = sorted(collector.paths)
     if output is not None:
         record.write_files_txt(paths, output)
+    if seccomp_out:
+        from micropack import seccomp
+        counts, unknown = seccomp.name_counts(tracer.syscall_counts)
+        if unknown:
+            print(f"micropack: WARNING: syscalls {unknown} have no known name and cannot be "
+                  "allowed: the profile will block them", file=sys.stderr)
+        seccomp.write_profile(seccomp.profile_from_counts(counts), seccomp_out)
     return TraceResult(outcome=outcome, files=len(paths), paths=paths)

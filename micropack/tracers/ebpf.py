@@ -52,7 +52,8 @@ class Layout:
                 fields.append((name, ctypes.c_char * length))
             else:
                 fields.append((name, _CTYPES[ctype]))
-        self.Head = type("MpEventHead", (ctypes.Structure,), {"_fields_": fields})
+        self.Head: type[ctypes.Structure] = type("MpEventHead", (ctypes.Structure,),
+                                                  {"_fields_": fields})
         self.path_offset = ctypes.sizeof(self.Head)
         self.op_names = {v: k[len("MP_OP_"):].lower() for k, v in self.consts.items()
                          if k.startswith("MP_OP_")}
@@ -128,8 +129,9 @@ class EbpfTracer(Tracer):
             # bcc resolves a relative src_file against argv[0]: pass it absolute.
             self.bpf = BPF(src_file=str(PROGRAM).encode(), cflags=flags)
         except Exception as exc:
-            raise TracerUnavailable(f"the kernel refused the BPF program: {exc}",
-                                    "rerun with --debug for the compiler output, or try --backend sysdig") from exc
+            raise TracerUnavailable(
+                f"the kernel refused the BPF program: {exc}",
+                "rerun with --debug for the compiler output, or try --backend sysdig") from exc
         self.bpf[b"events"].open_ring_buffer(self._on_event)
 
     def poll(self, timeout_ms: int) -> None:

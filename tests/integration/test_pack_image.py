@@ -15,7 +15,8 @@ from tests.conftest import Container
 
 pytestmark = pytest.mark.integration
 
-PROGRAM = "import json, sqlite3, hashlib; print(json.dumps(sqlite3.sqlite_version_info >= (3,)), hashlib.sha256(b'x').hexdigest()[:8])"
+PROGRAM = ("import json, sqlite3, hashlib; print(json.dumps(sqlite3.sqlite_version_info >= (3,)), "
+           "hashlib.sha256(b'x').hexdigest()[:8])")
 
 
 def micropack(*args: str) -> subprocess.CompletedProcess[str]:

@@ -139,3 +139,14 @@ def test_live_sysdig_without_driver_is_one_clear_line(docker_ready, fat_containe
     assert proc.returncode == 3
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "driver" in lines[0] and "modprobe" in lines[0]
+
+
+def test_trace_writes_a_seccomp_profile(bpf_ready, fat_container, tmp_path: Path):
+    profile = tmp_path / "seccomp.json"
+    proc = micropack("trace", "--container", fat_container.name, "-o", str(tmp_path / "f"),
+                     "--seccomp", str(profile), "--",
+                     "docker", "exec", fat_container.name, "cat", "/etc/hostname")
+    assert proc.returncode == 0, proc.stderr
+    names = json.loads(profile.read_text())["syscalls"][0]["names"]
+    assert {"openat", "read", "execve"} <= set(names)
+    assert "mkdir" not in names and "reboot" not in names

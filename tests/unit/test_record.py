@@ -67,10 +67,9 @@ def test_read_files_txt_normalises_crlf_with_a_warning(tmp_path: Path):
 
 def test_atomic_output_leaves_nothing_on_failure(tmp_path: Path):
     dest = tmp_path / "out.txt"
-    with pytest.raises(RuntimeError):
-        with record.atomic_output(dest) as fh:
-            fh.write("partial")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), record.atomic_output(dest) as fh:
+        fh.write("partial")
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 
