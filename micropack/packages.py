@@ -36,7 +36,7 @@ def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
     # dpkg lists /bin/x while merged-/usr images store /usr/bin/x: try the aliases
     for p in wanted - set(result):
         for a, b in (("/usr/bin/", "/bin/"), ("/usr/sbin/", "/sbin/"), ("/usr/lib/", "/lib/")):
-            if p.startswith(a) and "/" + p[len(a):] and (b + p[len(a):]) in table:
+            if p.startswith(a) and (b + p[len(a):]) in table:
                 result[p] = table[b + p[len(a):]]
                 break
     if os.path.isdir(fs.host("/var/lib/rpm")) and shutil.which("rpm"):

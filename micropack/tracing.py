@@ -44,6 +44,8 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
                    ringbuf_mb: int = 64, from_capture: str | None = None,
                    container_filter: str | None = None, print_program: bool = False,
                    progress: bool = False, seccomp_out: str | None = None) -> TraceResult:
+    if from_capture and backend == "ebpf":
+        raise UsageError("--from-capture reads a sysdig capture: use --backend sysdig (or auto)")
     cls = choose("sysdig" if from_capture and backend == "auto" else backend)
     tracer: Any
     if cls.name == "ebpf":

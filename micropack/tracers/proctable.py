@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from micropack.record import clean_path
 
 AT_FDCWD = -100
+MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
 
 
 @dataclass
@@ -78,7 +79,11 @@ class ProcessTable:
 
     def fork(self, parent: int, child: int) -> None:
         # A thread (same process) shares the parent's state and is never
-        # looked up by its own id, so copying is right for both cases.
+        # looked up by its own id, so copying is right for both cases; the
+        # oldest unclaimed copies (threads) are dropped past a bound.
+        if len(self._born) >= MAX_UNCLAIMED:
+            for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
+                del self._born[stale]
         self._born[child] = copy.deepcopy(self.state(parent))
 
     def exit(self, pid: int) -> None:

@@ -1,0 +1,22 @@
+"""Which package each kept file comes from, from the databases in the source."""
+from pathlib import Path
+
+from micropack.packages import owners
+from micropack.rootfs import RootFS
+
+
+def test_dpkg_and_apk_databases(tmp_path: Path):
+    info = tmp_path / "var/lib/dpkg/info"
+    info.mkdir(parents=True)
+    (info / "coreutils.list").write_text("/.\n/bin\n/bin/cat\n")
+    (info / "libc6:amd64.list").write_text("/lib/x86_64-linux-gnu/libc.so.6\n")
+    apk = tmp_path / "lib/apk/db"
+    apk.mkdir(parents=True)
+    (apk / "installed").write_text("P:busybox\nV:1.36\nF:bin\nR:busybox\n\nP:musl\nF:lib\nR:ld-musl-x86_64.so.1\n")
+    got = owners(RootFS(tmp_path), ["/bin/cat", "/usr/bin/cat", "/lib/x86_64-linux-gnu/libc.so.6",
+                                    "/usr/lib/x86_64-linux-gnu/libc.so.6", "/bin/busybox",
+                                    "/lib/ld-musl-x86_64.so.1", "/opt/unowned"])
+    assert got == {"/bin/cat": "coreutils", "/usr/bin/cat": "coreutils",   # merged /usr alias
+                   "/lib/x86_64-linux-gnu/libc.so.6": "libc6",
+                   "/usr/lib/x86_64-linux-gnu/libc.so.6": "libc6",
+                   "/bin/busybox": "busybox", "/lib/ld-musl-x86_64.so.1": "musl"}
