@@ -150,3 +150,39 @@ def test_trace_writes_a_seccomp_profile(bpf_ready, fat_container, tmp_path: Path
     names = json.loads(profile.read_text())["syscalls"][0]["names"]
     assert {"openat", "read", "execve"} <= set(names)
     assert "mkdir" not in names and "reboot" not in names
+
+
+def test_pid_and_cgroup_targets_trace_the_same_container(bpf_ready, fat_container, tmp_path: Path):
+    from micropack import target
+    pid = int(subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", fat_container.id],
+                             capture_output=True, text=True, check=True).stdout)
+    cgroup_dir = str(target.for_container(fat_container.id).cgroup.path)
+    for how in (["--pid", str(pid)], ["--cgroup", cgroup_dir]):
+        out = tmp_path / "files.txt"
+        proc = micropack("trace", *how, "-o", str(out), "--",
+                         "docker", "exec", fat_container.name, "cat", "/etc/issue")
+        assert proc.returncode == 0, proc.stderr
+        assert "/etc/issue" in out.read_text().split(), how
+
+
+def test_sigterm_and_duration_stop_cleanly(bpf_ready, fat_container, tmp_path: Path):
+    import signal
+    import time
+    out = tmp_path / "files.txt"
+    proc = subprocess.Popen([sys.executable, "-m", "micropack.cli", "trace", "--container",
+                             fat_container.name, "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "micropack: tracing" in line:
+            break
+    fat_container.exec("cat", "/etc/host.conf")
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(30) == 0, rest
+    assert "signal SIGTERM" in rest
+    assert "/etc/host.conf" in out.read_text().split()
+    started = time.monotonic()
+    done = micropack("trace", "--container", fat_container.name, "-o", str(out), "--duration", "2")
+    assert done.returncode == 0 and "duration reached" in done.stderr
+    assert 2 <= time.monotonic() - started < 20

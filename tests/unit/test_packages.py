@@ -12,7 +12,8 @@ def test_dpkg_and_apk_databases(tmp_path: Path):
     (info / "libc6:amd64.list").write_text("/lib/x86_64-linux-gnu/libc.so.6\n")
     apk = tmp_path / "lib/apk/db"
     apk.mkdir(parents=True)
-    (apk / "installed").write_text("P:busybox\nV:1.36\nF:bin\nR:busybox\n\nP:musl\nF:lib\nR:ld-musl-x86_64.so.1\n")
+    (apk / "installed").write_text("P:busybox\nV:1.36\nF:bin\nR:busybox\n\n"
+                                   "P:musl\nF:lib\nR:ld-musl-x86_64.so.1\n")
     got = owners(RootFS(tmp_path), ["/bin/cat", "/usr/bin/cat", "/lib/x86_64-linux-gnu/libc.so.6",
                                     "/usr/lib/x86_64-linux-gnu/libc.so.6", "/bin/busybox",
                                     "/lib/ld-musl-x86_64.so.1", "/opt/unowned"])
