@@ -35,6 +35,8 @@ MICROPACK = [sys.executable, "-m", "micropack.cli"]
 PY_IMPORTS = ("import json, ssl, sqlite3, email.mime.text, http.client, asyncio, decimal, "
               "xml.etree.ElementTree, logging, argparse, unittest, csv, zipfile")
 REDIS_PORT = 16390
+# GNU time reports a command's peak resident memory
+MAXRSS = ["/usr/bin/time", "-f", "micropack-maxrss-kb=%M"]
 WEB_PORT = 18090
 
 
@@ -76,7 +78,8 @@ def attach_tracer(mode: str, container: Gated) -> subprocess.Popen[str] | None:
     if mode == "untraced":
         return None
     if mode == "ebpf":
-        proc = subprocess.Popen([*MICROPACK, "trace", "--container", container.id, "-o", "/dev/null"],
+        proc = subprocess.Popen([*MAXRSS, *MICROPACK, "trace", "--container", container.id,
+                                 "-o", "/dev/null"],
                                 stderr=subprocess.PIPE, text=True, cwd=REPO)
         assert proc.stderr is not None
         for line in proc.stderr:             # wait until the programs are attached
@@ -158,6 +161,11 @@ def redis_run(image: str, mode: str, requests: int) -> float:
     return elapsed
 
 
+def maxrss_mb(stderr: str) -> float | None:
+    m = re.search(r"micropack-maxrss-kb=(\d+)", stderr)
+    return round(int(m[1]) / 1024, 1) if m else None
+
+
 def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
     """Raise the rate of distinct (never deduplicated) failed opens until
     the eBPF backend reports lost events."""
@@ -177,7 +185,7 @@ def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
         lost = int(lost_m[1]) if lost_m else 0
         achieved = sent / seconds
         rows.append({"target_rate": rate or "unpaced", "achieved_per_s": round(achieved),
-                     "events": sent, "lost": lost})
+                     "events": sent, "lost": lost, "tracer_maxrss_mb": maxrss_mb(err)})
         if lost == 0:
             best = max(best, round(achieved))
         else:
@@ -209,12 +217,13 @@ def pack_vs_tar(image: str, runs: int) -> dict[str, Any]:
                                         if p.is_file() and not p.is_symlink())) + "\n")
         for label, files in (("python_imports", small), ("all_of_usr", big)):
             report = Path(tmp) / f"{label}.json"
-            mp_times, tar_times = [], []
+            mp_times, tar_times, rss = [], [], []
             for _ in range(runs):
                 t = time.monotonic()
-                sh([*MICROPACK, "pack", "-i", str(files), "-o", f"{tmp}/mp.tar", "--rootfs", str(root),
-                    "--report", str(report)], check=True, cwd=REPO)
+                done = sh([*MAXRSS, *MICROPACK, "pack", "-i", str(files), "-o", f"{tmp}/mp.tar",
+                           "--rootfs", str(root), "--report", str(report)], check=True, cwd=REPO)
                 mp_times.append(time.monotonic() - t)
+                rss.append(maxrss_mb(done.stderr) or 0.0)
                 kept = [k["path"].lstrip("/") for k in json.loads(report.read_text())["kept"]]
                 (Path(tmp) / "final.txt").write_text("\n".join(kept) + "\n")
                 t = time.monotonic()
@@ -225,7 +234,8 @@ def pack_vs_tar(image: str, runs: int) -> dict[str, Any]:
             out[label] = {"entries": totals["kept_entries"], "bytes": totals["kept_bytes"],
                           "micropack_s": round(statistics.median(mp_times), 3),
                           "gnu_tar_s": round(statistics.median(tar_times), 3),
-                          "ratio": round(statistics.median(mp_times) / statistics.median(tar_times), 2)}
+                          "ratio": round(statistics.median(mp_times) / statistics.median(tar_times), 2),
+                          "micropack_maxrss_mb": max(rss)}
     return out
 
 
@@ -318,12 +328,14 @@ def main() -> int:
                 ["workload", "untraced", "eBPF", "eBPF slowdown", "strace -f", "strace slowdown"], rows))
     er = results["event_rate"]
     print(table(f"Event rate (max with zero loss: {er['max_zero_loss_per_s']}/s)",
-                ["target/s", "achieved/s", "events", "lost"],
-                [[r["target_rate"], r["achieved_per_s"], r["events"], r["lost"]] for r in er["runs"]]))
+                ["target/s", "achieved/s", "events", "lost", "tracer peak RSS"],
+                [[r["target_rate"], r["achieved_per_s"], r["events"], r["lost"],
+                  f"{r['tracer_maxrss_mb']} MB"] for r in er["runs"]]))
     print(table("Pack time against GNU tar (same final list, same rootfs)",
-                ["list", "entries", "MB", "micropack", "GNU tar", "ratio"],
+                ["list", "entries", "MB", "micropack", "GNU tar", "ratio", "micropack peak RSS"],
                 [[k, v["entries"], round(v["bytes"] / 1e6, 1), f"{v['micropack_s']}s",
-                  f"{v['gnu_tar_s']}s", f"{v['ratio']}x"] for k, v in results["pack_vs_tar"].items()]))
+                  f"{v['gnu_tar_s']}s", f"{v['ratio']}x", f"{v['micropack_maxrss_mb']} MB"]
+                 for k, v in results["pack_vs_tar"].items()]))
     if "minify" in results:
         print(table("Minification", ["case", "original MB", "minified MB", "ratio", "files kept",
                                      "probes", "wall"],

@@ -33,7 +33,7 @@ apt_install() {
 # sysdig without recommends: its DKMS driver cannot build for most kernels and
 # micropack only needs the userspace tool to read captures.
 apt_install ca-certificates docker.io python3-bpfcc python3-venv python3-pip \
-    debootstrap debian-archive-keyring sysdig strace tar xz-utils curl gcc libc6-dev attr
+    debootstrap debian-archive-keyring sysdig strace tar xz-utils curl gcc libc6-dev attr time
 
 # --- kernel headers for BCC -------------------------------------------------
 if [ -e "/lib/modules/$KREL/build/include" ]; then
