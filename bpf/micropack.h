@@ -44,6 +44,8 @@
 #define MP_OP_INOTIFY_ADD_WATCH 34
 #define MP_OP_CHROOT 35
 #define MP_OP_NAME_TO_HANDLE_AT 36
+#define MP_OP_BIND 37
+#define MP_OP_CONNECT 38
 
 /* Per-CPU counters (index into the "counters" map). */
 #define MP_CNT_EMITTED 0

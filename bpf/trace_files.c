@@ -176,6 +176,20 @@ static __always_inline int stash(u32 op, s32 dirfd, const char *path, u64 flags)
     return 0;
 }
 
+/* bind/connect name a file only for AF_UNIX with a path (not the abstract
+ * namespace, whose sun_path starts with NUL): the socket's directory must
+ * exist in the image even if nothing else ever opens it. */
+static __always_inline int stash_unix(u32 op, const void *addr)
+{
+    u16 family = 0;
+    char first = 0;
+    if (bpf_probe_read_user(&family, sizeof(family), addr) || family != 1 /* AF_UNIX */)
+        return 0;
+    if (bpf_probe_read_user(&first, 1, addr + 2) || first == 0)
+        return 0;
+    return stash(op, MP_AT_FDCWD, (const char *)addr + 2, 0);
+}
+
 static __always_inline int finish(long ret)
 {
     u64 id = bpf_get_current_pid_tgid();
@@ -268,6 +282,8 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
     case __NR_lremovexattr:      return stash(MP_OP_XATTR, MP_AT_FDCWD, p0, 0);
     case __NR_chroot:            return stash(MP_OP_CHROOT, MP_AT_FDCWD, p0, 0);
     case __NR_inotify_add_watch: return stash(MP_OP_INOTIFY_ADD_WATCH, MP_AT_FDCWD, p1, a2);
+    case __NR_bind:              return stash_unix(MP_OP_BIND, (const void *)a1);
+    case __NR_connect:           return stash_unix(MP_OP_CONNECT, (const void *)a1);
 #ifdef __NR_openat2
     case __NR_openat2: {
         u64 flags = 0;

@@ -186,3 +186,20 @@ def test_sigterm_and_duration_stop_cleanly(bpf_ready, fat_container, tmp_path: P
     done = micropack("trace", "--container", fat_container.name, "-o", str(out), "--duration", "2")
     assert done.returncode == 0 and "duration reached" in done.stderr
     assert 2 <= time.monotonic() - started < 20
+
+
+def test_unix_socket_paths_are_traced(bpf_ready, fat_container, tmp_path: Path):
+    # nothing but bind ever touches /var/local: its directory must still be kept
+    code = ("import socket; s = socket.socket(socket.AF_UNIX); s.bind('/var/local/app.sock'); "
+            "s.listen(); c = socket.socket(socket.AF_UNIX); c.connect('/var/local/app.sock'); "
+            "a = socket.socket(socket.AF_UNIX); a.bind('\\0abstract-name')")
+    out, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", fat_container.name, "-o", str(out),
+                     "--events", str(events), "--",
+                     "docker", "exec", fat_container.name, "python3", "-c", code)
+    assert proc.returncode == 0, proc.stderr
+    assert "/var/local/app.sock" in out.read_text().split()
+    records = [json.loads(line) for line in events.read_text().splitlines()[:-1]]
+    calls = {(r["syscall"], r["result"]) for r in records if r["path"] == "/var/local/app.sock"}
+    assert {("bind", 0), ("connect", 0)} <= calls
+    assert "abstract-name" not in events.read_text()

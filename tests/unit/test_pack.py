@@ -51,7 +51,7 @@ def rootfs(tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("build")
     # merged /usr: /lib -> usr/lib, /lib64 -> usr/lib64, /bin -> usr/bin
     for d in ("usr/lib/x86_64-linux-gnu", "usr/lib64", "usr/bin", "etc", "opt/app/lib",
-              "opt/app/runlib", "opt/app/bin", "opt/qux", "srv/data", "tmp"):
+              "opt/app/runlib", "opt/app/bin", "opt/qux", "srv/data", "tmp", "var/local"):
         (root / d).mkdir(parents=True, exist_ok=True)
     link(root, "/lib", "usr/lib")
     link(root, "/lib64", "usr/lib64")
@@ -114,7 +114,8 @@ def rootfs(tmp_path_factory) -> Path:
 TRACED = ["/opt/app/bin/prog", "/opt/app/bin/prog2", "/data/hostlink", "/data/escape",
           "/opt/app/tool.py", "/opt/app/run.sh", "/usr/bin/suid", "/usr/bin/capped", "/tmp",
           "/opt/app/a", "/opt/app/b", "/opt/app/fifo", "/opt/app/sock", "/opt/app/null",
-          "/loop1", "/srv/data", "/proc/self/maps", "/created/at/runtime"]
+          "/loop1", "/srv/data", "/proc/self/maps", "/created/at/runtime",
+          "/var/local/app.sock"]
 
 
 def run_pack(root: Path, out: Path, rules: resolve.Rules | None = None,
@@ -177,6 +178,10 @@ def test_skipped_paths_are_listed_with_why(rootfs: Path, tmp_path: Path):
     assert "symlink loop" in report.skipped["/loop1"]
     assert "pseudo" in report.skipped["/proc/self/maps"]
     assert "created at run time" in report.skipped["/created/at/runtime"]
+    # a socket bound at run time needs its directory, which nothing else used
+    assert "created at run time" in report.skipped["/var/local/app.sock"]
+    assert m["var/local"].isdir()
+    assert report.kept["/var/local"] == "directory of /var/local/app.sock, created at run time"
 
 
 def test_rules_and_presets(rootfs: Path, tmp_path: Path):
