@@ -68,7 +68,7 @@ struct mp_event {
     __u32 tid;
     __s32 dirfd;
     __u32 op;
-    __u32 aux;
+    __u32 aux;        /* fork: the child's pid; syscalls: 1 when the path was unreadable */
     __u32 path_len;
     char comm[MP_COMM_LEN];
     char path[MP_PATH_MAX];

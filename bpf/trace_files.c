@@ -162,10 +162,9 @@ static __always_inline int duplicate(struct mp_event *e)
     return dup;
 }
 
+/* Called from sys_enter, which has already checked the cgroup. */
 static __always_inline int stash(u32 op, s32 dirfd, const char *path, u64 flags)
 {
-    if (!in_target())
-        return 0;
     u64 id = bpf_get_current_pid_tgid();
     struct mp_args a = {};
     a.path = path;
@@ -248,7 +247,7 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
 #endif
     unsigned long a0 = args->args[0], a1 = args->args[1], a2 = args->args[2];
     unsigned long a3 = args->args[3], a4 = args->args[4];
-    const char *p0 = (const char *)a0, *p1 = (const char *)a1, *p3 = (const char *)a3;
+    const char *p0 = (const char *)a0, *p1 = (const char *)a1;
     switch (nr) {
     case __NR_openat:            return stash(MP_OP_OPENAT, a0, p1, a2);
     case __NR_execve:            return stash(MP_OP_EXECVE, MP_AT_FDCWD, p0, 0);
@@ -326,7 +325,6 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
     case __NR_mknod:             return stash(MP_OP_MKNOD, MP_AT_FDCWD, p0, a1);
 #endif
     }
-    (void)p3;
     return 0;
 }
 
@@ -348,7 +346,6 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     u16 off = args->data_loc_filename & 0xFFFF;
     int n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), (void *)args + off);
     e->path_len = n > 0 ? n : 0;
-    e->aux = args->old_pid;
     bump_epoch(e->pid);
     emit(e);
     return 0;

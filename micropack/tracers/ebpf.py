@@ -35,7 +35,8 @@ class Layout:
     Python can never disagree."""
 
     def __init__(self, header: Path = HEADER) -> None:
-        text = header.read_text()
+        # comments may say anything: only the declarations count
+        text = re.sub(r"/\*.*?\*/", "", header.read_text(), flags=re.S)
         self.consts = {m[1]: int(m[2]) for m in
                        re.finditer(r"^#define\s+(MP_\w+)\s+(-?\d+)\s*$", text, re.M)}
         body = re.search(r"struct mp_event \{(.*?)\};", text, re.S)
@@ -196,7 +197,7 @@ class EbpfTracer(Tracer):
             if head.result == 0 and path:
                 procs.chdir(pid, path)
         else:
-            if head.aux == 1 and op != "exec":
+            if head.aux == 1:
                 resolved = False   # the kernel could not read the name (counted)
             dirfd = AT_FDCWD if op == "exec" else head.dirfd
             if op == "execveat" and name == "":
