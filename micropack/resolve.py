@@ -80,7 +80,10 @@ class Closure:
                         self.add(path, f"rule --include {g}")
                         break
 
-    def add(self, path: str, why: str, subtree: bool = False) -> None:
+    def add(self, path: str, why: str, subtree: bool = False,
+            inherited_rpath: list[str] | None = None) -> None:
+        """Keep path and what it needs. inherited_rpath: the DT_RPATH of the
+        objects that loaded this one, when it is a library."""
         if is_pseudo(path):
             self.skipped.setdefault(path, "pseudo filesystem (/proc, /sys, /dev): not packed")
             return
@@ -111,7 +114,7 @@ class Closure:
             return
         self._keep(final, why if not walk.links else f"target of {path} ({why})")
         if stat.S_ISREG(mode):
-            self._inspect(final)
+            self._inspect(final, inherited_rpath or [])
         elif stat.S_ISDIR(mode) and subtree:
             for child in self.fs.iter_tree(final):
                 self.add(child, f"under {final} ({why})")
@@ -121,7 +124,7 @@ class Closure:
     def _keep(self, path: str, why: str) -> None:
         self.kept.setdefault(path, why)
 
-    def _inspect(self, path: str) -> None:
+    def _inspect(self, path: str, inherited_rpath: list[str]) -> None:
         if path in self._inspected:
             return
         self._inspected.add(path)
@@ -134,7 +137,7 @@ class Closure:
             self.warnings.append(f"{path}: cannot read ({exc.strerror})")
             return
         if info is not None:
-            self._add_elf_deps(path, info, inherited_rpath=[])
+            self._add_elf_deps(path, info, inherited_rpath)
         elif head.startswith(b"#!"):
             self._add_shebang(path, head)
 
@@ -182,15 +185,7 @@ class Closure:
                 self.skipped.setdefault(f"{name} (needed by {path})", "library not found in the source")
                 self.warnings.append(f"{path} needs {name}, which the source does not have")
                 continue
-            self.add(found, f"needed by {path}")
-            if found not in self._inspected:
-                self._inspected.add(found)
-                w = self.fs.walk(found)
-                if w.final:
-                    with open(self.fs.host(w.final), "rb") as fh:
-                        dep = elf.read_elf(fh)
-                    if dep is not None:
-                        self._add_elf_deps(w.final, dep, rpath)
+            self.add(found, f"needed by {path}", inherited_rpath=rpath)
 
     def _find_library(self, name: str, info: elf.ElfInfo, rpath: list[str],
                       runpath: list[str]) -> str | None:
