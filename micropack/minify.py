@@ -26,6 +26,7 @@ from typing import Any
 from micropack import cgroup, image, packing, record, resolve
 from micropack.errors import ImageError, VerifyError
 from micropack.record import TraceRecord
+from micropack.rootfs import SymlinkLoop
 from micropack.source import Source, open_source
 from micropack.target import Target
 from micropack.tracers.base import StopWhen, TraceStats, run
@@ -174,7 +175,7 @@ class ContainerRun:
 class RunOutcome:
     results: list[ProbeResult]
     records: list[TraceRecord]
-    stats: TraceStats | None
+    stats: TraceStats
     syscalls: dict[int, int] = field(default_factory=dict)   # number -> calls
 
 
@@ -256,6 +257,16 @@ def traced_run(image_ref: str, opts: RunOptions, probes: list[Probe], ready_time
     return RunOutcome(results, records, outcome.stats, tracer.syscall_counts)
 
 
+def confined_run(tag: str, opts: RunOptions, probes: list[Probe], profile_path: str,
+                 ready_timeout: float, exit_timeout: float) -> list[ProbeResult]:
+    """Run the image under the seccomp profile and drive every probe again."""
+    container = ContainerRun(tag, opts, security_opt=f"seccomp={profile_path}")
+    try:
+        return drive(container, probes, ready_timeout, exit_timeout)
+    finally:
+        container.remove()
+
+
 def image_size(ref: str) -> int:
     return int(image.get_image(ref).attrs.get("Size", 0))
 
@@ -302,7 +313,7 @@ def failed_lookups(records: list[TraceRecord], original: Source) -> set[str]:
             try:
                 if original.fs.walk(r.path).final is not None:
                     missing.add(r.path)
-            except Exception:
+            except SymlinkLoop:
                 continue
     return missing
 
@@ -310,7 +321,7 @@ def failed_lookups(records: list[TraceRecord], original: Source) -> set[str]:
 def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rules: resolve.Rules,
            say: Say, compare_output: bool = False, max_rounds: int = 3,
            ready_timeout: float = 30.0, exit_timeout: float = 120.0,
-           seccomp_out: str | None = None, workdir: str | None = None) -> MinifyReport:
+           seccomp_out: str | None = None) -> MinifyReport:
     started = time.monotonic()
     image.get_image(image_ref)          # fails early, in one line, if it is missing
     say(f"tracing a container of {image_ref} from its first exec")
@@ -321,18 +332,12 @@ def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rule
     if probes and any(r.status != 0 for r in original.results):
         bad = [r.name for r in original.results if r.status != 0]
         raise VerifyError(f"probe fails on the original image already: {bad[0]}")
-    lost = original.stats.lost if original.stats else 0
+    lost = original.stats.lost
     files = {r.path for r in original.records if record.names_a_file(r)}
     say(f"traced {len(original.records)} events, {len(files)} files")
-    profile = None
     if seccomp_out:
         from micropack import seccomp
-        counts, unknown = seccomp.name_counts(original.syscalls)
-        if unknown:
-            say(f"WARNING: syscalls {unknown} have no known name and cannot be allowed: "
-                "the profile will block them")
-        profile = seccomp.profile_from_counts(counts)
-        seccomp.write_profile(profile, seccomp_out)
+        profile = seccomp.write_profile(original.syscalls, seccomp_out, say)
         say(f"seccomp profile with {len(profile['syscalls'][0]['names'])} syscalls "
             f"written to {seccomp_out}")
     rounds: list[dict[str, Any]] = []
@@ -340,10 +345,9 @@ def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rule
     kept = 0
     with open_source(image=image_ref) as src, \
             tempfile.TemporaryDirectory(prefix="micropack-minify-") as tmpdir:
-        tmp = Path(workdir) if workdir else Path(tmpdir)
+        rootfs_tar = Path(tmpdir) / "rootfs.tar"
         added: set[str] = set()
         for round_no in range(1, max_rounds + 1):
-            rootfs_tar = tmp / "rootfs.tar"
             report = packing.pack_files(src, sorted(files), str(rootfs_tar), rules)
             kept = len(report.kept)
             image.build(image_ref, rootfs_tar, tag, overrides=opts.image_overrides())
@@ -352,10 +356,8 @@ def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rule
             verdicts = [{"probe": o.name, "original_status": o.status, "minified_status": m.status,
                          "passed": m.matches(o, compare_output)}
                         for o, m in zip(original.results, verify.results, strict=True)]
-            if profile is not None:
-                from micropack import seccomp
-                confined = seccomp.verify_under_profile(tag, opts, probes, seccomp_out or "",
-                                                        ready_timeout, exit_timeout)
+            if seccomp_out:
+                confined = confined_run(tag, opts, probes, seccomp_out, ready_timeout, exit_timeout)
                 for v, c, o in zip(verdicts, confined, original.results, strict=True):
                     v["seccomp_status"] = c.status
                     v["passed"] = v["passed"] and c.matches(o, compare_output)

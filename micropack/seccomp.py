@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import platform
 import re
+from collections.abc import Callable
 from typing import Any
 
 from micropack.errors import MicropackError
@@ -84,21 +85,17 @@ def profile_from_counts(counts: dict[str, int], machine: str | None = None) -> d
     }
 
 
-def write_profile(profile: dict[str, Any], dest: str) -> None:
+def write_profile(by_number: dict[int, int], dest: str,
+                  warn: Callable[[str], None]) -> dict[str, Any]:
+    """Write the profile for syscall counts by number (as the tracer counts
+    them); numbers without a name are reported through warn, never dropped
+    silently. Returns the profile."""
+    counts, unknown = name_counts(by_number)
+    if unknown:
+        warn(f"WARNING: syscalls {unknown} have no known name and cannot be allowed: "
+             "the profile will block them")
+    profile = profile_from_counts(counts)
     with atomic_output(dest) as fh:
         json.dump(profile, fh, indent=2, sort_keys=True)
         fh.write("\n")
-
-
-def verify_under_profile(tag: str, opts: Any, probes: list[Any], profile_path: str,
-                         ready_timeout: float, exit_timeout: float) -> list[Any]:
-    """Run the image confined by the profile and drive every probe again."""
-    from dataclasses import replace
-
-    from micropack import minify
-    confined = replace(opts)
-    container = minify.ContainerRun(tag, confined, security_opt=f"seccomp={profile_path}")
-    try:
-        return minify.drive(container, probes, ready_timeout, exit_timeout)
-    finally:
-        container.remove()
+    return profile

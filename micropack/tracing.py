@@ -88,9 +88,6 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
         record.write_files_txt(paths, output)
     if seccomp_out:
         from micropack import seccomp
-        counts, unknown = seccomp.name_counts(tracer.syscall_counts)
-        if unknown:
-            print(f"micropack: WARNING: syscalls {unknown} have no known name and cannot be "
-                  "allowed: the profile will block them", file=sys.stderr)
-        seccomp.write_profile(seccomp.profile_from_counts(counts), seccomp_out)
+        seccomp.write_profile(tracer.syscall_counts, seccomp_out,
+                              lambda msg: print(f"micropack: {msg}", file=sys.stderr))
     return TraceResult(outcome=outcome, files=len(paths), paths=paths)
