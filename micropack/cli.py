@@ -223,6 +223,18 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
                       cmd=shlex.split(cmd) if cmd else None)
 
 
+def _report_minified(report: Any, report_out: str | None) -> None:
+    """Summary, optional JSON report, and a failure that names the probe."""
+    from micropack import record
+    from micropack.errors import VerifyError
+    if report_out:
+        record.write_json(report.as_json(), report_out)
+    say(report.summary())
+    if not report.passed:
+        failed = [p["probe"] for p in report.probes if not p["passed"]]
+        raise VerifyError(f"verification failed: probe {failed[0]!r} differs on {report.minified}")
+
+
 @cli.command()
 @click.argument("image_ref", metavar="IMAGE")
 @click.option("-t", "--tag", required=True, metavar="NAME:TAG", help="Name of the minified image.")
@@ -257,11 +269,8 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
            seccomp_out: str | None) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify."""
-    import json
-
     from micropack import minify as minify_mod
-    from micropack import record, resolve
-    from micropack.errors import VerifyError
+    from micropack import resolve
     probes = ([minify_mod.Probe("exec", p) for p in probe_exec]
               + [minify_mod.Probe("http", p) for p in probe_http]
               + [minify_mod.Probe("cmd", p) for p in probe_cmd])
@@ -273,14 +282,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
                                compare_output=compare_output, max_rounds=max_rounds,
                                ready_timeout=ready_timeout, exit_timeout=exit_timeout,
                                seccomp_out=seccomp_out)
-    if report_out:
-        with record.atomic_output(report_out) as fh:
-            json.dump(report.as_json(), fh, indent=1, sort_keys=True)
-            fh.write("\n")
-    say(report.summary())
-    if not report.passed:
-        failed = [p["probe"] for p in report.probes if not p["passed"]]
-        raise VerifyError(f"verification failed: probe {failed[0]!r} differs on {tag}")
+    _report_minified(report, report_out)
 
 
 @cli.command()
@@ -289,9 +291,8 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
 def demo(tag: str, report_out: str | None) -> None:
     """Build the local fat image and minify a redis server out of it, verified
     with its own client (no network: the probes run inside the container)."""
-    from micropack import debimage, record, resolve
+    from micropack import debimage, resolve
     from micropack import minify as minify_mod
-    from micropack.errors import VerifyError
     fat = debimage.ensure("fat")
     say(f"demo: minifying a redis server out of {fat}")
     opts = minify_mod.RunOptions(network="none", cmd=[
@@ -299,13 +300,7 @@ def demo(tag: str, report_out: str | None) -> None:
     probes = [minify_mod.Probe("exec", "redis-cli ping"),
               minify_mod.Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
     report = minify_mod.minify(fat, tag, opts, probes, resolve.Rules(), say, compare_output=True)
-    if report_out:
-        import json
-        with record.atomic_output(report_out) as fh:
-            json.dump(report.as_json(), fh, indent=1, sort_keys=True)
-    say(report.summary())
-    if not report.passed:
-        raise VerifyError("demo verification failed")
+    _report_minified(report, report_out)
     click.echo(f"run it: docker run --rm --network none {tag}")
 
 

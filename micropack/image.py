@@ -3,14 +3,21 @@ filesystem, build a new image from a rootfs tar. With target.py, the only
 module that talks to docker."""
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import os
 import re
+import shutil
 import subprocess
+import tarfile
 import tempfile
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from micropack.errors import ImageError
+from micropack.record import atomic_output
 from micropack.target import docker_client
 
 
@@ -28,7 +35,6 @@ def image_config(ref: str) -> dict[str, Any]:
 
 def created_epoch(ref: str) -> int:
     """The image's creation time as a Unix time (docker gives RFC 3339)."""
-    from datetime import datetime
     created = str(get_image(ref).attrs["Created"])
     stamp = re.sub(r"\.\d+", "", created).replace("Z", "+00:00")
     return int(datetime.fromisoformat(stamp).timestamp())
@@ -82,7 +88,6 @@ def carried_config(original: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sha256_file(path: Path) -> str:
-    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -96,18 +101,11 @@ def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | Non
     """A `docker load`-able archive (docker-archive format) of one layer, made
     without the daemon. Deterministic: the same tar and config give the same
     image id. Returns that id."""
-    import io
-    import json
-    import os
-    import tarfile
-
-    from micropack.record import atomic_output
 
     diff_id = _sha256_file(rootfs_tar)
     # SOURCE_DATE_EPOCH wins; else the original's creation time: never "now"
     sde = os.environ.get("SOURCE_DATE_EPOCH", "")
     epoch = int(sde) if sde.isdigit() else (created_at or 0)
-    from datetime import datetime
     created = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     image_config = {
         "architecture": architecture, "os": "linux", "created": created,
@@ -116,7 +114,6 @@ def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | Non
         "history": [{"created": created, "created_by": "micropack build"}],
     }
     config_bytes = json.dumps(image_config, sort_keys=True, separators=(",", ":")).encode()
-    import hashlib
     image_id = hashlib.sha256(config_bytes).hexdigest()
     manifest = [{"Config": f"{image_id}.json", "RepoTags": [tag] if tag else [],
                  "Layers": [f"{diff_id}/layer.tar"]}]
@@ -149,7 +146,6 @@ def build(original: str, rootfs_tar: Path, tag: str, oci: str | None = None,
           overrides: dict[str, Any] | None = None) -> str:
     """Image `tag` from rootfs_tar plus the original image's config (and
     overrides, such as the command minify verified)."""
-    import tempfile
     if not rootfs_tar.is_file():
         raise ImageError(f"{rootfs_tar} does not exist")
     attrs = get_image(original).attrs
@@ -169,8 +165,6 @@ def build(original: str, rootfs_tar: Path, tag: str, oci: str | None = None,
 
 def write_dockerfile(original: str, rootfs_tar: Path, directory: Path) -> Path:
     """A FROM scratch Dockerfile with rootfs.tar beside it."""
-    import json
-    import shutil
     config = carried_config(image_config(original))
     directory.mkdir(parents=True, exist_ok=True)
     if rootfs_tar.resolve() != (directory / "rootfs.tar").resolve():

@@ -2,7 +2,6 @@
 with a report of every kept and skipped path and why."""
 from __future__ import annotations
 
-import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -72,7 +71,5 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
             for p in sorted(final):
                 fh.write(f"{report.packages.get(p, '-')}\t{p}\n")
     if report_out:
-        with record.atomic_output(report_out) as fh:
-            json.dump(report.as_json(src), fh, indent=1, sort_keys=True)
-            fh.write("\n")
+        record.write_json(report.as_json(src), report_out)
     return report

@@ -99,6 +99,13 @@ def atomic_output(dest: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+def write_json(data: Any, dest: str | Path) -> None:
+    """A report or profile as sorted, indented JSON, written atomically."""
+    with atomic_output(dest) as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
 def write_files_txt(paths: Iterable[str], dest: str | Path) -> int:
     unique = sorted(set(paths))
     with atomic_output(dest) as fh:

@@ -3,14 +3,13 @@ workload made (counted in the kernel, same cgroup filter) and answers every
 other one with EPERM."""
 from __future__ import annotations
 
-import json
 import platform
 import re
 from collections.abc import Callable
 from typing import Any
 
 from micropack.errors import MicropackError
-from micropack.record import atomic_output
+from micropack.record import write_json
 
 ARCHITECTURES = {
     "x86_64": ["SCMP_ARCH_X86_64"],
@@ -95,7 +94,5 @@ def write_profile(by_number: dict[int, int], dest: str,
         warn(f"WARNING: syscalls {unknown} have no known name and cannot be allowed: "
              "the profile will block them")
     profile = profile_from_counts(counts)
-    with atomic_output(dest) as fh:
-        json.dump(profile, fh, indent=2, sort_keys=True)
-        fh.write("\n")
+    write_json(profile, dest)
     return profile
