@@ -56,10 +56,14 @@ def machine() -> dict[str, Any]:
 class Gated:
     """A container whose workload waits for /tmp/go, so a tracer can attach first."""
 
-    def __init__(self, image: str, workload: str, network: str = "none") -> None:
+    def __init__(self, image: str, workload: str, network: str = "none",
+                 binary: str | None = None) -> None:
         script = f"while [ ! -e /tmp/go ]; do sleep 0.05; done; {workload}"
         self.id = sh(["docker", "run", "-d", f"--network={network}", image, "sh", "-c", script],
                      check=True).stdout.strip()
+        if binary:   # the static workload program, as /bench/workload
+            sh(["docker", "exec", self.id, "mkdir", "-p", "/bench"], check=True)
+            sh(["docker", "cp", binary, f"{self.id}:/bench/workload"], check=True)
 
     def pid(self) -> int:
         return int(sh(["docker", "inspect", "-f", "{{.State.Pid}}", self.id]).stdout)
@@ -74,18 +78,22 @@ class Gated:
         return out
 
 
+def start_trace(container: Gated, output: str = "/dev/null") -> subprocess.Popen[str]:
+    """`micropack trace` of the container, returned once its programs are attached."""
+    proc = subprocess.Popen([*MAXRSS, *MICROPACK, "trace", "--container", container.id,
+                             "-o", output], stderr=subprocess.PIPE, text=True, cwd=REPO)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "micropack: tracing" in line:
+            break
+    return proc
+
+
 def attach_tracer(mode: str, container: Gated) -> subprocess.Popen[str] | None:
     if mode == "untraced":
         return None
     if mode == "ebpf":
-        proc = subprocess.Popen([*MAXRSS, *MICROPACK, "trace", "--container", container.id,
-                                 "-o", "/dev/null"],
-                                stderr=subprocess.PIPE, text=True, cwd=REPO)
-        assert proc.stderr is not None
-        for line in proc.stderr:             # wait until the programs are attached
-            if "micropack: tracing" in line:
-                break
-        return proc
+        return start_trace(container)
     if mode == "strace":
         proc = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-p", str(container.pid())],
                                 stderr=subprocess.PIPE, text=True)
@@ -106,10 +114,7 @@ def detach(proc: subprocess.Popen[str] | None) -> None:
 
 def timed_in_container(image: str, workload: str, mode: str, binary: str | None = None) -> float:
     """Seconds the workload reports for itself (its last output line, in ns)."""
-    c = Gated(image, workload)
-    if binary:
-        sh(["docker", "exec", c.id, "mkdir", "-p", "/bench"], check=True)
-        sh(["docker", "cp", binary, f"{c.id}:/bench/workload"], check=True)
+    c = Gated(image, workload, binary=binary)
     tracer = attach_tracer(mode, c)
     c.go()
     out = c.finish()
@@ -172,13 +177,11 @@ def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
     rows = []
     best = 0
     for rate in (25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 0):
-        c = Gated(image, f"/bench/workload rate {rate} {seconds}")
-        sh(["docker", "exec", c.id, "mkdir", "-p", "/bench"], check=True)
-        sh(["docker", "cp", binary, f"{c.id}:/bench/workload"], check=True)
-        tracer = attach_tracer("ebpf", c)
+        c = Gated(image, f"/bench/workload rate {rate} {seconds}", binary=binary)
+        tracer = start_trace(c)
         c.go()
         sent = int(c.finish().strip().splitlines()[-1])
-        assert tracer is not None and tracer.stderr is not None
+        assert tracer.stderr is not None
         tracer.wait(60)
         err = tracer.stderr.read()
         lost_m = re.search(r"WARNING: (\d+) kernel events LOST", err)
@@ -203,12 +206,7 @@ def pack_vs_tar(image: str, runs: int) -> dict[str, Any]:
         sh(["docker", "rm", cid])
         small = Path(tmp) / "small.txt"
         c = Gated(image, f"python3 -c '{PY_IMPORTS}'")
-        tracer = subprocess.Popen([*MICROPACK, "trace", "--container", c.id, "-o", str(small)],
-                                  stderr=subprocess.PIPE, text=True, cwd=REPO)
-        assert tracer.stderr is not None
-        for line in tracer.stderr:
-            if "micropack: tracing" in line:
-                break
+        tracer = start_trace(c, str(small))
         c.go()
         c.finish()
         tracer.wait(60)

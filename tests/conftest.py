@@ -6,12 +6,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def run_micropack(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it, in a child process."""
+    return subprocess.run([sys.executable, "-m", "micropack.cli", *args],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def need(condition: bool, what: str) -> None:

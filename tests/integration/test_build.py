@@ -2,20 +2,20 @@
 --dockerfile; the original image's config is carried over each time."""
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_micropack
+
 pytestmark = pytest.mark.integration
 
 
-def micropack(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "micropack.cli", *args],
-                          capture_output=True, text=True, timeout=600)
+micropack = functools.partial(run_micropack, timeout=600)
 
 
 def config(ref: str) -> dict:

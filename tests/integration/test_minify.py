@@ -2,13 +2,15 @@
 first exec, probe, pack, build, verify; each result at least 10x smaller."""
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_micropack
 
 pytestmark = pytest.mark.integration
 
@@ -19,9 +21,7 @@ PY_PROGRAM = ("import ssl, sqlite3, json; db = sqlite3.connect(':memory:'); "
               "'sqlite': db.execute('select 6*7').fetchone()[0]}))")
 
 
-def micropack(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "micropack.cli", *args],
-                          capture_output=True, text=True, timeout=900)
+micropack = functools.partial(run_micropack, timeout=900)
 
 
 @pytest.fixture

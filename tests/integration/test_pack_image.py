@@ -2,6 +2,7 @@
 docker, runs the traced program."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Container
+from tests.conftest import Container, run_micropack
 
 pytestmark = pytest.mark.integration
 
@@ -19,9 +20,7 @@ PROGRAM = ("import json, sqlite3, hashlib; print(json.dumps(sqlite3.sqlite_versi
            "hashlib.sha256(b'x').hexdigest()[:8])")
 
 
-def micropack(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "micropack.cli", *args],
-                          capture_output=True, text=True, timeout=600)
+micropack = functools.partial(run_micropack, timeout=600)
 
 
 def test_packed_image_runs_the_traced_program(bpf_ready, fat_image, tmp_path: Path):

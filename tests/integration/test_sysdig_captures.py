@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import need
+from tests.conftest import need, run_micropack
 
 SCAP = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "scap"
 REPO = Path(__file__).resolve().parents[2]
@@ -58,11 +57,6 @@ def test_host_captures_have_no_container_files_unless_asked():
     files = chisel("open-multiple-files.scap", "host")
     tmp = [f for f in files if f.startswith("/tmp/file-")]
     assert len(tmp) >= 5 and tmp == sorted(tmp)
-
-
-def run_micropack(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "micropack.cli", *args], capture_output=True,
-                          text=True, cwd=cwd)
 
 
 def test_trace_from_capture_writes_files_and_events(tmp_path: Path):

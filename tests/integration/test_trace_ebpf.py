@@ -1,6 +1,7 @@
 """`micropack trace` with the eBPF backend against a real container."""
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -8,6 +9,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_micropack
 
 pytestmark = pytest.mark.integration
 
@@ -26,9 +29,7 @@ print("workload done")
 '''
 
 
-def micropack(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "micropack.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+micropack = functools.partial(run_micropack, timeout=300)
 
 
 def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path):
