@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import struct
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from elftools.common.exceptions import ELFError
-from elftools.common.utils import struct_parse
+from elftools.elf.enums import ENUM_D_TAG_COMMON, ENUM_P_TYPE_BASE
 from elftools.elf.structs import ELFStructs
 
 ELF_MAGIC = b"\x7fELF"
@@ -37,50 +36,91 @@ def elf_ident(head: bytes) -> tuple[int, int] | None:
     return (32 if head[4] == 1 else 64), machine
 
 
+# Values of the program header types and dynamic tags the loader reads.
+PT_LOAD, PT_DYNAMIC, PT_INTERP = (ENUM_P_TYPE_BASE[n] for n in ("PT_LOAD", "PT_DYNAMIC", "PT_INTERP"))
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_RPATH, DT_RUNPATH = (
+    ENUM_D_TAG_COMMON[n] for n in ("DT_NULL", "DT_NEEDED", "DT_STRTAB", "DT_RPATH", "DT_RUNPATH"))
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One ELF record type as a struct.Struct and its field names."""
+
+    layout: struct.Struct
+    names: tuple[str, ...]
+
+    def parse(self, data: bytes, offset: int = 0) -> dict[str, int]:
+        return dict(zip(self.names, self.layout.unpack_from(data, offset), strict=True))
+
+
+def _record(little_endian: bool, construct: Any) -> _Record:
+    """The layout of a pyelftools structure (field order and sizes) as a
+    struct.Struct: pyelftools defines the ELF records, struct.unpack reads
+    them about ten times faster than construct's parser."""
+    codes = {1: "B", 2: "H", 4: "I", 8: "Q", 16: "16s"}
+    names, fmt = [], "<" if little_endian else ">"
+    for field_ in construct.subcons:
+        size = field_.sizeof()
+        if size:            # Elf_Dyn's d_ptr is an alias of d_val, with no bytes
+            names.append(field_.name)
+            fmt += codes[size]
+    layout = struct.Struct(fmt)
+    if layout.size != construct.sizeof():
+        raise AssertionError(f"{construct.name}: {layout.size} bytes, pyelftools says {construct.sizeof()}")
+    return _Record(layout, tuple(names))
+
+
 @functools.cache
-def _structs(little_endian: bool, elfclass: int) -> ELFStructs:
-    """pyelftools' parsers for one byte order and class; building them is
-    slower than parsing a file, so each is built once."""
+def _records(little_endian: bool, elfclass: int) -> tuple[_Record, _Record, _Record]:
+    """(Ehdr, Phdr, Dyn) for one byte order and class, built once."""
     structs = ELFStructs(little_endian=little_endian, elfclass=elfclass)
     structs.create_basic_structs()
     structs.create_advanced_structs()
-    return structs
+    return (_record(little_endian, structs.Elf_Ehdr), _record(little_endian, structs.Elf_Phdr),
+            _record(little_endian, structs.Elf_Dyn))
 
 
 def read_elf(fh: BinaryIO) -> ElfInfo | None:
     """The ELF facts of fh, or None when it is not a (readable) ELF file.
 
     Reads what the loader reads: program headers (PT_INTERP, PT_DYNAMIC,
-    PT_LOAD) and the dynamic entries, with pyelftools' structures, but never
-    the section headers (walking those made packing ten times slower)."""
-    ident = elf_ident(fh.read(20))
+    PT_LOAD) and the dynamic entries, but never the section headers
+    (walking those made packing ten times slower)."""
+    fh.seek(0)
+    head = fh.read(4096)
+    ident = elf_ident(head)
     if ident is None:
         return None
-    fh.seek(0)
     info = ElfInfo(elfclass=ident[0], machine=ident[1])
-    head = fh.read(64)
     try:
-        structs = _structs(head[5] == 1, ident[0])
-        ehdr = struct_parse(structs.Elf_Ehdr, fh, 0)
-        phdrs = [struct_parse(structs.Elf_Phdr, fh, ehdr["e_phoff"] + i * ehdr["e_phentsize"])
-                 for i in range(ehdr["e_phnum"])]
-        loads = [p for p in phdrs if p["p_type"] == "PT_LOAD"]
-        dynamic = next((p for p in phdrs if p["p_type"] == "PT_DYNAMIC"), None)
-        interp = next((p for p in phdrs if p["p_type"] == "PT_INTERP"), None)
+        ehdr_rec, phdr_rec, dyn_rec = _records(head[5] == 1, ident[0])
+        ehdr = ehdr_rec.parse(head)
+        phoff, phentsize, phnum = ehdr["e_phoff"], ehdr["e_phentsize"], ehdr["e_phnum"]
+        if phnum and phentsize < phdr_rec.layout.size:
+            return None
+        table = head[phoff:phoff + phnum * phentsize]
+        if len(table) < phnum * phentsize:       # program headers beyond the first page
+            fh.seek(phoff)
+            table = fh.read(phnum * phentsize)
+        phdrs = [phdr_rec.parse(table, i * phentsize) for i in range(phnum)]
+        loads = [p for p in phdrs if p["p_type"] == PT_LOAD]
+        dynamic = next((p for p in phdrs if p["p_type"] == PT_DYNAMIC), None)
+        interp = next((p for p in phdrs if p["p_type"] == PT_INTERP), None)
         if interp is not None:
             fh.seek(interp["p_offset"])
             info.interpreter = fh.read(interp["p_filesz"]).split(b"\0", 1)[0].decode(
                 "utf-8", "surrogateescape")
         if dynamic is None:
             return info
+        fh.seek(dynamic["p_offset"])
+        raw = fh.read(dynamic["p_filesz"])
+        size = dyn_rec.layout.size
         entries = []
-        size = structs.Elf_Dyn.sizeof()
-        for i in range(dynamic["p_filesz"] // size):
-            d = struct_parse(structs.Elf_Dyn, fh, dynamic["p_offset"] + i * size)
-            if d["d_tag"] == "DT_NULL":
+        for tag, value in dyn_rec.layout.iter_unpack(raw[:len(raw) - len(raw) % size]):
+            if tag == DT_NULL:
                 break
-            entries.append((d["d_tag"], d["d_val"]))
-        strtab = next((v for t, v in entries if t == "DT_STRTAB"), None)
+            entries.append((tag, value))
+        strtab = next((v for t, v in entries if t == DT_STRTAB), None)
         if strtab is None:
             return info
         # DT_STRTAB is an address: the PT_LOAD segment holding it gives its offset
@@ -94,14 +134,14 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
             return fh.read(4096).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
         for tag, value in entries:
-            if tag == "DT_NEEDED":
+            if tag == DT_NEEDED:
                 info.needed.append(string(value))
-            elif tag == "DT_RPATH":
+            elif tag == DT_RPATH:
                 info.rpath.extend(p for p in string(value).split(":") if p)
-            elif tag == "DT_RUNPATH":
+            elif tag == DT_RUNPATH:
                 info.runpath.extend(p for p in string(value).split(":") if p)
         return info
-    except (ELFError, ValueError, KeyError, OSError, struct.error, StopIteration):
+    except (ValueError, OSError, struct.error):
         return None
 
 

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +43,15 @@ def tar_command(root: Path, listing: Path, dest: str, mtime: int | None,
 
 
 def write_tar(fs: RootFS, paths: list[str], dest: str | Path, mtime: int | None = None,
-              clamp_mtime: int | None = None) -> TarTotals:
+              clamp_mtime: int | None = None,
+              meanwhile: Callable[[TarTotals], None] | None = None) -> TarTotals:
     """Pack paths (container paths, kept as they are: links are not followed)
     from fs into dest, in sorted order. mtime sets every entry's time;
     clamp_mtime (SOURCE_DATE_EPOCH) only lowers newer ones. Hard links stay
-    hard links, FIFOs FIFOs; modes keep setuid/setgid/sticky."""
+    hard links, FIFOs FIFOs; modes keep setuid/setgid/sticky.
+
+    meanwhile(totals) runs while tar writes (tar is another process: the
+    report is made on another core); dest appears only once both succeeded."""
     totals = TarTotals()
     names = []
     for path in sorted(paths):
@@ -59,16 +64,25 @@ def write_tar(fs: RootFS, paths: list[str], dest: str | Path, mtime: int | None 
         totals.entries += 1
         names.append(path.lstrip("/"))
     with tempfile.NamedTemporaryFile(prefix="micropack-list-") as listing, \
+            tempfile.TemporaryFile(prefix="micropack-tar-err-") as errors, \
             atomic_output(dest, "wb") as out:
         listing.write(b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in names))
         listing.flush()
         out.flush()
-        proc = subprocess.run(tar_command(fs.root, Path(listing.name), f"/dev/fd/{out.fileno()}",
-                                          mtime, clamp_mtime),
-                              pass_fds=(out.fileno(),), capture_output=True, text=True)
+        proc = subprocess.Popen(tar_command(fs.root, Path(listing.name), f"/dev/fd/{out.fileno()}",
+                                            mtime, clamp_mtime),
+                                pass_fds=(out.fileno(),), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            if meanwhile is not None:
+                meanwhile(totals)
+        finally:
+            returncode = proc.wait()
         # 1 means a file changed while it was read (a live container): a warning
-        if proc.returncode not in (0, 1):
-            first = next((ln for ln in proc.stderr.splitlines() if ln.strip()), "unknown error")
+        if returncode not in (0, 1):
+            errors.seek(0)
+            text = errors.read().decode("utf-8", "replace")
+            first = next((ln for ln in text.splitlines() if ln.strip()), "unknown error")
             raise PackError(f"tar failed: {first}")
     return totals
 

@@ -61,15 +61,26 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     if src.clamp_mtime is not None:
         clamps.append(src.clamp_mtime)
     clamp = min(clamps) if clamps else None
-    result = pack.write_tar(src.fs, sorted(final), output, mtime=mtime, clamp_mtime=clamp)
+    kept = sorted(final)
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
-                        source=pack.source_totals(src.fs), result=result)
-    if packages_out or report_out:
-        report.packages = owners(src.fs, sorted(final))
+                        source=pack.TarTotals(), result=pack.TarTotals())
+    report_json = ""
+
+    def while_tar_writes(result: pack.TarTotals) -> None:
+        nonlocal report_json
+        report.result = result
+        report.source = pack.source_totals(src.fs)
+        if packages_out or report_out:
+            report.packages = owners(src.fs, kept)
+        if report_out:
+            report_json = record.json_text(report.as_json(src))
+
+    pack.write_tar(src.fs, kept, output, mtime=mtime, clamp_mtime=clamp, meanwhile=while_tar_writes)
     if packages_out:
         with record.atomic_output(packages_out) as fh:
-            for p in sorted(final):
+            for p in kept:
                 fh.write(f"{report.packages.get(p, '-')}\t{p}\n")
     if report_out:
-        record.write_json(report.as_json(src), report_out)
+        with record.atomic_output(report_out) as fh:
+            fh.write(report_json)
     return report

@@ -57,8 +57,11 @@ class TraceRecord:
         return json.dumps(data, sort_keys=True)
 
 
+_PSEUDO_PREFIXES = tuple(root + "/" for root in PSEUDO_ROOTS)
+
+
 def is_pseudo(path: str) -> bool:
-    return any(path == root or path.startswith(root + "/") for root in PSEUDO_ROOTS)
+    return path.startswith(_PSEUDO_PREFIXES) or path in PSEUDO_ROOTS
 
 
 def names_a_file(record: TraceRecord, keep_pseudo: bool = False) -> bool:
@@ -99,11 +102,14 @@ def atomic_output(dest: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+def json_text(data: Any) -> str:
+    """A report or profile as sorted, indented JSON."""
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
 def write_json(data: Any, dest: str | Path) -> None:
-    """A report or profile as sorted, indented JSON, written atomically."""
     with atomic_output(dest) as fh:
-        json.dump(data, fh, indent=1, sort_keys=True)
-        fh.write("\n")
+        fh.write(json_text(data))
 
 
 def write_files_txt(paths: Iterable[str], dest: str | Path) -> int:

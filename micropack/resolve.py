@@ -59,7 +59,7 @@ class Closure:
     warnings: list[str] = field(default_factory=list)
     _inspected: set[str] = field(default_factory=set)
     _idents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
-    _ld_cache: list[str] | None = None
+    _ld_cache: dict[str, list[str]] | None = None
     _ld_conf: list[str] | None = None
 
     # -- entry points -------------------------------------------------------
@@ -129,10 +129,15 @@ class Closure:
             return
         self._inspected.add(path)
         try:
-            with open(self.fs.host(path), "rb") as fh:
-                head = fh.read(256)
-                fh.seek(0)
-                info = elf.read_elf(fh) if head.startswith(elf.ELF_MAGIC) else None
+            fd = os.open(self.fs.host(path), os.O_RDONLY)   # unbuffered: 256 bytes, not 8 KiB
+            try:
+                head = os.read(fd, 256)
+            finally:
+                os.close(fd)
+            info = None
+            if head.startswith(elf.ELF_MAGIC):
+                with open(self.fs.host(path), "rb") as fh:
+                    info = elf.read_elf(fh)
         except OSError as exc:
             self.warnings.append(f"{path}: cannot read ({exc.strerror})")
             return
@@ -195,8 +200,8 @@ class Closure:
         for d in [*rpath, *ld_path, *runpath]:
             if self._compatible(f"{d.rstrip('/')}/{name}", info):
                 return f"{d.rstrip('/')}/{name}"
-        for cached in self._cache():
-            if os.path.basename(cached) == name and self._compatible(cached, info):
+        for cached in self._cache().get(name, ()):
+            if self._compatible(cached, info):
                 return cached
         for d in [*self._conf_dirs(), *DEFAULT_LIB_DIRS[info.elfclass]]:
             if self._compatible(f"{d.rstrip('/')}/{name}", info):
@@ -223,14 +228,17 @@ class Closure:
             self._idents[w.final] = ident
         return self._idents[w.final] == (wanted.elfclass, wanted.machine)
 
-    def _cache(self) -> list[str]:
+    def _cache(self) -> dict[str, list[str]]:
+        """ld.so.cache's libraries by file name, each list in the cache's order."""
         if self._ld_cache is None:
             w = self.fs.walk("/etc/ld.so.cache")
             data = b""
             if w.final:
                 with open(self.fs.host(w.final), "rb") as fh:
                     data = fh.read()
-            self._ld_cache = elf.parse_ld_cache(data)
+            self._ld_cache = {}
+            for lib in elf.parse_ld_cache(data):
+                self._ld_cache.setdefault(os.path.basename(lib), []).append(lib)
         return self._ld_cache
 
     def _conf_dirs(self) -> list[str]:

@@ -24,6 +24,17 @@ class Walk:
     missing_at: str | None = None     # the component that did not exist
 
 
+_ROOT_WALK = Walk(final="/")
+
+
+def _plain(path: str) -> bool:
+    """An absolute path with no empty, '.' or '..' component: its directory
+    part can be resolved on its own and reused."""
+    return (path.startswith("/") and len(path) > 1 and not path.endswith("/")
+            and "//" not in path and "/./" not in path and "/../" not in path
+            and not path.endswith(("/.", "/..")))
+
+
 def parent_of(path: str) -> str:
     return path.rsplit("/", 1)[0] or "/"
 
@@ -38,6 +49,7 @@ class RootFS:
         self._root_str = str(self.root)
         # one pack resolves the same directories thousands of times
         self._lstat_cache: dict[str, os.stat_result | None] = {}
+        self._dir_cache: dict[str, Walk] = {}
 
     def host(self, path: str) -> str:
         """Host path of an already resolved container path (no symlink in any
@@ -59,11 +71,34 @@ class RootFS:
 
     def walk(self, path: str, follow_final: bool = True) -> Walk:
         """Resolve path component by component inside the root."""
-        result = Walk(final=None)
+        if _plain(path):
+            # the directory part is resolved once per directory, then cached
+            parent, name = path.rsplit("/", 1)
+            base = self._directory(parent or "/")
+            if base is not None:
+                return self._resolve(path, [name], base.final or "/", list(base.links), follow_final)
         pending = [p for p in path.split("/") if p]
         pending.reverse()                 # a stack: next component on top
-        current = "/"
-        followed = 0
+        return self._resolve(path, pending, "/", [], follow_final)
+
+    def _directory(self, path: str) -> Walk | None:
+        """walk(path) when it ends at a directory, else None."""
+        if path == "/":
+            return _ROOT_WALK
+        found = self._dir_cache.get(path)
+        if found is None:
+            found = self.walk(path)
+            st = self.lstat(found.final) if found.final else None
+            if st is None or not stat.S_ISDIR(st.st_mode):
+                return None
+            self._dir_cache[path] = found
+        return found
+
+    def _resolve(self, path: str, pending: list[str], current: str, links: list[str],
+                 follow_final: bool) -> Walk:
+        """Resolve the components on the pending stack from current, which
+        was reached by following links."""
+        result = Walk(final=None, links=links)
         while pending:
             name = pending.pop()
             if name == ".":
@@ -77,10 +112,9 @@ class RootFS:
                 result.missing_at = candidate
                 return result
             if stat.S_ISLNK(st.st_mode) and (pending or follow_final):
-                followed += 1
-                if followed > MAX_SYMLINKS:
+                if len(links) >= MAX_SYMLINKS:
                     raise SymlinkLoop(f"too many levels of symbolic links resolving {path}")
-                result.links.append(candidate)
+                links.append(candidate)
                 target = self.readlink(candidate)
                 if target.startswith("/"):
                     current = "/"
