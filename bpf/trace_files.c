@@ -25,14 +25,16 @@ BPF_PERCPU_ARRAY(syscalls, u64, MP_SYSCALL_MAX);
 /* Arguments saved at syscall entry, completed at exit with the result. One
  * slot per thread, rewritten in place (op 0: nothing in flight), so the hot
  * path does two lookups and no allocation; the slot is dropped when the
- * thread exits or execs. */
+ * thread exits or execs. A plain hash, not an LRU one: an LRU map could
+ * evict a slot mid-syscall and lose its event without a trace, while a full
+ * plain map fails the insert, which is counted as a lost event. */
 struct mp_args {
     const char *path;
     u64 flags;
     s32 dirfd;
     u32 op;
 };
-BPF_TABLE("lru_hash", u64, struct mp_args, inflight, 16384);
+BPF_HASH(inflight, u64, struct mp_args, 65536);
 
 /* In-kernel deduplication: a repeat of an event whose (process, epoch, op,
  * directory, path, result) was already sent is dropped. The epoch of a
@@ -198,7 +200,8 @@ static __always_inline int stash(u32 op, s32 dirfd, const char *path, u64 flags)
     a.flags = flags;
     a.dirfd = dirfd;
     a.op = op;
-    inflight.update(&id, &a);
+    if (inflight.update(&id, &a) != 0)
+        count(MP_CNT_LOST);
     return 0;
 }
 
@@ -416,10 +419,10 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
 
 TRACEPOINT_PROBE(sched, sched_process_exit)
 {
+    u64 id = bpf_get_current_pid_tgid();
+    inflight.delete(&id);   /* also for a thread that has left the target */
     if (!in_target())
         return 0;
-    u64 id = bpf_get_current_pid_tgid();
-    inflight.delete(&id);
     if ((u32)id != (u32)(id >> 32))
         return 0; /* a thread, not the process */
     struct mp_event *e = new_event(MP_OP_EXIT);

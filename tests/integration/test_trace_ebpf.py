@@ -65,6 +65,32 @@ def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path)
     assert any(r.get("syscall") == "fork" for r in records[:-1])
 
 
+THREADS = r"""
+import os, threading
+def worker():
+    open("/etc/issue").read()                                 # from a second thread
+    os.execv("/bin/cat", ["cat", "/etc/debian_version"])      # a non-leader thread execs
+threading.Thread(target=worker).start()
+threading.Event().wait()
+"""
+
+
+def test_threads_and_an_exec_from_a_thread_are_traced(bpf_ready, fat_container, tmp_path: Path):
+    c = fat_container
+    (tmp_path / "threads.py").write_text(THREADS)
+    subprocess.run(["docker", "cp", str(tmp_path / "threads.py"), f"{c.name}:/opt/threads.py"],
+                   check=True)
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
+                     "--", "docker", "exec", c.name, "python3", "/opt/threads.py")
+    assert proc.returncode == 0, proc.stderr
+    paths = files.read_text().splitlines()
+    for expected in ("/opt/threads.py", "/etc/issue", "/bin/cat", "/etc/debian_version"):
+        assert expected in paths, expected
+    summary = json.loads(events.read_text().splitlines()[-1])["summary"]
+    assert summary["lost"] == 0 and summary["unreadable_paths"] == 0
+
+
 def test_container_exit_stops_the_trace(bpf_ready, fat_image, tmp_path: Path):
     from tests.conftest import Container
     c = Container(fat_image, cmd=("sh", "-c", "sleep 2; cat /etc/debian_version"))
