@@ -240,3 +240,16 @@ def test_cli_unreadable_source_is_a_clear_error(tmp_path: Path):
                            "-o", str(tmp_path / "o.tar"), "--rootfs", str(tmp_path / "nope")],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "does not exist" in proc.stderr
+
+
+def test_a_failing_tar_leaves_neither_archive_nor_report(rootfs: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    from micropack import pack
+    from micropack.errors import PackError
+    # the report is made while tar runs; it must only appear if tar succeeds
+    monkeypatch.setattr(pack, "tar_command",
+                        lambda *a: ["sh", "-c", "echo 'tar: disk full' >&2; exit 2"])
+    with pytest.raises(PackError, match="tar failed: tar: disk full"):
+        run_pack(rootfs, tmp_path / "out.tar", report_out=str(tmp_path / "report.json"),
+                 packages_out=str(tmp_path / "packages.txt"))
+    assert list(tmp_path.iterdir()) == []
