@@ -244,11 +244,14 @@ static __always_inline int finish(long ret)
             e->path[0] = 0;
             n = 0;
             e->aux = 1; /* path unreadable: user space reports it */
+        } else if (n <= 1) {
+            /* "" looks no name up: with AT_EMPTY_PATH the call works on
+             * the fd itself (fstat, fchown, fexecve), else it is ENOENT. */
+            return 0;
         }
         e->path_len = n;
-        /* newfstatat/statx(fd, "", AT_EMPTY_PATH) is fstat: no lookup, no file. */
-        if (n <= 1 && (a.op == MP_OP_NEWFSTATAT || a.op == MP_OP_STATX))
-            return 0;
+    } else if (a.op != MP_OP_FCHDIR) {
+        return 0;   /* NULL: utimensat(fd, NULL, ...) is futimens, on the fd itself */
     }
     if ((a.op == MP_OP_CHDIR || a.op == MP_OP_FCHDIR) && ret == 0)
         bump_epoch(e->pid);

@@ -91,6 +91,25 @@ def test_threads_and_an_exec_from_a_thread_are_traced(bpf_ready, fat_container, 
     assert summary["lost"] == 0 and summary["unreadable_paths"] == 0
 
 
+def test_calls_on_an_fd_name_no_path_and_leave_nothing_unresolved(bpf_ready, fat_container,
+                                                                  tmp_path: Path):
+    # touch is open + futimens (utimensat with a NULL name); python's os.stat
+    # on an fd is fstat (newfstatat with "" and AT_EMPTY_PATH)
+    c = fat_container
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
+                     "--", "docker", "exec", c.name, "sh", "-c",
+                     "touch /tmp/touched && python3 -c 'import os; os.stat(os.open(\"/etc/os-release\", 0))'")
+    assert proc.returncode == 0, proc.stderr
+    paths = files.read_text().splitlines()
+    assert "/tmp/touched" in paths and "/etc/os-release" in paths
+    records = [json.loads(line) for line in events.read_text().splitlines()]
+    assert not [r for r in records[:-1] if r.get("syscall") not in ("fork", "exit") and not r["path"]]
+    summary = records[-1]["summary"]
+    assert summary["unresolved_paths"] == 0 and summary["lost"] == 0
+    assert "WARNING" not in proc.stderr
+
+
 def test_container_exit_stops_the_trace(bpf_ready, fat_image, tmp_path: Path):
     from tests.conftest import Container
     c = Container(fat_image, cmd=("sh", "-c", "sleep 2; cat /etc/debian_version"))
