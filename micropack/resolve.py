@@ -129,7 +129,9 @@ class Closure:
             return
         self._inspected.add(path)
         try:
-            fd = os.open(self.fs.host(path), os.O_RDONLY)   # unbuffered: 256 bytes, not 8 KiB
+            # unbuffered: 256 bytes, not 8 KiB; O_NONBLOCK in case a live
+            # container swapped the file for a FIFO since it was lstat'ed
+            fd = os.open(self.fs.host(path), os.O_RDONLY | os.O_NONBLOCK)
             try:
                 head = os.read(fd, 256)
             finally:
