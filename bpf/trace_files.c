@@ -14,6 +14,14 @@
 #include <asm/unistd.h>
 #include "micropack.h"
 
+/* 32-bit processes on x86_64 call through the i386 table, with their own
+ * numbers and argument registers; their code segment says which they are. */
+#if defined(__x86_64__) && __has_include(<asm/unistd_32_ia32.h>)
+#include <asm/unistd_32_ia32.h>
+#define MP_IA32 1
+#define MP_USER32_CS 0x23
+#endif
+
 BPF_RINGBUF_OUTPUT(events, MP_RINGBUF_PAGES);
 BPF_PERCPU_ARRAY(scratch, struct mp_event, 1);
 BPF_PERCPU_ARRAY(counters, u64, MP_CNT_MAX);
@@ -263,6 +271,116 @@ static __always_inline int finish(long ret)
     return 0;
 }
 
+#ifdef MP_IA32
+/* An i386 syscall's n-th argument: ebx, ecx, edx, esi, edi. */
+static __always_inline unsigned long ia32_arg(struct pt_regs *regs, int n)
+{
+    unsigned long v = 0;
+    switch (n) {
+    case 0: bpf_probe_read_kernel(&v, sizeof(v), &regs->bx); break;
+    case 1: bpf_probe_read_kernel(&v, sizeof(v), &regs->cx); break;
+    case 2: bpf_probe_read_kernel(&v, sizeof(v), &regs->dx); break;
+    case 3: bpf_probe_read_kernel(&v, sizeof(v), &regs->si); break;
+    case 4: bpf_probe_read_kernel(&v, sizeof(v), &regs->di); break;
+    }
+    return (u32)v;
+}
+
+/* The i386 table's calls that name a path: the same ops as below. */
+static __always_inline int enter_ia32(struct pt_regs *regs, u32 nr)
+{
+#define ARG(n) ((s32)ia32_arg(regs, n))
+#define PATH(n) ((const char *)ia32_arg(regs, n))
+    switch (nr) {
+    case __NR_ia32_open:              return stash(MP_OP_OPEN, MP_AT_FDCWD, PATH(0), ARG(1));
+    case __NR_ia32_openat:            return stash(MP_OP_OPENAT, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_creat:             return stash(MP_OP_CREAT, MP_AT_FDCWD, PATH(0), 01101);
+    case __NR_ia32_execve:            return stash(MP_OP_EXECVE, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_execveat:          return stash(MP_OP_EXECVEAT, ARG(0), PATH(1), ARG(4));
+    case __NR_ia32_oldstat:
+    case __NR_ia32_stat:
+    case __NR_ia32_stat64:            return stash(MP_OP_STAT, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_oldlstat:
+    case __NR_ia32_lstat:
+    case __NR_ia32_lstat64:           return stash(MP_OP_LSTAT, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_fstatat64:         return stash(MP_OP_NEWFSTATAT, ARG(0), PATH(1), ARG(3));
+    case __NR_ia32_statx:             return stash(MP_OP_STATX, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_access:            return stash(MP_OP_ACCESS, MP_AT_FDCWD, PATH(0), ARG(1));
+    case __NR_ia32_faccessat:         return stash(MP_OP_FACCESSAT, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_readlink:          return stash(MP_OP_READLINK, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_readlinkat:        return stash(MP_OP_READLINKAT, ARG(0), PATH(1), 0);
+    case __NR_ia32_chdir:             return stash(MP_OP_CHDIR, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_fchdir:            return stash(MP_OP_FCHDIR, ARG(0), 0, 0);
+    case __NR_ia32_mkdir:             return stash(MP_OP_MKDIR, MP_AT_FDCWD, PATH(0), ARG(1));
+    case __NR_ia32_mkdirat:           return stash(MP_OP_MKDIR, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_rmdir:             return stash(MP_OP_RMDIR, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_unlink:            return stash(MP_OP_UNLINK, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_unlinkat:          return stash(MP_OP_UNLINK, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_rename:            return stash(MP_OP_RENAME, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_renameat:          return stash(MP_OP_RENAME, ARG(0), PATH(1), 0);
+    case __NR_ia32_renameat2:         return stash(MP_OP_RENAME, ARG(0), PATH(1), ARG(4));
+    case __NR_ia32_link:              return stash(MP_OP_LINK, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_linkat:            return stash(MP_OP_LINK, ARG(0), PATH(1), ARG(4));
+    case __NR_ia32_symlink:           return stash(MP_OP_SYMLINK, MP_AT_FDCWD, PATH(1), 0);
+    case __NR_ia32_symlinkat:         return stash(MP_OP_SYMLINK, ARG(1), PATH(2), 0);
+    case __NR_ia32_chmod:             return stash(MP_OP_CHMOD, MP_AT_FDCWD, PATH(0), ARG(1));
+    case __NR_ia32_fchmodat:          return stash(MP_OP_CHMOD, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_chown:
+    case __NR_ia32_chown32:
+    case __NR_ia32_lchown:
+    case __NR_ia32_lchown32:          return stash(MP_OP_CHOWN, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_fchownat:          return stash(MP_OP_CHOWN, ARG(0), PATH(1), ARG(4));
+    case __NR_ia32_utime:
+    case __NR_ia32_utimes:            return stash(MP_OP_UTIMES, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_futimesat:         return stash(MP_OP_UTIMES, ARG(0), PATH(1), 0);
+    case __NR_ia32_utimensat:         return stash(MP_OP_UTIMES, ARG(0), PATH(1), ARG(3));
+    case __NR_ia32_mknod:             return stash(MP_OP_MKNOD, MP_AT_FDCWD, PATH(0), ARG(1));
+    case __NR_ia32_mknodat:           return stash(MP_OP_MKNOD, ARG(0), PATH(1), ARG(2));
+    case __NR_ia32_truncate:
+    case __NR_ia32_truncate64:        return stash(MP_OP_TRUNCATE, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_statfs:
+    case __NR_ia32_statfs64:          return stash(MP_OP_STATFS, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_getxattr:
+    case __NR_ia32_lgetxattr:
+    case __NR_ia32_listxattr:
+    case __NR_ia32_llistxattr:
+    case __NR_ia32_setxattr:
+    case __NR_ia32_lsetxattr:
+    case __NR_ia32_removexattr:
+    case __NR_ia32_lremovexattr:      return stash(MP_OP_XATTR, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_chroot:            return stash(MP_OP_CHROOT, MP_AT_FDCWD, PATH(0), 0);
+    case __NR_ia32_inotify_add_watch: return stash(MP_OP_INOTIFY_ADD_WATCH, MP_AT_FDCWD, PATH(1), ARG(2));
+    case __NR_ia32_name_to_handle_at: return stash(MP_OP_NAME_TO_HANDLE_AT, ARG(0), PATH(1), ARG(4));
+    case __NR_ia32_bind:              return stash_unix(MP_OP_BIND, (const void *)ia32_arg(regs, 1));
+    case __NR_ia32_connect:           return stash_unix(MP_OP_CONNECT, (const void *)ia32_arg(regs, 1));
+    case __NR_ia32_socketcall: {
+        /* socketcall(call, args): bind is 2, connect 3; the address is args[1] */
+        u32 call = ia32_arg(regs, 0), argv[2] = {};
+        if (call != 2 && call != 3)
+            return 0;
+        bpf_probe_read_user(argv, sizeof(argv), (void *)ia32_arg(regs, 1));
+        return stash_unix(call == 2 ? MP_OP_BIND : MP_OP_CONNECT, (const void *)(unsigned long)argv[1]);
+    }
+#ifdef __NR_ia32_openat2
+    case __NR_ia32_openat2: {
+        u64 flags = 0;
+        bpf_probe_read_user(&flags, sizeof(flags), (void *)ia32_arg(regs, 2));
+        return stash(MP_OP_OPENAT2, ARG(0), PATH(1), flags);
+    }
+#endif
+#ifdef __NR_ia32_faccessat2
+    case __NR_ia32_faccessat2:        return stash(MP_OP_FACCESSAT2, ARG(0), PATH(1), ARG(3));
+#endif
+#ifdef __NR_ia32_fchmodat2
+    case __NR_ia32_fchmodat2:         return stash(MP_OP_CHMOD, ARG(0), PATH(1), ARG(3));
+#endif
+    }
+#undef ARG
+#undef PATH
+    return 0;
+}
+#endif
+
 /* The syscall's n-th argument (from 0), read from its register frame. */
 static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 {
@@ -291,6 +409,12 @@ RAW_TRACEPOINT_PROBE(sys_enter)
         return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
     u32 nr = ctx->args[1];
+#ifdef MP_IA32
+    u16 cs = 0;
+    bpf_probe_read_kernel(&cs, sizeof(cs), &regs->cs);
+    if (cs == MP_USER32_CS)
+        return enter_ia32(regs, nr);   /* not counted: seccomp profiles are x86_64's */
+#endif
 #define ARG(n) syscall_arg(regs, n)
 #define PATH(n) ((const char *)syscall_arg(regs, n))
 #ifdef MP_COUNT_SYSCALLS

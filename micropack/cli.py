@@ -125,7 +125,7 @@ def _read_globs(path: str) -> list[str]:
     from micropack.errors import InputError
     out = []
     try:
-        lines = open(path, encoding="utf-8").read().splitlines()
+        lines = open(path, encoding="utf-8", errors="surrogateescape").read().splitlines()
     except OSError as exc:
         raise InputError(path, None, f"cannot read: {exc.strerror}") from exc
     for n, line in enumerate(lines, 1):

@@ -93,7 +93,11 @@ def atomic_output(dest: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     dest = Path(dest)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent or ".")
     try:
-        with os.fdopen(fd, mode) as fh:
+        # paths are bytes on Linux: one that is not UTF-8 is written back as
+        # the bytes it was read from (surrogateescape), never an error
+        binary = "b" in mode
+        with os.fdopen(fd, mode, encoding=None if binary else "utf-8",
+                       errors=None if binary else "surrogateescape") as fh:
             yield fh
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
@@ -114,9 +118,8 @@ def write_json(data: Any, dest: str | Path) -> None:
 
 def write_files_txt(paths: Iterable[str], dest: str | Path) -> int:
     unique = sorted(set(paths))
-    with atomic_output(dest) as fh:
-        for p in unique:
-            fh.write(p + "\n")
+    with atomic_output(dest, "wb") as fh:
+        fh.write(b"".join(p.encode("utf-8", "surrogateescape") + b"\n" for p in unique))
     return len(unique)
 
 

@@ -1,4 +1,5 @@
 import errno
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,17 @@ def test_events_writer_round_trip(tmp_path: Path):
     w.close({"lost": 0})
     assert [r.path for r in record.read_events(dest)] == ["/etc/hosts"]
     assert '"error": "ENOENT"' in dest.read_text()
+
+
+def test_a_path_that_is_not_utf8_round_trips_as_its_bytes(tmp_path: Path):
+    raw = b"/opt/caf\xe9/lib\xff.so"          # Latin-1 and a stray byte: legal Linux names
+    name = raw.decode("utf-8", "surrogateescape")
+    out = tmp_path / "files.txt"
+    record.write_files_txt([name, "/etc/hostname"], out)
+    assert out.read_bytes() == b"/etc/hostname\n" + raw + b"\n"
+    assert record.read_files_txt(out) == ["/etc/hostname", name]
+    events = tmp_path / "events.jsonl"
+    w = record.EventsWriter(events)
+    w.write(rec(name, result=3))
+    w.close({})
+    assert json.loads(events.read_text().splitlines()[0])["path"] == name
