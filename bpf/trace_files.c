@@ -15,11 +15,15 @@
 #include "micropack.h"
 
 /* 32-bit processes on x86_64 call through the i386 table, with their own
- * numbers and argument registers; their code segment says which they are. */
-#if defined(__x86_64__) && __has_include(<asm/unistd_32_ia32.h>)
+ * numbers and argument registers; their code segment says which they are.
+ * Without the i386 numbers in the headers their calls cannot be decoded:
+ * they are counted as lost rather than misread through the x86_64 table. */
+#if defined(__x86_64__)
+#define MP_USER32_CS 0x23
+#if __has_include(<asm/unistd_32_ia32.h>)
 #include <asm/unistd_32_ia32.h>
 #define MP_IA32 1
-#define MP_USER32_CS 0x23
+#endif
 #endif
 
 BPF_RINGBUF_OUTPUT(events, MP_RINGBUF_PAGES);
@@ -409,11 +413,17 @@ RAW_TRACEPOINT_PROBE(sys_enter)
         return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
     u32 nr = ctx->args[1];
-#ifdef MP_IA32
+#ifdef MP_USER32_CS
     u16 cs = 0;
     bpf_probe_read_kernel(&cs, sizeof(cs), &regs->cs);
-    if (cs == MP_USER32_CS)
-        return enter_ia32(regs, nr);   /* not counted: seccomp profiles are x86_64's */
+    if (cs == MP_USER32_CS) {      /* not counted for seccomp: profiles are x86_64's */
+#ifdef MP_IA32
+        return enter_ia32(regs, nr);
+#else
+        count(MP_CNT_LOST);
+        return 0;
+#endif
+    }
 #endif
 #define ARG(n) syscall_arg(regs, n)
 #define PATH(n) ((const char *)syscall_arg(regs, n))

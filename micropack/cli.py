@@ -109,9 +109,10 @@ def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | N
     say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
     if stats.lost or stats.unreadable_paths or stats.unresolved_paths:
-        say(f"WARNING: {stats.lost} kernel events LOST (ring buffer or in-flight table full), "
-            f"{stats.unreadable_paths} paths unreadable, {stats.unresolved_paths} relative "
-            "paths unresolved: files.txt may be incomplete (try a larger --ringbuf-mb)")
+        say(f"WARNING: {stats.lost} kernel events LOST (full ring buffer or in-flight table, "
+            f"or 32-bit calls it cannot decode), {stats.unreadable_paths} paths unreadable, "
+            f"{stats.unresolved_paths} relative paths unresolved: files.txt may be incomplete "
+            "(try a larger --ringbuf-mb)")
         if fail_on_loss:
             raise EventsLost(f"{stats.lost + stats.unreadable_paths + stats.unresolved_paths} "
                              "events lost or incomplete and --fail-on-loss was given")
