@@ -129,17 +129,12 @@ class Closure:
             return
         self._inspected.add(path)
         try:
-            # unbuffered: 256 bytes, not 8 KiB; O_NONBLOCK in case a live
-            # container swapped the file for a FIFO since it was lstat'ed
+            # one open, unbuffered (256 bytes read, not 8 KiB); O_NONBLOCK in
+            # case a live container swapped the file for a FIFO since its lstat
             fd = os.open(self.fs.host(path), os.O_RDONLY | os.O_NONBLOCK)
-            try:
-                head = os.read(fd, 256)
-            finally:
-                os.close(fd)
-            info = None
-            if head.startswith(elf.ELF_MAGIC):
-                with open(self.fs.host(path), "rb") as fh:
-                    info = elf.read_elf(fh)
+            with os.fdopen(fd, "rb", buffering=0) as fh:
+                head = fh.read(256)
+                info = elf.read_elf(fh) if head.startswith(elf.ELF_MAGIC) else None
         except OSError as exc:
             self.warnings.append(f"{path}: cannot read ({exc.strerror})")
             return
