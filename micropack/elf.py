@@ -22,9 +22,6 @@ class ElfInfo:
     rpath: list[str] = field(default_factory=list)
     runpath: list[str] = field(default_factory=list)
 
-    def compatible(self, other: ElfInfo) -> bool:
-        return self.elfclass == other.elfclass and self.machine == other.machine
-
 
 def elf_ident(head: bytes) -> tuple[int, int] | None:
     """(class, machine) from the first 20 bytes, or None if not ELF: enough
