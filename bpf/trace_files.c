@@ -231,6 +231,14 @@ static __always_inline int stash_unix(u32 op, const void *addr)
     return stash(op, MP_AT_FDCWD, (const char *)addr + 2, 0);
 }
 
+/* openat2 passes its flags in struct open_how, whose first field they are. */
+static __always_inline int stash_openat2(s32 dirfd, const char *path, const void *how)
+{
+    u64 flags = 0;
+    bpf_probe_read_user(&flags, sizeof(flags), how);
+    return stash(MP_OP_OPENAT2, dirfd, path, flags);
+}
+
 static __always_inline int finish(long ret)
 {
     u64 id = bpf_get_current_pid_tgid();
@@ -366,11 +374,7 @@ static __always_inline int enter_ia32(struct pt_regs *regs, u32 nr)
         return stash_unix(call == 2 ? MP_OP_BIND : MP_OP_CONNECT, (const void *)(unsigned long)argv[1]);
     }
 #ifdef __NR_ia32_openat2
-    case __NR_ia32_openat2: {
-        u64 flags = 0;
-        bpf_probe_read_user(&flags, sizeof(flags), (void *)ia32_arg(regs, 2));
-        return stash(MP_OP_OPENAT2, ARG(0), PATH(1), flags);
-    }
+    case __NR_ia32_openat2:           return stash_openat2(ARG(0), PATH(1), (const void *)ia32_arg(regs, 2));
 #endif
 #ifdef __NR_ia32_faccessat2
     case __NR_ia32_faccessat2:        return stash(MP_OP_FACCESSAT2, ARG(0), PATH(1), ARG(3));
@@ -468,11 +472,7 @@ RAW_TRACEPOINT_PROBE(sys_enter)
     case __NR_bind:              return stash_unix(MP_OP_BIND, (const void *)ARG(1));
     case __NR_connect:           return stash_unix(MP_OP_CONNECT, (const void *)ARG(1));
 #ifdef __NR_openat2
-    case __NR_openat2: {
-        u64 flags = 0;
-        bpf_probe_read_user(&flags, sizeof(flags), (void *)ARG(2)); /* open_how.flags is first */
-        return stash(MP_OP_OPENAT2, ARG(0), PATH(1), flags);
-    }
+    case __NR_openat2:           return stash_openat2(ARG(0), PATH(1), (const void *)ARG(2));
 #endif
 #ifdef __NR_faccessat2
     case __NR_faccessat2:        return stash(MP_OP_FACCESSAT2, ARG(0), PATH(1), ARG(3));
