@@ -95,7 +95,7 @@ def source_totals(fs: RootFS) -> TarTotals:
     entry's type spares an lstat for everything but regular files."""
     totals = TarTotals()
     pending = [str(fs.root)]
-    skip = {f"{fs.root}/{pseudo}" for pseudo in ("proc", "sys", "dev")}
+    skip = {os.path.join(str(fs.root), pseudo) for pseudo in ("proc", "sys", "dev")}
     while pending:
         try:
             entries = os.scandir(pending.pop())
