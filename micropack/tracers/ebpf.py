@@ -1,4 +1,4 @@
-"""The eBPF backend: bpf/trace_files.c loaded with BCC, filtered in the
+"""The eBPF backend: micropack/bpf/trace_files.c loaded with BCC, filtered in the
 kernel by the target's cgroup, read through a ring buffer. The only module
 that imports bcc."""
 from __future__ import annotations
@@ -11,15 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from micropack import data
 from micropack.errors import TracerUnavailable
 from micropack.record import TraceRecord
 from micropack.target import Target
 from micropack.tracers.base import Sink, Tracer, TraceStats
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
-BPF_DIR = Path(__file__).resolve().parents[2] / "bpf"
-PROGRAM = BPF_DIR / "trace_files.c"
-HEADER = BPF_DIR / "micropack.h"
 TRACEFS = Path("/sys/kernel/tracing")
 
 # The tracepoints the program attaches to.
@@ -34,14 +32,15 @@ class Layout:
     """Constants and the event struct, read from bpf/micropack.h so C and
     Python can never disagree."""
 
-    def __init__(self, header: Path = HEADER) -> None:
+    def __init__(self, header_text: str | None = None) -> None:
         # comments may say anything: only the declarations count
-        text = re.sub(r"/\*.*?\*/", "", header.read_text(), flags=re.S)
+        header_text = header_text if header_text is not None else data.text(data.BPF_HEADER)
+        text = re.sub(r"/\*.*?\*/", "", header_text, flags=re.S)
         self.consts = {m[1]: int(m[2]) for m in
                        re.finditer(r"^#define\s+(MP_\w+)\s+(-?\d+)\s*$", text, re.M)}
         body = re.search(r"struct mp_event \{(.*?)\};", text, re.S)
         if not body:
-            raise TracerUnavailable(f"{header}: no struct mp_event")
+            raise TracerUnavailable("micropack.h: no struct mp_event")
         fields: list[tuple[str, Any]] = []
         self.path_field = ""
         for ctype, name, size in re.findall(r"(\w+)\s+(\w+)(?:\[(\w+)\])?;", body[1]):
@@ -58,6 +57,16 @@ class Layout:
         self.path_offset = ctypes.sizeof(self.Head)
         self.op_names = {v: k[len("MP_OP_"):].lower() for k, v in self.consts.items()
                          if k.startswith("MP_OP_")}
+
+
+def program_source() -> str:
+    """trace_files.c with micropack.h put in place of its #include: one text
+    for bcc, read from the package whether it is a clone or an installed wheel."""
+    include = '#include "micropack.h"'
+    program = data.text(data.BPF_PROGRAM)
+    if include not in program:
+        raise TracerUnavailable("trace_files.c does not include micropack.h")
+    return program.replace(include, data.text(data.BPF_HEADER), 1)
 
 
 def _kernel_version() -> tuple[int, int]:
@@ -103,13 +112,12 @@ class EbpfTracer(Tracer):
         if not Path(f"/lib/modules/{platform.release()}/build").exists():
             problems.append(f"kernel headers at /lib/modules/{platform.release()}/build "
                             "(scripts/setup-host.sh installs or links them)")
-        if not PROGRAM.is_file():
-            problems.append(f"the BPF program {PROGRAM}")
+        if not (data.exists(data.BPF_PROGRAM) and data.exists(data.BPF_HEADER)):
+            problems.append("the BPF program micropack/bpf/trace_files.c (a broken install?)")
         return problems
 
     def cflags(self, target: Target) -> list[str]:
-        flags = [f"-I{BPF_DIR}",
-                 f"-DMP_CGROUP_ID={target.cgroup.id}ULL",
+        flags = [f"-DMP_CGROUP_ID={target.cgroup.id}ULL",
                  f"-DMP_CGROUP_LEVEL={target.cgroup.level}",
                  f"-DMP_RINGBUF_PAGES={self.ringbuf_pages}"]
         if self.count_syscalls:
@@ -124,11 +132,11 @@ class EbpfTracer(Tracer):
         from bcc import BPF
         self._sink = sink
         flags = self.cflags(target)
+        source = program_source()
         if self.print_program:
-            print(f"// cflags: {' '.join(flags)}\n{PROGRAM.read_text()}", file=sys.stderr)
+            print(f"// cflags: {' '.join(flags)}\n{source}", file=sys.stderr)
         try:
-            # bcc resolves a relative src_file against argv[0]: pass it absolute.
-            self.bpf = BPF(src_file=str(PROGRAM).encode(), cflags=flags)
+            self.bpf = BPF(text=source.encode(), cflags=flags)
         except Exception as exc:
             raise TracerUnavailable(
                 f"the kernel refused the BPF program: {exc}",

@@ -1,5 +1,5 @@
 """The sysdig backend: a live `sysdig -w` capture filtered by container (or an
-existing capture), read back through chisels/microdump.lua as records."""
+existing capture), read back through the packaged chisel microdump.lua as records."""
 from __future__ import annotations
 
 import json
@@ -10,13 +10,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from micropack import data
 from micropack.cgroup import CgroupRef
 from micropack.errors import TargetError, TracerUnavailable
 from micropack.record import TraceRecord
 from micropack.target import Target
 from micropack.tracers.base import Sink, Tracer, TraceStats
 
-CHISEL_DIR = Path(__file__).resolve().parents[2] / "chisels"
 DRIVER_NODES = ("/dev/scap0", "/dev/sysdig0")
 
 
@@ -41,8 +41,12 @@ def run_chisel(capture: str, container: str | None, fmt: str = "jsonl") -> str:
     cmd = ["sysdig", "-r", capture, "-c", "microdump"]
     if container:
         cmd.append(container)
-    env = dict(os.environ, SYSDIG_CHISEL_DIR=str(CHISEL_DIR), MICRODUMP_FORMAT=fmt)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # sysdig finds chisels by name in a directory: the packaged chisel is
+    # written into a private one for this run
+    with tempfile.TemporaryDirectory(prefix="micropack-chisel-") as chisel_dir:
+        Path(chisel_dir, "microdump.lua").write_text(data.text(data.CHISEL))
+        env = dict(os.environ, SYSDIG_CHISEL_DIR=chisel_dir, MICRODUMP_FORMAT=fmt)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise TracerUnavailable(f"sysdig could not read {capture}: "
@@ -84,8 +88,8 @@ class SysdigTracer(Tracer):
             problems.append("a sysdig kernel driver for live capture (none of "
                             f"{', '.join(DRIVER_NODES)}: install sysdig-dkms and "
                             "`modprobe scap`, or read a capture with --from-capture)")
-        if not (CHISEL_DIR / "microdump.lua").is_file():
-            problems.append(f"the chisel {CHISEL_DIR / 'microdump.lua'}")
+        if not data.exists(data.CHISEL):
+            problems.append("the chisel micropack/chisels/microdump.lua (a broken install?)")
         return problems
 
     def start(self, target: Target, sink: Sink) -> None:

@@ -1,7 +1,8 @@
-"""The Python decoder reads the event layout from bpf/micropack.h."""
+"""The Python decoder reads the event layout from micropack/bpf/micropack.h."""
 import ctypes
 
-from micropack.tracers.ebpf import HEADER, Layout
+from micropack import data
+from micropack.tracers.ebpf import Layout, program_source
 
 
 def test_layout_matches_the_header():
@@ -16,7 +17,14 @@ def test_layout_matches_the_header():
 
 
 def test_every_op_in_the_header_has_a_distinct_code():
-    text = HEADER.read_text()
+    text = data.text(data.BPF_HEADER)
     layout = Layout()
     ops = [k for k in layout.consts if k.startswith("MP_OP_")]
     assert len(ops) == len(set(layout.consts[k] for k in ops)) == text.count("#define MP_OP_")
+
+
+def test_the_program_given_to_bcc_carries_the_header_in_place_of_its_include():
+    source = program_source()
+    assert '#include "micropack.h"' not in source
+    assert "struct mp_event {" in source
+    assert source.index("struct mp_event {") < source.index("BPF_RINGBUF_OUTPUT(events")
