@@ -34,7 +34,8 @@ def sysdig_present():
 
 def chisel(capture: str, *args: str) -> list[str]:
     out = subprocess.run(["sysdig", "-r", str(SCAP / capture), "-c", "microdump", *args],
-                         env={"SYSDIG_CHISEL_DIR": str(REPO / "micropack" / "chisels"), "PATH": "/usr/bin:/bin"},
+                         env={"SYSDIG_CHISEL_DIR": str(REPO / "micropack" / "chisels"),
+                              "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, check=True)
     return out.stdout.splitlines()
 
