@@ -2,35 +2,38 @@
 inside the source; rpm through the host's rpm tool when it has one)."""
 from __future__ import annotations
 
-import glob
-import os
 import shutil
 import subprocess
 
 from micropack.rootfs import RootFS
 
+# A package database file larger than this is not a real one.
+DB_LIMIT = 256 << 20
+
 
 def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
-    """path -> package for each path a package database claims."""
+    """path -> package for each path a package database claims. The
+    databases are read inside the source's root, regular files only."""
     table: dict[str, str] = {}
-    info_dir = fs.host("/var/lib/dpkg/info")
-    for listing in sorted(glob.glob(os.path.join(info_dir, "*.list"))):
-        package = os.path.basename(listing)[:-len(".list")].split(":")[0]
-        with open(listing, encoding="utf-8", errors="surrogateescape") as fh:
-            for line in fh:
-                table.setdefault(line.rstrip("\n"), package)
-    apk_db = fs.host("/lib/apk/db/installed")
-    if os.path.isfile(apk_db):
+    info_dir = "/var/lib/dpkg/info"
+    for name in fs.list_dir(info_dir) or ():
+        if not name.endswith(".list"):
+            continue
+        package = name[:-len(".list")].split(":")[0]
+        listing = fs.read_file(f"{info_dir}/{name}", DB_LIMIT)
+        for line in (listing or b"").decode("utf-8", "surrogateescape").splitlines():
+            table.setdefault(line, package)
+    apk_db = fs.read_file("/lib/apk/db/installed", DB_LIMIT)
+    if apk_db is not None:
         package, folder = "", ""
-        with open(apk_db, encoding="utf-8", errors="surrogateescape") as fh:
-            for line in fh:
-                key, _, value = line.rstrip("\n").partition(":")
-                if key == "P":
-                    package = value
-                elif key == "F":
-                    folder = value
-                elif key == "R":
-                    table.setdefault(f"/{folder}/{value}", package)
+        for line in apk_db.decode("utf-8", "surrogateescape").splitlines():
+            key, _, value = line.partition(":")
+            if key == "P":
+                package = value
+            elif key == "F":
+                folder = value
+            elif key == "R":
+                table.setdefault(f"/{folder}/{value}", package)
     wanted = set(paths)
     result = {p: table[p] for p in wanted if p in table}
     # dpkg lists /bin/x while merged-/usr images store /usr/bin/x: try the aliases
@@ -39,7 +42,7 @@ def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
             if p.startswith(a) and (b + p[len(a):]) in table:
                 result[p] = table[b + p[len(a):]]
                 break
-    if os.path.isdir(fs.host("/var/lib/rpm")) and shutil.which("rpm"):
+    if fs.list_dir("/var/lib/rpm") is not None and shutil.which("rpm"):
         for p in sorted(wanted - set(result)):
             out = subprocess.run(["rpm", "--root", str(fs.root), "-qf", p],
                                  capture_output=True, text=True)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
+from micropack.errors import PackError
 from micropack.record import is_pseudo
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
 
@@ -21,6 +22,10 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "tz": ("/etc/localtime", "/etc/timezone", "/usr/share/zoneinfo/*"),
     "passwd": ("/etc/passwd", "/etc/group", "/etc/nsswitch.conf"),
 }
+
+# Real ones are a few kB (ld.so.cache: ~100 kB with thousands of libraries).
+LD_CONF_LIMIT = 1 << 20
+LD_CACHE_LIMIT = 64 << 20
 
 DEFAULT_LIB_DIRS = {
     64: ("/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
@@ -228,15 +233,23 @@ class Closure:
     def _cache(self) -> dict[str, list[str]]:
         """ld.so.cache's libraries by file name, each list in the cache's order."""
         if self._ld_cache is None:
-            w = self.fs.walk("/etc/ld.so.cache")
-            data = b""
-            if w.final:
-                with open(self.fs.host(w.final), "rb") as fh:
-                    data = fh.read()
+            data = self._read_config("/etc/ld.so.cache", LD_CACHE_LIMIT)
             self._ld_cache = {}
             for lib in elf.parse_ld_cache(data):
                 self._ld_cache.setdefault(os.path.basename(lib), []).append(lib)
         return self._ld_cache
+
+    def _read_config(self, path: str, limit: int) -> bytes:
+        """A loader file of the source, read safely: b"" (with a warning)
+        when it is not a regular file or is too large to be one."""
+        try:
+            data = self.fs.read_file(path, limit)
+        except PackError as exc:
+            self.warnings.append(f"{exc}; the loader's search list is used without it")
+            return b""
+        if data is None and self.fs.lstat(path) is not None:
+            self.warnings.append(f"{path} is not a regular file: ignored")
+        return data or b""
 
     def _conf_dirs(self) -> list[str]:
         if self._ld_conf is None:
@@ -247,13 +260,7 @@ class Closure:
     def _read_conf(self, path: str, depth: int) -> None:
         if depth > 8:
             return
-        w = self.fs.walk(path)
-        if not w.final:
-            return
-        try:
-            text = open(self.fs.host(w.final), encoding="utf-8", errors="replace").read()
-        except OSError:
-            return
+        text = self._read_config(path, LD_CONF_LIMIT).decode("utf-8", "replace")
         assert self._ld_conf is not None
         for line in text.splitlines():
             line = line.split("#", 1)[0].strip()
@@ -264,11 +271,9 @@ class Closure:
                 if not pattern.startswith("/"):
                     pattern = parent_of(path) + "/" + pattern
                 directory = parent_of(pattern)
-                dw = self.fs.walk(directory)
-                if dw.final and os.path.isdir(self.fs.host(dw.final)):
-                    for entry in sorted(os.listdir(self.fs.host(dw.final))):
-                        if fnmatch.fnmatchcase(entry, os.path.basename(pattern)):
-                            self._read_conf(f"{directory}/{entry}", depth + 1)
+                for entry in self.fs.list_dir(directory) or ():
+                    if fnmatch.fnmatchcase(entry, os.path.basename(pattern)):
+                        self._read_conf(f"{directory}/{entry}", depth + 1)
             else:
                 self._ld_conf.append(line)
 

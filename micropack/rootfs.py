@@ -8,6 +8,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from micropack.errors import PackError
+
 MAX_SYMLINKS = 40   # the kernel's limit (ELOOP)
 
 
@@ -68,6 +70,47 @@ class RootFS:
 
     def readlink(self, path: str) -> str:
         return os.readlink(self.host(path))
+
+    def read_file(self, path: str, limit: int) -> bytes | None:
+        """What micropack itself reads from a source (ld.so.conf, ld.so.cache,
+        package databases, ...): path resolved inside the root, opened only
+        when it is a regular file (a FIFO would hang, /dev/zero never end),
+        and read up to limit bytes. None when it is missing or not a regular
+        file; PackError when it is larger than limit."""
+        try:
+            final = self.walk(path).final
+        except SymlinkLoop:
+            return None
+        st = self.lstat(final) if final else None
+        if final is None or st is None or not stat.S_ISREG(st.st_mode):
+            return None
+        try:
+            fd = os.open(self.host(final), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):
+                return None
+            data = fh.read(limit + 1) if opened.st_size <= limit else b"x" * (limit + 1)
+        if len(data) > limit:
+            raise PackError(f"{path} in the source is larger than {limit} bytes: not read")
+        return data
+
+    def list_dir(self, path: str) -> list[str] | None:
+        """Names in directory path, resolved inside the root; None when it is
+        missing or not a directory."""
+        try:
+            final = self.walk(path).final
+        except SymlinkLoop:
+            return None
+        st = self.lstat(final) if final else None
+        if final is None or st is None or not stat.S_ISDIR(st.st_mode):
+            return None
+        try:
+            return sorted(os.listdir(self.host(final)))
+        except OSError:
+            return None
 
     def walk(self, path: str, follow_final: bool = True) -> Walk:
         """Resolve path component by component inside the root."""

@@ -253,3 +253,25 @@ def test_a_failing_tar_leaves_neither_archive_nor_report(rootfs: Path, tmp_path:
         run_pack(rootfs, tmp_path / "out.tar", report_out=str(tmp_path / "report.json"),
                  packages_out=str(tmp_path / "packages.txt"))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_loader_files_that_are_not_regular_neither_hang_nor_fill_memory(rootfs: Path, tmp_path: Path,
+                                                                         kind: str):
+    """/etc/ld.so.conf and ld.so.cache as a FIFO (open() would block forever)
+    or as /dev/zero (read() would never end): skipped with a warning, and the
+    libraries are still found through the default directories."""
+    root = tmp_path / "root"
+    subprocess.run(["cp", "-a", str(rootfs), str(root)], check=True)
+    for name in ("etc/ld.so.conf", "etc/ld.so.cache"):
+        target = root / name
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        if kind == "fifo":
+            os.mkfifo(target)
+        else:
+            os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 5))   # /dev/zero's numbers
+    src = Source(RootFS(root), "test", {"LD_LIBRARY_PATH": "/opt/decoy:/opt/qux"})
+    report = packing.pack_files(src, ["/opt/app/bin/prog"], str(tmp_path / "r.tar"), resolve.Rules())
+    assert "/usr/lib/x86_64-linux-gnu/libc.so.6" in report.kept
+    assert "/etc/ld.so.conf is not a regular file: ignored" in report.warnings

@@ -21,3 +21,17 @@ def test_dpkg_and_apk_databases(tmp_path: Path):
                    "/lib/x86_64-linux-gnu/libc.so.6": "libc6",
                    "/usr/lib/x86_64-linux-gnu/libc.so.6": "libc6",
                    "/bin/busybox": "busybox", "/lib/ld-musl-x86_64.so.1": "musl"}
+
+
+def test_a_database_linked_out_of_the_root_is_read_inside_it(tmp_path: Path):
+    """/var/lib/dpkg/info -> /var/lib/dpkg/info (absolute) names the source's
+    own directory, never the host's: no host package may appear."""
+    root = tmp_path / "root"
+    (root / "var/lib/dpkg").mkdir(parents=True)
+    (root / "var/lib/dpkg/info").symlink_to("/var/lib/dpkg/info-real")
+    (root / "var/lib/dpkg/info-real").mkdir()
+    (root / "var/lib/dpkg/info-real/mine.list").write_text("/bin/mine\n")
+    host_db = Path("/var/lib/dpkg/info")
+    assert host_db.is_dir() and any(host_db.glob("*.list"))   # this host has dpkg
+    got = owners(RootFS(root), ["/bin/mine", "/bin/sh", "/usr/bin/dpkg"])
+    assert got == {"/bin/mine": "mine"}

@@ -112,3 +112,25 @@ def test_followed_links_do_not_depend_on_the_cache(root: Path):
 
     assert links(QUERIES) == links(list(reversed(QUERIES)))
     assert links(QUERIES)["/lib/libz.so"] == ["/lib", "/usr/lib/libz.so", "/lib", "/usr/lib/libz.so.1"]
+
+
+def test_read_file_reads_regular_files_inside_the_root_only(tmp_path: Path):
+    from micropack.errors import PackError
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/ld.so.conf").write_text("include /etc/ld.so.conf.d/*.conf\n")
+    (root / "etc/big").write_bytes(b"x" * 100)
+    os.mkfifo(root / "etc/fifo")
+    (root / "etc/zero").symlink_to("/dev/zero")      # inside the root: /dev/zero is missing
+    (tmp_path / "host-secret").write_text("host")
+    (root / "etc/escape").symlink_to("../../host-secret")
+    fs = RootFS(root)
+    assert fs.read_file("/etc/ld.so.conf", 1000) == b"include /etc/ld.so.conf.d/*.conf\n"
+    assert fs.read_file("/etc/fifo", 1000) is None          # would block forever if opened
+    assert fs.read_file("/etc/zero", 1000) is None
+    assert fs.read_file("/etc/escape", 1000) is None        # '..' stops at the root
+    assert fs.read_file("/etc", 1000) is None
+    with pytest.raises(PackError, match="larger than 10 bytes"):
+        fs.read_file("/etc/big", 10)
+    assert fs.list_dir("/etc") == ["big", "escape", "fifo", "ld.so.conf", "zero"]
+    assert fs.list_dir("/etc/ld.so.conf") is None
