@@ -35,3 +35,12 @@ def test_a_database_linked_out_of_the_root_is_read_inside_it(tmp_path: Path):
     assert host_db.is_dir() and any(host_db.glob("*.list"))   # this host has dpkg
     got = owners(RootFS(root), ["/bin/mine", "/bin/sh", "/usr/bin/dpkg"])
     assert got == {"/bin/mine": "mine"}
+
+
+def test_a_database_that_names_itself_absolutely_reads_nothing_of_the_host(tmp_path: Path):
+    """/var/lib/dpkg/info -> /var/lib/dpkg/info is a loop inside the root, and
+    the host's own database when followed on the host."""
+    root = tmp_path / "root"
+    (root / "var/lib/dpkg").mkdir(parents=True)
+    (root / "var/lib/dpkg/info").symlink_to("/var/lib/dpkg/info")
+    assert owners(RootFS(root), ["/bin/sh", "/usr/bin/dpkg", "/bin/ls"]) == {}
