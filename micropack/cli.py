@@ -164,7 +164,8 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
          keep: tuple[str, ...], packages_out: str | None, report_out: str | None,
          mtime: int | None) -> None:
     """Pack the files in files.txt, and all they need, into a reproducible rootfs tar."""
-    from micropack import packing, record, resolve
+    from micropack import pack as pack_mod
+    from micropack import record, resolve
     from micropack.source import open_source
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
@@ -178,7 +179,7 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
     for preset in keep:
         rules.add_preset(preset)
     with open_source(container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
-        report = packing.pack_files(src, paths, output, rules, mtime=mtime,
+        report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
                                     packages_out=packages_out, report_out=report_out)
     for w in report.warnings:
         say(f"warning: {w}")

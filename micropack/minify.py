@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack import cgroup, image, packing, record, resolve
+from micropack import cgroup, image, pack, record, resolve
 from micropack.errors import ImageError, VerifyError
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
@@ -348,7 +348,7 @@ def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rule
         rootfs_tar = Path(tmpdir) / "rootfs.tar"
         added: set[str] = set()
         for round_no in range(1, max_rounds + 1):
-            report = packing.pack_files(src, sorted(files), str(rootfs_tar), rules)
+            report = pack.pack_files(src, sorted(files), str(rootfs_tar), rules)
             kept = len(report.kept)
             image.build(image_ref, rootfs_tar, tag, overrides=opts.image_overrides())
             say(f"round {round_no}: built {tag}: {report.summary()}")

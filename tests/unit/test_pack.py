@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from micropack import packing, resolve
+from micropack import pack, resolve
 from micropack.rootfs import RootFS
 from micropack.source import Source
 from tests.conftest import need
@@ -119,9 +119,9 @@ TRACED = ["/opt/app/bin/prog", "/opt/app/bin/prog2", "/data/hostlink", "/data/es
 
 
 def run_pack(root: Path, out: Path, rules: resolve.Rules | None = None,
-             env: dict[str, str] | None = None, **kw) -> packing.PackReport:
+             env: dict[str, str] | None = None, **kw) -> pack.PackReport:
     src = Source(RootFS(root), "test", env or {"LD_LIBRARY_PATH": "/opt/decoy:/opt/qux"})
-    return packing.pack_files(src, TRACED, str(out), rules or resolve.Rules(), **kw)
+    return pack.pack_files(src, TRACED, str(out), rules or resolve.Rules(), **kw)
 
 
 def members(tar_path: Path) -> dict[str, tarfile.TarInfo]:
@@ -244,10 +244,10 @@ def test_cli_unreadable_source_is_a_clear_error(tmp_path: Path):
 
 def test_a_failing_tar_leaves_neither_archive_nor_report(rootfs: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch):
-    from micropack import pack
+    from micropack import archive
     from micropack.errors import PackError
     # the report is made while tar runs; it must only appear if tar succeeds
-    monkeypatch.setattr(pack, "tar_command",
+    monkeypatch.setattr(archive, "tar_command",
                         lambda *a: ["sh", "-c", "echo 'tar: disk full' >&2; exit 2"])
     with pytest.raises(PackError, match="tar failed: tar: disk full"):
         run_pack(rootfs, tmp_path / "out.tar", report_out=str(tmp_path / "report.json"),
@@ -272,6 +272,6 @@ def test_loader_files_that_are_not_regular_neither_hang_nor_fill_memory(rootfs: 
         else:
             os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 5))   # /dev/zero's numbers
     src = Source(RootFS(root), "test", {"LD_LIBRARY_PATH": "/opt/decoy:/opt/qux"})
-    report = packing.pack_files(src, ["/opt/app/bin/prog"], str(tmp_path / "r.tar"), resolve.Rules())
+    report = pack.pack_files(src, ["/opt/app/bin/prog"], str(tmp_path / "r.tar"), resolve.Rules())
     assert "/usr/lib/x86_64-linux-gnu/libc.so.6" in report.kept
     assert "/etc/ld.so.conf is not a regular file: ignored" in report.warnings
