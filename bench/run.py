@@ -278,7 +278,7 @@ def minify_results(image: str) -> list[dict[str, Any]]:
             r = json.loads(report.read_text())
             rows.append({"case": label, "original_mb": round(r["original_size"] / 1e6, 1),
                          "minified_mb": round(r["minified_size"] / 1e6, 1), "ratio": r["ratio"],
-                         "files_kept": r["files_kept"],
+                         "paths_kept": r["paths_kept"],
                          "probes_passed": f"{sum(p['passed'] for p in r['probes'])}/{len(r['probes'])}",
                          "wall_s": round(wall, 1)})
             sh(["docker", "rmi", "-f", tag])
@@ -303,9 +303,9 @@ def main() -> int:
     if os.geteuid() != 0:
         print("bench: run as root", file=sys.stderr)
         return 2
-    from micropack import debimage
+    from micropack import debimage, runtimes
     from micropack.tracers.sysdig import driver_loaded
-    image = debimage.ensure("fat")
+    image = debimage.ensure(runtimes.get(), "fat")
     runs = 3 if args.quick else 5
     binary = str(Path(tempfile.mkdtemp()) / "workload")
     sh(["gcc", "-O2", "-static", "-o", binary, str(REPO / "bench" / "workload.c")], check=True)
@@ -349,7 +349,7 @@ def main() -> int:
         print(table("Minification", ["case", "original MB", "minified MB", "ratio", "files kept",
                                      "probes", "wall"],
                     [[r["case"], r.get("original_mb"), r.get("minified_mb"), r.get("ratio"),
-                      r.get("files_kept"), r.get("probes_passed"), f"{r.get('wall_s')}s"]
+                      r.get("paths_kept"), r.get("probes_passed"), f"{r.get('wall_s')}s"]
                      if "error" not in r else [r["case"], "error: " + r["error"], "", "", "", "", ""]
                      for r in results["minify"]]))
     print(f"\nJSON: {args.json}")

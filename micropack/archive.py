@@ -10,8 +10,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from micropack.errors import PackError
+from micropack.errors import PackError, last_line
 from micropack.record import atomic_output
 from micropack.rootfs import RootFS
 
@@ -88,6 +89,17 @@ def write_tar(fs: RootFS, paths: list[str], dest: str | Path, mtime: int | None 
             first = next((ln for ln in text.splitlines() if ln.strip()), "unknown error")
             raise PackError(f"tar failed: {first}")
     return totals
+
+
+def extract_tar(fileobj: Any, dest: Path) -> None:
+    """Unpack a rootfs tar (an export) into dest: GNU tar as root keeps
+    owners, modes, xattrs, hard links and devices, and refuses members that
+    would land outside dest."""
+    proc = subprocess.run(["tar", "-x", "-p", "--numeric-owner", "--xattrs",
+                           "--xattrs-include=*", "-C", str(dest), "-f", "-"],
+                          stdin=fileobj, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PackError(f"cannot unpack the archive: {last_line(proc.stderr)}")
 
 
 def source_totals(fs: RootFS) -> TarTotals:

@@ -2,7 +2,10 @@
 hybrid hosts (where the v2 hierarchy is mounted at /sys/fs/cgroup/unified)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,3 +71,42 @@ def ref_for_path(path: str) -> CgroupRef:
     if not p.is_absolute() or not str(p).startswith(str(root)):
         p = root / path.lstrip("/")
     return ref_for_dir(p, root)
+
+
+# Cgroups micropack creates are named for the process that made them, so
+# what a killed run left behind can be told from a live run's.
+TRACED_PREFIX = "micropack-"
+
+
+class TracedCgroup:
+    """A cgroup micropack creates at the top of the v2 hierarchy and filters
+    on; the runtime puts a container below it, so its first exec is traced."""
+
+    def __init__(self) -> None:
+        self.name = f"{TRACED_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        root = v2_mountpoint()
+        self.path = root / self.name
+        self.path.mkdir()
+        self.ref = ref_for_dir(self.path, root)
+
+    @property
+    def parent(self) -> str:
+        """The cgroup as a runtime's --cgroup-parent names it."""
+        return f"/{self.name}"
+
+    def remove(self) -> None:
+        """Remove it, and the same name in the v1 hierarchies of a hybrid
+        host (a runtime creates the parent there too); retried while the
+        runtime still holds it."""
+        base = Path("/sys/fs/cgroup")
+        candidates = [self.path, *base.glob(f"*/{self.name}"), base / self.name]
+        for _ in range(20):
+            left = [c for c in candidates if c.exists()]
+            for c in left:
+                # children first: a runtime may have left its own below
+                for child in sorted(c.glob("**/"), key=lambda d: len(d.parts), reverse=True):
+                    with contextlib.suppress(OSError):
+                        child.rmdir()
+            if not any(c.exists() for c in candidates):
+                return
+            time.sleep(0.25)

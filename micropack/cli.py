@@ -2,6 +2,8 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 import traceback
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from typing import Any
 import click
 
 from micropack import __version__
-from micropack.errors import EventsLost, MicropackError, UsageError
+from micropack.errors import EventsLost, Interrupted, MicropackError, UsageError
 
 
 @dataclass
@@ -31,36 +33,80 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = App(debug=debug)
 
 
-def main() -> None:
-    debug = "--debug" in sys.argv[1:]
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Interrupted("SIGTERM")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The one error boundary: every error a user can meet becomes one line
+    on stderr and an exit code; --debug adds the traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = False
+    # SIGTERM unwinds like Ctrl-C, so every `finally` removes what it made
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        cli.main(standalone_mode=False)
+        with cli.make_context("micropack", args) as ctx:
+            debug = bool(ctx.params.get("debug"))
+            cli.invoke(ctx)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         say("aborted")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except MicropackError as exc:
+    except (KeyboardInterrupt, Interrupted) as exc:
+        code = exc.exit_code if isinstance(exc, Interrupted) else 130
+        name = exc.signame if isinstance(exc, Interrupted) else "SIGINT"
+        say(f"interrupted by {name}: stopped, and what this run created was removed")
+        sys.exit(code)
+    except Exception as exc:
         if debug:
             traceback.print_exc()
-        say(f"error: {exc}")
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        say("interrupted")
-        sys.exit(130)
+        say(f"error: {one_line(exc)}")
+        sys.exit(exc.exit_code if isinstance(exc, MicropackError) else 1)
     sys.exit(0)
+
+
+def one_line(exc: Exception) -> str:
+    """The line a user sees for any error: ours say it themselves; the
+    system's are named with what failed."""
+    if isinstance(exc, MicropackError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, subprocess.SubprocessError):
+        cmd = getattr(exc, "cmd", "a command")
+        program = cmd[0] if isinstance(cmd, list | tuple) and cmd else cmd
+        if isinstance(exc, subprocess.TimeoutExpired):
+            return f"{program} did not finish within {exc.timeout:.0f}s"
+        if isinstance(exc, subprocess.CalledProcessError):
+            return f"{program} failed with status {exc.returncode}"
+    return f"{type(exc).__name__}: {exc} (a bug in micropack: rerun with --debug and report it)"
+
+
+def engine_of(name: str) -> Any:
+    from micropack import runtimes
+    return runtimes.get(name)
+
+
+runtime_option = click.option(
+    "--runtime", default="docker", show_default=True, metavar="NAME",
+    help="Container runtime that has the container or image: docker, podman or containerd.")
 
 
 # --- trace ---------------------------------------------------------------------
 
-def _target_from(container: str | None, pid: int | None, cgroup_path: str | None) -> Any:
+def _target_from(runtime: str, container: str | None, pid: int | None,
+                 cgroup_path: str | None) -> Any:
     from micropack import target
     chosen = [x for x in (container, pid, cgroup_path) if x is not None]
     if len(chosen) != 1:
         raise UsageError("name exactly one target: --container, --pid or --cgroup")
     if container is not None:
-        return target.for_container(container)
+        return target.for_container(engine_of(runtime), container)
     if pid is not None:
         return target.for_pid(pid)
     assert cgroup_path is not None
@@ -68,7 +114,8 @@ def _target_from(container: str | None, pid: int | None, cgroup_path: str | None
 
 
 @cli.command(context_settings={"ignore_unknown_options": False})
-@click.option("--container", "-c", metavar="ID|NAME", help="Docker container (short id, id or name).")
+@click.option("--container", "-c", metavar="ID|NAME", help="Container (short id, id or name).")
+@runtime_option
 @click.option("--pid", type=int, help="Trace the cgroup of this process (any runtime).")
 @click.option("--cgroup", "cgroup_path", metavar="PATH", help="Trace this cgroup v2 directory.")
 @click.option("--backend", type=click.Choice(["auto", "ebpf", "sysdig"]), default="auto",
@@ -87,7 +134,7 @@ def _target_from(container: str | None, pid: int | None, cgroup_path: str | None
               help="eBPF: also write a seccomp profile allowing the syscalls made.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
-def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | None,
+def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup_path: str | None,
           backend: str, output: str, events_path: str | None, keep_pseudo: bool,
           duration: float | None, fail_on_loss: bool, ringbuf_mb: int,
           from_capture: str | None, print_program: bool, seccomp_out: str | None,
@@ -100,7 +147,7 @@ def trace(app: App, container: str | None, pid: int | None, cgroup_path: str | N
     from micropack import tracing
     result = tracing.trace_to_files(
         backend=backend,
-        target_factory=lambda: _target_from(container, pid, cgroup_path),
+        target_factory=lambda: _target_from(runtime, container, pid, cgroup_path),
         output=output, events_path=events_path, keep_pseudo=keep_pseudo,
         duration=duration, command=command, ringbuf_mb=ringbuf_mb,
         from_capture=from_capture, container_filter=container,
@@ -147,6 +194,7 @@ def _read_globs(path: str) -> list[str]:
 @click.option("--image", help="Read from this image (a created, never started container).")
 @click.option("--rootfs", type=click.Path(), help="Read from this directory.")
 @click.option("--tar", "tar_path", type=click.Path(), help="Read from this export tar.")
+@runtime_option
 @click.option("--include", multiple=True, metavar="GLOB", help="Also keep these (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Never keep these (repeatable).")
 @click.option("--include-from", metavar="FILE", help="Include globs, one per line.")
@@ -159,7 +207,7 @@ def _read_globs(path: str) -> list[str]:
               help="Every kept and skipped path with why, and totals.")
 @click.option("--mtime", type=int, metavar="EPOCH", help="Set every entry's mtime.")
 def pack(input_path: str, output: str, container: str | None, image: str | None,
-         rootfs: str | None, tar_path: str | None, include: tuple[str, ...],
+         rootfs: str | None, tar_path: str | None, runtime: str, include: tuple[str, ...],
          exclude: tuple[str, ...], include_from: str | None, exclude_from: str | None,
          keep: tuple[str, ...], packages_out: str | None, report_out: str | None,
          mtime: int | None) -> None:
@@ -178,7 +226,8 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
         rules.exclude += _read_globs(exclude_from)
     for preset in keep:
         rules.add_preset(preset)
-    with open_source(container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
+    engine = engine_of(runtime) if (container or image) else None
+    with open_source(engine, container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
         report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
                                     packages_out=packages_out, report_out=report_out)
     for w in report.warnings:
@@ -195,46 +244,48 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
 @click.option("-t", "--tag", metavar="NAME:TAG", help="Name of the image to build.")
 @click.option("--dockerfile", metavar="DIR", help="Write a FROM scratch Dockerfile and rootfs.tar to DIR.")
 @click.option("--oci", metavar="FILE.tar", help="Write an archive `docker load` accepts, without the daemon.")
+@runtime_option
 def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | None,
-          oci: str | None) -> None:
+          oci: str | None, runtime: str) -> None:
     """Build an image from a packed rootfs and the original image's config."""
     from pathlib import Path
 
     from micropack import image
     if not (tag or dockerfile or oci):
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
+    engine = engine_of(runtime)
+    info = engine.image(original)
     if oci:
-        image.build(original, Path(rootfs_tar), tag or "", oci=oci)
+        image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
         say(f"wrote {oci} (load it with: docker load -i {oci})")
     if dockerfile:
-        path = image.write_dockerfile(original, Path(rootfs_tar), Path(dockerfile))
+        path = image.write_dockerfile(info, Path(rootfs_tar), Path(dockerfile))
         say(f"wrote {path} and rootfs.tar beside it")
     if tag and not oci:
-        image.build(original, Path(rootfs_tar), tag)
+        image.build(engine, info, Path(rootfs_tar), tag)
         say(f"built {tag}")
 
 
 def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, ...],
                  user: str | None, publish: tuple[str, ...], entrypoint: str | None,
-                 cmd: str | None) -> Any:
+                 cmd: str | None, workdir: str | None) -> Any:
     import shlex
 
-    from micropack.minify import RunOptions
+    from micropack.runtimes.base import RunOptions
     return RunOptions(network=network, env=list(env), volumes=list(volume), user=user,
                       publish=list(publish), entrypoint=entrypoint,
-                      cmd=shlex.split(cmd) if cmd else None)
+                      cmd=shlex.split(cmd) if cmd else None, workdir=workdir)
 
 
 def _report_minified(report: Any, report_out: str | None) -> None:
     """Summary, optional JSON report, and a failure that names the probe."""
     from micropack import record
-    from micropack.errors import VerifyError
     if report_out:
         record.write_json(report.as_json(), report_out)
     say(report.summary())
-    if not report.passed:
-        failed = [p["probe"] for p in report.probes if not p["passed"]]
-        raise VerifyError(f"verification failed: probe {failed[0]!r} differs on {report.minified}")
+    failure = report.failure()
+    if failure is not None:
+        raise failure
 
 
 @cli.command()
@@ -252,6 +303,8 @@ def _report_minified(report: Any, report_out: str | None) -> None:
 @click.option("-u", "--user")
 @click.option("-p", "--publish", multiple=True)
 @click.option("--entrypoint")
+@click.option("-w", "--workdir")
+@runtime_option
 @click.option("--max-rounds", type=int, default=3, show_default=True)
 @click.option("--ready-timeout", type=float, default=30, show_default=True,
               help="Seconds a probe is retried while the service starts.")
@@ -266,24 +319,25 @@ def _report_minified(report: Any, report_out: str | None) -> None:
 def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
            probe_http: tuple[str, ...], probe_cmd: tuple[str, ...], compare_output: bool,
            network: str | None, env: tuple[str, ...], volume: tuple[str, ...], user: str | None,
-           publish: tuple[str, ...], entrypoint: str | None, max_rounds: int,
-           ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
+           publish: tuple[str, ...], entrypoint: str | None, workdir: str | None, runtime: str,
+           max_rounds: int, ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
            seccomp_out: str | None) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify."""
     from micropack import minify as minify_mod
     from micropack import resolve
-    probes = ([minify_mod.Probe("exec", p) for p in probe_exec]
-              + [minify_mod.Probe("http", p) for p in probe_http]
-              + [minify_mod.Probe("cmd", p) for p in probe_cmd])
+    from micropack.probes import Probe
+    from micropack.runs import Drive
+    probes = ([Probe("exec", p) for p in probe_exec] + [Probe("http", p) for p in probe_http]
+              + [Probe("cmd", p) for p in probe_cmd])
     rules = resolve.Rules(include=list(include), exclude=list(exclude))
     for preset in keep:
         rules.add_preset(preset)
-    opts = _run_options(network, env, volume, user, publish, entrypoint, cmd)
-    report = minify_mod.minify(image_ref, tag, opts, probes, rules, say,
+    opts = _run_options(network, env, volume, user, publish, entrypoint, cmd, workdir)
+    report = minify_mod.minify(engine_of(runtime), image_ref, tag, opts,
+                               Drive(probes, ready_timeout, exit_timeout), rules, say,
                                compare_output=compare_output, max_rounds=max_rounds,
-                               ready_timeout=ready_timeout, exit_timeout=exit_timeout,
-                               seccomp_out=seccomp_out)
+                               outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
     _report_minified(report, report_out)
 
 
@@ -295,13 +349,18 @@ def demo(tag: str, report_out: str | None) -> None:
     with its own client (no network: the probes run inside the container)."""
     from micropack import debimage, resolve
     from micropack import minify as minify_mod
-    fat = debimage.ensure("fat")
+    from micropack.probes import Probe
+    from micropack.runs import Drive
+    from micropack.runtimes.base import RunOptions
+    engine = engine_of("docker")
+    fat = debimage.ensure(engine, "fat")
     say(f"demo: minifying a redis server out of {fat}")
-    opts = minify_mod.RunOptions(network="none", cmd=[
+    opts = RunOptions(network="none", cmd=[
         "redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-    probes = [minify_mod.Probe("exec", "redis-cli ping"),
-              minify_mod.Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
-    report = minify_mod.minify(fat, tag, opts, probes, resolve.Rules(), say, compare_output=True)
+    probes = [Probe("exec", "redis-cli ping"),
+              Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
+    report = minify_mod.minify(engine, fat, tag, opts, Drive(probes), resolve.Rules(), say,
+                               compare_output=True, outputs=minify_mod.Outputs(report=report_out))
     _report_minified(report, report_out)
     click.echo(f"run it: docker run --rm --network none {tag}")
 
@@ -313,7 +372,7 @@ def demo(tag: str, report_out: str | None) -> None:
 def test_image(name: str) -> None:
     """Build (or reuse) a local Debian image for tests and the demo; print its tag."""
     from micropack import debimage
-    click.echo(debimage.ensure(name))
+    click.echo(debimage.ensure(engine_of("docker"), name))
 
 
 if __name__ == "__main__":

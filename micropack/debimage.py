@@ -1,4 +1,4 @@
-"""Local Debian images built with debootstrap and `docker import`: no
+"""Local Debian images built with debootstrap and imported into a runtime: no
 registry is needed. Each image is tagged with a hash of what it was built
 from, so an existing tag means nothing has to be built again."""
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from micropack.errors import ImageError
+from micropack.runtimes.base import Engine
 
 CACHE_DIR = Path("/var/cache/micropack/rootfs")
 
@@ -55,22 +56,18 @@ def tag_for(spec: ImageSpec, mirror: str) -> str:
     return f"micropack-test/{spec.name}:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
-def _image_exists(tag: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
-
-
 def _log(msg: str) -> None:
     print(f"micropack: {msg}", file=sys.stderr, flush=True)
 
 
-def ensure(name: str) -> str:
+def ensure(engine: Engine, name: str) -> str:
     """Build the image `name` if its tag is missing; return the tag."""
     if name not in SPECS:
         raise ImageError(f"unknown test image {name!r}; known: {', '.join(SPECS)}")
     spec = SPECS[name]
     mirror = apt_mirror()
     tag = tag_for(spec, mirror)
-    if _image_exists(tag):
+    if engine.has_image(tag):
         return tag
     if shutil.which("debootstrap") is None:
         raise ImageError("debootstrap is not installed (scripts/setup-host.sh installs it)")
@@ -96,9 +93,5 @@ def ensure(name: str) -> str:
                             "-cf", str(partial), "."], check=True)
             partial.rename(tarball)
     _log(f"importing {tarball.name} as {tag}")
-    cmd_json = "[" + ",".join(f'"{c}"' for c in spec.cmd) + "]"
-    imported = subprocess.run(["docker", "import", "--change", f"CMD {cmd_json}", str(tarball), tag],
-                              capture_output=True, text=True)
-    if imported.returncode != 0:
-        raise ImageError(f"docker import of {name} failed: {imported.stderr.strip()}")
+    engine.import_rootfs(tarball, tag, spec.cmd)
     return tag

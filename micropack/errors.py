@@ -1,6 +1,16 @@
 """One error family: each carries the line a user sees and an exit code."""
 
 
+def first_line(text: str, default: str = "no output") -> str:
+    """The first non-blank line of a tool's output, for a one-line error."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), default)
+
+
+def last_line(text: str, default: str = "no output") -> str:
+    """The last non-blank line (where tar and friends say why they stopped)."""
+    return next((line.strip() for line in reversed(text.splitlines()) if line.strip()), default)
+
+
 class MicropackError(Exception):
     """An error the user can act on; shown as one line (traceback only with --debug)."""
 
@@ -57,3 +67,19 @@ class EventsLost(MicropackError):
     """Kernel events were lost and the user asked to fail on loss."""
 
     exit_code = 5
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: micropack stops at once, after removing what it
+    created, and exits 128 + the signal's number. A BaseException like
+    KeyboardInterrupt, so no `except Exception` on the way up can turn it
+    into an ordinary error."""
+
+    def __init__(self, signame: str) -> None:
+        super().__init__(signame)
+        self.signame = signame
+
+    @property
+    def exit_code(self) -> int:
+        import signal
+        return 128 + int(signal.Signals[self.signame])

@@ -1,15 +1,13 @@
-"""Images through the docker SDK: read an image's config, export its
-filesystem, build a new image from a rootfs tar. With target.py, the only
-module that talks to docker."""
+"""A new image from a packed rootfs and the original image's config: the
+archive is written here, without any runtime, and handed to the runtime's
+engine to load (or kept as a file)."""
 from __future__ import annotations
 
 import hashlib
 import io
 import json
 import os
-import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from datetime import UTC, datetime
@@ -18,63 +16,7 @@ from typing import Any
 
 from micropack.errors import ImageError
 from micropack.record import atomic_output
-from micropack.target import docker_client
-
-
-def get_image(ref: str) -> Any:
-    import docker.errors
-    try:
-        return docker_client().images.get(ref)
-    except docker.errors.ImageNotFound as exc:
-        raise ImageError(f"image {ref!r} not found (no registry is used: build or load it first)") from exc
-
-
-def image_config(ref: str) -> dict[str, Any]:
-    return dict(get_image(ref).attrs.get("Config") or {})
-
-
-def created_epoch(ref: str) -> int:
-    """The image's creation time as a Unix time (docker gives RFC 3339)."""
-    created = str(get_image(ref).attrs["Created"])
-    stamp = re.sub(r"\.\d+", "", created).replace("Z", "+00:00")
-    return int(datetime.fromisoformat(stamp).timestamp())
-
-
-def env_dict(env_list: list[str] | None) -> dict[str, str]:
-    out = {}
-    for item in env_list or []:
-        key, _, value = item.partition("=")
-        out[key] = value
-    return out
-
-
-def export_rootfs(ref: str, dest: Path) -> None:
-    """Unpack the filesystem of image ref into dest (a created, never
-    started container's export), owners, modes and xattrs kept."""
-    image = get_image(ref)
-    client = docker_client()
-    container = client.containers.create(image.id, command=["/nonexistent-micropack"],
-                                         entrypoint=[], network_disabled=True)
-    try:
-        with tempfile.TemporaryFile() as tar:
-            for chunk in container.export():
-                tar.write(chunk)
-            tar.seek(0)
-            extract_tar(tar, dest)
-    finally:
-        container.remove(force=True)
-
-
-def extract_tar(fileobj: Any, dest: Path) -> None:
-    """GNU tar as root keeps owners, modes, xattrs, hard links and devices,
-    and refuses members that would land outside dest."""
-    proc = subprocess.run(["tar", "-x", "-p", "--numeric-owner", "--xattrs",
-                           "--xattrs-include=*", "-C", str(dest), "-f", "-"],
-                          stdin=fileobj, capture_output=True, text=True)
-    if proc.returncode != 0:
-        last = proc.stderr.strip().splitlines()[-1:] or ["unknown error"]
-        raise ImageError(f"cannot unpack the export: {last[0]}")
-
+from micropack.runtimes.base import Engine, ImageInfo
 
 # --- building ------------------------------------------------------------------
 
@@ -134,42 +76,32 @@ def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | Non
     return f"sha256:{image_id}"
 
 
-def load_archive(archive: Path) -> None:
-    with open(archive, "rb") as fh:
-        try:
-            docker_client().images.load(fh.read())
-        except Exception as exc:   # the SDK raises APIError and others
-            raise ImageError(f"docker load failed: {exc}") from exc
-
-
-def build(original: str, rootfs_tar: Path, tag: str, oci: str | None = None,
+def build(engine: Engine, original: ImageInfo, rootfs_tar: Path, tag: str, oci: str | None = None,
           overrides: dict[str, Any] | None = None) -> str:
     """Image `tag` from rootfs_tar plus the original image's config (and
-    overrides, such as the command minify verified)."""
+    overrides, such as the command minify verified), loaded into engine's
+    runtime, or written to the file oci instead."""
     if not rootfs_tar.is_file():
         raise ImageError(f"{rootfs_tar} does not exist")
-    attrs = get_image(original).attrs
-    config = carried_config(dict(attrs.get("Config") or {}))
+    config = carried_config(original.config)
     config.update(overrides or {})
-    arch = attrs.get("Architecture") or "amd64"
-    created = created_epoch(original)
     if oci:
-        write_image_archive(rootfs_tar, config, tag, oci, arch, created)
+        write_image_archive(rootfs_tar, config, tag, oci, original.architecture, original.created)
         return tag
     with tempfile.TemporaryDirectory(prefix="micropack-build-") as tmp:
         archive = Path(tmp) / "image.tar"
-        write_image_archive(rootfs_tar, config, tag, archive, arch, created)
-        load_archive(archive)
+        write_image_archive(rootfs_tar, config, tag, archive, original.architecture, original.created)
+        engine.load(archive)
     return tag
 
 
-def write_dockerfile(original: str, rootfs_tar: Path, directory: Path) -> Path:
+def write_dockerfile(original: ImageInfo, rootfs_tar: Path, directory: Path) -> Path:
     """A FROM scratch Dockerfile with rootfs.tar beside it."""
-    config = carried_config(image_config(original))
+    config = carried_config(original.config)
     directory.mkdir(parents=True, exist_ok=True)
     if rootfs_tar.resolve() != (directory / "rootfs.tar").resolve():
         shutil.copyfile(rootfs_tar, directory / "rootfs.tar")
-    lines = ["# Written by micropack from " + original, "FROM scratch", "ADD rootfs.tar /"]
+    lines = ["# Written by micropack from " + original.ref, "FROM scratch", "ADD rootfs.tar /"]
     for item in config.get("Env", []):
         key, _, value = item.partition("=")
         lines.append(f"ENV {key}={json.dumps(value)}")

@@ -1,288 +1,82 @@
 """`micropack minify`: image in, smaller verified image out.
 
-Trace a container of the image from its first exec (its cgroup is created
-under one micropack made and filtered on before the container starts), drive
-it with probes, pack what it used, build, then run the result the same way
-and compare every probe. Failed lookups of files the original has are added
-back and the loop repeats, up to max_rounds."""
+Trace a container of the image from its first exec, drive it with probes,
+pack what it used, build, then run the result the same way and compare every
+probe. Failed lookups of files the original has are added back and the loop
+repeats, up to max_rounds. The parts live in their own modules: probes.py
+(what drives a container), runs.py (traced and confined runs), verdicts.py
+(the comparison); this one is the loop and its report."""
 from __future__ import annotations
 
-import contextlib
 import errno
-import json
-import os
-import subprocess
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack import cgroup, image, pack, record, resolve
-from micropack.errors import ImageError, VerifyError
+from micropack import image, pack, record, resolve
+from micropack.errors import VerifyError
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
+from micropack.runs import Drive, RunOutcome, confined_run, traced_run
+from micropack.runtimes.base import Engine, RunOptions
 from micropack.source import Source, open_source
-from micropack.target import Target
-from micropack.tracers.base import StopWhen, TraceStats, run
-from micropack.tracers.ebpf import EbpfTracer
+from micropack.verdicts import Verdict, judge
 
 Say = Callable[[str], None]
 
 
 @dataclass
-class RunOptions:
-    """The `docker run` options used for every run: original, traced, verification."""
-
-    network: str | None = None
-    env: list[str] = field(default_factory=list)
-    volumes: list[str] = field(default_factory=list)
-    user: str | None = None
-    publish: list[str] = field(default_factory=list)
-    entrypoint: str | None = None
-    cmd: list[str] | None = None
-
-    def image_overrides(self) -> dict[str, Any]:
-        """The command that was verified becomes the minified image's default:
-        the original's may not even be in it."""
-        out: dict[str, Any] = {}
-        if self.entrypoint is not None:
-            out["Entrypoint"] = [self.entrypoint] if self.entrypoint else None
-            out["Cmd"] = None
-        if self.cmd is not None:
-            out["Cmd"] = self.cmd
-        return out
-
-    def docker_args(self) -> list[str]:
-        args = []
-        if self.network:
-            args.append(f"--network={self.network}")
-        for e in self.env:
-            args += ["-e", e]
-        for v in self.volumes:
-            args += ["-v", v]
-        if self.user:
-            args += ["-u", self.user]
-        for p in self.publish:
-            args += ["-p", p]
-        if self.entrypoint is not None:
-            args.append(f"--entrypoint={self.entrypoint}")
-        return args
+class Round:
+    number: int
+    added: list[str]            # paths the previous round's verification missed
+    paths_kept: int
+    size: int                   # bytes of the image this round built
+    passed: bool
+    verdicts: list[Verdict]
 
 
 @dataclass
-class ProbeResult:
-    name: str
-    status: int
-    output: str
+class Outputs:
+    """Where minify writes what a user keeps (all optional)."""
 
-    def matches(self, other: ProbeResult, compare_output: bool) -> bool:
-        return self.status == other.status and (not compare_output or self.output == other.output)
+    report: str | None = None
+    seccomp: str | None = None
 
-
-@dataclass
-class Probe:
-    kind: str      # exec | http | cmd
-    spec: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.kind} {self.spec}"
-
-    def once(self, container: ContainerRun) -> ProbeResult:
-        if self.kind == "exec":
-            p = subprocess.run(["docker", "exec", container.id, "sh", "-c", self.spec],
-                               capture_output=True, text=True, timeout=120)
-            return ProbeResult(self.name, p.returncode, p.stdout.strip())
-        if self.kind == "http":
-            try:
-                with urllib.request.urlopen(self.spec, timeout=5) as resp:
-                    body = resp.read().decode("utf-8", "replace")
-                    return ProbeResult(self.name, 0 if 200 <= resp.status < 400 else resp.status, body)
-            except urllib.error.HTTPError as exc:
-                return ProbeResult(self.name, exc.code, "")
-            except (urllib.error.URLError, OSError) as exc:
-                return ProbeResult(self.name, 1, str(exc))
-        env = dict(os.environ, MICROPACK_CONTAINER_ID=container.id,
-                   MICROPACK_CONTAINER_ADDR=container.address())
-        p = subprocess.run(["sh", "-c", self.spec], capture_output=True, text=True, env=env,
-                           timeout=600)
-        return ProbeResult(self.name, p.returncode, p.stdout.strip())
-
-    def run(self, container: ContainerRun, ready_timeout: float) -> ProbeResult:
-        """Retry until it passes or ready_timeout ends: a server needs time to start."""
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            result = self.once(container)
-            if result.status == 0 or time.monotonic() >= deadline or not container.running():
-                return result
-            time.sleep(0.5)
-
-
-class ContainerRun:
-    def __init__(self, image_ref: str, opts: RunOptions, cgroup_parent: str | None = None,
-                 security_opt: str | None = None) -> None:
-        args = ["docker", "run", "-d", *opts.docker_args()]
-        if cgroup_parent:
-            args.append(f"--cgroup-parent={cgroup_parent}")
-        if security_opt:
-            args.append(f"--security-opt={security_opt}")
-        args.append(image_ref)
-        args += opts.cmd or []
-        p = subprocess.run(args, capture_output=True, text=True)
-        if p.returncode != 0:
-            first = next((line for line in p.stderr.splitlines() if line.strip()), "no output")
-            raise ImageError(f"docker run {image_ref} failed: {first}")
-        self.id = p.stdout.strip()
-        self.opts = opts
-
-    def inspect(self) -> dict[str, Any]:
-        p = subprocess.run(["docker", "inspect", self.id], capture_output=True, text=True)
-        return json.loads(p.stdout)[0] if p.returncode == 0 else {}
-
-    def running(self) -> bool:
-        return bool(self.inspect().get("State", {}).get("Running"))
-
-    def address(self) -> str:
-        if self.opts.network == "host":
-            return "127.0.0.1"
-        nets = self.inspect().get("NetworkSettings", {}).get("Networks", {})
-        for net in nets.values():
-            if net.get("IPAddress"):
-                return str(net["IPAddress"])
-        return "127.0.0.1"
-
-    def wait_exit(self, timeout: float) -> int | None:
-        p = subprocess.run(["timeout", str(int(timeout)), "docker", "wait", self.id],
-                           capture_output=True, text=True)
-        return int(p.stdout.strip()) if p.returncode == 0 and p.stdout.strip() else None
-
-    def logs(self) -> str:
-        p = subprocess.run(["docker", "logs", self.id], capture_output=True, text=True)
-        return (p.stdout + p.stderr).strip()
-
-    def remove(self) -> None:
-        subprocess.run(["docker", "stop", "-t", "5", self.id], capture_output=True)
-        subprocess.run(["docker", "rm", "-f", self.id], capture_output=True)
-
-
-@dataclass
-class RunOutcome:
-    results: list[ProbeResult]
-    records: list[TraceRecord]
-    stats: TraceStats
-    syscalls: dict[int, int] = field(default_factory=dict)   # number -> calls
-
-
-def drive(container: ContainerRun, probes: list[Probe], ready_timeout: float,
-          exit_timeout: float) -> list[ProbeResult]:
-    """Run every probe; with none, the container's own run (exit status and
-    output) is what is compared."""
-    if probes:
-        return [p.run(container, ready_timeout) for p in probes]
-    status = container.wait_exit(exit_timeout)
-    if status is None:
-        raise VerifyError(f"the container did not exit within {exit_timeout:.0f}s and no probe "
-                          "was given: add --probe-exec/--probe-http/--probe-cmd")
-    return [ProbeResult("container exit", status, container.logs())]
-
-
-class TracedCgroup:
-    """A cgroup micropack creates and filters on; docker puts the container
-    below it (--cgroup-parent), so the first exec is already traced."""
-
-    def __init__(self) -> None:
-        self.name = f"micropack-{uuid.uuid4().hex[:12]}"
-        root = cgroup.v2_mountpoint()
-        self.path = root / self.name
-        self.path.mkdir()
-        self.ref = cgroup.ref_for_dir(self.path, root)
-
-    def remove(self) -> None:
-        base = Path("/sys/fs/cgroup")
-        candidates = [self.path, *base.glob(f"*/{self.name}"), base / self.name]
-        for _ in range(20):
-            left = [c for c in candidates if c.exists()]
-            for c in left:
-                with contextlib.suppress(OSError):   # busy until docker lets go
-                    c.rmdir()
-            if not any(c.exists() for c in candidates):
-                return
-            time.sleep(0.25)
-
-
-def traced_run(image_ref: str, opts: RunOptions, probes: list[Probe], ready_timeout: float,
-               exit_timeout: float, say: Say, syscalls: bool = False) -> RunOutcome:
-    cg = TracedCgroup()
-    records: list[TraceRecord] = []
-    results: list[ProbeResult] = []
-    errors: list[BaseException] = []
-    done = threading.Event()
-
-    def work() -> None:
-        container = None
-        try:
-            # Counting for a seccomp profile runs unconfined: docker's own
-            # profile would stop calls (faccessat2, clone3) before the
-            # tracepoint sees them, and the workload's fallback on ENOSYS
-            # would not happen under an EPERM profile.
-            container = ContainerRun(image_ref, opts, cgroup_parent=f"/{cg.name}",
-                                     security_opt="seccomp=unconfined" if syscalls else None)
-            results.extend(drive(container, probes, ready_timeout, exit_timeout))
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-        finally:
-            if container is not None:
-                container.remove()
-            done.set()
-
-    tracer = EbpfTracer(count_syscalls=syscalls)
-    target = Target(label=f"run of {image_ref}", cgroup=cg.ref)
-    worker = threading.Thread(target=work, daemon=True)
-    try:
-        outcome = run(tracer, target, records.append, StopWhen(done=done.is_set),
-                      start_hook=worker.start)
-    finally:
-        worker.join()
-        cg.remove()
-    if errors:
-        raise errors[0]
-    if outcome.stats.lost:
-        say(f"WARNING: {outcome.stats.lost} kernel events LOST while tracing {image_ref}")
-    return RunOutcome(results, records, outcome.stats, tracer.syscall_counts)
-
-
-def confined_run(tag: str, opts: RunOptions, probes: list[Probe], profile_path: str,
-                 ready_timeout: float, exit_timeout: float) -> list[ProbeResult]:
-    """Run the image under the seccomp profile and drive every probe again."""
-    container = ContainerRun(tag, opts, security_opt=f"seccomp={profile_path}")
-    try:
-        return drive(container, probes, ready_timeout, exit_timeout)
-    finally:
-        container.remove()
-
-
-def image_size(ref: str) -> int:
-    return int(image.get_image(ref).attrs.get("Size", 0))
+    def beside_report(self, suffix: str) -> str | None:
+        """files.txt and events.jsonl next to the report, so the image can be
+        re-packed (other rules, other granularity) without tracing again."""
+        if not self.report:
+            return None
+        path = Path(self.report)
+        stem = path.name[:-len(".json")] if path.name.endswith(".json") else path.name
+        return str(path.with_name(f"{stem}.{suffix}"))
 
 
 @dataclass
 class MinifyReport:
     original: str
     minified: str
-    original_size: int
+    runtime: str
+    original_size: int          # bytes, as the runtime counts them: one figure everywhere
     minified_size: int
-    files_kept: int
-    probes: list[dict[str, Any]]
-    rounds: list[dict[str, Any]]
+    paths_kept: int
+    traced_events: int
+    traced_files: int
     lost_events: int
+    rounds: list[Round]
     wall_seconds: float
-    seccomp: dict[str, Any] | None = None
+    seccomp_profile: str | None = None
+    seccomp_syscalls: list[str] = field(default_factory=list)
+    files_txt: str | None = None
+    events: str | None = None
+    pack: dict[str, Any] | None = None    # the last round's pack report: every kept path and why
+
+    @property
+    def probes(self) -> list[Verdict]:
+        return self.rounds[-1].verdicts if self.rounds else []
 
     @property
     def ratio(self) -> float:
@@ -290,17 +84,29 @@ class MinifyReport:
 
     @property
     def passed(self) -> bool:
-        return all(p["passed"] for p in self.probes)
+        return bool(self.rounds) and all(v.passed for v in self.probes)
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": round(self.ratio, 2), "passed": self.passed}
+        return {**asdict(self), "probes": [asdict(v) for v in self.probes],
+                "ratio": round(self.ratio, 2), "passed": self.passed}
 
     def summary(self) -> str:
-        ok = sum(1 for p in self.probes if p["passed"])
-        return (f"{self.original}: {self.original_size / 1e6:.1f} MB -> {self.minified}: "
-                f"{self.minified_size / 1e6:.1f} MB ({self.ratio:.1f}x smaller), "
-                f"{self.files_kept} paths kept, {ok}/{len(self.probes)} probes passed, "
+        ok = sum(1 for v in self.probes if v.passed)
+        return (f"{self.original}: {mb(self.original_size)} -> {self.minified}: "
+                f"{mb(self.minified_size)} ({self.ratio:.1f}x smaller), "
+                f"{self.paths_kept} paths kept, {ok}/{len(self.probes)} probes passed, "
                 f"{len(self.rounds)} round(s), {self.wall_seconds:.0f}s")
+
+    def failure(self) -> VerifyError | None:
+        failed = [v for v in self.probes if not v.passed]
+        if not failed:
+            return None
+        return VerifyError(f"verification failed: probe {failed[0].probe!r} differs on "
+                           f"{self.minified}: {failed[0].reason}")
+
+
+def mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def failed_lookups(records: list[TraceRecord], original: Source) -> set[str]:
@@ -318,67 +124,79 @@ def failed_lookups(records: list[TraceRecord], original: Source) -> set[str]:
     return missing
 
 
-def minify(image_ref: str, tag: str, opts: RunOptions, probes: list[Probe], rules: resolve.Rules,
-           say: Say, compare_output: bool = False, max_rounds: int = 3,
-           ready_timeout: float = 30.0, exit_timeout: float = 120.0,
-           seccomp_out: str | None = None) -> MinifyReport:
+def _keep_trace(traced: RunOutcome, files: set[str], outputs: Outputs) -> tuple[str | None, str | None]:
+    files_txt, events_path = outputs.beside_report("files.txt"), outputs.beside_report("events.jsonl")
+    if files_txt:
+        record.write_files_txt(files, files_txt)
+    if events_path:
+        writer = record.EventsWriter(events_path)
+        try:
+            for r in traced.records:
+                writer.write(r)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close({"backend": "ebpf", "target": "minify's traced run", **traced.stats.as_dict()})
+    return files_txt, events_path
+
+
+def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Drive,
+           rules: resolve.Rules, say: Say, compare_output: bool = False, max_rounds: int = 3,
+           outputs: Outputs | None = None) -> MinifyReport:
     started = time.monotonic()
-    image.get_image(image_ref)          # fails early, in one line, if it is missing
+    outputs = outputs or Outputs()
+    original_image = engine.image(image_ref)    # fails early, in one line, if it is missing
     say(f"tracing a container of {image_ref} from its first exec")
-    original = traced_run(image_ref, opts, probes, ready_timeout, exit_timeout, say,
-                          syscalls=bool(seccomp_out))
+    original = traced_run(engine, image_ref, opts, drive, say, count_syscalls=bool(outputs.seccomp))
     for r in original.results:
-        say(f"original: {r.name}: status {r.status}")
-    if probes and any(r.status != 0 for r in original.results):
-        bad = [r.name for r in original.results if r.status != 0]
-        raise VerifyError(f"probe fails on the original image already: {bad[0]}")
-    lost = original.stats.lost
+        say(f"original: {r.name}: status {r.status}" + (f" ({r.reason})" if r.reason else ""))
+    if drive.probes and any(not r.passed for r in original.results):
+        bad = next(r for r in original.results if not r.passed)
+        raise VerifyError(f"probe fails on the original image already: {bad.name}: {bad.reason}")
     files = {r.path for r in original.records if record.names_a_file(r)}
     say(f"traced {len(original.records)} events, {len(files)} files")
-    if seccomp_out:
+    files_txt, events_path = _keep_trace(original, files, outputs)
+    syscalls: list[str] = []
+    if outputs.seccomp:
         from micropack import seccomp
-        profile = seccomp.write_profile(original.syscalls, seccomp_out, say)
-        say(f"seccomp profile with {len(profile['syscalls'][0]['names'])} syscalls "
-            f"written to {seccomp_out}")
-    rounds: list[dict[str, Any]] = []
-    verdicts: list[dict[str, Any]] = []
-    kept = 0
-    with open_source(image=image_ref) as src, \
+        profile = seccomp.write_profile(original.syscalls, outputs.seccomp, say)
+        syscalls = list(profile["syscalls"][0]["names"])
+        say(f"seccomp profile with {len(syscalls)} syscalls written to {outputs.seccomp}")
+    overrides = opts.image_overrides(original_image.config.get("Env"))
+    rounds: list[Round] = []
+    pack_json: dict[str, Any] | None = None
+    with open_source(engine, image=image_ref) as src, \
             tempfile.TemporaryDirectory(prefix="micropack-minify-") as tmpdir:
         rootfs_tar = Path(tmpdir) / "rootfs.tar"
         added: set[str] = set()
-        for round_no in range(1, max_rounds + 1):
-            report = pack.pack_files(src, sorted(files), str(rootfs_tar), rules)
-            kept = len(report.kept)
-            image.build(image_ref, rootfs_tar, tag, overrides=opts.image_overrides())
-            say(f"round {round_no}: built {tag}: {report.summary()}")
-            verify = traced_run(tag, opts, probes, ready_timeout, exit_timeout, say)
-            verdicts = [{"probe": o.name, "original_status": o.status, "minified_status": m.status,
-                         "passed": m.matches(o, compare_output)}
-                        for o, m in zip(original.results, verify.results, strict=True)]
-            if seccomp_out:
-                confined = confined_run(tag, opts, probes, seccomp_out, ready_timeout, exit_timeout)
-                for v, c, o in zip(verdicts, confined, original.results, strict=True):
-                    v["seccomp_status"] = c.status
-                    v["passed"] = v["passed"] and c.matches(o, compare_output)
-            rounds.append({"round": round_no, "added": sorted(added), "files_kept": kept,
-                           "passed": all(v["passed"] for v in verdicts)})
+        for number in range(1, max_rounds + 1):
+            packed = pack.pack_files(src, sorted(files), str(rootfs_tar), rules)
+            image.build(engine, original_image, rootfs_tar, tag, overrides=overrides)
+            size = engine.image(tag).size
+            say(f"round {number}: built {tag}: {len(packed.kept)} paths kept, {mb(size)} "
+                f"of {mb(original_image.size)}")
+            verify = traced_run(engine, tag, opts, drive, say)
+            confined = (confined_run(engine, tag, opts, drive, outputs.seccomp)
+                        if outputs.seccomp else None)
+            verdicts = judge(original.results, verify.results, compare_output, confined)
             for v in verdicts:
-                under = (f", under seccomp {v['seccomp_status']}" if "seccomp_status" in v else "")
-                output = "" if v["passed"] or not compare_output else "; output compared"
-                say(f"verify: {v['probe']}: {'ok' if v['passed'] else 'FAILED'} "
-                    f"(original {v['original_status']}, minified {v['minified_status']}"
-                    f"{under}{output})")
-            if all(v["passed"] for v in verdicts):
+                say(f"verify: {v.line(compare_output)}")
+            rounds.append(Round(number, sorted(added), len(packed.kept), size,
+                                all(v.passed for v in verdicts), verdicts))
+            pack_json = packed.as_json(src)
+            if rounds[-1].passed:
                 break
             added = failed_lookups(verify.records, src) - files
-            if not added or round_no == max_rounds:
+            if not added or number == max_rounds:
                 break
-            say(f"round {round_no}: adding {len(added)} paths the minified run missed")
+            say(f"round {number}: adding {len(added)} paths the minified run missed")
             files |= added
-    result = MinifyReport(original=image_ref, minified=tag, original_size=image_size(image_ref),
-                          minified_size=image_size(tag), files_kept=kept, probes=verdicts,
-                          rounds=rounds, lost_events=lost,
-                          wall_seconds=round(time.monotonic() - started, 1),
-                          seccomp={"profile": seccomp_out} if seccomp_out else None)
-    return result
+    last = rounds[-1]
+    return MinifyReport(original=image_ref, minified=tag, runtime=engine.name,
+                        original_size=original_image.size, minified_size=last.size,
+                        paths_kept=last.paths_kept, traced_events=len(original.records),
+                        traced_files=len(files), lost_events=original.stats.lost, rounds=rounds,
+                        wall_seconds=round(time.monotonic() - started, 1),
+                        seccomp_profile=outputs.seccomp, seccomp_syscalls=syscalls,
+                        files_txt=files_txt, events=events_path, pack=pack_json)
+

@@ -70,6 +70,7 @@ class TraceOutcome:
     stats: TraceStats
     reason: str
     command_status: int | None = None
+    signal: str | None = None       # SIGINT or SIGTERM when one ended the trace
 
 
 def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
@@ -135,7 +136,8 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
         finally:
             for s, handler in old.items():
                 signal.signal(s, handler)
-    return TraceOutcome(stats=stats, reason=reason, command_status=status)
+    return TraceOutcome(stats=stats, reason=reason, command_status=status,
+                        signal=stopping[0] if stopping else None)
 
 
 def warn(message: str) -> None:

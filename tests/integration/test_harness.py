@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from micropack import target, tracing
+from micropack import runtimes, target, tracing
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ def test_bpf_sees_the_container_open_and_not_the_host(bpf_ready, fat_container, 
     script = (f"(for i in $(seq 50); do cat {host_file} >/dev/null; done) & "
               f"docker exec {fat_container.name} cat /etc/debian_version; wait")
     result = tracing.trace_to_files(
-        backend="ebpf", target_factory=lambda: target.for_container(fat_container.id),
+        backend="ebpf", target_factory=lambda: target.for_container(runtimes.get(), fat_container.id),
         output=None, events_path=str(tmp_path / "events.jsonl"),
         command=["sh", "-c", script])
     assert result.outcome.command_status == 0
@@ -28,4 +28,4 @@ def test_bpf_sees_the_container_open_and_not_the_host(bpf_ready, fat_container, 
     assert marker not in events
     assert str(tmp_path) not in events
     # the container's cgroup is the one that was filtered on
-    assert f"/{fat_container.id}" in str(target.for_container(fat_container.name).cgroup.path)
+    assert f"/{fat_container.id}" in str(target.for_container(runtimes.get(), fat_container.name).cgroup.path)

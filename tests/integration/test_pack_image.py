@@ -67,8 +67,8 @@ def test_packed_image_runs_the_traced_program(bpf_ready, fat_image, tmp_path: Pa
     finally:
         subprocess.run(["docker", "rm", cid], capture_output=True)
     again = tmp_path / "again.tar"
-    from micropack.image import created_epoch
-    created = str(created_epoch(fat_image))
+    from micropack import runtimes
+    created = str(runtimes.get().image(fat_image).created)
     proc = subprocess.run([sys.executable, "-m", "micropack.cli", "pack", "-i", str(files),
                            "-o", str(again), "--tar", str(export)], capture_output=True, text=True,
                           env={**os.environ, "SOURCE_DATE_EPOCH": created})

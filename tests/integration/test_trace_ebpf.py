@@ -249,10 +249,10 @@ def test_trace_writes_a_seccomp_profile(bpf_ready, fat_container, tmp_path: Path
 
 
 def test_pid_and_cgroup_targets_trace_the_same_container(bpf_ready, fat_container, tmp_path: Path):
-    from micropack import target
+    from micropack import runtimes, target
     pid = int(subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", fat_container.id],
                              capture_output=True, text=True, check=True).stdout)
-    cgroup_dir = str(target.for_container(fat_container.id).cgroup.path)
+    cgroup_dir = str(target.for_container(runtimes.get(), fat_container.id).cgroup.path)
     for how in (["--pid", str(pid)], ["--cgroup", cgroup_dir]):
         out = tmp_path / "files.txt"
         proc = micropack("trace", *how, "-o", str(out), "--",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from micropack import record, target, tracing
+from micropack import record, runtimes, target, tracing
 from micropack.record import TraceRecord
 from tests.conftest import need
 from tests.integration.test_sysdig_captures import SCAP
@@ -39,7 +39,8 @@ def trace_ebpf(request, tmp_path: Path) -> Traced:
     out = tmp_path / "files.txt"
     records: list[TraceRecord] = []
     events = tmp_path / "events.jsonl"
-    tracing.trace_to_files(backend="ebpf", target_factory=lambda: target.for_container(container.id),
+    tracing.trace_to_files(backend="ebpf",
+                           target_factory=lambda: target.for_container(runtimes.get(), container.id),
                            output=str(out), events_path=str(events), command=["sh", "-c", script])
     records = list(record.read_events(events))
     return Traced(records, out, "/etc/debian_version", marker)

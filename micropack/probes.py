@@ -1,0 +1,122 @@
+"""Probes: how minify drives a container and what it compares. Each result
+carries its status, its output, and when it failed, why, in words a user
+can act on (connection refused, timeout, HTTP status, the command's error)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from micropack.errors import first_line
+from micropack.runtimes.base import Engine
+
+EXEC_TIMEOUT = 120.0
+CMD_TIMEOUT = 600.0
+HTTP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    name: str
+    status: int
+    output: str
+    reason: str = ""          # why it failed; "" when it passed
+
+    @property
+    def passed(self) -> bool:
+        return self.status == 0
+
+    def matches(self, other: ProbeResult, compare_output: bool) -> bool:
+        return self.status == other.status and (not compare_output or self.output == other.output)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The running container a probe talks to."""
+
+    engine: Engine
+    cid: str
+    address: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Probe:
+    kind: str      # exec | http | cmd
+    spec: str
+
+    KINDS = ("exec", "http", "cmd")
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} {self.spec}"
+
+    def once(self, target: Target) -> ProbeResult:
+        if self.kind == "exec":
+            r = target.engine.exec(target.cid, ["sh", "-c", self.spec], timeout=EXEC_TIMEOUT)
+            if r.timed_out:
+                return ProbeResult(self.name, 124, r.stdout.strip(),
+                                   f"timed out after {EXEC_TIMEOUT:.0f}s")
+            reason = "" if r.status == 0 else \
+                f"exit status {r.status}: {first_line(r.stderr or r.stdout)}"
+            return ProbeResult(self.name, r.status, r.stdout.strip(), reason)
+        if self.kind == "http":
+            return self._http()
+        env = dict(os.environ, MICROPACK_CONTAINER_ID=target.cid,
+                   MICROPACK_CONTAINER_ADDR=target.address)
+        try:
+            p = subprocess.run(["sh", "-c", self.spec], capture_output=True, text=True, env=env,
+                               timeout=CMD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return ProbeResult(self.name, 124, "", f"timed out after {CMD_TIMEOUT:.0f}s")
+        reason = "" if p.returncode == 0 else \
+            f"exit status {p.returncode}: {first_line(p.stderr or p.stdout)}"
+        return ProbeResult(self.name, p.returncode, p.stdout.strip(), reason)
+
+    def _http(self) -> ProbeResult:
+        try:
+            with urllib.request.urlopen(self.spec, timeout=HTTP_TIMEOUT) as resp:
+                body = resp.read().decode("utf-8", "replace")
+                ok = 200 <= resp.status < 400
+                return ProbeResult(self.name, 0 if ok else resp.status, body,
+                                   "" if ok else f"HTTP status {resp.status}")
+        except urllib.error.HTTPError as exc:
+            return ProbeResult(self.name, exc.code, "", f"HTTP status {exc.code} {exc.reason}")
+        except urllib.error.URLError as exc:
+            return ProbeResult(self.name, 1, "", _url_reason(exc.reason))
+        except TimeoutError:
+            return ProbeResult(self.name, 1, "", f"timed out after {HTTP_TIMEOUT:.0f}s")
+        except OSError as exc:
+            return ProbeResult(self.name, 1, "", exc.strerror or str(exc))
+
+    def run(self, target: Target, ready_timeout: float,
+            cancelled: threading.Event | None = None) -> ProbeResult:
+        """Retry until it passes or ready_timeout ends: a server needs time to
+        start. Stops early when the container has exited or the run is cancelled."""
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            result = self.once(target)
+            if result.passed or time.monotonic() >= deadline:
+                return result
+            if cancelled is not None and cancelled.is_set():
+                return result
+            if not target.engine.running(target.cid):
+                return ProbeResult(result.name, result.status, result.output,
+                                   f"{result.reason}; the container has exited")
+            if cancelled is not None:
+                cancelled.wait(0.5)
+            else:
+                time.sleep(0.5)
+
+
+def _url_reason(reason: object) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, TimeoutError):
+        return f"timed out after {HTTP_TIMEOUT:.0f}s"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason)

@@ -1,0 +1,154 @@
+"""Running an image for minify: traced from its first exec (in a cgroup
+micropack made and filters on before the container starts), or confined
+under a seccomp profile; driven by probes either way. Ctrl-C or SIGTERM
+cancels a run at once: the container and the cgroup are removed and
+the interruption goes on up, never a partial result."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from micropack.cgroup import TracedCgroup
+from micropack.errors import Interrupted, VerifyError
+from micropack.probes import Probe, ProbeResult
+from micropack.probes import Target as ProbeTarget
+from micropack.record import TraceRecord
+from micropack.runtimes.base import Engine, RunOptions
+from micropack.target import Target
+from micropack.tracers.base import StopWhen, TraceStats, run
+from micropack.tracers.ebpf import EbpfTracer
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class RunOutcome:
+    results: list[ProbeResult]
+    records: list[TraceRecord]
+    stats: TraceStats
+    syscalls: dict[int, int] = field(default_factory=dict)   # number -> calls
+
+
+@dataclass
+class Drive:
+    """What is done to a running container and how long it may take."""
+
+    probes: list[Probe]
+    ready_timeout: float = 30.0
+    exit_timeout: float = 120.0
+
+    def __call__(self, target: ProbeTarget, cancelled: threading.Event) -> list[ProbeResult]:
+        """Every probe; with none, the container's own run (its exit status
+        and output) is what is compared."""
+        if self.probes:
+            return [p.run(target, self.ready_timeout, cancelled) for p in self.probes]
+        status = target.engine.wait(target.cid, self.exit_timeout)
+        if cancelled.is_set():
+            return []
+        if status is None:
+            raise VerifyError(f"the container did not exit within {self.exit_timeout:.0f}s and no "
+                              "probe was given: add --probe-exec/--probe-http/--probe-cmd")
+        return [ProbeResult("container exit", status, target.engine.logs(target.cid),
+                            "" if status == 0 else f"exit status {status}")]
+
+
+class _Worker:
+    """Starts the container and drives it on a thread of its own, while the
+    main thread reads the tracer (or waits); the container is removed on
+    every way out, including a cancel from the main thread."""
+
+    def __init__(self, engine: Engine, image: str, opts: RunOptions, drive: Drive,
+                 cgroup_parent: str | None = None, seccomp: str | None = None) -> None:
+        self.engine, self.image, self.opts, self.drive = engine, image, opts, drive
+        self.cgroup_parent, self.seccomp = cgroup_parent, seccomp
+        self.results: list[ProbeResult] = []
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.cancelled = threading.Event()
+        self._cid: str | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._work, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            cid = self.engine.run(self.image, self.opts, cgroup_parent=self.cgroup_parent,
+                                  seccomp=self.seccomp)
+            with self._lock:
+                self._cid = cid
+                if self.cancelled.is_set():
+                    return
+            address = "127.0.0.1"
+            self.results = self.drive(ProbeTarget(self.engine, cid, address), self.cancelled)
+        except BaseException as exc:  # re-raised in the caller's thread
+            self.error = exc
+        finally:
+            self._remove()
+            self.done.set()
+
+    def _remove(self) -> None:
+        with self._lock:
+            cid, self._cid = self._cid, None
+        if cid is not None:
+            self.engine.remove(cid)
+
+    def cancel(self) -> None:
+        """Stop at once: the probes see the container go and return."""
+        self.cancelled.set()
+        self._remove()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def outcome(self) -> list[ProbeResult]:
+        if self.error is not None:
+            raise self.error
+        return self.results
+
+
+def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: Say,
+               count_syscalls: bool = False) -> RunOutcome:
+    cg = TracedCgroup()
+    records: list[TraceRecord] = []
+    # Counting for a seccomp profile runs unconfined: docker's own profile
+    # would stop calls (faccessat2, clone3) before the tracepoint sees them,
+    # and the workload's fallback on ENOSYS would not happen under an EPERM
+    # profile.
+    worker = _Worker(engine, image, opts, drive, cgroup_parent=cg.parent,
+                     seccomp="unconfined" if count_syscalls else None)
+    tracer = EbpfTracer(count_syscalls=count_syscalls)
+    try:
+        outcome = run(tracer, Target(label=f"run of {image}", cgroup=cg.ref), records.append,
+                      StopWhen(done=worker.done.is_set), start_hook=worker.start)
+        if outcome.signal is not None:
+            worker.cancel()
+            raise Interrupted(outcome.signal)
+    except BaseException:
+        worker.cancel()
+        raise
+    finally:
+        worker.join()
+        cg.remove()
+    results = worker.outcome()
+    if outcome.stats.lost:
+        say(f"WARNING: {outcome.stats.lost} kernel events LOST while tracing {image}")
+    return RunOutcome(results, records, outcome.stats, tracer.syscall_counts)
+
+
+def confined_run(engine: Engine, image: str, opts: RunOptions, drive: Drive,
+                 profile_path: str) -> list[ProbeResult]:
+    """Run the image under the seccomp profile and drive every probe again."""
+    worker = _Worker(engine, image, opts, drive, seccomp=profile_path)
+    worker.start()
+    try:
+        while not worker.done.wait(0.2):   # a signal interrupts the wait
+            pass
+    except BaseException:
+        worker.cancel()
+        raise
+    finally:
+        worker.join()
+    return worker.outcome()

@@ -1,0 +1,209 @@
+"""The facts micropack needs from a container runtime, behind one interface.
+
+Only the modules in this package talk to a runtime (its SDK or its command
+line); everything else asks an Engine. Docker, podman and containerd differ
+in how they name containers, where they put their cgroups, and how an image's
+files can be read; the interface is what they have in common."""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from micropack.errors import ImageError
+
+# Every container micropack starts carries these labels, so a later run (or
+# `micropack cleanup`) can tell what a killed run left behind and whose it was.
+LABEL = "io.micropack.run"            # value: "<pid>@<boot id>" of the micropack process
+NAME_PREFIX = "micropack-run-"
+
+
+def owner_tag() -> str:
+    """This process, in a form that stays unique across reboots."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = "unknown"
+    return f"{os.getpid()}@{boot}"
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    id: str
+    name: str
+    running: bool
+    status: str
+    pid: int | None                      # host pid of its first process, when running
+    env: dict[str, str] = field(default_factory=dict)
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    ref: str
+    id: str
+    size: int                            # bytes, as the runtime counts them
+    created: int                         # Unix time
+    architecture: str
+    config: dict[str, Any]               # Env, Entrypoint, Cmd, User, WorkingDir, ...
+
+    @property
+    def env(self) -> dict[str, str]:
+        return env_dict(self.config.get("Env"))
+
+
+@dataclass
+class RunOptions:
+    """The `run` options a user gives minify: used for every run (original,
+    traced, verification), and carried into the new image where they are
+    image config."""
+
+    network: str | None = None
+    env: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+    user: str | None = None
+    publish: list[str] = field(default_factory=list)
+    entrypoint: str | None = None
+    cmd: list[str] | None = None
+    workdir: str | None = None
+
+    def image_overrides(self, original_env: list[str] | None = None) -> dict[str, Any]:
+        """What was verified becomes the minified image's default: the
+        command (the original's may not even be in it), the user, the
+        environment (-e applied to the original's Env) and the working
+        directory."""
+        out: dict[str, Any] = {}
+        if self.entrypoint is not None:
+            out["Entrypoint"] = [self.entrypoint] if self.entrypoint else None
+            out["Cmd"] = None
+        if self.cmd is not None:
+            out["Cmd"] = self.cmd
+        if self.user:
+            out["User"] = self.user
+        if self.workdir:
+            out["WorkingDir"] = self.workdir
+        if self.env:
+            merged = env_dict(original_env)
+            for item in self.env:
+                key, eq, value = item.partition("=")
+                if eq:
+                    merged[key] = value
+                elif key in os.environ:      # `-e NAME` passes micropack's own value
+                    merged[key] = os.environ[key]
+            out["Env"] = [f"{k}={v}" for k, v in merged.items()]
+        return out
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    status: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+def env_dict(env_list: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in env_list or []:
+        key, _, value = item.partition("=")
+        out[key] = value
+    return out
+
+
+def run_tool(argv: Sequence[str], timeout: float | None = None,
+             stdin: Any = None) -> subprocess.CompletedProcess[str]:
+    """A runtime's command line; a missing tool is one clear error."""
+    try:
+        return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
+                              stdin=stdin)
+    except FileNotFoundError as exc:
+        raise ImageError(f"{argv[0]} is not installed") from exc
+
+
+class Engine(ABC):
+    """One container runtime."""
+
+    name: str = ""
+
+    @classmethod
+    @abstractmethod
+    def missing(cls) -> list[str]:
+        """What this host lacks to use the runtime (empty when usable)."""
+
+    # -- containers -----------------------------------------------------------
+
+    @abstractmethod
+    def container(self, ref: str) -> ContainerInfo:
+        """A container by id, short id or name (TargetError when unknown)."""
+
+    @abstractmethod
+    def has_container(self, ref: str) -> bool:
+        """Whether the runtime knows a container by that id or name."""
+
+    @abstractmethod
+    def run(self, image: str, opts: RunOptions, *, cgroup_parent: str | None = None,
+            seccomp: str | None = None) -> str:
+        """Start a container of image in the background, labelled as
+        micropack's; returns its id. cgroup_parent is a cgroup micropack made
+        (a path below the v2 root, such as /micropack-1234abcd): the runtime
+        puts the container's cgroup below it, so it is traced from its first
+        exec. seccomp is 'unconfined' or a profile's path."""
+
+    @abstractmethod
+    def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
+        """Run argv inside a running container."""
+
+    @abstractmethod
+    def running(self, cid: str) -> bool: ...
+
+    @abstractmethod
+    def wait(self, cid: str, timeout: float) -> int | None:
+        """The container's exit status, or None if it still runs after timeout."""
+
+    @abstractmethod
+    def logs(self, cid: str) -> str: ...
+
+    @abstractmethod
+    def remove(self, cid: str) -> None:
+        """Stop and remove a container; no error if it is already gone."""
+
+    @abstractmethod
+    def leftovers(self) -> list[tuple[str, str]]:
+        """(id, owner) of every container a micropack run labelled as its
+        own; owner is the LABEL's value, "<pid>@<boot id>"."""
+
+    # -- images ---------------------------------------------------------------
+
+    @abstractmethod
+    def image(self, ref: str) -> ImageInfo:
+        """An image's facts (ImageError when it is unknown)."""
+
+    @abstractmethod
+    def has_image(self, ref: str) -> bool: ...
+
+    @abstractmethod
+    def image_root(self, ref: str) -> AbstractContextManager[Path]:
+        """A read-only view of an image's filesystem for the time of the
+        `with` block: a mount of its layers where the runtime allows one,
+        else an export unpacked into a temporary directory."""
+
+    @abstractmethod
+    def load(self, archive: Path) -> None:
+        """Load an image archive (micropack's combined docker/OCI layout)."""
+
+    @abstractmethod
+    def import_rootfs(self, tarball: Path, tag: str, cmd: Sequence[str]) -> None:
+        """Make an image of one rootfs tar (for the test and demo images)."""
+
+    @abstractmethod
+    def remove_image(self, ref: str) -> None: ...
+
+
+def new_container_name() -> str:
+    return f"{NAME_PREFIX}{uuid.uuid4().hex[:12]}"

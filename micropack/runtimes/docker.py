@@ -1,0 +1,233 @@
+"""Docker: the SDK for what it reads (containers, images, export, load) and
+the docker command line for what runs, so a user's `run` options keep the
+exact meaning `docker run` gives them."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from micropack.archive import extract_tar
+from micropack.errors import ImageError, TargetError, first_line
+from micropack.runtimes.base import (
+    LABEL,
+    ContainerInfo,
+    Engine,
+    ExecResult,
+    ImageInfo,
+    RunOptions,
+    env_dict,
+    new_container_name,
+    owner_tag,
+    run_tool,
+)
+
+
+def rfc3339_epoch(stamp: str) -> int:
+    """Docker's RFC 3339 times (nanoseconds, Z) as Unix time."""
+    clean = re.sub(r"\.\d+", "", stamp).replace("Z", "+00:00")
+    return int(datetime.fromisoformat(clean).timestamp())
+
+
+def run_args(opts: RunOptions) -> list[str]:
+    """`docker run` options for the user's RunOptions (podman takes the same)."""
+    args = []
+    if opts.network:
+        args.append(f"--network={opts.network}")
+    for e in opts.env:
+        args += ["-e", e]
+    for v in opts.volumes:
+        args += ["-v", v]
+    if opts.user:
+        args += ["-u", opts.user]
+    for p in opts.publish:
+        args += ["-p", p]
+    if opts.workdir:
+        args += ["-w", opts.workdir]
+    if opts.entrypoint is not None:
+        args.append(f"--entrypoint={opts.entrypoint}")
+    return args
+
+
+class DockerEngine(Engine):
+    name = "docker"
+    command = "docker"
+
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    @classmethod
+    def missing(cls) -> list[str]:
+        problems = []
+        if shutil.which(cls.command) is None:
+            problems.append("the docker command (apt install docker.io)")
+        try:
+            import docker  # noqa: F401  (the SDK)
+        except ImportError:
+            problems.append("the docker Python SDK (pip install docker)")
+        return problems
+
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                import docker  # the SDK
+                client = docker.from_env()
+                client.ping()
+            except Exception as exc:  # docker raises several unrelated types here
+                raise TargetError("cannot reach the docker daemon",
+                                  "start it (dockerd) or run scripts/setup-host.sh") from exc
+            self._client = client
+        return self._client
+
+    # -- containers -----------------------------------------------------------
+
+    def _attrs(self, ref: str) -> dict[str, Any]:
+        import docker.errors
+        try:
+            return dict(self.client().containers.get(ref).attrs)
+        except docker.errors.NotFound as exc:
+            raise TargetError(f"container {ref!r} not found") from exc
+        except docker.errors.APIError as exc:
+            raise TargetError(f"container {ref!r}: {exc.explanation}") from exc
+
+    def container(self, ref: str) -> ContainerInfo:
+        attrs = self._attrs(ref)
+        state = attrs.get("State", {})
+        running = bool(state.get("Running"))
+        return ContainerInfo(id=attrs["Id"], name=attrs["Name"].lstrip("/"), running=running,
+                             status=str(state.get("Status")),
+                             pid=int(state["Pid"]) if running and state.get("Pid") else None,
+                             env=env_dict(attrs.get("Config", {}).get("Env")),
+                             image=str(attrs.get("Image", "")))
+
+    def has_container(self, ref: str) -> bool:
+        try:
+            self._attrs(ref)
+        except TargetError:
+            return False
+        return True
+
+    def run(self, image: str, opts: RunOptions, *, cgroup_parent: str | None = None,
+            seccomp: str | None = None) -> str:
+        args = [self.command, "run", "-d", "--name", new_container_name(),
+                "--label", f"{LABEL}={owner_tag()}", *run_args(opts)]
+        if cgroup_parent:
+            args.append(f"--cgroup-parent={cgroup_parent}")
+        if seccomp:
+            args.append(f"--security-opt=seccomp={seccomp}")
+        args.append(image)
+        args += opts.cmd or []
+        p = run_tool(args)
+        if p.returncode != 0:
+            # `run` can fail after creating the container (an unknown network)
+            name = args[args.index("--name") + 1]
+            run_tool([self.command, "rm", "-f", name])
+            raise ImageError(f"{self.command} run {image} failed: {first_line(p.stderr)}")
+        return p.stdout.strip()
+
+    def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
+        try:
+            p = run_tool([self.command, "exec", cid, *argv], timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            return ExecResult(124, _text(exc.stdout), _text(exc.stderr), timed_out=True)
+        return ExecResult(p.returncode, p.stdout, p.stderr)
+
+    def running(self, cid: str) -> bool:
+        p = run_tool([self.command, "inspect", "-f", "{{.State.Running}}", cid])
+        return p.returncode == 0 and p.stdout.strip() == "true"
+
+    def wait(self, cid: str, timeout: float) -> int | None:
+        try:
+            p = run_tool([self.command, "wait", cid], timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        out = p.stdout.strip()
+        return int(out) if p.returncode == 0 and out.lstrip("-").isdigit() else None
+
+    def logs(self, cid: str) -> str:
+        p = run_tool([self.command, "logs", cid])
+        return (p.stdout + p.stderr).strip()
+
+    def remove(self, cid: str) -> None:
+        run_tool([self.command, "rm", "-f", "-v", cid])
+
+    def leftovers(self) -> list[tuple[str, str]]:
+        p = run_tool([self.command, "ps", "-a", "--no-trunc", "--filter", f"label={LABEL}",
+                      "--format", f'{{{{.ID}}}} {{{{.Label "{LABEL}"}}}}'])
+        if p.returncode != 0:
+            return []
+        return [(parts[0], parts[1] if len(parts) > 1 else "")
+                for parts in (line.split() for line in p.stdout.splitlines()) if parts]
+
+    # -- images ---------------------------------------------------------------
+
+    def _image(self, ref: str) -> Any:
+        import docker.errors
+        try:
+            return self.client().images.get(ref)
+        except docker.errors.ImageNotFound as exc:
+            raise ImageError(f"image {ref!r} not found "
+                             "(no registry is used: build or load it first)") from exc
+        except docker.errors.APIError as exc:
+            raise ImageError(f"image {ref!r}: {exc.explanation}") from exc
+
+    def image(self, ref: str) -> ImageInfo:
+        attrs = self._image(ref).attrs
+        return ImageInfo(ref=ref, id=str(attrs["Id"]), size=int(attrs.get("Size") or 0),
+                         created=rfc3339_epoch(str(attrs["Created"])),
+                         architecture=str(attrs.get("Architecture") or "amd64"),
+                         config=dict(attrs.get("Config") or {}))
+
+    def has_image(self, ref: str) -> bool:
+        try:
+            self._image(ref)
+        except ImageError:
+            return False
+        return True
+
+    @contextmanager
+    def image_root(self, ref: str) -> Iterator[Path]:
+        """The export of a created, never started container, unpacked with
+        owners, modes and xattrs."""
+        image = self._image(ref)
+        with tempfile.TemporaryDirectory(prefix="micropack-src-") as tmp:
+            container = self.client().containers.create(
+                image.id, command=["/nonexistent-micropack"], entrypoint=[], network_disabled=True,
+                name=new_container_name(), labels={LABEL: owner_tag()})
+            try:
+                with tempfile.TemporaryFile(prefix="micropack-export-") as tar:
+                    for chunk in container.export():
+                        tar.write(chunk)
+                    tar.seek(0)
+                    extract_tar(tar, Path(tmp))
+            finally:
+                container.remove(force=True)
+            yield Path(tmp)
+
+    def load(self, archive: Path) -> None:
+        with open(archive, "rb") as fh:
+            try:
+                self.client().images.load(fh)
+            except Exception as exc:   # the SDK raises APIError and others
+                raise ImageError(f"docker load failed: {exc}") from exc
+
+    def import_rootfs(self, tarball: Path, tag: str, cmd: Sequence[str]) -> None:
+        cmd_json = "[" + ",".join(f'"{c}"' for c in cmd) + "]"
+        p = run_tool([self.command, "import", "--change", f"CMD {cmd_json}", str(tarball), tag])
+        if p.returncode != 0:
+            raise ImageError(f"docker import of {tarball.name} failed: {first_line(p.stderr)}")
+
+    def remove_image(self, ref: str) -> None:
+        run_tool([self.command, "rmi", "-f", ref])
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
