@@ -174,6 +174,12 @@ class Engine(ABC):
         """Stop and remove a container; no error if it is already gone."""
 
     @abstractmethod
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
+        """Run a throwaway container of image in the pid, network and IPC
+        namespaces of the running container target, attached to this
+        terminal when interactive, and removed when it ends; its status."""
+
+    @abstractmethod
     def leftovers(self) -> list[tuple[str, str]]:
         """(id, owner) of every container a micropack run labelled as its
         own; owner is the LABEL's value, "<pid>@<boot id>"."""

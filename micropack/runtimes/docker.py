@@ -157,6 +157,15 @@ class DockerEngine(Engine):
     def remove(self, cid: str) -> None:
         run_tool([self.command, "rm", "-f", "-v", cid])
 
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
+        args = [self.command, "run", "--rm", "--name", new_container_name(),
+                "--label", f"{LABEL}={owner_tag()}", f"--pid=container:{target}",
+                f"--network=container:{target}", f"--ipc=container:{target}"]
+        if interactive:
+            args.append("-it")
+        # no stdin redirect or capture: the user's terminal is the container's
+        return subprocess.run([*args, image, *argv]).returncode
+
     def leftovers(self) -> list[tuple[str, str]]:
         p = run_tool([self.command, "ps", "-a", "--no-trunc", "--filter", f"label={LABEL}",
                       "--format", f'{{{{.ID}}}} {{{{.Label "{LABEL}"}}}}'])
