@@ -134,10 +134,10 @@ class Closure:
             return
         self._inspected.add(path)
         try:
-            # one open, unbuffered (256 bytes read, not 8 KiB); O_NONBLOCK in
-            # case a live container swapped the file for a FIFO since its lstat
-            fd = os.open(self.fs.host(path), os.O_RDONLY | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb", buffering=0) as fh:
+            # one open, unbuffered (256 bytes read, not 8 KiB), inside the
+            # root and only if it is still a regular file (a live container
+            # may have swapped it since its lstat)
+            with self.fs.open_file(path) as fh:
                 head = fh.read(256)
                 info = elf.read_elf(fh) if head.startswith(elf.ELF_MAGIC) else None
         except OSError as exc:
@@ -223,7 +223,7 @@ class Closure:
             ident = None
             if st is not None and stat.S_ISREG(st.st_mode):
                 try:
-                    with open(self.fs.host(w.final), "rb") as fh:
+                    with self.fs.open_file(w.final) as fh:
                         ident = elf.elf_ident(fh.read(20))
                 except OSError:
                     ident = None

@@ -1,16 +1,96 @@
 """A container's filesystem seen from the host, resolved the way the kernel
 resolves paths but never outside the container's root: an absolute symlink
-restarts at the container's root, '..' stops at it."""
+restarts at the container's root, '..' stops at it.
+
+Every access goes through file descriptors, never through a host path: the
+root is held as an O_PATH descriptor, and a lookup is either one name
+relative to a directory descriptor (fstatat, readlinkat) or openat2(2) with
+RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, where the kernel itself keeps '..'
+and every symlink inside the root. A live container that swaps a directory
+for a symlink to '/' between two lookups therefore still reaches only its
+own files (a host path such as /proc/PID/root/a/b would follow such a link
+to the host's '/'). Files are read only after their descriptor was checked
+to be a regular file, by reopening that very descriptor: a device node or a
+FIFO the container put in place is never opened for reading."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import os
+import resource
 import stat
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from micropack.errors import PackError
 
 MAX_SYMLINKS = 40   # the kernel's limit (ELOOP)
+MAX_DEPTH = 256     # directory levels iter_tree descends (each holds a descriptor)
+
+# openat2(2): one number on every architecture but alpha since Linux 5.6.
+SYS_OPENAT2 = 437
+RESOLVE_NO_XDEV = 0x01
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_NO_SYMLINKS = 0x04
+RESOLVE_BENEATH = 0x08
+RESOLVE_IN_ROOT = 0x10
+IN_ROOT = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+
+# Errors that mean "no such file here" for a lookup.
+MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.ENAMETOOLONG})
+
+
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_syscall = _libc.syscall
+_syscall.restype = ctypes.c_long
+_syscall.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
+
+
+def openat2(dirfd: int, path: str | bytes, flags: int, resolve: int, mode: int = 0) -> int:
+    """openat2(2) (Python has no wrapper). EAGAIN, which the kernel returns
+    when a rename raced a '..' lookup under RESOLVE_IN_ROOT, is retried."""
+    raw = os.fsencode(path) or b"."
+    how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
+    for _ in range(64):
+        fd = _syscall(SYS_OPENAT2, dirfd, raw, ctypes.byref(how), ctypes.sizeof(how))
+        if fd >= 0:
+            return int(fd)
+        err = ctypes.get_errno()
+        if err == errno.EAGAIN:
+            continue
+        if err == errno.ENOSYS:
+            raise PackError("this kernel has no openat2(2): micropack needs Linux 5.6 or newer "
+                            "to read a source safely")
+        raise OSError(err, os.strerror(err), os.fsdecode(path))
+    raise OSError(errno.EAGAIN, "lookup kept racing a rename", os.fsdecode(path))
+
+
+_proc_fd = -1      # this process's /proc/PID/fd, opened once (again in a forked child)
+
+
+def _forget_proc_fd() -> None:
+    global _proc_fd
+    _proc_fd = -1
+
+
+os.register_at_fork(after_in_child=_forget_proc_fd)
+
+
+def reopen(fd: int, flags: int = os.O_RDONLY) -> int:
+    """A readable descriptor of the very inode an O_PATH descriptor holds
+    (through this process's own /proc, never a path of the source)."""
+    global _proc_fd
+    if _proc_fd < 0:
+        _proc_fd = os.open(f"/proc/{os.getpid()}/fd", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    return os.open(str(fd), flags | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK, dir_fd=_proc_fd)
 
 
 class SymlinkLoop(Exception):
@@ -45,31 +125,193 @@ def join(base: str, name: str) -> str:
     return base.rstrip("/") + "/" + name
 
 
+def split_plain(path: str) -> tuple[str, str] | None:
+    """(directory, name) of an absolute path whose last component is a
+    plain name, else None ('/', '.', '..', a trailing slash)."""
+    if not path.startswith("/") or path.endswith("/"):
+        return None
+    parent, _, name = path.rpartition("/")
+    if name in (".", ".."):
+        return None
+    return parent or "/", name
+
+
 class RootFS:
+    # directory descriptors kept open at once (a pack visits them in order)
+    DIRFDS = 256
+
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self._root_str = str(self.root)
+        self._fd: int | None = None
         # one pack resolves the same directories thousands of times
         self._lstat_cache: dict[str, os.stat_result | None] = {}
         self._dir_cache: dict[str, Walk] = {}
+        self._dirfds: OrderedDict[str, int] = OrderedDict()
+        self._held: dict[str, tuple[int, os.stat_result]] = {}
+        self._budget: int | None = None
+
+    # -- descriptors ----------------------------------------------------------
+
+    @property
+    def fd(self) -> int:
+        """O_PATH descriptor of the root, opened once: for a container this
+        pins its root even if /proc/PID/root later names something else."""
+        if self._fd is None:
+            try:
+                self._fd = os.open(self._root_str, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError as exc:
+                raise PackError(f"cannot open the source root {self._root_str}: {exc.strerror}") from exc
+        return self._fd
+
+    def close(self) -> None:
+        self.drop_held()
+        for fd in self._dirfds.values():
+            os.close(fd)
+        self._dirfds.clear()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> RootFS:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):   # at interpreter shutdown
+            self.close()
+
+    def open(self, path: str, flags: int, resolve: int = IN_ROOT) -> int:
+        """openat2 of path (a container path) relative to the root."""
+        rel = path.lstrip("/")
+        if not rel:
+            return openat2(self.fd, ".", flags, resolve)
+        return openat2(self.fd, rel, flags, resolve)
+
+    def dirfd(self, path: str) -> int:
+        """O_PATH descriptor of the directory path, resolved inside the root,
+        from a small cache. Use it at once: a later call may close it."""
+        if path == "/":
+            return self.fd
+        fd = self._dirfds.get(path)
+        if fd is not None:
+            self._dirfds.move_to_end(path)
+            return fd
+        fd = self.open(path, os.O_PATH | os.O_DIRECTORY)
+        self._dirfds[path] = fd
+        if len(self._dirfds) > self.DIRFDS:
+            _, old = self._dirfds.popitem(last=False)
+            os.close(old)
+        return fd
 
     def host(self, path: str) -> str:
-        """Host path of an already resolved container path (no symlink in any
-        of its directories, which walk() guarantees)."""
+        """The host path of a container path, for messages and for tools that
+        need a path (rpm --root). Never read a live source through it: a
+        symlink the container swaps in would be followed on the host."""
         return self._root_str + "/" + path.lstrip("/")
 
+    # -- lookups --------------------------------------------------------------
+
     def lstat(self, path: str) -> os.stat_result | None:
+        """The path's own metadata (the last component is not followed;
+        the directories before it are resolved inside the root)."""
         if path in self._lstat_cache:
             return self._lstat_cache[path]
+        st: os.stat_result | None
         try:
-            st: os.stat_result | None = os.lstat(self.host(path))
-        except (FileNotFoundError, NotADirectoryError):
+            parts = split_plain(path)
+            if parts is not None:
+                st = os.stat(parts[1], dir_fd=self.dirfd(parts[0]), follow_symlinks=False)
+            else:
+                fd = self.open(path, os.O_PATH | os.O_NOFOLLOW)
+                try:
+                    st = os.fstat(fd)
+                finally:
+                    os.close(fd)
+        except OSError as exc:
+            if exc.errno not in MISSING:
+                raise
             st = None
         self._lstat_cache[path] = st
         return st
 
     def readlink(self, path: str) -> str:
-        return os.readlink(self.host(path))
+        parts = split_plain(path)
+        if parts is not None:
+            return os.readlink(parts[1], dir_fd=self.dirfd(parts[0]))
+        fd = self.open(path, os.O_PATH | os.O_NOFOLLOW)
+        try:
+            return os.readlink("", dir_fd=fd)
+        finally:
+            os.close(fd)
+
+    def open_regular(self, path: str) -> tuple[int, os.stat_result] | None:
+        """A read-only descriptor of path and its metadata, only when path
+        (its last component not followed) is a regular file; None when it is
+        missing or anything else. The check and the read are on one inode."""
+        try:
+            parts = split_plain(path)
+            if parts is not None:
+                opath = os.open(parts[1], os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC,
+                                dir_fd=self.dirfd(parts[0]))
+            else:
+                opath = self.open(path, os.O_PATH | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno in MISSING:
+                return None
+            raise
+        try:
+            st = os.fstat(opath)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            return reopen(opath), st
+        finally:
+            os.close(opath)
+
+    def open_file(self, path: str) -> BinaryIO:
+        """An unbuffered binary file of the regular file at path (see
+        open_regular); OSError when it is missing or not a regular file.
+
+        The descriptor is kept (up to a budget), so the archive later reads
+        the very inode the closure read, without opening it again
+        (take_regular)."""
+        held = self._held.get(path)
+        if held is not None:
+            os.lseek(held[0], 0, os.SEEK_SET)
+            return os.fdopen(held[0], "rb", buffering=0, closefd=False)
+        opened = self.open_regular(path)
+        if opened is None:
+            raise OSError(errno.EINVAL, "not a regular file (any more)", path)
+        if len(self._held) >= self._hold_budget():
+            return os.fdopen(opened[0], "rb", buffering=0)
+        self._held[path] = opened
+        return os.fdopen(opened[0], "rb", buffering=0, closefd=False)
+
+    def take_regular(self, path: str) -> tuple[int, os.stat_result] | None:
+        """The descriptor open_file kept for path, and the caller's to close."""
+        return self._held.pop(path, None)
+
+    def drop_held(self) -> None:
+        for fd, _ in self._held.values():
+            os.close(fd)
+        self._held.clear()
+
+    def _hold_budget(self) -> int:
+        """How many read descriptors open_file may keep: a pack holds one per
+        regular file it read, so the soft limit is raised toward the hard one
+        (as Go programs do at start), leaving room for everything else."""
+        if self._budget is None:
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            wanted = 1 << 16
+            if soft < wanted and (hard == resource.RLIM_INFINITY or hard > soft):
+                new = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+                with contextlib.suppress(ValueError, OSError):
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+                    soft = new
+            self._budget = max(0, soft - 1024)
+        return self._budget
 
     def read_file(self, path: str, limit: int) -> bytes | None:
         """What micropack itself reads from a source (ld.so.conf, ld.so.cache,
@@ -81,21 +323,26 @@ class RootFS:
             final = self.walk(path).final
         except SymlinkLoop:
             return None
-        st = self.lstat(final) if final else None
-        if final is None or st is None or not stat.S_ISREG(st.st_mode):
+        if final is None:
             return None
-        try:
-            fd = os.open(self.host(final), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
+        opened = self.open_regular(final)
+        if opened is None:
             return None
+        fd, st = opened
         with os.fdopen(fd, "rb", buffering=0) as fh:
-            opened = os.fstat(fd)
-            if not stat.S_ISREG(opened.st_mode):
-                return None
-            data = fh.read(limit + 1) if opened.st_size <= limit else b"x" * (limit + 1)
+            data = fh.read(limit + 1) if st.st_size <= limit else b"x" * (limit + 1)
         if len(data) > limit:
             raise PackError(f"{path} in the source is larger than {limit} bytes: not read")
         return data
+
+    def _open_dir(self, path: str) -> int | None:
+        """A readable descriptor of the directory path (for listing)."""
+        try:
+            return self.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            if exc.errno in MISSING or exc.errno == errno.EACCES:
+                return None
+            raise
 
     def list_dir(self, path: str) -> list[str] | None:
         """Names in directory path, resolved inside the root; None when it is
@@ -107,10 +354,13 @@ class RootFS:
         st = self.lstat(final) if final else None
         if final is None or st is None or not stat.S_ISDIR(st.st_mode):
             return None
-        try:
-            return sorted(os.listdir(self.host(final)))
-        except OSError:
+        fd = self._open_dir(final)
+        if fd is None:
             return None
+        try:
+            return sorted(os.listdir(fd))
+        finally:
+            os.close(fd)
 
     def walk(self, path: str, follow_final: bool = True) -> Walk:
         """Resolve path component by component inside the root."""
@@ -171,12 +421,59 @@ class RootFS:
         result.final = current
         return result
 
+    # -- trees ----------------------------------------------------------------
+
+    def scan(self, top: str = "/",
+             skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """(container path, entry) for everything under the directory top
+        (resolved inside the root), not following symlinks, each directory's
+        entries in name order before its subdirectories. Subdirectories are
+        opened one name at a time relative to their parent's descriptor, so
+        nothing the container renames meanwhile can lead outside it. Paths
+        in skip are listed but not descended into."""
+        fd = self._open_dir(top)
+        if fd is None:
+            return
+        base = "/" if top.strip("/") == "" else "/" + top.strip("/")
+        stack: list[tuple[int, Iterator[tuple[str, str]]]] = []
+        try:
+            while True:
+                subdirs = []
+                try:
+                    with os.scandir(fd) as it:
+                        entries = sorted(it, key=lambda e: e.name)
+                except OSError:
+                    entries = []
+                for entry in entries:
+                    child = join(base, entry.name)
+                    yield child, entry
+                    if child not in skip and entry.is_dir(follow_symlinks=False):
+                        subdirs.append((child, entry.name))
+                stack.append((fd, iter(subdirs)))
+                fd = -1
+                while stack and fd < 0:
+                    parent_fd, pending = stack[-1]
+                    nxt = next(pending, None)
+                    if nxt is None:
+                        os.close(parent_fd)
+                        stack.pop()
+                        continue
+                    if len(stack) > MAX_DEPTH:
+                        raise PackError(f"{nxt[0]} is more than {MAX_DEPTH} directories deep: not read")
+                    base = nxt[0]
+                    try:
+                        fd = os.open(nxt[1], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                                     dir_fd=parent_fd)
+                    except OSError:
+                        fd = -1
+                if fd < 0:
+                    return
+        finally:
+            for parent_fd, _ in stack:
+                os.close(parent_fd)
+            if fd >= 0:
+                os.close(fd)
+
     def iter_tree(self, top: str = "/") -> list[str]:
         """Every path under top (not following symlinks), container paths."""
-        out = []
-        host_top = self.host(top)
-        prefix = len(str(self.root).rstrip("/"))
-        for dirpath, dirnames, filenames in os.walk(host_top):
-            for name in dirnames + filenames:
-                out.append(os.path.join(dirpath, name)[prefix:] or "/")
-        return out
+        return [path for path, _ in self.scan(top)]
