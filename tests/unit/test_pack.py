@@ -242,14 +242,20 @@ def test_cli_unreadable_source_is_a_clear_error(tmp_path: Path):
     assert proc.returncode == 1 and "does not exist" in proc.stderr
 
 
-def test_a_failing_tar_leaves_neither_archive_nor_report(rootfs: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch):
+def test_a_failing_archive_leaves_neither_archive_nor_report(rootfs: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    import errno
+
     from micropack import archive
     from micropack.errors import PackError
-    # the report is made while tar runs; it must only appear if tar succeeds
-    monkeypatch.setattr(archive, "tar_command",
-                        lambda *a: ["sh", "-c", "echo 'tar: disk full' >&2; exit 2"])
-    with pytest.raises(PackError, match="tar failed: tar: disk full"):
+
+    # the report is made while the archive is written; it must only appear
+    # if the archive succeeds
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(archive.TarWriter, "_flush", full)
+    with pytest.raises(PackError, match="cannot write .*out.tar: No space left on device"):
         run_pack(rootfs, tmp_path / "out.tar", report_out=str(tmp_path / "report.json"),
                  packages_out=str(tmp_path / "packages.txt"))
     assert list(tmp_path.iterdir()) == []
