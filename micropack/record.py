@@ -1,7 +1,12 @@
-"""The trace record every tracer produces, and its two on-disk forms.
+r"""The trace record every tracer produces, and its two on-disk forms.
 
 files.txt: one absolute path per line, sorted and unique (the original
-micropacker's format). events.jsonl: every record as one JSON object.
+micropacker's format). A name no line can hold as it is (one with a control
+character such as a newline, or ending in a space or tab) is written as a
+C-quoted string instead: '"' + the name with \\, \", \n, \t, \r and
+\ooo (octal) escapes + '"'. A line starting with '/' is always the name
+itself, backslashes included, so every ordinary name reads as before and no
+file name can add a line. events.jsonl: every record as one JSON object.
 """
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import errno
 import json
 import os
 import re
+import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from micropack.errors import InputError
+from micropack.errors import InputError, UsageError
 
 PSEUDO_ROOTS = ("/proc", "/sys", "/dev")
 
@@ -82,28 +89,97 @@ def clean_path(path: str) -> str:
     return "/" + "/".join(parts)
 
 
-@contextmanager
-def atomic_output(dest: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Write to a temporary file beside dest and rename it into place on
-    success, so a failure never leaves partial output. '-' means stdout."""
+def check_output(dest: str | Path, option: str = "-o") -> None:
+    """Fail at once, in one line, when dest cannot be written: what would
+    otherwise be found only after the long work (a trace, a build)."""
     if str(dest) == "-":
-        import sys
-        yield sys.stdout.buffer if "b" in mode else sys.stdout
         return
     dest = Path(dest)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent or ".")
     try:
+        st = os.stat(dest)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise UsageError(f"{option} {dest}: {exc.strerror}") from exc
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"{option} {dest}: is a directory: name a file in it")
+        if not stat.S_ISREG(st.st_mode):
+            return      # a device or FIFO, written in place
+    target = Path(os.path.realpath(dest)) if dest.is_symlink() else dest
+    parent = target.parent
+    if not parent.exists():
+        raise UsageError(f"{option} {dest}: directory {parent} does not exist")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {dest}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {dest}: directory {parent} is not writable")
+
+
+class Output:
+    """A file micropack writes. A regular file (or a new one) is written to a
+    temporary file beside it and renamed into place by commit(), so a failure
+    never leaves partial output; through a symlink, the file it names is
+    replaced and the link stays. A device, FIFO or socket (/dev/null,
+    /dev/stdout on a terminal, a named pipe) is written in place: replacing
+    /dev/null with a regular file would break it for every user."""
+
+    def __init__(self, dest: str | Path, binary: bool = False) -> None:
+        self.dest = Path(dest)
+        self._tmp: str | None = None
+        flags = os.O_WRONLY | os.O_CLOEXEC
+        try:
+            st: os.stat_result | None = os.stat(self.dest)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise UsageError(f"cannot write {dest}: {exc.strerror}") from exc
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"cannot write {dest}: is a directory")
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            fd = os.open(self.dest, flags)          # a FIFO waits here for its reader
+        else:
+            target = Path(os.path.realpath(self.dest)) if self.dest.is_symlink() else self.dest
+            try:
+                fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            except FileNotFoundError as exc:
+                raise UsageError(f"cannot write {dest}: directory {target.parent} does not exist") from exc
+            self._final = target
         # paths are bytes on Linux: one that is not UTF-8 is written back as
         # the bytes it was read from (surrogateescape), never an error
-        binary = "b" in mode
-        with os.fdopen(fd, mode, encoding=None if binary else "utf-8",
-                       errors=None if binary else "surrogateescape") as fh:
-            yield fh
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
+        self.fh: IO[Any] = os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                                     errors=None if binary else "surrogateescape")
+
+    def commit(self) -> None:
+        self.fh.close()
+        if self._tmp is not None:
+            os.chmod(self._tmp, 0o644)
+            os.replace(self._tmp, self._final)
+            self._tmp = None
+
+    def abort(self) -> None:
+        try:
+            self.fh.close()
+        finally:
+            if self._tmp is not None:
+                os.unlink(self._tmp)
+                self._tmp = None
+
+
+@contextmanager
+def atomic_output(dest: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """An Output as a `with` block: committed when the block succeeds,
+    removed when it fails. '-' means stdout."""
+    if str(dest) == "-":
+        yield sys.stdout.buffer if "b" in mode else sys.stdout
+        return
+    out = Output(dest, binary="b" in mode)
+    try:
+        yield out.fh
     except BaseException:
-        os.unlink(tmp)
+        out.abort()
         raise
+    out.commit()
 
 
 def json_text(data: Any) -> str:
@@ -116,10 +192,55 @@ def write_json(data: Any, dest: str | Path) -> None:
         fh.write(json_text(data))
 
 
+# What a files.txt line cannot hold as it is: a control character anywhere
+# (a newline would add a line), or a space or tab at the end (trimmed on read).
+_NEEDS_QUOTES = re.compile(r"[\x00-\x1f\x7f]|[ \t]$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_TO_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+_UNESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b",
+              "f": "\f", "v": "\v"}
+
+
+def quote_path(path: str) -> str:
+    """The files.txt line for path (without its newline)."""
+    if not _NEEDS_QUOTES.search(path):
+        return path
+    return '"' + _TO_ESCAPE.sub(lambda m: _ESCAPES.get(m[0], f"\\{ord(m[0]):03o}"), path) + '"'
+
+
+def unquote_line(line: str) -> str:
+    """The path a quoted files.txt line names; ValueError saying what is wrong."""
+    if len(line) < 2 or not line.endswith('"'):
+        raise ValueError("quoted path without its closing '\"'")
+    out = []
+    i, end = 1, len(line) - 1
+    while i < end:
+        c = line[i]
+        if c == '"':
+            raise ValueError("unescaped '\"' inside a quoted path")
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        nxt = line[i + 1] if i + 1 < end else ""
+        if nxt in _UNESCAPES:
+            out.append(_UNESCAPES[nxt])
+            i += 2
+        elif len(line[i + 1:i + 4]) == 3 and all(d in "01234567" for d in line[i + 1:i + 4]) \
+                and i + 4 <= end:
+            value = int(line[i + 1:i + 4], 8)
+            out.append(chr(value) if value < 0x80 else chr(0xDC00 + value))   # a raw byte
+            i += 4
+        else:
+            raise ValueError(f"unknown escape '\\{nxt}' in a quoted path")
+    # octal escapes of a UTF-8 sequence name the same file as its characters
+    return "".join(out).encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+
+
 def write_files_txt(paths: Iterable[str], dest: str | Path) -> int:
     unique = sorted(set(paths))
     with atomic_output(dest, "wb") as fh:
-        fh.write(b"".join(p.encode("utf-8", "surrogateescape") + b"\n" for p in unique))
+        fh.write(b"".join(quote_path(p).encode("utf-8", "surrogateescape") + b"\n" for p in unique))
     return len(unique)
 
 
@@ -133,13 +254,33 @@ def _check_line(raw: str, source: str, lineno: int, warnings: list[str]) -> str 
         warnings.append(f"{source}:{lineno}: trailing whitespace or CR removed")
     if not stripped or stripped.startswith("#"):
         return None
-    if "\0" in stripped:
-        raise InputError(source, lineno, "NUL character in path")
-    if _CONTROL.search(stripped):
-        raise InputError(source, lineno, f"control character in path {stripped!r}")
-    if not stripped.startswith("/"):
-        raise InputError(source, lineno, f"path is not absolute: {stripped!r}")
-    return stripped
+    if stripped.startswith('"'):
+        try:
+            path = unquote_line(stripped)
+        except ValueError as exc:
+            raise InputError(source, lineno, str(exc)) from None
+        if "\0" in path:
+            raise InputError(source, lineno, "NUL character in path")
+    else:
+        if "\0" in stripped:
+            raise InputError(source, lineno, "NUL character in path")
+        if _CONTROL.search(stripped):
+            raise InputError(source, lineno, f"control character in path {stripped!r} "
+                                             "(write such a name quoted: \"...\\n...\")")
+        path = stripped
+    if not path.startswith("/"):
+        raise InputError(source, lineno, f"path is not absolute: {path!r}")
+    long = next((c for c in path.split("/") if len(c.encode("utf-8", "surrogateescape")) > NAME_MAX), None)
+    if long is not None:
+        raise InputError(source, lineno, f"a component of the path is {len(long)} characters long: "
+                                         f"no file name can be longer than {NAME_MAX} bytes")
+    if len(path.encode("utf-8", "surrogateescape")) >= PATH_MAX:
+        raise InputError(source, lineno, f"path is longer than {PATH_MAX - 1} bytes")
+    return path
+
+
+NAME_MAX = 255
+PATH_MAX = 4096
 
 
 def read_files_txt(path: str | Path, warnings: list[str] | None = None) -> list[str]:
@@ -150,10 +291,7 @@ def read_files_txt(path: str | Path, warnings: list[str] | None = None) -> list[
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(source, None, f"cannot read: {exc.strerror}") from exc
-    try:
-        text = data.decode("utf-8", errors="surrogateescape")
-    except UnicodeDecodeError as exc:  # pragma: no cover - surrogateescape never fails
-        raise InputError(source, None, str(exc)) from exc
+    text = data.decode("utf-8", errors="surrogateescape")
     out = []
     for lineno, raw in enumerate(text.split("\n"), 1):
         checked = _check_line(raw, source, lineno, warnings)
@@ -163,25 +301,23 @@ def read_files_txt(path: str | Path, warnings: list[str] | None = None) -> list[
 
 
 class EventsWriter:
-    """Writes records as JSON lines to a temporary file, renamed on close."""
+    """Writes records as JSON lines; the file appears (or a device or FIFO
+    is written) as an Output, committed on close."""
 
     def __init__(self, dest: str | Path) -> None:
         self.dest = Path(dest)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.dest.name}.", dir=self.dest.parent)
-        self._fh = os.fdopen(fd, "w")
+        self._out = Output(dest)
+        self._fh = self._out.fh
 
     def write(self, record: TraceRecord) -> None:
         self._fh.write(record.to_json() + "\n")
 
     def close(self, summary: dict[str, Any]) -> None:
         self._fh.write(json.dumps({"summary": summary}, sort_keys=True) + "\n")
-        self._fh.close()
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.dest)
+        self._out.commit()
 
     def abort(self) -> None:
-        self._fh.close()
-        os.unlink(self._tmp)
+        self._out.abort()
 
 
 def read_events(path: str | Path) -> Iterator[TraceRecord]:

@@ -5,7 +5,10 @@ microdump: the files a container's processes used, for micropack's packer.
 
 Prints one absolute path per line, sorted and unique: successful (or
 permission-denied) opens, creats, execs, stats, accesses, readlinks and
-chdirs, plus each traced process's executable. Relative names are resolved
+chdirs, plus each traced process's executable. A name a line cannot hold as
+it is (a control character such as a newline, or a space or tab at its end)
+is printed C-quoted, as micropack's files.txt contract says:
+"/srv/a\nb" for the name "/srv/a<newline>b". Relative names are resolved
 the way the kernel did (against the cwd or the directory fd, as sysdig's
 state tracks them). Paths under /proc, /sys and /dev are left out.
 
@@ -55,7 +58,8 @@ function on_init()
         return false
     end
     for _, name in ipairs({ "evt.type", "evt.rawres", "evt.rawtime", "fd.name", "evt.arg.name",
-                            "evt.arg.path", "evt.rawarg.flags", "proc.pid", "thread.tid",
+                            "evt.arg.path", "evt.rawarg.name", "evt.rawarg.path", "evt.arg.exe",
+                            "evt.arg.filename", "evt.rawarg.flags", "proc.pid", "thread.tid",
                             "proc.name", "proc.exepath", "proc.cwd", "container.id" }) do
         f[name] = chisel.request_field(name)
     end
@@ -115,6 +119,42 @@ local function pseudo(path)
         end
     end
     return false
+end
+
+-- files.txt's quoting (micropack/record.py quote_path): a line starting with
+-- '/' is the name as it is; any other name is written between double quotes
+-- with \\, \", \n, \t, \r and \ooo escapes, so no name can add a line.
+local ESCAPES = { ["\\"] = "\\\\", ['"'] = '\\"', ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
+
+local function quote(path)
+    if not string.find(path, "%c") and not string.find(path, "[ \t]$") then
+        return path
+    end
+    return '"' .. string.gsub(path, '[%c"\\]', function(c)
+        return ESCAPES[c] or string.format("\\%03o", string.byte(c))
+    end) .. '"'
+end
+
+-- sysdig prints a name with control characters removed (evt.arg.*) or
+-- turned into dots (fd.name); only the raw argument has its real bytes. A
+-- path made from the printed form is put back together from the raw name,
+-- or, when that cannot be done, reported as unresolved: never as another name.
+local function exact(path, raw)
+    if raw == nil or not string.find(raw, "%c") then
+        return path
+    end
+    if string.sub(raw, 1, 1) == "/" then
+        return raw
+    end
+    if path ~= nil then
+        for _, printed in ipairs({ (string.gsub(raw, "%c", ".")), (string.gsub(raw, "%c", "")) }) do
+            local n = #printed
+            if #path > n and string.sub(path, -n - 1) == "/" .. printed then
+                return string.sub(path, 1, #path - n) .. raw
+            end
+        end
+    end
+    return nil
 end
 
 local function emit(kind, path, res, raw)
@@ -186,6 +226,14 @@ function on_event()
     if path == nil and shown == nil then
         return true   -- a generic event sysdig did not decode (no path recorded)
     end
+    local raw = field("evt.rawarg.name") or field("evt.rawarg.path")
+    while raw ~= nil and string.byte(raw, -1) == 0 do
+        raw = string.sub(raw, 1, -2)     -- the raw argument keeps its terminating NUL
+    end
+    if raw ~= nil and string.find(raw, "%c") then
+        path = exact(path, raw)
+        shown = raw
+    end
     emit(kind, path, res, shown)
     return true
 end
@@ -198,7 +246,7 @@ function on_capture_end()
         end
         table.sort(sorted)
         for _, path in ipairs(sorted) do
-            print(path)
+            print(quote(path))
         end
     end
     return true

@@ -46,12 +46,14 @@ def run_chisel(capture: str, container: str | None, fmt: str = "jsonl") -> str:
     with tempfile.TemporaryDirectory(prefix="micropack-chisel-") as chisel_dir:
         Path(chisel_dir, "microdump.lua").write_text(data.text(data.CHISEL))
         env = dict(os.environ, SYSDIG_CHISEL_DIR=chisel_dir, MICRODUMP_FORMAT=fmt)
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        proc = subprocess.run(cmd, env=env, capture_output=True)
+    # paths are bytes: one that is not UTF-8 stays its bytes (surrogateescape)
+    out = proc.stdout.decode("utf-8", "surrogateescape")
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        detail = (proc.stderr.decode("utf-8", "replace") or out).strip().splitlines()
         raise TracerUnavailable(f"sysdig could not read {capture}: "
                                 f"{detail[-1] if detail else 'exit ' + str(proc.returncode)}")
-    return proc.stdout
+    return out
 
 
 def parse_chisel_jsonl(text: str) -> list[TraceRecord]:
