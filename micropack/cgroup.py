@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -76,6 +77,33 @@ def ref_for_path(path: str) -> CgroupRef:
 # Cgroups micropack creates are named for the process that made them, so
 # what a killed run left behind can be told from a live run's.
 TRACED_PREFIX = "micropack-"
+TRACED_NAME = re.compile(r"^micropack-(\d+)-[0-9a-f]+$")
+
+
+def remove_traced(name: str, attempts: int = 20) -> bool:
+    """Remove the traced cgroup name, and the same name in the v1 hierarchies
+    of a hybrid host (a runtime creates the parent there too), children
+    first; retried while the runtime still holds it. Whether it is gone."""
+    if not TRACED_NAME.match(name):
+        raise ValueError(f"not a cgroup micropack made: {name}")
+    base = Path("/sys/fs/cgroup")
+    try:
+        v2 = v2_mountpoint() / name
+    except TargetError:
+        v2 = base / name
+    candidates = [v2, *base.glob(f"*/{name}"), base / name]
+    for attempt in range(attempts):
+        left = [c for c in candidates if c.exists()]
+        for c in left:
+            # children first: a runtime may have left its own below
+            for child in sorted(c.glob("**/"), key=lambda d: len(d.parts), reverse=True):
+                with contextlib.suppress(OSError):
+                    child.rmdir()
+        if not any(c.exists() for c in candidates):
+            return True
+        if attempt + 1 < attempts:
+            time.sleep(0.25)
+    return False
 
 
 class TracedCgroup:
@@ -95,18 +123,6 @@ class TracedCgroup:
         return f"/{self.name}"
 
     def remove(self) -> None:
-        """Remove it, and the same name in the v1 hierarchies of a hybrid
-        host (a runtime creates the parent there too); retried while the
+        """Remove it (and its v1 twins on a hybrid host), retried while the
         runtime still holds it."""
-        base = Path("/sys/fs/cgroup")
-        candidates = [self.path, *base.glob(f"*/{self.name}"), base / self.name]
-        for _ in range(20):
-            left = [c for c in candidates if c.exists()]
-            for c in left:
-                # children first: a runtime may have left its own below
-                for child in sorted(c.glob("**/"), key=lambda d: len(d.parts), reverse=True):
-                    with contextlib.suppress(OSError):
-                        child.rmdir()
-            if not any(c.exists() for c in candidates):
-                return
-            time.sleep(0.25)
+        remove_traced(self.name)

@@ -2,11 +2,15 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -33,20 +37,37 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = App(debug=debug)
 
 
-def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise Interrupted("SIGTERM")
+def _on_signal(signum: int, _frame: object) -> None:
+    """SIGINT and SIGTERM unwind, so every `finally` removes what it made.
+    A second signal while that happens is ignored: it would stop the
+    cleaning half way (SIGKILL still works, and the next run cleans up)."""
+    if Interrupted.raised:
+        return
+    raise Interrupted(signal.Signals(signum).name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """The one error boundary: every error a user can meet becomes one line
     on stderr and an exit code; --debug adds the traceback."""
+    import shutil
+    import tempfile
+
+    from micropack import cleanup
     args = sys.argv[1:] if argv is None else argv
     debug = False
-    # SIGTERM unwinds like Ctrl-C, so every `finally` removes what it made
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    run_tmp: str | None = None
     try:
         with cli.make_context("micropack", args) as ctx:
             debug = bool(ctx.params.get("debug"))
+            # Every temporary file of this run goes in one directory named for
+            # it, removed on every way out; one a SIGKILL left is removed by
+            # the next run (cleanup.sweep_temp) once its owner is gone.
+            base = cleanup.base_tempdir()
+            cleanup.quietly(lambda: _cheap_sweep(base), lambda _: None)
+            run_tmp = tempfile.mkdtemp(prefix=cleanup.run_temp_prefix(), dir=base)
+            tempfile.tempdir = run_tmp
             cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -66,7 +87,21 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         say(f"error: {one_line(exc)}")
         sys.exit(exc.exit_code if isinstance(exc, MicropackError) else 1)
+    finally:
+        if run_tmp is not None:
+            tempfile.tempdir = None
+            shutil.rmtree(run_tmp, ignore_errors=True)
     sys.exit(0)
+
+
+def _cheap_sweep(base: str) -> Any:
+    """At every start: what killed runs left in the temporary directory and
+    the cgroup tree (containers need the engine: minify, pack and cleanup)."""
+    from micropack import cleanup
+    done = cleanup.Sweep()
+    cleanup.sweep_cgroups(done, attempts=1)
+    cleanup.sweep_temp(done, base=base)
+    return done
 
 
 def one_line(exc: Exception) -> str:
@@ -85,6 +120,37 @@ def one_line(exc: Exception) -> str:
         if isinstance(exc, subprocess.CalledProcessError):
             return f"{program} failed with status {exc.returncode}"
     return f"{type(exc).__name__}: {exc} (a bug in micropack: rerun with --debug and report it)"
+
+
+_NAME_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+_DOMAIN = re.compile(r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+                     r"(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?")
+_TAG = re.compile(r"[\w][\w.-]{0,127}")
+
+
+def check_image_name(ref: str) -> None:
+    """-t NAME[:TAG] as docker's reference grammar has it, checked before a
+    trace, a pack and a build that it would otherwise fail at the end of."""
+    name, tag = ref, None
+    head, colon, tail = ref.rpartition(":")
+    if colon and "/" not in tail:
+        name, tag = head, tail
+    problem = None
+    if not name or len(name) > 255:
+        problem = "the name must have 1 to 255 characters"
+    elif tag is not None and not _TAG.fullmatch(tag):
+        problem = f"tag {tag!r} must be letters, digits, '_', '.' or '-' (not first), at most 128"
+    else:
+        parts = name.split("/")
+        if len(parts) > 1 and (_DOMAIN.fullmatch(parts[0]) and
+                               ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost")):
+            parts = parts[1:]
+        bad = next((p for p in parts if not _NAME_COMPONENT.fullmatch(p)), None)
+        if bad is not None:
+            problem = (f"{bad!r} is not a valid name component (lowercase letters and digits, "
+                       "separated by '.', '_', '__' or '-')")
+    if problem:
+        raise UsageError(f"-t {ref}: not an image name: {problem}")
 
 
 def engine_of(name: str) -> Any:
@@ -145,6 +211,19 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
     COMMAND (given after --) ends; then micropack exits with its status.
     """
     from micropack import tracing
+    from micropack.record import check_output
+    # everything that can be checked is, before the trace: its result is
+    # not lost to a typo found at the end
+    for dest, option in ((output, "-o"), (events_path, "--events"), (seccomp_out, "--seccomp")):
+        if dest:
+            check_output(dest, option)
+    ringbuf_mb = _ringbuf_size(ringbuf_mb)
+    paused = False
+    if container is not None and not from_capture:
+        paused = engine_of(runtime).container(container).status == "paused"
+        if paused:
+            say(f"WARNING: container {container} is paused: it makes no system calls, so nothing "
+                f"is traced until it is unpaused (docker unpause {container})")
     result = tracing.trace_to_files(
         backend=backend,
         target_factory=lambda: _target_from(runtime, container, pid, cgroup_path),
@@ -155,6 +234,8 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
     stats = result.outcome.stats
     say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
+    if paused and not stats.emitted:
+        say(f"no events: container {container} stayed paused (docker unpause {container})")
     if stats.lost or stats.unreadable_paths or stats.unresolved_paths:
         say(f"WARNING: {stats.lost} kernel events LOST (full ring buffer or in-flight table, "
             f"or 32-bit calls it cannot decode), {stats.unreadable_paths} paths unreadable, "
@@ -165,6 +246,22 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
                              "events lost or incomplete and --fail-on-loss was given")
     if result.outcome.command_status is not None:
         sys.exit(result.outcome.command_status)
+
+
+# The kernel's largest BPF ring buffer: max_entries is a 32-bit power of two.
+RINGBUF_MAX_MB = 2048
+
+
+def _ringbuf_size(mb: int) -> int:
+    """--ringbuf-mb checked before anything is loaded: the kernel's refusal
+    reads "Failed to compile BPF module", and 0 or less once became a page."""
+    if not 1 <= mb <= RINGBUF_MAX_MB:
+        raise UsageError(f"--ringbuf-mb {mb}: give 1 to {RINGBUF_MAX_MB} (MB of kernel memory "
+                         "for the event ring buffer; 64 is the default)")
+    power = 1 << (mb.bit_length() - 1)
+    if power != mb:
+        say(f"note: --ringbuf-mb {mb} is rounded down to {power} (a ring buffer is a power of two)")
+    return power
 
 
 # --- pack ----------------------------------------------------------------------
@@ -215,6 +312,9 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
     from micropack import pack as pack_mod
     from micropack import record, resolve
     from micropack.source import open_source
+    for dest, option in ((output, "-o"), (report_out, "--report"), (packages_out, "--packages")):
+        if dest:
+            record.check_output(dest, option)
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
     for w in warnings:
@@ -227,6 +327,8 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
     for preset in keep:
         rules.add_preset(preset)
     engine = engine_of(runtime) if (container or image) else None
+    if image and engine is not None:
+        _sweep(engine)      # an export container a killed pack --image left
     with open_source(engine, container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
         report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
                                     packages_out=packages_out, report_out=report_out)
@@ -248,11 +350,16 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
 def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | None,
           oci: str | None, runtime: str) -> None:
     """Build an image from a packed rootfs and the original image's config."""
-    from pathlib import Path
-
     from micropack import image
     if not (tag or dockerfile or oci):
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
+    if tag:
+        check_image_name(tag)
+    if oci:
+        from micropack.record import check_output
+        check_output(oci, "--oci")
+    if dockerfile and not Path(dockerfile).is_dir() and not Path(dockerfile).parent.is_dir():
+        raise UsageError(f"--dockerfile {dockerfile}: directory {Path(dockerfile).parent} does not exist")
     engine = engine_of(runtime)
     info = engine.image(original)
     if oci:
@@ -277,7 +384,15 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
                       cmd=shlex.split(cmd) if cmd else None, workdir=workdir)
 
 
-def _report_minified(report: Any, report_out: str | None) -> None:
+class _VerifiedFailure(Exception):
+    """A verification that failed: its image is kept for a look (exit 4)."""
+
+    def __init__(self, error: MicropackError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _report_minified(report: Any, report_out: str | None, keep_on_failure: bool = False) -> None:
     """Summary, optional JSON report, and a failure that names the probe."""
     from micropack import record
     if report_out:
@@ -285,7 +400,25 @@ def _report_minified(report: Any, report_out: str | None) -> None:
     say(report.summary())
     failure = report.failure()
     if failure is not None:
+        if keep_on_failure:
+            raise _VerifiedFailure(failure)
         raise failure
+
+
+@contextmanager
+def _removed_on_failure(engine: Any, tag: str) -> Iterator[None]:
+    """The image minify builds is removed again when it is interrupted or
+    fails before its verdict (a tag that was there before is left alone: the
+    load has already moved it). A failed verification keeps it, to look at."""
+    existed = engine.has_image(tag)
+    try:
+        yield
+    except _VerifiedFailure as exc:
+        raise exc.error from None
+    except BaseException:
+        if not existed and engine.has_image(tag):
+            engine.remove_image(tag)
+        raise
 
 
 @cli.command()
@@ -327,18 +460,30 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     from micropack import minify as minify_mod
     from micropack import resolve
     from micropack.probes import Probe
+    from micropack.record import check_output
     from micropack.runs import Drive
+    # the checks a trace, an export and a build must not wait for
+    check_image_name(tag)
+    for dest, option in ((report_out, "--report"), (seccomp_out, "--seccomp")):
+        if dest:
+            check_output(dest, option)
+    if max_rounds < 1:
+        raise UsageError(f"--max-rounds {max_rounds}: give 1 or more")
     probes = ([Probe("exec", p) for p in probe_exec] + [Probe("http", p) for p in probe_http]
               + [Probe("cmd", p) for p in probe_cmd])
     rules = resolve.Rules(include=list(include), exclude=list(exclude))
     for preset in keep:
         rules.add_preset(preset)
     opts = _run_options(network, env, volume, user, publish, entrypoint, cmd, workdir)
-    report = minify_mod.minify(engine_of(runtime), image_ref, tag, opts,
-                               Drive(probes, ready_timeout, exit_timeout), rules, say,
-                               compare_output=compare_output, max_rounds=max_rounds,
-                               outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
-    _report_minified(report, report_out)
+    engine = engine_of(runtime)
+    engine.check_run(opts)
+    _sweep(engine)
+    with _removed_on_failure(engine, tag):
+        report = minify_mod.minify(engine, image_ref, tag, opts,
+                                   Drive(probes, ready_timeout, exit_timeout), rules, say,
+                                   compare_output=compare_output, max_rounds=max_rounds,
+                                   outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
+        _report_minified(report, report_out, keep_on_failure=True)
 
 
 @cli.command()
@@ -363,6 +508,39 @@ def demo(tag: str, report_out: str | None) -> None:
                                compare_output=True, outputs=minify_mod.Outputs(report=report_out))
     _report_minified(report, report_out)
     click.echo(f"run it: docker run --rm --network none {tag}")
+
+
+# --- cleanup -------------------------------------------------------------------
+
+def _sweep(engine: Any) -> None:
+    """What killed runs left (containers, cgroups, temporary files), removed
+    before a run that creates more; never what a live run owns."""
+    from micropack import cleanup
+    cleanup.quietly(lambda: cleanup.sweep(engine), say)
+
+
+@cli.command()
+@runtime_option
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+def cleanup(runtime: str, dry_run: bool) -> None:
+    """Remove what killed micropack runs left behind: containers labelled
+    io.micropack.run=PID@BOOT, cgroups micropack-PID-*, temporary directories
+    micropack-PID-*. Only when PID is dead on this boot: a live run's are kept."""
+    from micropack import cleanup as cleanup_mod
+    engine = engine_of(runtime)
+    done = cleanup_mod.sweep(engine, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for r in done.removed:
+        say(f"{verb} {r}")
+    for k in done.kept:
+        say(f"kept {k}")
+    for f in done.failed:
+        say(f"could not remove {f}")
+    say(f"{len(done.removed)} leftover(s) {verb}, {len(done.kept)} kept"
+        + (f", {len(done.failed)} could not be removed" if done.failed else ""))
+    if done.failed:
+        raise MicropackError(f"{len(done.failed)} leftover(s) could not be removed: "
+                             + "; ".join(done.failed))
 
 
 # --- test images ---------------------------------------------------------------

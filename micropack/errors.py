@@ -75,9 +75,12 @@ class Interrupted(BaseException):
     KeyboardInterrupt, so no `except Exception` on the way up can turn it
     into an ordinary error."""
 
+    raised = False      # set once: the process is unwinding from a signal
+
     def __init__(self, signame: str) -> None:
         super().__init__(signame)
         self.signame = signame
+        Interrupted.raised = True
 
     @property
     def exit_code(self) -> int:

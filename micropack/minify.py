@@ -9,6 +9,7 @@ repeats, up to max_rounds. The parts live in their own modules: probes.py
 from __future__ import annotations
 
 import errno
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -154,20 +155,23 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
         bad = next(r for r in original.results if not r.passed)
         raise VerifyError(f"probe fails on the original image already: {bad.name}: {bad.reason}")
     files = {r.path for r in original.records if record.names_a_file(r)}
+    traced_files = set(files)
     say(f"traced {len(original.records)} events, {len(files)} files")
-    files_txt, events_path = _keep_trace(original, files, outputs)
     syscalls: list[str] = []
-    if outputs.seccomp:
-        from micropack import seccomp
-        profile = seccomp.write_profile(original.syscalls, outputs.seccomp, say)
-        syscalls = list(profile["syscalls"][0]["names"])
-        say(f"seccomp profile with {len(syscalls)} syscalls written to {outputs.seccomp}")
     overrides = opts.image_overrides(original_image.config.get("Env"))
     rounds: list[Round] = []
     pack_json: dict[str, Any] | None = None
     with open_source(engine, image=image_ref) as src, \
             tempfile.TemporaryDirectory(prefix="micropack-minify-") as tmpdir:
         rootfs_tar = Path(tmpdir) / "rootfs.tar"
+        # What a user keeps (files.txt, events, the profile) is written at the
+        # end: an interrupted or failed minify leaves none of it. Until then
+        # the profile the confined runs use is in the temporary directory.
+        profile_path = str(Path(tmpdir) / "seccomp.json") if outputs.seccomp else None
+        if profile_path:
+            from micropack import seccomp
+            profile = seccomp.write_profile(original.syscalls, profile_path, say)
+            syscalls = list(profile["syscalls"][0]["names"])
         added: set[str] = set()
         for number in range(1, max_rounds + 1):
             packed = pack.pack_files(src, sorted(files), str(rootfs_tar), rules)
@@ -176,8 +180,8 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
             say(f"round {number}: built {tag}: {len(packed.kept)} paths kept, {mb(size)} "
                 f"of {mb(original_image.size)}")
             verify = traced_run(engine, tag, opts, drive, say)
-            confined = (confined_run(engine, tag, opts, drive, outputs.seccomp)
-                        if outputs.seccomp else None)
+            confined = (confined_run(engine, tag, opts, drive, profile_path)
+                        if profile_path else None)
             verdicts = judge(original.results, verify.results, compare_output, confined)
             for v in verdicts:
                 say(f"verify: {v.line(compare_output)}")
@@ -191,6 +195,10 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
                 break
             say(f"round {number}: adding {len(added)} paths the minified run missed")
             files |= added
+        files_txt, events_path = _keep_trace(original, traced_files, outputs)
+        if outputs.seccomp and profile_path:
+            record.write_json(json.loads(Path(profile_path).read_text()), outputs.seccomp)
+            say(f"seccomp profile with {len(syscalls)} syscalls written to {outputs.seccomp}")
     last = rounds[-1]
     return MinifyReport(original=image_ref, minified=tag, runtime=engine.name,
                         original_size=original_image.size, minified_size=last.size,

@@ -408,7 +408,14 @@ class RootFS:
                 if len(links) >= MAX_SYMLINKS:
                     raise SymlinkLoop(f"too many levels of symbolic links resolving {path}")
                 links.append(candidate)
-                target = self.readlink(candidate)
+                try:
+                    target = self.readlink(candidate)
+                except OSError as exc:
+                    if exc.errno not in (errno.EINVAL, *MISSING):
+                        raise
+                    raise PackError(f"{candidate} changed while it was resolved (it is no symlink "
+                                    "any more): the container is changing it; pack again, or "
+                                    "from --image") from exc
                 if target.startswith("/"):
                     current = "/"
                 parts = [p for p in target.split("/") if p]

@@ -155,6 +155,12 @@ class Engine(ABC):
         puts the container's cgroup below it, so it is traced from its first
         exec. seccomp is 'unconfined' or a profile's path."""
 
+    def check_run(self, opts: RunOptions) -> None:
+        """Cheap checks of run options, made before any long work (does the
+        network exist?); ImageError/UsageError saying what is wrong. None by
+        default."""
+        return None
+
     @abstractmethod
     def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
         """Run argv inside a running container."""

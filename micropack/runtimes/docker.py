@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from micropack.archive import extract_tar
-from micropack.errors import ImageError, TargetError, first_line
+from micropack.errors import ImageError, TargetError, UsageError, first_line
 from micropack.runtimes.base import (
     LABEL,
     ContainerInfo,
@@ -130,6 +130,14 @@ class DockerEngine(Engine):
             run_tool([self.command, "rm", "-f", name])
             raise ImageError(f"{self.command} run {image} failed: {first_line(p.stderr)}")
         return p.stdout.strip()
+
+    def check_run(self, opts: RunOptions) -> None:
+        net = opts.network
+        if not net or net in ("host", "none", "bridge", "default") or net.startswith("container:"):
+            return
+        p = run_tool([self.command, "network", "inspect", "--format", "{{.Name}}", net])
+        if p.returncode != 0:
+            raise UsageError(f"--network {net}: no such network ({self.command} network ls lists them)")
 
     def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
         try:

@@ -1,0 +1,183 @@
+"""What a killed micropack left behind, removed by the next run or by
+`micropack cleanup`, and never what a live run still uses.
+
+Everything a run creates is named or labelled for its owner: containers
+carry the label io.micropack.run=<pid>@<boot id>, traced cgroups are named
+micropack-<pid>-<hex>, and the run's temporary directory (where every
+temporary file and export of the run lives) is micropack-<pid>-<boot>-<random>
+in the temporary directory. A leftover is removed only when its owner is
+gone for certain: the boot id is this boot's and no process has that pid.
+Anything of another boot is reported and kept: a container engine or a
+temporary directory may be shared with another machine, where that pid may
+well be alive."""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from micropack import cgroup
+from micropack.runtimes.base import Engine
+
+_TEMP = re.compile(r"^micropack-(\d+)-([0-9a-f]{8})-")
+
+
+def boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (a zombie counts as alive)."""
+    if pid <= 0:
+        return True          # not a pid we can judge: keep what it owns
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_gone(pid: int, boot: str) -> bool:
+    """True only when the owner is certainly dead: this boot, no such pid."""
+    current = boot_id()
+    return current != "unknown" and boot in (current, current[:8]) and not pid_alive(pid)
+
+
+def parse_owner(tag: str) -> tuple[int, str] | None:
+    """The LABEL value "<pid>@<boot id>"; None when it is not one."""
+    pid, at, boot = tag.partition("@")
+    if not at or not pid.isdigit() or not boot:
+        return None
+    return int(pid), boot
+
+
+def run_temp_prefix() -> str:
+    """The name a run's temporary directory starts with."""
+    return f"micropack-{os.getpid()}-{boot_id()[:8]}-"
+
+
+# The temporary directory as the environment names it, before a run points
+# tempfile at its own directory inside it.
+_BASE_TEMP: str | None = None
+
+
+def base_tempdir() -> str:
+    global _BASE_TEMP
+    if _BASE_TEMP is None:
+        _BASE_TEMP = tempfile.gettempdir()
+    return _BASE_TEMP
+
+
+@dataclass
+class Sweep:
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)       # of a live owner or another boot
+    failed: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return ([f"removed {r}" for r in self.removed] + [f"kept {k}" for k in self.kept]
+                + [f"could not remove {f}" for f in self.failed])
+
+
+def sweep_containers(engine: Engine, out: Sweep, dry_run: bool = False) -> None:
+    for cid, tag in engine.leftovers():
+        owner = parse_owner(tag)
+        if owner is not None and owner[0] == os.getpid() and owner[1] == boot_id():
+            continue            # this run's own
+        what = f"container {cid[:12]} (run {tag or 'unknown'})"
+        if owner is None or not owner_gone(*owner):
+            out.kept.append(what + (": its run is alive" if owner and owner[1] == boot_id()
+                                    else ": of another boot or host"))
+            continue
+        if not dry_run:
+            engine.remove(cid)
+            if engine.has_container(cid):
+                out.failed.append(what)
+                continue
+        out.removed.append(what)
+
+
+def sweep_cgroups(out: Sweep, dry_run: bool = False, attempts: int = 8) -> None:
+    """Traced cgroups of dead runs (cgroups never outlive a boot), in the v2
+    hierarchy and, on a hybrid host, the v1 twins a runtime made. One that
+    still holds a process (the container of a killed run) stays until that
+    container is removed; attempts=1 does not wait for it."""
+    places = [Path("/sys/fs/cgroup")]
+    with contextlib.suppress(Exception):
+        places.append(cgroup.v2_mountpoint())
+    with contextlib.suppress(OSError):
+        places += [p for p in Path("/sys/fs/cgroup").iterdir() if p.is_dir() and not p.is_symlink()]
+    names: set[str] = set()
+    for place in places:
+        with contextlib.suppress(OSError):
+            names.update(n for n in os.listdir(place) if cgroup.TRACED_NAME.match(n))
+    for name in sorted(names):
+        m = cgroup.TRACED_NAME.match(name)
+        assert m is not None
+        what = f"cgroup {name}"
+        if int(m[1]) == os.getpid():
+            continue
+        if pid_alive(int(m[1])):
+            out.kept.append(what + ": its run is alive")
+        elif dry_run or cgroup.remove_traced(name, attempts=attempts):
+            out.removed.append(what)
+        else:
+            out.failed.append(what + " (a process is still in it)")
+
+
+def sweep_temp(out: Sweep, dry_run: bool = False, base: str | None = None) -> None:
+    """Run directories of dead runs in the temporary directory."""
+    base = base or base_tempdir()
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return
+    for name in names:
+        m = _TEMP.match(name)
+        if m is None:
+            continue
+        path = os.path.join(base, name)
+        if int(m[1]) == os.getpid() or not os.path.isdir(path) or os.path.islink(path):
+            continue
+        what = f"temporary directory {path}"
+        if not owner_gone(int(m[1]), m[2]):
+            out.kept.append(what + (": its run is alive" if m[2] == boot_id()[:8]
+                                    else ": of another boot"))
+            continue
+        if not dry_run:
+            shutil.rmtree(path, ignore_errors=True)
+            if os.path.exists(path):
+                out.failed.append(what)
+                continue
+        out.removed.append(what)
+
+
+def sweep(engine: Engine | None, dry_run: bool = False) -> Sweep:
+    """Everything dead runs left: containers first (a traced container's
+    cgroup lives under micropack's), then cgroups, then temporary files."""
+    out = Sweep()
+    if engine is not None:
+        sweep_containers(engine, out, dry_run)
+    sweep_cgroups(out, dry_run)
+    sweep_temp(out, dry_run)
+    return out
+
+
+def quietly(action: Callable[[], Sweep], say: Callable[[str], None]) -> None:
+    """A sweep at the start of a run: it says what it removed, and never
+    fails the run (what it could not do, `micropack cleanup` reports)."""
+    with contextlib.suppress(Exception):
+        done = action()
+        if done.removed:
+            say(f"removed {len(done.removed)} leftover(s) of killed micropack runs: "
+                + "; ".join(done.removed))

@@ -1,0 +1,82 @@
+"""files.txt's escaping: one path per line whatever the name holds, ordinary
+names exactly as before, every name round-trips."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from micropack import record
+from micropack.errors import InputError
+
+NAMES = [
+    "/srv/nl/evil\n/etc/shadow",          # would have added /etc/shadow
+    "/a\\b",                              # a backslash alone: the line is the name
+    "/lib/systemd/system/dev-disk-by\\x2dlabel.device",
+    '/q"uote',
+    "/mixed\\\n\"\t\r end",
+    "/trailing space ",
+    "/trailing\ttab\t",
+    "/bell\x07\x7f\x1b",
+    "/caf\udce9/not-utf8",                # raw bytes, kept as bytes
+    "/plain/ordinary.so",
+]
+
+
+def test_every_name_round_trips_one_line_each(tmp_path: Path):
+    out = tmp_path / "files.txt"
+    assert record.write_files_txt(NAMES, out) == len(NAMES)
+    lines = out.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and len(lines) - 1 == len(NAMES)
+    assert sorted(record.read_files_txt(out)) == sorted(NAMES)
+
+
+def test_ordinary_names_are_written_as_they_are(tmp_path: Path):
+    out = tmp_path / "files.txt"
+    plain = ["/etc/hosts", "/a\\b", '/q"uote', "/caf\udce9", "/with space/x"]
+    record.write_files_txt(plain, out)
+    assert out.read_bytes() == b"".join(sorted(p.encode("utf-8", "surrogateescape") + b"\n" for p in plain))
+
+
+def test_the_injection_is_one_quoted_line(tmp_path: Path):
+    out = tmp_path / "files.txt"
+    record.write_files_txt(["/srv/nl/evil\n/etc/shadow"], out)
+    assert out.read_bytes() == b'"/srv/nl/evil\\n/etc/shadow"\n'
+    assert record.read_files_txt(out) == ["/srv/nl/evil\n/etc/shadow"]
+
+
+@pytest.mark.parametrize("line,problem", [
+    ('"/no/closing', "without its closing"),
+    ('"/bad\\q"', "unknown escape"),
+    ('"/in"side"', "unescaped"),
+    ('"/nul\\000"', "NUL"),
+    ('"relative\\n"', "not absolute"),
+])
+def test_malformed_quoted_lines_name_their_line(tmp_path: Path, line: str, problem: str):
+    f = tmp_path / "files.txt"
+    f.write_text(f"/ok\n{line}\n")
+    with pytest.raises(InputError, match=f"files.txt:2: .*{problem}"):
+        record.read_files_txt(f)
+
+
+def test_a_raw_control_character_says_how_to_write_it(tmp_path: Path):
+    f = tmp_path / "files.txt"
+    f.write_bytes(b"/a\x01b\n")
+    with pytest.raises(InputError, match=r":1: control character .*quoted"):
+        record.read_files_txt(f)
+
+
+def test_a_5000_character_component_is_a_line_error(tmp_path: Path):
+    f = tmp_path / "files.txt"
+    f.write_text("/ok\n/" + "x" * 5000 + "/y\n")
+    with pytest.raises(InputError, match=r"files.txt:2: a component of the path is 5000 characters long"):
+        record.read_files_txt(f)
+    f.write_text("/" + "/".join(["d" * 200] * 25) + "\n")
+    with pytest.raises(InputError, match=r"files.txt:1: path is longer than 4095 bytes"):
+        record.read_files_txt(f)
+
+
+def test_octal_escapes_of_utf8_name_the_same_file(tmp_path: Path):
+    f = tmp_path / "files.txt"
+    f.write_text('"/caf\\303\\251\\n"\n')
+    assert record.read_files_txt(f) == ["/café\n"]
