@@ -272,7 +272,14 @@ class TarWriter:
         if self._dir_fd >= 0:
             os.close(self._dir_fd)
             self._dir_fd, self._dir_path = -1, None
-        fd = self.fs.open(parent, os.O_PATH | os.O_DIRECTORY)
+        try:
+            fd = self.fs.open(parent, os.O_PATH | os.O_DIRECTORY)
+        except OSError as exc:
+            if exc.errno not in MISSING:
+                raise
+            raise PackError(f"{parent} changed while it was packed (it is gone or no directory "
+                            "any more): the running container is changing it; pack again, or "
+                            "from --image") from exc
         if parent != "/":
             try:
                 self._same(parent, os.fstat(fd), self.fs.lstat(parent))

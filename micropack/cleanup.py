@@ -17,11 +17,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from micropack import cgroup
+from micropack.errors import Interrupted
 from micropack.runtimes.base import Engine
 
 _TEMP = re.compile(r"^micropack-(\d+)-([0-9a-f]{8})-")
@@ -181,3 +183,48 @@ def quietly(action: Callable[[], Sweep], say: Callable[[str], None]) -> None:
         if done.removed:
             say(f"removed {len(done.removed)} leftover(s) of killed micropack runs: "
                 + "; ".join(done.removed))
+
+
+def remove_own(engines: list[Engine]) -> None:
+    """This run's own containers and cgroups, at the end of a run that
+    failed or was interrupted: what a `finally` could not know of (a
+    container whose `create` was interrupted before it answered)."""
+    me = f"{os.getpid()}@{boot_id()}"
+    for engine in engines:
+        with contextlib.suppress(Exception):
+            for cid, tag in engine.leftovers():
+                if tag == me:
+                    engine.remove(cid)
+    with contextlib.suppress(Exception):
+        for place in (Path("/sys/fs/cgroup"), cgroup.v2_mountpoint()):
+            for p in place.glob(f"micropack-{os.getpid()}-*"):
+                if cgroup.TRACED_NAME.match(p.name):
+                    cgroup.remove_traced(p.name)
+
+
+# SIGINT/SIGTERM that arrive inside an uninterrupted() block wait for its end.
+_deferred: list[str] = []
+_depth = 0
+
+
+def deferring() -> bool:
+    return _depth > 0
+
+
+def defer(signame: str) -> None:
+    _deferred.append(signame)
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """A step that, stopped half way, would leave what cannot be removed: an
+    image load whose upload ended goes on in the daemon and tags the image
+    after micropack has exited. A signal meanwhile is acted on at its end."""
+    global _depth
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+    if not _depth and _deferred:
+        raise Interrupted(_deferred.pop(0))

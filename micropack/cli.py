@@ -2,6 +2,7 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
+import errno
 import re
 import signal
 import subprocess
@@ -41,7 +42,11 @@ def _on_signal(signum: int, _frame: object) -> None:
     """SIGINT and SIGTERM unwind, so every `finally` removes what it made.
     A second signal while that happens is ignored: it would stop the
     cleaning half way (SIGKILL still works, and the next run cleans up)."""
+    from micropack import cleanup
     if Interrupted.raised:
+        return
+    if cleanup.deferring():
+        cleanup.defer(signal.Signals(signum).name)
         return
     raise Interrupted(signal.Signals(signum).name)
 
@@ -78,11 +83,13 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, Interrupted) as exc:
+        cleanup.remove_own(_ENGINES)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
         name = exc.signame if isinstance(exc, Interrupted) else "SIGINT"
         say(f"interrupted by {name}: stopped, and what this run created was removed")
         sys.exit(code)
     except Exception as exc:
+        cleanup.remove_own(_ENGINES)
         if debug:
             traceback.print_exc()
         say(f"error: {one_line(exc)}")
@@ -111,6 +118,10 @@ def one_line(exc: Exception) -> str:
         return str(exc)
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) and not exc.filename:
+            from micropack import cleanup
+            return (f"{exc.strerror} (in the temporary directory {cleanup.base_tempdir()} or where an "
+                    "output goes: free space there, or point TMPDIR at a larger filesystem)")
         return f"{where}{exc.strerror or exc}"
     if isinstance(exc, subprocess.SubprocessError):
         cmd = getattr(exc, "cmd", "a command")
@@ -153,9 +164,14 @@ def check_image_name(ref: str) -> None:
         raise UsageError(f"-t {ref}: not an image name: {problem}")
 
 
+_ENGINES: list[Any] = []      # the engines this run used: swept of its own containers on failure
+
+
 def engine_of(name: str) -> Any:
     from micropack import runtimes
-    return runtimes.get(name)
+    engine = runtimes.get(name)
+    _ENGINES.append(engine)
+    return engine
 
 
 runtime_option = click.option(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from micropack.cleanup import uninterrupted
 from micropack.errors import ImageError
 from micropack.record import atomic_output
 from micropack.runtimes.base import Engine, ImageInfo
@@ -91,7 +92,8 @@ def build(engine: Engine, original: ImageInfo, rootfs_tar: Path, tag: str, oci: 
     with tempfile.TemporaryDirectory(prefix="micropack-build-") as tmp:
         archive = Path(tmp) / "image.tar"
         write_image_archive(rootfs_tar, config, tag, archive, original.architecture, original.created)
-        engine.load(archive)
+        with uninterrupted():     # a load stopped half way may still tag the image
+            engine.load(archive)
     return tag
 
 

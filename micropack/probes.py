@@ -3,7 +3,9 @@ carries its status, its output, and when it failed, why, in words a user
 can act on (connection refused, timeout, HTTP status, the command's error)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -54,7 +56,7 @@ class Probe:
     def name(self) -> str:
         return f"{self.kind} {self.spec}"
 
-    def once(self, target: Target) -> ProbeResult:
+    def once(self, target: Target, cancelled: threading.Event | None = None) -> ProbeResult:
         if self.kind == "exec":
             r = target.engine.exec(target.cid, ["sh", "-c", self.spec], timeout=EXEC_TIMEOUT)
             if r.timed_out:
@@ -68,10 +70,11 @@ class Probe:
         env = dict(os.environ, MICROPACK_CONTAINER_ID=target.cid,
                    MICROPACK_CONTAINER_ADDR=target.address)
         try:
-            p = subprocess.run(["sh", "-c", self.spec], capture_output=True, text=True, env=env,
-                               timeout=CMD_TIMEOUT)
+            p = _host_command(["sh", "-c", self.spec], env, CMD_TIMEOUT, cancelled)
         except subprocess.TimeoutExpired:
             return ProbeResult(self.name, 124, "", f"timed out after {CMD_TIMEOUT:.0f}s")
+        if p is None:
+            return ProbeResult(self.name, 130, "", "cancelled")
         reason = "" if p.returncode == 0 else \
             f"exit status {p.returncode}: {first_line(p.stderr or p.stdout)}"
         return ProbeResult(self.name, p.returncode, p.stdout.strip(), reason)
@@ -98,7 +101,7 @@ class Probe:
         start. Stops early when the container has exited or the run is cancelled."""
         deadline = time.monotonic() + ready_timeout
         while True:
-            result = self.once(target)
+            result = self.once(target, cancelled)
             if result.passed or time.monotonic() >= deadline:
                 return result
             if cancelled is not None and cancelled.is_set():
@@ -110,6 +113,33 @@ class Probe:
                 cancelled.wait(0.5)
             else:
                 time.sleep(0.5)
+
+
+def _host_command(argv: list[str], env: dict[str, str], timeout: float,
+                  cancelled: threading.Event | None) -> subprocess.CompletedProcess[str] | None:
+    """argv on the host in a session of its own; killed with everything it
+    started when the run is cancelled (None) or the timeout passes."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.2)
+            return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            stop = cancelled is not None and cancelled.is_set()
+            if stop or time.monotonic() >= deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                if stop:
+                    return None
+                raise subprocess.TimeoutExpired(argv, timeout) from None
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
 
 
 def _url_reason(reason: object) -> str:

@@ -214,17 +214,20 @@ class DockerEngine(Engine):
         owners, modes and xattrs."""
         image = self._image(ref)
         with tempfile.TemporaryDirectory(prefix="micropack-src-") as tmp:
-            container = self.client().containers.create(
-                image.id, command=["/nonexistent-micropack"], entrypoint=[], network_disabled=True,
-                name=new_container_name(), labels={LABEL: owner_tag()})
+            # named first, removed by name: an interruption while `create`
+            # waits for its answer must not leave the container behind
+            name = new_container_name()
             try:
+                container = self.client().containers.create(
+                    image.id, command=["/nonexistent-micropack"], entrypoint=[], network_disabled=True,
+                    name=name, labels={LABEL: owner_tag()})
                 with tempfile.TemporaryFile(prefix="micropack-export-") as tar:
                     for chunk in container.export():
                         tar.write(chunk)
                     tar.seek(0)
                     extract_tar(tar, Path(tmp))
             finally:
-                container.remove(force=True)
+                self.remove(name)
             yield Path(tmp)
 
     def load(self, archive: Path) -> None:
