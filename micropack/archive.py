@@ -27,6 +27,7 @@ import fnmatch
 import os
 import signal
 import stat
+import struct
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,9 +86,13 @@ def pax_record(key: bytes, value: bytes) -> bytes:
     return str(n).encode() + body
 
 
-# magic, version, empty uname and gname (numeric owners), devmajor, devminor
-_TAIL = b"ustar\x0000" + bytes(64) + b"0000000\x000000000\x00"
-_TAIL_SUM = sum(_TAIL) + 8 * ord(" ")     # and the checksum field's own spaces
+# name, mode, uid, gid, size, mtime, checksum, type, link name, magic and
+# version, uname and gname (empty: numeric owners), devmajor and devminor,
+# prefix, padding
+_USTAR = struct.Struct("100s8s8s8s12s12s8s1s100s8s64s16s155s12x")
+_MAGIC = b"ustar\x0000"
+_DEVICES = b"0000000\x000000000\x00"
+_CONST_SUM = sum(_MAGIC) + sum(_DEVICES) + 8 * ord(" ")   # with the checksum field's spaces
 
 
 def ustar_header(name: bytes, mode: int, uid: int, gid: int, size: int, mtime: int,
@@ -116,10 +121,9 @@ def ustar_header(name: bytes, mode: int, uid: int, gid: int, size: int, mtime: i
         mtime = 0
     short, prefix = fields
     numbers = b"%07o\0%07o\0%07o\0%011o\0%011o\0" % (mode, uid, gid, size, mtime)
-    checksum = sum(short) + sum(numbers) + typeflag[0] + sum(linkname) + sum(prefix) + _TAIL_SUM
-    return b"".join((short, bytes(100 - len(short)), numbers, b"%06o\0 " % checksum, typeflag,
-                     linkname, bytes(100 - len(linkname)), _TAIL, prefix,
-                     bytes(167 - len(prefix)))), records
+    checksum = sum(short) + sum(numbers) + typeflag[0] + sum(linkname) + sum(prefix) + _CONST_SUM
+    return _USTAR.pack(short, numbers[:8], numbers[8:16], numbers[16:24], numbers[24:36], numbers[36:48],
+                       b"%06o\0 " % checksum, typeflag, linkname, _MAGIC, b"", _DEVICES, prefix), records
 
 
 def _utf8(raw: bytes) -> bool:

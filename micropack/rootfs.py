@@ -20,7 +20,6 @@ import errno
 import os
 import resource
 import stat
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,7 +146,7 @@ class RootFS:
         # one pack resolves the same directories thousands of times
         self._lstat_cache: dict[str, os.stat_result | None] = {}
         self._dir_cache: dict[str, Walk] = {}
-        self._dirfds: OrderedDict[str, int] = OrderedDict()
+        self._dirfds: dict[str, int] = {}
         self._held: dict[str, tuple[int, os.stat_result]] = {}
         self._budget: int | None = None
 
@@ -192,18 +191,17 @@ class RootFS:
 
     def dirfd(self, path: str) -> int:
         """O_PATH descriptor of the directory path, resolved inside the root,
-        from a small cache. Use it at once: a later call may close it."""
+        from a small cache (the oldest is closed first: a pack visits
+        directories in order). Use it at once: a later call may close it."""
         if path == "/":
             return self.fd
         fd = self._dirfds.get(path)
         if fd is not None:
-            self._dirfds.move_to_end(path)
             return fd
         fd = self.open(path, os.O_PATH | os.O_DIRECTORY)
         self._dirfds[path] = fd
         if len(self._dirfds) > self.DIRFDS:
-            _, old = self._dirfds.popitem(last=False)
-            os.close(old)
+            os.close(self._dirfds.pop(next(iter(self._dirfds))))
         return fd
 
     def host(self, path: str) -> str:
@@ -221,9 +219,9 @@ class RootFS:
             return self._lstat_cache[path]
         st: os.stat_result | None
         try:
-            parts = split_plain(path)
-            if parts is not None:
-                st = os.stat(parts[1], dir_fd=self.dirfd(parts[0]), follow_symlinks=False)
+            parent, _, name = path.rpartition("/")
+            if path[:1] == "/" and name and name != "." and name != "..":
+                st = os.stat(name, dir_fd=self.dirfd(parent or "/"), follow_symlinks=False)
             else:
                 fd = self.open(path, os.O_PATH | os.O_NOFOLLOW)
                 try:
@@ -252,10 +250,10 @@ class RootFS:
         (its last component not followed) is a regular file; None when it is
         missing or anything else. The check and the read are on one inode."""
         try:
-            parts = split_plain(path)
-            if parts is not None:
-                opath = os.open(parts[1], os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC,
-                                dir_fd=self.dirfd(parts[0]))
+            parent, _, name = path.rpartition("/")
+            if path[:1] == "/" and name and name != "." and name != "..":
+                opath = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC,
+                                dir_fd=self.dirfd(parent or "/"))
             else:
                 opath = self.open(path, os.O_PATH | os.O_NOFOLLOW)
         except OSError as exc:
