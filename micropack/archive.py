@@ -138,6 +138,9 @@ def _pad(n: int) -> bytes:
     return b"\0" * (-n % BLOCK)
 
 
+_PADS = [_pad(n) for n in range(BLOCK)]     # by n % BLOCK
+
+
 def _aside(name: bytes, folder: bytes) -> bytes:
     """dir/FOLDER/base: the name of a pax header or a sparse file's stand-in."""
     d, _, base = name.rstrip(b"/").rpartition(b"/")
@@ -181,6 +184,8 @@ def _xattrs(fd: int) -> list[tuple[str, bytes]]:
         if exc.errno in (errno.ENOTSUP, errno.EBADF):
             return []
         raise
+    if not names:
+        return []
     out = []
     for n in sorted(names):
         if any(fnmatch.fnmatchcase(n, pattern) for pattern in SKIP_XATTRS):
@@ -200,8 +205,11 @@ class TarWriter:
     FLUSH = 1 << 20            # the buffer is written out from this size on
 
     def __init__(self, fs: RootFS, out: int, mtime: int | None = None,
-                 clamp_mtime: int | None = None) -> None:
+                 clamp_mtime: int | None = None, borrowed: bool = False) -> None:
         self.fs, self.out = fs, out
+        # a forked writer reads the closure's descriptors without taking
+        # them: its exit closes them all at once, its parent keeps its own
+        self.borrowed = borrowed
         self.mtime, self.clamp = mtime, clamp_mtime
         self.buf = bytearray()
         self.written = 0
@@ -310,21 +318,28 @@ class TarWriter:
         its way, itself not followed), from the inode the closure saw."""
         parent, _, base = path.rpartition("/")
         parent = parent or "/"
-        if not path.startswith("/") or base in ("", ".", "..") or "/." in parent and \
+        if path[:1] != "/" or base in ("", ".", "..") or "/." in path and \
                 any(p in (".", "..") for p in parent.split("/")):
             raise PackError(f"cannot pack {path!r}: not a resolved path")
         want = self.fs.lstat(path)
         if want is None:
             raise PackError(f"cannot read {path} from the source: it disappeared")
-        held = self.fs.take_regular(path)
+        held = self.fs.held(path) if self.borrowed else self.fs.take_regular(path)
         if held is not None:
             # the descriptor the closure read through: its inode, no new lookup
             rfd, st = held
             try:
-                self._same(path, st, want)
-                self._file_entry(path, rfd, st)
+                if st.st_ino != want.st_ino or st.st_dev != want.st_dev:
+                    self._same(path, st, want)
+                done = self._small(path, rfd, st) if st.st_nlink == 1 and st.st_size <= self.SMALL else 0
+                if done < 0:       # it changed: read again, the first attempt made
+                    self._regular(path, path[1:].encode("utf-8", "surrogateescape"), rfd,
+                                  os.fstat(rfd), tried=1)
+                elif not done:
+                    self._file_entry(path, rfd, st)
             finally:
-                os.close(rfd)
+                if not self.borrowed:
+                    os.close(rfd)
             return
         dfd = self._dir_fd if parent == self._dir_path else self._parent(parent)
         try:
@@ -365,6 +380,34 @@ class TarWriter:
         finally:
             os.close(fd)
 
+    def _small(self, path: str, rfd: int, st: os.stat_result) -> int:
+        """The common entry, in one piece: a small regular file with no
+        other name. 1 when written; 0 when it needs the general way (xattrs,
+        a long name, large ids); -1 when its size changed."""
+        size = st.st_size
+        try:
+            if os.listxattr(rfd):
+                return 0
+        except OSError:
+            return 0
+        data = os.pread(rfd, size + 1, 0)
+        if len(data) != size:
+            return -1
+        mtime = self.mtime if self.mtime is not None else st.st_mtime_ns // 1_000_000_000
+        if self.clamp is not None and mtime > self.clamp:
+            mtime = self.clamp
+        head, records = ustar_header(path[1:].encode("utf-8", "surrogateescape"), st.st_mode & 0o7777,
+                                     st.st_uid, st.st_gid, size, mtime, b"0")
+        if records:
+            return 0
+        buf = self.buf
+        buf += head
+        buf += data
+        buf += _PADS[size % BLOCK]
+        if len(buf) >= self.FLUSH:
+            self._flush()
+        return 1
+
     def _file_entry(self, path: str, rfd: int, st: os.stat_result) -> None:
         name = path[1:].encode("utf-8", "surrogateescape")
         key = (st.st_dev, st.st_ino)
@@ -393,16 +436,17 @@ class TarWriter:
             self.buf += pax_block(name, records, mtime)
         self.buf += head
 
-    def _regular(self, path: str, name: bytes, rfd: int, st: os.stat_result) -> None:
+    def _regular(self, path: str, name: bytes, rfd: int, st: os.stat_result, tried: int = 0) -> None:
         start = self.written + len(self.buf)
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(tried + 1, ATTEMPTS + 1):
             try:
                 self._file(name, rfd, st)
                 return
             except Changed as exc:
-                if not self.seekable or attempt == ATTEMPTS:
-                    tried = f" ({attempt} attempts)" if attempt > 1 else ""
-                    raise PackError(f"{path} changed size while it was packed: {exc}{tried}; "
+                wrote = self.written + len(self.buf) > start
+                if attempt == ATTEMPTS or (wrote and not self.seekable):
+                    times = f" ({attempt} attempts)" if attempt > 1 else ""
+                    raise PackError(f"{path} changed size while it was packed: {exc}{times}; "
                                     "nothing was padded or cut: pack again when it is quiet, or "
                                     "from --image") from None
                 self._rewind(start)
@@ -475,8 +519,8 @@ def _tally(fs: RootFS, paths: list[str]) -> TarTotals:
 
 
 def _write_entries(fs: RootFS, paths: list[str], out: int, mtime: int | None,
-                   clamp_mtime: int | None, dest: str) -> None:
-    writer = TarWriter(fs, out, mtime, clamp_mtime)
+                   clamp_mtime: int | None, dest: str, borrowed: bool = False) -> None:
+    writer = TarWriter(fs, out, mtime, clamp_mtime, borrowed)
     try:
         for path in paths:
             writer.add(path)
@@ -504,15 +548,17 @@ def write_tar(fs: RootFS, paths: list[str], dest: str | Path, mtime: int | None 
     totals = _tally(fs, ordered)
     with atomic_output(dest, "wb") as out:
         out.flush()
-        try:
-            if meanwhile is None:
+        if meanwhile is None:
+            try:
                 _write_entries(fs, ordered, out.fileno(), mtime, clamp_mtime, str(dest))
-            else:
-                _in_child(lambda: _write_entries(fs, ordered, out.fileno(), mtime, clamp_mtime,
-                                                 str(dest)),
-                          lambda: meanwhile(totals))
-        finally:
-            fs.drop_held()
+            finally:
+                fs.drop_held()
+        else:
+            # the descriptors the closure kept stay open here until the
+            # source is closed: a next pack of it (minify's rounds) reads them
+            _in_child(lambda: _write_entries(fs, ordered, out.fileno(), mtime, clamp_mtime,
+                                             str(dest), borrowed=True),
+                      lambda: meanwhile(totals))
     return totals
 
 

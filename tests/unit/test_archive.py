@@ -147,17 +147,18 @@ def test_two_packs_are_byte_identical(tmp_path: Path):
 
 
 class Shrinks:
-    """Truncates a file at the moment the writer has read its metadata: what
-    a live container writing it does at the worst time."""
+    """Truncates a file at the moment the writer has its metadata and asks
+    for its xattrs, just before it reads the data: what a live container
+    writing it does at the worst time."""
 
     def __init__(self, path: Path, sizes: list[int]) -> None:
         self.path, self.sizes = path, list(sizes)
-        self.real = archive._xattrs
+        self.real = os.listxattr
 
-    def __call__(self, fd: int) -> list[tuple[str, bytes]]:
-        if self.sizes and os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+    def __call__(self, fd, *args, **kw):
+        if isinstance(fd, int) and self.sizes and os.fstat(fd).st_ino == os.stat(self.path).st_ino:
             os.truncate(self.path, self.sizes.pop(0))
-        return self.real(fd)
+        return self.real(fd, *args, **kw)
 
 
 @pytest.mark.parametrize("big", [False, True], ids=["read-at-once", "sendfile"])
@@ -167,7 +168,7 @@ def test_a_file_that_shrinks_once_is_read_again_never_padded(tmp_path: Path,
     root.mkdir()
     size = 4 << 20 if big else 10_000
     (root / "log").write_bytes(b"L" * size)
-    monkeypatch.setattr(archive, "_xattrs", Shrinks(root / "log", [size // 2]))
+    monkeypatch.setattr(os, "listxattr", Shrinks(root / "log", [size // 2]))
     out = tmp_path / "out.tar"
     pack(root, ["/log"], out)
     with tarfile.open(out) as tar:
@@ -181,30 +182,41 @@ def test_a_file_that_keeps_changing_size_is_an_error_naming_it(tmp_path: Path,
     root.mkdir()
     size = 4 << 20 if big else 10_000
     (root / "log").write_bytes(b"L" * size)
-    monkeypatch.setattr(archive, "_xattrs", Shrinks(root / "log", [size - 1000, size - 2000, size - 3000]))
+    monkeypatch.setattr(os, "listxattr", Shrinks(root / "log", [size - 1000, size - 2000, size - 3000]))
     out = tmp_path / "out.tar"
     with pytest.raises(PackError, match=r"^/log changed size while it was packed.*3 attempts"):
         pack(root, ["/log"], out)
     assert not out.exists() and os.listdir(tmp_path) == ["root"]
 
 
-def test_into_a_pipe_a_change_of_size_is_an_error_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A pipe cannot be rewound to write the file again."""
+def test_into_a_pipe_a_change_of_size_after_data_went_out_is_an_error_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A pipe cannot be rewound to write the file again once its data went
+    out (a large file); a small one is checked before anything is written."""
     root = tmp_path / "root"
     root.mkdir()
-    (root / "log").write_bytes(b"L" * 10_000)
-    monkeypatch.setattr(archive, "_xattrs", Shrinks(root / "log", [10]))
-    fs, kept = closure_of(root, ["/log"])
+    (root / "log").write_bytes(b"L" * (4 << 20))
+    (root / "small").write_bytes(b"S" * 10_000)
+    fs, kept = closure_of(root, ["/log", "/small"])
     read, write = os.pipe()
-    drained = threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(read, 65536), b"")])
+    got: list[bytes] = []
+    drained = threading.Thread(target=lambda: got.append(b"".join(iter(lambda: os.read(read, 65536), b""))))
     drained.start()
     try:
-        with pytest.raises(PackError, match=r"/log changed size while it was packed: 10000 bytes"):
-            archive._write_entries(fs, kept, write, None, None, "pipe")
+        monkeypatch.setattr(os, "listxattr", Shrinks(root / "small", [10]))
+        archive._write_entries(fs, ["/small"], write, None, None, "pipe")
+        monkeypatch.setattr(os, "listxattr", Shrinks(root / "log", [10]))
+        with pytest.raises(PackError, match=r"/log changed size while it was packed: it ended at byte"):
+            archive._write_entries(fs, ["/log"], write, None, None, "pipe")
     finally:
         os.close(write)
         drained.join()
         os.close(read)
+    head = got[0][:BLOCK_AND_A_BIT]
+    assert head.startswith(b"small") and b"S" * 10 in got[0] and b"S" * 11 not in got[0]
+
+
+BLOCK_AND_A_BIT = 600
 
 
 def test_a_file_swapped_after_the_closure_checked_it_is_an_error(tmp_path: Path):
