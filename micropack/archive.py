@@ -36,7 +36,7 @@ from typing import Any
 
 from micropack.errors import PackError
 from micropack.record import atomic_output
-from micropack.rootfs import MISSING, RootFS, reopen
+from micropack.rootfs import MAX_DEPTH, MISSING, RootFS, reopen
 
 # xattrs that describe the storage driver, not the file.
 SKIP_XATTRS = ("trusted.overlay.*", "security.selinux")
@@ -628,16 +628,55 @@ def tar_reason(stderr: str) -> str:
 
 
 def source_totals(fs: RootFS) -> TarTotals:
-    """Size of the whole source, for the before/after summary. The directory
-    entry's type spares an lstat for everything but regular files."""
+    """Size of the whole source, for the before/after summary: every
+    directory opened by name under its parent's descriptor (nothing the
+    container renames can lead outside it), only the chain being walked held
+    open. The directory entry's type spares an lstat for all but regular files."""
     totals = TarTotals()
-    for _, entry in fs.scan("/", skip=frozenset({"/proc", "/sys", "/dev"})):
-        totals.entries += 1
-        if entry.is_file(follow_symlinks=False):
+    try:
+        top = fs.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return totals
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    stack: list[tuple[int, Any]] = []
+    fd, skip = top, ("proc", "sys", "dev")
+    try:
+        while True:
             try:
-                size = entry.stat(follow_symlinks=False).st_size
+                it = os.scandir(fd)
             except OSError:
-                continue
-            totals.files += 1
-            totals.bytes += size
-    return totals
+                os.close(fd)
+                it = None
+            if it is not None:
+                stack.append((fd, it))
+            fd = -1
+            while stack and fd < 0:
+                parent, it = stack[-1]
+                for entry in it:
+                    totals.entries += 1
+                    if entry.is_dir(follow_symlinks=False):
+                        if len(stack) == 1 and entry.name in skip:
+                            continue
+                        if len(stack) > MAX_DEPTH:
+                            continue
+                        try:
+                            fd = os.open(entry.name, flags, dir_fd=parent)
+                        except OSError:
+                            continue
+                        break
+                    if entry.is_file(follow_symlinks=False):
+                        try:
+                            totals.bytes += entry.stat(follow_symlinks=False).st_size
+                        except OSError:
+                            continue
+                        totals.files += 1
+                else:
+                    it.close()
+                    os.close(parent)
+                    stack.pop()
+            if fd < 0:
+                return totals
+    finally:
+        for parent, it in stack:
+            it.close()
+            os.close(parent)
