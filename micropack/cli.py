@@ -513,6 +513,10 @@ def demo(tag: str, report_out: str | None) -> None:
     from micropack.probes import Probe
     from micropack.runs import Drive
     from micropack.runtimes.base import RunOptions
+    if report_out:
+        from micropack.record import check_output
+        check_output(report_out, "--report")
+    check_image_name(tag)
     engine = engine_of("docker")
     fat = debimage.ensure(engine, "fat")
     say(f"demo: minifying a redis server out of {fat}")
