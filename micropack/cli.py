@@ -2,6 +2,7 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -21,7 +22,8 @@ class App:
 
 
 def say(message: str) -> None:
-    click.echo(f"micropack: {message}", err=True)
+    from micropack import progress
+    progress.echo(f"micropack: {message}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +153,7 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
         output=output, events_path=events_path, keep_pseudo=keep_pseudo,
         duration=duration, command=command, ringbuf_mb=ringbuf_mb,
         from_capture=from_capture, container_filter=container,
-        print_program=print_program, progress=sys.stderr.isatty(), seccomp_out=seccomp_out)
+        print_program=print_program, seccomp_out=seccomp_out)
     stats = result.outcome.stats
     say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
@@ -213,7 +215,7 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
          mtime: int | None) -> None:
     """Pack the files in files.txt, and all they need, into a reproducible rootfs tar."""
     from micropack import pack as pack_mod
-    from micropack import record, resolve
+    from micropack import progress, record, resolve
     from micropack.source import open_source
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
@@ -227,9 +229,14 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
     for preset in keep:
         rules.add_preset(preset)
     engine = engine_of(runtime) if (container or image) else None
-    with open_source(engine, container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
-        report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
-                                    packages_out=packages_out, report_out=report_out)
+    what = container or image or rootfs or tar_path or "the source"
+    with contextlib.ExitStack() as stack:
+        with progress.step(f"reading {what}"):
+            src = stack.enter_context(open_source(engine, container=container, image=image,
+                                                  rootfs=rootfs, tar=tar_path))
+        with progress.step(f"packing {len(paths)} paths and what they need into {output}"):
+            report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
+                                        packages_out=packages_out, report_out=report_out)
     for w in report.warnings:
         say(f"warning: {w}")
     say(report.summary())
@@ -250,19 +257,21 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
     """Build an image from a packed rootfs and the original image's config."""
     from pathlib import Path
 
-    from micropack import image
+    from micropack import image, progress
     if not (tag or dockerfile or oci):
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
     engine = engine_of(runtime)
     info = engine.image(original)
     if oci:
-        image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
+        with progress.step(f"writing {oci}"):
+            image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
         say(f"wrote {oci} (load it with: docker load -i {oci})")
     if dockerfile:
         path = image.write_dockerfile(info, Path(rootfs_tar), Path(dockerfile))
         say(f"wrote {path} and rootfs.tar beside it")
     if tag and not oci:
-        image.build(engine, info, Path(rootfs_tar), tag)
+        with progress.step(f"building and loading {tag}"):
+            image.build(engine, info, Path(rootfs_tar), tag)
         say(f"built {tag}")
 
 
