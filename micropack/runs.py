@@ -102,7 +102,8 @@ class _Worker:
         self._remove()
 
     def join(self) -> None:
-        self._thread.join()
+        if self._thread.ident is not None:     # never started when the tracer failed to attach
+            self._thread.join()
 
     def outcome(self) -> list[ProbeResult]:
         if self.error is not None:
