@@ -286,11 +286,18 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
                       cmd=shlex.split(cmd) if cmd else None, workdir=workdir)
 
 
-def _report_minified(report: Any, report_out: str | None) -> None:
-    """Summary, optional JSON report, and a failure that names the probe."""
+def _report_minified(report: Any, report_out: str | None, html_out: str | None = None) -> None:
+    """Summary, optional JSON and HTML reports (written also when
+    verification failed: that is when they are read), and a failure that
+    names the probe."""
     from micropack import record
     if report_out:
         record.write_json(report.as_json(), report_out)
+    if html_out:
+        from micropack import report_html
+        report_html.write(report_html.read_report(report.as_json()), html_out,
+                          source_name=report_out or "")
+        say(f"wrote {html_out}")
     say(report.summary())
     failure = report.failure()
     if failure is not None:
@@ -323,6 +330,8 @@ def _report_minified(report: Any, report_out: str | None) -> None:
 @click.option("--include", multiple=True, metavar="GLOB")
 @click.option("--exclude", multiple=True, metavar="GLOB")
 @click.option("--report", "report_out", metavar="FILE.json")
+@click.option("--html", "html_out", metavar="FILE.html",
+              help="Also write the report as one self-contained HTML page (see: micropack report).")
 @click.option("--seccomp", "seccomp_out", metavar="FILE.json",
               help="Also write a seccomp profile of the syscalls made, and verify under it.")
 def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
@@ -331,7 +340,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
            publish: tuple[str, ...], entrypoint: str | None, workdir: str | None, runtime: str,
            max_rounds: int, ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
-           seccomp_out: str | None) -> None:
+           html_out: str | None, seccomp_out: str | None) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify."""
     from micropack import minify as minify_mod
     from micropack import resolve
@@ -347,13 +356,14 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
                                Drive(probes, ready_timeout, exit_timeout), rules, say,
                                compare_output=compare_output, max_rounds=max_rounds,
                                outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
-    _report_minified(report, report_out)
+    _report_minified(report, report_out, html_out)
 
 
 @cli.command()
 @click.option("-t", "--tag", default="micropack-demo/redis:minified", show_default=True)
 @click.option("--report", "report_out", metavar="FILE.json")
-def demo(tag: str, report_out: str | None) -> None:
+@click.option("--html", "html_out", metavar="FILE.html", help="Also write the report as an HTML page.")
+def demo(tag: str, report_out: str | None, html_out: str | None) -> None:
     """Build the local fat image and minify a redis server out of it, verified
     with its own client (no network: the probes run inside the container)."""
     from micropack import debimage, resolve
@@ -370,8 +380,24 @@ def demo(tag: str, report_out: str | None) -> None:
               Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
     report = minify_mod.minify(engine, fat, tag, opts, Drive(probes), resolve.Rules(), say,
                                compare_output=True, outputs=minify_mod.Outputs(report=report_out))
-    _report_minified(report, report_out)
+    _report_minified(report, report_out, html_out)
     click.echo(f"run it: docker run --rm --network none {tag}")
+
+
+# --- report ----------------------------------------------------------------
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT.json")
+@click.option("-o", "--output", required=True, metavar="FILE.html", help="The page to write.")
+def report(report_path: str, output: str) -> None:
+    """Show a minify or pack report as one self-contained HTML page: sizes by
+    package and directory, what was dropped, every kept path and why, probes
+    per round, the seccomp profile. It needs no network to be viewed."""
+    from pathlib import Path
+
+    from micropack import report_html
+    report_html.write(report_html.load(report_path), output, source_name=Path(report_path).name)
+    say(f"wrote {output}")
 
 
 # --- test images ---------------------------------------------------------------
