@@ -384,7 +384,7 @@ def demo(tag: str, report_out: str | None, html_out: str | None) -> None:
     click.echo(f"run it: docker run --rm --network none {tag}")
 
 
-# --- report ----------------------------------------------------------------
+# --- report and debug ----------------------------------------------------------
 
 @cli.command()
 @click.argument("report_path", metavar="REPORT.json")
@@ -398,6 +398,22 @@ def report(report_path: str, output: str) -> None:
     from micropack import report_html
     report_html.write(report_html.load(report_path), output, source_name=Path(report_path).name)
     say(f"wrote {output}")
+
+
+@cli.command("debug", context_settings={"ignore_unknown_options": False})
+@click.argument("container", metavar="CONTAINER")
+@click.option("--image", metavar="IMAGE",
+              help="Toolbox image (default: a local Debian with bash, ps, ip, ss, strace, lsof, "
+                   "less, curl, built once with debootstrap).")
+@runtime_option
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def debug_command(container: str, image: str | None, runtime: str, command: tuple[str, ...]) -> None:
+    """Inspect a running container that has no shell: run a throwaway toolbox
+    in its pid, network and IPC namespaces, with its files under
+    /proc/1/root. COMMAND (after --) runs instead of a shell; micropack
+    exits with its status. The toolbox container is removed at the end."""
+    from micropack import debug
+    sys.exit(debug.debug(engine_of(runtime), container, image, command, say))
 
 
 # --- test images ---------------------------------------------------------------

@@ -33,6 +33,11 @@ SPECS = {
     "fat": ImageSpec("fat", ("bash", "coreutils", "python3", "python3-pip", "nginx",
                              "redis-server", "redis-tools", "curl", "ca-certificates", "tzdata",
                              "procps", "git", "vim-tiny", "iproute2", "less", "netcat-openbsd")),
+    # `micropack debug`'s default toolbox: a shell and the tools people reach
+    # for inside a container that has none (ps, ip, ss, strace, lsof, less).
+    "toolbox": ImageSpec("toolbox", ("bash", "coreutils", "procps", "iproute2", "less", "strace",
+                                     "lsof", "psmisc", "findutils", "grep", "file",
+                                     "netcat-openbsd", "curl", "ca-certificates", "vim-tiny")),
 }
 
 
