@@ -19,6 +19,7 @@ from typing import Any
 
 from micropack import image, pack, progress, record, resolve
 from micropack.errors import VerifyError
+from micropack.packages import owners
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
 from micropack.runs import Drive, RunOutcome, confined_run, traced_run
@@ -190,6 +191,8 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
                 say(f"verify: {v.line(compare_output)}")
             rounds.append(Round(number, sorted(added), len(packed.kept), size,
                                 all(v.passed for v in verdicts), verdicts))
+            if not packed.packages:       # the report names each kept path's package
+                packed.packages = owners(src.fs, sorted(packed.kept))
             pack_json = packed.as_json(src)
             if rounds[-1].passed:
                 break

@@ -263,7 +263,7 @@ def by_package(r: Report) -> tuple[list[Row], str]:
     sized = all(k.size is not None for k in r.kept if k.type == "file")
     after: dict[str, int] = defaultdict(int)
     for k in r.kept:
-        if k.package is None:
+        if k.package is None or k.type == "dir":    # a directory belongs to many packages
             continue
         after[k.package] += (k.size or 0) if sized else 1
     rows = [Row(name, None, n) for name, n in after.items()]

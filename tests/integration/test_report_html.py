@@ -84,6 +84,11 @@ def test_a_real_minify_report_in_chromium(browser, minified, tmp_path):
     assert all(w > 1 and h > 1 for _, w, h in tiles)
     assert b.js("document.querySelector('#treemap').getBoundingClientRect().width") > 800
 
+    # kept files by package: minify records each kept path's package
+    packages = b.js("Array.from(document.querySelectorAll('#package-table tbody tr'))"
+                    ".map(r => r.dataset.name)")
+    assert {"redis-tools", "libc6"} <= set(packages)
+
     # every kept path is listed with why; the search narrows them as one types
     assert len(shown_rows(b)) == len(kept)
     assert b.js("document.getElementById('kept-shown').textContent") == f"{len(kept)} of {len(kept)} shown"
