@@ -63,11 +63,16 @@ class Browser:
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
         self.session: str | None = None
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.call("Page.enable")
-        self.call("Network.enable")
-        self.call("Runtime.enable")
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self.call("Target.attachToTarget",
+                                     {"targetId": target, "flatten": True})["sessionId"]
+            self.call("Page.enable")
+            self.call("Network.enable")
+            self.call("Runtime.enable")
+        except BaseException:
+            self.close()          # no browser or profile left behind
+            raise
 
     # -- the protocol ---------------------------------------------------------------
 
