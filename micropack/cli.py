@@ -2,6 +2,7 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -21,7 +22,8 @@ class App:
 
 
 def say(message: str) -> None:
-    click.echo(f"micropack: {message}", err=True)
+    from micropack import progress
+    progress.echo(f"micropack: {message}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +153,7 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
         output=output, events_path=events_path, keep_pseudo=keep_pseudo,
         duration=duration, command=command, ringbuf_mb=ringbuf_mb,
         from_capture=from_capture, container_filter=container,
-        print_program=print_program, progress=sys.stderr.isatty(), seccomp_out=seccomp_out)
+        print_program=print_program, seccomp_out=seccomp_out)
     stats = result.outcome.stats
     say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
@@ -213,7 +215,7 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
          mtime: int | None) -> None:
     """Pack the files in files.txt, and all they need, into a reproducible rootfs tar."""
     from micropack import pack as pack_mod
-    from micropack import record, resolve
+    from micropack import progress, record, resolve
     from micropack.source import open_source
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
@@ -227,9 +229,14 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
     for preset in keep:
         rules.add_preset(preset)
     engine = engine_of(runtime) if (container or image) else None
-    with open_source(engine, container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
-        report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
-                                    packages_out=packages_out, report_out=report_out)
+    what = container or image or rootfs or tar_path or "the source"
+    with contextlib.ExitStack() as stack:
+        with progress.step(f"reading {what}"):
+            src = stack.enter_context(open_source(engine, container=container, image=image,
+                                                  rootfs=rootfs, tar=tar_path))
+        with progress.step(f"packing {len(paths)} paths and what they need into {output}"):
+            report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
+                                        packages_out=packages_out, report_out=report_out)
     for w in report.warnings:
         say(f"warning: {w}")
     say(report.summary())
@@ -250,19 +257,21 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
     """Build an image from a packed rootfs and the original image's config."""
     from pathlib import Path
 
-    from micropack import image
+    from micropack import image, progress
     if not (tag or dockerfile or oci):
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
     engine = engine_of(runtime)
     info = engine.image(original)
     if oci:
-        image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
+        with progress.step(f"writing {oci}"):
+            image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
         say(f"wrote {oci} (load it with: docker load -i {oci})")
     if dockerfile:
         path = image.write_dockerfile(info, Path(rootfs_tar), Path(dockerfile))
         say(f"wrote {path} and rootfs.tar beside it")
     if tag and not oci:
-        image.build(engine, info, Path(rootfs_tar), tag)
+        with progress.step(f"building and loading {tag}"):
+            image.build(engine, info, Path(rootfs_tar), tag)
         say(f"built {tag}")
 
 
@@ -277,11 +286,18 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
                       cmd=shlex.split(cmd) if cmd else None, workdir=workdir)
 
 
-def _report_minified(report: Any, report_out: str | None) -> None:
-    """Summary, optional JSON report, and a failure that names the probe."""
+def _report_minified(report: Any, report_out: str | None, html_out: str | None = None) -> None:
+    """Summary, optional JSON and HTML reports (written also when
+    verification failed: that is when they are read), and a failure that
+    names the probe."""
     from micropack import record
     if report_out:
         record.write_json(report.as_json(), report_out)
+    if html_out:
+        from micropack import report_html
+        report_html.write(report_html.read_report(report.as_json()), html_out,
+                          source_name=report_out or "")
+        say(f"wrote {html_out}")
     say(report.summary())
     failure = report.failure()
     if failure is not None:
@@ -314,6 +330,8 @@ def _report_minified(report: Any, report_out: str | None) -> None:
 @click.option("--include", multiple=True, metavar="GLOB")
 @click.option("--exclude", multiple=True, metavar="GLOB")
 @click.option("--report", "report_out", metavar="FILE.json")
+@click.option("--html", "html_out", metavar="FILE.html",
+              help="Also write the report as one self-contained HTML page (see: micropack report).")
 @click.option("--seccomp", "seccomp_out", metavar="FILE.json",
               help="Also write a seccomp profile of the syscalls made, and verify under it.")
 def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
@@ -322,7 +340,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
            publish: tuple[str, ...], entrypoint: str | None, workdir: str | None, runtime: str,
            max_rounds: int, ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
-           seccomp_out: str | None) -> None:
+           html_out: str | None, seccomp_out: str | None) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify."""
     from micropack import minify as minify_mod
     from micropack import resolve
@@ -338,13 +356,14 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
                                Drive(probes, ready_timeout, exit_timeout), rules, say,
                                compare_output=compare_output, max_rounds=max_rounds,
                                outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
-    _report_minified(report, report_out)
+    _report_minified(report, report_out, html_out)
 
 
 @cli.command()
 @click.option("-t", "--tag", default="micropack-demo/redis:minified", show_default=True)
 @click.option("--report", "report_out", metavar="FILE.json")
-def demo(tag: str, report_out: str | None) -> None:
+@click.option("--html", "html_out", metavar="FILE.html", help="Also write the report as an HTML page.")
+def demo(tag: str, report_out: str | None, html_out: str | None) -> None:
     """Build the local fat image and minify a redis server out of it, verified
     with its own client (no network: the probes run inside the container)."""
     from micropack import debimage, resolve
@@ -361,8 +380,40 @@ def demo(tag: str, report_out: str | None) -> None:
               Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
     report = minify_mod.minify(engine, fat, tag, opts, Drive(probes), resolve.Rules(), say,
                                compare_output=True, outputs=minify_mod.Outputs(report=report_out))
-    _report_minified(report, report_out)
+    _report_minified(report, report_out, html_out)
     click.echo(f"run it: docker run --rm --network none {tag}")
+
+
+# --- report and debug ----------------------------------------------------------
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT.json")
+@click.option("-o", "--output", required=True, metavar="FILE.html", help="The page to write.")
+def report(report_path: str, output: str) -> None:
+    """Show a minify or pack report as one self-contained HTML page: sizes by
+    package and directory, what was dropped, every kept path and why, probes
+    per round, the seccomp profile. It needs no network to be viewed."""
+    from pathlib import Path
+
+    from micropack import report_html
+    report_html.write(report_html.load(report_path), output, source_name=Path(report_path).name)
+    say(f"wrote {output}")
+
+
+@cli.command("debug", context_settings={"ignore_unknown_options": False})
+@click.argument("container", metavar="CONTAINER")
+@click.option("--image", metavar="IMAGE",
+              help="Toolbox image (default: a local Debian with bash, ps, ip, ss, strace, lsof, "
+                   "less, curl, built once with debootstrap).")
+@runtime_option
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def debug_command(container: str, image: str | None, runtime: str, command: tuple[str, ...]) -> None:
+    """Inspect a running container that has no shell: run a throwaway toolbox
+    in its pid, network and IPC namespaces, with its files under
+    /proc/1/root. COMMAND (after --) runs instead of a shell; micropack
+    exits with its status. The toolbox container is removed at the end."""
+    from micropack import debug
+    sys.exit(debug.debug(engine_of(runtime), container, image, command, say))
 
 
 # --- test images ---------------------------------------------------------------

@@ -7,11 +7,11 @@ import hashlib
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from micropack import progress
 from micropack.errors import ImageError
 from micropack.runtimes.base import Engine
 
@@ -33,6 +33,11 @@ SPECS = {
     "fat": ImageSpec("fat", ("bash", "coreutils", "python3", "python3-pip", "nginx",
                              "redis-server", "redis-tools", "curl", "ca-certificates", "tzdata",
                              "procps", "git", "vim-tiny", "iproute2", "less", "netcat-openbsd")),
+    # `micropack debug`'s default toolbox: a shell and the tools people reach
+    # for inside a container that has none (ps, ip, ss, strace, lsof, less).
+    "toolbox": ImageSpec("toolbox", ("bash", "coreutils", "procps", "iproute2", "less", "strace",
+                                     "lsof", "psmisc", "findutils", "grep", "file",
+                                     "netcat-openbsd", "curl", "ca-certificates", "vim-tiny")),
 }
 
 
@@ -57,7 +62,32 @@ def tag_for(spec: ImageSpec, mirror: str) -> str:
 
 
 def _log(msg: str) -> None:
-    print(f"micropack: {msg}", file=sys.stderr, flush=True)
+    progress.echo(f"micropack: {msg}")
+
+
+def _debootstrap(argv: list[str], log: Path, label: str) -> int:
+    """Run debootstrap with its output in log, showing the step it is at
+    ("unpacking libc6") and how many packages it has configured."""
+    now = ["starting"]
+    configured = [0]
+
+    def status() -> str:
+        return f"{configured[0]} packages configured, {now[0]}"
+
+    with log.open("w") as fh, progress.step(label, status=status), \
+            subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="replace") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            fh.write(line)
+            m = re.match(r"I: (Retrieving|Validating|Extracting|Unpacking|Configuring) (\S+)", line)
+            if m:
+                now[0] = f"{m[1].lower()} {m[2].rstrip('.')}"
+                if m[1] == "Configuring":
+                    configured[0] += 1
+            elif line.startswith("I: "):
+                now[0] = line[3:].strip().rstrip(".").lower()[:60]
+        return proc.wait()
 
 
 def ensure(engine: Engine, name: str) -> str:
@@ -78,20 +108,21 @@ def ensure(engine: Engine, name: str) -> str:
         with tempfile.TemporaryDirectory(prefix=f"micropack-{name}-") as tmp:
             root = Path(tmp) / "root"
             log = Path(tmp) / "debootstrap.log"
-            with log.open("w") as fh:
-                proc = subprocess.run(
-                    ["debootstrap", "--variant=minbase", f"--include={','.join(spec.packages)}",
-                     spec.suite, str(root), mirror], stdout=fh, stderr=subprocess.STDOUT)
-            if proc.returncode != 0:
+            status = _debootstrap(
+                ["debootstrap", "--variant=minbase", f"--include={','.join(spec.packages)}",
+                 spec.suite, str(root), mirror], log, f"debootstrap of image {name}")
+            if status != 0:
                 tail = log.read_text().strip().splitlines()[-3:]
                 raise ImageError(f"debootstrap of image {name} failed: {' | '.join(tail)}")
             # No caches or apt lists in a test image; they only cost size.
             for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
                 shutil.rmtree(root / junk, ignore_errors=True)
             partial = tarball.with_suffix(".part")
-            subprocess.run(["tar", "-C", str(root), "--numeric-owner", "--xattrs",
-                            "-cf", str(partial), "."], check=True)
+            with progress.step(f"archiving image {name}"):
+                subprocess.run(["tar", "-C", str(root), "--numeric-owner", "--xattrs",
+                                "-cf", str(partial), "."], check=True)
             partial.rename(tarball)
     _log(f"importing {tarball.name} as {tag}")
-    engine.import_rootfs(tarball, tag, spec.cmd)
+    with progress.step(f"importing {tag} ({tarball.stat().st_size / 1e6:.0f} MB)"):
+        engine.import_rootfs(tarball, tag, spec.cmd)
     return tag

@@ -36,6 +36,9 @@ apt_install ca-certificates docker.io python3-bpfcc python3-venv python3-pip \
     debootstrap debian-archive-keyring sysdig strace tar xz-utils curl gcc libc6-dev attr time
 # the tests build a 32-bit program to check that i386 syscalls are traced
 if [ "$(dpkg --print-architecture)" = amd64 ]; then apt_install gcc-multilib; fi
+# the HTML report is tested in a real headless browser; the install test
+# installs micropack with pipx as the README says
+apt_install chromium pipx
 
 # --- kernel headers for BCC -------------------------------------------------
 if [ -e "/lib/modules/$KREL/build/include" ]; then

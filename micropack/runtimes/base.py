@@ -42,6 +42,7 @@ class ContainerInfo:
     pid: int | None                      # host pid of its first process, when running
     env: dict[str, str] = field(default_factory=dict)
     image: str = ""
+    ipc_mode: str = ""                   # the runtime's IPC mode ("private", "shareable", ...)
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,12 @@ class Engine(ABC):
         """Stop and remove a container; no error if it is already gone."""
 
     @abstractmethod
-    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
-        """Run a throwaway container of image in the pid, network and IPC
-        namespaces of the running container target, attached to this
-        terminal when interactive, and removed when it ends; its status."""
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        """Run a throwaway container of image in the pid, network and (when
+        ipc) IPC namespaces of the running container target, with this
+        process's stdin when interactive (and this terminal when there is
+        one), removed when it ends or is interrupted; its status."""
 
     @abstractmethod
     def leftovers(self) -> list[tuple[str, str]]:

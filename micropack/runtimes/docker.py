@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -104,7 +105,8 @@ class DockerEngine(Engine):
                              status=str(state.get("Status")),
                              pid=int(state["Pid"]) if running and state.get("Pid") else None,
                              env=env_dict(attrs.get("Config", {}).get("Env")),
-                             image=str(attrs.get("Image", "")))
+                             image=str(attrs.get("Image", "")),
+                             ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""))
 
     def has_container(self, ref: str) -> bool:
         try:
@@ -157,14 +159,25 @@ class DockerEngine(Engine):
     def remove(self, cid: str) -> None:
         run_tool([self.command, "rm", "-f", "-v", cid])
 
-    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
-        args = [self.command, "run", "--rm", "--name", new_container_name(),
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        name = new_container_name()
+        # SYS_PTRACE: /proc/1/root and strace of a target running as another user
+        args = [self.command, "run", "--rm", "--name", name,
                 "--label", f"{LABEL}={owner_tag()}", f"--pid=container:{target}",
-                f"--network=container:{target}", f"--ipc=container:{target}"]
+                f"--network=container:{target}", "--cap-add=SYS_PTRACE"]
+        if ipc:     # docker joins only a "shareable" (or host) IPC namespace
+            args.append(f"--ipc=container:{target}")
         if interactive:
-            args.append("-it")
-        # no stdin redirect or capture: the user's terminal is the container's
-        return subprocess.run([*args, image, *argv]).returncode
+            args.append("-i")
+            if sys.stdin.isatty():
+                args.append("-t")
+        try:
+            # no stdin redirect or capture: the user's terminal is the container's
+            return subprocess.run([*args, image, *argv]).returncode
+        finally:
+            # --rm removes it on a normal end; a signal to micropack must not leave it
+            run_tool([self.command, "rm", "-f", "-v", name])
 
     def leftovers(self) -> list[tuple[str, str]]:
         p = run_tool([self.command, "ps", "-a", "--no-trunc", "--filter", f"label={LABEL}",
