@@ -89,14 +89,16 @@ def one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc} (a bug in micropack: rerun with --debug and report it)"
 
 
-def engine_of(name: str) -> Any:
+def engine_of(name: str, container: str | None = None, image: str | None = None) -> Any:
+    """The runtime called name; for `auto`, the one that has the container or image."""
     from micropack import runtimes
-    return runtimes.get(name)
+    return runtimes.find(name, container=container, image=image)
 
 
 runtime_option = click.option(
     "--runtime", default="docker", show_default=True, metavar="NAME",
-    help="Container runtime that has the container or image: docker, podman or containerd.")
+    help="Container runtime that has the container or image: docker, podman, containerd "
+         "(CONTAINERD_ADDRESS, CONTAINERD_NAMESPACE), or auto to find it.")
 
 
 # --- trace ---------------------------------------------------------------------
@@ -108,7 +110,7 @@ def _target_from(runtime: str, container: str | None, pid: int | None,
     if len(chosen) != 1:
         raise UsageError("name exactly one target: --container, --pid or --cgroup")
     if container is not None:
-        return target.for_container(engine_of(runtime), container)
+        return target.for_container(engine_of(runtime, container=container), container)
     if pid is not None:
         return target.for_pid(pid)
     assert cgroup_path is not None
@@ -193,7 +195,8 @@ def _read_globs(path: str) -> list[str]:
               help="Paths to keep (micropack trace writes it).")
 @click.option("-o", "--output", required=True, metavar="rootfs.tar")
 @click.option("--container", help="Read from this running container (nothing is copied into it).")
-@click.option("--image", help="Read from this image (a created, never started container).")
+@click.option("--pid", type=int, help="Read from the root of this process (any runtime, or none).")
+@click.option("--image", help="Read from this image (a read-only mount of its layers).")
 @click.option("--rootfs", type=click.Path(), help="Read from this directory.")
 @click.option("--tar", "tar_path", type=click.Path(), help="Read from this export tar.")
 @runtime_option
@@ -208,7 +211,7 @@ def _read_globs(path: str) -> list[str]:
 @click.option("--report", "report_out", metavar="FILE.json",
               help="Every kept and skipped path with why, and totals.")
 @click.option("--mtime", type=int, metavar="EPOCH", help="Set every entry's mtime.")
-def pack(input_path: str, output: str, container: str | None, image: str | None,
+def pack(input_path: str, output: str, container: str | None, pid: int | None, image: str | None,
          rootfs: str | None, tar_path: str | None, runtime: str, include: tuple[str, ...],
          exclude: tuple[str, ...], include_from: str | None, exclude_from: str | None,
          keep: tuple[str, ...], packages_out: str | None, report_out: str | None,
@@ -228,12 +231,12 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
         rules.exclude += _read_globs(exclude_from)
     for preset in keep:
         rules.add_preset(preset)
-    engine = engine_of(runtime) if (container or image) else None
-    what = container or image or rootfs or tar_path or "the source"
+    engine = engine_of(runtime, container=container, image=image) if (container or image) else None
+    what = container or image or rootfs or tar_path or (f"pid {pid}" if pid else "the source")
     with contextlib.ExitStack() as stack:
         with progress.step(f"reading {what}"):
             src = stack.enter_context(open_source(engine, container=container, image=image,
-                                                  rootfs=rootfs, tar=tar_path))
+                                                  rootfs=rootfs, tar=tar_path, pid=pid))
         with progress.step(f"packing {len(paths)} paths and what they need into {output}"):
             report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
                                         packages_out=packages_out, report_out=report_out)
@@ -250,29 +253,42 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
 @click.option("-i", "--input", "rootfs_tar", required=True, type=click.Path(), metavar="rootfs.tar")
 @click.option("-t", "--tag", metavar="NAME:TAG", help="Name of the image to build.")
 @click.option("--dockerfile", metavar="DIR", help="Write a FROM scratch Dockerfile and rootfs.tar to DIR.")
-@click.option("--oci", metavar="FILE.tar", help="Write an archive `docker load` accepts, without the daemon.")
+@click.option("--oci", metavar="FILE.tar",
+              help="Write one archive docker, podman and containerd all load (OCI layout plus "
+                   "docker's manifest.json), without any runtime.")
+@click.option("--oci-dir", metavar="DIR", help="Write an OCI image layout directory (skopeo oci:DIR:TAG).")
+@click.option("--push", metavar="REF", help="Load the image as REF and push it through the runtime.")
 @runtime_option
 def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | None,
-          oci: str | None, runtime: str) -> None:
+          oci: str | None, oci_dir: str | None, push: str | None, runtime: str) -> None:
     """Build an image from a packed rootfs and the original image's config."""
     from pathlib import Path
 
     from micropack import image, progress
-    if not (tag or dockerfile or oci):
-        raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
-    engine = engine_of(runtime)
+    if not (tag or dockerfile or oci or oci_dir or push):
+        raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR, --oci FILE.tar, "
+                         "--oci-dir DIR or --push REF")
+    engine = engine_of(runtime, image=original)
     info = engine.image(original)
-    if oci:
-        with progress.step(f"writing {oci}"):
-            image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
-        say(f"wrote {oci} (load it with: docker load -i {oci})")
+    if oci or oci_dir or push:
+        what = " and ".join(x for x in (oci, oci_dir, push and f"pushing {push}") if x)
+        with progress.step(f"writing {what}"):
+            image_id = image.build(engine, info, Path(rootfs_tar), tag, oci=oci, oci_dir=oci_dir,
+                                   push=push)
+        if oci:
+            say(f"wrote {oci}, image {image_id[:19]} (load it with docker load -i, podman load -i "
+                "or ctr images import)")
+        if oci_dir:
+            say(f"wrote the OCI layout {oci_dir}, image {image_id[:19]}")
+        if push:
+            say(f"pushed {push} through {engine.name}, image {image_id[:19]}")
     if dockerfile:
         path = image.write_dockerfile(info, Path(rootfs_tar), Path(dockerfile))
         say(f"wrote {path} and rootfs.tar beside it")
-    if tag and not oci:
+    if tag and not (oci or oci_dir or push):
         with progress.step(f"building and loading {tag}"):
             image.build(engine, info, Path(rootfs_tar), tag)
-        say(f"built {tag}")
+        say(f"built {tag} in {engine.name}")
 
 
 def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, ...],
@@ -352,7 +368,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     for preset in keep:
         rules.add_preset(preset)
     opts = _run_options(network, env, volume, user, publish, entrypoint, cmd, workdir)
-    report = minify_mod.minify(engine_of(runtime), image_ref, tag, opts,
+    report = minify_mod.minify(engine_of(runtime, image=image_ref), image_ref, tag, opts,
                                Drive(probes, ready_timeout, exit_timeout), rules, say,
                                compare_output=compare_output, max_rounds=max_rounds,
                                outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
