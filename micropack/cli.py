@@ -429,7 +429,7 @@ def debug_command(container: str, image: str | None, runtime: str, command: tupl
     /proc/1/root. COMMAND (after --) runs instead of a shell; micropack
     exits with its status. The toolbox container is removed at the end."""
     from micropack import debug
-    sys.exit(debug.debug(engine_of(runtime), container, image, command, say))
+    sys.exit(debug.debug(engine_of(runtime, container=container), container, image, command, say))
 
 
 # --- test images ---------------------------------------------------------------

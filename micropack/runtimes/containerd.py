@@ -18,6 +18,7 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -225,16 +226,26 @@ class ContainerdEngine(Engine):
         self._tool("containers", "delete", cid)
         self._log(cid).unlink(missing_ok=True)
 
-    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        """ctr run --with-ns: any namespace can be joined by its /proc path,
+        so a container's IPC namespace always can."""
         pid = self.container(target).pid
         if pid is None:
             raise TargetError(f"container {target!r} is not running")
+        cid = new_container_name()
         args = [*self.ctr, "run", "--rm", "--label", f"{LABEL}={owner_tag()}",
                 f"--with-ns=pid:/proc/{pid}/ns/pid", f"--with-ns=network:/proc/{pid}/ns/net",
-                f"--with-ns=ipc:/proc/{pid}/ns/ipc"]
-        if interactive:
+                "--cap-add=CAP_SYS_PTRACE"]
+        if ipc:
+            args.append(f"--with-ns=ipc:/proc/{pid}/ns/ipc")
+        if interactive and sys.stdin.isatty():
             args.append("--tty")
-        return subprocess.run([*args, normalize_ref(image), new_container_name(), *argv]).returncode
+        try:
+            return subprocess.run([*args, normalize_ref(image), cid, *argv],
+                                  stdin=None if interactive else subprocess.DEVNULL).returncode
+        finally:
+            self.remove(cid)
 
     def leftovers(self) -> list[tuple[str, str]]:
         p = self._tool("containers", "ls", "-q", f'labels."{LABEL}"')

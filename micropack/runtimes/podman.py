@@ -13,6 +13,7 @@ import os
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -116,6 +117,7 @@ class PodmanEngine(Engine):
                              pid=int(state["Pid"]) if running and state.get("Pid") else None,
                              env=env_dict((attrs.get("Config") or {}).get("Env")),
                              image=str(attrs.get("ImageName") or attrs.get("Image") or ""),
+                             ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""),
                              cgroup=state.get("CgroupPath") or None)
 
     def has_container(self, ref: str) -> bool:
@@ -164,13 +166,22 @@ class PodmanEngine(Engine):
     def remove(self, cid: str) -> None:
         self._tool("rm", "-f", "-v", "-t", "0", cid)
 
-    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
-        args = [*self.base, "run", "--rm", "--pull=never", "--name", new_container_name(),
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        name = new_container_name()
+        args = [*self.base, "run", "--rm", "--pull=never", "--name", name,
                 "--label", f"{LABEL}={owner_tag()}", *self.ulimits, f"--pid=container:{target}",
-                f"--network=container:{target}", f"--ipc=container:{target}"]
+                f"--network=container:{target}", "--cap-add=SYS_PTRACE"]
+        if ipc:
+            args.append(f"--ipc=container:{target}")
         if interactive:
-            args.append("-it")
-        return subprocess.run([*args, image, *argv]).returncode
+            args.append("-i")
+            if sys.stdin.isatty():
+                args.append("-t")
+        try:
+            return subprocess.run([*args, image, *argv]).returncode
+        finally:
+            self._tool("rm", "-f", "-v", "-t", "0", name)
 
     def leftovers(self) -> list[tuple[str, str]]:
         p = self._tool("ps", "-a", "--no-trunc", "--filter", f"label={LABEL}",

@@ -38,6 +38,7 @@ class RuntimeContainer:
 
     def __init__(self, runtime: str, image: str) -> None:
         self.runtime = runtime
+        self.image_ref = image
         self.name = f"micropack-rt-{uuid.uuid4().hex[:10]}"
         script = f"echo {MARKER} > /etc/micropack-marker && exec sleep infinity"
         if runtime == "docker":
@@ -151,6 +152,21 @@ def test_engine_runs_execs_waits_and_removes(runtime, request):
         assert not engine.running(cid)
     finally:
         engine.remove(cid)
+
+
+@pytest.mark.parametrize("started", ["podman", "containerd"], indirect=True)
+def test_debug_joins_a_container_of_each_runtime(started):
+    """run_joined: the toolbox sees the target's processes, files, network
+    and IPC namespaces, and is gone afterwards."""
+    same = " && ".join(f'[ "$(readlink /proc/self/ns/{ns})" = "$(readlink /proc/1/ns/{ns})" ]'
+                       for ns in ("pid", "net", "ipc"))
+    check = f"grep -q {MARKER} /proc/1/root/etc/micropack-marker && {same} && exit 42"
+    engine = runtimes.get(started.runtime)
+    before = {c for c, _ in engine.leftovers()}
+    proc = micropack("debug", "--runtime", started.runtime, "--image", started.image_ref,
+                     started.name, "--", "sh", "-c", check)
+    assert proc.returncode == 42, proc.stderr
+    assert {c for c, _ in engine.leftovers()} == before
 
 
 # --- any runtime by pid; roots never resolved on the host --------------------------
