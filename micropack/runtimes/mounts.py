@@ -7,16 +7,17 @@ micropack holds). micropack and GNU tar read them through that process's
 root, /proc/<helper>/root/<dir>, the way a running container is read. When
 micropack ends, in any way, even SIGKILL, the pipe closes, the helper exits,
 its namespace dies and every mount in it goes with it: no mount is ever left
-on the host, and no other process's view of the filesystem changes."""
+on the host, and no other process's view of the filesystem changes. Even the
+directories mounted on are made on a tmpfs mounted over /tmp inside the
+namespace, so nothing at all is left on the host's disk."""
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from micropack.errors import ImageError, first_line
@@ -28,8 +29,10 @@ class MountUnavailable(Exception):
 
 
 class PrivateMounts:
-    """A mount namespace of micropack's own, with a private temporary
-    directory to mount in."""
+    """A mount namespace of micropack's own, with a tmpfs of its own (over
+    /tmp, seen only inside the namespace) to make mount points in."""
+
+    dir = Path("/tmp")
 
     def __init__(self) -> None:
         if os.geteuid() != 0:
@@ -37,7 +40,6 @@ class PrivateMounts:
         for tool in ("unshare", "nsenter"):
             if shutil.which(tool) is None:
                 raise MountUnavailable(f"{tool} (util-linux) is not installed")
-        self.dir = Path(tempfile.mkdtemp(prefix="micropack-image-"))   # mode 0700
         own = os.readlink("/proc/self/ns/mnt")
         self.proc = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "--", "cat"],
@@ -54,11 +56,17 @@ class PrivateMounts:
                 self.close()
                 raise MountUnavailable(f"unshare --mount failed: {first_line(err)}")
             time.sleep(0.005)
+        p = self.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=1m", "micropack-image",
+                      str(self.dir)])
+        if p.returncode != 0:
+            self.close()
+            raise MountUnavailable(f"tmpfs mount failed: {first_line(p.stderr)}")
 
     def path(self, name: str) -> Path:
-        """A new directory in the private temporary directory."""
+        """A new directory on the namespace's tmpfs (its path inside the
+        namespace: what mount and ctr are given)."""
         p = self.dir / name
-        p.mkdir()
+        self.view(p).mkdir(mode=0o700)
         return p
 
     def view(self, path: Path) -> Path:
@@ -84,10 +92,6 @@ class PrivateMounts:
             self.proc.wait()
         if self.proc.stderr:
             self.proc.stderr.close()
-        # only empty directories are left on the host: the mounts were never here
-        for d in sorted(self.dir.glob("**/"), key=lambda p: len(p.parts), reverse=True):
-            with suppress(OSError):
-                d.rmdir()
 
     def __enter__(self) -> PrivateMounts:
         return self
