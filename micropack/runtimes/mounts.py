@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,8 +65,11 @@ class PrivateMounts:
 
     def path(self, name: str) -> Path:
         """A new directory on the namespace's tmpfs (its path inside the
-        namespace: what mount and ctr are given)."""
-        p = self.dir / name
+        namespace: what mount and ctr are given). Unique: `ctr images mount`
+        names its snapshot view after it, in a store every run shares (with a
+        name another run holds, ctr reuses that run's view, and the first
+        `unmount --rm` removes it under the other)."""
+        p = self.dir / f"micropack-{name}-{uuid.uuid4().hex[:12]}"
         self.view(p).mkdir(mode=0o700)
         return p
 

@@ -359,6 +359,20 @@ def test_the_same_image_packs_the_same_bytes_from_every_runtime(podman_fat, cont
     assert "micropack-image-" not in ctr("snapshots", "ls").stdout
 
 
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_two_reads_of_one_image_at_once(runtime, request):
+    """Two micropack runs on one image: ctr names its snapshot view after
+    the mount point, podman counts its mounts."""
+    image = request.getfixturevalue({"docker": "fat_image", "podman": "podman_fat",
+                                     "containerd": "containerd_fat"}[runtime])
+    first, second = runtimes.get(runtime), runtimes.get(runtime)
+    with first.image_root(image) as a, second.image_root(image) as b:
+        assert first.image_access == second.image_access == "mount"
+        assert (a / "usr/bin/redis-cli").is_file() and (b / "usr/bin/redis-cli").is_file()
+    if runtime == "containerd":
+        assert "micropack-root-" not in ctr("snapshots", "ls").stdout
+
+
 # --- minify on podman and containerd ---------------------------------------------------
 
 @pytest.mark.parametrize("runtime,port", [("podman", 18210), ("containerd", 18211)])
