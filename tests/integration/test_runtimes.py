@@ -416,6 +416,32 @@ def test_minify_on_runtime(runtime, port, bpf_ready, request, tmp_path):
         engine.remove_image(tag)
 
 
+@pytest.mark.parametrize("runtime", ["podman", "containerd"])
+def test_minify_with_seccomp_on_runtime(runtime, bpf_ready, request, tmp_path):
+    """The profile is written from the traced run, the minified image is
+    verified under it, and the runtime enforces it."""
+    image = request.getfixturevalue(f"{runtime}_fat")
+    tag = f"micropack-rt/seccomp-{runtime}:{uuid.uuid4().hex[:8]}"
+    profile, report_path = tmp_path / "seccomp.json", tmp_path / "report.json"
+    engine = runtimes.get(runtime)
+    try:
+        proc = micropack("minify", image, "-t", tag, "--runtime", runtime, "--network", "none",
+                         "--cmd", "python3 -c 'import json; print(json.dumps(1))'", "--compare-output",
+                         "--seccomp", str(profile), "--report", str(report_path))
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(report_path.read_text())
+        assert report["passed"] and report["probes"][0]["seccomp_status"] == 0
+        mkdir = RunOptions(network="none", cmd=["python3", "-c", "import os; os.mkdir('/made')"])
+        for seccomp, want in ((None, 0), (str(profile), 1)):
+            cid = engine.run(tag, mkdir, seccomp=seccomp)
+            try:
+                assert engine.wait(cid, 60) == want, engine.logs(cid)
+            finally:
+                engine.remove(cid)
+    finally:
+        engine.remove_image(tag)
+
+
 # --- --runtime auto ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("started", ["containerd", "podman"], indirect=True)
