@@ -14,6 +14,7 @@ import click
 
 from micropack import __version__
 from micropack.errors import EventsLost, Interrupted, MicropackError, UsageError
+from micropack.levels import DEFAULT_GRANULARITY, GRANULARITIES
 
 
 @dataclass
@@ -211,11 +212,19 @@ def _read_globs(path: str) -> list[str]:
 @click.option("--report", "report_out", metavar="FILE.json",
               help="Every kept and skipped path with why, and totals.")
 @click.option("--mtime", type=int, metavar="EPOCH", help="Set every entry's mtime.")
+@click.option("--granularity", type=click.Choice(GRANULARITIES), default=DEFAULT_GRANULARITY,
+              show_default=True,
+              help="file: the traced files and what they need; unit: also whole what the workload "
+                   "used (application trees, language packages, packages of programs it ran); "
+                   "package: also every distro package of a used file.")
+@click.option("--events", "events_path", metavar="events.jsonl",
+              help="The trace's events (trace --events): which programs ran, which directories "
+                   "were listed. Without them every traced program counts as run.")
 def pack(input_path: str, output: str, container: str | None, pid: int | None, image: str | None,
          rootfs: str | None, tar_path: str | None, runtime: str, include: tuple[str, ...],
          exclude: tuple[str, ...], include_from: str | None, exclude_from: str | None,
          keep: tuple[str, ...], packages_out: str | None, report_out: str | None,
-         mtime: int | None) -> None:
+         mtime: int | None, granularity: str, events_path: str | None) -> None:
     """Pack the files in files.txt, and all they need, into a reproducible rootfs tar."""
     from micropack import pack as pack_mod
     from micropack import progress, record, resolve
@@ -231,6 +240,8 @@ def pack(input_path: str, output: str, container: str | None, pid: int | None, i
         rules.exclude += _read_globs(exclude_from)
     for preset in keep:
         rules.add_preset(preset)
+    rules.check()
+    events = list(record.read_events(events_path)) if events_path else None
     engine = engine_of(runtime, container=container, image=image) if (container or image) else None
     what = container or image or rootfs or tar_path or (f"pid {pid}" if pid else "the source")
     with contextlib.ExitStack() as stack:
@@ -239,7 +250,8 @@ def pack(input_path: str, output: str, container: str | None, pid: int | None, i
                                                   rootfs=rootfs, tar=tar_path, pid=pid))
         with progress.step(f"packing {len(paths)} paths and what they need into {output}"):
             report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
-                                        packages_out=packages_out, report_out=report_out)
+                                        packages_out=packages_out, report_out=report_out,
+                                        granularity=granularity, events=events)
     for w in report.warnings:
         say(f"warning: {w}")
     say(report.summary())
@@ -350,13 +362,15 @@ def _report_minified(report: Any, report_out: str | None, html_out: str | None =
               help="Also write the report as one self-contained HTML page (see: micropack report).")
 @click.option("--seccomp", "seccomp_out", metavar="FILE.json",
               help="Also write a seccomp profile of the syscalls made, and verify under it.")
+@click.option("--granularity", type=click.Choice(GRANULARITIES), default=DEFAULT_GRANULARITY,
+              show_default=True, help="What to keep whole (see pack --help).")
 def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
            probe_http: tuple[str, ...], probe_cmd: tuple[str, ...], compare_output: bool,
            network: str | None, env: tuple[str, ...], volume: tuple[str, ...], user: str | None,
            publish: tuple[str, ...], entrypoint: str | None, workdir: str | None, runtime: str,
            max_rounds: int, ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
-           html_out: str | None, seccomp_out: str | None) -> None:
+           html_out: str | None, seccomp_out: str | None, granularity: str) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify."""
     from micropack import minify as minify_mod
     from micropack import resolve
@@ -367,11 +381,13 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     rules = resolve.Rules(include=list(include), exclude=list(exclude))
     for preset in keep:
         rules.add_preset(preset)
+    rules.check()
     opts = _run_options(network, env, volume, user, publish, entrypoint, cmd, workdir)
     report = minify_mod.minify(engine_of(runtime, image=image_ref), image_ref, tag, opts,
                                Drive(probes, ready_timeout, exit_timeout), rules, say,
                                compare_output=compare_output, max_rounds=max_rounds,
-                               outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
+                               outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out),
+                               granularity=granularity)
     _report_minified(report, report_out, html_out)
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack import image, pack, progress, record, resolve
+from micropack import image, levels, pack, progress, record, resolve
 from micropack.errors import VerifyError
 from micropack.packages import owners
 from micropack.record import TraceRecord
@@ -144,7 +144,8 @@ def _keep_trace(traced: RunOutcome, files: set[str], outputs: Outputs) -> tuple[
 
 def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Drive,
            rules: resolve.Rules, say: Say, compare_output: bool = False, max_rounds: int = 3,
-           outputs: Outputs | None = None) -> MinifyReport:
+           outputs: Outputs | None = None,
+           granularity: str = levels.DEFAULT_GRANULARITY) -> MinifyReport:
     started = time.monotonic()
     outputs = outputs or Outputs()
     original_image = engine.image(image_ref)    # fails early, in one line, if it is missing
@@ -175,12 +176,16 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
         added: set[str] = set()
         for number in range(1, max_rounds + 1):
             with progress.step(f"round {number}: packing {len(files)} traced paths and what they need"):
-                packed = pack.pack_files(src, sorted(files), str(rootfs_tar), rules)
+                packed = pack.pack_files(src, sorted(files), str(rootfs_tar), rules,
+                                         granularity=granularity, events=original.records,
+                                         units_report=True)
             with progress.step(f"round {number}: building and loading {tag}"):
                 image.build(engine, original_image, rootfs_tar, tag, overrides=overrides)
             size = engine.image(tag).size
             say(f"round {number}: built {tag}: {len(packed.kept)} paths kept, {mb(size)} "
-                f"of {mb(original_image.size)}")
+                f"of {mb(original_image.size)} at --granularity {granularity}")
+            for w in packed.partial_trees:
+                say(f"WARNING: {w}")
             verify = traced_run(engine, tag, opts, drive, say)
             confined = None
             if outputs.seccomp:
