@@ -78,7 +78,8 @@ def measure(app: App, level: str, original_b: str, workdir: Path, keep: bool) ->
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| app | level | original | minified | ratio | B passes | hand fix | smaller than hand fix |",
+    lines = ["| app | level | original | minified | ratio | B passes | hand fix | B passes, smaller than "
+             "the hand fix |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         if "error" in r:
@@ -90,7 +91,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['app']} | {r['level']}{default} | {r['original_bytes'] / 1e6:.1f} MB | "
                      f"{r['minified_bytes'] / 1e6:.1f} MB | {r['ratio']:.2f}x | "
                      f"{'yes' if r['b_passes'] else 'no'} | {hand}x | "
-                     f"{'yes' if hand and r['ratio'] > hand else 'no'} |")
+                     f"{'yes' if r['b_passes'] and hand and r['ratio'] > hand else 'no'} |")
     return "\n".join(lines)
 
 
@@ -102,7 +103,11 @@ def main() -> int:
     ap.add_argument("--workdir", default="/var/tmp/micropack-bench-apps",
                     help="reports, saved traces and B outputs that differ")
     ap.add_argument("--keep-images", action="store_true")
+    ap.add_argument("--table-from", metavar="JSON", help="print the table of an earlier run and stop")
     args = ap.parse_args()
+    if args.table_from:
+        print(table(json.loads(Path(args.table_from).read_text())["rows"]))
+        return 0
     if os.geteuid() != 0:
         print("bench: run as root", file=sys.stderr)
         return 2
