@@ -74,14 +74,15 @@ def test_a_real_minify_report_in_chromium(browser, minified, tmp_path):
     assert cards["probes passed"] == "1/1"
     assert b.js("document.getElementById('verdict').textContent") == "verified: every probe passed"
 
-    # the picture: one visible tile per directory of the kept paths
+    # the picture: pack records the source's units, so the treemap is every
+    # unit of the source, kept or dropped, by size
     kept = report["pack"]["kept"]
-    dirs = {"/" + "/".join(p["path"].split("/")[1:-1][:3]) for p in kept if p["type"] != "dir"}
-    tiles = b.js("Array.from(document.querySelectorAll('#treemap .tile')).map(t => "
-                 "[t.dataset.name, t.querySelector('rect').getBoundingClientRect().width, "
-                 "t.querySelector('rect').getBoundingClientRect().height])")
-    assert {name for name, _, _ in tiles} == dirs
-    assert all(w > 1 and h > 1 for _, w, h in tiles)
+    units = {u["name"]: u for u in report["pack"]["units"]}
+    tiles = b.js("Object.fromEntries(Array.from(document.querySelectorAll('#treemap .tile'))"
+                 ".map(t => [t.dataset.name, t.getAttribute('class')]))")
+    assert tiles and {name for name in tiles if not name.endswith(" more")} <= set(units)
+    assert tiles.get("redis-tools") == "tile kept" and tiles.get("libc6") == "tile kept"
+    assert tiles.get("git") == "tile dropped"          # the fat image's leftovers
     assert b.js("document.querySelector('#treemap').getBoundingClientRect().width") > 800
 
     # kept files by package: minify records each kept path's package
@@ -107,10 +108,13 @@ def test_a_real_minify_report_in_chromium(browser, minified, tmp_path):
     syscalls = b.js("Array.from(document.querySelectorAll('#syscalls li')).map(l => l.textContent)")
     assert syscalls == sorted(report["seccomp_syscalls"]) and "execve" in syscalls
 
-    # what pack does not record yet is named, not hidden
-    missing = b.js("document.getElementById('not-recorded').textContent")
-    assert "units" in missing and "kept[].size" in missing
-    assert "not recorded" in b.js("document.getElementById('dropped').textContent")
+    # the units dropped, largest first; units and per-file sizes are recorded
+    dropped = b.js("Array.from(document.querySelectorAll('#dropped-table tbody tr'))"
+                   ".map(r => r.cells[0].textContent)")
+    gone = sorted((u for u in units.values() if not u["kept"]), key=lambda u: (-u["size"], u["name"]))
+    assert dropped == [u["name"] for u in gone] and "git" in dropped
+    missing = b.js("(document.getElementById('not-recorded') || {textContent: ''}).textContent")
+    assert "units" not in missing and "kept[].size" not in missing
     b.js("document.getElementById('search').value = ''; "
          "document.getElementById('search').dispatchEvent(new Event('input'))")
     keep_screenshot(b, tmp_path, "report-minify.png")
