@@ -47,6 +47,7 @@ class PackReport:
     packages: dict[str, str] = field(default_factory=dict)
     granularity: str = levels.DEFAULT_GRANULARITY
     units: list[UnitLine] = field(default_factory=list)           # every unit, largest first
+    source_by_dir: dict[str, int] = field(default_factory=dict)   # bytes of the source per directory
     partial_trees: list[str] = field(default_factory=list)        # warnings: unowned trees in part
 
     def as_json(self, src: Source) -> dict[str, Any]:
@@ -69,6 +70,7 @@ class PackReport:
             "skipped": [{"path": p, "why": why} for p, why in sorted(self.skipped.items())],
             "warnings": self.warnings,
             "units": [u.as_json() for u in self.units],
+            **({"source_by_dir": self.source_by_dir} if self.source_by_dir else {}),
             "totals": {"source_files": self.source.files, "source_bytes": self.source.bytes,
                        "kept_entries": self.result.entries, "kept_files": self.result.files,
                        "kept_bytes": self.result.bytes,
@@ -129,6 +131,17 @@ def unit_lines(src_units: units.SourceUnits, final: dict[str, str],
                   "kept" if len(kept) == len(unit.members) else "partial")
         lines.append(UnitLine(key, unit.label, unit.size, kept_bytes, status, expansion.used.get(key, "")))
     return sorted(lines, key=lambda u: (-u.size, u.key))
+
+
+def bytes_by_directory(src_units: units.SourceUnits, depth: int = 3) -> dict[str, int]:
+    """The source's regular files' bytes by directory, cut to depth
+    components (/usr/lib/x86_64-linux-gnu), as the HTML report groups them."""
+    out: dict[str, int] = {}
+    for path, st in src_units.stats.items():
+        if stat.S_ISREG(st.st_mode):
+            d = "/" + "/".join(path.split("/")[1:-1][:depth])
+            out[d] = out.get(d, 0) + st.st_size
+    return dict(sorted(out.items()))
 
 
 def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str]) -> list[str]:
@@ -192,6 +205,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         report.partial_trees = partial_tree_warnings(found, final)
         report.warnings = [*found.warnings, *closure.warnings, *report.partial_trees]
         report.units = unit_lines(found, final, expansion)
+        report.source_by_dir = bytes_by_directory(found)
 
     if src_units is not None:
         with_units(src_units)

@@ -3,6 +3,7 @@ format, language packages, application trees, sticky directories; then what
 each granularity keeps."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -372,6 +373,9 @@ def test_unit_level_keeps_what_was_used_whole(app_root: Path, tmp_path: Path):
     assert "/usr/lib/python3.11/encodings/unicode_escape.py" in kept   # the import package, whole
     assert "/usr/lib/python3.11/encodings/__pycache__/unicode_escape.cpython-311.pyc" not in kept
     assert "/usr/lib/python3.11/csv.py" in kept and "/usr/lib/python3.11/re/__init__.py" in kept
+    written = json.loads((tmp_path / "unit.json").read_text())
+    assert written["source_by_dir"]["/app/data"] == 2          # for the HTML report's bars
+    assert {u["status"] for u in written["units"]} <= {"kept", "partial", "dropped"}
     dropped = [u.key for u in report.units_dropped]
     assert "dpkg:coreutils" not in dropped and dropped == sorted(
         dropped, key=lambda k: -next(u.size for u in report.units_dropped if u.key == k))
