@@ -11,6 +11,8 @@ Measures, side by side and as medians of several runs:
   * the highest event rate the eBPF backend takes with zero lost events, and
     the count it reports lost above it;
   * pack time against GNU tar packing the same final list from the same rootfs;
+  * packing one file from an image (300 MB and 1.5 GB) through a mount of its
+    layers and through an export, against GNU tar (bench/image_access.py);
   * minification of the demo images: sizes, ratio, files kept, probes, wall time.
 """
 from __future__ import annotations
@@ -317,6 +319,10 @@ def main() -> int:
                                      5 if args.quick else 10, 20_000 if args.quick else 50_000, modes)
     results["event_rate"] = event_rate(image, binary, 2.0 if args.quick else 3.0)
     results["pack_vs_tar"] = pack_vs_tar(image, runs)
+    # bench/image_access.py: a mount against an export, 300 MB and 1.5 GB images
+    import image_access
+    results["image_access"] = {"runs_per_median": runs, "list": image_access.ONE_FILE.strip(),
+                               "rows": image_access.measure(image, runs)}
     if not args.skip_minify:
         results["minify"] = minify_results(image)
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
@@ -345,6 +351,8 @@ def main() -> int:
                   f"{v['gnu_tar_s']}s", f"{v['ratio']}x", f"{v['gnu_tar_b64_s']}s",
                   f"{v['micropack_maxrss_mb']} MB"]
                  for k, v in results["pack_vs_tar"].items()]))
+    print("\n## Packing one file from an image: a mount of its layers against an export\n")
+    print(image_access.table(results["image_access"]["rows"]))
     if "minify" in results:
         print(table("Minification", ["case", "original MB", "minified MB", "ratio", "files kept",
                                      "probes", "wall"],

@@ -164,11 +164,11 @@ def sweep_temp(out: Sweep, dry_run: bool = False, base: str | None = None) -> No
         out.removed.append(what)
 
 
-def sweep(engine: Engine | None, dry_run: bool = False) -> Sweep:
+def sweep(engines: Engine | list[Engine] | None, dry_run: bool = False) -> Sweep:
     """Everything dead runs left: containers first (a traced container's
     cgroup lives under micropack's), then cgroups, then temporary files."""
     out = Sweep()
-    if engine is not None:
+    for engine in [engines] if isinstance(engines, Engine) else engines or []:
         sweep_containers(engine, out, dry_run)
     sweep_cgroups(out, dry_run)
     sweep_temp(out, dry_run)

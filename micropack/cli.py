@@ -2,6 +2,7 @@
 MicropackError becomes one line on stderr and its exit code."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
 import signal
@@ -18,6 +19,7 @@ import click
 
 from micropack import __version__
 from micropack.errors import EventsLost, Interrupted, MicropackError, UsageError
+from micropack.levels import DEFAULT_GRANULARITY, GRANULARITIES
 
 
 @dataclass
@@ -26,7 +28,8 @@ class App:
 
 
 def say(message: str) -> None:
-    click.echo(f"micropack: {message}", err=True)
+    from micropack import progress
+    progress.echo(f"micropack: {message}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,16 +170,18 @@ def check_image_name(ref: str) -> None:
 _ENGINES: list[Any] = []      # the engines this run used: swept of its own containers on failure
 
 
-def engine_of(name: str) -> Any:
+def engine_of(name: str, container: str | None = None, image: str | None = None) -> Any:
+    """The runtime called name; for `auto`, the one that has the container or image."""
     from micropack import runtimes
-    engine = runtimes.get(name)
+    engine = runtimes.find(name, container=container, image=image)
     _ENGINES.append(engine)
     return engine
 
 
 runtime_option = click.option(
     "--runtime", default="docker", show_default=True, metavar="NAME",
-    help="Container runtime that has the container or image: docker, podman or containerd.")
+    help="Container runtime that has the container or image: docker, podman, containerd "
+         "(CONTAINERD_ADDRESS, CONTAINERD_NAMESPACE), or auto to find it.")
 
 
 # --- trace ---------------------------------------------------------------------
@@ -188,7 +193,7 @@ def _target_from(runtime: str, container: str | None, pid: int | None,
     if len(chosen) != 1:
         raise UsageError("name exactly one target: --container, --pid or --cgroup")
     if container is not None:
-        return target.for_container(engine_of(runtime), container)
+        return target.for_container(engine_of(runtime, container=container), container)
     if pid is not None:
         return target.for_pid(pid)
     assert cgroup_path is not None
@@ -235,8 +240,8 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
             check_output(dest, option)
     ringbuf_mb = _ringbuf_size(ringbuf_mb)
     paused = False
-    if container is not None and not from_capture:
-        paused = engine_of(runtime).container(container).status == "paused"
+    if container is not None and pid is None and cgroup_path is None and not from_capture:
+        paused = engine_of(runtime, container=container).container(container).status == "paused"
         if paused:
             say(f"WARNING: container {container} is paused: it makes no system calls, so nothing "
                 f"is traced until it is unpaused (docker unpause {container})")
@@ -246,7 +251,7 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
         output=output, events_path=events_path, keep_pseudo=keep_pseudo,
         duration=duration, command=command, ringbuf_mb=ringbuf_mb,
         from_capture=from_capture, container_filter=container,
-        print_program=print_program, progress=sys.stderr.isatty(), seccomp_out=seccomp_out)
+        print_program=print_program, seccomp_out=seccomp_out)
     stats = result.outcome.stats
     say(f"stopped: {result.outcome.reason}; {stats.emitted} events, "
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
@@ -304,7 +309,8 @@ def _read_globs(path: str) -> list[str]:
               help="Paths to keep (micropack trace writes it).")
 @click.option("-o", "--output", required=True, metavar="rootfs.tar")
 @click.option("--container", help="Read from this running container (nothing is copied into it).")
-@click.option("--image", help="Read from this image (a created, never started container).")
+@click.option("--pid", type=int, help="Read from the root of this process (any runtime, or none).")
+@click.option("--image", help="Read from this image (a read-only mount of its layers).")
 @click.option("--rootfs", type=click.Path(), help="Read from this directory.")
 @click.option("--tar", "tar_path", type=click.Path(), help="Read from this export tar.")
 @runtime_option
@@ -319,14 +325,22 @@ def _read_globs(path: str) -> list[str]:
 @click.option("--report", "report_out", metavar="FILE.json",
               help="Every kept and skipped path with why, and totals.")
 @click.option("--mtime", type=int, metavar="EPOCH", help="Set every entry's mtime.")
-def pack(input_path: str, output: str, container: str | None, image: str | None,
+@click.option("--granularity", type=click.Choice(GRANULARITIES), default=DEFAULT_GRANULARITY,
+              show_default=True,
+              help="file: the traced files and what they need; unit: also whole what the workload "
+                   "used (application trees, language packages, packages of programs it ran); "
+                   "package: also every distro package of a used file.")
+@click.option("--events", "events_path", metavar="events.jsonl",
+              help="The trace's events (trace --events): which programs ran, which directories "
+                   "were listed. Without them every traced program counts as run.")
+def pack(input_path: str, output: str, container: str | None, pid: int | None, image: str | None,
          rootfs: str | None, tar_path: str | None, runtime: str, include: tuple[str, ...],
          exclude: tuple[str, ...], include_from: str | None, exclude_from: str | None,
          keep: tuple[str, ...], packages_out: str | None, report_out: str | None,
-         mtime: int | None) -> None:
+         mtime: int | None, granularity: str, events_path: str | None) -> None:
     """Pack the files in files.txt, and all they need, into a reproducible rootfs tar."""
     from micropack import pack as pack_mod
-    from micropack import record, resolve
+    from micropack import progress, record, resolve
     from micropack.source import open_source
     for dest, option in ((output, "-o"), (report_out, "--report"), (packages_out, "--packages")):
         if dest:
@@ -342,12 +356,20 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
         rules.exclude += _read_globs(exclude_from)
     for preset in keep:
         rules.add_preset(preset)
-    engine = engine_of(runtime) if (container or image) else None
+    rules.check()
+    events = list(record.read_events(events_path)) if events_path else None
+    engine = engine_of(runtime, container=container, image=image) if (container or image) else None
     if image and engine is not None:
         _sweep(engine)      # an export container a killed pack --image left
-    with open_source(engine, container=container, image=image, rootfs=rootfs, tar=tar_path) as src:
-        report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
-                                    packages_out=packages_out, report_out=report_out)
+    what = container or image or rootfs or tar_path or (f"pid {pid}" if pid else "the source")
+    with contextlib.ExitStack() as stack:
+        with progress.step(f"reading {what}"):
+            src = stack.enter_context(open_source(engine, container=container, image=image,
+                                                  rootfs=rootfs, tar=tar_path, pid=pid))
+        with progress.step(f"packing {len(paths)} paths and what they need into {output}"):
+            report = pack_mod.pack_files(src, paths, output, rules, mtime=mtime,
+                                        packages_out=packages_out, report_out=report_out,
+                                        granularity=granularity, events=events)
     for w in report.warnings:
         say(f"warning: {w}")
     say(report.summary())
@@ -361,32 +383,49 @@ def pack(input_path: str, output: str, container: str | None, image: str | None,
 @click.option("-i", "--input", "rootfs_tar", required=True, type=click.Path(), metavar="rootfs.tar")
 @click.option("-t", "--tag", metavar="NAME:TAG", help="Name of the image to build.")
 @click.option("--dockerfile", metavar="DIR", help="Write a FROM scratch Dockerfile and rootfs.tar to DIR.")
-@click.option("--oci", metavar="FILE.tar", help="Write an archive `docker load` accepts, without the daemon.")
+@click.option("--oci", metavar="FILE.tar",
+              help="Write one archive docker, podman and containerd all load (OCI layout plus "
+                   "docker's manifest.json), without any runtime.")
+@click.option("--oci-dir", metavar="DIR", help="Write an OCI image layout directory (skopeo oci:DIR:TAG).")
+@click.option("--push", metavar="REF", help="Load the image as REF and push it through the runtime.")
 @runtime_option
 def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | None,
-          oci: str | None, runtime: str) -> None:
+          oci: str | None, oci_dir: str | None, push: str | None, runtime: str) -> None:
     """Build an image from a packed rootfs and the original image's config."""
-    from micropack import image
-    if not (tag or dockerfile or oci):
-        raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR or --oci FILE.tar")
-    if tag:
-        check_image_name(tag)
+    from micropack import image, progress
+    if not (tag or dockerfile or oci or oci_dir or push):
+        raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR, --oci FILE.tar, "
+                         "--oci-dir DIR or --push REF")
+    for name in (tag, push):
+        if name:
+            check_image_name(name)
     if oci:
         from micropack.record import check_output
         check_output(oci, "--oci")
-    if dockerfile and not Path(dockerfile).is_dir() and not Path(dockerfile).parent.is_dir():
-        raise UsageError(f"--dockerfile {dockerfile}: directory {Path(dockerfile).parent} does not exist")
-    engine = engine_of(runtime)
+    for option, directory in (("--dockerfile", dockerfile), ("--oci-dir", oci_dir)):
+        if directory and not Path(directory).is_dir() and not Path(directory).parent.is_dir():
+            raise UsageError(f"{option} {directory}: directory {Path(directory).parent} does not exist")
+    engine = engine_of(runtime, image=original)
     info = engine.image(original)
-    if oci:
-        image.build(engine, info, Path(rootfs_tar), tag or "", oci=oci)
-        say(f"wrote {oci} (load it with: docker load -i {oci})")
+    if oci or oci_dir or push:
+        what = " and ".join(x for x in (oci, oci_dir, push and f"pushing {push}") if x)
+        with progress.step(f"writing {what}"):
+            image_id = image.build(engine, info, Path(rootfs_tar), tag, oci=oci, oci_dir=oci_dir,
+                                   push=push)
+        if oci:
+            say(f"wrote {oci}, image {image_id[:19]} (load it with docker load -i, podman load -i "
+                "or ctr images import)")
+        if oci_dir:
+            say(f"wrote the OCI layout {oci_dir}, image {image_id[:19]}")
+        if push:
+            say(f"pushed {push} through {engine.name}, image {image_id[:19]}")
     if dockerfile:
         path = image.write_dockerfile(info, Path(rootfs_tar), Path(dockerfile))
         say(f"wrote {path} and rootfs.tar beside it")
-    if tag and not oci:
-        image.build(engine, info, Path(rootfs_tar), tag)
-        say(f"built {tag}")
+    if tag and not (oci or oci_dir or push):
+        with progress.step(f"building and loading {tag}"):
+            image.build(engine, info, Path(rootfs_tar), tag)
+        say(f"built {tag} in {engine.name}")
 
 
 def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, ...],
@@ -408,11 +447,19 @@ class _VerifiedFailure(Exception):
         self.error = error
 
 
-def _report_minified(report: Any, report_out: str | None, keep_on_failure: bool = False) -> None:
-    """Summary, optional JSON report, and a failure that names the probe."""
+def _report_minified(report: Any, report_out: str | None, html_out: str | None = None,
+                     keep_on_failure: bool = False) -> None:
+    """Summary, optional JSON and HTML reports (written also when
+    verification failed: that is when they are read), and a failure that
+    names the probe."""
     from micropack import record
     if report_out:
         record.write_json(report.as_json(), report_out)
+    if html_out:
+        from micropack import report_html
+        report_html.write(report_html.read_report(report.as_json()), html_out,
+                          source_name=report_out or "")
+        say(f"wrote {html_out}")
     say(report.summary())
     failure = report.failure()
     if failure is not None:
@@ -463,15 +510,19 @@ def _removed_on_failure(engine: Any, tag: str) -> Iterator[None]:
 @click.option("--include", multiple=True, metavar="GLOB")
 @click.option("--exclude", multiple=True, metavar="GLOB")
 @click.option("--report", "report_out", metavar="FILE.json")
+@click.option("--html", "html_out", metavar="FILE.html",
+              help="Also write the report as one self-contained HTML page (see: micropack report).")
 @click.option("--seccomp", "seccomp_out", metavar="FILE.json",
               help="Also write a seccomp profile of the syscalls made, and verify under it.")
+@click.option("--granularity", type=click.Choice(GRANULARITIES), default=DEFAULT_GRANULARITY,
+              show_default=True, help="What to keep whole (see pack --help).")
 def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
            probe_http: tuple[str, ...], probe_cmd: tuple[str, ...], compare_output: bool,
            network: str | None, env: tuple[str, ...], volume: tuple[str, ...], user: str | None,
            publish: tuple[str, ...], entrypoint: str | None, workdir: str | None, runtime: str,
            max_rounds: int, ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
-           seccomp_out: str | None) -> None:
+           html_out: str | None, seccomp_out: str | None, granularity: str) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify."""
     from micropack import minify as minify_mod
     from micropack import resolve
@@ -490,22 +541,25 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     rules = resolve.Rules(include=list(include), exclude=list(exclude))
     for preset in keep:
         rules.add_preset(preset)
+    rules.check()
     opts = _run_options(network, env, volume, user, publish, entrypoint, cmd, workdir)
-    engine = engine_of(runtime)
+    engine = engine_of(runtime, image=image_ref)
     engine.check_run(opts)
     _sweep(engine)
     with _removed_on_failure(engine, tag):
         report = minify_mod.minify(engine, image_ref, tag, opts,
                                    Drive(probes, ready_timeout, exit_timeout), rules, say,
                                    compare_output=compare_output, max_rounds=max_rounds,
-                                   outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out))
-        _report_minified(report, report_out, keep_on_failure=True)
+                                   outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out),
+                                   granularity=granularity)
+        _report_minified(report, report_out, html_out, keep_on_failure=True)
 
 
 @cli.command()
 @click.option("-t", "--tag", default="micropack-demo/redis:minified", show_default=True)
 @click.option("--report", "report_out", metavar="FILE.json")
-def demo(tag: str, report_out: str | None) -> None:
+@click.option("--html", "html_out", metavar="FILE.html", help="Also write the report as an HTML page.")
+def demo(tag: str, report_out: str | None, html_out: str | None) -> None:
     """Build the local fat image and minify a redis server out of it, verified
     with its own client (no network: the probes run inside the container)."""
     from micropack import debimage, resolve
@@ -526,7 +580,7 @@ def demo(tag: str, report_out: str | None) -> None:
               Probe("exec", "redis-cli set greeting hello && redis-cli get greeting")]
     report = minify_mod.minify(engine, fat, tag, opts, Drive(probes), resolve.Rules(), say,
                                compare_output=True, outputs=minify_mod.Outputs(report=report_out))
-    _report_minified(report, report_out)
+    _report_minified(report, report_out, html_out)
     click.echo(f"run it: docker run --rm --network none {tag}")
 
 
@@ -540,15 +594,17 @@ def _sweep(engine: Any) -> None:
 
 
 @cli.command()
-@runtime_option
+@click.option("--runtime", metavar="NAME",
+              help="Only this runtime's containers (default: every runtime usable here).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
-def cleanup(runtime: str, dry_run: bool) -> None:
+def cleanup(runtime: str | None, dry_run: bool) -> None:
     """Remove what killed micropack runs left behind: containers labelled
     io.micropack.run=PID@BOOT, cgroups micropack-PID-*, temporary directories
     micropack-PID-*. Only when PID is dead on this boot: a live run's are kept."""
     from micropack import cleanup as cleanup_mod
-    engine = engine_of(runtime)
-    done = cleanup_mod.sweep(engine, dry_run=dry_run)
+    from micropack import runtimes
+    engines = [engine_of(runtime)] if runtime else runtimes.usable()
+    done = cleanup_mod.sweep(engines, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     for r in done.removed:
         say(f"{verb} {r}")
@@ -561,6 +617,38 @@ def cleanup(runtime: str, dry_run: bool) -> None:
     if done.failed:
         raise MicropackError(f"{len(done.failed)} leftover(s) could not be removed: "
                              + "; ".join(done.failed))
+
+
+# --- report and debug ----------------------------------------------------------
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT.json")
+@click.option("-o", "--output", required=True, metavar="FILE.html", help="The page to write.")
+def report(report_path: str, output: str) -> None:
+    """Show a minify or pack report as one self-contained HTML page: sizes by
+    package and directory, what was dropped, every kept path and why, probes
+    per round, the seccomp profile. It needs no network to be viewed."""
+    from pathlib import Path
+
+    from micropack import report_html
+    report_html.write(report_html.load(report_path), output, source_name=Path(report_path).name)
+    say(f"wrote {output}")
+
+
+@cli.command("debug", context_settings={"ignore_unknown_options": False})
+@click.argument("container", metavar="CONTAINER")
+@click.option("--image", metavar="IMAGE",
+              help="Toolbox image (default: a local Debian with bash, ps, ip, ss, strace, lsof, "
+                   "less, curl, built once with debootstrap).")
+@runtime_option
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def debug_command(container: str, image: str | None, runtime: str, command: tuple[str, ...]) -> None:
+    """Inspect a running container that has no shell: run a throwaway toolbox
+    in its pid, network and IPC namespaces, with its files under
+    /proc/1/root. COMMAND (after --) runs instead of a shell; micropack
+    exits with its status. The toolbox container is removed at the end."""
+    from micropack import debug
+    sys.exit(debug.debug(engine_of(runtime, container=container), container, image, command, say))
 
 
 # --- test images ---------------------------------------------------------------

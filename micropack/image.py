@@ -10,6 +10,8 @@ import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 from micropack.cleanup import uninterrupted
 from micropack.errors import ImageError
 from micropack.record import atomic_output
-from micropack.runtimes.base import Engine, ImageInfo
+from micropack.runtimes.base import Engine, ImageInfo, normalize_ref, ref_tag
 
 # --- building ------------------------------------------------------------------
 
@@ -38,14 +40,83 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | None,
-                        dest: str | Path, architecture: str = "amd64",
-                        created_at: int | None = None) -> str:
-    """A `docker load`-able archive (docker-archive format) of one layer, made
-    without the daemon. Deterministic: the same tar and config give the same
-    image id. Returns that id."""
+# Media types of the OCI image spec (image-spec v1.0): what index.json and the
+# manifest name; docker's manifest.json names files, not types.
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
+REF_NAME = "org.opencontainers.image.ref.name"       # the tag, as skopeo's oci:DIR:TAG reads it
+CONTAINERD_NAME = "io.containerd.image.name"          # the full name, as containerd names it
 
-    diff_id = _sha256_file(rootfs_tar)
+
+@dataclass(frozen=True)
+class Layout:
+    """One image as content-addressed blobs: the rootfs tar as its only
+    layer (uncompressed, so its digest is its diff id), the config, and the
+    OCI manifest that names both. Written as an OCI layout directory, or as
+    one tar holding that layout and docker's manifest.json over the same
+    blobs, which docker 20.10, podman and containerd all load."""
+
+    layer: Path
+    layer_digest: str
+    layer_size: int
+    config: bytes
+    manifest: bytes
+    tags: tuple[str, ...]
+    epoch: int
+
+    @property
+    def image_id(self) -> str:
+        return "sha256:" + hashlib.sha256(self.config).hexdigest()
+
+    @property
+    def manifest_digest(self) -> str:
+        return "sha256:" + hashlib.sha256(self.manifest).hexdigest()
+
+    def blob_name(self, digest: str) -> str:
+        return "blobs/sha256/" + digest.split(":", 1)[1]
+
+    def index(self) -> bytes:
+        """One descriptor of the manifest per name (none without a name):
+        containerd names the image by its full name, skopeo finds it by tag."""
+        descriptor: dict[str, Any] = {"mediaType": OCI_MANIFEST, "digest": self.manifest_digest,
+                                      "size": len(self.manifest)}
+        manifests = [{**descriptor, "annotations": {CONTAINERD_NAME: normalize_ref(tag),
+                                                    REF_NAME: ref_tag(tag)}}
+                     for tag in self.tags] or [descriptor]
+        return _json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests})
+
+    def docker_manifest(self) -> bytes:
+        """docker save's manifest.json, naming the same blobs (no second copy)."""
+        return json.dumps([{"Config": self.blob_name(self.image_id),
+                            "RepoTags": list(self.tags),
+                            "Layers": [self.blob_name(self.layer_digest)]}]).encode()
+
+    def small_files(self, with_docker: bool) -> list[tuple[str, bytes]]:
+        """Every file but the layer, in the order they are written."""
+        files = [("oci-layout", _json({"imageLayoutVersion": "1.0.0"})),
+                 (self.blob_name(self.image_id), self.config),
+                 (self.blob_name(self.manifest_digest), self.manifest),
+                 ("index.json", self.index())]
+        if with_docker:
+            files.append(("manifest.json", self.docker_manifest()))
+        return files
+
+
+# One name, several, or none.
+Tags = str | Sequence[str] | None
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def layout(rootfs_tar: Path, config: dict[str, Any], tags: Tags, architecture: str = "amd64",
+           created_at: int | None = None) -> Layout:
+    """The blobs of an image of one layer. Deterministic: the same tar and
+    config give the same image id, whatever the time of the build."""
+    layer_digest = "sha256:" + _sha256_file(rootfs_tar)
     # SOURCE_DATE_EPOCH wins; else the original's creation time: never "now"
     sde = os.environ.get("SOURCE_DATE_EPOCH", "")
     epoch = int(sde) if sde.isdigit() else (created_at or 0)
@@ -53,48 +124,101 @@ def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: str | Non
     image_config = {
         "architecture": architecture, "os": "linux", "created": created,
         "config": config,
-        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff_id}"]},
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
         "history": [{"created": created, "created_by": "micropack build"}],
     }
-    config_bytes = json.dumps(image_config, sort_keys=True, separators=(",", ":")).encode()
-    image_id = hashlib.sha256(config_bytes).hexdigest()
-    manifest = [{"Config": f"{image_id}.json", "RepoTags": [tag] if tag else [],
-                 "Layers": [f"{diff_id}/layer.tar"]}]
+    config_bytes = _json(image_config)
+    size = rootfs_tar.stat().st_size
+    manifest = _json({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": "sha256:" + hashlib.sha256(config_bytes).hexdigest(),
+                   "size": len(config_bytes)},
+        "layers": [{"mediaType": OCI_LAYER, "digest": layer_digest, "size": size}],
+    })
+    names = (tags,) if isinstance(tags, str) else tuple(tags or ())
+    return Layout(rootfs_tar, layer_digest, size, config_bytes, manifest,
+                  tuple(dict.fromkeys(t for t in names if t)), epoch)
 
-    def add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+
+def write_image_archive(rootfs_tar: Path, config: dict[str, Any], tag: Tags,
+                        dest: str | Path, architecture: str = "amd64",
+                        created_at: int | None = None) -> str:
+    """One archive every runtime loads: an OCI image layout (oci-layout,
+    index.json, blobs/sha256/...) plus docker's manifest.json naming the same
+    blobs, so the layer is stored once. docker 20.10's `load` reads
+    manifest.json (it rejects a bare OCI layout); podman and containerd read
+    either. Made without any runtime, byte-identical for the same inputs.
+    Returns the image id (the config's digest), the same in every runtime."""
+    lay = layout(rootfs_tar, config, tag, architecture, created_at)
+
+    def entry(name: str, size: int, directory: bool = False) -> tarfile.TarInfo:
         info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(data), 0o644, epoch
-        tar.addfile(info, io.BytesIO(data))
+        info.size, info.mtime = size, lay.epoch
+        info.mode = 0o755 if directory else 0o644
+        if directory:
+            info.type = tarfile.DIRTYPE
+        return info
 
     with atomic_output(dest, "wb") as raw, \
             tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        add_bytes(tar, f"{image_id}.json", config_bytes)
-        layer = tarfile.TarInfo(f"{diff_id}/layer.tar")
-        layer.size, layer.mode, layer.mtime = rootfs_tar.stat().st_size, 0o644, epoch
-        with open(rootfs_tar, "rb") as fh:
-            tar.addfile(layer, fh)
-        add_bytes(tar, "manifest.json", json.dumps(manifest).encode())
-    return f"sha256:{image_id}"
+        tar.addfile(entry("blobs", 0, directory=True))
+        tar.addfile(entry("blobs/sha256", 0, directory=True))
+        with open(lay.layer, "rb") as fh:
+            tar.addfile(entry(lay.blob_name(lay.layer_digest), lay.layer_size), fh)
+        for name, data in lay.small_files(with_docker=True):
+            tar.addfile(entry(name, len(data)), io.BytesIO(data))
+    return lay.image_id
 
 
-def build(engine: Engine, original: ImageInfo, rootfs_tar: Path, tag: str, oci: str | None = None,
-          overrides: dict[str, Any] | None = None) -> str:
-    """Image `tag` from rootfs_tar plus the original image's config (and
-    overrides, such as the command minify verified), loaded into engine's
-    runtime, or written to the file oci instead."""
+def write_oci_dir(rootfs_tar: Path, config: dict[str, Any], tag: Tags, dest: str | Path,
+                  architecture: str = "amd64", created_at: int | None = None) -> str:
+    """An OCI image layout directory (what skopeo's oci:DIR:TAG and umoci
+    read). An existing layout is refused unless it is one micropack could have
+    written (oci-layout present): its index.json is replaced, blobs are added."""
+    lay = layout(rootfs_tar, config, tag, architecture, created_at)
+    root = Path(dest)
+    if root.exists() and any(root.iterdir()) and not (root / "oci-layout").is_file():
+        raise ImageError(f"{root} exists and is not an OCI layout: name a new or empty directory")
+    blobs = root / "blobs" / "sha256"
+    blobs.mkdir(parents=True, exist_ok=True)
+    layer_dest = root / lay.blob_name(lay.layer_digest)
+    if not layer_dest.exists():
+        with atomic_output(layer_dest, "wb") as out, open(lay.layer, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+    for name, data in lay.small_files(with_docker=False):
+        with atomic_output(root / name, "wb") as out:
+            out.write(data)
+    return lay.image_id
+
+
+def build(engine: Engine, original: ImageInfo, rootfs_tar: Path, tag: str | None,
+          oci: str | None = None, overrides: dict[str, Any] | None = None,
+          oci_dir: str | None = None, push: str | None = None) -> str:
+    """An image from rootfs_tar plus the original image's config (and
+    overrides, such as the command minify verified). Written to the archive
+    oci and/or the layout directory oci_dir when given; loaded into engine's
+    runtime as tag when no file is asked for, and as push when it is to be
+    pushed, then pushed through the runtime. Returns the image id."""
     if not rootfs_tar.is_file():
         raise ImageError(f"{rootfs_tar} does not exist")
     config = carried_config(original.config)
     config.update(overrides or {})
+    tags = [t for t in (tag, push) if t]
+    args = (rootfs_tar, config, tags)
+    image_id = ""
     if oci:
-        write_image_archive(rootfs_tar, config, tag, oci, original.architecture, original.created)
-        return tag
-    with tempfile.TemporaryDirectory(prefix="micropack-build-") as tmp:
-        archive = Path(tmp) / "image.tar"
-        write_image_archive(rootfs_tar, config, tag, archive, original.architecture, original.created)
-        with uninterrupted():     # a load stopped half way may still tag the image
-            engine.load(archive)
-    return tag
+        image_id = write_image_archive(*args, oci, original.architecture, original.created)
+    if oci_dir:
+        image_id = write_oci_dir(*args, oci_dir, original.architecture, original.created)
+    if push or (tag and not (oci or oci_dir)):
+        with tempfile.TemporaryDirectory(prefix="micropack-build-") as tmp:
+            archive = Path(tmp) / "image.tar"
+            image_id = write_image_archive(*args, archive, original.architecture, original.created)
+            with uninterrupted():     # a load stopped half way may still tag the image
+                engine.load(archive)
+    if push:
+        engine.push(push)
+    return image_id
 
 
 def write_dockerfile(original: ImageInfo, rootfs_tar: Path, directory: Path) -> Path:

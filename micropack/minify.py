@@ -8,6 +8,7 @@ repeats, up to max_rounds. The parts live in their own modules: probes.py
 (the comparison); this one is the loop and its report."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import tempfile
@@ -17,8 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack import image, pack, record, resolve
+from micropack import image, levels, pack, progress, record, resolve
 from micropack.errors import VerifyError
+from micropack.packages import owners
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
 from micropack.runs import Drive, RunOutcome, confined_run, traced_run
@@ -143,7 +145,8 @@ def _keep_trace(traced: RunOutcome, files: set[str], outputs: Outputs) -> tuple[
 
 def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Drive,
            rules: resolve.Rules, say: Say, compare_output: bool = False, max_rounds: int = 3,
-           outputs: Outputs | None = None) -> MinifyReport:
+           outputs: Outputs | None = None,
+           granularity: str = levels.DEFAULT_GRANULARITY) -> MinifyReport:
     started = time.monotonic()
     outputs = outputs or Outputs()
     original_image = engine.image(image_ref)    # fails early, in one line, if it is missing
@@ -161,8 +164,10 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
     overrides = opts.image_overrides(original_image.config.get("Env"))
     rounds: list[Round] = []
     pack_json: dict[str, Any] | None = None
-    with open_source(engine, image=image_ref) as src, \
-            tempfile.TemporaryDirectory(prefix="micropack-minify-") as tmpdir:
+    with contextlib.ExitStack() as stack:
+        with progress.step(f"reading {image_ref} ({mb(original_image.size)})"):
+            src = stack.enter_context(open_source(engine, image=image_ref))
+        tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="micropack-minify-"))
         rootfs_tar = Path(tmpdir) / "rootfs.tar"
         # What a user keeps (files.txt, events, the profile) is written at the
         # end: an interrupted or failed minify leaves none of it. Until then
@@ -174,19 +179,29 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
             syscalls = list(profile["syscalls"][0]["names"])
         added: set[str] = set()
         for number in range(1, max_rounds + 1):
-            packed = pack.pack_files(src, sorted(files), str(rootfs_tar), rules)
-            image.build(engine, original_image, rootfs_tar, tag, overrides=overrides)
+            with progress.step(f"round {number}: packing {len(files)} traced paths and what they need"):
+                packed = pack.pack_files(src, sorted(files), str(rootfs_tar), rules,
+                                         granularity=granularity, events=original.records,
+                                         units_report=True)
+            with progress.step(f"round {number}: building and loading {tag}"):
+                image.build(engine, original_image, rootfs_tar, tag, overrides=overrides)
             size = engine.image(tag).size
             say(f"round {number}: built {tag}: {len(packed.kept)} paths kept, {mb(size)} "
-                f"of {mb(original_image.size)}")
+                f"of {mb(original_image.size)} at --granularity {granularity}")
+            for w in packed.partial_trees:
+                say(f"WARNING: {w}")
             verify = traced_run(engine, tag, opts, drive, say)
-            confined = (confined_run(engine, tag, opts, drive, profile_path)
-                        if profile_path else None)
+            confined = None
+            if profile_path:
+                with progress.step(f"round {number}: running the probes under the seccomp profile"):
+                    confined = confined_run(engine, tag, opts, drive, profile_path)
             verdicts = judge(original.results, verify.results, compare_output, confined)
             for v in verdicts:
                 say(f"verify: {v.line(compare_output)}")
             rounds.append(Round(number, sorted(added), len(packed.kept), size,
                                 all(v.passed for v in verdicts), verdicts))
+            if not packed.packages:       # the report names each kept path's package
+                packed.packages = owners(src.fs, sorted(packed.kept))
             pack_json = packed.as_json(src)
             if rounds[-1].passed:
                 break

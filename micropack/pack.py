@@ -1,15 +1,40 @@
-"""The pack command's flow: files.txt + a source -> closure -> rootfs.tar,
-with a report of every kept and skipped path and why."""
+"""The pack command's flow: files.txt + a source -> closure -> units ->
+rootfs.tar, with a report of every kept and skipped path and why, the units
+kept, and every unit of the source the result dropped."""
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from micropack import archive, record, resolve
+from micropack import archive, levels, record, resolve, units
 from micropack.packages import owners
+from micropack.record import TraceRecord
+from micropack.rootfs import RootFS
 from micropack.source import Source
+
+# Depth of the directories searched for sticky ones when nothing else
+# needs the whole tree read (/tmp, /var/tmp, /run/lock, /var/lib/php/sessions).
+STICKY_DEPTH = 4
+
+
+@dataclass
+class UnitLine:
+    key: str
+    label: str
+    size: int
+    kept_bytes: int
+    status: str            # kept (whole) | partial | dropped
+    why: str = ""          # why the unit counts as used, when it does
+
+    def as_json(self) -> dict[str, Any]:
+        kind, _, name = self.key.partition(":")
+        return {"name": name, "kind": kind, "label": self.label, "size": self.size,
+                "kept": self.status != "dropped", "status": self.status, "kept_bytes": self.kept_bytes,
+                **({"used": self.why} if self.why else {})}
 
 
 @dataclass
@@ -20,41 +45,151 @@ class PackReport:
     source: archive.TarTotals
     result: archive.TarTotals
     packages: dict[str, str] = field(default_factory=dict)
+    granularity: str = levels.DEFAULT_GRANULARITY
+    units: list[UnitLine] = field(default_factory=list)           # every unit, largest first
+    source_by_dir: dict[str, int] = field(default_factory=dict)   # bytes of the source per directory
+    partial_trees: list[str] = field(default_factory=list)        # warnings: unowned trees in part
 
     def as_json(self, src: Source) -> dict[str, Any]:
-        def kind(path: str) -> str:
+        def entry(path: str, why: str) -> dict[str, Any]:
             st = src.fs.lstat(path)
-            if st is None:
-                return "missing"
-            return {stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink", stat.S_IFREG: "file",
-                    stat.S_IFIFO: "fifo"}.get(stat.S_IFMT(st.st_mode), "other")
+            kind = "missing" if st is None else {
+                stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink", stat.S_IFREG: "file",
+                stat.S_IFIFO: "fifo"}.get(stat.S_IFMT(st.st_mode), "other")
+            out: dict[str, Any] = {"path": path, "type": kind, "why": why}
+            if kind == "file" and st is not None:
+                out["size"] = st.st_size
+            if path in self.packages:
+                out["package"] = self.packages[path]
+            return out
 
         return {
             "source": src.label,
-            "kept": [{"path": p, "type": kind(p), "why": why,
-                      **({"package": self.packages[p]} if p in self.packages else {})}
-                     for p, why in sorted(self.kept.items())],
+            "granularity": self.granularity,
+            "kept": [entry(p, why) for p, why in sorted(self.kept.items())],
             "skipped": [{"path": p, "why": why} for p, why in sorted(self.skipped.items())],
             "warnings": self.warnings,
+            "units": [u.as_json() for u in self.units],
+            **({"source_by_dir": self.source_by_dir} if self.source_by_dir else {}),
             "totals": {"source_files": self.source.files, "source_bytes": self.source.bytes,
                        "kept_entries": self.result.entries, "kept_files": self.result.files,
-                       "kept_bytes": self.result.bytes},
+                       "kept_bytes": self.result.bytes,
+                       "dropped_unit_bytes": sum(u.size for u in self.units_dropped)},
         }
 
-    def summary(self) -> str:
-        ratio = self.source.bytes / self.result.bytes if self.result.bytes else 0.0
+    @property
+    def units_dropped(self) -> list[UnitLine]:
+        return [u for u in self.units if u.status == "dropped"]
+
+    def summary(self, original_bytes: int | None = None) -> str:
+        """One line; original_bytes is the figure the caller shows for the
+        original everywhere else (minify: the image's size)."""
+        original = self.source.bytes if original_bytes is None else original_bytes
+        ratio = original / self.result.bytes if self.result.bytes else 0.0
+        of = (f"of {self.source.files} files ({original / 1e6:.1f} MB)" if original_bytes is None
+              else f"of {original / 1e6:.1f} MB")
+        dropped = (f"; {len(self.units_dropped)} units of the source dropped "
+                   f"({sum(u.size for u in self.units_dropped) / 1e6:.1f} MB)" if self.units_dropped else "")
         return (f"kept {self.result.entries} entries ({self.result.files} files, "
-                f"{self.result.bytes / 1e6:.1f} MB) of {self.source.files} files "
-                f"({self.source.bytes / 1e6:.1f} MB): {ratio:.1f}x smaller; "
-                f"{len(self.skipped)} skipped")
+                f"{self.result.bytes / 1e6:.1f} MB) {of}: {ratio:.1f}x smaller at "
+                f"--granularity {self.granularity}; {len(self.skipped)} skipped{dropped}")
+
+
+def sticky_dirs(fs: RootFS, depth: int = STICKY_DEPTH) -> list[str]:
+    """World-writable sticky directories down to depth, without reading the
+    whole tree."""
+    found, level = [], ["/"]
+    for _ in range(depth):
+        below = []
+        for d in level:
+            for name in fs.list_dir(d) or ():
+                path = d.rstrip("/") + "/" + name
+                if record.is_pseudo(path):
+                    continue
+                st = fs.lstat(path)
+                if st is None or not stat.S_ISDIR(st.st_mode):
+                    continue
+                if st.st_mode & stat.S_ISVTX and st.st_mode & stat.S_IWOTH:
+                    found.append(path)
+                below.append(path)
+        level = below
+    return found
+
+
+def unit_lines(src_units: units.SourceUnits, final: dict[str, str],
+               expansion: units.Expansion) -> list[UnitLine]:
+    """Every unit of the source, kept whole, in part or dropped, with why
+    it counts as used: largest first."""
+    lines = []
+    for key, unit in src_units.units.items():
+        if not unit.members:
+            continue
+        kept_bytes = sum(src_units.stats[m].st_size for m in unit.members
+                         if m in final and stat.S_ISREG(src_units.stats[m].st_mode))
+        kept = [m for m in unit.members if m in final]
+        status = ("dropped" if not kept else
+                  "kept" if len(kept) == len(unit.members) else "partial")
+        lines.append(UnitLine(key, unit.label, unit.size, kept_bytes, status, expansion.used.get(key, "")))
+    return sorted(lines, key=lambda u: (-u.size, u.key))
+
+
+def bytes_by_directory(src_units: units.SourceUnits, depth: int = 3) -> dict[str, int]:
+    """The source's regular files' bytes by directory, cut to depth
+    components (/usr/lib/x86_64-linux-gnu), as the HTML report groups them."""
+    out: dict[str, int] = {}
+    for path, st in src_units.stats.items():
+        if stat.S_ISREG(st.st_mode):
+            d = "/" + "/".join(path.split("/")[1:-1][:depth])
+            out[d] = out.get(d, 0) + st.st_size
+    return dict(sorted(out.items()))
+
+
+def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str]) -> list[str]:
+    """A directory no package owns (an application's tree, a database's data
+    directory) kept only in part is usually a broken one."""
+    out = []
+    for unit in src_units.units.values():
+        if unit.kind != "tree" or not src_units.is_dir(unit.name) or unit.name not in final:
+            continue
+        files = [m for m in unit.members if not src_units.is_dir(m)]
+        kept = [m for m in files if m in final]
+        if len(kept) < len(files):
+            kept_bytes = sum(src_units.stats[m].st_size for m in kept)
+            what = (f"the files no package owns under {unit.name} are" if src_units.owned(unit.name)
+                    else f"{unit.name}, which no package owns, is")
+            out.append(f"{what} kept only in part: {len(kept)} of {len(files)} files "
+                       f"({kept_bytes / 1e6:.1f} of {unit.size / 1e6:.1f} MB); "
+                       "--granularity unit or package keeps them whole")
+    return out
 
 
 def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                mtime: int | None = None, packages_out: str | None = None,
-               report_out: str | None = None) -> PackReport:
-    closure = resolve.Closure(src.fs, env=src.env)
+               report_out: str | None = None,
+               granularity: str = levels.DEFAULT_GRANULARITY,
+               events: Iterable[TraceRecord] | None = None,
+               units_report: bool = False) -> PackReport:
+    """Pack paths (files.txt) and what they need from src into output.
+    events (the trace's records, when there are any) tell which programs
+    ran and which directories were listed; without them every traced
+    program counts as run. units_report: find the source's units (kept,
+    dropped) even at file level without a report file (minify's report)."""
+    if granularity not in levels.GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    closure = resolve.Closure(src.fs, env=src.env, rules=rules)
     closure.add_traced(paths)
     closure.apply_includes(rules)
+    src_units = None
+    expansion = units.Expansion()
+    if granularity != "file":
+        src_units = units.SourceUnits(src.fs)
+        activity = units.Activity.from_records(events) if events is not None else None
+        expansion = units.Expander(closure, src_units, granularity, activity).run()
+    else:
+        for d in sticky_dirs(src.fs):
+            closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")
+    for path, why in expansion.left_out.items():
+        closure.skipped.setdefault(path, why)
     final = closure.finish(rules)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     clamps = [int(epoch)] if epoch and epoch.isdigit() else []
@@ -63,13 +198,25 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     clamp = min(clamps) if clamps else None
     kept = sorted(final)
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
-                        source=archive.TarTotals(), result=archive.TarTotals())
+                        source=archive.TarTotals(), result=archive.TarTotals(),
+                        granularity=granularity)
+
+    def with_units(found: units.SourceUnits) -> None:
+        report.partial_trees = partial_tree_warnings(found, final)
+        report.warnings = [*found.warnings, *closure.warnings, *report.partial_trees]
+        report.units = unit_lines(found, final, expansion)
+        report.source_by_dir = bytes_by_directory(found)
+
+    if src_units is not None:
+        with_units(src_units)
     report_json = ""
 
     def while_tar_writes(result: archive.TarTotals) -> None:
         nonlocal report_json
         report.result = result
         report.source = archive.source_totals(src.fs)
+        if src_units is None and (report_out or units_report):
+            with_units(units.SourceUnits(src.fs))     # at file level only the report needs them
         if packages_out or report_out:
             report.packages = owners(src.fs, kept)
         if report_out:
@@ -84,3 +231,20 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         with record.atomic_output(report_out) as fh:
             fh.write(report_json)
     return report
+
+
+def save_trace(report_path: str, files: Iterable[str], records: Iterable[TraceRecord]) -> tuple[str, str]:
+    """files.txt and the events beside a report (REPORT.files.txt and
+    REPORT.events.jsonl), so the image can be packed again without tracing:
+    `micropack pack -i REPORT.files.txt --image IMAGE ...`."""
+    stem = Path(report_path)
+    stem = stem.with_suffix("") if stem.suffix == ".json" else stem
+    files_txt, events = f"{stem}.files.txt", f"{stem}.events.jsonl"
+    record.write_files_txt(sorted(set(files)), files_txt)
+    writer = record.EventsWriter(events)
+    count = 0
+    for r in records:
+        writer.write(r)
+        count += 1
+    writer.close({"events": count})
+    return files_txt, events

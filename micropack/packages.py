@@ -1,39 +1,204 @@
-"""Which distro package each kept file comes from (dpkg or apk databases
-inside the source; rpm through the host's rpm tool when it has one)."""
+"""The distro package databases inside a source: dpkg (/var/lib/dpkg/info/*.list),
+apk (/lib/apk/db/installed) and rpm (the sqlite rpmdb, read here; older
+Berkeley DB ones through the host's rpm tool when it has one). Every
+database file is read inside the source's root, regular files only."""
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
+import tempfile
+from dataclasses import dataclass, field
 
 from micropack.rootfs import RootFS
 
 # A package database file larger than this is not a real one.
 DB_LIMIT = 256 << 20
 
+RPM_SQLITE = ("/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite")
+RPM_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
 
-def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
-    """path -> package for each path a package database claims. The
-    databases are read inside the source's root, regular files only."""
-    table: dict[str, str] = {}
+# rpm header tags and types (the header format of rpm's file format spec)
+RPMTAG_NAME = 1000
+RPMTAG_OLDFILENAMES = 1027
+RPMTAG_DIRINDEXES = 1116
+RPMTAG_BASENAMES = 1117
+RPMTAG_DIRNAMES = 1118
+RPM_INT32, RPM_STRING, RPM_STRING_ARRAY, RPM_I18NSTRING = 4, 6, 8, 9
+
+
+@dataclass
+class PackageDB:
+    """Which files each installed package lists, as its database spells them
+    (before merged /usr: /bin/sh where the image stores /usr/bin/sh)."""
+
+    kind: str = ""                                           # dpkg | apk | rpm | "" (none)
+    files: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, package: str, path: str) -> None:
+        self.files.setdefault(package, []).append(path)
+
+
+def read_database(fs: RootFS) -> PackageDB:
+    """Every package database the source has (dpkg, apk, rpm), merged: an
+    image rarely has two, but a file either lists is a package's."""
+    merged = PackageDB()
+    for reader in (_read_dpkg, _read_apk, _read_rpm):
+        db = reader(fs)
+        if db is None:
+            continue
+        merged.kind = f"{merged.kind}+{db.kind}" if merged.kind else db.kind
+        merged.warnings += db.warnings
+        for package, files in db.files.items():
+            merged.files.setdefault(package, []).extend(files)
+    return merged
+
+
+def _read_dpkg(fs: RootFS) -> PackageDB | None:
     info_dir = "/var/lib/dpkg/info"
-    for name in fs.list_dir(info_dir) or ():
+    names = fs.list_dir(info_dir)
+    if names is None:
+        return None
+    db = PackageDB("dpkg")
+    for name in names:
         if not name.endswith(".list"):
             continue
         package = name[:-len(".list")].split(":")[0]
         listing = fs.read_file(f"{info_dir}/{name}", DB_LIMIT)
+        db.files.setdefault(package, [])
         for line in (listing or b"").decode("utf-8", "surrogateescape").splitlines():
-            table.setdefault(line, package)
-    apk_db = fs.read_file("/lib/apk/db/installed", DB_LIMIT)
-    if apk_db is not None:
-        package, folder = "", ""
-        for line in apk_db.decode("utf-8", "surrogateescape").splitlines():
-            key, _, value = line.partition(":")
-            if key == "P":
-                package = value
-            elif key == "F":
-                folder = value
-            elif key == "R":
-                table.setdefault(f"/{folder}/{value}", package)
+            if line.startswith("/") and line != "/.":
+                db.add(package, line)
+    return db
+
+
+def _read_apk(fs: RootFS) -> PackageDB | None:
+    installed = fs.read_file("/lib/apk/db/installed", DB_LIMIT)
+    if installed is None:
+        return None
+    db = PackageDB("apk")
+    package, folder = "", ""
+    for line in installed.decode("utf-8", "surrogateescape").splitlines():
+        key, _, value = line.partition(":")
+        if key == "P":
+            package, folder = value, ""
+            db.files.setdefault(package, [])
+        elif key == "F":
+            folder = value
+            db.add(package, f"/{folder}")
+        elif key == "R":
+            db.add(package, f"/{folder}/{value}" if folder else f"/{value}")
+    return db
+
+
+def _read_rpm(fs: RootFS) -> PackageDB | None:
+    for path in RPM_SQLITE:
+        data = fs.read_file(path, DB_LIMIT)
+        if data is not None:
+            return rpm_sqlite(data)
+    if any(fs.list_dir(d) is not None for d in RPM_DIRS):
+        return _rpm_by_host_tool(fs)
+    return None
+
+
+def rpm_sqlite(data: bytes) -> PackageDB:
+    """Packages and files of an rpmdb.sqlite given as bytes: a copy is opened
+    read-only (the source's file is never opened by sqlite)."""
+    import sqlite3
+    db = PackageDB("rpm")
+    with tempfile.NamedTemporaryFile(prefix="micropack-rpmdb-", suffix=".sqlite") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        try:
+            con = sqlite3.connect(f"file:{tmp.name}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            db.warnings.append(f"rpm database unreadable: {exc}")
+            return db
+        try:
+            rows = con.execute("SELECT blob FROM Packages").fetchall()
+        except sqlite3.Error as exc:
+            db.warnings.append(f"rpm database unreadable: {exc}")
+            rows = []
+        finally:
+            con.close()
+    for (blob,) in rows:
+        try:
+            name, files = rpm_header_files(bytes(blob))
+        except (struct.error, ValueError, IndexError):
+            db.warnings.append("an rpm header in the database is malformed: skipped")
+            continue
+        db.files.setdefault(name, []).extend(files)
+    return db
+
+
+def rpm_header_files(blob: bytes) -> tuple[str, list[str]]:
+    """Name and file paths of one rpm header as the rpmdb stores it: index
+    count and data length (big-endian), 16-byte index entries (tag, type,
+    offset, count), then the data store."""
+    il, dl = struct.unpack_from(">ii", blob, 0)
+    if il <= 0 or dl < 0 or 8 + il * 16 + dl > len(blob):
+        raise ValueError("bad header sizes")
+    store = 8 + il * 16
+    tags: dict[int, tuple[int, int, int]] = {}
+    for i in range(il):
+        tag, typ, offset, count = struct.unpack_from(">iiii", blob, 8 + i * 16)
+        tags[tag] = (typ, offset, count)
+
+    def strings(tag: int) -> list[str]:
+        if tag not in tags:
+            return []
+        typ, offset, count = tags[tag]
+        if typ not in (RPM_STRING, RPM_STRING_ARRAY, RPM_I18NSTRING):
+            raise ValueError(f"tag {tag} is not a string")
+        out, pos = [], store + offset
+        for _ in range(count if typ != RPM_STRING else 1):
+            end = blob.index(b"\0", pos)
+            out.append(blob[pos:end].decode("utf-8", "surrogateescape"))
+            pos = end + 1
+        return out
+
+    def int32s(tag: int) -> list[int]:
+        if tag not in tags:
+            return []
+        typ, offset, count = tags[tag]
+        if typ != RPM_INT32:
+            raise ValueError(f"tag {tag} is not int32")
+        return list(struct.unpack_from(f">{count}i", blob, store + offset))
+
+    name = (strings(RPMTAG_NAME) or ["?"])[0]
+    basenames = strings(RPMTAG_BASENAMES)
+    if basenames:
+        dirnames, indexes = strings(RPMTAG_DIRNAMES), int32s(RPMTAG_DIRINDEXES)
+        files = [dirnames[i] + b for i, b in zip(indexes, basenames, strict=True)]
+    else:
+        files = strings(RPMTAG_OLDFILENAMES)
+    return name, [f.rstrip("/") or "/" for f in files if f.startswith("/")]
+
+
+def _rpm_by_host_tool(fs: RootFS) -> PackageDB:
+    """A Berkeley DB or ndb rpm database: only the host's rpm reads it."""
+    db = PackageDB("rpm")
+    if not shutil.which("rpm"):
+        db.warnings.append("the source has an rpm database this host cannot read (no sqlite "
+                           "rpmdb, no rpm tool): packages are not known")
+        return db
+    out = subprocess.run(["rpm", "--root", str(fs.root), "-qa", "--qf", "[%{NAME}\t%{FILENAMES}\n]"],
+                         capture_output=True, text=True, errors="surrogateescape")
+    for line in out.stdout.splitlines():
+        name, _, path = line.partition("\t")
+        if path.startswith("/"):
+            db.add(name, path)
+    return db
+
+
+def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
+    """path -> package for each path a package database claims."""
+    db = read_database(fs)
+    table: dict[str, str] = {}
+    for package, files in db.files.items():
+        for f in files:
+            table.setdefault(f, package)
     wanted = set(paths)
     result = {p: table[p] for p in wanted if p in table}
     # dpkg lists /bin/x while merged-/usr images store /usr/bin/x: try the aliases
@@ -42,10 +207,5 @@ def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
             if p.startswith(a) and (b + p[len(a):]) in table:
                 result[p] = table[b + p[len(a):]]
                 break
-    if fs.list_dir("/var/lib/rpm") is not None and shutil.which("rpm"):
-        for p in sorted(wanted - set(result)):
-            out = subprocess.run(["rpm", "--root", str(fs.root), "-qf", p],
-                                 capture_output=True, text=True)
-            if out.returncode == 0:
-                result[p] = out.stdout.strip().splitlines()[0]
     return result
+

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
-from micropack.errors import PackError
+from micropack.errors import PackError, UsageError
 from micropack.record import is_pseudo
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
 
@@ -49,9 +49,29 @@ class Rules:
                 return glob
         return None
 
+    def check(self) -> None:
+        """A pattern that is not absolute can never match a path of the
+        source (they all start with /): a usage error, not a silent no-op."""
+        for option, patterns in (("--include", self.include), ("--exclude", self.exclude)):
+            for p in patterns:
+                if not p.startswith("/"):
+                    raise UsageError(f"{option} {p!r} is not absolute: patterns match paths "
+                                     f"inside the image, such as /{p.lstrip('./')}")
+
 
 def has_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
+
+
+@dataclass
+class Need:
+    """One thing a file needs to run: its path, why, and (for a library) the
+    DT_RPATH of the objects that load it."""
+
+    path: str
+    why: str
+    rpath: list[str] = field(default_factory=list)
+    missing: bool = False      # a library the source does not have (path is its name)
 
 
 @dataclass
@@ -59,6 +79,9 @@ class Closure:
     fs: RootFS
     env: dict[str, str] = field(default_factory=dict)
     platform: str = "x86_64"
+    # --exclude is applied before the closure: an excluded file is never
+    # kept, and nothing is kept because it needs it
+    rules: Rules = field(default_factory=Rules)
     kept: dict[str, str] = field(default_factory=dict)       # path -> why
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
@@ -66,6 +89,7 @@ class Closure:
     _idents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _ld_cache: dict[str, list[str]] | None = None
     _ld_conf: list[str] | None = None
+    _needs: dict[tuple[str, tuple[str, ...]], list[Need]] = field(default_factory=dict)
 
     # -- entry points -------------------------------------------------------
 
@@ -74,16 +98,28 @@ class Closure:
             self.add(p, "traced")
 
     def apply_includes(self, rules: Rules) -> None:
+        """Keep what --include names; one that matches nothing in the
+        source is a warning (a typo would otherwise pass unnoticed)."""
         globs = [g for g in rules.include if has_glob(g)]
+        matched: set[str] = set()
         for literal in (g for g in rules.include if not has_glob(g)):
-            if self.fs.lstat(literal) is not None or self.fs.walk(literal).final:
+            try:
+                found = self.fs.lstat(literal) is not None or bool(self.fs.walk(literal).final)
+            except SymlinkLoop:
+                found = False
+            if found:
+                matched.add(literal)
                 self.add(literal, f"rule --include {literal}", subtree=True)
         if globs:
             for path in self.fs.iter_tree("/"):
                 for g in globs:
                     if fnmatch.fnmatchcase(path, g):
+                        matched.add(g)
                         self.add(path, f"rule --include {g}")
                         break
+        for pattern in rules.include:
+            if pattern not in matched:
+                self.warnings.append(f"--include {pattern} matches nothing in the source")
 
     def add(self, path: str, why: str, subtree: bool = False,
             inherited_rpath: list[str] | None = None) -> None:
@@ -91,6 +127,10 @@ class Closure:
         objects that loaded this one, when it is a library."""
         if is_pseudo(path):
             self.skipped.setdefault(path, "pseudo filesystem (/proc, /sys, /dev): not packed")
+            return
+        glob = self.rules.excluded(path)
+        if glob:
+            self.skipped.setdefault(path, f"rule --exclude {glob}")
             return
         try:
             walk = self.fs.walk(path)
@@ -110,6 +150,10 @@ class Closure:
             return
         if is_pseudo(final):
             self.skipped.setdefault(final, "pseudo filesystem (/proc, /sys, /dev): not packed")
+            return
+        glob = self.rules.excluded(final)
+        if glob:
+            self.skipped.setdefault(final, f"rule --exclude {glob} (target of {path})")
             return
         st = self.fs.lstat(final)
         assert st is not None
@@ -133,6 +177,23 @@ class Closure:
         if path in self._inspected:
             return
         self._inspected.add(path)
+        for need in self.needs(path, inherited_rpath):
+            if need.missing:
+                self.skipped.setdefault(f"{need.path} (needed by {path})", "library not found in the source")
+                self.warnings.append(f"{path} needs {need.path}, which the source does not have")
+            else:
+                self.add(need.path, need.why, inherited_rpath=need.rpath)
+
+    def needs(self, path: str, inherited_rpath: list[str] | None = None) -> list[Need]:
+        """What the regular file path (resolved) needs to run, one level deep:
+        its ELF interpreter and libraries, or its script interpreter. Nothing
+        is kept: callers decide (unit expansion asks before it keeps)."""
+        key = (path, tuple(inherited_rpath or ()))
+        if key not in self._needs:
+            self._needs[key] = self._read_needs(path, inherited_rpath or [])
+        return self._needs[key]
+
+    def _read_needs(self, path: str, inherited_rpath: list[str]) -> list[Need]:
         try:
             # one open, unbuffered (256 bytes read, not 8 KiB), inside the
             # root and only if it is still a regular file (a live container
@@ -142,27 +203,35 @@ class Closure:
                 info = elf.read_elf(fh) if head.startswith(elf.ELF_MAGIC) else None
         except OSError as exc:
             self.warnings.append(f"{path}: cannot read ({exc.strerror})")
-            return
+            return []
         if info is not None:
-            self._add_elf_deps(path, info, inherited_rpath)
-        elif head.startswith(b"#!"):
-            self._add_shebang(path, head)
+            return self._elf_needs(path, info, inherited_rpath)
+        if head.startswith(b"#!"):
+            return self._shebang_needs(path, head)
+        return []
 
-    def _add_shebang(self, path: str, head: bytes) -> None:
+    def _shebang_needs(self, path: str, head: bytes) -> list[Need]:
         line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").strip()
         if not line:
-            return
+            return []
         parts = line.split()
         interp = parts[0]
-        self.add(interp, f"interpreter of script {path}")
+        if not interp.startswith("/"):
+            return []      # "#! perl" in a module: not something the kernel runs
+        out = [Need(interp, f"interpreter of script {path}")]
         if os.path.basename(interp) == "env":
             args = [a for a in parts[1:] if not a.startswith("-") and "=" not in a]
             if args:
                 found = self._find_in_path(args[0])
                 if found:
-                    self.add(found, f"program {args[0]} run by script {path} through env")
+                    out.append(Need(found, f"program {args[0]} run by script {path} through env"))
                 else:
                     self.warnings.append(f"{path}: {args[0]} (through env) not found on PATH")
+        return out
+
+    def find_program(self, prog: str) -> str | None:
+        """prog found through the image's PATH, as a shell finds it."""
+        return self._find_in_path(prog)
 
     def _find_in_path(self, prog: str) -> str | None:
         search = self.env.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
@@ -175,9 +244,10 @@ class Closure:
                 return candidate
         return None
 
-    def _add_elf_deps(self, path: str, info: elf.ElfInfo, inherited_rpath: list[str]) -> None:
+    def _elf_needs(self, path: str, info: elf.ElfInfo, inherited_rpath: list[str]) -> list[Need]:
+        out = []
         if info.interpreter:
-            self.add(info.interpreter, f"ELF interpreter of {path}")
+            out.append(Need(info.interpreter, f"ELF interpreter of {path}"))
         origin = parent_of(path)
 
         def expand(entries: list[str]) -> list[str]:
@@ -189,10 +259,10 @@ class Closure:
         for name in info.needed:
             found = self._find_library(name, info, rpath, expand(info.runpath))
             if found is None:
-                self.skipped.setdefault(f"{name} (needed by {path})", "library not found in the source")
-                self.warnings.append(f"{path} needs {name}, which the source does not have")
-                continue
-            self.add(found, f"needed by {path}", inherited_rpath=rpath)
+                out.append(Need(name, f"needed by {path}", missing=True))
+            else:
+                out.append(Need(found, f"needed by {path}", rpath))
+        return out
 
     def _find_library(self, name: str, info: elf.ElfInfo, rpath: list[str],
                       runpath: list[str]) -> str | None:

@@ -313,20 +313,20 @@ class RootFS:
         finally:
             os.close(opath)
 
-    def open_file(self, path: str) -> BinaryIO:
+    def open_file(self, path: str, hold: bool = True) -> BinaryIO:
         """An unbuffered binary file of the regular file at path (see
         open_regular); OSError when it is missing or not a regular file.
 
-        The descriptor is kept (up to a budget), so the archive later reads
-        the very inode the closure read, without opening it again
-        (take_regular)."""
+        With hold (what the closure reads: what it keeps), the descriptor is
+        kept, up to a budget, so the archive later reads the very inode the
+        closure read, without opening it again (take_regular)."""
         held = self._held.get(path)
         if held is not None:
             return cast(BinaryIO, _Reader(held[0], own=False))
         opened = self.open_regular(path)
         if opened is None:
             raise OSError(errno.EINVAL, "not a regular file (any more)", path)
-        if len(self._held) >= self._hold_budget():
+        if not hold or len(self._held) >= self._hold_budget():
             return cast(BinaryIO, _Reader(opened[0], own=True))
         self._held[path] = opened
         return cast(BinaryIO, _Reader(opened[0], own=False))

@@ -9,11 +9,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from micropack import progress
 from micropack.cgroup import TracedCgroup
 from micropack.errors import Interrupted, VerifyError
 from micropack.probes import Probe, ProbeResult
 from micropack.probes import Target as ProbeTarget
-from micropack.record import TraceRecord
+from micropack.record import TraceRecord, names_a_file
 from micropack.runtimes.base import Engine, RunOptions
 from micropack.target import Target
 from micropack.tracers.base import StopWhen, TraceStats, run
@@ -101,7 +102,8 @@ class _Worker:
         self._remove()
 
     def join(self) -> None:
-        self._thread.join()
+        if self._thread.ident is not None:     # never started when the tracer failed to attach
+            self._thread.join()
 
     def outcome(self) -> list[ProbeResult]:
         if self.error is not None:
@@ -121,8 +123,9 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
                      seccomp="unconfined" if count_syscalls else None)
     tracer = EbpfTracer(count_syscalls=count_syscalls)
     try:
-        outcome = run(tracer, Target(label=f"run of {image}", cgroup=cg.ref), records.append,
-                      StopWhen(done=worker.done.is_set), start_hook=worker.start)
+        with progress.step(f"tracing a run of {image}", status=_counter(records)):
+            outcome = run(tracer, Target(label=f"run of {image}", cgroup=cg.ref), records.append,
+                          StopWhen(done=worker.done.is_set), start_hook=worker.start)
         if outcome.signal is not None:
             worker.cancel()
             raise Interrupted(outcome.signal)
@@ -136,6 +139,22 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     if outcome.stats.lost:
         say(f"WARNING: {outcome.stats.lost} kernel events LOST while tracing {image}")
     return RunOutcome(results, records, outcome.stats, tracer.syscall_counts)
+
+
+def _counter(records: list[TraceRecord]) -> Callable[[], str]:
+    """Events and files so far, for progress: counted on the progress thread
+    from where it last stopped, so the tracer's sink stays a bare append."""
+    files: set[str] = set()
+    seen = [0]
+
+    def status() -> str:
+        upto = len(records)
+        for r in records[seen[0]:upto]:
+            if names_a_file(r):
+                files.add(r.path)
+        seen[0] = upto
+        return f"{upto} events, {len(files)} files"
+    return status
 
 
 def confined_run(engine: Engine, image: str, opts: RunOptions, drive: Drive,

@@ -1,7 +1,11 @@
-"""Where the packer reads files from: a running container (through
-/proc/PID/root, nothing copied into it), an image (a read-only view its
-runtime gives), a directory or an export tar. Each gives a RootFS and the
-image's environment."""
+"""Where the packer reads files from: a running container or any process
+(through /proc/PID/root, nothing copied into it), an image (a read-only
+mount of its layers where its runtime allows one), a directory or an export
+tar. Each gives a RootFS and the environment its programs run with.
+
+A root is never resolved on the host: /proc/PID/root is a magic link that
+the kernel follows to that process's root, while resolving it as a path
+(realpath) gives "/", the host's root, as it is seen by micropack."""
 from __future__ import annotations
 
 import os
@@ -14,7 +18,7 @@ from pathlib import Path
 from micropack.archive import extract_tar
 from micropack.errors import PackError, UsageError
 from micropack.rootfs import RootFS
-from micropack.runtimes.base import Engine
+from micropack.runtimes.base import ACCESS, Engine
 
 
 @dataclass
@@ -30,10 +34,13 @@ class Source:
 @contextmanager
 def open_source(engine: Engine | None = None, container: str | None = None,
                 image: str | None = None, rootfs: str | None = None,
-                tar: str | None = None) -> Iterator[Source]:
-    given = [x for x in (container, image, rootfs, tar) if x]
+                tar: str | None = None, pid: int | None = None) -> Iterator[Source]:
+    given = [x for x in (container, image, rootfs, tar, pid) if x]
     if len(given) != 1:
-        raise UsageError("name exactly one source: --container, --image, --rootfs or --tar")
+        raise UsageError("name exactly one source: --container, --pid, --image, --rootfs or --tar")
+    if pid:
+        yield process_source(pid)
+        return
     if rootfs:
         if not os.path.isdir(rootfs):
             raise PackError(f"source directory {rootfs} does not exist or is not a directory")
@@ -61,5 +68,29 @@ def open_source(engine: Engine | None = None, container: str | None = None,
         return
     assert image is not None
     facts = engine.image(image)
-    with engine.image_root(image) as root:
+    # MICROPACK_IMAGE_ACCESS=export reads the image the old way (an export
+    # unpacked to disk), e.g. to compare, or where a mount misbehaves
+    access = os.environ.get("MICROPACK_IMAGE_ACCESS", "auto")
+    if access not in ACCESS:
+        raise UsageError(f"MICROPACK_IMAGE_ACCESS={access}: use one of {', '.join(ACCESS)}")
+    with engine.image_root(image, access=access) as root:
         yield Source(RootFS(root), f"image {image}", facts.env, facts.created)
+
+
+def process_source(pid: int) -> Source:
+    """The root of any process, of any runtime or none: /proc/PID/root,
+    with the process's own environment (PATH, LD_LIBRARY_PATH) for the closure."""
+    root = Path(f"/proc/{pid}/root")
+    try:
+        os.stat(root)
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except FileNotFoundError as exc:
+        raise PackError(f"no process with pid {pid}") from exc
+    except PermissionError as exc:
+        raise PackError(f"cannot read the root of pid {pid}: run micropack as root") from exc
+    env = {}
+    for item in environ.split(b"\0"):
+        key, eq, value = item.decode("utf-8", "surrogateescape").partition("=")
+        if eq:
+            env[key] = value
+    return Source(RootFS(root), f"pid {pid}", env)

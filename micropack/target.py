@@ -22,11 +22,22 @@ class Target:
 
 
 def for_container(engine: Engine, ref: str) -> Target:
+    """The container's cgroup as its runtime placed it, when the runtime
+    says (podman, containerd) and its first process is in it or below it;
+    else the cgroup of that process (docker)."""
     info = engine.container(ref)
     if not info.running or info.pid is None:
         raise TargetError(f"container {ref!r} is not running (status: {info.status})")
-    return Target(label=f"container {info.name} ({info.id[:12]})",
-                  cgroup=cgroup.ref_for_pid(info.pid), pid=info.pid, container_id=info.id)
+    ref_ = cgroup.ref_for_pid(info.pid)
+    if info.cgroup:
+        try:
+            placed = cgroup.ref_for_path(info.cgroup)
+        except TargetError:
+            placed = None
+        if placed is not None and (ref_.path == placed.path or placed.path in ref_.path.parents):
+            ref_ = placed
+    return Target(label=f"{engine.name} container {info.name} ({info.id[:12]})",
+                  cgroup=ref_, pid=info.pid, container_id=info.id)
 
 
 def for_pid(pid: int) -> Target:

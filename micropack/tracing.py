@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from micropack import record
+from micropack import progress, record
 from micropack.errors import UsageError
 from micropack.record import TraceRecord
 from micropack.tracers import choose
@@ -43,7 +43,7 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
                    duration: float | None = None, command: Sequence[str] = (),
                    ringbuf_mb: int = 64, from_capture: str | None = None,
                    container_filter: str | None = None, print_program: bool = False,
-                   progress: bool = False, seccomp_out: str | None = None) -> TraceResult:
+                   show_progress: bool = True, seccomp_out: str | None = None) -> TraceResult:
     if from_capture and backend == "ebpf":
         raise UsageError("--from-capture reads a sysdig capture: use --backend sysdig (or auto)")
     cls = choose("sysdig" if from_capture and backend == "auto" else backend)
@@ -67,19 +67,31 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
         env = dict(os.environ, MICROPACK_TARGET=target.label,
                    MICROPACK_CONTAINER_ID=target.container_id or "")
 
-    def show_progress() -> None:
-        print(f"micropack: tracing {target.label}: {collector.count} events, "
-              f"{len(collector.paths)} files", file=sys.stderr)
+    def counts() -> str:
+        return f"{collector.count} events, {len(collector.paths)} files"
+
+    # a running count of events and files while the trace goes on (a live
+    # line on a terminal, a plain line every half minute otherwise)
+    shown = progress.step(f"tracing {target.label}", status=counts) if show_progress else None
+    entered = False
+
+    def attached() -> None:
+        nonlocal entered
+        progress.echo(f"micropack: tracing {target.label} ({tracer.name})")
+        if shown is not None:
+            shown.__enter__()
+            entered = True
 
     try:
         outcome = run(tracer, target, collector, StopWhen(duration, command, env),
-                      show_progress if progress else None,
-                      start_hook=lambda: print(f"micropack: tracing {target.label} ({tracer.name})",
-                                               file=sys.stderr, flush=True))
+                      start_hook=attached)
     except BaseException:
         if events is not None:
             events.abort()
         raise
+    finally:
+        if shown is not None and entered:
+            shown.__exit__(*sys.exc_info())
     if events is not None:
         events.close({"backend": tracer.name, "target": target.label,
                       "stop_reason": outcome.reason, **outcome.stats.as_dict()})
@@ -89,5 +101,5 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
     if seccomp_out:
         from micropack import seccomp
         seccomp.write_profile(tracer.syscall_counts, seccomp_out,
-                              lambda msg: print(f"micropack: {msg}", file=sys.stderr))
+                              lambda msg: progress.echo(f"micropack: {msg}"))
     return TraceResult(outcome=outcome, files=len(paths), paths=paths)

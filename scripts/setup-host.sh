@@ -36,6 +36,9 @@ apt_install ca-certificates docker.io python3-bpfcc python3-venv python3-pip \
     debootstrap debian-archive-keyring sysdig strace tar xz-utils curl gcc libc6-dev attr time
 # the tests build a 32-bit program to check that i386 syscalls are traced
 if [ "$(dpkg --print-architecture)" = amd64 ]; then apt_install gcc-multilib; fi
+# the HTML report is tested in a real headless browser; the install test
+# installs micropack with pipx as the README says
+apt_install chromium pipx
 
 # --- kernel headers for BCC -------------------------------------------------
 if [ -e "/lib/modules/$KREL/build/include" ]; then
@@ -78,6 +81,76 @@ else
     for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
     docker info >/dev/null 2>&1 || die "dockerd did not answer within 60s (see /var/log/micropack-dockerd.log)"
     log "docker daemon answers"
+fi
+
+# --- podman, containerd, OCI tools, a local registry ----------------------------
+# Everything the runtime tests use. Package scripts must not start services
+# here (docker-registry's would listen on :5000 on every address): installs
+# run under a policy-rc.d that forbids it, unless the host already has one.
+install_quietly() {
+    local policy=/usr/sbin/policy-rc.d made=""
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; made=1; fi
+    local status=0
+    if ( apt_install "$@" ); then status=0; else status=$?; fi
+    if [ -n "$made" ]; then rm -f "$policy"; fi
+    [ "$status" -eq 0 ] || die "apt-get install $* failed (see $LOG)"
+}
+install_quietly podman runc conmon containerd skopeo umoci buildah docker-registry util-linux
+if [ -d /run/systemd/system ]; then
+    systemctl disable --now docker-registry >>"$LOG" 2>&1 || true
+fi
+
+# containerd for micropack: its own root, state and socket, so dockerd's
+# (/var/run/docker/containerd) and a system one (/run/containerd) are left
+# alone. The tests reach it through CONTAINERD_ADDRESS.
+CTRD_DIR=/var/lib/micropack-containerd
+CTRD_SOCK=/run/micropack-containerd/containerd.sock
+if ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; then
+    log "micropack's containerd answers on $CTRD_SOCK"
+else
+    mkdir -p "$CTRD_DIR" "$(dirname "$CTRD_SOCK")"
+    {
+        echo "# containerd for micropack's tests (written by scripts/setup-host.sh)"
+        echo "version = 2"
+        echo "root = \"$CTRD_DIR/root\""
+        echo "state = \"$(dirname "$CTRD_SOCK")/state\""
+        echo 'disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+        echo "[grpc]"
+        echo "  address = \"$CTRD_SOCK\""
+        echo "[ttrpc]"
+        echo "  address = \"$CTRD_SOCK.ttrpc\""
+    } >"$CTRD_DIR/config.toml"
+    log "starting containerd on $CTRD_SOCK (log: /var/log/micropack-containerd.log)"
+    nohup containerd --config "$CTRD_DIR/config.toml" >>/var/log/micropack-containerd.log 2>&1 &
+    for _ in $(seq 1 30); do ctr --address "$CTRD_SOCK" version >/dev/null 2>&1 && break; sleep 1; done
+    ctr --address "$CTRD_SOCK" version >/dev/null 2>&1 \
+        || die "containerd did not answer on $CTRD_SOCK within 30s (see /var/log/micropack-containerd.log)"
+fi
+
+# The registry the push tests use: Debian's docker-registry, on the loopback only.
+REGISTRY_ADDR=127.0.0.1:18200
+REGISTRY_DIR=/var/lib/micropack-registry
+if curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
+    log "registry answers on $REGISTRY_ADDR"
+else
+    mkdir -p "$REGISTRY_DIR/data"
+    {
+        echo "# registry for micropack's tests (written by scripts/setup-host.sh)"
+        echo "version: 0.1"
+        echo "log: {level: warn}"
+        echo "storage:"
+        echo "  filesystem: {rootdirectory: $REGISTRY_DIR/data}"
+        echo "  delete: {enabled: true}"
+        echo "http: {addr: \"$REGISTRY_ADDR\"}"
+    } >"$REGISTRY_DIR/config.yml"
+    chown -R docker-registry:docker-registry "$REGISTRY_DIR/data"
+    log "starting docker-registry on $REGISTRY_ADDR (log: /var/log/micropack-registry.log)"
+    start-stop-daemon --start --background --chuid docker-registry --make-pidfile \
+        --pidfile /run/micropack-registry.pid --output /var/log/micropack-registry.log \
+        --exec /usr/bin/docker-registry -- serve "$REGISTRY_DIR/config.yml"
+    for _ in $(seq 1 30); do curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break; sleep 1; done
+    curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 \
+        || die "the registry did not answer on $REGISTRY_ADDR within 30s (see /var/log/micropack-registry.log)"
 fi
 
 # --- virtual environment ------------------------------------------------------

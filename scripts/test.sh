@@ -5,7 +5,7 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$REPO/scripts/setup-host.sh"
-for image in fat; do
+for image in fat toolbox; do
     "$REPO/.venv/bin/micropack" test-image "$image" >/dev/null
 done
 cd "$REPO"

@@ -42,6 +42,11 @@ class ContainerInfo:
     pid: int | None                      # host pid of its first process, when running
     env: dict[str, str] = field(default_factory=dict)
     image: str = ""
+    ipc_mode: str = ""                   # the runtime's IPC mode ("private", "shareable", ...)
+    # Its cgroup v2 directory below the v2 root, as the runtime placed it
+    # ("/libpod_parent/libpod-<id>", "/<namespace>/<id>"), when the runtime
+    # says; None makes micropack take the cgroup of pid instead.
+    cgroup: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,49 @@ def env_dict(env_list: list[str] | None) -> dict[str, str]:
     return out
 
 
+def split_ref(ref: str) -> tuple[str, str, str]:
+    """(domain, path, tag or @digest) of an image reference, by docker's
+    rules: a first component with a dot or colon, or "localhost", is a
+    registry, else docker.io (with library/ for one-component names); no tag
+    means latest."""
+    name, at, digest = ref.partition("@")
+    tag = ""
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1:]
+    first, sep, rest = name.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        domain, path = first, rest
+    else:
+        domain, path = "docker.io", name
+        if "/" not in path:
+            path = "library/" + path
+    if at:
+        return domain, path, "@" + digest
+    return domain, path, tag or "latest"
+
+
+def normalize_ref(ref: str) -> str:
+    """The full name containerd stores an image under (docker.io/library/x:latest)."""
+    domain, path, tag = split_ref(ref)
+    return f"{domain}/{path}{tag if tag.startswith('@') else ':' + tag}"
+
+
+def ref_tag(ref: str) -> str:
+    """The tag of a reference ("latest" when it has none)."""
+    return split_ref(ref)[2].lstrip("@")
+
+
+def loopback_registry(ref: str) -> bool:
+    """Whether ref names a registry on this host's loopback, which docker
+    talks to over plain HTTP without being told; micropack does the same
+    for podman and containerd."""
+    domain = split_ref(ref)[0]
+    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    return host in ("localhost", "127.0.0.1", "[::1]") or host.startswith("127.")
+
+
 def run_tool(argv: Sequence[str], timeout: float | None = None,
              stdin: Any = None) -> subprocess.CompletedProcess[str]:
     """A runtime's command line; a missing tool is one clear error."""
@@ -126,15 +174,27 @@ def run_tool(argv: Sequence[str], timeout: float | None = None,
         raise ImageError(f"{argv[0]} is not installed") from exc
 
 
+# How image_root reads an image: "auto" mounts where it can and exports
+# where it cannot; "mount" and "export" force one (the benchmark compares them).
+ACCESS = ("auto", "mount", "export")
+
+
 class Engine(ABC):
     """One container runtime."""
 
     name: str = ""
+    # How the last image_root read its image: "mount" or "export".
+    image_access: str = ""
 
     @classmethod
     @abstractmethod
     def missing(cls) -> list[str]:
         """What this host lacks to use the runtime (empty when usable)."""
+
+    def answers(self) -> bool:
+        """Whether the runtime can be asked now (its daemon is up); used by
+        --runtime auto to pass over runtimes that are installed but idle."""
+        return True
 
     # -- containers -----------------------------------------------------------
 
@@ -180,10 +240,12 @@ class Engine(ABC):
         """Stop and remove a container; no error if it is already gone."""
 
     @abstractmethod
-    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
-        """Run a throwaway container of image in the pid, network and IPC
-        namespaces of the running container target, attached to this
-        terminal when interactive, and removed when it ends; its status."""
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        """Run a throwaway container of image in the pid, network and (when
+        ipc) IPC namespaces of the running container target, with this
+        process's stdin when interactive (and this terminal when there is
+        one), removed when it ends or is interrupted; its status."""
 
     @abstractmethod
     def leftovers(self) -> list[tuple[str, str]]:
@@ -200,10 +262,11 @@ class Engine(ABC):
     def has_image(self, ref: str) -> bool: ...
 
     @abstractmethod
-    def image_root(self, ref: str) -> AbstractContextManager[Path]:
+    def image_root(self, ref: str, access: str = "auto") -> AbstractContextManager[Path]:
         """A read-only view of an image's filesystem for the time of the
-        `with` block: a mount of its layers where the runtime allows one,
-        else an export unpacked into a temporary directory."""
+        `with` block: a mount of its layers where the runtime allows one
+        (nothing copied: the cost is what is read), else an export unpacked
+        into a temporary directory. Sets image_access to what was done."""
 
     @abstractmethod
     def load(self, archive: Path) -> None:
@@ -215,6 +278,11 @@ class Engine(ABC):
 
     @abstractmethod
     def remove_image(self, ref: str) -> None: ...
+
+    @abstractmethod
+    def push(self, ref: str) -> None:
+        """Push an image the runtime has to its registry (plain HTTP for a
+        registry on the loopback, as docker does, TLS anywhere else)."""
 
 
 def new_container_name() -> str:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from micropack.archive import extract_tar
-from micropack.errors import ImageError, TargetError, UsageError, first_line
+from micropack.errors import ImageError, TargetError, UsageError, first_line, last_line
 from micropack.runtimes.base import (
     LABEL,
     ContainerInfo,
@@ -27,6 +28,7 @@ from micropack.runtimes.base import (
     owner_tag,
     run_tool,
 )
+from micropack.runtimes.mounts import MountUnavailable, overlay
 
 
 def rfc3339_epoch(stamp: str) -> int:
@@ -73,6 +75,13 @@ class DockerEngine(Engine):
             problems.append("the docker Python SDK (pip install docker)")
         return problems
 
+    def answers(self) -> bool:
+        try:
+            self.client()
+        except TargetError:
+            return False
+        return True
+
     def client(self) -> Any:
         if self._client is None:
             try:
@@ -104,7 +113,8 @@ class DockerEngine(Engine):
                              status=str(state.get("Status")),
                              pid=int(state["Pid"]) if running and state.get("Pid") else None,
                              env=env_dict(attrs.get("Config", {}).get("Env")),
-                             image=str(attrs.get("Image", "")))
+                             image=str(attrs.get("Image", "")),
+                             ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""))
 
     def has_container(self, ref: str) -> bool:
         try:
@@ -165,14 +175,25 @@ class DockerEngine(Engine):
     def remove(self, cid: str) -> None:
         run_tool([self.command, "rm", "-f", "-v", cid])
 
-    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool) -> int:
-        args = [self.command, "run", "--rm", "--name", new_container_name(),
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        name = new_container_name()
+        # SYS_PTRACE: /proc/1/root and strace of a target running as another user
+        args = [self.command, "run", "--rm", "--name", name,
                 "--label", f"{LABEL}={owner_tag()}", f"--pid=container:{target}",
-                f"--network=container:{target}", f"--ipc=container:{target}"]
+                f"--network=container:{target}", "--cap-add=SYS_PTRACE"]
+        if ipc:     # docker joins only a "shareable" (or host) IPC namespace
+            args.append(f"--ipc=container:{target}")
         if interactive:
-            args.append("-it")
-        # no stdin redirect or capture: the user's terminal is the container's
-        return subprocess.run([*args, image, *argv]).returncode
+            args.append("-i")
+            if sys.stdin.isatty():
+                args.append("-t")
+        try:
+            # no stdin redirect or capture: the user's terminal is the container's
+            return subprocess.run([*args, image, *argv]).returncode
+        finally:
+            # --rm removes it on a normal end; a signal to micropack must not leave it
+            run_tool([self.command, "rm", "-f", "-v", name])
 
     def leftovers(self) -> list[tuple[str, str]]:
         p = run_tool([self.command, "ps", "-a", "--no-trunc", "--filter", f"label={LABEL}",
@@ -209,7 +230,34 @@ class DockerEngine(Engine):
         return True
 
     @contextmanager
-    def image_root(self, ref: str) -> Iterator[Path]:
+    def image_root(self, ref: str, access: str = "auto") -> Iterator[Path]:
+        with ExitStack() as stack:
+            root = None
+            if access != "export":
+                try:
+                    root = stack.enter_context(self._mounted(ref))
+                    self.image_access = "mount"
+                except MountUnavailable as exc:
+                    if access == "mount":
+                        raise ImageError(f"cannot mount image {ref!r}: {exc}") from exc
+            if root is None:
+                root = stack.enter_context(self._exported(ref))
+                self.image_access = "export"
+            yield root
+
+    def _mounted(self, ref: str) -> AbstractContextManager[Path]:
+        """The image's overlay2 layer directories (GraphDriver.Data:
+        UpperDir is its top layer, LowerDir the ones below, top first) as
+        one read-only overlay with no upper directory."""
+        data = self._image(ref).attrs.get("GraphDriver") or {}
+        if data.get("Name") != "overlay2":
+            raise MountUnavailable(f"storage driver {data.get('Name')!r} is not overlay2")
+        dirs = data.get("Data") or {}
+        layers = [dirs.get("UpperDir") or "", *(dirs.get("LowerDir") or "").split(":")]
+        return overlay([Path(d) for d in layers if d])
+
+    @contextmanager
+    def _exported(self, ref: str) -> Iterator[Path]:
         """The export of a created, never started container, unpacked with
         owners, modes and xattrs."""
         image = self._image(ref)
@@ -245,6 +293,12 @@ class DockerEngine(Engine):
 
     def remove_image(self, ref: str) -> None:
         run_tool([self.command, "rmi", "-f", ref])
+
+    def push(self, ref: str) -> None:
+        # dockerd itself talks plain HTTP to registries on 127.0.0.0/8
+        p = run_tool([self.command, "push", ref])
+        if p.returncode != 0:
+            raise ImageError(f"docker push {ref} failed: {last_line(p.stderr or p.stdout)}")
 
 
 def _text(data: bytes | str | None) -> str:

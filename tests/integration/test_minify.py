@@ -124,8 +124,9 @@ ONLY_ON_MINIFIED = ("if docker inspect -f '{{.Config.Image}}' \"$MICROPACK_CONTA
 
 def test_fixpoint_adds_what_the_verification_run_missed(bpf_ready, fat_image, tag, tmp_path):
     out = tmp_path / "report.json"
+    # file level: at the default one, sleep's package (coreutils) brings cat along
     proc = micropack("minify", fat_image, "-t", tag, "--network", "none", "--cmd", "sleep 300",
-                     "--probe-cmd", ONLY_ON_MINIFIED, "--max-rounds", "4",
+                     "--probe-cmd", ONLY_ON_MINIFIED, "--max-rounds", "4", "--granularity", "file",
                      "--ready-timeout", "1", "--report", str(out))
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import subprocess
 import sys
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -57,15 +59,16 @@ def test_packed_image_runs_the_traced_program(bpf_ready, fat_image, tmp_path: Pa
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
     pkgs = (tmp_path / "pkgs.txt").read_text()
     assert "libsqlite3-0\t" in pkgs and "python3.11-minimal\t/usr/bin/python3.11" in pkgs
-    # an export tar of the same image, clamped to the image's creation time
-    # as --image does, packs to the very same bytes
-    export = tmp_path / "export.tar"
-    cid = subprocess.run(["docker", "create", fat_image], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    try:
-        subprocess.run(["docker", "export", "-o", str(export), cid], check=True)
-    finally:
-        subprocess.run(["docker", "rm", cid], capture_output=True)
+    # the image's one layer as a tar (docker save), clamped to the image's
+    # creation time as --image does, packs to the very same bytes (an export
+    # would not: it holds docker's init layer, and whole seconds only)
+    saved = tmp_path / "saved.tar"
+    subprocess.run(["docker", "save", "-o", str(saved), fat_image], check=True)
+    with tarfile.open(saved) as archive:
+        layers = json.load(archive.extractfile("manifest.json"))[0]["Layers"]  # type: ignore[arg-type]
+        assert len(layers) == 1
+        archive.extract(layers[0], tmp_path / "saved")
+    export = tmp_path / "saved" / layers[0]
     again = tmp_path / "again.tar"
     from micropack import runtimes
     created = str(runtimes.get().image(fat_image).created)

@@ -156,7 +156,7 @@ def test_symlinks_never_reach_the_host(rootfs: Path, tmp_path: Path):
 
 
 def test_attributes_are_kept(rootfs: Path, tmp_path: Path):
-    run_pack(rootfs, tmp_path / "r.tar")
+    run_pack(rootfs, tmp_path / "r.tar", granularity="file")
     m = members(tmp_path / "r.tar")
     app = m["opt/app"]
     assert (app.mode, app.uid, app.gid, app.mtime) == (0o750, 1234, 2345, 1_000_000)
@@ -167,6 +167,8 @@ def test_attributes_are_kept(rootfs: Path, tmp_path: Path):
     assert m["opt/app/a"].isreg() and m["opt/app/b"].islnk() and m["opt/app/b"].linkname == "opt/app/a"
     assert m["opt/app/fifo"].isfifo()
     assert m["srv/data"].isdir() and "srv/data/inside" not in m   # opened dir, not its subtree
+    run_pack(rootfs, tmp_path / "u.tar", granularity="unit")       # unless it is the app's tree
+    assert "srv/data/inside" in members(tmp_path / "u.tar")
 
 
 def test_skipped_paths_are_listed_with_why(rootfs: Path, tmp_path: Path):

@@ -1,0 +1,356 @@
+"""containerd, through `ctr` (the client that ships with it), so no gRPC
+library is needed. It speaks to the socket in CONTAINERD_ADDRESS (default
+/run/containerd/containerd.sock) and works in the namespace in
+CONTAINERD_NAMESPACE (default "default"; Kubernetes' is k8s.io), the
+variables ctr itself reads.
+
+Facts it rests on: a container's cgroup is `/<namespace>/<id>` unless
+`ctr run --cgroup` names another; `ctr images mount` mounts an image's
+snapshot read-only; an image's config is a blob in the content store, named
+by its manifest. ctr has no `wait` and no `logs`: a container's output goes
+to a log file micropack names (--log-uri), and its exit status is what
+`ctr tasks delete` reports."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from micropack.errors import ImageError, TargetError, UsageError, first_line, last_line
+from micropack.runtimes.base import (
+    LABEL,
+    ContainerInfo,
+    Engine,
+    ExecResult,
+    ImageInfo,
+    RunOptions,
+    env_dict,
+    loopback_registry,
+    new_container_name,
+    normalize_ref,
+    owner_tag,
+    run_tool,
+)
+from micropack.runtimes.docker import rfc3339_epoch
+from micropack.runtimes.mounts import MountUnavailable, PrivateMounts
+
+DEFAULT_ADDRESS = "/run/containerd/containerd.sock"
+DEFAULT_NAMESPACE = "default"
+LOG_DIR = Path("/run/micropack/containerd-logs")
+INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
+               "application/vnd.docker.distribution.manifest.list.v2+json")
+EXIT_STATUS = re.compile(r"exit with non-zero exit code (\d+)")
+
+
+def host_architecture() -> str:
+    machine = platform.machine()
+    return {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}.get(machine, machine)
+
+
+def docker_argv(config: dict[str, Any], opts: RunOptions) -> list[str] | None:
+    """The process docker would start for opts on an image with config
+    (ctr takes only a whole argv): --entrypoint replaces the image's
+    entrypoint and drops its Cmd; a command replaces Cmd. None when the
+    image's own is kept."""
+    if opts.entrypoint is None and opts.cmd is None:
+        return None
+    if opts.entrypoint is not None:
+        entry = [opts.entrypoint] if opts.entrypoint else []
+        return entry + list(opts.cmd or [])
+    return list(config.get("Entrypoint") or []) + list(opts.cmd or [])
+
+
+class ContainerdEngine(Engine):
+    name = "containerd"
+    command = "ctr"
+
+    def __init__(self) -> None:
+        self.address = os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS
+        self.namespace = os.environ.get("CONTAINERD_NAMESPACE") or DEFAULT_NAMESPACE
+        self._exits: dict[str, int] = {}
+
+    @classmethod
+    def missing(cls) -> list[str]:
+        problems = []
+        if shutil.which(cls.command) is None:
+            problems.append("the ctr command (apt install containerd)")
+        address = os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS
+        if not os.path.exists(address):
+            problems.append(f"a containerd socket at {address} (set CONTAINERD_ADDRESS)")
+        return problems
+
+    @property
+    def ctr(self) -> list[str]:
+        return [self.command, "--address", self.address, "--namespace", self.namespace]
+
+    def _tool(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        return run_tool([*self.ctr, *args], timeout=timeout)
+
+    def answers(self) -> bool:
+        try:
+            return self._tool("version", timeout=10).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    # -- containers -----------------------------------------------------------
+
+    def _tasks(self) -> dict[str, tuple[int, str]]:
+        """id -> (pid, status) of every task in the namespace."""
+        p = self._tool("tasks", "ls")
+        out = {}
+        for line in p.stdout.splitlines()[1:]:
+            parts = line.split()
+            if len(parts) >= 3 and parts[1].isdigit():
+                out[parts[0]] = (int(parts[1]), parts[2])
+        return out
+
+    def _info(self, ref: str) -> dict[str, Any] | None:
+        p = self._tool("containers", "info", ref)
+        if p.returncode != 0:
+            return None
+        return dict(json.loads(p.stdout))
+
+    def container(self, ref: str) -> ContainerInfo:
+        info = self._info(ref)
+        if info is None:
+            raise TargetError(f"container {ref!r} not found in containerd namespace {self.namespace}")
+        pid, status = self._tasks().get(info["ID"], (0, "no task"))
+        running = status == "RUNNING"
+        spec = info.get("Spec") or {}
+        cg = (spec.get("linux") or {}).get("cgroupsPath") or ""
+        return ContainerInfo(id=info["ID"], name=info["ID"], running=running, status=status.lower(),
+                             pid=pid if running and pid else None,
+                             env=env_dict((spec.get("process") or {}).get("env")),
+                             image=str(info.get("Image") or ""),
+                             # "/ns/id" with cgroupfs; "slice:prefix:name" is systemd's form
+                             cgroup=cg if cg.startswith("/") else None)
+
+    def has_container(self, ref: str) -> bool:
+        return self._info(ref) is not None
+
+    def run(self, image: str, opts: RunOptions, *, cgroup_parent: str | None = None,
+            seccomp: str | None = None) -> str:
+        cid = new_container_name()
+        ref = normalize_ref(image)
+        args = ["run", "-d", "--label", f"{LABEL}={owner_tag()}", *self._run_options(opts)]
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        args.append(f"--log-uri=file://{self._log(cid)}")
+        if cgroup_parent:
+            args.append(f"--cgroup={cgroup_parent.rstrip('/')}/{cid}")
+        if seccomp and seccomp != "unconfined":
+            args += ["--seccomp", f"--seccomp-profile={seccomp}"]
+        argv = docker_argv(self.image(image).config, opts)
+        p = self._tool(*args, ref, cid, *(argv or []))
+        if p.returncode != 0:
+            self.remove(cid)
+            raise ImageError(f"ctr run {image} failed: {last_line(p.stderr)}")
+        return cid
+
+    def _run_options(self, opts: RunOptions) -> list[str]:
+        """`docker run` options in ctr's words; what ctr cannot do is a usage error."""
+        args = []
+        if opts.network == "host":
+            args.append("--net-host")
+        elif opts.network not in (None, "none"):
+            raise UsageError(f"containerd (ctr) runs containers with --network host or none, "
+                             f"not {opts.network}")
+        if opts.publish:
+            raise UsageError("containerd (ctr) cannot publish ports: use --network host")
+        if opts.user:
+            raise UsageError("containerd's ctr has no --user: the image's User is used")
+        for item in opts.env:
+            key, eq, _ = item.partition("=")
+            if eq:
+                args.append(f"--env={item}")
+            elif key in os.environ:          # `-e NAME` passes micropack's own value
+                args.append(f"--env={key}={os.environ[key]}")
+        for vol in opts.volumes:
+            parts = vol.split(":")
+            if len(parts) < 2 or not parts[0].startswith("/"):
+                raise UsageError(f"containerd (ctr) takes bind mounts only (/host:/path[:ro]): {vol}")
+            mode = "ro" if len(parts) > 2 and "ro" in parts[2].split(",") else "rw"
+            args.append(f"--mount=type=bind,src={parts[0]},dst={parts[1]},options=rbind:{mode}")
+        if opts.workdir:
+            args.append(f"--cwd={opts.workdir}")
+        return args
+
+    def _log(self, cid: str) -> Path:
+        return LOG_DIR / f"{self.namespace}-{cid}.log"
+
+    def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
+        exec_id = f"micropack-{uuid.uuid4().hex[:12]}"
+        try:
+            p = self._tool("tasks", "exec", f"--exec-id={exec_id}", cid, *argv, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            self._tool("tasks", "kill", "--signal=SIGKILL", f"--exec-id={exec_id}", cid)
+            return ExecResult(124, _text(exc.stdout), _text(exc.stderr), timed_out=True)
+        return ExecResult(p.returncode, p.stdout, p.stderr)
+
+    def running(self, cid: str) -> bool:
+        return self._tasks().get(cid, (0, ""))[1] == "RUNNING"
+
+    def wait(self, cid: str, timeout: float) -> int | None:
+        """Polls the task; once it stopped, deletes it, which is where
+        containerd gives its exit status."""
+        deadline = time.monotonic() + timeout
+        while cid not in self._exits:
+            status = self._tasks().get(cid, (0, ""))[1]
+            if status == "STOPPED":
+                p = self._tool("tasks", "delete", cid)
+                m = EXIT_STATUS.search(p.stderr)
+                self._exits[cid] = int(m[1]) if m else (0 if p.returncode == 0 else 1)
+                break
+            if not status or time.monotonic() >= deadline:
+                return None
+            time.sleep(0.1)
+        return self._exits[cid]
+
+    def logs(self, cid: str) -> str:
+        try:
+            return self._log(cid).read_text(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def remove(self, cid: str) -> None:
+        self._tool("tasks", "delete", "--force", cid)
+        self._tool("containers", "delete", cid)
+        self._log(cid).unlink(missing_ok=True)
+
+    def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
+                   ipc: bool = True) -> int:
+        """ctr run --with-ns: any namespace can be joined by its /proc path,
+        so a container's IPC namespace always can."""
+        pid = self.container(target).pid
+        if pid is None:
+            raise TargetError(f"container {target!r} is not running")
+        cid = new_container_name()
+        args = [*self.ctr, "run", "--rm", "--label", f"{LABEL}={owner_tag()}",
+                f"--with-ns=pid:/proc/{pid}/ns/pid", f"--with-ns=network:/proc/{pid}/ns/net",
+                "--cap-add=CAP_SYS_PTRACE"]
+        if ipc:
+            args.append(f"--with-ns=ipc:/proc/{pid}/ns/ipc")
+        if interactive and sys.stdin.isatty():
+            args.append("--tty")
+        try:
+            return subprocess.run([*args, normalize_ref(image), cid, *argv],
+                                  stdin=None if interactive else subprocess.DEVNULL).returncode
+        finally:
+            self.remove(cid)
+
+    def leftovers(self) -> list[tuple[str, str]]:
+        p = self._tool("containers", "ls", "-q", f'labels."{LABEL}"')
+        out = []
+        for cid in p.stdout.split():
+            info = self._info(cid)
+            if info is not None:
+                out.append((cid, str((info.get("Labels") or {}).get(LABEL, ""))))
+        return out
+
+    # -- images ---------------------------------------------------------------
+
+    def _content(self, digest: str) -> dict[str, Any]:
+        p = self._tool("content", "get", digest)
+        if p.returncode != 0:
+            raise ImageError(f"blob {digest} is not in containerd's content store: "
+                             f"{first_line(p.stderr)}")
+        return dict(json.loads(p.stdout))
+
+    def _manifest(self, ref: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(manifest, config) of an image for this host's platform."""
+        name = normalize_ref(ref)
+        p = self._tool("images", "ls", f"name=={name}")
+        rows = [line.split() for line in p.stdout.splitlines()[1:] if line.split()]
+        row = next((r for r in rows if r[0] == name), None)
+        if row is None:
+            raise ImageError(f"image {ref!r} not found in containerd namespace {self.namespace} "
+                             "(no registry is used: import it first)")
+        media_type, digest = row[1], row[2]
+        manifest = self._content(digest)
+        if media_type in INDEX_TYPES or "manifests" in manifest:
+            arch = host_architecture()
+            entry = next((m for m in manifest.get("manifests", [])
+                          if (m.get("platform") or {}).get("architecture") == arch
+                          and (m.get("platform") or {}).get("os", "linux") == "linux"), None)
+            if entry is None:
+                raise ImageError(f"image {ref!r} has no linux/{arch} manifest")
+            manifest = self._content(entry["digest"])
+        return manifest, self._content(manifest["config"]["digest"])
+
+    def image(self, ref: str) -> ImageInfo:
+        manifest, config = self._manifest(ref)
+        size = sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
+        created = config.get("created")
+        return ImageInfo(ref=ref, id=str(manifest["config"]["digest"]), size=size,
+                         created=rfc3339_epoch(created) if created else 0,
+                         architecture=str(config.get("architecture") or host_architecture()),
+                         config=dict(config.get("config") or {}))
+
+    def has_image(self, ref: str) -> bool:
+        p = self._tool("images", "ls", "-q")
+        return normalize_ref(ref) in p.stdout.split()
+
+    @contextmanager
+    def image_root(self, ref: str, access: str = "auto") -> Iterator[Path]:
+        """`ctr images mount`, run inside micropack's private mount
+        namespace: the snapshot view it makes is removed on the way out
+        (`unmount --rm`), and the mount itself can never outlive micropack.
+        There is no export to fall back to: containerd has none of a
+        filesystem."""
+        self.image(ref)                  # one clear error when it is missing
+        if access == "export":
+            raise ImageError("containerd images are read through a mount only")
+        try:
+            ns = PrivateMounts()
+        except MountUnavailable as exc:
+            raise ImageError(f"cannot mount image {ref!r}: {exc}") from exc
+        with ns:
+            target = ns.path("root")
+            p = ns.run([*self.ctr, "images", "mount", normalize_ref(ref), str(target)])
+            if p.returncode != 0:
+                raise ImageError(f"ctr images mount {ref} failed: {last_line(p.stderr)}")
+            self.image_access = "mount"
+            try:
+                yield ns.view(target)
+            finally:
+                ns.run([*self.ctr, "images", "unmount", "--rm", str(target)])
+
+    def load(self, archive: Path) -> None:
+        p = self._tool("images", "import", str(archive))
+        if p.returncode != 0:
+            raise ImageError(f"ctr images import failed: {last_line(p.stderr)}")
+
+    def import_rootfs(self, tarball: Path, tag: str, cmd: Sequence[str]) -> None:
+        """ctr imports image archives only: micropack writes one of the tar."""
+        import tempfile
+
+        from micropack import image
+        with tempfile.TemporaryDirectory(prefix="micropack-import-") as tmp:
+            archive = Path(tmp) / "image.tar"
+            image.write_image_archive(tarball, {"Cmd": list(cmd)}, tag, archive,
+                                      host_architecture(), int(time.time()))
+            self.load(archive)
+
+    def remove_image(self, ref: str) -> None:
+        self._tool("images", "rm", normalize_ref(ref))
+
+    def push(self, ref: str) -> None:
+        http = ["--plain-http"] if loopback_registry(ref) else []
+        p = self._tool("images", "push", *http, normalize_ref(ref))
+        if p.returncode != 0:
+            raise ImageError(f"ctr images push {ref} failed: {last_line(p.stderr or p.stdout)}")
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

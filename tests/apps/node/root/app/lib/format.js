@@ -1,0 +1,3 @@
+'use strict';
+const fmt = new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'EUR' });
+module.exports = { money: (v) => fmt.format(v) };

@@ -1,0 +1,497 @@
+"""Unit finding (micropack/units.py) on small hand-built roots: each package
+format, language packages, application trees, sticky directories; then what
+each granularity keeps."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from micropack import pack, packages, resolve, units
+from micropack.record import TraceRecord
+from micropack.rootfs import RootFS
+from micropack.source import Source
+from tests.conftest import need
+
+HOST_LIBDIR = "/lib/x86_64-linux-gnu"
+
+
+def write(root: Path, path: str, data: str | bytes = b"x", mode: int = 0o644) -> Path:
+    p = root / path.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data.encode() if isinstance(data, str) else data)
+    p.chmod(mode)
+    return p
+
+
+def link(root: Path, path: str, target: str) -> None:
+    p = root / path.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.symlink_to(target)
+
+
+def dpkg(root: Path, package: str, *paths: str) -> None:
+    """A dpkg .list naming paths and every directory above them, the way
+    dpkg writes them (pre-merged-/usr spellings are allowed)."""
+    listed: list[str] = ["/."]
+    for p in paths:
+        parts = p.strip("/").split("/")
+        for i in range(1, len(parts)):
+            d = "/" + "/".join(parts[:i])
+            if d not in listed:
+                listed.append(d)
+        listed.append(p)
+    write(root, f"/var/lib/dpkg/info/{package}:amd64.list", "\n".join(listed) + "\n")
+
+
+def merged_usr(root: Path) -> None:
+    for d in ("usr/bin", "usr/lib/x86_64-linux-gnu", "usr/share"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    link(root, "/bin", "usr/bin")
+    link(root, "/lib", "usr/lib")
+
+
+def source(root: Path) -> units.SourceUnits:
+    return units.SourceUnits(RootFS(root))
+
+
+# -- distro packages ----------------------------------------------------------
+
+def test_dpkg_lists_are_read_as_the_image_stores_them(tmp_path: Path):
+    merged_usr(tmp_path)
+    write(tmp_path, "/usr/bin/tool", "#!/bin/sh\necho\n", 0o755)
+    write(tmp_path, "/usr/bin/other", "#!/bin/sh\n", 0o755)
+    write(tmp_path, "/usr/share/doc/tool/README", "doc")
+    dpkg(tmp_path, "tool", "/bin/tool", "/bin/other", "/usr/share/doc/tool/README")
+    dpkg(tmp_path, "shell", "/bin")          # /bin, listed by two packages: shared
+    su = source(tmp_path)
+    # /bin/tool as dpkg lists it is /usr/bin/tool in a merged-/usr image
+    assert su.package_of["/usr/bin/tool"] == "dpkg:tool"
+    assert su.package_of["/usr/bin/other"] == "dpkg:tool"
+    assert "/bin" not in su.package_of and "/bin" in su.owned_dirs
+    unit = su.units["dpkg:tool"]
+    assert unit.size == len("#!/bin/sh\necho\n") + len("#!/bin/sh\n") + 3
+    assert su.is_program_package(unit) and not su.is_data_package(unit)
+
+
+def test_apk_database(tmp_path: Path):
+    write(tmp_path, "/lib/apk/db/installed",
+          "P:busybox\nV:1.36\nF:bin\nR:busybox\nR:sh\n\nP:tzdata\nF:usr/share/zoneinfo\nR:UTC\n")
+    write(tmp_path, "/bin/busybox", "\x7fELF", 0o755)
+    link(tmp_path, "/bin/sh", "busybox")
+    write(tmp_path, "/usr/share/zoneinfo/UTC", "TZif")
+    su = source(tmp_path)
+    assert su.db_kind == "apk"
+    assert su.package_of["/bin/sh"] == "apk:busybox"
+    assert su.package_of["/usr/share/zoneinfo/UTC"] == "apk:tzdata"
+    assert "/usr/share/zoneinfo" in su.owned_dirs
+    assert su.is_data_package(su.units["apk:tzdata"])
+
+
+def rpm_header(name: str, dirs: list[str], files: list[tuple[int, str]]) -> bytes:
+    """An rpm header blob as the rpmdb stores it (no lead, no magic)."""
+    store = b""
+    entries = []
+
+    def add(tag: int, typ: int, data: bytes, count: int, align: int = 1) -> None:
+        nonlocal store
+        store += b"\0" * (-len(store) % align)
+        entries.append(struct.pack(">iiii", tag, typ, len(store), count))
+        store += data
+
+    add(packages.RPMTAG_NAME, packages.RPM_STRING, name.encode() + b"\0", 1)
+    add(packages.RPMTAG_DIRNAMES, packages.RPM_STRING_ARRAY, b"".join(d.encode() + b"\0" for d in dirs),
+        len(dirs))
+    add(packages.RPMTAG_BASENAMES, packages.RPM_STRING_ARRAY,
+        b"".join(b.encode() + b"\0" for _, b in files), len(files))
+    indexes = struct.pack(f">{len(files)}i", *[i for i, _ in files])
+    add(packages.RPMTAG_DIRINDEXES, packages.RPM_INT32, indexes, len(files), align=4)
+    return struct.pack(">ii", len(entries), len(store)) + b"".join(entries) + store
+
+
+def test_rpm_sqlite_database(tmp_path: Path):
+    write(tmp_path, "/usr/bin/bash", "\x7fELF", 0o755)
+    write(tmp_path, "/etc/bashrc", "# bash")
+    db = tmp_path / "var/lib/rpm/rpmdb.sqlite"
+    db.parent.mkdir(parents=True)
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)")
+    con.execute("INSERT INTO Packages (blob) VALUES (?)",
+                (rpm_header("bash", ["/usr/bin/", "/etc/"], [(0, "bash"), (1, "bashrc")]),))
+    con.execute("INSERT INTO Packages (blob) VALUES (?)", (b"\0\0\0\x05garbage",))
+    con.commit()
+    con.close()
+    su = source(tmp_path)
+    assert su.db_kind == "rpm"
+    assert su.package_of["/usr/bin/bash"] == "rpm:bash"
+    assert su.package_of["/etc/bashrc"] == "rpm:bash"
+    assert any("malformed" in w for w in su.warnings)     # the bad header is said, not fatal
+
+
+# -- language packages ----------------------------------------------------------
+
+def test_python_distributions_import_packages_and_the_standard_library(tmp_path: Path):
+    site = "/usr/lib/python3/dist-packages"
+    # a distribution with a RECORD, one with only top_level.txt, and a bare package
+    write(tmp_path, f"{site}/flask/__init__.py", "import jinja2\n")
+    write(tmp_path, f"{site}/flask/app.py", "")
+    write(tmp_path, f"{site}/flask-2.2.dist-info/METADATA",
+          "Name: flask\nRequires-Dist: Jinja2 (>=3)\nRequires-Dist: asgiref ; extra == 'async'\n")
+    write(tmp_path, f"{site}/flask-2.2.dist-info/RECORD",
+          "flask/__init__.py,,\nflask/app.py,,\n../../../bin/flask,,\n")
+    write(tmp_path, "/usr/bin/flask", "#!/usr/bin/python3\n", 0o755)
+    write(tmp_path, f"{site}/jinja2/__init__.py", "")
+    write(tmp_path, f"{site}/jinja2/debug.py", "")
+    write(tmp_path, f"{site}/Jinja2-3.1.egg-info/top_level.txt", "jinja2\n")
+    write(tmp_path, f"{site}/Jinja2-3.1.egg-info/PKG-INFO", "Name: Jinja2\n")
+    write(tmp_path, f"{site}/loose/__init__.py", "")
+    write(tmp_path, f"{site}/six.py", "")
+    write(tmp_path, f"{site}/__pycache__/six.cpython-311.pyc", "")
+    lib = "/usr/lib/python3.11"
+    write(tmp_path, f"{lib}/os.py", "")
+    write(tmp_path, f"{lib}/csv.py", "import re\n")
+    write(tmp_path, f"{lib}/__pycache__/csv.cpython-311.pyc", "")
+    write(tmp_path, f"{lib}/encodings/__init__.py", "")
+    write(tmp_path, f"{lib}/encodings/unicode_escape.py", "")
+    write(tmp_path, f"{lib}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so", "")
+    su = source(tmp_path)
+    flask = su.units[f"python:{site}/flask-2.2.dist-info"]
+    assert {f"{site}/flask/__init__.py", f"{site}/flask/app.py", "/usr/bin/flask"} <= set(flask.members)
+    assert flask.deps == [f"python:{site}/Jinja2-3.1.egg-info"]        # not the extra
+    jinja = su.units[f"python:{site}/Jinja2-3.1.egg-info"]
+    assert f"{site}/jinja2/debug.py" in jinja.members
+    assert su.language_of[f"{site}/loose/__init__.py"] == f"python:{site}/loose"
+    assert set(su.units[f"python:{site}/six"].members) == {f"{site}/six.py",
+                                                           f"{site}/__pycache__/six.cpython-311.pyc"}
+    assert su.language_of[f"{lib}/encodings/unicode_escape.py"] == f"python:{lib}/encodings"
+    assert su.language_of[f"{lib}/__pycache__/csv.cpython-311.pyc"] == f"python:{lib}/csv"
+    assert su.units_of(f"{lib}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so") == [
+        f"python:{lib}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so"]
+    assert su.python_modules("jinja2") == [f"python:{site}/Jinja2-3.1.egg-info"]
+    assert su.module_files("encodings.unicode_escape") == [f"{lib}/encodings/__init__.py",
+                                                           f"{lib}/encodings/unicode_escape.py"]
+
+
+def test_node_modules_and_their_dependencies(tmp_path: Path):
+    nm = "/app/node_modules"
+    write(tmp_path, f"{nm}/express/package.json", '{"dependencies": {"debug": "*", "@scope/util": "1"}}')
+    write(tmp_path, f"{nm}/express/index.js", "")
+    write(tmp_path, f"{nm}/express/node_modules/debug/package.json", "{}")   # its own copy
+    write(tmp_path, f"{nm}/debug/package.json", "{}")
+    write(tmp_path, f"{nm}/@scope/util/package.json", "{}")
+    write(tmp_path, f"{nm}/unused/package.json", "{}")
+    write(tmp_path, "/app/server.js", "")
+    su = source(tmp_path)
+    express = su.units[f"node:{nm}/express"]
+    # node's lookup finds the module's own nested copy first
+    assert express.deps == [f"node:{nm}/express/node_modules/debug", f"node:{nm}/@scope/util"]
+    assert f"{nm}/express/node_modules/debug/package.json" not in express.members   # the inner unit's
+    assert su.node_dependencies("/app", ["debug", "fs"]) == [f"node:{nm}/debug"]
+    # the application's tree holds node_modules itself, not the modules in it
+    assert su.tree_of["/app/server.js"] == "/app" and su.tree_of[nm] == "/app"
+    assert f"{nm}/unused/package.json" not in su.tree_of
+
+
+def test_gems_and_their_runtime_dependencies(tmp_path: Path):
+    base = "/usr/local/bundle"
+    write(tmp_path, f"{base}/gems/rack-3.0.0/lib/rack.rb", "")
+    write(tmp_path, f"{base}/gems/sinatra-4.0.0/lib/sinatra.rb", "")
+    write(tmp_path, f"{base}/gems/rake-13.0.0/lib/rake.rb", "")
+    write(tmp_path, f"{base}/specifications/sinatra-4.0.0.gemspec",
+          's.add_runtime_dependency(%q<rack>.freeze, [">= 3"])\ns.add_development_dependency(%q<rake>)\n')
+    write(tmp_path, f"{base}/specifications/rack-3.0.0.gemspec", "")
+    su = source(tmp_path)
+    sinatra = su.units[f"gem:{base}/gems/sinatra-4.0.0"]
+    assert f"{base}/specifications/sinatra-4.0.0.gemspec" in sinatra.members
+    assert sinatra.deps == [f"gem:{base}/gems/rack-3.0.0"]
+
+
+# -- application trees and sticky directories --------------------------------------
+
+def test_unowned_trees_stop_at_packages_and_at_the_hierarchy(tmp_path: Path):
+    write(tmp_path, "/var/lib/db/15/main/base/1/1259", "catalog")
+    write(tmp_path, "/var/lib/db/15/main/PG_VERSION", "15")
+    write(tmp_path, "/var/lib/db/db.conf", "owned")
+    dpkg(tmp_path, "db", "/var/lib/db/db.conf")
+    write(tmp_path, "/var/www/site/index.html", "hi")
+    write(tmp_path, "/opt/tool/bin/run", "x")
+    write(tmp_path, "/etc/passwd", "root:x:0:0::/root:/bin/sh\n")
+    dpkg(tmp_path, "base", "/etc/hostname")
+    write(tmp_path, "/etc/hostname", "h")
+    su = source(tmp_path)
+    # what no package owns in a package's directory is one unit, whole
+    assert su.tree_of["/var/lib/db/15/main/base/1/1259"] == "/var/lib/db"
+    assert su.units["tree:/var/lib/db"].size == len("catalog") + 2
+    assert "/var/lib/db/db.conf" not in su.units["tree:/var/lib/db"].members
+    # /var is the hierarchy's even without a package listing it; /var/www is not
+    assert su.tree_of["/var/www/site/index.html"] == "/var/www"
+    assert su.tree_of["/opt/tool/bin/run"] == "/opt/tool"
+    assert "/var" not in su.tree_of and "/opt" not in su.tree_of
+    # an unowned file in one of the hierarchy's directories is a unit of its own
+    assert su.tree_of["/etc/passwd"] == "/etc/passwd"
+    assert "/etc/hostname" not in su.tree_of
+
+
+def test_a_site_copied_into_a_packages_directory_is_one_unit(tmp_path: Path):
+    write(tmp_path, "/usr/share/nginx/html/index.html", "debian's")
+    dpkg(tmp_path, "nginx-common", "/usr/share/nginx/html/index.html")
+    write(tmp_path, "/usr/share/nginx/html/about.html", "mine")
+    write(tmp_path, "/usr/share/nginx/html/img/logo.svg", "<svg/>")
+    su = source(tmp_path)
+    assert su.tree_of["/usr/share/nginx/html/about.html"] == "/usr/share/nginx/html"
+    assert su.tree_of["/usr/share/nginx/html/img/logo.svg"] == "/usr/share/nginx/html"
+    assert su.units["tree:/usr/share/nginx/html"].label == "files no package owns under /usr/share/nginx/html"
+    kept = pack.pack_files(Source(RootFS(tmp_path), "t"), ["/usr/share/nginx/html/about.html"],
+                           str(tmp_path / "o.tar"), resolve.Rules(), granularity="unit").kept
+    assert "/usr/share/nginx/html/img/logo.svg" in kept
+    assert "/usr/share/nginx/html/index.html" not in kept      # the package's own: not used
+
+
+def test_sticky_world_writable_directories(tmp_path: Path):
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "tmp").chmod(0o1777)
+    (tmp_path / "var/tmp").mkdir(parents=True)
+    (tmp_path / "var/tmp").chmod(0o1777)
+    (tmp_path / "srv/drop").mkdir(parents=True)
+    (tmp_path / "srv/drop").chmod(0o1755)        # sticky, not world-writable
+    (tmp_path / "srv/open").mkdir()
+    (tmp_path / "srv/open").chmod(0o777)          # world-writable, not sticky
+    assert source(tmp_path).sticky_dirs() == ["/tmp", "/var/tmp"]
+    assert pack.sticky_dirs(RootFS(tmp_path)) == ["/tmp", "/var/tmp"]
+
+
+# -- what code names ----------------------------------------------------------------
+
+def test_commands_a_shell_script_runs():
+    script = """#!/bin/bash
+set -euo pipefail   # builtins are not programs
+work=$(mktemp -d)
+find "$DATA" -name '*.log' | sort > "$work/files"
+echo "files: $(wc -l < "$work/files")"
+while read -r f; do printf '%s\\n' "$(basename "$f")"; done < x
+TZ=Europe/Paris date -d @1 && exec timeout 5 /usr/local/bin/report
+case "$1" in summary) cat /x ;; esac
+# rm -rf / in a comment is not run
+"""
+    got = units.script_commands(script)
+    assert got == ["mktemp", "find", "sort", "wc", "basename", "date", "timeout", "/usr/local/bin/report",
+                   "cat"]       # no builtins (set, echo, read), redirection targets or comments
+
+
+def test_python_imports_and_js_requires():
+    py = "import os, json\nfrom decimal import Decimal\ndef f():\n    import statistics as st\n" \
+         "from . import debug\nfrom .utils import x\n"
+    assert units.python_imports(py) == ["os", "json", "decimal", "statistics", ".", ".debug", ".utils"]
+    js = "const a = require('tiny-table');\nimport b from \"@scope/pkg/sub\";\n" \
+         "const c = require('./lib/report');\nconst fs = require('node:fs');\nawait import('lazy-mod')\n"
+    assert units.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
+
+
+# -- what each granularity keeps ------------------------------------------------------
+
+@pytest.fixture
+def app_root(tmp_path: Path) -> Path:
+    """A dpkg image: a program package with a tool beside the one run and
+    documentation; a data package (time zones); an unowned application
+    tree with a shell script and Python code; a Python package and the
+    standard library."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/usr/bin/date", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/wc", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/share/doc/coreutils/changelog", "c" * 1000)
+    write(root, "/usr/share/locale/de/LC_MESSAGES/coreutils.mo", "de")
+    dpkg(root, "coreutils", "/bin/date", "/bin/wc", "/usr/share/doc/coreutils/changelog",
+         "/usr/share/locale/de/LC_MESSAGES/coreutils.mo")
+    write(root, "/usr/bin/find", "#!/bin/sh\n", 0o755)
+    dpkg(root, "findutils", "/usr/bin/find")
+    write(root, "/usr/bin/sh", "#!/bin/sh\n", 0o755)     # (a script runs as a program here)
+    dpkg(root, "dash", "/usr/bin/sh")
+    write(root, "/usr/share/zoneinfo/Etc/UTC", "TZif")
+    write(root, "/usr/share/zoneinfo/Europe/Paris", "TZif")
+    dpkg(root, "tzdata", "/usr/share/zoneinfo/Etc/UTC", "/usr/share/zoneinfo/Europe/Paris")
+    write(root, "/app/report.sh", "#!/bin/sh\nfind /app/data | wc -l\ndate\n", 0o755)
+    write(root, "/app/data/a.log", "a")
+    write(root, "/app/data/b.log", "b")
+    write(root, "/app/web.py", "def page():\n    import csv\n    return csv\n")
+    lib = "/usr/lib/python3.11"
+    write(root, f"{lib}/os.py", "")
+    write(root, f"{lib}/csv.py", "import re\n")
+    write(root, f"{lib}/re/__init__.py", "")
+    write(root, f"{lib}/encodings/__init__.py", "")
+    write(root, f"{lib}/encodings/utf_8.py", "")
+    write(root, f"{lib}/encodings/unicode_escape.py", "")
+    write(root, f"{lib}/encodings/__pycache__/unicode_escape.cpython-311.pyc", "cache")
+    dpkg(root, "libpython3.11-stdlib", f"{lib}/os.py", f"{lib}/csv.py", f"{lib}/re/__init__.py",
+         f"{lib}/encodings/__init__.py", f"{lib}/encodings/utf_8.py", f"{lib}/encodings/unicode_escape.py")
+    (root / "tmp").mkdir()
+    (root / "tmp").chmod(0o1777)
+    return root
+
+
+TRACE = ["/app/report.sh", "/app/data/a.log", "/usr/bin/date", "/usr/share/zoneinfo/Etc/UTC",
+         "/usr/lib/python3.11/encodings/utf_8.py", "/app/web.py"]
+
+
+def records(*spec: tuple[str, str, str]) -> list[TraceRecord]:
+    return [TraceRecord(0.0, 1, 1, comm, call, path, 0, 3) for comm, call, path in spec]
+
+
+EVENTS = records(("report.sh", "exec", "/app/report.sh"), ("date", "exec", "/usr/bin/date"),
+                 ("date", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+
+
+def kept_at(root: Path, level: str, tmp_path: Path, trace: list[str] = TRACE,
+            events: list[TraceRecord] | None = EVENTS, rules: resolve.Rules | None = None) -> pack.PackReport:
+    src = Source(RootFS(root), "test", {"PATH": "/usr/bin:/bin"})
+    return pack.pack_files(src, trace, str(tmp_path / f"{level}.tar"), rules or resolve.Rules(),
+                           granularity=level, events=events, report_out=str(tmp_path / f"{level}.json"))
+
+
+def test_file_level_is_the_trace_and_its_closure(app_root: Path, tmp_path: Path):
+    kept = kept_at(app_root, "file", tmp_path).kept
+    assert "/app/data/b.log" not in kept and "/usr/bin/wc" not in kept
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept
+    assert "/tmp" in kept and "sticky" in kept["/tmp"]          # at every level
+
+
+def test_unit_level_keeps_what_was_used_whole(app_root: Path, tmp_path: Path):
+    report = kept_at(app_root, "unit", tmp_path)
+    kept = report.kept
+    assert "/app/data/b.log" in kept                        # the application's tree, whole
+    assert "/usr/bin/wc" in kept                            # the package of a program it ran
+    assert "/usr/share/doc/coreutils/changelog" not in kept  # ... without its documentation
+    assert "/usr/share/locale/de/LC_MESSAGES/coreutils.mo" not in kept   # or translations
+    assert "/usr/bin/find" in kept and "command find" in kept["/usr/bin/find"]   # named by the script
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept      # data a command of the script read
+    assert "/usr/lib/python3.11/encodings/unicode_escape.py" in kept   # the import package, whole
+    assert "/usr/lib/python3.11/encodings/__pycache__/unicode_escape.cpython-311.pyc" not in kept
+    assert "/usr/lib/python3.11/csv.py" in kept and "/usr/lib/python3.11/re/__init__.py" in kept
+    written = json.loads((tmp_path / "unit.json").read_text())
+    assert written["source_by_dir"]["/app/data"] == 2          # for the HTML report's bars
+    assert {u["status"] for u in written["units"]} <= {"kept", "partial", "dropped"}
+    dropped = [u.key for u in report.units_dropped]
+    assert "dpkg:coreutils" not in dropped and dropped == sorted(
+        dropped, key=lambda k: -next(u.size for u in report.units_dropped if u.key == k))
+
+
+def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
+    trace = ["/usr/share/zoneinfo/Etc/UTC", "/usr/share/zoneinfo"]
+    read_only = records(("server", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, read_only).kept
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept      # a server's localtime: not the database
+    listed = records(("postgres", "openat", "/usr/share/zoneinfo"),
+                     ("postgres", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "unit", tmp_path, trace, listed).kept
+
+
+def test_package_level_keeps_every_used_package(app_root: Path, tmp_path: Path):
+    trace = ["/usr/share/zoneinfo/Etc/UTC"]
+    no_program = records(("server", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, trace,
+                                                             no_program).kept
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "package", tmp_path, trace,
+                                                         no_program).kept
+
+
+def test_a_stat_is_not_a_run(app_root: Path, tmp_path: Path):
+    """node stats /usr/bin/x86_64: with the events, a program only looked at
+    does not bring its package."""
+    trace = ["/usr/bin/date"]
+    looked = records(("node", "newfstatat", "/usr/bin/date"))
+    assert "/usr/bin/wc" not in kept_at(app_root, "unit", tmp_path, trace, looked).kept
+    assert "/usr/bin/wc" in kept_at(app_root, "unit", tmp_path, trace, None).kept   # no events: a run
+
+
+def test_unowned_tree_kept_in_part_is_a_warning(app_root: Path, tmp_path: Path):
+    report = kept_at(app_root, "file", tmp_path)
+    assert any(w.startswith("/app, which no package owns, is kept only in part") for w in report.warnings)
+    assert not any("kept only in part" in w for w in kept_at(app_root, "unit", tmp_path).warnings)
+
+
+def cc(out: Path, source: str, *flags: str) -> None:
+    src = out.with_suffix(".c")
+    src.write_text(source)
+    subprocess.run(["gcc", "-o", str(out), str(src), *flags], check=True)
+    src.unlink()
+
+
+@pytest.fixture
+def plugin_root(tmp_path: Path) -> Path:
+    """A server package with a plugin that needs a large library of a
+    package the server never uses (PostgreSQL's llvmjit.so and libLLVM)."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    lib = root / "usr/lib/x86_64-linux-gnu"
+    lib.mkdir(parents=True)
+    for name in ("ld-linux-x86-64.so.2", "libc.so.6"):
+        shutil.copy2(os.path.realpath(f"{HOST_LIBDIR}/{name}"), lib / name)
+    (root / "lib64").mkdir()
+    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    cc(build / "libhuge.so", "int huge(void){return 1;}", "-shared", "-fPIC")
+    shutil.copy2(build / "libhuge.so", lib / "libhuge.so")
+    with open(lib / "libhuge.so", "ab") as fh:        # make it large
+        fh.write(b"\0" * (units.FOREIGN_LIMIT + 1))
+    (root / "usr/lib/server").mkdir(parents=True)
+    cc(root / "usr/lib/server/jit.so", "int huge(void); int jit(void){return huge();}", "-shared", "-fPIC",
+       f"-L{build}", "-lhuge")
+    cc(root / "usr/lib/server/small.so", "int small(void){return 2;}", "-shared", "-fPIC")
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/server", "int main(void){return 0;}")
+    dpkg(root, "server", "/usr/bin/server", "/usr/lib/server/jit.so", "/usr/lib/server/small.so")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2")
+    dpkg(root, "libhuge", "/usr/lib/x86_64-linux-gnu/libhuge.so")
+    return root
+
+
+def test_a_plugin_needing_a_large_unused_package_is_left_out(plugin_root: Path, tmp_path: Path):
+    report = kept_at(plugin_root, "unit", tmp_path, ["/usr/bin/server"],
+                     records(("server", "exec", "/usr/bin/server")))
+    assert "/usr/lib/server/small.so" in report.kept
+    assert "/usr/lib/server/jit.so" not in report.kept
+    assert "/usr/lib/x86_64-linux-gnu/libhuge.so" not in report.kept
+    assert "packages the workload never used (libhuge)" in report.skipped["/usr/lib/server/jit.so"]
+
+
+def test_exclude_applies_before_the_closure(plugin_root: Path, tmp_path: Path):
+    """Excluding the plugin (traced) must not keep the library it needs."""
+    rules = resolve.Rules(exclude=["/usr/lib/server/jit.so"])
+    report = kept_at(plugin_root, "file", tmp_path, ["/usr/bin/server", "/usr/lib/server/jit.so"],
+                     None, rules)
+    assert "/usr/lib/server/jit.so" not in report.kept
+    assert "/usr/lib/x86_64-linux-gnu/libhuge.so" not in report.kept
+    assert report.skipped["/usr/lib/server/jit.so"] == "rule --exclude /usr/lib/server/jit.so"
+    kept = kept_at(plugin_root, "file", tmp_path, ["/usr/bin/server", "/usr/lib/server/jit.so"]).kept
+    assert "/usr/lib/x86_64-linux-gnu/libhuge.so" in kept       # traced and not excluded: needed
+
+
+def test_include_that_matches_nothing_warns_and_a_relative_one_is_refused(app_root: Path, tmp_path: Path):
+    report = kept_at(app_root, "file", tmp_path, rules=resolve.Rules(include=["/usr/share/nothing*",
+                                                                           "/app/data"]))
+    assert "--include /usr/share/nothing* matches nothing in the source" in report.warnings
+    assert not any("/app/data matches nothing" in w for w in report.warnings)
+    from micropack.errors import UsageError
+    with pytest.raises(UsageError, match="not absolute"):
+        resolve.Rules(include=["usr/share/zoneinfo/*"]).check()
+
+
+def test_tz_set_by_a_script_or_the_image_keeps_the_time_zones(app_root: Path, tmp_path: Path):
+    """date never read a zone in the trace, but TZ names any of them."""
+    quiet = records(("report.sh", "exec", "/app/report.sh"))
+    trace = ["/app/report.sh"]
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, trace, quiet).kept
+    write(app_root, "/app/report.sh", "#!/bin/sh\nfor tz in A B; do TZ=$tz date; done\n", 0o755)
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "unit", tmp_path, trace, quiet).kept
+    write(app_root, "/app/report.sh", "#!/bin/sh\necho\n", 0o755)
+    src = Source(RootFS(app_root), "test", {"PATH": "/usr/bin:/bin", "TZ": "Europe/Paris"})
+    kept = pack.pack_files(src, trace, str(tmp_path / "tz.tar"), resolve.Rules(), events=quiet).kept
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept
