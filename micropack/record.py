@@ -270,12 +270,15 @@ def _check_line(raw: str, source: str, lineno: int, warnings: list[str]) -> str 
         path = stripped
     if not path.startswith("/"):
         raise InputError(source, lineno, f"path is not absolute: {path!r}")
-    long = next((c for c in path.split("/") if len(c.encode("utf-8", "surrogateescape")) > NAME_MAX), None)
-    if long is not None:
-        raise InputError(source, lineno, f"a component of the path is {len(long)} characters long: "
-                                         f"no file name can be longer than {NAME_MAX} bytes")
-    if len(path.encode("utf-8", "surrogateescape")) >= PATH_MAX:
-        raise InputError(source, lineno, f"path is longer than {PATH_MAX - 1} bytes")
+    if len(path) > NAME_MAX // 4:       # only then can a component be too long
+        long = next((c for c in path.split("/")
+                     if len(c) > NAME_MAX // 4 and len(c.encode("utf-8", "surrogateescape")) > NAME_MAX),
+                    None)
+        if long is not None:
+            raise InputError(source, lineno, f"a component of the path is {len(long)} characters long: "
+                                             f"no file name can be longer than {NAME_MAX} bytes")
+        if len(path) >= PATH_MAX // 4 and len(path.encode("utf-8", "surrogateescape")) >= PATH_MAX:
+            raise InputError(source, lineno, f"path is longer than {PATH_MAX - 1} bytes")
     return path
 
 
