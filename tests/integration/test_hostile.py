@@ -180,7 +180,7 @@ def test_a_swapping_container_never_gets_a_host_byte_into_the_archive(docker_rea
             else:
                 # "changed while it was resolved/packed", "disappeared while
                 # it was packed": the race, said in one line naming the path
-                line = one_line_error(proc, 1, "while it was", "/race/")
+                one_line_error(proc, 1, "while it was", "/race/")
                 outcomes.append("refused")
             out.unlink(missing_ok=True)
             report.unlink(missing_ok=True)
