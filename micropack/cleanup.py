@@ -109,6 +109,25 @@ def sweep_containers(engine: Engine, out: Sweep, dry_run: bool = False) -> None:
         out.removed.append(what)
 
 
+def sweep_views(engine: Engine, out: Sweep, dry_run: bool = False) -> None:
+    """Image views killed runs left in a runtime's store (containerd's
+    snapshots of `ctr images mount`)."""
+    for key, pid, boot in engine.leftover_views():
+        if pid == os.getpid() and boot == boot_id()[:8]:
+            continue
+        what = f"{engine.name} image view {key}"
+        if not owner_gone(pid, boot):
+            out.kept.append(what + (": its run is alive" if boot == boot_id()[:8]
+                                    else ": of another boot"))
+            continue
+        if not dry_run:
+            engine.remove_view(key)
+            if any(k == key for k, _, _ in engine.leftover_views()):
+                out.failed.append(what)
+                continue
+        out.removed.append(what)
+
+
 def sweep_cgroups(out: Sweep, dry_run: bool = False, attempts: int = 8) -> None:
     """Traced cgroups of dead runs (cgroups never outlive a boot), in the v2
     hierarchy and, on a hybrid host, the v1 twins a runtime made. One that
@@ -170,6 +189,7 @@ def sweep(engines: Engine | list[Engine] | None, dry_run: bool = False) -> Sweep
     out = Sweep()
     for engine in [engines] if isinstance(engines, Engine) else engines or []:
         sweep_containers(engine, out, dry_run)
+        sweep_views(engine, out, dry_run)
     sweep_cgroups(out, dry_run)
     sweep_temp(out, dry_run)
     return out

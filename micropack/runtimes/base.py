@@ -10,13 +10,14 @@ import os
 import subprocess
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from micropack.errors import ImageError
+from micropack.runtimes.mounts import MountUnavailable
 
 # Every container micropack starts carries these labels, so a later run (or
 # `micropack cleanup`) can tell what a killed run left behind and whose it was.
@@ -164,6 +165,13 @@ def loopback_registry(ref: str) -> bool:
     return host in ("localhost", "127.0.0.1", "[::1]") or host.startswith("127.")
 
 
+def output_text(data: bytes | str | None) -> str:
+    """What a timed-out subprocess had printed (bytes or text, or nothing)."""
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
 def run_tool(argv: Sequence[str], timeout: float | None = None,
              stdin: Any = None) -> subprocess.CompletedProcess[str]:
     """A runtime's command line; a missing tool is one clear error."""
@@ -252,6 +260,16 @@ class Engine(ABC):
         """(id, owner) of every container a micropack run labelled as its
         own; owner is the LABEL's value, "<pid>@<boot id>"."""
 
+    def leftover_views(self) -> list[tuple[str, int, str]]:
+        """(key, owner pid, owner boot) of every image view a micropack run
+        left in the runtime's own store (containerd keeps the snapshot a
+        mount made until it is removed); most runtimes keep none."""
+        return []
+
+    def remove_view(self, key: str) -> None:
+        """Remove a view leftover_views named."""
+        raise NotImplementedError(f"{self.name} keeps no image views")
+
     # -- images ---------------------------------------------------------------
 
     @abstractmethod
@@ -261,12 +279,39 @@ class Engine(ABC):
     @abstractmethod
     def has_image(self, ref: str) -> bool: ...
 
-    @abstractmethod
-    def image_root(self, ref: str, access: str = "auto") -> AbstractContextManager[Path]:
+    # Whether an image can be exported when it cannot be mounted.
+    can_export: bool = True
+
+    @contextmanager
+    def image_root(self, ref: str, access: str = "auto") -> Iterator[Path]:
         """A read-only view of an image's filesystem for the time of the
         `with` block: a mount of its layers where the runtime allows one
         (nothing copied: the cost is what is read), else an export unpacked
         into a temporary directory. Sets image_access to what was done."""
+        self.image(ref)                  # one clear error when it is missing
+        with ExitStack() as stack:
+            root = None
+            if access != "export":
+                try:
+                    root = stack.enter_context(self._mounted(ref))
+                    self.image_access = "mount"
+                except MountUnavailable as exc:
+                    if access == "mount" or not self.can_export:
+                        raise ImageError(f"cannot mount image {ref!r}: {exc}") from exc
+            if root is None:
+                if not self.can_export:
+                    raise ImageError(f"{self.name} images are read through a mount only")
+                root = stack.enter_context(self._exported(ref))
+                self.image_access = "export"
+            yield root
+
+    @abstractmethod
+    def _mounted(self, ref: str) -> AbstractContextManager[Path]:
+        """The image's layers mounted read-only (MountUnavailable when not)."""
+
+    def _exported(self, ref: str) -> AbstractContextManager[Path]:
+        """The image's files exported into a temporary directory."""
+        raise ImageError(f"{self.name} images cannot be exported")
 
     @abstractmethod
     def load(self, archive: Path) -> None:

@@ -38,11 +38,12 @@ from micropack.runtimes.base import (
     loopback_registry,
     new_container_name,
     normalize_ref,
+    output_text,
     owner_tag,
     run_tool,
 )
 from micropack.runtimes.docker import rfc3339_epoch
-from micropack.runtimes.mounts import MountUnavailable, PrivateMounts
+from micropack.runtimes.mounts import VIEW_OWNER, MountUnavailable, PrivateMounts
 
 DEFAULT_ADDRESS = "/run/containerd/containerd.sock"
 DEFAULT_NAMESPACE = "default"
@@ -193,7 +194,7 @@ class ContainerdEngine(Engine):
             p = self._tool("tasks", "exec", f"--exec-id={exec_id}", cid, *argv, timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             self._tool("tasks", "kill", "--signal=SIGKILL", f"--exec-id={exec_id}", cid)
-            return ExecResult(124, _text(exc.stdout), _text(exc.stderr), timed_out=True)
+            return ExecResult(124, output_text(exc.stdout), output_text(exc.stderr), timed_out=True)
         return ExecResult(p.returncode, p.stdout, p.stderr)
 
     def running(self, cid: str) -> bool:
@@ -256,6 +257,19 @@ class ContainerdEngine(Engine):
                 out.append((cid, str((info.get("Labels") or {}).get(LABEL, ""))))
         return out
 
+    def leftover_views(self) -> list[tuple[str, int, str]]:
+        p = self._tool("snapshots", "ls")
+        out = []
+        for line in p.stdout.splitlines()[1:]:
+            key = line.split()[0] if line.split() else ""
+            m = VIEW_OWNER.search(key)
+            if m:
+                out.append((key, int(m[1]), m[2]))
+        return out
+
+    def remove_view(self, key: str) -> None:
+        self._tool("snapshots", "rm", key)
+
     # -- images ---------------------------------------------------------------
 
     def _content(self, digest: str) -> dict[str, Any]:
@@ -299,26 +313,18 @@ class ContainerdEngine(Engine):
         p = self._tool("images", "ls", "-q")
         return normalize_ref(ref) in p.stdout.split()
 
+    can_export = False   # containerd has no export of a filesystem
+
     @contextmanager
-    def image_root(self, ref: str, access: str = "auto") -> Iterator[Path]:
+    def _mounted(self, ref: str) -> Iterator[Path]:
         """`ctr images mount`, run inside micropack's private mount
         namespace: the snapshot view it makes is removed on the way out
-        (`unmount --rm`), and the mount itself can never outlive micropack.
-        There is no export to fall back to: containerd has none of a
-        filesystem."""
-        self.image(ref)                  # one clear error when it is missing
-        if access == "export":
-            raise ImageError("containerd images are read through a mount only")
-        try:
-            ns = PrivateMounts()
-        except MountUnavailable as exc:
-            raise ImageError(f"cannot mount image {ref!r}: {exc}") from exc
-        with ns:
+        (`unmount --rm`), and the mount itself can never outlive micropack."""
+        with PrivateMounts() as ns:
             target = ns.path("root")
             p = ns.run([*self.ctr, "images", "mount", normalize_ref(ref), str(target)])
             if p.returncode != 0:
-                raise ImageError(f"ctr images mount {ref} failed: {last_line(p.stderr)}")
-            self.image_access = "mount"
+                raise MountUnavailable(f"ctr images mount {ref} failed: {last_line(p.stderr)}")
             try:
                 yield ns.view(target)
             finally:
@@ -349,8 +355,3 @@ class ContainerdEngine(Engine):
         if p.returncode != 0:
             raise ImageError(f"ctr images push {ref} failed: {last_line(p.stderr or p.stdout)}")
 
-
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

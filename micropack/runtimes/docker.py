@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from micropack.runtimes.base import (
     RunOptions,
     env_dict,
     new_container_name,
+    output_text,
     owner_tag,
     run_tool,
 )
@@ -153,7 +154,7 @@ class DockerEngine(Engine):
         try:
             p = run_tool([self.command, "exec", cid, *argv], timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            return ExecResult(124, _text(exc.stdout), _text(exc.stderr), timed_out=True)
+            return ExecResult(124, output_text(exc.stdout), output_text(exc.stderr), timed_out=True)
         return ExecResult(p.returncode, p.stdout, p.stderr)
 
     def running(self, cid: str) -> bool:
@@ -229,22 +230,6 @@ class DockerEngine(Engine):
             return False
         return True
 
-    @contextmanager
-    def image_root(self, ref: str, access: str = "auto") -> Iterator[Path]:
-        with ExitStack() as stack:
-            root = None
-            if access != "export":
-                try:
-                    root = stack.enter_context(self._mounted(ref))
-                    self.image_access = "mount"
-                except MountUnavailable as exc:
-                    if access == "mount":
-                        raise ImageError(f"cannot mount image {ref!r}: {exc}") from exc
-            if root is None:
-                root = stack.enter_context(self._exported(ref))
-                self.image_access = "export"
-            yield root
-
     def _mounted(self, ref: str) -> AbstractContextManager[Path]:
         """The image's overlay2 layer directories (GraphDriver.Data:
         UpperDir is its top layer, LowerDir the ones below, top first) as
@@ -300,8 +285,3 @@ class DockerEngine(Engine):
         if p.returncode != 0:
             raise ImageError(f"docker push {ref} failed: {last_line(p.stderr or p.stdout)}")
 
-
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

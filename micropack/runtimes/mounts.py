@@ -13,6 +13,7 @@ namespace, so nothing at all is left on the host's disk."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -22,6 +23,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from micropack.errors import ImageError, first_line
+
+
+def owner_tag() -> str:
+    """This process as a view's name carries it: pid and the boot's id."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        boot = "unknown"
+    return f"{os.getpid()}-{boot}"
+
+
+# A view name's owner, as owner_tag() wrote it.
+VIEW_OWNER = re.compile(r"micropack-[a-z]+-(\d+)-([0-9a-f]{8})-[0-9a-f]{12}$")
 
 
 class MountUnavailable(Exception):
@@ -68,8 +82,9 @@ class PrivateMounts:
         namespace: what mount and ctr are given). Unique: `ctr images mount`
         names its snapshot view after it, in a store every run shares (with a
         name another run holds, ctr reuses that run's view, and the first
-        `unmount --rm` removes it under the other)."""
-        p = self.dir / f"micropack-{name}-{uuid.uuid4().hex[:12]}"
+        `unmount --rm` removes it under the other). It carries its owner, as
+        "<pid>-<boot>", so the view a killed run left can be removed."""
+        p = self.dir / f"micropack-{name}-{owner_tag()}-{uuid.uuid4().hex[:12]}"
         self.view(p).mkdir(mode=0o700)
         return p
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from micropack.runtimes.base import (
     env_dict,
     loopback_registry,
     new_container_name,
+    output_text,
     owner_tag,
     run_tool,
 )
@@ -144,7 +145,7 @@ class PodmanEngine(Engine):
         try:
             p = self._tool("exec", cid, *argv, timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            return ExecResult(124, _text(exc.stdout), _text(exc.stderr), timed_out=True)
+            return ExecResult(124, output_text(exc.stdout), output_text(exc.stderr), timed_out=True)
         return ExecResult(p.returncode, p.stdout, p.stderr)
 
     def running(self, cid: str) -> bool:
@@ -208,23 +209,6 @@ class PodmanEngine(Engine):
         return self._tool("image", "exists", ref).returncode == 0
 
     @contextmanager
-    def image_root(self, ref: str, access: str = "auto") -> Iterator[Path]:
-        self.image(ref)                  # one clear error when it is missing
-        with ExitStack() as stack:
-            root = None
-            if access != "export":
-                try:
-                    root = stack.enter_context(self._mounted(ref))
-                    self.image_access = "mount"
-                except MountUnavailable as exc:
-                    if access == "mount":
-                        raise ImageError(f"cannot mount image {ref!r}: {exc}") from exc
-            if root is None:
-                root = stack.enter_context(self._exported(ref))
-                self.image_access = "export"
-            yield root
-
-    @contextmanager
     def _mounted(self, ref: str) -> Iterator[Path]:
         """`podman image mount`: read-only, counted by podman (two runs can
         hold the same image), undone with `podman image unmount`."""
@@ -272,8 +256,3 @@ class PodmanEngine(Engine):
         if p.returncode != 0:
             raise ImageError(f"podman push {ref} failed: {last_line(p.stderr)}")
 
-
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

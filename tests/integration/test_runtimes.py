@@ -369,8 +369,32 @@ def test_two_reads_of_one_image_at_once(runtime, request):
     with first.image_root(image) as a, second.image_root(image) as b:
         assert first.image_access == second.image_access == "mount"
         assert (a / "usr/bin/redis-cli").is_file() and (b / "usr/bin/redis-cli").is_file()
-    if runtime == "containerd":
-        assert "micropack-root-" not in ctr("snapshots", "ls").stdout
+    if runtime == "containerd":     # this process's views are gone; others' are theirs
+        assert f"micropack-root-{os.getpid()}-" not in ctr("snapshots", "ls").stdout
+
+
+def test_a_view_a_killed_run_left_in_containerd_is_swept(containerd_fat):
+    """ctr keeps the snapshot view of a mount until it is removed: a run
+    killed mid-read leaves it. Its name carries its owner; cleanup removes it
+    once that pid is dead on this boot, and keeps a live owner's."""
+    from micropack import cleanup
+    parent = next(line.split()[0] for line in ctr("snapshots", "ls").stdout.splitlines()[1:]
+                  if "Committed" in line)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    boot = cleanup.boot_id()[:8]
+    dead_key = f"/tmp/micropack-root-{dead.pid}-{boot}-{'a' * 12}"
+    live_key = f"/tmp/micropack-root-1-{boot}-{'b' * 12}"
+    for key in (dead_key, live_key):
+        ctr("snapshots", "view", key, parent)
+    try:
+        out = cleanup.sweep(runtimes.get("containerd"))
+        listed = ctr("snapshots", "ls").stdout
+        assert dead_key not in listed and f"containerd image view {dead_key}" in out.removed
+        assert live_key in listed and any(live_key in k for k in out.kept)
+    finally:
+        for key in (dead_key, live_key):
+            ctr("snapshots", "rm", key, check=False)
 
 
 # --- minify on podman and containerd ---------------------------------------------------
