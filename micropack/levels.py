@@ -1,4 +1,4 @@
-"""The granularity levels of pack and minify (micropack/units.py keeps
+"""The granularity levels of pack and minify (micropack/expand.py keeps
 what each one keeps); apart so the command line reads them without
 importing the packer."""
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack import archive, levels, record, resolve, units
+from micropack import archive, expand, levels, record, resolve, units
 from micropack.packages import owners
 from micropack.record import TraceRecord
 from micropack.rootfs import RootFS
@@ -117,7 +117,7 @@ def sticky_dirs(fs: RootFS, depth: int = STICKY_DEPTH) -> list[str]:
 
 
 def unit_lines(src_units: units.SourceUnits, final: dict[str, str],
-               expansion: units.Expansion) -> list[UnitLine]:
+               expansion: expand.Expansion) -> list[UnitLine]:
     """Every unit of the source, kept whole, in part or dropped, with why
     it counts as used: largest first."""
     lines = []
@@ -180,11 +180,11 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     closure.add_traced(paths)
     closure.apply_includes(rules)
     src_units = None
-    expansion = units.Expansion()
+    expansion = expand.Expansion()
     if granularity != "file":
         src_units = units.SourceUnits(src.fs)
-        activity = units.Activity.from_records(events) if events is not None else None
-        expansion = units.Expander(closure, src_units, granularity, activity).run()
+        activity = expand.Activity.from_records(events) if events is not None else None
+        expansion = expand.Expander(closure, src_units, granularity, activity).run()
     else:
         for d in sticky_dirs(src.fs):
             closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")

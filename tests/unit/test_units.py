@@ -1,4 +1,4 @@
-"""Unit finding (micropack/units.py) on small hand-built roots: each package
+"""Unit finding (micropack/units.py, expand.py, codescan.py) on small hand-built roots: each package
 format, language packages, application trees, sticky directories; then what
 each granularity keeps."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from micropack import pack, packages, resolve, units
+from micropack import codescan, expand, pack, packages, resolve, units
 from micropack.record import TraceRecord
 from micropack.rootfs import RootFS
 from micropack.source import Source
@@ -279,7 +279,7 @@ TZ=Europe/Paris date -d @1 && exec timeout 5 /usr/local/bin/report
 case "$1" in summary) cat /x ;; esac
 # rm -rf / in a comment is not run
 """
-    got = units.script_commands(script)
+    got = codescan.script_commands(script)
     assert got == ["mktemp", "find", "sort", "wc", "basename", "date", "timeout", "/usr/local/bin/report",
                    "cat"]       # no builtins (set, echo, read), redirection targets or comments
 
@@ -287,10 +287,10 @@ case "$1" in summary) cat /x ;; esac
 def test_python_imports_and_js_requires():
     py = "import os, json\nfrom decimal import Decimal\ndef f():\n    import statistics as st\n" \
          "from . import debug\nfrom .utils import x\n"
-    assert units.python_imports(py) == ["os", "json", "decimal", "statistics", ".", ".debug", ".utils"]
+    assert codescan.python_imports(py) == ["os", "json", "decimal", "statistics", ".", ".debug", ".utils"]
     js = "const a = require('tiny-table');\nimport b from \"@scope/pkg/sub\";\n" \
          "const c = require('./lib/report');\nconst fs = require('node:fs');\nawait import('lazy-mod')\n"
-    assert units.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
+    assert codescan.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
 
 
 # -- what each granularity keeps ------------------------------------------------------
@@ -439,7 +439,7 @@ def plugin_root(tmp_path: Path) -> Path:
     cc(build / "libhuge.so", "int huge(void){return 1;}", "-shared", "-fPIC")
     shutil.copy2(build / "libhuge.so", lib / "libhuge.so")
     with open(lib / "libhuge.so", "ab") as fh:        # make it large
-        fh.write(b"\0" * (units.FOREIGN_LIMIT + 1))
+        fh.write(b"\0" * (expand.FOREIGN_LIMIT + 1))
     (root / "usr/lib/server").mkdir(parents=True)
     cc(root / "usr/lib/server/jit.so", "int huge(void); int jit(void){return huge();}", "-shared", "-fPIC",
        f"-L{build}", "-lhuge")
