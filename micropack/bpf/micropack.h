@@ -1,6 +1,6 @@
-/* The event layout shared by trace_files.c and its Python decoder
+/* The layouts shared by trace_files.c and its Python side
  * (micropack/tracers/ebpf.py parses this file: keep one field per line, only
- * __u64/__s64/__u32/__s32/char types, and plain integer #defines). */
+ * __u64/__s64/__u32/__s32/__u8/char types, and plain integer #defines). */
 #ifndef MICROPACK_H
 #define MICROPACK_H
 
@@ -52,18 +52,56 @@
 #define MP_CNT_LOST 1
 #define MP_CNT_READ_FAILED 2
 #define MP_CNT_DEDUPED 3
-#define MP_CNT_MAX 4
+#define MP_CNT_WAKEUPS 4      /* wakeups forced past the fill threshold */
+#define MP_CNT_UNWOKEN 5      /* bytes sent since this CPU last forced one */
+#define MP_CNT_UNIQUE 6       /* identities handed out for unknown directories */
+#define MP_CNT_MAX 7
 
-/* Syscall numbers counted for seccomp profiles are below this. */
+/* Syscall numbers (both the table below and seccomp counts) are below this. */
 #define MP_SYSCALL_MAX 1024
+
+/* Syscall ABIs: the table has MP_SYSCALL_MAX entries for each. */
+#define MP_ABI_NATIVE 0
+#define MP_ABI_IA32 1
+#define MP_ABIS 2
+
+/* How a traced call is read (mp_call.kind); 0: not traced. */
+#define MP_KIND_PATH 1        /* a name, maybe relative to a directory fd */
+#define MP_KIND_FD 2          /* fchdir: a directory fd, no name */
+#define MP_KIND_UNIX 3        /* bind/connect: a sockaddr, a path if AF_UNIX */
+#define MP_KIND_OPENAT2 4     /* openat2: flags inside struct open_how */
+#define MP_KIND_SOCKETCALL 5  /* i386 socketcall(call, args): bind, connect */
+#define MP_KIND_DUP 6         /* dup, dup2, dup3: the result names the same file */
+#define MP_KIND_FCNTL 7       /* fcntl: F_DUPFD and F_DUPFD_CLOEXEC duplicate */
+#define MP_ARG_NONE 255     /* mp_call: no such argument */
 
 /* AT_FDCWD as the kernel spells it. */
 #define MP_AT_FDCWD -100
 
+/* One entry of the syscall table (the "calls" map, indexed by
+ * abi * MP_SYSCALL_MAX + number), filled from user space: which argument
+ * holds the directory fd, the name and the flags (MP_ARG_NONE: none). */
+struct mp_call {
+    __u8 op;
+    __u8 kind;
+    __u8 dirfd;
+    __u8 path;
+    __u8 flags;
+    __u8 pad0;
+    __u8 pad1;
+    __u8 pad2;
+};
+
+/* base: the identity of the directory fd a relative name was resolved
+ * against (0 when the name is absolute, relative to the working directory,
+ * or the fd is unknown to the kernel); id: the identity the kernel gave the
+ * fd an open returned (user space maps identities to absolute paths). */
 struct mp_event {
     __u64 ts_ns;
     __u64 flags;
     __s64 result;
+    __u64 base;
+    __u64 id;
     __u32 pid;
     __u32 tid;
     __s32 dirfd;

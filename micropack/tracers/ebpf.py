@@ -8,6 +8,9 @@ import os
 import platform
 import re
 import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,43 +23,198 @@ from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
 TRACEFS = Path("/sys/kernel/tracing")
 
-# The tracepoints the program attaches to.
-TRACEPOINTS = ("raw_syscalls/sys_enter", "raw_syscalls/sys_exit", "sched/sched_process_exec",
+# Where the program attaches (trace_files.c names the same ones, tested): the
+# raw sys_exit tracepoint, whose register frame still holds the number and
+# arguments of the call, and the sched tracepoints that follow processes.
+TRACEPOINTS = ("raw_syscalls/sys_exit", "sched/sched_process_exec",
                "sched/sched_process_fork", "sched/sched_process_exit")
+# With --seccomp only: every call is also counted at entry.
+SECCOMP_TRACEPOINTS = ("raw_syscalls/sys_enter",)
 
 _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
-           "__u32": ctypes.c_uint32, "__s32": ctypes.c_int32}
+           "__u32": ctypes.c_uint32, "__s32": ctypes.c_int32,
+           "__u8": ctypes.c_uint8}
+
+O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
 
 
 class Layout:
-    """Constants and the event struct, read from bpf/micropack.h so C and
-    Python can never disagree."""
+    """Constants and structs, read from bpf/micropack.h so C and Python can
+    never disagree."""
 
     def __init__(self, header_text: str | None = None) -> None:
         # comments may say anything: only the declarations count
         header_text = header_text if header_text is not None else data.text(data.BPF_HEADER)
-        text = re.sub(r"/\*.*?\*/", "", header_text, flags=re.S)
+        self.text = re.sub(r"/\*.*?\*/", "", header_text, flags=re.S)
         self.consts = {m[1]: int(m[2]) for m in
-                       re.finditer(r"^#define\s+(MP_\w+)\s+(-?\d+)\s*$", text, re.M)}
-        body = re.search(r"struct mp_event \{(.*?)\};", text, re.S)
-        if not body:
-            raise TracerUnavailable("micropack.h: no struct mp_event")
-        fields: list[tuple[str, Any]] = []
-        self.path_field = ""
-        for ctype, name, size in re.findall(r"(\w+)\s+(\w+)(?:\[(\w+)\])?;", body[1]):
-            if ctype == "char":
-                length = self.consts[size] if size in self.consts else int(size)
-                if name == "path":   # variable length, read separately
-                    self.path_field = name
-                    continue
-                fields.append((name, ctypes.c_char * length))
-            else:
-                fields.append((name, _CTYPES[ctype]))
-        self.Head: type[ctypes.Structure] = type("MpEventHead", (ctypes.Structure,),
-                                                  {"_fields_": fields})
+                       re.finditer(r"^#define\s+(MP_\w+)\s+(-?\d+)\s*$", self.text, re.M)}
+        # the event's path is variable length and read separately
+        self.Head = self.struct("mp_event", stop_at="path")
         self.path_offset = ctypes.sizeof(self.Head)
+        self.Call = self.struct("mp_call")
         self.op_names = {v: k[len("MP_OP_"):].lower() for k, v in self.consts.items()
                          if k.startswith("MP_OP_")}
+
+    def struct(self, name: str, stop_at: str | None = None) -> type[ctypes.Structure]:
+        body = re.search(rf"struct {name} \{{(.*?)\}};", self.text, re.S)
+        if not body:
+            raise TracerUnavailable(f"micropack.h: no struct {name}")
+        fields: list[tuple[str, Any]] = []
+        for ctype, field, size in re.findall(r"(\w+)\s+(\w+)(?:\[(\w+)\])?;", body[1]):
+            if field == stop_at:
+                break
+            if ctype == "char":
+                length = self.consts[size] if size in self.consts else int(size)
+                fields.append((field, ctypes.c_char * length))
+            else:
+                fields.append((field, _CTYPES[ctype]))
+        return type(name, (ctypes.Structure,), {"_fields_": fields})
+
+
+# -- the syscall table ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Call:
+    """One traced call, for every ABI at once: the op it is recorded as, its
+    names (a variant with the same arguments, such as i386's stat64 or
+    utimensat_time64, is another name of the same call), and which argument
+    holds the directory fd, the name and the flags."""
+
+    op: str | None
+    names: tuple[str, ...]
+    dirfd: int | None = None
+    path: int | None = None
+    flags: int | None = None
+    kind: str = "PATH"
+    # Calls added since Linux 5.1 have one number on every architecture and
+    # ABI: given here, they are traced even where the headers are older.
+    number: int | None = None
+
+
+SYSCALLS: tuple[Call, ...] = (
+    Call("OPEN", ("open",), path=0, flags=1),
+    Call("OPENAT", ("openat",), dirfd=0, path=1, flags=2),
+    Call("OPENAT2", ("openat2",), dirfd=0, path=1, flags=2, kind="OPENAT2", number=437),
+    Call("CREAT", ("creat",), path=0),
+    Call("EXECVE", ("execve",), path=0),
+    Call("EXECVEAT", ("execveat",), dirfd=0, path=1, flags=4),
+    Call("STAT", ("stat", "oldstat", "stat64"), path=0),
+    Call("LSTAT", ("lstat", "oldlstat", "lstat64"), path=0),
+    Call("NEWFSTATAT", ("newfstatat", "fstatat64"), dirfd=0, path=1, flags=3),
+    Call("STATX", ("statx",), dirfd=0, path=1, flags=2),
+    Call("ACCESS", ("access",), path=0, flags=1),
+    Call("FACCESSAT", ("faccessat",), dirfd=0, path=1, flags=2),
+    Call("FACCESSAT2", ("faccessat2",), dirfd=0, path=1, flags=3, number=439),
+    Call("READLINK", ("readlink",), path=0),
+    Call("READLINKAT", ("readlinkat",), dirfd=0, path=1),
+    Call("CHDIR", ("chdir",), path=0),
+    Call("FCHDIR", ("fchdir",), dirfd=0, kind="FD"),
+    # Calls that change or query a file also prove it exists (mkdir's
+    # EEXIST, chmod, unlink, ...); a name they create needs its directory.
+    Call("MKDIR", ("mkdir",), path=0, flags=1),
+    Call("MKDIR", ("mkdirat",), dirfd=0, path=1, flags=2),
+    Call("RMDIR", ("rmdir",), path=0),
+    Call("UNLINK", ("unlink",), path=0),
+    Call("UNLINK", ("unlinkat",), dirfd=0, path=1, flags=2),
+    Call("RENAME", ("rename",), path=0),
+    Call("RENAME", ("renameat",), dirfd=0, path=1),
+    Call("RENAME", ("renameat2",), dirfd=0, path=1, flags=4),
+    Call("LINK", ("link",), path=0),
+    Call("LINK", ("linkat",), dirfd=0, path=1, flags=4),
+    Call("SYMLINK", ("symlink",), path=1),
+    Call("SYMLINK", ("symlinkat",), dirfd=1, path=2),
+    Call("CHMOD", ("chmod",), path=0, flags=1),
+    Call("CHMOD", ("fchmodat",), dirfd=0, path=1, flags=2),
+    Call("CHMOD", ("fchmodat2",), dirfd=0, path=1, flags=3, number=452),
+    Call("CHOWN", ("chown", "lchown", "chown32", "lchown32"), path=0),
+    Call("CHOWN", ("fchownat",), dirfd=0, path=1, flags=4),
+    Call("UTIMES", ("utime", "utimes"), path=0),
+    Call("UTIMES", ("futimesat",), dirfd=0, path=1),
+    Call("UTIMES", ("utimensat", "utimensat_time64"), dirfd=0, path=1, flags=3),
+    Call("MKNOD", ("mknod",), path=0, flags=1),
+    Call("MKNOD", ("mknodat",), dirfd=0, path=1, flags=2),
+    Call("TRUNCATE", ("truncate", "truncate64"), path=0),
+    Call("STATFS", ("statfs", "statfs64"), path=0),
+    Call("XATTR", ("getxattr", "lgetxattr", "listxattr", "llistxattr",
+                   "setxattr", "lsetxattr", "removexattr", "lremovexattr"), path=0),
+    Call("XATTR", ("setxattrat",), dirfd=0, path=1, flags=2, number=463),
+    Call("XATTR", ("getxattrat",), dirfd=0, path=1, flags=2, number=464),
+    Call("XATTR", ("listxattrat",), dirfd=0, path=1, flags=2, number=465),
+    Call("XATTR", ("removexattrat",), dirfd=0, path=1, flags=2, number=466),
+    Call("CHROOT", ("chroot",), path=0),
+    Call("INOTIFY_ADD_WATCH", ("inotify_add_watch",), path=1, flags=2),
+    Call("NAME_TO_HANDLE_AT", ("name_to_handle_at",), dirfd=0, path=1, flags=4),
+    # a unix socket's path: its directory must exist in the image
+    Call("BIND", ("bind",), path=1, kind="UNIX"),
+    Call("CONNECT", ("connect",), path=1, kind="UNIX"),
+    Call(None, ("socketcall",), flags=0, path=1, kind="SOCKETCALL"),   # i386: bind 2, connect 3
+    # not reported: they keep the kernel's fd identities right
+    Call(None, ("dup",), dirfd=0, kind="DUP"),
+    Call(None, ("dup2",), dirfd=0, kind="DUP"),
+    Call(None, ("dup3",), dirfd=0, kind="DUP"),
+    Call(None, ("fcntl", "fcntl64"), dirfd=0, flags=1, kind="FCNTL"),
+)
+
+# Where each ABI's syscall numbers are (the kernel's build headers first, then
+# the C library's); on x86_64 the i386 table serves 32-bit processes.
+ABI_NATIVE, ABI_IA32 = 0, 1
+
+
+def unistd_headers(machine: str | None = None, release: str | None = None) -> dict[int, list[Path]]:
+    machine = machine or platform.machine()
+    build = Path(f"/lib/modules/{release or platform.release()}/build")
+    if machine == "x86_64":
+        gen = build / "arch/x86/include/generated/uapi/asm"
+        inc = Path("/usr/include/x86_64-linux-gnu/asm")
+        return {ABI_NATIVE: [gen / "unistd_64.h", inc / "unistd_64.h", Path("/usr/include/asm/unistd_64.h")],
+                ABI_IA32: [gen / "unistd_32.h", inc / "unistd_32.h", Path("/usr/include/asm/unistd_32.h")]}
+    return {ABI_NATIVE: [build / "include/uapi/asm-generic/unistd.h",
+                         Path("/usr/include/asm-generic/unistd.h")]}
+
+
+def parse_unistd(text: str) -> dict[str, int]:
+    """Syscall name -> number from a unistd header (asm-generic's
+    __NR3264_ names resolved through their __NR_ aliases)."""
+    numbers = {m[1]: int(m[2]) for m in re.finditer(r"^#define __NR_(\w+)\s+(\d+)\s*$", text, re.M)}
+    generic = {m[1]: int(m[2]) for m in re.finditer(r"^#define __NR3264_(\w+)\s+(\d+)\s*$", text, re.M)}
+    for m in re.finditer(r"^#define __NR_(\w+)\s+__NR3264_(\w+)\s*$", text, re.M):
+        if m[2] in generic:
+            numbers.setdefault(m[1], generic[m[2]])
+    return numbers
+
+
+def syscall_numbers(headers: dict[int, list[Path]] | None = None) -> dict[int, dict[str, int]]:
+    """Each ABI's name -> number table, from the first header found; an ABI
+    without one is left out (its processes are counted as lost, never misread)."""
+    out = {}
+    for abi, candidates in (headers or unistd_headers()).items():
+        for header in candidates:
+            try:
+                numbers = parse_unistd(header.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+            if numbers:
+                out[abi] = numbers
+                break
+    return out
+
+
+def syscall_table(numbers: dict[int, dict[str, int]], calls: Iterable[Call] = SYSCALLS,
+                  limit: int = 1024) -> dict[tuple[int, int], Call]:
+    """(abi, number) -> Call: every name of every call that the ABI has."""
+    table: dict[tuple[int, int], Call] = {}
+    for abi, by_name in numbers.items():
+        for call in calls:
+            for name in call.names:
+                nr = by_name.get(name, call.number if len(call.names) == 1 else None)
+                if nr is None:
+                    continue
+                if not 0 <= nr < limit:
+                    raise ValueError(f"syscall {name} is number {nr}, outside the table")
+                if (abi, nr) in table and table[(abi, nr)] != call:
+                    raise ValueError(f"syscall number {nr} (abi {abi}) is in two entries")
+                table[(abi, nr)] = call
+    return table
 
 
 def program_source() -> str:
@@ -69,6 +227,35 @@ def program_source() -> str:
     return program.replace(include, data.text(data.BPF_HEADER), 1)
 
 
+def floor_source(tracepoints: Iterable[str] = TRACEPOINTS) -> str:
+    """Empty programs on the tracer's own attach points: what the kernel's
+    tracepoint path costs before micropack does anything (the benchmark's floor)."""
+    out = []
+    for tp in tracepoints:
+        category, name = tp.split("/")
+        if category == "raw_syscalls":
+            out.append(f"RAW_TRACEPOINT_PROBE({name}) {{ return 0; }}")
+        else:
+            out.append(f"TRACEPOINT_PROBE({category}, {name}) {{ return 0; }}")
+    return "\n".join(out) + "\n"
+
+
+def program_runtimes(bpf: Any) -> dict[str, tuple[int, int]]:
+    """name -> (run_cnt, run_time_ns) of each loaded program, from its fd's
+    fdinfo (the kernel counts only while kernel.bpf_stats_enabled is 1)."""
+    out = {}
+    for name, fn in getattr(bpf, "funcs", {}).items():
+        try:
+            info = Path(f"/proc/self/fdinfo/{fn.fd}").read_text()
+        except OSError:
+            continue
+        fields = dict(re.findall(r"^(\w+):\s+(\d+)$", info, re.M))
+        if "run_cnt" in fields:
+            key = name.decode() if isinstance(name, bytes) else str(name)
+            out[key] = (int(fields["run_cnt"]), int(fields["run_time_ns"]))
+    return out
+
+
 def _kernel_version() -> tuple[int, int]:
     m = re.match(r"(\d+)\.(\d+)", platform.release())
     return (int(m[1]), int(m[2])) if m else (0, 0)
@@ -76,6 +263,9 @@ def _kernel_version() -> tuple[int, int]:
 
 class EbpfTracer(Tracer):
     name = "ebpf"
+    # The consumer is woken by the kernel only past this much unread data
+    # per CPU (or a 16th of the buffer, if smaller); otherwise it polls.
+    WAKEUP_BYTES_MAX = 256 * 1024
 
     def __init__(self, ringbuf_mb: int = 64, print_program: bool = False,
                  count_syscalls: bool = False) -> None:
@@ -90,6 +280,8 @@ class EbpfTracer(Tracer):
         self.bpf: Any = None
         self.stats = TraceStats()
         self._sink: Sink | None = None
+        self._numbers: dict[int, dict[str, int]] = {}
+        self._cpu_start = 0.0
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -106,7 +298,7 @@ class EbpfTracer(Tracer):
         if not (TRACEFS / "events").is_dir():
             problems.append(f"tracefs at {TRACEFS} (mount -t tracefs nodev /sys/kernel/tracing)")
         else:
-            for name in TRACEPOINTS:
+            for name in TRACEPOINTS + SECCOMP_TRACEPOINTS:
                 if not (TRACEFS / "events" / name).is_dir():
                     problems.append(f"the {name.replace('/', ':')} tracepoint")
         if not Path(f"/lib/modules/{platform.release()}/build").exists():
@@ -114,12 +306,21 @@ class EbpfTracer(Tracer):
                             "(scripts/setup-host.sh installs or links them)")
         if not (data.exists(data.BPF_PROGRAM) and data.exists(data.BPF_HEADER)):
             problems.append("the BPF program micropack/bpf/trace_files.c (a broken install?)")
+        if ABI_NATIVE not in syscall_numbers():
+            problems.append("the syscall numbers (asm/unistd_64.h from linux-libc-dev or the kernel headers)")
         return problems
+
+    def wakeup_bytes(self) -> int:
+        ring = self.ringbuf_pages * os.sysconf("SC_PAGE_SIZE")
+        return max(4096, min(self.WAKEUP_BYTES_MAX, ring // (16 * (os.cpu_count() or 1))))
 
     def cflags(self, target: Target) -> list[str]:
         flags = [f"-DMP_CGROUP_ID={target.cgroup.id}ULL",
                  f"-DMP_CGROUP_LEVEL={target.cgroup.level}",
-                 f"-DMP_RINGBUF_PAGES={self.ringbuf_pages}"]
+                 f"-DMP_RINGBUF_PAGES={self.ringbuf_pages}",
+                 f"-DMP_WAKEUP_BYTES={self.wakeup_bytes()}"]
+        if ABI_IA32 in self._numbers:
+            flags.append("-DMP_IA32")
         if self.count_syscalls:
             flags.append("-DMP_COUNT_SYSCALLS")
         return flags
@@ -131,6 +332,7 @@ class EbpfTracer(Tracer):
                                     "try --backend sysdig")
         from bcc import BPF
         self._sink = sink
+        self._numbers = syscall_numbers()
         flags = self.cflags(target)
         source = program_source()
         if self.print_program:
@@ -141,16 +343,42 @@ class EbpfTracer(Tracer):
             raise TracerUnavailable(
                 f"the kernel refused the BPF program: {exc}",
                 "rerun with --debug for the compiler output, or try --backend sysdig") from exc
+        self._fill_calls()
         self.bpf[b"events"].open_ring_buffer(self._on_event)
+        self._cpu_start = time.process_time()
+
+    def _fill_calls(self) -> None:
+        """The syscall table, written into the program's "calls" map."""
+        c = self.layout.consts
+        calls = self.bpf[b"calls"]
+        none = c["MP_ARG_NONE"]
+        for (abi, nr), call in syscall_table(self._numbers, limit=c["MP_SYSCALL_MAX"]).items():
+            leaf = calls.Leaf()
+            leaf.op = c[f"MP_OP_{call.op}"] if call.op else 0
+            leaf.kind = c[f"MP_KIND_{call.kind}"]
+            leaf.dirfd = none if call.dirfd is None else call.dirfd
+            leaf.path = none if call.path is None else call.path
+            leaf.flags = none if call.flags is None else call.flags
+            calls[calls.Key(abi * c["MP_SYSCALL_MAX"] + nr)] = leaf
 
     def poll(self, timeout_ms: int) -> None:
+        # The kernel wakes this only past a fill threshold: whatever came
+        # in below it is read when the timeout ends.
         self.bpf.ring_buffer_poll(timeout_ms)
+        self.bpf.ring_buffer_consume()
+
+    def _detach(self) -> None:
+        for tp in list(getattr(self.bpf, "raw_tracepoint_fds", {})):
+            self.bpf.detach_raw_tracepoint(tp=tp)
+        for tp in list(getattr(self.bpf, "tracepoint_fds", {})):
+            self.bpf.detach_tracepoint(tp=tp)
 
     def stop(self) -> TraceStats:
         if self.bpf is None:
             return self.stats
         try:
-            self.bpf.ring_buffer_consume()
+            self._detach()                  # nothing new after this ...
+            self.bpf.ring_buffer_consume()  # ... so nothing sent stays unread
             counters = self.bpf[b"counters"]
             c = self.layout.consts
 
@@ -161,10 +389,12 @@ class EbpfTracer(Tracer):
             self.stats.deduplicated = total(c["MP_CNT_DEDUPED"])
             self.stats.unreadable_paths = total(c["MP_CNT_READ_FAILED"])
             self.stats.extra["kernel_emitted"] = total(c["MP_CNT_EMITTED"])
+            self.stats.extra["wakeups"] = total(c["MP_CNT_WAKEUPS"])
+            self.stats.extra["consumer_cpu_ms"] = round((time.process_time() - self._cpu_start) * 1000)
             if self.count_syscalls:
                 self.syscall_counts = self._read_syscalls()
         finally:
-            self.bpf.cleanup()   # detaches every tracepoint
+            self.bpf.cleanup()   # detaches whatever is left
             self.bpf = None
         return self.stats
 
@@ -195,12 +425,15 @@ class EbpfTracer(Tracer):
         comm = head.comm.decode("utf-8", "replace")
         resolved = True
         path = ""
+        flags = O_CREAT_WRONLY_TRUNC if op == "creat" else head.flags
         if op == "fork":
             procs.fork(pid, head.aux)
         elif op == "exit":
             procs.exit(pid)
         elif op == "fchdir":
-            path = procs.directory_of(pid, head.dirfd) or ""
+            path = procs.directory_of(pid, head.dirfd, head.base) or ""
+            if not path and head.result == 0:
+                path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
             resolved = bool(path)
             if head.result == 0 and path:
                 procs.chdir(pid, path)
@@ -209,9 +442,9 @@ class EbpfTracer(Tracer):
                 resolved = False   # the kernel could not read the name (counted)
             dirfd = AT_FDCWD if op == "exec" else head.dirfd
             if op == "execveat" and name == "":
-                abs_path = procs.directory_of(pid, dirfd)   # fexecve: the fd itself
+                abs_path = procs.directory_of(pid, dirfd, head.base)   # fexecve: the fd itself
             else:
-                abs_path = procs.resolve(pid, dirfd, name)
+                abs_path = procs.resolve(pid, dirfd, name, head.base)
             if abs_path is None:
                 resolved = False
                 self.stats.unresolved_paths += 1
@@ -220,7 +453,7 @@ class EbpfTracer(Tracer):
                 path = abs_path
                 if op == "chdir" and head.result == 0:
                     procs.chdir(pid, abs_path)
-                elif op in ("open", "openat", "openat2", "creat") and head.result >= 0:
-                    procs.opened(pid, head.result, abs_path)
+                elif head.id and head.result >= 0 and head.aux != 1:
+                    procs.opened(head.id, abs_path)
         return TraceRecord(time=head.ts_ns / 1e9, pid=pid, tid=head.tid, comm=comm, syscall=op,
-                           path=path, flags=head.flags, result=head.result, resolved=resolved)
+                           path=path, flags=flags, result=head.result, resolved=resolved)

@@ -1,15 +1,19 @@
-"""User-space view of each traced process's working directory and open
-directory fds, so relative and dirfd-relative names become absolute paths.
+"""User-space view of each traced process's working directory, and of the
+directories the kernel names by identity, so relative and dirfd-relative
+names become absolute paths.
 
-The kernel side reports chdir, fchdir, opens (with the fd they return), fork,
-exec and exit; a process first seen mid-flight is asked through /proc.
+The kernel side reports chdir, fchdir, fork, exec and exit, and gives every
+fd an open returns an identity (a hash of what it was opened as, whatever
+its number); an event that names a directory fd carries that fd's identity,
+and the first event of each identity says which absolute path it is. A
+process first seen mid-flight, or an fd the kernel never saw opened, is
+asked through /proc.
 """
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from micropack.record import clean_path
 
@@ -20,7 +24,6 @@ MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
 @dataclass
 class ProcState:
     cwd: str | None
-    fds: dict[int, str] = field(default_factory=dict)
 
 
 def proc_cwd(pid: int) -> str | None:
@@ -47,6 +50,7 @@ class ProcessTable:
         self._born: dict[int, ProcState] = {}   # forked children not yet seen
         self._cwd_probe = cwd_probe
         self._fd_probe = fd_probe
+        self.dirs: dict[int, str] = {}          # kernel identity -> absolute path
 
     def state(self, pid: int) -> ProcState:
         st = self._procs.get(pid)
@@ -55,24 +59,29 @@ class ProcessTable:
             self._procs[pid] = st
         return st
 
-    def resolve(self, pid: int, dirfd: int, name: str) -> str | None:
+    def resolve(self, pid: int, dirfd: int, name: str, base: int = 0) -> str | None:
         """The absolute path of name, or None when its base is unknown."""
         if name.startswith("/"):
             return clean_path(name)
-        base = self.directory_of(pid, dirfd)
-        if base is None:
+        directory = self.directory_of(pid, dirfd, base)
+        if directory is None:
             return None
-        return clean_path(f"{base}/{name}") if name else clean_path(base)
+        return clean_path(f"{directory}/{name}") if name else clean_path(directory)
 
-    def directory_of(self, pid: int, dirfd: int) -> str | None:
-        st = self.state(pid)
+    def directory_of(self, pid: int, dirfd: int, base: int = 0) -> str | None:
+        """The directory dirfd names: the cwd for AT_FDCWD, else the path of
+        the kernel's identity for it, else what /proc says now."""
         if dirfd == AT_FDCWD:
-            return st.cwd
-        known = st.fds.get(dirfd)
+            return self.state(pid).cwd
+        known = self.dirs.get(base) if base else None
         return known if known is not None else self._fd_probe(pid, dirfd)
 
-    def opened(self, pid: int, fd: int, path: str) -> None:
-        self.state(pid).fds[fd] = path
+    def probe_cwd(self, pid: int) -> str | None:
+        return self._cwd_probe(pid)
+
+    def opened(self, identity: int, path: str) -> None:
+        """The kernel gave an fd opened as path this identity."""
+        self.dirs[identity] = path
 
     def chdir(self, pid: int, path: str) -> None:
         self.state(pid).cwd = path
@@ -84,7 +93,7 @@ class ProcessTable:
         if len(self._born) >= MAX_UNCLAIMED:
             for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
                 del self._born[stale]
-        self._born[child] = copy.deepcopy(self.state(parent))
+        self._born[child] = ProcState(cwd=self.state(parent).cwd)
 
     def exit(self, pid: int) -> None:
         self._procs.pop(pid, None)

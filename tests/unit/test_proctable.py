@@ -16,23 +16,41 @@ def test_relative_names_follow_chdir():
     assert t.resolve(10, AT_FDCWD, "/abs//path") == "/abs/path"
 
 
-def test_dirfd_relative_uses_the_fd_table_then_proc():
-    t = table({10: "/"}, {(10, 7): "/srv"})
-    t.opened(10, 5, "/etc")
-    assert t.resolve(10, 5, "hostname") == "/etc/hostname"
-    assert t.resolve(10, 7, "data") == "/srv/data"
-    assert t.resolve(10, 9, "data") is None        # unknown: reported, never guessed
+def test_dirfd_relative_uses_the_kernels_identity_then_proc():
+    t = table({10: "/"}, {(10, 7): "/srv", (10, 5): "/wrong"})
+    t.opened(0xABC, "/etc")
+    assert t.resolve(10, 5, "hostname", base=0xABC) == "/etc/hostname"
+    assert t.resolve(10, 7, "data") == "/srv/data"           # unknown to the kernel: /proc
+    assert t.resolve(10, 7, "data", base=0x999) == "/srv/data"
+    assert t.resolve(10, 9, "data") is None                  # unknown: reported, never guessed
 
 
-def test_children_inherit_cwd_and_fds_at_fork():
+def test_identities_do_not_depend_on_fd_numbers_or_processes():
+    # the kernel names a directory by what it was opened as: any fd number,
+    # any process that inherited it, resolves through the same identity
+    t = table({10: "/", 11: "/"})
+    t.opened(0x1, "/etc")
+    t.opened(0x2, "/usr/lib")
+    assert t.resolve(10, 3, "passwd", base=0x1) == "/etc/passwd"
+    assert t.resolve(11, 3, "libc.so.6", base=0x2) == "/usr/lib/libc.so.6"
+    assert t.directory_of(11, 42, base=0x1) == "/etc"
+
+
+def test_children_inherit_cwd_at_fork():
     t = table({10: "/work"})
-    t.opened(10, 4, "/opt")
     t.fork(10, 11)
     t.chdir(10, "/elsewhere")                      # after the fork: not inherited
     assert t.resolve(11, AT_FDCWD, "a") == "/work/a"
-    assert t.resolve(11, 4, "b") == "/opt/b"
+    assert t.resolve(10, AT_FDCWD, "a") == "/elsewhere/a"
 
 
 def test_unknown_cwd_gives_none():
     t = table()
     assert t.resolve(42, AT_FDCWD, "x") is None
+
+
+def test_exit_forgets_the_cwd_of_a_reused_pid():
+    t = table({10: "/probed"})
+    t.chdir(10, "/old")
+    t.exit(10)
+    assert t.resolve(10, AT_FDCWD, "x") == "/probed/x"
