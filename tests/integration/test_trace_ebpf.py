@@ -179,7 +179,7 @@ def test_command_status_is_the_exit_status(bpf_ready, fat_container, tmp_path: P
     assert proc.returncode == 7
 
 
-def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, int]:
+def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, int, dict]:
     n = 100_000
     events = tmp_path / f"ev{ringbuf_mb}.jsonl"
     code = ("import os\n"
@@ -192,19 +192,21 @@ def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, i
     assert proc.returncode == 0, proc.stderr
     lines = events.read_text().splitlines()
     got = sum(1 for line in lines if "/nonexistent/burst/" in line)
-    lost = json.loads(lines[-1])["summary"]["lost"]
-    if lost:
+    summary = json.loads(lines[-1])["summary"]
+    if summary["lost"]:
         assert "LOST" in proc.stderr       # loud, never silent
-    return got, lost
+    return got, summary["lost"], summary
 
 
 def test_burst_every_event_or_the_exact_count_lost(bpf_ready, fat_container, tmp_path: Path):
     # 64 MiB ring buffer: the burst fits
-    got, lost = _burst(fat_container.name, tmp_path, 64)
+    got, lost, summary = _burst(fat_container.name, tmp_path, 64)
     assert (got, lost) == (100_000, 0)
+    # the consumer is not woken per event: only past a fill threshold
+    assert 0 <= summary["wakeups"] <= 1_000
     # 1 MiB: events are lost and every one is counted (a few non-burst
     # events, such as the process exit, may be among the lost)
-    got, lost = _burst(fat_container.name, tmp_path, 1)
+    got, lost, summary = _burst(fat_container.name, tmp_path, 1)
     assert lost > 0
     assert 0 <= got + lost - 100_000 <= 10
 
@@ -299,3 +301,147 @@ def test_unix_socket_paths_are_traced(bpf_ready, fat_container, tmp_path: Path):
     calls = {(r["syscall"], r["result"]) for r in records if r["path"] == "/var/local/app.sock"}
     assert {("bind", 0), ("connect", 0)} <= calls
     assert "abstract-name" not in events.read_text()
+
+
+def _trace_python(c, tmp_path: Path, code: str) -> tuple[list[str], list[dict], dict]:
+    (tmp_path / "prog.py").write_text(code)
+    subprocess.run(["docker", "cp", str(tmp_path / "prog.py"), f"{c.name}:/opt/prog.py"], check=True)
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
+                     "--", "docker", "exec", c.name, "python3", "/opt/prog.py")
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in events.read_text().splitlines()]
+    return files.read_text().splitlines(), records[:-1], records[-1]["summary"]
+
+
+FD_REUSE = r"""
+import os
+paths = ["/etc/hostname", "/etc/passwd", "/etc/debian_version", "/usr/share/zoneinfo/UTC"]
+for i in range(4000):                      # the kernel hands out the same fd every time
+    p = paths[i % 4]
+    os.close(os.open(p, os.O_RDONLY))
+    os.stat(p)
+    os.access("/etc/missing-file", os.F_OK)
+dirs = [("/etc", "issue"), ("/usr/share/zoneinfo", "Etc"), ("/usr/bin", "env")]
+for i in range(900):                       # one fd number naming three directories in turn
+    d, name = dirs[i % 3]
+    fd = os.open(d, os.O_RDONLY)
+    os.stat(name, dir_fd=fd)
+    os.close(os.open(name, os.O_RDONLY, dir_fd=fd))
+    os.close(fd)
+"""
+
+
+def test_fd_reuse_is_deduplicated_and_dirfd_names_stay_exact(bpf_ready, fat_container, tmp_path: Path):
+    paths, records, summary = _trace_python(fat_container, tmp_path, FD_REUSE)
+    for expected in ("/etc/hostname", "/etc/passwd", "/etc/debian_version", "/usr/share/zoneinfo/UTC",
+                     "/etc/issue", "/usr/share/zoneinfo/Etc", "/usr/bin/env"):
+        assert expected in paths, expected
+    # events in proportion to distinct (process, path, result), not to the
+    # 4,000 + 900 opens that reused one fd number (python's start-up is the rest)
+    loop = [r for r in records if r["path"] in ("/etc/hostname", "/etc/passwd", "/etc/issue",
+                                                "/usr/bin/env", "/etc/missing-file")]
+    assert len(loop) <= 20, len(loop)
+    assert len(records) < 1_000, len(records)
+    assert summary["deduplicated"] > 10_000
+    # a name relative to the reused fd is never resolved against another directory
+    wrong = {f"{d}/{n}" for d in ("/etc", "/usr/share/zoneinfo", "/usr/bin")
+             for n in ("issue", "Etc", "env")} - {"/etc/issue", "/usr/share/zoneinfo/Etc", "/usr/bin/env"}
+    assert not wrong & {r["path"] for r in records}
+    assert summary["unresolved_paths"] == 0 and summary["lost"] == 0
+
+
+FCHDIR_REUSE = r"""
+import os
+for i in range(200):
+    d = ["/usr/share/zoneinfo", "/usr/share/doc"][i % 2]
+    fd = os.open(d, os.O_RDONLY)
+    os.fchdir(fd)
+    os.close(fd)
+    os.stat(["UTC", "coreutils"][i % 2])
+"""
+
+
+def test_fchdir_through_a_reused_fd_number(bpf_ready, fat_container, tmp_path: Path):
+    paths, records, summary = _trace_python(fat_container, tmp_path, FCHDIR_REUSE)
+    assert "/usr/share/zoneinfo/UTC" in paths and "/usr/share/doc/coreutils" in paths
+    assert "/usr/share/doc/UTC" not in paths and "/usr/share/zoneinfo/coreutils" not in paths
+    assert {r["path"] for r in records if r["syscall"] == "fchdir"} == {"/usr/share/zoneinfo",
+                                                                       "/usr/share/doc"}
+    assert summary["unresolved_paths"] == 0
+
+
+INHERITED = r"""
+import os
+d = os.open("/etc", os.O_RDONLY)
+pid = os.fork()
+if pid == 0:                     # the child's inherited fd, used as it exits: /proc cannot help
+    os.close(os.open("hostname", os.O_RDONLY, dir_fd=d))
+    os._exit(0)
+os.waitpid(pid, 0)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:                     # the parent gave the number to another directory meanwhile
+    os.read(r, 1)
+    os.close(os.open("issue", os.O_RDONLY, dir_fd=d))
+    os._exit(0)
+os.close(d)
+assert os.open("/usr/share/zoneinfo", os.O_RDONLY) == d
+os.close(os.open("UTC", os.O_RDONLY, dir_fd=d))
+os.write(w, b"x")
+os.waitpid(pid, 0)
+e = os.open("/usr/share/doc", os.O_RDONLY)
+os.dup2(e, 100)                  # dup2 and F_DUPFD carry what the fd names
+os.close(os.open("coreutils", os.O_RDONLY, dir_fd=100))
+f = __import__("fcntl").fcntl(e, __import__("fcntl").F_DUPFD, 200)
+os.close(e)
+os.stat("bash", dir_fd=f)
+os._exit(0)
+"""
+
+
+def test_fds_inherited_at_fork_and_duplicated_resolve_exactly(bpf_ready, fat_container, tmp_path: Path):
+    paths, records, summary = _trace_python(fat_container, tmp_path, INHERITED)
+    for expected in ("/etc/hostname", "/etc/issue", "/usr/share/zoneinfo/UTC",
+                     "/usr/share/doc/coreutils", "/usr/share/doc/bash"):
+        assert expected in paths, expected
+    seen = {r["path"] for r in records}
+    assert not {"/usr/share/zoneinfo/issue", "/usr/share/zoneinfo/hostname", "/etc/UTC"} & seen
+    assert summary["unresolved_paths"] == 0
+
+
+PROG32_TIME64 = r"""
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void)
+{
+    int d = open("/opt", O_RDONLY | O_DIRECTORY);
+    /* i386's 64-bit-time utimensat (412) and the old one (320), absolute and dirfd-relative */
+    syscall(412, AT_FDCWD, "/opt/stamp64", 0, 0);
+    syscall(412, d, "stamp64-rel", 0, 0);
+    syscall(320, AT_FDCWD, "/opt/stamp32", 0, 0);
+    return 0;
+}
+"""
+
+
+def test_a_32_bit_utimensat_time64_is_traced(bpf_ready, fat_container, tmp_path: Path):
+    need(platform.machine() == "x86_64", "an x86_64 host (32-bit processes run through the i386 table)")
+    need(shutil.which("gcc") is not None, "gcc")
+    (tmp_path / "t64.c").write_text(PROG32_TIME64)
+    built = subprocess.run(["gcc", "-m32", "-static", "-O2", "-o", str(tmp_path / "t64"),
+                            str(tmp_path / "t64.c")], capture_output=True, text=True)
+    need(built.returncode == 0, "gcc -m32 (gcc-multilib; scripts/setup-host.sh installs it)")
+    c = fat_container
+    c.exec("touch", "/opt/stamp64", "/opt/stamp64-rel", "/opt/stamp32")
+    subprocess.run(["docker", "cp", str(tmp_path / "t64"), f"{c.name}:/opt/t64"], check=True)
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
+                     "--", "docker", "exec", c.name, "/opt/t64")
+    assert proc.returncode == 0, proc.stderr
+    paths = files.read_text().splitlines()
+    for expected in ("/opt/stamp64", "/opt/stamp64-rel", "/opt/stamp32"):
+        assert expected in paths, expected
+    records = [json.loads(line) for line in events.read_text().splitlines()[:-1]]
+    assert {r["syscall"] for r in records if r["path"].startswith("/opt/stamp")} == {"utimes"}
