@@ -5,11 +5,10 @@ bench/results.json. Run as root after scripts/setup-host.sh:
     .venv/bin/python bench/run.py [--quick] [--skip-minify]
 
 Measures, side by side and as medians of several runs:
-  * tracer overhead on an open/stat loop, a Python start-up importing many
-    modules, and a redis server answering a fixed number of requests from
-    127.0.0.1: untraced, the eBPF backend, strace -f, sysdig (when it has a driver);
-  * the highest event rate the eBPF backend takes with zero lost events, and
-    the count it reports lost above it;
+  * the tracer (bench/tracer.py): overhead against untraced and against the
+    floor of empty programs on the same attach points, on loops, nginx,
+    Python start-up and redis, events, consumer CPU, the cost outside the
+    target, and the highest event rate taken with zero lost events;
   * pack time against GNU tar packing the same final list from the same rootfs;
   * packing one file from an image (300 MB and 1.5 GB) through a mount of its
     layers and through an export, against GNU tar (bench/image_access.py);
@@ -33,6 +32,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+import tracer  # noqa: E402  (bench/tracer.py)
+
 MICROPACK = [sys.executable, "-m", "micropack.cli"]
 PY_IMPORTS = ("import json, ssl, sqlite3, email.mime.text, http.client, asyncio, decimal, "
               "xml.etree.ElementTree, logging, argparse, unittest, csv, zipfile")
@@ -91,111 +93,9 @@ def start_trace(container: Gated, output: str = "/dev/null") -> subprocess.Popen
     return proc
 
 
-def attach_tracer(mode: str, container: Gated) -> subprocess.Popen[str] | None:
-    if mode == "untraced":
-        return None
-    if mode == "ebpf":
-        return start_trace(container)
-    if mode == "strace":
-        proc = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-p", str(container.pid())],
-                                stderr=subprocess.PIPE, text=True)
-        time.sleep(1.0)
-        return proc
-    raise ValueError(mode)
-
-
-def detach(proc: subprocess.Popen[str] | None) -> None:
-    if proc is None:
-        return
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.terminate()
-        proc.wait(10)
-
-
-def timed_in_container(image: str, workload: str, mode: str, binary: str | None = None) -> float:
-    """Seconds the workload reports for itself (its last output line, in ns)."""
-    c = Gated(image, workload, binary=binary)
-    tracer = attach_tracer(mode, c)
-    c.go()
-    out = c.finish()
-    detach(tracer)
-    return int(out.strip().splitlines()[-1]) / 1e9
-
-
-def runs_for(mode: str, runs: int) -> int:
-    """strace takes minutes per run of the loop: at most 3 runs for it."""
-    return min(runs, 3) if mode == "strace" else runs
-
-
-def overhead(image: str, workload_bin: str, runs: int, loop_n: int, py_n: int,
-             redis_n: int, modes: list[str]) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    loop = f"/bench/workload loop {loop_n}"
-    pystart = (f"s=$(date +%s%N); for i in $(seq {py_n}); do python3 -c '{PY_IMPORTS}'; done; "
-               "e=$(date +%s%N); echo $((e-s))")
-    for name, workload, binary in (("open_stat_loop", loop, workload_bin),
-                                   ("python_startup", pystart, None)):
-        results[name] = {mode: statistics.median(timed_in_container(image, workload, mode, binary)
-                                                 for _ in range(runs_for(mode, runs)))
-                         for mode in modes}
-    results["redis_requests"] = {m: statistics.median(redis_run(image, m, redis_n)
-                                                      for _ in range(runs_for(m, runs)))
-                                 for m in modes}
-    return results
-
-
-def redis_run(image: str, mode: str, requests: int) -> float:
-    """Wall time for redis-benchmark (another container) to get `requests`
-    SETs and GETs answered by the traced server, over 127.0.0.1."""
-    server = Gated(image, f"exec redis-server --port {REDIS_PORT} --bind 127.0.0.1 --save '' "
-                          "--appendonly no", network="host")
-    tracer = attach_tracer(mode, server)
-    server.go()
-    for _ in range(100):
-        ping = sh(["docker", "exec", server.id, "redis-cli", "-p", str(REDIS_PORT), "ping"])
-        if ping.stdout.strip() == "PONG":
-            break
-        time.sleep(0.1)
-    start = time.monotonic()
-    sh(["docker", "run", "--rm", "--network=host", image, "redis-benchmark", "-p", str(REDIS_PORT),
-        "-n", str(requests), "-t", "set,get", "-q", "-c", "10"], check=True)
-    elapsed = time.monotonic() - start
-    sh(["docker", "stop", "-t", "2", server.id])
-    server.finish()
-    detach(tracer)
-    return elapsed
-
-
 def maxrss_mb(stderr: str) -> float | None:
     m = re.search(r"micropack-maxrss-kb=(\d+)", stderr)
     return round(int(m[1]) / 1024, 1) if m else None
-
-
-def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
-    """Raise the rate of distinct (never deduplicated) failed opens until
-    the eBPF backend reports lost events."""
-    rows = []
-    best = 0
-    for rate in (25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 0):
-        c = Gated(image, f"/bench/workload rate {rate} {seconds}", binary=binary)
-        tracer = start_trace(c)
-        c.go()
-        sent = int(c.finish().strip().splitlines()[-1])
-        assert tracer.stderr is not None
-        tracer.wait(60)
-        err = tracer.stderr.read()
-        lost_m = re.search(r"WARNING: (\d+) kernel events LOST", err)
-        lost = int(lost_m[1]) if lost_m else 0
-        achieved = sent / seconds
-        rows.append({"target_rate": rate or "unpaced", "achieved_per_s": round(achieved),
-                     "events": sent, "lost": lost, "tracer_maxrss_mb": maxrss_mb(err)})
-        if lost == 0:
-            best = max(best, round(achieved))
-        else:
-            break
-    return {"max_zero_loss_per_s": best, "runs": rows}
 
 
 def pack_vs_tar(image: str, runs: int) -> dict[str, Any]:
@@ -309,15 +209,10 @@ def main() -> int:
     from micropack.tracers.sysdig import driver_loaded
     image = debimage.ensure(runtimes.get(), "fat")
     runs = 3 if args.quick else 5
-    binary = str(Path(tempfile.mkdtemp()) / "workload")
-    sh(["gcc", "-O2", "-static", "-o", binary, str(REPO / "bench" / "workload.c")], check=True)
-    modes = ["untraced", "ebpf", "strace"]
     results: dict[str, Any] = {"machine": machine(), "runs_per_median": runs,
                                "sysdig": "measured" if driver_loaded() else
                                "not measured: no sysdig kernel driver on this host"}
-    results["overhead_s"] = overhead(image, binary, runs, 100_000,
-                                     5 if args.quick else 10, 20_000 if args.quick else 50_000, modes)
-    results["event_rate"] = event_rate(image, binary, 2.0 if args.quick else 3.0)
+    results["tracer"] = tracer.run(image, quick=args.quick)
     results["pack_vs_tar"] = pack_vs_tar(image, runs)
     # bench/image_access.py: a mount against an export, 300 MB and 1.5 GB images
     import image_access
@@ -329,21 +224,8 @@ def main() -> int:
 
     m = results["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, kernel {m['kernel']}, "
-          f"docker {m['docker']}; medians of {runs} runs ({runs_for('strace', runs)} for strace); "
-          f"sysdig: {results['sysdig']}")
-    rows = []
-    for name, by_mode in results["overhead_s"].items():
-        base = by_mode["untraced"]
-        rows.append([name, f"{base:.3f}s", f"{by_mode['ebpf']:.3f}s",
-                     f"{(by_mode['ebpf'] / base - 1) * 100:+.1f}%", f"{by_mode['strace']:.3f}s",
-                     f"{(by_mode['strace'] / base - 1) * 100:+.1f}%"])
-    print(table("Tracer overhead (lower is better)",
-                ["workload", "untraced", "eBPF", "eBPF slowdown", "strace -f", "strace slowdown"], rows))
-    er = results["event_rate"]
-    print(table(f"Event rate (max with zero loss: {er['max_zero_loss_per_s']}/s)",
-                ["target/s", "achieved/s", "events", "lost", "tracer peak RSS"],
-                [[r["target_rate"], r["achieved_per_s"], r["events"], r["lost"],
-                  f"{r['tracer_maxrss_mb']} MB"] for r in er["runs"]]))
+          f"docker {m['docker']}; medians of {runs} runs; sysdig: {results['sysdig']}")
+    print(tracer.report(results["tracer"]))
     print(table("Pack time against GNU tar (same final list, same rootfs)",
                 ["list", "entries", "MB", "micropack", "GNU tar", "ratio", "GNU tar -b 64",
                  "micropack peak RSS"],
