@@ -7,8 +7,10 @@ import ctypes
 import os
 import platform
 import re
+import struct
 import sys
 import time
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,8 @@ SECCOMP_TRACEPOINTS = ("raw_syscalls/sys_enter",)
 _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
            "__u32": ctypes.c_uint32, "__s32": ctypes.c_int32,
            "__u8": ctypes.c_uint8}
+_STRUCT_CODES: dict[Any, str] = {ctypes.c_uint64: "Q", ctypes.c_int64: "q", ctypes.c_uint32: "I",
+                 ctypes.c_int32: "i", ctypes.c_uint8: "B"}
 
 O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
 
@@ -51,6 +55,15 @@ class Layout:
         # the event's path is variable length and read separately
         self.Head = self.struct("mp_event", stop_at="path")
         self.path_offset = ctypes.sizeof(self.Head)
+        # the consumer decodes the head with one struct unpack into a named
+        # tuple: a ctypes field access per field costs more than the rest
+        fields: list[tuple[str, Any]] = list(self.Head._fields_)  # type: ignore[arg-type]
+        codes = [f"{ctypes.sizeof(ctype)}s" if issubclass(ctype, ctypes.Array) else _STRUCT_CODES[ctype]
+                 for _name, ctype in fields]
+        self.head_struct = struct.Struct("=" + "".join(codes))
+        if self.head_struct.size != self.path_offset:
+            raise TracerUnavailable("micropack.h: struct mp_event has padding the decoder cannot read")
+        self.HeadTuple: Any = namedtuple("HeadTuple", [name for name, _ctype in fields])  # type: ignore[misc]
         self.Call = self.struct("mp_call")
         self.op_names = {v: k[len("MP_OP_"):].lower() for k, v in self.consts.items()
                          if k.startswith("MP_OP_")}
@@ -410,10 +423,11 @@ class EbpfTracer(Tracer):
 
     def _on_event(self, _ctx: Any, data: Any, size: int) -> None:
         layout = self.layout
-        head = layout.Head.from_address(data)
+        buf = ctypes.string_at(data, size)
+        head = layout.HeadTuple._make(layout.head_struct.unpack_from(buf))
         n = head.path_len
-        raw = ctypes.string_at(data + layout.path_offset, n - 1) if n > 1 else b""
-        name = raw.decode("utf-8", "surrogateescape")
+        start = layout.path_offset
+        name = buf[start:start + n - 1].decode("utf-8", "surrogateescape") if n > 1 else ""
         op = layout.op_names.get(head.op, str(head.op))
         self.stats.emitted += 1
         record = self._interpret(op, head, name)
@@ -422,7 +436,7 @@ class EbpfTracer(Tracer):
 
     def _interpret(self, op: str, head: Any, name: str) -> TraceRecord | None:
         pid, procs = head.pid, self.procs
-        comm = head.comm.decode("utf-8", "replace")
+        comm = head.comm.split(b"\0", 1)[0].decode("utf-8", "replace")
         resolved = True
         path = ""
         flags = O_CREAT_WRONLY_TRUNC if op == "creat" else head.flags

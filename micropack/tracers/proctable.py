@@ -62,7 +62,10 @@ class ProcessTable:
     def resolve(self, pid: int, dirfd: int, name: str, base: int = 0) -> str | None:
         """The absolute path of name, or None when its base is unknown."""
         if name.startswith("/"):
-            return clean_path(name)
+            # most names are clean already: the consumer's hot path
+            if "//" in name or "/." in name or name.endswith("/"):
+                return clean_path(name)
+            return name
         directory = self.directory_of(pid, dirfd, base)
         if directory is None:
             return None
