@@ -10,7 +10,6 @@ import re
 import struct
 import sys
 import time
-from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,10 @@ _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
 _STRUCT_CODES: dict[Any, str] = {ctypes.c_uint64: "Q", ctypes.c_int64: "q", ctypes.c_uint32: "I",
                  ctypes.c_int32: "i", ctypes.c_uint8: "B"}
 
+# struct mp_event's fields before the path, in order, as _on_event unpacks them
+HEAD_FIELDS = ("ts_ns", "flags", "result", "base", "id", "pid", "tid", "dirfd", "op", "aux",
+               "path_len", "comm")
+
 O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
 
 
@@ -55,15 +58,17 @@ class Layout:
         # the event's path is variable length and read separately
         self.Head = self.struct("mp_event", stop_at="path")
         self.path_offset = ctypes.sizeof(self.Head)
-        # the consumer decodes the head with one struct unpack into a named
-        # tuple: a ctypes field access per field costs more than the rest
+        # the consumer decodes the head with one struct unpack straight into
+        # names, in this order
         fields: list[tuple[str, Any]] = list(self.Head._fields_)  # type: ignore[arg-type]
+        if [name for name, _ctype in fields] != list(HEAD_FIELDS):
+            raise TracerUnavailable("micropack.h: struct mp_event's fields are not the ones the "
+                                    "decoder reads (ebpf.HEAD_FIELDS)")
         codes = [f"{ctypes.sizeof(ctype)}s" if issubclass(ctype, ctypes.Array) else _STRUCT_CODES[ctype]
                  for _name, ctype in fields]
         self.head_struct = struct.Struct("=" + "".join(codes))
         if self.head_struct.size != self.path_offset:
             raise TracerUnavailable("micropack.h: struct mp_event has padding the decoder cannot read")
-        self.HeadTuple: Any = namedtuple("HeadTuple", [name for name, _ctype in fields])  # type: ignore[misc]
         self.Call = self.struct("mp_call")
         self.op_names = {v: k[len("MP_OP_"):].lower() for k, v in self.consts.items()
                          if k.startswith("MP_OP_")}
@@ -422,52 +427,53 @@ class EbpfTracer(Tracer):
     # -- decoding -------------------------------------------------------------
 
     def _on_event(self, _ctx: Any, data: Any, size: int) -> None:
+        """One record from the ring buffer: decoded, resolved, handed to the sink."""
         layout = self.layout
         buf = ctypes.string_at(data, size)
-        head = layout.HeadTuple._make(layout.head_struct.unpack_from(buf))
-        n = head.path_len
+        # one unpack straight into names (the order is checked against the
+        # header when it is read): the consumer's hot path
+        (ts_ns, flags, result, base, ident, pid, tid, dirfd, opcode, aux, path_len,
+         raw_comm) = layout.head_struct.unpack_from(buf)
         start = layout.path_offset
-        name = buf[start:start + n - 1].decode("utf-8", "surrogateescape") if n > 1 else ""
-        op = layout.op_names.get(head.op, str(head.op))
+        name = buf[start:start + path_len - 1].decode("utf-8", "surrogateescape") if path_len > 1 else ""
+        op = layout.op_names.get(opcode, str(opcode))
         self.stats.emitted += 1
-        record = self._interpret(op, head, name)
-        if record is not None and self._sink is not None:
-            self._sink(record)
-
-    def _interpret(self, op: str, head: Any, name: str) -> TraceRecord | None:
-        pid, procs = head.pid, self.procs
-        comm = head.comm.split(b"\0", 1)[0].decode("utf-8", "replace")
+        procs = self.procs
         resolved = True
         path = ""
-        flags = O_CREAT_WRONLY_TRUNC if op == "creat" else head.flags
+        if op == "creat":
+            flags = O_CREAT_WRONLY_TRUNC
         if op == "fork":
-            procs.fork(pid, head.aux)
+            procs.fork(pid, aux)
         elif op == "exit":
             procs.exit(pid)
         elif op == "fchdir":
-            path = procs.directory_of(pid, head.dirfd, head.base) or ""
-            if not path and head.result == 0:
+            path = procs.directory_of(pid, dirfd, base) or ""
+            if not path and result == 0:
                 path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
             resolved = bool(path)
-            if head.result == 0 and path:
+            if result == 0 and path:
                 procs.chdir(pid, path)
         else:
-            if head.aux == 1:
+            if aux == 1:
                 resolved = False   # the kernel could not read the name (counted)
-            dirfd = AT_FDCWD if op == "exec" else head.dirfd
+            if op == "exec":
+                dirfd = AT_FDCWD
             if op == "execveat" and name == "":
-                abs_path = procs.directory_of(pid, dirfd, head.base)   # fexecve: the fd itself
+                abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
             else:
-                abs_path = procs.resolve(pid, dirfd, name, head.base)
+                abs_path = procs.resolve(pid, dirfd, name, base)
             if abs_path is None:
                 resolved = False
                 self.stats.unresolved_paths += 1
                 path = name
             else:
                 path = abs_path
-                if op == "chdir" and head.result == 0:
+                if op == "chdir" and result == 0:
                     procs.chdir(pid, abs_path)
-                elif head.id and head.result >= 0 and head.aux != 1:
-                    procs.opened(head.id, abs_path)
-        return TraceRecord(time=head.ts_ns / 1e9, pid=pid, tid=head.tid, comm=comm, syscall=op,
-                           path=path, flags=flags, result=head.result, resolved=resolved)
+                elif ident and result >= 0 and aux != 1:
+                    procs.opened(ident, abs_path)
+        if self._sink is not None:
+            comm = raw_comm.split(b"\0", 1)[0].decode("utf-8", "replace")
+            self._sink(TraceRecord(time=ts_ns / 1e9, pid=pid, tid=tid, comm=comm, syscall=op,
+                                   path=path, flags=flags, result=result, resolved=resolved))
