@@ -58,6 +58,10 @@ REDIS_PORT = 16390
 WEB_PORT = 18091
 WEB_FILES = 2000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Workloads, and a server's client, run on the last CPU: on a small VM where
+# client and server land changes a server's CPU time by half (cross-CPU
+# wakeups), and the tracer's consumer keeps the other CPUs.
+CPUSET = str((os.cpu_count() or 1) - 1)
 
 # The per-syscall tracepoints of the loop's calls, for the attach-design comparison.
 LOOP_CALLS = ("openat", "close", "newfstatat", "access")
@@ -85,10 +89,10 @@ class Box:
     read): the tracer attaches while it waits."""
 
     def __init__(self, image: str, workload: str, binary: str, network: str = "none",
-                 setup: str = "true") -> None:
+                 setup: str = "true", cpus: str = CPUSET) -> None:
         script = (f"mkfifo /tmp/gate /tmp/end; {setup}; echo ready; read g < /tmp/gate; "
                   f"{workload}; read e < /tmp/end")
-        self.id = sh(["docker", "run", "-d", f"--network={network}", "-v",
+        self.id = sh(["docker", "run", "-d", f"--network={network}", f"--cpuset-cpus={cpus}", "-v",
                       f"{binary}:/bench/workload:ro", image, "sh", "-c", script],
                      check=True).stdout.strip()
         self.logs = subprocess.Popen(["docker", "logs", "-f", self.id], stdout=subprocess.PIPE,
@@ -272,8 +276,8 @@ def run_server(image: str, binary: str, mode: str, server: str, setup: str, read
                     break
                 time.sleep(0.05)
             cpu = box.cpu_s()
-            done = sh(["docker", "run", "--rm", "--network=host", "-v", f"{binary}:/bench/workload:ro",
-                       image, *client])
+            done = sh(["docker", "run", "--rm", "--network=host", f"--cpuset-cpus={CPUSET}",
+                       "-v", f"{binary}:/bench/workload:ro", image, *client])
             cpu = box.cpu_s() - cpu
             if done.returncode != 0:
                 raise RuntimeError(f"client failed: {done.stderr.strip()}")
@@ -314,16 +318,21 @@ def rounds(runs: int, modes: list[str], one: Callable[[str], dict[str, Any]],
     return out
 
 
-def summarize(by_mode: dict[str, list[dict[str, Any]]], metric: str) -> dict[str, Any]:
-    base = statistics.median(r[metric] for r in by_mode["untraced"])
-    floor = statistics.median(r[metric] for r in by_mode["floor"]) if "floor" in by_mode else None
-    out: dict[str, Any] = {"metric": metric}
+def summarize(by_mode: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Medians per mode, as ratios to untraced and points above the floor,
+    for CPU time and for wall time."""
+    out: dict[str, Any] = {}
     for mode, runs in by_mode.items():
-        value = statistics.median(r[metric] for r in runs)
-        row: dict[str, Any] = {metric: round(value, 4), "ratio": round(value / base, 3),
-                               "wall_s": round(statistics.median(r["wall_s"] for r in runs), 4)}
-        if floor is not None and mode != "untraced":
-            row["points_over_floor"] = round((value - floor) / base * 100, 1)
+        row: dict[str, Any] = {}
+        for metric in ("cpu_s", "wall_s"):
+            base = statistics.median(r[metric] for r in by_mode["untraced"])
+            value = statistics.median(r[metric] for r in runs)
+            row[metric] = round(value, 4)
+            row[f"{metric}_ratio"] = round(value / base, 3)
+            if "floor" in by_mode and mode != "untraced":
+                floor = statistics.median(r[metric] for r in by_mode["floor"])
+                row[f"{metric}_points_over_floor"] = round((value - floor) / base * 100, 1)
+            row[f"{metric}_runs"] = [round(r[metric], 4) for r in runs]
         if "events" in runs[0]:
             row["events"] = statistics.median(r["events"] or 0 for r in runs)
             row["lost"] = max(r.get("lost", 0) for r in runs)
@@ -331,7 +340,6 @@ def summarize(by_mode: dict[str, list[dict[str, Any]]], metric: str) -> dict[str
         if "detach_s" in runs[0]:
             row["attach_s"] = round(statistics.median(r["attach_s"] for r in runs), 2)
             row["detach_s"] = round(statistics.median(r["detach_s"] for r in runs), 2)
-        row["runs"] = [round(r[metric], 4) for r in runs]
         out[mode] = row
     return out
 
@@ -431,34 +439,34 @@ def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
 
 def run(image: str, quick: bool = False, strace: bool = True) -> dict[str, Any]:
     binary = build_workload()
-    n_runs = 3 if quick else 5
+    n_runs = 3 if quick else 7
     loop_n = 100_000 if quick else 300_000
     tracer_modes = ["untraced", "floor", "micropack", "micropack-events"]
     results: dict[str, Any] = {"runs_per_median": n_runs, "loop_iterations": loop_n}
     overhead: dict[str, Any] = {}
     for kind, label in (("reuse", "fd_reuse_loop"), ("one", "one_path_loop")):
         overhead[label] = summarize(rounds(n_runs, tracer_modes, lambda m, k=kind: run_loop(
-            image, binary, m, k, loop_n, outside=False), label), "cpu_s")
+            image, binary, m, k, loop_n, outside=False), label))
     overhead["outside_target_loop"] = summarize(rounds(n_runs, ["untraced", "floor", "micropack"],
                                                        lambda m: run_loop(image, binary, m, "reuse", loop_n,
                                                                           outside=True),
-                                                       "outside"), "cpu_s")
+                                                       "outside"))
     web_n = 5_000 if quick else 20_000
     overhead["nginx_many_files"] = summarize(rounds(n_runs, tracer_modes, lambda m: run_nginx(
-        image, binary, m, web_n), "nginx"), "cpu_s")
+        image, binary, m, web_n), "nginx"))
     extra = ["strace"] if strace else []
-    py_n = 5 if quick else 10
+    py_n = 5 if quick else 20
     overhead["python_startup"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_python(
-        image, binary, m, py_n), "python"), "wall_s")
+        image, binary, m, py_n), "python"))
     redis_n = 20_000 if quick else 50_000
     overhead["redis_requests"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_redis(
-        image, binary, m, redis_n), "redis"), "wall_s")
+        image, binary, m, redis_n), "redis"))
     results["overhead"] = overhead
     results["workload_sizes"] = {"loops": loop_n, "nginx_requests": web_n, "nginx_files": WEB_FILES,
                                  "python_runs": py_n, "redis_requests": redis_n}
     designs = ["untraced", "design:raw-exit", "design:raw-enter-exit", "design:syscall-tracepoints"]
     results["attach_designs"] = summarize(rounds(n_runs, designs, lambda m: run_loop(
-        image, binary, m, "reuse", loop_n, outside=False), "designs"), "cpu_s")
+        image, binary, m, "reuse", loop_n, outside=False), "designs"))
     results["program_profile"] = program_profile(image, binary, loop_n, 3)
     results["event_rate"] = event_rate(image, binary, 2.0 if quick else 3.0)
     return results
@@ -472,36 +480,40 @@ def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _cell(row: dict[str, Any] | None) -> str:
+def _cell(row: dict[str, Any] | None, metric: str) -> str:
     if row is None:
         return "-"
-    text = f"x{row['ratio']:.3f}"
-    if "points_over_floor" in row:
-        text += f" ({row['points_over_floor']:+.1f})"
+    text = f"x{row[f'{metric}_ratio']:.3f}"
+    if f"{metric}_points_over_floor" in row:
+        text += f" ({row[f'{metric}_points_over_floor']:+.1f})"
     return text
 
 
 def report(results: dict[str, Any]) -> str:
     out = []
-    rows = []
-    for name, r in results["overhead"].items():
-        base = r["untraced"][r["metric"]]
-        mp, ev = r.get("micropack"), r.get("micropack-events")
-        rows.append([name, f"{r['metric'][:-2]} {base:.3f}s", _cell(r.get("floor")), _cell(mp), _cell(ev),
-                     f"{mp['events']:.0f} / {ev['events']:.0f}" if mp and ev else
-                     (f"{mp['events']:.0f}" if mp else "-"),
-                     f"{mp['consumer_cpu_s']:.3f}s / {ev['consumer_cpu_s']:.3f}s" if mp and ev else
-                     (f"{mp['consumer_cpu_s']:.3f}s" if mp else "-"),
-                     max((x.get("lost", 0) for x in (mp, ev) if x), default=0),
-                     _cell(r.get("strace"))])
-    out.append(table("Tracer overhead: slowdown against untraced (points above the floor)",
-                     ["workload", "untraced", "floor (empty programs)", "micropack", "micropack --events",
-                      "events", "consumer CPU", "lost", "strace -f"], rows))
+    for metric, what in (("cpu_s", "CPU time of the traced processes (loops: the loop's own; servers "
+                                   "and Python: their container's cgroup)"),
+                         ("wall_s", "wall time (loops and Python: their own; servers: the client's)")):
+        rows = []
+        for name, r in results["overhead"].items():
+            mp, ev = r.get("micropack"), r.get("micropack-events")
+            row = [name, f"{r['untraced'][metric]:.3f}s", _cell(r.get("floor"), metric),
+                   _cell(mp, metric), _cell(ev, metric), _cell(r.get("strace"), metric)]
+            if metric == "cpu_s":
+                row += [" / ".join(f"{x['events']:.0f}" for x in (mp, ev) if x),
+                        " / ".join(f"{x['consumer_cpu_s']:.2f}s" for x in (mp, ev) if x),
+                        max((x.get("lost", 0) for x in (mp, ev) if x), default=0)]
+            rows.append(row)
+        header = ["workload", "untraced", "floor (empty programs)", "micropack", "micropack --events",
+                  "strace -f"]
+        if metric == "cpu_s":
+            header += ["events", "consumer CPU", "lost"]
+        out.append(table(f"Tracer overhead, {what}: slowdown (points above the floor)", header, rows))
     d = results["attach_designs"]
-    out.append(table("Attach designs, empty programs, fd-reuse loop (CPU time)",
+    out.append(table("Attach designs, empty programs, fd-reuse loop (its CPU time)",
                      ["design", "slowdown", "attach", "detach"],
-                     [[k.split(":", 1)[-1], f"x{v['ratio']:.3f}", f"{v.get('attach_s', '-')}s",
-                       f"{v.get('detach_s', '-')}s"] for k, v in d.items() if k != "metric"]))
+                     [[k.split(":", 1)[-1], f"x{v['cpu_s_ratio']:.3f}", f"{v.get('attach_s', '-')}s",
+                       f"{v.get('detach_s', '-')}s"] for k, v in d.items()]))
     p = results["program_profile"]
     out.append(table("sys_exit program run time (bpf_stats), fd-reuse loop",
                      ["program", "ns per run", "runs"],
