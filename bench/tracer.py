@@ -62,6 +62,9 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # client and server land changes a server's CPU time by half (cross-CPU
 # wakeups), and the tracer's consumer keeps the other CPUs.
 CPUSET = str((os.cpu_count() or 1) - 1)
+# --compare-with: another checkout whose `micropack trace` runs as the modes
+# "other" and "other-events", in the same rounds (say, the main branch)
+OTHER: Path | None = None
 
 # The per-syscall tracepoints of the loop's calls, for the attach-design comparison.
 LOOP_CALLS = ("openat", "close", "newfstatat", "access")
@@ -145,12 +148,15 @@ class Attached:
             if not line.startswith("attached"):
                 raise RuntimeError(f"{mode}: {line}")
             self.attach_s = float(line.split()[1])
-        elif mode.startswith("micropack"):
+        elif mode.startswith(("micropack", "other")):
             assert box is not None
             args = [*MICROPACK, "trace", "--container", box.id, "-o", f"{tmp}/files.txt"]
-            if mode == "micropack-events":
+            if mode.endswith("-events"):
                 args += ["--events", f"{tmp}/events.jsonl"]
-            self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, cwd=REPO)
+            checkout = OTHER if mode.startswith("other") else REPO
+            assert checkout is not None
+            self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, cwd=checkout,
+                                         env=dict(os.environ, PYTHONPATH=str(checkout)))
             assert self.proc.stderr is not None
             for line in self.proc.stderr:
                 if "micropack: tracing" in line:
@@ -172,7 +178,7 @@ class Attached:
         out: dict[str, Any] = {}
         if self.proc is None:
             return out
-        if self.mode.startswith("micropack"):
+        if self.mode.startswith(("micropack", "other")):
             out["consumer_cpu_s"] = proc_cpu_s(self.proc.pid) - self.cpu0
             self.proc.send_signal(signal.SIGTERM)
             assert self.proc.stderr is not None
@@ -441,38 +447,54 @@ def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
 
 # -- all of it ----------------------------------------------------------------------
 
-def run(image: str, quick: bool = False, strace: bool = True) -> dict[str, Any]:
+WORKLOADS = ("fd_reuse_loop", "one_path_loop", "outside_target_loop", "nginx_many_files",
+             "python_startup", "redis_requests", "attach_designs", "program_profile", "event_rate")
+
+
+def run(image: str, quick: bool = False, strace: bool = True,
+        only: tuple[str, ...] = WORKLOADS) -> dict[str, Any]:
     binary = build_workload()
     n_runs = 3 if quick else 7
     loop_n = 100_000 if quick else 300_000
     tracer_modes = ["untraced", "floor", "micropack", "micropack-events"]
-    results: dict[str, Any] = {"runs_per_median": n_runs, "loop_iterations": loop_n}
+    if OTHER is not None:
+        tracer_modes += ["other", "other-events"]
+    extra = ["strace"] if strace else []
+    web_n = 5_000 if quick else 20_000
+    py_n = 5 if quick else 20
+    redis_n = 20_000 if quick else 50_000
+    results: dict[str, Any] = {"runs_per_median": n_runs, "loop_iterations": loop_n,
+                               "compared_with": str(OTHER) if OTHER else None,
+                               "workload_sizes": {"loops": loop_n, "nginx_requests": web_n,
+                                                  "nginx_files": WEB_FILES, "python_runs": py_n,
+                                                  "redis_requests": redis_n}}
     overhead: dict[str, Any] = {}
     for kind, label in (("reuse", "fd_reuse_loop"), ("one", "one_path_loop")):
-        overhead[label] = summarize(rounds(n_runs, tracer_modes, lambda m, k=kind: run_loop(
-            image, binary, m, k, loop_n, outside=False), label))
-    overhead["outside_target_loop"] = summarize(rounds(n_runs, ["untraced", "floor", "micropack"],
-                                                       lambda m: run_loop(image, binary, m, "reuse", loop_n,
-                                                                          outside=True),
-                                                       "outside"))
-    web_n = 5_000 if quick else 20_000
-    overhead["nginx_many_files"] = summarize(rounds(n_runs, tracer_modes, lambda m: run_nginx(
-        image, binary, m, web_n), "nginx"))
-    extra = ["strace"] if strace else []
-    py_n = 5 if quick else 20
-    overhead["python_startup"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_python(
-        image, binary, m, py_n), "python"))
-    redis_n = 20_000 if quick else 50_000
-    overhead["redis_requests"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_redis(
-        image, binary, m, redis_n), "redis"))
+        if label in only:
+            overhead[label] = summarize(rounds(n_runs, tracer_modes, lambda m, k=kind: run_loop(
+                image, binary, m, k, loop_n, outside=False), label))
+    if "outside_target_loop" in only:
+        outside_modes = [m for m in tracer_modes if not m.endswith("-events")]
+        overhead["outside_target_loop"] = summarize(rounds(n_runs, outside_modes, lambda m: run_loop(
+            image, binary, m, "reuse", loop_n, outside=True), "outside"))
+    if "nginx_many_files" in only:
+        overhead["nginx_many_files"] = summarize(rounds(n_runs, tracer_modes, lambda m: run_nginx(
+            image, binary, m, web_n), "nginx"))
+    if "python_startup" in only:
+        overhead["python_startup"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_python(
+            image, binary, m, py_n), "python"))
+    if "redis_requests" in only:
+        overhead["redis_requests"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_redis(
+            image, binary, m, redis_n), "redis"))
     results["overhead"] = overhead
-    results["workload_sizes"] = {"loops": loop_n, "nginx_requests": web_n, "nginx_files": WEB_FILES,
-                                 "python_runs": py_n, "redis_requests": redis_n}
-    designs = ["untraced", "design:raw-exit", "design:raw-enter-exit", "design:syscall-tracepoints"]
-    results["attach_designs"] = summarize(rounds(n_runs, designs, lambda m: run_loop(
-        image, binary, m, "reuse", loop_n, outside=False), "designs"))
-    results["program_profile"] = program_profile(image, binary, loop_n, 3)
-    results["event_rate"] = event_rate(image, binary, 2.0 if quick else 3.0)
+    if "attach_designs" in only:
+        designs = ["untraced", "design:raw-exit", "design:raw-enter-exit", "design:syscall-tracepoints"]
+        results["attach_designs"] = summarize(rounds(n_runs, designs, lambda m: run_loop(
+            image, binary, m, "reuse", loop_n, outside=False), "designs"))
+    if "program_profile" in only:
+        results["program_profile"] = program_profile(image, binary, loop_n, 3)
+    if "event_rate" in only:
+        results["event_rate"] = event_rate(image, binary, 2.0 if quick else 3.0)
     return results
 
 
@@ -495,24 +517,34 @@ def _cell(row: dict[str, Any] | None, metric: str) -> str:
 
 def report(results: dict[str, Any]) -> str:
     out = []
+    compare = bool(results.get("compared_with"))
+    if compare:
+        out.append(f"other checkout: {results['compared_with']}")
     for metric, what in (("cpu_s", "CPU time of the traced processes (loops: the loop's own; servers "
                                    "and Python: their container's cgroup)"),
                          ("wall_s", "wall time (loops and Python: their own; servers: the client's)")):
         rows = []
         for name, r in results["overhead"].items():
-            mp, ev = r.get("micropack"), r.get("micropack-events")
+            traced = [r.get(m) for m in ("micropack", "micropack-events", "other", "other-events")]
             row = [name, f"{r['untraced'][metric]:.3f}s", _cell(r.get("floor"), metric),
-                   _cell(mp, metric), _cell(ev, metric), _cell(r.get("strace"), metric)]
+                   _cell(traced[0], metric), _cell(traced[1], metric)]
+            if compare:
+                row += [_cell(traced[2], metric), _cell(traced[3], metric)]
+            row.append(_cell(r.get("strace"), metric))
             if metric == "cpu_s":
-                row += [" / ".join(f"{x['events']:.0f}" for x in (mp, ev) if x),
-                        " / ".join(f"{x['consumer_cpu_s']:.2f}s" for x in (mp, ev) if x),
-                        max((x.get("lost", 0) for x in (mp, ev) if x), default=0)]
+                row += [" / ".join(f"{x['events']:.0f}" for x in traced if x),
+                        " / ".join(f"{x['consumer_cpu_s']:.2f}s" for x in traced if x),
+                        max((x.get("lost", 0) for x in traced if x), default=0)]
             rows.append(row)
-        header = ["workload", "untraced", "floor (empty programs)", "micropack", "micropack --events",
-                  "strace -f"]
+        header = ["workload", "untraced", "floor (empty programs)", "micropack", "micropack --events"]
+        if compare:
+            header += ["other checkout", "other --events"]
+        header.append("strace -f")
         if metric == "cpu_s":
             header += ["events", "consumer CPU", "lost"]
         out.append(table(f"Tracer overhead, {what}: slowdown (points above the floor)", header, rows))
+    if "attach_designs" not in results:
+        return "\n".join(out)
     d = results["attach_designs"]
     out.append(table("Attach designs, empty programs, fd-reuse loop (its CPU time)",
                      ["design", "slowdown", "attach", "detach"],
@@ -535,16 +567,22 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer runs and smaller workloads")
     ap.add_argument("--no-strace", action="store_true")
     ap.add_argument("--json", default=str(REPO / "bench" / "tracer-results.json"))
+    ap.add_argument("--compare-with", metavar="CHECKOUT",
+                    help="also run this other checkout's `micropack trace` (say, the main branch)")
+    ap.add_argument("--only", metavar="NAMES", help=f"comma-separated, of: {', '.join(WORKLOADS)}")
     ap.add_argument("--attach", help=argparse.SUPPRESS)   # internal: hold empty programs
     args = ap.parse_args()
     if args.attach:
         return attach_and_wait(args.attach)
+    global OTHER
+    OTHER = Path(args.compare_with).resolve() if args.compare_with else None
     if os.geteuid() != 0:
         print("bench: run as root", file=sys.stderr)
         return 2
     from micropack import debimage
     image = debimage.ensure("fat")
-    results = run(image, quick=args.quick, strace=not args.no_strace)
+    only = tuple(args.only.split(",")) if args.only else WORKLOADS
+    results = run(image, quick=args.quick, strace=not args.no_strace, only=only)
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     print(report(results))
     print(f"\nJSON: {args.json}")
