@@ -33,7 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-import tracer  # noqa: E402  (bench/tracer.py)
+import tracer as tracer_bench  # noqa: E402  (bench/tracer.py)
 
 MICROPACK = [sys.executable, "-m", "micropack.cli"]
 PY_IMPORTS = ("import json, ssl, sqlite3, email.mime.text, http.client, asyncio, decimal, "
@@ -212,7 +212,7 @@ def main() -> int:
     results: dict[str, Any] = {"machine": machine(), "runs_per_median": runs,
                                "sysdig": "measured" if driver_loaded() else
                                "not measured: no sysdig kernel driver on this host"}
-    results["tracer"] = tracer.run(image, quick=args.quick)
+    results["tracer"] = tracer_bench.run(image, quick=args.quick)
     results["pack_vs_tar"] = pack_vs_tar(image, runs)
     # bench/image_access.py: a mount against an export, 300 MB and 1.5 GB images
     import image_access
@@ -225,7 +225,7 @@ def main() -> int:
     m = results["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, kernel {m['kernel']}, "
           f"docker {m['docker']}; medians of {runs} runs; sysdig: {results['sysdig']}")
-    print(tracer.report(results["tracer"]))
+    print(tracer_bench.report(results["tracer"]))
     print(table("Pack time against GNU tar (same final list, same rootfs)",
                 ["list", "entries", "MB", "micropack", "GNU tar", "ratio", "GNU tar -b 64",
                  "micropack peak RSS"],

@@ -101,8 +101,8 @@ class Box:
         self.logs = subprocess.Popen(["docker", "logs", "-f", self.id], stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
         self.wait_line(lambda line: line == "ready")
-        from micropack import target
-        self.cgroup = target.for_container(self.id).cgroup.path
+        from micropack import cgroup
+        self.cgroup = cgroup.ref_for_pid(self.pid()).path
 
     def wait_line(self, want: Callable[[str], bool]) -> str:
         assert self.logs.stdout is not None
