@@ -543,22 +543,23 @@ def report(results: dict[str, Any]) -> str:
         if metric == "cpu_s":
             header += ["events", "consumer CPU", "lost"]
         out.append(table(f"Tracer overhead, {what}: slowdown (points above the floor)", header, rows))
-    if "attach_designs" not in results:
-        return "\n".join(out)
-    d = results["attach_designs"]
-    out.append(table("Attach designs, empty programs, fd-reuse loop (its CPU time)",
-                     ["design", "slowdown", "attach", "detach"],
-                     [[k.split(":", 1)[-1], f"x{v['cpu_s_ratio']:.3f}", f"{v.get('attach_s', '-')}s",
-                       f"{v.get('detach_s', '-')}s"] for k, v in d.items()]))
-    p = results["program_profile"]
-    out.append(table("sys_exit program run time (bpf_stats), fd-reuse loop",
-                     ["program", "ns per run", "runs"],
-                     [[k, v["ns_per_run"], v["runs"]] for k, v in p.items() if isinstance(v, dict)]))
-    er = results["event_rate"]
-    out.append(table(f"Event rate (max with zero loss: {er['max_zero_loss_per_s']}/s)",
-                     ["target/s", "achieved/s", "events", "lost", "consumer CPU", "tracer peak RSS"],
-                     [[r["target_rate"], r["achieved_per_s"], r["events"], r["lost"],
-                       f"{r['consumer_cpu_s']}s", f"{r['tracer_maxrss_mb']} MB"] for r in er["runs"]]))
+    if "attach_designs" in results:
+        d = results["attach_designs"]
+        out.append(table("Attach designs, empty programs, fd-reuse loop (its CPU time)",
+                         ["design", "slowdown", "attach", "detach"],
+                         [[k.split(":", 1)[-1], f"x{v['cpu_s_ratio']:.3f}", f"{v.get('attach_s', '-')}s",
+                           f"{v.get('detach_s', '-')}s"] for k, v in d.items()]))
+    if "program_profile" in results:
+        p = results["program_profile"]
+        out.append(table("sys_exit program run time (bpf_stats), fd-reuse loop",
+                         ["program", "ns per run", "runs"],
+                         [[k, v["ns_per_run"], v["runs"]] for k, v in p.items() if isinstance(v, dict)]))
+    if "event_rate" in results:
+        er = results["event_rate"]
+        out.append(table(f"Event rate (max with zero loss: {er['max_zero_loss_per_s']}/s)",
+                         ["target/s", "achieved/s", "events", "lost", "consumer CPU", "tracer peak RSS"],
+                         [[r["target_rate"], r["achieved_per_s"], r["events"], r["lost"],
+                           f"{r['consumer_cpu_s']}s", f"{r['tracer_maxrss_mb']} MB"] for r in er["runs"]]))
     return "\n".join(out)
 
 
@@ -579,8 +580,8 @@ def main() -> int:
     if os.geteuid() != 0:
         print("bench: run as root", file=sys.stderr)
         return 2
-    from micropack import debimage
-    image = debimage.ensure("fat")
+    from micropack import debimage, runtimes
+    image = debimage.ensure(runtimes.get(), "fat")
     only = tuple(args.only.split(",")) if args.only else WORKLOADS
     results = run(image, quick=args.quick, strace=not args.no_strace, only=only)
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
