@@ -54,3 +54,12 @@ def test_exit_forgets_the_cwd_of_a_reused_pid():
     t.chdir(10, "/old")
     t.exit(10)
     assert t.resolve(10, AT_FDCWD, "x") == "/probed/x"
+
+
+def test_absolute_names_come_out_as_clean_path_makes_them():
+    # resolve() skips clean_path for names that are clean already: same answers
+    from micropack.record import clean_path
+    t = table()
+    for name in ("/", "/etc/hosts", "/a//b", "/a/./b", "/a/.hidden", "/a/../b", "/a/b/", "/.",
+                 "//x", "/a/b/.", "/a/..", "/\udcff/x"):
+        assert t.resolve(1, AT_FDCWD, name) == clean_path(name), name
