@@ -175,7 +175,8 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
         profile_path = str(Path(tmpdir) / "seccomp.json") if outputs.seccomp else None
         if profile_path:
             from micropack import seccomp
-            profile = seccomp.write_profile(original.syscalls, profile_path, say)
+            profile = seccomp.write_profile(original.syscalls, profile_path, say,
+                                            setup_by_number=original.setup_syscalls)
             syscalls = list(profile["syscalls"][0]["names"])
         added: set[str] = set()
         for number in range(1, max_rounds + 1):

@@ -28,7 +28,8 @@ class RunOutcome:
     results: list[ProbeResult]
     records: list[TraceRecord]
     stats: TraceStats
-    syscalls: dict[int, int] = field(default_factory=dict)   # number -> calls
+    syscalls: dict[int, int] = field(default_factory=dict)   # number -> calls, from the first exec
+    setup_syscalls: dict[int, int] = field(default_factory=dict)   # the runtime's, before it
 
 
 @dataclass
@@ -121,7 +122,8 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     # profile.
     worker = _Worker(engine, image, opts, drive, cgroup_parent=cg.parent,
                      seccomp="unconfined" if count_syscalls else None)
-    tracer = EbpfTracer(count_syscalls=count_syscalls)
+    # traced from the container's start: the runtime's setup calls apart
+    tracer = EbpfTracer(count_syscalls=count_syscalls, split_at_exec=count_syscalls)
     try:
         with progress.step(f"tracing a run of {image}", status=_counter(records)):
             outcome = run(tracer, Target(label=f"run of {image}", cgroup=cg.ref), records.append,
@@ -138,7 +140,8 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     results = worker.outcome()
     if outcome.stats.lost:
         say(f"WARNING: {outcome.stats.lost} kernel events LOST while tracing {image}")
-    return RunOutcome(results, records, outcome.stats, tracer.syscall_counts)
+    return RunOutcome(results, records, outcome.stats, tracer.syscall_counts,
+                      tracer.setup_syscall_counts)
 
 
 def _counter(records: list[TraceRecord]) -> Callable[[], str]:

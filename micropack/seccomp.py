@@ -68,14 +68,38 @@ BASELINE = ("rt_sigreturn", "restart_syscall", "exit", "exit_group", "tgkill", "
             "gettid", "sched_yield", "futex", "nanosleep")
 
 
-def profile_from_counts(counts: dict[str, int], machine: str | None = None) -> dict[str, Any]:
+# Calls the runtimes' default profiles (Docker's, and containers-common's
+# for podman) refuse to a container that has no capability beyond the
+# default set: module, clock, mount, namespace, keyring, tracing and reboot
+# calls. runc makes several of them inside the container before the
+# workload's first exec (mount, pivot_root, unshare, keyctl, sethostname),
+# so they are counted as the runtime's; a profile allows them only when the
+# workload itself made them.
+PRIVILEGED = frozenset({
+    "_sysctl", "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+    "delete_module", "fanotify_init", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+    "get_kernel_syms", "init_module", "ioperm", "iopl", "kexec_file_load", "kexec_load", "keyctl",
+    "lookup_dcookie", "mount", "mount_setattr", "move_mount", "name_to_handle_at", "nfsservctl",
+    "open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "query_module", "quotactl",
+    "quotactl_fd", "reboot", "request_key", "setdomainname", "sethostname", "setns",
+    "settimeofday", "swapoff", "swapon", "syslog", "sysfs", "umount", "umount2", "unshare",
+    "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old",
+})
+
+
+def profile_from_counts(counts: dict[str, int], machine: str | None = None,
+                        setup: dict[str, int] | None = None) -> dict[str, Any]:
+    """A profile allowing what the workload made (counts), the calls of the
+    runtime's setup that its default profile allows too (setup), and the
+    BASELINE."""
     machine = machine or platform.machine()
     if machine not in ARCHITECTURES:
         raise MicropackError(f"no seccomp architecture known for {machine}")
     seen = {n for n, c in counts.items() if c > 0}
     if not seen:
         raise MicropackError("no syscalls were counted: nothing to build a seccomp profile from")
-    names = sorted(seen | set(BASELINE))
+    runtime = {n for n, c in (setup or {}).items() if c > 0 and n not in PRIVILEGED}
+    names = sorted(seen | runtime | set(BASELINE))
     return {
         "defaultAction": "SCMP_ACT_ERRNO",
         "defaultErrnoRet": EPERM,
@@ -84,15 +108,17 @@ def profile_from_counts(counts: dict[str, int], machine: str | None = None) -> d
     }
 
 
-def write_profile(by_number: dict[int, int], dest: str,
-                  warn: Callable[[str], None]) -> dict[str, Any]:
+def write_profile(by_number: dict[int, int], dest: str, warn: Callable[[str], None],
+                  setup_by_number: dict[int, int] | None = None) -> dict[str, Any]:
     """Write the profile for syscall counts by number (as the tracer counts
-    them); numbers without a name are reported through warn, never dropped
+    them; setup_by_number: the runtime's calls before the workload's first
+    exec); numbers without a name are reported through warn, never dropped
     silently. Returns the profile."""
     counts, unknown = name_counts(by_number)
+    setup, _ = name_counts(setup_by_number or {})
     if unknown:
         warn(f"WARNING: syscalls {unknown} have no known name and cannot be allowed: "
              "the profile will block them")
-    profile = profile_from_counts(counts)
+    profile = profile_from_counts(counts, setup=setup)
     write_json(profile, dest)
     return profile

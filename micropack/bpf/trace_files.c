@@ -23,7 +23,8 @@
  * Settings come from cflags: MP_CGROUP_ID and MP_CGROUP_LEVEL (the target
  * cgroup v2 and its depth), MP_RINGBUF_PAGES, MP_WAKEUP_BYTES, MP_IA32 when
  * the i386 table was filled, and MP_COUNT_SYSCALLS to count every syscall
- * the target makes (for a seccomp profile). */
+ * the target makes (for a seccomp profile), with MP_SPLIT_AT_EXEC to count
+ * the runtime's calls before the workload's first exec apart. */
 #include <uapi/linux/ptrace.h>
 #include "micropack.h"
 
@@ -467,6 +468,16 @@ RAW_TRACEPOINT_PROBE(sys_exit)
 /* Every syscall the target makes, counted per CPU, by number (seccomp), at
  * entry: a call still blocked when the trace ends must count too. */
 BPF_PERCPU_ARRAY(syscalls, u64, MP_SYSCALL_MAX);
+#ifdef MP_SPLIT_AT_EXEC
+/* Traced from the container's start, the runtime's own calls come first:
+ * runc's init mounts, pivots, unshares and joins a keyring inside the
+ * target before it execs the workload. They are counted apart, so that a
+ * profile allows them only where the runtime's default profile does. A
+ * process is the workload once it has exec'd inside the target, and so is
+ * every task it forks; a `docker exec` is the runtime's until its exec. */
+BPF_PERCPU_ARRAY(setup_syscalls, u64, MP_SYSCALL_MAX);
+BPF_HASH(workload, u32, u8, 131072);
+#endif
 
 RAW_TRACEPOINT_PROBE(sys_enter)
 {
@@ -480,12 +491,45 @@ RAW_TRACEPOINT_PROBE(sys_enter)
         return 0;               /* profiles are x86_64's */
 #endif
     u32 nr = ctx->args[1];
+#ifdef MP_SPLIT_AT_EXEC
+    u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    u64 *n = workload.lookup(&tgid) ? syscalls.lookup(&nr) : setup_syscalls.lookup(&nr);
+#else
     u64 *n = syscalls.lookup(&nr);
+#endif
     if (n)
         (*n)++;
     return 0;
 }
 #endif
+
+/* The workload's marks (seccomp split at exec): set at an exec in the
+ * target, inherited at fork, dropped at exit. A full table is counted as
+ * lost: that process's calls would be taken for the runtime's. */
+static __always_inline void mark_workload(u32 id)
+{
+#ifdef MP_SPLIT_AT_EXEC
+    u8 one = 1;
+    if (workload.update(&id, &one) != 0)
+        count(MP_CNT_LOST);
+#endif
+}
+
+static __always_inline int is_workload(u32 id)
+{
+#ifdef MP_SPLIT_AT_EXEC
+    return workload.lookup(&id) != 0;
+#else
+    return 0;
+#endif
+}
+
+static __always_inline void unmark_workload(u32 id)
+{
+#ifdef MP_SPLIT_AT_EXEC
+    workload.delete(&id);
+#endif
+}
 
 /* A successful exec: the kernel's copy of the name, always readable. */
 TRACEPOINT_PROBE(sched, sched_process_exec)
@@ -499,6 +543,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     int n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), (void *)args + off);
     e->path_len = n > 0 ? n : 0;
     bump_epoch(e->pid);
+    mark_workload(e->pid);
     emit(e);
     return 0;
 }
@@ -512,6 +557,8 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
         return 0;
     u32 child = args->child_pid;
     e->aux = child;
+    if (is_workload(e->pid))
+        mark_workload(child);
     emit(e);
     /* The child's record: its parent, for the fds it inherits (a thread's
      * record is keyed by its thread id, which nothing looks up while it
@@ -531,6 +578,7 @@ TRACEPOINT_PROBE(sched, sched_process_exit)
         return 0;
     u64 pid_tgid = bpf_get_current_pid_tgid();
     u32 tid = (u32)pid_tgid;
+    unmark_workload(tid);
     /* A marker: fds recorded under this id before now belong to a task
      * that is gone, should the id come back. */
     struct mp_proc *old = procs.lookup(&tid);

@@ -286,9 +286,15 @@ class EbpfTracer(Tracer):
     WAKEUP_BYTES_MAX = 256 * 1024
 
     def __init__(self, ringbuf_mb: int = 64, print_program: bool = False,
-                 count_syscalls: bool = False) -> None:
-        self.count_syscalls = count_syscalls
+                 count_syscalls: bool = False, split_at_exec: bool = False) -> None:
+        """count_syscalls: count every syscall for a seccomp profile;
+        split_at_exec (a trace from the container's start): count what a
+        process does before its first exec in the target (the runtime
+        setting the container up) apart, in setup_syscall_counts."""
+        self.count_syscalls = count_syscalls or split_at_exec
+        self.split_at_exec = split_at_exec
         self.syscall_counts: dict[int, int] = {}   # syscall number -> calls
+        self.setup_syscall_counts: dict[int, int] = {}
         self.ringbuf_pages = max(1, ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE"))
         # a power of two, as the ring buffer requires
         self.ringbuf_pages = 1 << (self.ringbuf_pages.bit_length() - 1)
@@ -341,6 +347,8 @@ class EbpfTracer(Tracer):
             flags.append("-DMP_IA32")
         if self.count_syscalls:
             flags.append("-DMP_COUNT_SYSCALLS")
+        if self.split_at_exec:
+            flags.append("-DMP_SPLIT_AT_EXEC")
         return flags
 
     def start(self, target: Target, sink: Sink) -> None:
@@ -410,15 +418,17 @@ class EbpfTracer(Tracer):
             self.stats.extra["wakeups"] = total(c["MP_CNT_WAKEUPS"])
             self.stats.extra["consumer_cpu_ms"] = round((time.process_time() - self._cpu_start) * 1000)
             if self.count_syscalls:
-                self.syscall_counts = self._read_syscalls()
+                self.syscall_counts = self._read_syscalls(b"syscalls")
+            if self.split_at_exec:
+                self.setup_syscall_counts = self._read_syscalls(b"setup_syscalls")
         finally:
             self.bpf.cleanup()   # detaches whatever is left
             self.bpf = None
         return self.stats
 
-    def _read_syscalls(self) -> dict[int, int]:
+    def _read_syscalls(self, table: bytes) -> dict[int, int]:
         counts = {}
-        for key, per_cpu in self.bpf[b"syscalls"].items():
+        for key, per_cpu in self.bpf[table].items():
             n = int(sum(per_cpu))
             if n:
                 counts[int(key.value)] = n

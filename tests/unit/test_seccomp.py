@@ -17,3 +17,15 @@ def test_names_come_from_this_architecture_headers():
     assert names[0] == "read" and names[257] == "openat" and names[439] == "faccessat2"
     counts, unknown = seccomp.name_counts({0: 5, 99999: 1})
     assert counts == {"read": 5} and unknown == [99999]
+
+
+def test_the_runtimes_setup_calls_are_allowed_only_where_its_default_profile_allows_them():
+    from micropack.seccomp import PRIVILEGED, profile_from_counts
+    workload = {"openat": 3, "read": 9, "mount": 1}           # this workload mounts, itself
+    setup = {"mount": 4, "pivot_root": 1, "unshare": 2, "keyctl": 1, "sethostname": 1,
+             "capset": 1, "setgroups": 1, "prctl": 2, "openat": 5}
+    names = set(profile_from_counts(workload, "x86_64", setup=setup)["syscalls"][0]["names"])
+    assert {"openat", "read", "mount"} <= names               # all the workload made
+    assert {"capset", "setgroups", "prctl"} <= names          # runc's, allowed by default
+    assert not names & {"pivot_root", "unshare", "keyctl", "sethostname"}
+    assert {"pivot_root", "unshare", "keyctl", "sethostname", "mount"} <= PRIVILEGED
