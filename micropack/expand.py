@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack.codescan import is_shell_script, js_requires, python_imports, script_commands
-from micropack.record import TraceRecord
+from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord
 from micropack.resolve import Closure
 from micropack.rootfs import SymlinkLoop, parent_of
 from micropack.units import (
@@ -75,7 +75,7 @@ class Expansion:
 
 # -- expansion ----------------------------------------------------------------
 
-CONTENT_CALLS = frozenset({"open", "openat", "openat2", "creat", "exec", "execve", "execveat"})
+CONTENT_CALLS = OPEN_CALLS | EXEC_CALLS
 
 
 @dataclass
@@ -95,11 +95,11 @@ class Activity:
         for r in records:
             if r.result < 0 or not r.path.startswith("/"):
                 continue
-            if r.syscall in ("exec", "execve", "execveat"):
+            if r.syscall in EXEC_CALLS:
                 out.executed.add(r.path)
             if r.syscall in CONTENT_CALLS:
                 out.read_by.setdefault(r.comm, set()).add(r.path)
-                if r.syscall in ("open", "openat", "openat2"):
+                if r.syscall in OPEN_CALLS:
                     out.listed.add(r.path)      # directories among them are listed
         return out
 

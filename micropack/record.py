@@ -32,8 +32,13 @@ PSEUDO_ROOTS = ("/proc", "/sys", "/dev")
 MISSING_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EFAULT,
                             errno.EBADF, errno.ELOOP})
 
-# Syscalls whose records carry no file of their own.
+# Classes of a record's syscall field, one list each for every module that
+# asks. Records that carry no file of their own:
 PROCESS_EVENTS = frozenset({"fork", "exit"})
+# A program run ("exec" is the kernel's report of one that succeeded):
+EXEC_CALLS = frozenset({"exec", "execve", "execveat"})
+# The file itself opened, for its content (or, on a directory, its entries):
+OPEN_CALLS = frozenset({"open", "openat", "openat2", "creat"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -501,7 +501,7 @@ RAW_TRACEPOINT_PROBE(sys_enter)
         (*n)++;
     return 0;
 }
-#endif
+#endif /* MP_COUNT_SYSCALLS */
 
 /* The workload's marks (seccomp split at exec): set at an exec in the
  * target, inherited at fork, dropped at exit. A full table is counted as

@@ -58,7 +58,7 @@ def test_the_floor_attaches_where_the_program_does():
     # the benchmark's floor is only a floor if it uses the very same attach points
     source = program_source()
     seccomp_only = source[source.index("#ifdef MP_COUNT_SYSCALLS"):]
-    seccomp_only = seccomp_only[:seccomp_only.index("#endif\n\n")]
+    seccomp_only = seccomp_only[:seccomp_only.index("#endif /* MP_COUNT_SYSCALLS */")]
     assert _probes(source) - _probes(seccomp_only) == set(TRACEPOINTS)
     assert _probes(floor_source()) == set(TRACEPOINTS)
     assert "return 0; }" in floor_source()
