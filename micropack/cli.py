@@ -258,8 +258,8 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
     if paused and not stats.emitted:
         say(f"no events: container {container} stayed paused (docker unpause {container})")
     if stats.lost or stats.unreadable_paths or stats.unresolved_paths:
-        say(f"WARNING: {stats.lost} kernel events LOST (full ring buffer or in-flight table, "
-            f"or 32-bit calls it cannot decode), {stats.unreadable_paths} paths unreadable, "
+        say(f"WARNING: {stats.lost} kernel events LOST (full ring buffer, 32-bit calls it "
+            f"cannot decode, or a full table of processes), {stats.unreadable_paths} paths unreadable, "
             f"{stats.unresolved_paths} relative paths unresolved: files.txt may be incomplete "
             "(try a larger --ringbuf-mb)")
         if fail_on_loss:
