@@ -7,7 +7,6 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from micropack import archive, expand, levels, record, resolve, units
@@ -49,6 +48,7 @@ class PackReport:
     units: list[UnitLine] = field(default_factory=list)           # every unit, largest first
     source_by_dir: dict[str, int] = field(default_factory=dict)   # bytes of the source per directory
     partial_trees: list[str] = field(default_factory=list)        # warnings: unowned trees in part
+    original_size: int | None = None    # the image's size, when the source is an image
 
     def as_json(self, src: Source) -> dict[str, Any]:
         def entry(path: str, why: str) -> dict[str, Any]:
@@ -81,13 +81,15 @@ class PackReport:
     def units_dropped(self) -> list[UnitLine]:
         return [u for u in self.units if u.status == "dropped"]
 
-    def summary(self, original_bytes: int | None = None) -> str:
-        """One line; original_bytes is the figure the caller shows for the
-        original everywhere else (minify: the image's size)."""
-        original = self.source.bytes if original_bytes is None else original_bytes
+    def summary(self) -> str:
+        """One line: what was kept, of the image's size as its runtime
+        counts it (the figure minify shows too), else of the files walked."""
+        if self.original_size is not None:
+            original, of = self.original_size, f"of the image's {self.original_size / 1e6:.1f} MB"
+        else:
+            original = self.source.bytes
+            of = f"of {self.source.files} files ({original / 1e6:.1f} MB)"
         ratio = original / self.result.bytes if self.result.bytes else 0.0
-        of = (f"of {self.source.files} files ({original / 1e6:.1f} MB)" if original_bytes is None
-              else f"of {original / 1e6:.1f} MB")
         dropped = (f"; {len(self.units_dropped)} units of the source dropped "
                    f"({sum(u.size for u in self.units_dropped) / 1e6:.1f} MB)" if self.units_dropped else "")
         return (f"kept {self.result.entries} entries ({self.result.files} files, "
@@ -199,7 +201,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     kept = sorted(final)
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
                         source=archive.TarTotals(), result=archive.TarTotals(),
-                        granularity=granularity)
+                        granularity=granularity, original_size=src.size)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(found, final)
@@ -214,7 +216,9 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     def while_tar_writes(result: archive.TarTotals) -> None:
         nonlocal report_json
         report.result = result
-        report.source = archive.source_totals(src.fs)
+        if src.size is None or report_out or units_report:
+            # a walk of every file of the source: only where a figure needs it
+            report.source = archive.source_totals(src.fs)
         if src_units is None and (report_out or units_report):
             with_units(units.SourceUnits(src.fs))     # at file level only the report needs them
         if packages_out or report_out:
@@ -231,20 +235,3 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         with record.atomic_output(report_out) as fh:
             fh.write(report_json)
     return report
-
-
-def save_trace(report_path: str, files: Iterable[str], records: Iterable[TraceRecord]) -> tuple[str, str]:
-    """files.txt and the events beside a report (REPORT.files.txt and
-    REPORT.events.jsonl), so the image can be packed again without tracing:
-    `micropack pack -i REPORT.files.txt --image IMAGE ...`."""
-    stem = Path(report_path)
-    stem = stem.with_suffix("") if stem.suffix == ".json" else stem
-    files_txt, events = f"{stem}.files.txt", f"{stem}.events.jsonl"
-    record.write_files_txt(sorted(set(files)), files_txt)
-    writer = record.EventsWriter(events)
-    count = 0
-    for r in records:
-        writer.write(r)
-        count += 1
-    writer.close({"events": count})
-    return files_txt, events

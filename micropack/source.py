@@ -29,6 +29,10 @@ class Source:
     # Newer mtimes are lowered to this: docker's init layer touches /etc and
     # friends at each `docker create`, which must not change the packed bytes.
     clamp_mtime: int | None = None
+    # An image's size as its runtime counts it: the one figure for the
+    # original everywhere (pack's line, minify's), and no walk of the whole
+    # image is needed for it.
+    size: int | None = None
 
 
 @contextmanager
@@ -74,7 +78,7 @@ def open_source(engine: Engine | None = None, container: str | None = None,
     if access not in ACCESS:
         raise UsageError(f"MICROPACK_IMAGE_ACCESS={access}: use one of {', '.join(ACCESS)}")
     with engine.image_root(image, access=access) as root:
-        yield Source(RootFS(root), f"image {image}", facts.env, facts.created)
+        yield Source(RootFS(root), f"image {image}", facts.env, facts.created, facts.size)
 
 
 def process_source(pid: int) -> Source:

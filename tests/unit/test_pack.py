@@ -283,3 +283,18 @@ def test_loader_files_that_are_not_regular_neither_hang_nor_fill_memory(rootfs: 
     report = pack.pack_files(src, ["/opt/app/bin/prog"], str(tmp_path / "r.tar"), resolve.Rules())
     assert "/usr/lib/x86_64-linux-gnu/libc.so.6" in report.kept
     assert "/etc/ld.so.conf is not a regular file: ignored" in report.warnings
+
+
+def test_the_summary_measures_against_the_image_when_its_size_is_known(rootfs: Path, tmp_path: Path):
+    """An image's size, as its runtime counts it, is the one figure for the
+    original (minify shows it too); a directory or tar has only its files."""
+    walked = run_pack(rootfs, tmp_path / "a.tar")
+    assert walked.source.files > 0
+    assert f"of {walked.source.files} files (" in walked.summary()
+    image = pack.pack_files(Source(RootFS(rootfs), "image x", {}, size=50_000_000), TRACED,
+                            str(tmp_path / "b.tar"), resolve.Rules())
+    line = image.summary()
+    assert "of the image's 50.0 MB" in line and " files (" not in line.split("of the image's")[1]
+    ratio = 50_000_000 / image.result.bytes
+    assert f"{ratio:.1f}x smaller" in line, line
+    assert image.source.files == 0      # no walk of the whole source was needed for the line
