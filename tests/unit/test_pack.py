@@ -17,30 +17,9 @@ from micropack import pack, resolve
 from micropack.rootfs import RootFS
 from micropack.source import Source
 from tests.conftest import need
+from tests.unit.roots import HOST_LIBDIR, cc, link, write
 
-HOST_LIBDIR = "/lib/x86_64-linux-gnu"
 LDSO = "/lib64/ld-linux-x86-64.so.2"
-
-
-def write(root: Path, path: str, data: str | bytes = b"x", mode: int = 0o644) -> Path:
-    p = root / path.lstrip("/")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data.encode() if isinstance(data, str) else data)
-    p.chmod(mode)
-    return p
-
-
-def link(root: Path, path: str, target: str) -> None:
-    p = root / path.lstrip("/")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.symlink_to(target)
-
-
-def cc(out: Path, source: str, *flags: str) -> None:
-    src = out.with_suffix(".c")
-    src.write_text(source)
-    subprocess.run(["gcc", "-o", str(out), str(src), *flags], check=True)
-    src.unlink()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,22 +17,7 @@ from micropack.record import TraceRecord
 from micropack.rootfs import RootFS
 from micropack.source import Source
 from tests.conftest import need
-
-HOST_LIBDIR = "/lib/x86_64-linux-gnu"
-
-
-def write(root: Path, path: str, data: str | bytes = b"x", mode: int = 0o644) -> Path:
-    p = root / path.lstrip("/")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data.encode() if isinstance(data, str) else data)
-    p.chmod(mode)
-    return p
-
-
-def link(root: Path, path: str, target: str) -> None:
-    p = root / path.lstrip("/")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.symlink_to(target)
+from tests.unit.roots import HOST_LIBDIR, cc, link, write
 
 
 def dpkg(root: Path, package: str, *paths: str) -> None:
@@ -413,13 +397,6 @@ def test_unowned_tree_kept_in_part_is_a_warning(app_root: Path, tmp_path: Path):
     report = kept_at(app_root, "file", tmp_path)
     assert any(w.startswith("/app, which no package owns, is kept only in part") for w in report.warnings)
     assert not any("kept only in part" in w for w in kept_at(app_root, "unit", tmp_path).warnings)
-
-
-def cc(out: Path, source: str, *flags: str) -> None:
-    src = out.with_suffix(".c")
-    src.write_text(source)
-    subprocess.run(["gcc", "-o", str(out), str(src), *flags], check=True)
-    src.unlink()
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""Building small root filesystems by hand for the unit tests: files, links
+and compiled programs at absolute paths inside a root."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+HOST_LIBDIR = "/lib/x86_64-linux-gnu"     # where the host's libc is copied from
+
+
+def write(root: Path, path: str, data: str | bytes = b"x", mode: int = 0o644) -> Path:
+    p = root / path.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data.encode() if isinstance(data, str) else data)
+    p.chmod(mode)
+    return p
+
+
+def link(root: Path, path: str, target: str) -> None:
+    p = root / path.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.symlink_to(target)
+
+
+def cc(out: Path, source: str, *flags: str) -> None:
+    """Compiles C source into the program out (gcc, which the caller checks for)."""
+    src = out.with_suffix(".c")
+    src.write_text(source)
+    subprocess.run(["gcc", "-o", str(out), str(src), *flags], check=True)
+    src.unlink()
