@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -332,3 +333,19 @@ class Engine(ABC):
 
 def new_container_name() -> str:
     return f"{NAME_PREFIX}{uuid.uuid4().hex[:12]}"
+
+
+def joined_run_flags(name: str, target: str, interactive: bool, ipc: bool) -> list[str]:
+    """The `run` flags docker and podman share for a container that joins
+    target's pid and network namespaces (and its IPC namespace, where that
+    is shareable), labelled so that a cleanup finds it if micropack dies.
+    SYS_PTRACE: /proc/1/root, and strace of a target running as another user."""
+    flags = ["--rm", "--name", name, "--label", f"{LABEL}={owner_tag()}",
+             f"--pid=container:{target}", f"--network=container:{target}", "--cap-add=SYS_PTRACE"]
+    if ipc:
+        flags.append(f"--ipc=container:{target}")
+    if interactive:
+        flags.append("-i")
+        if sys.stdin.isatty():
+            flags.append("-t")
+    return flags

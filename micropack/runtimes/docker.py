@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -24,6 +23,7 @@ from micropack.runtimes.base import (
     ImageInfo,
     RunOptions,
     env_dict,
+    joined_run_flags,
     new_container_name,
     output_text,
     owner_tag,
@@ -179,16 +179,7 @@ class DockerEngine(Engine):
     def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
                    ipc: bool = True) -> int:
         name = new_container_name()
-        # SYS_PTRACE: /proc/1/root and strace of a target running as another user
-        args = [self.command, "run", "--rm", "--name", name,
-                "--label", f"{LABEL}={owner_tag()}", f"--pid=container:{target}",
-                f"--network=container:{target}", "--cap-add=SYS_PTRACE"]
-        if ipc:     # docker joins only a "shareable" (or host) IPC namespace
-            args.append(f"--ipc=container:{target}")
-        if interactive:
-            args.append("-i")
-            if sys.stdin.isatty():
-                args.append("-t")
+        args = [self.command, "run", *joined_run_flags(name, target, interactive, ipc)]
         try:
             # no stdin redirect or capture: the user's terminal is the container's
             return subprocess.run([*args, image, *argv]).returncode

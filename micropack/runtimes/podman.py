@@ -13,7 +13,6 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from micropack.runtimes.base import (
     ImageInfo,
     RunOptions,
     env_dict,
+    joined_run_flags,
     loopback_registry,
     new_container_name,
     output_text,
@@ -170,15 +170,8 @@ class PodmanEngine(Engine):
     def run_joined(self, image: str, target: str, argv: Sequence[str], interactive: bool,
                    ipc: bool = True) -> int:
         name = new_container_name()
-        args = [*self.base, "run", "--rm", "--pull=never", "--name", name,
-                "--label", f"{LABEL}={owner_tag()}", *self.ulimits, f"--pid=container:{target}",
-                f"--network=container:{target}", "--cap-add=SYS_PTRACE"]
-        if ipc:
-            args.append(f"--ipc=container:{target}")
-        if interactive:
-            args.append("-i")
-            if sys.stdin.isatty():
-                args.append("-t")
+        args = [*self.base, "run", "--pull=never", *self.ulimits,
+                *joined_run_flags(name, target, interactive, ipc)]
         try:
             return subprocess.run([*args, image, *argv]).returncode
         finally:

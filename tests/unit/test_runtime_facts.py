@@ -14,7 +14,15 @@ import pytest
 from micropack import image
 from micropack.errors import ImageError, UsageError
 from micropack.runtimes import find, get, names
-from micropack.runtimes.base import RunOptions, loopback_registry, normalize_ref, ref_tag
+from micropack.runtimes.base import (
+    LABEL,
+    RunOptions,
+    joined_run_flags,
+    loopback_registry,
+    normalize_ref,
+    owner_tag,
+    ref_tag,
+)
 from micropack.runtimes.containerd import ContainerdEngine, docker_argv
 from micropack.runtimes.mounts import overlay_lowerdirs
 
@@ -134,3 +142,16 @@ def test_the_layout_directory_holds_the_same_blobs(tmp_path):
     (tmp_path / "busy" / "file").write_text("x")
     with pytest.raises(ImageError, match="not an OCI layout"):
         image.write_oci_dir(src, {}, "x:1", tmp_path / "busy")
+
+
+def test_a_joined_container_shares_pid_and_network_and_ipc_only_when_asked():
+    """docker joins only a shareable IPC namespace: without it the flag must
+    be left out, or the debug container does not start."""
+    with_ipc = joined_run_flags("mp-x", "target1", interactive=False, ipc=True)
+    without = joined_run_flags("mp-x", "target1", interactive=False, ipc=False)
+    for flags in (with_ipc, without):
+        assert {"--pid=container:target1", "--network=container:target1", "--rm"} <= set(flags)
+        assert flags[flags.index("--label") + 1] == f"{LABEL}={owner_tag()}"   # a cleanup finds it
+        assert "-i" not in flags
+    assert "--ipc=container:target1" in with_ipc and not any(f.startswith("--ipc") for f in without)
+    assert "-i" in joined_run_flags("mp-x", "target1", interactive=True, ipc=False)
