@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 import tracer as tracer_bench  # noqa: E402  (bench/tracer.py)
+from tracer import table  # noqa: E402  (one way to print a table for every bench)
 
 MICROPACK = [sys.executable, "-m", "micropack.cli"]
 PY_IMPORTS = ("import json, ssl, sqlite3, email.mime.text, http.client, asyncio, decimal, "
@@ -186,14 +187,6 @@ def minify_results(image: str) -> list[dict[str, Any]]:
             sh(["docker", "rmi", "-f", tag])
     sh(["docker", "rmi", "-f", web])
     return rows
-
-
-def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [f"\n## {title}", fmt.format(*header), fmt.format(*["-" * w for w in widths])]
-    lines += [fmt.format(*[str(x) for x in r]) for r in rows]
-    return "\n".join(lines)
 
 
 def main() -> int:
