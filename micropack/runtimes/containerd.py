@@ -258,17 +258,26 @@ class ContainerdEngine(Engine):
         return out
 
     def leftover_views(self) -> list[tuple[str, int, str]]:
-        p = self._tool("snapshots", "ls")
+        """`ctr images mount` makes a snapshot view and a lease holding it,
+        both named after the mount's target; a killed run leaves both (and a
+        lease outlives its snapshot when only the snapshot was removed)."""
+        keys: set[str] = set()
+        for argv in (("snapshots", "ls"), ("leases", "ls", "-q")):
+            for line in self._tool(*argv).stdout.splitlines()[1 if argv[0] == "snapshots" else 0:]:
+                if line.split():
+                    keys.add(line.split()[0])
         out = []
-        for line in p.stdout.splitlines()[1:]:
-            key = line.split()[0] if line.split() else ""
+        for key in sorted(keys):
             m = VIEW_OWNER.search(key)
             if m:
                 out.append((key, int(m[1]), m[2]))
         return out
 
     def remove_view(self, key: str) -> None:
+        """The snapshot first: once the lease is gone, containerd's garbage
+        collector may take the snapshot itself at any moment."""
         self._tool("snapshots", "rm", key)
+        self._tool("leases", "rm", key)
 
     # -- images ---------------------------------------------------------------
 

@@ -373,28 +373,37 @@ def test_two_reads_of_one_image_at_once(runtime, request):
         assert f"micropack-root-{os.getpid()}-" not in ctr("snapshots", "ls").stdout
 
 
-def test_a_view_a_killed_run_left_in_containerd_is_swept(containerd_fat):
-    """ctr keeps the snapshot view of a mount until it is removed: a run
-    killed mid-read leaves it. Its name carries its owner; cleanup removes it
-    once that pid is dead on this boot, and keeps a live owner's."""
+def test_a_view_a_killed_run_left_in_containerd_is_swept(containerd_fat, tmp_path: Path):
+    """`ctr images mount` makes a snapshot view and a lease that holds it,
+    both named after the mount's target, and keeps them until they are
+    removed: a run killed mid-read leaves both (made here as a killed run
+    makes them, in a mount namespace that then ends). Their name carries the
+    owner; cleanup removes both once that pid is dead on this boot, and keeps
+    a live owner's."""
     from micropack import cleanup
-    parent = next(line.split()[0] for line in ctr("snapshots", "ls").stdout.splitlines()[1:]
-                  if "Committed" in line)
+    from micropack.runtimes.base import normalize_ref
     dead = subprocess.Popen(["true"])
     dead.wait()
     boot = cleanup.boot_id()[:8]
-    dead_key = f"/tmp/micropack-root-{dead.pid}-{boot}-{'a' * 12}"
-    live_key = f"/tmp/micropack-root-1-{boot}-{'b' * 12}"
-    for key in (dead_key, live_key):
-        ctr("snapshots", "view", key, parent)
+    dead_key = str(tmp_path / f"micropack-root-{dead.pid}-{boot}-{'a' * 12}")
+    live_key = str(tmp_path / f"micropack-root-1-{boot}-{'b' * 12}")
+    mount = " && ".join(f"mkdir {key} && ctr --address {os.environ['CONTAINERD_ADDRESS']} "
+                        f"--namespace {os.environ['CONTAINERD_NAMESPACE']} images mount "
+                        f"{normalize_ref(containerd_fat)} {key} >/dev/null" for key in (dead_key, live_key))
+    subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", mount], check=True)
+
+    def left() -> str:
+        return ctr("snapshots", "ls").stdout + ctr("leases", "ls", "-q").stdout
+
+    assert left().count(dead_key) == 2 and left().count(live_key) == 2    # a view and a lease each
     try:
         out = cleanup.sweep(runtimes.get("containerd"))
-        listed = ctr("snapshots", "ls").stdout
-        assert dead_key not in listed and f"containerd image view {dead_key}" in out.removed
-        assert live_key in listed and any(live_key in k for k in out.kept)
+        assert dead_key not in left() and f"containerd image view {dead_key}" in out.removed
+        assert left().count(live_key) == 2 and any(live_key in k for k in out.kept)
     finally:
         for key in (dead_key, live_key):
             ctr("snapshots", "rm", key, check=False)
+            ctr("leases", "rm", key, check=False)
 
 
 # --- minify on podman and containerd ---------------------------------------------------
