@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from micropack.errors import PackError
+from micropack.errors import PackError, check_interrupted
 from micropack.record import atomic_output
 from micropack.rootfs import MAX_DEPTH, MISSING, RootFS, reopen
 
@@ -609,6 +609,7 @@ def _in_child(work: Callable[[], None], meanwhile: Callable[[], None]) -> None:
             os._exit(code)
     os.close(write)
     try:
+        check_interrupted()     # a signal during the fork was handled in an at-fork callback
         meanwhile()
         chunks = []
         while chunk := os.read(read, 65536):

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from micropack import __version__
-from micropack.errors import EventsLost, Interrupted, MicropackError, UsageError
+from micropack.errors import EventsLost, Interrupted, MicropackError, UsageError, check_interrupted
 from micropack.levels import DEFAULT_GRANULARITY, GRANULARITIES
 
 
@@ -54,6 +54,23 @@ def _on_signal(signum: int, _frame: object) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
+def _on_unraisable(info: Any) -> None:
+    """An Interrupted raised where Python can only print it (see
+    Interrupted.lost) is kept for the next checkpoint instead, and a second
+    signal is no longer ignored meanwhile."""
+    if isinstance(info.exc_value, Interrupted):
+        Interrupted.lost = info.exc_value.signame
+        Interrupted.raised = False
+        return
+    sys.__unraisablehook__(info)
+
+
+def install_signal_handling() -> None:
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    sys.unraisablehook = _on_unraisable
+
+
 def main(argv: list[str] | None = None) -> None:
     """The one error boundary: every error a user can meet becomes one line
     on stderr and an exit code; --debug adds the traceback."""
@@ -63,8 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     from micropack import cleanup
     args = sys.argv[1:] if argv is None else argv
     debug = False
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    install_signal_handling()
     run_tmp: str | None = None
     try:
         with cli.make_context("micropack", args) as ctx:
@@ -77,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             run_tmp = tempfile.mkdtemp(prefix=cleanup.run_temp_prefix(), dir=base)
             tempfile.tempdir = run_tmp
             cli.invoke(ctx)
+            check_interrupted()     # one Python swallowed after the last checkpoint
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -76,6 +76,12 @@ class Interrupted(BaseException):
     into an ordinary error."""
 
     raised = False      # set once: the process is unwinding from a signal
+    # The signal whose exception Python swallowed: a handler that runs inside
+    # a callback whose errors are only printed (an at-fork callback, which is
+    # where a signal that lands during a fork is handled, or a __del__) loses
+    # what it raises. check_interrupted() raises it again at the next
+    # checkpoint (each progress step, each runtime command, the end of main).
+    lost: str | None = None
 
     def __init__(self, signame: str) -> None:
         super().__init__(signame)
@@ -86,3 +92,11 @@ class Interrupted(BaseException):
     def exit_code(self) -> int:
         import signal
         return 128 + int(signal.Signals[self.signame])
+
+
+def check_interrupted() -> None:
+    """A checkpoint: raise again an Interrupted that Python swallowed."""
+    name = Interrupted.lost
+    if name is not None:
+        Interrupted.lost = None
+        raise Interrupted(name)

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO
 
+from micropack.errors import check_interrupted
+
 SHOW_AFTER = 2.0        # seconds before a step shows anything
 REFRESH = 0.25          # seconds between redraws of a live line
 PLAIN_EVERY = 30.0      # seconds between plain status lines of a step that goes on
@@ -90,6 +92,7 @@ class Step:
         self.done += n
 
     def __enter__(self) -> Step:
+        check_interrupted()     # every step is a checkpoint: nothing new starts after a signal
         self._started = time.monotonic()
         self._thread = threading.Thread(target=self._watch, name="micropack-progress", daemon=True)
         self._thread.start()
@@ -110,6 +113,8 @@ class Step:
             elif self._said_start:
                 how = "done" if exc_type is None else "stopped"
                 echo(f"micropack: {self.label}: {how} after {elapsed:.1f}s{self._words(', ')}")
+        if exc_type is None:
+            check_interrupted()
 
     # -- drawing ------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack.errors import ImageError
+from micropack.errors import ImageError, check_interrupted
 from micropack.runtimes.mounts import MountUnavailable
 
 # Every container micropack starts carries these labels, so a later run (or
@@ -177,10 +177,12 @@ def run_tool(argv: Sequence[str], timeout: float | None = None,
              stdin: Any = None) -> subprocess.CompletedProcess[str]:
     """A runtime's command line; a missing tool is one clear error."""
     try:
-        return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
                               stdin=stdin)
     except FileNotFoundError as exc:
         raise ImageError(f"{argv[0]} is not installed") from exc
+    check_interrupted()     # a signal that landed during the fork is handled where Python swallows it
+    return done
 
 
 # How image_root reads an image: "auto" mounts where it can and exports
