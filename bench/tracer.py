@@ -139,10 +139,14 @@ class Attached:
         self.stderr = ""
         if mode == "untraced":
             return
-        if mode == "floor" or mode.startswith("design:"):
-            what = "floor" if mode == "floor" else mode.split(":", 1)[1]
+        # "-raw": micropack's sys_exit program (and the floor's) attached as
+        # a raw tracepoint, as where the kernel refuses tp_btf
+        from micropack.tracers.ebpf import SYS_EXIT_ENV
+        env = dict(os.environ, **({SYS_EXIT_ENV: "raw"} if mode.endswith("-raw") else {}))
+        if mode in ("floor", "floor-raw") or mode.startswith("design:"):
+            what = "floor" if mode.startswith("floor") else mode.split(":", 1)[1]
             self.proc = subprocess.Popen([PYTHON, __file__, "--attach", what], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, text=True, cwd=REPO)
+                                         stdout=subprocess.PIPE, text=True, cwd=REPO, env=env)
             assert self.proc.stdout is not None
             line = self.proc.stdout.readline()
             if not line.startswith("attached"):
@@ -156,7 +160,7 @@ class Attached:
             checkout = OTHER if mode.startswith("other") else REPO
             assert checkout is not None
             self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, cwd=checkout,
-                                         env=dict(os.environ, PYTHONPATH=str(checkout)))
+                                         env=dict(env, PYTHONPATH=str(checkout)))
             assert self.proc.stderr is not None
             for line in self.proc.stderr:
                 if "micropack: tracing" in line:
@@ -205,12 +209,16 @@ class Attached:
 
 
 def design_source(name: str) -> str:
-    from micropack.tracers import ebpf
-    if name == "floor":
-        return ebpf.floor_source()
-    if name == "raw-exit":              # what micropack attaches (without the sched ones)
+    from micropack.tracers import btf_attach, ebpf
+    if name == "floor":     # as micropack attaches: tp_btf where it can (unless told raw)
+        btf = (os.environ.get(ebpf.SYS_EXIT_ENV, "auto") != "raw"
+               and btf_attach.tracepoint_btf_id("sys_exit") is not None)
+        return ebpf.floor_source(btf=btf)
+    if name == "raw-exit":              # micropack's where tp_btf is refused (without the sched ones)
         return "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n"
-    if name == "raw-enter-exit":        # the previous design
+    if name == "btf-exit":              # micropack's where the kernel allows tp_btf
+        return ebpf.floor_source(("raw_syscalls/sys_exit",), btf=True)
+    if name == "raw-enter-exit":        # the first design
         return ("RAW_TRACEPOINT_PROBE(sys_enter) { return 0; }\n"
                 "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n")
     if name == "syscall-tracepoints":   # one enter/exit pair per call of the loop
@@ -222,11 +230,19 @@ def design_source(name: str) -> str:
 def attach_and_wait(name: str) -> int:
     """--attach NAME: load empty programs, say so, hold them until stdin closes."""
     from bcc import BPF
+
+    from micropack.tracers import btf_attach, ebpf
     started = time.monotonic()
-    bpf = BPF(text=design_source(name).encode())
+    source = design_source(name)
+    bpf = BPF(text=source.encode())
+    btf = None
+    if ebpf.FLOOR_BTF_FUNCTION in source:
+        btf = btf_attach.attach(bpf.dump_func(ebpf.FLOOR_BTF_FUNCTION.encode()), "sys_exit", "mp_floor")
     print(f"attached {time.monotonic() - started:.3f}", flush=True)
     sys.stdin.read()
     started = time.monotonic()
+    if btf is not None:
+        btf.close()
     bpf.cleanup()
     print(f"detached {time.monotonic() - started:.3f}", flush=True)
     return 0
@@ -336,8 +352,9 @@ def summarize(by_mode: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             value = statistics.median(r[metric] for r in runs)
             row[metric] = round(value, 4)
             row[f"{metric}_ratio"] = round(value / base, 3)
-            if "floor" in by_mode and mode != "untraced":
-                floor = statistics.median(r[metric] for r in by_mode["floor"])
+            floor_mode = "floor-raw" if mode.endswith("-raw") else "floor"
+            if floor_mode in by_mode and mode != "untraced":
+                floor = statistics.median(r[metric] for r in by_mode[floor_mode])
                 row[f"{metric}_points_over_floor"] = round((value - floor) / base * 100, 1)
             row[f"{metric}_runs"] = [round(r[metric], 4) for r in runs]
         if "events" in runs[0]:
@@ -381,11 +398,17 @@ def bpf_stats() -> Iterator[None]:
 
 
 def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any]:
-    """ns per run of the sys_exit program (raw tracepoint, prog_type 17) with
+    """ns per run of the sys_exit program (a raw tracepoint, prog_type 17, or
+    a tp_btf one, prog_type 26: a process has one or the other) with
     bpf_stats on, over the same loop: empty (floor), micropack's with the loop
     in the target, and micropack's with the loop in another container (what
     every process outside the target pays: the cgroup check)."""
-    raw_tp = 17
+    sys_exit_types = (17, 26)
+
+    def sys_exit_stats(pid: int) -> tuple[int, int]:
+        found = [v for t, v in prog_stats(pid).items() if t in sys_exit_types]
+        return (sum(c for c, _ in found), sum(ns for _, ns in found))
+
     samples: dict[str, list[tuple[float, int]]] = {"floor": [], "micropack": [], "micropack-outside": []}
     for _ in range(runs):
         for mode in samples:
@@ -397,10 +420,10 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
                     tracer = Attached(mode.replace("-outside", ""), idle if idle else box, tmp)
                     assert tracer.proc is not None
                     with bpf_stats():
-                        before = prog_stats(tracer.proc.pid).get(raw_tp, (0, 0))
+                        before = sys_exit_stats(tracer.proc.pid)
                         box.go()
                         box.wait_line(lambda s: s[:1].isdigit())
-                        after = prog_stats(tracer.proc.pid).get(raw_tp, (0, 0))
+                        after = sys_exit_stats(tracer.proc.pid)
                     tracer.stop()
                 finally:
                     box.remove()
@@ -452,13 +475,15 @@ WORKLOADS = ("fd_reuse_loop", "one_path_loop", "outside_target_loop", "nginx_man
 
 
 def run(image: str, quick: bool = False, strace: bool = True,
-        only: tuple[str, ...] = WORKLOADS) -> dict[str, Any]:
+        only: tuple[str, ...] = WORKLOADS, raw_too: bool = False) -> dict[str, Any]:
     binary = build_workload()
     n_runs = 3 if quick else 7
     loop_n = 100_000 if quick else 300_000
     tracer_modes = ["untraced", "floor", "micropack", "micropack-events"]
     if OTHER is not None:
         tracer_modes += ["other", "other-events"]
+    if raw_too:
+        tracer_modes += ["floor-raw", "micropack-raw"]
     extra = ["strace"] if strace else []
     web_n = 5_000 if quick else 20_000
     py_n = 5 if quick else 20
@@ -488,7 +513,8 @@ def run(image: str, quick: bool = False, strace: bool = True,
             image, binary, m, redis_n), "redis"))
     results["overhead"] = overhead
     if "attach_designs" in only:
-        designs = ["untraced", "design:raw-exit", "design:raw-enter-exit", "design:syscall-tracepoints"]
+        designs = ["untraced", "design:btf-exit", "design:raw-exit", "design:raw-enter-exit",
+                   "design:syscall-tracepoints"]
         results["attach_designs"] = summarize(rounds(n_runs, designs, lambda m: run_loop(
             image, binary, m, "reuse", loop_n, outside=False), "designs"))
     if "program_profile" in only:
@@ -518,6 +544,7 @@ def _cell(row: dict[str, Any] | None, metric: str) -> str:
 def report(results: dict[str, Any]) -> str:
     out = []
     compare = bool(results.get("compared_with"))
+    raw_too = any("micropack-raw" in r for r in results.get("overhead", {}).values())
     if compare:
         out.append(f"other checkout: {results['compared_with']}")
     for metric, what in (("cpu_s", "CPU time of the traced processes (loops: the loop's own; servers "
@@ -530,6 +557,8 @@ def report(results: dict[str, Any]) -> str:
                    _cell(traced[0], metric), _cell(traced[1], metric)]
             if compare:
                 row += [_cell(traced[2], metric), _cell(traced[3], metric)]
+            if raw_too:
+                row += [_cell(r.get("floor-raw"), metric), _cell(r.get("micropack-raw"), metric)]
             row.append(_cell(r.get("strace"), metric))
             if metric == "cpu_s":
                 row += [" / ".join(f"{x['events']:.0f}" for x in traced if x),
@@ -539,6 +568,8 @@ def report(results: dict[str, Any]) -> str:
         header = ["workload", "untraced", "floor (empty programs)", "micropack", "micropack --events"]
         if compare:
             header += ["other checkout", "other --events"]
+        if raw_too:
+            header += ["floor, raw_tp", "micropack, raw_tp"]
         header.append("strace -f")
         if metric == "cpu_s":
             header += ["events", "consumer CPU", "lost"]
@@ -567,6 +598,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer runs and smaller workloads")
     ap.add_argument("--no-strace", action="store_true")
+    ap.add_argument("--raw-too", action="store_true",
+                    help="also sys_exit as a raw tracepoint (floor and micropack), as without tp_btf")
     ap.add_argument("--json", default=str(REPO / "bench" / "tracer-results.json"))
     ap.add_argument("--compare-with", metavar="CHECKOUT",
                     help="also run this other checkout's `micropack trace` (say, the main branch)")
@@ -583,7 +616,7 @@ def main() -> int:
     from micropack import debimage, runtimes
     image = debimage.ensure(runtimes.get(), "fat")
     only = tuple(args.only.split(",")) if args.only else WORKLOADS
-    results = run(image, quick=args.quick, strace=not args.no_strace, only=only)
+    results = run(image, quick=args.quick, strace=not args.no_strace, only=only, raw_too=args.raw_too)
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     print(report(results))
     print(f"\nJSON: {args.json}")

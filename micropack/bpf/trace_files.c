@@ -1,12 +1,13 @@
 /* micropack file tracer: every path a container's processes open, execute,
  * stat, access, read as a link or chdir to, with its result.
  *
- * One program on the raw sys_exit tracepoint does the work: at a syscall's
+ * One program on the sys_exit tracepoint does the work: at a syscall's
  * exit its register frame still holds the number and the arguments (only
  * the result register changed), so nothing is saved at entry and no
- * program runs on sys_enter. The sched exec/fork/exit tracepoints follow
- * processes. Empty programs on these attach points are the floor the
- * benchmark measures against.
+ * program runs on sys_enter. It is attached as a BTF-enabled raw
+ * tracepoint where the kernel allows (MP_SYS_EXIT_BTF), else as a raw one.
+ * The sched exec/fork/exit tracepoints follow processes. Empty programs on
+ * these attach points are the floor the benchmark measures against.
  *
  * Which calls are traced, and which argument holds what, is data: the
  * "calls" map, indexed by ABI and syscall number, is filled from one table
@@ -20,11 +21,12 @@
  * task_struct or file is read, so the program works with headers that do
  * not match the running kernel.
  *
- * Settings come from cflags: MP_CGROUP_ID and MP_CGROUP_LEVEL (the target
- * cgroup v2 and its depth), MP_RINGBUF_PAGES, MP_WAKEUP_BYTES, MP_IA32 when
- * the i386 table was filled, and MP_COUNT_SYSCALLS to count every syscall
- * the target makes (for a seccomp profile), with MP_SPLIT_AT_EXEC to count
- * the runtime's calls before the workload's first exec apart. */
+ * Settings come from cflags: MP_SYS_EXIT_BTF (see above), MP_CGROUP_ID and
+ * MP_CGROUP_LEVEL (the target cgroup v2 and its depth), MP_RINGBUF_PAGES,
+ * MP_WAKEUP_BYTES, MP_IA32 when the i386 table was filled, and
+ * MP_COUNT_SYSCALLS to count every syscall the target makes (for a seccomp
+ * profile), with MP_SPLIT_AT_EXEC to count the runtime's calls before the
+ * workload's first exec apart. */
 #include <uapi/linux/ptrace.h>
 #include "micropack.h"
 
@@ -86,6 +88,37 @@ BPF_ARRAY(recent, u64, MP_RECENT_SLOTS);
 static __always_inline int in_target(void)
 {
     return bpf_get_current_ancestor_cgroup_id(MP_CGROUP_LEVEL) == MP_CGROUP_ID;
+}
+
+/* Processes known to be in the target, by tgid: a direct-mapped cache in
+ * front of the cgroup check for the traced syscalls (one inlined array
+ * load instead of a helper call). Only a positive answer is kept: a process
+ * that joins the target later (a `docker exec`) is checked until it is in.
+ * Every thread's exit clears its process's slot, so the slot is clear once
+ * the last thread is gone, before the pid can be used again. A process
+ * does not leave a container's cgroup. */
+#define MP_MEMBER_SLOTS 4096
+BPF_ARRAY(members, u32, MP_MEMBER_SLOTS);
+
+static __always_inline int member(u32 tgid)
+{
+    u32 slot = tgid & (MP_MEMBER_SLOTS - 1);
+    u32 *m = members.lookup(&slot);
+    if (m && tgid && *m == tgid)
+        return 1;
+    if (!in_target())
+        return 0;
+    if (m)
+        *m = tgid;
+    return 1;
+}
+
+static __always_inline void forget_member(u32 tgid)
+{
+    u32 slot = tgid & (MP_MEMBER_SLOTS - 1);
+    u32 *m = members.lookup(&slot);
+    if (m && *m == tgid)
+        *m = 0;
 }
 
 static __always_inline void count(u32 idx)
@@ -437,32 +470,66 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     return 0;
 }
 
-/* Every syscall of every process passes here: the cgroup check comes first. */
-RAW_TRACEPOINT_PROBE(sys_exit)
+/* The calls-table entry of the syscall that regs is the frame of, 0 when
+ * it is not traced; abi is set to the table it was looked up in. */
+static __always_inline struct mp_call *traced_call(struct pt_regs *regs, u32 *abi)
 {
-    if (!in_target())
-        return 0;
-    struct pt_regs regs = {};
-    bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
-    u32 abi = MP_ABI_NATIVE;
+    *abi = MP_ABI_NATIVE;
 #ifdef MP_USER32_CS
-    if ((u16)regs.cs == MP_USER32_CS) {
+    if ((u16)regs->cs == MP_USER32_CS) {
 #ifndef MP_IA32
-        count(MP_CNT_LOST);     /* no i386 numbers: counted, never misread */
+        if (in_target())
+            count(MP_CNT_LOST);     /* no i386 numbers: counted, never misread */
         return 0;
 #endif
-        abi = MP_ABI_IA32;
+        *abi = MP_ABI_IA32;
     }
 #endif
-    u64 nr = MP_SYSCALL_NR(&regs);
+    u64 nr = MP_SYSCALL_NR(regs);
     if (nr >= MP_SYSCALL_MAX)
         return 0;
-    u32 idx = abi * MP_SYSCALL_MAX + (u32)nr;
+    u32 idx = *abi * MP_SYSCALL_MAX + (u32)nr;
     struct mp_call *call = calls.lookup(&idx);
     if (!call || !call->kind)
         return 0;
+    return call;
+}
+
+#ifdef MP_SYS_EXIT_BTF
+/* Loaded by micropack as a BTF-enabled raw tracepoint (tp_btf) on sys_exit
+ * where the kernel allows it: its arguments are typed, so the register
+ * frame is read in place, by plain loads the verifier checks against the
+ * running kernel's BTF of pt_regs (the architecture's fixed ptrace frame),
+ * and no helper copies it. That makes "which syscall is this" nearly free,
+ * so it comes first: the calls nobody traces (read, write, poll, ...) cost
+ * no more than the attach point itself, in the target or not, and only a
+ * traced call asks whether its process is in the target. */
+int mp_sys_exit_btf(u64 *ctx)
+{
+    struct pt_regs *regs = (struct pt_regs *)ctx[0];
+    u32 abi;
+    struct mp_call *call = traced_call(regs, &abi);
+    if (!call || !member(bpf_get_current_pid_tgid() >> 32))
+        return 0;
+    return handle(regs, abi, call, (long)ctx[1]);
+}
+#else
+/* The raw tracepoint, everywhere else: the frame is only reachable through
+ * a helper that copies it, which costs as much as the cgroup check, so the
+ * filter by process comes first. */
+RAW_TRACEPOINT_PROBE(sys_exit)
+{
+    if (!member(bpf_get_current_pid_tgid() >> 32))
+        return 0;
+    struct pt_regs regs = {};
+    bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+    u32 abi;
+    struct mp_call *call = traced_call(&regs, &abi);
+    if (!call)
+        return 0;
     return handle(&regs, abi, call, (long)ctx->args[1]);
 }
+#endif
 
 #ifdef MP_COUNT_SYSCALLS
 /* Every syscall the target makes, counted per CPU, by number (seccomp), at
@@ -574,9 +641,10 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
 
 TRACEPOINT_PROBE(sched, sched_process_exit)
 {
+    u64 pid_tgid = bpf_get_current_pid_tgid();
+    forget_member(pid_tgid >> 32);      /* before the check: whatever the cgroup says by now */
     if (!in_target())
         return 0;
-    u64 pid_tgid = bpf_get_current_pid_tgid();
     u32 tid = (u32)pid_tgid;
     unmark_workload(tid);
     /* A marker: fds recorded under this id before now belong to a task

@@ -28,12 +28,21 @@ class TraceStats:
     unresolved_paths: int = 0
     deduplicated: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    # how the backend attached, when it has a choice (eBPF: "tp_btf" or
+    # "raw_tp" for its sys_exit program), and why a faster way was refused
+    attach: str = ""
+    attach_refused: str = ""
 
-    def as_dict(self) -> dict[str, int]:
-        return {"emitted": self.emitted, "lost": self.lost,
-                "unreadable_paths": self.unreadable_paths,
-                "unresolved_paths": self.unresolved_paths,
-                "deduplicated": self.deduplicated, **self.extra}
+    def as_dict(self) -> dict[str, int | str]:
+        out: dict[str, int | str] = {"emitted": self.emitted, "lost": self.lost,
+                                     "unreadable_paths": self.unreadable_paths,
+                                     "unresolved_paths": self.unresolved_paths,
+                                     "deduplicated": self.deduplicated, **self.extra}
+        if self.attach:
+            out["attach"] = self.attach
+        if self.attach_refused:
+            out["attach_refused"] = self.attach_refused
+        return out
 
 
 class Tracer(ABC):

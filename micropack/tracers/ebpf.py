@@ -19,6 +19,7 @@ from micropack import data
 from micropack.errors import TracerUnavailable
 from micropack.record import TraceRecord
 from micropack.target import Target
+from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
@@ -31,6 +32,12 @@ TRACEPOINTS = ("raw_syscalls/sys_exit", "sched/sched_process_exec",
                "sched/sched_process_fork", "sched/sched_process_exit")
 # With --seccomp only: every call is also counted at entry.
 SECCOMP_TRACEPOINTS = ("raw_syscalls/sys_enter",)
+# How the sys_exit program attaches: "auto" as a BTF-enabled raw tracepoint
+# where the kernel allows it, else as a raw tracepoint; "btf" or "raw" force
+# one (the benchmark compares them; tests check both).
+SYS_EXIT_ENV = "MICROPACK_SYS_EXIT"
+SYS_EXIT_MODES = ("auto", "btf", "raw")
+SYS_EXIT_BTF_FUNCTION = "mp_sys_exit_btf"      # trace_files.c's tp_btf variant
 
 _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
            "__u32": ctypes.c_uint32, "__s32": ctypes.c_int32,
@@ -245,17 +252,24 @@ def program_source() -> str:
     return program.replace(include, data.text(data.BPF_HEADER), 1)
 
 
-def floor_source(tracepoints: Iterable[str] = TRACEPOINTS) -> str:
+def floor_source(tracepoints: Iterable[str] = TRACEPOINTS, btf: bool = False) -> str:
     """Empty programs on the tracer's own attach points: what the kernel's
-    tracepoint path costs before micropack does anything (the benchmark's floor)."""
+    tracepoint path costs before micropack does anything (the benchmark's
+    floor). With btf, the sys_exit one is FLOOR_BTF_FUNCTION, for the caller
+    to attach as tp_btf (btf_attach) as the tracer's own is."""
     out = []
     for tp in tracepoints:
         category, name = tp.split("/")
-        if category == "raw_syscalls":
+        if category == "raw_syscalls" and btf:
+            out.append(f"int {FLOOR_BTF_FUNCTION}(u64 *ctx) {{ return 0; }}")
+        elif category == "raw_syscalls":
             out.append(f"RAW_TRACEPOINT_PROBE({name}) {{ return 0; }}")
         else:
             out.append(f"TRACEPOINT_PROBE({category}, {name}) {{ return 0; }}")
     return "\n".join(out) + "\n"
+
+
+FLOOR_BTF_FUNCTION = "mp_floor_sys_exit"
 
 
 def program_runtimes(bpf: Any) -> dict[str, tuple[int, int]]:
@@ -306,6 +320,8 @@ class EbpfTracer(Tracer):
         self._sink: Sink | None = None
         self._numbers: dict[int, dict[str, int]] = {}
         self._cpu_start = 0.0
+        self.sys_exit: Any = None               # the tp_btf program, when it is one
+        self.sys_exit_attach = ""               # "tp_btf" or "raw_tp", once started
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -356,22 +372,51 @@ class EbpfTracer(Tracer):
         if problems:
             raise TracerUnavailable("eBPF backend unavailable: missing " + "; ".join(problems),
                                     "try --backend sysdig")
-        from bcc import BPF
+        mode = os.environ.get(SYS_EXIT_ENV, "auto")
+        if mode not in SYS_EXIT_MODES:
+            raise TracerUnavailable(f"{SYS_EXIT_ENV}={mode}: use one of {', '.join(SYS_EXIT_MODES)}")
         self._sink = sink
         self._numbers = syscall_numbers()
-        flags = self.cflags(target)
+        refused = ""
+        if mode != "raw":
+            try:
+                self._load(target, btf=True)
+            except btf_attach.AttachRefused as exc:
+                if mode == "btf":
+                    raise TracerUnavailable(f"{SYS_EXIT_ENV}=btf: {exc}") from exc
+                refused = str(exc)
+        if self.bpf is None:
+            self._load(target, btf=False)
+        self.stats.attach, self.stats.attach_refused = self.sys_exit_attach, refused
+        self._fill_calls()
+        self.bpf[b"events"].open_ring_buffer(self._on_event)
+        self._cpu_start = time.process_time()
+
+    def _load(self, target: Target, btf: bool) -> None:
+        """Compile the program and attach it: bcc attaches the raw and sched
+        tracepoints itself; the tp_btf variant of the sys_exit program is
+        loaded by btf_attach from the code bcc compiled. A refused tp_btf
+        load leaves nothing behind (AttachRefused, for the fallback)."""
+        from bcc import BPF
+        flags = self.cflags(target) + (["-DMP_SYS_EXIT_BTF"] if btf else [])
         source = program_source()
         if self.print_program:
             print(f"// cflags: {' '.join(flags)}\n{source}", file=sys.stderr)
         try:
-            self.bpf = BPF(text=source.encode(), cflags=flags)
+            bpf = BPF(text=source.encode(), cflags=flags)
         except Exception as exc:
             raise TracerUnavailable(
                 f"the kernel refused the BPF program: {exc}",
                 "rerun with --debug for the compiler output, or try --backend sysdig") from exc
-        self._fill_calls()
-        self.bpf[b"events"].open_ring_buffer(self._on_event)
-        self._cpu_start = time.process_time()
+        if btf:
+            try:
+                self.sys_exit = btf_attach.attach(bpf.dump_func(SYS_EXIT_BTF_FUNCTION.encode()), "sys_exit",
+                                                  "mp_sys_exit")
+            except BaseException:
+                bpf.cleanup()
+                raise
+        self.bpf = bpf
+        self.sys_exit_attach = "tp_btf" if btf else "raw_tp"
 
     def _fill_calls(self) -> None:
         """The syscall table, written into the program's "calls" map."""
@@ -394,6 +439,8 @@ class EbpfTracer(Tracer):
         self.bpf.ring_buffer_consume()
 
     def _detach(self) -> None:
+        if self.sys_exit is not None:
+            self.sys_exit.detach()
         for tp in list(getattr(self.bpf, "raw_tracepoint_fds", {})):
             self.bpf.detach_raw_tracepoint(tp=tp)
         for tp in list(getattr(self.bpf, "tracepoint_fds", {})):
@@ -422,6 +469,9 @@ class EbpfTracer(Tracer):
             if self.split_at_exec:
                 self.setup_syscall_counts = self._read_syscalls(b"setup_syscalls")
         finally:
+            if self.sys_exit is not None:
+                self.sys_exit.close()
+                self.sys_exit = None
             self.bpf.cleanup()   # detaches whatever is left
             self.bpf = None
         return self.stats

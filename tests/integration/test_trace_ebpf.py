@@ -34,7 +34,13 @@ print("workload done")
 micropack = functools.partial(run_micropack, timeout=300)
 
 
-def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path):
+@pytest.mark.parametrize("attach", ["auto", "raw"])
+def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path, attach: str,
+                                       monkeypatch: pytest.MonkeyPatch):
+    """Both ways the sys_exit program attaches: as tp_btf (what "auto" picks
+    on a kernel with BTF, as here) and as a raw tracepoint."""
+    from micropack.tracers import btf_attach
+    monkeypatch.setenv("MICROPACK_SYS_EXIT", attach)
     c = fat_container
     c.exec("sh", "-c", "mkdir -p /opt/w && printf '#!/bin/bash\\necho hi\\n' > /opt/w/hello.sh"
                        " && chmod +x /opt/w/hello.sh")
@@ -62,6 +68,8 @@ def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path)
     records = [json.loads(line) for line in text.splitlines()]
     summary = records[-1]["summary"]
     assert summary["lost"] == 0 and summary["unresolved_paths"] == 0
+    has_btf = btf_attach.tracepoint_btf_id("sys_exit") is not None
+    assert summary["attach"] == ("tp_btf" if attach == "auto" and has_btf else "raw_tp")
     # results are kept: python's failed lookups are in the events with their errno
     assert any(r.get("error") == "ENOENT" for r in records[:-1])
     assert any(r.get("syscall") == "fork" for r in records[:-1])
@@ -445,3 +453,41 @@ def test_a_32_bit_utimensat_time64_is_traced(bpf_ready, fat_container, tmp_path:
         assert expected in paths, expected
     records = [json.loads(line) for line in events.read_text().splitlines()[:-1]]
     assert {r["syscall"] for r in records if r["path"].startswith("/opt/stamp")} == {"utimes"}
+
+
+def test_a_refused_tp_btf_program_falls_back_to_the_raw_tracepoint(bpf_ready, fat_container,
+                                                                   tmp_path: Path, monkeypatch):
+    """A kernel that refuses the tp_btf program (no BTF, a lockdown that
+    refuses tracing programs): the trace runs on the raw tracepoint, and
+    says why; asked for tp_btf alone, it is one clear error."""
+    from micropack import runtimes, target, tracing
+    from micropack.errors import TracerUnavailable
+    from micropack.tracers import btf_attach
+
+    def refuse(*_args, **_kwargs):
+        raise btf_attach.AttachRefused("the kernel refused a tp_btf program: Operation not permitted")
+    monkeypatch.setattr(btf_attach, "attach", refuse)
+    c = fat_container
+    out, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    tracing.trace_to_files(backend="ebpf", target_factory=lambda: target.for_container(runtimes.get(), c.id),
+                           output=str(out), events_path=str(events), show_progress=False,
+                           command=["docker", "exec", c.name, "cat", "/etc/debian_version"])
+    summary = json.loads(events.read_text().splitlines()[-1])["summary"]
+    assert summary["attach"] == "raw_tp" and "Operation not permitted" in summary["attach_refused"]
+    assert "/etc/debian_version" in out.read_text().splitlines()
+    monkeypatch.setenv("MICROPACK_SYS_EXIT", "btf")
+    with pytest.raises(TracerUnavailable, match="MICROPACK_SYS_EXIT=btf: the kernel refused"):
+        tracing.trace_to_files(backend="ebpf", output=str(tmp_path / "f2.txt"), events_path=None,
+                               target_factory=lambda: target.for_container(runtimes.get(), c.id),
+                               show_progress=False, command=["true"])
+
+
+def test_the_loader_names_what_the_verifier_refused(bpf_ready):
+    """btf_attach on code the verifier rejects: AttachRefused with its reason."""
+    import struct
+
+    from micropack.tracers import btf_attach
+    need(btf_attach.tracepoint_btf_id("sys_exit") is not None, "BTF for the sys_exit tracepoint")
+    no_exit = struct.pack("<BBhi", 0xb7, 0, 0, 0)          # r0 = 0, and no exit instruction
+    with pytest.raises(btf_attach.AttachRefused, match="refused a tp_btf program: .*not an exit"):
+        btf_attach.attach(no_exit, "sys_exit", "mp_test")

@@ -11,6 +11,8 @@ from micropack.tracers import ebpf
 from micropack.tracers.ebpf import (
     ABI_IA32,
     ABI_NATIVE,
+    FLOOR_BTF_FUNCTION,
+    SYS_EXIT_BTF_FUNCTION,
     SYSCALLS,
     TRACEPOINTS,
     Layout,
@@ -62,6 +64,13 @@ def test_the_floor_attaches_where_the_program_does():
     assert _probes(source) - _probes(seccomp_only) == set(TRACEPOINTS)
     assert _probes(floor_source()) == set(TRACEPOINTS)
     assert "return 0; }" in floor_source()
+    # where sys_exit attaches as tp_btf, the floor's does too; the rest stay
+    start = source.index("#ifdef MP_SYS_EXIT_BTF")
+    btf_only = source[start:source.index("#else", start)]
+    assert f"int {SYS_EXIT_BTF_FUNCTION}(u64 *ctx)" in btf_only and not _probes(btf_only)
+    btf_floor = floor_source(btf=True)
+    assert _probes(btf_floor) == set(TRACEPOINTS) - {"raw_syscalls/sys_exit"}
+    assert f"int {FLOOR_BTF_FUNCTION}(u64 *ctx) {{ return 0; }}" in btf_floor
 
 
 def test_every_call_records_a_known_op_and_kind():
