@@ -6,8 +6,10 @@
  * the result register changed), so nothing is saved at entry and no
  * program runs on sys_enter. It is attached as a BTF-enabled raw
  * tracepoint where the kernel allows (MP_SYS_EXIT_BTF), else as a raw one.
- * The sched exec/fork/exit tracepoints follow processes. Empty programs on
- * these attach points are the floor the benchmark measures against.
+ * The sched exec/fork/exit tracepoints follow processes, and
+ * cgroup_attach_task keeps the cache of who is in the target true. Empty
+ * programs on these attach points are the floor the benchmark measures
+ * against.
  *
  * Which calls are traced, and which argument holds what, is data: the
  * "calls" map, indexed by ABI and syscall number, is filled from one table
@@ -90,34 +92,43 @@ static __always_inline int in_target(void)
     return bpf_get_current_ancestor_cgroup_id(MP_CGROUP_LEVEL) == MP_CGROUP_ID;
 }
 
-/* Processes known to be in the target, by tgid: a direct-mapped cache in
- * front of the cgroup check for the traced syscalls (one inlined array
- * load instead of a helper call). Only a positive answer is kept: a process
- * that joins the target later (a `docker exec`) is checked until it is in.
- * Every thread's exit clears its process's slot, so the slot is clear once
- * the last thread is gone, before the pid can be used again. A process
- * does not leave a container's cgroup. */
-#define MP_MEMBER_SLOTS 4096
-BPF_ARRAY(members, u32, MP_MEMBER_SLOTS);
+/* Whether a process is in the target, by tgid: a direct-mapped cache in
+ * front of the cgroup check, one inlined array load instead of a helper
+ * call, for processes in the target and outside it alike. A slot holds
+ * (moves << 32 | tgid << 1 | in). A process's cgroup changes only when it
+ * is moved, and every move anywhere (cgroup:cgroup_attach_task, after the
+ * task has moved) raises "moves", which makes every slot stale: a process
+ * that joins the target later (a `docker exec`) is asked again at its next
+ * call. moves is read before the helper asks, so an answer that a move
+ * overtook is stored already stale. A thread's exit clears its process's
+ * slot, so none is left once the pid can be used again. */
+#define MP_MEMBER_SLOTS 32768
+BPF_ARRAY(members, u64, MP_MEMBER_SLOTS);
+BPF_ARRAY(moves, u64, 1);
 
 static __always_inline int member(u32 tgid)
 {
+    u32 zero = 0;
+    u64 *mv = moves.lookup(&zero);
+    u32 now = mv ? (u32)*mv : 0;
     u32 slot = tgid & (MP_MEMBER_SLOTS - 1);
-    u32 *m = members.lookup(&slot);
-    if (m && tgid && *m == tgid)
-        return 1;
-    if (!in_target())
-        return 0;
+    u64 *m = members.lookup(&slot);
+    if (m) {
+        u64 v = *m;
+        if ((u32)(v >> 32) == now && ((u32)v >> 1) == tgid)
+            return v & 1;
+    }
+    int in = in_target();
     if (m)
-        *m = tgid;
-    return 1;
+        *m = ((u64)now << 32) | ((u64)tgid << 1) | (in ? 1 : 0);
+    return in;
 }
 
 static __always_inline void forget_member(u32 tgid)
 {
     u32 slot = tgid & (MP_MEMBER_SLOTS - 1);
-    u32 *m = members.lookup(&slot);
-    if (m && *m == tgid)
+    u64 *m = members.lookup(&slot);
+    if (m && ((u32)*m >> 1) == tgid)
         *m = 0;
 }
 
@@ -502,8 +513,7 @@ static __always_inline struct mp_call *traced_call(struct pt_regs *regs, u32 *ab
  * running kernel's BTF of pt_regs (the architecture's fixed ptrace frame),
  * and no helper copies it. That makes "which syscall is this" nearly free,
  * so it comes first: the calls nobody traces (read, write, poll, ...) cost
- * no more than the attach point itself, in the target or not, and only a
- * traced call asks whether its process is in the target. */
+ * no more than the attach point itself, in the target or not. */
 int mp_sys_exit_btf(u64 *ctx)
 {
     struct pt_regs *regs = (struct pt_regs *)ctx[0];
@@ -548,7 +558,7 @@ BPF_HASH(workload, u32, u8, 131072);
 
 RAW_TRACEPOINT_PROBE(sys_enter)
 {
-    if (!in_target())
+    if (!member(bpf_get_current_pid_tgid() >> 32))
         return 0;
 #ifdef MP_USER32_CS
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
@@ -636,6 +646,17 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
     rec.parent = e->pid;
     rec.born = next_generation();
     procs.update(&child, &rec);
+    return 0;
+}
+
+/* A task moved to another cgroup (in any hierarchy): every cached answer
+ * is stale (see member). Moves are rare: a container or service starting. */
+TRACEPOINT_PROBE(cgroup, cgroup_attach_task)
+{
+    u32 zero = 0;
+    u64 *mv = moves.lookup(&zero);
+    if (mv)
+        __sync_fetch_and_add(mv, 1);
     return 0;
 }
 

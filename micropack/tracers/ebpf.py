@@ -29,7 +29,7 @@ TRACEFS = Path("/sys/kernel/tracing")
 # raw sys_exit tracepoint, whose register frame still holds the number and
 # arguments of the call, and the sched tracepoints that follow processes.
 TRACEPOINTS = ("raw_syscalls/sys_exit", "sched/sched_process_exec",
-               "sched/sched_process_fork", "sched/sched_process_exit")
+               "sched/sched_process_fork", "sched/sched_process_exit", "cgroup/cgroup_attach_task")
 # With --seccomp only: every call is also counted at entry.
 SECCOMP_TRACEPOINTS = ("raw_syscalls/sys_enter",)
 # How the sys_exit program attaches: "auto" as a BTF-enabled raw tracepoint

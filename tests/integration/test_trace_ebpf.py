@@ -467,6 +467,7 @@ def test_a_refused_tp_btf_program_falls_back_to_the_raw_tracepoint(bpf_ready, fa
     def refuse(*_args, **_kwargs):
         raise btf_attach.AttachRefused("the kernel refused a tp_btf program: Operation not permitted")
     monkeypatch.setattr(btf_attach, "attach", refuse)
+    monkeypatch.setenv("MICROPACK_SYS_EXIT", "auto")
     c = fat_container
     out, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
     tracing.trace_to_files(backend="ebpf", target_factory=lambda: target.for_container(runtimes.get(), c.id),
@@ -491,3 +492,53 @@ def test_the_loader_names_what_the_verifier_refused(bpf_ready):
     no_exit = struct.pack("<BBhi", 0xb7, 0, 0, 0)          # r0 = 0, and no exit instruction
     with pytest.raises(btf_attach.AttachRefused, match="refused a tp_btf program: .*not an exit"):
         btf_attach.attach(no_exit, "sys_exit", "mp_test")
+
+
+def test_a_process_moved_into_or_out_of_the_target_is_traced_only_while_inside(
+        bpf_ready, fat_container, tmp_path: Path):
+    """The program caches, per process, whether it is in the target; a move
+    to another cgroup must make that answer stale at once. A host shell that
+    was asked (and found outside) joins the target: its next open is traced.
+    A shell of the container that was found inside is moved out: its next
+    open is not (nothing of the host reaches an output)."""
+    import os
+    import signal
+    import time
+
+    from micropack import cgroup
+    c = fat_container
+    mark = uuid.uuid4().hex[:12]
+    events = tmp_path / "events.jsonl"
+    tracer = subprocess.Popen([sys.executable, "-m", "micropack.cli", "trace", "--container", c.id,
+                               "-o", str(tmp_path / "files.txt"), "--events", str(events),
+                               "--", "sleep", "30"], stderr=subprocess.PIPE, text=True)
+    assert tracer.stderr is not None
+    for line in tracer.stderr:
+        if "micropack: tracing" in line:
+            break
+    target_cgroup = cgroup.ref_for_pid(int(subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.Pid}}", c.id], capture_output=True, text=True,
+        check=True).stdout)).path
+    host_root = cgroup.v2_mountpoint()
+    script = ("read a < /nonexistent-{m}-{w}-before 2>/dev/null; sleep 2; "
+              "read b < /nonexistent-{m}-{w}-after 2>/dev/null; true")
+    leaver = subprocess.Popen(["docker", "exec", c.name, "sh", "-c", script.format(m=mark, w="leaver")])
+    joiner = subprocess.Popen(["sh", "-c", script.format(m=mark, w="joiner")])
+    try:
+        time.sleep(1)           # both made their first open, and were asked
+        shell = subprocess.run(["pgrep", "-f", f"{mark}-leaver-before"], capture_output=True,
+                               text=True).stdout.split()
+        assert shell, "the container's shell is not running"
+        for pid in shell:
+            (host_root / "cgroup.procs").write_text(pid)
+        (target_cgroup / "cgroup.procs").write_text(str(joiner.pid))
+        assert leaver.wait(20) == 0 and joiner.wait(20) == 0
+    finally:
+        tracer.send_signal(signal.SIGTERM)
+        tracer.communicate(timeout=60)
+    text = events.read_text()
+    assert f"{mark}-leaver-before" in text          # traced while it was inside
+    assert f"{mark}-joiner-after" in text            # inside after the move
+    assert f"{mark}-leaver-after" not in text        # outside after the move
+    assert f"{mark}-joiner-before" not in text       # outside before it
+    assert os.path.exists(host_root / "cgroup.procs")
