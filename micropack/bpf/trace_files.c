@@ -357,13 +357,13 @@ static __always_inline const char *unix_path(const char *addr)
     return addr + 2;
 }
 
-static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call *call, long ret)
+static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call *call, long ret,
+                                  u64 pid_tgid)
 {
     u32 op = call->op, kind = call->kind;
     s32 dirfd = call->dirfd != MP_ARG_NONE ? (s32)syscall_arg(regs, abi, call->dirfd) : MP_AT_FDCWD;
     u64 flags = call->flags != MP_ARG_NONE ? syscall_arg(regs, abi, call->flags) : 0;
     const char *name = call->path != MP_ARG_NONE ? (const char *)syscall_arg(regs, abi, call->path) : 0;
-    u64 pid_tgid = bpf_get_current_pid_tgid();
     u32 tgid = pid_tgid >> 32;
 
     switch (kind) {
@@ -519,9 +519,12 @@ int mp_sys_exit_btf(u64 *ctx)
     struct pt_regs *regs = (struct pt_regs *)ctx[0];
     u32 abi;
     struct mp_call *call = traced_call(regs, &abi);
-    if (!call || !member(bpf_get_current_pid_tgid() >> 32))
+    if (!call)
         return 0;
-    return handle(regs, abi, call, (long)ctx[1]);
+    u64 pid_tgid = bpf_get_current_pid_tgid();
+    if (!member(pid_tgid >> 32))
+        return 0;
+    return handle(regs, abi, call, (long)ctx[1], pid_tgid);
 }
 #else
 /* The raw tracepoint, everywhere else: the frame is only reachable through
@@ -529,7 +532,8 @@ int mp_sys_exit_btf(u64 *ctx)
  * filter by process comes first. */
 RAW_TRACEPOINT_PROBE(sys_exit)
 {
-    if (!member(bpf_get_current_pid_tgid() >> 32))
+    u64 pid_tgid = bpf_get_current_pid_tgid();
+    if (!member(pid_tgid >> 32))
         return 0;
     struct pt_regs regs = {};
     bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
@@ -537,7 +541,7 @@ RAW_TRACEPOINT_PROBE(sys_exit)
     struct mp_call *call = traced_call(&regs, &abi);
     if (!call)
         return 0;
-    return handle(&regs, abi, call, (long)ctx->args[1]);
+    return handle(&regs, abi, call, (long)ctx->args[1], pid_tgid);
 }
 #endif
 
