@@ -144,17 +144,23 @@ int main(void)
 """
 
 
+def put_32_bit_program(source: str, container: str, path: str, tmp_path: Path) -> None:
+    """A static i386 program built from C source, copied into the container at path."""
+    need(platform.machine() == "x86_64", "an x86_64 host (32-bit processes run through the i386 table)")
+    need(shutil.which("gcc") is not None, "gcc")
+    src, out = tmp_path / "prog32.c", tmp_path / "prog32"
+    src.write_text(source)
+    built = subprocess.run(["gcc", "-m32", "-static", "-O2", "-o", str(out), str(src)],
+                           capture_output=True, text=True)
+    need(built.returncode == 0, "gcc -m32 (gcc-multilib; scripts/setup-host.sh installs it)")
+    subprocess.run(["docker", "cp", str(out), f"{container}:{path}"], check=True)
+
+
 def test_a_32_bit_program_is_traced_through_the_i386_table(bpf_ready, fat_container, tmp_path: Path):
     # i386 syscall numbers differ from x86_64's (5 is open there, fstat here):
     # read with the 64-bit table, these calls gave garbage names and no files
-    need(platform.machine() == "x86_64", "an x86_64 host (32-bit processes run through the i386 table)")
-    need(shutil.which("gcc") is not None, "gcc")
-    (tmp_path / "prog32.c").write_text(PROG32)
-    built = subprocess.run(["gcc", "-m32", "-static", "-O2", "-o", str(tmp_path / "prog32"),
-                            str(tmp_path / "prog32.c")], capture_output=True, text=True)
-    need(built.returncode == 0, "gcc -m32 (gcc-multilib; scripts/setup-host.sh installs it)")
     c = fat_container
-    subprocess.run(["docker", "cp", str(tmp_path / "prog32"), f"{c.name}:/opt/prog32"], check=True)
+    put_32_bit_program(PROG32, c.name, "/opt/prog32", tmp_path)
     files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
     proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
                      "--", "docker", "exec", c.name, "/opt/prog32")
@@ -435,15 +441,9 @@ int main(void)
 
 
 def test_a_32_bit_utimensat_time64_is_traced(bpf_ready, fat_container, tmp_path: Path):
-    need(platform.machine() == "x86_64", "an x86_64 host (32-bit processes run through the i386 table)")
-    need(shutil.which("gcc") is not None, "gcc")
-    (tmp_path / "t64.c").write_text(PROG32_TIME64)
-    built = subprocess.run(["gcc", "-m32", "-static", "-O2", "-o", str(tmp_path / "t64"),
-                            str(tmp_path / "t64.c")], capture_output=True, text=True)
-    need(built.returncode == 0, "gcc -m32 (gcc-multilib; scripts/setup-host.sh installs it)")
     c = fat_container
     c.exec("touch", "/opt/stamp64", "/opt/stamp64-rel", "/opt/stamp32")
-    subprocess.run(["docker", "cp", str(tmp_path / "t64"), f"{c.name}:/opt/t64"], check=True)
+    put_32_bit_program(PROG32_TIME64, c.name, "/opt/t64", tmp_path)
     files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
     proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
                      "--", "docker", "exec", c.name, "/opt/t64")
