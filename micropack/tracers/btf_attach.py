@@ -4,10 +4,10 @@ bcc attaches raw tracepoints, whose arguments are bare integers: a pointer
 argument such as sys_exit's register frame can only be read through a
 helper that copies it. A tp_btf program gets the same arguments typed by
 the kernel's own BTF, so the verifier lets the program load a field in
-place. bcc (0.26) does not load that program type itself; it compiles the
-function and creates the maps, and this module loads the compiled code
-(its map references already hold the maps' fds) with the bpf() system call
-and attaches it. Where the kernel has no BTF, or refuses the program type
+place. bcc compiles the function and creates the maps as it does for a raw
+tracepoint; this module loads the compiled code as a tp_btf program (its map
+references already hold the maps' fds) with the bpf() system call and
+attaches it. Where the kernel has no BTF, or refuses the program type
 (some lockdown settings refuse tracing programs), the caller falls back to
 the raw tracepoint.
 """
