@@ -261,11 +261,9 @@ class ContainerdEngine(Engine):
         """`ctr images mount` makes a snapshot view and a lease holding it,
         both named after the mount's target; a killed run leaves both (and a
         lease outlives its snapshot when only the snapshot was removed)."""
-        keys: set[str] = set()
-        for argv in (("snapshots", "ls"), ("leases", "ls", "-q")):
-            for line in self._tool(*argv).stdout.splitlines()[1 if argv[0] == "snapshots" else 0:]:
-                if line.split():
-                    keys.add(line.split()[0])
+        snapshots = self._tool("snapshots", "ls").stdout.splitlines()[1:]    # under a header
+        leases = self._tool("leases", "ls", "-q").stdout.splitlines()
+        keys = {line.split()[0] for line in snapshots + leases if line.split()}
         out = []
         for key in sorted(keys):
             m = VIEW_OWNER.search(key)

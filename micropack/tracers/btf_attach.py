@@ -35,12 +35,13 @@ _LOG_SIZE = 1 << 20
 _NR_BPF = {"x86_64": 321, "aarch64": 280}
 
 
+# A handle of its own: syscall(2) is variadic, and a handle's function keeps
+# the argtypes its user sets (rootfs's is set for openat2).
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 class AttachRefused(Exception):
     """The kernel cannot or will not run the program as tp_btf."""
-
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
 
 
 def tracepoint_btf_id(tracepoint: str) -> int | None:
@@ -70,8 +71,7 @@ def tracepoint_btf_id(tracepoint: str) -> int | None:
 
 
 def _bpf(cmd: int, attr: ctypes.Array[ctypes.c_char]) -> int:
-    libc = _libc()
-    fd = int(libc.syscall(ctypes.c_long(_NR_BPF[platform.machine()]), ctypes.c_int(cmd),
+    fd = int(_LIBC.syscall(ctypes.c_long(_NR_BPF[platform.machine()]), ctypes.c_int(cmd),
                           attr, ctypes.c_uint(len(attr))))
     if fd < 0:
         return -ctypes.get_errno()

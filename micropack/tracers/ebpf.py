@@ -26,8 +26,10 @@ from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 TRACEFS = Path("/sys/kernel/tracing")
 
 # Where the program attaches (trace_files.c names the same ones, tested): the
-# raw sys_exit tracepoint, whose register frame still holds the number and
-# arguments of the call, and the sched tracepoints that follow processes.
+# sys_exit tracepoint, whose register frame still holds the number and
+# arguments of the call (attached as tp_btf or raw, see SYS_EXIT_ENV), the
+# sched tracepoints that follow processes, and cgroup moves, which make the
+# program's cache of who is in the target stale.
 TRACEPOINTS = ("raw_syscalls/sys_exit", "sched/sched_process_exec",
                "sched/sched_process_fork", "sched/sched_process_exit", "cgroup/cgroup_attach_task")
 # With --seccomp only: every call is also counted at entry.
@@ -252,6 +254,9 @@ def program_source() -> str:
     return program.replace(include, data.text(data.BPF_HEADER), 1)
 
 
+FLOOR_BTF_FUNCTION = "mp_floor_sys_exit"
+
+
 def floor_source(tracepoints: Iterable[str] = TRACEPOINTS, btf: bool = False) -> str:
     """Empty programs on the tracer's own attach points: what the kernel's
     tracepoint path costs before micropack does anything (the benchmark's
@@ -267,25 +272,6 @@ def floor_source(tracepoints: Iterable[str] = TRACEPOINTS, btf: bool = False) ->
         else:
             out.append(f"TRACEPOINT_PROBE({category}, {name}) {{ return 0; }}")
     return "\n".join(out) + "\n"
-
-
-FLOOR_BTF_FUNCTION = "mp_floor_sys_exit"
-
-
-def program_runtimes(bpf: Any) -> dict[str, tuple[int, int]]:
-    """name -> (run_cnt, run_time_ns) of each loaded program, from its fd's
-    fdinfo (the kernel counts only while kernel.bpf_stats_enabled is 1)."""
-    out = {}
-    for name, fn in getattr(bpf, "funcs", {}).items():
-        try:
-            info = Path(f"/proc/self/fdinfo/{fn.fd}").read_text()
-        except OSError:
-            continue
-        fields = dict(re.findall(r"^(\w+):\s+(\d+)$", info, re.M))
-        if "run_cnt" in fields:
-            key = name.decode() if isinstance(name, bytes) else str(name)
-            out[key] = (int(fields["run_cnt"]), int(fields["run_time_ns"]))
-    return out
 
 
 def _kernel_version() -> tuple[int, int]:
@@ -321,7 +307,6 @@ class EbpfTracer(Tracer):
         self._numbers: dict[int, dict[str, int]] = {}
         self._cpu_start = 0.0
         self.sys_exit: Any = None               # the tp_btf program, when it is one
-        self.sys_exit_attach = ""               # "tp_btf" or "raw_tp", once started
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -387,7 +372,7 @@ class EbpfTracer(Tracer):
                 refused = str(exc)
         if self.bpf is None:
             self._load(target, btf=False)
-        self.stats.attach, self.stats.attach_refused = self.sys_exit_attach, refused
+        self.stats.attach_refused = refused
         self._fill_calls()
         self.bpf[b"events"].open_ring_buffer(self._on_event)
         self._cpu_start = time.process_time()
@@ -416,7 +401,7 @@ class EbpfTracer(Tracer):
                 bpf.cleanup()
                 raise
         self.bpf = bpf
-        self.sys_exit_attach = "tp_btf" if btf else "raw_tp"
+        self.stats.attach = "tp_btf" if btf else "raw_tp"
 
     def _fill_calls(self) -> None:
         """The syscall table, written into the program's "calls" map."""
