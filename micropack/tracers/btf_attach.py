@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import os
 import platform
 import struct
@@ -44,6 +45,7 @@ class AttachRefused(Exception):
     """The kernel cannot or will not run the program as tp_btf."""
 
 
+@functools.cache     # the running kernel's BTF does not change
 def tracepoint_btf_id(tracepoint: str) -> int | None:
     """The BTF id the kernel knows the raw tracepoint by (the typedef
     btf_trace_<name> in vmlinux's BTF), or None where there is no BTF or no

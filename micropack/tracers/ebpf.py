@@ -365,6 +365,8 @@ class EbpfTracer(Tracer):
         refused = ""
         if mode != "raw":
             try:
+                if btf_attach.tracepoint_btf_id("sys_exit") is None:   # known before compiling
+                    raise btf_attach.AttachRefused("no BTF for the sys_exit tracepoint")
                 self._load(target, btf=True)
             except btf_attach.AttachRefused as exc:
                 if mode == "btf":
