@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from micropack.errors import PackError, check_interrupted
+from micropack.errors import PackError
 from micropack.record import atomic_output
 from micropack.rootfs import MAX_DEPTH, MISSING, RootFS, reopen
 
@@ -308,9 +308,7 @@ class TarWriter:
     def _parent(self, parent: str) -> int:
         """Descriptor of the directory parent: resolved inside the root, and
         the very directory the closure saw."""
-        if self._dir_fd >= 0:
-            os.close(self._dir_fd)
-            self._dir_fd, self._dir_path = -1, None
+        self.close()
         try:
             fd = self.fs.open(parent, os.O_PATH | os.O_DIRECTORY)
         except OSError as exc:
@@ -336,9 +334,13 @@ class TarWriter:
                             "link by the running container): pack again, or from --image")
 
     def close(self) -> None:
-        if self._dir_fd >= 0:
-            os.close(self._dir_fd)
-            self._dir_fd, self._dir_path = -1, None
+        # forgotten before closed, here and below: a signal handled between
+        # the two (its Interrupted unwinds through a `finally` that closes
+        # again) would otherwise close a number twice, and the EBADF would
+        # replace the Interrupted
+        fd, self._dir_fd, self._dir_path = self._dir_fd, -1, None
+        if fd >= 0:
+            os.close(fd)
 
     def add(self, path: str) -> None:
         """Add the container path as the closure resolved it (no symlink on
@@ -382,9 +384,8 @@ class TarWriter:
             name = path[1:].encode("utf-8", "surrogateescape")
             mode = st.st_mode
             if stat.S_ISREG(mode):
-                rfd = reopen(fd)
-                os.close(fd)
-                fd = rfd
+                opath, fd = fd, reopen(fd)
+                os.close(opath)
                 self._file_entry(path, rfd, st)
             elif stat.S_ISDIR(mode):
                 rfd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=fd)
@@ -594,22 +595,35 @@ def _in_child(work: Callable[[], None], meanwhile: Callable[[], None]) -> None:
     shared interpreter lock. The child's error comes back as the same
     one-line PackError (or its text); an interruption here kills it."""
     read, write = os.pipe()
-    pid = os.fork()
+    # No signal is handled from the fork until the child is known and
+    # watched: one handled in between would unwind with the child's pid
+    # unknown (the writer left running, holding the source open) or inside an
+    # at-fork callback (where Python drops the Interrupted). Held signals
+    # are handled as the mask is restored, inside the `try` below.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        os.close(read)
+        os.close(write)
+        raise
     if pid == 0:   # the child: never returns
         code = 0
         try:
             os.close(read)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             work()
         except BaseException as exc:
             code = 1
             os.write(write, _one_line(exc).encode("utf-8", "replace")[:60000])
         finally:
             os._exit(code)
-    os.close(write)
     try:
-        check_interrupted()     # a signal during the fork was handled in an at-fork callback
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        os.close(write)
         meanwhile()
         chunks = []
         while chunk := os.read(read, 65536):
@@ -699,12 +713,13 @@ def source_totals(fs: RootFS) -> TarTotals:
                             continue
                         totals.files += 1
                 else:
+                    stack.pop()     # before the close: a signal between them must not close it twice
                     it.close()
                     os.close(parent)
-                    stack.pop()
             if fd < 0:
                 return totals
     finally:
-        for parent, it in stack:
+        while stack:
+            parent, it = stack.pop()
             it.close()
             os.close(parent)

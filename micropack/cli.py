@@ -71,6 +71,18 @@ def install_signal_handling() -> None:
     sys.unraisablehook = _on_unraisable
 
 
+def _interruption_behind(exc: BaseException) -> Interrupted | None:
+    """The Interrupted an error was raised while handling, if any."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, Interrupted):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """The one error boundary: every error a user can meet becomes one line
     on stderr and an exit code; --debug adds the traceback."""
@@ -112,6 +124,12 @@ def main(argv: list[str] | None = None) -> None:
         cleanup.remove_own(_ENGINES)
         if debug:
             traceback.print_exc()
+        signalled = _interruption_behind(exc)
+        if signalled is not None:
+            # an error while unwinding from a signal: the user stopped the
+            # run, and the exit says so; the error is named, not hidden
+            say(f"interrupted by {signalled.signame}: stopped; while stopping: {one_line(exc)}")
+            sys.exit(signalled.exit_code)
         say(f"error: {one_line(exc)}")
         sys.exit(exc.exit_code if isinstance(exc, MicropackError) else 1)
     finally:

@@ -80,8 +80,8 @@ class Interrupted(BaseException):
     # a callback whose errors are only printed (an at-fork callback, which is
     # where a signal that lands during a fork is handled, or a __del__) loses
     # what it raises. check_interrupted() raises it again at the next
-    # checkpoint (each progress step, each runtime command, the packer's fork,
-    # the end of main).
+    # checkpoint (each progress step, each runtime command, the end of main).
+    # The packer's own fork holds signals until its child is watched.
     lost: str | None = None
 
     def __init__(self, signame: str) -> None:

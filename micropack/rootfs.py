@@ -126,9 +126,9 @@ class _Reader:
         return self.pos
 
     def close(self) -> None:
-        if self.own and self.fd >= 0:
-            os.close(self.fd)
-        self.fd = -1
+        fd, self.fd = self.fd, -1       # forgotten first: a signal between the two closes nothing twice
+        if self.own and fd >= 0:
+            os.close(fd)
 
     def __enter__(self) -> _Reader:
         return self
@@ -209,13 +209,15 @@ class RootFS:
         return self._fd
 
     def close(self) -> None:
+        # each descriptor is forgotten before it is closed: close() runs
+        # again from __del__, and after a signal handled between the two
+        # it would close a number twice (EBADF in place of the Interrupted)
         self.drop_held()
-        for fd in self._dirfds.values():
+        while self._dirfds:
+            os.close(self._dirfds.popitem()[1])
+        fd, self._fd = self._fd, None
+        if fd is not None:
             os.close(fd)
-        self._dirfds.clear()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
     def __enter__(self) -> RootFS:
         return self
@@ -508,14 +510,14 @@ class RootFS:
                     yield child, entry
                     if child not in skip and entry.is_dir(follow_symlinks=False):
                         subdirs.append((child, entry.name))
-                stack.append((fd, iter(subdirs)))
-                fd = -1
+                opened, fd = fd, -1     # in one place at a time: never closed twice
+                stack.append((opened, iter(subdirs)))
                 while stack and fd < 0:
                     parent_fd, pending = stack[-1]
                     nxt = next(pending, None)
                     if nxt is None:
-                        os.close(parent_fd)
                         stack.pop()
+                        os.close(parent_fd)
                         continue
                     if len(stack) > MAX_DEPTH:
                         raise PackError(f"{nxt[0]} is more than {MAX_DEPTH} directories deep: not read")
@@ -528,8 +530,8 @@ class RootFS:
                 if fd < 0:
                     return
         finally:
-            for parent_fd, _ in stack:
-                os.close(parent_fd)
+            while stack:
+                os.close(stack.pop()[0])
             if fd >= 0:
                 os.close(fd)
 

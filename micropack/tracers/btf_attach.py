@@ -90,15 +90,15 @@ class BtfProgram:
     link_fd: int
 
     def detach(self) -> None:
-        if self.link_fd >= 0:
-            os.close(self.link_fd)
-            self.link_fd = -1
+        fd, self.link_fd = self.link_fd, -1     # forgotten first: never closed twice
+        if fd >= 0:
+            os.close(fd)
 
     def close(self) -> None:
         self.detach()
-        if self.prog_fd >= 0:
-            os.close(self.prog_fd)
-            self.prog_fd = -1
+        fd, self.prog_fd = self.prog_fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 def _load(code: bytes, name: str, btf_id: int, with_log: bool) -> tuple[int, str]:

@@ -3,6 +3,7 @@ files that change while they are read, and entries that are swapped."""
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import os
 import stat
@@ -14,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from micropack import archive, resolve
-from micropack.errors import PackError
+from micropack.errors import Interrupted, PackError
 from micropack.rootfs import RootFS
 from tests.conftest import need
+from tests.unit.roots import link, write
 
 GiB = 1 << 30
 
@@ -292,3 +294,67 @@ def test_tar_reason_is_the_first_complaint():
     err = ("tar: ./etc/x: Cannot mknod: Operation not permitted\n"
            "tar: Exiting with failure status due to previous errors\n")
     assert archive.tar_reason(err) == "tar: ./etc/x: Cannot mknod: Operation not permitted"
+
+
+_TREE = [f"/d{i}/e{j}/f" for i in range(3) for j in range(3)]
+
+
+def _tree(root: Path) -> None:
+    for path in _TREE:
+        write(root, path, path)
+    for i in range(3):
+        link(root, f"/d{i}/l", "e0/f")
+
+
+def _pack_in_place(root: Path, out: Path) -> None:
+    with RootFS(root) as fs:
+        c = resolve.Closure(fs)
+        c.add_traced([*_TREE, "/d0/l"])
+        archive.write_tar(fs, sorted(c.finish(resolve.Rules())), out)    # no meanwhile: in this process
+
+
+def _walk_totals(root: Path, _out: Path) -> None:
+    with RootFS(root) as fs:
+        archive.source_totals(fs)
+
+
+def _scan(root: Path, _out: Path) -> None:
+    with RootFS(root) as fs:
+        for _ in fs.scan("/"):
+            pass
+
+
+@pytest.mark.parametrize("work", [_pack_in_place, _walk_totals, _scan], ids=["tar", "totals", "scan"])
+def test_a_signal_right_after_any_close_surfaces_as_the_interruption(tmp_path: Path, work,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """A signal handled just after a close() returns raises Interrupted
+    there; what unwinds must not close that descriptor again (EBADF would
+    replace the Interrupted, and minify would exit 1 with "Bad file
+    descriptor" instead of 130). Every close of the work is tried in turn."""
+    root = tmp_path / "root"
+    _tree(root)
+    real_close = os.close
+    calls = 0
+    at = 0
+
+    def close(fd: int) -> None:
+        nonlocal calls
+        real_close(fd)
+        calls += 1
+        if calls == at:
+            raise Interrupted("SIGINT")
+
+    monkeypatch.setattr(os, "close", close)
+    work(root, tmp_path / "dry.tar")
+    total = calls
+    assert total > 10, "the work closes descriptors (else this test shows nothing)"
+    for at in range(1, total + 1):
+        gc.collect()        # what an earlier round left closes outside the count
+        calls = 0
+        monkeypatch.setattr(Interrupted, "raised", False)
+        with pytest.raises(BaseException) as got:
+            work(root, tmp_path / f"{at}.tar")
+        assert got.type is Interrupted, f"close #{at} of {total}: {got.value!r}"
+        out = tmp_path / f"{at}.tar"
+        if out.exists():     # interrupted after it was committed: then it is whole
+            assert gnu_list(out) == gnu_list(tmp_path / "dry.tar")

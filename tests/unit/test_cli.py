@@ -59,6 +59,24 @@ def test_a_signal_exits_with_128_plus_its_number(capsys, monkeypatch):
     assert code == 143 and "interrupted by SIGTERM" in err
 
 
+def test_an_error_while_unwinding_from_a_signal_still_exits_as_interrupted(capsys):
+    """A cleanup that fails on the way out of a signal (once: a descriptor
+    closed twice, EBADF) must not turn the user's Ctrl-C into exit 1."""
+    @cli.cli.command("fail-unwinding")
+    def fail_unwinding() -> None:
+        try:
+            raise Interrupted("SIGINT")
+        finally:
+            raise OSError(9, "Bad file descriptor")
+    try:
+        code, err = run_main(capsys, "fail-unwinding")
+    finally:
+        cli.cli.commands.pop("fail-unwinding")
+    assert code == 130
+    assert err == ("micropack: interrupted by SIGINT: stopped; while stopping: "
+                   "Bad file descriptor\n")
+
+
 def test_help_and_version_exit_0(capsys):
     code, out = run_main(capsys, "--version")
     assert code == 0
