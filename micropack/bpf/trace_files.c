@@ -295,23 +295,39 @@ static __always_inline int emit(struct mp_event *e)
 }
 
 /* A 64-bit hash of the name in 8-byte words, seeded with the identity of
- * the directory it is relative to (0 for an absolute name). The name is
- * NUL-terminated and the bytes after it in the scratch buffer are masked. */
-static __always_inline u64 name_identity(struct mp_event *e, u64 base)
+ * the directory it is relative to (0 for an absolute name). len counts the
+ * name's NUL; the bytes after it in the buffer are masked. */
+static __always_inline u64 name_identity(const char *path, u32 len, u64 base)
 {
     u64 h = 0xcbf29ce484222325ULL ^ base;
-    u32 len = e->path_len;
     for (int i = 0; i < MP_PATH_MAX / 8; i++) {
         u32 at = i * 8;
         if (at >= len)
             break;
-        u64 word = *(u64 *)&e->path[at];
+        u64 word = *(u64 *)&path[at];
         if (len - at < 8)
             word &= (1ULL << ((len - at) * 8)) - 1;
         h = (h ^ word) * 0x9E3779B97F4A7C15ULL;
         h ^= h >> 29;
     }
     return h & ~(1ULL << 63);   /* unique_id() has the top bit */
+}
+
+/* A name is read first into the program's stack, and into the event only
+ * when it is sent: reading user memory into anything but the stack costs a
+ * hardened-usercopy check of the destination (a third of the read, measured
+ * with perf), and most calls end deduplicated, never sent. A name as long
+ * as this buffer (it may be longer) is read again, whole, into the event. */
+#ifdef MP_SYS_EXIT_BTF
+#define MP_SHORT_NAME 256
+#else
+#define MP_SHORT_NAME 128     /* the raw variant's stack holds a copy of the frame too */
+#endif
+
+static __always_inline void put_name(struct mp_event *e, const char *short_name, int short_len)
+{
+    if (short_len > 0 && short_len < MP_SHORT_NAME)
+        bpf_probe_read_kernel(e->path, short_len, short_name);
 }
 
 /* The syscall's n-th argument (from 0), from the register frame copy. */
@@ -413,8 +429,14 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     e->dirfd = dirfd;
     e->flags = flags;
     u64 id = 0;
+    char short_name[MP_SHORT_NAME];
+    int short_len = 0;      /* > 0: the name is in short_name, not yet in the event */
     if (name) {
-        int n = bpf_probe_read_user_str(e->path, sizeof(e->path), name);
+        int n = bpf_probe_read_user_str(short_name, sizeof(short_name), name);
+        if (n >= (int)sizeof(short_name))
+            n = bpf_probe_read_user_str(e->path, sizeof(e->path), name);
+        else if (n > 1)
+            short_len = n;
         if (n < 0) {
             count(MP_CNT_READ_FAILED);
             e->path[0] = 0;
@@ -425,8 +447,9 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
             return 0;
         } else {
             e->path_len = n;
+            char first = short_len ? short_name[0] : e->path[0];
             u64 base = 0;
-            if (e->path[0] != '/') {
+            if (first != '/') {
                 if (dirfd == MP_AT_FDCWD) {
                     base = cwd_identity(tgid);
                 } else {
@@ -435,8 +458,8 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
                 }
             }
             /* relative to a directory the kernel does not know: always sent */
-            if (e->path[0] == '/' || base)
-                id = name_identity(e, base);
+            if (first == '/' || base)
+                id = short_len ? name_identity(short_name, short_len, base) : name_identity(e->path, n, base);
         }
     } else {
         e->base = fd_identity(tgid, dirfd);     /* fchdir */
@@ -450,6 +473,7 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         }
     }
     if (!id || op == MP_OP_CHDIR) {
+        put_name(e, short_name, short_len);
         emit(e);
         return 0;
     }
@@ -472,6 +496,7 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     }
     /* sent before it is marked seen: an event that names an identity
      * always comes after the one that introduced it */
+    put_name(e, short_name, short_len);
     if (emit(e) == 0) {
         u8 one = 1;
         seen.update(&key, &one);

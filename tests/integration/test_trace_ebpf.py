@@ -27,8 +27,30 @@ os.readlink("/etc/alternatives/awk")                # a symlink read
 os.chdir("/opt/w")
 subprocess.run(["./hello.sh"], check=True)          # shebang script, relative exec
 import sqlite3                                      # dlopen of an extension module
+for p in LONG:                                      # names around the sizes the kernel side reads in
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    open(p, "w").close()
+    d = os.open(os.path.dirname(p), os.O_RDONLY | os.O_DIRECTORY)
+    os.stat(os.path.basename(p), dir_fd=d)          # and relative to the long directory
 print("workload done")
 '''
+
+
+def long_names() -> list[str]:
+    """Absolute names of these lengths: each side of the kernel side's
+    first read (128 bytes with the NUL for the raw tracepoint, 256 for
+    tp_btf) and one far past both."""
+    names = []
+    for total in (126, 127, 128, 254, 255, 256, 700):
+        base = f"/opt/n{total}/"
+        rest, parts = total - len(base), []
+        while rest > 201:
+            parts.append("a" * 200)
+            rest -= 201
+        parts.append("b" * rest)
+        names.append(base + "/".join(parts))
+        assert len(names[-1]) == total
+    return names
 
 
 micropack = functools.partial(run_micropack, timeout=300)
@@ -44,7 +66,7 @@ def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path,
     c = fat_container
     c.exec("sh", "-c", "mkdir -p /opt/w && printf '#!/bin/bash\\necho hi\\n' > /opt/w/hello.sh"
                        " && chmod +x /opt/w/hello.sh")
-    (tmp_path / "wl.py").write_text(WORKLOAD)
+    (tmp_path / "wl.py").write_text(f"LONG = {long_names()!r}\n" + WORKLOAD)
     subprocess.run(["docker", "cp", str(tmp_path / "wl.py"), f"{c.name}:/opt/wl.py"], check=True)
     marker = uuid.uuid4().hex
     host_file = tmp_path / f"host-{marker}"
@@ -59,7 +81,7 @@ def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path,
                      "/etc/alternatives/awk", "/opt/w/hello.sh", "/opt/wl.py", "/usr/bin/python3",
                      "/usr/share/doc", "/opt/w",
                      "/usr/lib/python3.11/lib-dynload/_sqlite3.cpython-311-x86_64-linux-gnu.so",
-                     "/lib/x86_64-linux-gnu/libsqlite3.so.0"]:
+                     "/lib/x86_64-linux-gnu/libsqlite3.so.0", *long_names()]:
         assert expected in paths, expected
     assert paths == sorted(set(paths)) and all(p.startswith("/") for p in paths)
     assert not any(p.startswith(("/proc/", "/sys/", "/dev/")) for p in paths)
