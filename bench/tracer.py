@@ -445,7 +445,7 @@ def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
     the eBPF backend reports lost events."""
     rows = []
     best = 0
-    for rate in (25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 0):
+    for rate in (25_000, 50_000, 100_000, 200_000, 400_000, 600_000, 800_000, 0):
         with tempfile.TemporaryDirectory(prefix="micropack-bench-") as tmp:
             box = Box(image, f"/bench/workload rate {rate} {seconds}", binary)
             try:

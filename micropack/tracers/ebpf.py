@@ -52,6 +52,9 @@ HEAD_FIELDS = ("ts_ns", "flags", "result", "base", "id", "pid", "tid", "dirfd", 
                "path_len", "comm")
 
 O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
+# ops whose record the consumer makes its own way (EbpfTracer._unusual); the
+# others only name a path
+_OWN_HANDLING = frozenset({"fork", "exit", "fchdir", "creat", "exec", "execveat", "chdir"})
 
 
 class Layout:
@@ -307,6 +310,8 @@ class EbpfTracer(Tracer):
         self._numbers: dict[int, dict[str, int]] = {}
         self._cpu_start = 0.0
         self.sys_exit: Any = None               # the tp_btf program, when it is one
+        self._arrays: dict[int, type[ctypes.Array[ctypes.c_char]]] = {}   # a record's size -> its type
+        self._comms: dict[bytes, str] = {}      # a raw command name -> decoded
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -473,54 +478,86 @@ class EbpfTracer(Tracer):
 
     # -- decoding -------------------------------------------------------------
 
-    def _on_event(self, _ctx: Any, data: Any, size: int) -> None:
-        """One record from the ring buffer: decoded, resolved, handed to the sink."""
+    def _on_event(self, _ctx: Any, data: int, size: int) -> int:
+        """One record from the ring buffer: decoded, resolved, handed to the
+        sink. The consumer's hot path, run for every event: at a few hundred
+        thousand events a second each step here shows (see bench/tracer.py's
+        event rate), hence the caches and the one test for the rare ops.
+        Returns 0, an int: bcc's wrapper makes one of anything else by
+        catching int()'s TypeError, a formatted exception per event (a
+        tenth of the consumer's time, measured with perf)."""
         layout = self.layout
-        buf = ctypes.string_at(data, size)
+        array = self._arrays.get(size)
+        if array is None:
+            array = self._arrays[size] = ctypes.c_char * size
+        raw = array.from_address(data)      # read in place: decoded before the callback returns
         # one unpack straight into names (the order is checked against the
-        # header when it is read): the consumer's hot path
+        # header when it is read)
         (ts_ns, flags, result, base, ident, pid, tid, dirfd, opcode, aux, path_len,
-         raw_comm) = layout.head_struct.unpack_from(buf)
+         raw_comm) = layout.head_struct.unpack_from(raw)
         start = layout.path_offset
-        name = buf[start:start + path_len - 1].decode("utf-8", "surrogateescape") if path_len > 1 else ""
+        name = raw[start:start + path_len - 1].decode("utf-8", "surrogateescape") if path_len > 1 else ""
         op = layout.op_names.get(opcode, str(opcode))
         self.stats.emitted += 1
         procs = self.procs
-        resolved = True
+        resolved = aux != 1      # 1: the kernel could not read the name (counted)
         path = ""
-        if op == "creat":
-            flags = O_CREAT_WRONLY_TRUNC
-        if op == "fork":
-            procs.fork(pid, aux)
-        elif op == "exit":
-            procs.exit(pid)
-        elif op == "fchdir":
-            path = procs.directory_of(pid, dirfd, base) or ""
-            if not path and result == 0:
-                path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
-            resolved = bool(path)
-            if result == 0 and path:
-                procs.chdir(pid, path)
+        if op in _OWN_HANDLING:
+            path, flags, dirfd, resolved = self._unusual(op, pid, dirfd, base, ident, name, flags,
+                                                         result, aux, resolved)
         else:
-            if aux == 1:
-                resolved = False   # the kernel could not read the name (counted)
-            if op == "exec":
-                dirfd = AT_FDCWD
-            if op == "execveat" and name == "":
-                abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
-            else:
-                abs_path = procs.resolve(pid, dirfd, name, base)
+            abs_path = procs.resolve(pid, dirfd, name, base)
             if abs_path is None:
                 resolved = False
                 self.stats.unresolved_paths += 1
                 path = name
             else:
                 path = abs_path
-                if op == "chdir" and result == 0:
-                    procs.chdir(pid, abs_path)
-                elif ident and result >= 0 and aux != 1:
+                if ident and result >= 0 and resolved:
                     procs.opened(ident, abs_path)
         if self._sink is not None:
-            comm = raw_comm.split(b"\0", 1)[0].decode("utf-8", "replace")
-            self._sink(TraceRecord(time=ts_ns / 1e9, pid=pid, tid=tid, comm=comm, syscall=op,
-                                   path=path, flags=flags, result=result, resolved=resolved))
+            comm = self._comms.get(raw_comm)
+            if comm is None:
+                if len(self._comms) >= 4096:
+                    self._comms.clear()
+                comm = self._comms[raw_comm] = raw_comm.split(b"\0", 1)[0].decode("utf-8", "replace")
+            # by position (keywords cost more here): time, pid, tid, comm,
+            # syscall, path, flags, result, resolved
+            self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm, op, path, flags, result, resolved))
+        return 0
+
+    def _unusual(self, op: str, pid: int, dirfd: int, base: int, ident: int, name: str,
+                 flags: int, result: int, aux: int, resolved: bool) -> tuple[str, int, int, bool]:
+        """The ops that do more than name a path (_OWN_HANDLING): the path,
+        flags, dirfd and resolved flag of their record."""
+        procs = self.procs
+        path = ""
+        if op == "fork":
+            procs.fork(pid, aux)
+            return path, flags, dirfd, True
+        if op == "exit":
+            procs.exit(pid)
+            return path, flags, dirfd, True
+        if op == "fchdir":
+            path = procs.directory_of(pid, dirfd, base) or ""
+            if not path and result == 0:
+                path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
+            if result == 0 and path:
+                procs.chdir(pid, path)
+            return path, flags, dirfd, bool(path)
+        if op == "creat":
+            flags = O_CREAT_WRONLY_TRUNC
+        if op == "exec":
+            dirfd = AT_FDCWD
+        if op == "execveat" and name == "":
+            abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
+        else:
+            abs_path = procs.resolve(pid, dirfd, name, base)
+        if abs_path is None:
+            self.stats.unresolved_paths += 1
+            return name, flags, dirfd, False
+        if op == "chdir" and result == 0:
+            procs.chdir(pid, abs_path)
+        elif ident and result >= 0 and resolved:
+            procs.opened(ident, abs_path)       # creat's fd
+        return abs_path, flags, dirfd, resolved

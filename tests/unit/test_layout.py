@@ -65,7 +65,7 @@ def test_the_floor_attaches_where_the_program_does():
     assert _probes(floor_source()) == set(TRACEPOINTS)
     assert "return 0; }" in floor_source()
     # where sys_exit attaches as tp_btf, the floor's does too; the rest stay
-    start = source.index("#ifdef MP_SYS_EXIT_BTF")
+    start = source.rindex("#ifdef MP_SYS_EXIT_BTF", 0, source.index(f"int {SYS_EXIT_BTF_FUNCTION}("))
     btf_only = source[start:source.index("#else", start)]
     assert f"int {SYS_EXIT_BTF_FUNCTION}(u64 *ctx)" in btf_only and not _probes(btf_only)
     btf_floor = floor_source(btf=True)
