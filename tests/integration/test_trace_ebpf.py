@@ -215,6 +215,12 @@ def test_command_status_is_the_exit_status(bpf_ready, fat_container, tmp_path: P
     assert proc.returncode == 7
 
 
+def _with_consumer_stopped(*argv: str) -> list[str]:
+    """The traced command, run while micropack (its parent) is stopped: the
+    whole burst waits in the ring buffer, however fast the consumer is."""
+    return ["sh", "-c", 'kill -STOP $PPID; "$@"; status=$?; kill -CONT $PPID; exit $status', "sh", *argv]
+
+
 def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, int, dict]:
     n = 100_000
     events = tmp_path / f"ev{ringbuf_mb}.jsonl"
@@ -224,7 +230,7 @@ def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, i
             "    except FileNotFoundError: pass\n")
     proc = micropack("trace", "--container", container_name, "-o", str(tmp_path / "f"),
                      "--events", str(events), "--ringbuf-mb", str(ringbuf_mb),
-                     "--", "docker", "exec", container_name, "python3", "-c", code)
+                     "--", *_with_consumer_stopped("docker", "exec", container_name, "python3", "-c", code))
     assert proc.returncode == 0, proc.stderr
     lines = events.read_text().splitlines()
     got = sum(1 for line in lines if "/nonexistent/burst/" in line)
@@ -235,7 +241,7 @@ def _burst(container_name: str, tmp_path: Path, ringbuf_mb: int) -> tuple[int, i
 
 
 def test_burst_every_event_or_the_exact_count_lost(bpf_ready, fat_container, tmp_path: Path):
-    # 64 MiB ring buffer: the burst fits
+    # 64 MiB ring buffer: the whole burst fits while the consumer is stopped
     got, lost, summary = _burst(fat_container.name, tmp_path, 64)
     assert (got, lost) == (100_000, 0)
     # the consumer is not woken per event: only past a fill threshold
@@ -251,7 +257,7 @@ def test_fail_on_loss_exits_non_zero(bpf_ready, fat_container, tmp_path: Path):
     code = "import os\nfor i in range(200000):\n    os.path.exists(f'/nope/{i}')\n"
     proc = micropack("trace", "--container", fat_container.name, "-o", str(tmp_path / "f"),
                      "--ringbuf-mb", "1", "--fail-on-loss",
-                     "--", "docker", "exec", fat_container.name, "python3", "-c", code)
+                     "--", *_with_consumer_stopped("docker", "exec", fat_container.name, "python3", "-c", code))
     assert proc.returncode == 5, proc.stderr
     assert "LOST" in proc.stderr
 
