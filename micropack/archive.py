@@ -386,7 +386,7 @@ class TarWriter:
             if stat.S_ISREG(mode):
                 opath, fd = fd, reopen(fd)
                 os.close(opath)
-                self._file_entry(path, rfd, st)
+                self._file_entry(path, fd, st)
             elif stat.S_ISDIR(mode):
                 rfd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=fd)
                 try:

@@ -148,6 +148,21 @@ def test_two_packs_are_byte_identical(tmp_path: Path):
     assert len(digests) == 1
 
 
+def test_files_the_closure_did_not_hold_are_packed_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Past the budget of held descriptors the writer opens a regular file
+    itself: same archive, byte for byte."""
+    root = tmp_path / "root"
+    (root / "a/b").mkdir(parents=True)
+    (root / "a/b/c").write_bytes(os.urandom(200_000))
+    (root / "a/small").write_bytes(b"s")
+    paths = ["/a/b/c", "/a/small"]
+    pack(root, paths, tmp_path / "held.tar", clamp_mtime=1000)
+    monkeypatch.setattr(RootFS, "_hold_budget", lambda self: 0)
+    pack(root, paths, tmp_path / "opened.tar", clamp_mtime=1000)
+    assert (tmp_path / "opened.tar").read_bytes() == (tmp_path / "held.tar").read_bytes()
+    assert gnu_list(tmp_path / "opened.tar") == gnu_list(tmp_path / "held.tar")
+
+
 class Shrinks:
     """Truncates a file at the moment the writer has its metadata and asks
     for its xattrs, just before it reads the data: what a live container
