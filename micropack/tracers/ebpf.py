@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
@@ -52,9 +52,14 @@ HEAD_FIELDS = ("ts_ns", "flags", "result", "base", "id", "pid", "tid", "dirfd", 
                "path_len", "comm")
 
 O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
-# ops whose record the consumer makes its own way (EbpfTracer._unusual); the
-# others only name a path
-_OWN_HANDLING = frozenset({"fork", "exit", "fchdir", "creat", "exec", "execveat", "chdir"})
+# The ops the consumer does more for than resolve their name: the process
+# events and fchdir, which name no path (EbpfTracer._process_event), and the
+# calls whose name is resolved their own way (EbpfTracer._own_resolution).
+# One lookup tells the hot path that an op is neither.
+_PROCESS, _OWN_RESOLUTION = "process", "own resolution"
+_UNUSUAL_OPS = {"fork": _PROCESS, "exit": _PROCESS, "fchdir": _PROCESS,
+                "creat": _OWN_RESOLUTION, "exec": _OWN_RESOLUTION, "execveat": _OWN_RESOLUTION,
+                "chdir": _OWN_RESOLUTION}
 
 
 class Layout:
@@ -496,17 +501,21 @@ class EbpfTracer(Tracer):
         (ts_ns, flags, result, base, ident, pid, tid, dirfd, opcode, aux, path_len,
          raw_comm) = layout.head_struct.unpack_from(raw)
         start = layout.path_offset
-        name = raw[start:start + path_len - 1].decode("utf-8", "surrogateescape") if path_len > 1 else ""
+        # (a c_char array's slice is bytes; typeshed says a list)
+        name = (cast(bytes, raw[start:start + path_len - 1]).decode("utf-8", "surrogateescape")
+                if path_len > 1 else "")
         op = layout.op_names.get(opcode, str(opcode))
         self.stats.emitted += 1
         procs = self.procs
         resolved = aux != 1      # 1: the kernel could not read the name (counted)
-        path = ""
-        if op in _OWN_HANDLING:
-            path, flags, dirfd, resolved = self._unusual(op, pid, dirfd, base, ident, name, flags,
-                                                         result, aux, resolved)
+        unusual = _UNUSUAL_OPS.get(op)
+        if unusual is _PROCESS:
+            path, resolved = self._process_event(op, pid, dirfd, base, result, aux)
         else:
-            abs_path = procs.resolve(pid, dirfd, name, base)
+            if unusual is None:
+                abs_path = procs.resolve(pid, dirfd, name, base)
+            else:
+                abs_path, flags, dirfd = self._own_resolution(op, pid, dirfd, base, name, flags, result)
             if abs_path is None:
                 resolved = False
                 self.stats.unresolved_paths += 1
@@ -526,38 +535,37 @@ class EbpfTracer(Tracer):
             self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm, op, path, flags, result, resolved))
         return 0
 
-    def _unusual(self, op: str, pid: int, dirfd: int, base: int, ident: int, name: str,
-                 flags: int, result: int, aux: int, resolved: bool) -> tuple[str, int, int, bool]:
-        """The ops that do more than name a path (_OWN_HANDLING): the path,
-        flags, dirfd and resolved flag of their record."""
+    def _process_event(self, op: str, pid: int, dirfd: int, base: int, result: int,
+                       aux: int) -> tuple[str, bool]:
+        """fork, exit and fchdir: the process table follows them; the path
+        and resolved flag of their record."""
         procs = self.procs
-        path = ""
         if op == "fork":
             procs.fork(pid, aux)
-            return path, flags, dirfd, True
+            return "", True
         if op == "exit":
             procs.exit(pid)
-            return path, flags, dirfd, True
-        if op == "fchdir":
-            path = procs.directory_of(pid, dirfd, base) or ""
-            if not path and result == 0:
-                path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
-            if result == 0 and path:
-                procs.chdir(pid, path)
-            return path, flags, dirfd, bool(path)
+            return "", True
+        path = procs.directory_of(pid, dirfd, base) or ""     # fchdir
+        if not path and result == 0:
+            path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
+        if result == 0 and path:
+            procs.chdir(pid, path)
+        return path, bool(path)
+
+    def _own_resolution(self, op: str, pid: int, dirfd: int, base: int, name: str, flags: int,
+                        result: int) -> tuple[str | None, int, int]:
+        """creat, exec, execveat and chdir: the absolute path (None when
+        unknown), flags and dirfd of their record; a chdir is followed."""
+        procs = self.procs
         if op == "creat":
             flags = O_CREAT_WRONLY_TRUNC
-        if op == "exec":
+        elif op == "exec":
             dirfd = AT_FDCWD
         if op == "execveat" and name == "":
             abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
         else:
             abs_path = procs.resolve(pid, dirfd, name, base)
-        if abs_path is None:
-            self.stats.unresolved_paths += 1
-            return name, flags, dirfd, False
-        if op == "chdir" and result == 0:
+        if op == "chdir" and result == 0 and abs_path is not None:
             procs.chdir(pid, abs_path)
-        elif ident and result >= 0 and resolved:
-            procs.opened(ident, abs_path)       # creat's fd
-        return abs_path, flags, dirfd, resolved
+        return abs_path, flags, dirfd

@@ -257,7 +257,8 @@ def test_fail_on_loss_exits_non_zero(bpf_ready, fat_container, tmp_path: Path):
     code = "import os\nfor i in range(200000):\n    os.path.exists(f'/nope/{i}')\n"
     proc = micropack("trace", "--container", fat_container.name, "-o", str(tmp_path / "f"),
                      "--ringbuf-mb", "1", "--fail-on-loss",
-                     "--", *_with_consumer_stopped("docker", "exec", fat_container.name, "python3", "-c", code))
+                     "--", *_with_consumer_stopped("docker", "exec", fat_container.name, "python3", "-c",
+                                                   code))
     assert proc.returncode == 5, proc.stderr
     assert "LOST" in proc.stderr
 
