@@ -415,7 +415,8 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
     a tp_btf one, prog_type 26: a process has one or the other) with
     bpf_stats on, over the same loop: empty (floor), micropack's with the loop
     in the target, and micropack's with the loop in another container (what
-    every process outside the target pays: the cgroup check)."""
+    every process outside the target pays: the cgroup check); with
+    --compare-with, the other checkout's too, in the same rounds."""
     sys_exit_types = (17, 26)
 
     def sys_exit_stats(pid: int) -> tuple[int, int]:
@@ -423,6 +424,8 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
         return (sum(c for c, _ in found), sum(ns for _, ns in found))
 
     samples: dict[str, list[tuple[float, int]]] = {"floor": [], "micropack": [], "micropack-outside": []}
+    if OTHER is not None:
+        samples["other"] = []
     for _ in range(runs):
         for mode in samples:
             outside = mode == "micropack-outside"

@@ -315,10 +315,9 @@ static __always_inline u64 name_identity(const char *path, u32 len, u64 base)
 
 /* A name is read first into the program's stack, and into the event only
  * when it is sent: most calls end deduplicated, never sent, and the read
- * into the stack costs less (6 ns a run of the fd-reuse loop, bpf_stats
- * A/B; the kernel's hardened-usercopy check of the destination is a third
- * of a read in perf). A name as long as this buffer (it may be longer) is
- * read again, whole, into the event. */
+ * into the stack costs less than into the event (6 ns a run of the
+ * fd-reuse loop, bpf_stats A/B). A name as long as this buffer (it may be
+ * longer) is read again, whole, into the event. */
 #ifdef MP_SYS_EXIT_BTF
 #define MP_SHORT_NAME 256
 #else
