@@ -1,0 +1,50 @@
+"""The benchmark's arithmetic: points above the floor are paired by round, so
+a host that drifts over a run moves the floor and the tracer together."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "tracer.py"
+
+
+@pytest.fixture(scope="module")
+def tracer():
+    spec = importlib.util.spec_from_file_location("bench_tracer", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    saved = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
+    return module
+
+
+def test_points_are_the_median_of_each_rounds_difference(tracer):
+    # The host slows down over the run: every mode of round k takes k
+    # tenths more; the tracer costs 0.1 over the floor in every round.
+    drift = [0.0, 0.1, 0.2, 0.3, 0.4]
+    floor = [1.0 + d for d in drift]
+    traced = [1.1 + d for d in drift]
+    assert tracer.points_over_floor(traced, floor, 1.0) == pytest.approx(10.0)
+    # Rounds that drift in no order, and one whose floor run was slowed by
+    # the host: medians taken apart would say -10 points (1.1 against 1.2).
+    floor = [1.0, 1.4, 1.2, 1.0, 1.3]
+    traced = [1.1, 1.5, 1.3, 1.1, 1.1]
+    assert tracer.points_over_floor(traced, floor, 1.0) == pytest.approx(10.0)
+
+
+def test_summary_reports_paired_points_and_rejects_uneven_rounds(tracer):
+    runs = {
+        "untraced": [{"cpu_s": 1.0, "wall_s": 1.0}] * 3,
+        "floor": [{"cpu_s": c, "wall_s": c} for c in (1.0, 1.5, 1.0)],
+        "micropack": [{"cpu_s": c, "wall_s": c} for c in (1.1, 1.6, 1.2)],
+    }
+    row = tracer.summarize(runs)["micropack"]
+    assert row["cpu_s_points_over_floor"] == pytest.approx(10.0)
+    assert row["cpu_s_ratio"] == pytest.approx(1.2)
+    runs["micropack"] = runs["micropack"][:2]
+    with pytest.raises(ValueError):
+        tracer.summarize(runs)
