@@ -292,6 +292,8 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
         f"{result.files} files written to {output if output != '-' else 'stdout'}")
     if paused and not stats.emitted:
         say(f"no events: container {container} stayed paused (docker unpause {container})")
+    for note in stats.notes:
+        say(f"WARNING: {note}")
     if stats.lost or stats.unreadable_paths or stats.unresolved_paths:
         say(f"WARNING: {stats.lost} kernel events LOST (full ring buffer, 32-bit calls it "
             f"cannot decode, or a full table of processes), {stats.unreadable_paths} paths unreadable, "

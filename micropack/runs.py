@@ -140,6 +140,8 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     results = worker.outcome()
     if outcome.stats.lost:
         say(f"WARNING: {outcome.stats.lost} kernel events LOST while tracing {image}")
+    for note in outcome.stats.notes:
+        say(f"WARNING: while tracing {image}: {note}")
     return RunOutcome(results, records, outcome.stats, tracer.syscall_counts,
                       tracer.setup_syscall_counts)
 

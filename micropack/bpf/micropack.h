@@ -46,6 +46,13 @@
 #define MP_OP_NAME_TO_HANDLE_AT 36
 #define MP_OP_BIND 37
 #define MP_OP_CONNECT 38
+#define MP_OP_RENAME_TO 39    /* the name rename/link create: their second name */
+#define MP_OP_LINK_TO 40
+/* Calls whose effect the tracer cannot follow: reported so that a trace
+ * that may be wrong says so (the consumer warns). */
+#define MP_OP_CLONE 41        /* a process sharing its cwd or fd table (CLONE_FS, CLONE_FILES) */
+#define MP_OP_UNSHARE 42      /* unshare(CLONE_FS): a thread with a working directory of its own */
+#define MP_OP_IO_URING_SETUP 43 /* io_uring: files opened through it make no syscall */
 
 /* Per-CPU counters (index into the "counters" map). */
 #define MP_CNT_EMITTED 0
@@ -73,23 +80,34 @@
 #define MP_KIND_SOCKETCALL 5  /* i386 socketcall(call, args): bind, connect */
 #define MP_KIND_DUP 6         /* dup, dup2, dup3: the result names the same file */
 #define MP_KIND_FCNTL 7       /* fcntl: F_DUPFD and F_DUPFD_CLOEXEC duplicate */
+#define MP_KIND_CLONE 8       /* clone: flags in an argument */
+#define MP_KIND_CLONE3 9      /* clone3: flags first in struct clone_args */
+#define MP_KIND_UNSHARE 10    /* unshare: flags in an argument */
+#define MP_KIND_NOTE 11       /* reported when it succeeds, nothing read */
 #define MP_ARG_NONE 255     /* mp_call: no such argument */
+
+/* mp_event.aux of a call that names a path. */
+#define MP_AUX_UNREADABLE 1   /* the name could not be read (counted) */
+#define MP_AUX_FD_LINK 2      /* /dev/fd/N/..., /proc/self/fd/N/...: dirfd is N, base its identity */
+#define MP_AUX_SELF_LINK 3    /* /proc/self/cwd/..., /proc/self/root/... (thread-self too) */
+#define MP_AUX_IN_ROOT 4      /* openat2 RESOLVE_IN_ROOT: an absolute name is under dirfd */
 
 /* AT_FDCWD as the kernel spells it. */
 #define MP_AT_FDCWD -100
 
 /* One entry of the syscall table (the "calls" map, indexed by
  * abi * MP_SYSCALL_MAX + number), filled from user space: which argument
- * holds the directory fd, the name and the flags (MP_ARG_NONE: none). */
+ * holds the directory fd, the name and the flags (MP_ARG_NONE: none), and
+ * for rename and link the second name, the one they create (op2). */
 struct mp_call {
     __u8 op;
     __u8 kind;
     __u8 dirfd;
     __u8 path;
     __u8 flags;
-    __u8 pad0;
-    __u8 pad1;
-    __u8 pad2;
+    __u8 op2;
+    __u8 dirfd2;
+    __u8 path2;
 };
 
 /* base: the identity of the directory fd a relative name was resolved

@@ -373,6 +373,196 @@ static __always_inline const char *unix_path(const char *addr)
     return addr + 2;
 }
 
+/* 8 characters as the little-endian word they load as. */
+#define MP_WORD(a, b, c, d, e, f, g, h)                                          \
+    ((u64)(a) | (u64)(b) << 8 | (u64)(c) << 16 | (u64)(d) << 24 | (u64)(e) << 32 | \
+     (u64)(f) << 40 | (u64)(g) << 48 | (u64)(h) << 56)
+
+/* The 8 bytes at s[off] (off a constant), from aligned loads: the verifier
+ * refuses a misaligned load from the stack. */
+static __always_inline u64 word_at(const char *s, u32 off)
+{
+    u64 lo = *(u64 *)(s + (off & ~7U));
+    u32 shift = (off & 7) * 8;
+    if (!shift)
+        return lo;
+    u64 hi = *(u64 *)(s + (off & ~7U) + 8);
+    return (lo >> shift) | (hi << (64 - shift));
+}
+
+/* The decimal fd number at s[at], ended by '/' or the name's end; -1 when
+ * there is none. */
+static __always_inline s32 fd_in_name(const char *s, u32 at)
+{
+    s32 fd = 0;
+    for (int i = 0; i < 10; i++) {
+        char c = s[(at + i) & (MP_SHORT_NAME - 1)];
+        if (c >= '0' && c <= '9') {
+            fd = fd * 10 + (c - '0');
+        } else {
+            return i && (c == '/' || c == 0) ? fd : -1;
+        }
+    }
+    return -1;
+}
+
+/* After "/proc/self/" (or thread-self): fd/N, cwd or root. */
+static __always_inline u32 self_link(const char *s, u32 r, s32 *fd)
+{
+    if (s[r] == 'f' && s[r + 1] == 'd' && s[r + 2] == '/') {
+        *fd = fd_in_name(s, r + 3);
+        return *fd >= 0 ? MP_AUX_FD_LINK : 0;
+    }
+    if (s[r] == 'c' && s[r + 1] == 'w' && s[r + 2] == 'd' && (s[r + 3] == '/' || s[r + 3] == 0))
+        return MP_AUX_SELF_LINK;
+    if (s[r] == 'r' && s[r + 1] == 'o' && s[r + 2] == 'o' && s[r + 3] == 't' &&
+        (s[r + 4] == '/' || s[r + 4] == 0))
+        return MP_AUX_SELF_LINK;
+    return 0;
+}
+
+/* Names through the kernel's magic links: /dev/fd/N, /proc/self/fd/N and
+ * /proc/thread-self/fd/N name what fd N is (*fd set), /proc/self/cwd and
+ * /proc/self/root (thread-self too) the process's directories. Their text
+ * says nothing of the file, so they are never deduplicated, and user space
+ * resolves them (MP_AUX_FD_LINK, MP_AUX_SELF_LINK); 0 for other names. s
+ * holds at least MP_SHORT_NAME bytes; the name's NUL ends every match, so
+ * the bytes past it never count. */
+static __always_inline u32 magic_link(const char *s, s32 *fd)
+{
+    u64 w0 = *(u64 *)s;
+    if (w0 == MP_WORD('/', 'd', 'e', 'v', '/', 'f', 'd', '/')) {
+        *fd = fd_in_name(s, 8);
+        return *fd >= 0 ? MP_AUX_FD_LINK : 0;
+    }
+    if ((w0 & 0xFFFFFFFFFFFFULL) != MP_WORD('/', 'p', 'r', 'o', 'c', '/', 0, 0))
+        return 0;
+    u64 w1 = word_at(s, 6);
+    if ((w1 & 0xFFFFFFFFFFULL) == MP_WORD('s', 'e', 'l', 'f', '/', 0, 0, 0))
+        return self_link(s, 11, fd);
+    if (w1 == MP_WORD('t', 'h', 'r', 'e', 'a', 'd', '-', 's') &&
+        (u32)word_at(s, 14) == (u32)MP_WORD('e', 'l', 'f', '/', 0, 0, 0, 0))
+        return self_link(s, 18, fd);
+    return 0;
+}
+
+/* One name a call looked up, created or ran: read, resolved by identity,
+ * deduplicated, sent. in_root: openat2's RESOLVE_IN_ROOT, under which an
+ * absolute name is relative to dirfd. */
+static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char *name, u32 in_root,
+                                       long ret, u64 pid_tgid)
+{
+    u32 tgid = pid_tgid >> 32;
+    struct mp_event *e = new_event(op, pid_tgid);
+    if (!e)
+        return;
+    e->result = ret;
+    e->dirfd = dirfd;
+    e->flags = flags;
+    u64 id = 0;
+    char short_name[MP_SHORT_NAME];
+    int short_len = 0;      /* > 0: the name is in short_name, not yet in the event */
+    if (name) {
+        int n = bpf_probe_read_user_str(short_name, sizeof(short_name), name);
+        if (n >= (int)sizeof(short_name))
+            n = bpf_probe_read_user_str(e->path, sizeof(e->path), name);
+        else if (n > 1)
+            short_len = n;
+        if (n < 0) {
+            count(MP_CNT_READ_FAILED);
+            e->path[0] = 0;
+            e->aux = MP_AUX_UNREADABLE;     /* user space reports it */
+        } else if (n <= 1) {
+            /* "" looks no name up: with AT_EMPTY_PATH the call works on
+             * the fd itself (fstat, fchown, fexecve), else it is ENOENT. */
+            return;
+        } else {
+            e->path_len = n;
+            char first = short_len ? short_name[0] : e->path[0];
+            s32 link_fd = -1;
+            u32 magic = first == '/' && short_len ? magic_link(short_name, &link_fd) : 0;
+            u64 base = 0;
+            if (magic) {
+                e->aux = magic;
+                if (magic == MP_AUX_FD_LINK) {
+                    e->dirfd = link_fd;
+                    e->base = fd_identity(tgid, link_fd);
+                }
+            } else if (first != '/' || in_root) {
+                if (in_root && first == '/')
+                    e->aux = MP_AUX_IN_ROOT;
+                if (dirfd == MP_AT_FDCWD) {
+                    base = cwd_identity(tgid);
+                } else {
+                    base = fd_identity(tgid, dirfd);
+                    e->base = base;
+                }
+            }
+            /* relative to a directory the kernel does not know, or through
+             * a magic link: always sent */
+            if (!magic && (first == '/' && !in_root || base))
+                id = short_len ? name_identity(short_name, short_len, base) : name_identity(e->path, n, base);
+        }
+    } else {
+        e->base = fd_identity(tgid, dirfd);     /* fchdir */
+    }
+    if (ret >= 0) {
+        if (is_open_op(op)) {
+            e->id = id ? id : unique_id();
+            set_fd(tgid, ret, e->id);
+        } else if (op == MP_OP_CHDIR || op == MP_OP_FCHDIR) {
+            bump_epoch(tgid);
+        }
+    }
+    if (!id || op == MP_OP_CHDIR) {
+        put_name(e, short_name, short_len);
+        emit(e);
+        return;
+    }
+    u64 key = id ^ ((((u64)tgid << 32) | op) * 0x9E3779B97F4A7C15ULL)
+                  ^ ((u64)(ret < 0 ? ret : 0) * 0xC2B2AE3D27D4EB4FULL);
+    key ^= key >> 31;
+    key *= 0xBF58476D1CE4E5B9ULL;
+    key ^= key >> 29;
+    u32 slot = key & (MP_RECENT_SLOTS - 1);
+    u64 *cached = recent.lookup(&slot);
+    if (cached && *cached == key) {
+        count(MP_CNT_DEDUPED);
+        return;
+    }
+    if (seen.lookup(&key)) {
+        if (cached)
+            *cached = key;
+        count(MP_CNT_DEDUPED);
+        return;
+    }
+    /* sent before it is marked seen: an event that names an identity
+     * always comes after the one that introduced it */
+    put_name(e, short_name, short_len);
+    if (emit(e) == 0) {
+        u8 one = 1;
+        seen.update(&key, &one);
+        if (cached)
+            *cached = key;
+    }
+}
+
+/* A call the tracer cannot follow: one event, no name (see MP_OP_CLONE). */
+static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
+{
+    struct mp_event *e = new_event(op, pid_tgid);
+    if (!e)
+        return;
+    e->flags = flags;
+    e->result = ret;
+    emit(e);
+}
+
+#define MP_CLONE_FS 0x200
+#define MP_CLONE_FILES 0x400
+#define MP_CLONE_THREAD 0x10000
+#define MP_RESOLVE_IN_ROOT 0x10
+
 static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call *call, long ret,
                                   u64 pid_tgid)
 {
@@ -381,6 +571,7 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     u64 flags = call->flags != MP_ARG_NONE ? syscall_arg(regs, abi, call->flags) : 0;
     const char *name = call->path != MP_ARG_NONE ? (const char *)syscall_arg(regs, abi, call->path) : 0;
     u32 tgid = pid_tgid >> 32;
+    u32 in_root = 0;
 
     switch (kind) {
     case MP_KIND_FCNTL:
@@ -391,10 +582,11 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         if (ret >= 0 && ret != dirfd)
             set_fd(tgid, ret, fd_identity(tgid, dirfd));
         return 0;
-    case MP_KIND_OPENAT2: {          /* the flags are struct open_how's first field */
-        const void *how = (const void *)flags;
-        flags = 0;
-        bpf_probe_read_user(&flags, sizeof(flags), how);
+    case MP_KIND_OPENAT2: {          /* struct open_how: flags, mode, resolve */
+        u64 how[3] = {};
+        bpf_probe_read_user(how, sizeof(how), (const void *)flags);
+        flags = how[0];
+        in_root = (how[2] & MP_RESOLVE_IN_ROOT) != 0;
         break;
     }
     case MP_KIND_SOCKETCALL: {       /* socketcall(call, args): bind 2, connect 3; args[1] the address */
@@ -414,6 +606,22 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         if (!name)
             return 0;
         break;
+    case MP_KIND_CLONE3:             /* clone3(args, size): args->flags first */
+        flags = 0;
+        bpf_probe_read_user(&flags, sizeof(flags), name);
+        /* fall through */
+    case MP_KIND_CLONE:              /* the parent's exit: the child's pid */
+        if (ret > 0 && (flags & (MP_CLONE_FS | MP_CLONE_FILES)) && !(flags & MP_CLONE_THREAD))
+            note(op, flags, ret, pid_tgid);
+        return 0;
+    case MP_KIND_UNSHARE:
+        if (ret == 0 && (flags & MP_CLONE_FS))
+            note(op, flags, ret, pid_tgid);
+        return 0;
+    case MP_KIND_NOTE:
+        if (ret >= 0)
+            note(op, 0, ret, pid_tgid);
+        return 0;
     }
     /* A successful exec replaced the memory the name was in; the
      * sched_process_exec event below reports it. */
@@ -421,87 +629,13 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         return 0;
     if (!name && kind != MP_KIND_FD)
         return 0;   /* NULL: utimensat(fd, NULL, ...) is futimens, on the fd itself */
-
-    struct mp_event *e = new_event(op, pid_tgid);
-    if (!e)
-        return 0;
-    e->result = ret;
-    e->dirfd = dirfd;
-    e->flags = flags;
-    u64 id = 0;
-    char short_name[MP_SHORT_NAME];
-    int short_len = 0;      /* > 0: the name is in short_name, not yet in the event */
-    if (name) {
-        int n = bpf_probe_read_user_str(short_name, sizeof(short_name), name);
-        if (n >= (int)sizeof(short_name))
-            n = bpf_probe_read_user_str(e->path, sizeof(e->path), name);
-        else if (n > 1)
-            short_len = n;
-        if (n < 0) {
-            count(MP_CNT_READ_FAILED);
-            e->path[0] = 0;
-            e->aux = 1;     /* path unreadable: user space reports it */
-        } else if (n <= 1) {
-            /* "" looks no name up: with AT_EMPTY_PATH the call works on
-             * the fd itself (fstat, fchown, fexecve), else it is ENOENT. */
-            return 0;
-        } else {
-            e->path_len = n;
-            char first = short_len ? short_name[0] : e->path[0];
-            u64 base = 0;
-            if (first != '/') {
-                if (dirfd == MP_AT_FDCWD) {
-                    base = cwd_identity(tgid);
-                } else {
-                    base = fd_identity(tgid, dirfd);
-                    e->base = base;
-                }
-            }
-            /* relative to a directory the kernel does not know: always sent */
-            if (first == '/' || base)
-                id = short_len ? name_identity(short_name, short_len, base) : name_identity(e->path, n, base);
-        }
-    } else {
-        e->base = fd_identity(tgid, dirfd);     /* fchdir */
-    }
-    if (ret >= 0) {
-        if (is_open_op(op)) {
-            e->id = id ? id : unique_id();
-            set_fd(tgid, ret, e->id);
-        } else if (op == MP_OP_CHDIR || op == MP_OP_FCHDIR) {
-            bump_epoch(tgid);
-        }
-    }
-    if (!id || op == MP_OP_CHDIR) {
-        put_name(e, short_name, short_len);
-        emit(e);
-        return 0;
-    }
-    u64 key = id ^ ((((u64)tgid << 32) | op) * 0x9E3779B97F4A7C15ULL)
-                  ^ ((u64)(ret < 0 ? ret : 0) * 0xC2B2AE3D27D4EB4FULL);
-    key ^= key >> 31;
-    key *= 0xBF58476D1CE4E5B9ULL;
-    key ^= key >> 29;
-    u32 slot = key & (MP_RECENT_SLOTS - 1);
-    u64 *cached = recent.lookup(&slot);
-    if (cached && *cached == key) {
-        count(MP_CNT_DEDUPED);
-        return 0;
-    }
-    if (seen.lookup(&key)) {
-        if (cached)
-            *cached = key;
-        count(MP_CNT_DEDUPED);
-        return 0;
-    }
-    /* sent before it is marked seen: an event that names an identity
-     * always comes after the one that introduced it */
-    put_name(e, short_name, short_len);
-    if (emit(e) == 0) {
-        u8 one = 1;
-        seen.update(&key, &one);
-        if (cached)
-            *cached = key;
+    name_event(op, dirfd, flags, name, in_root, ret, pid_tgid);
+    /* rename and link: the name they create needs its directory */
+    if (call->path2 != MP_ARG_NONE) {
+        s32 dirfd2 = call->dirfd2 != MP_ARG_NONE ? (s32)syscall_arg(regs, abi, call->dirfd2) : MP_AT_FDCWD;
+        const char *name2 = (const char *)syscall_arg(regs, abi, call->path2);
+        if (name2)
+            name_event(call->op2, dirfd2, 0, name2, 0, ret, pid_tgid);
     }
     return 0;
 }
@@ -648,6 +782,18 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     u16 off = args->data_loc_filename & 0xFFFF;
     int n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), (void *)args + off);
     e->path_len = n > 0 ? n : 0;
+    /* execveat(dirfd, name) runs "/dev/fd/N/name", fexecve "/dev/fd/N":
+     * named by the fd's identity (the fd may be closed by now, its record
+     * is not) */
+    s32 link_fd = -1;
+    u32 magic = n > 8 ? magic_link(e->path, &link_fd) : 0;
+    if (magic) {
+        e->aux = magic;
+        if (magic == MP_AUX_FD_LINK) {
+            e->dirfd = link_fd;
+            e->base = fd_identity(e->pid, link_fd);
+        }
+    }
     bump_epoch(e->pid);
     mark_workload(e->pid);
     emit(e);

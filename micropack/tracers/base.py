@@ -32,9 +32,12 @@ class TraceStats:
     # "raw_tp" for its sys_exit program), and why a faster way was refused
     attach: str = ""
     attach_refused: str = ""
+    # what the backend saw and cannot follow (a chroot, io_uring, ...), one
+    # line each: the trace may be incomplete or wrong there
+    notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, int | str]:
-        out: dict[str, int | str] = {"emitted": self.emitted, "lost": self.lost,
+    def as_dict(self) -> dict[str, int | str | list[str]]:
+        out: dict[str, int | str | list[str]] = {"emitted": self.emitted, "lost": self.lost,
                                      "unreadable_paths": self.unreadable_paths,
                                      "unresolved_paths": self.unresolved_paths,
                                      "deduplicated": self.deduplicated, **self.extra}
@@ -42,6 +45,7 @@ class TraceStats:
             out["attach"] = self.attach
         if self.attach_refused:
             out["attach_refused"] = self.attach_refused
+        out["notes"] = list(self.notes)
         return out
 
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
-from micropack.record import TraceRecord
+from micropack.record import TraceRecord, clean_path
 from micropack.target import Target
 from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
@@ -52,14 +52,34 @@ HEAD_FIELDS = ("ts_ns", "flags", "result", "base", "id", "pid", "tid", "dirfd", 
                "path_len", "comm")
 
 O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
+# mp_event.aux of a named call (micropack.h's MP_AUX_*, checked when the
+# header is read): plain names are 0, and the hot path tests one number
+AUX_UNREADABLE, AUX_FD_LINK, AUX_SELF_LINK, AUX_IN_ROOT = 1, 2, 3, 4
 # The ops the consumer does more for than resolve their name: the process
 # events and fchdir, which name no path (EbpfTracer._process_event), and the
 # calls whose name is resolved their own way (EbpfTracer._own_resolution).
 # One lookup tells the hot path that an op is neither.
 _PROCESS, _OWN_RESOLUTION = "process", "own resolution"
 _UNUSUAL_OPS = {"fork": _PROCESS, "exit": _PROCESS, "fchdir": _PROCESS,
+                "clone": _PROCESS, "unshare": _PROCESS, "io_uring_setup": _PROCESS,
                 "creat": _OWN_RESOLUTION, "exec": _OWN_RESOLUTION, "execveat": _OWN_RESOLUTION,
-                "chdir": _OWN_RESOLUTION}
+                "chdir": _OWN_RESOLUTION, "chroot": _OWN_RESOLUTION}
+
+# What the tracer cannot follow, said once per kind when a trace ends (the
+# kernel reports these calls: see MP_OP_CLONE in micropack.h).
+CANNOT_FOLLOW = {
+    "clone": "{n} process(es) sharing a working directory or fd table with their parent "
+             "(clone with CLONE_FS or CLONE_FILES; first pid {pid}): names relative to "
+             "them may be resolved against the wrong directory",
+    "unshare": "{n} thread(s) with a working directory of their own (unshare(CLONE_FS); "
+               "first pid {pid}): relative names of their process may be resolved against "
+               "the wrong directory",
+    "io_uring_setup": "{n} io_uring instance(s) set up (first pid {pid}): files opened "
+                      "through io_uring make no syscall and are not traced; files.txt may "
+                      "miss them",
+    "chroot": "{n} chroot call(s) (first pid {pid}, into {path}): names after a chroot are "
+              "recorded as if it had not happened; files.txt may name wrong paths",
+}
 
 
 class Layout:
@@ -87,6 +107,11 @@ class Layout:
         if self.head_struct.size != self.path_offset:
             raise TracerUnavailable("micropack.h: struct mp_event has padding the decoder cannot read")
         self.Call = self.struct("mp_call")
+        aux = {"MP_AUX_UNREADABLE": AUX_UNREADABLE, "MP_AUX_FD_LINK": AUX_FD_LINK,
+               "MP_AUX_SELF_LINK": AUX_SELF_LINK, "MP_AUX_IN_ROOT": AUX_IN_ROOT}
+        if any(self.consts.get(name) != value for name, value in aux.items()):
+            raise TracerUnavailable("micropack.h: the MP_AUX_* values are not the ones the "
+                                    "decoder reads (ebpf.AUX_*)")
         self.op_names = {v: k[len("MP_OP_"):].lower() for k, v in self.consts.items()
                          if k.startswith("MP_OP_")}
 
@@ -124,6 +149,11 @@ class Call:
     # Calls added since Linux 5.1 have one number on every architecture and
     # ABI: given here, they are traced even where the headers are older.
     number: int | None = None
+    # rename and link: the name they create (reported as op2), whose
+    # directory must exist in the image
+    op2: str | None = None
+    dirfd2: int | None = None
+    path2: int | None = None
 
 
 SYSCALLS: tuple[Call, ...] = (
@@ -151,11 +181,11 @@ SYSCALLS: tuple[Call, ...] = (
     Call("RMDIR", ("rmdir",), path=0),
     Call("UNLINK", ("unlink",), path=0),
     Call("UNLINK", ("unlinkat",), dirfd=0, path=1, flags=2),
-    Call("RENAME", ("rename",), path=0),
-    Call("RENAME", ("renameat",), dirfd=0, path=1),
-    Call("RENAME", ("renameat2",), dirfd=0, path=1, flags=4),
-    Call("LINK", ("link",), path=0),
-    Call("LINK", ("linkat",), dirfd=0, path=1, flags=4),
+    Call("RENAME", ("rename",), path=0, op2="RENAME_TO", path2=1),
+    Call("RENAME", ("renameat",), dirfd=0, path=1, op2="RENAME_TO", dirfd2=2, path2=3),
+    Call("RENAME", ("renameat2",), dirfd=0, path=1, flags=4, op2="RENAME_TO", dirfd2=2, path2=3),
+    Call("LINK", ("link",), path=0, op2="LINK_TO", path2=1),
+    Call("LINK", ("linkat",), dirfd=0, path=1, flags=4, op2="LINK_TO", dirfd2=2, path2=3),
     Call("SYMLINK", ("symlink",), path=1),
     Call("SYMLINK", ("symlinkat",), dirfd=1, path=2),
     Call("CHMOD", ("chmod",), path=0, flags=1),
@@ -183,6 +213,13 @@ SYSCALLS: tuple[Call, ...] = (
     Call("BIND", ("bind",), path=1, kind="UNIX"),
     Call("CONNECT", ("connect",), path=1, kind="UNIX"),
     Call(None, ("socketcall",), flags=0, path=1, kind="SOCKETCALL"),   # i386: bind 2, connect 3
+    # What the tracer cannot follow, reported so the trace says so: a
+    # process sharing its parent's cwd or fd table, a thread with a cwd of
+    # its own, io_uring (its opens make no syscall).
+    Call("CLONE", ("clone",), flags=0, kind="CLONE"),
+    Call("CLONE", ("clone3",), path=0, kind="CLONE3", number=435),
+    Call("UNSHARE", ("unshare",), flags=0, kind="UNSHARE"),
+    Call("IO_URING_SETUP", ("io_uring_setup",), kind="NOTE", number=425),
     # not reported: they keep the kernel's fd identities right
     Call(None, ("dup",), dirfd=0, kind="DUP"),
     Call(None, ("dup2",), dirfd=0, kind="DUP"),
@@ -317,6 +354,7 @@ class EbpfTracer(Tracer):
         self.sys_exit: Any = None               # the tp_btf program, when it is one
         self._arrays: dict[int, type[ctypes.Array[ctypes.c_char]]] = {}   # a record's size -> its type
         self._comms: dict[bytes, str] = {}      # a raw command name -> decoded
+        self._cannot_follow: dict[str, tuple[int, int, str]] = {}   # op -> count, first pid, path
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -427,6 +465,9 @@ class EbpfTracer(Tracer):
             leaf.dirfd = none if call.dirfd is None else call.dirfd
             leaf.path = none if call.path is None else call.path
             leaf.flags = none if call.flags is None else call.flags
+            leaf.op2 = c[f"MP_OP_{call.op2}"] if call.op2 else 0
+            leaf.dirfd2 = none if call.dirfd2 is None else call.dirfd2
+            leaf.path2 = none if call.path2 is None else call.path2
             calls[calls.Key(abi * c["MP_SYSCALL_MAX"] + nr)] = leaf
 
     def poll(self, timeout_ms: int) -> None:
@@ -458,6 +499,8 @@ class EbpfTracer(Tracer):
             self.stats.lost = total(c["MP_CNT_LOST"])
             self.stats.deduplicated = total(c["MP_CNT_DEDUPED"])
             self.stats.unreadable_paths = total(c["MP_CNT_READ_FAILED"])
+            self.stats.notes = [CANNOT_FOLLOW[op].format(n=n, pid=pid, path=path)
+                                for op, (n, pid, path) in self._cannot_follow.items()]
             self.stats.extra["kernel_emitted"] = total(c["MP_CNT_EMITTED"])
             self.stats.extra["wakeups"] = total(c["MP_CNT_WAKEUPS"])
             self.stats.extra["consumer_cpu_ms"] = round((time.process_time() - self._cpu_start) * 1000)
@@ -507,15 +550,16 @@ class EbpfTracer(Tracer):
         op = layout.op_names.get(opcode, str(opcode))
         self.stats.emitted += 1
         procs = self.procs
-        resolved = aux != 1      # 1: the kernel could not read the name (counted)
+        resolved = aux != AUX_UNREADABLE     # the kernel could not read the name (counted)
         unusual = _UNUSUAL_OPS.get(op)
         if unusual is _PROCESS:
             path, resolved = self._process_event(op, pid, dirfd, base, result, aux)
         else:
-            if unusual is None:
+            if unusual is None and aux <= AUX_UNREADABLE:
                 abs_path = procs.resolve(pid, dirfd, name, base)
             else:
-                abs_path, flags, dirfd = self._own_resolution(op, pid, dirfd, base, name, flags, result)
+                abs_path, flags, dirfd = self._own_resolution(op, pid, dirfd, base, name, flags,
+                                                              result, aux)
             if abs_path is None:
                 resolved = False
                 self.stats.unresolved_paths += 1
@@ -537,8 +581,8 @@ class EbpfTracer(Tracer):
 
     def _process_event(self, op: str, pid: int, dirfd: int, base: int, result: int,
                        aux: int) -> tuple[str, bool]:
-        """fork, exit and fchdir: the process table follows them; the path
-        and resolved flag of their record."""
+        """fork, exit, fchdir and the calls the tracer cannot follow: the
+        process table follows them; the path and resolved flag of their record."""
         procs = self.procs
         if op == "fork":
             procs.fork(pid, aux)
@@ -546,26 +590,63 @@ class EbpfTracer(Tracer):
         if op == "exit":
             procs.exit(pid)
             return "", True
-        path = procs.directory_of(pid, dirfd, base) or ""     # fchdir
+        if op != "fchdir":
+            self._cannot(op, pid)
+            return "", True
+        path = procs.directory_of(pid, dirfd, base) or ""
         if not path and result == 0:
             path = procs.probe_cwd(pid) or ""   # where it went, read after the fact
-        if result == 0 and path:
-            procs.chdir(pid, path)
+        if result == 0:
+            # unknown: the process's relative names are unresolved from now
+            # on (counted, warned about), not resolved against where it was
+            procs.chdir(pid, path or None)
+            if not path:
+                self.stats.unresolved_paths += 1
         return path, bool(path)
 
+    def _cannot(self, op: str, pid: int, path: str = "") -> None:
+        n, first, where = self._cannot_follow.get(op, (0, pid, path))
+        self._cannot_follow[op] = (n + 1, first, where)
+
     def _own_resolution(self, op: str, pid: int, dirfd: int, base: int, name: str, flags: int,
-                        result: int) -> tuple[str | None, int, int]:
-        """creat, exec, execveat and chdir: the absolute path (None when
-        unknown), flags and dirfd of their record; a chdir is followed."""
+                        result: int, aux: int) -> tuple[str | None, int, int]:
+        """creat, exec, execveat, chdir, chroot and names through magic links
+        or under RESOLVE_IN_ROOT: the absolute path (None when unknown), flags
+        and dirfd of their record; a chdir is followed."""
         procs = self.procs
         if op == "creat":
             flags = O_CREAT_WRONLY_TRUNC
-        elif op == "exec":
-            dirfd = AT_FDCWD
-        if op == "execveat" and name == "":
+        elif op == "exec" and aux <= AUX_UNREADABLE:
+            dirfd = AT_FDCWD        # (through /dev/fd/N, dirfd is N)
+        if aux > AUX_UNREADABLE:
+            abs_path = self._special_name(aux, pid, dirfd, base, name)
+        elif op == "execveat" and name == "":
             abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
         else:
             abs_path = procs.resolve(pid, dirfd, name, base)
-        if op == "chdir" and result == 0 and abs_path is not None:
-            procs.chdir(pid, abs_path)
+        if op == "chdir" and result == 0:
+            procs.chdir(pid, abs_path)      # None: unknown from now on, as for fchdir
+        elif op == "chroot" and result == 0:
+            self._cannot(op, pid, abs_path or name)
         return abs_path, flags, dirfd
+
+    def _special_name(self, aux: int, pid: int, dirfd: int, base: int, name: str) -> str | None:
+        """A name through a magic link, or absolute under RESOLVE_IN_ROOT, as
+        the kernel marked it (aux); None when what it names is unknown."""
+        procs = self.procs
+        if aux == AUX_IN_ROOT:
+            directory = procs.directory_of(pid, dirfd, base)
+            return None if directory is None else clean_path(f"{directory}/{name.lstrip('/')}")
+        if aux == AUX_FD_LINK:      # /dev/fd/N[/rest], /proc/[thread-]self/fd/N[/rest]; dirfd is N
+            rest = name.split("/fd/", 1)[1].partition("/")[2]
+            directory = procs.directory_of(pid, dirfd, base)
+            if directory is None:
+                # not opened by a name the trace saw, and /proc says no
+                # path: a pipe or socket (bash's <(...)), no file to keep
+                return name if not base else None
+        else:                       # AUX_SELF_LINK: /proc/[thread-]self/{cwd,root}[/rest]
+            which, _, rest = name.split("/", 3)[3].partition("/")
+            directory = procs.state(pid).cwd if which == "cwd" else "/"
+            if directory is None:
+                return None
+        return clean_path(f"{directory}/{rest}") if rest else directory

@@ -86,7 +86,9 @@ class ProcessTable:
         """The kernel gave an fd opened as path this identity."""
         self.dirs[identity] = path
 
-    def chdir(self, pid: int, path: str) -> None:
+    def chdir(self, pid: int, path: str | None) -> None:
+        """None: the process went somewhere unknown; its relative names are
+        unresolved from now on rather than resolved against where it was."""
         self.state(pid).cwd = path
 
     def fork(self, parent: int, child: int) -> None:

@@ -1,0 +1,151 @@
+"""Names the eBPF backend must follow beyond one path per call: the name
+rename and link create, names through the kernel's magic links (/dev/fd/N,
+/proc/self/...), RESOLVE_IN_ROOT, execveat relative to a directory fd; and
+the calls it cannot follow, which it must say it saw."""
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_micropack
+
+pytestmark = pytest.mark.integration
+
+micropack = functools.partial(run_micropack, timeout=300)
+
+
+def _trace(c, tmp_path: Path, code: str) -> tuple[set[str], list[dict], dict, str]:
+    (tmp_path / "prog.py").write_text(code)
+    subprocess.run(["docker", "cp", str(tmp_path / "prog.py"), f"{c.name}:/opt/prog.py"], check=True)
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
+                     "--", "docker", "exec", c.name, "python3", "/opt/prog.py")
+    assert proc.returncode == 0, proc.stderr
+    assert "prog done" in proc.stdout, proc.stdout
+    records = [json.loads(line) for line in events.read_text().splitlines()]
+    return set(files.read_text().splitlines()), records[:-1], records[-1]["summary"], proc.stderr
+
+
+SECOND_NAMES = r"""
+import os
+os.makedirs("/srv/from", exist_ok=True)
+for d in ("/srv/to-rename", "/srv/to-renameat", "/srv/to-link", "/srv/to-linkat"):
+    os.makedirs(d, exist_ok=True)
+open("/srv/from/a", "w").close()
+os.rename("/srv/from/a", "/srv/to-rename/state")                     # rename
+src, dst = os.open("/srv/from", os.O_RDONLY), os.open("/srv/to-renameat", os.O_RDONLY)
+open("/srv/from/b", "w").close()
+os.rename("b", "state", src_dir_fd=src, dst_dir_fd=dst)              # renameat, two dir fds
+os.link("/srv/to-rename/state", "/srv/to-link/hard")                 # link
+dst2 = os.open("/srv/to-linkat", os.O_RDONLY)
+os.link("state", "hard", src_dir_fd=dst, dst_dir_fd=dst2)            # linkat
+print("prog done")
+"""
+
+
+@pytest.mark.parametrize("attach", ["auto", "raw"])
+def test_the_names_rename_and_link_create_are_recorded(bpf_ready, fat_container, tmp_path: Path,
+                                                       attach: str, monkeypatch: pytest.MonkeyPatch):
+    # A program that renames a file into a directory nothing else touches
+    # needs that directory in the image: without the second name the
+    # minimal image lacked it and the rename failed there.
+    monkeypatch.setenv("MICROPACK_SYS_EXIT", attach)
+    paths, records, summary, _ = _trace(fat_container, tmp_path, SECOND_NAMES)
+    for created in ("/srv/to-rename/state", "/srv/to-renameat/state", "/srv/to-link/hard",
+                    "/srv/to-linkat/hard"):
+        assert created in paths, created
+    ops = {(r["syscall"], r["path"]) for r in records}
+    assert ("rename_to", "/srv/to-renameat/state") in ops and ("link_to", "/srv/to-linkat/hard") in ops
+    assert summary["unresolved_paths"] == 0
+
+
+MAGIC = r"""
+import ctypes, os
+europe = os.open("/usr/share/zoneinfo/Europe", os.O_RDONLY)
+open(f"/proc/self/fd/{europe}/Madrid", "rb").close()
+open(f"/dev/fd/{europe}/Rome", "rb").close()
+open(f"/proc/thread-self/fd/{europe}/Paris", "rb").close()
+os.chdir("/usr/share/zoneinfo/Asia")
+open("/proc/self/cwd/Bangkok", "rb").close()
+open("/proc/self/root/usr/share/zoneinfo/America/Lima", "rb").close()
+# a pipe through /dev/fd names no file: nothing to keep, nothing unresolved
+r, w = os.pipe()
+os.write(w, b"x"); os.close(w)
+open(f"/dev/fd/{r}", "rb").close()
+# openat2 with RESOLVE_IN_ROOT: "/Tokyo" is under the directory fd
+libc = ctypes.CDLL(None, use_errno=True)
+class OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+how = OpenHow(os.O_RDONLY, 0, 0x10)
+asia = os.open("/usr/share/zoneinfo/Asia", os.O_RDONLY)
+fd = libc.syscall(437, asia, b"/Tokyo", ctypes.byref(how), ctypes.sizeof(how))
+assert fd >= 0, ctypes.get_errno()
+# execveat relative to a directory fd: the kernel runs "/dev/fd/N/true"
+bindir = os.open("/usr/bin", os.O_RDONLY)
+pid = os.fork()
+if pid == 0:
+    argv = (ctypes.c_char_p * 2)(b"true", None)
+    envp = (ctypes.c_char_p * 1)(None)
+    libc.syscall(322, bindir, b"true", argv, envp, 0)
+    os._exit(99)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+print("prog done")
+"""
+
+
+@pytest.mark.parametrize("attach", ["auto", "raw"])
+def test_names_through_magic_links_and_in_root_resolve_to_the_files(bpf_ready, fat_container,
+                                                                    tmp_path: Path, attach: str,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    # Before, these names were dropped as /proc or /dev paths (the file
+    # missed), or recorded as the absolute name outside the root.
+    monkeypatch.setenv("MICROPACK_SYS_EXIT", attach)
+    paths, records, summary, _ = _trace(fat_container, tmp_path, MAGIC)
+    for expected in ("/usr/share/zoneinfo/Europe/Madrid", "/usr/share/zoneinfo/Europe/Rome",
+                     "/usr/share/zoneinfo/Europe/Paris", "/usr/share/zoneinfo/Asia/Bangkok",
+                     "/usr/share/zoneinfo/America/Lima", "/usr/share/zoneinfo/Asia/Tokyo",
+                     "/usr/bin/true"):
+        assert expected in paths, expected
+    assert "/Tokyo" not in paths
+    assert summary["unresolved_paths"] == 0 and summary["lost"] == 0
+    execs = [r for r in records if r["syscall"] == "exec"]
+    assert any(r["path"] == "/usr/bin/true" for r in execs), execs
+
+
+CANNOT_FOLLOW = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+# clone(CLONE_FS | SIGCHLD): a child process sharing this one's cwd
+pid = libc.syscall(56, 0x200 | 17, 0, 0, 0, 0)
+if pid == 0:
+    os._exit(0)
+assert pid > 0, ctypes.get_errno()
+os.waitpid(pid, 0)
+params = (ctypes.c_uint8 * 120)()
+ring = libc.syscall(425, 4, params)         # io_uring_setup
+assert ring >= 0, ctypes.get_errno()
+os.makedirs("/srv/jail", exist_ok=True)
+pid = os.fork()
+if pid == 0:
+    os.chroot("/srv/jail")
+    os._exit(0)
+os.waitpid(pid, 0)
+print("prog done")
+"""
+
+
+def test_calls_the_tracer_cannot_follow_are_warned_about(bpf_ready, fat_container, tmp_path: Path):
+    # Each of these makes later names wrong or invisible; the trace used to
+    # end with no word of it.
+    _, records, summary, stderr = _trace(fat_container, tmp_path, CANNOT_FOLLOW)
+    warnings = [line for line in stderr.splitlines() if "WARNING" in line]
+    assert any("CLONE_FS or CLONE_FILES" in w for w in warnings), stderr
+    assert any("io_uring" in w for w in warnings), stderr
+    assert any("chroot" in w and "/srv/jail" in w for w in warnings), stderr
+    assert len(summary["notes"]) == 3, summary
+    assert {"clone", "io_uring_setup", "chroot"} <= {r["syscall"] for r in records}

@@ -1,0 +1,82 @@
+"""The eBPF consumer's handling of names the kernel marks (magic links,
+RESOLVE_IN_ROOT) and of directory changes it cannot place: no root, no
+kernel; the process table's probes are faked."""
+from micropack.tracers.ebpf import (
+    AUX_FD_LINK,
+    AUX_IN_ROOT,
+    AUX_SELF_LINK,
+    CANNOT_FOLLOW,
+    EbpfTracer,
+)
+from micropack.tracers.proctable import AT_FDCWD, ProcessTable
+
+
+def tracer(cwds=None, fds=None) -> EbpfTracer:
+    cwds, fds = cwds or {}, fds or {}
+    t = EbpfTracer()
+    t.procs = ProcessTable(cwd_probe=lambda pid: cwds.get(pid),
+                           fd_probe=lambda pid, fd: fds.get((pid, fd)))
+    return t
+
+
+def test_an_fchdir_to_somewhere_unknown_leaves_the_cwd_unknown_and_counted():
+    # The fd was opened before the trace and /proc no longer says (the
+    # process is gone by the time its event is read): relative names after
+    # it used to resolve against the old cwd, silently wrong.
+    cwds = {7: "/etc"}
+    t = tracer(cwds)
+    assert t.procs.resolve(7, AT_FDCWD, "UTC") == "/etc/UTC"
+    del cwds[7]                     # gone: /proc has nothing to say
+    path, resolved = t._process_event("fchdir", 7, 5, 0, 0, 0)
+    assert (path, resolved) == ("", False)
+    assert t.stats.unresolved_paths == 1
+    assert t.procs.resolve(7, AT_FDCWD, "UTC") is None
+    # a failed fchdir changes nothing
+    t.procs.chdir(7, "/usr")
+    t._process_event("fchdir", 7, 5, 0, -9, 0)
+    assert t.procs.resolve(7, AT_FDCWD, "bin") == "/usr/bin"
+
+
+def test_a_chdir_that_cannot_be_resolved_leaves_the_cwd_unknown():
+    t = tracer({7: "/etc"}, {})
+    path, _flags, _dirfd = t._own_resolution("chdir", 7, 9, 0, "sub", 0, 0, 0)
+    assert path is None
+    assert t.procs.resolve(7, AT_FDCWD, "x") is None
+
+
+def test_magic_link_names_resolve_through_the_fd_or_the_process():
+    t = tracer({7: "/usr/share/zoneinfo/Asia"})     # fd 4: a pipe, /proc gives no path
+    t.procs.opened(0xE0, "/usr/share/zoneinfo/Europe")
+    special = t._special_name
+    assert special(AUX_FD_LINK, 7, 3, 0xE0, "/proc/self/fd/3/Madrid") == "/usr/share/zoneinfo/Europe/Madrid"
+    assert special(AUX_FD_LINK, 7, 3, 0xE0, "/dev/fd/3/./Rome") == "/usr/share/zoneinfo/Europe/Rome"
+    assert special(AUX_FD_LINK, 7, 3, 0xE0, "/proc/thread-self/fd/3") == "/usr/share/zoneinfo/Europe"
+    assert (special(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd/Bangkok")
+            == "/usr/share/zoneinfo/Asia/Bangkok")
+    assert special(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/thread-self/root/etc/hosts") == "/etc/hosts"
+    assert special(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd") == "/usr/share/zoneinfo/Asia"
+    # a pipe (bash's <(...)): no path anywhere, no file; left as the pseudo
+    # name, which files.txt drops, and not counted as unresolved
+    assert special(AUX_FD_LINK, 7, 4, 0, "/dev/fd/4") == "/dev/fd/4"
+    # an fd the kernel named but whose path is unknown: unresolved
+    assert special(AUX_FD_LINK, 7, 4, 0xBAD, "/dev/fd/4/x") is None
+
+
+def test_resolve_in_root_puts_an_absolute_name_under_the_directory():
+    t = tracer({7: "/"})
+    t.procs.opened(0xA5, "/srv/root2")
+    assert t._special_name(AUX_IN_ROOT, 7, 5, 0xA5, "/etc/inroot.conf") == "/srv/root2/etc/inroot.conf"
+    assert t._special_name(AUX_IN_ROOT, 7, 5, 0xBAD, "/etc/x") is None
+
+
+def test_what_cannot_be_followed_is_said_once_per_kind_with_a_count():
+    t = tracer({7: "/"})
+    for pid in (7, 8, 9):
+        t._process_event("io_uring_setup", pid, AT_FDCWD, 0, 3, 0)
+    t._own_resolution("chroot", 7, AT_FDCWD, 0, "/srv/jail", 0, 0, 0)
+    t._own_resolution("chroot", 8, AT_FDCWD, 0, "/srv/other", 0, -1, 0)    # failed: nothing
+    notes = {op: CANNOT_FOLLOW[op].format(n=n, pid=pid, path=path)
+             for op, (n, pid, path) in t._cannot_follow.items()}
+    assert set(notes) == {"io_uring_setup", "chroot"}
+    assert notes["io_uring_setup"].startswith("3 io_uring") and "first pid 7" in notes["io_uring_setup"]
+    assert "1 chroot" in notes["chroot"] and "/srv/jail" in notes["chroot"]
