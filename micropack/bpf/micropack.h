@@ -84,6 +84,9 @@
 #define MP_KIND_CLONE3 9      /* clone3: flags first in struct clone_args */
 #define MP_KIND_UNSHARE 10    /* unshare: flags in an argument */
 #define MP_KIND_NOTE 11       /* reported when it succeeds, nothing read */
+#define MP_KIND_NEW_FD 12     /* socket, accept, memfd_create, ...: the result is no named file */
+#define MP_KIND_FD_PAIR 13    /* pipe, pipe2, socketpair: two such fds, in an array */
+#define MP_KIND_RECVMSG 14    /* recvmsg: fds received with SCM_RIGHTS */
 #define MP_ARG_NONE 255     /* mp_call: no such argument */
 
 /* mp_event.aux of a call that names a path. */

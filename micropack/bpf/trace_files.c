@@ -558,6 +558,38 @@ static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
     emit(e);
 }
 
+/* The fds recvmsg received with SCM_RIGHTS (the first control message;
+ * at most MP_RECEIVED_MAX of them): forgotten, as for MP_KIND_NEW_FD. The
+ * 64-bit struct msghdr: msg_control at 32, msg_controllen (set by the
+ * kernel to what it wrote) at 40; struct cmsghdr: len, level, type, then
+ * the data at 16. */
+#define MP_RECEIVED_MAX 16
+#define MP_SOL_SOCKET 1
+#define MP_SCM_RIGHTS 1
+static __always_inline void forget_received(u32 tgid, const void *msg)
+{
+    u64 control[2] = {};
+    if (bpf_probe_read_user(control, sizeof(control), msg + 32) || control[1] < 20)
+        return;
+    struct {
+        u64 len;
+        s32 level;
+        s32 type;
+        s32 fds[MP_RECEIVED_MAX];
+    } c = {};
+    u32 size = control[1] < sizeof(c) ? control[1] : sizeof(c);  /* never past what was written */
+    if (bpf_probe_read_user(&c, size, (const void *)control[0]))
+        return;
+    if (c.level != MP_SOL_SOCKET || c.type != MP_SCM_RIGHTS || c.len < 20)
+        return;
+    u64 n = ((c.len < size ? c.len : size) - 16) / 4;
+    for (int i = 0; i < MP_RECEIVED_MAX; i++) {
+        if (i >= n)
+            break;
+        set_fd(tgid, c.fds[i], 0);
+    }
+}
+
 #define MP_CLONE_FS 0x200
 #define MP_CLONE_FILES 0x400
 #define MP_CLONE_THREAD 0x10000
@@ -621,6 +653,26 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     case MP_KIND_NOTE:
         if (ret >= 0)
             note(op, 0, ret, pid_tgid);
+        return 0;
+    /* An fd that no name opened: whatever its number meant before (close
+     * is not traced) is forgotten, so a name relative to it, or through
+     * /dev/fd/N, is resolved through /proc rather than as a file long
+     * closed. */
+    case MP_KIND_NEW_FD:
+        if (ret >= 0)
+            set_fd(tgid, ret, 0);
+        return 0;
+    case MP_KIND_FD_PAIR: {
+        s32 pair[2] = {-1, -1};
+        if (ret == 0 && bpf_probe_read_user(pair, sizeof(pair), name) == 0) {
+            set_fd(tgid, pair[0], 0);
+            set_fd(tgid, pair[1], 0);
+        }
+        return 0;
+    }
+    case MP_KIND_RECVMSG:
+        if (ret >= 0 && abi == MP_ABI_NATIVE)
+            forget_received(tgid, name);
         return 0;
     }
     /* A successful exec replaced the memory the name was in; the

@@ -220,7 +220,16 @@ SYSCALLS: tuple[Call, ...] = (
     Call("CLONE", ("clone3",), path=0, kind="CLONE3", number=435),
     Call("UNSHARE", ("unshare",), flags=0, kind="UNSHARE"),
     Call("IO_URING_SETUP", ("io_uring_setup",), kind="NOTE", number=425),
-    # not reported: they keep the kernel's fd identities right
+    # not reported: they keep the kernel's fd identities right (close is
+    # not traced, so an fd that no name opened must forget what its number
+    # named before)
+    Call(None, ("socket", "accept", "accept4", "memfd_create", "pidfd_getfd", "epoll_create",
+                "epoll_create1", "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create",
+                "inotify_init", "inotify_init1", "fanotify_init", "userfaultfd", "perf_event_open",
+                "bpf", "pidfd_open", "open_tree", "fsopen", "fsmount", "fspick"), kind="NEW_FD"),
+    Call(None, ("pipe", "pipe2"), path=0, kind="FD_PAIR"),
+    Call(None, ("socketpair",), path=3, kind="FD_PAIR"),
+    Call(None, ("recvmsg",), path=1, kind="RECVMSG"),
     Call(None, ("dup",), dirfd=0, kind="DUP"),
     Call(None, ("dup2",), dirfd=0, kind="DUP"),
     Call(None, ("dup3",), dirfd=0, kind="DUP"),
