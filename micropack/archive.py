@@ -680,8 +680,8 @@ def source_totals(fs: RootFS) -> TarTotals:
     except OSError:
         return totals
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-    stack: list[tuple[int, Any]] = []
-    fd, skip = top, ("proc", "sys", "dev")
+    stack: list[tuple[int, Any, str]] = []
+    fd, path, skip = top, "", ("proc", "sys", "dev")
     try:
         while True:
             try:
@@ -690,21 +690,24 @@ def source_totals(fs: RootFS) -> TarTotals:
                 os.close(fd)
                 it = None
             if it is not None:
-                stack.append((fd, it))
+                stack.append((fd, it, path))
             fd = -1
             while stack and fd < 0:
-                parent, it = stack[-1]
+                parent, it, where = stack[-1]
                 for entry in it:
                     totals.entries += 1
                     if entry.is_dir(follow_symlinks=False):
                         if len(stack) == 1 and entry.name in skip:
                             continue
                         if len(stack) > MAX_DEPTH:
+                            # not read, as RootFS.scan does not (each level holds a descriptor)
+                            fs.too_deep.setdefault(where + "/" + entry.name, None)
                             continue
                         try:
                             fd = os.open(entry.name, flags, dir_fd=parent)
                         except OSError:
                             continue
+                        path = where + "/" + entry.name
                         break
                     if entry.is_file(follow_symlinks=False):
                         try:
@@ -720,6 +723,6 @@ def source_totals(fs: RootFS) -> TarTotals:
                 return totals
     finally:
         while stack:
-            parent, it = stack.pop()
+            parent, it, _ = stack.pop()
             it.close()
             os.close(parent)

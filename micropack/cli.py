@@ -531,7 +531,10 @@ def _removed_on_failure(engine: Any, tag: str) -> Iterator[None]:
               help="Run CMD on the host with MICROPACK_CONTAINER_ID/ADDR set.")
 @click.option("--compare-output", is_flag=True, help="Probes must also print the same output.")
 @click.option("--network")
-@click.option("-e", "--env", multiple=True)
+@click.option("-e", "--env", multiple=True, metavar="NAME[=VALUE]",
+              help="Set in every run, as docker run -e; NAME=VALUE also goes into the minified "
+                   "image's Env (over the original's), NAME alone passes this shell's value to "
+                   "the runs only, never into the image.")
 @click.option("-v", "--volume", multiple=True)
 @click.option("-u", "--user")
 @click.option("-p", "--publish", multiple=True)
@@ -553,14 +556,19 @@ def _removed_on_failure(engine: Any, tag: str) -> Iterator[None]:
               help="Also write a seccomp profile of the syscalls made, and verify under it.")
 @click.option("--granularity", type=click.Choice(GRANULARITIES), default=DEFAULT_GRANULARITY,
               show_default=True, help="What to keep whole (see pack --help).")
+@click.option("--no-healthcheck", is_flag=True,
+              help="Do not run the image's HEALTHCHECK as a probe (it is by default, since the "
+                   "minified image carries it); the minified image then has none.")
 def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...],
            probe_http: tuple[str, ...], probe_cmd: tuple[str, ...], compare_output: bool,
            network: str | None, env: tuple[str, ...], volume: tuple[str, ...], user: str | None,
            publish: tuple[str, ...], entrypoint: str | None, workdir: str | None, runtime: str,
            max_rounds: int, ready_timeout: float, exit_timeout: float, keep: tuple[str, ...],
            include: tuple[str, ...], exclude: tuple[str, ...], report_out: str | None,
-           html_out: str | None, seccomp_out: str | None, granularity: str) -> None:
-    """Image in, smaller verified image out: trace, probe, pack, build, verify."""
+           html_out: str | None, seccomp_out: str | None, granularity: str,
+           no_healthcheck: bool) -> None:
+    """Image in, smaller verified image out: trace, probe, pack, build, verify.
+    The image's own HEALTHCHECK is one more probe."""
     from micropack import minify as minify_mod
     from micropack import resolve
     from micropack.probes import Probe
@@ -588,7 +596,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
                                    Drive(probes, ready_timeout, exit_timeout), rules, say,
                                    compare_output=compare_output, max_rounds=max_rounds,
                                    outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out),
-                                   granularity=granularity)
+                                   granularity=granularity, healthcheck=not no_healthcheck)
         _report_minified(report, report_out, html_out, keep_on_failure=True)
 
 

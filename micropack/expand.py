@@ -314,9 +314,9 @@ class Expander:
         used. None when it can be kept."""
         seen: set[str] = set()
         foreign: dict[str, int] = {}
-        todo: list[tuple[str, list[str]]] = [(path, [])]
+        todo: list[tuple[str, list[str], str | None]] = [(path, [], None)]
         while todo:
-            p, rpath = todo.pop()
+            p, rpath, origin = todo.pop()
             try:
                 final = self.closure.fs.walk(p).final
             except SymlinkLoop:
@@ -337,10 +337,10 @@ class Expander:
                 key = self.units.package_of.get(final)
                 if key is not None and key not in self.result.used:
                     foreign[key] = foreign.get(key, 0) + st.st_size
-            for need in self.closure.needs(final, rpath):
+            for need in self.closure.needs(final, rpath, origin):
                 if need.missing:
                     return f"needs {need.path}, which the source does not have"
-                todo.append((need.path, need.rpath))
+                todo.append((need.path, need.rpath, need.origin))
         total = sum(foreign.values())
         if total > FOREIGN_LIMIT:
             names = ", ".join(k.split(":", 1)[1] for k, _ in sorted(foreign.items(), key=lambda x: -x[1]))

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -24,6 +25,9 @@ from micropack.runtimes.base import Engine, ImageInfo, normalize_ref, ref_tag
 # --- building ------------------------------------------------------------------
 
 # The parts of an image's config a minified image carries over unchanged.
+# Not Shell: docker 20.10 does not give a container its image's Shell, and
+# runs a CMD-SHELL health check with /bin/sh -c, which is what minify probes;
+# a minified image without one gets /bin/sh -c from any docker.
 CARRIED_CONFIG = ("Env", "Entrypoint", "Cmd", "WorkingDir", "User", "ExposedPorts", "Volumes",
                   "Labels", "StopSignal", "Healthcheck")
 
@@ -221,45 +225,97 @@ def build(engine: Engine, original: ImageInfo, rootfs_tar: Path, tag: str | None
     return image_id
 
 
+def _escaped(value: str, what: str) -> str:
+    """value as docker's Dockerfile lexer reads it back unchanged in the
+    instructions it expands variables in (ENV, LABEL, WORKDIR, USER, EXPOSE,
+    VOLUME, STOPSIGNAL): a backslash before $, " and itself; everything else,
+    UTF-8 included, as is (a JSON \\uXXXX is not decoded there)."""
+    if "\n" in value or "\r" in value:
+        raise ImageError(f"{what} {value!r} has a line break, which no Dockerfile instruction "
+                         "holds: build with -t, --oci or --oci-dir instead")
+    return re.sub(r'(["$\\])', r"\\\1", value)
+
+
+def _word(value: str, what: str) -> str:
+    """One double-quoted word of an instruction that expands variables."""
+    return f'"{_escaped(value, what)}"'
+
+
+def _json_list(items: Sequence[str]) -> str:
+    """The JSON form of CMD, ENTRYPOINT and HEALTHCHECK CMD: read as JSON,
+    never expanded."""
+    return json.dumps(list(items), ensure_ascii=False)
+
+
+def _duration(ns: Any) -> str:
+    """docker's nanoseconds as a duration its HEALTHCHECK flags parse, exactly."""
+    n = int(ns)
+    for unit, size in (("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)):
+        if n % size == 0:
+            return f"{n // size}{unit}"
+    return f"{n}ns"
+
+
+def _is_json_list(text: str) -> bool:
+    """Whether docker would read a shell-form line as the JSON form."""
+    try:
+        return isinstance(json.loads(text), list)
+    except ValueError:
+        return False
+
+
+def _healthcheck(hc: dict[str, Any]) -> str | None:
+    test = hc.get("Test") or []
+    if not test:
+        return None
+    if test[0] == "NONE":
+        return "HEALTHCHECK NONE"
+    opts = "".join(f" --{flag}={_duration(hc[key])}" for flag, key in
+                   (("interval", "Interval"), ("timeout", "Timeout"), ("start-period", "StartPeriod"),
+                    ("start-interval", "StartInterval")) if hc.get(key))
+    if hc.get("Retries"):
+        opts += f" --retries={int(hc['Retries'])}"
+    if test[0] == "CMD":
+        return f"HEALTHCHECK{opts} CMD {_json_list(test[1:])}"
+    command = " ".join(test[1:])          # CMD-SHELL: the rest of the line, as written
+    if "\n" in command or "\r" in command or command.rstrip().endswith("\\") or _is_json_list(command):
+        raise ImageError(f"HEALTHCHECK {command!r} cannot be written as a Dockerfile line: "
+                         "build with -t, --oci or --oci-dir instead")
+    return f"HEALTHCHECK{opts} CMD {command}"
+
+
 def write_dockerfile(original: ImageInfo, rootfs_tar: Path, directory: Path) -> Path:
-    """A FROM scratch Dockerfile with rootfs.tar beside it."""
+    """A FROM scratch Dockerfile with rootfs.tar beside it; docker build
+    gives back the original's config value for value (`$`, `\\`, quotes and
+    UTF-8 included). What no Dockerfile line can hold (a line break in a
+    value) is an error, before anything is written."""
     config = carried_config(original.config)
-    directory.mkdir(parents=True, exist_ok=True)
-    if rootfs_tar.resolve() != (directory / "rootfs.tar").resolve():
-        shutil.copyfile(rootfs_tar, directory / "rootfs.tar")
     lines = ["# Written by micropack from " + original.ref, "FROM scratch", "ADD rootfs.tar /"]
     for item in config.get("Env", []):
         key, _, value = item.partition("=")
-        lines.append(f"ENV {key}={json.dumps(value)}")
+        lines.append(f"ENV {_word(key, 'Env')}={_word(value, 'Env ' + key)}")
     if "WorkingDir" in config:
-        lines.append(f"WORKDIR {config['WorkingDir']}")
+        lines.append(f"WORKDIR {_word(config['WorkingDir'], 'WorkingDir')}")
     if "User" in config:
-        lines.append(f"USER {config['User']}")
+        lines.append(f"USER {_word(config['User'], 'User')}")
     for port in sorted(config.get("ExposedPorts", {})):
-        lines.append(f"EXPOSE {port}")
+        lines.append(f"EXPOSE {_word(port, 'ExposedPorts')}")
     if config.get("Volumes"):
-        lines.append(f"VOLUME {json.dumps(sorted(config['Volumes']))}")
+        lines.append(f"VOLUME {_json_list([_escaped(v, 'Volumes') for v in sorted(config['Volumes'])])}")
     for key, value in sorted(config.get("Labels", {}).items()):
-        lines.append(f"LABEL {json.dumps(key)}={json.dumps(value)}")
+        lines.append(f"LABEL {_word(key, 'Labels')}={_word(value, 'Labels ' + key)}")
     if "StopSignal" in config:
-        lines.append(f"STOPSIGNAL {config['StopSignal']}")
-    hc = config.get("Healthcheck")
-    if hc and hc.get("Test"):
-        test = hc["Test"]
-        if test[0] == "NONE":
-            lines.append("HEALTHCHECK NONE")
-        else:
-            opts = "".join(f" --{flag}={int(hc[key]) // 1_000_000_000}s" for flag, key in
-                           (("interval", "Interval"), ("timeout", "Timeout"),
-                            ("start-period", "StartPeriod")) if hc.get(key))
-            if hc.get("Retries"):
-                opts += f" --retries={hc['Retries']}"
-            cmd = json.dumps(test[1:]) if test[0] == "CMD" else " ".join(test[1:])
-            lines.append(f"HEALTHCHECK{opts} CMD {cmd}")
+        lines.append(f"STOPSIGNAL {_word(config['StopSignal'], 'StopSignal')}")
+    health = _healthcheck(config.get("Healthcheck") or {})
+    if health:
+        lines.append(health)
     if "Entrypoint" in config:
-        lines.append(f"ENTRYPOINT {json.dumps(config['Entrypoint'])}")
+        lines.append(f"ENTRYPOINT {_json_list(config['Entrypoint'])}")
     if "Cmd" in config:
-        lines.append(f"CMD {json.dumps(config['Cmd'])}")
+        lines.append(f"CMD {_json_list(config['Cmd'])}")
+    directory.mkdir(parents=True, exist_ok=True)
+    if rootfs_tar.resolve() != (directory / "rootfs.tar").resolve():
+        shutil.copyfile(rootfs_tar, directory / "rootfs.tar")
     path = directory / "Dockerfile"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

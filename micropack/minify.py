@@ -9,6 +9,7 @@ repeats, up to max_rounds. The parts live in their own modules: probes.py
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 from micropack import image, levels, pack, progress, record, resolve
 from micropack.errors import VerifyError
 from micropack.packages import owners
+from micropack.probes import healthcheck_probe
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
 from micropack.runs import Drive, RunOutcome, confined_run, traced_run
@@ -146,22 +148,35 @@ def _keep_trace(traced: RunOutcome, files: set[str], outputs: Outputs) -> tuple[
 def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Drive,
            rules: resolve.Rules, say: Say, compare_output: bool = False, max_rounds: int = 3,
            outputs: Outputs | None = None,
-           granularity: str = levels.DEFAULT_GRANULARITY) -> MinifyReport:
+           granularity: str = levels.DEFAULT_GRANULARITY, healthcheck: bool = True) -> MinifyReport:
     started = time.monotonic()
     outputs = outputs or Outputs()
     original_image = engine.image(image_ref)    # fails early, in one line, if it is missing
+    overrides = opts.image_overrides(original_image.config.get("Env"))
+    # The image's HEALTHCHECK is carried into the minified image, so it is
+    # one more probe: docker first runs it only after its interval, which a
+    # traced run may never reach, and a program it needs would be missing.
+    # Without it (--no-healthcheck) the minified image carries none.
+    health = healthcheck_probe(original_image.config)
+    if health is not None and healthcheck:
+        say(f"the image's health check is probed too: {health.spec}")
+        drive = dataclasses.replace(drive, probes=[*drive.probes, health])
+    elif health is not None:
+        say("--no-healthcheck: the image's health check is not probed, and the minified image has none")
+        overrides["Healthcheck"] = {"Test": ["NONE"]}
     say(f"tracing a container of {image_ref} from its first exec")
     original = traced_run(engine, image_ref, opts, drive, say, count_syscalls=bool(outputs.seccomp))
     for r in original.results:
         say(f"original: {r.name}: status {r.status}" + (f" ({r.reason})" if r.reason else ""))
     if drive.probes and any(not r.passed for r in original.results):
         bad = next(r for r in original.results if not r.passed)
-        raise VerifyError(f"probe fails on the original image already: {bad.name}: {bad.reason}")
+        hint = (" (the image's HEALTHCHECK is run as a probe: --no-healthcheck leaves it out and "
+                "drops it from the minified image)") if health and bad.name == health.name else ""
+        raise VerifyError(f"probe fails on the original image already: {bad.name}: {bad.reason}{hint}")
     files = {r.path for r in original.records if record.names_a_file(r)}
     traced_files = set(files)
     say(f"traced {len(original.records)} events, {len(files)} files")
     syscalls: list[str] = []
-    overrides = opts.image_overrides(original_image.config.get("Env"))
     rounds: list[Round] = []
     pack_json: dict[str, Any] | None = None
     with contextlib.ExitStack() as stack:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from micropack import archive, expand, levels, record, resolve, units
+from micropack.errors import PackError
 from micropack.packages import owners
 from micropack.record import TraceRecord
-from micropack.rootfs import RootFS
+from micropack.rootfs import MAX_DEPTH, RootFS, short_path
 from micropack.source import Source
 
 # Depth of the directories searched for sticky ones when nothing else
@@ -118,6 +119,50 @@ def sticky_dirs(fs: RootFS, depth: int = STICKY_DEPTH) -> list[str]:
     return found
 
 
+def check_depth(fs: RootFS, final: dict[str, str]) -> None:
+    """A directory the walks did not read (more than MAX_DEPTH deep) that the
+    pack keeps for its own sake (a tree kept whole: --include DIR, a unit)
+    would be packed without what is under it: one clear error. Kept only as
+    the parent of a path named in files.txt, it needs no walk."""
+    for path in fs.too_deep:
+        why = final.get(path)
+        if why is not None and not why.startswith("parent of "):
+            raise PackError(f"{short_path(path)} is more than {MAX_DEPTH} directories deep and the "
+                            f"pack needs it whole ({why}): micropack does not read a tree that deep")
+
+
+def depth_warning(fs: RootFS, final: dict[str, str]) -> list[str]:
+    """One line for every directory the walks left unread (more than
+    MAX_DEPTH deep) with nothing packed from it. (What is kept from below one
+    was named by path, resolved one component at a time, not walked.)"""
+    cut = [p for p in fs.too_deep if p not in final]
+    if not cut:
+        return []
+    more = f" and {len(cut) - 1} more" if len(cut) > 1 else ""
+    return [f"{short_path(cut[0])}{more} is more than {MAX_DEPTH} directories deep: not read "
+            "below it (nothing packed needs it)"]
+
+
+def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str, str]) -> list[str]:
+    """Drop from final every path at or below a mount point the source
+    says to leave out; one warning line naming those that took something."""
+    if not left_out:
+        return []
+    tops = sorted(left_out)
+    hit: dict[str, None] = {}
+    for path in list(final):
+        top = next((t for t in tops if path == t or path.startswith(t.rstrip("/") + "/")), None)
+        if top is not None:
+            del final[path]
+            skipped[path] = f"mounted into the container, not part of its image: {left_out[top]}"
+            hit.setdefault(top, None)
+    if not hit:
+        return []
+    whys = "; ".join(dict.fromkeys(left_out[t] for t in hit))
+    return [f"left out {', '.join(hit)}: mounted into the container (a bind of the host's files, "
+            f"a volume or a tmpfs), not part of its image ({whys})"]
+
+
 def unit_lines(src_units: units.SourceUnits, final: dict[str, str],
                expansion: expand.Expansion) -> list[UnitLine]:
     """Every unit of the source, kept whole, in part or dropped, with why
@@ -193,6 +238,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     for path, why in expansion.left_out.items():
         closure.skipped.setdefault(path, why)
     final = closure.finish(rules)
+    closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
+    check_depth(src.fs, final)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     clamps = [int(epoch)] if epoch and epoch.isdigit() else []
     if src.clamp_mtime is not None:
@@ -223,6 +270,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
             with_units(units.SourceUnits(src.fs))     # at file level only the report needs them
         if packages_out or report_out:
             report.packages = owners(src.fs, kept)
+        report.warnings = [*report.warnings, *depth_warning(src.fs, final)]
         if report_out:
             report_json = record.json_text(report.as_json(src))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import threading
@@ -12,13 +13,19 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
-from micropack.errors import first_line
+from micropack.errors import ImageError, first_line
 from micropack.runtimes.base import Engine
 
 EXEC_TIMEOUT = 120.0
 CMD_TIMEOUT = 600.0
 HTTP_TIMEOUT = 5.0
+# docker's timeout for a HEALTHCHECK that names no --timeout, and the shell
+# its CMD-SHELL form runs in: a container's Shell, which docker run never
+# sets (docker 20.10 does not copy the image's SHELL into it: tested)
+HEALTH_TIMEOUT = 30.0
+HEALTH_SHELL = ("/bin/sh", "-c")
 
 
 @dataclass(frozen=True)
@@ -47,10 +54,14 @@ class Target:
 
 @dataclass(frozen=True)
 class Probe:
-    kind: str      # exec | http | cmd
+    kind: str      # exec | http | cmd | healthcheck
     spec: str
+    # healthcheck: the argv docker execs, its timeout and its start period
+    argv: tuple[str, ...] = ()
+    timeout: float | None = None       # None: EXEC_TIMEOUT, read when the probe runs
+    start_period: float = 0.0
 
-    KINDS = ("exec", "http", "cmd")
+    KINDS = ("exec", "http", "cmd", "healthcheck")
 
     @property
     def name(self) -> str:
@@ -58,13 +69,12 @@ class Probe:
 
     def once(self, target: Target, cancelled: threading.Event | None = None) -> ProbeResult:
         if self.kind == "exec":
-            r = target.engine.exec(target.cid, ["sh", "-c", self.spec], timeout=EXEC_TIMEOUT)
-            if r.timed_out:
-                return ProbeResult(self.name, 124, r.stdout.strip(),
-                                   f"timed out after {EXEC_TIMEOUT:.0f}s")
-            reason = "" if r.status == 0 else \
-                f"exit status {r.status}: {first_line(r.stderr or r.stdout)}"
-            return ProbeResult(self.name, r.status, r.stdout.strip(), reason)
+            return self._exec(target, ["sh", "-c", self.spec])
+        if self.kind == "healthcheck":
+            # docker judges a health check by its exit status alone: its
+            # output (a time, a pid) is not compared, even with --compare-output
+            r = self._exec(target, list(self.argv))
+            return ProbeResult(r.name, r.status, "", r.reason)
         if self.kind == "http":
             return self._http()
         env = dict(os.environ, MICROPACK_CONTAINER_ID=target.cid,
@@ -78,6 +88,17 @@ class Probe:
         reason = "" if p.returncode == 0 else \
             f"exit status {p.returncode}: {first_line(p.stderr or p.stdout)}"
         return ProbeResult(self.name, p.returncode, p.stdout.strip(), reason)
+
+    def _exec(self, target: Target, argv: list[str]) -> ProbeResult:
+        """argv inside the container, as `docker exec` runs it (the
+        container's user, environment and working directory)."""
+        timeout = self.timeout or EXEC_TIMEOUT
+        r = target.engine.exec(target.cid, argv, timeout=timeout)
+        if r.timed_out:
+            return ProbeResult(self.name, 124, r.stdout.strip(), f"timed out after {timeout:.0f}s")
+        reason = "" if r.status == 0 else \
+            f"exit status {r.status}: {first_line(r.stderr or r.stdout)}"
+        return ProbeResult(self.name, r.status, r.stdout.strip(), reason)
 
     def _http(self) -> ProbeResult:
         try:
@@ -99,7 +120,7 @@ class Probe:
             cancelled: threading.Event | None = None) -> ProbeResult:
         """Retry until it passes or ready_timeout ends: a server needs time to
         start. Stops early when the container has exited or the run is cancelled."""
-        deadline = time.monotonic() + ready_timeout
+        deadline = time.monotonic() + max(ready_timeout, self.start_period)
         while True:
             result = self.once(target, cancelled)
             if result.passed or time.monotonic() >= deadline:
@@ -113,6 +134,34 @@ class Probe:
                 cancelled.wait(0.5)
             else:
                 time.sleep(0.5)
+
+
+def _seconds(ns: Any) -> float:
+    """One of docker's durations (integer nanoseconds; 0 or none: unset)."""
+    return int(ns) / 1e9 if isinstance(ns, int | float) and ns > 0 else 0.0
+
+
+def healthcheck_probe(config: dict[str, Any]) -> Probe | None:
+    """The image's HEALTHCHECK as docker runs it, as a probe: ["CMD", argv...]
+    is exec'd as is; ["CMD-SHELL", command] with /bin/sh -c (docker uses
+    the container's Shell, which `docker run` leaves empty whatever the
+    image's SHELL); ["NONE"], or no test, is no health check. It
+    runs with docker's --timeout (30 s by default) and is retried for at
+    least its --start-period while the service starts."""
+    hc = config.get("Healthcheck") or {}
+    test = list(hc.get("Test") or [])
+    if not test or test[0] == "NONE":
+        return None
+    kind, args = test[0], [str(a) for a in test[1:]]
+    if kind == "CMD" and args:
+        argv, spec = tuple(args), "CMD " + shlex.join(args)
+    elif kind == "CMD-SHELL" and len(args) == 1:
+        argv, spec = (*HEALTH_SHELL, args[0]), "CMD-SHELL " + args[0]
+    else:
+        raise ImageError(f"the image's HEALTHCHECK test {test!r} is none docker runs "
+                         "(CMD, CMD-SHELL or NONE)")
+    return Probe("healthcheck", spec, argv, timeout=_seconds(hc.get("Timeout")) or HEALTH_TIMEOUT,
+                 start_period=_seconds(hc.get("StartPeriod")))
 
 
 def _host_command(argv: list[str], env: dict[str, str], timeout: float,

@@ -72,6 +72,11 @@ class Need:
     why: str
     rpath: list[str] = field(default_factory=list)
     missing: bool = False      # a library the source does not have (path is its name)
+    # $ORIGIN of a library: the directory of the name ld.so loaded it under
+    # (path's, no symlink resolved: LD_DEBUG tries /opt/app/bin/../lib/...),
+    # not its real one; None for a program, whose $ORIGIN ld.so takes from
+    # /proc/self/exe, its real directory
+    origin: str | None = None
 
 
 @dataclass
@@ -85,11 +90,11 @@ class Closure:
     kept: dict[str, str] = field(default_factory=dict)       # path -> why
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
-    _inspected: set[str] = field(default_factory=set)
+    _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
     _idents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _ld_cache: dict[str, list[str]] | None = None
     _ld_conf: list[str] | None = None
-    _needs: dict[tuple[str, tuple[str, ...]], list[Need]] = field(default_factory=dict)
+    _needs: dict[tuple[str, str, tuple[str, ...]], list[Need]] = field(default_factory=dict)
 
     # -- entry points -------------------------------------------------------
 
@@ -122,9 +127,10 @@ class Closure:
                 self.warnings.append(f"--include {pattern} matches nothing in the source")
 
     def add(self, path: str, why: str, subtree: bool = False,
-            inherited_rpath: list[str] | None = None) -> None:
-        """Keep path and what it needs. inherited_rpath: the DT_RPATH of the
-        objects that loaded this one, when it is a library."""
+            inherited_rpath: list[str] | None = None, origin: str | None = None) -> None:
+        """Keep path and what it needs. inherited_rpath and origin, when it
+        is a library: the DT_RPATH of the objects that loaded it, and its
+        $ORIGIN (Need.origin)."""
         if is_pseudo(path):
             self.skipped.setdefault(path, "pseudo filesystem (/proc, /sys, /dev): not packed")
             return
@@ -140,13 +146,18 @@ class Closure:
             return
         for link in walk.links:
             self._keep(link, f"symlink on the path of {path}")
+        for directory in walk.dotdot_from:
+            self._keep(directory, f"directory on the path of {path} (left by '..')")
         final = walk.final
         if final is None:
             self.skipped.setdefault(path, "not in the source (created at run time?)")
-            # what the program created needs the directory it created it in
-            parent = parent_of(path)
-            if parent != path and parent != "/":
-                self.add(parent, f"directory of {path}, created at run time")
+            # what the program created needs the directory it created it in:
+            # the one the lookup stopped in, past every link (open(O_CREAT)
+            # of a dangling link creates its target, in the target's directory)
+            parent = parent_of(walk.missing_at or path)
+            if parent != "/":
+                at = f" (as {walk.missing_at})" if walk.missing_at != path else ""
+                self.add(parent, f"directory of {path}, created at run time{at}")
             return
         if is_pseudo(final):
             self.skipped.setdefault(final, "pseudo filesystem (/proc, /sys, /dev): not packed")
@@ -163,7 +174,7 @@ class Closure:
             return
         self._keep(final, why if not walk.links else f"target of {path} ({why})")
         if stat.S_ISREG(mode):
-            self._inspect(final, inherited_rpath or [])
+            self._inspect(final, inherited_rpath or [], origin)
         elif stat.S_ISDIR(mode) and subtree:
             for child in self.fs.iter_tree(final):
                 self.add(child, f"under {final} ({why})")
@@ -173,27 +184,35 @@ class Closure:
     def _keep(self, path: str, why: str) -> None:
         self.kept.setdefault(path, why)
 
-    def _inspect(self, path: str, inherited_rpath: list[str]) -> None:
-        if path in self._inspected:
+    def _inspect(self, path: str, inherited_rpath: list[str], origin: str | None) -> None:
+        # one file loaded under two names (two $ORIGINs) or by two chains of
+        # DT_RPATH may need different files: each way it is loaded is looked at
+        key = _needs_key(path, inherited_rpath, origin)
+        if key in self._inspected:
             return
-        self._inspected.add(path)
-        for need in self.needs(path, inherited_rpath):
+        self._inspected.add(key)
+        for need in self.needs(path, inherited_rpath, origin):
             if need.missing:
                 self.skipped.setdefault(f"{need.path} (needed by {path})", "library not found in the source")
-                self.warnings.append(f"{path} needs {need.path}, which the source does not have")
+                warning = f"{path} needs {need.path}, which the source does not have"
+                if warning not in self.warnings:      # said once, under any of its names
+                    self.warnings.append(warning)
             else:
-                self.add(need.path, need.why, inherited_rpath=need.rpath)
+                self.add(need.path, need.why, inherited_rpath=need.rpath, origin=need.origin)
 
-    def needs(self, path: str, inherited_rpath: list[str] | None = None) -> list[Need]:
+    def needs(self, path: str, inherited_rpath: list[str] | None = None,
+              origin: str | None = None) -> list[Need]:
         """What the regular file path (resolved) needs to run, one level deep:
         its ELF interpreter and libraries, or its script interpreter. Nothing
-        is kept: callers decide (unit expansion asks before it keeps)."""
-        key = (path, tuple(inherited_rpath or ()))
+        is kept: callers decide (unit expansion asks before it keeps).
+        origin: its $ORIGIN when it is a library (Need.origin); else its
+        own directory, a program's."""
+        key = _needs_key(path, inherited_rpath or [], origin)
         if key not in self._needs:
-            self._needs[key] = self._read_needs(path, inherited_rpath or [])
+            self._needs[key] = self._read_needs(path, inherited_rpath or [], key[1])
         return self._needs[key]
 
-    def _read_needs(self, path: str, inherited_rpath: list[str]) -> list[Need]:
+    def _read_needs(self, path: str, inherited_rpath: list[str], origin: str) -> list[Need]:
         try:
             # one open, unbuffered (256 bytes read, not 8 KiB), inside the
             # root and only if it is still a regular file (a live container
@@ -205,7 +224,7 @@ class Closure:
             self.warnings.append(f"{path}: cannot read ({exc.strerror})")
             return []
         if info is not None:
-            return self._elf_needs(path, info, inherited_rpath)
+            return self._elf_needs(path, info, inherited_rpath, origin)
         if head.startswith(b"#!"):
             return self._shebang_needs(path, head)
         return []
@@ -244,11 +263,11 @@ class Closure:
                 return candidate
         return None
 
-    def _elf_needs(self, path: str, info: elf.ElfInfo, inherited_rpath: list[str]) -> list[Need]:
+    def _elf_needs(self, path: str, info: elf.ElfInfo, inherited_rpath: list[str],
+                   origin: str) -> list[Need]:
         out = []
         if info.interpreter:
             out.append(Need(info.interpreter, f"ELF interpreter of {path}"))
-        origin = parent_of(path)
 
         def expand(entries: list[str]) -> list[str]:
             return [elf.expand_origin(e, origin, info.elfclass, self.platform) for e in entries]
@@ -261,7 +280,7 @@ class Closure:
             if found is None:
                 out.append(Need(name, f"needed by {path}", missing=True))
             else:
-                out.append(Need(found, f"needed by {path}", rpath))
+                out.append(Need(found, f"needed by {path}", rpath, origin=parent_of(found)))
         return out
 
     def _find_library(self, name: str, info: elf.ElfInfo, rpath: list[str],
@@ -365,3 +384,10 @@ class Closure:
                 parent = parent_of(parent)
         final.pop("/", None)
         return final
+
+
+def _needs_key(path: str, inherited_rpath: list[str], origin: str | None) -> tuple[str, str, tuple[str, ...]]:
+    """What a file's needs depend on: the file, its $ORIGIN (its own
+    directory unless it is a library loaded under another name) and the
+    DT_RPATH it inherits."""
+    return path, origin or parent_of(path), tuple(inherited_rpath)

@@ -28,7 +28,13 @@ from typing import BinaryIO, cast
 from micropack.errors import PackError
 
 MAX_SYMLINKS = 40   # the kernel's limit (ELOOP)
-MAX_DEPTH = 256     # directory levels iter_tree descends (each holds a descriptor)
+# Directory levels below the root that a walk of a tree (scan, iter_tree)
+# descends: each level holds a descriptor while its subdirectories are read,
+# so a hostile source (a chain of a million directories) can neither exhaust
+# them nor make the walk go on without end. A directory deeper than this is
+# listed by its parent but not read; it is noted in RootFS.too_deep, and the
+# pack says so (a warning, or an error where it needs that directory whole).
+MAX_DEPTH = 256
 
 # openat2(2): one number on every architecture but alpha since Linux 5.6.
 SYS_OPENAT2 = 437
@@ -148,6 +154,10 @@ class Walk:
     final: str | None                 # physical path inside the container; None if missing
     links: list[str] = field(default_factory=list)   # every symlink followed, in order
     missing_at: str | None = None     # the component that did not exist
+    # directories a '..' went up from (physical paths): the lookup passes
+    # through them though the final path is not under them, so an image
+    # without them fails it (/opt/dirlink/../real needs dirlink's target)
+    dotdot_from: list[str] = field(default_factory=list)
 
 
 _ROOT_WALK = Walk(final="/")
@@ -167,6 +177,19 @@ def parent_of(path: str) -> str:
 
 def join(base: str, name: str) -> str:
     return base.rstrip("/") + "/" + name
+
+
+def depth(path: str) -> int:
+    """Levels of a container path below the root: /var/junk is 2."""
+    return sum(1 for p in path.split("/") if p)
+
+
+def short_path(path: str, keep: int = 6) -> str:
+    """A path for a one-line message: a very deep one cut in the middle."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) <= keep + 2:
+        return path
+    return "/" + "/".join(parts[:keep]) + f"/.../{parts[-1]} ({len(parts)} levels)"
 
 
 def split_plain(path: str) -> tuple[str, str] | None:
@@ -194,6 +217,9 @@ class RootFS:
         self._dirfds: dict[str, int] = {}
         self._held: dict[str, tuple[int, os.stat_result]] = {}
         self._budget: int | None = None
+        # directories a walk did not descend into (more than MAX_DEPTH deep),
+        # in the order met: an ordered set
+        self.too_deep: dict[str, None] = {}
 
     # -- descriptors ----------------------------------------------------------
 
@@ -423,10 +449,11 @@ class RootFS:
             parent, name = path.rsplit("/", 1)
             base = self._directory(parent or "/")
             if base is not None:
-                return self._resolve(path, [name], base.final or "/", list(base.links), follow_final)
+                return self._resolve(path, [name], base.final or "/", list(base.links),
+                                     list(base.dotdot_from), follow_final)
         pending = [p for p in path.split("/") if p]
         pending.reverse()                 # a stack: next component on top
-        return self._resolve(path, pending, "/", [], follow_final)
+        return self._resolve(path, pending, "/", [], [], follow_final)
 
     def _directory(self, path: str) -> Walk | None:
         """walk(path) when it ends at a directory, else None."""
@@ -442,15 +469,17 @@ class RootFS:
         return found
 
     def _resolve(self, path: str, pending: list[str], current: str, links: list[str],
-                 follow_final: bool) -> Walk:
+                 dotdot_from: list[str], follow_final: bool) -> Walk:
         """Resolve the components on the pending stack from current, which
-        was reached by following links."""
-        result = Walk(final=None, links=links)
+        was reached by following links and going up from dotdot_from."""
+        result = Walk(final=None, links=links, dotdot_from=dotdot_from)
         while pending:
             name = pending.pop()
             if name == ".":
                 continue
             if name == "..":
+                if current != "/":
+                    dotdot_from.append(current)
                 current = parent_of(current)
                 continue
             candidate = join(current, name)
@@ -519,8 +548,11 @@ class RootFS:
                         stack.pop()
                         os.close(parent_fd)
                         continue
-                    if len(stack) > MAX_DEPTH:
-                        raise PackError(f"{nxt[0]} is more than {MAX_DEPTH} directories deep: not read")
+                    if depth(nxt[0]) > MAX_DEPTH:
+                        # not descended into: noted, and the walk goes on
+                        # (the stack never holds more than MAX_DEPTH descriptors)
+                        self.too_deep.setdefault(nxt[0], None)
+                        continue
                     base = nxt[0]
                     try:
                         fd = os.open(nxt[1], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,

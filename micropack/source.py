@@ -33,6 +33,10 @@ class Source:
     # original everywhere (pack's line, minify's), and no walk of the whole
     # image is needed for it.
     size: int | None = None
+    # Paths (with all below them) never to pack, and why: a container's
+    # mount points that hold something that is not its image's (a bind of a
+    # host file, a volume, a tmpfs) where its image has nothing.
+    left_out: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -68,7 +72,11 @@ def open_source(engine: Engine | None = None, container: str | None = None,
         info = engine.container(container)
         if not info.running or info.pid is None:
             raise PackError(f"container {container!r} is not running: use --image to pack from its image")
-        yield Source(RootFS(Path(f"/proc/{info.pid}/root")), f"container {container}", info.env)
+        # not /proc/PID/root: that has every mount made into the container
+        # (the runtime's /etc/hosts, binds, volumes: the host's files)
+        with engine.container_root(info) as view:
+            yield Source(RootFS(view.root), f"container {container}", info.env,
+                         left_out=view.left_out)
         return
     assert image is not None
     facts = engine.image(image)

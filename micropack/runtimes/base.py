@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropack.errors import ImageError, check_interrupted
-from micropack.runtimes.mounts import MountUnavailable
+from micropack.errors import ImageError, PackError, check_interrupted
+from micropack.runtimes.mounts import ContainerView, MountUnavailable, container_mounts, container_view
 
 # Every container micropack starts carries these labels, so a later run (or
 # `micropack cleanup`) can tell what a killed run left behind and whose it was.
@@ -83,8 +83,10 @@ class RunOptions:
     def image_overrides(self, original_env: list[str] | None = None) -> dict[str, Any]:
         """What was verified becomes the minified image's default: the
         command (the original's may not even be in it), the user, the
-        environment (-e applied to the original's Env) and the working
-        directory."""
+        environment (-e NAME=VALUE applied to the original's Env) and the
+        working directory. `-e NAME` alone passes micropack's own value to
+        the runs, as `docker run -e NAME` does, and never into the image:
+        a value of this host's must not be baked into an image."""
         out: dict[str, Any] = {}
         if self.entrypoint is not None:
             out["Entrypoint"] = [self.entrypoint] if self.entrypoint else None
@@ -95,14 +97,12 @@ class RunOptions:
             out["User"] = self.user
         if self.workdir:
             out["WorkingDir"] = self.workdir
-        if self.env:
+        given = [item for item in self.env if "=" in item]
+        if given:
             merged = env_dict(original_env)
-            for item in self.env:
-                key, eq, value = item.partition("=")
-                if eq:
-                    merged[key] = value
-                elif key in os.environ:      # `-e NAME` passes micropack's own value
-                    merged[key] = os.environ[key]
+            for item in given:
+                key, _, value = item.partition("=")
+                merged[key] = value
             out["Env"] = [f"{k}={v}" for k, v in merged.items()]
         return out
 
@@ -307,6 +307,41 @@ class Engine(ABC):
                 root = stack.enter_context(self._exported(ref))
                 self.image_access = "export"
             yield root
+
+    @contextmanager
+    def container_root(self, info: ContainerInfo) -> Iterator[ContainerView]:
+        """A running container's files as its image and its own writes make
+        them, without anything mounted into it (the runtime's /etc/hosts,
+        /etc/resolv.conf and /etc/hostname, binds, volumes, tmpfs: the
+        host's files, or data that is not the container's): its root mount
+        alone, with the image's own files where such a mount was, and the
+        mount points the image has nothing for in left_out. The same for
+        every runtime: the mounts are the container's /proc/PID/mountinfo,
+        its root mount is found among the host's by device, and the image is
+        read through image_root (a mount: an export could not be bound).
+        PackError, never a leak, where this cannot be done."""
+        if info.pid is None:
+            raise PackError(f"container {info.name!r} is not running")
+        ask = f"pack --image {info.image} instead" if info.image else "pack from its image instead"
+        try:
+            _, points = container_mounts(info.pid)
+        except MountUnavailable as exc:
+            raise PackError(f"cannot read the mounts of container {info.name!r}: {exc}; {ask}") from exc
+        with ExitStack() as stack:
+            image_root, no_image = None, ""
+            if points and info.image:
+                try:
+                    image_root = stack.enter_context(self.image_root(info.image, access="mount"))
+                except ImageError as exc:
+                    no_image = f"its image could not be mounted to read what it has there ({exc})"
+            elif points:
+                no_image = f"{self.name} does not say which image it is of"
+            try:
+                view = stack.enter_context(container_view(info.pid, image_root, no_image))
+            except MountUnavailable as exc:
+                raise PackError(f"cannot read container {info.name!r} without what is mounted into it "
+                                f"(which must not be packed): {exc}; {ask}") from exc
+            yield view
 
     @abstractmethod
     def _mounted(self, ref: str) -> AbstractContextManager[Path]:

@@ -78,7 +78,8 @@ def test_run_options_become_image_config(monkeypatch):
     opts = RunOptions(user="postgres", env=["PGDATA=/data", "FROM_HOST", "UNSET_HERE"],
                       workdir="/srv", cmd=["postgres", "-D", "/data"])
     got = opts.image_overrides(["PATH=/usr/bin", "PGDATA=/old"])
+    # `-e NAME` passes this host's value to the runs, never into the image
     assert got == {"Cmd": ["postgres", "-D", "/data"], "User": "postgres", "WorkingDir": "/srv",
-                   "Env": ["PATH=/usr/bin", "PGDATA=/data", "FROM_HOST=passed"]}
+                   "Env": ["PATH=/usr/bin", "PGDATA=/data"]}
     assert RunOptions().image_overrides(["PATH=/x"]) == {}
     assert RunOptions(entrypoint="").image_overrides() == {"Entrypoint": None, "Cmd": None}

@@ -1,0 +1,94 @@
+"""pack --container packs the container's own files, never what is mounted
+into it: docker's /etc/resolv.conf, /etc/hosts and /etc/hostname, -v binds,
+named volumes and tmpfs mounts are read from the image's layers where the
+image has something there, else left out with one warning line."""
+from __future__ import annotations
+
+import functools
+import subprocess
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_micropack
+
+pytestmark = pytest.mark.integration
+
+micropack = functools.partial(run_micropack, timeout=600)
+
+MOUNTED = ["/etc/resolv.conf", "/etc/hosts", "/etc/hostname"]
+
+
+def tar_files(path: Path) -> dict[str, tuple[bytes, int]]:
+    out = {}
+    with tarfile.open(path) as t:
+        for m in t.getmembers():
+            if m.isfile():
+                fh = t.extractfile(m)
+                assert fh is not None
+                out[m.name] = (fh.read(), m.mtime)
+    return out
+
+
+def test_pack_container_never_packs_what_is_mounted_into_it(fat_image, tmp_path):
+    marker = f"host-only-{uuid.uuid4().hex}"
+    host_file = tmp_path / "hostos"
+    host_file.write_text(f"{marker} file\n")
+    host_dir = tmp_path / "hostdir"
+    host_dir.mkdir()
+    (host_dir / "hostonly").write_text(f"{marker} dir\n")
+    # a file the image has under /usr/share/doc, which a bind hides in the container
+    doc = subprocess.run(["docker", "run", "--rm", "--network=none", "--entrypoint", "sh", fat_image,
+                          "-c", "find /usr/share/doc -type f | sort | head -1"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert doc.startswith("/usr/share/doc/"), doc
+    name = f"micropack-test-{uuid.uuid4().hex[:10]}"
+    volume = f"micropack-test-{uuid.uuid4().hex[:10]}"
+    try:
+        subprocess.run(["docker", "run", "-d", "--name", name, "--network", "host",
+                        "-v", f"{host_file}:/srv/hostos:ro", "-v", f"{host_dir}:/usr/share/doc:ro",
+                        "-v", f"{volume}:/srv/vol", "--tmpfs", "/srv/tmp",
+                        fat_image, "sleep", "600"], check=True, capture_output=True)
+        for where in ("/srv/vol/secret", "/srv/tmp/secret"):
+            subprocess.run(["docker", "exec", name, "sh", "-c", f"echo {marker} > {where}"],
+                           check=True, capture_output=True)
+        files = tmp_path / "files.txt"
+        wanted = [*MOUNTED, "/srv/hostos", "/srv/vol/secret", "/srv/tmp/secret",
+                  "/usr/share/doc/hostonly", doc, "/bin/sleep"]
+        files.write_text("\n".join(wanted) + "\n")
+        live, image = tmp_path / "live.tar", tmp_path / "image.tar"
+        proc = micropack("pack", "--container", name, "-i", str(files), "-o", str(live),
+                         "--granularity", "file")
+        assert proc.returncode == 0, proc.stderr
+        stderr = proc.stderr
+    finally:
+        subprocess.run(["docker", "rm", "-f", "-v", name], capture_output=True)
+        subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True)
+    proc = micropack("pack", "--image", fat_image, "-i", str(files), "-o", str(image),
+                     "--granularity", "file")
+    assert proc.returncode == 0, proc.stderr
+    got, want = tar_files(live), tar_files(image)
+    # nothing of the host: no marker, no host file's bytes
+    for member, (data, _) in got.items():
+        assert marker.encode() not in data, member
+    host_resolv = Path("/etc/resolv.conf").read_bytes()
+    # what the image has under a mount point, with the image's bytes and times
+    for path in [*MOUNTED, doc]:
+        member = path.lstrip("/")
+        assert got.get(member) == want.get(member), path
+        if member in got:
+            assert got[member][0] != host_resolv or want[member][0] == host_resolv, path
+    assert doc.lstrip("/") in got
+    # what only a mount has is left out, named in one warning line
+    left_out = ["/srv/hostos", "/srv/vol/secret", "/srv/tmp/secret", "/usr/share/doc/hostonly"]
+    for path in left_out:
+        assert path.lstrip("/") not in got, path
+    lines = [ln for ln in stderr.splitlines() if "mounted into the container" in ln]
+    assert len(lines) == 1, stderr
+    assert "warning:" in lines[0]
+    for path in ["/srv/hostos", "/srv/vol", "/srv/tmp"]:
+        assert path in lines[0], lines[0]
+    # the image's files themselves are packed as from the image
+    assert got["usr/bin/sleep"] == want["usr/bin/sleep"] if "usr/bin/sleep" in want else True

@@ -1,0 +1,185 @@
+"""The closure keeps what a lookup through symlinks passes through, checked
+the way the kernel resolves paths: in the packed, extracted tree, not in
+micropack's own idea of it. A file created through a (dangling) link needs
+the directory of the link's target; a '..' after a link to a directory
+needs that directory; a library loaded through a link takes its $ORIGIN
+from the name ld.so loaded it under."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from micropack import pack, resolve
+from micropack.rootfs import IN_ROOT, RootFS, openat2
+from micropack.source import Source
+from tests.unit.roots import HOST_LIBDIR, cc, link, write
+
+LDSO = "/lib64/ld-linux-x86-64.so.2"
+
+
+def pack_tree(root: Path, traced: list[str], out: Path) -> tuple[pack.PackReport, Path]:
+    """Pack traced from root at --granularity file; the report and the tar extracted."""
+    src = Source(RootFS(root), "test", {})
+    report = pack.pack_files(src, traced, str(out / "r.tar"), resolve.Rules(), granularity="file")
+    tree = out / "extracted"
+    tree.mkdir()
+    subprocess.run(["tar", "-xf", str(out / "r.tar"), "-C", str(tree)], check=True)
+    return report, tree
+
+
+def open_in(tree: Path, path: str, flags: int = os.O_RDONLY) -> int:
+    """path opened in tree as the kernel resolves it with tree as the root."""
+    root = os.open(tree, os.O_PATH | os.O_DIRECTORY)
+    try:
+        # openat2 takes a mode only with O_CREAT (EINVAL otherwise)
+        return openat2(root, path.lstrip("/"), flags, IN_ROOT, 0o644 if flags & os.O_CREAT else 0)
+    finally:
+        os.close(root)
+
+
+# -- a file created at run time through a link ---------------------------------
+
+PID_LINKS = {
+    "absolute": {"/etc/app.pid": "/run/app/app.pid"},
+    "relative": {"/etc/app.pid": "../run/app/app.pid"},
+    # /etc/app.pid -> /var/run/app.pid, through /var/run -> ../run, to the
+    # dangling /run/app.pid -> app/app.pid
+    "chain": {"/etc/app.pid": "/var/run/app.pid", "/var/run": "../run", "/run/app.pid": "app/app.pid"},
+    # '..' stops at the root: never the host's /run
+    "escaping": {"/etc/app.pid": "../../../../../../run/app/app.pid"},
+}
+
+
+@pytest.mark.parametrize("links", PID_LINKS.values(), ids=PID_LINKS.keys())
+def test_a_file_created_through_a_link_keeps_the_directory_of_its_target(
+        tmp_path: Path, links: dict[str, str]):
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "var").mkdir()
+    (root / "run/app").mkdir(parents=True)
+    (root / "run/app").chmod(0o750)
+    if os.geteuid() == 0:
+        os.chown(root / "run/app", 999, 999)       # the service's own (as root only)
+    for path, target in links.items():
+        link(root, path, target)
+    report, tree = pack_tree(root, ["/etc/app.pid"], tmp_path)
+    assert "/run/app" in report.kept, report.kept
+    assert report.kept["/run/app"].startswith("directory of /etc/app.pid, created at run time")
+    assert set(links) <= set(report.kept)                  # the links of the chain
+    # with its mode and owner
+    st, packed = (root / "run/app").lstat(), (tree / "run/app").lstat()
+    assert (packed.st_mode, packed.st_uid, packed.st_gid) == (st.st_mode, st.st_uid, st.st_gid)
+    # `echo $$ > /etc/app.pid` in the packed tree: open(O_CREAT) of the link
+    os.close(open_in(tree, "/etc/app.pid", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
+    assert (tree / "run/app/app.pid").is_file()
+
+
+def test_a_file_created_in_a_plain_directory_still_keeps_it(tmp_path: Path):
+    root = tmp_path / "root"
+    (root / "var/local").mkdir(parents=True)
+    report, _ = pack_tree(root, ["/var/local/app.sock", "/nowhere/at/all"], tmp_path)
+    assert report.kept["/var/local"] == "directory of /var/local/app.sock, created at run time"
+    assert "created at run time" in report.skipped["/nowhere/at/all"]
+    assert not any(p.startswith("/nowhere") for p in report.kept)
+
+
+# -- '..' after a link to a directory ------------------------------------------
+
+DOTDOT = [
+    "/opt/dirlink/../real/file",         # /opt/dirlink -> /opt/realdir: '..' leaves realdir
+    "/opt/rellink/../real/file",         # /opt/rellink -> realdir
+    "/opt/plain/../real/file",           # a real directory, left by '..'
+    "/opt/through/file",                 # /opt/through -> deep/dir/../../real
+]
+
+
+def dotdot_root(root: Path) -> None:
+    write(root, "/opt/real/file", "the file\n")
+    (root / "opt/realdir").mkdir()
+    (root / "opt/plain").mkdir()
+    (root / "opt/deep/dir").mkdir(parents=True)
+    link(root, "/opt/dirlink", "/opt/realdir")
+    link(root, "/opt/rellink", "realdir")
+    link(root, "/opt/through", "deep/dir/../../real")
+
+
+@pytest.mark.parametrize("path", DOTDOT)
+def test_dotdot_after_a_link_keeps_the_directory_it_leaves(tmp_path: Path, path: str):
+    root = tmp_path / "root"
+    dotdot_root(root)
+    _, tree = pack_tree(root, [path], tmp_path)
+    fd = open_in(tree, path)          # ENOENT when the directory '..' leaves is missing
+    with os.fdopen(fd, "rb") as fh:
+        assert fh.read() == b"the file\n"
+
+
+def test_walk_names_the_directories_dotdot_leaves_in_any_order(tmp_path: Path):
+    root = tmp_path / "root"
+    dotdot_root(root)
+    deep = ["/opt/deep/dir", "/opt/deep"]
+    expected = {"/opt/dirlink/../real/file": ["/opt/realdir"], "/opt/plain/../real/file": ["/opt/plain"],
+                "/opt/through/file": deep, "/opt/through/missing": deep,
+                "/opt/real/file": [], "/../opt/real/file": []}      # '..' at the root leaves nothing
+    for order in (list(expected), list(reversed(expected))):    # walk() caches directories
+        fs = RootFS(root)
+        assert {p: fs.walk(p).dotdot_from for p in order} == expected
+
+
+# -- $ORIGIN of a library loaded through a link --------------------------------
+
+@pytest.fixture
+def origin_root(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """/opt/app/bin/app (RUNPATH $ORIGIN/../lib) needs libfoo.so;
+    /opt/app/lib/libfoo.so links to /opt/vendor/libfoo.so (RUNPATH $ORIGIN),
+    which needs libbar.so, found only in /opt/app/lib."""
+    if shutil.which("gcc") is None:     # the case cannot be built: a failure, never a skip
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    lib = root / "usr/lib/x86_64-linux-gnu"
+    lib.mkdir(parents=True)
+    for name in ("ld-linux-x86-64.so.2", "libc.so.6"):
+        shutil.copy2(os.path.realpath(f"{HOST_LIBDIR}/{name}"), lib / name)
+    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    for d in ("opt/app/bin", "opt/app/lib", "opt/vendor"):
+        (root / d).mkdir(parents=True)
+    cc(build / "libbar.so", "int bar(void){return 2;}", "-shared", "-fPIC")
+    cc(build / "libfoo.so", "int bar(void);\nint foo(void){return bar()+1;}\n", "-shared", "-fPIC",
+       f"-L{build}", "-lbar", "-Wl,--enable-new-dtags,-rpath,$ORIGIN")
+    cc(root / "opt/app/bin/app", "int foo(void);\nint main(void){return foo()-3;}\n",
+       f"-L{build}", "-lfoo", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib")
+    shutil.copy2(build / "libbar.so", root / "opt/app/lib/libbar.so")
+    shutil.copy2(build / "libfoo.so", root / "opt/vendor/libfoo.so")
+    link(root, "/opt/app/lib/libfoo.so", request.param)
+    link(root, "/usr/local/bin/app", "../../../opt/app/bin/app")      # a program run through a link
+    return root
+
+
+LIBFOO_LINKS = {"absolute": "/opt/vendor/libfoo.so", "relative": "../../vendor/libfoo.so"}
+
+
+@pytest.mark.parametrize("origin_root", LIBFOO_LINKS.values(), ids=LIBFOO_LINKS.keys(), indirect=True)
+@pytest.mark.parametrize("program", ["/opt/app/bin/app", "/usr/local/bin/app"])
+def test_origin_of_a_library_is_the_directory_it_was_loaded_from(origin_root: Path, tmp_path: Path,
+                                                                 program: str):
+    report, _ = pack_tree(origin_root, [program], tmp_path)
+    assert report.warnings == []
+    assert report.kept["/opt/app/lib/libbar.so"] == "needed by /opt/vendor/libfoo.so"
+    assert "/opt/vendor/libfoo.so" in report.kept and "/opt/app/lib/libfoo.so" in report.kept
+
+
+@pytest.mark.parametrize("origin_root", [LIBFOO_LINKS["relative"]], indirect=True)
+def test_the_loader_agrees(origin_root: Path):
+    # the fixture means what it says: the host's ld.so runs the program
+    # (the links are relative, so they hold outside the root too) and finds
+    # libbar.so beside the link to libfoo.so, not beside libfoo.so itself
+    for program in ("opt/app/bin/app", "usr/local/bin/app"):
+        proc = subprocess.run([str(origin_root / program)], env={"LD_DEBUG": "libs"},
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert f"trying file={origin_root}/opt/app/bin/../lib/libbar.so" in proc.stderr

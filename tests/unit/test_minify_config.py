@@ -1,0 +1,224 @@
+"""What minify verifies and what it writes into the minified image's config:
+the image's own HEALTHCHECK is one more probe (it is carried into the
+minified image, so it must work there), and `-e NAME` passes this shell's
+value to the runs only, never into the image. The loop runs with a fake
+engine and a fake traced run; every probe goes through Drive and
+Probe.once, as in a real run."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from micropack import cli, minify, resolve
+from micropack.errors import ImageError, VerifyError
+from micropack.probes import HEALTH_TIMEOUT, Probe, healthcheck_probe
+from micropack.probes import Target as ProbeTarget
+from micropack.runs import Drive, RunOutcome
+from micropack.runtimes.base import ExecResult, ImageInfo, RunOptions
+from micropack.runtimes.docker import run_args
+from micropack.tracers.base import TraceStats
+
+ORIGINAL = "mpk-test/hc:1"
+MINIFIED = "mpk-test/hc:min"
+FIND = ["/usr/bin/find", "/tmp", "-maxdepth", "0"]
+
+
+@dataclass
+class FakeEngine:
+    """Knows two images; exec answers from `answers` by image, and records argv."""
+
+    config: dict[str, Any]
+    broken_on_minified: set[str] = field(default_factory=set)   # programs the minified image lacks
+    execs: list[tuple[str, list[str]]] = field(default_factory=list)
+    name: str = "fake"
+
+    def image(self, ref: str) -> ImageInfo:
+        return ImageInfo(ref=ref, id="sha256:" + "0" * 64, size=1000 if ref == ORIGINAL else 100,
+                         created=0, architecture="amd64", config=self.config)
+
+    def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
+        self.execs.append((cid, list(argv)))
+        if cid == MINIFIED and argv[0] in self.broken_on_minified:
+            return ExecResult(126, "", f'exec: "{argv[0]}": stat {argv[0]}: no such file or directory')
+        return ExecResult(0, "", "")
+
+    def running(self, cid: str) -> bool:
+        return True
+
+    def check_run(self, opts: RunOptions) -> None:
+        return None
+
+    def has_image(self, ref: str) -> bool:
+        return False
+
+
+class FakePacked:
+    kept = ["/usr/bin/sleep"]
+    partial_trees: list[str] = []
+    packages = {"coreutils": 1}
+
+    def as_json(self, src: Any) -> dict[str, Any]:
+        return {}
+
+
+@pytest.fixture
+def loop(monkeypatch) -> dict[str, Any]:
+    """minify's loop with everything but the probes faked; the container of
+    an image is the image's name, so the fake engine knows which one a probe
+    runs in. Records what image.build was given."""
+    seen: dict[str, Any] = {"builds": [], "runs": []}
+
+    def traced_run(engine: Any, image: str, opts: RunOptions, drive: Drive, say: Any,
+                   count_syscalls: bool = False) -> RunOutcome:
+        seen["runs"].append((image, opts))
+        results = drive(ProbeTarget(engine, image), threading.Event())
+        return RunOutcome(results, [], TraceStats())
+
+    @contextmanager
+    def open_source(engine: Any, image: str) -> Iterator[object]:
+        yield object()
+
+    def build(engine: Any, original: ImageInfo, rootfs_tar: Any, tag: str, **kw: Any) -> str:
+        seen["builds"].append(kw.get("overrides"))
+        return "sha256:" + "1" * 64
+
+    monkeypatch.setattr(minify, "traced_run", traced_run)
+    monkeypatch.setattr(minify, "open_source", open_source)
+    monkeypatch.setattr(minify.pack, "pack_files", lambda *a, **k: FakePacked())
+    monkeypatch.setattr(minify.image, "build", build)
+    return seen
+
+
+def run_minify(engine: FakeEngine, probes: list[Probe], opts: RunOptions | None = None,
+               **kw: Any) -> minify.MinifyReport:
+    return minify.minify(engine, ORIGINAL, MINIFIED, opts or RunOptions(network="none"),
+                         Drive(probes, ready_timeout=0), resolve.Rules(), lambda _: None,
+                         max_rounds=1, **kw)
+
+
+HC_CMD = {"Healthcheck": {"Test": ["CMD", *FIND], "Interval": 2_000_000_000,
+                          "Timeout": 2_000_000_000, "Retries": 1},
+          "Cmd": ["sleep", "infinity"]}
+
+
+# --- the health check is a probe -----------------------------------------------
+
+def test_the_health_check_is_run_in_the_traced_runs_and_counts(loop):
+    """The repro: a HEALTHCHECK whose program no probe uses. It runs in the
+    original's traced run (so its files are traced and kept) and in the
+    minified one, where a missing program fails the minify."""
+    engine = FakeEngine(HC_CMD, broken_on_minified={FIND[0]})
+    report = run_minify(engine, [Probe("exec", "test -d /tmp")])
+    assert (ORIGINAL, FIND) in engine.execs and (MINIFIED, FIND) in engine.execs
+    names = [v.probe for v in report.probes]
+    assert names == ["exec test -d /tmp", "healthcheck CMD /usr/bin/find /tmp -maxdepth 0"]
+    assert not report.passed
+    assert "1/2 probes passed" in report.summary()
+    failure = report.failure()
+    assert failure is not None and "healthcheck CMD /usr/bin/find" in str(failure)
+    assert "no such file or directory" in str(failure)
+
+
+def test_a_working_health_check_passes_and_is_reported(loop):
+    engine = FakeEngine(HC_CMD)
+    report = run_minify(engine, [Probe("exec", "test -d /tmp")])
+    assert report.passed and "2/2 probes passed" in report.summary()
+    assert [p["probe"] for p in report.as_json()["probes"]][-1].startswith("healthcheck CMD ")
+    assert "Healthcheck" not in loop["builds"][0]       # carried as it is
+
+
+def test_the_health_checks_output_is_not_compared(loop):
+    """docker judges it by its status: a check printing the time passes."""
+    engine = FakeEngine(HC_CMD)
+    clock = iter(range(100))
+    engine.exec = lambda cid, argv, timeout: ExecResult(  # type: ignore[method-assign]
+        0, f"now {next(clock)}" if list(argv) == FIND else "same", "")
+    report = minify.minify(engine, ORIGINAL, MINIFIED, RunOptions(), Drive([Probe("exec", "x")], 0),
+                           resolve.Rules(), lambda _: None, compare_output=True, max_rounds=1)
+    assert report.passed, report.failure()
+
+
+def test_with_no_probe_the_health_check_is_the_probe(loop):
+    engine = FakeEngine(HC_CMD)
+    report = run_minify(engine, [])
+    assert [v.probe for v in report.probes] == ["healthcheck CMD /usr/bin/find /tmp -maxdepth 0"]
+
+
+def test_a_health_check_failing_on_the_original_says_how_to_leave_it_out(loop):
+    engine = FakeEngine(HC_CMD)
+    engine.exec = lambda cid, argv, timeout: (  # type: ignore[method-assign]
+        ExecResult(1, "", "unhealthy") if list(argv) == FIND else ExecResult(0, "", ""))
+    with pytest.raises(VerifyError, match="healthcheck CMD .*: unhealthy .*--no-healthcheck"):
+        run_minify(engine, [Probe("exec", "true")])
+
+
+def test_no_healthcheck_skips_it_and_the_minified_image_has_none(loop):
+    engine = FakeEngine(HC_CMD, broken_on_minified={FIND[0]})
+    report = run_minify(engine, [Probe("exec", "true")], healthcheck=False)
+    assert report.passed and all(argv != FIND for _, argv in engine.execs)
+    assert loop["builds"][0]["Healthcheck"] == {"Test": ["NONE"]}
+
+
+def test_healthcheck_forms_as_docker_runs_them():
+    cmd = healthcheck_probe(HC_CMD)
+    assert cmd is not None and cmd.argv == tuple(FIND) and cmd.timeout == 2.0
+    shell = healthcheck_probe({"Healthcheck": {"Test": ["CMD-SHELL", "curl -f localhost || exit 1"],
+                                               "StartPeriod": 40_000_000_000}})
+    assert shell is not None and shell.argv == ("/bin/sh", "-c", "curl -f localhost || exit 1")
+    assert shell.name == "healthcheck CMD-SHELL curl -f localhost || exit 1"
+    assert shell.timeout == HEALTH_TIMEOUT and shell.start_period == 40.0
+    # docker runs it in the container's Shell, which docker run leaves
+    # empty whatever the image's SHELL: /bin/sh -c
+    bash = healthcheck_probe({"Healthcheck": {"Test": ["CMD-SHELL", "x"]}, "Shell": ["/bin/bash", "-c"]})
+    assert bash is not None and bash.argv == ("/bin/sh", "-c", "x")
+    for none in ({}, {"Healthcheck": None}, {"Healthcheck": {"Test": ["NONE"]}},
+                 {"Healthcheck": {"Test": [], "Interval": 5}}):
+        assert healthcheck_probe(none) is None
+    with pytest.raises(ImageError, match="CMD, CMD-SHELL or NONE"):
+        healthcheck_probe({"Healthcheck": {"Test": ["BOGUS", "x"]}})
+
+
+def test_the_shell_is_not_carried_so_every_docker_runs_what_was_probed():
+    from micropack.image import carried_config
+    assert carried_config({"Shell": ["/bin/bash", "-c"]}) == {}
+
+
+# --- -e NAME: the runs get the host's value, the image does not ------------------
+
+def test_env_name_alone_never_reaches_the_image(monkeypatch):
+    monkeypatch.setenv("MY_SECRET", "hunter2")
+    opts = RunOptions(env=["MY_SECRET", "GIVEN=1", "UNSET_HERE"])
+    got = opts.image_overrides(["PATH=/usr/bin", "GIVEN=0"])
+    assert got == {"Env": ["PATH=/usr/bin", "GIVEN=1"]}
+    assert RunOptions(env=["MY_SECRET"]).image_overrides(["PATH=/x"]) == {}
+    # the runs still get it, as docker run -e NAME gives it
+    assert run_args(opts)[:2] == ["-e", "MY_SECRET"]
+
+
+def test_minify_e_name_from_the_command_line(loop, monkeypatch):
+    """`micropack minify IMG -t out -e MY_SECRET` with MY_SECRET exported:
+    the traced runs are given -e MY_SECRET, the image built has no such Env."""
+    monkeypatch.setenv("MY_SECRET", "hunter2")
+    engine = FakeEngine({"Env": ["PATH=/usr/bin"], "Cmd": ["sleep", "infinity"]})
+    monkeypatch.setattr(cli, "engine_of", lambda *a, **k: engine)
+    monkeypatch.setattr(cli, "_sweep", lambda engine: None)
+    result = CliRunner().invoke(cli.cli, ["minify", ORIGINAL, "-t", MINIFIED, "--network", "none",
+                                          "-e", "MY_SECRET", "-e", "KEPT=yes", "--probe-exec", "true",
+                                          "--ready-timeout", "0", "--max-rounds", "1"])
+    assert result.exit_code == 0, result.output
+    assert all(opts.env == ["MY_SECRET", "KEPT=yes"] for _, opts in loop["runs"])
+    for overrides in loop["builds"]:
+        assert overrides["Env"] == ["PATH=/usr/bin", "KEPT=yes"]
+        assert not any("hunter2" in str(v) for v in overrides.values())
+
+
+def test_minify_help_says_what_e_writes():
+    out = CliRunner().invoke(cli.cli, ["minify", "--help"]).output
+    assert "NAME alone passes this shell's value to the runs only" in " ".join(out.split())
+    assert "--no-healthcheck" in out
