@@ -346,7 +346,10 @@ def test_unix_socket_paths_are_traced(bpf_ready, fat_container, tmp_path: Path):
     assert "abstract-name" not in events.read_text()
 
 
-def _trace_python(c, tmp_path: Path, code: str) -> tuple[list[str], list[dict], dict]:
+def trace_python(c, tmp_path: Path, code: str
+                 ) -> tuple[list[str], list[dict], dict, subprocess.CompletedProcess[str]]:
+    """code run by python3 in container c, traced: files.txt's paths, the
+    events, the summary and micropack's process."""
     (tmp_path / "prog.py").write_text(code)
     subprocess.run(["docker", "cp", str(tmp_path / "prog.py"), f"{c.name}:/opt/prog.py"], check=True)
     files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
@@ -354,7 +357,12 @@ def _trace_python(c, tmp_path: Path, code: str) -> tuple[list[str], list[dict], 
                      "--", "docker", "exec", c.name, "python3", "/opt/prog.py")
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in events.read_text().splitlines()]
-    return files.read_text().splitlines(), records[:-1], records[-1]["summary"]
+    return files.read_text().splitlines(), records[:-1], records[-1]["summary"], proc
+
+
+def _trace_python(c, tmp_path: Path, code: str) -> tuple[list[str], list[dict], dict]:
+    paths, records, summary, _ = trace_python(c, tmp_path, code)
+    return paths, records, summary
 
 
 FD_REUSE = r"""

@@ -4,30 +4,19 @@ rename and link create, names through the kernel's magic links (/dev/fd/N,
 the calls it cannot follow, which it must say it saw."""
 from __future__ import annotations
 
-import functools
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_micropack
+from tests.integration.test_trace_ebpf import trace_python
 
 pytestmark = pytest.mark.integration
 
-micropack = functools.partial(run_micropack, timeout=300)
-
 
 def _trace(c, tmp_path: Path, code: str) -> tuple[set[str], list[dict], dict, str]:
-    (tmp_path / "prog.py").write_text(code)
-    subprocess.run(["docker", "cp", str(tmp_path / "prog.py"), f"{c.name}:/opt/prog.py"], check=True)
-    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
-    proc = micropack("trace", "--container", c.id, "-o", str(files), "--events", str(events),
-                     "--", "docker", "exec", c.name, "python3", "/opt/prog.py")
-    assert proc.returncode == 0, proc.stderr
+    paths, records, summary, proc = trace_python(c, tmp_path, code)
     assert "prog done" in proc.stdout, proc.stdout
-    records = [json.loads(line) for line in events.read_text().splitlines()]
-    return set(files.read_text().splitlines()), records[:-1], records[-1]["summary"], proc.stderr
+    return set(paths), records, summary, proc.stderr
 
 
 SECOND_NAMES = r"""

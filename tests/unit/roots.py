@@ -2,6 +2,8 @@
 and compiled programs at absolute paths inside a root."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,3 +30,13 @@ def cc(out: Path, source: str, *flags: str) -> None:
     src.write_text(source)
     subprocess.run(["gcc", "-o", str(out), str(src), *flags], check=True)
     src.unlink()
+
+
+def host_libc(root: Path) -> Path:
+    """The host's ld.so and libc copied into root's multiarch library
+    directory (returned), so programs built with cc() load inside it."""
+    lib = root / "usr/lib/x86_64-linux-gnu"
+    lib.mkdir(parents=True, exist_ok=True)
+    for name in ("ld-linux-x86-64.so.2", "libc.so.6"):
+        shutil.copy2(os.path.realpath(f"{HOST_LIBDIR}/{name}"), lib / name)
+    return lib

@@ -16,7 +16,7 @@ import pytest
 from micropack import pack, resolve
 from micropack.rootfs import IN_ROOT, RootFS, openat2
 from micropack.source import Source
-from tests.unit.roots import HOST_LIBDIR, cc, link, write
+from tests.unit.roots import cc, host_libc, link, write
 
 LDSO = "/lib64/ld-linux-x86-64.so.2"
 
@@ -141,10 +141,7 @@ def origin_root(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     root = tmp_path / "root"
     build = tmp_path / "build"
     build.mkdir()
-    lib = root / "usr/lib/x86_64-linux-gnu"
-    lib.mkdir(parents=True)
-    for name in ("ld-linux-x86-64.so.2", "libc.so.6"):
-        shutil.copy2(os.path.realpath(f"{HOST_LIBDIR}/{name}"), lib / name)
+    host_libc(root)
     link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
     for d in ("opt/app/bin", "opt/app/lib", "opt/vendor"):
         (root / d).mkdir(parents=True)

@@ -4,7 +4,6 @@ each granularity keeps."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import struct
@@ -17,7 +16,7 @@ from micropack.record import TraceRecord
 from micropack.rootfs import RootFS
 from micropack.source import Source
 from tests.conftest import need
-from tests.unit.roots import HOST_LIBDIR, cc, link, write
+from tests.unit.roots import cc, host_libc, link, write
 
 
 def dpkg(root: Path, package: str, *paths: str) -> None:
@@ -407,10 +406,7 @@ def plugin_root(tmp_path: Path) -> Path:
     root = tmp_path / "root"
     build = tmp_path / "build"
     build.mkdir()
-    lib = root / "usr/lib/x86_64-linux-gnu"
-    lib.mkdir(parents=True)
-    for name in ("ld-linux-x86-64.so.2", "libc.so.6"):
-        shutil.copy2(os.path.realpath(f"{HOST_LIBDIR}/{name}"), lib / name)
+    lib = host_libc(root)
     (root / "lib64").mkdir()
     (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
     cc(build / "libhuge.so", "int huge(void){return 1;}", "-shared", "-fPIC")
