@@ -286,7 +286,13 @@ def _check_line(raw: str, source: str, lineno: int, warnings: list[str]) -> str 
             raise InputError(source, lineno, f"a component of the path is {len(long)} characters long: "
                                              f"no file name can be longer than {NAME_MAX} bytes")
         if len(path) >= PATH_MAX // 4 and len(path.encode("utf-8", "surrogateescape")) >= PATH_MAX:
-            raise InputError(source, lineno, f"path is longer than {PATH_MAX - 1} bytes")
+            # A program that walks down with relative names can use such a
+            # file (the tracer records it), but no image can hold it: docker
+            # and containerd unpack a layer by whole paths. Not a reason to
+            # refuse the rest of the list.
+            warnings.append(f"{source}:{lineno}: path is longer than {PATH_MAX - 1} bytes: left out "
+                            "(no image can hold it)")
+            return None
     return path
 
 
