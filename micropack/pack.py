@@ -143,6 +143,20 @@ def depth_warning(fs: RootFS, final: dict[str, str]) -> list[str]:
             "below it (nothing packed needs it)"]
 
 
+def from_mounts(final: dict[str, str], src: Source) -> list[str]:
+    """One warning naming what is packed from under a mount point of a
+    process's root read as it is (--pid, --rootfs /proc/PID/root): the
+    runtime's /etc/hosts, a bind of a host file, a volume."""
+    if not src.mounted:
+        return []
+    hit = sorted(p for p in final if any(p == m or p.startswith(m + "/") for m in src.mounted))
+    if not hit:
+        return []
+    shown = ", ".join(hit[:5]) + (f" and {len(hit) - 5} more" if len(hit) > 5 else "")
+    return [f"packed from mounts of the source ({src.label}), which no image has: {shown} "
+            "(for a container, pack --container or --image leaves what is mounted into it out)"]
+
+
 def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str, str]) -> list[str]:
     """Drop from final every path at or below a mount point the source
     says to leave out; one warning line naming those that took something."""
@@ -239,6 +253,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         closure.skipped.setdefault(path, why)
     final = closure.finish(rules)
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
+    closure.warnings.extend(from_mounts(final, src))
     check_depth(src.fs, final)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     clamps = [int(epoch)] if epoch and epoch.isdigit() else []

@@ -9,6 +9,7 @@ the kernel follows to that process's root, while resolving it as a path
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from micropack.archive import extract_tar
 from micropack.errors import PackError, UsageError
 from micropack.rootfs import RootFS
 from micropack.runtimes.base import ACCESS, Engine
+from micropack.runtimes.mounts import MountUnavailable, container_mounts
 
 
 @dataclass
@@ -37,6 +39,10 @@ class Source:
     # mount points that hold something that is not its image's (a bind of a
     # host file, a volume, a tmpfs) where its image has nothing.
     left_out: dict[str, str] = field(default_factory=dict)
+    # Mount points of a process's root read as it is (--pid, --rootfs
+    # /proc/PID/root of a process in another mount namespace): what is
+    # packed from under them is said in a warning.
+    mounted: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -56,7 +62,10 @@ def open_source(engine: Engine | None = None, container: str | None = None,
             raise PackError(f"source directory {rootfs} is not readable")
         # absolute, but never resolved: /proc/PID/root must stay the magic
         # link to that process's root, not become the host's "/"
-        yield Source(RootFS(Path(os.path.abspath(rootfs))), f"directory {rootfs}")
+        absolute = os.path.abspath(rootfs)
+        of_process = re.fullmatch(r"/proc/(\d+)/root", absolute)
+        yield Source(RootFS(Path(absolute)), f"directory {rootfs}",
+                     mounted=mounted_into(int(of_process[1])) if of_process else [])
         return
     if tar:
         with tempfile.TemporaryDirectory(prefix="micropack-src-") as tmp:
@@ -105,4 +114,17 @@ def process_source(pid: int) -> Source:
         key, eq, value = item.decode("utf-8", "surrogateescape").partition("=")
         if eq:
             env[key] = value
-    return Source(RootFS(root), f"pid {pid}", env)
+    return Source(RootFS(root), f"pid {pid}", env, mounted=mounted_into(pid))
+
+
+def mounted_into(pid: int) -> list[str]:
+    """The mount points of a process in another mount namespace (a
+    container's: the runtime's /etc/hosts, binds, volumes, tmpfs), but
+    /proc, /sys and /dev; none for one in micropack's own namespace (a
+    host process's root is the host's, mounts and all, by design)."""
+    try:
+        if os.readlink(f"/proc/{pid}/ns/mnt") == os.readlink("/proc/self/ns/mnt"):
+            return []
+        return container_mounts(pid)[1]
+    except (OSError, MountUnavailable):
+        return []

@@ -92,3 +92,32 @@ def test_pack_container_never_packs_what_is_mounted_into_it(fat_image, tmp_path)
         assert path in lines[0], lines[0]
     # the image's files themselves are packed as from the image
     assert got["usr/bin/sleep"] == want["usr/bin/sleep"] if "usr/bin/sleep" in want else True
+
+
+def test_pack_by_pid_of_a_container_says_what_came_from_its_mounts(fat_image, tmp_path):
+    # --pid and --rootfs /proc/PID/root read the process's root as it is,
+    # mounts and all (there is no image to read instead): not silently
+    host_file = tmp_path / "hostos"
+    host_file.write_text("host only\n")
+    name = f"micropack-test-{uuid.uuid4().hex[:10]}"
+    try:
+        subprocess.run(["docker", "run", "-d", "--name", name, "--network", "none",
+                        "-v", f"{host_file}:/srv/hostos:ro", fat_image, "sleep", "600"],
+                       check=True, capture_output=True)
+        pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", name], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        files = tmp_path / "files.txt"
+        files.write_text("/srv/hostos\n/etc/passwd\n/bin/sleep\n")
+        for how in (["--pid", pid], ["--rootfs", f"/proc/{pid}/root"]):
+            proc = micropack("pack", "-i", str(files), "-o", str(tmp_path / "out.tar"),
+                             "--granularity", "file", *how)
+            assert proc.returncode == 0, proc.stderr
+            warned = [line for line in proc.stderr.splitlines() if "packed from mounts" in line]
+            assert len(warned) == 1 and "/srv/hostos" in warned[0], proc.stderr
+            assert "/etc/passwd" not in warned[0]
+        # a host process's root is the host's, mounts and all: nothing to say
+        proc = micropack("pack", "-i", str(files), "-o", str(tmp_path / "host.tar"),
+                         "--granularity", "file", "--pid", "1")
+        assert "packed from mounts" not in proc.stderr
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
