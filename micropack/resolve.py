@@ -25,6 +25,7 @@ PRESETS: dict[str, tuple[str, ...]] = {
 
 # Real ones are a few kB (ld.so.cache: ~100 kB with thousands of libraries).
 LD_CONF_LIMIT = 1 << 20
+MAX_WAYS = 8        # ways one file is looked at ($ORIGINs, DT_RPATH chains): see _inspect
 LD_CACHE_LIMIT = 64 << 20
 
 DEFAULT_LIB_DIRS = {
@@ -91,6 +92,7 @@ class Closure:
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
     _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
+    _ways: dict[str, int] = field(default_factory=dict)      # path -> ways it was looked at
     _idents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _ld_cache: dict[str, list[str]] | None = None
     _ld_conf: list[str] | None = None
@@ -190,6 +192,14 @@ class Closure:
         key = _needs_key(path, inherited_rpath, origin)
         if key in self._inspected:
             return
+        # Libraries that need each other, loaded through $ORIGIN/.. or a
+        # DT_RPATH chain, would give a new key each time round (the origin
+        # and the inherited path grow): a file is looked at in at most
+        # MAX_WAYS ways, the first ones.
+        ways = self._ways.get(path, 0)
+        if ways >= MAX_WAYS:
+            return
+        self._ways[path] = ways + 1
         self._inspected.add(key)
         for need in self.needs(path, inherited_rpath, origin):
             if need.missing:
@@ -274,7 +284,9 @@ class Closure:
 
         # DT_RPATH applies only when there is no DT_RUNPATH; the rpath of the
         # objects that loaded this one applies too (glibc's loader chain).
-        rpath = [] if info.runpath else expand(info.rpath) + inherited_rpath
+        # (each directory once, where it first comes: a chain that loops
+        # adds nothing new)
+        rpath = [] if info.runpath else list(dict.fromkeys(expand(info.rpath) + inherited_rpath))
         for name in info.needed:
             found = self._find_library(name, info, rpath, expand(info.runpath))
             if found is None:

@@ -180,3 +180,35 @@ def test_the_loader_agrees(origin_root: Path):
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert f"trying file={origin_root}/opt/app/bin/../lib/libbar.so" in proc.stderr
+
+
+CYCLE_RPATHS = {"origin": "$ORIGIN/../lib", "absolute": "/opt/app/lib:/opt/app/lib2"}
+
+
+@pytest.mark.parametrize("rpath", CYCLE_RPATHS.values(), ids=CYCLE_RPATHS.keys())
+def test_libraries_that_need_each_other_are_looked_at_a_bounded_number_of_times(tmp_path: Path,
+                                                                              rpath: str):
+    # liba needs libb and libb needs liba, both with a DT_RPATH: each time
+    # round the cycle, the $ORIGIN text and the inherited path grew, every
+    # way was new, and the pack ended in a RecursionError
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root, build = tmp_path / "root", tmp_path / "build"
+    build.mkdir()
+    host_libc(root)
+    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    (root / "opt/app/lib").mkdir(parents=True)
+    (root / "opt/app/bin").mkdir(parents=True)
+    dtags = f"-Wl,--no-as-needed,--disable-new-dtags,-rpath,{rpath}"
+    cc(build / "libb.so", "int b(void){return 2;}\n", "-shared", "-fPIC")
+    cc(build / "liba.so", "int b(void);\nint a(void){return b();}\n", "-shared", "-fPIC",
+       f"-L{build}", "-lb", dtags)
+    cc(build / "libb.so", "int a(void);\nint b(void){return 2;}\nint c(void){return a();}\n",
+       "-shared", "-fPIC", f"-L{build}", "-la", dtags)
+    for lib in ("liba.so", "libb.so"):
+        shutil.copy2(build / lib, root / "opt/app/lib" / lib)
+    cc(root / "opt/app/bin/m", "int a(void);\nint main(void){return a()-2;}\n",
+       f"-L{build}", "-la", "-lb", dtags)
+    report, _ = pack_tree(root, ["/opt/app/bin/m"], tmp_path)
+    assert {"/opt/app/lib/liba.so", "/opt/app/lib/libb.so"} <= set(report.kept)
+    assert not [w for w in report.warnings if "needs" in w], report.warnings
