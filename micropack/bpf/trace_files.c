@@ -480,7 +480,8 @@ static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char 
             e->path_len = n;
             char first = short_len ? short_name[0] : e->path[0];
             s32 link_fd = -1;
-            u32 magic = first == '/' && short_len ? magic_link(short_name, &link_fd) : 0;
+            u32 magic = first != '/' ? 0 : short_len ? magic_link(short_name, &link_fd)
+                                                     : magic_link(e->path, &link_fd);
             u64 base = 0;
             if (magic) {
                 e->aux = magic;

@@ -634,6 +634,8 @@ class EbpfTracer(Tracer):
         else:
             abs_path = procs.resolve(pid, dirfd, name, base)
         if op == "chdir" and result == 0:
+            if abs_path is None:
+                abs_path = procs.probe_cwd(pid)     # where it went, read after the fact
             procs.chdir(pid, abs_path)      # None: unknown from now on, as for fchdir
         elif op == "chroot" and result == 0:
             self._cannot(op, pid, abs_path or name)
@@ -645,7 +647,7 @@ class EbpfTracer(Tracer):
         procs = self.procs
         if aux == AUX_IN_ROOT:
             directory = procs.directory_of(pid, dirfd, base)
-            return None if directory is None else clean_path(f"{directory}/{name.lstrip('/')}")
+            return None if directory is None else clean_path(f"{directory}/{in_root(name)}")
         if aux == AUX_FD_LINK:      # /dev/fd/N[/rest], /proc/[thread-]self/fd/N[/rest]; dirfd is N
             rest = name.split("/fd/", 1)[1].partition("/")[2]
             directory = procs.directory_of(pid, dirfd, base)
@@ -659,3 +661,22 @@ class EbpfTracer(Tracer):
             if directory is None:
                 return None
         return clean_path(f"{directory}/{rest}") if rest else directory
+
+
+def in_root(name: str) -> str:
+    """An absolute name looked up with RESOLVE_IN_ROOT, relative to that
+    root: a '..' that would climb above it stays there, as the kernel keeps
+    it (the others stay for the packer, which resolves them physically)."""
+    depth = 0
+    kept = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if depth == 0:
+                continue
+            depth -= 1
+        else:
+            depth += 1
+        kept.append(part)
+    return "/".join(kept)

@@ -58,6 +58,8 @@ europe = os.open("/usr/share/zoneinfo/Europe", os.O_RDONLY)
 open(f"/proc/self/fd/{europe}/Madrid", "rb").close()
 open(f"/dev/fd/{europe}/Rome", "rb").close()
 open(f"/proc/thread-self/fd/{europe}/Paris", "rb").close()
+# past the program's stack buffer for names (128 or 256 bytes): read whole into the event
+open(f"/proc/self/fd/{europe}/" + "./" * 150 + "Berlin", "rb").close()
 os.chdir("/usr/share/zoneinfo/Asia")
 open("/proc/self/cwd/Bangkok", "rb").close()
 open("/proc/self/root/usr/share/zoneinfo/America/Lima", "rb").close()
@@ -96,7 +98,8 @@ def test_names_through_magic_links_and_in_root_resolve_to_the_files(bpf_ready, f
     monkeypatch.setenv("MICROPACK_SYS_EXIT", attach)
     paths, records, summary, _ = _trace(fat_container, tmp_path, MAGIC)
     for expected in ("/usr/share/zoneinfo/Europe/Madrid", "/usr/share/zoneinfo/Europe/Rome",
-                     "/usr/share/zoneinfo/Europe/Paris", "/usr/share/zoneinfo/Asia/Bangkok",
+                     "/usr/share/zoneinfo/Europe/Paris", "/usr/share/zoneinfo/Europe/Berlin",
+                     "/usr/share/zoneinfo/Asia/Bangkok",
                      "/usr/share/zoneinfo/America/Lima", "/usr/share/zoneinfo/Asia/Tokyo",
                      "/usr/bin/true"):
         assert expected in paths, expected

@@ -37,8 +37,15 @@ def test_an_fchdir_to_somewhere_unknown_leaves_the_cwd_unknown_and_counted():
     assert t.procs.resolve(7, AT_FDCWD, "bin") == "/usr/bin"
 
 
-def test_a_chdir_that_cannot_be_resolved_leaves_the_cwd_unknown():
-    t = tracer({7: "/etc"}, {})
+def test_a_chdir_that_cannot_be_resolved_is_read_after_the_fact_or_left_unknown():
+    cwds = {7: "/etc"}
+    t = tracer(cwds, {})
+    t.procs.state(7)
+    cwds[7] = "/srv/where-it-went"          # /proc says where it is now
+    path, _flags, _dirfd = t._own_resolution("chdir", 7, 9, 0, "sub", 0, 0, 0)
+    assert path == "/srv/where-it-went"
+    assert t.procs.resolve(7, AT_FDCWD, "x") == "/srv/where-it-went/x"
+    del cwds[7]                             # and once the process is gone
     path, _flags, _dirfd = t._own_resolution("chdir", 7, 9, 0, "sub", 0, 0, 0)
     assert path is None
     assert t.procs.resolve(7, AT_FDCWD, "x") is None
@@ -67,6 +74,10 @@ def test_resolve_in_root_puts_an_absolute_name_under_the_directory():
     t.procs.opened(0xA5, "/srv/root2")
     assert t._special_name(AUX_IN_ROOT, 7, 5, 0xA5, "/etc/inroot.conf") == "/srv/root2/etc/inroot.conf"
     assert t._special_name(AUX_IN_ROOT, 7, 5, 0xBAD, "/etc/x") is None
+    # '..' does not climb out of that root: the kernel keeps it there
+    assert t._special_name(AUX_IN_ROOT, 7, 5, 0xA5, "/../../etc/x") == "/srv/root2/etc/x"
+    assert t._special_name(AUX_IN_ROOT, 7, 5, 0xA5, "/etc/../../x") == "/srv/root2/etc/../x"
+    assert t._special_name(AUX_IN_ROOT, 7, 5, 0xA5, "/a/b/../c") == "/srv/root2/a/b/../c"
 
 
 def test_what_cannot_be_followed_is_said_once_per_kind_with_a_count():
