@@ -480,8 +480,10 @@ static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char 
             e->path_len = n;
             char first = short_len ? short_name[0] : e->path[0];
             s32 link_fd = -1;
-            u32 magic = first != '/' ? 0 : short_len ? magic_link(short_name, &link_fd)
-                                                     : magic_link(e->path, &link_fd);
+            /* (a name too long for short_name is told apart in user space:
+             * checking it here too cost 3 to 15 ns on every call, however
+             * it was written, bpf_stats A/B) */
+            u32 magic = first == '/' && short_len ? magic_link(short_name, &link_fd) : 0;
             u64 base = 0;
             if (magic) {
                 e->aux = magic;

@@ -55,6 +55,13 @@ O_CREAT_WRONLY_TRUNC = 0o1101   # creat(path, mode) is open with these flags
 # mp_event.aux of a named call (micropack.h's MP_AUX_*, checked when the
 # header is read): plain names are 0, and the hot path tests one number
 AUX_UNREADABLE, AUX_FD_LINK, AUX_SELF_LINK, AUX_IN_ROOT = 1, 2, 3, 4
+# Not the kernel's: a name longer than its stack buffer for names (128 bytes
+# on the raw tracepoint, 256 on tp_btf) that may go through a magic link,
+# which the kernel does not check; told apart here, and its fd read from
+# /proc (the kernel's identity is not sent for it)
+AUX_LONG_LINK = -1
+LONG_NAME = 128
+MAGIC_PREFIXES = ("/dev/fd/", "/proc/")
 # The ops the consumer does more for than resolve their name: the process
 # events and fchdir, which name no path (EbpfTracer._process_event), and the
 # calls whose name is resolved their own way (EbpfTracer._own_resolution).
@@ -561,10 +568,12 @@ class EbpfTracer(Tracer):
         procs = self.procs
         resolved = aux != AUX_UNREADABLE     # the kernel could not read the name (counted)
         unusual = _UNUSUAL_OPS.get(op)
+        if path_len > LONG_NAME and not aux and name.startswith(MAGIC_PREFIXES):
+            aux = AUX_LONG_LINK
         if unusual is _PROCESS:
             path, resolved = self._process_event(op, pid, dirfd, base, result, aux)
         else:
-            if unusual is None and aux <= AUX_UNREADABLE:
+            if unusual is None and 0 <= aux <= AUX_UNREADABLE:
                 abs_path = procs.resolve(pid, dirfd, name, base)
             else:
                 abs_path, flags, dirfd = self._own_resolution(op, pid, dirfd, base, name, flags,
@@ -625,9 +634,9 @@ class EbpfTracer(Tracer):
         procs = self.procs
         if op == "creat":
             flags = O_CREAT_WRONLY_TRUNC
-        elif op == "exec" and aux <= AUX_UNREADABLE:
+        elif op == "exec" and 0 <= aux <= AUX_UNREADABLE:
             dirfd = AT_FDCWD        # (through /dev/fd/N, dirfd is N)
-        if aux > AUX_UNREADABLE:
+        if aux > AUX_UNREADABLE or aux == AUX_LONG_LINK:
             abs_path = self._special_name(aux, pid, dirfd, base, name)
         elif op == "execveat" and name == "":
             abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
@@ -648,6 +657,14 @@ class EbpfTracer(Tracer):
         if aux == AUX_IN_ROOT:
             directory = procs.directory_of(pid, dirfd, base)
             return None if directory is None else clean_path(f"{directory}/{in_root(name)}")
+        if aux == AUX_LONG_LINK:    # too long for the kernel's check: told apart here
+            link = MAGIC_LINK.match(name)
+            if link is None:
+                return name         # another /proc or /dev name: not packed
+            if link["fd"] is None:
+                aux = AUX_SELF_LINK
+            else:
+                aux, dirfd, base = AUX_FD_LINK, int(link["fd"]), 0
         if aux == AUX_FD_LINK:      # /dev/fd/N[/rest], /proc/[thread-]self/fd/N[/rest]; dirfd is N
             rest = name.split("/fd/", 1)[1].partition("/")[2]
             directory = procs.directory_of(pid, dirfd, base)
@@ -661,6 +678,12 @@ class EbpfTracer(Tracer):
             if directory is None:
                 return None
         return clean_path(f"{directory}/{rest}") if rest else directory
+
+
+# The magic links the kernel side tells apart (trace_files.c magic_link()),
+# for a name too long for it to check.
+MAGIC_LINK = re.compile(r"/(?:dev|proc/self|proc/thread-self)/fd/(?P<fd>\d+)(?:/|$)"
+                        r"|/proc/(?:self|thread-self)/(?:cwd|root)(?:/|$)")
 
 
 def in_root(name: str) -> str:

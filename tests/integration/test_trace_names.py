@@ -53,12 +53,13 @@ def test_the_names_rename_and_link_create_are_recorded(bpf_ready, fat_container,
 
 
 MAGIC = r"""
-import ctypes, os
+import ctypes, os, time
 europe = os.open("/usr/share/zoneinfo/Europe", os.O_RDONLY)
 open(f"/proc/self/fd/{europe}/Madrid", "rb").close()
 open(f"/dev/fd/{europe}/Rome", "rb").close()
 open(f"/proc/thread-self/fd/{europe}/Paris", "rb").close()
-# past the program's stack buffer for names (128 or 256 bytes): read whole into the event
+# past the program's stack buffer for names (128 or 256 bytes): told apart by
+# user space, its fd read from /proc while the process holds it (below)
 open(f"/proc/self/fd/{europe}/" + "./" * 150 + "Berlin", "rb").close()
 os.chdir("/usr/share/zoneinfo/Asia")
 open("/proc/self/cwd/Bangkok", "rb").close()
@@ -85,7 +86,8 @@ if pid == 0:
     os._exit(99)
 _, status = os.waitpid(pid, 0)
 assert os.waitstatus_to_exitcode(status) == 0, status
-print("prog done")
+print("prog done", flush=True)
+time.sleep(1.5)        # the fds stay open while micropack reads the events
 """
 
 

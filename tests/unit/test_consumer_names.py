@@ -4,6 +4,7 @@ kernel; the process table's probes are faked."""
 from micropack.tracers.ebpf import (
     AUX_FD_LINK,
     AUX_IN_ROOT,
+    AUX_LONG_LINK,
     AUX_SELF_LINK,
     CANNOT_FOLLOW,
     EbpfTracer,
@@ -91,3 +92,14 @@ def test_what_cannot_be_followed_is_said_once_per_kind_with_a_count():
     assert set(notes) == {"io_uring_setup", "chroot"}
     assert notes["io_uring_setup"].startswith("3 io_uring") and "first pid 7" in notes["io_uring_setup"]
     assert "1 chroot" in notes["chroot"] and "/srv/jail" in notes["chroot"]
+
+
+def test_a_long_name_through_a_magic_link_is_told_apart_here_and_read_through_proc():
+    # the kernel checks names that fit its stack buffer only; a longer one
+    # is matched here and its fd read from /proc while the process holds it
+    t = tracer({7: "/srv"}, {(7, 4): "/usr/share/zoneinfo/Europe"})
+    long = "/proc/self/fd/4/" + "./" * 150 + "Berlin"
+    assert t._special_name(AUX_LONG_LINK, 7, -100, 0, long) == "/usr/share/zoneinfo/Europe/Berlin"
+    assert t._special_name(AUX_LONG_LINK, 7, -100, 0, "/proc/self/cwd/" + "x" * 200) == "/srv/" + "x" * 200
+    other = "/proc/meminfo/" + "y" * 200          # not a link: left as the /proc name
+    assert t._special_name(AUX_LONG_LINK, 7, -100, 0, other) == other
