@@ -11,7 +11,7 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -264,15 +264,27 @@ def _is_json_list(text: str) -> bool:
         return False
 
 
-def _healthcheck(hc: dict[str, Any]) -> str | None:
+# docker (its API) from which a Dockerfile's HEALTHCHECK takes --start-interval:
+# docker 25; before it, the whole Dockerfile is refused ("Unknown flag").
+START_INTERVAL_API = (1, 44)
+
+
+def _healthcheck(hc: dict[str, Any], start_interval: bool = False,
+                 warn: Callable[[str], None] | None = None) -> str | None:
     test = hc.get("Test") or []
     if not test:
         return None
     if test[0] == "NONE":
         return "HEALTHCHECK NONE"
-    opts = "".join(f" --{flag}={_duration(hc[key])}" for flag, key in
-                   (("interval", "Interval"), ("timeout", "Timeout"), ("start-period", "StartPeriod"),
-                    ("start-interval", "StartInterval")) if hc.get(key))
+    flags = [("interval", "Interval"), ("timeout", "Timeout"), ("start-period", "StartPeriod")]
+    if start_interval:
+        flags.append(("start-interval", "StartInterval"))
+    elif hc.get("StartInterval") and warn is not None:
+        warn(f"HEALTHCHECK --start-interval={_duration(hc['StartInterval'])} is left out of the "
+             "Dockerfile: docker before 25 (API 1.44) refuses the flag, and the whole Dockerfile "
+             "with it; it only sets how often the check runs during its start period "
+             "(build with -t, --oci or --oci-dir to keep it)")
+    opts = "".join(f" --{flag}={_duration(hc[key])}" for flag, key in flags if hc.get(key))
     if hc.get("Retries"):
         opts += f" --retries={int(hc['Retries'])}"
     if test[0] == "CMD":
@@ -284,11 +296,31 @@ def _healthcheck(hc: dict[str, Any]) -> str | None:
     return f"HEALTHCHECK{opts} CMD {command}"
 
 
-def write_dockerfile(original: ImageInfo, rootfs_tar: Path, directory: Path) -> Path:
+def api_supports(version: str | None, least: tuple[int, int]) -> bool:
+    """Whether a docker API version ("1.41") is at least least; unknown: no."""
+    try:
+        major, minor = (int(part) for part in (version or "").split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= least
+
+
+def _warn(message: str) -> None:
+    from micropack import progress
+    progress.echo(f"micropack: warning: {message}")
+
+
+def write_dockerfile(original: ImageInfo, rootfs_tar: Path, directory: Path, *,
+                     api_version: str | None = None,
+                     warn: Callable[[str], None] | None = None) -> Path:
     """A FROM scratch Dockerfile with rootfs.tar beside it; docker build
     gives back the original's config value for value (`$`, `\\`, quotes and
     UTF-8 included). What no Dockerfile line can hold (a line break in a
-    value) is an error, before anything is written."""
+    value) is an error, before anything is written. HEALTHCHECK's
+    --start-interval is written only for a docker whose API version is
+    known to take it (api_version, 1.44 on): any other docker refuses the
+    Dockerfile, so it is left out, with one line to warn (a warning on
+    stderr unless warn is given)."""
     config = carried_config(original.config)
     lines = ["# Written by micropack from " + original.ref, "FROM scratch", "ADD rootfs.tar /"]
     for item in config.get("Env", []):
@@ -306,7 +338,8 @@ def write_dockerfile(original: ImageInfo, rootfs_tar: Path, directory: Path) -> 
         lines.append(f"LABEL {_word(key, 'Labels')}={_word(value, 'Labels ' + key)}")
     if "StopSignal" in config:
         lines.append(f"STOPSIGNAL {_word(config['StopSignal'], 'StopSignal')}")
-    health = _healthcheck(config.get("Healthcheck") or {})
+    health = _healthcheck(config.get("Healthcheck") or {}, api_supports(api_version, START_INTERVAL_API),
+                          warn or _warn)
     if health:
         lines.append(health)
     if "Entrypoint" in config:

@@ -22,7 +22,7 @@ from typing import Any
 from micropack import image, levels, pack, progress, record, resolve
 from micropack.errors import VerifyError
 from micropack.packages import owners
-from micropack.probes import healthcheck_probe
+from micropack.probes import has_healthcheck, healthcheck_probe
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
 from micropack.runs import Drive, RunOutcome, confined_run, traced_run
@@ -156,12 +156,13 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
     # The image's HEALTHCHECK is carried into the minified image, so it is
     # one more probe: docker first runs it only after its interval, which a
     # traced run may never reach, and a program it needs would be missing.
-    # Without it (--no-healthcheck) the minified image carries none.
-    health = healthcheck_probe(original_image.config)
-    if health is not None and healthcheck:
+    # Without it (--no-healthcheck) the minified image carries none, and
+    # its test is not even read (an unusual one must not stop minify).
+    health = healthcheck_probe(original_image.config) if healthcheck else None
+    if health is not None:
         say(f"the image's health check is probed too: {health.spec}")
         drive = dataclasses.replace(drive, probes=[*drive.probes, health])
-    elif health is not None:
+    elif not healthcheck and has_healthcheck(original_image.config):
         say("--no-healthcheck: the image's health check is not probed, and the minified image has none")
         overrides["Healthcheck"] = {"Test": ["NONE"]}
     say(f"tracing a container of {image_ref} from its first exec")

@@ -141,6 +141,13 @@ def _seconds(ns: Any) -> float:
     return int(ns) / 1e9 if isinstance(ns, int | float) and ns > 0 else 0.0
 
 
+def has_healthcheck(config: dict[str, Any]) -> bool:
+    """Whether the image has a HEALTHCHECK that is not NONE, of any form
+    (healthcheck_probe says whether docker can run it)."""
+    test = list((config.get("Healthcheck") or {}).get("Test") or [])
+    return bool(test) and test[0] != "NONE"
+
+
 def healthcheck_probe(config: dict[str, Any]) -> Probe | None:
     """The image's HEALTHCHECK as docker runs it, as a probe: ["CMD", argv...]
     is exec'd as is; ["CMD-SHELL", command] with /bin/sh -c (docker uses

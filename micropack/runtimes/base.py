@@ -35,6 +35,12 @@ def owner_tag() -> str:
     return f"{os.getpid()}@{boot}"
 
 
+class NoContainerImage(Exception):
+    """The files of a container's own image cannot be read (why, in words
+    that follow "not part of its image"): what it has under the container's
+    mount points is left out."""
+
+
 @dataclass(frozen=True)
 class ContainerInfo:
     id: str
@@ -43,7 +49,11 @@ class ContainerInfo:
     status: str
     pid: int | None                      # host pid of its first process, when running
     env: dict[str, str] = field(default_factory=dict)
-    image: str = ""
+    image: str = ""                      # what the runtime calls its image (a name or an id)
+    # The id of the very image it was created from, where the runtime keeps
+    # one (docker's and podman's Image): unlike a name, which may have been
+    # moved to another image since, it always names the container's files.
+    image_id: str = ""
     ipc_mode: str = ""                   # the runtime's IPC mode ("private", "shareable", ...)
     # Its cgroup v2 directory below the v2 root, as the runtime placed it
     # ("/libpod_parent/libpod-<id>", "/<namespace>/<id>"), when the runtime
@@ -322,26 +332,44 @@ class Engine(ABC):
         PackError, never a leak, where this cannot be done."""
         if info.pid is None:
             raise PackError(f"container {info.name!r} is not running")
-        ask = f"pack --image {info.image} instead" if info.image else "pack from its image instead"
+        image = info.image_id or info.image
+        ask = f"pack --image {image} instead" if image else "pack from its image instead"
         try:
             _, points = container_mounts(info.pid)
         except MountUnavailable as exc:
             raise PackError(f"cannot read the mounts of container {info.name!r}: {exc}; {ask}") from exc
         with ExitStack() as stack:
             image_root, no_image = None, ""
-            if points and info.image:
+            if points:
                 try:
-                    image_root = stack.enter_context(self.image_root(info.image, access="mount"))
-                except ImageError as exc:
-                    no_image = f"its image could not be mounted to read what it has there ({exc})"
-            elif points:
-                no_image = f"{self.name} does not say which image it is of"
+                    image_root = stack.enter_context(self.container_image_root(info))
+                except NoContainerImage as exc:
+                    no_image = str(exc)
             try:
                 view = stack.enter_context(container_view(info.pid, image_root, no_image))
             except MountUnavailable as exc:
                 raise PackError(f"cannot read container {info.name!r} without what is mounted into it "
                                 f"(which must not be packed): {exc}; {ask}") from exc
             yield view
+
+    @contextmanager
+    def container_image_root(self, info: ContainerInfo) -> Iterator[Path]:
+        """The files of the very image the container was created from,
+        mounted (image_root with access="mount"), for what it has under the
+        container's mount points; NoContainerImage saying why when they
+        cannot be had. Read by the image's id: a name may have been moved to
+        another image since the container started, whose files must never
+        stand in for the container's. A runtime that keeps no id overrides
+        this with a check of its own, or leaves it at NoContainerImage."""
+        if not info.image_id:
+            raise NoContainerImage(f"{self.name} does not say which image it is of")
+        with ExitStack() as stack:
+            try:
+                root = stack.enter_context(self.image_root(info.image_id, access="mount"))
+            except ImageError as exc:
+                raise NoContainerImage(f"its image could not be mounted to read what it has there "
+                                       f"({exc})") from exc
+            yield root
 
     @abstractmethod
     def _mounted(self, ref: str) -> AbstractContextManager[Path]:

@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from micropack.runtimes.base import (
     Engine,
     ExecResult,
     ImageInfo,
+    NoContainerImage,
     RunOptions,
     env_dict,
     loopback_registry,
@@ -51,6 +52,10 @@ LOG_DIR = Path("/run/micropack/containerd-logs")
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
                "application/vnd.docker.distribution.manifest.list.v2+json")
 EXIT_STATUS = re.compile(r"exit with non-zero exit code (\d+)")
+
+
+def short_digest(digest: str) -> str:
+    return digest.removeprefix("sha256:")[:12] or "unknown"
 
 
 def host_architecture() -> str:
@@ -324,18 +329,74 @@ class ContainerdEngine(Engine):
 
     @contextmanager
     def _mounted(self, ref: str) -> Iterator[Path]:
+        with self._mount(ref) as root:
+            yield root
+
+    @contextmanager
+    def _mount(self, ref: str, snapshotter: str = "", parent: str = "") -> Iterator[Path]:
         """`ctr images mount`, run inside micropack's private mount
         namespace: the snapshot view it makes is removed on the way out
-        (`unmount --rm`), and the mount itself can never outlive micropack."""
+        (`unmount --rm`), and the mount itself can never outlive micropack.
+        With parent, the view ctr made (named after its target) must have
+        that parent, the chain of the layers mounted, else NoContainerImage."""
         with PrivateMounts() as ns:
             target = ns.path("root")
-            p = ns.run([*self.ctr, "images", "mount", normalize_ref(ref), str(target)])
+            chosen = [f"--snapshotter={snapshotter}"] if snapshotter else []
+            p = ns.run([*self.ctr, "images", "mount", *chosen, normalize_ref(ref), str(target)])
             if p.returncode != 0:
                 raise MountUnavailable(f"ctr images mount {ref} failed: {last_line(p.stderr)}")
             try:
+                if parent:
+                    mounted = self._snapshot_parent(snapshotter, str(target))
+                    if mounted != parent:
+                        raise NoContainerImage(
+                            f"{ref} now names another image than the one the container was created "
+                            f"from (layers {short_digest(mounted)}, not {short_digest(parent)}), and "
+                            "containerd keeps no other name of its image")
                 yield ns.view(target)
             finally:
                 ns.run([*self.ctr, "images", "unmount", "--rm", str(target)])
+
+    def _snapshot_parent(self, snapshotter: str, key: str) -> str:
+        """The committed snapshot a snapshot was made on: for a container's
+        or an image view's, the chain id of the image's layers ("" when
+        containerd does not say)."""
+        chosen = [f"--snapshotter={snapshotter}"] if snapshotter else []
+        p = self._tool("snapshots", *chosen, "info", key)
+        if p.returncode != 0:
+            return ""
+        try:
+            return str(json.loads(p.stdout).get("Parent") or "")
+        except ValueError:
+            return ""
+
+    @contextmanager
+    def container_image_root(self, info: ContainerInfo) -> Iterator[Path]:
+        """containerd keeps a container's image by reference alone (Image),
+        a name that may have been moved to another image since the container
+        was created. The container's snapshot (SnapshotKey, in its
+        Snapshotter) was made on the committed chain of its image's layers:
+        the reference's image is used only when the view of it that is
+        mounted has that very parent (layers are content-addressed: the same
+        chain is the same files). Anything else, or anything that cannot be
+        confirmed, is NoContainerImage: the mount points are left out rather
+        than filled from an image that may not be the container's."""
+        if not info.image:
+            raise NoContainerImage("containerd does not say which image it is of")
+        record = self._info(info.id) or {}
+        key = str(record.get("SnapshotKey") or "")
+        snapshotter = str(record.get("Snapshotter") or "")
+        parent = self._snapshot_parent(snapshotter, key) if key else ""
+        if not parent:
+            raise NoContainerImage(f"containerd does not say which layers the container was made on, "
+                                   f"so {info.image} cannot be confirmed to be its image")
+        with ExitStack() as stack:
+            try:
+                root = stack.enter_context(self._mount(info.image, snapshotter, parent))
+            except (MountUnavailable, ImageError) as exc:
+                raise NoContainerImage(f"its image could not be mounted to read what it has there "
+                                       f"({exc})") from exc
+            yield root
 
     def load(self, archive: Path) -> None:
         p = self._tool("images", "import", str(archive))

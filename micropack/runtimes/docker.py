@@ -115,6 +115,7 @@ class DockerEngine(Engine):
                              pid=int(state["Pid"]) if running and state.get("Pid") else None,
                              env=env_dict(attrs.get("Config", {}).get("Env")),
                              image=str(attrs.get("Image", "")),
+                             image_id=str(attrs.get("Image", "")),
                              ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""))
 
     def has_container(self, ref: str) -> bool:

@@ -118,6 +118,8 @@ class PodmanEngine(Engine):
                              pid=int(state["Pid"]) if running and state.get("Pid") else None,
                              env=env_dict((attrs.get("Config") or {}).get("Env")),
                              image=str(attrs.get("ImageName") or attrs.get("Image") or ""),
+                             # Image is the id; ImageName a name that may have moved since
+                             image_id=str(attrs.get("Image") or ""),
                              ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""),
                              cgroup=state.get("CgroupPath") or None)
 

@@ -5,6 +5,7 @@ image has something there, else left out with one warning line."""
 from __future__ import annotations
 
 import functools
+import io
 import subprocess
 import tarfile
 import uuid
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_micropack
+from tests.conftest import PODMAN_RUN, ctr, podman, run_micropack
 
 pytestmark = pytest.mark.integration
 
@@ -90,8 +91,14 @@ def test_pack_container_never_packs_what_is_mounted_into_it(fat_image, tmp_path)
     assert "warning:" in lines[0]
     for path in ["/srv/hostos", "/srv/vol", "/srv/tmp"]:
         assert path in lines[0], lines[0]
+    # docker's own mounts: the image's file where it has one, else left out
+    # and named (never the runtime's file)
+    for path in MOUNTED:
+        if path.lstrip("/") not in want:
+            assert path.lstrip("/") not in got and path in lines[0], (path, lines[0])
     # the image's files themselves are packed as from the image
-    assert got["usr/bin/sleep"] == want["usr/bin/sleep"] if "usr/bin/sleep" in want else True
+    sleep = next(m for m in want if m.endswith("bin/sleep"))
+    assert got[sleep] == want[sleep]
 
 
 def test_pack_by_pid_of_a_container_says_what_came_from_its_mounts(fat_image, tmp_path):
@@ -121,3 +128,95 @@ def test_pack_by_pid_of_a_container_says_what_came_from_its_mounts(fat_image, tm
         assert "packed from mounts" not in proc.stderr
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+# --- a container whose image's name was moved to another image -------------------
+
+def small_image_archive(tmp_path: Path, fat_image: str, tag: str, files: dict[str, str]) -> Path:
+    """An image archive (docker, podman and containerd all load it) named
+    tag, whose rootfs is files alone: another image than the container's."""
+    rootfs = tmp_path / "other-rootfs.tar"
+    with tarfile.open(rootfs, "w") as t:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(data), 0o644
+            t.addfile(info, io.BytesIO(data))
+    archive = tmp_path / "other.tar"
+    proc = micropack("build", "--from-image", fat_image, "-i", str(rootfs), "--oci", str(archive),
+                     "-t", tag)
+    assert proc.returncode == 0, proc.stderr
+    return archive
+
+
+@pytest.mark.parametrize("runtime", ["podman", "containerd"])
+def test_pack_container_never_reads_another_image_its_name_was_moved_to(runtime, request, tmp_path):
+    """podman and containerd name a container's image by the name it was
+    started from; once that name is moved to another image, the other
+    image's files must never be packed at the container's mount points."""
+    from micropack.runtimes.base import normalize_ref
+    fat = request.getfixturevalue(f"{runtime}_fat")
+    tag = f"localhost/mp-review-{uuid.uuid4().hex[:8]}:1"
+    name = f"micropack-test-{uuid.uuid4().hex[:10]}"
+    host_file = tmp_path / "host-debian-version"
+    host_file.write_text("HOST-BIND\n")
+    hosts = tmp_path / "host-hosts"
+    hosts.write_text("HOST-HOSTS\n")
+    original = subprocess.run(["docker", "run", "--rm", "--network=none", "--entrypoint", "cat", fat,
+                               "/etc/debian_version"], capture_output=True, check=True).stdout
+    files = tmp_path / "files.txt"
+    files.write_text("/etc/hosts\n/etc/debian_version\n/bin/sleep\n")
+    other = small_image_archive(tmp_path, fat, tag, {"/etc/hosts": "NEWIMAGE-HOSTS\n",
+                                                     "/etc/debian_version": "NEWIMAGE-VERSION\n"})
+    # the container's image has /etc/debian_version (a bind hides it) and no /etc/hosts
+    binds = [(host_file, "/etc/debian_version"), (hosts, "/etc/hosts")]
+    try:
+        if runtime == "podman":
+            podman("tag", fat, tag)
+            subprocess.run([*PODMAN_RUN, "-d", "--name", name, "--network=none",
+                            *[f"-v={src}:{dst}:ro" for src, dst in binds[:1]], tag, "sleep", "600"],
+                           check=True, capture_output=True)
+        else:
+            ctr("images", "tag", normalize_ref(fat), normalize_ref(tag))
+            ctr("run", "-d", *[f"--mount=type=bind,src={src},dst={dst},options=rbind:ro"
+                               for src, dst in binds], normalize_ref(tag), name, "sleep", "600")
+
+        def pack(out: Path) -> tuple[dict[str, tuple[bytes, int]], str]:
+            proc = micropack("pack", "--container", name, "--runtime", runtime, "-i", str(files),
+                             "-o", str(out), "--granularity", "file")
+            assert proc.returncode == 0, proc.stderr
+            return tar_files(out), proc.stderr
+
+        # while the name is the container's image, that image is read
+        got, stderr = pack(tmp_path / "before.tar")
+        assert got["etc/debian_version"][0] == original, stderr
+        assert "etc/hosts" not in got and "/etc/hosts" in stderr, stderr
+        # the name moved to another image
+        if runtime == "podman":
+            podman("load", "-i", str(other))
+            assert podman("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip() \
+                != podman("image", "inspect", "-f", "{{.Id}}", fat).stdout.strip()
+        else:
+            ctr("images", "import", str(other))
+        got, stderr = pack(tmp_path / "after.tar")
+        for member, (data, _) in got.items():
+            assert b"NEWIMAGE" not in data and b"HOST-" not in data, member
+        assert "etc/hosts" not in got, stderr
+        lines = [ln for ln in stderr.splitlines() if "mounted into the container" in ln]
+        assert len(lines) == 1 and "/etc/hosts" in lines[0], stderr
+        if runtime == "podman":
+            # read by its id: still the container's own image
+            assert got["etc/debian_version"][0] == original, stderr
+        else:
+            # containerd keeps the name alone: not confirmed, so left out, and why
+            assert "etc/debian_version" not in got, stderr
+            assert "/etc/debian_version" in lines[0] and "another image" in lines[0], stderr
+        assert "usr/bin/sleep" in got or "bin/sleep" in got
+    finally:
+        if runtime == "podman":
+            podman("rm", "-f", "-t", "0", name, check=False)
+            podman("rmi", tag, check=False)
+        else:
+            ctr("tasks", "delete", "--force", name, check=False)
+            ctr("containers", "delete", name, check=False)
+            ctr("images", "rm", normalize_ref(tag), check=False)
