@@ -30,6 +30,8 @@ ORIGINAL_LINES = [
     "HEALTHCHECK --interval=1500ms --timeout=2s --retries=2 CMD echo \"$HOME\" é",
     'ENTRYPOINT ["/bin/echo", "$x", "é"]',
     'CMD ["$HOME"]',
+    "EXPOSE 8080/tcp 53/udp",
+    "STOPSIGNAL SIGQUIT",
 ]
 COMPARED = ("Env", "WorkingDir", "User", "Labels", "Volumes", "Healthcheck",
             "Entrypoint", "Cmd", "ExposedPorts", "StopSignal")
@@ -64,6 +66,7 @@ def test_every_value_survives_docker_build(fat_image, tmp_path, images):
     images.append(original)
     want = config(original)
     assert "FOO=bar$baz" in want["Env"] and "ACC=café" in want["Env"]   # the fixture is what it says
+    assert all(want.get(key) for key in COMPARED), {k: want.get(k) for k in COMPARED}
     rootfs = tmp_path / "rootfs.tar"
     with tarfile.open(rootfs, "w") as tar:
         info = tarfile.TarInfo("marker")

@@ -194,3 +194,30 @@ def test_an_fd_received_or_made_without_a_name_forgets_what_its_number_named(bpf
     assert utc and all(r["resolved"] == (r["path"] == "/usr/share/zoneinfo/UTC") for r in utc), utc
     assert summary["unresolved_paths"] == sum(not r["resolved"] for r in utc)
     assert summary["lost"] == 0
+
+
+OWN_CWD_THREAD = r"""
+import ctypes, os, threading
+libc = ctypes.CDLL(None, use_errno=True)
+os.chdir("/etc")
+def worker():
+    assert libc.unshare(0x200) == 0, ctypes.get_errno()     # CLONE_FS: this thread's own cwd
+    os.chdir("/usr/share/zoneinfo")
+    open("UTC", "rb").close()
+t = threading.Thread(target=worker); t.start(); t.join()
+open("debian_version", "rb").close()                      # still /etc for this thread
+print("prog done")
+"""
+
+
+def test_a_thread_with_a_cwd_of_its_own_is_warned_about(bpf_ready, fat_image, tmp_path: Path):
+    # Docker's default seccomp profile refuses unshare: a container without it
+    from tests.conftest import Container
+    c = Container(fat_image, run_args=("--network=none", "--security-opt", "seccomp=unconfined"))
+    try:
+        _, _, summary, stderr = _trace(c, tmp_path, OWN_CWD_THREAD)
+    finally:
+        c.remove()
+    warnings = [line for line in stderr.splitlines() if "WARNING" in line and "unshare(CLONE_FS)" in line]
+    assert len(warnings) == 1 and "1 thread(s)" in warnings[0], stderr
+    assert any("unshare" in note for note in summary["notes"])
