@@ -13,7 +13,7 @@ from micropack import archive, expand, levels, record, resolve, units
 from micropack.errors import PackError
 from micropack.packages import owners
 from micropack.record import TraceRecord
-from micropack.rootfs import MAX_DEPTH, RootFS, short_path
+from micropack.rootfs import MAX_DEPTH, RootFS, short_path, top_of
 from micropack.source import Source
 
 # Depth of the directories searched for sticky ones when nothing else
@@ -149,7 +149,7 @@ def from_mounts(final: dict[str, str], src: Source) -> list[str]:
     runtime's /etc/hosts, a bind of a host file, a volume."""
     if not src.mounted:
         return []
-    hit = sorted(p for p in final if any(p == m or p.startswith(m + "/") for m in src.mounted))
+    hit = sorted(p for p in final if top_of(p, src.mounted) is not None)
     if not hit:
         return []
     shown = ", ".join(hit[:5]) + (f" and {len(hit) - 5} more" if len(hit) > 5 else "")
@@ -165,7 +165,7 @@ def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str
     tops = sorted(left_out)
     hit: dict[str, None] = {}
     for path in list(final):
-        top = next((t for t in tops if path == t or path.startswith(t.rstrip("/") + "/")), None)
+        top = top_of(path, tops)
         if top is not None:
             del final[path]
             skipped[path] = f"mounted into the container, not part of its image: {left_out[top]}"

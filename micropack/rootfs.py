@@ -20,7 +20,7 @@ import errno
 import os
 import resource
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -177,6 +177,15 @@ def parent_of(path: str) -> str:
 
 def join(base: str, name: str) -> str:
     return base.rstrip("/") + "/" + name
+
+
+def top_of(path: str, tops: Iterable[str]) -> str | None:
+    """The first of the directories tops that path is, or is below; None
+    when it is under none of them."""
+    for top in tops:
+        if path == top or path.startswith(top.rstrip("/") + "/"):
+            return top
+    return None
 
 
 def depth(path: str) -> int:

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from micropack.errors import ImageError, first_line
-from micropack.rootfs import RootFS, SymlinkLoop
+from micropack.record import is_pseudo
+from micropack.rootfs import RootFS, SymlinkLoop, top_of
 
 
 def owner_tag() -> str:
@@ -182,8 +183,6 @@ def check(p: subprocess.CompletedProcess[str], what: str) -> None:
 
 # --- a running container's files without what is mounted into it ----------------
 
-PSEUDO = ("/proc", "/sys", "/dev")     # never packed (record.is_pseudo): their mounts are left as they are
-
 
 @dataclass(frozen=True)
 class MountEntry:
@@ -213,14 +212,6 @@ def read_mountinfo(path: str) -> list[MountEntry]:
     return out
 
 
-def _pseudo(path: str) -> bool:
-    return path in PSEUDO or path.startswith(tuple(p + "/" for p in PSEUDO))
-
-
-def _under(path: str, tops: Sequence[str]) -> bool:
-    return any(path == t or path.startswith(t.rstrip("/") + "/") for t in tops)
-
-
 def container_mounts(pid: int) -> tuple[MountEntry, list[str]]:
     """The mount of a process's root, and every other mount point it sees
     (parents first), but those of /proc, /sys and /dev."""
@@ -230,7 +221,8 @@ def container_mounts(pid: int) -> tuple[MountEntry, list[str]]:
         raise MountUnavailable(f"process {pid} has no root mount")
     parents = {m.parent for m in roots}
     root = [m for m in roots if m.id not in parents][-1]      # the one on top
-    points = sorted({m.point for m in mounts if m.point != "/" and not _pseudo(m.point)},
+    # /proc, /sys and /dev are never packed: their mounts are left as they are
+    points = sorted({m.point for m in mounts if m.point != "/" and not is_pseudo(m.point)},
                     key=lambda p: (p.count("/"), p))
     return root, points
 
@@ -270,8 +262,7 @@ def container_view(pid: int, image_root: Path | None, no_image: str = "") -> Ite
         within, image_inner = int(held.group(1)), held.group(2)
     with PrivateMounts(within) as ns:
         seen = read_mountinfo(f"/proc/{ns.proc.pid}/mountinfo")
-        found = [m for m in seen if m.dev == root.dev and
-                 (root.root == m.root or root.root.startswith(m.root.rstrip("/") + "/"))]
+        found = [m for m in seen if m.dev == root.dev and top_of(root.root, [m.root]) is not None]
         if not found:
             raise MountUnavailable("its root filesystem is not mounted where micropack can see it")
         best = min(found, key=lambda m: (m.root != root.root, m.point.count("/")))
@@ -283,7 +274,7 @@ def container_view(pid: int, image_root: Path | None, no_image: str = "") -> Ite
         view = ContainerView(ns.view(target))
         with RootFS(view.root) as mine, (RootFS(image_root) if image_root else RootFS(view.root)) as img:
             for point in points:
-                if _under(point, [*view.left_out, *view.from_image]):
+                if top_of(point, [*view.left_out, *view.from_image]) is not None:
                     continue        # gone with a mount point above it, or the image's already
                 st = mine.lstat(point)
                 if st is None:
