@@ -446,6 +446,17 @@ static __always_inline u32 magic_link(const char *s, s32 *fd)
     return 0;
 }
 
+/* An event's name went through a magic link (magic_link() said which):
+ * for user space, which kind, and for fd N, N and its identity. */
+static __always_inline void mark_link(struct mp_event *e, u32 magic, s32 link_fd, u32 tgid)
+{
+    e->aux = magic;
+    if (magic == MP_AUX_FD_LINK) {
+        e->dirfd = link_fd;
+        e->base = fd_identity(tgid, link_fd);
+    }
+}
+
 /* One name a call looked up, created or ran: read, resolved by identity,
  * deduplicated, sent. in_root: openat2's RESOLVE_IN_ROOT, under which an
  * absolute name is relative to dirfd. */
@@ -486,11 +497,7 @@ static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char 
             u32 magic = first == '/' && short_len ? magic_link(short_name, &link_fd) : 0;
             u64 base = 0;
             if (magic) {
-                e->aux = magic;
-                if (magic == MP_AUX_FD_LINK) {
-                    e->dirfd = link_fd;
-                    e->base = fd_identity(tgid, link_fd);
-                }
+                mark_link(e, magic, link_fd, tgid);
             } else if (first != '/' || in_root) {
                 if (in_root && first == '/')
                     e->aux = MP_AUX_IN_ROOT;
@@ -842,13 +849,8 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
      * is not) */
     s32 link_fd = -1;
     u32 magic = n > 8 ? magic_link(e->path, &link_fd) : 0;
-    if (magic) {
-        e->aux = magic;
-        if (magic == MP_AUX_FD_LINK) {
-            e->dirfd = link_fd;
-            e->base = fd_identity(e->pid, link_fd);
-        }
-    }
+    if (magic)
+        mark_link(e, magic, link_fd, e->pid);
     bump_epoch(e->pid);
     mark_workload(e->pid);
     emit(e);
