@@ -155,10 +155,10 @@ def healthcheck_probe(config: dict[str, Any]) -> Probe | None:
     image's SHELL); ["NONE"], or no test, is no health check. It
     runs with docker's --timeout (30 s by default) and is retried for at
     least its --start-period while the service starts."""
-    hc = config.get("Healthcheck") or {}
-    test = list(hc.get("Test") or [])
-    if not test or test[0] == "NONE":
+    if not has_healthcheck(config):
         return None
+    hc = config["Healthcheck"]
+    test = list(hc["Test"])
     kind, args = test[0], [str(a) for a in test[1:]]
     if kind == "CMD" and args:
         argv, spec = tuple(args), "CMD " + shlex.join(args)
