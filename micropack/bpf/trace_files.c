@@ -296,20 +296,31 @@ static __always_inline int emit(struct mp_event *e)
 
 /* A 64-bit hash of the name in 8-byte words, seeded with the identity of
  * the directory it is relative to (0 for an absolute name). len counts the
- * name's NUL; the bytes after it in the buffer are masked. */
+ * name's NUL; the bytes after it in the buffer are masked.
+ *
+ * Each word costs one xor and one multiply by an odd constant (a bijection
+ * of the state for a given word, so no step loses what earlier words put
+ * in); the bits are mixed down once, at the end. The whole words are taken
+ * in a loop with nothing else in it and the partial last one after it:
+ * this hash was 15% of the program's samples on the fd-reuse loop when
+ * every word was masked and mixed inside the loop. */
 static __always_inline u64 name_identity(const char *path, u32 len, u64 base)
 {
     u64 h = 0xcbf29ce484222325ULL ^ base;
+    u32 whole = len >> 3;
     for (int i = 0; i < MP_PATH_MAX / 8; i++) {
-        u32 at = i * 8;
-        if (at >= len)
+        if (i >= whole)
             break;
-        u64 word = *(u64 *)&path[at];
-        if (len - at < 8)
-            word &= (1ULL << ((len - at) * 8)) - 1;
-        h = (h ^ word) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 29;
+        h = (h ^ *(u64 *)&path[i * 8]) * 0x9E3779B97F4A7C15ULL;
     }
+    u32 rest = len & 7;
+    if (rest) {
+        u64 word = *(u64 *)&path[(len & ~7U) & (MP_PATH_MAX - 8)];
+        h = (h ^ (word & ((1ULL << (rest * 8)) - 1))) * 0x9E3779B97F4A7C15ULL;
+    }
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ULL;
+    h ^= h >> 32;
     return h & ~(1ULL << 63);   /* unique_id() has the top bit */
 }
 

@@ -402,6 +402,35 @@ def test_fd_reuse_is_deduplicated_and_dirfd_names_stay_exact(bpf_ready, fat_cont
     assert summary["unresolved_paths"] == 0 and summary["lost"] == 0
 
 
+NAME_BYTES = r"""
+import os
+for n in range(1, 26):          # the last byte at every place in an 8-byte word
+    for c in "ab":
+        for _ in range(3):
+            os.access("/no-such-dir/" + "x" * (n - 1) + c, os.F_OK)
+# a short name read into a buffer that still holds a longer one's bytes
+for i in range(300):
+    os.access("/etc/hostname" + ("-longer-name-left-behind" if i % 2 else ""), os.F_OK)
+"""
+
+
+def test_every_byte_of_a_name_and_none_past_it_tells_names_apart(bpf_ready, fat_container,
+                                                                  tmp_path: Path):
+    """The kernel deduplicates by a hash of the name: names that differ in
+    their last byte, wherever it falls in a word, are all sent; a name is
+    sent once however many times it is repeated, whatever the buffer held
+    past its NUL (this kernel's string copy zeroes the rest of the last
+    word; the program masks it too, for copies that do not)."""
+    _, records, _ = _trace_python(fat_container, tmp_path, NAME_BYTES)
+    sent = [r["path"] for r in records if r["syscall"] in ("access", "faccessat", "faccessat2")]
+    for n in range(1, 26):
+        for c in "ab":
+            name = "/no-such-dir/" + "x" * (n - 1) + c
+            assert sent.count(name) == 1, (name, sent.count(name))
+    assert sent.count("/etc/hostname") == 1
+    assert sent.count("/etc/hostname-longer-name-left-behind") == 1
+
+
 FCHDIR_REUSE = r"""
 import os
 for i in range(200):
