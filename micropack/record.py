@@ -97,6 +97,26 @@ def clean_path(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+def under_root(root: str, name: str) -> str:
+    """An absolute name looked up under root (a chroot, or openat2's
+    RESOLVE_IN_ROOT), as a path of the container: a '..' that would climb
+    above root stays there, as the kernel keeps it (the others stay for the
+    packer, which resolves them physically)."""
+    depth = 0
+    kept = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if depth == 0:
+                continue
+            depth -= 1
+        else:
+            depth += 1
+        kept.append(part)
+    return clean_path(f"{root}/{'/'.join(kept)}")
+
+
 def check_output(dest: str | Path, option: str = "-o") -> None:
     """Fail at once, in one line, when dest cannot be written: what would
     otherwise be found only after the long work (a trace, a build)."""

@@ -57,9 +57,12 @@ BPF_ARRAY(generation, u64, 1);
 
 /* Per process (and per thread id, for the markers): the epoch of its
  * working directory (raised by chdir, fchdir, exec and exit), the parent
- * it was forked from, and the generation it was born (or died) at. */
+ * it was forked from, the generation it was born (or died) at, and the
+ * identity of its root directory once it (or an ancestor) called chroot:
+ * 0 for the container's own root. */
 struct mp_proc {
     u64 born;
+    u64 root;
     u32 parent;
     u32 epoch;
 };
@@ -101,12 +104,18 @@ static __always_inline int in_target(void)
  * that joins the target later (a `docker exec`) is asked again at its next
  * call. moves is read before the helper asks, so an answer that a move
  * overtook is stored already stale. A thread's exit clears its process's
- * slot, so none is left once the pid can be used again. */
+ * slot, so none is left once the pid can be used again.
+ *
+ * The answer is MP_IN, with MP_ROOTED for a process under a chroot (its
+ * absolute names are not the container's): the hot path learns both from
+ * the one load. A chroot clears the slot, so the next call asks again. */
+#define MP_IN 1
+#define MP_ROOTED 2
 #define MP_MEMBER_SLOTS 32768
 BPF_ARRAY(members, u64, MP_MEMBER_SLOTS);
 BPF_ARRAY(moves, u64, 1);
 
-static __always_inline int member(u32 tgid)
+static __always_inline u32 member(u32 tgid)
 {
     u32 zero = 0;
     u64 *mv = moves.lookup(&zero);
@@ -115,12 +124,16 @@ static __always_inline int member(u32 tgid)
     u64 *m = members.lookup(&slot);
     if (m) {
         u64 v = *m;
-        if ((u32)(v >> 32) == now && ((u32)v >> 1) == tgid)
-            return v & 1;
+        if ((u32)(v >> 32) == now && ((u32)v >> 2) == tgid)
+            return v & (MP_IN | MP_ROOTED);
     }
-    int in = in_target();
+    u32 in = 0;
+    if (in_target()) {
+        struct mp_proc *p = procs.lookup(&tgid);
+        in = p && p->root ? MP_IN | MP_ROOTED : MP_IN;
+    }
     if (m)
-        *m = ((u64)now << 32) | ((u64)tgid << 1) | (in ? 1 : 0);
+        *m = ((u64)now << 32) | ((u64)tgid << 2) | in;
     return in;
 }
 
@@ -128,7 +141,7 @@ static __always_inline void forget_member(u32 tgid)
 {
     u32 slot = tgid & (MP_MEMBER_SLOTS - 1);
     u64 *m = members.lookup(&slot);
-    if (m && ((u32)*m >> 1) == tgid)
+    if (m && ((u32)*m >> 2) == tgid)
         *m = 0;
 }
 
@@ -187,6 +200,28 @@ static __always_inline u64 cwd_identity(u32 tgid)
     struct mp_proc *p = procs.lookup(&tgid);
     u64 epoch = p ? p->epoch : 0;
     return (((u64)tgid << 32) | epoch) * 0x9E3779B97F4A7C15ULL + 0x5bd1e995;
+}
+
+/* A chroot: the process's root directory is a new one, with an identity of
+ * its own (what it is, user space knows from the event). */
+static __always_inline void new_root(u32 tgid)
+{
+    u64 root = unique_id();
+    struct mp_proc *p = procs.lookup(&tgid);
+    if (p) {
+        p->root = root;
+    } else {
+        struct mp_proc fresh = {};
+        fresh.root = root;
+        procs.update(&tgid, &fresh);
+    }
+    forget_member(tgid);
+}
+
+static __always_inline u64 root_identity(u32 tgid)
+{
+    struct mp_proc *p = procs.lookup(&tgid);
+    return p ? p->root : 0;
 }
 
 /* The identity fd had in process tgid, 0 when unknown. An fd the process
@@ -470,9 +505,11 @@ static __always_inline void mark_link(struct mp_event *e, u32 magic, s32 link_fd
 
 /* One name a call looked up, created or ran: read, resolved by identity,
  * deduplicated, sent. in_root: openat2's RESOLVE_IN_ROOT, under which an
- * absolute name is relative to dirfd. */
+ * absolute name is relative to dirfd; rooted: the process is under a
+ * chroot, and an absolute name is relative to its root (the identity of
+ * the root seeds the name's, and is sent as the base). */
 static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char *name, u32 in_root,
-                                       long ret, u64 pid_tgid)
+                                       u32 rooted, long ret, u64 pid_tgid)
 {
     u32 tgid = pid_tgid >> 32;
     struct mp_event *e = new_event(op, pid_tgid);
@@ -518,6 +555,9 @@ static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char 
                     base = fd_identity(tgid, dirfd);
                     e->base = base;
                 }
+            } else if (rooted) {
+                base = root_identity(tgid);
+                e->base = base;
             }
             /* relative to a directory the kernel does not know, or through
              * a magic link: always sent */
@@ -617,7 +657,7 @@ static __always_inline void forget_received(u32 tgid, const void *msg)
 #define MP_RESOLVE_IN_ROOT 0x10
 
 static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call *call, long ret,
-                                  u64 pid_tgid)
+                                  u64 pid_tgid, u32 rooted)
 {
     u32 op = call->op, kind = call->kind;
     s32 dirfd = call->dirfd != MP_ARG_NONE ? (s32)syscall_arg(regs, abi, call->dirfd) : MP_AT_FDCWD;
@@ -702,13 +742,15 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         return 0;
     if (!name && kind != MP_KIND_FD)
         return 0;   /* NULL: utimensat(fd, NULL, ...) is futimens, on the fd itself */
-    name_event(op, dirfd, flags, name, in_root, ret, pid_tgid);
+    name_event(op, dirfd, flags, name, in_root, rooted, ret, pid_tgid);
+    if (op == MP_OP_CHROOT && ret == 0)
+        new_root(tgid);     /* after its own name, which the old root resolves */
     /* rename and link: the name they create needs its directory */
     if (call->path2 != MP_ARG_NONE) {
         s32 dirfd2 = call->dirfd2 != MP_ARG_NONE ? (s32)syscall_arg(regs, abi, call->dirfd2) : MP_AT_FDCWD;
         const char *name2 = (const char *)syscall_arg(regs, abi, call->path2);
         if (name2)
-            name_event(call->op2, dirfd2, 0, name2, 0, ret, pid_tgid);
+            name_event(call->op2, dirfd2, 0, name2, 0, rooted, ret, pid_tgid);
     }
     return 0;
 }
@@ -754,9 +796,10 @@ int mp_sys_exit_btf(u64 *ctx)
     if (!call)
         return 0;
     u64 pid_tgid = bpf_get_current_pid_tgid();
-    if (!member(pid_tgid >> 32))
+    u32 in = member(pid_tgid >> 32);
+    if (!in)
         return 0;
-    return handle(regs, abi, call, (long)ctx[1], pid_tgid);
+    return handle(regs, abi, call, (long)ctx[1], pid_tgid, in & MP_ROOTED);
 }
 #else
 /* The raw tracepoint, everywhere else: the frame is only reachable through
@@ -765,7 +808,8 @@ int mp_sys_exit_btf(u64 *ctx)
 RAW_TRACEPOINT_PROBE(sys_exit)
 {
     u64 pid_tgid = bpf_get_current_pid_tgid();
-    if (!member(pid_tgid >> 32))
+    u32 in = member(pid_tgid >> 32);
+    if (!in)
         return 0;
     struct pt_regs regs = {};
     bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
@@ -773,7 +817,7 @@ RAW_TRACEPOINT_PROBE(sys_exit)
     struct mp_call *call = traced_call(&regs, &abi);
     if (!call)
         return 0;
-    return handle(&regs, abi, call, (long)ctx->args[1], pid_tgid);
+    return handle(&regs, abi, call, (long)ctx->args[1], pid_tgid, in & MP_ROOTED);
 }
 #endif
 
@@ -880,13 +924,14 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
     if (is_workload(e->pid))
         mark_workload(child);
     emit(e);
-    /* The child's record: its parent, for the fds it inherits (a thread's
-     * record is keyed by its thread id, which nothing looks up while it
-     * lives). A reused pid continues the epoch of its predecessor. */
+    /* The child's record: its parent, for the fds it inherits, and its root
+     * (a thread's record is keyed by its thread id, which nothing looks up
+     * while it lives). A reused pid continues the epoch of its predecessor. */
     struct mp_proc *old = procs.lookup(&child);
     struct mp_proc rec = {};
     rec.epoch = old ? old->epoch + 1 : 0;
     rec.parent = e->pid;
+    rec.root = root_identity(e->pid);
     rec.born = next_generation();
     procs.update(&child, &rec);
     return 0;

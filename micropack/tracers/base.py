@@ -32,7 +32,7 @@ class TraceStats:
     # "raw_tp" for its sys_exit program), and why a faster way was refused
     attach: str = ""
     attach_refused: str = ""
-    # what the backend saw and cannot follow (a chroot, io_uring, ...), one
+    # what the backend saw and cannot follow (io_uring, a shared fd table, ...), one
     # line each: the trace may be incomplete or wrong there
     notes: list[str] = field(default_factory=list)
 

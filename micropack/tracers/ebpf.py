@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
-from micropack.record import TraceRecord, clean_path
+from micropack.record import TraceRecord, clean_path, under_root
 from micropack.target import Target
 from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
@@ -84,8 +84,6 @@ CANNOT_FOLLOW = {
     "io_uring_setup": "{n} io_uring instance(s) set up (first pid {pid}): files opened "
                       "through io_uring make no syscall and are not traced; files.txt may "
                       "miss them",
-    "chroot": "{n} chroot call(s) (first pid {pid}, into {path}): names after a chroot are "
-              "recorded as if it had not happened; files.txt may name wrong paths",
 }
 
 
@@ -370,7 +368,7 @@ class EbpfTracer(Tracer):
         self.sys_exit: Any = None               # the tp_btf program, when it is one
         self._arrays: dict[int, type[ctypes.Array[ctypes.c_char]]] = {}   # a record's size -> its type
         self._comms: dict[bytes, str] = {}      # a raw command name -> decoded
-        self._cannot_follow: dict[str, tuple[int, int, str]] = {}   # op -> count, first pid, path
+        self._cannot_follow: dict[str, tuple[int, int]] = {}   # op -> count, first pid
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -515,8 +513,8 @@ class EbpfTracer(Tracer):
             self.stats.lost = total(c["MP_CNT_LOST"])
             self.stats.deduplicated = total(c["MP_CNT_DEDUPED"])
             self.stats.unreadable_paths = total(c["MP_CNT_READ_FAILED"])
-            self.stats.notes = [CANNOT_FOLLOW[op].format(n=n, pid=pid, path=path)
-                                for op, (n, pid, path) in self._cannot_follow.items()]
+            self.stats.notes = [CANNOT_FOLLOW[op].format(n=n, pid=pid)
+                                for op, (n, pid) in self._cannot_follow.items()]
             self.stats.extra["kernel_emitted"] = total(c["MP_CNT_EMITTED"])
             self.stats.extra["wakeups"] = total(c["MP_CNT_WAKEUPS"])
             self.stats.extra["consumer_cpu_ms"] = round((time.process_time() - self._cpu_start) * 1000)
@@ -585,7 +583,7 @@ class EbpfTracer(Tracer):
             else:
                 path = abs_path
                 if ident and result >= 0 and resolved:
-                    procs.opened(ident, abs_path)
+                    procs.opened(ident, abs_path, pid, name, base)
         if self._sink is not None:
             comm = self._comms.get(raw_comm)
             if comm is None:
@@ -622,15 +620,15 @@ class EbpfTracer(Tracer):
                 self.stats.unresolved_paths += 1
         return path, bool(path)
 
-    def _cannot(self, op: str, pid: int, path: str = "") -> None:
-        n, first, where = self._cannot_follow.get(op, (0, pid, path))
-        self._cannot_follow[op] = (n + 1, first, where)
+    def _cannot(self, op: str, pid: int) -> None:
+        n, first = self._cannot_follow.get(op, (0, pid))
+        self._cannot_follow[op] = (n + 1, first)
 
     def _own_resolution(self, op: str, pid: int, dirfd: int, base: int, name: str, flags: int,
                         result: int, aux: int) -> tuple[str | None, int, int]:
         """creat, exec, execveat, chdir, chroot and names through magic links
         or under RESOLVE_IN_ROOT: the absolute path (None when unknown), flags
-        and dirfd of their record; a chdir is followed."""
+        and dirfd of their record; a chdir and a chroot are followed."""
         procs = self.procs
         if op == "creat":
             flags = O_CREAT_WRONLY_TRUNC
@@ -647,7 +645,7 @@ class EbpfTracer(Tracer):
                 abs_path = procs.probe_cwd(pid)     # where it went, read after the fact
             procs.chdir(pid, abs_path)      # None: unknown from now on, as for fchdir
         elif op == "chroot" and result == 0:
-            self._cannot(op, pid, abs_path or name)
+            procs.chroot(pid, abs_path)     # None: read from /proc
         return abs_path, flags, dirfd
 
     def _special_name(self, aux: int, pid: int, dirfd: int, base: int, name: str) -> str | None:
@@ -656,7 +654,7 @@ class EbpfTracer(Tracer):
         procs = self.procs
         if aux == AUX_IN_ROOT:
             directory = procs.directory_of(pid, dirfd, base)
-            return None if directory is None else clean_path(f"{directory}/{in_root(name)}")
+            return None if directory is None else under_root(directory, name)
         if aux == AUX_LONG_LINK:    # too long for the kernel's check: told apart here
             link = MAGIC_LINK.match(name)
             if link is None:
@@ -674,7 +672,8 @@ class EbpfTracer(Tracer):
                 return name if not base else None
         else:                       # AUX_SELF_LINK: /proc/[thread-]self/{cwd,root}[/rest]
             which, _, rest = name.split("/", 3)[3].partition("/")
-            directory = procs.state(pid).cwd if which == "cwd" else "/"
+            state = procs.state(pid)
+            directory = state.cwd if which == "cwd" else state.root
             if directory is None:
                 return None
         return clean_path(f"{directory}/{rest}") if rest else directory
@@ -685,21 +684,3 @@ class EbpfTracer(Tracer):
 MAGIC_LINK = re.compile(r"/(?:dev|proc/self|proc/thread-self)/fd/(?P<fd>\d+)(?:/|$)"
                         r"|/proc/(?:self|thread-self)/(?:cwd|root)(?:/|$)")
 
-
-def in_root(name: str) -> str:
-    """An absolute name looked up with RESOLVE_IN_ROOT, relative to that
-    root: a '..' that would climb above it stays there, as the kernel keeps
-    it (the others stay for the packer, which resolves them physically)."""
-    depth = 0
-    kept = []
-    for part in name.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if depth == 0:
-                continue
-            depth -= 1
-        else:
-            depth += 1
-        kept.append(part)
-    return "/".join(kept)

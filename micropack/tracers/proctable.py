@@ -2,12 +2,16 @@
 directories the kernel names by identity, so relative and dirfd-relative
 names become absolute paths.
 
-The kernel side reports chdir, fchdir, fork, exec and exit, and gives every
+The kernel side reports chdir, fchdir, chroot, fork, exec and exit, and gives every
 fd an open returns an identity (a hash of what it was opened as, whatever
 its number); an event that names a directory fd carries that fd's identity,
 and the first event of each identity says which absolute path it is. A
 process first seen mid-flight, or an fd the kernel never saw opened, is
 asked through /proc.
+
+A process under a chroot has a root of its own: its absolute names are
+resolved under that root (its working directory and the paths /proc shows
+are the container's, whatever its root).
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from micropack.record import clean_path
+from micropack.record import clean_path, under_root
 
 AT_FDCWD = -100
 MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
@@ -24,6 +28,11 @@ MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
 @dataclass
 class ProcState:
     cwd: str | None
+    root: str = "/"         # its chroot, as a path of the container
+    # its root as the kernel knows it: False for a process found under a
+    # chroot mid-flight, whose absolute names the kernel hashes as the
+    # container's (their identities are then not taken as its paths)
+    root_known: bool = True
 
 
 def proc_cwd(pid: int) -> str | None:
@@ -33,6 +42,16 @@ def proc_cwd(pid: int) -> str | None:
         return os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return None
+
+
+def proc_root(pid: int) -> str:
+    """Its root: "/" unless it called chroot (the container's own root,
+    read from the host, prints as "/" too)."""
+    try:
+        root = os.readlink(f"/proc/{pid}/root")
+    except OSError:
+        return "/"
+    return root if root.startswith("/") else "/"
 
 
 def proc_fd(pid: int, fd: int) -> str | None:
@@ -45,23 +64,38 @@ def proc_fd(pid: int, fd: int) -> str | None:
 
 class ProcessTable:
     def __init__(self, cwd_probe: Callable[[int], str | None] = proc_cwd,
-                 fd_probe: Callable[[int, int], str | None] = proc_fd) -> None:
+                 fd_probe: Callable[[int, int], str | None] = proc_fd,
+                 root_probe: Callable[[int], str] = proc_root) -> None:
         self._procs: dict[int, ProcState] = {}
         self._born: dict[int, ProcState] = {}   # forked children not yet seen
         self._cwd_probe = cwd_probe
         self._fd_probe = fd_probe
+        self._root_probe = root_probe
         self.dirs: dict[int, str] = {}          # kernel identity -> absolute path
+        # identities a process under a chroot the kernel did not know of
+        # gave an fd: the same as the container's name would have, so never
+        # taken as a directory (/proc is asked instead)
+        self._unsure: set[int] = set()
 
     def state(self, pid: int) -> ProcState:
         st = self._procs.get(pid)
         if st is None:
-            st = self._born.pop(pid, None) or ProcState(cwd=self._cwd_probe(pid))
+            st = self._born.pop(pid, None)
+            if st is None:
+                st = ProcState(cwd=self._cwd_probe(pid))
+                root = self._root_probe(pid)
+                if root != "/":
+                    st.root, st.root_known = root, False
             self._procs[pid] = st
         return st
 
     def resolve(self, pid: int, dirfd: int, name: str, base: int = 0) -> str | None:
         """The absolute path of name, or None when its base is unknown."""
         if name.startswith("/"):
+            # a process seen for the first time is asked for its root here
+            st = self._procs.get(pid) or self.state(pid)
+            if st.root != "/":
+                return under_root(st.root, name)
             # most names are clean already: the consumer's hot path
             if "//" in name or "/." in name or name.endswith("/"):
                 return clean_path(name)
@@ -76,15 +110,25 @@ class ProcessTable:
         the kernel's identity for it, else what /proc says now."""
         if dirfd == AT_FDCWD:
             return self.state(pid).cwd
-        known = self.dirs.get(base) if base else None
+        known = self.dirs.get(base) if base and base not in self._unsure else None
         return known if known is not None else self._fd_probe(pid, dirfd)
 
     def probe_cwd(self, pid: int) -> str | None:
         return self._cwd_probe(pid)
 
-    def opened(self, identity: int, path: str) -> None:
-        """The kernel gave an fd opened as path this identity."""
+    def opened(self, identity: int, path: str, pid: int = 0, name: str = "", base: int = 0) -> None:
+        """The kernel gave an fd that process pid opened as name (base: the
+        identity the kernel resolved it against), path, this identity."""
+        if not base and name.startswith("/") and not self.state(pid).root_known:
+            self._unsure.add(identity)
+            return
         self.dirs[identity] = path
+
+    def chroot(self, pid: int, path: str | None) -> None:
+        """A chroot into path (None: unknown, read from /proc)."""
+        st = self.state(pid)
+        root = path if path is not None else self._root_probe(pid)
+        st.root, st.root_known = root, True
 
     def chdir(self, pid: int, path: str | None) -> None:
         """None: the process went somewhere unknown; its relative names are
@@ -98,7 +142,8 @@ class ProcessTable:
         if len(self._born) >= MAX_UNCLAIMED:
             for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
                 del self._born[stale]
-        self._born[child] = ProcState(cwd=self.state(parent).cwd)
+        st = self.state(parent)
+        self._born[child] = ProcState(cwd=st.cwd, root=st.root, root_known=st.root_known)
 
     def exit(self, pid: int) -> None:
         self._procs.pop(pid, None)

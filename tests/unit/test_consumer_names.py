@@ -85,13 +85,28 @@ def test_what_cannot_be_followed_is_said_once_per_kind_with_a_count():
     t = tracer({7: "/"})
     for pid in (7, 8, 9):
         t._process_event("io_uring_setup", pid, AT_FDCWD, 0, 3, 0)
-    t._own_resolution("chroot", 7, AT_FDCWD, 0, "/srv/jail", 0, 0, 0)
-    t._own_resolution("chroot", 8, AT_FDCWD, 0, "/srv/other", 0, -1, 0)    # failed: nothing
-    notes = {op: CANNOT_FOLLOW[op].format(n=n, pid=pid, path=path)
-             for op, (n, pid, path) in t._cannot_follow.items()}
-    assert set(notes) == {"io_uring_setup", "chroot"}
+    t._process_event("unshare", 8, AT_FDCWD, 0, 0, 0)
+    notes = {op: CANNOT_FOLLOW[op].format(n=n, pid=pid) for op, (n, pid) in t._cannot_follow.items()}
+    assert set(notes) == {"io_uring_setup", "unshare"}
     assert notes["io_uring_setup"].startswith("3 io_uring") and "first pid 7" in notes["io_uring_setup"]
-    assert "1 chroot" in notes["chroot"] and "/srv/jail" in notes["chroot"]
+    assert notes["unshare"].startswith("1 thread") and "first pid 8" in notes["unshare"]
+
+
+def test_a_chroot_is_followed_not_warned_about():
+    # names after a chroot were recorded as the container's: a minimal image
+    # lacked the jail's files (and kept the container's, unused)
+    t = tracer({7: "/srv"})
+    t._own_resolution("chroot", 7, AT_FDCWD, 0, "jail", 0, 0, 0)
+    t._own_resolution("chroot", 8, AT_FDCWD, 0, "/srv/other", 0, -1, 0)    # failed: nothing
+    assert not t._cannot_follow
+    assert t.procs.resolve(7, AT_FDCWD, "/etc/services") == "/srv/jail/etc/services"
+    assert t.procs.resolve(8, AT_FDCWD, "/etc/services") == "/etc/services"
+    # its /proc/self/root is the jail; its cwd is still where it was
+    assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/root/etc/x") == "/srv/jail/etc/x"
+    assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd/x") == "/srv/x"
+    # a chroot in the jail goes further in
+    t._own_resolution("chroot", 7, AT_FDCWD, 0, "/inner", 0, 0, 0)
+    assert t.procs.resolve(7, AT_FDCWD, "/a") == "/srv/jail/inner/a"
 
 
 def test_a_long_name_through_a_magic_link_is_told_apart_here_and_read_through_proc():

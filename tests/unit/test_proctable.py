@@ -1,11 +1,13 @@
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
 
-def table(cwds=None, fds=None):
+def table(cwds=None, fds=None, roots=None):
     cwds = cwds or {}
     fds = fds or {}
+    roots = roots or {}
     return ProcessTable(cwd_probe=lambda pid: cwds.get(pid),
-                        fd_probe=lambda pid, fd: fds.get((pid, fd)))
+                        fd_probe=lambda pid, fd: fds.get((pid, fd)),
+                        root_probe=lambda pid: roots.get(pid, "/"))
 
 
 def test_relative_names_follow_chdir():
@@ -63,3 +65,32 @@ def test_absolute_names_come_out_as_clean_path_makes_them():
     for name in ("/", "/etc/hosts", "/a//b", "/a/./b", "/a/.hidden", "/a/../b", "/a/b/", "/.",
                  "//x", "/a/b/.", "/a/..", "/\udcff/x"):
         assert t.resolve(1, AT_FDCWD, name) == clean_path(name), name
+
+
+def test_absolute_names_under_a_chroot_are_the_jails_and_children_inherit_it():
+    t = table({10: "/"})
+    t.chroot(10, "/srv/jail")
+    assert t.resolve(10, AT_FDCWD, "/etc/services") == "/srv/jail/etc/services"
+    assert t.resolve(10, AT_FDCWD, "/../../etc/x") == "/srv/jail/etc/x"     # '..' stops at the root
+    assert t.resolve(10, AT_FDCWD, "relative") == "/relative"               # the cwd did not move
+    t.fork(10, 11)
+    assert t.resolve(11, AT_FDCWD, "/lib/x.so") == "/srv/jail/lib/x.so"
+    t.exit(10)
+    t.fork(1, 10)                          # the pid used again: the container's root
+    assert t.resolve(10, AT_FDCWD, "/etc/services") == "/etc/services"
+
+
+def test_a_process_found_under_a_chroot_is_resolved_under_it_and_its_identities_not_trusted():
+    # chrooted before the trace began: the kernel hashed its absolute names
+    # as the container's, so the identity of its /etc is the container's
+    # /etc's; taking it as a path would resolve the container's names wrong
+    t = table({10: "/", 20: "/"}, {(20, 5): "/srv/jail/etc", (10, 5): "/etc"}, {20: "/srv/jail"})
+    assert t.resolve(20, AT_FDCWD, "/etc") == "/srv/jail/etc"
+    t.opened(0xE7C, "/srv/jail/etc", 20, "/etc", 0)
+    t.opened(0xE7C, "/etc", 10, "/etc", 0)
+    assert t.resolve(20, 5, "passwd", base=0xE7C) == "/srv/jail/etc/passwd"    # /proc asked
+    assert t.resolve(10, 5, "passwd", base=0xE7C) == "/etc/passwd"
+    # one the kernel saw chroot names its root in the identity (base): trusted
+    t.chroot(10, "/srv/jail")
+    t.opened(0xF00, "/srv/jail/lib", 10, "/lib", 0xB0)
+    assert t.directory_of(10, 9, base=0xF00) == "/srv/jail/lib"
