@@ -90,7 +90,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         hand = HAND_FIX.get(r["app"])
         lines.append(f"| {r['app']} | {r['level']}{default} | {r['original_bytes'] / 1e6:.1f} MB | "
                      f"{r['minified_bytes'] / 1e6:.1f} MB | {r['ratio']:.2f}x | "
-                     f"{'yes' if r['b_passes'] else 'no'} | {hand}x | "
+                     f"{'yes' if r['b_passes'] else 'no'} | {f'{hand}x' if hand else '-'} | "
                      f"{'yes' if r['b_passes'] and hand and r['ratio'] > hand else 'no'} |")
     return "\n".join(lines)
 

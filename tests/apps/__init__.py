@@ -1,4 +1,4 @@
-"""The application suite: five applications built from Debian packages with
+"""The application suite: six applications built from Debian packages with
 debootstrap, each with probe set A (what `micropack minify` is given) and a
 different workload B (what a user runs next, tests/apps/<app>/workload.sh).
 
@@ -81,6 +81,12 @@ APPS = {
         "node", _spec("node", ("nodejs",), ("node", "/app/server.js")),
         runtime=("--network", "host"), probes=("--probe-http", "http://127.0.0.1:18140/health"),
         port=18140),
+    "jail": App(
+        "jail", _spec("jail", ("busybox-static",),
+                      ("/usr/sbin/chroot", "/srv/jail", "/bin/busybox", "httpd", "-f",
+                       "-p", "127.0.0.1:18150", "-h", "/www")),
+        runtime=("--network", "host"), probes=("--probe-http", "http://127.0.0.1:18150/"),
+        port=18150),
     "shell": App(
         "shell", _spec("shell", ("tzdata",), ("/app/report.sh", "summary")),
         runtime=("--network", "none"), probes=("--compare-output",)),

@@ -110,6 +110,26 @@ def test_user_given_to_minify_becomes_the_images_user(bpf_ready: None, built: di
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
 
 
+def test_a_daemon_in_a_chroot_keeps_the_jails_files_not_the_images(bpf_ready: None, built: dict[str, str],
+                                                                  tmp_path: Path):
+    """busybox httpd chrooted into /srv/jail, at file level: what it ran and
+    served are the jail's. Recorded as the image's names, the minified
+    image had the image's /bin/busybox and not the jail's, and could not
+    start."""
+    app = APPS["jail"]
+    original = app_image(app, built)
+    tag = "micropack-apps-jail:test-file"
+    try:
+        report = minify(app, original, tag, tmp_path / "r.json", "--granularity", "file")
+        kept = {k["path"] for k in report["pack"]["kept"]}
+        assert {"/srv/jail/bin/busybox", "/srv/jail/www/index.html"} <= kept
+        assert not {"/bin/busybox", "/www/index.html"} & kept
+        assert "/srv/jail/www/pages/p7.html" not in kept        # file level: only what was served
+        assert report["rounds"][0]["passed"], report["rounds"]
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
 def test_excluding_the_jit_keeps_no_llvm(docker_ready: None, built: dict[str, str], tmp_path: Path):
     """pack on the PostgreSQL image: the JIT module traced but excluded must
     not keep libLLVM "needed by" it; at package level, the JIT module the
