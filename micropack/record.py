@@ -39,6 +39,10 @@ PROCESS_EVENTS = frozenset({"fork", "exit"})
 EXEC_CALLS = frozenset({"exec", "execve", "execveat"})
 # The file itself opened, for its content (or, on a directory, its entries):
 OPEN_CALLS = frozenset({"open", "openat", "openat2", "creat"})
+# Not a syscall: an interpreter the kernel loaded for a program run under a
+# chroot (its PT_INTERP, or the program of its "#!" line), which no syscall
+# names and the packer would look for in the image's root
+INTERP = "interp"
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through

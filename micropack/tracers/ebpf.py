@@ -17,10 +17,11 @@ from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
-from micropack.record import TraceRecord, clean_path, under_root
+from micropack.record import EXEC_CALLS, INTERP, MISSING_ERRNOS, TraceRecord, clean_path, under_root
 from micropack.target import Target
 from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
+from micropack.tracers.jails import JailViews
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
 TRACEFS = Path("/sys/kernel/tracing")
@@ -360,6 +361,7 @@ class EbpfTracer(Tracer):
         self.print_program = print_program
         self.layout = Layout()
         self.procs = ProcessTable()
+        self.jails = JailViews()
         self.bpf: Any = None
         self.stats = TraceStats()
         self._sink: Sink | None = None
@@ -423,6 +425,7 @@ class EbpfTracer(Tracer):
         if mode not in SYS_EXIT_MODES:
             raise TracerUnavailable(f"{SYS_EXIT_ENV}={mode}: use one of {', '.join(SYS_EXIT_MODES)}")
         self._sink = sink
+        self.jails.container_pid = target.pid
         self._numbers = syscall_numbers()
         refused = ""
         if mode != "raw":
@@ -528,6 +531,7 @@ class EbpfTracer(Tracer):
                 self.sys_exit = None
             self.bpf.cleanup()   # detaches whatever is left
             self.bpf = None
+            self.jails.close()
         return self.stats
 
     def _read_syscalls(self, table: bytes) -> dict[int, int]:
@@ -593,6 +597,13 @@ class EbpfTracer(Tracer):
             # by position (keywords cost more here): time, pid, tid, comm,
             # syscall, path, flags, result, resolved
             self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm, op, path, flags, result, resolved))
+            if procs.jailed and resolved and path and (result >= 0 or -result not in MISSING_ERRNOS):
+                root = procs.root_of(pid)
+                if root != "/" and unusual is not _PROCESS:
+                    for reached in self.jails.reached(pid, root, path, program=op in EXEC_CALLS):
+                        self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm,
+                                               op if reached.how == "link" else INTERP,
+                                               reached.path, flags, result, True))
         return 0
 
     def _process_event(self, op: str, pid: int, dirfd: int, base: int, result: int,

@@ -76,6 +76,7 @@ class ProcessTable:
         # gave an fd: the same as the container's name would have, so never
         # taken as a directory (/proc is asked instead)
         self._unsure: set[int] = set()
+        self.jailed = False     # some process is under a chroot
 
     def state(self, pid: int) -> ProcState:
         st = self._procs.get(pid)
@@ -85,7 +86,7 @@ class ProcessTable:
                 st = ProcState(cwd=self._cwd_probe(pid))
                 root = self._root_probe(pid)
                 if root != "/":
-                    st.root, st.root_known = root, False
+                    st.root, st.root_known, self.jailed = root, False, True
             self._procs[pid] = st
         return st
 
@@ -129,6 +130,11 @@ class ProcessTable:
         st = self.state(pid)
         root = path if path is not None else self._root_probe(pid)
         st.root, st.root_known = root, True
+        self.jailed = self.jailed or root != "/"
+
+    def root_of(self, pid: int) -> str:
+        st = self._procs.get(pid)
+        return st.root if st is not None else "/"
 
     def chdir(self, pid: int, path: str | None) -> None:
         """None: the process went somewhere unknown; its relative names are

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,50 @@ def test_a_process_under_a_chroot_before_the_trace_began_is_resolved_under_it(
     paths = set(files.read_text().splitlines())
     assert {"/srv/jail2/etc/late", "/srv/jail2/go", "/etc/passwd", "/etc/hostname"} <= paths, paths
     assert not {"/etc/late", "/go", "/srv/jail2/etc/passwd"} & paths
+
+
+JAIL_SETUP = r"""
+set -e
+j=/srv/jail4
+mkdir -p $j/bin $j/usr/lib/x86_64-linux-gnu $j/lib64 $j/www $j/data
+cp /bin/cat $j/bin/cat
+cp /bin/dash $j/bin/sh
+cp -L /lib/x86_64-linux-gnu/libc.so.6 $j/usr/lib/x86_64-linux-gnu/
+cp -L /lib64/ld-linux-x86-64.so.2 $j/usr/lib/x86_64-linux-gnu/
+ln -s /usr/lib $j/lib                   # absolute: inside the jail, the jail's /usr/lib
+ln -s /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 $j/lib64/ld-linux-x86-64.so.2
+printf '#!/bin/sh\ncat /www/index.html\n' > $j/bin/run
+chmod +x $j/bin/run
+echo jailed-page > $j/data/page.html
+ln -s /data/page.html $j/www/index.html
+"""
+
+
+def test_a_jailed_program_packs_into_an_image_where_it_runs(bpf_ready, fat_container, tmp_path: Path):
+    # The kernel loads a program's interpreters with no syscall that names
+    # them, and the packer follows symlinks and reads PT_INTERP from the
+    # image's root: for a jail, whose absolute links and PT_INTERP name
+    # the jail's files, the packed image lacked its loader and libc (and
+    # kept the container's), and `chroot /srv/jail4 /bin/run` failed in it.
+    fat_container.exec("sh", "-c", JAIL_SETUP)
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", fat_container.id, "-o", str(files), "--events", str(events),
+                     "--", "docker", "exec", fat_container.name, "chroot", "/srv/jail4", "/bin/run")
+    assert proc.returncode == 0 and "jailed-page" in proc.stdout, proc.stderr
+    paths = set(files.read_text().splitlines())
+    jail = "/srv/jail4"
+    for expected in ("/bin/run", "/bin/sh", "/bin/cat", "/lib64/ld-linux-x86-64.so.2",
+                     "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                     "/www/index.html", "/data/page.html"):
+        assert jail + expected in paths, expected
+    rootfs, tag = tmp_path / "rootfs.tar", f"micropack-test-jail:{uuid.uuid4().hex[:8]}"
+    packed = micropack("pack", "-i", str(files), "-o", str(rootfs), "--container", fat_container.id,
+                       "--granularity", "file")
+    assert packed.returncode == 0, packed.stderr
+    subprocess.run(["docker", "import", str(rootfs), tag], check=True, capture_output=True)
+    try:
+        run = subprocess.run(["docker", "run", "--rm", "--network", "none", tag,
+                              "/usr/sbin/chroot", jail, "/bin/run"], capture_output=True, text=True)
+        assert (run.returncode, run.stdout) == (0, "jailed-page\n"), run.stderr
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
