@@ -83,7 +83,7 @@
 #define MP_KIND_CLONE 8       /* clone: flags in an argument */
 #define MP_KIND_CLONE3 9      /* clone3: flags first in struct clone_args */
 #define MP_KIND_UNSHARE 10    /* unshare: flags in an argument */
-#define MP_KIND_NOTE 11       /* reported when it succeeds, nothing read */
+#define MP_KIND_NOTE 11       /* reported when it succeeds, nothing read; the result is an fd */
 #define MP_KIND_NEW_FD 12     /* socket, accept, memfd_create, ...: the result is no named file */
 #define MP_KIND_FD_PAIR 13    /* pipe, pipe2, socketpair: two such fds, in an array */
 #define MP_KIND_RECVMSG 14    /* recvmsg: fds received with SCM_RIGHTS */

@@ -711,9 +711,11 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         if (ret == 0 && (flags & MP_CLONE_FS))
             note(op, flags, ret, pid_tgid);
         return 0;
-    case MP_KIND_NOTE:
-        if (ret >= 0)
+    case MP_KIND_NOTE:              /* its result is an fd, as for MP_KIND_NEW_FD */
+        if (ret >= 0) {
             note(op, 0, ret, pid_tgid);
+            set_fd(tgid, ret, 0);
+        }
         return 0;
     /* An fd that no name opened: whatever its number meant before (close
      * is not traced) is forgotten, so a name relative to it, or through

@@ -170,6 +170,17 @@ try:
     os.stat(f"/dev/fd/{e}/coreutils")       # no directory there now: ENOTDIR
 except OSError:
     pass
+import ctypes
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+f = os.open("/usr/share/zoneinfo", os.O_RDONLY)
+os.close(f)
+q = rt.mq_open(b"/micropack-test", os.O_CREAT | os.O_RDONLY, 0o600, None)  # a message queue takes it
+assert q == f, (q, f, ctypes.get_errno())
+try:
+    os.stat("Europe", dir_fd=q)             # ENOTDIR
+except OSError:
+    pass
+rt.mq_unlink(b"/micropack-test")
 print("prog done")
 """
 
@@ -186,9 +197,12 @@ def test_an_fd_received_or_made_without_a_name_forgets_what_its_number_named(bpf
     seen = {r["path"] for r in records}
     assert "/etc/UTC" not in seen and "/etc/UTC" not in paths
     assert "/usr/share/doc/coreutils" not in seen
+    assert "/usr/share/zoneinfo/Europe" not in seen
     utc = [r for r in records if r["path"] in ("UTC", "/usr/share/zoneinfo/UTC")]
     assert utc and all(r["resolved"] == (r["path"] == "/usr/share/zoneinfo/UTC") for r in utc), utc
-    assert summary["unresolved_paths"] == sum(not r["resolved"] for r in utc)
+    europe = [r for r in records if r["path"].endswith("Europe")]     # relative to the queue
+    assert europe and not any(r["resolved"] for r in europe), europe
+    assert summary["unresolved_paths"] == sum(not r["resolved"] for r in utc + europe)
     assert summary["lost"] == 0
 
 
