@@ -77,6 +77,14 @@ def _records(little_endian: bool, elfclass: int) -> tuple[_Record, _Record, _Rec
             _record(little_endian, structs.Elf_Dyn))
 
 
+# What is read of a file that says it is larger (a size in a header is the
+# file's word, and the file may be hostile: reading 2**62 bytes is a
+# MemoryError): program headers, an interpreter's name, dynamic entries.
+HEADERS_MAX = 1 << 20
+PATH_MAX = 4096
+DYNAMIC_MAX = 1 << 20
+
+
 def read_elf(fh: BinaryIO) -> ElfInfo | None:
     """The ELF facts of fh, or None when it is not a (readable) ELF file.
 
@@ -95,6 +103,8 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
         phoff, phentsize, phnum = ehdr["e_phoff"], ehdr["e_phentsize"], ehdr["e_phnum"]
         if phnum and phentsize < phdr_rec.layout.size:
             return None
+        if phnum * phentsize > HEADERS_MAX:
+            return None
         table = head[phoff:phoff + phnum * phentsize]
         if len(table) < phnum * phentsize:       # program headers beyond the first page
             fh.seek(phoff)
@@ -105,12 +115,12 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
         interp = next((p for p in phdrs if p["p_type"] == PT_INTERP), None)
         if interp is not None:
             fh.seek(interp["p_offset"])
-            info.interpreter = fh.read(interp["p_filesz"]).split(b"\0", 1)[0].decode(
+            info.interpreter = fh.read(min(interp["p_filesz"], PATH_MAX)).split(b"\0", 1)[0].decode(
                 "utf-8", "surrogateescape")
         if dynamic is None:
             return info
         fh.seek(dynamic["p_offset"])
-        raw = fh.read(dynamic["p_filesz"])
+        raw = fh.read(min(dynamic["p_filesz"], DYNAMIC_MAX))
         size = dyn_rec.layout.size
         entries = []
         for tag, value in dyn_rec.layout.iter_unpack(raw[:len(raw) - len(raw) % size]):

@@ -28,7 +28,9 @@
  * MP_WAKEUP_BYTES, MP_IA32 when the i386 table was filled, and
  * MP_COUNT_SYSCALLS to count every syscall the target makes (for a seccomp
  * profile), with MP_SPLIT_AT_EXEC to count the runtime's calls before the
- * workload's first exec apart. */
+ * workload's first exec apart, and MP_EXIT_GROUP_DEAD where the
+ * sched_process_exit tracepoint says whether a thread was its process's
+ * last (6.x kernels). */
 #include <uapi/linux/ptrace.h>
 #include "micropack.h"
 
@@ -575,7 +577,9 @@ static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char 
             bump_epoch(tgid);
         }
     }
-    if (!id || op == MP_OP_CHDIR) {
+    /* chdir and chroot change how later names resolve: always sent (a
+     * reused pid repeats its predecessor's call) */
+    if (!id || op == MP_OP_CHDIR || op == MP_OP_CHROOT) {
         put_name(e, short_name, short_len);
         emit(e);
         return;
@@ -950,23 +954,42 @@ TRACEPOINT_PROBE(cgroup, cgroup_attach_task)
     return 0;
 }
 
+/* A marker: fds recorded under this id before now belong to a task that
+ * is gone, should the id come back. */
+static __always_inline void gone(u32 id)
+{
+    struct mp_proc *old = procs.lookup(&id);
+    struct mp_proc rec = {};
+    rec.epoch = old ? old->epoch + 1 : 1;
+    rec.born = next_generation();
+    procs.update(&id, &rec);
+}
+
 TRACEPOINT_PROBE(sched, sched_process_exit)
 {
     u64 pid_tgid = bpf_get_current_pid_tgid();
     forget_member(pid_tgid >> 32);      /* before the check: whatever the cgroup says by now */
     if (!in_target())
         return 0;
-    u32 tid = (u32)pid_tgid;
+    u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
     unmark_workload(tid);
-    /* A marker: fds recorded under this id before now belong to a task
-     * that is gone, should the id come back. */
-    struct mp_proc *old = procs.lookup(&tid);
-    struct mp_proc rec = {};
-    rec.epoch = old ? old->epoch + 1 : 1;
-    rec.born = next_generation();
-    procs.update(&tid, &rec);
-    if (tid != (u32)(pid_tgid >> 32))
+#ifdef MP_EXIT_GROUP_DEAD
+    /* The process ends with its last thread, whichever that is: a leader
+     * that exits first (pthread_exit) leaves its threads with its fds, cwd
+     * and root. */
+    if (!args->group_dead) {
+        if (tid != tgid)
+            gone(tid);
+        return 0;
+    }
+    gone(tgid);
+    if (tid != tgid)
+        gone(tid);
+#else
+    gone(tid);
+    if (tid != tgid)
         return 0; /* a thread, not the process */
+#endif
     struct mp_event *e = new_event(MP_OP_EXIT, pid_tgid);
     if (!e)
         return 0;

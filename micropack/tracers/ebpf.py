@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
-from micropack.record import EXEC_CALLS, INTERP, MISSING_ERRNOS, TraceRecord, clean_path, under_root
+from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, clean_path, under_root
 from micropack.target import Target
 from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
@@ -335,6 +335,16 @@ def floor_source(tracepoints: Iterable[str] = TRACEPOINTS, btf: bool = False) ->
     return "\n".join(out) + "\n"
 
 
+def exit_says_group_dead() -> bool:
+    """Whether sched_process_exit has a group_dead field (6.x kernels): the
+    process ends with its last thread, not with its leader."""
+    try:
+        fmt = (TRACEFS / "events/sched/sched_process_exit/format").read_text()
+    except OSError:
+        return False
+    return re.search(r"\bgroup_dead;", fmt) is not None
+
+
 def _kernel_version() -> tuple[int, int]:
     m = re.match(r"(\d+)\.(\d+)", platform.release())
     return (int(m[1]), int(m[2])) if m else (0, 0)
@@ -411,6 +421,8 @@ class EbpfTracer(Tracer):
                  f"-DMP_WAKEUP_BYTES={self.wakeup_bytes()}"]
         if ABI_IA32 in self._numbers:
             flags.append("-DMP_IA32")
+        if exit_says_group_dead():
+            flags.append("-DMP_EXIT_GROUP_DEAD")
         if self.count_syscalls:
             flags.append("-DMP_COUNT_SYSCALLS")
         if self.split_at_exec:
@@ -600,8 +612,9 @@ class EbpfTracer(Tracer):
             self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm, op, path, flags, result, resolved))
             if procs.jailed and resolved and path and (result >= 0 or -result not in MISSING_ERRNOS):
                 root = procs.root_of(pid)
-                if root != "/" and unusual is not _PROCESS:
-                    for reached in self.jails.reached(pid, root, path, program=op in EXEC_CALLS):
+                if root is not None and root != "/" and unusual is not _PROCESS:
+                    # the interpreters of a program that ran (the kernel's exec event)
+                    for reached in self.jails.reached(pid, root, path, program=op == "exec"):
                         self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm,
                                                op if reached.how == "link" else INTERP,
                                                reached.path, flags, result, True))

@@ -10,8 +10,15 @@ process first seen mid-flight, or an fd the kernel never saw opened, is
 asked through /proc.
 
 A process under a chroot has a root of its own: its absolute names are
-resolved under that root (its working directory and the paths /proc shows
-are the container's, whatever its root).
+resolved under that root, and a '..' stops there (its working directory and
+the paths /proc shows are the container's, whatever its root). The kernel
+hashes a jailed process's absolute names with its root's identity and sends
+that as their base: an absolute name with a base is a jailed one, even for
+a process this table thought was not. A process already under a chroot
+when the trace began is found through /proc/PID/root; the kernel knows
+nothing of that chroot, so the identities it gives such a process's fds
+(and whatever is opened relative to them) are the container's names', and
+are never taken as directories.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from micropack.record import clean_path, under_root
+from micropack.rootfs import top_of
 
 AT_FDCWD = -100
 MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
@@ -28,11 +36,9 @@ MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
 @dataclass
 class ProcState:
     cwd: str | None
-    root: str = "/"         # its chroot, as a path of the container
-    # its root as the kernel knows it: False for a process found under a
-    # chroot mid-flight, whose absolute names the kernel hashes as the
-    # container's (their identities are then not taken as its paths)
-    root_known: bool = True
+    # its chroot, as a path of the container; None when it is under one
+    # that cannot be told (its absolute names are then unresolved)
+    root: str | None = "/"
 
 
 def proc_cwd(pid: int) -> str | None:
@@ -44,14 +50,14 @@ def proc_cwd(pid: int) -> str | None:
         return None
 
 
-def proc_root(pid: int) -> str:
+def proc_root(pid: int) -> str | None:
     """Its root: "/" unless it called chroot (the container's own root,
-    read from the host, prints as "/" too)."""
+    read from the host, prints as "/" too); None when it cannot be read."""
     try:
         root = os.readlink(f"/proc/{pid}/root")
     except OSError:
-        return "/"
-    return root if root.startswith("/") else "/"
+        return None
+    return root if root.startswith("/") else None
 
 
 def proc_fd(pid: int, fd: int) -> str | None:
@@ -65,16 +71,17 @@ def proc_fd(pid: int, fd: int) -> str | None:
 class ProcessTable:
     def __init__(self, cwd_probe: Callable[[int], str | None] = proc_cwd,
                  fd_probe: Callable[[int, int], str | None] = proc_fd,
-                 root_probe: Callable[[int], str] = proc_root) -> None:
+                 root_probe: Callable[[int], str | None] = proc_root) -> None:
         self._procs: dict[int, ProcState] = {}
         self._born: dict[int, ProcState] = {}   # forked children not yet seen
         self._cwd_probe = cwd_probe
         self._fd_probe = fd_probe
         self._root_probe = root_probe
         self.dirs: dict[int, str] = {}          # kernel identity -> absolute path
-        # identities a process under a chroot the kernel did not know of
-        # gave an fd: the same as the container's name would have, so never
-        # taken as a directory (/proc is asked instead)
+        # identities the kernel gave fds a jailed process opened by an
+        # absolute name without its root's identity (a chroot before the
+        # trace began), and those opened relative to them: the container's
+        # names' identities, so never taken as directories (/proc is asked)
         self._unsure: set[int] = set()
         self.jailed = False     # some process is under a chroot
 
@@ -83,10 +90,10 @@ class ProcessTable:
         if st is None:
             st = self._born.pop(pid, None)
             if st is None:
-                st = ProcState(cwd=self._cwd_probe(pid))
-                root = self._root_probe(pid)
-                if root != "/":
-                    st.root, st.root_known, self.jailed = root, False, True
+                # gone already (most are "/"): the kernel's base says otherwise
+                root = self._root_probe(pid) or "/"
+                st = ProcState(cwd=self._cwd_probe(pid), root=root)
+                self.jailed = self.jailed or root != "/"
             self._procs[pid] = st
         return st
 
@@ -95,8 +102,14 @@ class ProcessTable:
         if name.startswith("/"):
             # a process seen for the first time is asked for its root here
             st = self._procs.get(pid) or self.state(pid)
-            if st.root != "/":
-                return under_root(st.root, name)
+            root = st.root
+            if base and root == "/":
+                # the kernel saw a chroot this table did not (its event
+                # lost, or the pid's record gone): where to, /proc says
+                root = st.root = self._root_probe(pid)
+                self.jailed = True
+            if root != "/":
+                return None if root is None else under_root(root, name)
             # most names are clean already: the consumer's hot path
             if "//" in name or "/." in name or name.endswith("/"):
                 return clean_path(name)
@@ -104,6 +117,11 @@ class ProcessTable:
         directory = self.directory_of(pid, dirfd, base)
         if directory is None:
             return None
+        if self.jailed:
+            root = self.root_of(pid)
+            if root is not None and root != "/" and top_of(directory, [root]):
+                # '..' stops at the jail's root
+                return under_root(root, f"{directory[len(root.rstrip('/')):]}/{name}")
         return clean_path(f"{directory}/{name}") if name else clean_path(directory)
 
     def directory_of(self, pid: int, dirfd: int, base: int = 0) -> str | None:
@@ -120,19 +138,20 @@ class ProcessTable:
     def opened(self, identity: int, path: str, pid: int = 0, name: str = "", base: int = 0) -> None:
         """The kernel gave an fd that process pid opened as name (base: the
         identity the kernel resolved it against), path, this identity."""
-        if not base and name.startswith("/") and not self.state(pid).root_known:
+        if self.jailed and (base in self._unsure or
+                            (not base and name.startswith("/") and self.root_of(pid) != "/")):
             self._unsure.add(identity)
             return
         self.dirs[identity] = path
 
     def chroot(self, pid: int, path: str | None) -> None:
-        """A chroot into path (None: unknown, read from /proc)."""
+        """A chroot into path (None: unknown, read from /proc; None again
+        when that cannot be read)."""
         st = self.state(pid)
-        root = path if path is not None else self._root_probe(pid)
-        st.root, st.root_known = root, True
-        self.jailed = self.jailed or root != "/"
+        st.root = path if path is not None else self._root_probe(pid)
+        self.jailed = self.jailed or st.root != "/"
 
-    def root_of(self, pid: int) -> str:
+    def root_of(self, pid: int) -> str | None:
         st = self._procs.get(pid)
         return st.root if st is not None else "/"
 
@@ -149,7 +168,7 @@ class ProcessTable:
             for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
                 del self._born[stale]
         st = self.state(parent)
-        self._born[child] = ProcState(cwd=st.cwd, root=st.root, root_known=st.root_known)
+        self._born[child] = ProcState(cwd=st.cwd, root=st.root)
 
     def exit(self, pid: int) -> None:
         self._procs.pop(pid, None)

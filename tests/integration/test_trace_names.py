@@ -361,3 +361,123 @@ def test_a_jailed_program_packs_into_an_image_where_it_runs(bpf_ready, fat_conta
         assert (run.returncode, run.stdout) == (0, "jailed-page\n"), run.stderr
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
+JAIL_EDGES = r"""
+import ctypes, os, struct, sys, threading, time
+# '..' at the jail's root stays there
+pid = os.fork()
+if pid == 0:
+    os.chroot("/srv/jail5")
+    os.chdir("/")
+    os.close(os.open("../etc/dotdot", os.O_RDONLY))
+    os.chdir("..")
+    os.stat("etc/after-up")
+    os._exit(0)
+os.waitpid(pid, 0)
+# the same host pid twice, each chrooting into the same jail: the second
+# chroot is the same (pid, call, name, result) as the first
+libc = ctypes.CDLL(None, use_errno=True)
+tids = (ctypes.c_int * 2)(int(sys.argv[2]), int(sys.argv[1]))    # the container's pid, then the host's
+args = struct.pack("11Q", 0, 0, 0, 0, 17, 0, 0, 0, ctypes.addressof(tids), 2, 0)
+for i in range(2):
+    pid = libc.syscall(435, ctypes.create_string_buffer(args), len(args))     # clone3, set_tid
+    assert pid >= 0, ctypes.get_errno()
+    if pid == 0:
+        os.chroot("/srv/jail5")
+        os.stat("/etc/reused" if i else "/etc/first")
+        os._exit(0)
+    os.waitpid(pid, 0)
+# the leader leaves first; its thread goes on in the jail
+pid = os.fork()
+if pid == 0:
+    ctypes.CDLL("libgcc_s.so.1")            # pthread_exit loads it: not in the jail
+    os.chroot("/srv/jail5")
+    def late():
+        time.sleep(0.5)
+        os.stat("/etc/thread-late")
+        os._exit(0)
+    threading.Thread(target=late).start()
+    ctypes.CDLL(None).pthread_exit(None)
+os.waitpid(pid, 0)
+print("prog done")
+"""
+
+
+def test_jail_edges_dotdot_a_reused_pid_and_a_leader_that_leaves(bpf_ready, fat_container, tmp_path: Path):
+    # Found by review: '..' climbed out of the jail; a pid used again
+    # chrooting into the same jail had its chroot dropped as a repeat (and
+    # its names recorded as the container's); a leader's pthread_exit ended
+    # the process for the tracer while its thread went on in the jail.
+    # The second case needs a chosen pid (clone3 set_tid): the program runs
+    # in the container's namespaces and cgroup, from the host, with the
+    # capability the container lacks.
+    from micropack import cgroup
+    fat_container.exec("sh", "-c", "mkdir -p /srv/jail5/etc /srv/etc && cd /srv/jail5/etc && "
+                       "touch dotdot after-up first reused thread-late")
+    (tmp_path / "prog.py").write_text(JAIL_EDGES)
+    subprocess.run(["docker", "cp", str(tmp_path / "prog.py"), f"{fat_container.name}:/opt/prog.py"],
+                   check=True)
+    cpid = int(subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", fat_container.id],
+                              capture_output=True, text=True, check=True).stdout)
+    procs = cgroup.ref_for_pid(cpid).path / "cgroup.procs"
+    free = next(p for p in range(2000, 30000) if not Path(f"/proc/{p}").exists())
+    enter = f"echo $$ > {procs} && exec nsenter -t {cpid} -m -p -- python3 /opt/prog.py {free} 3000"
+    files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
+    proc = micropack("trace", "--container", fat_container.id, "-o", str(files), "--events", str(events),
+                     "--", "sh", "-c", enter)
+    assert proc.returncode == 0 and "prog done" in proc.stdout, proc.stderr
+    paths = set(files.read_text().splitlines())
+    for name in ("dotdot", "after-up", "first", "reused", "thread-late"):
+        assert f"/srv/jail5/etc/{name}" in paths, name
+    assert not {"/srv/etc/dotdot", "/etc/reused", "/etc/thread-late"} & paths
+    assert not any(p.startswith("/srv/jail5/..") for p in paths), paths
+
+
+JAILED_FIRST = r"""
+import os, time
+os.makedirs("/srv/jail6/etc/sub", exist_ok=True)
+open("/srv/jail6/etc/sub/jail-file", "w").close()
+os.chroot("/srv/jail6")
+while not os.path.exists("/go"):
+    time.sleep(0.05)
+e = os.open("/etc", os.O_RDONLY)
+s = os.open("sub", os.O_RDONLY, dir_fd=e)
+os.stat("jail-file", dir_fd=s)
+open("/done", "w").close()
+time.sleep(5)
+"""
+
+CONTAINER_SIDE = r"""
+import os, time
+os.makedirs("/etc/sub", exist_ok=True)
+open("/etc/sub/container-file", "w").close()
+open("/srv/jail6/go", "w").close()
+while not os.path.exists("/srv/jail6/done"):
+    time.sleep(0.05)
+e = os.open("/etc", os.O_RDONLY)
+s = os.open("sub", os.O_RDONLY, dir_fd=e)
+os.stat("container-file", dir_fd=s)
+print("prog done")
+"""
+
+
+def test_fds_a_process_chrooted_before_the_trace_opens_never_name_the_containers(
+        bpf_ready, fat_container, tmp_path: Path):
+    # The kernel gives such a process's /etc, and the sub it opens relative
+    # to it, the identities of the container's /etc and /etc/sub: taken as
+    # paths, a container process's name relative to /etc/sub was recorded
+    # in the jail (found by review).
+    (tmp_path / "jailed.py").write_text(JAILED_FIRST)
+    subprocess.run(["docker", "cp", str(tmp_path / "jailed.py"), f"{fat_container.name}:/opt/jailed.py"],
+                   check=True)
+    subprocess.run(["docker", "exec", "-d", fat_container.name, "python3", "/opt/jailed.py"], check=True)
+    for _ in range(100):
+        if fat_container.exec("test", "-d", "/srv/jail6/etc/sub", check=False).returncode == 0:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    paths, _, _, _ = _trace(fat_container, tmp_path, CONTAINER_SIDE)
+    assert "/srv/jail6/etc/sub/jail-file" in paths
+    assert "/etc/sub/container-file" in paths
+    assert "/srv/jail6/etc/sub/container-file" not in paths

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 from elftools.elf.dynamic import DynamicSection
@@ -64,3 +65,31 @@ def test_not_elf_is_none(tmp_path: Path):
     for name in ("x", "y"):
         with open(tmp_path / name, "rb") as fh:
             assert elf.read_elf(fh) is None
+
+
+def _patched(tmp_path: Path, p_type: int, filesz: int) -> Path:
+    """/bin/true with the p_filesz of its program header of type p_type set."""
+    data = bytearray(Path("/bin/true").read_bytes())
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        at = phoff + i * phentsize
+        if struct.unpack_from("<I", data, at)[0] == p_type:
+            struct.pack_into("<Q", data, at + 0x20, filesz)
+    out = tmp_path / f"patched-{p_type}"
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_sizes_a_hostile_file_claims_are_not_read_whole(tmp_path: Path):
+    # a PT_INTERP or PT_DYNAMIC of 2**62 bytes was a MemoryError out of the
+    # packer (and out of the tracer's event callback, for a jailed program)
+    for p_type in (elf.PT_INTERP, elf.PT_DYNAMIC):
+        with open(_patched(tmp_path, p_type, 1 << 62), "rb") as fh:
+            info = elf.read_elf(fh)
+        assert info is not None
+    data = bytearray(Path("/bin/true").read_bytes())
+    struct.pack_into("<HH", data, 0x36, 0xFFFF, 0xFFFF)        # 4 GB of program headers
+    (tmp_path / "many").write_bytes(bytes(data))
+    with open(tmp_path / "many", "rb") as fh:
+        assert elf.read_elf(fh) is None

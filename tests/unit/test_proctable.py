@@ -84,13 +84,53 @@ def test_a_process_found_under_a_chroot_is_resolved_under_it_and_its_identities_
     # chrooted before the trace began: the kernel hashed its absolute names
     # as the container's, so the identity of its /etc is the container's
     # /etc's; taking it as a path would resolve the container's names wrong
-    t = table({10: "/", 20: "/"}, {(20, 5): "/srv/jail/etc", (10, 5): "/etc"}, {20: "/srv/jail"})
+    t = table({10: "/", 20: "/"}, {(20, 5): "/srv/jail/etc", (10, 5): "/etc", (10, 6): "/etc/sub",
+                                   (20, 6): "/srv/jail/etc/sub"}, {20: "/srv/jail"})
     assert t.resolve(20, AT_FDCWD, "/etc") == "/srv/jail/etc"
     t.opened(0xE7C, "/srv/jail/etc", 20, "/etc", 0)
     t.opened(0xE7C, "/etc", 10, "/etc", 0)
     assert t.resolve(20, 5, "passwd", base=0xE7C) == "/srv/jail/etc/passwd"    # /proc asked
     assert t.resolve(10, 5, "passwd", base=0xE7C) == "/etc/passwd"
+    # ... and so is what is opened relative to such an fd (same identity
+    # as the container's /etc/sub)
+    t.opened(0x5AB, "/srv/jail/etc/sub", 20, "sub", 0xE7C)
+    t.opened(0x5AB, "/etc/sub", 10, "sub", 0xE7C)
+    assert t.resolve(10, 6, "x", base=0x5AB) == "/etc/sub/x"
+    assert t.resolve(20, 6, "x", base=0x5AB) == "/srv/jail/etc/sub/x"
     # one the kernel saw chroot names its root in the identity (base): trusted
     t.chroot(10, "/srv/jail")
     t.opened(0xF00, "/srv/jail/lib", 10, "/lib", 0xB0)
     assert t.directory_of(10, 9, base=0xF00) == "/srv/jail/lib"
+    # without it (the kernel's record of the process evicted): not
+    t.opened(0xF01, "/srv/jail/usr", 10, "/usr", 0)
+    assert t.directory_of(10, 9, base=0xF01) is None
+
+
+def test_dotdot_stops_at_the_jails_root():
+    t = table({10: "/"})
+    t.chroot(10, "/srv/jail")
+    t.chdir(10, t.resolve(10, AT_FDCWD, "/"))
+    assert t.resolve(10, AT_FDCWD, "../etc/x") == "/srv/jail/etc/x"
+    assert t.resolve(10, AT_FDCWD, "..") == "/srv/jail"
+    assert t.resolve(10, AT_FDCWD, "/../../etc/x") == "/srv/jail/etc/x"
+    assert t.resolve(10, AT_FDCWD, "a/../b") == "/srv/jail/a/../b"         # the packer's, physically
+    t.chdir(10, "/outside")                     # an fd opened before the chroot leads out
+    assert t.resolve(10, AT_FDCWD, "../x") == "/outside/../x"
+
+
+def test_a_chroot_the_table_missed_or_cannot_place():
+    # the kernel hashed this absolute name with a root's identity: the
+    # process is jailed though no chroot event said so; /proc says where
+    roots = {30: "/srv/jail"}
+    t = table({30: "/"}, roots=roots)
+    roots[30] = "/"                             # seen first as the container's
+    assert t.resolve(30, AT_FDCWD, "/etc/x") == "/etc/x"
+    roots[30] = "/srv/jail"
+    assert t.resolve(30, AT_FDCWD, "/etc/x", base=0xB0) == "/srv/jail/etc/x"
+    # a chroot into a directory that cannot be told, by a process gone from
+    # /proc: its absolute names are unresolved, never the container's
+    roots[30] = None                            # unreadable
+    t.chroot(30, None)
+    assert t.resolve(30, AT_FDCWD, "/etc/x") is None
+    t.fork(30, 31)
+    assert t.resolve(31, AT_FDCWD, "/etc/x") is None
