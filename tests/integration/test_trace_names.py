@@ -294,17 +294,22 @@ time.sleep(3)                   # holds the fd while the trace reads /proc
 """
 
 
-def test_a_process_under_a_chroot_before_the_trace_began_is_resolved_under_it(
-        bpf_ready, fat_container, tmp_path: Path):
-    (tmp_path / "jailed.py").write_text(JAILED_BEFORE)
-    subprocess.run(["docker", "cp", str(tmp_path / "jailed.py"), f"{fat_container.name}:/opt/jailed.py"],
-                   check=True)
-    subprocess.run(["docker", "exec", "-d", fat_container.name, "python3", "/opt/jailed.py"], check=True)
+def _start_jailed(c, tmp_path: Path, code: str, made: str) -> None:
+    """code started in container c before any trace, in the background; back
+    once it has made the directory made and had a moment to chroot."""
+    (tmp_path / "jailed.py").write_text(code)
+    subprocess.run(["docker", "cp", str(tmp_path / "jailed.py"), f"{c.name}:/opt/jailed.py"], check=True)
+    subprocess.run(["docker", "exec", "-d", c.name, "python3", "/opt/jailed.py"], check=True)
     for _ in range(100):
-        if fat_container.exec("test", "-d", "/srv/jail2/etc", check=False).returncode == 0:
+        if c.exec("test", "-d", made, check=False).returncode == 0:
             break
         time.sleep(0.1)
     time.sleep(0.5)                                         # in the jail by now
+
+
+def test_a_process_under_a_chroot_before_the_trace_began_is_resolved_under_it(
+        bpf_ready, fat_container, tmp_path: Path):
+    _start_jailed(fat_container, tmp_path, JAILED_BEFORE, "/srv/jail2/etc")
     files, events = tmp_path / "files.txt", tmp_path / "events.jsonl"
     proc = micropack("trace", "--container", fat_container.id, "-o", str(files), "--events", str(events),
                      "--", "docker", "exec", fat_container.name, "sh", "-c",
@@ -468,15 +473,7 @@ def test_fds_a_process_chrooted_before_the_trace_opens_never_name_the_containers
     # to it, the identities of the container's /etc and /etc/sub: taken as
     # paths, a container process's name relative to /etc/sub was recorded
     # in the jail (found by review).
-    (tmp_path / "jailed.py").write_text(JAILED_FIRST)
-    subprocess.run(["docker", "cp", str(tmp_path / "jailed.py"), f"{fat_container.name}:/opt/jailed.py"],
-                   check=True)
-    subprocess.run(["docker", "exec", "-d", fat_container.name, "python3", "/opt/jailed.py"], check=True)
-    for _ in range(100):
-        if fat_container.exec("test", "-d", "/srv/jail6/etc/sub", check=False).returncode == 0:
-            break
-        time.sleep(0.1)
-    time.sleep(0.5)
+    _start_jailed(fat_container, tmp_path, JAILED_FIRST, "/srv/jail6/etc/sub")
     paths, _, _, _ = _trace(fat_container, tmp_path, CONTAINER_SIDE)
     assert "/srv/jail6/etc/sub/jail-file" in paths
     assert "/etc/sub/container-file" in paths
