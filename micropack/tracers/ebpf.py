@@ -583,7 +583,7 @@ class EbpfTracer(Tracer):
         procs = self.procs
         resolved = aux != AUX_UNREADABLE     # the kernel could not read the name (counted)
         unusual = _UNUSUAL_OPS.get(op)
-        if path_len > LONG_NAME and not aux and name.startswith(MAGIC_PREFIXES):
+        if path_len >= LONG_NAME and not aux and name.startswith(MAGIC_PREFIXES):
             aux = AUX_LONG_LINK
         if unusual is _PROCESS:
             path, resolved = self._process_event(op, pid, dirfd, base, result, aux)

@@ -39,6 +39,9 @@ class ProcState:
     # its chroot, as a path of the container; None when it is under one
     # that cannot be told (its absolute names are then unresolved)
     root: str | None = "/"
+    # a chroot of its own or its ancestors' was seen (even one back to the
+    # container's root, which the kernel gives an identity all the same)
+    chrooted: bool = False
 
 
 def proc_cwd(pid: int) -> str | None:
@@ -103,11 +106,11 @@ class ProcessTable:
             # a process seen for the first time is asked for its root here
             st = self._procs.get(pid) or self.state(pid)
             root = st.root
-            if base and root == "/":
+            if base and not st.chrooted:
                 # the kernel saw a chroot this table did not (its event
                 # lost, or the pid's record gone): where to, /proc says
                 root = st.root = self._root_probe(pid)
-                self.jailed = True
+                st.chrooted = self.jailed = True
             if root != "/":
                 return None if root is None else under_root(root, name)
             # most names are clean already: the consumer's hot path
@@ -149,6 +152,7 @@ class ProcessTable:
         when that cannot be read)."""
         st = self.state(pid)
         st.root = path if path is not None else self._root_probe(pid)
+        st.chrooted = True
         self.jailed = self.jailed or st.root != "/"
 
     def root_of(self, pid: int) -> str | None:
@@ -168,7 +172,7 @@ class ProcessTable:
             for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
                 del self._born[stale]
         st = self.state(parent)
-        self._born[child] = ProcState(cwd=st.cwd, root=st.root)
+        self._born[child] = ProcState(cwd=st.cwd, root=st.root, chrooted=st.chrooted)
 
     def exit(self, pid: int) -> None:
         self._procs.pop(pid, None)

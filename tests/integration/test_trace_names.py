@@ -478,3 +478,30 @@ def test_fds_a_process_chrooted_before_the_trace_opens_never_name_the_containers
     assert "/srv/jail6/etc/sub/jail-file" in paths
     assert "/etc/sub/container-file" in paths
     assert "/srv/jail6/etc/sub/container-file" not in paths
+
+
+EDGE_LENGTH = r"""
+import os
+fd = os.open("/usr/share/zoneinfo/Europe", os.O_RDONLY)
+for total in (126, 127, 128, 129):      # the raw tracepoint's buffer holds 127 and the NUL
+    head = f"/proc/self/fd/{fd}/"
+    pad = total - len(head) - len("Madrid")
+    name = head + "./" * (pad // 2) + "/" * (pad % 2) + "Madrid"
+    assert len(name) == total and os.path.exists(name), (len(name), name)
+import time
+time.sleep(2)                           # longer names are read from /proc: fd still open
+print("prog done")
+"""
+
+
+def test_a_magic_link_name_at_the_kernel_buffers_length_is_resolved(bpf_ready, fat_container,
+                                                                  tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    # 127 characters and the NUL fill the raw tracepoint's buffer: the
+    # kernel leaves the check to user space, which checked only longer
+    # names, and recorded the /proc name as it was (found by review)
+    monkeypatch.setenv("MICROPACK_SYS_EXIT", "raw")
+    paths, records, summary, _ = _trace(fat_container, tmp_path, EDGE_LENGTH)
+    assert "/usr/share/zoneinfo/Europe/Madrid" in paths
+    assert not [r for r in records if r["path"].startswith("/proc/self/fd/")], \
+        [r["path"] for r in records if r["path"].startswith("/proc/self/fd/")]

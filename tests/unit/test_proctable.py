@@ -134,3 +134,16 @@ def test_a_chroot_the_table_missed_or_cannot_place():
     assert t.resolve(30, AT_FDCWD, "/etc/x") is None
     t.fork(30, 31)
     assert t.resolve(31, AT_FDCWD, "/etc/x") is None
+
+
+def test_a_chroot_back_to_the_containers_root_is_no_unknown_jail():
+    # The kernel gives any chroot's root an identity, "/" too (chroot("."),
+    # rpm's way back out of an --installroot): the names after it came with
+    # a base, were taken for a chroot the table had missed, and /proc was
+    # asked; for a child gone by then, every absolute name was unresolved.
+    t = table({10: "/"}, roots={10: "/", 11: None})
+    t.chroot(10, "/")
+    t.fork(10, 11)
+    assert t.resolve(11, AT_FDCWD, "/etc/foo", base=0xB0) == "/etc/foo"
+    assert t.resolve(11, AT_FDCWD, "/bin/cat") == "/bin/cat"
+    assert t.resolve(10, AT_FDCWD, "/etc/foo", base=0xB0) == "/etc/foo"
