@@ -972,20 +972,25 @@ TRACEPOINT_PROBE(sched, sched_process_exit)
     if (!in_target())
         return 0;
     u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
-    unmark_workload(tid);
 #ifdef MP_EXIT_GROUP_DEAD
     /* The process ends with its last thread, whichever that is: a leader
-     * that exits first (pthread_exit) leaves its threads with its fds, cwd
-     * and root. */
+     * that exits first (pthread_exit) leaves its threads with its fds, cwd,
+     * root and workload mark. */
     if (!args->group_dead) {
-        if (tid != tgid)
+        if (tid != tgid) {
+            unmark_workload(tid);
             gone(tid);
+        }
         return 0;
     }
+    unmark_workload(tgid);
     gone(tgid);
-    if (tid != tgid)
+    if (tid != tgid) {
+        unmark_workload(tid);
         gone(tid);
+    }
 #else
+    unmark_workload(tid);
     gone(tid);
     if (tid != tgid)
         return 0; /* a thread, not the process */
