@@ -188,6 +188,12 @@ def top_of(path: str, tops: Iterable[str]) -> str | None:
     return None
 
 
+def below(path: str, top: str) -> str:
+    """path, which is or is below the directory top (see top_of), as seen
+    from top: "/" for top itself."""
+    return path[len(top.rstrip("/")):] or "/"
+
+
 def depth(path: str) -> int:
     """Levels of a container path below the root: /var/junk is 2."""
     return sum(1 for p in path.split("/") if p)

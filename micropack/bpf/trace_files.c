@@ -954,10 +954,11 @@ TRACEPOINT_PROBE(cgroup, cgroup_attach_task)
     return 0;
 }
 
-/* A marker: fds recorded under this id before now belong to a task that
- * is gone, should the id come back. */
+/* A task that is gone: a marker that fds recorded under this id before now
+ * belong to it, should the id come back; and no workload mark left. */
 static __always_inline void gone(u32 id)
 {
+    unmark_workload(id);
     struct mp_proc *old = procs.lookup(&id);
     struct mp_proc rec = {};
     rec.epoch = old ? old->epoch + 1 : 1;
@@ -977,20 +978,14 @@ TRACEPOINT_PROBE(sched, sched_process_exit)
      * that exits first (pthread_exit) leaves its threads with its fds, cwd,
      * root and workload mark. */
     if (!args->group_dead) {
-        if (tid != tgid) {
-            unmark_workload(tid);
+        if (tid != tgid)
             gone(tid);
-        }
         return 0;
     }
-    unmark_workload(tgid);
     gone(tgid);
-    if (tid != tgid) {
-        unmark_workload(tid);
+    if (tid != tgid)
         gone(tid);
-    }
 #else
-    unmark_workload(tid);
     gone(tid);
     if (tid != tgid)
         return 0; /* a thread, not the process */

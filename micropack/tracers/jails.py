@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from micropack import elf
 from micropack.errors import PackError
 from micropack.record import under_root
-from micropack.rootfs import RootFS, SymlinkLoop, top_of
+from micropack.rootfs import RootFS, SymlinkLoop, below, top_of
 
 INTERPRETERS_MAX = 4        # a script's interpreter may be a script, and so on
 REMEMBERED_MAX = 65536      # lookups kept (then forgotten all at once)
@@ -70,8 +70,10 @@ class JailViews:
         done = self._done.get(key)
         if done is not None:
             return done
+        if top_of(path, [root]) is None:
+            return []
         fd = self._fd(pid, root)
-        if fd is None or not (path == root or path.startswith(root.rstrip("/") + "/")):
+        if fd is None:
             return []
         if len(self._done) >= REMEMBERED_MAX:
             self._done.clear()
@@ -82,10 +84,10 @@ class JailViews:
         view = RootFS(f"/proc/self/fd/{fd}")
         try:
             out: list[Reached] = []
-            final = self._final(view, path[len(root.rstrip("/")):] or "/")
-            if final is None:
+            inner = below(path, root)
+            physical = self._final(view, inner)
+            if physical is None:
                 return []
-            inner, physical = final
             if physical != inner:
                 out.append(Reached(under_root(root, physical), "link"))
             if program:
@@ -97,12 +99,12 @@ class JailViews:
             view.close()
 
     @staticmethod
-    def _final(view: RootFS, inner: str) -> tuple[str, str] | None:
+    def _final(view: RootFS, inner: str) -> str | None:
+        """Where the lookup of inner ends in the view, None if nowhere."""
         try:
-            walk = view.walk(inner)
+            return view.walk(inner).final
         except SymlinkLoop:
             return None
-        return None if walk.final is None else (inner, walk.final)
 
     def _interpreters(self, view: RootFS, root: str, program: str) -> list[Reached]:
         out = []
@@ -114,9 +116,9 @@ class JailViews:
             final = self._final(view, interp)
             if final is None:
                 break
-            program = final[1]
-            if program != interp:
-                out.append(Reached(under_root(root, program), "interp"))
+            if final != interp:
+                out.append(Reached(under_root(root, final), "interp"))
+            program = final
         return out
 
 
@@ -129,7 +131,7 @@ def _open_root(pid: int, root: str) -> int | None:
         if top_of(root, [own]) is None:
             return None
         with RootFS(f"/proc/{pid}/root") as view:
-            return view.open(root[len(own.rstrip("/")):] or "/", os.O_PATH | os.O_DIRECTORY)
+            return view.open(below(root, own), os.O_PATH | os.O_DIRECTORY)
     except (OSError, PackError):
         return None
 

@@ -22,12 +22,13 @@ are never taken as directories.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from micropack.record import clean_path, under_root
-from micropack.rootfs import top_of
+from micropack.rootfs import below, top_of
 
 AT_FDCWD = -100
 MAX_UNCLAIMED = 65536   # forked ids never seen again are threads
@@ -124,7 +125,7 @@ class ProcessTable:
             root = self.root_of(pid)
             if root is not None and root != "/" and top_of(directory, [root]):
                 # '..' stops at the jail's root
-                return under_root(root, f"{directory[len(root.rstrip('/')):]}/{name}")
+                return under_root(root, f"{below(directory, root)}/{name}")
         return clean_path(f"{directory}/{name}") if name else clean_path(directory)
 
     def directory_of(self, pid: int, dirfd: int, base: int = 0) -> str | None:
@@ -171,8 +172,7 @@ class ProcessTable:
         if len(self._born) >= MAX_UNCLAIMED:
             for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
                 del self._born[stale]
-        st = self.state(parent)
-        self._born[child] = ProcState(cwd=st.cwd, root=st.root, chrooted=st.chrooted)
+        self._born[child] = dataclasses.replace(self.state(parent))
 
     def exit(self, pid: int) -> None:
         self._procs.pop(pid, None)
