@@ -240,4 +240,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import guard
+    guard.run(main)

@@ -633,14 +633,21 @@ def main() -> int:
     args = ap.parse_args()
     if args.attach:
         return attach_and_wait(args.attach)
+    only = tuple(args.only.split(",")) if args.only else WORKLOADS
+    unknown = [name for name in only if name not in WORKLOADS]
+    if unknown:
+        ap.error(f"--only: no workload {unknown[0]!r} (one of: {', '.join(WORKLOADS)})")
+    if not Path(args.json).parent.is_dir():
+        ap.error(f"--json: no directory {str(Path(args.json).parent)!r} to write it in")
     global OTHER
     OTHER = Path(args.compare_with).resolve() if args.compare_with else None
+    if OTHER is not None and not (OTHER / "micropack" / "bpf" / "trace_files.c").is_file():
+        ap.error(f"--compare-with: {str(OTHER)!r} is not a micropack checkout")
     if os.geteuid() != 0:
         print("bench: run as root", file=sys.stderr)
         return 2
     from micropack import debimage, runtimes
     image = debimage.ensure(runtimes.get(), "fat")
-    only = tuple(args.only.split(",")) if args.only else WORKLOADS
     results = run(image, quick=args.quick, strace=not args.no_strace, only=only, raw_too=args.raw_too)
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     print(report(results))
@@ -649,4 +656,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import guard
+    guard.run(main)

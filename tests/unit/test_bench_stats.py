@@ -48,3 +48,42 @@ def test_summary_reports_paired_points_and_rejects_uneven_rounds(tracer):
     runs["micropack"] = runs["micropack"][:2]
     with pytest.raises(ValueError):
         tracer.summarize(runs)
+
+
+def test_bad_arguments_are_refused_before_any_work():
+    # Each is one of the cheap checks made before an image is built or a
+    # container started: an unknown workload, a JSON file with no directory
+    # to go in, a --compare-with that is no checkout.
+    import subprocess
+    for args, problem in ((["--only", "fd_reuse_loop,nothing"], "--only: no workload 'nothing'"),
+                          (["--json", "/nonexistent-dir/x.json"], "--json: no directory '/nonexistent-dir'"),
+                          (["--compare-with", "/"], "--compare-with: '/' is not a micropack checkout")):
+        done = subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 2, (args, done.stderr)
+        assert problem in done.stderr.splitlines()[-1]
+
+
+def test_an_error_the_run_cannot_get_past_is_one_line(capsys):
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import guard
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    from micropack.errors import TargetError
+
+    def no_daemon() -> int:
+        raise TargetError("cannot reach the docker daemon", "start it")
+
+    def unwritable() -> int:
+        raise PermissionError(13, "Permission denied", "/results.json")
+
+    for main, line in ((no_daemon, "bench: cannot reach the docker daemon (start it)"),
+                       (unwritable, "bench: /results.json: Permission denied")):
+        with pytest.raises(SystemExit) as stop:
+            guard.run(main)
+        assert stop.value.code == 2
+        assert capsys.readouterr().err.splitlines() == [line]
+    with pytest.raises(SystemExit) as stop:
+        guard.run(lambda: 0)
+    assert stop.value.code == 0
