@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -84,6 +85,30 @@ def test_redis_with_its_own_client(bpf_ready, fat_image, tag, tmp_path):
                      "--compare-output", "--report", str(out))
     assert proc.returncode == 0, proc.stderr
     check_report(out)
+
+
+def test_readme_demo_makes_an_image_that_runs(bpf_ready, fat_image, tag, tmp_path):
+    # The README's first command ends in `micropack demo`; what it builds is
+    # run as the line it prints says, and answers its own client.
+    out, page = tmp_path / "report.json", tmp_path / "report.html"
+    proc = micropack("demo", "-t", tag, "--report", str(out), "--html", str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == f"run it: docker run --rm --network none {tag}"
+    check_report(out)
+    assert "<html" in page.read_text().lower()
+    cid = subprocess.run(["docker", "run", "-d", "--network", "none", tag],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        answer = ""
+        for _ in range(50):
+            answer = subprocess.run(["docker", "exec", cid, "redis-cli", "ping"],
+                                    capture_output=True, text=True).stdout.strip()
+            if answer == "PONG":
+                break
+            time.sleep(0.2)
+        assert answer == "PONG"
+    finally:
+        subprocess.run(["docker", "rm", "-f", cid], capture_output=True)
 
 
 def test_python_extension_modules(bpf_ready, fat_image, tag, tmp_path):
