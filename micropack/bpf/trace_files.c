@@ -675,35 +675,45 @@ static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
     emit(e);
 }
 
-/* The fds recvmsg received with SCM_RIGHTS (the first control message;
- * at most MP_RECEIVED_MAX of them): forgotten, as for MP_KIND_NEW_FD. The
- * 64-bit struct msghdr: msg_control at 32, msg_controllen (set by the
- * kernel to what it wrote) at 40; struct cmsghdr: len, level, type, then
- * the data at 16. */
+/* The fds recvmsg received with SCM_RIGHTS (in any of the first
+ * MP_CMSGS_MAX control messages, at most MP_RECEIVED_MAX fds in each):
+ * forgotten, as for MP_KIND_NEW_FD. A socket with SO_PASSCRED (systemd's,
+ * dbus's) gets its SCM_CREDENTIALS first and the fds second. The 64-bit
+ * struct msghdr: msg_control at 32, msg_controllen (set by the kernel to
+ * what it wrote) at 40; struct cmsghdr: len, level, type, then the data at
+ * 16; the next one starts at len rounded up to 8. */
 #define MP_RECEIVED_MAX 16
+#define MP_CMSGS_MAX 4
 #define MP_SOL_SOCKET 1
 #define MP_SCM_RIGHTS 1
 static __always_inline void forget_received(u32 tgid, const void *msg)
 {
     u64 control[2] = {};
-    if (bpf_probe_read_user(control, sizeof(control), msg + 32) || control[1] < 20)
+    if (bpf_probe_read_user(control, sizeof(control), msg + 32))
         return;
-    struct {
-        u64 len;
-        s32 level;
-        s32 type;
-        s32 fds[MP_RECEIVED_MAX];
-    } c = {};
-    u32 size = control[1] < sizeof(c) ? control[1] : sizeof(c);  /* never past what was written */
-    if (bpf_probe_read_user(&c, size, (const void *)control[0]))
-        return;
-    if (c.level != MP_SOL_SOCKET || c.type != MP_SCM_RIGHTS || c.len < 20)
-        return;
-    u64 n = ((c.len < size ? c.len : size) - 16) / 4;
-    for (int i = 0; i < MP_RECEIVED_MAX; i++) {
-        if (i >= n)
-            break;
-        set_fd(tgid, c.fds[i], 0);
+    u64 at = 0;
+    for (int m = 0; m < MP_CMSGS_MAX; m++) {
+        if (control[1] < at + 20)
+            return;
+        struct {
+            u64 len;
+            s32 level;
+            s32 type;
+            s32 fds[MP_RECEIVED_MAX];
+        } c = {};
+        u64 left = control[1] - at;
+        u32 size = left < sizeof(c) ? left : sizeof(c);     /* never past what was written */
+        if (bpf_probe_read_user(&c, size, (const void *)(control[0] + at)) || c.len < 16 || c.len > left)
+            return;
+        if (c.level == MP_SOL_SOCKET && c.type == MP_SCM_RIGHTS) {
+            u64 n = ((c.len < size ? c.len : size) - 16) / 4;
+            for (int i = 0; i < MP_RECEIVED_MAX; i++) {
+                if (i >= n)
+                    break;
+                set_fd(tgid, c.fds[i], 0);
+            }
+        }
+        at += (c.len + 7) & ~7ULL;
     }
 }
 

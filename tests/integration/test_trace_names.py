@@ -206,6 +206,36 @@ def test_an_fd_received_or_made_without_a_name_forgets_what_its_number_named(bpf
     assert summary["lost"] == 0
 
 
+RECEIVED_WITH_CREDENTIALS = r"""
+import array, os, socket
+a, b = socket.socketpair(socket.AF_UNIX)
+b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+zone = os.open("/usr/share/zoneinfo", os.O_RDONLY)
+d = os.open("/etc", os.O_RDONLY)            # this number named /etc ...
+os.close(d)
+a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [zone]))])
+msg, anc, _, _ = b.recvmsg(1, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4))
+assert [t for _, t, _ in anc] == [socket.SCM_CREDENTIALS, socket.SCM_RIGHTS], anc
+fd = array.array("i", anc[1][2])[0]
+assert fd == d, (fd, d)                     # ... and now names what came second, after the credentials
+os.close(os.open("UTC", os.O_RDONLY, dir_fd=fd))
+print("prog done")
+"""
+
+
+def test_an_fd_received_after_the_senders_credentials_is_forgotten_too(bpf_ready, fat_container,
+                                                                      tmp_path: Path):
+    # A socket with SO_PASSCRED (systemd's, dbus's) receives SCM_CREDENTIALS
+    # first and the fds in the second control message; only the first was
+    # read, and the name relative to the received fd was recorded under the
+    # directory its number had named before, silently.
+    paths, records, summary, stderr = _trace(fat_container, tmp_path, RECEIVED_WITH_CREDENTIALS)
+    assert "/etc/UTC" not in {r["path"] for r in records} and "/etc/UTC" not in paths
+    utc = [r for r in records if r["path"] in ("UTC", "/usr/share/zoneinfo/UTC")]
+    assert utc, records
+    assert summary["lost"] == 0
+
+
 OWN_CWD_THREAD = r"""
 import ctypes, os, threading
 libc = ctypes.CDLL(None, use_errno=True)
