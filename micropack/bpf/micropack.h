@@ -87,6 +87,7 @@
 #define MP_KIND_NEW_FD 12     /* socket, accept, memfd_create, ...: the result is no named file */
 #define MP_KIND_FD_PAIR 13    /* pipe, pipe2, socketpair: two such fds, in an array */
 #define MP_KIND_RECVMSG 14    /* recvmsg: fds received with SCM_RIGHTS */
+#define MP_KIND_RECVMMSG 15   /* recvmmsg: the same, in each message received */
 #define MP_ARG_NONE 255     /* mp_call: no such argument */
 
 /* mp_event.aux of a call that names a path. */

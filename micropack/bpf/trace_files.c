@@ -684,6 +684,7 @@ static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
  * 16; the next one starts at len rounded up to 8. */
 #define MP_RECEIVED_MAX 16
 #define MP_CMSGS_MAX 4
+#define MP_MMSGS_MAX 8           /* messages of one recvmmsg */
 #define MP_SOL_SOCKET 1
 #define MP_SCM_RIGHTS 1
 static __always_inline void forget_received(u32 tgid, const void *msg)
@@ -802,6 +803,15 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     case MP_KIND_RECVMSG:
         if (ret >= 0 && abi == MP_ABI_NATIVE)
             forget_received(tgid, name);
+        return 0;
+    case MP_KIND_RECVMMSG:          /* struct mmsghdr: a msghdr, its length, 64 bytes in all */
+        if (abi != MP_ABI_NATIVE)
+            return 0;
+        for (int m = 0; m < MP_MMSGS_MAX; m++) {
+            if (m >= ret)
+                break;
+            forget_received(tgid, name + m * 64);
+        }
         return 0;
     }
     /* A successful exec replaced the memory the name was in; the

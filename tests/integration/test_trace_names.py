@@ -236,6 +236,54 @@ def test_an_fd_received_after_the_senders_credentials_is_forgotten_too(bpf_ready
     assert summary["lost"] == 0
 
 
+RECEIVED_IN_A_LATER_MESSAGE = r"""
+import array, ctypes, os, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+class msghdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32), ("iov", ctypes.POINTER(iovec)),
+                ("iovlen", ctypes.c_size_t), ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+class mmsghdr(ctypes.Structure):
+    _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+assert ctypes.sizeof(mmsghdr) == 64
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+zone = os.open("/usr/share/zoneinfo", os.O_RDONLY)
+d = os.open("/etc", os.O_RDONLY)            # this number named /etc ...
+os.close(d)
+a.sendmsg([b"x"])
+a.sendmsg([b"y"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [zone]))])
+msgs = (mmsghdr * 2)()
+data = [ctypes.create_string_buffer(8) for _ in range(2)]
+control = [ctypes.create_string_buffer(64) for _ in range(2)]
+iovs = [iovec(ctypes.cast(data[i], ctypes.c_void_p), 8) for i in range(2)]
+for i in range(2):
+    msgs[i].hdr.iov = ctypes.pointer(iovs[i])
+    msgs[i].hdr.iovlen = 1
+    msgs[i].hdr.control = ctypes.cast(control[i], ctypes.c_void_p)
+    msgs[i].hdr.controllen = 64
+n = libc.recvmmsg(b.fileno(), msgs, 2, 0, None)
+assert n == 2, (n, ctypes.get_errno())
+assert msgs[0].hdr.controllen == 0
+length, level, kind, fd = struct.unpack_from("QiiI", control[1].raw)
+assert (level, kind) == (socket.SOL_SOCKET, socket.SCM_RIGHTS)
+assert fd == d, (fd, d)                     # ... and now names what the second message brought
+os.close(os.open("UTC", os.O_RDONLY, dir_fd=fd))
+print("prog done")
+"""
+
+
+def test_an_fd_received_in_a_later_message_of_recvmmsg_is_forgotten_too(bpf_ready, fat_container,
+                                                                         tmp_path: Path):
+    # recvmmsg was not read at all: a name relative to an fd it received
+    # was recorded under the directory that number had named before.
+    paths, records, summary, stderr = _trace(fat_container, tmp_path, RECEIVED_IN_A_LATER_MESSAGE)
+    assert "/etc/UTC" not in {r["path"] for r in records} and "/etc/UTC" not in paths
+    assert [r for r in records if r["path"] in ("UTC", "/usr/share/zoneinfo/UTC")], records
+    assert summary["lost"] == 0
+
+
 OWN_CWD_THREAD = r"""
 import ctypes, os, threading
 libc = ctypes.CDLL(None, use_errno=True)
