@@ -118,15 +118,38 @@ class Closure:
                 matched.add(literal)
                 self.add(literal, f"rule --include {literal}", subtree=True)
         if globs:
+            spellings = [(g, *self._through_links(g)) for g in globs]
             for path in self.fs.iter_tree("/"):
-                for g in globs:
+                for g, physical, spelled in spellings:
                     if fnmatch.fnmatchcase(path, g):
-                        matched.add(g)
-                        self.add(path, f"rule --include {g}")
-                        break
+                        name = path
+                    elif physical and fnmatch.fnmatchcase(path, physical + g[len(spelled):]):
+                        name = spelled + path[len(physical):]       # as the pattern spells it
+                    else:
+                        continue
+                    matched.add(g)
+                    self.add(name, f"rule --include {g}")
+                    break
         for pattern in rules.include:
             if pattern not in matched:
                 self.warnings.append(f"--include {pattern} matches nothing in the source")
+
+    def _through_links(self, glob: str) -> tuple[str, str]:
+        """(physical, spelled): the directories before a glob's first
+        wildcard as the source has them, when a symlink is among them
+        (Debian's merged /usr: /lib/x86_64-linux-gnu/libz* is
+        /usr/lib/x86_64-linux-gnu/libz*), so the glob matches through it;
+        ("", "") when they are no link, or missing."""
+        head = glob.split("/")
+        literal = next(i for i, part in enumerate(head) if has_glob(part))
+        spelled = "/".join(head[:literal])
+        if not spelled:
+            return "", ""
+        try:
+            physical = self.fs.walk(spelled).final
+        except SymlinkLoop:
+            return "", ""
+        return (physical, spelled) if physical and physical != spelled else ("", "")
 
     def add(self, path: str, why: str, subtree: bool = False,
             inherited_rpath: list[str] | None = None, origin: str | None = None) -> None:

@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 import struct
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -455,6 +456,20 @@ def test_include_that_matches_nothing_warns_and_a_relative_one_is_refused(app_ro
     from micropack.errors import UsageError
     with pytest.raises(UsageError, match="not absolute"):
         resolve.Rules(include=["usr/share/zoneinfo/*"]).check()
+
+
+def test_include_glob_matches_through_a_linked_directory(app_root: Path, tmp_path: Path):
+    # Debian's merged /usr: /bin is a link to usr/bin, so no path of the
+    # tree is under /bin, and a glob spelled the way programs spell the
+    # path matched nothing (a warning, and the file left out).
+    report = kept_at(app_root, "file", tmp_path, rules=resolve.Rules(include=["/bin/w*", "/bin/nothing*"]))
+    assert report.kept["/usr/bin/wc"] and "/usr/bin/find" not in report.kept
+    assert "/bin" in report.kept                                # the link the name goes through
+    assert not any("/bin/w* matches nothing" in w for w in report.warnings), report.warnings
+    assert "--include /bin/nothing* matches nothing in the source" in report.warnings
+    with tarfile.open(tmp_path / "file.tar") as tar:
+        m = {t.name: t for t in tar.getmembers()}
+    assert m["bin"].issym() and "usr/bin/wc" in m
 
 
 def test_tz_set_by_a_script_or_the_image_keeps_the_time_zones(app_root: Path, tmp_path: Path):
