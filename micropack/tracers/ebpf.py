@@ -237,7 +237,7 @@ SYSCALLS: tuple[Call, ...] = (
     Call(None, ("pipe", "pipe2"), path=0, kind="FD_PAIR"),
     Call(None, ("socketpair",), path=3, kind="FD_PAIR"),
     Call(None, ("recvmsg",), path=1, kind="RECVMSG"),
-    Call(None, ("recvmmsg", "recvmmsg_time64"), path=1, kind="RECVMMSG"),
+    Call(None, ("recvmmsg",), path=1, kind="RECVMMSG"),
     Call(None, ("dup",), dirfd=0, kind="DUP"),
     Call(None, ("dup2",), dirfd=0, kind="DUP"),
     Call(None, ("dup3",), dirfd=0, kind="DUP"),
