@@ -675,19 +675,29 @@ static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
     emit(e);
 }
 
-/* The fds recvmsg received with SCM_RIGHTS (in any of the first
- * MP_CMSGS_MAX control messages, at most MP_RECEIVED_MAX fds in each):
- * forgotten, as for MP_KIND_NEW_FD. A socket with SO_PASSCRED (systemd's,
- * dbus's) gets its SCM_CREDENTIALS first and the fds second. The 64-bit
- * struct msghdr: msg_control at 32, msg_controllen (set by the kernel to
- * what it wrote) at 40; struct cmsghdr: len, level, type, then the data at
- * 16; the next one starts at len rounded up to 8. */
+/* The fds a recvmsg or recvmmsg received with SCM_RIGHTS are forgotten,
+ * as for MP_KIND_NEW_FD: those in the first MP_CMSGS_MAX control messages
+ * of each of the first MP_MMSGS_MAX messages, MP_RECEIVED_MAX in all (a
+ * socket with SO_PASSCRED, systemd's or dbus's, gets the sender's
+ * credentials first and the fds second). They are gathered first and
+ * forgotten in one loop: a set_fd() per control message read made the
+ * verifier walk twice as many instructions. The 64-bit struct msghdr:
+ * msg_control at 32, msg_controllen (set by the kernel to what it wrote)
+ * at 40; struct cmsghdr: len, level, type, then the data at 16, the next
+ * one at len rounded up to 8; struct mmsghdr: a msghdr and its length, 64
+ * bytes. */
 #define MP_RECEIVED_MAX 16
 #define MP_CMSGS_MAX 4
-#define MP_MMSGS_MAX 8           /* messages of one recvmmsg */
+#define MP_MMSGS_MAX 8
 #define MP_SOL_SOCKET 1
 #define MP_SCM_RIGHTS 1
-static __always_inline void forget_received(u32 tgid, const void *msg)
+struct mp_received {
+    u32 n;
+    s32 fds[MP_RECEIVED_MAX];
+};
+BPF_PERCPU_ARRAY(received, struct mp_received, 1);
+
+static __always_inline void gather_received(struct mp_received *r, const void *msg)
 {
     u64 control[2] = {};
     if (bpf_probe_read_user(control, sizeof(control), msg + 32))
@@ -709,12 +719,35 @@ static __always_inline void forget_received(u32 tgid, const void *msg)
         if (c.level == MP_SOL_SOCKET && c.type == MP_SCM_RIGHTS) {
             u64 n = ((c.len < size ? c.len : size) - 16) / 4;
             for (int i = 0; i < MP_RECEIVED_MAX; i++) {
-                if (i >= n)
+                u32 k = r->n;
+                if (i >= n || k >= MP_RECEIVED_MAX)
                     break;
-                set_fd(tgid, c.fds[i], 0);
+                r->fds[k] = c.fds[i];
+                r->n = k + 1;
             }
         }
         at += (c.len + 7) & ~7ULL;
+    }
+}
+
+/* msgs: the msghdr of recvmsg (count 1), or the mmsghdr array of recvmmsg
+ * (count its result). */
+static __always_inline void forget_received(u32 tgid, const char *msgs, long count, u32 stride)
+{
+    u32 zero = 0;
+    struct mp_received *r = received.lookup(&zero);
+    if (!r)
+        return;
+    r->n = 0;
+    for (int m = 0; m < MP_MMSGS_MAX; m++) {
+        if (m >= count)
+            break;
+        gather_received(r, msgs + m * stride);
+    }
+    for (int i = 0; i < MP_RECEIVED_MAX; i++) {
+        if (i >= r->n)
+            break;
+        set_fd(tgid, r->fds[i], 0);
     }
 }
 
@@ -802,16 +835,11 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     }
     case MP_KIND_RECVMSG:
         if (ret >= 0 && abi == MP_ABI_NATIVE)
-            forget_received(tgid, name);
+            forget_received(tgid, name, 1, 0);
         return 0;
-    case MP_KIND_RECVMMSG:          /* struct mmsghdr: a msghdr, its length, 64 bytes in all */
-        if (abi != MP_ABI_NATIVE)
-            return 0;
-        for (int m = 0; m < MP_MMSGS_MAX; m++) {
-            if (m >= ret)
-                break;
-            forget_received(tgid, name + m * 64);
-        }
+    case MP_KIND_RECVMMSG:
+        if (ret > 0 && abi == MP_ABI_NATIVE)
+            forget_received(tgid, name, ret, 64);
         return 0;
     }
     /* A successful exec replaced the memory the name was in; the
