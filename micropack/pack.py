@@ -251,7 +251,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
             closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")
     for path, why in expansion.left_out.items():
         closure.skipped.setdefault(path, why)
-    final = closure.finish(rules)
+    final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     closure.warnings.extend(from_mounts(final, src))
     check_depth(src.fs, final)

@@ -44,12 +44,6 @@ class Rules:
     def add_preset(self, name: str) -> None:
         self.include.extend(PRESETS[name])
 
-    def excluded(self, path: str) -> str | None:
-        for glob in self.exclude:
-            if fnmatch.fnmatchcase(path, glob):
-                return glob
-        return None
-
     def check(self) -> None:
         """A pattern that is not absolute can never match a path of the
         source (they all start with /): a usage error, not a silent no-op."""
@@ -97,6 +91,7 @@ class Closure:
     _ld_cache: dict[str, list[str]] | None = None
     _ld_conf: list[str] | None = None
     _needs: dict[tuple[str, str, tuple[str, ...]], list[Need]] = field(default_factory=dict)
+    _spellings: dict[str, tuple[str, str]] = field(default_factory=dict)    # glob -> _through_links
 
     # -- entry points -------------------------------------------------------
 
@@ -118,30 +113,50 @@ class Closure:
                 matched.add(literal)
                 self.add(literal, f"rule --include {literal}", subtree=True)
         if globs:
-            spellings = [(g, *self._through_links(g)) for g in globs]
             for path in self.fs.iter_tree("/"):
-                for g, physical, spelled in spellings:
-                    if fnmatch.fnmatchcase(path, g):
-                        name = path
-                    elif physical and fnmatch.fnmatchcase(path, physical + g[len(spelled):]):
-                        name = spelled + path[len(physical):]       # as the pattern spells it
-                    else:
+                kept = False
+                for g in globs:
+                    name = self._glob_match(path, g)
+                    if name is None:
                         continue
-                    matched.add(g)
-                    self.add(name, f"rule --include {g}")
-                    break
+                    matched.add(g)          # every pattern that matches, not only the first
+                    if not kept:
+                        self.add(name, f"rule --include {g}")
+                        kept = True
         for pattern in rules.include:
             if pattern not in matched:
                 self.warnings.append(f"--include {pattern} matches nothing in the source")
 
+    def excluded(self, path: str) -> str | None:
+        """The --exclude pattern that path matches, spelled as the path is
+        or through a link (see _glob_match); None if none does."""
+        return next((g for g in self.rules.exclude if self._glob_match(path, g) is not None), None)
+
+    def _glob_match(self, path: str, glob: str) -> str | None:
+        """The name under which path matches glob, None if it does not:
+        path itself, or, when the directories before the glob's first
+        wildcard go through a symlink (Debian's merged /usr: /lib/x86_64-
+        linux-gnu/libz* is /usr/lib/x86_64-linux-gnu/libz*), a path under
+        where they lead, named as the glob spells it. Where they lead is
+        compared as text, never as a pattern (a directory may be named with
+        '[' or '*')."""
+        if fnmatch.fnmatchcase(path, glob):
+            return path
+        if glob not in self._spellings:
+            self._spellings[glob] = self._through_links(glob)
+        physical, spelled = self._spellings[glob]
+        top = physical.rstrip("/")          # a link to / leaves ""
+        if physical and (path == top or path.startswith(top + "/")) and \
+                fnmatch.fnmatchcase(path[len(top):], glob[len(spelled):]):
+            return spelled + path[len(top):]
+        return None
+
     def _through_links(self, glob: str) -> tuple[str, str]:
-        """(physical, spelled): the directories before a glob's first
-        wildcard as the source has them, when a symlink is among them
-        (Debian's merged /usr: /lib/x86_64-linux-gnu/libz* is
-        /usr/lib/x86_64-linux-gnu/libz*), so the glob matches through it;
-        ("", "") when they are no link, or missing."""
+        """(physical, spelled): the directories before glob's first wildcard
+        and where they lead in the source, when a symlink is among them;
+        ("", "") when none is, or they are missing."""
         head = glob.split("/")
-        literal = next(i for i, part in enumerate(head) if has_glob(part))
+        literal = next((i for i, part in enumerate(head) if has_glob(part)), len(head))
         spelled = "/".join(head[:literal])
         if not spelled:
             return "", ""
@@ -159,7 +174,7 @@ class Closure:
         if is_pseudo(path):
             self.skipped.setdefault(path, "pseudo filesystem (/proc, /sys, /dev): not packed")
             return
-        glob = self.rules.excluded(path)
+        glob = self.excluded(path)
         if glob:
             self.skipped.setdefault(path, f"rule --exclude {glob}")
             return
@@ -187,7 +202,7 @@ class Closure:
         if is_pseudo(final):
             self.skipped.setdefault(final, "pseudo filesystem (/proc, /sys, /dev): not packed")
             return
-        glob = self.rules.excluded(final)
+        glob = self.excluded(final)
         if glob:
             self.skipped.setdefault(final, f"rule --exclude {glob} (target of {path})")
             return
@@ -403,11 +418,11 @@ class Closure:
 
     # -- the final set ------------------------------------------------------
 
-    def finish(self, rules: Rules) -> dict[str, str]:
+    def finish(self) -> dict[str, str]:
         """Apply excludes, then add every parent directory of what is kept."""
         final: dict[str, str] = {}
         for path, why in self.kept.items():
-            glob = rules.excluded(path)
+            glob = self.excluded(path)
             if glob:
                 self.skipped.setdefault(path, f"rule --exclude {glob}")
             else:

@@ -32,7 +32,7 @@ def closure_of(root: Path, paths: list[str]) -> tuple[RootFS, list[str]]:
     fs = RootFS(root)
     c = resolve.Closure(fs)
     c.add_traced(paths)
-    return fs, sorted(c.finish(resolve.Rules()))
+    return fs, sorted(c.finish())
 
 
 def pack(root: Path, paths: list[str], out: Path, **kw) -> archive.TarTotals:
@@ -325,7 +325,7 @@ def _pack_in_place(root: Path, out: Path) -> None:
     with RootFS(root) as fs:
         c = resolve.Closure(fs)
         c.add_traced([*_TREE, "/d0/l"])
-        archive.write_tar(fs, sorted(c.finish(resolve.Rules())), out)    # no meanwhile: in this process
+        archive.write_tar(fs, sorted(c.finish()), out)    # no meanwhile: in this process
 
 
 def _walk_totals(root: Path, _out: Path) -> None:

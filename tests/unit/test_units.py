@@ -472,6 +472,32 @@ def test_include_glob_matches_through_a_linked_directory(app_root: Path, tmp_pat
     assert m["bin"].issym() and "usr/bin/wc" in m
 
 
+def test_include_glob_through_links_of_every_shape(app_root: Path, tmp_path: Path):
+    # A link target named like a pattern is text, not a pattern; a link
+    # to / ; and both spellings of one glob, each of which matches.
+    link(app_root, "/data", "/opt/[ab]")
+    write(app_root, "/opt/[ab]/f1")
+    write(app_root, "/opt/a/fx")
+    link(app_root, "/srv/top", "/")
+    write(app_root, "/extra.txt")
+    report = kept_at(app_root, "file", tmp_path, rules=resolve.Rules(
+        include=["/data/f*", "/srv/top/extra*", "/bin/w*", "/usr/bin/w*"]))
+    assert "/opt/[ab]/f1" in report.kept and "/opt/a/fx" not in report.kept
+    assert "/extra.txt" in report.kept and "/srv/top" in report.kept
+    assert "/usr/bin/wc" in report.kept
+    assert not any("matches nothing" in w for w in report.warnings), report.warnings
+
+
+def test_exclude_spelled_through_a_link_excludes_what_it_leads_to(app_root: Path, tmp_path: Path):
+    # /bin is a link to usr/bin: an --exclude written either way wins over
+    # an --include written the other way, wildcard or not.
+    for exclude in (["/bin/wc"], ["/bin/w*"]):
+        report = kept_at(app_root, "file", tmp_path, rules=resolve.Rules(include=["/usr/bin/*"],
+                                                                        exclude=exclude))
+        assert "/usr/bin/wc" not in report.kept and "/usr/bin/find" in report.kept, exclude
+        assert report.skipped["/usr/bin/wc"] == f"rule --exclude {exclude[0]}"
+
+
 def test_tz_set_by_a_script_or_the_image_keeps_the_time_zones(app_root: Path, tmp_path: Path):
     """date never read a zone in the trace, but TZ names any of them."""
     quiet = records(("report.sh", "exec", "/app/report.sh"))
