@@ -637,8 +637,10 @@ def main() -> int:
     unknown = [name for name in only if name not in WORKLOADS]
     if unknown:
         ap.error(f"--only: no workload {unknown[0]!r} (one of: {', '.join(WORKLOADS)})")
-    if not Path(args.json).parent.is_dir():
-        ap.error(f"--json: no directory {str(Path(args.json).parent)!r} to write it in")
+    out = Path(args.json)
+    if out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+        ap.error(f"--json: cannot write {str(out)!r} (a directory, or its directory is missing or "
+                 "not writable)")
     global OTHER
     OTHER = Path(args.compare_with).resolve() if args.compare_with else None
     if OTHER is not None and not (OTHER / "micropack" / "bpf" / "trace_files.c").is_file():
@@ -649,8 +651,8 @@ def main() -> int:
     from micropack import debimage, runtimes
     image = debimage.ensure(runtimes.get(), "fat")
     results = run(image, quick=args.quick, strace=not args.no_strace, only=only, raw_too=args.raw_too)
-    Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
-    print(report(results))
+    print(report(results))          # before the file: a failed write loses no numbers
+    out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\nJSON: {args.json}")
     return 0
 

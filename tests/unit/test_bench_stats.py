@@ -56,7 +56,8 @@ def test_bad_arguments_are_refused_before_any_work():
     # to go in, a --compare-with that is no checkout.
     import subprocess
     for args, problem in ((["--only", "fd_reuse_loop,nothing"], "--only: no workload 'nothing'"),
-                          (["--json", "/nonexistent-dir/x.json"], "--json: no directory '/nonexistent-dir'"),
+                          (["--json", "/nonexistent-dir/x.json"], "--json: cannot write '/nonexistent-dir/"),
+                          (["--json", "/"], "--json: cannot write '/'"),
                           (["--compare-with", "/"], "--compare-with: '/' is not a micropack checkout")):
         done = subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True,
                               timeout=60)
