@@ -675,7 +675,7 @@ static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
     emit(e);
 }
 
-/* The fds a recvmsg or recvmmsg received with SCM_RIGHTS are forgotten,
+/* The fds a recvmsg or recvmmsg received (SCM_RIGHTS, SCM_PIDFD) are forgotten,
  * as for MP_KIND_NEW_FD: those in the first MP_CMSGS_MAX control messages
  * of each of the first MP_MMSGS_MAX messages, MP_RECEIVED_MAX in all (a
  * socket with SO_PASSCRED, systemd's or dbus's, gets the sender's
@@ -691,6 +691,7 @@ static __always_inline void note(u32 op, u64 flags, long ret, u64 pid_tgid)
 #define MP_MMSGS_MAX 8
 #define MP_SOL_SOCKET 1
 #define MP_SCM_RIGHTS 1
+#define MP_SCM_PIDFD 4        /* SO_PASSPIDFD (6.5): the sender's pidfd, a new fd as well */
 struct mp_received {
     u32 n;
     s32 fds[MP_RECEIVED_MAX];
@@ -716,7 +717,7 @@ static __always_inline void gather_received(struct mp_received *r, const void *m
         u32 size = left < sizeof(c) ? left : sizeof(c);     /* never past what was written */
         if (bpf_probe_read_user(&c, size, (const void *)(control[0] + at)) || c.len < 16 || c.len > left)
             return;
-        if (c.level == MP_SOL_SOCKET && c.type == MP_SCM_RIGHTS) {
+        if (c.level == MP_SOL_SOCKET && (c.type == MP_SCM_RIGHTS || c.type == MP_SCM_PIDFD)) {
             u64 n = ((c.len < size ? c.len : size) - 16) / 4;
             for (int i = 0; i < MP_RECEIVED_MAX; i++) {
                 u32 k = r->n;

@@ -223,6 +223,35 @@ print("prog done")
 """
 
 
+RECEIVED_PIDFD = r"""
+import os, socket, struct
+SO_PASSPIDFD, SCM_PIDFD = 76, 4             # Linux 6.5
+a, b = socket.socketpair(socket.AF_UNIX)
+b.setsockopt(socket.SOL_SOCKET, SO_PASSPIDFD, 1)
+d = os.open("/etc", os.O_RDONLY)            # this number named /etc ...
+os.close(d)
+a.sendmsg([b"x"])
+msg, anc, _, _ = b.recvmsg(1, socket.CMSG_SPACE(4))
+assert [t for _, t, _ in anc] == [SCM_PIDFD], anc
+fd = struct.unpack("i", anc[0][2])[0]
+assert fd == d, (fd, d)                     # ... and now is the sender's pidfd
+try:
+    os.stat("UTC", dir_fd=fd)               # ENOTDIR
+except OSError:
+    pass
+print("prog done")
+"""
+
+
+def test_a_pidfd_received_with_a_message_is_forgotten_too(bpf_ready, fat_container, tmp_path: Path):
+    # SO_PASSPIDFD puts the sender's pidfd in a control message: a new fd
+    # no name opened, so its number must forget the directory it named.
+    _, records, summary, _ = _trace(fat_container, tmp_path, RECEIVED_PIDFD)
+    assert "/etc/UTC" not in {r["path"] for r in records}
+    assert [r for r in records if r["path"] == "UTC" and not r["resolved"]], records
+    assert summary["lost"] == 0
+
+
 def test_an_fd_received_after_the_senders_credentials_is_forgotten_too(bpf_ready, fat_container,
                                                                       tmp_path: Path):
     # A socket with SO_PASSCRED (systemd's, dbus's) receives SCM_CREDENTIALS
