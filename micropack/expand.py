@@ -170,6 +170,11 @@ class Expander:
             else:
                 members = [m for m in unit.members if not _untraced_cache(m, self.closure.kept)]
                 self._keep_files(unit, members, why)
+                if unit.kind == "python":
+                    # kept whole, so what its modules import must come too:
+                    # the encodings package without _codecs_jp (lib-dynload)
+                    # could not decode euc_jp, nor encode to idna
+                    self._scan_python([m for m in members if m.endswith(".py")])
             for dep in unit.deps:
                 self._use(dep, f"a dependency of {unit.label}")
 

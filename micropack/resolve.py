@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ PRESETS: dict[str, tuple[str, ...]] = {
 LD_CONF_LIMIT = 1 << 20
 MAX_WAYS = 8        # ways one file is looked at ($ORIGINs, DT_RPATH chains): see _inspect
 LD_CACHE_LIMIT = 64 << 20
+
+# A library built for a newer CPU level (glibc 2.33+), and where its
+# baseline copy is: /usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1
+# beside /usr/lib/x86_64-linux-gnu/libz.so.1.
+HWCAPS_COPY = re.compile(r"^(?P<dir>/.*)/glibc-hwcaps/(?P<level>[^/]+)/(?P<name>[^/]+)$")
 
 DEFAULT_LIB_DIRS = {
     64: ("/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
@@ -215,6 +221,16 @@ class Closure:
         self._keep(final, why if not walk.links else f"target of {path} ({why})")
         if stat.S_ISREG(mode):
             self._inspect(final, inherited_rpath or [], origin)
+            hwcaps = HWCAPS_COPY.match(final)
+            if hwcaps:
+                # ld.so loaded the copy built for this CPU's level (its
+                # ld.so.cache lists it first): a CPU without that level
+                # loads the baseline library beside the glibc-hwcaps
+                # directory, which the trace never saw
+                baseline = f"{hwcaps['dir']}/{hwcaps['name']}"
+                if self.fs.lstat(baseline) is not None:
+                    self.add(baseline, f"baseline of {final}, for CPUs without {hwcaps['level']}",
+                             inherited_rpath=inherited_rpath, origin=origin and hwcaps["dir"])
         elif stat.S_ISDIR(mode) and subtree:
             for child in self.fs.iter_tree(final):
                 self.add(child, f"under {final} ({why})")

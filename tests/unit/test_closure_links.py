@@ -16,6 +16,7 @@ import pytest
 from micropack import pack, resolve
 from micropack.rootfs import IN_ROOT, RootFS, openat2
 from micropack.source import Source
+from tests.conftest import need
 from tests.unit.roots import cc, host_libc, link, write
 
 LDSO = "/lib64/ld-linux-x86-64.so.2"
@@ -212,3 +213,32 @@ def test_libraries_that_need_each_other_are_looked_at_a_bounded_number_of_times(
     report, _ = pack_tree(root, ["/opt/app/bin/m"], tmp_path)
     assert {"/opt/app/lib/liba.so", "/opt/app/lib/libb.so"} <= set(report.kept)
     assert not [w for w in report.warnings if "needs" in w], report.warnings
+
+
+def test_a_library_for_this_cpus_level_brings_its_baseline_copy(tmp_path: Path):
+    # ld.so loads glibc-hwcaps/x86-64-v3/libh.so.1 on a CPU that has that
+    # level: that is the copy the trace sees. An image of only that copy
+    # fails on an older CPU ("libh.so.1: cannot open shared object file");
+    # the baseline beside the glibc-hwcaps directory must come too.
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    host_libc(root)
+    lib = "/usr/lib/x86_64-linux-gnu"
+    cc(build / "libh.so.1", "int h(void){return 1;}", "-shared", "-fPIC", "-Wl,-soname,libh.so.1")
+    (root / lib.lstrip("/") / "glibc-hwcaps/x86-64-v3").mkdir(parents=True)
+    shutil.copy2(build / "libh.so.1", root / lib.lstrip("/") / "libh.so.1")
+    shutil.copy2(build / "libh.so.1", root / lib.lstrip("/") / "glibc-hwcaps/x86-64-v3/libh.so.1")
+    (root / "usr/bin").mkdir(parents=True, exist_ok=True)
+    cc(root / "usr/bin/app", "int h(void);\nint main(void){return h()-1;}\n", f"-L{build}", "-l:libh.so.1")
+    # ldconfig lists the copy for the newest level first, so the closure,
+    # as ld.so on this CPU, finds that one for the program's DT_NEEDED
+    need(os.geteuid() == 0, "root (ldconfig -r chroots to write the root's ld.so.cache)")
+    write(root, "/etc/ld.so.conf", f"{lib}\n")
+    subprocess.run(["ldconfig", "-r", str(root)], check=True, capture_output=True)
+    copy = f"{lib}/glibc-hwcaps/x86-64-v3/libh.so.1"
+    report, tree = pack_tree(root, ["/usr/bin/app", copy], tmp_path)
+    assert report.kept[f"{lib}/libh.so.1"] == f"baseline of {copy}, for CPUs without x86-64-v3"
+    assert (tree / lib.lstrip("/") / "libh.so.1").is_file()

@@ -365,6 +365,24 @@ def test_unit_level_keeps_what_was_used_whole(app_root: Path, tmp_path: Path):
         dropped, key=lambda k: -next(u.size for u in report.units_dropped if u.key == k))
 
 
+def test_a_python_package_kept_whole_brings_what_its_modules_import(app_root: Path, tmp_path: Path):
+    # encodings was kept whole because utf_8 was used, but not the C
+    # modules its other codecs import: b'...'.decode('euc_jp') then failed
+    # on the minified image with "unknown encoding", and so did idna.
+    lib = "/usr/lib/python3.11"
+    write(app_root, f"{lib}/encodings/euc_jp.py", "import _codecs_jp, codecs\nimport _multibytecodec\n")
+    write(app_root, f"{lib}/encodings/idna.py", "import stringprep, codecs\nimport unicodedata\n")
+    write(app_root, f"{lib}/stringprep.py", "from unicodedata import ucd_3_2_0\n")
+    dynload = f"{lib}/lib-dynload"
+    for module in ("_codecs_jp", "_multibytecodec", "unicodedata", "_codecs_kr"):
+        write(app_root, f"{dynload}/{module}.cpython-311-x86_64-linux-gnu.so", "")
+    kept = kept_at(app_root, "unit", tmp_path).kept
+    for module in ("_codecs_jp", "_multibytecodec", "unicodedata"):
+        assert f"{dynload}/{module}.cpython-311-x86_64-linux-gnu.so" in kept, module
+    assert f"{lib}/stringprep.py" in kept
+    assert f"{dynload}/_codecs_kr.cpython-311-x86_64-linux-gnu.so" not in kept   # nothing imports it
+
+
 def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
     trace = ["/usr/share/zoneinfo/Etc/UTC", "/usr/share/zoneinfo"]
     read_only = records(("server", "openat", "/usr/share/zoneinfo/Etc/UTC"))
