@@ -119,6 +119,7 @@ class Expander:
         self._queue: list[str] = []
         self._tools: set[str] = set()          # commands the application's scripts name
         self._scanned: set[str] = set()
+        self._library_names: tuple[int, set[str]] = (-1, set())   # (len(kept) when made, names)
         self._owned_modules: set[str] | None = None
         # TZ names a file of the time zone database: set in the image's
         # environment or by the application's scripts, any zone may be read
@@ -313,6 +314,17 @@ class Expander:
         return out + [d for d in unit.dirs if not is_documentation(d + "/")
                       and not LIB_DIR.match(d) and not is_system_dir(d)]
 
+    def _kept_library_names(self) -> set[str]:
+        """The file names of the shared objects kept so far. A plugin that
+        needs libcore.so with no path of its own to find it is loaded into
+        a program that loaded libcore.so through its RUNPATH already: ld.so
+        takes the one loaded, by name (the SONAME), and so is kept."""
+        if self._library_names[0] != len(self.closure.kept):
+            names = {posixpath.basename(k) for k in self.closure.kept
+                     if SHARED_OBJECT.search(posixpath.basename(k))}
+            self._library_names = (len(self.closure.kept), names)
+        return self._library_names[1]
+
     def _refuse(self, path: str) -> str | None:
         """Why a file a unit brings (never traced) is left out: what it needs
         is missing, or would pull in too much of packages the workload never
@@ -344,6 +356,8 @@ class Expander:
                     foreign[key] = foreign.get(key, 0) + st.st_size
             for need in self.closure.needs(final, rpath, origin):
                 if need.missing:
+                    if need.path in self._kept_library_names():
+                        continue    # loaded already by what is kept: ld.so reuses it by name
                     return f"needs {need.path}, which the source does not have"
                 todo.append((need.path, need.rpath, need.origin))
         total = sum(foreign.values())

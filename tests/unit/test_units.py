@@ -527,3 +527,29 @@ def test_tz_set_by_a_script_or_the_image_keeps_the_time_zones(app_root: Path, tm
     src = Source(RootFS(app_root), "test", {"PATH": "/usr/bin:/bin", "TZ": "Europe/Paris"})
     kept = pack.pack_files(src, trace, str(tmp_path / "tz.tar"), resolve.Rules(), events=quiet).kept
     assert "/usr/share/zoneinfo/Europe/Paris" in kept
+
+
+def test_a_plugin_needing_a_library_its_program_loaded_is_kept(tmp_path: Path):
+    # /opt/app/bin/server (RUNPATH $ORIGIN/../lib) loads libcore.so and
+    # dlopen()s plugins/p.so, which needs libcore.so with no path of its
+    # own: ld.so takes the libcore.so already loaded. The plugin, never
+    # traced, was left out at unit and package level as needing a library
+    # "the source does not have".
+    need(shutil.which("gcc") is not None, "gcc (scripts/setup-host.sh installs it)")
+    root, build = tmp_path / "root", tmp_path / "build"
+    build.mkdir()
+    host_libc(root)
+    link(root, "/lib64/ld-linux-x86-64.so.2", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    for d in ("opt/app/bin", "opt/app/lib", "opt/app/plugins"):
+        (root / d).mkdir(parents=True)
+    cc(build / "libcore.so", "int core(void){return 7;}", "-shared", "-fPIC")
+    shutil.copy2(build / "libcore.so", root / "opt/app/lib/libcore.so")
+    cc(root / "opt/app/plugins/p.so", "int core(void);\nint plug(void){return core();}\n", "-shared", "-fPIC",
+       f"-L{build}", "-lcore")
+    cc(root / "opt/app/bin/server", "int core(void);\nint main(void){return core()-7;}\n", f"-L{build}",
+       "-lcore", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib")
+    dpkg(root, "app", "/opt/app/bin/server", "/opt/app/lib/libcore.so", "/opt/app/plugins/p.so")
+    traced = ["/opt/app/bin/server", "/opt/app/lib/libcore.so"]
+    for level in ("unit", "package"):
+        report = kept_at(root, level, tmp_path, traced, records(("server", "exec", "/opt/app/bin/server")))
+        assert "/opt/app/plugins/p.so" in report.kept, (level, report.skipped.get("/opt/app/plugins/p.so"))
