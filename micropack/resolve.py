@@ -336,17 +336,20 @@ class Closure:
         def expand(entries: list[str]) -> list[str]:
             return [elf.expand_origin(e, origin, info.elfclass, self.platform) for e in entries]
 
-        # DT_RPATH applies only when there is no DT_RUNPATH; the rpath of the
-        # objects that loaded this one applies too (glibc's loader chain).
-        # (each directory once, where it first comes: a chain that loops
-        # adds nothing new)
-        rpath = [] if info.runpath else list(dict.fromkeys(expand(info.rpath) + inherited_rpath))
+        # glibc's loader chain: an object's DT_NEEDED are searched in its
+        # DT_RPATH and then in those of the objects that loaded it, up to
+        # the program's; an object with DT_RUNPATH searches none of them
+        # (its own DT_RPATH is ignored), but the chain goes on through it
+        # to what it loads. (each directory once, where it first comes: a
+        # chain that loops adds nothing new)
+        chain = list(dict.fromkeys(([] if info.runpath else expand(info.rpath)) + inherited_rpath))
+        search = [] if info.runpath else chain
         for name in info.needed:
-            found = self._find_library(name, info, rpath, expand(info.runpath))
+            found = self._find_library(name, info, search, expand(info.runpath))
             if found is None:
                 out.append(Need(name, f"needed by {path}", missing=True))
             else:
-                out.append(Need(found, f"needed by {path}", rpath, origin=parent_of(found)))
+                out.append(Need(found, f"needed by {path}", chain, origin=parent_of(found)))
         return out
 
     def _find_library(self, name: str, info: elf.ElfInfo, rpath: list[str],

@@ -242,3 +242,36 @@ def test_a_library_for_this_cpus_level_brings_its_baseline_copy(tmp_path: Path):
     report, tree = pack_tree(root, ["/usr/bin/app", copy], tmp_path)
     assert report.kept[f"{lib}/libh.so.1"] == f"baseline of {copy}, for CPUs without x86-64-v3"
     assert (tree / lib.lstrip("/") / "libh.so.1").is_file()
+
+
+def test_the_rpath_chain_goes_on_through_a_library_with_runpath(tmp_path: Path):
+    # app (DT_RPATH $ORIGIN/../lib:$ORIGIN/../../vendor) needs liba (RUNPATH
+    # $ORIGIN), which needs libb (no paths), which needs libc3, found only
+    # through app's DT_RPATH: glibc searches the loaders' DT_RPATH up to the
+    # program's for libb, past liba's RUNPATH. The chain was cut at liba,
+    # and libc3 reported missing (so units that need it were left out).
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    host_libc(root)
+    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    for d in ("opt/app/bin", "opt/app/lib", "opt/vendor"):
+        (root / d).mkdir(parents=True)
+    cc(build / "libc3.so", "int c3(void){return 0;}", "-shared", "-fPIC")
+    cc(build / "libb.so", "int c3(void);\nint b(void){return c3();}\n", "-shared", "-fPIC",
+       f"-L{build}", "-lc3")
+    cc(build / "liba.so", "int b(void);\nint a(void){return b();}\n", "-shared", "-fPIC", f"-L{build}", "-lb",
+       "-Wl,--enable-new-dtags,-rpath,$ORIGIN")
+    for lib, where in (("libc3.so", "opt/app/lib"), ("libb.so", "opt/vendor"), ("liba.so", "opt/vendor")):
+        shutil.copy2(build / lib, root / where / lib)
+    cc(root / "opt/app/bin/app", "int a(void);\nint main(void){return a();}\n", f"-L{build}", "-la",
+       f"-Wl,-rpath-link,{build}", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../lib:$ORIGIN/../../vendor")
+    # the host's ld.so agrees (the RPATH entries are relative to the program)
+    proc = subprocess.run([str(root / "opt/app/bin/app")], env={"LD_DEBUG": "libs"},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and f"{root}/opt/app/bin/../lib/libc3.so" in proc.stderr, proc.stderr
+    report, _ = pack_tree(root, ["/opt/app/bin/app"], tmp_path)
+    assert report.warnings == []
+    assert report.kept["/opt/app/lib/libc3.so"] == "needed by /opt/vendor/libb.so"
