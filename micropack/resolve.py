@@ -34,6 +34,8 @@ LD_CACHE_LIMIT = 64 << 20
 # beside /usr/lib/x86_64-linux-gnu/libz.so.1.
 HWCAPS_COPY = re.compile(r"^(?P<dir>/.*)/glibc-hwcaps/(?P<level>[^/]+)/(?P<name>[^/]+)$")
 
+MUSL_LOADER = re.compile(r"ld-musl-([a-z0-9_]+)\.so\.1$")
+
 DEFAULT_LIB_DIRS = {
     64: ("/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
          "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"),
@@ -98,6 +100,8 @@ class Closure:
     _ld_conf: list[str] | None = None
     _needs: dict[tuple[str, str, tuple[str, ...]], list[Need]] = field(default_factory=dict)
     _spellings: dict[str, tuple[str, str]] = field(default_factory=dict)    # glob -> _through_links
+    _musl_loader: str | None = None     # the source's loader if musl's, else ""; None: not looked yet
+    _musl_dirs: dict[str, list[str]] = field(default_factory=dict)     # arch -> musl's search path
 
     # -- entry points -------------------------------------------------------
 
@@ -357,6 +361,14 @@ class Closure:
         if "/" in name:
             return name if self._compatible(name, info) else None
         ld_path = [p for p in self.env.get("LD_LIBRARY_PATH", "").split(":") if p]
+        musl = self._musl_path(info.interpreter)
+        if musl is not None:
+            # musl's loader: LD_LIBRARY_PATH, the rpaths, then its path file
+            # or /lib:/usr/local/lib:/usr/lib; no cache, no ld.so.conf
+            for d in [*ld_path, *rpath, *runpath, *musl]:
+                if self._compatible(f"{d.rstrip('/')}/{name}", info):
+                    return f"{d.rstrip('/')}/{name}"
+            return None
         for d in [*rpath, *ld_path, *runpath]:
             if self._compatible(f"{d.rstrip('/')}/{name}", info):
                 return f"{d.rstrip('/')}/{name}"
@@ -387,6 +399,29 @@ class Closure:
                     ident = None
             self._idents[w.final] = ident
         return self._idents[w.final] == (wanted.elfclass, wanted.machine)
+
+    def _musl_path(self, loader: str | None) -> list[str] | None:
+        """Where musl's loader looks for libraries: /etc/ld-musl-ARCH.path
+        (':' or newline separated), else /lib:/usr/local/lib:/usr/lib; None
+        when the loader is not musl's. loader: a program's ELF interpreter;
+        a library names none, and the source's loader counts, if it has
+        musl's (Alpine) and not glibc's."""
+        if not loader:
+            if self._musl_loader is None:
+                names = self.fs.list_dir("/lib") or []
+                musl = sorted(n for n in names if MUSL_LOADER.fullmatch(n))
+                glibc = any(n.startswith("ld-linux") for n in [*names, *(self.fs.list_dir("/lib64") or [])])
+                self._musl_loader = musl[0] if musl and not glibc else ""
+            loader = self._musl_loader
+        found = MUSL_LOADER.search(loader)
+        if not found:
+            return None
+        if found[1] not in self._musl_dirs:
+            path = f"/etc/ld-musl-{found[1]}.path"
+            text = self._read_config(path, LD_CONF_LIMIT).decode("utf-8", "replace")
+            dirs = [d.strip() for d in re.split(r"[:\n]", text) if d.strip()]
+            self._musl_dirs[found[1]] = dirs or ["/lib", "/usr/local/lib", "/usr/lib"]
+        return self._musl_dirs[found[1]]
 
     def _cache(self) -> dict[str, list[str]]:
         """ld.so.cache's libraries by file name, each list in the cache's order."""

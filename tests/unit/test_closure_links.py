@@ -275,3 +275,36 @@ def test_the_rpath_chain_goes_on_through_a_library_with_runpath(tmp_path: Path):
     report, _ = pack_tree(root, ["/opt/app/bin/app"], tmp_path)
     assert report.warnings == []
     assert report.kept["/opt/app/lib/libc3.so"] == "needed by /opt/vendor/libb.so"
+
+
+def test_musl_finds_libraries_where_its_loader_looks(tmp_path: Path):
+    # Alpine: no ld.so.cache, no ld.so.conf; musl's loader reads
+    # /etc/ld-musl-ARCH.path, else /lib:/usr/local/lib:/usr/lib. A library
+    # installed into /usr/local/lib (make install) was reported missing.
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    write(root, "/lib/ld-musl-x86_64.so.1", "")          # never run: only its name counts
+    musl = "-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1"
+    for lib in ("libf", "libg"):
+        cc(build / f"{lib}.so", f"int {lib[3]}(void){{return 0;}}", "-shared", "-fPIC")
+    (root / "usr/local/lib").mkdir(parents=True)
+    (root / "opt/x").mkdir(parents=True)
+    shutil.copy2(build / "libf.so", root / "usr/local/lib/libf.so")
+    shutil.copy2(build / "libg.so", root / "opt/x/libg.so")
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/app", "int f(void);\nint main(void){return f();}\n", f"-L{build}", "-lf",
+       "-nodefaultlibs", "-lc", musl)
+    cc(root / "usr/bin/app2", "int g(void);\nint main(void){return g();}\n", f"-L{build}", "-lg",
+       "-nodefaultlibs", "-lc", musl)
+    closure = resolve.Closure(RootFS(root))
+    closure.add_traced(["/usr/bin/app"])
+    assert closure.kept["/usr/local/lib/libf.so"] == "needed by /usr/bin/app"
+    write(root, "/etc/ld-musl-x86_64.path", "/opt/x\n/lib\n")       # the path file replaces the default
+    closure = resolve.Closure(RootFS(root))
+    closure.add_traced(["/usr/bin/app", "/usr/bin/app2"])
+    assert closure.kept["/opt/x/libg.so"] == "needed by /usr/bin/app2"
+    assert "/usr/local/lib/libf.so" not in closure.kept
+    assert "/usr/bin/app needs libf.so, which the source does not have" in closure.warnings
