@@ -17,7 +17,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,6 +99,30 @@ def clean_path(path: str) -> str:
     physically (lexical removal is wrong after a symlinked directory)."""
     parts = [p for p in path.split("/") if p not in ("", ".")]
     return "/" + "/".join(parts)
+
+
+def fold_dotdot(path: str, plain_dir: Callable[[str], bool | None]) -> str:
+    """path (clean, absolute) with each 'X/..' removed where plain_dir says
+    X is a directory and not a symlink, so the pair names the directory
+    before X whatever the links before it; from the first '..' it cannot
+    say that of, the rest stays as written. A process that walks a tree
+    with chdir("..") or openat(fd, "..") (fts: find, du, chown -R) would
+    otherwise grow its directory's path by a '/name/..' a step, past what
+    any image can hold."""
+    if "/.." not in path:
+        return path
+    parts = path.split("/")[1:]
+    kept: list[str] = []
+    for i, part in enumerate(parts):
+        if part != "..":
+            kept.append(part)
+        elif not kept:
+            continue                    # the parent of / is /
+        elif plain_dir("/" + "/".join(kept)):
+            kept.pop()
+        else:
+            return "/" + "/".join(kept + parts[i:])
+    return "/" + "/".join(kept)
 
 
 def under_root(root: str, name: str) -> str:

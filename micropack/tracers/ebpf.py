@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
-from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, clean_path, under_root
+from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, clean_path, is_pseudo, under_root
 from micropack.target import Target
 from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
@@ -372,8 +372,8 @@ class EbpfTracer(Tracer):
         self.ringbuf_pages = 1 << (self.ringbuf_pages.bit_length() - 1)
         self.print_program = print_program
         self.layout = Layout()
-        self.procs = ProcessTable()
         self.jails = JailViews()
+        self.procs = ProcessTable(plain_dir=self.jails.plain_dir)
         self.bpf: Any = None
         self.stats = TraceStats()
         self._sink: Sink | None = None
@@ -600,7 +600,10 @@ class EbpfTracer(Tracer):
                 path = name
             else:
                 path = abs_path
-                if ident and result >= 0 and resolved:
+                # (a long magic name's identity is its text's, the same for
+                # every process and fd: never taken for a directory)
+                if (ident and result >= 0 and resolved and aux != AUX_LONG_LINK
+                        and not is_pseudo(abs_path)):
                     procs.opened(ident, abs_path, pid, name, base)
         if self._sink is not None:
             comm = self._comms.get(raw_comm)
@@ -660,14 +663,18 @@ class EbpfTracer(Tracer):
             flags = O_CREAT_WRONLY_TRUNC
         elif op == "exec" and 0 <= aux <= AUX_UNREADABLE:
             dirfd = AT_FDCWD        # (through /dev/fd/N, dirfd is N)
-        if aux > AUX_UNREADABLE or aux == AUX_LONG_LINK:
+        if op in ("chdir", "chroot") and result == 0 and not procs.known(pid):
+            # first seen at this call: /proc, read after it, says where it
+            # went (resolving the name against that would apply it twice)
+            abs_path = procs.probe_cwd(pid) if op == "chdir" else None
+        elif aux > AUX_UNREADABLE or aux == AUX_LONG_LINK:
             abs_path = self._special_name(aux, pid, dirfd, base, name)
         elif op == "execveat" and name == "":
             abs_path = procs.directory_of(pid, dirfd, base)   # fexecve: the fd itself
         else:
             abs_path = procs.resolve(pid, dirfd, name, base)
         if op == "chdir" and result == 0:
-            if abs_path is None:
+            if abs_path is None or is_pseudo(abs_path):
                 abs_path = procs.probe_cwd(pid)     # where it went, read after the fact
             procs.chdir(pid, abs_path)      # None: unknown from now on, as for fchdir
         elif op == "chroot" and result == 0:
@@ -694,8 +701,9 @@ class EbpfTracer(Tracer):
             directory = procs.directory_of(pid, dirfd, base)
             if directory is None:
                 # not opened by a name the trace saw, and /proc says no
-                # path: a pipe or socket (bash's <(...)), no file to keep
-                return name if not base else None
+                # path: a pipe or socket (bash's <(...)), no file to keep;
+                # a name under it is unknown (counted), not that /dev name
+                return name if not base and not rest else None
         else:                       # AUX_SELF_LINK: /proc/[thread-]self/{cwd,root}[/rest]
             which, _, rest = name.split("/", 3)[3].partition("/")
             state = procs.state(pid)

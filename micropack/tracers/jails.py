@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from dataclasses import dataclass
 
 from micropack import elf
@@ -46,10 +47,28 @@ class JailViews:
         self._roots: dict[str, int] = {}      # jail (a container path) -> O_PATH fd of it
         self.container_pid = container_pid    # the target's first process, when there is one
         self._done: dict[tuple[str, str, bool], list[Reached]] = {}
+        self._container_view: RootFS | None = None
 
     def close(self) -> None:
         while self._roots:
             os.close(self._roots.popitem()[1])
+        if self._container_view is not None:
+            self._container_view.close()
+            self._container_view = None
+
+    def plain_dir(self, path: str) -> bool | None:
+        """Whether path is a directory, not a symlink, in the target's root
+        (a container path); None when that cannot be read."""
+        if self._container_view is None:
+            fd = self._fd(self.container_pid, "/") if self.container_pid is not None else None
+            if fd is None:
+                return None
+            self._container_view = RootFS(f"/proc/self/fd/{fd}")
+        try:
+            st = self._container_view.lstat(path)
+        except (OSError, PackError):
+            return None
+        return st is not None and stat.S_ISDIR(st.st_mode)
 
     def _fd(self, pid: int, root: str) -> int | None:
         fd = self._roots.get(root)

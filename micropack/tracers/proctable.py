@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from micropack.record import clean_path, under_root
+from micropack.record import clean_path, fold_dotdot, under_root
 from micropack.rootfs import below, top_of
 
 AT_FDCWD = -100
@@ -75,12 +75,14 @@ def proc_fd(pid: int, fd: int) -> str | None:
 class ProcessTable:
     def __init__(self, cwd_probe: Callable[[int], str | None] = proc_cwd,
                  fd_probe: Callable[[int, int], str | None] = proc_fd,
-                 root_probe: Callable[[int], str | None] = proc_root) -> None:
+                 root_probe: Callable[[int], str | None] = proc_root,
+                 plain_dir: Callable[[str], bool | None] = lambda _: None) -> None:
         self._procs: dict[int, ProcState] = {}
         self._born: dict[int, ProcState] = {}   # forked children not yet seen
         self._cwd_probe = cwd_probe
         self._fd_probe = fd_probe
         self._root_probe = root_probe
+        self._plain_dir = plain_dir     # whether a path is a directory, no symlink, in the container
         self.dirs: dict[int, str] = {}          # kernel identity -> absolute path
         # identities the kernel gave fds a jailed process opened by an
         # absolute name without its root's identity (a chroot before the
@@ -146,7 +148,7 @@ class ProcessTable:
                             (not base and name.startswith("/") and self.root_of(pid) != "/")):
             self._unsure.add(identity)
             return
-        self.dirs[identity] = path
+        self.dirs[identity] = fold_dotdot(path, self._plain_dir)
 
     def chroot(self, pid: int, path: str | None) -> None:
         """A chroot into path (None: unknown, read from /proc; None again
@@ -157,13 +159,17 @@ class ProcessTable:
         self.jailed = self.jailed or st.root != "/"
 
     def root_of(self, pid: int) -> str | None:
-        st = self._procs.get(pid)
+        st = self._procs.get(pid) or self._born.get(pid)     # (a child not seen yet has its copy)
         return st.root if st is not None else "/"
+
+    def known(self, pid: int) -> bool:
+        """Whether the table has pid's state (seen, or forked while traced)."""
+        return pid in self._procs or pid in self._born
 
     def chdir(self, pid: int, path: str | None) -> None:
         """None: the process went somewhere unknown; its relative names are
         unresolved from now on rather than resolved against where it was."""
-        self.state(pid).cwd = path
+        self.state(pid).cwd = None if path is None else fold_dotdot(path, self._plain_dir)
 
     def fork(self, parent: int, child: int) -> None:
         # A thread (same process) shares the parent's state and is never
@@ -173,6 +179,8 @@ class ProcessTable:
             for stale in list(self._born)[: MAX_UNCLAIMED // 2]:
                 del self._born[stale]
         self._born[child] = dataclasses.replace(self.state(parent))
+        self._procs.pop(child, None)    # a pid used again: its last owner's exit was lost
 
     def exit(self, pid: int) -> None:
         self._procs.pop(pid, None)
+        self._born.pop(pid, None)

@@ -12,11 +12,12 @@ from micropack.tracers.ebpf import (
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
 
-def tracer(cwds=None, fds=None) -> EbpfTracer:
-    cwds, fds = cwds or {}, fds or {}
+def tracer(cwds=None, fds=None, roots=None) -> EbpfTracer:
+    cwds, fds, roots = cwds or {}, fds or {}, roots or {}
     t = EbpfTracer()
     t.procs = ProcessTable(cwd_probe=lambda pid: cwds.get(pid),
-                           fd_probe=lambda pid, fd: fds.get((pid, fd)))
+                           fd_probe=lambda pid, fd: fds.get((pid, fd)),
+                           root_probe=lambda pid: roots.get(pid, "/"))
     return t
 
 
@@ -96,6 +97,7 @@ def test_a_chroot_is_followed_not_warned_about():
     # names after a chroot were recorded as the container's: a minimal image
     # lacked the jail's files (and kept the container's, unused)
     t = tracer({7: "/srv"})
+    t.procs.state(7)                # seen before (a process first seen at its chroot: below)
     t._own_resolution("chroot", 7, AT_FDCWD, 0, "jail", 0, 0, 0)
     t._own_resolution("chroot", 8, AT_FDCWD, 0, "/srv/other", 0, -1, 0)    # failed: nothing
     assert not t._cannot_follow
@@ -118,3 +120,27 @@ def test_a_long_name_through_a_magic_link_is_told_apart_here_and_read_through_pr
     assert t._special_name(AUX_LONG_LINK, 7, -100, 0, "/proc/self/cwd/" + "x" * 200) == "/srv/" + "x" * 200
     other = "/proc/meminfo/" + "y" * 200          # not a link: left as the /proc name
     assert t._special_name(AUX_LONG_LINK, 7, -100, 0, other) == other
+
+
+def test_a_process_first_seen_at_its_chdir_or_chroot_is_where_proc_says_after_it():
+    # /proc is read after the call: resolving the call's name against what
+    # it says applied the call twice (/app/data/data, /srv/jail/srv/jail)
+    t = tracer({7: "/app/data"}, roots={8: "/srv/jail"})
+    path, _, _ = t._own_resolution("chdir", 7, AT_FDCWD, 0, "data", 0, 0, 0)
+    assert path == "/app/data" and t.procs.resolve(7, AT_FDCWD, "x") == "/app/data/x"
+    t._own_resolution("chroot", 8, AT_FDCWD, 0, "/srv/jail", 0, 0, 0)
+    assert t.procs.resolve(8, AT_FDCWD, "/etc/x") == "/srv/jail/etc/x"
+
+
+def test_a_name_under_a_magic_link_nobody_can_tell_is_unresolved_not_a_dev_path():
+    # fd 3 was opened before the trace and the process is gone: the name
+    # under it was recorded as resolved, /dev/fd/3/conf.d/app.conf, then
+    # dropped as a pseudo path, and uncounted
+    t = tracer({7: "/"})
+    assert t._special_name(AUX_FD_LINK, 7, 3, 0, "/dev/fd/3/conf.d/app.conf") is None
+    assert t._special_name(AUX_FD_LINK, 7, 3, 0, "/dev/fd/3") == "/dev/fd/3"   # a pipe: no file
+    # a chdir through it leaves the cwd to /proc, not /dev/fd/4
+    t = tracer({7: "/etc"})
+    t.procs.state(7)
+    t._own_resolution("chdir", 7, 4, 0, "/dev/fd/4", 0, 0, AUX_FD_LINK)
+    assert t.procs.resolve(7, AT_FDCWD, "x") == "/etc/x"

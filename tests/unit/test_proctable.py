@@ -147,3 +147,38 @@ def test_a_chroot_back_to_the_containers_root_is_no_unknown_jail():
     assert t.resolve(11, AT_FDCWD, "/etc/foo", base=0xB0) == "/etc/foo"
     assert t.resolve(11, AT_FDCWD, "/bin/cat") == "/bin/cat"
     assert t.resolve(10, AT_FDCWD, "/etc/foo", base=0xB0) == "/etc/foo"
+
+
+def test_dotdot_of_a_real_directory_is_folded_so_a_tree_walk_keeps_short_paths():
+    # fts (find, du, chown -R) goes back up with openat(fd, ".."), a shell
+    # loop with chdir(".."): each step added '/name/..' to every later path,
+    # which passed 4095 bytes on a deep tree and was left out of files.txt
+    links = {"/lib"}
+    t = ProcessTable(cwd_probe=lambda pid: "/app", fd_probe=lambda pid, fd: None,
+                     root_probe=lambda pid: "/", plain_dir=lambda path: path not in links)
+    for i in range(500):
+        t.chdir(10, t.resolve(10, AT_FDCWD, f"d{i}"))
+        t.chdir(10, t.resolve(10, AT_FDCWD, ".."))
+    assert t.resolve(10, AT_FDCWD, "x") == "/app/x"
+    t.opened(0xA, t.resolve(10, AT_FDCWD, "node_modules/p/d0/../../q"))
+    assert t.resolve(10, 5, "index.js", base=0xA) == "/app/node_modules/q/index.js"
+    # after a symlink, '..' is its target's parent: kept for the packer
+    t.chdir(10, "/lib/x86_64-linux-gnu/../../lib/..")
+    assert t.resolve(10, AT_FDCWD, "x") == "/lib/../lib/../x"
+    # the container cannot be read: as written
+    t = ProcessTable(cwd_probe=lambda pid: "/app", fd_probe=lambda pid, fd: None,
+                     root_probe=lambda pid: "/", plain_dir=lambda path: None)
+    t.chdir(10, "/app/d/..")
+    assert t.resolve(10, AT_FDCWD, "x") == "/app/d/../x"
+
+
+def test_a_child_not_seen_yet_has_its_parents_root_and_a_reused_pid_starts_afresh():
+    t = table({10: "/"}, roots={10: "/srv/jail"})
+    t.chroot(10, "/srv/jail")
+    t.fork(10, 11)
+    assert t.root_of(11) == "/srv/jail"         # its fork copy, before any event of its own
+    t.state(12).cwd = "/old"                    # pid 12's owner: its exit event was lost
+    t.fork(10, 12)
+    assert t.root_of(12) == "/srv/jail" and t.state(12).cwd == "/"
+    t.exit(11)                                  # gone before it was ever seen
+    assert not t.known(11)
