@@ -152,12 +152,30 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
         return None
 
 
-def expand_origin(entry: str, origin: str, elfclass: int, platform: str) -> str:
-    """Substitute the loader's dynamic string tokens in a search path."""
-    lib = "lib64" if elfclass == 64 else "lib"
-    for token, value in (("ORIGIN", origin), ("LIB", lib), ("PLATFORM", platform)):
-        entry = entry.replace("${" + token + "}", value).replace("$" + token, value)
-    return entry
+# What the loader's $LIB and $PLATFORM may stand for. Which one a loader
+# uses is its build's choice (Debian's: lib/x86_64-linux-gnu; upstream
+# glibc's: lib64) and, for $PLATFORM on x86_64, the CPU's: every spelling
+# is tried, in this order.
+LIB_SPELLINGS = {
+    ("x86_64", 64): ("lib/x86_64-linux-gnu", "lib64", "lib"),
+    ("x86_64", 32): ("lib/i386-linux-gnu", "lib32", "lib"),
+    ("aarch64", 64): ("lib/aarch64-linux-gnu", "lib64", "lib"),
+    ("aarch64", 32): ("lib/arm-linux-gnueabihf", "lib"),
+}
+PLATFORM_SPELLINGS = {"x86_64": ("x86_64", "haswell", "xeon_phi"), "aarch64": ("aarch64",)}
+
+
+def expand_tokens(entry: str, origin: str, elfclass: int, platform: str) -> list[str]:
+    """A search path entry with the loader's dynamic string tokens
+    substituted: one entry, or one for each thing $LIB or $PLATFORM may
+    stand for."""
+    entry = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+    out = [entry]
+    for token, values in (("LIB", LIB_SPELLINGS.get((platform, elfclass), ("lib64", "lib"))),
+                          ("PLATFORM", PLATFORM_SPELLINGS.get(platform, (platform,)))):
+        if "$" + token in entry or "${" + token + "}" in entry:
+            out = [e.replace("${" + token + "}", v).replace("$" + token, v) for e in out for v in values]
+    return list(dict.fromkeys(out))
 
 
 def parse_ld_cache(data: bytes) -> list[str]:

@@ -338,7 +338,7 @@ class Closure:
             out.append(Need(info.interpreter, f"ELF interpreter of {path}"))
 
         def expand(entries: list[str]) -> list[str]:
-            return [elf.expand_origin(e, origin, info.elfclass, self.platform) for e in entries]
+            return [d for e in entries for d in elf.expand_tokens(e, origin, info.elfclass, self.platform)]
 
         # glibc's loader chain: an object's DT_NEEDED are searched in its
         # DT_RPATH and then in those of the objects that loaded it, up to

@@ -308,3 +308,29 @@ def test_musl_finds_libraries_where_its_loader_looks(tmp_path: Path):
     assert closure.kept["/opt/x/libg.so"] == "needed by /usr/bin/app2"
     assert "/usr/local/lib/libf.so" not in closure.kept
     assert "/usr/bin/app needs libf.so, which the source does not have" in closure.warnings
+
+
+def test_lib_in_a_runpath_is_every_directory_the_loader_may_mean(tmp_path: Path):
+    # RUNPATH $ORIGIN/../$LIB: Debian's ld.so reads $LIB as
+    # lib/x86_64-linux-gnu, upstream glibc's as lib64; the closure read only
+    # lib64 and reported the library missing where Debian's loader finds it.
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    host_libc(root)
+    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    (root / "opt/app/lib/x86_64-linux-gnu").mkdir(parents=True)
+    (root / "opt/app/bin").mkdir(parents=True)
+    cc(build / "libf.so", "int f(void){return 0;}", "-shared", "-fPIC")
+    shutil.copy2(build / "libf.so", root / "opt/app/lib/x86_64-linux-gnu/libf.so")
+    cc(root / "opt/app/bin/app", "int f(void);\nint main(void){return f();}\n", f"-L{build}", "-lf",
+       "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../$LIB")
+    # this host's loader agrees
+    proc = subprocess.run([str(root / "opt/app/bin/app")], env={"LD_DEBUG": "libs"},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    report, _ = pack_tree(root, ["/opt/app/bin/app"], tmp_path)
+    assert report.warnings == []
+    assert report.kept["/opt/app/lib/x86_64-linux-gnu/libf.so"] == "needed by /opt/app/bin/app"
