@@ -232,7 +232,9 @@ class SourceUnits:
                 info = elf.read_elf(fh)
         except (OSError, ValueError):
             return False
-        return info is not None and bool(info.interpreter)
+        # with an ELF interpreter or without (a static program: busybox,
+        # Go's; a library is told by its name, above)
+        return info is not None
 
     # -- language packages --------------------------------------------------
 

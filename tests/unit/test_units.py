@@ -553,3 +553,20 @@ def test_a_plugin_needing_a_library_its_program_loaded_is_kept(tmp_path: Path):
     for level in ("unit", "package"):
         report = kept_at(root, level, tmp_path, traced, records(("server", "exec", "/opt/app/bin/server")))
         assert "/opt/app/plugins/p.so" in report.kept, (level, report.skipped.get("/opt/app/plugins/p.so"))
+
+
+def test_a_static_program_run_brings_its_package_as_a_dynamic_one_does(tmp_path: Path):
+    # Without events every traced program counts as run, and a program was
+    # told by its ELF interpreter: a static one (busybox, Go's) was not one,
+    # and its package's other programs were left out.
+    need(shutil.which("gcc") is not None, "gcc (scripts/setup-host.sh installs it)")
+    root = tmp_path / "root"
+    host_libc(root)
+    link(root, "/lib64/ld-linux-x86-64.so.2", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    (root / "usr/bin").mkdir(parents=True, exist_ok=True)
+    for name, flags in (("a", ["-static"]), ("b", ["-static"]), ("c", []), ("d", [])):
+        cc(root / "usr/bin" / name, "int main(void){return 0;}\n", *flags)
+    dpkg(root, "static-tools", "/usr/bin/a", "/usr/bin/b")
+    dpkg(root, "dynamic-tools", "/usr/bin/c", "/usr/bin/d")
+    kept = kept_at(root, "unit", tmp_path, ["/usr/bin/a", "/usr/bin/c"], None).kept
+    assert "/usr/bin/d" in kept and "/usr/bin/b" in kept
