@@ -62,6 +62,25 @@ class Rules:
                                      f"inside the image, such as /{p.lstrip('./')}")
 
 
+# env's options that take the next word as their value (-S's value is the
+# command line itself, split: its words are read on)
+ENV_OPTIONS_WITH_VALUE = frozenset({"-u", "--unset", "-C", "--chdir"})
+
+
+def _env_program(words: list[str]) -> str | None:
+    """The program `env WORDS...` runs: the first word that is not an
+    option, an option's value or a NAME=VALUE."""
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ENV_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not word.startswith("-") and "=" not in word:
+            return word
+    return None
+
+
 def has_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
@@ -307,13 +326,13 @@ class Closure:
             return []      # "#! perl" in a module: not something the kernel runs
         out = [Need(interp, f"interpreter of script {path}")]
         if os.path.basename(interp) == "env":
-            args = [a for a in parts[1:] if not a.startswith("-") and "=" not in a]
-            if args:
-                found = self._find_in_path(args[0])
+            program = _env_program(parts[1:])
+            if program:
+                found = self._find_in_path(program)
                 if found:
-                    out.append(Need(found, f"program {args[0]} run by script {path} through env"))
+                    out.append(Need(found, f"program {program} run by script {path} through env"))
                 else:
-                    self.warnings.append(f"{path}: {args[0]} (through env) not found on PATH")
+                    self.warnings.append(f"{path}: {program} (through env) not found on PATH")
         return out
 
     def find_program(self, prog: str) -> str | None:

@@ -277,3 +277,18 @@ def test_the_summary_measures_against_the_image_when_its_size_is_known(rootfs: P
     ratio = 50_000_000 / image.result.bytes
     assert f"{ratio:.1f}x smaller" in line, line
     assert image.source.files == 0      # no walk of the whole source was needed for the line
+
+
+def test_env_options_with_a_value_are_not_taken_for_the_program(tmp_path: Path):
+    # "#!/usr/bin/env -u LANG python3": -u takes LANG; LANG was taken for
+    # the program (a warning, and python3 not kept through env)
+    root = tmp_path / "root"
+    write(root, "/usr/bin/env", "fake env", 0o755)
+    write(root, "/usr/bin/python3", "fake python", 0o755)
+    for n, line in enumerate(("-u LANG python3", "--chdir /tmp -S python3 -u", "-i PATH=/usr/bin python3")):
+        write(root, f"/opt/s{n}", f"#!/usr/bin/env {line}\nprint(1)\n", 0o755)
+        closure = resolve.Closure(RootFS(root), env={"PATH": "/usr/bin"})
+        closure.add_traced([f"/opt/s{n}"])
+        why = closure.kept.get("/usr/bin/python3")
+        assert why == f"program python3 run by script /opt/s{n} through env", line
+        assert closure.warnings == [], line
