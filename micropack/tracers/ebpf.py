@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from micropack import data
 from micropack.errors import TracerUnavailable
-from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, clean_path, is_pseudo, under_root
+from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, is_pseudo, under_root
 from micropack.target import Target
 from micropack.tracers import btf_attach
 from micropack.tracers.base import Sink, Tracer, TraceStats
@@ -222,7 +222,7 @@ SYSCALLS: tuple[Call, ...] = (
     # What the tracer cannot follow, reported so the trace says so: a
     # process sharing its parent's cwd or fd table, a thread with a cwd of
     # its own, io_uring (its opens make no syscall).
-    Call("CLONE", ("clone",), flags=0, kind="CLONE"),
+    Call("CLONE", ("clone",), flags=0, path=2, kind="CLONE"),     # path: where a pidfd is written
     Call("CLONE", ("clone3",), path=0, kind="CLONE3", number=435),
     Call("UNSHARE", ("unshare",), flags=0, kind="UNSHARE"),
     Call("IO_URING_SETUP", ("io_uring_setup",), kind="NOTE", number=425),
@@ -710,7 +710,9 @@ class EbpfTracer(Tracer):
             directory = state.cwd if which == "cwd" else state.root
             if directory is None:
                 return None
-        return clean_path(f"{directory}/{rest}") if rest else directory
+            if which == "root":
+                return under_root(directory, rest)      # '..' stops at the root
+        return procs.join(pid, directory, rest)
 
 
 # The magic links the kernel side tells apart (trace_files.c magic_link()),

@@ -123,10 +123,14 @@ class ProcessTable:
         directory = self.directory_of(pid, dirfd, base)
         if directory is None:
             return None
+        return self.join(pid, directory, name)
+
+    def join(self, pid: int, directory: str, name: str) -> str:
+        """name (relative) looked up in directory by process pid: under a
+        chroot, a '..' stops at the jail's root."""
         if self.jailed:
             root = self.root_of(pid)
             if root is not None and root != "/" and top_of(directory, [root]):
-                # '..' stops at the jail's root
                 return under_root(root, f"{below(directory, root)}/{name}")
         return clean_path(f"{directory}/{name}") if name else clean_path(directory)
 

@@ -144,3 +144,16 @@ def test_a_name_under_a_magic_link_nobody_can_tell_is_unresolved_not_a_dev_path(
     t.procs.state(7)
     t._own_resolution("chdir", 7, 4, 0, "/dev/fd/4", 0, 0, AUX_FD_LINK)
     assert t.procs.resolve(7, AT_FDCWD, "x") == "/etc/x"
+
+
+def test_dotdot_through_proc_self_root_or_cwd_stops_at_the_jails_root():
+    # /proc/self/root/../etc/x in a process chrooted to /srv/jail is the
+    # jail's /etc/x: it was recorded as /srv/jail/../etc/x, the container's
+    # /srv/etc/x once the packer resolved it
+    t = tracer({7: "/srv/jail/a"}, roots={7: "/srv/jail"})
+    t.procs.state(7)
+    t.procs.chroot(7, "/srv/jail")
+    assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/root/../etc/x") == "/srv/jail/etc/x"
+    # (a '..' below the jail's root stays for the packer, which resolves it physically)
+    assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd/../../x") == "/srv/jail/a/../x"
+    assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd") == "/srv/jail/a"
