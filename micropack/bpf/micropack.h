@@ -94,7 +94,7 @@
 #define MP_AUX_UNREADABLE 1   /* the name could not be read (counted) */
 #define MP_AUX_FD_LINK 2      /* /dev/fd/N/..., /proc/self/fd/N/...: dirfd is N, base its identity */
 #define MP_AUX_SELF_LINK 3    /* /proc/self/cwd/..., /proc/self/root/... (thread-self too) */
-#define MP_AUX_IN_ROOT 4      /* openat2 RESOLVE_IN_ROOT: an absolute name is under dirfd */
+#define MP_AUX_IN_ROOT 4      /* openat2 RESOLVE_IN_ROOT: the name is under dirfd, absolute or not */
 
 /* AT_FDCWD as the kernel spells it. */
 #define MP_AT_FDCWD -100

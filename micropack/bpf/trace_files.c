@@ -599,7 +599,7 @@ static __always_inline void name_event(u32 op, s32 dirfd, u64 flags, const char 
             if (magic) {
                 link_name(&nm, magic, link_fd, tgid);
             } else if (first != '/' || in_root) {
-                if (in_root && first == '/')
+                if (in_root)        /* a '..' of a relative name stops at dirfd too */
                     nm.aux = MP_AUX_IN_ROOT;
                 if (dirfd == MP_AT_FDCWD) {
                     base = cwd_identity(tgid);
@@ -755,6 +755,7 @@ static __always_inline void forget_received(u32 tgid, const char *msgs, long cou
 #define MP_CLONE_FS 0x200
 #define MP_CLONE_FILES 0x400
 #define MP_CLONE_THREAD 0x10000
+#define MP_CLONE_PIDFD 0x1000
 #define MP_RESOLVE_IN_ROOT 0x10
 
 static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call *call, long ret,
@@ -800,11 +801,22 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
         if (!name)
             return 0;
         break;
-    case MP_KIND_CLONE3:             /* clone3(args, size): args->flags first */
-        flags = 0;
-        bpf_probe_read_user(&flags, sizeof(flags), name);
+    case MP_KIND_CLONE3: {           /* clone3(args, size): args->flags, then args->pidfd */
+        u64 head[2] = {};
+        bpf_probe_read_user(head, sizeof(head), name);
+        flags = head[0];
+        name = (const char *)head[1];
+    }
         /* fall through */
     case MP_KIND_CLONE:              /* the parent's exit: the child's pid */
+        if (ret > 0 && (flags & MP_CLONE_PIDFD)) {
+            /* a pidfd for the child, written where name points (clone's
+             * parent_tid): a new fd, as for MP_KIND_NEW_FD (Go's
+             * StartProcess asks for one) */
+            s32 pidfd = -1;
+            if (bpf_probe_read_user(&pidfd, sizeof(pidfd), name) == 0 && pidfd >= 0)
+                set_fd(tgid, pidfd, 0);
+        }
         if (ret > 0 && (flags & (MP_CLONE_FS | MP_CLONE_FILES)) && !(flags & MP_CLONE_THREAD))
             note(op, flags, ret, pid_tgid);
         return 0;
