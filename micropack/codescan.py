@@ -29,6 +29,10 @@ REDIRECTION = re.compile(r"[0-9]*(<<?<?|>>?|&>>?|<&|>&)[-|]?")
 COMMAND_WORD = re.compile(r"^(/[\w./+-]+|[A-Za-z0-9_][\w.+-]*)$")
 PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, \t*]+)"
                        r"|import[ \t]+([\w., \t]+))", re.M)
+# the same at a line's start: an import the module cannot be imported
+# without (not one in a function, or in a try that tolerates its absence)
+PY_IMPORT_REQUIRED = re.compile(r"^(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, \t*]+)"
+                                r"|import[ \t]+([\w., \t]+))", re.M)
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""
                         r"""(['"])([^'"\n]+)\1""", re.M)
 
@@ -80,11 +84,13 @@ def is_shell_script(head: bytes, path: str) -> bool:
 
 
 
-def python_imports(text: str) -> list[str]:
+def python_imports(text: str, required: bool = False) -> list[str]:
     """Modules a Python file imports, absolute ones by their full dotted
-    name and relative ones as '.name' (one dot per level)."""
+    name and relative ones as '.name' (one dot per level); with required,
+    only those at the module's top level, without which it cannot be
+    imported."""
     out = []
-    for m in PY_IMPORT.finditer(text):
+    for m in (PY_IMPORT_REQUIRED if required else PY_IMPORT).finditer(text):
         if m.group(3):
             for part in m.group(3).split(","):
                 name = part.strip().split()[0] if part.strip() else ""

@@ -376,11 +376,21 @@ def test_a_python_package_kept_whole_brings_what_its_modules_import(app_root: Pa
     dynload = f"{lib}/lib-dynload"
     for module in ("_codecs_jp", "_multibytecodec", "unicodedata", "_codecs_kr"):
         write(app_root, f"{dynload}/{module}.cpython-311-x86_64-linux-gnu.so", "")
+    # an import in a function, or in a try that tolerates its absence, is a
+    # feature the workload may never use; a package's own tests import what
+    # the package never does: neither is followed
+    write(app_root, f"{lib}/encodings/rare.py", "def f():\n    import tkinter\ntry:\n    import curses\n"
+                                                "except ImportError:\n    pass\n")
+    write(app_root, f"{lib}/encodings/tests/test_x.py", "import unittest\n")
+    for module in ("tkinter", "curses", "unittest"):
+        write(app_root, f"{lib}/{module}/__init__.py", "")
     kept = kept_at(app_root, "unit", tmp_path).kept
     for module in ("_codecs_jp", "_multibytecodec", "unicodedata"):
         assert f"{dynload}/{module}.cpython-311-x86_64-linux-gnu.so" in kept, module
     assert f"{lib}/stringprep.py" in kept
     assert f"{dynload}/_codecs_kr.cpython-311-x86_64-linux-gnu.so" not in kept   # nothing imports it
+    for module in ("tkinter", "curses", "unittest"):
+        assert f"{lib}/{module}/__init__.py" not in kept, module
 
 
 def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
