@@ -34,6 +34,7 @@ from micropack.rootfs import SymlinkLoop, parent_of
 from micropack.units import (
     META_LIMIT,
     PACKAGE_KINDS,
+    PY_STDLIB,
     SHARED_OBJECT,
     SourceUnits,
     Unit,
@@ -172,14 +173,18 @@ class Expander:
             else:
                 members = [m for m in unit.members if not _untraced_cache(m, self.closure.kept)]
                 self._keep_files(unit, members, why)
-                if unit.kind == "python":
-                    # kept whole, so each of its modules must import: what
-                    # they import at their top level comes too (the
-                    # encodings package without _codecs_jp, in lib-dynload,
-                    # could not decode euc_jp, nor encode to idna); what
-                    # they import in a function or a try is a feature the
-                    # workload may never use (every such import of Flask's
-                    # stack brought 6.6 MB more, 22%)
+                if unit.kind == "python" and PY_STDLIB.match(posixpath.basename(parent_of(unit.name))):
+                    # a standard library package kept whole: each of its
+                    # modules must import, and the standard library declares
+                    # no dependencies (a distribution's Requires-Dist are
+                    # followed above), so what they import at their top level
+                    # comes too: the encodings package without _codecs_jp,
+                    # in lib-dynload, could not decode euc_jp, nor encode to
+                    # idna. What they import in a function or a try is a
+                    # feature the workload may never use (following every
+                    # import of Flask's stack brought 6.6 MB, 22%; the top
+                    # level of setuptools' modules, which site imports
+                    # through its .pth, 3 MB more)
                     self._scan_python([m for m in members if m.endswith(".py") and not _python_test(m)],
                                       required=True)
             for dep in unit.deps:

@@ -198,14 +198,24 @@ def test_a_32_bit_program_is_traced_through_the_i386_table(bpf_ready, fat_contai
 
 def test_container_exit_stops_the_trace(bpf_ready, fat_image, tmp_path: Path):
     from tests.conftest import Container
-    c = Container(fat_image, cmd=("sh", "-c", "sleep 2; cat /etc/debian_version"))
+    # the container's own command goes on once the trace has begun (a fixed
+    # sleep raced the attach, which takes over 2 s on a slow host)
+    c = Container(fat_image, cmd=("sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; "
+                                              "cat /etc/debian_version"))
     try:
-        proc = micropack("trace", "--container", c.id, "-o", str(tmp_path / "f.txt"),
-                         "--duration", "60")
+        proc = subprocess.Popen([sys.executable, "-m", "micropack.cli", "trace", "--container", c.id,
+                                 "-o", str(tmp_path / "f.txt"), "--duration", "60"],
+                                stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "micropack: tracing" in line:
+                break
+        c.exec("touch", "/tmp/go")
+        rest = proc.stderr.read()
+        assert proc.wait(60) == 0, rest
     finally:
         c.remove()
-    assert proc.returncode == 0, proc.stderr
-    assert "target exited" in proc.stderr
+    assert "target exited" in rest
     assert "/etc/debian_version" in (tmp_path / "f.txt").read_text().split()
 
 

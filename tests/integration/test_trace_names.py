@@ -23,6 +23,16 @@ def _trace(c, tmp_path: Path, code: str) -> tuple[set[str], list[dict], dict, st
     return set(paths), records, summary, proc.stderr
 
 
+def _trace_unconfined(image: str, tmp_path: Path, code: str) -> tuple[set[str], list[dict], dict, str]:
+    """_trace in a container of its own without docker's seccomp profile,
+    which refuses unshare and clone3 (ENOSYS, for glibc to fall back to clone)."""
+    c = Container(image, run_args=("--network=none", "--security-opt", "seccomp=unconfined"))
+    try:
+        return _trace(c, tmp_path, code)
+    finally:
+        c.remove()
+
+
 SECOND_NAMES = r"""
 import os
 os.makedirs("/srv/from", exist_ok=True)
@@ -284,14 +294,8 @@ print("prog done")
 
 
 def test_the_pidfd_a_clone_returns_forgets_what_its_number_named(bpf_ready, fat_image, tmp_path: Path):
-    # Go's StartProcess asks for a pidfd (CLONE_PIDFD): a new fd no name
-    # opened. Docker's seccomp profile refuses clone3 (ENOSYS, for glibc
-    # to fall back to clone): this container runs without it.
-    c = Container(fat_image, run_args=("--network=none", "--security-opt", "seccomp=unconfined"))
-    try:
-        _, records, summary, _ = _trace(c, tmp_path, CLONE_PIDFD)
-    finally:
-        c.remove()
+    # Go's StartProcess asks for a pidfd (CLONE_PIDFD): a new fd no name opened
+    _, records, summary, _ = _trace_unconfined(fat_image, tmp_path, CLONE_PIDFD)
     seen = {r["path"] for r in records}
     assert "/etc/UTC" not in seen and "/usr/share/UTC" not in seen
     assert len([r for r in records if r["path"] == "UTC" and not r["resolved"]]) == 2, records
@@ -413,12 +417,7 @@ print("prog done")
 
 
 def test_a_thread_with_a_cwd_of_its_own_is_warned_about(bpf_ready, fat_image, tmp_path: Path):
-    # Docker's default seccomp profile refuses unshare: a container without it
-    c = Container(fat_image, run_args=("--network=none", "--security-opt", "seccomp=unconfined"))
-    try:
-        _, _, summary, stderr = _trace(c, tmp_path, OWN_CWD_THREAD)
-    finally:
-        c.remove()
+    _, _, summary, stderr = _trace_unconfined(fat_image, tmp_path, OWN_CWD_THREAD)
     warnings = [line for line in stderr.splitlines() if "WARNING" in line and "unshare(CLONE_FS)" in line]
     assert len(warnings) == 1 and "1 thread(s)" in warnings[0], stderr
     assert any("unshare" in note for note in summary["notes"])

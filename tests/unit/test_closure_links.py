@@ -22,6 +22,20 @@ from tests.unit.roots import cc, host_libc, link, write
 LDSO = "/lib64/ld-linux-x86-64.so.2"
 
 
+def elf_root(tmp_path: Path, loader: bool = True) -> tuple[Path, Path]:
+    """(root, build): a root with the host's libc (and, with loader, the
+    /lib64 link to its ld.so), and a directory to build ELF files in."""
+    if shutil.which("gcc") is None:     # the case cannot be built: a failure, never a skip
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    root = tmp_path / "root"
+    build = tmp_path / "build"
+    build.mkdir()
+    host_libc(root)
+    if loader:
+        link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    return root, build
+
+
 def pack_tree(root: Path, traced: list[str], out: Path) -> tuple[pack.PackReport, Path]:
     """Pack traced from root at --granularity file; the report and the tar extracted."""
     src = Source(RootFS(root), "test", {})
@@ -137,13 +151,7 @@ def origin_root(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """/opt/app/bin/app (RUNPATH $ORIGIN/../lib) needs libfoo.so;
     /opt/app/lib/libfoo.so links to /opt/vendor/libfoo.so (RUNPATH $ORIGIN),
     which needs libbar.so, found only in /opt/app/lib."""
-    if shutil.which("gcc") is None:     # the case cannot be built: a failure, never a skip
-        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
-    root = tmp_path / "root"
-    build = tmp_path / "build"
-    build.mkdir()
-    host_libc(root)
-    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    root, build = elf_root(tmp_path)
     for d in ("opt/app/bin", "opt/app/lib", "opt/vendor"):
         (root / d).mkdir(parents=True)
     cc(build / "libbar.so", "int bar(void){return 2;}", "-shared", "-fPIC")
@@ -192,12 +200,7 @@ def test_libraries_that_need_each_other_are_looked_at_a_bounded_number_of_times(
     # liba needs libb and libb needs liba, both with a DT_RPATH: each time
     # round the cycle, the $ORIGIN text and the inherited path grew, every
     # way was new, and the pack ended in a RecursionError
-    if shutil.which("gcc") is None:
-        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
-    root, build = tmp_path / "root", tmp_path / "build"
-    build.mkdir()
-    host_libc(root)
-    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    root, build = elf_root(tmp_path)
     (root / "opt/app/lib").mkdir(parents=True)
     (root / "opt/app/bin").mkdir(parents=True)
     dtags = f"-Wl,--no-as-needed,--disable-new-dtags,-rpath,{rpath}"
@@ -220,12 +223,7 @@ def test_a_library_for_this_cpus_level_brings_its_baseline_copy(tmp_path: Path):
     # level: that is the copy the trace sees. An image of only that copy
     # fails on an older CPU ("libh.so.1: cannot open shared object file");
     # the baseline beside the glibc-hwcaps directory must come too.
-    if shutil.which("gcc") is None:
-        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
-    root = tmp_path / "root"
-    build = tmp_path / "build"
-    build.mkdir()
-    host_libc(root)
+    root, build = elf_root(tmp_path, loader=False)
     lib = "/usr/lib/x86_64-linux-gnu"
     cc(build / "libh.so.1", "int h(void){return 1;}", "-shared", "-fPIC", "-Wl,-soname,libh.so.1")
     (root / lib.lstrip("/") / "glibc-hwcaps/x86-64-v3").mkdir(parents=True)
@@ -250,13 +248,7 @@ def test_the_rpath_chain_goes_on_through_a_library_with_runpath(tmp_path: Path):
     # through app's DT_RPATH: glibc searches the loaders' DT_RPATH up to the
     # program's for libb, past liba's RUNPATH. The chain was cut at liba,
     # and libc3 reported missing (so units that need it were left out).
-    if shutil.which("gcc") is None:
-        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
-    root = tmp_path / "root"
-    build = tmp_path / "build"
-    build.mkdir()
-    host_libc(root)
-    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    root, build = elf_root(tmp_path)
     for d in ("opt/app/bin", "opt/app/lib", "opt/vendor"):
         (root / d).mkdir(parents=True)
     cc(build / "libc3.so", "int c3(void){return 0;}", "-shared", "-fPIC")
@@ -314,13 +306,7 @@ def test_lib_in_a_runpath_is_every_directory_the_loader_may_mean(tmp_path: Path)
     # RUNPATH $ORIGIN/../$LIB: Debian's ld.so reads $LIB as
     # lib/x86_64-linux-gnu, upstream glibc's as lib64; the closure read only
     # lib64 and reported the library missing where Debian's loader finds it.
-    if shutil.which("gcc") is None:
-        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
-    root = tmp_path / "root"
-    build = tmp_path / "build"
-    build.mkdir()
-    host_libc(root)
-    link(root, LDSO, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    root, build = elf_root(tmp_path)
     (root / "opt/app/lib/x86_64-linux-gnu").mkdir(parents=True)
     (root / "opt/app/bin").mkdir(parents=True)
     cc(build / "libf.so", "int f(void){return 0;}", "-shared", "-fPIC")
