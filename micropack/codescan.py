@@ -70,14 +70,33 @@ def script_commands(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in out if w not in SHELL_BUILTINS))
 
 
+# env's options that take the next word as their value (-S's value is the
+# command line itself, split: its words are read on)
+ENV_OPTIONS_WITH_VALUE = frozenset({"-u", "--unset", "-C", "--chdir"})
+
+
+def env_program(words: list[str]) -> str | None:
+    """The program `env WORDS...` runs: the first word that is not an
+    option, an option's value or a NAME=VALUE."""
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ENV_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not word.startswith("-") and "=" not in word:
+            return word
+    return None
+
+
 def is_shell_script(head: bytes, path: str) -> bool:
     if head.startswith(b"#!"):
         line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
         if not line:
             return False
         prog = posixpath.basename(line[0])
-        if prog == "env" and len(line) > 1:
-            prog = posixpath.basename(line[1])
+        if prog == "env":
+            prog = posixpath.basename(env_program(line[1:]) or "")
         return prog in SHELLS
     return path.endswith(".sh")
 

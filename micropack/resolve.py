@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
+from micropack.codescan import env_program
 from micropack.errors import PackError, UsageError
 from micropack.record import is_pseudo
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
@@ -60,25 +61,6 @@ class Rules:
                 if not p.startswith("/"):
                     raise UsageError(f"{option} {p!r} is not absolute: patterns match paths "
                                      f"inside the image, such as /{p.lstrip('./')}")
-
-
-# env's options that take the next word as their value (-S's value is the
-# command line itself, split: its words are read on)
-ENV_OPTIONS_WITH_VALUE = frozenset({"-u", "--unset", "-C", "--chdir"})
-
-
-def _env_program(words: list[str]) -> str | None:
-    """The program `env WORDS...` runs: the first word that is not an
-    option, an option's value or a NAME=VALUE."""
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word in ENV_OPTIONS_WITH_VALUE:
-            skip = True
-        elif not word.startswith("-") and "=" not in word:
-            return word
-    return None
 
 
 def has_glob(pattern: str) -> bool:
@@ -326,7 +308,7 @@ class Closure:
             return []      # "#! perl" in a module: not something the kernel runs
         out = [Need(interp, f"interpreter of script {path}")]
         if os.path.basename(interp) == "env":
-            program = _env_program(parts[1:])
+            program = env_program(parts[1:])
             if program:
                 found = self._find_in_path(program)
                 if found:

@@ -580,3 +580,14 @@ def test_a_static_program_run_brings_its_package_as_a_dynamic_one_does(tmp_path:
     dpkg(root, "dynamic-tools", "/usr/bin/c", "/usr/bin/d")
     kept = kept_at(root, "unit", tmp_path, ["/usr/bin/a", "/usr/bin/c"], None).kept
     assert "/usr/bin/d" in kept and "/usr/bin/b" in kept
+
+
+def test_a_script_run_through_env_with_options_is_told_a_shell_script():
+    # the same reading of env's words as the packer's shebang closure:
+    # '#!/usr/bin/env -S bash -e' took '-S' for the interpreter, so the
+    # script's commands were never read
+    from micropack.codescan import is_shell_script
+    for line, shell in ((b"#!/usr/bin/env bash", True), (b"#!/usr/bin/env -S bash -e", True),
+                        (b"#!/usr/bin/env -u LANG sh", True), (b"#!/usr/bin/env python3", False),
+                        (b"#!/usr/bin/env", False)):
+        assert is_shell_script(line + b"\n", "/app/run") is shell, line
