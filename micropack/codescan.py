@@ -61,6 +61,11 @@ def script_commands(text: str) -> list[str]:
                     break
                 if w not in SHELL_BUILTINS or w in WRAPPERS:
                     out.append(w)
+                if w == "env":
+                    # its options' values are no commands: -u NAME, -C DIR
+                    program = env_program(words)
+                    words = words[words.index(program):] if program is not None else []
+                    continue
                 if w in WRAPPERS:
                     while words and (words[0].startswith("-") or ASSIGNMENT.match(words[0])
                                      or words[0].isdigit()):

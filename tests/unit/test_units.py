@@ -266,6 +266,8 @@ case "$1" in summary) cat /x ;; esac
     got = codescan.script_commands(script)
     assert got == ["mktemp", "find", "sort", "wc", "basename", "date", "timeout", "/usr/local/bin/report",
                    "cat"]       # no builtins (set, echo, read), redirection targets or comments
+    # env's option values are no commands (LANG was taken for one)
+    assert codescan.script_commands("env -u LANG -C /tmp A=1 sort x\nenv\n") == ["env", "sort"]
 
 
 def test_python_imports_and_js_requires():
