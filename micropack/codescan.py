@@ -1,6 +1,7 @@
 """What an application's own code names, read without running it: the
 commands of its shell scripts, the modules its Python files import, the
-packages its JavaScript requires. The unit level keeps what they name (a
+packages its JavaScript requires, the libraries its Ruby and Perl code
+loads, and whether it sets TZ. The unit level keeps what they name (a
 branch the probes never took still has its programs)."""
 from __future__ import annotations
 
@@ -33,6 +34,38 @@ PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, 
 # without (not one in a function, or in a try that tolerates its absence)
 PY_IMPORT_REQUIRED = re.compile(r"^(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, \t*]+)"
                                 r"|import[ \t]+([\w., \t]+))", re.M)
+# Ruby: require 'net/http' names a feature, a file under the load path
+# without its .rb or .so; one outside a method runs when the file loads
+# (yaml.rb's require 'psych' in a begin/rescue that raises again), one in a
+# method on first use. autoload loads on the first use of a constant.
+RUBY_REQUIRE = re.compile(r"""(?:^|;)[ \t]*(require|autoload[ \t(]+:?\w+[ \t]*,)[ \t]*\(?[ \t]*"""
+                          r"""(['"])([\w./+-]+)\2""")
+# a method's start (not a one-line or endless one) and an `end` line
+RUBY_DEF = re.compile(r"^([ \t]*)def[ \t]+[\w.?!=\[\]<>+*/%~-]+[ \t]*(\([^)]*\))?[ \t]*(#.*)?$")
+RUBY_END = re.compile(r"^([ \t]*)end\b")
+# Perl: `use Net::HTTP` (and `no`) loads the module when the file compiles,
+# wherever it stands; `require Net::HTTP` (or "Net/HTTP.pm") when it runs;
+# `use parent`/`use base` load the classes they name. A statement starts
+# a line or follows a ';' or '{' (sub f { require X; }, eval { require X }).
+PERL_LOAD = re.compile(r"""(?:^|[;{])[ \t]*(use|no|require)[ \t]+"""
+                       r"""(?:(['"])([\w/]+)\.p[ml]\2|([A-Za-z_]\w*(?:::\w+)*))""", re.M)
+# Documentation and data, which no interpreter runs: Perl's POD (from a
+# line starting '=word' to '=cut') and Ruby's =begin/=end; after __END__
+# (and Perl's __DATA__) the file is data.
+PERL_POD = re.compile(r"^=[a-zA-Z].*?(^=cut\b.*?$|\Z)", re.M | re.S)
+RUBY_COMMENT_BLOCK = re.compile(r"^=begin\b.*?(^=end\b.*?$|\Z)", re.M | re.S)
+CODE_END = re.compile(r"^__(END|DATA)__\s*$", re.M)
+PERL_PARENTS = re.compile(r"^[ \t]*use[ \t]+(?:parent|base)\b([^;]*)", re.M)
+PERL_CLASS = re.compile(r"\b([A-Za-z_]\w*(?:::\w+)+|[A-Z]\w*)\b")
+# Code that sets TZ, in any of the languages read: every zone may be read
+# then (shell TZ=..., os.environ['TZ'] =, ENV['TZ'] =, $ENV{TZ} =,
+# process.env.TZ =, setenv("TZ", ...), putenv("TZ=...")).
+TZ_IN_CODE = re.compile(r"""(^|[\s;(`'"])(export[ \t]+)?TZ=|\[[ \t]*(['"])TZ\3[ \t]*\][ \t]*=[^=]"""
+                        r"""|\{[ \t]*(['"]?)TZ\4[ \t]*\}[ \t]*=[^=]|\benv\.TZ[ \t]*=[^=]"""
+                        r"""|\b(setenv|putenv)[ \t]*\([ \t]*(['"])TZ\b""", re.M)
+# Code that picks a locale, or converts to a character set, by name.
+LOCALE_IN_CODE = re.compile(r"\bsetlocale[ \t]*\(")
+ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""
                         r"""(['"])([^'"\n]+)\1""", re.M)
 
@@ -141,3 +174,79 @@ def js_requires(text: str) -> list[str]:
         parts = spec.split("/")
         out.append("/".join(parts[:2]) if spec.startswith("@") else parts[0])
     return list(dict.fromkeys(out))
+
+
+def ruby_requires(text: str, required: bool = False) -> list[str]:
+    """The features a Ruby file requires (or autoloads): 'net/http'; with
+    required, only the requires outside its methods, run when it loads. A
+    method is told by its `def` line and the `end` at the same indent."""
+    out = []
+    methods: list[str] = []      # the indents of the methods the line is in
+    for line in _code_only(RUBY_COMMENT_BLOCK.sub("", text)).splitlines():
+        if methods and (end := RUBY_END.match(line)) and end.group(1) == methods[-1]:
+            methods.pop()
+            continue
+        if (start := RUBY_DEF.match(line)) is not None:
+            methods.append(start.group(1))
+            continue
+        for m in RUBY_REQUIRE.finditer(line):
+            if not (required and (methods or m.group(1) != "require")):
+                out.append(m.group(3))
+    return list(dict.fromkeys(out))
+
+
+def perl_modules(text: str) -> list[str]:
+    """The modules a Perl file loads, as Net::HTTP: when it compiles (use,
+    no, use parent) and when it runs (require, also in a module: modules
+    load their helpers so, Unicode::Collate its default normalization's
+    Unicode::Normalize in an eval; not following those cost a Perl
+    server's collation, following them 1.4 MB on the Perl and PostgreSQL
+    images). Pragmas are modules too (strict.pm, constant.pm)."""
+    text = PERL_POD.sub("", _code_only(text))
+    out = []
+    for m in PERL_LOAD.finditer(text):
+        out.append(m.group(3).replace("/", "::") if m.group(3) else m.group(4))
+    for m in PERL_PARENTS.finditer(text):
+        out += [c for c in PERL_CLASS.findall(m.group(1)) if c != "qw"]
+    return list(dict.fromkeys(out))
+
+
+def _code_only(text: str) -> str:
+    """text up to its __END__ or __DATA__ line."""
+    end = CODE_END.search(text)
+    return text[:end.start()] if end else text
+
+
+SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl"}
+INTERPRETER = re.compile(r"^(ruby|perl)[0-9.]*$")
+
+
+def script_language(head: bytes, path: str) -> str | None:
+    """'ruby' or 'perl' for a file of that language (by its #! line, else
+    by its suffix), else None."""
+    if head.startswith(b"#!"):
+        line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+        if line:
+            prog = posixpath.basename(line[0])
+            if prog == "env":
+                prog = posixpath.basename(env_program(line[1:]) or "")
+            m = INTERPRETER.match(prog)
+            if m:
+                return m.group(1)
+    return SCRIPT_SUFFIXES.get(posixpath.splitext(path)[1])
+
+
+def sets_locale(text: str) -> bool:
+    """Whether code calls setlocale (then any installed locale may be read)."""
+    return LOCALE_IN_CODE.search(text) is not None
+
+
+def calls_iconv(text: str) -> bool:
+    """Whether code calls iconv (PHP's iconv(), C's iconv_open): glibc's
+    converters, picked by the character set's name."""
+    return ICONV_IN_CODE.search(text) is not None
+
+
+def sets_tz(text: str) -> bool:
+    """Whether code sets TZ (then any zone of the database may be read)."""
+    return TZ_IN_CODE.search(text) is not None

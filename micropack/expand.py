@@ -4,12 +4,15 @@ Levels (`--granularity`), each keeping what the one before keeps:
   file     the traced files and what they need (the tightest image);
   unit     every application tree the workload touched, whole; every
            language package it imported or required, whole (Python looks
-           modules up by name at run time: encodings, lazy imports), and
-           those its own code names (imports, requires, the commands of its
-           shell scripts); the distro package of every program it ran
-           (pg_dump beside psql, wc beside date); a data directory it
-           listed (PostgreSQL's scan of the time zones); a data package the
-           commands of its scripts read (date: the time zones);
+           modules up by name at run time: encodings, lazy imports; Ruby's
+           and Perl's libraries by their top-level name), and those its own
+           code names (imports, requires, uses, the commands of its shell
+           scripts); the distro package of every program it ran (pg_dump
+           beside psql, wc beside date); a data directory it listed
+           (PostgreSQL's scan of the time zones); a data package the
+           commands of its scripts read (date: the time zones); the time
+           zones when TZ names them; the converters and locales once one
+           was read (a program picks them by a name it is given);
   package  every distro package any used file belongs to, whole.
 Packages lose their documentation, manual pages, translations (unless the
 trace shows the language in use) and type declarations at every level.
@@ -27,7 +30,18 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from micropack.codescan import is_shell_script, js_requires, python_imports, script_commands
+from micropack.codescan import (
+    calls_iconv,
+    is_shell_script,
+    js_requires,
+    perl_modules,
+    python_imports,
+    ruby_requires,
+    script_commands,
+    script_language,
+    sets_locale,
+    sets_tz,
+)
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord
 from micropack.resolve import Closure
 from micropack.rootfs import SymlinkLoop, parent_of
@@ -59,7 +73,18 @@ MAN_PAGE = re.compile(r"/man/([^/]+/)?man[0-9n][^/]*/")
 TRANSLATION = re.compile(r"^/usr/share/locale/([^/]+)/")
 
 ZONEINFO = "/usr/share/zoneinfo"
-TZ_ASSIGNMENT = re.compile(r"(^|[\s;(`'\"])(export\s+)?TZ=")
+# Directories a program picks a file from by a name it is given at run
+# time: glibc's character set converters, kept whole once one of them was
+# loaded (iconv_open loads the module a character set needs; the
+# directory's cache alone is read by every program that sets a UTF-8
+# locale) or the application's code converts; its
+# locales, when the application's code calls setlocale (a locale read in
+# the trace is the one LANG gave, as /etc/localtime's zone is the image's).
+GCONV_DIR = re.compile(r"^(/usr)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?/gconv$")
+LOCALES = "/usr/lib/locale"
+ICONV_WHY = "iconv loads the converter a character set names"
+# Application code read for what it loads, and whether it sets TZ.
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl")
 
 
 def is_documentation(path: str) -> bool:
@@ -124,9 +149,12 @@ class Expander:
         self._library_names: tuple[int, set[str]] = (-1, set())   # (len(kept) when made, names)
         self._owned_modules: set[str] | None = None
         # TZ names a file of the time zone database: set in the image's
-        # environment or by the application's scripts, any zone may be read
-        self._tz_named = "TZ" in closure.env
+        # environment or by the application's code, or a zone read by its
+        # name, any zone may be read (why, when so)
+        self._tz_named = "TZ is set by the image's Env" if "TZ" in closure.env else ""
         self._traced: dict[str, str] = {}
+        self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
+        self._converters_named = ""     # why the application's code converts character sets
 
     # -- driving --------------------------------------------------------------
 
@@ -138,10 +166,17 @@ class Expander:
             return self.result
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
         traced = self._traced = dict(self.closure.kept)
-        for path in traced:
+        for path, why in traced.items():
             for key in self.units.units_of(path):
                 if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)):
                     self._use(key, path)
+            named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
+            if named and path.startswith(ZONEINFO + "/") and not self._tz_named:
+                # opened by its own name, not as /etc/localtime's target:
+                # TZ named it, or the program picks zones by name
+                self._tz_named = f"{path} was read by its name"
+            if GCONV_DIR.match(parent_of(path)) and SHARED_OBJECT.search(posixpath.basename(path)):
+                self._whole_dirs.setdefault(parent_of(path), ICONV_WHY)
         for path in self._programs_run(traced):
             self._use_package(path, f"program {path} was run")
         self._listed_data_dirs(traced)
@@ -152,8 +187,14 @@ class Expander:
         self._drain()
         self._tool_data(traced)
         if self._tz_named:
-            self._time_zones()
+            self._time_zones(self._tz_named)
         self._drain()
+        if self._converters_named:
+            for p in self.units.paths:
+                if GCONV_DIR.match(p) and self.units.is_dir(p):
+                    self._whole_dirs.setdefault(p, f"{ICONV_WHY} ({self._converters_named})")
+        for directory, why in sorted(self._whole_dirs.items()):
+            self._whole_dir(directory, why)
         return self.result
 
     def _drain(self) -> None:
@@ -186,6 +227,19 @@ class Expander:
                     # level of setuptools' modules, which site imports
                     # through its .pth, 3 MB more)
                     self._scan_python([m for m in members if m.endswith(".py") and not _python_test(m)],
+                                      required=True)
+                elif unit.kind in ("ruby", "perl", "gem"):
+                    # the interpreter may look for it through a link to its
+                    # directory (Perl's @INC names perl/5.36, a link to
+                    # 5.36.0: Time/Piece.pm was kept and not found)
+                    library_dir = self.units.library_dir.get(unit.key, "")
+                    for alias in self.units.aliases.get(library_dir, []):
+                        if alias not in self.closure.kept:
+                            self.closure.add(alias, f"the link to {library_dir} ({why})")
+                    # what its files load when they load (a gem's top-level
+                    # require of the standard library's set)
+                    language = "perl" if unit.kind == "perl" else "ruby"
+                    self._scan_script([m for m in members if m.endswith(CODE_SUFFIXES)], language,
                                       required=True)
             for dep in unit.deps:
                 self._use(dep, f"a dependency of {unit.label}")
@@ -246,11 +300,8 @@ class Expander:
             st = self.units.stats.get(path)
             if st is not None and not (stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
                 continue          # only directories (or links to them) are listed
-            try:
-                final = self.closure.fs.walk(path).final
-            except SymlinkLoop:
-                continue
-            if final is None or not self.units.is_dir(final):
+            final = self._directory(path)
+            if final is None:
                 continue
             owners = self.units.dir_owners.get(final, set())
             if len(owners) != 1 or self.units.in_language_dir(final):
@@ -263,14 +314,40 @@ class Expander:
             self._keep_files(unit, members, why)
             self.result.used.setdefault(unit.key, why)
 
-    def _time_zones(self) -> None:
+    def _directory(self, path: str) -> str | None:
+        """The directory path leads to, past its links; None if none."""
+        try:
+            final = self.closure.fs.walk(path).final
+        except SymlinkLoop:
+            return None
+        return final if final is not None and self.units.is_dir(final) else None
+
+    def _time_zones(self, why: str) -> None:
         """The unit of the time zone database, whole (its package, or the
         tree when no package owns it)."""
         for p in self.units.subtree(ZONEINFO)[1:]:
             for key in self.units.units_of(p):
-                self._use(key, f"the time zone database: TZ is set by the image or its scripts ({p})")
+                self._use(key, f"the time zone database: {why}")
             if self.units.units_of(p):
                 return
+
+    def _whole_dir(self, directory: str, why: str) -> None:
+        """Everything under a directory a program picks from by name (see
+        GCONV_DIR): the next run names another converter or locale. The
+        packages' files under it (libc6 is a package of libraries, whose
+        other modules stay out otherwise) and the unowned ones
+        (locale-archive, made by locale-gen)."""
+        final = self._directory(directory)
+        if final is None:
+            return
+        why = f"under {final}: {why}"
+        for key in sorted(self.units.dir_owners.get(final, set())):
+            unit = self.units.units[key]
+            self._keep_files(unit, [m for m in unit.members if m.startswith(final + "/")], why)
+            self.result.used.setdefault(key, why)
+        for p in self.units.subtree(final)[1:]:
+            if p not in self.units.package_of and p not in self.closure.kept:
+                self.closure.add(p, why)
 
     def _tool_data(self, traced: dict[str, str]) -> None:
         """A data package a command of the application's scripts read is
@@ -382,32 +459,41 @@ class Expander:
 
     def _scan_code(self, tree: Unit) -> None:
         """Shell scripts name commands, Python files imports, JavaScript
-        files modules: keep what they name, as if traced."""
+        files modules, Ruby and Perl files libraries: keep what they name,
+        as if traced. Code that sets TZ brings the time zone database."""
         py: list[str] = []
         for m in tree.members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > META_LIMIT:
                 continue
+            if not (m.endswith(CODE_SUFFIXES) or st.st_mode & 0o111 or m.endswith(".sh")):
+                continue
+            text = self.units.read_text(m)
+            if text is None:
+                continue
+            if m.endswith(CODE_SUFFIXES) or text.startswith("#!"):     # code, not a program's bytes
+                self._code_picks_by_name(m, text)
             if m.endswith(".py"):
                 py.append(m)
                 continue
             if m.endswith((".js", ".mjs", ".cjs")):
-                for key in self.units.node_dependencies(parent_of(m),
-                                                         js_requires(self.units.read_text(m) or "")):
+                for key in self.units.node_dependencies(parent_of(m), js_requires(text)):
                     self._use(key, f"required by {m}")
                 continue
-            if not (st.st_mode & 0o111 or m.endswith(".sh")):
+            head = text[:256].encode("utf-8", "surrogateescape")
+            language = script_language(head, m)
+            if language:
+                self._scan_script([m], language)
                 continue
-            text = self.units.read_text(m)
-            if text is None or not is_shell_script(text[:256].encode("utf-8", "surrogateescape"), m):
+            if not is_shell_script(head, m):
                 continue
-            if TZ_ASSIGNMENT.search(text):
-                self._tz_named = True
             for word in script_commands(text):
                 found: str | None = word if word.startswith("/") else self.closure.find_program(word)
                 if not found:
                     continue
                 self._tools.add(posixpath.basename(found))
+                if posixpath.basename(found) == "iconv":
+                    self._converters_named = self._converters_named or f"{m} runs iconv"
                 if found not in self.closure.kept:
                     before = set(self.closure.kept)
                     self.closure.add(found, f"command {word} in script {m}")
@@ -419,6 +505,30 @@ class Expander:
         for key in self.units.node_dependencies(tree.name, _node_deps(package_json)):
             self._use(key, f"a dependency in {tree.name}/package.json")
         self._scan_python(py)
+
+    def _code_picks_by_name(self, path: str, text: str) -> None:
+        """Code that sets TZ, calls setlocale or converts with iconv picks
+        data by a name it is given: every zone, locale or converter."""
+        if not self._tz_named and sets_tz(text):
+            self._tz_named = f"{path} sets TZ"
+        if sets_locale(text):
+            self._whole_dirs.setdefault(LOCALES, f"{path} calls setlocale")
+        if calls_iconv(text) and not self._converters_named:
+            self._converters_named = f"{path} calls iconv"
+
+    def _scan_script(self, files: list[str], language: str, required: bool = False) -> None:
+        """The libraries Ruby or Perl files load (also on first use, in a
+        method or a sub; with required, a Ruby file's only when it loads,
+        see perl_modules for Perl's): the unit that holds each is kept
+        whole, and what its own files load comes with it (_drain)."""
+        for f in files:
+            text = self.units.read_text(f)
+            if text is None:
+                continue
+            names = ruby_requires(text, required) if language == "ruby" else perl_modules(text)
+            for name in names:
+                for key in self.units.script_libraries(language, name):
+                    self._use(key, f"loaded by {f}")
 
     def _scan_python(self, files: list[str], required: bool = False) -> None:
         """The modules Python files import, also inside functions (imported

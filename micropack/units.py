@@ -5,7 +5,8 @@ A unit is one of:
   * a distro package (dpkg, apk or rpm database in the source);
   * a language package: a Python distribution (its RECORD, installed-files
     or top_level list) or top-level import package or module, a node module
-    directory, a Ruby gem;
+    directory, a Ruby gem, a top-level name of a Ruby or Perl library
+    directory (net.rb with net/, Time.pm with Time/ and auto/Time/);
   * an application tree: a directory no package owns (/app, /var/www/site,
     a database's data directory), from the highest such directory down, but
     never a directory of the file-system hierarchy itself (/opt, /srv,
@@ -58,6 +59,15 @@ MULTIARCH = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?/[a-z0-9_]+-linux-[a-z
 SHARED_OBJECT = re.compile(r"\.so(\.[0-9.]+)?$|\.so\.")
 
 PY_STDLIB = re.compile(r"^python[23](\.[0-9]+)?$")
+# The directories Ruby and Perl find a library in by a relative name
+# (require 'net/http', use Net::HTTP): their standard libraries, the
+# distro's and the local ones (gems are apart: _gems).
+RUBY_LIB = re.compile(r"^/usr(/local)?/lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?"
+                      r"/(ruby/[0-9]+\.[0-9]+\.[0-9]+|ruby/(site|vendor)_ruby(/[0-9]+\.[0-9]+\.[0-9]+)?"
+                      r"|site_ruby(/[0-9]+\.[0-9]+\.[0-9]+)?)$")
+PERL_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)"
+                      r"/(perl5|perl-base|perl/[0-9]+\.[0-9]+(\.[0-9]+)?|perl5/[0-9]+\.[0-9]+|site_perl)$")
+SCRIPT_LIBRARY_SUFFIXES = {"ruby": (".rb", ".so"), "perl": (".pm", ".pl")}
 NODE_GLOBAL = re.compile(r"^(/usr/share/nodejs|/usr/lib/nodejs|/usr/lib/[a-z0-9_]+-linux-[a-z0-9_]+/nodejs)$")
 
 
@@ -69,7 +79,7 @@ def is_system_dir(path: str) -> bool:
 
 @dataclass
 class Unit:
-    kind: str                      # dpkg | apk | rpm | python | node | gem | tree
+    kind: str                      # dpkg | apk | rpm | python | node | gem | ruby | perl | tree
     name: str                      # package name, or the unit's root path
     label: str
     members: list[str] = field(default_factory=list)   # files, links, and dirs of trees
@@ -101,6 +111,12 @@ class SourceUnits:
         self.db_kind = ""
         self._programs: dict[str, bool] = {}
         self._py_index: dict[str, list[str]] | None = None
+        # language -> library directory -> a unit's name in it -> its key
+        self._script_names: dict[str, dict[str, dict[str, str]]] = {}
+        # library directory -> the links beside it that name it (Perl's @INC
+        # has /usr/share/perl/5.36, a link to 5.36.0)
+        self.aliases: dict[str, list[str]] = {}
+        self.library_dir: dict[str, str] = {}      # a Ruby or Perl unit's key -> its library directory
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
         self.paths = sorted(self.stats)
@@ -240,12 +256,15 @@ class SourceUnits:
 
     def _languages(self) -> None:
         sites, stdlibs, nodes, gems = [], [], [], []
+        scripts: list[tuple[str, str]] = []    # (language, directory)
         for path in self.paths:
             if not self.is_dir(path):
                 continue
             base = posixpath.basename(path)
             parent = parent_of(path)
-            if base in ("site-packages", "dist-packages"):
+            if RUBY_LIB.match(path) or PERL_LIB.match(path):
+                scripts.append(("ruby" if RUBY_LIB.match(path) else "perl", path))
+            elif base in ("site-packages", "dist-packages"):
                 sites.append(path)
             elif base == "node_modules" or NODE_GLOBAL.match(path):
                 nodes.append(path)
@@ -254,8 +273,11 @@ class SourceUnits:
             elif PY_STDLIB.match(base) and posixpath.basename(parent).startswith("lib") \
                     and (path + "/os.py") in self.stats:
                 stdlibs.append(path)
-        self.containers.update(sites, stdlibs, nodes, gems)
+        self.containers.update(sites, stdlibs, nodes, gems, (d for _, d in scripts))
         found: list[Unit] = []
+        for language, container in scripts:
+            found += self._script_libraries(language, container)
+            self.aliases[container] = self._links_to(container)
         for site in sites:
             found += self._python_site(site)
         for lib in stdlibs:
@@ -360,6 +382,72 @@ class SourceUnits:
             units.append(Unit("python", p, f"python extension module {posixpath.basename(p)}",
                               members=[p]))
         return units
+
+    def _script_libraries(self, language: str, container: str) -> list[Unit]:
+        """The units of a Ruby or Perl library directory. Ruby: one per
+        top-level name, net.rb with net/ and net.so. Perl: one per module
+        no module above it holds, with its directory and its XS modules
+        (Time/Piece.pm, Time/Piece/, auto/Time/Piece/; Encode.pm with all
+        of Encode/): Perl's top-level names are loose families (Module::
+        holds CoreList, 1 MB, and Load). A library loads others of its
+        name and picks some by a name it is given (Ruby's enc/ encodings,
+        Perl's Encode::JP for shiftjis, unicore/ for a regex's property).
+        Units are named by their path under the directory, without suffix
+        (net, Time/Piece)."""
+        suffixes = SCRIPT_LIBRARY_SUFFIXES[language]
+        members: dict[str, list[str]] = {}
+        if language == "ruby":
+            for p in self.children(container):
+                base = posixpath.basename(p)
+                if p in self.containers:
+                    continue        # a library directory of its own (vendor_ruby/3.1.0)
+                if self.is_dir(p):
+                    members.setdefault(base, []).extend(self.subtree(p))
+                elif base.endswith(suffixes):
+                    members.setdefault(base.rsplit(".", 1)[0], []).append(p)
+        else:
+            inner = tuple(c for c in self.containers if c.startswith(container + "/"))  # perl5/5.36
+            paths = [p for p in self.subtree(container)[1:]
+                     if p[len(container) + 1:].split("/")[0] != "auto"
+                     and not any(p == c or p.startswith(c + "/") for c in inner)]
+            # top-level directories of modules (Time/), not of data (unicore/)
+            families = {p[len(container) + 1:].split("/")[0] for p in paths if p.endswith(".pm")}
+            for p in paths:
+                rel = p[len(container) + 1:]
+                name = rel.rsplit(".", 1)[0] if rel.endswith(suffixes) else rel
+                parts = name.split("/")
+                # the outermost module it is, or is under (Encode.pm holds
+                # Encode/JP.pm; Time/Piece.pm holds the directory Time/Piece)
+                owner = next(("/".join(parts[:i]) for i in range(1, len(parts) + 1)
+                              if f"{container}/{'/'.join(parts[:i])}.pm" in self.stats), None)
+                if owner is None and parts[0] not in families:
+                    owner = parts[0]        # data a module picks from (unicore/), a .pl file
+                if owner is not None:
+                    members.setdefault(owner, []).append(p)
+            for name in list(members):
+                members[name] += self.subtree(f"{container}/auto/{name}")
+        what = "ruby library" if language == "ruby" else "perl module"
+        units = [Unit(language, f"{container}/{name}", f"{what} {name.replace('/', '::')} ({container})",
+                      members=files)
+                 for name, files in sorted(members.items())]
+        self._script_names.setdefault(language, {})[container] = {
+            u.name[len(container) + 1:]: u.key for u in units}
+        self.library_dir.update((u.key, container) for u in units)
+        return units
+
+    def _links_to(self, directory: str) -> list[str]:
+        """The symlinks in directory's parent that lead to it."""
+        out = []
+        for p in self.children(parent_of(directory)):
+            st = self.stats.get(p)
+            if st is None or not stat.S_ISLNK(st.st_mode):
+                continue
+            try:
+                if self.fs.walk(p).final == directory:
+                    out.append(p)
+            except SymlinkLoop:
+                continue
+        return out
 
     def _node_modules(self, container: str) -> list[Unit]:
         units = []
@@ -528,8 +616,22 @@ class SourceUnits:
             self._py_index = index
         return sorted(set(self._py_index.get(top, [])))
 
+    def script_libraries(self, language: str, name: str) -> list[str]:
+        """Keys of the units that hold a Ruby feature ('net/http') or a Perl
+        module ('Encode::JP'), in every directory of that language: in
+        each, the unit of its name, else of the nearest name above it."""
+        parts = name.replace("::", "/").split("/")
+        keys = []
+        for names in self._script_names.get(language, {}).values():
+            for i in range(len(parts), 0, -1):
+                key = names.get("/".join(parts[:i]))
+                if key:
+                    keys.append(key)
+                    break
+        return sorted(keys)
+
     def in_language_dir(self, path: str) -> bool:
-        """path is, or is inside, a Python, node or gem directory."""
+        """path is, or is inside, a Python, node, gem, Ruby or Perl directory."""
         p = path
         while p != "/":
             if p in self.containers:

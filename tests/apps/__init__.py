@@ -1,4 +1,4 @@
-"""The application suite: six applications built from Debian packages with
+"""The application suite: eight applications built from Debian packages with
 debootstrap, each with probe set A (what `micropack minify` is given) and a
 different workload B (what a user runs next, tests/apps/<app>/workload.sh).
 
@@ -90,6 +90,18 @@ APPS = {
     "shell": App(
         "shell", _spec("shell", ("tzdata",), ("/app/report.sh", "summary")),
         runtime=("--network", "none"), probes=("--compare-output",)),
+    "ruby": App(
+        "ruby", _spec("ruby", ("ruby", "ruby-webrick", "tzdata"), ("ruby", "/app/server.rb")),
+        runtime=("--network", "host"),
+        probes=("--probe-http", "http://127.0.0.1:18160/health",
+                "--probe-http", "http://127.0.0.1:18160/json?q=a"),
+        port=18160),
+    "perl": App(
+        "perl", _spec("perl", ("perl", "tzdata"), ("perl", "/app/server.pl")),
+        runtime=("--network", "host"),
+        probes=("--probe-http", "http://127.0.0.1:18170/health",
+                "--probe-http", "http://127.0.0.1:18170/json"),
+        port=18170),
 }
 
 

@@ -279,6 +279,39 @@ def test_python_imports_and_js_requires():
     assert codescan.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
 
 
+def test_ruby_requires_and_perl_modules():
+    rb = ("require 'json'\nrequire_relative 'lib/x'\nclass Page\n  def show(x)\n    require \"csv\"\n"
+          "    if x\n      1\n    end\n  end\nend\nbegin\n  require 'set'\nrescue LoadError\n  raise\nend\n"
+          "autoload :Zlib, 'zlib'\nrequire('digest/sha2')\n")
+    assert codescan.ruby_requires(rb) == ["json", "csv", "set", "zlib", "digest/sha2"]
+    # outside methods only (yaml.rb's require 'psych' is in a begin/rescue
+    # that raises again: not followed, YAML.dump raised LoadError)
+    assert codescan.ruby_requires(rb, required=True) == ["json", "set", "digest/sha2"]
+    pl = ("use strict;\nuse POSIX qw(strftime);\nsub piece { require Time::Piece; }\n"
+          "my $ok = eval { require 'Digest/SHA.pm'; 1 };\nuse parent -norequire, 'My::Base';\n"
+          "use base qw(Exporter);\nno warnings;\nuse 5.010;\nprint 'use Foo';\n"
+          # documentation and data: bytes.pm's POD says "use Encode", which
+          # brought Encode's 10 MB to PostgreSQL's image
+          "=head1 SYNOPSIS\n\n    use Encode qw/encode/;\n\n=cut\n\nuse Carp;\n__END__\nuse Data;\n")
+    assert codescan.perl_modules(pl) == ["strict", "POSIX", "Time::Piece", "Digest::SHA", "parent", "base",
+                                         "warnings", "Carp", "My::Base", "Exporter"]
+    ruby_doc = "require 'json'\n=begin\nrequire 'csv'\n=end\nrequire 'set'\n__END__\nrequire 'zlib'\n"
+    assert codescan.ruby_requires(ruby_doc) == ["json", "set"]
+    assert codescan.script_language(b"#!/usr/bin/env ruby\n", "/app/serve") == "ruby"
+    assert codescan.script_language(b"#!/usr/bin/perl5.36.0 -w\n", "/app/serve") == "perl"
+    assert codescan.script_language(b"", "/app/lib/Util.pm") == "perl"
+    assert codescan.script_language(b"#!/bin/sh\n", "/app/run") is None
+
+
+@pytest.mark.parametrize("code,sets", [
+    ("TZ=UTC date", True), ("export TZ=Asia/Tokyo", True), ("os.environ['TZ'] = zone", True),
+    ("ENV[\"TZ\"]=zone", True), ("$ENV{TZ} = shift;", True), ("local $ENV{'TZ'} = 'UTC';", True),
+    ("process.env.TZ = zone", True), ("setenv(\"TZ\", zone, 1);", True), ("putenv('TZ=UTC')", True),
+    ("if ENV['TZ'] == 'UTC'", False), ("print TZ", False), ("MYTZ=1", False)])
+def test_code_that_sets_tz(code: str, sets: bool):
+    assert codescan.sets_tz(code) is sets
+
+
 # -- what each granularity keeps ------------------------------------------------------
 
 @pytest.fixture
@@ -396,18 +429,57 @@ def test_a_python_package_kept_whole_brings_what_its_modules_import(app_root: Pa
 
 
 def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
-    trace = ["/usr/share/zoneinfo/Etc/UTC", "/usr/share/zoneinfo"]
-    read_only = records(("server", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
+    trace = ["/etc/localtime", "/usr/share/zoneinfo"]
+    read_only = records(("server", "openat", "/etc/localtime"))
     kept = kept_at(app_root, "unit", tmp_path, trace, read_only).kept
+    assert "/usr/share/zoneinfo/Etc/UTC" in kept
     assert "/usr/share/zoneinfo/Europe/Paris" not in kept      # a server's localtime: not the database
     listed = records(("postgres", "openat", "/usr/share/zoneinfo"),
-                     ("postgres", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+                     ("postgres", "openat", "/etc/localtime"))
     assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "unit", tmp_path, trace, listed).kept
 
 
+def test_a_zone_read_by_its_name_keeps_every_zone(app_root: Path, tmp_path: Path):
+    """TZ=UTC (set in a probe's command, by setenv in a C program, by
+    ENV['TZ'] in Ruby) reads /usr/share/zoneinfo/UTC by that name: the
+    next run names another zone. The image kept UTC only, and a C program's
+    America/New_York printed UTC's time with "America" for its zone, exit 0."""
+    link(app_root, "/usr/share/zoneinfo/UTC", "Etc/UTC")      # TZ=UTC names a link
+    for zone in ("/usr/share/zoneinfo/Etc/UTC", "/usr/share/zoneinfo/UTC"):
+        by_name = records(("app", "openat", zone))
+        kept = kept_at(app_root, "unit", tmp_path, [zone], by_name).kept
+        assert "/usr/share/zoneinfo/Europe/Paris" in kept, zone
+        assert "read by its name" in kept["/usr/share/zoneinfo/Europe/Paris"]
+        assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "file", tmp_path, [zone],
+                                                                 by_name).kept
+
+
+@pytest.mark.parametrize("code", [
+    ("/app/when.py", "import os, time\ndef at(zone):\n    os.environ['TZ'] = zone\n    time.tzset()\n"),
+    ("/app/when.rb", "def at(zone)\n  ENV['TZ'] = zone\n  Time.at(0).strftime('%H %Z')\nend\n"),
+    ("/app/when.pl", "sub at { $ENV{TZ} = shift; POSIX::tzset(); }\n1;\n"),
+    ("/app/when.js", "exports.at = (zone) => { process.env.TZ = zone; };\n"),
+])
+def test_application_code_that_sets_tz_keeps_the_time_zones(app_root: Path, tmp_path: Path,
+                                                             code: tuple[str, str]):
+    """Code that sets TZ in a branch the probes never took: the time zone
+    database, as for a shell script's TZ=. A Ruby route setting
+    ENV['TZ'] = 'America/New_York' printed UTC's time, status 200."""
+    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
+    trace = ["/app/web.py", "/etc/localtime"]
+    served = records(("server", "openat", "/app/web.py"), ("server", "openat", "/etc/localtime"))
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, trace, served).kept
+    write(app_root, code[0], code[1])
+    kept = kept_at(app_root, "unit", tmp_path, trace, served).kept
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept and f"{code[0]} sets TZ" in kept[
+        "/usr/share/zoneinfo/Europe/Paris"]
+
+
 def test_package_level_keeps_every_used_package(app_root: Path, tmp_path: Path):
-    trace = ["/usr/share/zoneinfo/Etc/UTC"]
-    no_program = records(("server", "openat", "/usr/share/zoneinfo/Etc/UTC"))
+    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
+    trace = ["/etc/localtime"]
+    no_program = records(("server", "openat", "/etc/localtime"))
     assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, trace,
                                                              no_program).kept
     assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "package", tmp_path, trace,
@@ -593,3 +665,195 @@ def test_a_script_run_through_env_with_options_is_told_a_shell_script():
                         (b"#!/usr/bin/env -u LANG sh", True), (b"#!/usr/bin/env python3", False),
                         (b"#!/usr/bin/env", False)):
         assert is_shell_script(line + b"\n", "/app/run") is shell, line
+
+
+def test_iconv_used_keeps_every_converter(tmp_path: Path):
+    """iconv_open reads gconv-modules.cache, then loads the converter its
+    character set names: the probe's ISO-8859-15 kept ISO8859-15.so, and
+    the next call's EBCDIC-US or SHIFT_JIS failed ("Invalid argument";
+    PHP's iconv() returned false). libc6, a package of libraries, brings
+    no other module of its own."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    gconv = "/usr/lib/x86_64-linux-gnu/gconv"
+    names = ("gconv-modules.cache", "ISO8859-15.so", "EBCDIC-US.so", "SJIS.so")
+    for name in names:
+        write(root, f"{gconv}/{name}", "x")
+    write(root, "/usr/lib/x86_64-linux-gnu/libm.so.6", "x")
+    write(root, "/usr/lib/x86_64-linux-gnu/libresolv.so.2", "x")
+    write(root, "/app/convert", "x", 0o755)
+    dpkg(root, "libc6", *(f"{gconv}/{n}" for n in names), "/usr/lib/x86_64-linux-gnu/libm.so.6",
+         "/usr/lib/x86_64-linux-gnu/libresolv.so.2")
+    trace = ["/app/convert", f"{gconv}/gconv-modules.cache", f"{gconv}/ISO8859-15.so"]
+    events = records(("convert", "openat", f"{gconv}/gconv-modules.cache"),
+                     ("convert", "openat", f"{gconv}/ISO8859-15.so"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{gconv}/EBCDIC-US.so" in kept and f"{gconv}/SJIS.so" in kept
+    assert "iconv loads the converter" in kept[f"{gconv}/SJIS.so"]
+    assert "/usr/lib/x86_64-linux-gnu/libresolv.so.2" not in kept     # libc6's other libraries: not
+    assert f"{gconv}/SJIS.so" not in kept_at(root, "file", tmp_path, trace, events).kept
+    unused = ["/app/convert"]
+    assert f"{gconv}/SJIS.so" not in kept_at(root, "unit", tmp_path, unused, records()).kept
+    # the cache alone: glibc reads it for any UTF-8 locale (Flask and
+    # PostgreSQL did, and kept 7.2 MB of converters they never load)
+    cache_only = trace[:2]
+    assert f"{gconv}/SJIS.so" not in kept_at(root, "unit", tmp_path, cache_only, events[:1]).kept
+    # code that converts in a branch the probes never took
+    write(root, "/app/page.php", "<?php echo iconv('UTF-8', $_GET['to'], 'café');\n")
+    kept = kept_at(root, "unit", tmp_path, unused, records()).kept
+    assert f"{gconv}/SJIS.so" in kept and "/app/page.php calls iconv" in kept[f"{gconv}/SJIS.so"]
+    (root / "app/page.php").unlink()
+    write(root, "/usr/bin/iconv", "x", 0o755)
+    dpkg(root, "libc-bin", "/usr/bin/iconv")
+    write(root, "/app/convert.sh", "#!/bin/sh\niconv -f UTF-8 -t \"$1\"\n", 0o755)
+    kept = kept_at(root, "unit", tmp_path, unused, records()).kept
+    assert f"{gconv}/SJIS.so" in kept and "/app/convert.sh runs iconv" in kept[f"{gconv}/SJIS.so"]
+
+
+def test_code_that_calls_setlocale_keeps_every_locale(tmp_path: Path):
+    """setlocale reads the locale it is given by name: PHP's
+    setlocale(LC_ALL, "C.UTF-8") returned false on an image that kept
+    none. A locale read in the trace is the one LANG named (as
+    /etc/localtime is the image's zone): it does not bring the others."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/usr/lib/locale/C.utf8/LC_CTYPE", "c")
+    write(root, "/usr/lib/locale/C.utf8/LC_TIME", "c")
+    dpkg(root, "libc-bin", "/usr/lib/locale/C.utf8/LC_CTYPE", "/usr/lib/locale/C.utf8/LC_TIME")
+    write(root, "/usr/lib/locale/locale-archive", "de_DE fr_FR")      # locale-gen's, no package's
+    write(root, "/app/server", "x", 0o755)
+    trace = ["/app/server", "/usr/lib/locale/C.utf8/LC_CTYPE"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("server", "openat", trace[1]))).kept
+    assert "/usr/lib/locale/locale-archive" not in kept and "/usr/lib/locale/C.utf8/LC_TIME" not in kept
+    write(root, "/app/page.php", "<?php setlocale(LC_ALL, 'de_DE.UTF-8'); echo strftime('%B');\n")
+    kept = kept_at(root, "unit", tmp_path, trace[:1], records()).kept
+    assert "/usr/lib/locale/locale-archive" in kept and "/usr/lib/locale/C.utf8/LC_TIME" in kept
+    assert "/app/page.php calls setlocale" in kept["/usr/lib/locale/locale-archive"]
+    # a program's bytes are not code: a string in a binary says nothing
+    (root / "app/page.php").unlink()
+    write(root, "/app/server", b"\x7fELF setlocale( TZ=", 0o755)
+    kept = kept_at(root, "unit", tmp_path, trace[:1], records()).kept
+    assert "/usr/lib/locale/locale-archive" not in kept
+
+
+@pytest.fixture
+def script_root(tmp_path: Path) -> Path:
+    """Debian's Ruby and Perl: standard libraries in a lib and an arch
+    directory, an application that loads libraries on first use."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    rb, rbarch = "/usr/lib/ruby/3.1.0", "/usr/lib/x86_64-linux-gnu/ruby/3.1.0"
+    files = {
+        f"{rb}/json.rb": "require 'json/common'\n", f"{rb}/json/common.rb": "",
+        f"{rb}/csv.rb": "require 'forwardable'\nrequire 'stringio'\ndef x\n  require 'date'\nend\n",
+        f"{rb}/csv/parser.rb": "", f"{rb}/forwardable.rb": "", f"{rb}/date.rb": "",
+        f"{rb}/set.rb": "", f"{rb}/digest.rb": "", f"{rbarch}/digest.so": "",
+        f"{rbarch}/digest/sha2.so": "", f"{rbarch}/stringio.so": "",
+        f"{rbarch}/enc/encdb.so": "", f"{rbarch}/enc/iso_8859_1.so": "", f"{rbarch}/enc/shift_jis.so": "",
+        f"{rbarch}/enc/trans/single_byte.so": "", f"{rb}/yaml.rb": "",
+        "/usr/share/rubygems-integration/all/gems/rack-2.2.6/lib/rack/utils.rb": "require 'set'\n",
+        "/usr/share/rubygems-integration/all/specifications/rack-2.2.6.gemspec": "",
+    }
+    pl, plarch = "/usr/share/perl/5.36.0", "/usr/lib/x86_64-linux-gnu/perl/5.36.0"
+    plbase = "/usr/lib/x86_64-linux-gnu/perl-base"
+    files.update({
+        f"{plbase}/strict.pm": "", f"{plbase}/POSIX.pm": "use Fcntl;\n", f"{plbase}/Fcntl.pm": "",
+        f"{plbase}/auto/POSIX/POSIX.so": "",
+        f"{pl}/JSON/PP.pm": "use Carp ();\nsub x { require Math::BigInt; }\n", f"{plbase}/Carp.pm": "",
+        f"{plarch}/Unicode/Collate.pm": "sub new { eval { require Unicode::Normalize }; }\n",
+        f"{plarch}/Unicode/Normalize.pm": "", f"{plarch}/auto/Unicode/Normalize/Normalize.so": "",
+        f"{pl}/Math/BigInt.pm": "", f"{pl}/Time/Local.pm": "",
+        f"{pl}/unicore/Name.pl": "", f"{pl}/unicore/lib/Sc/Grek.pl": "", f"{pl}/utf8.pm": "",
+        f"{plarch}/Time/Piece.pm": "use Time::Seconds;\n", f"{plarch}/Time/Seconds.pm": "",
+        f"{plarch}/auto/Time/Piece/Piece.so": "",
+        f"{plarch}/Digest/SHA.pm": "", f"{plarch}/auto/Digest/SHA/SHA.so": "",
+        f"{plarch}/Encode.pm": "use Encode::Alias;\n", f"{plarch}/Encode/Alias.pm": "",
+        f"{plarch}/Encode/JP.pm": "", f"{plarch}/auto/Encode/JP/JP.so": "",
+        f"{plarch}/Storable.pm": "",
+    })
+    for path, text in files.items():
+        write(root, path, text)
+    link(root, "/usr/lib/x86_64-linux-gnu/perl/5.36", "5.36.0")      # what @INC names
+    dpkg(root, "libruby3.1", *(p for p in files if "ruby/3.1.0" in p))
+    dpkg(root, "ruby-rack", *(p for p in files if "rubygems-integration" in p))
+    dpkg(root, "perl-base", *(p for p in files if p.startswith(plbase)))
+    dpkg(root, "libperl5.36", *(p for p in files if p.startswith(plarch)))
+    dpkg(root, "perl-modules-5.36", *(p for p in files if p.startswith(pl)))
+    write(root, "/app/server.rb", "require 'json'\nrequire_relative 'lib/helper'\n"
+                                  "def csv_page\n  require 'csv'\nend\n"
+                                  "def digest_page\n  require 'digest/sha2'\nend\n")
+    write(root, "/app/lib/helper.rb", "")
+    write(root, "/app/server.pl", "#!/usr/bin/perl\nuse strict;\nuse JSON::PP;\n"
+                                  "sub piece { require Time::Piece; }\n"
+                                  "sub sha { require Digest::SHA; }\n", 0o755)
+    return root
+
+
+RUBY_TRACE = ["/app/server.rb", "/usr/lib/ruby/3.1.0/json.rb", "/usr/lib/ruby/3.1.0/json/common.rb",
+              "/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/encdb.so"]
+PERL_TRACE = ["/app/server.pl", "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm",
+              "/usr/share/perl/5.36.0/JSON/PP.pm"]
+
+
+def test_ruby_libraries_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
+    """A WEBrick app probed on /health and /json: every route requiring its
+    library on first use (csv, digest/sha2) raised LoadError on the
+    minified image, and Encoding conversions to ISO-8859-1 failed: Ruby's
+    standard library was one package (libruby3.1), never run."""
+    rb, rbarch = "/usr/lib/ruby/3.1.0", "/usr/lib/x86_64-linux-gnu/ruby/3.1.0"
+    events = records(*(("ruby", "openat", p) for p in RUBY_TRACE))
+    kept = kept_at(script_root, "unit", tmp_path, RUBY_TRACE, events).kept
+    assert f"{rb}/csv.rb" in kept and f"{rb}/csv/parser.rb" in kept      # required in a method
+    assert "loaded by /app/server.rb" in kept[f"{rb}/csv.rb"]
+    assert f"{rbarch}/digest/sha2.so" in kept and f"{rb}/digest.rb" in kept   # both directories
+    assert f"{rb}/forwardable.rb" in kept and f"{rbarch}/stringio.so" in kept  # csv's top-level requires
+    assert f"{rb}/date.rb" not in kept                   # csv's require in a method: not followed
+    assert f"{rbarch}/enc/shift_jis.so" in kept and f"{rbarch}/enc/trans/single_byte.so" in kept
+    assert f"{rb}/yaml.rb" not in kept and f"{rb}/set.rb" not in kept          # nothing loads them
+    assert f"{rb}/csv.rb" not in kept_at(script_root, "file", tmp_path, RUBY_TRACE, events).kept
+
+
+def test_a_gem_kept_whole_brings_the_standard_library_it_requires(script_root: Path, tmp_path: Path):
+    gem = "/usr/share/rubygems-integration/all/gems/rack-2.2.6/lib/rack/utils.rb"
+    trace = [*RUBY_TRACE, gem]
+    events = records(*(("ruby", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert "/usr/lib/ruby/3.1.0/set.rb" in kept and f"loaded by {gem}" in kept["/usr/lib/ruby/3.1.0/set.rb"]
+
+
+def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
+    """A Perl server probed on /health and /json: its routes' `require
+    Time::Piece` and `require Digest::SHA` died with "Can't locate" on the
+    minified image (perl-modules and libperl were never run as programs)."""
+    pl, plarch = "/usr/share/perl/5.36.0", "/usr/lib/x86_64-linux-gnu/perl/5.36.0"
+    plbase = "/usr/lib/x86_64-linux-gnu/perl-base"
+    events = records(*(("perl", "openat", p) for p in PERL_TRACE))
+    kept = kept_at(script_root, "unit", tmp_path, PERL_TRACE, events).kept
+    assert f"{plarch}/Time/Piece.pm" in kept and f"{plarch}/auto/Time/Piece/Piece.so" in kept
+    assert f"{plarch}/Time/Seconds.pm" in kept                # Time::Piece's own use
+    assert f"{pl}/Time/Local.pm" not in kept                   # a module per unit, not a family
+    assert f"{plarch}/Digest/SHA.pm" in kept and f"{plarch}/auto/Digest/SHA/SHA.so" in kept
+    # perl finds them through @INC's /usr/lib/x86_64-linux-gnu/perl/5.36, a
+    # link nothing in the trace went through ("Can't locate Time/Piece.pm")
+    assert "/usr/lib/x86_64-linux-gnu/perl/5.36" in kept
+    assert f"{plbase}/Carp.pm" in kept                       # JSON::PP's use, at compile time
+    # a module's own require, in a sub: followed (Unicode::Collate's
+    # default normalization needs Unicode::Normalize, loaded so)
+    assert f"{pl}/Math/BigInt.pm" in kept
+    assert f"{plarch}/Storable.pm" not in kept and f"{plbase}/POSIX.pm" not in kept
+    assert f"{plarch}/Digest/SHA.pm" not in kept_at(script_root, "file", tmp_path, PERL_TRACE, events).kept
+    # a module the workload loaded brings its namespace: Encode to
+    # shiftjis loads Encode::JP by the name it was given
+    write(script_root, "/app/server.pl",
+          "#!/usr/bin/perl\nuse Encode;\nsub sort { require Unicode::Collate }\n", 0o755)
+    trace = [*PERL_TRACE, f"{plarch}/Encode.pm"]
+    events = records(*(("perl", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert f"{plarch}/auto/Encode/JP/JP.so" in kept and f"{plarch}/Encode/Alias.pm" in kept
+    assert f"{plarch}/auto/Unicode/Normalize/Normalize.so" in kept
+    # a regex's \p{Greek} loads unicore/lib/Sc/Grek.pl by its name: the
+    # data directory is one unit
+    trace = [*PERL_TRACE, f"{pl}/unicore/Name.pl"]
+    events = records(*(("perl", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert f"{pl}/unicore/lib/Sc/Grek.pl" in kept and f"{pl}/utf8.pm" not in kept
