@@ -57,15 +57,42 @@ RUBY_COMMENT_BLOCK = re.compile(r"^=begin\b.*?(^=end\b.*?$|\Z)", re.M | re.S)
 CODE_END = re.compile(r"^__(END|DATA)__\s*$", re.M)
 PERL_PARENTS = re.compile(r"^[ \t]*use[ \t]+(?:parent|base)\b([^;]*)", re.M)
 PERL_CLASS = re.compile(r"\b([A-Za-z_]\w*(?:::\w+)+|[A-Z]\w*)\b")
-# Code that sets TZ, in any of the languages read: every zone may be read
-# then (shell TZ=..., os.environ['TZ'] =, ENV['TZ'] =, $ENV{TZ} =,
-# process.env.TZ =, setenv("TZ", ...), putenv("TZ=...")).
+# Code that sets TZ, or opens a zone by its name, in any of the languages
+# read: every zone may be read then (shell TZ=..., os.environ['TZ'] =,
+# ENV['TZ'] =, $ENV{TZ} =, process.env.TZ =, setenv("TZ", ...),
+# putenv("TZ=..."); Python's ZoneInfo("Europe/Paris"), dateutil's gettz,
+# Debian's pytz, Ruby's TZInfo, which read the system's database).
 TZ_IN_CODE = re.compile(r"""(^|[\s;(`'"])(export[ \t]+)?TZ=|\[[ \t]*(['"])TZ\3[ \t]*\][ \t]*=[^=]"""
                         r"""|\{[ \t]*(['"]?)TZ\4[ \t]*\}[ \t]*=[^=]|\benv\.TZ[ \t]*=[^=]"""
-                        r"""|\b(setenv|putenv)[ \t]*\([ \t]*(['"])TZ\b""", re.M)
+                        r"""|\b(setenv|putenv)[ \t]*\([ \t]*(['"])TZ\b"""
+                        r"""|\bZoneInfo[ \t]*\(|\bgettz[ \t]*\(|\bpytz\.timezone[ \t]*\("""
+                        r"""|\bTZInfo::Timezone\b""", re.M)
 # Code that picks a locale, or converts to a character set, by name.
 LOCALE_IN_CODE = re.compile(r"\bsetlocale[ \t]*\(")
 ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
+# Programs code runs: the command line (a string) or the program and its
+# arguments (a list's leading strings) a call that runs programs is given:
+# subprocess.run(["gzip", ...]), os.system("tar ..."), Ruby's and Perl's
+# system, PHP's shell_exec, Node's execFile and spawn, shutil.which("zip"),
+# also split over lines; Perl's and Ruby's pipe opens, open(F, "-|", "xz")
+# and open(F, "xz -d |").
+RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|popen2|popen3|"
+                 "shell_exec|passthru|proc_open|pcntl_exec|check_output|check_call|call|run|Popen|"
+                 "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
+                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp")
+RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"]))\s*"""
+                      r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(])?""")
+PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
+                       r"""|(['"])[ \t]*(\|)?([^'"\n|]+?)[ \t]*(\|)?[ \t]*\2)""")
+# one string literal (Python's prefixes; a JavaScript template string) and
+# the comma after it, if any
+LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2})?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*(,?)""")
+# functions that hand their string to /bin/sh
+SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec", "execSync",
+                             "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open"})
+# Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
+BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
+PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""
                         r"""(['"])([^'"\n]+)\1""", re.M)
 
@@ -248,5 +275,70 @@ def calls_iconv(text: str) -> bool:
 
 
 def sets_tz(text: str) -> bool:
-    """Whether code sets TZ (then any zone of the database may be read)."""
+    """Whether code sets TZ or opens a zone by name (then any zone of the
+    database may be read)."""
     return TZ_IN_CODE.search(text) is not None
+
+
+def code_commands(text: str, backticks: bool) -> list[str]:
+    """The programs code in Python, Ruby, Perl, PHP or JavaScript runs (see
+    RUN_CALL): each command of a command line (pipes, a wrapper's program),
+    the program of a list (what `sh -c` is given, for a shell), and /bin/sh
+    by that name when a command line goes to a shell (Python's shell=True
+    and os.system run /bin/sh, whatever PATH says). Backtick commands when
+    the language has them (not JavaScript's template strings). A
+    placeholder ({name}, #{x}, ${x}) is no word; the caller keeps only the
+    words found in the image's PATH."""
+    lines: list[str] = []
+    shell = False
+    for m in RUN_CALL.finditer(text):
+        if m.group(1) in ("call", "run", "which", "Popen", "check_output", "check_call") \
+                and not m.group(2):
+            continue        # run "x" without parentheses is no call to these
+        items = _literals(text, m.end())
+        if not items:
+            continue
+        if m.group(3):                      # a list: the program, its arguments
+            lines.append(_list_command(items))
+        else:
+            lines.append(items[0])
+            near = text[m.end():m.end() + 200].split(")", 1)[0]
+            shell = shell or m.group(1) in SHELL_FUNCTIONS or "shell=True" in near
+    for m in PIPE_OPEN.finditer(text):
+        if m.group(2) is None:              # open(F, "-|", "prog", args...)
+            lines.append(_list_command(_literals(text, m.end())))
+        elif m.group(3) or m.group(5):      # open(F, "prog args |"), open(F, "| prog")
+            lines.append(m.group(4))
+            shell = True
+    if backticks:
+        for m in BACKTICKS.finditer(text):
+            lines.append(m.group(1) or m.group(3) or m.group(4) or "")
+            shell = True
+    out: list[str] = ["/bin/sh"] if shell else []
+    for line in lines:
+        out += script_commands(PLACEHOLDER.sub(" _ ", line))
+    return list(dict.fromkeys(w for w in out if not w.startswith("-") and w != "_"))
+
+
+def _literals(text: str, at: int) -> list[str]:
+    """The string literals at text[at:], one after another, separated by
+    commas (a list's leading strings, or a call's first argument)."""
+    items: list[str] = []
+    while True:
+        m = LITERAL.match(text, at)
+        if m is None:
+            return items
+        items.append(m.group(2))
+        if not m.group(3):
+            return items
+        at = m.end()
+
+
+def _list_command(items: list[str]) -> str:
+    """A program and its arguments as a command line: for a shell given
+    -c, the command line it runs."""
+    if items and posixpath.basename(items[0]) in SHELLS:
+        for i, arg in enumerate(items[1:-1], 1):
+            if arg.startswith("-") and "c" in arg:
+                return f"{items[0]}; {items[i + 1]}"
+    return " ".join(items)

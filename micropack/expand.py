@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from micropack.codescan import (
     calls_iconv,
+    code_commands,
     is_shell_script,
     js_requires,
     perl_modules,
@@ -82,6 +83,16 @@ ZONEINFO = "/usr/share/zoneinfo"
 # the trace is the one LANG gave, as /etc/localtime's zone is the image's).
 GCONV_DIR = re.compile(r"^(/usr)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?/gconv$")
 LOCALES = "/usr/lib/locale"
+# The certificate authorities, which a TLS library loaded (or OpenSSL's
+# configuration read) will need on the first connection it verifies:
+# OpenSSL picks CApath's files by a hash of the issuer's name.
+TLS_IN_USE = re.compile(r"/(libssl|libgnutls|libnss3|libmbedtls|libwolfssl)\.so[^/]*$|/openssl\.cnf$")
+CA_DIRS = ("/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/pki/tls/certs", "/etc/pki/ca-trust")
+# Python's mimetypes reads the first of these it finds on its first guess.
+MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf/mime.types",
+                    "/etc/apache/mime.types", "/etc/apache2/mime.types",
+                    "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
+                    "/usr/local/etc/mime.types")
 ICONV_WHY = "iconv loads the converter a character set names"
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl")
@@ -177,8 +188,12 @@ class Expander:
                 self._tz_named = f"{path} was read by its name"
             if GCONV_DIR.match(parent_of(path)) and SHARED_OBJECT.search(posixpath.basename(path)):
                 self._whole_dirs.setdefault(parent_of(path), ICONV_WHY)
+            if named and TLS_IN_USE.search(path):
+                for d in CA_DIRS:
+                    self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
+                                                   f"with ({path} was loaded)")
         for path in self._programs_run(traced):
-            self._use_package(path, f"program {path} was run")
+            self._use_package(path, f"program {path} was run", data_too=True)
         self._listed_data_dirs(traced)
         if self.level == "package":
             for path, why in traced.items():
@@ -195,6 +210,7 @@ class Expander:
                     self._whole_dirs.setdefault(p, f"{ICONV_WHY} ({self._converters_named})")
         for directory, why in sorted(self._whole_dirs.items()):
             self._whole_dir(directory, why)
+        self._mime_types()
         return self.result
 
     def _drain(self) -> None:
@@ -249,15 +265,35 @@ class Expander:
             self.result.used[key] = why
             self._queue.append(key)
 
-    def _use_package(self, path: str, why: str) -> None:
+    def _use_package(self, path: str, why: str, data_too: bool = False) -> None:
+        """The package of path; with data_too (a program run or named), the
+        data packages it depends on, through the packages between: file
+        reads libmagic-mgc's magic database through libmagic1 (without it,
+        "ASCII text" for a Python script, exit 0)."""
         try:
             final = self.closure.fs.walk(path).final
         except SymlinkLoop:
             return
         for p in (path, final):
             key = self.units.package_of.get(p or "")
-            if key:
-                self._use(key, why)
+            if not key:
+                continue
+            self._use(key, why)
+            if not data_too:
+                continue
+            seen, todo = {key}, list(self.units.package_deps.get(key, []))
+            while todo:
+                dep = todo.pop()
+                if dep in seen:
+                    continue
+                seen.add(dep)
+                unit = self.units.units[dep]
+                # (not a language's library, which its own units keep in part:
+                # perl-modules-5.36 is 17 MB of Perl with no program)
+                if self.units.is_data_package(unit) and not any(self.units.in_language_dir(m)
+                                                                for m in unit.members):
+                    self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
+                todo += self.units.package_deps.get(dep, [])
 
     def _distro_owned(self) -> set[str]:
         if self._owned_modules is None:
@@ -330,6 +366,16 @@ class Expander:
                 self._use(key, f"the time zone database: {why}")
             if self.units.units_of(p):
                 return
+
+    def _mime_types(self) -> None:
+        """Python's mimetypes reads /etc/mime.types on its first guess, long
+        after it was imported: the file, once the module is kept (guesses
+        came back None, status 200)."""
+        if not any(p.endswith("/mimetypes.py") and self.units.in_language_dir(p) for p in self.closure.kept):
+            return
+        for p in MIME_TYPES_FILES:
+            if p not in self.closure.kept and self.units.stats.get(p) is not None:
+                self.closure.add(p, "read by Python's mimetypes on its first guess")
 
     def _whole_dir(self, directory: str, why: str) -> None:
         """Everything under a directory a program picks from by name (see
@@ -471,40 +517,48 @@ class Expander:
             text = self.units.read_text(m)
             if text is None:
                 continue
-            if m.endswith(CODE_SUFFIXES) or text.startswith("#!"):     # code, not a program's bytes
-                self._code_picks_by_name(m, text)
+            head = text[:256].encode("utf-8", "surrogateescape")
+            shell = is_shell_script(head, m)
+            if not (shell or m.endswith(CODE_SUFFIXES) or text.startswith("#!")):
+                continue        # a program's bytes, not code
+            self._code_picks_by_name(m, text)
+            if shell:
+                self._keep_commands(script_commands(text), f"script {m}")
+                continue
+            language = script_language(head, m)
+            # the programs it runs (Ruby, Perl and PHP have backticks too)
+            self._keep_commands(code_commands(text, backticks=language is not None or m.endswith(".php")),
+                                f"code {m}")
             if m.endswith(".py"):
                 py.append(m)
-                continue
-            if m.endswith((".js", ".mjs", ".cjs")):
+            elif m.endswith((".js", ".mjs", ".cjs")):
                 for key in self.units.node_dependencies(parent_of(m), js_requires(text)):
                     self._use(key, f"required by {m}")
-                continue
-            head = text[:256].encode("utf-8", "surrogateescape")
-            language = script_language(head, m)
-            if language:
+            elif language:
                 self._scan_script([m], language)
-                continue
-            if not is_shell_script(head, m):
-                continue
-            for word in script_commands(text):
-                found: str | None = word if word.startswith("/") else self.closure.find_program(word)
-                if not found:
-                    continue
-                self._tools.add(posixpath.basename(found))
-                if posixpath.basename(found) == "iconv":
-                    self._converters_named = self._converters_named or f"{m} runs iconv"
-                if found not in self.closure.kept:
-                    before = set(self.closure.kept)
-                    self.closure.add(found, f"command {word} in script {m}")
-                    for p in self.closure.kept.keys() - before:
-                        for key in self.units.units_of(p):
-                            self._use(key, f"command {word} in script {m}")
-                self._use_package(found, f"command {word} in script {m}")
         package_json = json_object(self.units.read_text(tree.name + "/package.json"))
         for key in self.units.node_dependencies(tree.name, _node_deps(package_json)):
             self._use(key, f"a dependency in {tree.name}/package.json")
         self._scan_python(py)
+
+    def _keep_commands(self, words: list[str], where: str) -> None:
+        """The programs an application's script or code runs, found through
+        the image's PATH, kept with their packages, as if run."""
+        for word in words:
+            found: str | None = word if word.startswith("/") else self.closure.find_program(word)
+            if not found or (found == word and self._directory(parent_of(word)) is None):
+                continue        # (an absolute name: only where the image has its directory)
+            why = f"command {word} in {where}"
+            self._tools.add(posixpath.basename(found))
+            if posixpath.basename(found) == "iconv":
+                self._converters_named = self._converters_named or f"{where} runs iconv"
+            if found not in self.closure.kept:
+                before = set(self.closure.kept)
+                self.closure.add(found, why)
+                for p in self.closure.kept.keys() - before:
+                    for key in self.units.units_of(p):
+                        self._use(key, why)
+            self._use_package(found, why, data_too=True)
 
     def _code_picks_by_name(self, path: str, text: str) -> None:
         """Code that sets TZ, calls setlocale or converts with iconv picks

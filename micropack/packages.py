@@ -1,9 +1,11 @@
-"""The distro package databases inside a source: dpkg (/var/lib/dpkg/info/*.list),
-apk (/lib/apk/db/installed) and rpm (the sqlite rpmdb, read here; older
-Berkeley DB ones through the host's rpm tool when it has one). Every
-database file is read inside the source's root, regular files only."""
+"""The distro package databases inside a source: dpkg (/var/lib/dpkg/info/*.list,
+and the dependencies in /var/lib/dpkg/status), apk (/lib/apk/db/installed)
+and rpm (the sqlite rpmdb, read here; older Berkeley DB ones through the
+host's rpm tool when it has one). Every database file is read inside the
+source's root, regular files only."""
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import subprocess
@@ -34,6 +36,9 @@ class PackageDB:
 
     kind: str = ""                                           # dpkg | apk | rpm | "" (none)
     files: dict[str, list[str]] = field(default_factory=dict)
+    # package -> the installed packages it depends on (dpkg's Depends and
+    # Pre-Depends, every installed alternative)
+    depends: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def add(self, package: str, path: str) -> None:
@@ -52,6 +57,8 @@ def read_database(fs: RootFS) -> PackageDB:
         merged.warnings += db.warnings
         for package, files in db.files.items():
             merged.files.setdefault(package, []).extend(files)
+        for package, deps in db.depends.items():
+            merged.depends.setdefault(package, []).extend(deps)
     return merged
 
 
@@ -70,7 +77,35 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
         for line in (listing or b"").decode("utf-8", "surrogateescape").splitlines():
             if line.startswith("/") and line != "/.":
                 db.add(package, line)
+    status = fs.read_file("/var/lib/dpkg/status", DB_LIMIT)
+    db.depends = dpkg_depends((status or b"").decode("utf-8", "surrogateescape"), set(db.files))
     return db
+
+
+def dpkg_depends(status: str, installed: set[str]) -> dict[str, list[str]]:
+    """package -> the installed packages its Depends and Pre-Depends name
+    (every alternative that is installed; versions and :arch dropped)."""
+    out: dict[str, list[str]] = {}
+    for stanza in status.split("\n\n"):
+        fields: dict[str, str] = {}
+        key = ""
+        for line in stanza.splitlines():
+            if line[:1] in (" ", "\t") and key:
+                fields[key] += " " + line.strip()
+            elif ":" in line:
+                key, _, value = line.partition(":")
+                fields[key] = value.strip()
+        package = fields.get("Package")
+        if not package or package not in installed:
+            continue
+        names = []
+        for field_name in ("Pre-Depends", "Depends"):
+            for alternative in re.split(r"[,|]", fields.get(field_name, "")):
+                name = alternative.strip().split(" ")[0].split("(")[0].split(":")[0]
+                if name in installed and name != package:
+                    names.append(name)
+        out[package] = list(dict.fromkeys(names))
+    return out
 
 
 def _read_apk(fs: RootFS) -> PackageDB | None:

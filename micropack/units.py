@@ -117,6 +117,7 @@ class SourceUnits:
         # has /usr/share/perl/5.36, a link to 5.36.0)
         self.aliases: dict[str, list[str]] = {}
         self.library_dir: dict[str, str] = {}      # a Ruby or Perl unit's key -> its library directory
+        self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
         self.paths = sorted(self.stats)
@@ -214,6 +215,9 @@ class SourceUnits:
                     self.package_of.setdefault(c, unit.key)
                     unit.members.append(c)
             self.units[unit.key] = unit
+        for package, deps in db.depends.items():
+            self.package_deps[f"{self.db_kind}:{package}"] = [
+                f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
 
     def owned(self, path: str) -> bool:
         return path in self.package_of or path in self.owned_dirs
@@ -297,6 +301,14 @@ class SourceUnits:
             unit.members = sorted(m for m in set(unit.members) if roots.get(m) == unit.key)
         self.language_of = roots
         self._resolve_python_deps(found)
+        # sysconfig imports its data module by a name it computes
+        # (zoneinfo's import reads TZPATH through it: ModuleNotFoundError)
+        for lib in stdlibs:
+            sysconfig = self.units.get(f"python:{lib}/sysconfig")
+            if sysconfig is not None:
+                sysconfig.deps += [key for p in self.children(lib)
+                                   if posixpath.basename(p).startswith("_sysconfigdata_")
+                                   and (key := f"python:{p.rsplit('.', 1)[0]}") in self.units]
         self._resolve_node_deps(found)
         self._resolve_gem_deps(found)
 

@@ -351,6 +351,20 @@ def _kernel_version() -> tuple[int, int]:
     return (int(m[1]), int(m[2])) if m else (0, 0)
 
 
+# The container runtime's own processes, traced from a container's start
+# (or a `docker exec`): runc starting up (its libraries, the host's
+# ld.so.cache) and its parent and child stages never enter the container's
+# root, and its init mounts the host's storage before it pivots into it.
+# Their names are the host's, not the image's: no record of them reaches
+# files.txt or the events (the process table still follows them). The
+# init's reads after the pivot are the container's (/etc/passwd for -u).
+RUNTIME_COMMS = frozenset({"runc", "runc:[0:PARENT]", "runc:[1:CHILD]"})
+RUNTIME_INIT_COMMS = frozenset({"runc:[2:INIT]", "exe"})
+RUNTIME_ROOTS = ("/var/lib/docker/", "/var/run/docker/", "/run/docker/", "/var/lib/containerd/",
+                 "/run/containerd/", "/var/lib/containers/", "/run/containers/", "/run/libpod/",
+                 "/run/runc/", "/var/run/runc/", "/run/crun/")
+
+
 class EbpfTracer(Tracer):
     name = "ebpf"
     # The consumer is woken by the kernel only past this much unread data
@@ -611,6 +625,9 @@ class EbpfTracer(Tracer):
                 if len(self._comms) >= 4096:
                     self._comms.clear()
                 comm = self._comms[raw_comm] = raw_comm.split(b"\0", 1)[0].decode("utf-8", "replace")
+            if comm in RUNTIME_COMMS or (comm in RUNTIME_INIT_COMMS and path.startswith(RUNTIME_ROOTS)):
+                self.stats.extra["runtime_setup_events"] = self.stats.extra.get("runtime_setup_events", 0) + 1
+                return 0
             # by position (keywords cost more here): time, pid, tid, comm,
             # syscall, path, flags, result, resolved
             self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm, op, path, flags, result, resolved))

@@ -157,3 +157,34 @@ def test_dotdot_through_proc_self_root_or_cwd_stops_at_the_jails_root():
     # (a '..' below the jail's root stays for the packer, which resolves it physically)
     assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd/../../x") == "/srv/jail/a/../x"
     assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd") == "/srv/jail/a"
+
+
+def test_the_runtimes_own_names_reach_no_record():
+    """Traced from a container's start, runc's host-side stages and its
+    init's mounts of docker's storage were recorded as the container's
+    files: files.txt and the report listed /var/lib/docker/overlay2/<id>/
+    merged/dev/null and the host's libseccomp, which the image then kept.
+    The init's reads after its pivot (/etc/passwd, for -u) still count."""
+    import ctypes
+
+    t = tracer()
+    got = []
+    t._sink = got.append
+    layout = t.layout
+    keep = []
+
+    def event(comm: str, path: str, op: str = "MP_OP_OPENAT") -> None:
+        name = path.encode() + b"\0"
+        head = layout.head_struct.pack(1, 0, 3, 0, 0, 4242, 4242, AT_FDCWD, layout.consts[op], 0, len(name),
+                                       comm.encode().ljust(16, b"\0"))
+        buf = ctypes.create_string_buffer(head + name)
+        keep.append(buf)
+        t._on_event(None, ctypes.addressof(buf), len(head) + len(name))
+
+    event("runc", "/lib/x86_64-linux-gnu/libseccomp.so.2")
+    event("runc:[1:CHILD]", "/var/run/docker/netns/default")
+    event("runc:[2:INIT]", "/var/lib/docker/overlay2/0ef3/merged/dev/null")
+    assert got == [] and t.stats.extra["runtime_setup_events"] == 3
+    event("runc:[2:INIT]", "/etc/passwd")
+    event("nginx", "/var/lib/docker/volume-file")           # the workload's own: kept as named
+    assert [r.path for r in got] == ["/etc/passwd", "/var/lib/docker/volume-file"]

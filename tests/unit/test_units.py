@@ -20,9 +20,15 @@ from tests.conftest import need
 from tests.unit.roots import cc, host_libc, link, write
 
 
-def dpkg(root: Path, package: str, *paths: str) -> None:
+def dpkg(root: Path, package: str, *paths: str, depends: str = "") -> None:
     """A dpkg .list naming paths and every directory above them, the way
-    dpkg writes them (pre-merged-/usr spellings are allowed)."""
+    dpkg writes them (pre-merged-/usr spellings are allowed); with depends,
+    the package's stanza in the status file, its Depends field that."""
+    if depends:
+        status = root / "var/lib/dpkg/status"
+        status.parent.mkdir(parents=True, exist_ok=True)
+        with status.open("a") as f:
+            f.write(f"Package: {package}\nStatus: install ok installed\nDepends: {depends}\n\n")
     listed: list[str] = ["/."]
     for p in paths:
         parts = p.strip("/").split("/")
@@ -303,10 +309,97 @@ def test_ruby_requires_and_perl_modules():
     assert codescan.script_language(b"#!/bin/sh\n", "/app/run") is None
 
 
+@pytest.mark.parametrize("line,backticks,programs", [
+    ('subprocess.run(["gzip", "-c", path])', False, ["gzip"]),
+    ("out = subprocess.check_output(['sha256sum', f])", False, ["sha256sum"]),
+    ('subprocess.run(\n    ["xz", "--version"], check=True)', False, ["xz"]),      # over lines
+    # a shell string runs /bin/sh, by that name (shell=True, os.system)
+    ('os.system("tar -czf /tmp/x.tgz /app | wc -c")', False, ["/bin/sh", "tar", "wc"]),
+    ('run(f"cat {name} | bzip2 | wc -c", shell=True)', False, ["/bin/sh", "cat", "bzip2", "wc"]),
+    ("""run("echo '{\\"b\\":2}' | jq -c .b | xz -c", shell=True)""", False, ["/bin/sh", "jq", "xz"]),
+    ('subprocess.run(["sh", "-c", "echo hi | zip -q - - | wc -c"])', False, ["sh", "zip", "wc"]),
+    ('subprocess.run(["env", "LC_ALL=C", "jq", ".a"])', False, ["env", "jq"]),
+    ('zip_path = shutil.which("zip")', False, ["zip"]),
+    ('app.run(host="0.0.0.0")', False, []),
+    ('system("bzip2 -k #{file}")', True, ["/bin/sh", "bzip2"]),
+    ("out = `jq .name #{f} | xz -c`", True, ["/bin/sh", "jq", "xz"]),
+    ("my $type = qx(file -b $path);", True, ["/bin/sh", "file"]),
+    ('system("file", "-b", $path);', True, ["/bin/sh", "file"]),
+    ('system "xz -d $f";', True, ["/bin/sh", "xz"]),
+    ("open(my $fh, '-|', 'zip', '-v') or die;", True, ["zip"]),
+    ('open(my $fh, "xz --version |");', True, ["/bin/sh", "xz"]),
+    ('open($out, "| bzip2 > f");', True, ["/bin/sh", "bzip2"]),
+    ('$o = shell_exec("date -u -d @0");', True, ["/bin/sh", "date"]),
+    ("execFile('sha256sum', [f], done)", False, ["sha256sum"]),
+    ("cp.spawn(\n  'xz', ['-d'])", False, ["xz"]),
+    ("const { stdout } = await exec(`gzip -c ${f}`)", False, ["/bin/sh", "gzip"]),
+    ("const page = `<p>${name}</p>`", False, []),         # a template string, not a command
+    ("IO.popen(['xz', '-9'])", True, ["xz"]),
+    ("cursor.execute('SELECT 1')", False, []),
+])
+def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
+    assert codescan.code_commands(line, backticks) == programs
+
+
+def test_a_program_named_or_run_brings_the_data_packages_it_depends_on(app_root: Path, tmp_path: Path):
+    """file reads libmagic-mgc's magic database, a package of its own that
+    libmagic1 depends on: a route running file -b printed "ASCII text" for
+    a Python script on the minified image, status 200."""
+    write(app_root, "/usr/bin/file", "x", 0o755)
+    dpkg(app_root, "file", "/usr/bin/file", depends="libc6 (>= 2.34), libmagic1 (= 1:5.44-3), libfoo-perl")
+    write(app_root, "/usr/share/perl5/Foo.pm", "1;\n")
+    dpkg(app_root, "libfoo-perl", "/usr/share/perl5/Foo.pm")       # a language's library: not data
+    write(app_root, "/usr/lib/x86_64-linux-gnu/libmagic.so.1", "x")
+    dpkg(app_root, "libmagic1", "/usr/lib/x86_64-linux-gnu/libmagic.so.1",
+         depends="libbz2-1.0, libmagic-mgc (= 1:5.44-3), libgnutls30 | libssl3:any")
+    write(app_root, "/usr/share/misc/magic.mgc", "magic")
+    dpkg(app_root, "libmagic-mgc", "/usr/share/misc/magic.mgc")
+    write(app_root, "/app/web.py", "import subprocess\ndef kind(p):\n"
+                                   "    return subprocess.check_output(['file', '-b', p])\n")
+    trace = ["/app/web.py"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/web.py"))).kept
+    assert "/usr/share/misc/magic.mgc" in kept
+    assert kept["/usr/share/misc/magic.mgc"].endswith("is used (data that file depends on "
+                                                      "(command file in code /app/web.py))")
+    # a data package nothing run depends on stays out (tzdata, here), and
+    # a language's library is its units' (perl-modules-5.36 is 17 MB)
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept and "/usr/share/perl5/Foo.pm" not in kept
+    assert dpkg_status_names(app_root) == {"file": ["libmagic1", "libfoo-perl"],
+                                           "libmagic1": ["libmagic-mgc"]}
+
+
+def dpkg_status_names(root: Path) -> dict[str, list[str]]:
+    return packages.read_database(RootFS(root)).depends
+
+
+def test_programs_an_applications_code_runs_are_kept(app_root: Path, tmp_path: Path):
+    """A route that zips a report on first use: subprocess.run(["zip", ...])
+    in Python, shell_exec in PHP, execFile in Node. Only shell scripts were
+    read for commands: zip was not in the image ("No such file or
+    directory"), though the probes passed."""
+    write(app_root, "/usr/bin/zip", "x", 0o755)
+    write(app_root, "/usr/bin/zipnote", "x", 0o755)
+    dpkg(app_root, "zip", "/usr/bin/zip", "/usr/bin/zipnote")
+    trace = ["/app/web.py"]
+    served = records(("python3", "openat", "/app/web.py"))
+    assert "/usr/bin/zip" not in kept_at(app_root, "unit", tmp_path, trace, served).kept
+    for path, code in (("/app/web.py", "import subprocess\ndef export(d):\n"
+                                       "    subprocess.run(['zip', '-r', '/tmp/x.zip', d], check=True)\n"),
+                       ("/app/export.php", "<?php echo shell_exec('zip -r /tmp/x.zip /app');\n"),
+                       ("/app/export.js", "require('child_process').execFile('zip', ['-r', 'x.zip'])\n")):
+        write(app_root, "/app/web.py", "")
+        write(app_root, path, code)
+        kept = kept_at(app_root, "unit", tmp_path, trace, served).kept
+        assert kept.get("/usr/bin/zip", "").startswith(f"command zip in code {path}"), path
+        assert "/usr/bin/zipnote" in kept       # its package, as for a program that ran
+        (app_root / path.lstrip("/")).unlink()
+
+
 @pytest.mark.parametrize("code,sets", [
     ("TZ=UTC date", True), ("export TZ=Asia/Tokyo", True), ("os.environ['TZ'] = zone", True),
     ("ENV[\"TZ\"]=zone", True), ("$ENV{TZ} = shift;", True), ("local $ENV{'TZ'} = 'UTC';", True),
     ("process.env.TZ = zone", True), ("setenv(\"TZ\", zone, 1);", True), ("putenv('TZ=UTC')", True),
+    ("paris = ZoneInfo('Europe/Paris')", True), ("tz.gettz(name)", True), ("pytz.timezone(z)", True),
     ("if ENV['TZ'] == 'UTC'", False), ("print TZ", False), ("MYTZ=1", False)])
 def test_code_that_sets_tz(code: str, sets: bool):
     assert codescan.sets_tz(code) is sets
@@ -665,6 +758,48 @@ def test_a_script_run_through_env_with_options_is_told_a_shell_script():
                         (b"#!/usr/bin/env -u LANG sh", True), (b"#!/usr/bin/env python3", False),
                         (b"#!/usr/bin/env", False)):
         assert is_shell_script(line + b"\n", "/app/run") is shell, line
+
+
+def test_python_data_read_on_first_use(app_root: Path, tmp_path: Path):
+    """Two things Python's standard library reads long after the import
+    the trace saw: mimetypes reads /etc/mime.types on its first guess
+    (guesses came back None, status 200), and zoneinfo's import asks
+    sysconfig for TZPATH, which imports _sysconfigdata_* by a name it
+    computes (ModuleNotFoundError, for any zone)."""
+    lib = "/usr/lib/python3.11"
+    write(app_root, "/etc/mime.types", "application/vnd.oasis.opendocument.text odt\n")
+    dpkg(app_root, "media-types", "/etc/mime.types")
+    write(app_root, f"{lib}/mimetypes.py", "import os\n")
+    write(app_root, f"{lib}/sysconfig.py", "import os\n")
+    write(app_root, f"{lib}/_sysconfigdata__x86_64-linux-gnu.py", "build_time_vars = {}\n")
+    trace = ["/app/web.py", f"{lib}/mimetypes.py", f"{lib}/sysconfig.py"]
+    events = records(*(("python3", "openat", p) for p in trace))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert kept.get("/etc/mime.types") == "read by Python's mimetypes on its first guess"
+    assert f"{lib}/_sysconfigdata__x86_64-linux-gnu.py" in kept
+    kept = kept_at(app_root, "unit", tmp_path, trace[:1], records(("python3", "openat", "/app/web.py"))).kept
+    assert "/etc/mime.types" not in kept and f"{lib}/_sysconfigdata__x86_64-linux-gnu.py" not in kept
+
+
+def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, tmp_path: Path):
+    """ssl.create_default_context() loaded 0 CAs on the minified image (142
+    on the original): only openssl.cnf was traced, the first verified
+    connection comes later. OpenSSL picks CApath's files by a hash."""
+    certs = {"/etc/ssl/certs/ca-certificates.crt": "PEM", "/usr/share/ca-certificates/mozilla/A.crt": "PEM"}
+    for path, text in certs.items():
+        write(app_root, path, text)
+    link(app_root, "/etc/ssl/certs/a1b2c3d4.0", "/usr/share/ca-certificates/mozilla/A.crt")
+    dpkg(app_root, "ca-certificates", "/usr/share/ca-certificates/mozilla/A.crt")
+    write(app_root, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "x")
+    dpkg(app_root, "libssl3", "/usr/lib/x86_64-linux-gnu/libssl.so.3")
+    plain = ["/app/web.py"]
+    kept = kept_at(app_root, "unit", tmp_path, plain, records(("python3", "openat", "/app/web.py"))).kept
+    assert "/etc/ssl/certs/ca-certificates.crt" not in kept
+    tls = [*plain, "/usr/lib/x86_64-linux-gnu/libssl.so.3"]
+    kept = kept_at(app_root, "unit", tmp_path, tls, records(*(("python3", "openat", p) for p in tls))).kept
+    for path in (*certs, "/etc/ssl/certs/a1b2c3d4.0"):
+        assert path in kept, path
+    assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
 
 
 def test_iconv_used_keeps_every_converter(tmp_path: Path):
