@@ -205,12 +205,19 @@ def bytes_by_directory(src_units: units.SourceUnits, depth: int = 3) -> dict[str
     return dict(sorted(out.items()))
 
 
-def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str]) -> list[str]:
+def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str],
+                          used: Iterable[str] | None = None) -> list[str]:
     """A directory no package owns (an application's tree, a database's data
-    directory) kept only in part is usually a broken one."""
+    directory) kept only in part is usually a broken one. used: above the
+    file level, the units in use, which are kept whole (a tree none of
+    whose files was used is not partial there: /usr/share/python3's
+    unowned __pycache__ beside Debian's own modules)."""
     out = []
+    in_use = None if used is None else set(used)
     for unit in src_units.units.values():
         if unit.kind != "tree" or not src_units.is_dir(unit.name) or unit.name not in final:
+            continue
+        if in_use is not None and unit.key not in in_use:
             continue
         files = [m for m in unit.members if not src_units.is_dir(m)]
         kept = [m for m in files if m in final]
@@ -218,9 +225,10 @@ def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str]) -
             kept_bytes = sum(src_units.stats[m].st_size for m in kept)
             what = (f"the files no package owns under {unit.name} are" if src_units.owned(unit.name)
                     else f"{unit.name}, which no package owns, is")
+            advice = ("--granularity unit or package keeps them whole" if in_use is None
+                      else "the report says why each file was left out")
             out.append(f"{what} kept only in part: {len(kept)} of {len(files)} files "
-                       f"({kept_bytes / 1e6:.1f} of {unit.size / 1e6:.1f} MB); "
-                       "--granularity unit or package keeps them whole")
+                       f"({kept_bytes / 1e6:.1f} of {unit.size / 1e6:.1f} MB); {advice}")
     return out
 
 
@@ -266,7 +274,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                         granularity=granularity, original_size=src.size)
 
     def with_units(found: units.SourceUnits) -> None:
-        report.partial_trees = partial_tree_warnings(found, final)
+        report.partial_trees = partial_tree_warnings(
+            found, final, None if granularity == "file" else expansion.used)
         report.warnings = [*found.warnings, *closure.warnings, *report.partial_trees]
         report.units = unit_lines(found, final, expansion)
         report.source_by_dir = bytes_by_directory(found)

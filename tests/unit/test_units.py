@@ -592,6 +592,15 @@ def test_unowned_tree_kept_in_part_is_a_warning(app_root: Path, tmp_path: Path):
     report = kept_at(app_root, "file", tmp_path)
     assert any(w.startswith("/app, which no package owns, is kept only in part") for w in report.warnings)
     assert not any("kept only in part" in w for w in kept_at(app_root, "unit", tmp_path).warnings)
+    # above the file level, a tree none of whose files was used is not kept
+    # in part: the warning told a user at unit level to use unit level
+    write(app_root, "/usr/share/python3/debpython/files.py", "")
+    dpkg(app_root, "python3", "/usr/share/python3/debpython/files.py")
+    write(app_root, "/usr/share/python3/debpython/__pycache__/files.cpython-311.pyc", "")
+    trace = [*TRACE, "/usr/share/python3/debpython/files.py"]
+    warned = [w for w in kept_at(app_root, "file", tmp_path, trace).warnings if "/usr/share/python3" in w]
+    assert warned and warned[0].endswith("--granularity unit or package keeps them whole")
+    assert not any("/usr/share/python3" in w for w in kept_at(app_root, "unit", tmp_path, trace).warnings)
 
 
 @pytest.fixture
