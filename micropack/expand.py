@@ -94,6 +94,8 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
 ICONV_WHY = "iconv loads the converter a character set names"
+# Where commands are looked up: a link there to a kept program is kept.
+COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl")
 
@@ -211,6 +213,7 @@ class Expander:
         for directory, why in sorted(self._whole_dirs.items()):
             self._whole_dir(directory, why)
         self._mime_types()
+        self._command_links()
         return self.result
 
     def _drain(self) -> None:
@@ -366,6 +369,24 @@ class Expander:
                 self._use(key, f"the time zone database: {why}")
             if self.units.units_of(p):
                 return
+
+    def _command_links(self) -> None:
+        """The links on the command path to a program that is kept
+        (update-alternatives' /usr/bin/keytool -> /etc/alternatives/keytool
+        -> the JDK's): no package owns them, so the JDK kept whole for the
+        java that ran still had no keytool on PATH."""
+        for d in COMMAND_DIRS:
+            for p in self.units.children(d):
+                st = self.units.stats.get(p)
+                if p in self.closure.kept or st is None or not stat.S_ISLNK(st.st_mode):
+                    continue
+                try:
+                    final = self.closure.fs.walk(p).final
+                except SymlinkLoop:
+                    continue
+                if final is not None and final != p and final in self.closure.kept \
+                        and self.units.is_program(final):
+                    self.closure.add(p, f"a command that leads to {final}, which is kept")
 
     def _mime_types(self) -> None:
         """Python's mimetypes reads /etc/mime.types on its first guess, long

@@ -372,6 +372,25 @@ def dpkg_status_names(root: Path) -> dict[str, list[str]]:
     return packages.read_database(RootFS(root)).depends
 
 
+def test_command_links_to_a_kept_program_are_kept(app_root: Path, tmp_path: Path):
+    """update-alternatives' links belong to no package: the JDK was kept
+    whole for the java that ran, and `keytool` was not on PATH."""
+    jdk = "/usr/lib/jvm/java-17/bin"
+    for name in ("java", "keytool"):
+        write(app_root, f"{jdk}/{name}", "#!/bin/sh\n", 0o755)
+        link(app_root, f"/etc/alternatives/{name}", f"{jdk}/{name}")
+        link(app_root, f"/usr/bin/{name}", f"/etc/alternatives/{name}")
+    dpkg(app_root, "openjdk-17-jre-headless", f"{jdk}/java", f"{jdk}/keytool")
+    link(app_root, "/usr/bin/unrelated", "/opt/nowhere")
+    trace = ["/usr/bin/java"]
+    ran = records(("java", "exec", "/usr/bin/java"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, ran).kept
+    assert f"{jdk}/keytool" in kept                           # the package of a program that ran
+    assert "/usr/bin/keytool" in kept
+    assert "/etc/alternatives/keytool" in kept and "/usr/bin/unrelated" not in kept
+    assert "/usr/bin/keytool" not in kept_at(app_root, "file", tmp_path, trace, ran).kept
+
+
 def test_programs_an_applications_code_runs_are_kept(app_root: Path, tmp_path: Path):
     """A route that zips a report on first use: subprocess.run(["zip", ...])
     in Python, shell_exec in PHP, execFile in Node. Only shell scripts were
