@@ -168,6 +168,7 @@ class Expander:
         self._traced: dict[str, str] = {}
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._converters_named = ""     # why the application's code converts character sets
+        self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
 
     # -- driving --------------------------------------------------------------
 
@@ -282,21 +283,26 @@ class Expander:
             if not key:
                 continue
             self._use(key, why)
-            if not data_too:
+            if data_too and key not in self._deps_followed:     # (once a package: coreutils' many)
+                self._deps_followed.add(key)
+                self._data_dependencies(key, why)
+
+    def _data_dependencies(self, key: str, why: str) -> None:
+        """The data packages package key depends on, through the packages
+        between (see _use_package)."""
+        seen, todo = {key}, list(self.units.package_deps.get(key, []))
+        while todo:
+            dep = todo.pop()
+            if dep in seen:
                 continue
-            seen, todo = {key}, list(self.units.package_deps.get(key, []))
-            while todo:
-                dep = todo.pop()
-                if dep in seen:
-                    continue
-                seen.add(dep)
-                unit = self.units.units[dep]
-                # (not a language's library, which its own units keep in part:
-                # perl-modules-5.36 is 17 MB of Perl with no program)
-                if self.units.is_data_package(unit) and not any(self.units.in_language_dir(m)
-                                                                for m in unit.members):
-                    self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
-                todo += self.units.package_deps.get(dep, [])
+            seen.add(dep)
+            unit = self.units.units[dep]
+            # (not a language's library, which its own units keep in part:
+            # perl-modules-5.36 is 17 MB of Perl with no program)
+            if self.units.is_data_package(unit) and not any(self.units.in_language_dir(m)
+                                                            for m in unit.members):
+                self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
+            todo += self.units.package_deps.get(dep, [])
 
     def _distro_owned(self) -> set[str]:
         if self._owned_modules is None:
@@ -528,7 +534,7 @@ class Expander:
         """Shell scripts name commands, Python files imports, JavaScript
         files modules, Ruby and Perl files libraries: keep what they name,
         as if traced. Code that sets TZ brings the time zone database."""
-        py: list[str] = []
+        py: dict[str, str] = {}        # the Python files, read already
         for m in tree.members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > META_LIMIT:
@@ -551,16 +557,16 @@ class Expander:
             self._keep_commands(code_commands(text, backticks=language is not None or m.endswith(".php")),
                                 f"code {m}")
             if m.endswith(".py"):
-                py.append(m)
+                py[m] = text
             elif m.endswith((".js", ".mjs", ".cjs")):
                 for key in self.units.node_dependencies(parent_of(m), js_requires(text)):
                     self._use(key, f"required by {m}")
             elif language:
-                self._scan_script([m], language)
+                self._load_libraries(m, text, language)
         package_json = json_object(self.units.read_text(tree.name + "/package.json"))
         for key in self.units.node_dependencies(tree.name, _node_deps(package_json)):
             self._use(key, f"a dependency in {tree.name}/package.json")
-        self._scan_python(py)
+        self._scan_python(list(py), texts=py)
 
     def _keep_commands(self, words: list[str], where: str) -> None:
         """The programs an application's script or code runs, found through
@@ -598,19 +604,24 @@ class Expander:
         whole, and what its own files load comes with it (_drain)."""
         for f in files:
             text = self.units.read_text(f)
-            if text is None:
-                continue
-            names = ruby_requires(text, required) if language == "ruby" else perl_modules(text)
-            for name in names:
-                for key in self.units.script_libraries(language, name):
-                    self._use(key, f"loaded by {f}")
+            if text is not None:
+                self._load_libraries(f, text, language, required)
 
-    def _scan_python(self, files: list[str], required: bool = False) -> None:
+    def _load_libraries(self, path: str, text: str, language: str, required: bool = False) -> None:
+        """The units of the libraries one Ruby or Perl file loads (_scan_script)."""
+        names = ruby_requires(text, required) if language == "ruby" else perl_modules(text)
+        for name in names:
+            for key in self.units.script_libraries(language, name):
+                self._use(key, f"loaded by {path}")
+
+    def _scan_python(self, files: list[str], required: bool = False,
+                     texts: dict[str, str] | None = None) -> None:
         """The modules Python files import, also inside functions (imported
         on first use), followed through the modules the trace never saw
         imported: their import packages are kept, found where the
         interpreter looks (site and standard library directories). With
-        required, only the imports at their top level (see python_imports)."""
+        required, only the imports at their top level (see python_imports).
+        texts: files read already, by path."""
         todo = list(files)
         done = self._scanned_required if required else self._scanned
         while todo:
@@ -618,7 +629,9 @@ class Expander:
             if f in self._scanned or f in done:     # (read whole already, or as asked)
                 continue
             done.add(f)
-            text = self.units.read_text(f)
+            text = texts.pop(f, None) if texts else None
+            if text is None:
+                text = self.units.read_text(f)
             if text is None:
                 continue
             for name in python_imports(text, required):

@@ -266,8 +266,9 @@ class SourceUnits:
                 continue
             base = posixpath.basename(path)
             parent = parent_of(path)
-            if RUBY_LIB.match(path) or PERL_LIB.match(path):
-                scripts.append(("ruby" if RUBY_LIB.match(path) else "perl", path))
+            script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) else None
+            if script:
+                scripts.append((script, path))
             elif base in ("site-packages", "dist-packages"):
                 sites.append(path)
             elif base == "node_modules" or NODE_GLOBAL.match(path):
