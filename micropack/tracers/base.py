@@ -32,6 +32,9 @@ class TraceStats:
     # "raw_tp" for its sys_exit program), and why a faster way was refused
     attach: str = ""
     attach_refused: str = ""
+    # how events were read, when the backend has a choice (eBPF: "in place"
+    # or "bcc", see tracers/ringbuf.py)
+    reader: str = ""
     # what the backend saw and cannot follow (io_uring, a shared fd table, ...), one
     # line each: the trace may be incomplete or wrong there
     notes: list[str] = field(default_factory=list)
@@ -45,6 +48,8 @@ class TraceStats:
             out["attach"] = self.attach
         if self.attach_refused:
             out["attach_refused"] = self.attach_refused
+        if self.reader:
+            out["reader"] = self.reader
         out["notes"] = list(self.notes)
         return out
 

@@ -19,7 +19,7 @@ from micropack import data
 from micropack.errors import TracerUnavailable
 from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, is_pseudo, under_root
 from micropack.target import Target
-from micropack.tracers import btf_attach
+from micropack.tracers import btf_attach, ringbuf
 from micropack.tracers.base import Sink, Tracer, TraceStats
 from micropack.tracers.jails import JailViews
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
@@ -41,6 +41,11 @@ SECCOMP_TRACEPOINTS = ("raw_syscalls/sys_enter",)
 SYS_EXIT_ENV = "MICROPACK_SYS_EXIT"
 SYS_EXIT_MODES = ("auto", "btf", "raw")
 SYS_EXIT_BTF_FUNCTION = "mp_sys_exit_btf"      # trace_files.c's tp_btf variant
+# How events are read from the ring buffer: "auto" in place where the CPU
+# orders plain loads and stores enough (tracers/ringbuf.py), else through
+# bcc's per-record callback; "bcc" forces the callback (tests check both).
+READER_ENV = "MICROPACK_RING_READER"
+READER_MODES = ("auto", "bcc")
 
 _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
            "__u32": ctypes.c_uint32, "__s32": ctypes.c_int32,
@@ -48,7 +53,7 @@ _CTYPES = {"__u64": ctypes.c_uint64, "__s64": ctypes.c_int64,
 _STRUCT_CODES: dict[Any, str] = {ctypes.c_uint64: "Q", ctypes.c_int64: "q", ctypes.c_uint32: "I",
                  ctypes.c_int32: "i", ctypes.c_uint8: "B"}
 
-# struct mp_event's fields before the path, in order, as _on_event unpacks them
+# struct mp_event's fields before the path, in order, as _decode unpacks them
 HEAD_FIELDS = ("ts_ns", "flags", "result", "base", "id", "pid", "tid", "dirfd", "op", "aux",
                "path_len", "comm")
 
@@ -394,6 +399,7 @@ class EbpfTracer(Tracer):
         self._numbers: dict[int, dict[str, int]] = {}
         self._cpu_start = 0.0
         self.sys_exit: Any = None               # the tp_btf program, when it is one
+        self._ring: ringbuf.RingReader | None = None    # the ring buffer, read in place
         self._arrays: dict[int, type[ctypes.Array[ctypes.c_char]]] = {}   # a record's size -> its type
         self._comms: dict[bytes, str] = {}      # a raw command name -> decoded
         self._cannot_follow: dict[str, tuple[int, int]] = {}   # op -> count, first pid
@@ -452,6 +458,9 @@ class EbpfTracer(Tracer):
         mode = os.environ.get(SYS_EXIT_ENV, "auto")
         if mode not in SYS_EXIT_MODES:
             raise TracerUnavailable(f"{SYS_EXIT_ENV}={mode}: use one of {', '.join(SYS_EXIT_MODES)}")
+        reader = os.environ.get(READER_ENV, "auto")
+        if reader not in READER_MODES:
+            raise TracerUnavailable(f"{READER_ENV}={reader}: use one of {', '.join(READER_MODES)}")
         self._sink = sink
         self.jails.container_pid = target.pid
         self._numbers = syscall_numbers()
@@ -469,7 +478,14 @@ class EbpfTracer(Tracer):
             self._load(target, btf=False)
         self.stats.attach_refused = refused
         self._fill_calls()
-        self.bpf[b"events"].open_ring_buffer(self._on_event)
+        events = self.bpf[b"events"]
+        if reader == "auto" and ringbuf.supported():
+            size = self.ringbuf_pages * os.sysconf("SC_PAGE_SIZE")
+            self._ring = ringbuf.RingReader.of_map(events.map_fd, size)
+            self.stats.reader = "in place"
+        else:
+            events.open_ring_buffer(self._on_event)
+            self.stats.reader = "bcc"
         self._cpu_start = time.process_time()
 
     def _load(self, target: Target, btf: bool) -> None:
@@ -518,8 +534,12 @@ class EbpfTracer(Tracer):
     def poll(self, timeout_ms: int) -> None:
         # The kernel wakes this only past a fill threshold: whatever came
         # in below it is read when the timeout ends.
-        self.bpf.ring_buffer_poll(timeout_ms)
-        self.bpf.ring_buffer_consume()
+        if self._ring is not None:
+            self._ring.wait(timeout_ms)
+            self._ring.drain(self._decode)
+        else:
+            self.bpf.ring_buffer_poll(timeout_ms)
+            self.bpf.ring_buffer_consume()
 
     def _detach(self) -> None:
         if self.sys_exit is not None:
@@ -534,7 +554,10 @@ class EbpfTracer(Tracer):
             return self.stats
         try:
             self._detach()                  # nothing new after this ...
-            self.bpf.ring_buffer_consume()  # ... so nothing sent stays unread
+            if self._ring is not None:      # ... so nothing sent stays unread
+                self._ring.drain(self._decode)
+            else:
+                self.bpf.ring_buffer_consume()
             counters = self.bpf[b"counters"]
             c = self.layout.consts
 
@@ -557,6 +580,9 @@ class EbpfTracer(Tracer):
             if self.sys_exit is not None:
                 self.sys_exit.close()
                 self.sys_exit = None
+            if self._ring is not None:
+                self._ring.close()
+                self._ring = None
             self.bpf.cleanup()   # detaches whatever is left
             self.bpf = None
             self.jails.close()
@@ -573,25 +599,30 @@ class EbpfTracer(Tracer):
     # -- decoding -------------------------------------------------------------
 
     def _on_event(self, _ctx: Any, data: int, size: int) -> int:
-        """One record from the ring buffer: decoded, resolved, handed to the
-        sink. The consumer's hot path, run for every event: at a few hundred
-        thousand events a second each step here shows (see bench/tracer.py's
-        event rate), hence the caches and the one test for the rare ops.
-        Returns 0, an int: bcc's wrapper makes one of anything else by
-        catching int()'s TypeError, a formatted exception per event (a
-        tenth of the consumer's time, measured with perf)."""
-        layout = self.layout
+        """bcc's callback, one record at data (where the ring buffer is not
+        read in place, see ringbuf.py). Returns 0, an int: bcc's wrapper
+        makes one of anything else by catching int()'s TypeError, a
+        formatted exception per event (a tenth of the consumer's time,
+        measured with perf)."""
         array = self._arrays.get(size)
         if array is None:
             array = self._arrays[size] = ctypes.c_char * size
-        raw = array.from_address(data)      # read in place: decoded before the callback returns
+        self._decode(array.from_address(data), 0, size)     # read in place, before it returns
+        return 0
+
+    def _decode(self, buf: Any, at: int, size: int) -> None:
+        """One record, at offset at of buf: decoded, resolved, handed to the
+        sink. The consumer's hot path, run for every event: at a few hundred
+        thousand events a second each step here shows (see bench/tracer.py's
+        event rate), hence the caches and the one test for the rare ops."""
+        layout = self.layout
         # one unpack straight into names (the order is checked against the
         # header when it is read)
         (ts_ns, flags, result, base, ident, pid, tid, dirfd, opcode, aux, path_len,
-         raw_comm) = layout.head_struct.unpack_from(raw)
-        start = layout.path_offset
-        # (a c_char array's slice is bytes; typeshed says a list)
-        name = (cast(bytes, raw[start:start + path_len - 1]).decode("utf-8", "surrogateescape")
+         raw_comm) = layout.head_struct.unpack_from(buf, at)
+        start = at + layout.path_offset
+        # (a slice of a c_char array or an mmap is bytes)
+        name = (cast(bytes, buf[start:start + path_len - 1]).decode("utf-8", "surrogateescape")
                 if path_len > 1 else "")
         op = layout.op_names.get(opcode, str(opcode))
         self.stats.emitted += 1
@@ -627,7 +658,7 @@ class EbpfTracer(Tracer):
                 comm = self._comms[raw_comm] = raw_comm.split(b"\0", 1)[0].decode("utf-8", "replace")
             if comm in RUNTIME_COMMS or (comm in RUNTIME_INIT_COMMS and path.startswith(RUNTIME_ROOTS)):
                 self.stats.extra["runtime_setup_events"] = self.stats.extra.get("runtime_setup_events", 0) + 1
-                return 0
+                return
             # by position (keywords cost more here): time, pid, tid, comm,
             # syscall, path, flags, result, resolved
             self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm, op, path, flags, result, resolved))
@@ -639,7 +670,6 @@ class EbpfTracer(Tracer):
                         self._sink(TraceRecord(ts_ns / 1e9, pid, tid, comm,
                                                op if reached.how == "link" else INTERP,
                                                reached.path, flags, result, True))
-        return 0
 
     def _process_event(self, op: str, pid: int, dirfd: int, base: int, result: int,
                        aux: int) -> tuple[str, bool]:

@@ -56,13 +56,16 @@ def long_names() -> list[str]:
 micropack = functools.partial(run_micropack, timeout=300)
 
 
-@pytest.mark.parametrize("attach", ["auto", "raw"])
+@pytest.mark.parametrize(("attach", "reader"), [("auto", "auto"), ("raw", "bcc")])
 def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path, attach: str,
-                                       monkeypatch: pytest.MonkeyPatch):
+                                       reader: str, monkeypatch: pytest.MonkeyPatch):
     """Both ways the sys_exit program attaches: as tp_btf (what "auto" picks
-    on a kernel with BTF, as here) and as a raw tracepoint."""
-    from micropack.tracers import btf_attach
+    on a kernel with BTF, as here) and as a raw tracepoint; and both ways
+    events are read: in place (what "auto" picks on x86) and through bcc's
+    callback (every other CPU)."""
+    from micropack.tracers import btf_attach, ringbuf
     monkeypatch.setenv("MICROPACK_SYS_EXIT", attach)
+    monkeypatch.setenv("MICROPACK_RING_READER", reader)
     c = fat_container
     c.exec("sh", "-c", "mkdir -p /opt/w && printf '#!/bin/bash\\necho hi\\n' > /opt/w/hello.sh"
                        " && chmod +x /opt/w/hello.sh")
@@ -92,6 +95,7 @@ def test_trace_finds_every_kind_of_use(bpf_ready, fat_container, tmp_path: Path,
     assert summary["lost"] == 0 and summary["unresolved_paths"] == 0
     has_btf = btf_attach.tracepoint_btf_id("sys_exit") is not None
     assert summary["attach"] == ("tp_btf" if attach == "auto" and has_btf else "raw_tp")
+    assert summary["reader"] == ("in place" if reader == "auto" and ringbuf.supported() else "bcc")
     # results are kept: python's failed lookups are in the events with their errno
     assert any(r.get("error") == "ENOENT" for r in records[:-1])
     assert any(r.get("syscall") == "fork" for r in records[:-1])
