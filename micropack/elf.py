@@ -21,6 +21,7 @@ class ElfInfo:
     needed: list[str] = field(default_factory=list)
     rpath: list[str] = field(default_factory=list)
     runpath: list[str] = field(default_factory=list)
+    go: bool = False              # built by Go's linker (its build ID note)
 
 
 def elf_ident(head: bytes) -> tuple[int, int] | None:
@@ -34,7 +35,10 @@ def elf_ident(head: bytes) -> tuple[int, int] | None:
 
 
 # Values of the program header types and dynamic tags the loader reads.
-PT_LOAD, PT_DYNAMIC, PT_INTERP = (ENUM_P_TYPE_BASE[n] for n in ("PT_LOAD", "PT_DYNAMIC", "PT_INTERP"))
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = (ENUM_P_TYPE_BASE[n]
+                                           for n in ("PT_LOAD", "PT_DYNAMIC", "PT_INTERP", "PT_NOTE"))
+# The owner of the note Go's linker writes its build ID in (.note.go.buildid).
+GO_NOTE_OWNER = b"Go"
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_RPATH, DT_RUNPATH = (
     ENUM_D_TAG_COMMON[n] for n in ("DT_NULL", "DT_NEEDED", "DT_STRTAB", "DT_RPATH", "DT_RUNPATH"))
 
@@ -113,6 +117,7 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
         loads = [p for p in phdrs if p["p_type"] == PT_LOAD]
         dynamic = next((p for p in phdrs if p["p_type"] == PT_DYNAMIC), None)
         interp = next((p for p in phdrs if p["p_type"] == PT_INTERP), None)
+        info.go = any(_has_note(fh, p, GO_NOTE_OWNER, head[5] == 1) for p in phdrs if p["p_type"] == PT_NOTE)
         if interp is not None:
             fh.seek(interp["p_offset"])
             info.interpreter = fh.read(min(interp["p_filesz"], PATH_MAX)).split(b"\0", 1)[0].decode(
@@ -150,6 +155,43 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
         return info
     except (ValueError, OSError, struct.error):
         return None
+
+
+def _has_note(fh: BinaryIO, segment: dict[str, int], owner: bytes, little_endian: bool) -> bool:
+    """Whether a PT_NOTE segment holds a note of owner. Each note: name
+    size, description size, type, then the name (NUL-ended; Go's linker
+    pads it with a second NUL and counts it) and the description, each
+    padded to 4 bytes."""
+    fh.seek(segment["p_offset"])
+    data = fh.read(min(segment["p_filesz"], HEADERS_MAX))
+    word = struct.Struct("<3I" if little_endian else ">3I")
+    at = 0
+    while at + word.size <= len(data):
+        namesz, descsz, _ = word.unpack_from(data, at)
+        at += word.size
+        if data[at:at + namesz].split(b"\0", 1)[0] == owner:
+            return True
+        at += (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return False
+
+
+def functions_named(fh: BinaryIO, names: tuple[str, ...], chunk: int = 4 << 20) -> set[str]:
+    """Which of names a Go program links: its function table keeps every
+    function's name, NUL-ended, stripped binary or not (Go's runtime needs
+    them for its tracebacks). The file is read through once."""
+    wanted = {n: b"\0" + n.encode() + b"\0" for n in names}
+    keep = max(len(w) for w in wanted.values()) - 1 if wanted else 0
+    found: set[str] = set()
+    tail = b""
+    fh.seek(0)
+    while len(found) < len(wanted):
+        block = fh.read(chunk)
+        if not block:
+            break
+        window = tail + block
+        found.update(n for n, w in wanted.items() if n not in found and w in window)
+        tail = window[-keep:]
+    return found
 
 
 # What the loader's $LIB and $PLATFORM may stand for. Which one a loader

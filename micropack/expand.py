@@ -30,6 +30,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from micropack import elf
 from micropack.codescan import (
     calls_iconv,
     code_commands,
@@ -53,6 +54,7 @@ from micropack.units import (
     SHARED_OBJECT,
     SourceUnits,
     Unit,
+    is_documentation,
     is_system_dir,
     json_object,
 )
@@ -64,13 +66,7 @@ FOREIGN_LIMIT = 16 << 20
 # Directories where shared libraries sit and are found by name (ld.so).
 LIB_DIR = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?$")
 
-# What a package carries that no program reads: documentation, manual
-# pages, translations (kept when the trace shows a language in use).
-NOT_RUN_SUFFIXES = (".d.ts", ".d.mts", ".d.cts", ".pyi")
-DOC_PREFIXES = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/", "/usr/share/lintian/",
-                "/usr/share/gtk-doc/", "/usr/share/help/", "/usr/share/bug/",
-                "/usr/share/doc-base/", "/usr/share/linda/")
-MAN_PAGE = re.compile(r"/man/([^/]+/)?man[0-9n][^/]*/")
+# Translations: kept when the trace shows a language in use.
 TRANSLATION = re.compile(r"^/usr/share/locale/([^/]+)/")
 
 ZONEINFO = "/usr/share/zoneinfo"
@@ -94,15 +90,19 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
 ICONV_WHY = "iconv loads the converter a character set names"
+# A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
+MODULE = re.compile(r"\.so(\.[0-9]+)*$")
+# A Go program links its standard library in: no TLS library is loaded to
+# tell that it verifies certificates (it reads the system's authorities on
+# its first verified connection), and it picks zones by name itself.
+GO_CA_FUNCTION = "crypto/x509.loadSystemRoots"
+GO_ZONE_FUNCTION = "time.LoadLocation"
+# Debian's JavaScript for web pages (its libjs-* packages), served as files.
+WEB_ASSETS = "/usr/share/javascript/"
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl")
-
-
-def is_documentation(path: str) -> bool:
-    """Documentation, manual pages and type declarations: nothing runs them."""
-    return path.startswith(DOC_PREFIXES) or bool(MAN_PAGE.search(path)) or path.endswith(NOT_RUN_SUFFIXES)
 
 
 @dataclass
@@ -189,14 +189,18 @@ class Expander:
                 # opened by its own name, not as /etc/localtime's target:
                 # TZ named it, or the program picks zones by name
                 self._tz_named = f"{path} was read by its name"
-            if GCONV_DIR.match(parent_of(path)) and SHARED_OBJECT.search(posixpath.basename(path)):
-                self._whole_dirs.setdefault(parent_of(path), ICONV_WHY)
+            if MODULE.search(posixpath.basename(path)) and self._module_dir(parent_of(path)):
+                self._whole_dirs.setdefault(parent_of(path), ICONV_WHY if GCONV_DIR.match(parent_of(path))
+                                            else f"a program loads its modules from it by name "
+                                                 f"({path} was loaded)")
             if named and TLS_IN_USE.search(path):
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
                                                    f"with ({path} was loaded)")
-        for path in self._programs_run(traced):
+        programs = self._programs_run(traced)
+        for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
+        self._go_programs(programs)
         self._listed_data_dirs(traced)
         if self.level == "package":
             for path, why in traced.items():
@@ -298,9 +302,14 @@ class Expander:
             seen.add(dep)
             unit = self.units.units[dep]
             # (not a language's library, which its own units keep in part:
-            # perl-modules-5.36 is 17 MB of Perl with no program)
-            if self.units.is_data_package(unit) and not any(self.units.in_language_dir(m)
-                                                            for m in unit.members):
+            # perl-modules-5.36 is 17 MB of Perl with no program; but a web
+            # page's scripts are data, whatever else their package ships:
+            # libjs-bootstrap4's sit under /usr/share/nodejs, and
+            # /usr/share/javascript links to them, where Prometheus's pages
+            # load them)
+            web = any(m.startswith(WEB_ASSETS) for m in unit.members)
+            if self.units.is_data_package(unit) and (web or not any(self.units.in_language_dir(m)
+                                                                    for m in unit.members)):
                 self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
             todo += self.units.package_deps.get(dep, [])
 
@@ -336,6 +345,31 @@ class Expander:
                         if n.why.startswith(("interpreter of script", "program "))]
         return out
 
+    def _go_programs(self, programs: list[str]) -> None:
+        """What a Go program reads on first use, which its standard library
+        decides: the certificate authorities (Prometheus scraping an HTTPS
+        target on the minified image: "x509: certificate signed by unknown
+        authority", the target down, its queries empty, status 200) and
+        the time zone database, when the program links what reads them."""
+        for path in programs:
+            try:
+                final = self.closure.fs.walk(path).final
+                if final is None:
+                    continue
+                with self.closure.fs.open_file(final, hold=False) as fh:
+                    info = elf.read_elf(fh)
+                    if info is None or not info.go:
+                        continue
+                    linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION))
+            except (OSError, SymlinkLoop):
+                continue
+            if GO_CA_FUNCTION in linked:
+                for d in CA_DIRS:
+                    self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies with "
+                                                   f"({final}, a Go program, reads them on its first)")
+            if GO_ZONE_FUNCTION in linked and not self._tz_named:
+                self._tz_named = f"{final}, a Go program, loads zones by name"
+
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files
         from it by name (PostgreSQL and its time zones), so the package's
@@ -358,6 +392,19 @@ class Expander:
             members = [m for m in self._package_members(unit) if m.startswith(final + "/")]
             self._keep_files(unit, members, why)
             self.result.used.setdefault(unit.key, why)
+
+    def _module_dir(self, directory: str) -> bool:
+        """Whether a shared object loaded from directory was one module of
+        many a program picks by name (ImageMagick's coders, one per image
+        format; glibc's gconv converters; PAM's and SASL's modules): not a
+        directory ld.so finds libraries in by name, nor a language's own
+        (its import rules keep its extensions), and other shared objects
+        beside it. With only png.so kept, `convert in.png out.jpg` wrote
+        PNG data to out.jpg and exited 0."""
+        final = self._directory(directory)
+        if final is None or LIB_DIR.match(final) or self.units.in_language_dir(final):
+            return False
+        return sum(1 for p in self.units.children(final) if MODULE.search(posixpath.basename(p))) > 1
 
     def _directory(self, path: str) -> str | None:
         """The directory path leads to, past its links; None if none."""
@@ -406,7 +453,8 @@ class Expander:
 
     def _whole_dir(self, directory: str, why: str) -> None:
         """Everything under a directory a program picks from by name (see
-        GCONV_DIR): the next run names another converter or locale. The
+        GCONV_DIR, _module_dir): the next run names another converter,
+        module or locale. The
         packages' files under it (libc6 is a package of libraries, whose
         other modules stay out otherwise) and the unowned ones
         (locale-archive, made by locale-gen)."""

@@ -56,6 +56,20 @@ SYSTEM_DIRS = frozenset({
     "/var/opt", "/var/run", "/var/spool", "/var/tmp",
 })
 MULTIARCH = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?/[a-z0-9_]+-linux-[a-z0-9_]+$")
+# What a package carries that no program reads: documentation (the bug
+# reporter's scripts too), manual pages, type declarations.
+NOT_RUN_SUFFIXES = (".d.ts", ".d.mts", ".d.cts", ".pyi")
+DOC_PREFIXES = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/", "/usr/share/lintian/",
+                "/usr/share/gtk-doc/", "/usr/share/help/", "/usr/share/bug/",
+                "/usr/share/doc-base/", "/usr/share/linda/")
+MAN_PAGE = re.compile(r"/man/([^/]+/)?man[0-9n][^/]*/")
+
+
+def is_documentation(path: str) -> bool:
+    """Documentation, manual pages and type declarations: nothing runs them."""
+    return path.startswith(DOC_PREFIXES) or bool(MAN_PAGE.search(path)) or path.endswith(NOT_RUN_SUFFIXES)
+
+
 SHARED_OBJECT = re.compile(r"\.so(\.[0-9.]+)?$|\.so\.")
 
 PY_STDLIB = re.compile(r"^python[23](\.[0-9]+)?$")
@@ -224,9 +238,13 @@ class SourceUnits:
 
     def is_program_package(self, unit: Unit) -> bool:
         """A package with a program in it (an executable or a script), not
-        one of shared libraries and their data only."""
+        one of shared libraries and their data only. Documentation does not
+        count: imagemagick-6-common's bug-report script made ImageMagick's
+        configuration and messages a package of programs, no data package
+        of convert's (its error texts changed)."""
         if unit.key not in self._programs:
-            self._programs[unit.key] = any(self.is_program(m) for m in unit.members)
+            self._programs[unit.key] = any(self.is_program(m) for m in unit.members
+                                           if not is_documentation(m))
         return self._programs[unit.key]
 
     def is_data_package(self, unit: Unit) -> bool:

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 from pathlib import Path
 
+import pytest
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 from micropack import elf
+from tests.unit.roots import cc
 
 DIRS = ("/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu")
 
@@ -35,6 +38,9 @@ def reference(path: Path) -> elf.ElfInfo:
         for seg in f.iter_segments():
             if seg["p_type"] == "PT_INTERP":
                 info.interpreter = seg.get_interp_name()
+            elif seg["p_type"] == "PT_NOTE":
+                # (Go's build ID note: buildah and skopeo are Go programs)
+                info.go = info.go or any(note["n_name"] == "Go" for note in seg.iter_notes())
         for sec in f.iter_sections():
             if isinstance(sec, DynamicSection):
                 for tag in sec.iter_tags():
@@ -50,13 +56,14 @@ def reference(path: Path) -> elf.ElfInfo:
 def test_reader_matches_pyelftools_on_the_hosts_programs_and_libraries():
     files = host_elf_files()
     assert len(files) > 100
-    with_needed = 0
+    with_needed = go = 0
     for path in files:
         with open(path, "rb") as fh:
             mine = elf.read_elf(fh)
         assert mine == reference(path), path
         with_needed += bool(mine and mine.needed)
-    assert with_needed > 50
+        go += bool(mine and mine.go)
+    assert with_needed > 50 and go > 0
 
 
 def test_not_elf_is_none(tmp_path: Path):
@@ -93,3 +100,37 @@ def test_sizes_a_hostile_file_claims_are_not_read_whole(tmp_path: Path):
     (tmp_path / "many").write_bytes(bytes(data))
     with open(tmp_path / "many", "rb") as fh:
         assert elf.read_elf(fh) is None
+
+
+# A program laid out as Go's linker lays one out, where it matters here: the
+# build ID note of owner "Go" (name size 4, "Go" and two NULs) in a PT_NOTE
+# segment, and the function table's NUL-ended names.
+GO_LIKE = r'''
+__asm__(".section .note.go.buildid,\"a\",@note\n"
+        ".balign 4\n.long 4\n.long 8\n.long 4\n.ascii \"Go\\0\\0\"\n.ascii \"buildid!\"\n"
+        ".text\n");
+const char funcnames[] = "\0main.main\0crypto/x509.loadSystemRoots\0runtime.main\0";
+int main(void) { return funcnames[1]; }
+'''
+
+
+def test_a_go_program_and_the_functions_it_links(tmp_path: Path):
+    if shutil.which("gcc") is None:     # a failure, never a skip
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    go, plain = tmp_path / "go", tmp_path / "plain"
+    cc(go, GO_LIKE)
+    cc(plain, GO_LIKE.replace("Go\\\\0\\\\0", "Xo\\\\0\\\\0").replace("x509.loadSystemRoots", "x509.other"))
+    with open(go, "rb") as fh:
+        info = elf.read_elf(fh)
+        assert info is not None and info.go
+        assert elf.functions_named(fh, ("crypto/x509.loadSystemRoots", "time.LoadLocation")) == \
+            {"crypto/x509.loadSystemRoots"}
+        # a name only as a part of another's is not that function
+        assert elf.functions_named(fh, ("x509.loadSystemRoots",), chunk=7) == set()
+        # found across the reads' boundaries
+        assert elf.functions_named(fh, ("crypto/x509.loadSystemRoots",), chunk=5) == \
+            {"crypto/x509.loadSystemRoots"}
+    with open(plain, "rb") as fh:
+        info = elf.read_elf(fh)
+        assert info is not None and not info.go
+        assert elf.functions_named(fh, ("crypto/x509.loadSystemRoots",)) == set()

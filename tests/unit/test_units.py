@@ -353,7 +353,10 @@ def test_a_program_named_or_run_brings_the_data_packages_it_depends_on(app_root:
     dpkg(app_root, "libmagic1", "/usr/lib/x86_64-linux-gnu/libmagic.so.1",
          depends="libbz2-1.0, libmagic-mgc (= 1:5.44-3), libgnutls30 | libssl3:any")
     write(app_root, "/usr/share/misc/magic.mgc", "magic")
-    dpkg(app_root, "libmagic-mgc", "/usr/share/misc/magic.mgc")
+    # (the bug reporter's script is documentation, no program: the package
+    # is still data, as imagemagick-6-common's configuration is)
+    write(app_root, "/usr/share/bug/libmagic-mgc/script", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "libmagic-mgc", "/usr/share/misc/magic.mgc", "/usr/share/bug/libmagic-mgc/script")
     write(app_root, "/app/web.py", "import subprocess\ndef kind(p):\n"
                                    "    return subprocess.check_output(['file', '-b', p])\n")
     trace = ["/app/web.py"]
@@ -366,6 +369,34 @@ def test_a_program_named_or_run_brings_the_data_packages_it_depends_on(app_root:
     assert "/usr/share/zoneinfo/Europe/Paris" not in kept and "/usr/share/perl5/Foo.pm" not in kept
     assert dpkg_status_names(app_root) == {"file": ["libmagic1", "libfoo-perl"],
                                            "libmagic1": ["libmagic-mgc"]}
+
+
+def test_web_assets_under_nodejs_are_a_programs_data(app_root: Path, tmp_path: Path):
+    """Prometheus's classic pages load Bootstrap through
+    /usr/share/javascript/bootstrap4, links into /usr/share/nodejs (both
+    libjs-bootstrap4's): taken for a language's library, it was left out
+    (404 for the stylesheet, the pages 200). A package all of whose files
+    are a language's library is still not data."""
+    write(app_root, "/usr/bin/prometheus", "x", 0o755)
+    dpkg(app_root, "prometheus", "/usr/bin/prometheus", depends="libjs-bootstrap4, node-left-pad")
+    write(app_root, "/usr/share/nodejs/bootstrap/dist/css/bootstrap.min.css", "css")
+    write(app_root, "/usr/share/nodejs/bootstrap/package.json", '{"name": "bootstrap"}')
+    link(app_root, "/usr/share/javascript/bootstrap4/css/bootstrap.min.css",
+         "../../../nodejs/bootstrap/dist/css/bootstrap.min.css")
+    write(app_root, "/usr/share/doc/libjs-bootstrap4/copyright", "c")
+    dpkg(app_root, "libjs-bootstrap4", "/usr/share/nodejs/bootstrap/dist/css/bootstrap.min.css",
+         "/usr/share/nodejs/bootstrap/package.json", "/usr/share/javascript/bootstrap4/css/bootstrap.min.css",
+         "/usr/share/doc/libjs-bootstrap4/copyright")
+    write(app_root, "/usr/share/nodejs/left-pad/index.js", "module.exports = 1;\n")
+    write(app_root, "/usr/share/nodejs/left-pad/package.json", '{"name": "left-pad"}')
+    write(app_root, "/usr/share/doc/node-left-pad/copyright", "c")
+    dpkg(app_root, "node-left-pad", "/usr/share/nodejs/left-pad/index.js", "/usr/share/nodejs/left-pad/package.json",
+         "/usr/share/doc/node-left-pad/copyright")
+    trace = ["/usr/bin/prometheus"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("prometheus", "exec", "/usr/bin/prometheus"))).kept
+    assert "/usr/share/javascript/bootstrap4/css/bootstrap.min.css" in kept
+    assert "/usr/share/nodejs/bootstrap/dist/css/bootstrap.min.css" in kept
+    assert "/usr/share/nodejs/left-pad/index.js" not in kept
 
 
 def dpkg_status_names(root: Path) -> dict[str, list[str]]:
@@ -830,6 +861,51 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
 
 
+def go_program(path: Path, functions: str, owner: str = "Go") -> None:
+    """A static program laid out as Go's linker lays one out where it
+    matters: its build ID note and its function names, NUL-ended."""
+    if shutil.which("gcc") is None:     # a failure, never a skip
+        pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = "".join(f"{f}\\0" for f in functions.split())
+    cc(path, f"""
+__asm__(".section .note.go.buildid,\\"a\\",@note\\n"
+        ".balign 4\\n.long 4\\n.long 8\\n.long 4\\n.ascii \\"{owner}\\\\0\\\\0\\"\\n"
+        ".ascii \\"buildid!\\"\\n.text\\n");
+const char funcnames[] = "\\0main.main\\0{names}";
+void _start(void) {{ for (;;) ; }}
+""", "-static", "-nostdlib", "-O0")
+    path.chmod(0o755)
+
+
+def test_a_go_program_keeps_the_authorities_and_zones_its_standard_library_reads(app_root: Path,
+                                                                                  tmp_path: Path):
+    """Prometheus (Go) scraping an HTTPS target on the minified image:
+    "x509: certificate signed by unknown authority", the target down, its
+    queries empty, status 200. Go's TLS is in the program: no TLS library
+    is loaded, and it reads the authorities on its first verified
+    connection. The function names in its table say what it links."""
+    write(app_root, "/etc/ssl/certs/ca-certificates.crt", "PEM")
+    write(app_root, "/usr/share/ca-certificates/mozilla/A.crt", "PEM")
+    dpkg(app_root, "ca-certificates", "/usr/share/ca-certificates/mozilla/A.crt")
+    server = "/usr/bin/goserver"
+    for functions, certs, zones in (("crypto/x509.loadSystemRoots runtime.main", True, False),
+                                    ("time.LoadLocation", False, True),
+                                    ("net/http.ListenAndServe", False, False)):
+        go_program(app_root / server.lstrip("/"), functions)
+        dpkg(app_root, "goserver", server)
+        kept = kept_at(app_root, "unit", tmp_path, [server], records(("goserver", "exec", server))).kept
+        assert ("/etc/ssl/certs/ca-certificates.crt" in kept) == certs, functions
+        assert ("/usr/share/ca-certificates/mozilla/A.crt" in kept) == certs, functions
+        assert ("/usr/share/zoneinfo/Europe/Paris" in kept) == zones, functions
+        if certs:
+            assert "a Go program" in kept["/etc/ssl/certs/ca-certificates.crt"]
+    # the same names in a program that is no Go program: its own C, not Go's
+    go_program(app_root / server.lstrip("/"), "crypto/x509.loadSystemRoots time.LoadLocation", owner="Xo")
+    kept = kept_at(app_root, "unit", tmp_path, [server], records(("goserver", "exec", server))).kept
+    assert "/etc/ssl/certs/ca-certificates.crt" not in kept and "/usr/share/zoneinfo/Europe/Paris" not in kept
+
+
 def test_iconv_used_keeps_every_converter(tmp_path: Path):
     """iconv_open reads gconv-modules.cache, then loads the converter its
     character set names: the probe's ISO-8859-15 kept ISO8859-15.so, and
@@ -871,6 +947,53 @@ def test_iconv_used_keeps_every_converter(tmp_path: Path):
     write(root, "/app/convert.sh", "#!/bin/sh\niconv -f UTF-8 -t \"$1\"\n", 0o755)
     kept = kept_at(root, "unit", tmp_path, unused, records()).kept
     assert f"{gconv}/SJIS.so" in kept and "/app/convert.sh runs iconv" in kept[f"{gconv}/SJIS.so"]
+
+
+def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
+    """ImageMagick loads the coder of each image format from its modules
+    directory: the probe's PNG kept png.so, and the next `convert in.png
+    out.jpg` wrote PNG data to out.jpg and exited 0. Every module there is
+    kept, of both packages that put modules in it; not a library directory
+    ld.so searches, nor a language's own."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    coders = "/usr/lib/x86_64-linux-gnu/ImageMagick-6.9.11/modules-Q16/coders"
+    filters = "/usr/lib/x86_64-linux-gnu/ImageMagick-6.9.11/modules-Q16/filters"
+    for name in ("png.so", "png.la", "jpeg.so", "jpeg.la", "gif.so"):
+        write(root, f"{coders}/{name}", "x")
+    write(root, f"{coders}/svg.so", "x")
+    write(root, f"{filters}/analyze.so", "x")
+    write(root, "/usr/lib/x86_64-linux-gnu/libMagickCore-6.Q16.so.6", "x")
+    write(root, "/usr/lib/x86_64-linux-gnu/libjpeg.so.62", "x")
+    write(root, "/usr/lib/python3.11/lib-dynload/_json.so", "x")
+    write(root, "/usr/lib/python3.11/lib-dynload/_sqlite3.so", "x")
+    write(root, "/usr/lib/python3.11/os.py", "x")
+    write(root, "/app/convert", "x", 0o755)
+    dpkg(root, "libmagickcore-6.q16-6", *(f"{coders}/{n}" for n in ("png.so", "png.la", "jpeg.so", "jpeg.la",
+                                                                    "gif.so")),
+         f"{filters}/analyze.so", "/usr/lib/x86_64-linux-gnu/libMagickCore-6.Q16.so.6")
+    dpkg(root, "libmagickcore-6.q16-6-extra", f"{coders}/svg.so")
+    dpkg(root, "libjpeg62-turbo", "/usr/lib/x86_64-linux-gnu/libjpeg.so.62")
+    dpkg(root, "libpython3.11-stdlib", "/usr/lib/python3.11/lib-dynload/_json.so",
+         "/usr/lib/python3.11/lib-dynload/_sqlite3.so", "/usr/lib/python3.11/os.py")
+    for name in ("ld.so.cache", "ld.so.conf", "hostname"):
+        write(root, f"/etc/{name}", "x")
+    trace = ["/app/convert", "/etc/ld.so.cache", "/usr/lib/x86_64-linux-gnu/libMagickCore-6.Q16.so.6",
+             f"{coders}/png.la", f"{coders}/png.so"]
+    events = records(*(("convert", "openat", p) for p in trace[1:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for name in ("jpeg.so", "jpeg.la", "gif.so", "svg.so"):
+        assert f"{coders}/{name}" in kept, name
+    assert "loads its modules from it by name" in kept[f"{coders}/gif.so"]
+    assert f"{filters}/analyze.so" not in kept                  # no filter was loaded
+    assert "/etc/hostname" not in kept                          # ld.so.cache is no module
+    assert f"{coders}/gif.so" not in kept_at(root, "file", tmp_path, trace, events).kept
+    # a library directory: the other libraries stay out
+    assert "/usr/lib/x86_64-linux-gnu/libjpeg.so.62" not in kept
+    # a language's extensions: its import rules decide
+    py = ["/app/convert", "/usr/lib/python3.11/os.py", "/usr/lib/python3.11/lib-dynload/_json.so"]
+    kept = kept_at(root, "unit", tmp_path, py, records(*(("python3", "openat", p) for p in py[1:]))).kept
+    assert "/usr/lib/python3.11/lib-dynload/_sqlite3.so" not in kept
 
 
 def test_code_that_calls_setlocale_keeps_every_locale(tmp_path: Path):
