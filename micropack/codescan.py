@@ -34,6 +34,11 @@ PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, 
 # without (not one in a function, or in a try that tolerates its absence)
 PY_IMPORT_REQUIRED = re.compile(r"^(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, \t*]+)"
                                 r"|import[ \t]+([\w., \t]+))", re.M)
+# A top-level handler for a failed import: the imports in it are the
+# fallback, required where the module tried first is absent (Django's test
+# runner: try: import ipdb as pdb / except ImportError: import pdb).
+PY_IMPORT_FALLBACK = re.compile(r"^except(?:[ \t]*:|[ \t(][^\n:]*(?:ImportError|ModuleNotFoundError)[^\n:]*:)"
+                                r"[ \t]*(?:#[^\n]*)?\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)", re.M)
 # Ruby: require 'net/http' names a feature, a file under the load path
 # without its .rb or .so; one outside a method runs when the file loads
 # (yaml.rb's require 'psych' in a begin/rescue that raises again), one in a
@@ -172,9 +177,13 @@ def python_imports(text: str, required: bool = False) -> list[str]:
     """Modules a Python file imports, absolute ones by their full dotted
     name and relative ones as '.name' (one dot per level); with required,
     only those at the module's top level, without which it cannot be
-    imported."""
+    imported, and the fallbacks of a top-level import that may fail."""
     out = []
-    for m in (PY_IMPORT_REQUIRED if required else PY_IMPORT).finditer(text):
+    found = list((PY_IMPORT_REQUIRED if required else PY_IMPORT).finditer(text))
+    if required:
+        for handler in PY_IMPORT_FALLBACK.finditer(text):
+            found += PY_IMPORT.finditer(handler.group(1))
+    for m in found:
         if m.group(3):
             for part in m.group(3).split(","):
                 name = part.strip().split()[0] if part.strip() else ""

@@ -50,7 +50,6 @@ from micropack.rootfs import SymlinkLoop, parent_of
 from micropack.units import (
     META_LIMIT,
     PACKAGE_KINDS,
-    PY_STDLIB,
     SHARED_OBJECT,
     SourceUnits,
     Unit,
@@ -238,19 +237,21 @@ class Expander:
             else:
                 members = [m for m in unit.members if not _untraced_cache(m, self.closure.kept)]
                 self._keep_files(unit, members, why)
-                if unit.kind == "python" and PY_STDLIB.match(posixpath.basename(parent_of(unit.name))):
-                    # a standard library package kept whole: each of its
-                    # modules must import, and the standard library declares
-                    # no dependencies (a distribution's Requires-Dist are
-                    # followed above), so what they import at their top level
-                    # comes too: the encodings package without _codecs_jp,
-                    # in lib-dynload, could not decode euc_jp, nor encode to
-                    # idna. What they import in a function or a try is a
-                    # feature the workload may never use (following every
-                    # import of Flask's stack brought 6.6 MB, 22%; the top
-                    # level of setuptools' modules, which site imports
-                    # through its .pth, 3 MB more)
-                    self._scan_python([m for m in members if m.endswith(".py") and not _python_test(m)],
+                if unit.kind == "python":
+                    # a Python package kept whole: each of its modules must
+                    # import, and nothing declares what they need of the
+                    # standard library (a distribution's Requires-Dist are
+                    # followed above), so what they import at their top
+                    # level comes too: the encodings package without
+                    # _codecs_jp, in lib-dynload, could not decode euc_jp,
+                    # nor encode to idna; Django's feeds had no xml, its
+                    # mail no smtplib (0.2 MB more on Flask's image). What
+                    # they import in a function or a try is a feature the
+                    # workload may never use (following every import of
+                    # Flask's stack brought 6.6 MB, 22%; the top level of
+                    # setuptools' modules, which site imports through its
+                    # .pth, 3 MB more)
+                    self._scan_python([m for m in members if m.endswith(".py") and not self._python_test(m)],
                                       required=True)
                 elif unit.kind in ("ruby", "perl", "gem"):
                     # the interpreter may look for it through a link to its
@@ -645,6 +646,22 @@ class Expander:
         if calls_iconv(text) and not self._converters_named:
             self._converters_named = f"{path} calls iconv"
 
+    def _python_test(self, path: str) -> bool:
+        """A distribution's own tests (tests/, test_*.py, a test/ of
+        test_*.py): never imported by what uses the distribution, so their
+        imports (unittest, and through its mock asyncio and multiprocessing)
+        do not count. A test/ of other modules is a framework for the
+        application's tests: Django's (`manage.py test` found no pdb)."""
+        parts = path.split("/")
+        if _test_file(parts[-1]) or "tests" in parts[:-1]:
+            return True
+        for i, part in enumerate(parts[:-1]):
+            if part == "test":
+                directory = "/".join(parts[:i + 1])
+                if any(_test_file(posixpath.basename(c)) for c in self.units.children(directory)):
+                    return True
+        return False
+
     def _scan_script(self, files: list[str], language: str, required: bool = False) -> None:
         """The libraries Ruby or Perl files load (also on first use, in a
         method or a sub; with required, a Ruby file's only when it loads,
@@ -693,14 +710,8 @@ class Expander:
                         todo.append(found)
 
 
-def _python_test(path: str) -> bool:
-    """A distribution's own tests (tests/, test_*.py): never imported by
-    what uses the distribution, so their imports (unittest, and through its
-    mock asyncio and multiprocessing) do not count."""
-    parts = path.split("/")
-    name = parts[-1]
-    return (any(p in ("test", "tests") for p in parts[:-1]) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
+def _test_file(name: str) -> bool:
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def _absolute(name: str, importer: str, units: SourceUnits) -> str | None:

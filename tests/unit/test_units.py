@@ -280,6 +280,13 @@ def test_python_imports_and_js_requires():
     py = "import os, json\nfrom decimal import Decimal\ndef f():\n    import statistics as st\n" \
          "from . import debug\nfrom .utils import x\n"
     assert codescan.python_imports(py) == ["os", "json", "decimal", "statistics", ".", ".debug", ".utils"]
+    # at the top level only: and a failed import's fallback, which Django's
+    # test runner needs where ipdb is absent ("No module named 'pdb'")
+    guarded = ("try:\n    import ipdb as pdb\nexcept ImportError:\n    import pdb\n\n    from x.y import z\n"
+               "try:\n    import yaml\nexcept ImportError:  # optional\n    yaml = None\n"
+               "try:\n    import simplejson as json\nexcept (ImportError, AttributeError):\n    import json\n"
+               "try:\n    import fast\nexcept Exception:\n    import slow\ndef f():\n    import secret\n")
+    assert codescan.python_imports(guarded, required=True) == ["pdb", "x.y", "json"]
     js = "const a = require('tiny-table');\nimport b from \"@scope/pkg/sub\";\n" \
          "const c = require('./lib/report');\nconst fs = require('node:fs');\nawait import('lazy-mod')\n"
     assert codescan.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
@@ -390,10 +397,11 @@ def test_web_assets_under_nodejs_are_a_programs_data(app_root: Path, tmp_path: P
     write(app_root, "/usr/share/nodejs/left-pad/index.js", "module.exports = 1;\n")
     write(app_root, "/usr/share/nodejs/left-pad/package.json", '{"name": "left-pad"}')
     write(app_root, "/usr/share/doc/node-left-pad/copyright", "c")
-    dpkg(app_root, "node-left-pad", "/usr/share/nodejs/left-pad/index.js", "/usr/share/nodejs/left-pad/package.json",
-         "/usr/share/doc/node-left-pad/copyright")
+    dpkg(app_root, "node-left-pad", "/usr/share/nodejs/left-pad/index.js",
+         "/usr/share/nodejs/left-pad/package.json", "/usr/share/doc/node-left-pad/copyright")
     trace = ["/usr/bin/prometheus"]
-    kept = kept_at(app_root, "unit", tmp_path, trace, records(("prometheus", "exec", "/usr/bin/prometheus"))).kept
+    run = records(("prometheus", "exec", "/usr/bin/prometheus"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, run).kept
     assert "/usr/share/javascript/bootstrap4/css/bootstrap.min.css" in kept
     assert "/usr/share/nodejs/bootstrap/dist/css/bootstrap.min.css" in kept
     assert "/usr/share/nodejs/left-pad/index.js" not in kept
@@ -569,6 +577,39 @@ def test_a_python_package_kept_whole_brings_what_its_modules_import(app_root: Pa
     assert f"{dynload}/_codecs_kr.cpython-311-x86_64-linux-gnu.so" not in kept   # nothing imports it
     for module in ("tkinter", "curses", "unittest"):
         assert f"{lib}/{module}/__init__.py" not in kept, module
+
+
+def test_a_distribution_kept_whole_brings_the_standard_library_its_modules_need(app_root: Path,
+                                                                                tmp_path: Path):
+    """Django kept whole for the pages probed, and its modules the probes
+    never imported could not be: RSS feeds and `dumpdata --format xml` (no
+    module named 'xml'), mail (smtplib), `startapp` (tarfile), `test` (pdb,
+    the fallback when ipdb is absent). What they import at their top level
+    comes, as for the standard library's own packages; not what they
+    import in a function."""
+    lib, site = "/usr/lib/python3.11", "/usr/lib/python3/dist-packages"
+    write(app_root, f"{site}/django/__init__.py", "")
+    write(app_root, f"{site}/django/http.py", "import re\n")
+    write(app_root, f"{site}/django/feeds.py", "from xml.sax.saxutils import XMLGenerator\n")
+    write(app_root, f"{site}/django/mail.py", "import smtplib\ndef f():\n    import tkinter\n")
+    write(app_root, f"{site}/django/test/runner.py", "try:\n    import ipdb as pdb\nexcept ImportError:\n"
+                                                     "    import pdb\n")
+    # a test/ of test_*.py is the distribution's own tests: not followed
+    write(app_root, f"{site}/django/contrib/test/test_views.py", "import tkinter\n")
+    write(app_root, f"{site}/django/contrib/test/helpers.py", "import tkinter\n")
+    write(app_root, f"{site}/Django-3.2.19.egg-info/PKG-INFO", "Name: Django\n")
+    write(app_root, f"{site}/Django-3.2.19.egg-info/top_level.txt", "django\n")
+    for module in ("xml/__init__.py", "xml/sax/__init__.py", "xml/sax/saxutils.py", "smtplib.py", "pdb.py",
+                   "tkinter/__init__.py"):
+        write(app_root, f"{lib}/{module}", "")
+    write(app_root, "/app/web.py", "import django.http\n")
+    trace = ["/app/web.py", f"{site}/django/__init__.py", f"{site}/django/http.py"]
+    opened = records(*(("python3", "openat", p) for p in trace))
+    kept = kept_at(app_root, "unit", tmp_path, trace, opened).kept
+    assert f"{site}/django/feeds.py" in kept                     # the distribution, whole
+    for module in ("xml/sax/saxutils.py", "xml/__init__.py", "smtplib.py", "pdb.py"):
+        assert f"{lib}/{module}" in kept, module
+    assert f"{lib}/tkinter/__init__.py" not in kept
 
 
 def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
