@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -175,23 +176,28 @@ def _has_note(fh: BinaryIO, segment: dict[str, int], owner: bytes, little_endian
     return False
 
 
-def functions_named(fh: BinaryIO, names: tuple[str, ...], chunk: int = 4 << 20) -> set[str]:
-    """Which of names a Go program links: its function table keeps every
-    function's name, NUL-ended, stripped binary or not (Go's runtime needs
-    them for its tracebacks). The file is read through once."""
-    wanted = {n: b"\0" + n.encode() + b"\0" for n in names}
-    keep = max(len(w) for w in wanted.values()) - 1 if wanted else 0
+def containing(fh: BinaryIO, needles: Mapping[str, tuple[bytes, ...]], chunk: int = 4 << 20) -> set[str]:
+    """The keys of needles one of whose byte strings the file holds; the
+    file is read through once, at most (until every key is found)."""
+    keep = max((len(b) for bs in needles.values() for b in bs), default=1) - 1
     found: set[str] = set()
     tail = b""
     fh.seek(0)
-    while len(found) < len(wanted):
+    while len(found) < len(needles):
         block = fh.read(chunk)
         if not block:
             break
         window = tail + block
-        found.update(n for n, w in wanted.items() if n not in found and w in window)
-        tail = window[-keep:]
+        found.update(k for k, bs in needles.items() if k not in found and any(b in window for b in bs))
+        tail = window[-keep:] if keep else b""
     return found
+
+
+def functions_named(fh: BinaryIO, names: tuple[str, ...], chunk: int = 4 << 20) -> set[str]:
+    """Which of names a Go program links: its function table keeps every
+    function's name, NUL-ended, stripped binary or not (Go's runtime needs
+    them for its tracebacks)."""
+    return containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names}, chunk)
 
 
 # What the loader's $LIB and $PLATFORM may stand for. Which one a loader

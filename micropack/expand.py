@@ -199,7 +199,7 @@ class Expander:
         programs = self._programs_run(traced)
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
-        self._go_programs(programs)
+        self._what_programs_name(programs)
         self._listed_data_dirs(traced)
         if self.level == "package":
             for path, why in traced.items():
@@ -346,12 +346,21 @@ class Expander:
                         if n.why.startswith(("interpreter of script", "program "))]
         return out
 
-    def _go_programs(self, programs: list[str]) -> None:
-        """What a Go program reads on first use, which its standard library
-        decides: the certificate authorities (Prometheus scraping an HTTPS
-        target on the minified image: "x509: certificate signed by unknown
-        authority", the target down, its queries empty, status 200) and
-        the time zone database, when the program links what reads them."""
+    def _what_programs_name(self, programs: list[str]) -> None:
+        """What a program that ran reads by a name compiled into it, read
+        from the program itself (once each):
+        - the directory of modules it names (_module_dir), where it loads
+          one by a name it is given later: MariaDB's plugin directory
+          (`INSTALL SONAME 'ha_archive'` on the minified image: "Can't open
+          shared library", no plugin having been loaded while tracing);
+        - for a Go program, what its standard library reads on first use,
+          when it links the code that does: the certificate authorities
+          (Prometheus scraping an HTTPS target on the minified image: "x509:
+          certificate signed by unknown authority", the target down, its
+          queries empty, status 200) and the time zone database."""
+        holders = {parent_of(p) for p in self.units.paths if MODULE.search(posixpath.basename(p))}
+        module_dirs = {d: (d.encode() + b"\0", d.encode() + b"/\0") for d in sorted(holders)
+                       if self.units.is_dir(d) and self._module_dir(d)}
         for path in programs:
             try:
                 final = self.closure.fs.walk(path).final
@@ -359,11 +368,14 @@ class Expander:
                     continue
                 with self.closure.fs.open_file(final, hold=False) as fh:
                     info = elf.read_elf(fh)
-                    if info is None or not info.go:
+                    if info is None:
                         continue
-                    linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION))
+                    named = elf.containing(fh, module_dirs) if module_dirs else set()
+                    linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION)) if info.go else set()
             except (OSError, SymlinkLoop):
                 continue
+            for d in sorted(named):
+                self._whole_dirs.setdefault(d, f"{final} loads its modules from it by name")
             if GO_CA_FUNCTION in linked:
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies with "

@@ -902,13 +902,14 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
 
 
-def go_program(path: Path, functions: str, owner: str = "Go") -> None:
-    """A static program laid out as Go's linker lays one out where it
-    matters: its build ID note and its function names, NUL-ended."""
+def static_program(path: Path, strings: str, owner: str = "Go") -> None:
+    """A static program with these NUL-ended strings, laid out as Go's
+    linker lays one out where it matters (its build ID note, of owner, and
+    its function names; another owner for a program that is no Go's)."""
     if shutil.which("gcc") is None:     # a failure, never a skip
         pytest.fail("gcc is needed to build the ELF files (scripts/setup-host.sh installs it)", pytrace=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    names = "".join(f"{f}\\0" for f in functions.split())
+    names = "".join(f"{f}\\0" for f in strings.split())
     cc(path, f"""
 __asm__(".section .note.go.buildid,\\"a\\",@note\\n"
         ".balign 4\\n.long 4\\n.long 8\\n.long 4\\n.ascii \\"{owner}\\\\0\\\\0\\"\\n"
@@ -933,7 +934,7 @@ def test_a_go_program_keeps_the_authorities_and_zones_its_standard_library_reads
     for functions, certs, zones in (("crypto/x509.loadSystemRoots runtime.main", True, False),
                                     ("time.LoadLocation", False, True),
                                     ("net/http.ListenAndServe", False, False)):
-        go_program(app_root / server.lstrip("/"), functions)
+        static_program(app_root / server.lstrip("/"), functions)
         dpkg(app_root, "goserver", server)
         kept = kept_at(app_root, "unit", tmp_path, [server], records(("goserver", "exec", server))).kept
         assert ("/etc/ssl/certs/ca-certificates.crt" in kept) == certs, functions
@@ -942,9 +943,32 @@ def test_a_go_program_keeps_the_authorities_and_zones_its_standard_library_reads
         if certs:
             assert "a Go program" in kept["/etc/ssl/certs/ca-certificates.crt"]
     # the same names in a program that is no Go program: its own C, not Go's
-    go_program(app_root / server.lstrip("/"), "crypto/x509.loadSystemRoots time.LoadLocation", owner="Xo")
+    static_program(app_root / server.lstrip("/"), "crypto/x509.loadSystemRoots time.LoadLocation", owner="Xo")
     kept = kept_at(app_root, "unit", tmp_path, [server], records(("goserver", "exec", server))).kept
     assert "/etc/ssl/certs/ca-certificates.crt" not in kept and "/usr/share/zoneinfo/Europe/Paris" not in kept
+
+
+def test_a_module_directory_a_program_names_is_kept(app_root: Path, tmp_path: Path):
+    """MariaDB loads a plugin from the directory compiled into mariadbd when
+    told to (INSTALL SONAME): none was loaded while tracing, and the
+    minified image had no /usr/lib/mysql/plugin ("Can't open shared
+    library"). The directory a program that ran names is kept whole."""
+    plugins = "/usr/lib/mysql/plugin"
+    for name in ("ha_archive.so", "auth_ed25519.so"):
+        write(app_root, f"{plugins}/{name}", "x")
+    dpkg(app_root, "mariadb-server", *(f"{plugins}/{n}" for n in ("ha_archive.so", "auth_ed25519.so")))
+    write(app_root, "/usr/lib/other/a.so", "x")
+    write(app_root, "/usr/lib/other/b.so", "x")
+    server = "/usr/sbin/mariadbd"
+    static_program(app_root / server.lstrip("/"), f"{plugins} /usr/share/mysql", owner="Xo")
+    dpkg(app_root, "mariadb-server-core", server)
+    kept = kept_at(app_root, "unit", tmp_path, [server], records(("mariadbd", "exec", server))).kept
+    assert kept.get(f"{plugins}/ha_archive.so", "").endswith(f"{server} loads its modules from it by name")
+    assert f"{plugins}/auth_ed25519.so" in kept
+    assert "/usr/lib/other/a.so" not in kept                    # named by nothing that ran
+    static_program(app_root / server.lstrip("/"), "/usr/share/mysql", owner="Xo")
+    kept = kept_at(app_root, "unit", tmp_path, [server], records(("mariadbd", "exec", server))).kept
+    assert f"{plugins}/ha_archive.so" not in kept
 
 
 def test_iconv_used_keeps_every_converter(tmp_path: Path):
