@@ -359,8 +359,11 @@ class Expander:
           certificate signed by unknown authority", the target down, its
           queries empty, status 200) and the time zone database."""
         holders = {parent_of(p) for p in self.units.paths if MODULE.search(posixpath.basename(p))}
+        # (not glibc's converters, whose path a static program carries
+        # with the C library: busybox's brought 7.2 MB; the iconv rule
+        # keeps them)
         module_dirs = {d: (d.encode() + b"\0", d.encode() + b"/\0") for d in sorted(holders)
-                       if self.units.is_dir(d) and self._module_dir(d)}
+                       if self.units.is_dir(d) and not GCONV_DIR.match(d) and self._module_dir(d)}
         for path in programs:
             try:
                 final = self.closure.fs.walk(path).final

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from micropack import data
 from micropack.errors import TracerUnavailable
@@ -621,9 +621,9 @@ class EbpfTracer(Tracer):
         (ts_ns, flags, result, base, ident, pid, tid, dirfd, opcode, aux, path_len,
          raw_comm) = layout.head_struct.unpack_from(buf, at)
         start = at + layout.path_offset
-        # (a slice of a c_char array or an mmap is bytes)
-        name = (cast(bytes, buf[start:start + path_len - 1]).decode("utf-8", "surrogateescape")
-                if path_len > 1 else "")
+        # (a slice of a c_char array or an mmap is bytes; no typing.cast
+        # here, a function call per event)
+        name = buf[start:start + path_len - 1].decode("utf-8", "surrogateescape") if path_len > 1 else ""
         op = layout.op_names.get(opcode, str(opcode))
         self.stats.emitted += 1
         procs = self.procs

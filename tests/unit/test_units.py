@@ -960,12 +960,16 @@ def test_a_module_directory_a_program_names_is_kept(app_root: Path, tmp_path: Pa
     write(app_root, "/usr/lib/other/a.so", "x")
     write(app_root, "/usr/lib/other/b.so", "x")
     server = "/usr/sbin/mariadbd"
-    static_program(app_root / server.lstrip("/"), f"{plugins} /usr/share/mysql", owner="Xo")
+    gconv = "/usr/lib/x86_64-linux-gnu/gconv"      # a static C library's: the iconv rule's
+    for name in ("SJIS.so", "EBCDIC-US.so"):
+        write(app_root, f"{gconv}/{name}", "x")
+    static_program(app_root / server.lstrip("/"), f"{plugins} /usr/share/mysql {gconv}", owner="Xo")
     dpkg(app_root, "mariadb-server-core", server)
     kept = kept_at(app_root, "unit", tmp_path, [server], records(("mariadbd", "exec", server))).kept
     assert kept.get(f"{plugins}/ha_archive.so", "").endswith(f"{server} loads its modules from it by name")
     assert f"{plugins}/auth_ed25519.so" in kept
     assert "/usr/lib/other/a.so" not in kept                    # named by nothing that ran
+    assert f"{gconv}/SJIS.so" not in kept
     static_program(app_root / server.lstrip("/"), "/usr/share/mysql", owner="Xo")
     kept = kept_at(app_root, "unit", tmp_path, [server], records(("mariadbd", "exec", server))).kept
     assert f"{plugins}/ha_archive.so" not in kept
