@@ -231,6 +231,10 @@ def ruby_requires(text: str, required: bool = False) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Perl's glob operator, a function or <*.c>: perl loads File::Glob for it.
+PERL_GLOB = re.compile(r"\bglob[ \t]*\(|<[^<>\s]*\*[^<>\s]*>")
+
+
 def perl_modules(text: str) -> list[str]:
     """The modules a Perl file loads, as Net::HTTP: when it compiles (use,
     no, use parent) and when it runs (require, also in a module: modules
@@ -244,6 +248,8 @@ def perl_modules(text: str) -> list[str]:
         out.append(m.group(3).replace("/", "::") if m.group(3) else m.group(4))
     for m in PERL_PARENTS.finditer(text):
         out += [c for c in PERL_CLASS.findall(m.group(1)) if c != "qw"]
+    if PERL_GLOB.search(text):
+        out.append("File::Glob")        # what perl loads for glob() itself (a2enmod)
     return list(dict.fromkeys(out))
 
 

@@ -44,7 +44,7 @@ from micropack.codescan import (
     sets_locale,
     sets_tz,
 )
-from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord
+from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
 from micropack.resolve import Closure
 from micropack.rootfs import SymlinkLoop, parent_of
 from micropack.units import (
@@ -98,10 +98,17 @@ GO_CA_FUNCTION = "crypto/x509.loadSystemRoots"
 GO_ZONE_FUNCTION = "time.LoadLocation"
 # Debian's JavaScript for web pages (its libjs-* packages), served as files.
 WEB_ASSETS = "/usr/share/javascript/"
+# An absolute path in a configuration file: at a word's start, or after a
+# quote, '=' or ':'.
+CONFIG_PATH = re.compile(r"""(?:^|(?<=[\s"'=:(,]))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
+# A program in a configuration file, at a word's start or after a quote
+# or '=' (not after ':', as /etc/passwd names every user's shell).
+CONFIG_PROGRAM = re.compile(r"""(?:^|(?<=[\s"'=(,]))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
-CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl")
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
+                 ".R", ".r")
 
 
 @dataclass
@@ -200,6 +207,7 @@ class Expander:
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._what_programs_name(programs)
+        self._configured_trees(traced)
         self._listed_data_dirs(traced)
         if self.level == "package":
             for path, why in traced.items():
@@ -210,6 +218,8 @@ class Expander:
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
+        while self._library_data():     # (what a package kept brings may be a library)
+            self._drain()
         if self._converters_named:
             for p in self.units.paths:
                 if GCONV_DIR.match(p) and self.units.is_dir(p):
@@ -231,7 +241,11 @@ class Expander:
                         self.closure.add(m, why)
                 self._scan_code(unit)
             elif unit.kind in PACKAGE_KINDS:
-                self._keep_files(unit, self._package_members(unit), why)
+                members = self._package_members(unit)
+                self._keep_files(unit, members, why)
+                self._installed_config(unit)
+                if self.units.is_program_package(unit):
+                    self._package_scripts(members)
             elif unit.kind == "node" and self.level == "unit" and unit.name in self._distro_owned():
                 continue     # a distro's own module: its package decides (package level)
             else:
@@ -386,6 +400,61 @@ class Expander:
             if GO_ZONE_FUNCTION in linked and not self._tz_named:
                 self._tz_named = f"{final}, a Go program, loads zones by name"
 
+    def _library_data(self) -> bool:
+        """The package of a shared library that is kept, for the data it
+        carries beside it (_package_members leaves its other libraries
+        out): libtcl8.6 reads its init.tcl from /usr/share/tcltk on
+        Tcl_Init, and R's tcltk failed to load without it. Whether a package
+        came in."""
+        for path in sorted(self.closure.kept):
+            # (a module is its directory's: _module_dir)
+            if not MODULE.search(posixpath.basename(path)) or not LIB_DIR.match(parent_of(path)):
+                continue
+            key = self.units.package_of.get(path)
+            if key is None or key in self.result.used:
+                continue
+            unit = self.units.units[key]
+            if not self.units.is_program_package(unit) and not self.units.is_data_package(unit):
+                self._use(key, f"{path}, a library of it, is kept")
+        return bool(self._queue)
+
+    def _configured_trees(self, traced: dict[str, str]) -> None:
+        """The files no package owns under a directory that configuration
+        the workload read names (in /etc): a server serves or runs them by
+        the name a request gives. Apache read ScriptAlias /cgi-bin/
+        /usr/lib/cgi-bin/, and every CGI script there was dropped (404 on
+        the minified image). And the programs it names (_configured_program)."""
+        for path in sorted(traced):
+            st = self.units.stats.get(path)
+            if not path.startswith("/etc/") or st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            text = self.units.read_text(path)
+            if text is None:
+                continue
+            for named in sorted(set(CONFIG_PROGRAM.findall(text))):
+                self._configured_program(named, path)
+            for named in sorted(set(CONFIG_PATH.findall(text))):
+                final = self._directory(named.rstrip("/") or "/")
+                if (final is None or final == "/" or is_pseudo(final) or is_system_dir(final)
+                        or LIB_DIR.match(final) or final.startswith("/etc/")
+                        or self.units.in_language_dir(final)):
+                    continue
+                for p in self.units.subtree(final):
+                    for key in self.units.units_of(p):
+                        if key.startswith("tree:"):
+                            self._use(key, f"under {final}, which {path} names")
+
+    def _configured_program(self, named: str, config: str) -> None:
+        """A program configuration names (R's Renviron: R_ZIPCMD=/usr/bin/zip,
+        TAR=/bin/tar; utils::zip said "/usr/bin/zip: not found"), kept with
+        its package as if run."""
+        try:
+            final = self.closure.fs.walk(named).final
+        except SymlinkLoop:
+            return
+        if final is not None and not is_pseudo(final) and self.units.is_program(final):
+            self._use_package(named, f"program {named}, which {config} names", data_too=True)
+
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files
         from it by name (PostgreSQL and its time zones), so the package's
@@ -535,6 +604,8 @@ class Expander:
                 d = parent_of(m)
                 if LIB_DIR.match(d) or d not in used_dirs:
                     continue
+            elif not program and self.level == "unit" and self.units.in_language_dir(m):
+                continue        # a language's library: its own units keep what is used (libpython3.11-stdlib)
             out.append(m)
         return out + [d for d in unit.dirs if not is_documentation(d + "/")
                       and not LIB_DIR.match(d) and not is_system_dir(d)]
@@ -631,6 +702,43 @@ class Expander:
         for key in self.units.node_dependencies(tree.name, _node_deps(package_json)):
             self._use(key, f"a dependency in {tree.name}/package.json")
         self._scan_python(list(py), texts=py)
+
+    def _installed_config(self, unit: Unit) -> None:
+        """What a package's installation made in its own configuration
+        directories, which no package owns: fontconfig-config's postinst
+        links 10-hinting-slight.conf into /etc/fonts/conf.d, and without it R's
+        PNG plots were drawn otherwise, exit 0."""
+        for d in unit.dirs:
+            if not d.startswith("/etc/") or is_system_dir(d):
+                continue
+            for p in self.units.children(d):
+                st = self.units.stats.get(p)
+                if p in self.closure.kept or p in self.units.package_of or st is None \
+                        or not (stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode)):
+                    continue
+                self.closure.add(p, f"made in {d}, a directory of {unit.label}, when it was installed")
+
+    def _package_scripts(self, members: list[str]) -> None:
+        """The libraries a package's Perl, Ruby and Python programs load
+        (those at their top level, for Python), when the package is kept
+        for a program of it: a2enmod, beside the apache2 that ran, said
+        "Can't locate strict.pm"; git's add--interactive had no Git.pm's
+        Error.pm. Only what they load: the programs they run are the
+        package's business, not the application's."""
+        for m in members:
+            st = self.units.stats.get(m)
+            if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
+                    or st.st_size > META_LIMIT or m not in self.closure.kept:
+                continue
+            text = self.units.read_text(m)
+            if text is None or not text.startswith("#!"):
+                continue
+            head = text[:256].encode("utf-8", "surrogateescape")
+            language = script_language(head, m)
+            if language:
+                self._load_libraries(m, text, language)
+            elif b"python" in head.split(b"\n", 1)[0]:
+                self._scan_python([m], required=True, texts={m: text})
 
     def _keep_commands(self, words: list[str], where: str) -> None:
         """The programs an application's script or code runs, found through

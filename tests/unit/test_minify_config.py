@@ -61,6 +61,7 @@ class FakeEngine:
 class FakePacked:
     kept = ["/usr/bin/sleep"]
     partial_trees: list[str] = []
+    left_out = ""
     packages = {"coreutils": 1}
 
     def as_json(self, src: Any) -> dict[str, Any]:

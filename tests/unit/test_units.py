@@ -612,6 +612,54 @@ def test_a_distribution_kept_whole_brings_the_standard_library_its_modules_need(
     assert f"{lib}/tkinter/__init__.py" not in kept
 
 
+def test_a_directory_the_configuration_read_names_keeps_its_unowned_files(app_root: Path, tmp_path: Path):
+    """Apache read ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/ and served no CGI
+    while traced: every script there was dropped, 404 on the minified
+    image. The files no package owns under a directory a configuration
+    file the workload read names are kept, and read as the application's
+    code (the shell CGI runs wc). Not a system directory's whole tree, nor
+    the directory of a file it names (a log)."""
+    conf = "/etc/apache2/conf-enabled/serve-cgi-bin.conf"
+    write(app_root, conf, '<IfModule mod_alias.c>\n\tScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n'
+                          '\t<Directory "/usr/lib/cgi-bin">\n\tErrorLog /var/log/apache2/error.log\n'
+                          '\tInclude /usr/lib\n</IfModule>\n')
+    write(app_root, "/usr/sbin/apache2", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/lib/cgi-bin/.keep", "")
+    dpkg(app_root, "apache2", "/usr/sbin/apache2", conf, "/usr/lib/cgi-bin/.keep")
+    write(app_root, "/usr/lib/cgi-bin/hello.sh", "#!/bin/sh\necho hi | wc -c\n", 0o755)
+    write(app_root, "/usr/lib/cgi-bin/info.pl", "#!/usr/bin/perl\nprint 1;\n", 0o755)
+    write(app_root, "/usr/lib/unrelated/notes.txt", "x")          # under /usr/lib: not named itself
+    write(app_root, "/var/log/apache2/old.log", "x")
+    trace = ["/usr/sbin/apache2", conf]
+    events = records(("apache2", "exec", "/usr/sbin/apache2"), ("apache2", "openat", conf))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    for script in ("/usr/lib/cgi-bin/hello.sh", "/usr/lib/cgi-bin/info.pl"):
+        assert kept.get(script, "").endswith(f"(under /usr/lib/cgi-bin, which {conf} names)"), script
+    assert "/usr/bin/wc" in kept                                   # what the shell CGI runs
+    assert "/usr/lib/unrelated/notes.txt" not in kept
+    assert "/var/log/apache2/old.log" not in kept      # a file it names: not its directory
+    # not read: names nothing
+    kept = kept_at(app_root, "unit", tmp_path, trace[:1], events[:1]).kept
+    assert "/usr/lib/cgi-bin/hello.sh" not in kept
+
+
+def test_a_program_the_configuration_read_names_is_kept(app_root: Path, tmp_path: Path):
+    """R reads its Renviron (R_ZIPCMD=${R_ZIPCMD-'/usr/bin/zip'}, TAR=...)
+    and runs those when asked: utils::zip said "/usr/bin/zip: not found".
+    Not the shells /etc/passwd names after a ':'."""
+    write(app_root, "/etc/R/Renviron", "R_ZIPCMD=${R_ZIPCMD-'/usr/bin/zip'}\nPAGER=/usr/bin/less\n")
+    write(app_root, "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
+    for program in ("zip", "zipnote", "bash"):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "zip", "/usr/bin/zip", "/usr/bin/zipnote")
+    dpkg(app_root, "bash", "/usr/bin/bash")
+    trace = ["/app/web.py", "/etc/R/Renviron", "/etc/passwd"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(*(("R", "openat", p) for p in trace))).kept
+    assert "/usr/bin/zip" in kept and "/usr/bin/zipnote" in kept       # as if run: its package
+    assert "/etc/R/Renviron names" in kept["/usr/bin/zip"]
+    assert "/usr/bin/bash" not in kept
+
+
 def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
     link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
     trace = ["/etc/localtime", "/usr/share/zoneinfo"]
@@ -729,6 +777,9 @@ def test_a_plugin_needing_a_large_unused_package_is_left_out(plugin_root: Path, 
     assert "/usr/lib/server/jit.so" not in report.kept
     assert "/usr/lib/x86_64-linux-gnu/libhuge.so" not in report.kept
     assert "packages the workload never used (libhuge)" in report.skipped["/usr/lib/server/jit.so"]
+    # and said, not only listed (Graphviz's JPEG plugin went unnoticed)
+    assert any(w.startswith("1 file(s) of units the workload used were left out, such as "
+                            "/usr/lib/server/jit.so (") for w in report.warnings), report.warnings
 
 
 def test_exclude_applies_before_the_closure(plugin_root: Path, tmp_path: Path):
@@ -975,6 +1026,50 @@ def test_a_module_directory_a_program_names_is_kept(app_root: Path, tmp_path: Pa
     assert f"{plugins}/ha_archive.so" not in kept
 
 
+def test_what_a_packages_installation_made_in_its_configuration_is_kept(app_root: Path, tmp_path: Path):
+    """fontconfig-config's postinst links 10-hinting-slight.conf into
+    /etc/fonts/conf.d: no package owns the link, and R's PNG plots were
+    drawn otherwise on the minified image, exit 0."""
+    avail, confd = "/usr/share/fontconfig/conf.avail", "/etc/fonts/conf.d"
+    write(app_root, f"{avail}/10-hinting-slight.conf", "<fontconfig/>")
+    write(app_root, f"{avail}/60-latin.conf", "<fontconfig/>")
+    link(app_root, f"{confd}/60-latin.conf", f"{avail}/60-latin.conf")
+    link(app_root, f"{confd}/10-hinting-slight.conf", f"{avail}/10-hinting-slight.conf")   # postinst's
+    write(app_root, "/etc/unrelated.conf", "x")                   # /etc itself: a system directory
+    dpkg(app_root, "fontconfig-config", f"{avail}/10-hinting-slight.conf", f"{avail}/60-latin.conf",
+         f"{confd}/60-latin.conf")
+    write(app_root, "/usr/bin/fc-match", "x", 0o755)
+    dpkg(app_root, "fontconfig", "/usr/bin/fc-match", depends="fontconfig-config")
+    trace = ["/usr/bin/fc-match"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("fc-match", "exec", "/usr/bin/fc-match"))).kept
+    assert f"{confd}/60-latin.conf" in kept
+    assert f"{confd}/10-hinting-slight.conf" in kept
+    assert f"{avail}/10-hinting-slight.conf" in kept
+    assert "/etc/unrelated.conf" not in kept
+
+
+def test_a_kept_librarys_package_brings_its_data(app_root: Path, tmp_path: Path):
+    """libtcl8.6 reads init.tcl from /usr/share/tcltk on Tcl_Init: kept as
+    a library R's tcltk needs, without it, R's library(tcltk) failed. Its
+    package's data comes; not its other libraries, nor what is a
+    language's library (libpython3.11-stdlib's modules)."""
+    lib = "/usr/lib/x86_64-linux-gnu"
+    write(app_root, f"{lib}/libtcl8.6.so", "x")
+    write(app_root, f"{lib}/libtclstub8.6.so", "x")
+    write(app_root, "/usr/share/tcltk/tcl8.6/init.tcl", "proc x {} {}")
+    write(app_root, "/usr/share/doc/libtcl8.6/copyright", "c")
+    dpkg(app_root, "libtcl8.6", f"{lib}/libtcl8.6.so", f"{lib}/libtclstub8.6.so",
+         "/usr/share/tcltk/tcl8.6/init.tcl", "/usr/share/doc/libtcl8.6/copyright")
+    write(app_root, f"{lib}/libpython3.11.so.1.0", "x")
+    write(app_root, "/usr/lib/python3.11/wave.py", "")
+    dpkg(app_root, "libpython3.11", f"{lib}/libpython3.11.so.1.0", "/usr/lib/python3.11/wave.py")
+    trace = ["/app/web.py", f"{lib}/libtcl8.6.so", f"{lib}/libpython3.11.so.1.0"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(*(("R", "openat", p) for p in trace))).kept
+    assert "libtcl8.6.so, a library of it, is kept" in kept.get("/usr/share/tcltk/tcl8.6/init.tcl", "")
+    assert f"{lib}/libtclstub8.6.so" not in kept and "/usr/share/doc/libtcl8.6/copyright" not in kept
+    assert "/usr/lib/python3.11/wave.py" not in kept
+
+
 def test_iconv_used_keeps_every_converter(tmp_path: Path):
     """iconv_open reads gconv-modules.cache, then loads the converter its
     character set names: the probe's ISO-8859-15 kept ISO8859-15.so, and
@@ -1053,7 +1148,8 @@ def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     for name in ("jpeg.so", "jpeg.la", "gif.so", "svg.so"):
         assert f"{coders}/{name}" in kept, name
-    assert "loads its modules from it by name" in kept[f"{coders}/gif.so"]
+    # (the -extra package's, which nothing else brings)
+    assert "loads its modules from it by name" in kept[f"{coders}/svg.so"]
     assert f"{filters}/analyze.so" not in kept                  # no filter was loaded
     assert "/etc/hostname" not in kept                          # ld.so.cache is no module
     assert f"{coders}/gif.so" not in kept_at(root, "file", tmp_path, trace, events).kept
@@ -1174,6 +1270,34 @@ def test_a_gem_kept_whole_brings_the_standard_library_it_requires(script_root: P
     events = records(*(("ruby", "openat", p) for p in trace))
     kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
     assert "/usr/lib/ruby/3.1.0/set.rb" in kept and f"loaded by {gem}" in kept["/usr/lib/ruby/3.1.0/set.rb"]
+
+
+def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_path: Path):
+    """a2enmod, a Perl program of the apache2 that ran, said "Can't locate
+    strict.pm" on the minified image: its package was kept whole, not the
+    modules its scripts load. Not what they run."""
+    plarch = "/usr/lib/x86_64-linux-gnu/perl/5.36.0"
+    write(script_root, "/usr/sbin/apache2", "\x7fELF", 0o755)
+    write(script_root, "/usr/sbin/a2enmod", "#!/usr/bin/perl -w\nuse strict;\nuse POSIX;\n"
+                                            "system('zip', '-r', 'x.zip', '.');\nmy @m = glob('*.load');\n",
+          0o755)
+    write(script_root, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/File/Glob.pm", "")     # what glob() loads
+    dpkg(script_root, "libperl5.36-glob", "/usr/lib/x86_64-linux-gnu/perl/5.36.0/File/Glob.pm")
+    write(script_root, "/usr/sbin/apache2-doc.pl", "use Storable;\n")        # not a program
+    write(script_root, "/usr/bin/zip", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    dpkg(script_root, "apache2", "/usr/sbin/apache2", "/usr/sbin/a2enmod", "/usr/sbin/apache2-doc.pl")
+    dpkg(script_root, "zip", "/usr/bin/zip")
+    dpkg(script_root, "perl", "/usr/bin/perl")
+    trace = ["/usr/sbin/apache2"]
+    ran = records(("apache2", "exec", "/usr/sbin/apache2"))
+    kept = kept_at(script_root, "unit", tmp_path, trace, ran).kept
+    plbase = "/usr/lib/x86_64-linux-gnu/perl-base"
+    assert f"{plbase}/strict.pm" in kept and f"{plbase}/POSIX.pm" in kept
+    assert "loaded by /usr/sbin/a2enmod" in kept[f"{plbase}/POSIX.pm"]
+    assert f"{plbase}/Fcntl.pm" in kept                        # POSIX's own use
+    assert f"{plarch}/File/Glob.pm" in kept
+    assert f"{plarch}/Storable.pm" not in kept and "/usr/bin/zip" not in kept
 
 
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
