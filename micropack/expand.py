@@ -99,11 +99,11 @@ GO_ZONE_FUNCTION = "time.LoadLocation"
 # Debian's JavaScript for web pages (its libjs-* packages), served as files.
 WEB_ASSETS = "/usr/share/javascript/"
 # An absolute path in a configuration file: at a word's start, or after a
-# quote, '=' or ':'.
-CONFIG_PATH = re.compile(r"""(?:^|(?<=[\s"'=:(,]))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
-# A program in a configuration file, at a word's start or after a quote
-# or '=' (not after ':', as /etc/passwd names every user's shell).
-CONFIG_PROGRAM = re.compile(r"""(?:^|(?<=[\s"'=(,]))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
+# quote, '=' or ':'; a program, not after ':' (/etc/passwd names every
+# user's shell so).
+_CONFIG_NAME = r"(/[\w.@+~-][\w.@+~/-]*)"
+CONFIG_PATH = re.compile(r"""(?:^|(?<=[\s"'=:(,]))""" + _CONFIG_NAME, re.M)
+CONFIG_PROGRAM = re.compile(r"""(?:^|(?<=[\s"'=(,]))""" + _CONFIG_NAME, re.M)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
@@ -722,9 +722,8 @@ class Expander:
         """The libraries a package's Perl, Ruby and Python programs load
         (those at their top level, for Python), when the package is kept
         for a program of it: a2enmod, beside the apache2 that ran, said
-        "Can't locate strict.pm"; git's add--interactive had no Git.pm's
-        Error.pm. Only what they load: the programs they run are the
-        package's business, not the application's."""
+        "Can't locate strict.pm". Only what they load: the programs they
+        run are the package's business, not the application's."""
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
