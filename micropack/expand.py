@@ -265,8 +265,7 @@ class Expander:
                     # Flask's stack brought 6.6 MB, 22%; the top level of
                     # setuptools' modules, which site imports through its
                     # .pth, 3 MB more)
-                    self._scan_python([m for m in members if m.endswith(".py") and not self._python_test(m)],
-                                      required=True)
+                    self._scan_python(self._imported_modules(unit, members), required=True)
                 elif unit.kind in ("ruby", "perl", "gem"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -767,6 +766,25 @@ class Expander:
             self._whole_dirs.setdefault(LOCALES, f"{path} calls setlocale")
         if calls_iconv(text) and not self._converters_named:
             self._converters_named = f"{path} calls iconv"
+
+    def _imported_modules(self, unit: Unit, members: list[str]) -> list[str]:
+        """The Python files of a unit kept whole whose top-level imports
+        come too (see _drain): not its tests; and of a distribution, only
+        those of the import packages the workload imported or its code
+        names. Every Python image imports setuptools' _distutils_hack
+        through a .pth, and following setuptools' own modules brought 3 MB
+        of the standard library (email, asyncio, xml, distutils)."""
+        files = [m for m in members if m.endswith(".py") and not self._python_test(m)]
+        if not unit.name.endswith((".dist-info", ".egg-info")):
+            return files
+        site = parent_of(unit.name) + "/"
+
+        def top(path: str) -> str:
+            return path[len(site):].split("/", 1)[0]
+
+        used = {top(p) for group in (self._traced, self._scanned, self._scanned_required)
+                for p in group if p.startswith(site)}
+        return [m for m in files if m.startswith(site) and top(m) in used]
 
     def _python_test(self, path: str) -> bool:
         """A distribution's own tests (tests/, test_*.py, a test/ of

@@ -602,14 +602,23 @@ def test_a_distribution_kept_whole_brings_the_standard_library_its_modules_need(
     for module in ("xml/__init__.py", "xml/sax/__init__.py", "xml/sax/saxutils.py", "smtplib.py", "pdb.py",
                    "tkinter/__init__.py"):
         write(app_root, f"{lib}/{module}", "")
+    # setuptools comes with every Python image through _distutils_hack's
+    # .pth: only the import package imported is followed, not setuptools/
+    write(app_root, f"{site}/_distutils_hack/__init__.py", "import os\n")
+    write(app_root, f"{site}/setuptools/wheel.py", "import email\n")
+    write(app_root, f"{site}/setuptools-66.1.1.egg-info/PKG-INFO", "Name: setuptools\n")
+    write(app_root, f"{site}/setuptools-66.1.1.egg-info/top_level.txt", "_distutils_hack\nsetuptools\n")
+    write(app_root, f"{lib}/email/__init__.py", "")
     write(app_root, "/app/web.py", "import django.http\n")
-    trace = ["/app/web.py", f"{site}/django/__init__.py", f"{site}/django/http.py"]
+    trace = ["/app/web.py", f"{site}/django/__init__.py", f"{site}/django/http.py",
+             f"{site}/_distutils_hack/__init__.py"]
     opened = records(*(("python3", "openat", p) for p in trace))
     kept = kept_at(app_root, "unit", tmp_path, trace, opened).kept
     assert f"{site}/django/feeds.py" in kept                     # the distribution, whole
     for module in ("xml/sax/saxutils.py", "xml/__init__.py", "smtplib.py", "pdb.py"):
         assert f"{lib}/{module}" in kept, module
     assert f"{lib}/tkinter/__init__.py" not in kept
+    assert f"{site}/setuptools/wheel.py" in kept and f"{lib}/email/__init__.py" not in kept
 
 
 def test_a_directory_the_configuration_read_names_keeps_its_unowned_files(app_root: Path, tmp_path: Path):
