@@ -588,28 +588,30 @@ def test_a_distribution_kept_whole_brings_the_standard_library_its_modules_need(
     comes, as for the standard library's own packages; not what they
     import in a function."""
     lib, site = "/usr/lib/python3.11", "/usr/lib/python3/dist-packages"
-    write(app_root, f"{site}/django/__init__.py", "")
-    write(app_root, f"{site}/django/http.py", "import re\n")
-    write(app_root, f"{site}/django/feeds.py", "from xml.sax.saxutils import XMLGenerator\n")
-    write(app_root, f"{site}/django/mail.py", "import smtplib\ndef f():\n    import tkinter\n")
-    write(app_root, f"{site}/django/test/runner.py", "try:\n    import ipdb as pdb\nexcept ImportError:\n"
-                                                     "    import pdb\n")
-    # a test/ of test_*.py is the distribution's own tests: not followed
-    write(app_root, f"{site}/django/contrib/test/test_views.py", "import tkinter\n")
-    write(app_root, f"{site}/django/contrib/test/helpers.py", "import tkinter\n")
-    write(app_root, f"{site}/Django-3.2.19.egg-info/PKG-INFO", "Name: Django\n")
-    write(app_root, f"{site}/Django-3.2.19.egg-info/top_level.txt", "django\n")
-    for module in ("xml/__init__.py", "xml/sax/__init__.py", "xml/sax/saxutils.py", "smtplib.py", "pdb.py",
-                   "tkinter/__init__.py"):
-        write(app_root, f"{lib}/{module}", "")
-    # setuptools comes with every Python image through _distutils_hack's
-    # .pth: only the import package imported is followed, not setuptools/
-    write(app_root, f"{site}/_distutils_hack/__init__.py", "import os\n")
-    write(app_root, f"{site}/setuptools/wheel.py", "import email\n")
-    write(app_root, f"{site}/setuptools-66.1.1.egg-info/PKG-INFO", "Name: setuptools\n")
-    write(app_root, f"{site}/setuptools-66.1.1.egg-info/top_level.txt", "_distutils_hack\nsetuptools\n")
-    write(app_root, f"{lib}/email/__init__.py", "")
-    write(app_root, "/app/web.py", "import django.http\n")
+    files = {
+        f"{site}/django/__init__.py": "", f"{site}/django/http.py": "import re\n",
+        f"{site}/django/feeds.py": "from xml.sax.saxutils import XMLGenerator\n",
+        f"{site}/django/mail.py": "import smtplib\ndef f():\n    import tkinter\n",
+        f"{site}/django/test/runner.py": ("try:\n    import ipdb as pdb\nexcept ImportError:\n"
+                                          "    import pdb\n"),
+        # a test/ of test_*.py is the distribution's own tests: not followed
+        f"{site}/django/contrib/test/test_views.py": "import tkinter\n",
+        f"{site}/django/contrib/test/helpers.py": "import tkinter\n",
+        f"{site}/Django-3.2.19.egg-info/PKG-INFO": "Name: Django\n",
+        f"{site}/Django-3.2.19.egg-info/top_level.txt": "django\n",
+        # setuptools comes with every Python image through _distutils_hack's
+        # .pth: only the import package imported is followed, not setuptools/
+        f"{site}/_distutils_hack/__init__.py": "import os\n",
+        f"{site}/setuptools/wheel.py": "import email\n",
+        f"{site}/setuptools-66.1.1.egg-info/PKG-INFO": "Name: setuptools\n",
+        f"{site}/setuptools-66.1.1.egg-info/top_level.txt": "_distutils_hack\nsetuptools\n",
+        "/app/web.py": "import django.http\n",
+        **{f"{lib}/{module}": "" for module in ("xml/__init__.py", "xml/sax/__init__.py",
+                                                "xml/sax/saxutils.py", "smtplib.py", "pdb.py",
+                                                "tkinter/__init__.py", "email/__init__.py")},
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
     trace = ["/app/web.py", f"{site}/django/__init__.py", f"{site}/django/http.py",
              f"{site}/_distutils_hack/__init__.py"]
     opened = records(*(("python3", "openat", p) for p in trace))
