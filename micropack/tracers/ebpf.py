@@ -480,8 +480,8 @@ class EbpfTracer(Tracer):
         self._fill_calls()
         events = self.bpf[b"events"]
         if reader == "auto" and ringbuf.supported():
-            size = self.ringbuf_pages * os.sysconf("SC_PAGE_SIZE")
-            self._ring = ringbuf.RingReader.of_map(events.map_fd, size)
+            # (the map's own size: its data pages, as the kernel made them)
+            self._ring = ringbuf.RingReader.of_map(events.map_fd, int(events.max_entries))
             self.stats.reader = "in place"
         else:
             events.open_ring_buffer(self._on_event)
