@@ -175,6 +175,7 @@ class Expander:
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._converters_named = ""     # why the application's code converts character sets
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
+        self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
 
     # -- driving --------------------------------------------------------------
 
@@ -265,7 +266,8 @@ class Expander:
                     # Flask's stack brought 6.6 MB, 22%; the top level of
                     # setuptools' modules, which site imports through its
                     # .pth, 3 MB more)
-                    self._scan_python(self._imported_modules(unit, members), required=True)
+                    self._scan_python(self._imported_modules(unit, members), required=True,
+                                      stdlib_only=not self.units.in_python_stdlib(unit.key))
                 elif unit.kind in ("ruby", "perl", "gem"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -279,8 +281,42 @@ class Expander:
                     language = "perl" if unit.kind == "perl" else "ruby"
                     self._scan_script([m for m in members if m.endswith(CODE_SUFFIXES)], language,
                                       required=True)
+                self._owners_dependencies(unit, why)
             for dep in unit.deps:
                 self._use(dep, f"a dependency of {unit.label}")
+                self._indirect.add(dep)
+
+    def _owners_dependencies(self, unit: Unit, why: str) -> None:
+        """What the distro package of a Python distribution depends on
+        itself (not through the packages between, as for a program run:
+        from matplotlib that reached libboost1.74-dev's 131 MB of headers):
+        - its data packages: python3-matplotlib's charts read their
+          matplotlibrc and fonts from python-matplotlib-data ("Could not
+          find matplotlibrc file"), kept whole as matplotlib was for a
+          route the probe never took;
+        - the language's libraries in the packages it depends on: Debian
+          strips a distribution's Requires-Dist (matplotlib's egg-info
+          declares nothing), and its Depends say what it needs instead
+          (matplotlib imports kiwisolver when it loads).
+        Only for a library the workload itself uses (traced, or imported by
+        the application's code), not one that is kept as another's
+        dependency: Debian's Depends bring optional features too."""
+        if unit.key in self._indirect or not unit.name.endswith((".dist-info", ".egg-info")):
+            # (python3-fonttools, matplotlib's, depends on scipy and sympy:
+            # 94 MB; a standard library's package, on the rest of it: every
+            # Perl module, 11 MB)
+            return
+        owners = {self.units.package_of[m] for m in unit.members if m in self.units.package_of}
+        for key in sorted(owners - self._deps_followed):
+            self._deps_followed.add(key)
+            self._data_dependencies(key, why, direct=True)
+            for dep in self.units.package_deps.get(key, []):
+                for m in self.units.units[dep].members:
+                    library = self.units.language_of.get(m)
+                    if library is not None:
+                        self._use(library, f"in {dep.split(':', 1)[1]}, which {key.split(':', 1)[1]} "
+                                           f"depends on ({why})")
+                        self._indirect.add(library)
 
     def _use(self, key: str, why: str) -> None:
         if key not in self.result.used and key in self.units.units:
@@ -305,9 +341,9 @@ class Expander:
                 self._deps_followed.add(key)
                 self._data_dependencies(key, why)
 
-    def _data_dependencies(self, key: str, why: str) -> None:
+    def _data_dependencies(self, key: str, why: str, direct: bool = False) -> None:
         """The data packages package key depends on, through the packages
-        between (see _use_package)."""
+        between (see _use_package); with direct, its own Depends only."""
         seen, todo = {key}, list(self.units.package_deps.get(key, []))
         while todo:
             dep = todo.pop()
@@ -325,7 +361,8 @@ class Expander:
             if self.units.is_data_package(unit) and (web or not any(self.units.in_language_dir(m)
                                                                     for m in unit.members)):
                 self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
-            todo += self.units.package_deps.get(dep, [])
+            if not direct:
+                todo += self.units.package_deps.get(dep, [])
 
     def _distro_owned(self) -> set[str]:
         if self._owned_modules is None:
@@ -820,13 +857,17 @@ class Expander:
                 self._use(key, f"loaded by {path}")
 
     def _scan_python(self, files: list[str], required: bool = False,
-                     texts: dict[str, str] | None = None) -> None:
+                     texts: dict[str, str] | None = None, stdlib_only: bool = False) -> None:
         """The modules Python files import, also inside functions (imported
         on first use), followed through the modules the trace never saw
         imported: their import packages are kept, found where the
         interpreter looks (site and standard library directories). With
         required, only the imports at their top level (see python_imports).
-        texts: files read already, by path."""
+        texts: files read already, by path. stdlib_only: only into the
+        standard library, for a distribution's modules: what else they need
+        they declare (Requires-Dist), and what they import without
+        declaring it is optional (fontTools' symfont imports sympy, 31 MB,
+        at its top level)."""
         todo = list(files)
         done = self._scanned_required if required else self._scanned
         while todo:
@@ -843,7 +884,10 @@ class Expander:
                 dotted = _absolute(name, f, self.units)
                 if not dotted:
                     continue
-                for key in self.units.python_modules(dotted.split(".")[0]):
+                keys = self.units.python_modules(dotted.split(".")[0])
+                if stdlib_only and not any(self.units.in_python_stdlib(k) for k in keys):
+                    continue
+                for key in keys:
                     self._use(key, f"imported by {f}")
                 for found in self.units.module_files(dotted):
                     if found not in self._traced:     # what ran was imported already

@@ -120,6 +120,7 @@ class SourceUnits:
         self.dir_owners: dict[str, set[str]] = {}
         self.language_of: dict[str, str] = {}
         self.containers: set[str] = set()
+        self.python_stdlibs: frozenset[str] = frozenset()
         self.tree_of: dict[str, str] = {}
         self.warnings: list[str] = []
         self.db_kind = ""
@@ -305,6 +306,7 @@ class SourceUnits:
             found += self._python_site(site)
         for lib in stdlibs:
             found += self._python_stdlib(lib)
+        self.python_stdlibs = frozenset(stdlibs)
         for container in nodes:
             found += self._node_modules(container)
         for container in gems:
@@ -631,6 +633,12 @@ class SourceUnits:
             out.append("tree:" + self.tree_of[path])
         return out
 
+    def in_python_stdlib(self, key: str) -> bool:
+        """Whether unit key is part of Python's standard library."""
+        unit = self.units.get(key)
+        return unit is not None and unit.kind == "python" and any(
+            unit.name.startswith(lib + "/") for lib in self.python_stdlibs)
+
     def python_modules(self, top: str) -> list[str]:
         """Keys of the import units named top in every Python directory."""
         if self._py_index is None:
@@ -639,9 +647,18 @@ class SourceUnits:
                 if u.kind != "python":
                     continue
                 if u.name.endswith((".dist-info", ".egg-info")):
+                    # by what its files are under in its site: a package's
+                    # directory, or a module (a RECORD without top_level.txt
+                    # names only files: packaging/__init__.py, and `import
+                    # packaging` found no unit, matplotlib's charts failed)
+                    site = parent_of(u.name) + "/"
                     for m in u.members:
-                        if parent_of(m) in self.containers and not m.endswith((".dist-info", ".egg-info")):
-                            index.setdefault(posixpath.basename(m).split(".")[0], []).append(u.key)
+                        if not m.startswith(site):
+                            continue
+                        first = m[len(site):].split("/", 1)[0]
+                        if first.endswith((".dist-info", ".egg-info", ".pth")) or first == "__pycache__":
+                            continue
+                        index.setdefault(first.split(".")[0], []).append(u.key)
                 else:
                     index.setdefault(posixpath.basename(u.name).split(".")[0], []).append(u.key)
             self._py_index = index

@@ -623,6 +623,68 @@ def test_a_distribution_kept_whole_brings_the_standard_library_its_modules_need(
     assert f"{site}/setuptools/wheel.py" in kept and f"{lib}/email/__init__.py" not in kept
 
 
+def test_a_distribution_found_by_its_record_alone(app_root: Path, tmp_path: Path):
+    """packaging's and pyparsing's dist-info have a RECORD and no
+    top_level.txt: `import packaging` (matplotlib's, on a chart route the
+    probe never took) found no unit, and every chart failed with "No module
+    named 'packaging'" on the minified image."""
+    site = "/usr/lib/python3/dist-packages"
+    write(app_root, f"{site}/packaging/__init__.py", "")
+    write(app_root, f"{site}/packaging/version.py", "")
+    write(app_root, f"{site}/packaging-23.0.dist-info/METADATA", "Name: packaging\n")
+    write(app_root, f"{site}/packaging-23.0.dist-info/RECORD",
+          "packaging/__init__.py,,\npackaging/version.py,,\npackaging-23.0.dist-info/METADATA,,\n")
+    write(app_root, "/app/web.py", "def chart():\n    import packaging.version\n")
+    trace = ["/app/web.py"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/web.py"))).kept
+    assert f"{site}/packaging/version.py" in kept and f"{site}/packaging/__init__.py" in kept
+
+
+def test_a_python_library_brings_what_its_distro_package_depends_on(app_root: Path, tmp_path: Path):
+    """matplotlib, imported on a chart route the probe never took: Debian's
+    egg-info declares no Requires-Dist, and the charts failed for its
+    kiwisolver (imported by name in a loop) and for python-matplotlib-data's
+    matplotlibrc. The distro package's own Depends say what it needs: its
+    data packages and the libraries in them; not the Depends of those
+    (python3-fonttools' scipy and sympy, 94 MB)."""
+    site = "/usr/lib/python3/dist-packages"
+    files = {
+        f"{site}/matplotlib/__init__.py": "import importlib\nfor m in ['kiwisolver']:\n"
+                                          "    importlib.import_module(m)\n",
+        f"{site}/matplotlib-3.6.3.egg-info/PKG-INFO": "Name: matplotlib\n",
+        f"{site}/matplotlib-3.6.3.egg-info/top_level.txt": "matplotlib\n",
+        f"{site}/kiwisolver/__init__.py": "",
+        f"{site}/kiwisolver-1.4.4.dist-info/METADATA": "Name: kiwisolver\n",
+        f"{site}/kiwisolver-1.4.4.dist-info/top_level.txt": "kiwisolver\n",
+        f"{site}/fontTools/__init__.py": "",
+        f"{site}/fonttools-4.38.0.egg-info/PKG-INFO": "Name: fonttools\n",
+        f"{site}/fonttools-4.38.0.egg-info/top_level.txt": "fontTools\n",
+        f"{site}/sympy/__init__.py": "",
+        f"{site}/sympy-1.11.1.egg-info/PKG-INFO": "Name: sympy\n",
+        f"{site}/sympy-1.11.1.egg-info/top_level.txt": "sympy\n",
+        "/usr/share/matplotlib/mpl-data/matplotlibrc": "backend: Agg\n",
+        "/usr/share/unicode/UnicodeData.txt": "0041;A\n",
+        "/app/web.py": "def chart():\n    import matplotlib\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    dpkg(app_root, "python3-matplotlib", f"{site}/matplotlib/__init__.py",
+         f"{site}/matplotlib-3.6.3.egg-info/PKG-INFO", f"{site}/matplotlib-3.6.3.egg-info/top_level.txt",
+         depends="python3-kiwisolver, python-matplotlib-data (>= 3.6.3), python3-fonttools")
+    dpkg(app_root, "python3-kiwisolver", *(p for p in files if "kiwisolver" in p))
+    dpkg(app_root, "python-matplotlib-data", "/usr/share/matplotlib/mpl-data/matplotlibrc")
+    dpkg(app_root, "python3-fonttools", *(p for p in files if "fontTools" in p or "fonttools" in p),
+         depends="python3-sympy, unicode-data")
+    dpkg(app_root, "python3-sympy", *(p for p in files if "sympy" in p))
+    dpkg(app_root, "unicode-data", "/usr/share/unicode/UnicodeData.txt")
+    trace = ["/app/web.py"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/web.py"))).kept
+    assert f"{site}/matplotlib/__init__.py" in kept
+    assert f"{site}/kiwisolver/__init__.py" in kept and f"{site}/fontTools/__init__.py" in kept
+    assert "/usr/share/matplotlib/mpl-data/matplotlibrc" in kept
+    assert f"{site}/sympy/__init__.py" not in kept and "/usr/share/unicode/UnicodeData.txt" not in kept
+
+
 def test_a_directory_the_configuration_read_names_keeps_its_unowned_files(app_root: Path, tmp_path: Path):
     """Apache read ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/ and served no CGI
     while traced: every script there was dropped, 404 on the minified
