@@ -159,16 +159,27 @@ def env_program(words: list[str]) -> str | None:
     return None
 
 
+def shebang_program(head: bytes) -> str | None:
+    """The name of the program a file's #! line runs (through env), or
+    None when it has none."""
+    if not head.startswith(b"#!"):
+        return None
+    line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    if not line:
+        return None
+    prog = posixpath.basename(line[0])
+    return posixpath.basename(env_program(line[1:]) or "") if prog == "env" else prog
+
+
 def is_shell_script(head: bytes, path: str) -> bool:
     if head.startswith(b"#!"):
-        line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
-        if not line:
-            return False
-        prog = posixpath.basename(line[0])
-        if prog == "env":
-            prog = posixpath.basename(env_program(line[1:]) or "")
-        return prog in SHELLS
+        return shebang_program(head) in SHELLS
     return path.endswith(".sh")
+
+
+def is_python_script(head: bytes) -> bool:
+    """A file whose #! line runs python (python3, python3.11)."""
+    return bool(PYTHON_INTERPRETER.match(shebang_program(head) or ""))
 
 
 
@@ -261,20 +272,15 @@ def _code_only(text: str) -> str:
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl"}
 INTERPRETER = re.compile(r"^(ruby|perl)[0-9.]*$")
+PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
     """'ruby' or 'perl' for a file of that language (by its #! line, else
     by its suffix), else None."""
-    if head.startswith(b"#!"):
-        line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
-        if line:
-            prog = posixpath.basename(line[0])
-            if prog == "env":
-                prog = posixpath.basename(env_program(line[1:]) or "")
-            m = INTERPRETER.match(prog)
-            if m:
-                return m.group(1)
+    m = INTERPRETER.match(shebang_program(head) or "")
+    if m:
+        return m.group(1)
     return SCRIPT_SUFFIXES.get(posixpath.splitext(path)[1])
 
 

@@ -34,6 +34,7 @@ from micropack import elf
 from micropack.codescan import (
     calls_iconv,
     code_commands,
+    is_python_script,
     is_shell_script,
     js_requires,
     perl_modules,
@@ -99,11 +100,9 @@ GO_ZONE_FUNCTION = "time.LoadLocation"
 # Debian's JavaScript for web pages (its libjs-* packages), served as files.
 WEB_ASSETS = "/usr/share/javascript/"
 # An absolute path in a configuration file: at a word's start, or after a
-# quote, '=' or ':'; a program, not after ':' (/etc/passwd names every
-# user's shell so).
-_CONFIG_NAME = r"(/[\w.@+~-][\w.@+~/-]*)"
-CONFIG_PATH = re.compile(r"""(?:^|(?<=[\s"'=:(,]))""" + _CONFIG_NAME, re.M)
-CONFIG_PROGRAM = re.compile(r"""(?:^|(?<=[\s"'=(,]))""" + _CONFIG_NAME, re.M)
+# quote, '=' or ':' (what it follows, group 1; a program is not taken
+# after ':', as /etc/passwd names every user's shell so).
+CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,])))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
@@ -196,8 +195,9 @@ class Expander:
                 # opened by its own name, not as /etc/localtime's target:
                 # TZ named it, or the program picks zones by name
                 self._tz_named = f"{path} was read by its name"
-            if MODULE.search(posixpath.basename(path)) and self._module_dir(parent_of(path)):
-                self._whole_dirs.setdefault(parent_of(path), ICONV_WHY if GCONV_DIR.match(parent_of(path))
+            directory = parent_of(path)
+            if MODULE.search(posixpath.basename(path)) and self._module_dir(directory):
+                self._whole_dirs.setdefault(directory, ICONV_WHY if GCONV_DIR.match(directory)
                                             else f"a program loads its modules from it by name "
                                                  f"({path} was loaded)")
             if named and TLS_IN_USE.search(path):
@@ -467,9 +467,10 @@ class Expander:
             text = self.units.read_text(path)
             if text is None:
                 continue
-            for named in sorted(set(CONFIG_PROGRAM.findall(text))):
+            names = set(CONFIG_PATH.findall(text))      # (after, path)
+            for named in sorted({name for after, name in names if after != ":"}):
                 self._configured_program(named, path)
-            for named in sorted(set(CONFIG_PATH.findall(text))):
+            for named in sorted({name for _, name in names}):
                 final = self._directory(named.rstrip("/") or "/")
                 if (final is None or final == "/" or is_pseudo(final) or is_system_dir(final)
                         or LIB_DIR.match(final) or final.startswith("/etc/")
@@ -772,7 +773,7 @@ class Expander:
             language = script_language(head, m)
             if language:
                 self._load_libraries(m, text, language)
-            elif b"python" in head.split(b"\n", 1)[0]:
+            elif is_python_script(head):
                 self._scan_python([m], required=True, texts={m: text})
 
     def _keep_commands(self, words: list[str], where: str) -> None:

@@ -292,6 +292,17 @@ def test_python_imports_and_js_requires():
     assert codescan.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
 
 
+@pytest.mark.parametrize("head,shell,language,python", [
+    (b"#!/bin/sh\n", True, None, False), (b"#!/usr/bin/env bash\n", True, None, False),
+    (b"#!/usr/bin/perl -w\n", False, "perl", False), (b"#!/usr/bin/env ruby3.1\n", False, "ruby", False),
+    (b"#!/usr/bin/python3\n", False, None, True), (b"#!/usr/bin/env python3.11\n", False, None, True),
+    (b"#!/bin/sh # not python\n", True, None, False), (b"#!/usr/bin/env\n", False, None, False)])
+def test_what_a_scripts_first_line_runs(head: bytes, shell: bool, language: str | None, python: bool):
+    assert codescan.is_shell_script(head, "/x") is shell
+    assert codescan.script_language(head, "/x") == language
+    assert codescan.is_python_script(head) is python
+
+
 def test_ruby_requires_and_perl_modules():
     rb = ("require 'json'\nrequire_relative 'lib/x'\nclass Page\n  def show(x)\n    require \"csv\"\n"
           "    if x\n      1\n    end\n  end\nend\nbegin\n  require 'set'\nrescue LoadError\n  raise\nend\n"
