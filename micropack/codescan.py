@@ -1,7 +1,7 @@
 """What an application's own code names, read without running it: the
 commands of its shell scripts, the modules its Python files import, the
-packages its JavaScript requires, the libraries its Ruby and Perl code
-loads, and whether it sets TZ. The unit level keeps what they name (a
+packages its JavaScript requires, the libraries its Ruby, Perl and Erlang
+code loads, and whether it sets TZ. The unit level keeps what they name (a
 branch the probes never took still has its programs)."""
 from __future__ import annotations
 
@@ -60,6 +60,17 @@ PERL_LOAD = re.compile(r"""(?:^|[;{])[ \t]*(use|no|require)[ \t]+"""
 PERL_POD = re.compile(r"^=[a-zA-Z].*?(^=cut\b.*?$|\Z)", re.M | re.S)
 RUBY_COMMENT_BLOCK = re.compile(r"^=begin\b.*?(^=end\b.*?$|\Z)", re.M | re.S)
 CODE_END = re.compile(r"^__(END|DATA)__\s*$", re.M)
+# Erlang: a call into another module (ssl:versions(), fun m:f/1), a
+# behaviour, an application started or a module loaded by name, a header
+# of another application (an escript is compiled when it runs). A
+# comment runs from % to the end of the line (a % inside a string is rare
+# and only hides a name).
+ERLANG_CALL = re.compile(r"(?<![\w@'#?.])([a-z][\w@]*)[ \t]*:[ \t]*[a-z][\w@]*[ \t]*(?:\(|/[0-9])")
+ERLANG_NAMED = re.compile(r"(?:\bapplication[ \t]*:[ \t]*(?:start|ensure_started|ensure_all_started|load)"
+                          r"|\bcode[ \t]*:[ \t]*(?:ensure_loaded|load_file|ensure_modules_loaded)"
+                          r"|^-[ \t]*behaviou?r)[ \t]*\([ \t]*\[?[ \t]*'?([a-z][\w@]*)", re.M)
+ERLANG_INCLUDE_LIB = re.compile(r"^-[ \t]*include_lib[ \t]*\([ \t]*\"([a-z][\w@]*)/", re.M)
+ERLANG_COMMENT = re.compile(r"%.*$", re.M)
 PERL_PARENTS = re.compile(r"^[ \t]*use[ \t]+(?:parent|base)\b([^;]*)", re.M)
 PERL_CLASS = re.compile(r"\b([A-Za-z_]\w*(?:::\w+)+|[A-Z]\w*)\b")
 # Code that sets TZ, or opens a zone by its name, in any of the languages
@@ -84,7 +95,7 @@ ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
 RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|popen2|popen3|"
                  "shell_exec|passthru|proc_open|pcntl_exec|check_output|check_call|call|run|Popen|"
                  "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
-                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp")
+                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd")
 RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"]))\s*"""
                       r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(])?""")
 PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
@@ -94,7 +105,8 @@ PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\
 LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2})?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*(,?)""")
 # functions that hand their string to /bin/sh
 SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec", "execSync",
-                             "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open"})
+                             "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open",
+                             "os:cmd"})
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
@@ -264,23 +276,37 @@ def perl_modules(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def erlang_names(text: str) -> list[str]:
+    """The modules and applications Erlang code names: the modules it
+    calls (io_lib:format, also in a handler the probes never took), its
+    behaviours, the applications it starts (ensure_all_started(ssl)), the
+    modules it loads by name, the applications of the headers it includes.
+    The code server finds each by its name, so a name that is no module is
+    only a name nothing is kept for."""
+    text = ERLANG_COMMENT.sub("", text)
+    names = [m.group(1) for m in ERLANG_CALL.finditer(text)]
+    names += ERLANG_NAMED.findall(text) + ERLANG_INCLUDE_LIB.findall(text)
+    return list(dict.fromkeys(names))
+
+
 def _code_only(text: str) -> str:
     """text up to its __END__ or __DATA__ line."""
     end = CODE_END.search(text)
     return text[:end.start()] if end else text
 
 
-SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl"}
-INTERPRETER = re.compile(r"^(ruby|perl)[0-9.]*$")
+SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
+                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript)[0-9.]*$")
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
-    """'ruby' or 'perl' for a file of that language (by its #! line, else
-    by its suffix), else None."""
+    """'ruby', 'perl' or 'erlang' for a file of that language (by its #!
+    line, else by its suffix), else None."""
     m = INTERPRETER.match(shebang_program(head) or "")
     if m:
-        return m.group(1)
+        return "erlang" if m.group(1) == "escript" else m.group(1)
     return SCRIPT_SUFFIXES.get(posixpath.splitext(path)[1])
 
 
@@ -302,7 +328,7 @@ def sets_tz(text: str) -> bool:
 
 
 def code_commands(text: str, backticks: bool) -> list[str]:
-    """The programs code in Python, Ruby, Perl, PHP or JavaScript runs (see
+    """The programs code in Python, Ruby, Perl, PHP, JavaScript or Erlang runs (see
     RUN_CALL): each command of a command line (pipes, a wrapper's program),
     the program of a list (what `sh -c` is given, for a shell), and /bin/sh
     by that name when a command line goes to a shell (Python's shell=True

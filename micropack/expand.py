@@ -34,6 +34,7 @@ from micropack import elf
 from micropack.codescan import (
     calls_iconv,
     code_commands,
+    erlang_names,
     is_python_script,
     is_shell_script,
     js_requires,
@@ -107,7 +108,7 @@ CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,])))(/[\w.@+~-][\w.@+~/-]*)""", 
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
-                 ".R", ".r")
+                 ".R", ".r", ".erl", ".hrl", ".escript")
 
 
 @dataclass
@@ -726,10 +727,10 @@ class Expander:
                 continue
             language = script_language(head, m)
             # the programs it runs (Ruby, Perl and PHP have backticks too)
-            self._keep_commands(code_commands(text, backticks=language is not None or m.endswith(".php")),
-                                f"code {m}")
-            if m.endswith(".py"):
-                py[m] = text
+            backticks = language in ("ruby", "perl") or m.endswith(".php")
+            self._keep_commands(code_commands(text, backticks), f"code {m}")
+            if m.endswith(".py") or is_python_script(head):
+                py[m] = text        # (an app's program without .py too: bin/server)
             elif m.endswith((".js", ".mjs", ".cjs")):
                 for key in self.units.node_dependencies(parent_of(m), js_requires(text)):
                     self._use(key, f"required by {m}")
@@ -851,8 +852,9 @@ class Expander:
                 self._load_libraries(f, text, language, required)
 
     def _load_libraries(self, path: str, text: str, language: str, required: bool = False) -> None:
-        """The units of the libraries one Ruby or Perl file loads (_scan_script)."""
-        names = ruby_requires(text, required) if language == "ruby" else perl_modules(text)
+        """The units of the libraries one Ruby, Perl or Erlang file loads (_scan_script)."""
+        names = ruby_requires(text, required) if language == "ruby" else \
+            erlang_names(text) if language == "erlang" else perl_modules(text)
         for name in names:
             for key in self.units.script_libraries(language, name):
                 self._use(key, f"loaded by {path}")

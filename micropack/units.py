@@ -82,6 +82,12 @@ RUBY_LIB = re.compile(r"^/usr(/local)?/lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?"
 PERL_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)"
                       r"/(perl5|perl-base|perl/[0-9]+\.[0-9]+(\.[0-9]+)?|perl5/[0-9]+\.[0-9]+|site_perl)$")
 SCRIPT_LIBRARY_SUFFIXES = {"ruby": (".rb", ".so"), "perl": (".pm", ".pl")}
+# Erlang/OTP's applications (ssl-10.8.7/ebin/ssl.beam, ssl.app): in an OTP
+# installation's or a release's lib/, beside its erts-* (the code server
+# finds a module in any application's ebin/ by its name)
+ERLANG_APP = re.compile(r"^([a-z][\w@]*)(-[0-9][\w.+-]*)?$")
+ERLANG_APP_DEPS = re.compile(r"\{\s*(?:applications|included_applications|optional_applications)\s*,"
+                             r"\s*\[([^\]]*)\]")
 NODE_GLOBAL = re.compile(r"^(/usr/share/nodejs|/usr/lib/nodejs|/usr/lib/[a-z0-9_]+-linux-[a-z0-9_]+/nodejs)$")
 
 
@@ -93,7 +99,7 @@ def is_system_dir(path: str) -> bool:
 
 @dataclass
 class Unit:
-    kind: str                      # dpkg | apk | rpm | python | node | gem | ruby | perl | tree
+    kind: str                      # dpkg | apk | rpm | python | node | gem | ruby | perl | erlang | tree
     name: str                      # package name, or the unit's root path
     label: str
     members: list[str] = field(default_factory=list)   # files, links, and dirs of trees
@@ -285,7 +291,8 @@ class SourceUnits:
                 continue
             base = posixpath.basename(path)
             parent = parent_of(path)
-            script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) else None
+            script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) \
+                else "erlang" if base == "lib" and self._erlang_root(parent) else None
             if script:
                 scripts.append((script, path))
             elif base in ("site-packages", "dist-packages"):
@@ -300,7 +307,8 @@ class SourceUnits:
         self.containers.update(sites, stdlibs, nodes, gems, (d for _, d in scripts))
         found: list[Unit] = []
         for language, container in scripts:
-            found += self._script_libraries(language, container)
+            found += (self._erlang_applications(container) if language == "erlang"
+                      else self._script_libraries(language, container))
             self.aliases[container] = self._links_to(container)
         for site in sites:
             found += self._python_site(site)
@@ -465,6 +473,44 @@ class SourceUnits:
                  for name, files in sorted(members.items())]
         self._script_names.setdefault(language, {})[container] = {
             u.name[len(container) + 1:]: u.key for u in units}
+        self.library_dir.update((u.key, container) for u in units)
+        return units
+
+    def _erlang_root(self, path: str) -> bool:
+        """An Erlang/OTP installation (/usr/lib/erlang) or a release: its
+        runtime (erts-13.1.5/) beside its lib/."""
+        return any(posixpath.basename(c).startswith("erts-") and self.is_dir(c)
+                   for c in self.children(path))
+
+    def _erlang_applications(self, container: str) -> list[Unit]:
+        """One unit per Erlang application (ssl-10.8.7/), with the
+        applications its .app file says it needs, includes or starts when
+        present. Found by its modules' names and by its own: a call
+        ssl:versions() or application:ensure_all_started(ssl) needs all of
+        it (ssl.app, and asn1's ebin/ through public_key). Its files only,
+        not its directories: the code server looks into every
+        application's ebin/ when it starts, and that uses none of them."""
+        units: list[Unit] = []
+        names: dict[str, str] = {}          # a module's or application's name -> its unit
+        deps: dict[str, list[str]] = {}
+        for p in self.children(container):
+            m = ERLANG_APP.match(posixpath.basename(p))
+            if m is None or not self.is_dir(p):
+                continue
+            app = m.group(1)
+            unit = Unit("erlang", p, f"erlang application {app} ({container})",
+                        members=[f for f in self.subtree(p) if not self.is_dir(f)])
+            units.append(unit)
+            for f in self.children(p + "/ebin"):
+                if f.endswith(".beam"):
+                    names.setdefault(posixpath.basename(f)[:-5], unit.key)
+            names.setdefault(app, unit.key)
+            spec = self.read_text(f"{p}/ebin/{app}.app") or ""
+            deps[unit.key] = [d.strip().strip("'") for group in ERLANG_APP_DEPS.findall(spec)
+                              for d in group.split(",") if d.strip()]
+        for unit in units:
+            unit.deps = [names[d] for d in deps[unit.key] if d in names and names[d] != unit.key]
+        self._script_names.setdefault("erlang", {})[container] = names
         self.library_dir.update((u.key, container) for u in units)
         return units
 
@@ -665,9 +711,10 @@ class SourceUnits:
         return sorted(set(self._py_index.get(top, [])))
 
     def script_libraries(self, language: str, name: str) -> list[str]:
-        """Keys of the units that hold a Ruby feature ('net/http') or a Perl
-        module ('Encode::JP'), in every directory of that language: in
-        each, the unit of its name, else of the nearest name above it."""
+        """Keys of the units that hold a Ruby feature ('net/http'), a Perl
+        module ('Encode::JP') or an Erlang module or application ('ssl'),
+        in every directory of that language: in each, the unit of its name,
+        else of the nearest name above it."""
         parts = name.replace("::", "/").split("/")
         keys = []
         for names in self._script_names.get(language, {}).values():
@@ -679,7 +726,7 @@ class SourceUnits:
         return sorted(keys)
 
     def in_language_dir(self, path: str) -> bool:
-        """path is, or is inside, a Python, node, gem, Ruby or Perl directory."""
+        """path is, or is inside, a Python, node, gem, Ruby, Perl or Erlang directory."""
         p = path
         while p != "/":
             if p in self.containers:

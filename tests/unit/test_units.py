@@ -325,6 +325,19 @@ def test_ruby_requires_and_perl_modules():
     assert codescan.script_language(b"#!/usr/bin/perl5.36.0 -w\n", "/app/serve") == "perl"
     assert codescan.script_language(b"", "/app/lib/Util.pm") == "perl"
     assert codescan.script_language(b"#!/bin/sh\n", "/app/run") is None
+    assert codescan.script_language(b"#!/usr/bin/env escript\n", "/app/serve") == "erlang"
+    assert codescan.script_language(b"", "/app/src/web.erl") == "erlang"
+
+
+def test_erlang_names():
+    erl = ("-module(web).\n-behaviour(gen_server).\n-include_lib(\"public_key/include/public_key.hrl\").\n"
+           "route(<<\"/ssl\">>) -> {ok, _} = application:ensure_all_started(ssl), ssl:versions();\n"
+           "route(_) -> F = fun lists:sort/1, try M:f() catch C:E -> {C, E} end,\n"
+           "    code:ensure_loaded(asn1rt_nif), X#rec.field, <<B:8>>, \"http://h/x\",\n"
+           "    % mnesia:start() in a comment\n    os:cmd(\"grep -c x /proc/cpuinfo\").\n")
+    assert codescan.erlang_names(erl) == ["application", "ssl", "lists", "code", "os", "gen_server",
+                                          "asn1rt_nif", "public_key"]
+    assert codescan.code_commands(erl, backticks=False) == ["/bin/sh", "grep"]
 
 
 @pytest.mark.parametrize("line,backticks,programs", [
@@ -649,6 +662,23 @@ def test_a_distribution_found_by_its_record_alone(app_root: Path, tmp_path: Path
     trace = ["/app/web.py"]
     kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/web.py"))).kept
     assert f"{site}/packaging/version.py" in kept and f"{site}/packaging/__init__.py" in kept
+
+
+def test_an_application_program_in_python_without_a_suffix_is_read_for_imports(app_root: Path,
+                                                                              tmp_path: Path):
+    """/app/bin/server, #!/usr/bin/python3 and no .py: its imports in
+    handlers the probes never took (smtplib here) were not read, only the
+    programs it runs; a .py module beside it was. An executable that is no
+    Python (#!/bin/sh) is not read as Python."""
+    lib = "/usr/lib/python3.11"
+    write(app_root, "/app/bin/server", "#!/usr/bin/python3\ndef mail():\n    import smtplib\n", mode=0o755)
+    write(app_root, f"{lib}/smtplib.py", "")
+    write(app_root, "/app/bin/helper", "#!/bin/sh\n# import tkinter\n", mode=0o755)
+    write(app_root, f"{lib}/tkinter/__init__.py", "")
+    trace = ["/app/bin/server"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/bin/server"))).kept
+    assert f"{lib}/smtplib.py" in kept and "imported by /app/bin/server" in kept[f"{lib}/smtplib.py"]
+    assert f"{lib}/tkinter/__init__.py" not in kept
 
 
 def test_a_python_library_brings_what_its_distro_package_depends_on(app_root: Path, tmp_path: Path):
@@ -1420,3 +1450,56 @@ def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: P
     events = records(*(("perl", "openat", p) for p in trace))
     kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
     assert f"{pl}/unicore/lib/Sc/Grek.pl" in kept and f"{pl}/utf8.pm" not in kept
+
+
+def test_erlang_applications_the_code_names_are_kept_with_what_they_need(tmp_path: Path):
+    """An escript HTTP service probed on /health and /crypto: its /ssl,
+    /pubkey and /httpc routes failed on the minified image with
+    {"no such file or directory","asn1.app"} and "inets.app": the packages
+    of asn1 (a NIF library) and inets (a CGI script) held programs, so
+    were dropped, while ssl, a package of .beam files only, was kept
+    because the code server had looked into its ebin/. An application is
+    a unit: kept for a module the code calls or an application it starts,
+    with what its .app says it needs; looking into ebin/ uses nothing."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    otp = "/usr/lib/erlang"
+    apps = {  # application: (modules, its .app's applications, extra files)
+        "kernel-8.5.3": (["kernel", "gen_tcp", "application", "code", "os"], "[]", {}),
+        "stdlib-4.2": (["lists", "io_lib", "gen_server"], "[kernel]", {}),
+        "crypto-5.1.2": (["crypto"], "[kernel, stdlib]", {"priv/lib/crypto.so": ""}),
+        "ssl-10.8.7": (["ssl", "tls_v1"], "[kernel, stdlib, crypto, public_key]", {}),
+        "public_key-1.13.2": (["public_key"], "[asn1, crypto, kernel, stdlib]", {}),
+        "asn1-5.0.21": (["asn1rt_nif"], "[kernel, stdlib]", {"priv/lib/asn1rt_nif.so": ""}),
+        "inets-8.2.2": (["inets", "httpc", "httpd"], "[kernel, stdlib]",
+                        {"priv/bin/runcgi.sh": "#!/bin/sh\n"}),
+        "ftp-1.1.3": (["ftp"], "[kernel, stdlib]", {}),
+    }
+    for app, (modules, needs, extra) in apps.items():
+        name = app.split("-")[0]
+        files = [f"{otp}/lib/{app}/ebin/{m}.beam" for m in modules] + [f"{otp}/lib/{app}/ebin/{name}.app"]
+        for f in files[:-1]:
+            write(root, f, "FOR1")
+        write(root, files[-1], f"{{application, {name}, [{{vsn, \"1\"}}, {{applications, {needs}}}]}}.\n")
+        for rel, text in extra.items():
+            files.append(write(root, f"{otp}/lib/{app}/{rel}", text, 0o755).as_posix()[len(str(root)):])
+        package = "erlang-base" if name in ("kernel", "stdlib") else f"erlang-{name.replace('_', '-')}"
+        dpkg(root, package, *files)
+    write(root, f"{otp}/erts-13.1.5/bin/beam.smp", "\x7fELF", 0o755)
+    write(root, "/app/server.escript", "#!/usr/bin/env escript\nmain(_) -> {ok, L} = gen_tcp:listen(1, []).\n"
+                                       "route(<<\"/ssl\">>) -> ssl:versions();\n"
+                                       "route(<<\"/httpc\">>) -> httpc:request(\"http://127.0.0.1/\").\n",
+          0o755)
+    trace = ["/app/server.escript", f"{otp}/erts-13.1.5/bin/beam.smp",
+             f"{otp}/lib/kernel-8.5.3/ebin/gen_tcp.beam", f"{otp}/lib/crypto-5.1.2/ebin/crypto.beam",
+             *(f"{otp}/lib/{app}/ebin" for app in apps)]     # the code server looked into each
+    events = records(("escript", "exec", "/app/server.escript"),
+                     *(("beam.smp", "openat", p) for p in trace[1:4]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for app, module in (("ssl-10.8.7", "tls_v1"), ("public_key-1.13.2", "public_key"),
+                        ("asn1-5.0.21", "asn1rt_nif"), ("inets-8.2.2", "httpd"), ("stdlib-4.2", "lists")):
+        assert f"{otp}/lib/{app}/ebin/{module}.beam" in kept, app
+    assert "loaded by /app/server.escript" in kept[f"{otp}/lib/inets-8.2.2/ebin/httpd.beam"]
+    asn1 = f"{otp}/lib/asn1-5.0.21"
+    assert f"{asn1}/ebin/asn1.app" in kept and f"{asn1}/priv/lib/asn1rt_nif.so" in kept
+    assert f"{otp}/lib/ftp-1.1.3/ebin/ftp.beam" not in kept        # only looked into
