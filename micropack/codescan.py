@@ -1,7 +1,7 @@
 """What an application's own code names, read without running it: the
 commands of its shell scripts, the modules its Python files import, the
-packages its JavaScript requires, the libraries its Ruby, Perl and Erlang
-code loads, and whether it sets TZ. The unit level keeps what they name (a
+packages its JavaScript requires, the libraries its Ruby, Perl, Erlang and
+Lua code loads, and whether it sets TZ. The unit level keeps what they name (a
 branch the probes never took still has its programs)."""
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ ERLANG_NAMED = re.compile(r"(?:\bapplication[ \t]*:[ \t]*(?:start|ensure_started
                           r"|^-[ \t]*behaviou?r)[ \t]*\([ \t]*\[?[ \t]*'?([a-z][\w@]*)", re.M)
 ERLANG_INCLUDE_LIB = re.compile(r"^-[ \t]*include_lib[ \t]*\([ \t]*\"([a-z][\w@]*)/", re.M)
 ERLANG_COMMENT = re.compile(r"%.*$", re.M)
+# Lua: require "socket.http", require("cjson"), require 'lfs'; comments
+# run from -- to the end of the line, or over --[[ ... ]] (and --[==[ ]==])
+LUA_REQUIRE = re.compile(r"""(?<![\w.:])require[ \t]*\(?[ \t]*(['"])([\w.-]+)\1""")
+LUA_COMMENT = re.compile(r"--\[(=*)\[.*?\]\1\]|--[^\n]*", re.S)
 PERL_PARENTS = re.compile(r"^[ \t]*use[ \t]+(?:parent|base)\b([^;]*)", re.M)
 PERL_CLASS = re.compile(r"\b([A-Za-z_]\w*(?:::\w+)+|[A-Z]\w*)\b")
 # Code that sets TZ, or opens a zone by its name, in any of the languages
@@ -95,7 +99,7 @@ ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
 RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|popen2|popen3|"
                  "shell_exec|passthru|proc_open|pcntl_exec|check_output|check_call|call|run|Popen|"
                  "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
-                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd")
+                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute")
 RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"]))\s*"""
                       r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(])?""")
 PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
@@ -106,7 +110,7 @@ LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2})?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*
 # functions that hand their string to /bin/sh
 SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec", "execSync",
                              "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open",
-                             "os:cmd"})
+                             "os:cmd", "os.execute"})
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
@@ -289,6 +293,14 @@ def erlang_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def lua_requires(text: str) -> list[str]:
+    """The modules Lua code requires, as paths under a library directory
+    without suffix (socket.http is socket/http: socket/http.lua, or a C
+    module socket/http.so)."""
+    text = LUA_COMMENT.sub("", text)
+    return list(dict.fromkeys(m.group(2).replace(".", "/") for m in LUA_REQUIRE.finditer(text)))
+
+
 def _code_only(text: str) -> str:
     """text up to its __END__ or __DATA__ line."""
     end = CODE_END.search(text)
@@ -296,14 +308,14 @@ def _code_only(text: str) -> str:
 
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
-                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang"}
-INTERPRETER = re.compile(r"^(ruby|perl|escript)[0-9.]*$")
+                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript|lua)[0-9.]*$")
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
-    """'ruby', 'perl' or 'erlang' for a file of that language (by its #!
-    line, else by its suffix), else None."""
+    """'ruby', 'perl', 'erlang' or 'lua' for a file of that language (by
+    its #! line, else by its suffix), else None."""
     m = INTERPRETER.match(shebang_program(head) or "")
     if m:
         return "erlang" if m.group(1) == "escript" else m.group(1)
@@ -328,7 +340,7 @@ def sets_tz(text: str) -> bool:
 
 
 def code_commands(text: str, backticks: bool) -> list[str]:
-    """The programs code in Python, Ruby, Perl, PHP, JavaScript or Erlang runs (see
+    """The programs code in Python, Ruby, Perl, PHP, JavaScript, Erlang or Lua runs (see
     RUN_CALL): each command of a command line (pipes, a wrapper's program),
     the program of a list (what `sh -c` is given, for a shell), and /bin/sh
     by that name when a command line goes to a shell (Python's shell=True

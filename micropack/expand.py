@@ -38,6 +38,7 @@ from micropack.codescan import (
     is_python_script,
     is_shell_script,
     js_requires,
+    lua_requires,
     perl_modules,
     python_imports,
     ruby_requires,
@@ -269,7 +270,7 @@ class Expander:
                     # .pth, 3 MB more)
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
-                elif unit.kind in ("ruby", "perl", "gem"):
+                elif unit.kind in ("ruby", "perl", "gem", "lua"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
                     # 5.36.0: Time/Piece.pm was kept and not found)
@@ -279,7 +280,7 @@ class Expander:
                             self.closure.add(alias, f"the link to {library_dir} ({why})")
                     # what its files load when they load (a gem's top-level
                     # require of the standard library's set)
-                    language = "perl" if unit.kind == "perl" else "ruby"
+                    language = "ruby" if unit.kind == "gem" else unit.kind
                     self._scan_script([m for m in members if m.endswith(CODE_SUFFIXES)], language,
                                       required=True)
                 self._owners_dependencies(unit, why)
@@ -705,7 +706,7 @@ class Expander:
 
     def _scan_code(self, tree: Unit) -> None:
         """Shell scripts name commands, Python files imports, JavaScript
-        files modules, Ruby and Perl files libraries: keep what they name,
+        files modules, Ruby, Perl, Lua and Erlang files libraries: keep what they name,
         as if traced. Code that sets TZ brings the time zone database."""
         py: dict[str, str] = {}        # the Python files, read already
         for m in tree.members:
@@ -842,7 +843,7 @@ class Expander:
         return False
 
     def _scan_script(self, files: list[str], language: str, required: bool = False) -> None:
-        """The libraries Ruby or Perl files load (also on first use, in a
+        """The libraries Ruby, Perl or Lua files load (also on first use, in a
         method or a sub; with required, a Ruby file's only when it loads,
         see perl_modules for Perl's): the unit that holds each is kept
         whole, and what its own files load comes with it (_drain)."""
@@ -852,9 +853,10 @@ class Expander:
                 self._load_libraries(f, text, language, required)
 
     def _load_libraries(self, path: str, text: str, language: str, required: bool = False) -> None:
-        """The units of the libraries one Ruby, Perl or Erlang file loads (_scan_script)."""
+        """The units of the libraries one Ruby, Perl, Lua or Erlang file loads (_scan_script)."""
         names = ruby_requires(text, required) if language == "ruby" else \
-            erlang_names(text) if language == "erlang" else perl_modules(text)
+            erlang_names(text) if language == "erlang" else \
+            lua_requires(text) if language == "lua" else perl_modules(text)
         for name in names:
             for key in self.units.script_libraries(language, name):
                 self._use(key, f"loaded by {path}")

@@ -81,7 +81,10 @@ RUBY_LIB = re.compile(r"^/usr(/local)?/lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?"
                       r"|site_ruby(/[0-9]+\.[0-9]+\.[0-9]+)?)$")
 PERL_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)"
                       r"/(perl5|perl-base|perl/[0-9]+\.[0-9]+(\.[0-9]+)?|perl5/[0-9]+\.[0-9]+|site_perl)$")
-SCRIPT_LIBRARY_SUFFIXES = {"ruby": (".rb", ".so"), "perl": (".pm", ".pl")}
+SCRIPT_LIBRARY_SUFFIXES = {"ruby": (".rb", ".so"), "perl": (".pm", ".pl"), "lua": (".lua", ".so")}
+# Lua's (package.path and cpath: /usr/share/lua/5.4/?.lua, ?/init.lua,
+# /usr/lib/x86_64-linux-gnu/lua/5.4/?.so)
+LUA_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)/lua/[0-9]+\.[0-9]+$")
 # Erlang/OTP's applications (ssl-10.8.7/ebin/ssl.beam, ssl.app): in an OTP
 # installation's or a release's lib/, beside its erts-* (the code server
 # finds a module in any application's ebin/ by its name)
@@ -99,7 +102,7 @@ def is_system_dir(path: str) -> bool:
 
 @dataclass
 class Unit:
-    kind: str                      # dpkg | apk | rpm | python | node | gem | ruby | perl | erlang | tree
+    kind: str               # dpkg | apk | rpm | python | node | gem | ruby | perl | lua | erlang | tree
     name: str                      # package name, or the unit's root path
     label: str
     members: list[str] = field(default_factory=list)   # files, links, and dirs of trees
@@ -292,6 +295,7 @@ class SourceUnits:
             base = posixpath.basename(path)
             parent = parent_of(path)
             script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) \
+                else "lua" if LUA_LIB.match(path) \
                 else "erlang" if base == "lib" and self._erlang_root(parent) else None
             if script:
                 scripts.append((script, path))
@@ -425,8 +429,9 @@ class SourceUnits:
         return units
 
     def _script_libraries(self, language: str, container: str) -> list[Unit]:
-        """The units of a Ruby or Perl library directory. Ruby: one per
-        top-level name, net.rb with net/ and net.so. Perl: one per module
+        """The units of a Ruby, Lua or Perl library directory. Ruby and
+        Lua: one per top-level name, net.rb with net/ and net.so (socket.lua
+        with socket/, whose socket/core.so another directory holds). Perl: one per module
         no module above it holds, with its directory and its XS modules
         (Time/Piece.pm, Time/Piece/, auto/Time/Piece/; Encode.pm with all
         of Encode/): Perl's top-level names are loose families (Module::
@@ -437,7 +442,7 @@ class SourceUnits:
         (net, Time/Piece)."""
         suffixes = SCRIPT_LIBRARY_SUFFIXES[language]
         members: dict[str, list[str]] = {}
-        if language == "ruby":
+        if language in ("ruby", "lua"):
             for p in self.children(container):
                 base = posixpath.basename(p)
                 if p in self.containers:
@@ -467,7 +472,7 @@ class SourceUnits:
                     members.setdefault(owner, []).append(p)
             for name in list(members):
                 members[name] += self.subtree(f"{container}/auto/{name}")
-        what = "ruby library" if language == "ruby" else "perl module"
+        what = {"ruby": "ruby library", "lua": "lua module"}.get(language, "perl module")
         units = [Unit(language, f"{container}/{name}", f"{what} {name.replace('/', '::')} ({container})",
                       members=files)
                  for name, files in sorted(members.items())]
@@ -712,7 +717,8 @@ class SourceUnits:
 
     def script_libraries(self, language: str, name: str) -> list[str]:
         """Keys of the units that hold a Ruby feature ('net/http'), a Perl
-        module ('Encode::JP') or an Erlang module or application ('ssl'),
+        module ('Encode::JP'), a Lua module ('socket/http') or an Erlang
+        module or application ('ssl'),
         in every directory of that language: in each, the unit of its name,
         else of the nearest name above it."""
         parts = name.replace("::", "/").split("/")
@@ -726,7 +732,7 @@ class SourceUnits:
         return sorted(keys)
 
     def in_language_dir(self, path: str) -> bool:
-        """path is, or is inside, a Python, node, gem, Ruby, Perl or Erlang directory."""
+        """path is, or is inside, a Python, node, gem, Ruby, Perl, Lua or Erlang directory."""
         p = path
         while p != "/":
             if p in self.containers:

@@ -340,6 +340,16 @@ def test_erlang_names():
     assert codescan.code_commands(erl, backticks=False) == ["/bin/sh", "grep"]
 
 
+def test_lua_requires():
+    lua = ("local socket = require(\"socket\")\nlocal url = require 'socket.url'\n-- require 'lfs'\n"
+           "--[[ require 'x'\n]] --[==[ require 'y' ]==]\nlocal j = require\"cjson.safe\"\n"
+           "local t = obj:require('no')\nos.execute(\"tar -cf /tmp/a.tar /app\")\n")
+    assert codescan.lua_requires(lua) == ["socket", "socket/url", "cjson/safe"]
+    assert codescan.code_commands(lua, backticks=False) == ["/bin/sh", "tar"]
+    assert codescan.script_language(b"#!/usr/bin/lua5.4\n", "/app/serve") == "lua"
+    assert codescan.script_language(b"", "/app/handler.lua") == "lua"
+
+
 @pytest.mark.parametrize("line,backticks,programs", [
     ('subprocess.run(["gzip", "-c", path])', False, ["gzip"]),
     ("out = subprocess.check_output(['sha256sum', f])", False, ["sha256sum"]),
@@ -1503,3 +1513,36 @@ def test_erlang_applications_the_code_names_are_kept_with_what_they_need(tmp_pat
     asn1 = f"{otp}/lib/asn1-5.0.21"
     assert f"{asn1}/ebin/asn1.app" in kept and f"{asn1}/priv/lib/asn1rt_nif.so" in kept
     assert f"{otp}/lib/ftp-1.1.3/ebin/ftp.beam" not in kept        # only looked into
+
+
+def test_lua_modules_the_application_requires_on_first_use_are_kept(tmp_path: Path):
+    """Lua's Debian modules are packages of no program (lua-cjson,
+    lua-socket), like Ruby's and Perl's libraries: a module a handler
+    requires on first use is kept with its top-level name whole, in the
+    script and the C module directories, and the library its .so links to."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    share, lib = "/usr/share/lua/5.4", "/usr/lib/x86_64-linux-gnu/lua/5.4"
+    files = {f"{share}/socket.lua": "local core = require('socket.core')\n", f"{share}/socket/url.lua": "",
+             f"{share}/mime.lua": "", "/usr/lib/x86_64-linux-gnu/liblua5.4-socket.so.2": "\x7fELF",
+             "/usr/lib/x86_64-linux-gnu/liblua5.4-cjson.so.0": "\x7fELF", f"{lib}/lfs.so": "\x7fELF"}
+    for path, text in files.items():
+        write(root, path, text)
+    link(root, f"{lib}/socket/core.so", "../../../liblua5.4-socket.so.2")
+    link(root, f"{lib}/cjson.so", "../../liblua5.4-cjson.so.0")
+    dpkg(root, "lua-socket", f"{share}/socket.lua", f"{share}/socket/url.lua", f"{share}/mime.lua",
+         f"{lib}/socket/core.so", "/usr/lib/x86_64-linux-gnu/liblua5.4-socket.so.2")
+    dpkg(root, "lua-cjson", f"{lib}/cjson.so", "/usr/lib/x86_64-linux-gnu/liblua5.4-cjson.so.0")
+    dpkg(root, "lua-filesystem", f"{lib}/lfs.so")
+    write(root, "/app/server.lua", "local socket = require(\"socket\")\nlocal function json()\n"
+                                   "  local cjson = require 'cjson'\nend\n-- require 'lfs'\n"
+                                   "local function url() return require(\"socket.url\") end\n")
+    trace = ["/app/server.lua", f"{share}/socket.lua", f"{lib}/socket/core.so"]
+    events = records(*(("lua5.4", "openat", p) for p in trace))
+    report = kept_at(root, "unit", tmp_path, trace, events)
+    kept = report.kept
+    assert f"{lib}/cjson.so" in kept and "/usr/lib/x86_64-linux-gnu/liblua5.4-cjson.so.0" in kept
+    why = {u.key: u.why for u in report.units}
+    assert why[f"lua:{lib}/cjson"] == "loaded by /app/server.lua"
+    assert f"{share}/socket/url.lua" in kept
+    assert f"{lib}/lfs.so" not in kept and f"{share}/mime.lua" not in kept      # nothing requires them
