@@ -21,7 +21,7 @@ SHELL_BUILTINS = frozenset({
     "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait", "[",
 })
 # Programs that run the program named after them.
-WRAPPERS = frozenset({"exec", "command", "nohup", "xargs", "nice", "timeout", "env", "sudo",
+WRAPPERS = frozenset({"exec", "eval", "command", "nohup", "xargs", "nice", "timeout", "env", "sudo",
                       "setsid", "stdbuf", "chroot", "su-exec", "gosu", "runuser", "ionice",
                       "flock", "watch", "time"})
 SEGMENT = re.compile(r"\$\(|`|\|\||&&|[|;&(){}]")
@@ -112,6 +112,11 @@ SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec"
                              "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open",
                              "os:cmd", "os.execute"})
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
+# A command kept in a variable for a run call later, by a name that says
+# so: args = ["curl", "-sS", url], my @cmd = ("gzip", "-9"), const
+# curlArgs = [...]: the program is the list's first string.
+COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ \t]*(?:\[|\(|array\()\s*""",
+                          re.I)
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""
@@ -363,6 +368,10 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             lines.append(items[0])
             near = text[m.end():m.end() + 200].split(")", 1)[0]
             shell = shell or m.group(1) in SHELL_FUNCTIONS or "shell=True" in near
+    for m in COMMAND_LIST.finditer(text):
+        items = _literals(text, m.end())
+        if items:
+            lines.append(_list_command(items))
     for m in PIPE_OPEN.finditer(text):
         if m.group(2) is None:              # open(F, "-|", "prog", args...)
             lines.append(_list_command(_literals(text, m.end())))

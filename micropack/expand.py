@@ -93,6 +93,8 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/usr/local/etc/mime.types")
 ICONV_WHY = "iconv loads the converter a character set names"
 # A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
+# An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
+ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
 MODULE = re.compile(r"\.so(\.[0-9]+)*$")
 # A Go program links its standard library in: no TLS library is loaded to
 # tell that it verifies certificates (it reads the system's authorities on
@@ -164,6 +166,7 @@ class Expander:
         self._languages: set[str] = set()
         self._queue: list[str] = []
         self._tools: set[str] = set()          # commands the application's scripts name
+        self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
         self._scanned: set[str] = set()
         self._scanned_required: set[str] = set()    # read for their top-level imports only
         self._library_names: tuple[int, set[str]] = (-1, set())   # (len(kept) when made, names)
@@ -210,6 +213,7 @@ class Expander:
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._what_programs_name(programs)
+        self._what_libraries_name(traced)
         self._configured_trees(traced)
         self._listed_data_dirs(traced)
         if self.level == "package":
@@ -437,6 +441,40 @@ class Expander:
                                                    f"({final}, a Go program, reads them on its first)")
             if GO_ZONE_FUNCTION in linked and not self._tz_named:
                 self._tz_named = f"{final}, a Go program, loads zones by name"
+
+    def _what_libraries_name(self, traced: dict[str, str]) -> None:
+        """The directories of modules of its own package a shared library
+        that was loaded names (compiled in), where it loads one by a name
+        it is given later, even a directory of one module: libcrypto.so.3
+        loads OpenSSL's legacy provider from ossl-modules/ for md4,
+        whirlpool, Blowfish or `pkcs12 -legacy`, and engines from
+        engines-3/; without them those failed on the minified image at
+        every level (and with a configuration that loads the legacy
+        provider, hashlib's md4 was quietly gone). Only the library's own
+        package's directories are looked for, so only libraries that come
+        with such a directory are read."""
+        dirs_of: dict[str, dict[str, tuple[bytes, ...]]] = {}     # a package -> its module dirs
+        for path in sorted(traced):
+            if not MODULE.search(posixpath.basename(path)) or not LIB_DIR.match(parent_of(path)):
+                continue        # (a module in a directory of its own is what is looked for)
+            key = self.units.package_of.get(path)
+            if key is None:
+                continue
+            if key not in dirs_of:
+                holders = {parent_of(m) for m in self.units.units[key].members
+                           if MODULE.search(posixpath.basename(m))}
+                dirs_of[key] = {d: (d.encode() + b"\0", d.encode() + b"/\0") for d in sorted(holders)
+                                if not LIB_DIR.match(d) and not GCONV_DIR.match(d)
+                                and not self.units.in_language_dir(d)}
+            if not dirs_of[key]:
+                continue
+            try:
+                with self.closure.fs.open_file(path, hold=False) as fh:
+                    named = elf.containing(fh, dirs_of[key])
+            except (OSError, SymlinkLoop):
+                continue
+            for d in sorted(named):
+                self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
 
     def _library_data(self) -> bool:
         """The package of a shared library that is kept, for the data it
@@ -771,12 +809,27 @@ class Expander:
             text = self.units.read_text(m)
             if text is None or not text.startswith("#!"):
                 continue
+            self._configuration_named(m, text)
             head = text[:256].encode("utf-8", "surrogateescape")
             language = script_language(head, m)
             if language:
                 self._load_libraries(m, text, language)
             elif is_python_script(head):
                 self._scan_python([m], required=True, texts={m: text})
+
+    def _configuration_named(self, script: str, text: str) -> None:
+        """The files in /etc no package owns that a kept package's script
+        names: what its installation wrote there, outside any directory of
+        its own (_installed_config). update-ca-certificates reads the list
+        of authorities to trust from /etc/ca-certificates.conf, which
+        ca-certificates' postinst writes; without it the tool exited 0 and
+        left one authority of 143 in the bundle every TLS client reads."""
+        for path in dict.fromkeys(ETC_NAME.findall(text)):
+            st = self.units.stats.get(path)
+            if st is None or not stat.S_ISREG(st.st_mode) or path in self.units.package_of \
+                    or path in self.closure.kept:
+                continue
+            self.closure.add(path, f"named by {script}, a program of a kept package")
 
     def _keep_commands(self, words: list[str], where: str) -> None:
         """The programs an application's script or code runs, found through
@@ -796,6 +849,20 @@ class Expander:
                     for key in self.units.units_of(p):
                         self._use(key, why)
             self._use_package(found, why, data_too=True)
+            self._named_script(found)
+
+    def _named_script(self, program: str) -> None:
+        """A shell script the application names and the trace never saw run
+        (update-ca-certificates, run by a route the probes never took): the
+        commands it runs come too, as for the application's own scripts.
+        Kept as if run, it failed with "mktemp: not found", then "sort"."""
+        ran = self.activity.executed if self.activity is not None else self._traced
+        if program in self._named_scripts or program in ran:
+            return
+        self._named_scripts.add(program)
+        text = self.units.read_text(program)
+        if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), program):
+            self._keep_commands(script_commands(text), f"script {program}")
 
     def _code_picks_by_name(self, path: str, text: str) -> None:
         """Code that sets TZ, calls setlocale or converts with iconv picks

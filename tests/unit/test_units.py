@@ -274,6 +274,9 @@ case "$1" in summary) cat /x ;; esac
                    "cat"]       # no builtins (set, echo, read), redirection targets or comments
     # env's option values are no commands (LANG was taken for one)
     assert codescan.script_commands("env -u LANG -C /tmp A=1 sort x\nenv\n") == ["env", "sort"]
+    # eval runs its words as a command (update-ca-certificates' hooks: "run-parts: not found")
+    assert codescan.script_commands('eval run-parts "$V" --test -- "$D" | while read h; do :; done\n') \
+        == ["run-parts"]
 
 
 def test_python_imports_and_js_requires():
@@ -377,6 +380,15 @@ def test_lua_requires():
     ("const page = `<p>${name}</p>`", False, []),         # a template string, not a command
     ("IO.popen(['xz', '-9'])", True, ["xz"]),
     ("cursor.execute('SELECT 1')", False, []),
+    # a command kept in a variable named for it, run later: run(args + [url])
+    ('args = ["curl", "-sS", "-D", "-"]', False, ["curl"]),
+    ("self.gnutls_cmd = ('gnutls-cli', '--port', port)", False, ["gnutls-cli"]),
+    ('my @cmd = ("gzip", "-9");', True, ["gzip"]),
+    ('const curlArgs = ["curl", url]', False, ["curl"]),
+    ('args = ["--verbose"]; kwargs = {"a": "b"}; if args == ["tar"]: pass', False, []),
+    ('fields = ["date", "name"]', False, []),        # a list by another name: no command
+    ('os.execute("tar -cf x.tar /app")', False, ["/bin/sh", "tar"]),      # Lua
+    ('Out = os:cmd("grep -c x /proc/cpuinfo")', False, ["/bin/sh", "grep"]),       # Erlang
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
@@ -1546,3 +1558,62 @@ def test_lua_modules_the_application_requires_on_first_use_are_kept(tmp_path: Pa
     assert why[f"lua:{lib}/cjson"] == "loaded by /app/server.lua"
     assert f"{share}/socket/url.lua" in kept
     assert f"{lib}/lfs.so" not in kept and f"{share}/mime.lua" not in kept      # nothing requires them
+
+
+@pytest.mark.parametrize("level", ["unit", "package"])
+def test_module_directories_a_loaded_library_names_are_kept(tmp_path: Path, level: str):
+    """libcrypto.so.3 loads OpenSSL's legacy provider from ossl-modules/,
+    a path compiled into it, when md4 or `pkcs12 -legacy` is asked for:
+    libssl3 is a package of libraries, which brings only the directories
+    its used libraries sit in, and every such step failed on the minified
+    image, at both levels. A directory of its package that it does not
+    name stays out."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    lib = "/usr/lib/x86_64-linux-gnu"
+    write(root, f"{lib}/libcrypto.so.3", f"\x7fELF...{lib}/ossl-modules\0...{lib}/engines-3\0...")
+    files = [f"{lib}/libcrypto.so.3", f"{lib}/ossl-modules/legacy.so", f"{lib}/engines-3/afalg.so",
+             f"{lib}/engines-3/padlock.so", f"{lib}/libssl3-extra/other.so"]
+    for f in files[1:]:
+        write(root, f, "\x7fELF")
+    dpkg(root, "libssl3", *files)
+    write(root, "/usr/bin/openssl", "\x7fELF", 0o755)
+    dpkg(root, "openssl", "/usr/bin/openssl")
+    trace = ["/usr/bin/openssl", f"{lib}/libcrypto.so.3"]
+    events = records(("openssl", "exec", "/usr/bin/openssl"), ("openssl", "openat", f"{lib}/libcrypto.so.3"))
+    kept = kept_at(root, level, tmp_path, trace, events).kept
+    assert f"{lib}/ossl-modules/legacy.so" in kept
+    assert "loads its modules from it by name" in kept[f"{lib}/ossl-modules/legacy.so"]
+    assert f"{lib}/engines-3/afalg.so" in kept and f"{lib}/engines-3/padlock.so" in kept
+    assert f"{lib}/libssl3-extra/other.so" not in kept
+
+
+def test_a_script_the_code_names_brings_its_commands_and_the_configuration_it_names(tmp_path: Path):
+    """A route runs update-ca-certificates, which the probes never ran:
+    kept as if run, it failed on "mktemp: not found" (the commands of a
+    package's script were not followed), and with those added it exited 0
+    and left 1 authority of 143: /etc/ca-certificates.conf, written by the
+    package's postinst straight into /etc, was dropped."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    tool = "/usr/sbin/update-ca-certificates"
+    write(root, tool, "#!/bin/sh\nCERTSCONF=/etc/ca-certificates.conf\nTEMP=\"$(mktemp -t x)\"\n"
+                      "sed -n 's/^!//p' $CERTSCONF | sort > \"$TEMP\"\nwc -l < /etc/missing.conf\n", 0o755)
+    write(root, "/etc/ca-certificates.conf", "mozilla/ISRG_Root_X1.crt\n")
+    write(root, "/etc/other.conf", "x\n")
+    for program in ("mktemp", "sort", "wc", "sed", "python3"):
+        write(root, f"/usr/bin/{program}", "\x7fELF", 0o755)
+    dpkg(root, "ca-certificates", tool)
+    dpkg(root, "coreutils", "/usr/bin/mktemp", "/usr/bin/sort", "/usr/bin/wc")
+    dpkg(root, "sed", "/usr/bin/sed")
+    dpkg(root, "python3", "/usr/bin/python3")
+    write(root, "/app/server.py", f"import subprocess\ndef add_ca():\n    subprocess.run(['{tool}'])\n")
+    trace = ["/usr/bin/python3", "/app/server.py"]
+    events = records(("python3", "exec", "/usr/bin/python3"), ("python3", "openat", "/app/server.py"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert tool in kept
+    for program in ("mktemp", "sort", "wc", "sed"):
+        assert f"/usr/bin/{program}" in kept, program
+    assert f"script {tool}" in kept["/usr/bin/sed"]
+    assert "/etc/ca-certificates.conf" in kept and tool in kept["/etc/ca-certificates.conf"]
+    assert "/etc/other.conf" not in kept
