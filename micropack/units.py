@@ -431,12 +431,13 @@ class SourceUnits:
     def _script_libraries(self, language: str, container: str) -> list[Unit]:
         """The units of a Ruby, Lua or Perl library directory. Ruby and
         Lua: one per top-level name, net.rb with net/ and net.so (socket.lua
-        with socket/, whose socket/core.so another directory holds). Perl: one per module
-        no module above it holds, with its directory and its XS modules
-        (Time/Piece.pm, Time/Piece/, auto/Time/Piece/; Encode.pm with all
-        of Encode/): Perl's top-level names are loose families (Module::
-        holds CoreList, 1 MB, and Load). A library loads others of its
-        name and picks some by a name it is given (Ruby's enc/ encodings,
+        with socket/, whose socket/core.so another directory holds). Perl:
+        one per module no module above it holds, with its directory and its
+        XS modules (Time/Piece.pm, Time/Piece/, auto/Time/Piece/; Encode.pm
+        with all of Encode/), and its File::ShareDir data
+        (auto/share/dist/Time-Piece/): Perl's top-level names are loose
+        families (Module:: holds CoreList, 1 MB, and Load). A library loads
+        others of its name and picks some by a name it is given (Ruby's enc/ encodings,
         Perl's Encode::JP for shiftjis, unicore/ for a regex's property).
         Units are named by their path under the directory, without suffix
         (net, Time/Piece)."""
@@ -472,6 +473,16 @@ class SourceUnits:
                     members.setdefault(owner, []).append(p)
             for name in list(members):
                 members[name] += self.subtree(f"{container}/auto/{name}")
+            # File::ShareDir's data of a distribution or module (A-B for
+            # A::B), which it picks from by a name given at run time:
+            # DateTime::Locale reads auto/share/dist/DateTime-Locale/fr.pl
+            # for a French date ("Failed to find shared file 'fr.pl'")
+            owner_of = {m: name for name, files in members.items() for m in files}
+            for kind in ("dist", "module"):
+                for share in self.children(f"{container}/auto/share/{kind}"):
+                    module = f"{container}/{posixpath.basename(share).replace('-', '/')}.pm"
+                    if module in owner_of:
+                        members[owner_of[module]] += self.subtree(share)
         what = {"ruby": "ruby library", "lua": "lua module"}.get(language, "perl module")
         units = [Unit(language, f"{container}/{name}", f"{what} {name.replace('/', '::')} ({container})",
                       members=files)

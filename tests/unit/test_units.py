@@ -1617,3 +1617,28 @@ def test_a_script_the_code_names_brings_its_commands_and_the_configuration_it_na
     assert f"script {tool}" in kept["/usr/bin/sed"]
     assert "/etc/ca-certificates.conf" in kept and tool in kept["/etc/ca-certificates.conf"]
     assert "/etc/other.conf" not in kept
+
+
+def test_a_perl_modules_sharedir_data_comes_with_it(tmp_path: Path):
+    """DateTime::Locale reads a locale's data with File::ShareDir, from
+    auto/share/dist/DateTime-Locale/, by the name a request gives: the
+    module was kept whole and `locale => 'fr'` failed with "Failed to find
+    shared file 'fr.pl'" (English is built into Data.pm, so no probe in
+    English could tell)."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    pl = "/usr/share/perl5"
+    files = [f"{pl}/DateTime/Locale.pm", f"{pl}/DateTime/Locale/Data.pm",
+             f"{pl}/auto/share/dist/DateTime-Locale/fr.pl", f"{pl}/auto/share/module/DateTime-Locale/x.dat",
+             f"{pl}/File/ShareDir.pm", f"{pl}/auto/share/dist/File-ShareDir/a.txt",
+             f"{pl}/auto/share/dist/No-Such-Module/b.txt"]
+    for f in files:
+        write(root, f, "1;\n")
+    dpkg(root, "libdatetime-locale-perl", *files[:4])
+    write(root, "/app/server.pl", "#!/usr/bin/perl\nsub date { require DateTime::Locale; }\n", 0o755)
+    trace = ["/app/server.pl"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("perl", "openat", "/app/server.pl"))).kept
+    assert f"{pl}/auto/share/dist/DateTime-Locale/fr.pl" in kept
+    assert f"{pl}/auto/share/module/DateTime-Locale/x.dat" in kept
+    assert f"{pl}/auto/share/dist/File-ShareDir/a.txt" not in kept      # another module's, not used
+    assert f"{pl}/auto/share/dist/No-Such-Module/b.txt" not in kept
