@@ -104,9 +104,10 @@ GO_ZONE_FUNCTION = "time.LoadLocation"
 # Debian's JavaScript for web pages (its libjs-* packages), served as files.
 WEB_ASSETS = "/usr/share/javascript/"
 # An absolute path in a configuration file: at a word's start, or after a
-# quote, '=' or ':' (what it follows, group 1; a program is not taken
-# after ':', as /etc/passwd names every user's shell so).
-CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,])))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
+# quote, '=', ':' or a pipe (what it follows, group 1; a program is not
+# taken after ':', as /etc/passwd names every user's shell so; an alias's
+# "|/usr/local/bin/filter" is a program mail is piped to).
+CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,|])))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
@@ -215,6 +216,12 @@ class Expander:
         self._what_programs_name(programs)
         self._what_libraries_name(traced)
         self._configured_trees(traced)
+        for d in self.units.service_dirs():
+            # (the directory, not what is in it: a tree of data the
+            # workload used is kept whole as its own unit)
+            if d not in self.closure.kept:
+                self.closure.add(d, "a directory made for a service's account when its package was "
+                                    "installed (bind's /var/lib/bind: without it, nsupdate got SERVFAIL)")
         self._listed_data_dirs(traced)
         if self.level == "package":
             for path, why in traced.items():
@@ -524,13 +531,25 @@ class Expander:
     def _configured_program(self, named: str, config: str) -> None:
         """A program configuration names (R's Renviron: R_ZIPCMD=/usr/bin/zip,
         TAR=/bin/tar; utils::zip said "/usr/bin/zip: not found"), kept with
-        its package as if run."""
+        its package as if run. One no package owns (postfix's alias
+        `logger: "|/usr/local/bin/subject-logger"`: the mail was accepted,
+        exit 0, and stayed deferred, "No such file") is kept with what it
+        needs, its interpreter's package, and as the application's code, read
+        for what it runs and loads."""
         try:
             final = self.closure.fs.walk(named).final
         except SymlinkLoop:
             return
-        if final is not None and not is_pseudo(final) and self.units.is_program(final):
-            self._use_package(named, f"program {named}, which {config} names", data_too=True)
+        if final is None or is_pseudo(final) or not self.units.is_program(final):
+            return
+        why = f"program {named}, which {config} names"
+        if final not in self.units.package_of and named not in self.closure.kept:
+            before = set(self.closure.kept)
+            self.closure.add(named, why)
+            for p in sorted(self.closure.kept.keys() - before):
+                for key in self.units.units_of(p):
+                    self._use(key, why)
+        self._use_package(named, why, data_too=True)
 
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files

@@ -771,6 +771,17 @@ class SourceUnits:
                 break
         return out
 
+    def service_dirs(self) -> list[str]:
+        """The empty directories under /var no package owns that belong to
+        a system account (a user or group 1-999, not root's): what a
+        package's installation made for its service to write in (bind9's
+        /var/lib/bind, root:bind 0775, made by its postinst). Not one with
+        files in it: that is a tree of data, a unit of its own."""
+        return [p for p in self.paths if p.startswith("/var/") and p.count("/") >= 3
+                and stat.S_ISDIR(self.stats[p].st_mode) and p not in self.owned_dirs
+                and (0 < self.stats[p].st_uid < 1000 or 0 < self.stats[p].st_gid < 1000)
+                and all(self.is_dir(q) for q in self.subtree(p))]
+
     def sticky_dirs(self) -> list[str]:
         return [p for p in self.paths if stat.S_ISDIR(self.stats[p].st_mode)
                 and self.stats[p].st_mode & stat.S_ISVTX and self.stats[p].st_mode & stat.S_IWOTH]

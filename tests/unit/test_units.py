@@ -4,6 +4,7 @@ each granularity keeps."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import struct
@@ -1642,3 +1643,55 @@ def test_a_perl_modules_sharedir_data_comes_with_it(tmp_path: Path):
     assert f"{pl}/auto/share/module/DateTime-Locale/x.dat" in kept
     assert f"{pl}/auto/share/dist/File-ShareDir/a.txt" not in kept      # another module's, not used
     assert f"{pl}/auto/share/dist/No-Such-Module/b.txt" not in kept
+
+
+def test_a_program_configuration_pipes_to_is_kept_with_what_it_runs(tmp_path: Path):
+    """postfix's alias `logger: "|/usr/local/bin/subject-logger"`: the
+    mail to it was accepted (exit 0) and stayed deferred on the minified
+    image, "execvp /usr/local/bin/subject-logger: No such file". The
+    program after the pipe is kept, though no package owns it, with its
+    interpreter's package and what it runs."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/etc/aliases", "postmaster: root\nlogger: \"|/usr/local/bin/subject-logger\"\n"
+                                "# |/usr/local/bin/commented-out is still a name; nothing is there\n")
+    write(root, "/usr/local/bin/subject-logger", "#!/bin/sh\nsed -n 's/^Subject: //p' | logger -t mail\n",
+          0o755)
+    for program in ("sh", "sed", "logger"):
+        write(root, f"/usr/bin/{program}", "\x7fELF", 0o755)
+    dpkg(root, "dash", "/usr/bin/sh")
+    dpkg(root, "sed", "/usr/bin/sed")
+    dpkg(root, "bsdutils", "/usr/bin/logger")
+    trace = ["/etc/aliases"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("local", "openat", "/etc/aliases"))).kept
+    script = "/usr/local/bin/subject-logger"
+    assert script in kept and "/etc/aliases names" in kept[script]
+    assert "/usr/bin/sh" in kept                                 # its interpreter
+    assert "/usr/bin/sed" in kept and "/usr/bin/logger" in kept  # what it runs
+
+
+def test_service_directories_an_installation_made_are_found(tmp_path: Path):
+    """bind9's postinst makes /var/lib/bind (root:bind 0775), owned by no
+    package: dropped, `docker cp` of a zone into it failed, and after
+    `rndc reconfig` (exit 0) the zone's queries came back empty. An empty
+    directory no package owns under /var, of a system account, is kept; a
+    tree with files is a unit of its own, and root's are not a service's."""
+    root = tmp_path / "root"
+    for d in ("var/lib/bind", "var/spool/postfix/active", "var/lib/pgdata", "var/lib/plain",
+              "var/cache/bind"):
+        (root / d).mkdir(parents=True)
+    write(root, "/var/lib/pgdata/PG_VERSION", "15\n")
+    dpkg(root, "bind9", "/var/cache/bind")
+    found = source(root)
+
+    def owned_by(path: str, uid: int, gid: int) -> None:
+        st = found.stats[path]
+        found.stats[path] = os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, uid, gid,
+                                            st.st_size, 0, 0, 0))
+    owned_by("/var/lib/bind", 0, 101)
+    owned_by("/var/spool/postfix", 100, 0)
+    owned_by("/var/spool/postfix/active", 100, 0)
+    owned_by("/var/lib/pgdata", 105, 107)
+    owned_by("/var/lib/plain", 0, 0)
+    owned_by("/var/cache/bind", 0, 101)
+    assert found.service_dirs() == ["/var/lib/bind", "/var/spool/postfix", "/var/spool/postfix/active"]
