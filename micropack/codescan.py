@@ -1,8 +1,9 @@
 """What an application's own code names, read without running it: the
 commands of its shell scripts, the modules its Python files import, the
-packages its JavaScript requires, the libraries its Ruby, Perl, Erlang and
-Lua code loads, and whether it sets TZ. The unit level keeps what they name (a
-branch the probes never took still has its programs)."""
+packages its JavaScript requires, the libraries its Ruby, Perl, Erlang, Lua
+and PHP code loads, the files its code names by absolute path, and
+whether it sets TZ. The unit level keeps what they name (a branch the
+probes never took still has its programs)."""
 from __future__ import annotations
 
 import posixpath
@@ -71,6 +72,13 @@ ERLANG_NAMED = re.compile(r"(?:\bapplication[ \t]*:[ \t]*(?:start|ensure_started
                           r"|^-[ \t]*behaviou?r)[ \t]*\([ \t]*\[?[ \t]*'?([a-z][\w@]*)", re.M)
 ERLANG_INCLUDE_LIB = re.compile(r"^-[ \t]*include_lib[ \t]*\([ \t]*\"([a-z][\w@]*)/", re.M)
 ERLANG_COMMENT = re.compile(r"%.*$", re.M)
+# PHP: require_once 'Twig/autoload.php', include('Mail/mime.php'): found
+# through include_path (Debian's .:/usr/share/php)
+PHP_REQUIRE = re.compile(r"""\b(?:require|include)(?:_once)?\b[ \t]*\(?[ \t]*(['"])([^'"\n$]+\.php)\1""")
+# A string literal of code that is an absolute path of two parts or more
+# (a font, a data file or directory the code opens by that name)
+# (no part starts with a dot: '/../src/x.php' is the end of a relative one)
+CODE_PATH = re.compile(r"""(['"])(/[\w@+~-][\w.@+~-]*(?:/[\w@+~-][\w.@+~-]*)+)/?\1""")
 # Lua: require "socket.http", require("cjson"), require 'lfs'; comments
 # run from -- to the end of the line, or over --[[ ... ]] (and --[==[ ]==])
 LUA_REQUIRE = re.compile(r"""(?<![\w.:])require[ \t]*\(?[ \t]*(['"])([\w.-]+)\1""")
@@ -298,6 +306,18 @@ def erlang_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def php_requires(text: str) -> list[str]:
+    """The files PHP code requires or includes by a literal name:
+    'Twig/autoload.php', looked up along include_path."""
+    return list(dict.fromkeys(m.group(2) for m in PHP_REQUIRE.finditer(text)))
+
+
+def code_paths(text: str) -> list[str]:
+    """The absolute paths code names in a string literal of its own
+    ('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')."""
+    return list(dict.fromkeys(m.group(2) for m in CODE_PATH.finditer(text)))
+
+
 def lua_requires(text: str) -> list[str]:
     """The modules Lua code requires, as paths under a library directory
     without suffix (socket.http is socket/http: socket/http.lua, or a C
@@ -313,14 +333,14 @@ def _code_only(text: str) -> str:
 
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
-                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua"}
-INTERPRETER = re.compile(r"^(ruby|perl|escript|lua)[0-9.]*$")
+                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua", ".php": "php"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php)[0-9.]*$")
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
-    """'ruby', 'perl', 'erlang' or 'lua' for a file of that language (by
-    its #! line, else by its suffix), else None."""
+    """'ruby', 'perl', 'erlang', 'lua' or 'php' for a file of that language
+    (by its #! line, else by its suffix), else None."""
     m = INTERPRETER.match(shebang_program(head) or "")
     if m:
         return "erlang" if m.group(1) == "escript" else m.group(1)

@@ -34,12 +34,14 @@ from micropack import elf
 from micropack.codescan import (
     calls_iconv,
     code_commands,
+    code_paths,
     erlang_names,
     is_python_script,
     is_shell_script,
     js_requires,
     lua_requires,
     perl_modules,
+    php_requires,
     python_imports,
     ruby_requires,
     script_commands,
@@ -53,6 +55,7 @@ from micropack.rootfs import SymlinkLoop, parent_of
 from micropack.units import (
     META_LIMIT,
     PACKAGE_KINDS,
+    PHP_INCLUDE_DIRS,
     SHARED_OBJECT,
     SourceUnits,
     Unit,
@@ -194,7 +197,9 @@ class Expander:
         traced = self._traced = dict(self.closure.kept)
         for path, why in traced.items():
             for key in self.units.units_of(path):
-                if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)):
+                if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path):
+                    # (a PHP library's package: its autoloader loads the
+                    # rest of it class by class, when first used)
                     self._use(key, path)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
             if named and path.startswith(ZONEINFO + "/") and not self._tz_named:
@@ -258,6 +263,9 @@ class Expander:
                 members = self._package_members(unit)
                 self._keep_files(unit, members, why)
                 self._installed_config(unit)
+                # a PHP library's own requires (League/CommonMark/autoload.php
+                # requires League/Config's and Psr/EventDispatcher's)
+                self._scan_script([m for m in members if _php_library(m)], "php")
                 if self.units.is_program_package(unit):
                     self._package_scripts(members)
             elif unit.kind == "node" and self.level == "unit" and unit.name in self._distro_owned():
@@ -785,7 +793,8 @@ class Expander:
                 continue
             language = script_language(head, m)
             # the programs it runs (Ruby, Perl and PHP have backticks too)
-            backticks = language in ("ruby", "perl") or m.endswith(".php")
+            backticks = language in ("ruby", "perl", "php")
+            self._code_paths(m, text)
             self._keep_commands(code_commands(text, backticks), f"code {m}")
             if m.endswith(".py") or is_python_script(head):
                 py[m] = text        # (an app's program without .py too: bin/server)
@@ -803,9 +812,16 @@ class Expander:
         """What a package's installation made in its own configuration
         directories, which no package owns: fontconfig-config's postinst
         links 10-hinting-slight.conf into /etc/fonts/conf.d, and without it R's
-        PNG plots were drawn otherwise, exit 0."""
+        PNG plots were drawn otherwise, exit 0. And beside a directory of
+        its modules, the index a trigger made of them: gdk-pixbuf finds its
+        image loaders (loaders/*.so) through loaders.cache, and without it
+        rsvg-convert drew an SVG's embedded GIF, BMP or TIFF as nothing,
+        exit 0."""
+        modules = {parent_of(m) for m in unit.members if MODULE.search(posixpath.basename(m))}
         for d in unit.dirs:
-            if not d.startswith("/etc/") or is_system_dir(d):
+            if is_system_dir(d) or LIB_DIR.match(d) or not (
+                    d.startswith("/etc/") or d in modules
+                    or any(parent_of(m) == d for m in modules)):
                 continue
             for p in self.units.children(d):
                 st = self.units.stats.get(p)
@@ -883,6 +899,42 @@ class Expander:
         if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), program):
             self._keep_commands(script_commands(text), f"script {program}")
 
+    def _code_paths(self, path: str, text: str) -> None:
+        """What the application's code names by an absolute path in a
+        string: a file, with its unit (a data package's whole: the code may
+        pick its neighbours by name too), a directory, with the data
+        packages that own it and the trees no package owns under it; a
+        program, as if run. A PHP route drew its text with
+        imagettftext('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
+        and on the minified image it sent a blank PNG, status 200."""
+        for named in code_paths(text):
+            try:
+                final = self.closure.fs.walk(named).final
+            except SymlinkLoop:
+                continue
+            st = self.units.stats.get(final or "")
+            if final is None or st is None or is_pseudo(final) or is_system_dir(final) \
+                    or LIB_DIR.match(final) or self.units.in_language_dir(final):
+                continue
+            why = f"{named}, which {path} names"
+            if stat.S_ISDIR(st.st_mode):
+                for key in sorted(self.units.dir_owners.get(final, set())):
+                    if self.units.is_data_package(self.units.units[key]):
+                        self._use(key, why)
+                for p in self.units.subtree(final):
+                    for key in self.units.units_of(p):
+                        if key.startswith("tree:"):
+                            self._use(key, why)
+            elif stat.S_ISREG(st.st_mode) and self.units.is_program(final):
+                self._keep_commands([named], path)
+            elif stat.S_ISREG(st.st_mode):
+                if named not in self.closure.kept:
+                    self.closure.add(named, why)
+                for key in self.units.units_of(final):
+                    unit = self.units.units[key]
+                    if unit.kind not in PACKAGE_KINDS or self.units.is_data_package(unit):
+                        self._use(key, why)
+
     def _code_picks_by_name(self, path: str, text: str) -> None:
         """Code that sets TZ, calls setlocale or converts with iconv picks
         data by a name it is given: every zone, locale or converter."""
@@ -939,7 +991,12 @@ class Expander:
                 self._load_libraries(f, text, language, required)
 
     def _load_libraries(self, path: str, text: str, language: str, required: bool = False) -> None:
-        """The units of the libraries one Ruby, Perl, Lua or Erlang file loads (_scan_script)."""
+        """The units of the libraries one Ruby, Perl, Lua, Erlang or PHP file loads (_scan_script)."""
+        if language == "php":
+            for name in php_requires(text):
+                for key in self.units.php_libraries(name):
+                    self._use(key, f"loaded by {path}")
+            return
         names = ruby_requires(text, required) if language == "ruby" else \
             erlang_names(text) if language == "erlang" else \
             lua_requires(text) if language == "lua" else perl_modules(text)
@@ -983,6 +1040,11 @@ class Expander:
                 for found in self.units.module_files(dotted):
                     if found not in self._traced:     # what ran was imported already
                         todo.append(found)
+
+
+def _php_library(path: str) -> bool:
+    """A PHP file of a library directory on include_path."""
+    return path.endswith(".php") and path.startswith(tuple(d + "/" for d in PHP_INCLUDE_DIRS))
 
 
 def _test_file(name: str) -> bool:

@@ -91,6 +91,9 @@ LUA_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)
 ERLANG_APP = re.compile(r"^([a-z][\w@]*)(-[0-9][\w.+-]*)?$")
 ERLANG_APP_DEPS = re.compile(r"\{\s*(?:applications|included_applications|optional_applications)\s*,"
                              r"\s*\[([^\]]*)\]")
+# Where PHP finds a file a require names relatively (include_path:
+# Debian's /usr/share/php, PEAR's, a local one)
+PHP_INCLUDE_DIRS = ("/usr/share/php", "/usr/share/pear", "/usr/local/share/php", "/usr/local/lib/php")
 NODE_GLOBAL = re.compile(r"^(/usr/share/nodejs|/usr/lib/nodejs|/usr/lib/[a-z0-9_]+-linux-[a-z0-9_]+/nodejs)$")
 
 
@@ -741,6 +744,16 @@ class SourceUnits:
                     keys.append(key)
                     break
         return sorted(keys)
+
+    def php_libraries(self, name: str) -> list[str]:
+        """Keys of the units that hold the file a PHP require names
+        ('Twig/autoload.php'): the first found along include_path; an
+        absolute name as it is."""
+        for d in ("",) if name.startswith("/") else PHP_INCLUDE_DIRS:
+            path = posixpath.normpath(f"{d}/{name}")
+            if path in self.stats:
+                return self.units_of(path)
+        return []
 
     def in_language_dir(self, path: str) -> bool:
         """path is, or is inside, a Python, node, gem, Ruby, Perl, Lua or Erlang directory."""

@@ -354,6 +354,17 @@ def test_lua_requires():
     assert codescan.script_language(b"", "/app/handler.lua") == "lua"
 
 
+def test_php_requires_and_paths_code_names():
+    php = ("<?php\nrequire_once 'Twig/autoload.php';\ninclude('Mail/mime.php');\n"
+           "require __DIR__ . '/../src/Report.php';\nrequire_once $dir . '/x.php';\n"
+           "$font = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';\n$route = '/health';\n"
+           "$dir = \"/usr/share/fonts/truetype/\"; $u = \"/api/items/{$id}\";\n")
+    assert codescan.php_requires(php) == ["Twig/autoload.php", "Mail/mime.php"]
+    assert codescan.code_paths(php) == ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                        "/usr/share/fonts/truetype"]
+    assert codescan.script_language(b"#!/usr/bin/php8.2\n", "/app/cron") == "php"
+
+
 @pytest.mark.parametrize("line,backticks,programs", [
     ('subprocess.run(["gzip", "-c", path])', False, ["gzip"]),
     ("out = subprocess.check_output(['sha256sum', f])", False, ["sha256sum"]),
@@ -1695,3 +1706,98 @@ def test_service_directories_an_installation_made_are_found(tmp_path: Path):
     owned_by("/var/lib/plain", 0, 0)
     owned_by("/var/cache/bind", 0, 101)
     assert found.service_dirs() == ["/var/lib/bind", "/var/spool/postfix", "/var/spool/postfix/active"]
+
+
+def test_php_libraries_on_the_include_path_are_kept_with_what_they_require(tmp_path: Path):
+    """A PHP front controller probed on / and /api/items: its routes that
+    require a Debian PHP library on first use (require_once
+    'Symfony/Component/Yaml/autoload.php', 'Mail/mime.php') failed with
+    "Failed opening required"; and Twig, loaded on the probes, was kept
+    class by class as the probes used it (its autoloader loads the rest
+    when a template needs it: 500s). A library's package is kept whole,
+    with the packages its own requires name."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    php = "/usr/share/php"
+    packages = {
+        "php-twig": {f"{php}/Twig/autoload.php": "<?php spl_autoload_register(function ($c) {});\n",
+                     f"{php}/Twig/Environment.php": "", f"{php}/Twig/Node/WithNode.php": ""},
+        "php-symfony-yaml": {f"{php}/Symfony/Component/Yaml/autoload.php":
+                             "<?php\nrequire_once 'Symfony/Polyfill/Ctype/autoload.php';\n",
+                             f"{php}/Symfony/Component/Yaml/Yaml.php": ""},
+        "php-symfony-polyfill-ctype": {f"{php}/Symfony/Polyfill/Ctype/autoload.php": "<?php\n"},
+        "php-mail-mime": {f"{php}/Mail/mime.php": "<?php\nrequire_once 'PEAR.php';\n",
+                          f"{php}/Mail/mimePart.php": ""},
+        "php-pear": {f"{php}/PEAR.php": ""},
+        "php-league-commonmark": {f"{php}/League/CommonMark/autoload.php": ""},
+    }
+    for package, files in packages.items():
+        for path, text in files.items():
+            write(root, path, text)
+        dpkg(root, package, *files)
+    write(root, "/app/public/index.php",
+          "<?php\nrequire_once 'Twig/autoload.php';\n"
+          "function yaml() { require_once 'Symfony/Component/Yaml/autoload.php'; }\n"
+          "function mail() { require_once('Mail/mime.php'); }\n")
+    trace = ["/app/public/index.php", f"{php}/Twig/autoload.php", f"{php}/Twig/Environment.php"]
+    events = records(*(("php-fpm8.2", "openat", p) for p in trace))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{php}/Twig/Node/WithNode.php" in kept                      # the rest of Twig
+    assert f"{php}/Symfony/Component/Yaml/Yaml.php" in kept            # required in a function
+    assert f"{php}/Symfony/Polyfill/Ctype/autoload.php" in kept        # which requires this
+    assert f"{php}/Mail/mimePart.php" in kept and f"{php}/PEAR.php" in kept
+    assert "loaded by /app/public/index.php" in kept[f"{php}/Mail/mimePart.php"]
+
+
+def test_a_file_the_code_names_by_its_path_is_kept_with_its_data_package(tmp_path: Path):
+    """A PHP route draws text with imagettftext(..., '/usr/share/fonts/
+    truetype/dejavu/DejaVuSans.ttf', ...): the probes never drew, and the
+    minified image sent a blank PNG, status 200. A path in a string of the
+    code is kept, with its data package; a route's path is no file."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    fonts = "/usr/share/fonts/truetype/dejavu"
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        write(root, f"{fonts}/{name}", "ttf")
+    dpkg(root, "fonts-dejavu-core", f"{fonts}/DejaVuSans.ttf", f"{fonts}/DejaVuSans-Bold.ttf")
+    write(root, "/usr/share/liberation/LiberationSans.ttf", "ttf")
+    dpkg(root, "fonts-liberation", "/usr/share/liberation/LiberationSans.ttf")
+    write(root, "/usr/bin/qrencode", "\x7fELF", 0o755)
+    dpkg(root, "qrencode", "/usr/bin/qrencode")
+    write(root, "/app/index.php",
+          f"<?php\n$r = '/api/items';\nfunction image() {{\n"
+          f"  imagettftext($im, 20, 0, 10, 40, $fg, '{fonts}/DejaVuSans.ttf', $t);\n}}\n"
+          "$qr = \"/usr/bin/qrencode\";\n")
+    trace = ["/app/index.php"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("php", "openat", "/app/index.php"))).kept
+    font = f"{fonts}/DejaVuSans.ttf"
+    assert font in kept and "which /app/index.php names" in kept[font]
+    assert f"{fonts}/DejaVuSans-Bold.ttf" in kept                      # its data package, whole
+    assert "/usr/bin/qrencode" in kept                                 # a program: as if run
+    assert "/usr/share/liberation/LiberationSans.ttf" not in kept
+
+
+def test_the_index_a_trigger_made_beside_a_packages_modules_is_kept(tmp_path: Path):
+    """gdk-pixbuf finds its image loaders through loaders.cache, which a
+    trigger writes beside loaders/ and no package owns: rsvg-convert drew
+    an SVG's embedded GIF as nothing, exit 0. Unowned files in a directory
+    of the package's modules, or the directory above one, come with it."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    base = "/usr/lib/x86_64-linux-gnu/gdk-pixbuf-2.0/2.10.0"
+    files = [f"{base}/loaders/libpixbufloader-gif.so", f"{base}/loaders/libpixbufloader-bmp.so",
+             "/usr/lib/x86_64-linux-gnu/libgdk_pixbuf-2.0.so.0"]
+    for f in files:
+        write(root, f, "\x7fELF")
+    write(root, f"{base}/loaders.cache", "\"libpixbufloader-gif.so\"\n")
+    write(root, "/usr/lib/x86_64-linux-gnu/unrelated.cache", "x")
+    write(root, "/usr/bin/rsvg-convert", "\x7fELF", 0o755)
+    dpkg(root, "libgdk-pixbuf-2.0-0", *files)
+    dpkg(root, "librsvg2-bin", "/usr/bin/rsvg-convert", depends="libgdk-pixbuf-2.0-0")
+    write(root, "/app/app.py", "import subprocess\ndef svg():\n    subprocess.run(['rsvg-convert'])\n")
+    trace = ["/app/app.py", "/usr/lib/x86_64-linux-gnu/libgdk_pixbuf-2.0.so.0"]
+    events = records(("python3", "openat", "/app/app.py"),
+                     ("python3", "openat", "/usr/lib/x86_64-linux-gnu/libgdk_pixbuf-2.0.so.0"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{base}/loaders.cache" in kept and "when it was installed" in kept[f"{base}/loaders.cache"]
+    assert "/usr/lib/x86_64-linux-gnu/unrelated.cache" not in kept
