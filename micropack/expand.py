@@ -400,18 +400,12 @@ class Expander:
         else:
             run = []
             for path in traced:
-                try:
-                    final = self.closure.fs.walk(path).final
-                except SymlinkLoop:
-                    continue
+                final = self._final(path)
                 if final and self.units.is_program(final):
                     run.append(path)
         out = list(run)
         for path in run:
-            try:
-                final = self.closure.fs.walk(path).final
-            except SymlinkLoop:
-                continue
+            final = self._final(path)
             if final:
                 out += [n.path for n in self.closure.needs(final)
                         if n.why.startswith(("interpreter of script", "program "))]
@@ -544,10 +538,7 @@ class Expander:
         exit 0, and stayed deferred, "No such file") is kept with what it
         needs, its interpreter's package, and as the application's code, read
         for what it runs and loads."""
-        try:
-            final = self.closure.fs.walk(named).final
-        except SymlinkLoop:
-            return
+        final = self._final(named)
         if final is None or is_pseudo(final) or not self.units.is_program(final):
             return
         why = f"program {named}, which {config} names"
@@ -597,11 +588,15 @@ class Expander:
 
     def _directory(self, path: str) -> str | None:
         """The directory path leads to, past its links; None if none."""
+        final = self._final(path)
+        return final if final is not None and self.units.is_dir(final) else None
+
+    def _final(self, path: str) -> str | None:
+        """What path leads to, past its links; None if nothing (or a loop)."""
         try:
-            final = self.closure.fs.walk(path).final
+            return self.closure.fs.walk(path).final
         except SymlinkLoop:
             return None
-        return final if final is not None and self.units.is_dir(final) else None
 
     def _time_zones(self, why: str) -> None:
         """The unit of the time zone database, whole (its package, or the
@@ -622,10 +617,7 @@ class Expander:
                 st = self.units.stats.get(p)
                 if p in self.closure.kept or st is None or not stat.S_ISLNK(st.st_mode):
                     continue
-                try:
-                    final = self.closure.fs.walk(p).final
-                except SymlinkLoop:
-                    continue
+                final = self._final(p)
                 if final is not None and final != p and final in self.closure.kept \
                         and self.units.is_program(final):
                     self.closure.add(p, f"a command that leads to {final}, which is kept")
@@ -670,10 +662,7 @@ class Expander:
         else:
             read = set(traced)
         for path in sorted(read):
-            try:
-                final = self.closure.fs.walk(path).final
-            except SymlinkLoop:
-                continue
+            final = self._final(path)
             key = self.units.package_of.get(final or "")
             if key and self.units.is_data_package(self.units.units[key]):
                 self._use(key, f"{final}, read by a command of the application's scripts")
@@ -908,10 +897,7 @@ class Expander:
         imagettftext('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
         and on the minified image it sent a blank PNG, status 200."""
         for named in code_paths(text):
-            try:
-                final = self.closure.fs.walk(named).final
-            except SymlinkLoop:
-                continue
+            final = self._final(named)
             st = self.units.stats.get(final or "")
             if final is None or st is None or is_pseudo(final) or is_system_dir(final) \
                     or LIB_DIR.match(final) or self.units.in_language_dir(final):

@@ -325,12 +325,22 @@ def test_ruby_requires_and_perl_modules():
                                          "warnings", "Carp", "My::Base", "Exporter"]
     ruby_doc = "require 'json'\n=begin\nrequire 'csv'\n=end\nrequire 'set'\n__END__\nrequire 'zlib'\n"
     assert codescan.ruby_requires(ruby_doc) == ["json", "set"]
-    assert codescan.script_language(b"#!/usr/bin/env ruby\n", "/app/serve") == "ruby"
-    assert codescan.script_language(b"#!/usr/bin/perl5.36.0 -w\n", "/app/serve") == "perl"
-    assert codescan.script_language(b"", "/app/lib/Util.pm") == "perl"
-    assert codescan.script_language(b"#!/bin/sh\n", "/app/run") is None
-    assert codescan.script_language(b"#!/usr/bin/env escript\n", "/app/serve") == "erlang"
-    assert codescan.script_language(b"", "/app/src/web.erl") == "erlang"
+
+
+@pytest.mark.parametrize("head,path,language", [
+    (b"#!/usr/bin/env ruby\n", "/app/serve", "ruby"),
+    (b"#!/usr/bin/perl5.36.0 -w\n", "/app/serve", "perl"),
+    (b"", "/app/lib/Util.pm", "perl"),
+    (b"#!/bin/sh\n", "/app/run", None),
+    (b"#!/usr/bin/env escript\n", "/app/serve", "erlang"),
+    (b"", "/app/src/web.erl", "erlang"),
+    (b"#!/usr/bin/lua5.4\n", "/app/serve", "lua"),
+    (b"", "/app/handler.lua", "lua"),
+    (b"#!/usr/bin/php8.2\n", "/app/cron", "php"),
+    (b"", "/app/public/index.php", "php"),
+])
+def test_script_language(head: bytes, path: str, language: str | None):
+    assert codescan.script_language(head, path) == language
 
 
 def test_erlang_names():
@@ -350,8 +360,6 @@ def test_lua_requires():
            "local t = obj:require('no')\nos.execute(\"tar -cf /tmp/a.tar /app\")\n")
     assert codescan.lua_requires(lua) == ["socket", "socket/url", "cjson/safe"]
     assert codescan.code_commands(lua, backticks=False) == ["/bin/sh", "tar"]
-    assert codescan.script_language(b"#!/usr/bin/lua5.4\n", "/app/serve") == "lua"
-    assert codescan.script_language(b"", "/app/handler.lua") == "lua"
 
 
 def test_php_requires_and_paths_code_names():
@@ -362,7 +370,6 @@ def test_php_requires_and_paths_code_names():
     assert codescan.php_requires(php) == ["Twig/autoload.php", "Mail/mime.php"]
     assert codescan.code_paths(php) == ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                                         "/usr/share/fonts/truetype"]
-    assert codescan.script_language(b"#!/usr/bin/php8.2\n", "/app/cron") == "php"
 
 
 @pytest.mark.parametrize("line,backticks,programs", [
