@@ -95,9 +95,9 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
 ICONV_WHY = "iconv loads the converter a character set names"
-# A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
 # An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
 ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
+# A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
 MODULE = re.compile(r"\.so(\.[0-9]+)*$")
 # A Go program links its standard library in: no TLS library is loaded to
 # tell that it verifies certificates (it reads the system's authorities on
@@ -760,8 +760,9 @@ class Expander:
 
     def _scan_code(self, tree: Unit) -> None:
         """Shell scripts name commands, Python files imports, JavaScript
-        files modules, Ruby, Perl, Lua and Erlang files libraries: keep what they name,
-        as if traced. Code that sets TZ brings the time zone database."""
+        files modules, Ruby, Perl, Lua, Erlang and PHP files libraries, and
+        code files by path in their strings: keep what they name, as if
+        traced. Code that sets TZ brings the time zone database."""
         py: dict[str, str] = {}        # the Python files, read already
         for m in tree.members:
             st = self.units.stats.get(m)
@@ -967,7 +968,7 @@ class Expander:
         return False
 
     def _scan_script(self, files: list[str], language: str, required: bool = False) -> None:
-        """The libraries Ruby, Perl or Lua files load (also on first use, in a
+        """The libraries Ruby, Perl, Lua, Erlang or PHP files load (also on first use, in a
         method or a sub; with required, a Ruby file's only when it loads,
         see perl_modules for Perl's): the unit that holds each is kept
         whole, and what its own files load comes with it (_drain)."""
