@@ -88,13 +88,16 @@ PERL_CLASS = re.compile(r"\b([A-Za-z_]\w*(?:::\w+)+|[A-Z]\w*)\b")
 # Code that sets TZ, or opens a zone by its name, in any of the languages
 # read: every zone may be read then (shell TZ=..., os.environ['TZ'] =,
 # ENV['TZ'] =, $ENV{TZ} =, process.env.TZ =, setenv("TZ", ...),
-# putenv("TZ=..."); Python's ZoneInfo("Europe/Paris"), dateutil's gettz,
+# putenv("TZ=..."), a TZ key of an environment given to a program
+# (execFile('date', {env: {TZ: zone}})); Python's ZoneInfo("Europe/Paris"), dateutil's gettz,
 # Debian's pytz, Ruby's TZInfo, which read the system's database).
 TZ_IN_CODE = re.compile(r"""(^|[\s;(`'"])(export[ \t]+)?TZ=|\[[ \t]*(['"])TZ\3[ \t]*\][ \t]*=[^=]"""
                         r"""|\{[ \t]*(['"]?)TZ\4[ \t]*\}[ \t]*=[^=]|\benv\.TZ[ \t]*=[^=]"""
                         r"""|\b(setenv|putenv)[ \t]*\([ \t]*(['"])TZ\b"""
                         r"""|\bZoneInfo[ \t]*\(|\bgettz[ \t]*\(|\bpytz\.timezone[ \t]*\("""
-                        r"""|\bTZInfo::Timezone\b""", re.M)
+                        r"""|\bTZInfo::Timezone\b"""
+                        # an environment's key: {TZ: zone}, {"TZ": z}, ("TZ" => $z)
+                        r"""|(?<![\w$.])(['"]?)TZ\7[ \t]*(?::(?!:)|=>)""", re.M)
 # Code that picks a locale, or converts to a character set, by name.
 LOCALE_IN_CODE = re.compile(r"\bsetlocale[ \t]*\(")
 ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
@@ -237,6 +240,12 @@ def python_imports(text: str, required: bool = False) -> list[str]:
                 out += [base + n.strip().split()[0] for n in m.group(2).split(",")
                         if n.strip() and n.strip() != "*"]
     return list(dict.fromkeys(out))
+
+
+def js_relative_requires(text: str) -> list[str]:
+    """The files a JavaScript file requires by a relative name
+    ('./data/packed/latest.json'), as written."""
+    return list(dict.fromkeys(spec for _, spec in JS_REQUIRE.findall(text) if spec.startswith(("./", "../"))))
 
 
 def js_requires(text: str) -> list[str]:

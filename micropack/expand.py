@@ -38,6 +38,7 @@ from micropack.codescan import (
     erlang_names,
     is_python_script,
     is_shell_script,
+    js_relative_requires,
     js_requires,
     lua_requires,
     perl_modules,
@@ -174,7 +175,6 @@ class Expander:
         self._scanned: set[str] = set()
         self._scanned_required: set[str] = set()    # read for their top-level imports only
         self._library_names: tuple[int, set[str]] = (-1, set())   # (len(kept) when made, names)
-        self._owned_modules: set[str] | None = None
         # TZ names a file of the time zone database: set in the image's
         # environment or by the application's code, or a zone read by its
         # name, any zone may be read (why, when so)
@@ -268,12 +268,13 @@ class Expander:
                 self._scan_script([m for m in members if _php_library(m)], "php")
                 if self.units.is_program_package(unit):
                     self._package_scripts(members)
-            elif unit.kind == "node" and self.level == "unit" and unit.name in self._distro_owned():
-                continue     # a distro's own module: its package decides (package level)
             else:
-                members = [m for m in unit.members if not _untraced_cache(m, self.closure.kept)]
+                members = [m for m in unit.members if not _untraced_cache(m, self.closure.kept)
+                           and not (unit.kind == "node" and _node_test(unit.name, m))]
                 self._keep_files(unit, members, why)
-                if unit.kind == "python":
+                if unit.kind == "node":
+                    self._node_links(unit, members, why)
+                elif unit.kind == "python":
                     # a Python package kept whole: each of its modules must
                     # import, and nothing declares what they need of the
                     # standard library (a distribution's Requires-Dist are
@@ -385,11 +386,43 @@ class Expander:
             if not direct:
                 todo += self.units.package_deps.get(dep, [])
 
-    def _distro_owned(self) -> set[str]:
-        if self._owned_modules is None:
-            self._owned_modules = {u.name for u in self.units.units.values() if u.kind == "node"
-                                   and any(m in self.units.package_of for m in u.members)}
-        return self._owned_modules
+    def _node_links(self, unit: Unit, members: list[str], why: str) -> None:
+        """A node module kept whole reaches files of its own through links
+        (Debian's link to their browser builds: /usr/share/nodejs/moment/
+        locale is /usr/share/javascript/moment/locale): the directory behind
+        such a link comes whole when it is small (moment picks a locale's
+        file by name: `moment().locale('fr')` printed English, exit 0); of
+        a large one (moment-timezone's data, 212 MB), what the module's code
+        requires through it by a relative name ('./data/packed/latest.json':
+        "Cannot find module")."""
+        linked = False
+        for m in members:
+            st = self.units.stats.get(m)
+            if st is None or not stat.S_ISLNK(st.st_mode):
+                continue
+            final = self._directory(m)
+            if final is None:
+                continue
+            linked = True
+            files = [p for p in self.units.subtree(final) if stat.S_ISREG(self.units.stats[p].st_mode)]
+            if sum(self.units.stats[p].st_size for p in files) <= FOREIGN_LIMIT:
+                for p in files:
+                    if p not in self.closure.kept:
+                        self.closure.add(p, f"through {m} ({why})")
+        if not linked:
+            return
+        for m in members:
+            if not m.endswith((".js", ".cjs", ".mjs")):
+                continue
+            for spec in js_relative_requires(self.units.read_text(m) or ""):
+                base = posixpath.normpath(posixpath.join(parent_of(m), spec))
+                for candidate in (base, base + ".js", base + ".json", base + "/index.js"):
+                    final = self._final(candidate)
+                    st = self.units.stats.get(final or "")
+                    if st is not None and stat.S_ISREG(st.st_mode):
+                        if candidate not in self.closure.kept:
+                            self.closure.add(candidate, f"required by {m}")
+                        break
 
     # -- what the trace shows ---------------------------------------------------
 
@@ -1027,6 +1060,13 @@ class Expander:
                 for found in self.units.module_files(dotted):
                     if found not in self._traced:     # what ran was imported already
                         todo.append(found)
+
+
+def _node_test(module: str, path: str) -> bool:
+    """A node module's own tests (test/, tests/ or __tests__/ at its top):
+    nothing requires them (moment-timezone's are 33 MB of its 33.5)."""
+    return path[len(module) + 1:].split("/", 1)[0] in ("test", "tests", "__tests__") \
+        and path.startswith(module + "/")
 
 
 def _php_library(path: str) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 from micropack import image, levels, pack, progress, record, resolve
 from micropack.errors import VerifyError
 from micropack.packages import owners
-from micropack.probes import has_healthcheck, healthcheck_probe
+from micropack.probes import answered_already, has_healthcheck, healthcheck_probe
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
 from micropack.runs import Drive, RunOutcome, confined_run, traced_run
@@ -165,6 +165,10 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
     elif not healthcheck and has_healthcheck(original_image.config):
         say("--no-healthcheck: the image's health check is not probed, and the minified image has none")
         overrides["Healthcheck"] = {"Test": ["NONE"]}
+    taken = answered_already(drive.probes)
+    if taken is not None:
+        raise VerifyError(f"probe {taken.name} passes before any container of {image_ref} runs: something "
+                          "else answers there (a container left running? another service on the port?)")
     say(f"tracing a container of {image_ref} from its first exec")
     original = traced_run(engine, image_ref, opts, drive, say, count_syscalls=bool(outputs.seccomp))
     for r in original.results:

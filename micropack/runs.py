@@ -44,7 +44,15 @@ class Drive:
         """Every probe; with none, the container's own run (its exit status
         and output) is what is compared."""
         if self.probes:
-            return [p.run(target, self.ready_timeout, cancelled) for p in self.probes]
+            results = [p.run(target, self.ready_timeout, cancelled) for p in self.probes]
+            if (not cancelled.is_set() and all(r.passed for r in results)
+                    and any(p.kind == "http" for p in self.probes) and not target.engine.running(target.cid)):
+                # the probes passed, and the container is gone: what answered
+                # them was not its service (the port was taken: its server
+                # could not listen, and exited)
+                raise VerifyError("the container exited while its HTTP probes passed: something else "
+                                  "answers at their address (is the port taken?)")
+            return results
         status = target.engine.wait(target.cid, self.exit_timeout)
         if cancelled.is_set():
             return []

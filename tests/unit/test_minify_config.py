@@ -223,3 +223,42 @@ def test_minify_help_says_what_e_writes():
     out = CliRunner().invoke(cli.cli, ["minify", "--help"]).output
     assert "NAME alone passes this shell's value to the runs only" in " ".join(out.split())
     assert "--no-healthcheck" in out
+
+
+# --- a probe something else answers ----------------------------------------------
+
+@pytest.fixture
+def answering() -> Iterator[str]:
+    """An HTTP server on this host, not in any container: a URL it answers."""
+    import http.server
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_probe_that_passes_before_the_container_runs_stops_minify(loop, answering):
+    """A container of an earlier run still held the port (--network host):
+    the new container's server could not listen and exited, the old one
+    answered the probes, and minify said "2/2 probes passed" for an image
+    of 30 files that died on its first start. A probe that passes with no
+    container of the image running is refused before any is started."""
+    engine = FakeEngine({"Cmd": ["server"]})
+    with pytest.raises(VerifyError, match=r"passes before any container of .* runs: something else"):
+        run_minify(engine, [Probe("http", answering)])
+    assert loop["runs"] == []
+
+
+def test_http_probes_that_pass_while_the_container_is_gone_fail(answering):
+    engine = FakeEngine({"Cmd": ["server"]})
+    engine.running = lambda cid: False      # type: ignore[method-assign]
+    drive = Drive([Probe("http", answering)], ready_timeout=0)
+    with pytest.raises(VerifyError, match="the container exited while its HTTP probes passed"):
+        drive(ProbeTarget(engine, "c"), threading.Event())
+    engine.running = lambda cid: True       # type: ignore[method-assign]
+    assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))

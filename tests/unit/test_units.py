@@ -523,7 +523,12 @@ def test_programs_an_applications_code_runs_are_kept(app_root: Path, tmp_path: P
     ("ENV[\"TZ\"]=zone", True), ("$ENV{TZ} = shift;", True), ("local $ENV{'TZ'} = 'UTC';", True),
     ("process.env.TZ = zone", True), ("setenv(\"TZ\", zone, 1);", True), ("putenv('TZ=UTC')", True),
     ("paris = ZoneInfo('Europe/Paris')", True), ("tz.gettz(name)", True), ("pytz.timezone(z)", True),
-    ("if ENV['TZ'] == 'UTC'", False), ("print TZ", False), ("MYTZ=1", False)])
+    # an environment given to a program: execFile('date', ..., {env: {TZ: zone}}) printed
+    # "12:30 Asia" for Asia/Tokyo on the minified image, status 200
+    ("execFile('date', args, {env: {TZ: zone}})", True), ("env={\"TZ\": zone}", True),
+    ("local %ENV = (TZ => $zone);", True), ("{'TZ' => zone}", True),
+    ("if ENV['TZ'] == 'UTC'", False), ("print TZ", False), ("MYTZ=1", False), ("obj.TZ: 1", False),
+    ("NOTZ: 1", False)])
 def test_code_that_sets_tz(code: str, sets: bool):
     assert codescan.sets_tz(code) is sets
 
@@ -1808,3 +1813,47 @@ def test_the_index_a_trigger_made_beside_a_packages_modules_is_kept(tmp_path: Pa
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     assert f"{base}/loaders.cache" in kept and "when it was installed" in kept[f"{base}/loaders.cache"]
     assert "/usr/lib/x86_64-linux-gnu/unrelated.cache" not in kept
+
+
+def test_distro_node_modules_the_code_requires_are_kept_whole_with_what_they_link_to(tmp_path: Path):
+    """A Node app on Debian's packaged modules, each required in its
+    handler: at unit level they were dropped ("Cannot find module 'yaml'",
+    17 of 44 next uses). A module required is kept whole, with its
+    dependencies; through its links to /usr/share/javascript, a small
+    directory whole (moment's locales, picked by name), and from a large
+    one what its code requires by a relative name (moment-timezone's
+    packed data, of 212 MB)."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    nodejs, js = "/usr/share/nodejs", "/usr/share/javascript"
+    files = {
+        f"{nodejs}/yaml/package.json": '{"name": "yaml", "dependencies": {"tslib": "*"}}',
+        f"{nodejs}/yaml/index.js": "module.exports = require('./dist')\n",
+        f"{nodejs}/yaml/dist/index.js": "", f"{nodejs}/tslib/package.json": '{"name": "tslib"}',
+        f"{nodejs}/tslib/tslib.js": "",
+        f"{nodejs}/moment/package.json": '{"name": "moment"}', f"{js}/moment/locale/fr.js": "",
+        f"{nodejs}/moment-timezone/package.json": '{"name": "moment-timezone"}',
+        f"{nodejs}/moment-timezone/index.js": "var m = require('./data/packed/latest.json');\n",
+        f"{nodejs}/moment-timezone/tests/zones/x.js": "", f"{nodejs}/moment-timezone/lib/tests.js": "",
+        f"{js}/moment-timezone/data/packed/latest.json": "{}",
+        f"{nodejs}/unused/package.json": '{"name": "unused"}', f"{nodejs}/unused/index.js": "",
+    }
+    for path, text in files.items():
+        write(root, path, text)
+    with open(root / f"{js.lstrip('/')}/moment-timezone/data/unpacked.json", "wb") as f:
+        f.truncate(17 << 20)        # (sparse: 17 MB by its size)
+    link(root, f"{nodejs}/moment/locale", f"{js}/moment/locale")
+    link(root, f"{nodejs}/moment-timezone/data", f"{js}/moment-timezone/data")
+    for package in ("yaml", "tslib", "moment", "moment-timezone", "unused"):
+        dpkg(root, f"node-{package}", *(p for p in files if p.startswith(f"{nodejs}/{package}/")))
+    write(root, "/app/server.js", "const express = 1;\napp.get('/y', () => require('yaml'));\n"
+                                  "app.get('/d', () => { require('moment'); require('moment-timezone') });\n")
+    trace = ["/app/server.js"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("node", "openat", "/app/server.js"))).kept
+    assert f"{nodejs}/yaml/dist/index.js" in kept and f"{nodejs}/tslib/tslib.js" in kept
+    assert f"{js}/moment/locale/fr.js" in kept
+    assert f"{js}/moment-timezone/data/packed/latest.json" in kept
+    assert f"{js}/moment-timezone/data/unpacked.json" not in kept
+    assert f"{nodejs}/moment-timezone/tests/zones/x.js" not in kept       # its own tests
+    assert f"{nodejs}/moment-timezone/lib/tests.js" in kept
+    assert f"{nodejs}/unused/index.js" not in kept
