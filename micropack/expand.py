@@ -220,6 +220,7 @@ class Expander:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._what_programs_name(programs)
         self._what_libraries_name(traced)
+        self._loaded_by_name(programs)
         self._configured_trees(traced)
         for d in self.units.service_dirs():
             # (the directory, not what is in it: a tree of data the
@@ -517,6 +518,43 @@ class Expander:
                 continue
             for d in sorted(named):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
+
+    def _loaded_by_name(self, programs: list[str]) -> None:
+        """The shared libraries the package of a program that ran loads by
+        their name (dlopen("libfontconfig.so.1")), from the packages it
+        depends on: the JDK's libawt loads fontconfig so when it first
+        draws text, and on a minified Tomcat every such request hung, its
+        worker thread dead of "Fontconfig head is null". Not a library a
+        file of it needs (DT_NEEDED: the closure's), and only if it brings
+        no more than the packages the workload never used allow
+        (_keep_files)."""
+        packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        for key in sorted(packages):
+            names: dict[str, tuple[str, str]] = {}      # a library's name -> (its path, its package)
+            for dep in self.units.package_deps.get(key, []):
+                for m in self.units.units[dep].members:
+                    if SHARED_OBJECT.search(posixpath.basename(m)) and LIB_DIR.match(parent_of(m)) \
+                            and m not in self.closure.kept:
+                        names.setdefault(posixpath.basename(m), (m, dep))
+            if not names:
+                continue
+            needles = {n: (b"\0" + n.encode() + b"\0",) for n in names}
+            unit = self.units.units[key]
+            for m in unit.members:
+                st = self.units.stats.get(m)
+                if st is None or not stat.S_ISREG(st.st_mode) \
+                        or not SHARED_OBJECT.search(posixpath.basename(m)):
+                    continue
+                try:
+                    with self.closure.fs.open_file(m, hold=False) as fh:
+                        info = elf.read_elf(fh)
+                        found = elf.containing(fh, needles) - set(info.needed) if info else set()
+                except (OSError, SymlinkLoop):
+                    continue
+                for name in sorted(found):
+                    path, dep = names[name]
+                    self._keep_files(self.units.units[dep], [path],
+                                     f"{m} loads it by name ({unit.label} depends on {dep.split(':', 1)[1]})")
 
     def _library_data(self) -> bool:
         """The package of a shared library that is kept, for the data it

@@ -1857,3 +1857,37 @@ def test_distro_node_modules_the_code_requires_are_kept_whole_with_what_they_lin
     assert f"{nodejs}/moment-timezone/tests/zones/x.js" not in kept       # its own tests
     assert f"{nodejs}/moment-timezone/lib/tests.js" in kept
     assert f"{nodejs}/unused/index.js" not in kept
+
+
+def test_a_library_a_program_loads_by_name_from_a_package_it_depends_on_is_kept(tmp_path: Path):
+    """The JDK's libawt loads fontconfig with dlopen("libfontconfig.so.1")
+    when it first draws text: on a minified Tomcat probed on pages
+    without text, every drawing request hung, its worker thread dead of
+    "Fontconfig head is null". A library named in a library of a program's
+    package that ran is kept when a package it depends on has it; not a
+    library it does not name, nor one of a package it does not depend on."""
+    need(shutil.which("gcc") is not None, "gcc (scripts/setup-host.sh installs it)")
+    root = tmp_path / "root"
+    lib = host_libc(root)
+    (root / "lib64").mkdir()
+    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    jvm = "/usr/lib/jvm/java-17/lib"
+    (root / jvm.lstrip("/")).mkdir(parents=True)
+    cc(root / jvm.lstrip("/") / "libawt.so",
+       'const char *fc = "libfontconfig.so.1"; const char *x = "libnotdep.so.1";\n'
+       "const char *awt(void){return fc[0] ? fc : x;}", "-shared", "-fPIC")
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/java", "int main(void){return 0;}")
+    for name in ("libfontconfig.so.1", "libother.so.1", "libnotdep.so.1"):
+        cc(lib / name, "int f(void){return 1;}", "-shared", "-fPIC")
+    libdir = "/usr/lib/x86_64-linux-gnu"
+    dpkg(root, "openjdk", "/usr/bin/java", f"{jvm}/libawt.so", depends="libc6, libfontconfig1, libother")
+    dpkg(root, "libfontconfig1", f"{libdir}/libfontconfig.so.1")
+    dpkg(root, "libother", f"{libdir}/libother.so.1")
+    dpkg(root, "libnotdep", f"{libdir}/libnotdep.so.1")
+    dpkg(root, "libc6", f"{libdir}/libc.so.6", f"{libdir}/ld-linux-x86-64.so.2",
+         "/lib64/ld-linux-x86-64.so.2")
+    kept = kept_at(root, "unit", tmp_path, ["/usr/bin/java"], records(("java", "exec", "/usr/bin/java"))).kept
+    assert f"{libdir}/libfontconfig.so.1" in kept
+    assert f"{jvm}/libawt.so loads it by name" in kept[f"{libdir}/libfontconfig.so.1"]
+    assert f"{libdir}/libother.so.1" not in kept and f"{libdir}/libnotdep.so.1" not in kept
