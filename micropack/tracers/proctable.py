@@ -15,7 +15,9 @@ the paths /proc shows are the container's, whatever its root). The kernel
 hashes a jailed process's absolute names with its root's identity and sends
 that as their base: an absolute name with a base is a jailed one, even for
 a process this table thought was not. A process already under a chroot
-when the trace began is found through /proc/PID/root; the kernel knows
+when the trace began is found through /proc/PID/root (only one that began
+before the trace: for a younger one, /proc, read a moment after its event,
+may show a chroot it made after it); the kernel knows
 nothing of that chroot, so the identities it gives such a process's fds
 (and whatever is opened relative to them) are the container's names', and
 are never taken as directories.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -64,6 +67,22 @@ def proc_root(pid: int) -> str | None:
     return root if root.startswith("/") else None
 
 
+def started_before(since: float) -> Callable[[int], bool]:
+    """Whether a process began before since (CLOCK_BOOTTIME seconds), by its
+    start time in /proc/PID/stat; True when that cannot be read or is too
+    close to tell (a clock tick), as for a process that predates it."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def check(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            return int(fields[19]) / tick < since + 1.0 / tick
+        except (OSError, IndexError, ValueError):
+            return True
+    return check
+
+
 def proc_fd(pid: int, fd: int) -> str | None:
     try:
         target = os.readlink(f"/proc/{pid}/fd/{fd}")
@@ -76,12 +95,15 @@ class ProcessTable:
     def __init__(self, cwd_probe: Callable[[int], str | None] = proc_cwd,
                  fd_probe: Callable[[int, int], str | None] = proc_fd,
                  root_probe: Callable[[int], str | None] = proc_root,
-                 plain_dir: Callable[[str], bool | None] = lambda _: None) -> None:
+                 plain_dir: Callable[[str], bool | None] = lambda _: None,
+                 predates_trace: Callable[[int], bool] | None = None) -> None:
         self._procs: dict[int, ProcState] = {}
         self._born: dict[int, ProcState] = {}   # forked children not yet seen
         self._cwd_probe = cwd_probe
         self._fd_probe = fd_probe
         self._root_probe = root_probe
+        # whether a process began before the trace (the table is made as it starts)
+        self._predates_trace = predates_trace or started_before(time.clock_gettime(time.CLOCK_BOOTTIME))
         self._plain_dir = plain_dir     # whether a path is a directory, no symlink, in the container
         self.dirs: dict[int, str] = {}          # kernel identity -> absolute path
         # identities the kernel gave fds a jailed process opened by an
@@ -96,8 +118,16 @@ class ProcessTable:
         if st is None:
             st = self._born.pop(pid, None)
             if st is None:
-                # gone already (most are "/"): the kernel's base says otherwise
-                root = self._root_probe(pid) or "/"
+                # First seen, not forked while traced. One that began before
+                # the trace may be under a chroot the kernel never saw: /proc
+                # says (gone already, "/": the kernel's base says otherwise).
+                # One that began since made any chroot while traced, which the
+                # kernel reports (its event; its names' root identity), and
+                # /proc, read a moment after this event, may show a chroot
+                # made after it: a `docker exec C chroot /srv/jail4 /bin/run`
+                # had its runtime's reads of /etc/group put in the jail, its
+                # chroot resolved in the jail again, and /bin/run lost.
+                root = (self._root_probe(pid) or "/") if self._predates_trace(pid) else "/"
                 st = ProcState(cwd=self._cwd_probe(pid), root=root)
                 self.jailed = self.jailed or root != "/"
             self._procs[pid] = st

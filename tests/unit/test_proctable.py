@@ -7,7 +7,7 @@ def table(cwds=None, fds=None, roots=None):
     roots = roots or {}
     return ProcessTable(cwd_probe=lambda pid: cwds.get(pid),
                         fd_probe=lambda pid, fd: fds.get((pid, fd)),
-                        root_probe=lambda pid: roots.get(pid, "/"))
+                        root_probe=lambda pid: roots.get(pid, "/"), predates_trace=lambda pid: True)
 
 
 def test_relative_names_follow_chdir():
@@ -155,7 +155,8 @@ def test_dotdot_of_a_real_directory_is_folded_so_a_tree_walk_keeps_short_paths()
     # which passed 4095 bytes on a deep tree and was left out of files.txt
     links = {"/lib"}
     t = ProcessTable(cwd_probe=lambda pid: "/app", fd_probe=lambda pid, fd: None,
-                     root_probe=lambda pid: "/", plain_dir=lambda path: path not in links)
+                     root_probe=lambda pid: "/", plain_dir=lambda path: path not in links,
+                     predates_trace=lambda pid: True)
     for i in range(500):
         t.chdir(10, t.resolve(10, AT_FDCWD, f"d{i}"))
         t.chdir(10, t.resolve(10, AT_FDCWD, ".."))
@@ -167,7 +168,8 @@ def test_dotdot_of_a_real_directory_is_folded_so_a_tree_walk_keeps_short_paths()
     assert t.resolve(10, AT_FDCWD, "x") == "/lib/../lib/../x"
     # the container cannot be read: as written
     t = ProcessTable(cwd_probe=lambda pid: "/app", fd_probe=lambda pid, fd: None,
-                     root_probe=lambda pid: "/", plain_dir=lambda path: None)
+                     root_probe=lambda pid: "/", plain_dir=lambda path: None,
+                     predates_trace=lambda pid: True)
     t.chdir(10, "/app/d/..")
     assert t.resolve(10, AT_FDCWD, "x") == "/app/d/../x"
 
