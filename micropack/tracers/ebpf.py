@@ -478,6 +478,7 @@ class EbpfTracer(Tracer):
             self._load(target, btf=False)
         self.stats.attach_refused = refused
         self._fill_calls()
+        self.procs.begin()      # (what began before this may be under a chroot it never saw)
         events = self.bpf[b"events"]
         if reader == "auto" and ringbuf.supported():
             # (the map's own size: its data pages, as the kernel made them)

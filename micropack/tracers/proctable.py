@@ -102,8 +102,9 @@ class ProcessTable:
         self._cwd_probe = cwd_probe
         self._fd_probe = fd_probe
         self._root_probe = root_probe
-        # whether a process began before the trace (the table is made as it starts)
-        self._predates_trace = predates_trace or started_before(time.clock_gettime(time.CLOCK_BOOTTIME))
+        # whether a process began before the trace (every one, until begin())
+        self._predates_trace = predates_trace or (lambda pid: True)
+        self._given_predates = predates_trace is not None
         self._plain_dir = plain_dir     # whether a path is a directory, no symlink, in the container
         self.dirs: dict[int, str] = {}          # kernel identity -> absolute path
         # identities the kernel gave fds a jailed process opened by an
@@ -112,6 +113,12 @@ class ProcessTable:
         # names' identities, so never taken as directories (/proc is asked)
         self._unsure: set[int] = set()
         self.jailed = False     # some process is under a chroot
+
+    def begin(self) -> None:
+        """The trace starts now: a process that begins later makes every
+        chroot while traced."""
+        if not self._given_predates:
+            self._predates_trace = started_before(time.clock_gettime(time.CLOCK_BOOTTIME))
 
     def state(self, pid: int) -> ProcState:
         st = self._procs.get(pid)

@@ -184,3 +184,22 @@ def test_a_child_not_seen_yet_has_its_parents_root_and_a_reused_pid_starts_afres
     assert t.root_of(12) == "/srv/jail" and t.state(12).cwd == "/"
     t.exit(11)                                  # gone before it was ever seen
     assert not t.known(11)
+
+
+def test_a_process_is_told_to_have_begun_before_or_after_a_time():
+    import os
+    import subprocess
+    import time
+
+    from micropack.tracers.proctable import started_before
+
+    since = time.clock_gettime(time.CLOCK_BOOTTIME)
+    time.sleep(0.1)                          # (start times are in clock ticks)
+    child = subprocess.Popen(["sleep", "5"])
+    try:
+        check = started_before(since)
+        assert check(os.getpid()) is True and check(child.pid) is False
+    finally:
+        child.kill()
+        child.wait()
+    assert started_before(since)(child.pid) is True     # gone: as one that predates
