@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import stat
 from collections.abc import Iterable
@@ -96,6 +97,8 @@ class Closure:
     warnings: list[str] = field(default_factory=list)
     _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
     _ways: dict[str, int] = field(default_factory=dict)      # path -> ways it was looked at
+    # a library needed by a name no search path finds: its warning -> (name, skipped entry)
+    _missing: dict[str, tuple[str, str]] = field(default_factory=dict)
     _idents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _ld_cache: dict[str, list[str]] | None = None
     _ld_conf: list[str] | None = None
@@ -262,10 +265,12 @@ class Closure:
         self._inspected.add(key)
         for need in self.needs(path, inherited_rpath, origin):
             if need.missing:
-                self.skipped.setdefault(f"{need.path} (needed by {path})", "library not found in the source")
+                entry = f"{need.path} (needed by {path})"
+                self.skipped.setdefault(entry, "library not found in the source")
                 warning = f"{path} needs {need.path}, which the source does not have"
                 if warning not in self.warnings:      # said once, under any of its names
                     self.warnings.append(warning)
+                    self._missing[warning] = (need.path, entry)
             else:
                 self.add(need.path, need.why, inherited_rpath=need.rpath, origin=need.origin)
 
@@ -474,7 +479,18 @@ class Closure:
     # -- the final set ------------------------------------------------------
 
     def finish(self) -> dict[str, str]:
-        """Apply excludes, then add every parent directory of what is kept."""
+        """Apply excludes, then add every parent directory of what is kept.
+        A library needed by a name no search path finds that a kept file
+        has is not missing: the program loaded it by its path first, and
+        ld.so takes the one loaded by its name (the JDK's libjava.so needs
+        libjvm.so, which the launcher loads from lib/server/: 22 warnings
+        on a Tomcat image, each false)."""
+        names = {posixpath.basename(p) for p in self.kept}
+        for warning, (name, entry) in self._missing.items():
+            if name in names:
+                self.warnings.remove(warning)
+                self.skipped.pop(entry, None)
+        self._missing.clear()
         final: dict[str, str] = {}
         for path, why in self.kept.items():
             glob = self.excluded(path)
