@@ -122,12 +122,12 @@ LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2})?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*
 SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec", "execSync",
                              "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open",
                              "os:cmd", "os.execute"})
-# Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 # A command kept in a variable for a run call later, by a name that says
 # so: args = ["curl", "-sS", url], my @cmd = ("gzip", "-9"), const
 # curlArgs = [...]: the program is the list's first string.
 COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ \t]*(?:\[|\(|array\()\s*""",
                           re.I)
+# Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""

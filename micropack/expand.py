@@ -461,7 +461,7 @@ class Expander:
         # (not glibc's converters, whose path a static program carries
         # with the C library: busybox's brought 7.2 MB; the iconv rule
         # keeps them)
-        module_dirs = {d: (d.encode() + b"\0", d.encode() + b"/\0") for d in sorted(holders)
+        module_dirs = {d: _as_compiled(d) for d in sorted(holders)
                        if self.units.is_dir(d) and not GCONV_DIR.match(d) and self._module_dir(d)}
         for path in programs:
             try:
@@ -506,7 +506,7 @@ class Expander:
             if key not in dirs_of:
                 holders = {parent_of(m) for m in self.units.units[key].members
                            if MODULE.search(posixpath.basename(m))}
-                dirs_of[key] = {d: (d.encode() + b"\0", d.encode() + b"/\0") for d in sorted(holders)
+                dirs_of[key] = {d: _as_compiled(d) for d in sorted(holders)
                                 if not LIB_DIR.match(d) and not GCONV_DIR.match(d)
                                 and not self.units.in_language_dir(d)}
             if not dirs_of[key]:
@@ -596,10 +596,7 @@ class Expander:
                         or LIB_DIR.match(final) or final.startswith("/etc/")
                         or self.units.in_language_dir(final)):
                     continue
-                for p in self.units.subtree(final):
-                    for key in self.units.units_of(p):
-                        if key.startswith("tree:"):
-                            self._use(key, f"under {final}, which {path} names")
+                self._use_trees_under(final, f"under {final}, which {path} names")
 
     def _configured_program(self, named: str, config: str) -> None:
         """A program configuration names (R's Renviron: R_ZIPCMD=/usr/bin/zip,
@@ -613,13 +610,17 @@ class Expander:
         if final is None or is_pseudo(final) or not self.units.is_program(final):
             return
         why = f"program {named}, which {config} names"
-        if final not in self.units.package_of and named not in self.closure.kept:
-            before = set(self.closure.kept)
-            self.closure.add(named, why)
-            for p in sorted(self.closure.kept.keys() - before):
-                for key in self.units.units_of(p):
-                    self._use(key, why)
+        if final not in self.units.package_of:
+            self._add_with_units(named, why)
         self._use_package(named, why, data_too=True)
+
+    def _use_trees_under(self, directory: str, why: str) -> None:
+        """The units of the files no package owns under directory (a
+        server serves or runs them by the name a request gives)."""
+        for p in self.units.subtree(directory):
+            for key in self.units.units_of(p):
+                if key.startswith("tree:"):
+                    self._use(key, why)
 
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files
@@ -879,10 +880,9 @@ class Expander:
         rsvg-convert drew an SVG's embedded GIF, BMP or TIFF as nothing,
         exit 0."""
         modules = {parent_of(m) for m in unit.members if MODULE.search(posixpath.basename(m))}
+        beside = modules | {parent_of(d) for d in modules}
         for d in unit.dirs:
-            if is_system_dir(d) or LIB_DIR.match(d) or not (
-                    d.startswith("/etc/") or d in modules
-                    or any(parent_of(m) == d for m in modules)):
+            if is_system_dir(d) or LIB_DIR.match(d) or not (d.startswith("/etc/") or d in beside):
                 continue
             for p in self.units.children(d):
                 st = self.units.stats.get(p)
@@ -938,14 +938,21 @@ class Expander:
             self._tools.add(posixpath.basename(found))
             if posixpath.basename(found) == "iconv":
                 self._converters_named = self._converters_named or f"{where} runs iconv"
-            if found not in self.closure.kept:
-                before = set(self.closure.kept)
-                self.closure.add(found, why)
-                for p in self.closure.kept.keys() - before:
-                    for key in self.units.units_of(p):
-                        self._use(key, why)
+            self._add_with_units(found, why)
             self._use_package(found, why, data_too=True)
             self._named_script(found)
+
+    def _add_with_units(self, path: str, why: str) -> None:
+        """path kept with what it needs (its interpreter, its libraries),
+        and the units each file that brings belongs to used, as for a
+        program that ran."""
+        if path in self.closure.kept:
+            return
+        before = set(self.closure.kept)
+        self.closure.add(path, why)
+        for p in sorted(self.closure.kept.keys() - before):
+            for key in self.units.units_of(p):
+                self._use(key, why)
 
     def _named_script(self, program: str) -> None:
         """A shell script the application names and the trace never saw run
@@ -979,10 +986,7 @@ class Expander:
                 for key in sorted(self.units.dir_owners.get(final, set())):
                     if self.units.is_data_package(self.units.units[key]):
                         self._use(key, why)
-                for p in self.units.subtree(final):
-                    for key in self.units.units_of(p):
-                        if key.startswith("tree:"):
-                            self._use(key, why)
+                self._use_trees_under(final, why)
             elif stat.S_ISREG(st.st_mode) and self.units.is_program(final):
                 self._keep_commands([named], path)
             elif stat.S_ISREG(st.st_mode):
@@ -1100,6 +1104,12 @@ class Expander:
                         todo.append(found)
 
 
+def _as_compiled(directory: str) -> tuple[bytes, bytes]:
+    """How a binary that names directory spells it: a C string, with or
+    without its last slash."""
+    return directory.encode() + b"\0", directory.encode() + b"/\0"
+
+
 def _node_test(module: str, path: str) -> bool:
     """A node module's own tests (test/, tests/ or __tests__/ at its top):
     nothing requires them (moment-timezone's are 33 MB of its 33.5)."""
@@ -1107,9 +1117,12 @@ def _node_test(module: str, path: str) -> bool:
         and path.startswith(module + "/")
 
 
+_PHP_LIBRARY_PREFIXES = tuple(d + "/" for d in PHP_INCLUDE_DIRS)
+
+
 def _php_library(path: str) -> bool:
     """A PHP file of a library directory on include_path."""
-    return path.endswith(".php") and path.startswith(tuple(d + "/" for d in PHP_INCLUDE_DIRS))
+    return path.endswith(".php") and path.startswith(_PHP_LIBRARY_PREFIXES)
 
 
 def _test_file(name: str) -> bool:

@@ -440,8 +440,9 @@ class SourceUnits:
         with all of Encode/), and its File::ShareDir data
         (auto/share/dist/Time-Piece/): Perl's top-level names are loose
         families (Module:: holds CoreList, 1 MB, and Load). A library loads
-        others of its name and picks some by a name it is given (Ruby's enc/ encodings,
-        Perl's Encode::JP for shiftjis, unicore/ for a regex's property).
+        others of its name and picks some by a name it is given (Ruby's enc/
+        encodings, Perl's Encode::JP for shiftjis, unicore/ for a regex's
+        property).
         Units are named by their path under the directory, without suffix
         (net, Time/Piece)."""
         suffixes = SCRIPT_LIBRARY_SUFFIXES[language]
@@ -732,9 +733,8 @@ class SourceUnits:
     def script_libraries(self, language: str, name: str) -> list[str]:
         """Keys of the units that hold a Ruby feature ('net/http'), a Perl
         module ('Encode::JP'), a Lua module ('socket/http') or an Erlang
-        module or application ('ssl'),
-        in every directory of that language: in each, the unit of its name,
-        else of the nearest name above it."""
+        module or application ('ssl'), in every directory of that language:
+        in each, the unit of its name, else of the nearest name above it."""
         parts = name.replace("::", "/").split("/")
         keys = []
         for names in self._script_names.get(language, {}).values():
