@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,11 @@ CPUSET = str((os.cpu_count() or 1) - 1)
 # --compare-with: another checkout whose `micropack trace` runs as the modes
 # "other" and "other-events", in the same rounds (say, the main branch)
 OTHER: Path | None = None
+
+# An A/A control: untraced once more in every round, as a mode of its own.
+# Its ratio to untraced is what the host's noise alone makes of a row (a
+# server's CPU time in its cgroup moved by 5% between identical runs).
+UNTRACED_AGAIN = "untraced-again"
 
 # The per-syscall tracepoints of the loop's calls, for the attach-design comparison.
 LOOP_CALLS = ("openat", "close", "newfstatat", "access")
@@ -138,7 +143,7 @@ class Attached:
         self.proc: subprocess.Popen[str] | None = None
         self.cpu0 = 0.0
         self.stderr = ""
-        if mode == "untraced":
+        if mode in ("untraced", UNTRACED_AGAIN):
             return
         # "-raw": micropack's sys_exit program (and the floor's) attached as
         # a raw tracepoint, as where the kernel refuses tp_btf
@@ -286,9 +291,12 @@ def run_python(image: str, binary: str, mode: str, n: int) -> dict[str, Any]:
 
 
 def run_server(image: str, binary: str, mode: str, server: str, setup: str, ready: list[str],
-               client: list[str], client_seconds: Callable[[str], float]) -> dict[str, Any]:
+               client: list[str], client_seconds: Callable[[str], float],
+               profile: bool = False) -> dict[str, Any]:
     """A server in the traced container, its client in another one (not
-    traced); the server container's CPU and the time the client reports."""
+    traced); the server container's CPU and the time the client reports.
+    profile: with bpf_stats on while the client runs, also the run time
+    and runs of every program the tracer holds (prog_ns, prog_runs)."""
     with tempfile.TemporaryDirectory(prefix="micropack-bench-") as tmp:
         box = Box(image, server, binary, network="host", setup=setup)
         try:
@@ -298,13 +306,20 @@ def run_server(image: str, binary: str, mode: str, server: str, setup: str, read
                 if sh(["docker", "exec", box.id, *ready]).returncode == 0:
                     break
                 time.sleep(0.05)
-            cpu = box.cpu_s()
-            done = sh(["docker", "run", "--rm", "--network=host", f"--cpuset-cpus={CPUSET}",
-                       "-v", f"{binary}:/bench/workload:ro", image, *client])
-            cpu = box.cpu_s() - cpu
+            holder = tracer.proc.pid if profile and tracer.proc is not None else None
+            with bpf_stats() if holder else nullcontext():
+                before = all_programs(holder) if holder else (0, 0)
+                cpu = box.cpu_s()
+                done = sh(["docker", "run", "--rm", "--network=host", f"--cpuset-cpus={CPUSET}",
+                           "-v", f"{binary}:/bench/workload:ro", image, *client])
+                cpu = box.cpu_s() - cpu
+                after = all_programs(holder) if holder else (0, 0)
             if done.returncode != 0:
                 raise RuntimeError(f"client failed: {done.stderr.strip()}")
-            return {"wall_s": client_seconds(done.stdout), "cpu_s": cpu, **tracer.stop()}
+            out = {"wall_s": client_seconds(done.stdout), "cpu_s": cpu, **tracer.stop()}
+            if holder:
+                out["prog_runs"], out["prog_ns"] = after[0] - before[0], after[1] - before[1]
+            return out
         finally:
             box.remove()
 
@@ -320,14 +335,14 @@ def run_nginx(image: str, binary: str, mode: str, requests: int) -> dict[str, An
                       lambda out: int(out.split()[-1]) / 1e9)
 
 
-def run_redis(image: str, binary: str, mode: str, requests: int) -> dict[str, Any]:
+def run_redis(image: str, binary: str, mode: str, requests: int, profile: bool = False) -> dict[str, Any]:
     return run_server(image, binary, mode,
                       f"exec redis-server --port {REDIS_PORT} --bind 127.0.0.1 --save '' --appendonly no",
                       "true", ["redis-cli", "-p", str(REDIS_PORT), "ping"],
                       ["redis-benchmark", "-p", str(REDIS_PORT), "-n", str(requests), "-t", "set,get",
                        "-q", "-c", "10"],
                       lambda out: sum(requests / float(rps) for rps in
-                                      re.findall(r"([\d.]+) requests per second", out)))
+                                      re.findall(r"([\d.]+) requests per second", out)), profile)
 
 
 SETTLE_S = 1.0      # between two runs: what the last one's teardown started ends first
@@ -374,8 +389,16 @@ def summarize(by_mode: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             value = statistics.median(r[metric] for r in runs)
             row[metric] = round(value, 4)
             row[f"{metric}_ratio"] = round(value / base, 3)
+            # the same ratio paired by round (each run over its round's
+            # untraced), which a drift across the run moves less
+            row[f"{metric}_paired_ratio"] = round(statistics.median(
+                r[metric] / u[metric] for r, u in zip(runs, by_mode["untraced"], strict=True)), 3)
+            if mode == UNTRACED_AGAIN:
+                # noise alone: its spread is what a ratio in this row is good to
+                row[f"{metric}_round_ratios"] = sorted(round(r[metric] / u[metric], 3) for r, u in
+                                                       zip(runs, by_mode["untraced"], strict=True))
             floor_mode = "floor-raw" if mode.endswith("-raw") else "floor"
-            if floor_mode in by_mode and mode != "untraced":
+            if floor_mode in by_mode and mode not in ("untraced", UNTRACED_AGAIN):
                 row[f"{metric}_points_over_floor"] = round(points_over_floor(
                     [r[metric] for r in runs], [r[metric] for r in by_mode[floor_mode]], base), 1)
             row[f"{metric}_runs"] = [round(r[metric], 4) for r in runs]
@@ -406,6 +429,12 @@ def prog_stats(pid: int) -> dict[int, tuple[int, int]]:
             cnt, ns = out.get(t, (0, 0))
             out[t] = (cnt + int(fields["run_cnt"]), ns + int(fields["run_time_ns"]))
     return out
+
+
+def all_programs(pid: int) -> tuple[int, int]:
+    """(runs, run time in ns) of every BPF program a process holds."""
+    found = prog_stats(pid).values()
+    return (sum(c for c, _ in found), sum(ns for _, ns in found))
 
 
 @contextmanager
@@ -463,6 +492,44 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
     return out
 
 
+def redis_profile(image: str, binary: str, requests: int, runs: int) -> dict[str, Any]:
+    """The redis row's tracer cost read from the kernel rather than from
+    the server's CPU time: bpf_stats run time of every program the floor
+    and micropack hold (sys_exit, sched, cgroup) while the client runs, per
+    request and as a share of the server's CPU (an upper bound: the
+    programs run for every process's syscalls, the client's too). The CPU time of a server in
+    its cgroup moves by several percent between identical runs (the
+    untraced-again column); the programs' own time does not, and what the
+    tracer adds above the floor is micropack's minus the floor's. bpf_stats
+    itself costs two clock reads a run, so these runs are not the overhead
+    rows' (whose servers run with it off)."""
+    modes = ["floor", "micropack"] + (["other"] if OTHER is not None else [])
+    by_mode = rounds(runs, modes, lambda m: run_redis(image, binary, m, requests, profile=True),
+                     "redis profile")
+    out: dict[str, Any] = {"requests": requests}
+    total = 2 * requests        # -n of each of SET and GET
+    for mode, values in by_mode.items():
+        out[mode] = {
+            "ns_per_run": round(statistics.median(v["prog_ns"] / max(v["prog_runs"], 1) for v in values), 1),
+            "runs_per_request": round(statistics.median(v["prog_runs"] / total for v in values), 2),
+            "ns_per_request": round(statistics.median(v["prog_ns"] / total for v in values), 1),
+            "server_cpu_ns_per_request": round(statistics.median(v["cpu_s"] * 1e9 / total for v in values)),
+            "share_of_server_cpu_pct": round(statistics.median(
+                v["prog_ns"] / (v["cpu_s"] * 1e9) * 100 for v in values), 2)}
+    for mode in modes[1:]:
+        # Paired by round: what a run of this mode's programs costs over a
+        # run of the floor's, times this mode's runs, in points of the
+        # server's CPU. The programs run on every syscall of the machine
+        # (the client's and the daemons' too, whose number varies between
+        # runs), so the runs are an upper bound of the server's, and the
+        # difference is taken per run, not over the totals.
+        out[mode]["points_over_floor"] = round(statistics.median(
+            (v["prog_ns"] / max(v["prog_runs"], 1) - f["prog_ns"] / max(f["prog_runs"], 1))
+            * v["prog_runs"] / (v["cpu_s"] * 1e9) * 100
+            for v, f in zip(by_mode[mode], by_mode["floor"], strict=True)), 2)
+    return out
+
+
 # -- event rate -------------------------------------------------------------------
 
 def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
@@ -506,7 +573,8 @@ def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
 # -- all of it ----------------------------------------------------------------------
 
 WORKLOADS = ("fd_reuse_loop", "one_path_loop", "outside_target_loop", "nginx_many_files",
-             "python_startup", "redis_requests", "attach_designs", "program_profile", "event_rate")
+             "python_startup", "redis_requests", "attach_designs", "program_profile", "redis_profile",
+             "event_rate")
 
 
 def run(image: str, quick: bool = False, strace: bool = True,
@@ -537,14 +605,16 @@ def run(image: str, quick: bool = False, strace: bool = True,
         outside_modes = [m for m in tracer_modes if not m.endswith("-events")]
         overhead["outside_target_loop"] = summarize(rounds(n_runs, outside_modes, lambda m: run_loop(
             image, binary, m, "reuse", loop_n, outside=True), "outside"))
+    # the real workloads, whose CPU time moves the most, get the A/A control
+    real = tracer_modes + [UNTRACED_AGAIN]
     if "nginx_many_files" in only:
-        overhead["nginx_many_files"] = summarize(rounds(n_runs, tracer_modes, lambda m: run_nginx(
+        overhead["nginx_many_files"] = summarize(rounds(n_runs, real, lambda m: run_nginx(
             image, binary, m, web_n), "nginx"))
     if "python_startup" in only:
-        overhead["python_startup"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_python(
+        overhead["python_startup"] = summarize(rounds(n_runs, real + extra, lambda m: run_python(
             image, binary, m, py_n), "python"))
     if "redis_requests" in only:
-        overhead["redis_requests"] = summarize(rounds(n_runs, tracer_modes + extra, lambda m: run_redis(
+        overhead["redis_requests"] = summarize(rounds(n_runs, real + extra, lambda m: run_redis(
             image, binary, m, redis_n), "redis"))
     results["overhead"] = overhead
     if "attach_designs" in only:
@@ -554,6 +624,8 @@ def run(image: str, quick: bool = False, strace: bool = True,
             image, binary, m, "reuse", loop_n, outside=False), "designs"))
     if "program_profile" in only:
         results["program_profile"] = program_profile(image, binary, loop_n, 3)
+    if "redis_profile" in only:
+        results["redis_profile"] = redis_profile(image, binary, redis_n, n_runs)
     if "event_rate" in only:
         results["event_rate"] = event_rate(image, binary, 2.0 if quick else 3.0)
     return results
@@ -580,6 +652,7 @@ def report(results: dict[str, Any]) -> str:
     out = []
     compare = bool(results.get("compared_with"))
     raw_too = any("micropack-raw" in r for r in results.get("overhead", {}).values())
+    control = any(UNTRACED_AGAIN in r for r in results.get("overhead", {}).values())
     if compare:
         out.append(f"other checkout: {results['compared_with']}")
     for metric, what in (("cpu_s", "CPU time of the traced processes (loops: the loop's own; servers "
@@ -595,6 +668,10 @@ def report(results: dict[str, Any]) -> str:
             if raw_too:
                 row += [_cell(r.get("floor-raw"), metric), _cell(r.get("micropack-raw"), metric)]
             row.append(_cell(r.get("strace"), metric))
+            if control:
+                again = r.get(UNTRACED_AGAIN)
+                row.append("-" if again is None else f"x{again[f'{metric}_ratio']:.3f} (rounds "
+                           f"{again[f'{metric}_round_ratios'][0]:.3f}..{again[f'{metric}_round_ratios'][-1]:.3f})")
             if metric == "cpu_s":
                 row += [" / ".join(f"{x['events']:.0f}" for x in traced if x),
                         " / ".join(f"{x['consumer_cpu_s']:.2f}s" for x in traced if x),
@@ -606,6 +683,8 @@ def report(results: dict[str, Any]) -> str:
         if raw_too:
             header += ["floor, raw_tp", "micropack, raw_tp"]
         header.append("strace -f")
+        if control:
+            header.append("untraced again (A/A: noise)")
         if metric == "cpu_s":
             header += ["events", "consumer CPU", "lost"]
         out.append(table(f"Tracer overhead, {what}: slowdown (points above the floor)", header, rows))
@@ -620,6 +699,16 @@ def report(results: dict[str, Any]) -> str:
         out.append(table("sys_exit program run time (bpf_stats), fd-reuse loop",
                          ["program", "ns per run", "runs"],
                          [[k, v["ns_per_run"], v["runs"]] for k, v in p.items() if isinstance(v, dict)]))
+    if "redis_profile" in results:
+        rp = results["redis_profile"]
+        out.append(table(f"redis, the tracer's programs with bpf_stats on ({rp['requests']} SET + "
+                         f"{rp['requests']} GET)",
+                         ["programs", "ns per run", "runs per request", "ns per request",
+                          "server CPU per request", "share of server CPU", "points above the floor"],
+                         [[k, v["ns_per_run"], v["runs_per_request"], v["ns_per_request"],
+                           f"{v['server_cpu_ns_per_request']} ns", f"{v['share_of_server_cpu_pct']}%",
+                           f"{v['points_over_floor']:+.2f}" if "points_over_floor" in v else "-"]
+                          for k, v in rp.items() if isinstance(v, dict)]))
     if "event_rate" in results:
         er = results["event_rate"]
         best = f"max with zero loss: {er['max_zero_loss_per_s']}/s"
