@@ -125,8 +125,15 @@ SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec"
 # A command kept in a variable for a run call later, by a name that says
 # so: args = ["curl", "-sS", url], my @cmd = ("gzip", "-9"), const
 # curlArgs = [...]: the program is the list's first string.
-COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ \t]*(?:\[|\(|array\()\s*""",
-                          re.I)
+# (and an entry of a hash or dict whose key names a command: gitweb's
+# 'compressor' => ['gzip', '-n'], which it pipes `git archive` into)
+COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ \t]*(?:\[|\(|array\()\s*"""
+                          r"""|['"]\w*(?:cmd|command|args|argv|compressor|program)\w*['"]"""
+                          r"""[ \t]*(?:=>|:)[ \t]*(?:\[|\(|array\()\s*""", re.I)
+# An option whose value is a program the tool runs: pandoc's
+# "--pdf-engine=pdfroff" (its markdown-to-PDF failed, "pdfroff not found")
+OPTION_PROGRAM = re.compile(r"""['"]--?[\w-]*(?:engine|program|command|cmd|compressor|pager|editor|helper)"""
+                            r"""=([A-Za-z0-9_][\w.+-]*)['"]""", re.I)
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
@@ -170,6 +177,27 @@ def script_commands(text: str) -> list[str]:
                     continue
                 break
     return list(dict.fromkeys(w for w in out if w not in SHELL_BUILTINS))
+
+
+# ". NAME" or "source NAME" at a command's start: a shell library read into
+# the script (git's ". git-sh-setup", '. "$(git --exec-path)/git-sh-i18n"')
+SOURCED = re.compile(r"""(?:^|[;&|]|\b(?:then|else|do))[ \t]*(?:\.|source)[ \t]+"""
+                     r"""("[^"\n]*"|'[^'\n]*'|[^\s;&|]+)""", re.M)
+
+
+def sourced_names(text: str) -> list[str]:
+    """The files a shell script reads in with `.` or `source`: an absolute
+    name as written, else the last component of the name (what precedes
+    it is a variable or a command's output, such as "$(git --exec-path)/",
+    and `.` looks a bare name up on PATH); names with a variable in the
+    last component are left out."""
+    out = []
+    for m in SOURCED.finditer(text):
+        token = m.group(1).strip("\"'")
+        name = token if COMMAND_WORD.match(token) else token.rsplit("/", 1)[-1]
+        if name and COMMAND_WORD.match(name):
+            out.append(name)
+    return list(dict.fromkeys(out))
 
 
 # env's options that take the next word as their value (-S's value is the
@@ -411,6 +439,7 @@ def code_commands(text: str, backticks: bool) -> list[str]:
         for m in BACKTICKS.finditer(text):
             lines.append(m.group(1) or m.group(3) or m.group(4) or "")
             shell = True
+    lines += [m.group(1) for m in OPTION_PROGRAM.finditer(text)]
     out: list[str] = ["/bin/sh"] if shell else []
     for line in lines:
         out += script_commands(PLACEHOLDER.sub(" _ ", line))

@@ -30,7 +30,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from micropack import elf
+from micropack import elf, locales
 from micropack.codescan import (
     calls_iconv,
     code_commands,
@@ -49,6 +49,7 @@ from micropack.codescan import (
     script_language,
     sets_locale,
     sets_tz,
+    sourced_names,
 )
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
 from micropack.resolve import Closure
@@ -96,6 +97,16 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
 ICONV_WHY = "iconv loads the converter a character set names"
+# Fonts are picked when text is drawn, by family, style and the text's
+# language (fontconfig's match, matplotlib's font list, Java's font
+# manager): a probe draws one face and the next chart another. Once a font
+# or fontconfig is in use, every installed font and fontconfig's
+# configuration and cache come (fonts-ipafont-gothic, chosen by fontconfig
+# for Japanese text, was dropped and pdftoppm drew it in a fallback font;
+# matplotlib's seaborn style lost Liberation Sans; both status 200).
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
+FONT_SETUP_DIRS = ("/etc/fonts", "/var/cache/fontconfig")
+FONTCONFIG = re.compile(r"/libfontconfig\.so[^/]*$")
 # An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
 ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
 # A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
@@ -112,6 +123,11 @@ WEB_ASSETS = "/usr/share/javascript/"
 # taken after ':', as /etc/passwd names every user's shell so; an alias's
 # "|/usr/local/bin/filter" is a program mail is piped to).
 CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,|])))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
+# A setting whose value is a command line, in configuration the workload
+# read: git's `[tar "tar.xz"] command = xz -c` (git archive --format=tar.xz
+# failed, "xz: not found"); its first word, when a program on PATH
+COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|compressor|pager|editor)"""
+                             r"""[ \t]*[=:][ \t]*["']?([A-Za-z0-9_][\w.+-]*)""", re.M | re.I)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.
@@ -170,6 +186,7 @@ class Expander:
         self.result = Expansion()
         self._languages: set[str] = set()
         self._queue: list[str] = []
+        self._queued: set[str] = set()      # units kept whole (see _use)
         self._tools: set[str] = set()          # commands the application's scripts name
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
         self._scanned: set[str] = set()
@@ -182,6 +199,9 @@ class Expander:
         self._traced: dict[str, str] = {}
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._converters_named = ""     # why the application's code converts character sets
+        self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
+        self._read_in: set[str] = set()     # shell libraries read for their commands
+        self._imported_tops: set[str] = set()   # top-level names the Python files read import
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
 
@@ -194,6 +214,7 @@ class Expander:
         if self.level == "file":
             return self.result
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
+        self._languages |= locales.env_languages(self.closure.env) | self._generated_languages()
         traced = self._traced = dict(self.closure.kept)
         for path, why in traced.items():
             for key in self.units.units_of(path):
@@ -211,6 +232,9 @@ class Expander:
                 self._whole_dirs.setdefault(directory, ICONV_WHY if GCONV_DIR.match(directory)
                                             else f"a program loads its modules from it by name "
                                                  f"({path} was loaded)")
+            if not self._fonts_why and (path.startswith(tuple(d + "/" for d in FONT_DIRS))
+                                        or FONTCONFIG.search(path)):
+                self._fonts_why = f"{path} was read"
             if named and TLS_IN_USE.search(path):
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
@@ -240,6 +264,7 @@ class Expander:
         self._drain()
         while self._library_data():     # (what a package kept brings may be a library)
             self._drain()
+        self._fonts()
         if self._converters_named:
             for p in self.units.paths:
                 if GCONV_DIR.match(p) and self.units.is_dir(p):
@@ -264,6 +289,7 @@ class Expander:
                 members = self._package_members(unit)
                 self._keep_files(unit, members, why)
                 self._installed_config(unit)
+                self._maintainer_config(unit)
                 # a PHP library's own requires (League/CommonMark/autoload.php
                 # requires League/Config's and Psr/EventDispatcher's)
                 self._scan_script([m for m in members if _php_library(m)], "php")
@@ -342,7 +368,14 @@ class Expander:
                         self._indirect.add(library)
 
     def _use(self, key: str, why: str) -> None:
-        if key not in self.result.used and key in self.units.units:
+        """Unit key kept whole (queued once). A unit some of whose files a
+        rule kept (a listed directory's, _whole_dir's) is in result.used
+        already, and still comes whole when a rule asks for it: matplotlib
+        lists mpl-data/stylelib, and its data package, which
+        _owners_dependencies keeps whole, lost 145 files, the font of
+        mathtext's dejavuserif among them (a fallback, status 200)."""
+        if key not in self._queued and key in self.units.units:
+            self._queued.add(key)
             self.result.used[key] = why
             self._queue.append(key)
 
@@ -567,7 +600,7 @@ class Expander:
             if not MODULE.search(posixpath.basename(path)) or not LIB_DIR.match(parent_of(path)):
                 continue
             key = self.units.package_of.get(path)
-            if key is None or key in self.result.used:
+            if key is None or key in self._queued:
                 continue
             unit = self.units.units[key]
             if not self.units.is_program_package(unit) and not self.units.is_data_package(unit):
@@ -587,6 +620,7 @@ class Expander:
             text = self.units.read_text(path)
             if text is None:
                 continue
+            self._keep_commands(COMMAND_SETTING.findall(text), f"a setting in {path}")
             names = set(CONFIG_PATH.findall(text))      # (after, path)
             for named in sorted({name for after, name in names if after != ":"}):
                 self._configured_program(named, path)
@@ -678,6 +712,37 @@ class Expander:
                 self._use(key, f"the time zone database: {why}")
             if self.units.units_of(p):
                 return
+
+    def _generated_languages(self) -> set[str]:
+        """The languages of the locales generated in the image (see
+        micropack.locales): in glibc's archive, or a directory each."""
+        out: set[str] = set()
+        directory = self._directory(locales.LOCALE_DIR)
+        for p in self.units.children(directory) if directory else []:
+            if self.units.is_dir(p):
+                out |= locales.languages(posixpath.basename(p))
+            elif locales.ARCHIVE.match(p):
+                try:
+                    with self.closure.fs.open_file(p, hold=False) as fh:
+                        names = locales.archive_names(fh)
+                    out |= {lang for name in names for lang in locales.languages(name)}
+                except (OSError, SymlinkLoop):
+                    continue
+        return out
+
+    def _fonts(self) -> None:
+        """Every font and fontconfig's setup, once fonts are in use: a font
+        or fontconfig was read, or fontconfig is kept (a program kept as
+        if run loads it when it first draws text)."""
+        if not self._fonts_why:
+            kept = next((p for p in sorted(self.closure.kept) if FONTCONFIG.search(p)), None)
+            if kept is None:
+                return
+            self._fonts_why = f"{kept} is kept"
+        for d in FONT_DIRS + FONT_SETUP_DIRS:
+            if self._directory(d) is not None:
+                self._whole_dirs.setdefault(d, f"fonts are picked by name when text is drawn "
+                                               f"({self._fonts_why})")
 
     def _command_links(self) -> None:
         """The links on the command path to a program that is kept
@@ -851,7 +916,7 @@ class Expander:
                 continue        # a program's bytes, not code
             self._code_picks_by_name(m, text)
             if shell:
-                self._keep_commands(script_commands(text), f"script {m}")
+                self._shell_script(m, text, f"script {m}")
                 continue
             language = script_language(head, m)
             # the programs it runs (Ruby, Perl and PHP have backticks too)
@@ -878,11 +943,16 @@ class Expander:
         its modules, the index a trigger made of them: gdk-pixbuf finds its
         image loaders (loaders/*.so) through loaders.cache, and without it
         rsvg-convert drew an SVG's embedded GIF, BMP or TIFF as nothing,
-        exit 0."""
+        exit 0. And in its directories of state under /var/lib, what its
+        installation generated: Ghostscript's cidfmap, the map of the CJK
+        fonts installed (update-gsfontmap writes it in
+        /var/lib/ghostscript/fonts, on Ghostscript's font path): without it
+        Japanese PostScript was drawn in Courier, exit 0."""
         modules = {parent_of(m) for m in unit.members if MODULE.search(posixpath.basename(m))}
         beside = modules | {parent_of(d) for d in modules}
         for d in unit.dirs:
-            if is_system_dir(d) or LIB_DIR.match(d) or not (d.startswith("/etc/") or d in beside):
+            if is_system_dir(d) or LIB_DIR.match(d) \
+                    or not (d.startswith(("/etc/", "/var/lib/")) or d in beside):
                 continue
             for p in self.units.children(d):
                 st = self.units.stats.get(p)
@@ -895,8 +965,13 @@ class Expander:
         """The libraries a package's Perl, Ruby and Python programs load
         (those at their top level, for Python), when the package is kept
         for a program of it: a2enmod, beside the apache2 that ran, said
-        "Can't locate strict.pm". Only what they load: the programs they
-        run are the package's business, not the application's."""
+        "Can't locate strict.pm". And the commands its shell scripts run:
+        git's own subcommands are shell scripts (submodule, bisect,
+        filter-branch, mergetool) and so are the hooks users enable from
+        its samples; with git kept whole and no coreutils, sed or grep,
+        `git submodule` failed ("basename: not found"), `mergetool
+        --tool-help` listed no tool, exit 0, and the sample pre-commit
+        hook, its `tr` and `wc` missing, let a commit it rejects through."""
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
@@ -908,7 +983,9 @@ class Expander:
             self._configuration_named(m, text)
             head = text[:256].encode("utf-8", "surrogateescape")
             language = script_language(head, m)
-            if language:
+            if is_shell_script(head, m):
+                self._shell_script(m, text, f"script {m}, of a package kept for its program")
+            elif language:
                 self._load_libraries(m, text, language)
             elif is_python_script(head):
                 self._scan_python([m], required=True, texts={m: text})
@@ -925,7 +1002,18 @@ class Expander:
             if st is None or not stat.S_ISREG(st.st_mode) or path in self.units.package_of \
                     or path in self.closure.kept:
                 continue
-            self.closure.add(path, f"named by {script}, a program of a kept package")
+            self.closure.add(path, f"named by {script}, of a kept package")
+
+    def _maintainer_config(self, unit: Unit) -> None:
+        """The files in /etc no package owns that a kept package's
+        installation wrote (its postinst and config scripts name them):
+        libpaper1's postinst writes /etc/papersize, and libpaper, which
+        libgs loads, falls back to US Letter without it: Ghostscript's
+        PostScript came out on Letter instead of A4, exit 0."""
+        for script in self.units.package_scripts.get(unit.key, []):
+            text = self.units.read_text(script)
+            if text is not None:
+                self._configuration_named(script, text)
 
     def _keep_commands(self, words: list[str], where: str) -> None:
         """The programs an application's script or code runs, found through
@@ -942,6 +1030,37 @@ class Expander:
             self._use_package(found, why, data_too=True)
             self._named_script(found)
 
+    def _shell_script(self, script: str, text: str, where: str) -> None:
+        """The commands a shell script runs, and those of the shell
+        libraries it reads in with `.` (git's scripts read git-sh-setup, which
+        runs basename, sed and uname as it loads, and reads git-sh-i18n,
+        which reads gettext.sh from PATH: without it every message of
+        git's scripts was English under LANG=de_DE.UTF-8, exit 0), each
+        library once."""
+        words = script_commands(text)
+        for name in sourced_names(text):
+            if name.startswith("/"):
+                library: str | None = name
+            else:
+                beside = posixpath.join(parent_of(script), name)    # (git's: its exec path)
+                library = beside if self.units.stats.get(beside) is not None else None
+                if library is None:
+                    library = self.closure.find_program(name)   # `.` looks a bare name up on PATH
+                    if library is not None:
+                        words.append(name)      # kept with its package, as a command
+            final = self._final(library) if library else None
+            st = self.units.stats.get(final or "")
+            if library is None or st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            if library not in self.closure.kept:
+                self.closure.add(library, f"read in by {script}")
+            if library not in self._read_in:
+                self._read_in.add(library)
+                library_text = self.units.read_text(library)
+                if library_text is not None:
+                    self._shell_script(library, library_text, f"{library}, read in by {script}")
+        self._keep_commands(words, where)
+
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),
         and the units each file that brings belongs to used, as for a
@@ -955,7 +1074,7 @@ class Expander:
                 self._use(key, why)
 
     def _named_script(self, program: str) -> None:
-        """A shell script the application names and the trace never saw run
+        """A script the application names and the trace never saw run
         (update-ca-certificates, run by a route the probes never took): the
         commands it runs come too, as for the application's own scripts.
         Kept as if run, it failed with "mktemp: not found", then "sort"."""
@@ -964,8 +1083,18 @@ class Expander:
             return
         self._named_scripts.add(program)
         text = self.units.read_text(program)
-        if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), program):
-            self._keep_commands(script_commands(text), f"script {program}")
+        if text is None:
+            return
+        head = text[:256].encode("utf-8", "surrogateescape")
+        if is_shell_script(head, program):
+            self._shell_script(program, text, f"script {program}")
+            return
+        # in another language, what its code runs (gitweb.cgi, a Perl CGI
+        # the application names, pipes `git archive` into gzip: its
+        # snapshots were empty, status 200, with no gzip)
+        language = script_language(head, program)
+        if language or is_python_script(head):
+            self._keep_commands(code_commands(text, language in ("ruby", "perl", "php")), f"code {program}")
 
     def _code_paths(self, path: str, text: str) -> None:
         """What the application's code names by an absolute path in a
@@ -1024,6 +1153,11 @@ class Expander:
 
         used = {top(p) for group in (self._traced, self._scanned, self._scanned_required)
                 for p in group if p.startswith(site)}
+        # and those the modules read so far import: matplotlib's PDF and
+        # PostScript backends import fontTools (kept whole, a dependency
+        # of matplotlib's package), which imports xml at its top level,
+        # and with no xml their charts failed, 500
+        used |= self._imported_tops
         return [m for m in files if m.startswith(site) and top(m) in used]
 
     def _python_test(self, path: str) -> bool:
@@ -1094,6 +1228,7 @@ class Expander:
                 dotted = _absolute(name, f, self.units)
                 if not dotted:
                     continue
+                self._imported_tops.add(dotted.split(".")[0])
                 keys = self.units.python_modules(dotted.split(".")[0])
                 if stdlib_only and not any(self.units.in_python_stdlib(k) for k in keys):
                     continue

@@ -39,6 +39,9 @@ class PackageDB:
     # package -> the installed packages it depends on (dpkg's Depends and
     # Pre-Depends, every installed alternative)
     depends: dict[str, list[str]] = field(default_factory=dict)
+    # package -> what its installation ran that may write configuration
+    # (dpkg's postinst and config scripts)
+    scripts: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def add(self, package: str, path: str) -> None:
@@ -59,6 +62,8 @@ def read_database(fs: RootFS) -> PackageDB:
             merged.files.setdefault(package, []).extend(files)
         for package, deps in db.depends.items():
             merged.depends.setdefault(package, []).extend(deps)
+        for package, scripts in db.scripts.items():
+            merged.scripts.setdefault(package, []).extend(scripts)
     return merged
 
 
@@ -69,6 +74,8 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
         return None
     db = PackageDB("dpkg")
     for name in names:
+        if name.endswith((".postinst", ".config")):
+            db.scripts.setdefault(name.rsplit(".", 1)[0].split(":")[0], []).append(f"{info_dir}/{name}")
         if not name.endswith(".list"):
             continue
         package = name[:-len(".list")].split(":")[0]

@@ -19,6 +19,7 @@ from micropack.rootfs import RootFS
 from micropack.source import Source
 from tests.conftest import need
 from tests.unit.roots import cc, host_libc, link, write
+from tests.unit.test_locales import archive
 
 
 def dpkg(root: Path, package: str, *paths: str, depends: str = "") -> None:
@@ -280,6 +281,19 @@ case "$1" in summary) cat /x ;; esac
         == ["run-parts"]
 
 
+def test_shell_libraries_a_script_reads_in():
+    script = """#!/bin/sh
+. git-sh-setup
+. "$(git --exec-path)/git-sh-i18n"
+if [ -r /etc/default/app ]; then . /etc/default/app; fi
+\t. "$MERGE_TOOLS_DIR/$tool"
+echo . not-read ; source ~/.profile
+"""
+    # a bare name (PATH's), the last component after a command's output,
+    # an absolute name; not a variable's, nor an argument of echo
+    assert codescan.sourced_names(script) == ["git-sh-setup", "git-sh-i18n", "/etc/default/app"]
+
+
 def test_python_imports_and_js_requires():
     py = "import os, json\nfrom decimal import Decimal\ndef f():\n    import statistics as st\n" \
          "from . import debug\nfrom .utils import x\n"
@@ -408,6 +422,14 @@ def test_php_requires_and_paths_code_names():
     ('fields = ["date", "name"]', False, []),        # a list by another name: no command
     ('os.execute("tar -cf x.tar /app")', False, ["/bin/sh", "tar"]),      # Lua
     ('Out = os:cmd("grep -c x /proc/cpuinfo")', False, ["/bin/sh", "grep"]),       # Erlang
+    # a hash or dict entry whose key names a command (gitweb's snapshot formats)
+    ("tgz => { 'compressor' => ['gzip', '-n'], 'type' => 'x' },", True, ["gzip"]),
+    ('FORMATS = {"xz": {"command": ["xz", "-c"]}}', False, ["xz"]),
+    ('opts = {"format": ["json", "yaml"]}', False, []),
+    # an option whose value is a program the tool runs
+    ('cmd += ["--pdf-engine=pdfroff", "--toc"]', False, ["pdfroff"]),
+    ('run(["pandoc", src, "--pdf-engine=xelatex"])', False, ["pandoc", "xelatex"]),
+    ('args.append("--format=html5")', False, []),
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
@@ -770,6 +792,223 @@ def test_a_python_library_brings_what_its_distro_package_depends_on(app_root: Pa
     assert f"{site}/kiwisolver/__init__.py" in kept and f"{site}/fontTools/__init__.py" in kept
     assert "/usr/share/matplotlib/mpl-data/matplotlibrc" in kept
     assert f"{site}/sympy/__init__.py" not in kept and "/usr/share/unicode/UnicodeData.txt" not in kept
+
+
+@pytest.mark.parametrize("level", ["unit", "package"])
+def test_a_package_some_of_whose_files_a_rule_kept_still_comes_whole(app_root: Path, tmp_path: Path,
+                                                                     level: str):
+    """matplotlib lists mpl-data/stylelib when it loads: that directory's
+    files were kept and its package marked used, and the rule that keeps
+    the package whole (the data matplotlib depends on) then did nothing:
+    DejaVuSerifDisplay.ttf was gone, and mathtext's dejavuserif fell back
+    to another font, status 200, at either level."""
+    site, data = "/usr/lib/python3/dist-packages", "/usr/share/matplotlib/mpl-data"
+    write(app_root, f"{site}/matplotlib/__init__.py", "")
+    write(app_root, f"{site}/matplotlib-3.6.3.egg-info/top_level.txt", "matplotlib\n")
+    write(app_root, f"{data}/stylelib/ggplot.mplstyle", "axes.grid: True\n")
+    write(app_root, f"{data}/fonts/ttf/DejaVuSerifDisplay.ttf", "font")
+    write(app_root, "/app/web.py", "import matplotlib\n")
+    dpkg(app_root, "python3-matplotlib", f"{site}/matplotlib/__init__.py",
+         f"{site}/matplotlib-3.6.3.egg-info/top_level.txt", depends="python-matplotlib-data")
+    dpkg(app_root, "python-matplotlib-data", f"{data}/stylelib/ggplot.mplstyle",
+         f"{data}/fonts/ttf/DejaVuSerifDisplay.ttf")
+    trace = ["/app/web.py", f"{site}/matplotlib/__init__.py", f"{data}/stylelib"]
+    events = records(("python3", "openat", "/app/web.py"),
+                     ("python3", "openat", f"{site}/matplotlib/__init__.py"),
+                     ("python3", "openat", f"{data}/stylelib"))
+    kept = kept_at(app_root, level, tmp_path, trace, events).kept
+    assert f"{data}/stylelib/ggplot.mplstyle" in kept
+    assert f"{data}/fonts/ttf/DejaVuSerifDisplay.ttf" in kept
+
+
+@pytest.mark.parametrize("used", ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                  "/usr/lib/x86_64-linux-gnu/libfontconfig.so.1"])
+def test_once_fonts_are_in_use_every_font_and_fontconfigs_setup_come(app_root: Path, tmp_path: Path,
+                                                                    used: str):
+    """Fonts are picked when text is drawn, by family and by the text's
+    language: fontconfig chose IPAGothic for Japanese text, which the
+    probes never drew, and on the minified image pdftoppm drew it in a
+    fallback font, status 200 (the face reached through update-alternatives'
+    links too); matplotlib's seaborn style lost Liberation Sans."""
+    fonts = "/usr/share/fonts"
+    write(app_root, f"{fonts}/truetype/dejavu/DejaVuSans.ttf", "dejavu")
+    dpkg(app_root, "fonts-dejavu-core", f"{fonts}/truetype/dejavu/DejaVuSans.ttf")
+    ipag = f"{fonts}/opentype/ipafont-gothic/ipag.ttf"
+    alternative = "/etc/alternatives/fonts-japanese-gothic.ttf"
+    write(app_root, ipag, "ipa")
+    dpkg(app_root, "fonts-ipafont-gothic", ipag)
+    link(app_root, alternative, ipag)
+    link(app_root, f"{fonts}/truetype/fonts-japanese-gothic.ttf", alternative)
+    write(app_root, "/etc/fonts/fonts.conf", "<fontconfig/>")
+    write(app_root, "/usr/share/fontconfig/conf.avail/10-hinting-slight.conf", "<fontconfig/>")
+    dpkg(app_root, "fontconfig-config", "/etc/fonts/fonts.conf",
+         "/usr/share/fontconfig/conf.avail/10-hinting-slight.conf")
+    link(app_root, "/etc/fonts/conf.d/10-hinting-slight.conf", "../../../usr/share/fontconfig/conf.avail/"
+                                                                "10-hinting-slight.conf")
+    write(app_root, "/var/cache/fontconfig/0123-le64.cache-7", "cache")
+    write(app_root, "/usr/lib/x86_64-linux-gnu/libfontconfig.so.1", "not ELF")
+    dpkg(app_root, "libfontconfig1", "/usr/lib/x86_64-linux-gnu/libfontconfig.so.1")
+    everything = ["/etc/fonts/fonts.conf", ipag, f"{fonts}/truetype/fonts-japanese-gothic.ttf", alternative,
+                  "/etc/fonts/conf.d/10-hinting-slight.conf",
+                  "/usr/share/fontconfig/conf.avail/10-hinting-slight.conf",
+                  "/var/cache/fontconfig/0123-le64.cache-7"]
+    kept = kept_at(app_root, "unit", tmp_path, ["/app/web.py", used], records(("app", "openat", used))).kept
+    for path in everything:
+        assert path in kept, path
+    assert "fonts are picked" in kept[f"{fonts}/opentype/ipafont-gothic/ipag.ttf"]
+    # no font in use: none comes
+    nothing = records(("app", "openat", "/app/web.py"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/app/web.py"], nothing).kept
+    assert not any(path in kept for path in everything)
+
+
+def test_the_commands_of_a_kept_packages_shell_scripts_come(app_root: Path, tmp_path: Path):
+    """git ran and was kept whole, its subcommands that are shell scripts
+    too, and nothing they run: `git submodule` said "basename: not found",
+    the sample pre-commit hook a user enabled let through the commit it
+    rejects (`tr` and `wc` missing, exit 0), and with gettext.sh missing
+    (read in by git-sh-i18n, which git-sh-setup reads in) every message
+    was English under LANG=de_DE.UTF-8."""
+    core = "/usr/lib/git-core"
+    files = {
+        "/usr/bin/git": ("#!/bin/sh\n", 0o755),
+        f"{core}/git-submodule": ("#!/bin/sh\n. git-sh-setup\ncmd_$(echo $1 | sed -e s/-/_/g)\n", 0o755),
+        f"{core}/git-sh-setup": ('. "$(git --exec-path)/git-sh-i18n"\nd=$(basename -- "$0")\n', 0o644),
+        f"{core}/git-sh-i18n": ("if type gettext.sh >/dev/null 2>&1; then\n\t. gettext.sh\nfi\n", 0o644),
+        "/usr/share/git-core/templates/hooks/pre-commit.sample":
+            ("#!/bin/sh\nif test $(git diff | tr -d x | wc -c) != 0\nthen exit 1\nfi\n", 0o755),
+    }
+    for path, (text, mode) in files.items():
+        write(app_root, path, text, mode)
+    dpkg(app_root, "git", *files)
+    for package, programs in (("sed", ["sed"]), ("coreutils-more", ["basename", "tr"]),
+                              ("gettext-base", ["gettext.sh", "gettext", "envsubst"])):
+        for program in programs:
+            write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, package, *(f"/usr/bin/{p}" for p in programs))
+    trace = ["/usr/bin/git"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("git", "exec", "/usr/bin/git"))).kept
+    for program in ("sed", "basename", "tr", "wc", "gettext.sh", "gettext", "envsubst"):
+        assert f"/usr/bin/{program}" in kept, program
+    assert "git-sh-setup" in kept["/usr/bin/basename"]
+
+
+def test_translations_of_the_languages_the_image_is_set_up_for(app_root: Path, tmp_path: Path):
+    """git under LANG=de_DE.UTF-8, a locale generated in the image (in
+    glibc's archive) but never used by the probes: git.mo was dropped, and
+    every message came out English, exit status unchanged."""
+    de = "/usr/share/locale/de/LC_MESSAGES/coreutils.mo"
+    assert de not in kept_at(app_root, "unit", tmp_path).kept       # (the fixture: no language set up)
+    write(app_root, "/usr/lib/locale/locale-archive", archive("de_DE.utf8"))
+    kept = kept_at(app_root, "unit", tmp_path).kept
+    assert de in kept and "/usr/share/doc/coreutils/changelog" not in kept
+    (app_root / "usr/lib/locale/locale-archive").unlink()
+    (app_root / "usr/lib/locale/de_DE.utf8").mkdir()          # a locale of its own directory
+    assert de in kept_at(app_root, "unit", tmp_path).kept
+    (app_root / "usr/lib/locale/de_DE.utf8").rmdir()
+    src = Source(RootFS(app_root), "test", {"PATH": "/usr/bin:/bin", "LANG": "de_DE.UTF-8"})
+    report = pack.pack_files(src, TRACE, str(tmp_path / "env.tar"), resolve.Rules(), granularity="unit",
+                             events=EVENTS)
+    assert de in report.kept                                    # the image's environment names it
+
+
+def test_configuration_a_kept_packages_installation_wrote_in_etc(app_root: Path, tmp_path: Path):
+    """libpaper1's postinst writes /etc/papersize, which no package owns:
+    without it libpaper (loaded by libgs) says US Letter, and Ghostscript's
+    PostScript came out on Letter instead of A4, exit 0. A package that is
+    not kept brings nothing its scripts name."""
+    lib = "/usr/lib/x86_64-linux-gnu/libpaper.so.1"
+    write(app_root, lib, "library")
+    dpkg(app_root, "libpaper1", lib)
+    write(app_root, "/var/lib/dpkg/info/libpaper1:amd64.postinst",
+          "#!/bin/sh\nset -e\n[ -e /etc/papersize ] || echo a4 > /etc/papersize\n", 0o755)
+    write(app_root, "/etc/papersize", "a4\n")
+    write(app_root, "/usr/bin/unused", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "unused", "/usr/bin/unused")
+    write(app_root, "/var/lib/dpkg/info/unused.config", "#!/bin/sh\necho x > /etc/unused.conf\n", 0o755)
+    write(app_root, "/etc/unused.conf", "x\n")
+    kept = kept_at(app_root, "unit", tmp_path, [lib], records(("gs", "openat", lib))).kept
+    assert "/etc/papersize" in kept and "libpaper1:amd64.postinst" in kept["/etc/papersize"]
+    assert "/etc/unused.conf" not in kept
+
+
+def test_state_a_kept_packages_installation_generated_under_var_lib(app_root: Path, tmp_path: Path):
+    """update-gsfontmap writes Ghostscript's cidfmap into
+    /var/lib/ghostscript/fonts, a directory of the package on its font
+    path: without it Japanese PostScript was drawn in Courier, exit 0."""
+    gs = "/usr/bin/gs"
+    write(app_root, gs, "#!/bin/sh\n", 0o755)
+    write(app_root, "/var/lib/ghostscript/fonts/README", "generated here\n")
+    dpkg(app_root, "ghostscript", gs, "/var/lib/ghostscript/fonts/README")
+    write(app_root, "/var/lib/ghostscript/fonts/cidfmap", "/IPAGothic << /Path (/x.ttf) >>\n")
+    kept = kept_at(app_root, "unit", tmp_path, [gs], records(("gs", "exec", gs))).kept
+    assert "/var/lib/ghostscript/fonts/cidfmap" in kept
+
+
+def test_the_standard_library_a_dependency_kept_whole_imports(app_root: Path, tmp_path: Path):
+    """matplotlib's PDF backend, never imported by the probes, imports
+    fontTools, kept whole as a dependency of matplotlib's package; what
+    fontTools imports at its top level had not come (xml), and every PDF,
+    PS and EPS chart failed, 500."""
+    site, lib = "/usr/lib/python3/dist-packages", "/usr/lib/python3.11"
+    files = {
+        f"{site}/matplotlib/__init__.py": "",
+        f"{site}/matplotlib/backends/backend_pdf.py": "from fontTools import subset\n",
+        f"{site}/matplotlib-3.6.3.egg-info/top_level.txt": "matplotlib\n",
+        f"{site}/fontTools/__init__.py": "",
+        f"{site}/fontTools/subset/__init__.py": "from xml.etree import ElementTree\n",
+        f"{site}/fonttools-4.38.0.egg-info/top_level.txt": "fontTools\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    write(app_root, f"{lib}/xml/__init__.py", "")
+    write(app_root, f"{lib}/xml/etree/__init__.py", "")
+    write(app_root, f"{lib}/xml/etree/ElementTree.py", "")
+    dpkg(app_root, "python3-matplotlib", *(p for p in files if "atplotlib" in p), depends="python3-fonttools")
+    dpkg(app_root, "python3-fonttools", *(p for p in files if "ont" in p))
+    trace = ["/app/web.py", f"{site}/matplotlib/__init__.py"]
+    events = records(("python3", "openat", "/app/web.py"),
+                     ("python3", "openat", f"{site}/matplotlib/__init__.py"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert f"{site}/fontTools/subset/__init__.py" in kept
+    assert f"{lib}/xml/etree/ElementTree.py" in kept
+
+
+def test_what_a_program_the_application_names_runs_in_any_language(app_root: Path, tmp_path: Path):
+    """gitweb.cgi, a Perl CGI the application runs by its path, pipes `git
+    archive` into the compressor its snapshot formats name: with no gzip,
+    a tgz snapshot was an empty body, status 200."""
+    cgi = "/usr/share/gitweb/gitweb.cgi"
+    write(app_root, cgi, "#!/usr/bin/perl\nmy %formats = (tgz => {'compressor' => ['gzip', '-n']});\n", 0o755)
+    dpkg(app_root, "gitweb", cgi)
+    write(app_root, "/usr/bin/perl", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "perl-base", "/usr/bin/perl")
+    write(app_root, "/usr/bin/gzip", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "gzip", "/usr/bin/gzip")
+    write(app_root, "/app/web.py", f"import subprocess\nsubprocess.run(['{cgi}'])\n")
+    events = records(("app", "openat", "/app/web.py"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/app/web.py"], events).kept
+    assert cgi in kept
+    assert "/usr/bin/gzip" in kept and cgi in kept["/usr/bin/gzip"]
+
+
+def test_a_command_a_setting_in_configuration_read_names(app_root: Path, tmp_path: Path):
+    """git read /etc/gitconfig, whose `[tar "tar.xz"] command = xz -c` it
+    runs for `git archive --format=tar.xz`: with no xz, 500. A value that
+    is no program on PATH, or a setting named otherwise, keeps nothing."""
+    write(app_root, "/usr/bin/git", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "git", "/usr/bin/git")
+    for program in ("xz", "less", "bzip2"):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, program, f"/usr/bin/{program}")
+    write(app_root, "/etc/gitconfig", '[tar "tar.xz"]\n\tcommand = xz -c\n[core]\n\tpager = "less -R"\n'
+                                      '\teditor = vi-not-here\n[alias]\n\tzip = bzip2\n')
+    trace = ["/usr/bin/git", "/etc/gitconfig"]
+    events = records(("git", "exec", "/usr/bin/git"), ("git", "openat", "/etc/gitconfig"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert "/usr/bin/xz" in kept and "/etc/gitconfig" in kept["/usr/bin/xz"]
+    assert "/usr/bin/less" in kept
+    assert "/usr/bin/bzip2" not in kept
 
 
 def test_a_directory_the_configuration_read_names_keeps_its_unowned_files(app_root: Path, tmp_path: Path):
