@@ -141,12 +141,77 @@ JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*
                         r"""(['"])([^'"\n]+)\1""", re.M)
 
 
+# What a shell script holds as data, not commands, over several lines: a
+# here-document's body, and a quoted string that spans lines (an awk
+# program, a usage text). Read line by line, graphviz's dotty's usage
+# "(sync|async)" ran `sync`, and tzselect's awk `cc = country` ran `cc`.
+HEREDOC = re.compile(r"""<<-?[ \t]*(['"]?)(\w+)\1([^\n]*)\n(?:.*?\n)??[ \t]*\2[ \t]*(?=\n|$)""", re.S)
+
+
+def _without_data(text: str) -> str:
+    """text with here-document bodies and quoted strings that span lines
+    each made one word, so no line of theirs reads as a command."""
+    text = HEREDOC.sub(lambda m: "<<_" + m.group(3), text)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i:i + 2])
+            i += 2
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
+            end = text.find("\n", i)          # a comment, whatever quotes it holds
+            end = n if end < 0 else end
+            out.append(text[i:end])
+            i = end
+        elif c in "'\"":
+            end = _quote_end(text, i)
+            quoted = text[i:end]
+            out.append("_" if "\n" in quoted else quoted)
+            i = end
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _quote_end(text: str, start: int) -> int:
+    """Where the quoted string at text[start] ends (past its closing
+    quote; the text's end if it has none). In double quotes a backslash
+    escapes, and a command substitution, $(...), may hold quotes of its
+    own."""
+    quote, i, n = text[start], start + 1, len(text)
+    if quote == "'":
+        end = text.find("'", i)
+        return n if end < 0 else end + 1
+    depth = 0
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if depth == 0 and c == '"':
+            return i + 1
+        if text.startswith("$(", i):
+            depth += 1
+            i += 2
+            continue
+        if depth and c == ")":
+            depth -= 1
+        elif depth and c in "'\"":
+            i = _quote_end(text, i)
+            continue
+        i += 1
+    return n
+
+
 def script_commands(text: str) -> list[str]:
     """Names of the programs a shell script runs: the first word of each
     simple command (after assignments and keywords), and the program a
-    wrapper (exec, xargs, env, timeout...) runs. Builtins are left out."""
+    wrapper (exec, xargs, env, timeout...) runs. Builtins are left out, and
+    so are here-documents and quoted strings over several lines (data)."""
     out: list[str] = []
-    for line in text.splitlines():
+    for line in _without_data(text).splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue

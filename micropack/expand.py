@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from micropack import elf, locales
 from micropack.codescan import (
+    SHELLS,
     calls_iconv,
     code_commands,
     code_paths,
@@ -51,6 +52,7 @@ from micropack.codescan import (
     sets_tz,
     sourced_names,
 )
+from micropack.packages import STATE_DIRS
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
 from micropack.resolve import Closure
 from micropack.rootfs import SymlinkLoop, parent_of
@@ -96,7 +98,16 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/etc/apache/mime.types", "/etc/apache2/mime.types",
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
+# (the package database: dpkg's 4 MB of /var/lib/dpkg/info came with dpkg)
+PACKAGE_STATE = tuple(d + "/" for d in STATE_DIRS) + STATE_DIRS
 ICONV_WHY = "iconv loads the converter a character set names"
+# A program that imports iconv_open converts between character sets its
+# input names: git re-encodes a commit's message for i18n.logOutputEncoding
+# (printed unconverted, status 200) and a Latin-1 mail for `git am` ("cannot
+# convert from ISO-8859-1"). Not a shell's, which converts only to the
+# locale's own character set (bash imports it for $'\u...'), nor a
+# library's (libxml2, glib: nearly every image loads one).
+ICONV_IMPORT = "iconv_open"
 # Fonts are picked when text is drawn, by family, style and the text's
 # language (fontconfig's match, matplotlib's font list, Java's font
 # manager): a probe draws one face and the next chart another. Once a font
@@ -505,12 +516,19 @@ class Expander:
                     info = elf.read_elf(fh)
                     if info is None:
                         continue
-                    named = elf.containing(fh, module_dirs) if module_dirs else set()
+                    wanted: dict[str, tuple[bytes, ...]] = dict(module_dirs)
+                    if posixpath.basename(final) not in SHELLS:
+                        wanted[ICONV_IMPORT] = (b"\0iconv_open\0",)
+                    named = elf.containing(fh, wanted)
+                    converts = ICONV_IMPORT in named
+                    named.discard(ICONV_IMPORT)
                     linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION)) if info.go else set()
             except (OSError, SymlinkLoop):
                 continue
             for d in sorted(named):
                 self._whole_dirs.setdefault(d, f"{final} loads its modules from it by name")
+            if converts and not self._converters_named:
+                self._converters_named = f"{final} converts with iconv (it imports iconv_open)"
             if GO_CA_FUNCTION in linked:
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies with "
@@ -951,7 +969,7 @@ class Expander:
         modules = {parent_of(m) for m in unit.members if MODULE.search(posixpath.basename(m))}
         beside = modules | {parent_of(d) for d in modules}
         for d in unit.dirs:
-            if is_system_dir(d) or LIB_DIR.match(d) \
+            if is_system_dir(d) or LIB_DIR.match(d) or d.startswith(PACKAGE_STATE) \
                     or not (d.startswith(("/etc/", "/var/lib/")) or d in beside):
                 continue
             for p in self.units.children(d):
@@ -984,7 +1002,7 @@ class Expander:
             head = text[:256].encode("utf-8", "surrogateescape")
             language = script_language(head, m)
             if is_shell_script(head, m):
-                self._shell_script(m, text, f"script {m}, of a package kept for its program")
+                self._shell_script(m, text, f"script {m}, of a package kept for its program", whole=False)
             elif language:
                 self._load_libraries(m, text, language)
             elif is_python_script(head):
@@ -1030,13 +1048,18 @@ class Expander:
             self._use_package(found, why, data_too=True)
             self._named_script(found)
 
-    def _shell_script(self, script: str, text: str, where: str) -> None:
+    def _shell_script(self, script: str, text: str, where: str, whole: bool = True) -> None:
         """The commands a shell script runs, and those of the shell
         libraries it reads in with `.` (git's scripts read git-sh-setup, which
         runs basename, sed and uname as it loads, and reads git-sh-i18n,
         which reads gettext.sh from PATH: without it every message of
         git's scripts was English under LANG=de_DE.UTF-8, exit 0), each
-        library once."""
+        library once. whole: each command with its package, as if run (the
+        application's scripts); else the program alone, with what it
+        needs (a kept package's scripts: with their packages whole,
+        PostgreSQL's supported-versions brought dpkg, whose scripts brought
+        tar and diffutils, whose installation had made /etc/alternatives:
+        17 MB more for commands a user of the image never runs)."""
         words = script_commands(text)
         for name in sourced_names(text):
             if name.startswith("/"):
@@ -1058,8 +1081,29 @@ class Expander:
                 self._read_in.add(library)
                 library_text = self.units.read_text(library)
                 if library_text is not None:
-                    self._shell_script(library, library_text, f"{library}, read in by {script}")
-        self._keep_commands(words, where)
+                    self._shell_script(library, library_text, f"{library}, read in by {script}", whole)
+        if whole:
+            self._keep_commands(words, where)
+        else:
+            self._keep_programs(words, where)
+
+    def _keep_programs(self, words: list[str], where: str) -> None:
+        """The programs a kept package's script runs, found through the
+        image's PATH, each alone with what it needs (see _shell_script); a
+        shell script among them read for its commands, as lightly."""
+        for word in words:
+            found = word if word.startswith("/") else self.closure.find_program(word)
+            final = self._final(found) if found else None
+            if found is None or final is None or found in self.closure.kept \
+                    or not self.units.is_program(final):
+                continue
+            self.closure.add(found, f"command {word} in {where}")
+            if found in self._named_scripts:
+                continue
+            self._named_scripts.add(found)
+            text = self.units.read_text(found)
+            if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), found):
+                self._shell_script(found, text, f"script {found}", whole=False)
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),

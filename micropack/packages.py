@@ -19,6 +19,9 @@ DB_LIMIT = 256 << 20
 
 RPM_SQLITE = ("/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite")
 RPM_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
+# The package managers' own state: what the image had installed, not what
+# a program of it reads
+STATE_DIRS = ("/var/lib/dpkg", "/var/lib/apt", "/lib/apk", *RPM_DIRS)
 
 # rpm header tags and types (the header format of rpm's file format spec)
 RPMTAG_NAME = 1000

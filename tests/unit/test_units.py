@@ -281,6 +281,33 @@ case "$1" in summary) cat /x ;; esac
         == ["run-parts"]
 
 
+def test_data_over_several_lines_is_no_command():
+    """graphviz's dotty holds its usage in a quoted string over lines, whose
+    "(sync|async)" was read as running `sync`; tzselect's awk program has
+    `cc = country`, read as `cc` (gcc, 68 MB, at package level). A
+    here-document is data too. Quotes in a comment, or in a command
+    substitution inside double quotes, do not start a string."""
+    script = """#!/bin/sh
+# don't read this apostrophe as a quote
+usage="usage: dotty [-V] [-lm (sync|async)]
+  sync
+  cc foo"
+count=$(awk '
+  BEGIN { FS = "\\t" }
+  cc = country
+' /etc/zones | sort)
+echo "files: $(wc -l < "$work/files")"
+cat <<EOF
+gzip is not run here
+EOF
+cat <<-'END' | tr a b
+\txz is not run either
+\tEND
+grep -q x file
+"""
+    assert codescan.script_commands(script) == ["awk", "sort", "wc", "cat", "tr", "grep"]
+
+
 def test_shell_libraries_a_script_reads_in():
     script = """#!/bin/sh
 . git-sh-setup
@@ -881,16 +908,21 @@ def test_the_commands_of_a_kept_packages_shell_scripts_come(app_root: Path, tmp_
     for path, (text, mode) in files.items():
         write(app_root, path, text, mode)
     dpkg(app_root, "git", *files)
-    for package, programs in (("sed", ["sed"]), ("coreutils-more", ["basename", "tr"]),
+    for package, programs in (("sed", ["sed"]), ("coreutils-more", ["basename", "tr", "dd"]),
                               ("gettext-base", ["gettext.sh", "gettext", "envsubst"])):
         for program in programs:
             write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
         dpkg(app_root, package, *(f"/usr/bin/{p}" for p in programs))
+    write(app_root, "/usr/bin/gettext.sh", "eval_gettext () {\n  gettext \"$1\" | envsubst\n}\n", 0o755)
     trace = ["/usr/bin/git"]
     kept = kept_at(app_root, "unit", tmp_path, trace, records(("git", "exec", "/usr/bin/git"))).kept
     for program in ("sed", "basename", "tr", "wc", "gettext.sh", "gettext", "envsubst"):
         assert f"/usr/bin/{program}" in kept, program
     assert "git-sh-setup" in kept["/usr/bin/basename"]
+    # each program alone, not its package: a kept package's scripts are
+    # commands a user of the image may run, not the application's own
+    # (PostgreSQL's brought dpkg whole, and what dpkg's scripts run, 17 MB)
+    assert "/usr/bin/dd" not in kept
 
 
 def test_translations_of_the_languages_the_image_is_set_up_for(app_root: Path, tmp_path: Path):
@@ -943,6 +975,14 @@ def test_state_a_kept_packages_installation_generated_under_var_lib(app_root: Pa
     write(app_root, "/var/lib/ghostscript/fonts/cidfmap", "/IPAGothic << /Path (/x.ttf) >>\n")
     kept = kept_at(app_root, "unit", tmp_path, [gs], records(("gs", "exec", gs))).kept
     assert "/var/lib/ghostscript/fonts/cidfmap" in kept
+    # not the package manager's own state, were dpkg kept (4 MB of
+    # /var/lib/dpkg/info came with it)
+    write(app_root, "/usr/bin/dpkg", "#!/bin/sh\n", 0o755)
+    write(app_root, "/var/lib/dpkg/info/format", "1\n")
+    dpkg(app_root, "dpkg", "/usr/bin/dpkg", "/var/lib/dpkg/info/format")
+    ran = records(("dpkg", "exec", "/usr/bin/dpkg"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/usr/bin/dpkg"], ran).kept
+    assert "/usr/bin/dpkg" in kept and "/var/lib/dpkg/info/ghostscript:amd64.list" not in kept
 
 
 def test_the_standard_library_a_dependency_kept_whole_imports(app_root: Path, tmp_path: Path):
@@ -1510,6 +1550,40 @@ def test_iconv_used_keeps_every_converter(tmp_path: Path):
     write(root, "/app/convert.sh", "#!/bin/sh\niconv -f UTF-8 -t \"$1\"\n", 0o755)
     kept = kept_at(root, "unit", tmp_path, unused, records()).kept
     assert f"{gconv}/SJIS.so" in kept and "/app/convert.sh runs iconv" in kept[f"{gconv}/SJIS.so"]
+
+
+def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
+    """git re-encodes a commit's message for i18n.logOutputEncoding and a
+    Latin-1 mail for `git am` through iconv: the probes converted nothing,
+    and the minified image printed the message unconverted, status 200,
+    and `git am` failed ("cannot convert from ISO-8859-1"). A program that
+    ran and imports iconv_open brings the converters; a shell that does
+    (bash, for $'\\u...' in the locale's own character set) does not, nor
+    a program that does not import it."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    lib = host_libc(root)
+    (root / "lib64").mkdir()
+    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    gconv = "/usr/lib/x86_64-linux-gnu/gconv"
+    names = ("gconv-modules.cache", "ISO8859-1.so", "SJIS.so")
+    for name in names:
+        write(root, f"{gconv}/{name}", "x")
+    dpkg(root, "libc6", *(f"{gconv}/{n}" for n in names),
+         "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    converts = ('#include <iconv.h>\n'
+                'int main(void){return iconv_open("UTF-8", "ISO-8859-1") == (iconv_t)-1;}\n')
+    (root / "usr/bin").mkdir(parents=True)
+    for program, source in (("git", converts), ("bash", converts), ("plain", "int main(void){return 0;}")):
+        cc(root / f"usr/bin/{program}", source)
+        dpkg(root, program, f"/usr/bin/{program}")
+    assert lib.is_dir()
+    for program, kept_too in (("git", True), ("bash", False), ("plain", False)):
+        path = f"/usr/bin/{program}"
+        kept = kept_at(root, "unit", tmp_path, [path], records((program, "exec", path))).kept
+        assert (f"{gconv}/SJIS.so" in kept) == kept_too, program
+        if kept_too:
+            assert "imports iconv_open" in kept[f"{gconv}/SJIS.so"]
 
 
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
