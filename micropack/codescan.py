@@ -25,7 +25,7 @@ SHELL_BUILTINS = frozenset({
 WRAPPERS = frozenset({"exec", "eval", "command", "nohup", "xargs", "nice", "timeout", "env", "sudo",
                       "setsid", "stdbuf", "chroot", "su-exec", "gosu", "runuser", "ionice",
                       "flock", "watch", "time"})
-SEGMENT = re.compile(r"\$\(|`|\|\||&&|[|;&(){}]")
+SEGMENT = re.compile(r"\$\(|`|\|\||&&|(?<![<>])&(?![>&])|[|;(){}]")     # (not >&2's or &>'s &)
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 REDIRECTION = re.compile(r"[0-9]*(<<?<?|>>?|&>>?|<&|>&)[-|]?")
 COMMAND_WORD = re.compile(r"^(/[\w./+-]+|[A-Za-z0-9_][\w.+-]*)$")
@@ -165,9 +165,17 @@ def _without_data(text: str) -> str:
             out.append(text[i:end])
             i = end
         elif c in "'\"":
-            end = _quote_end(text, i)
+            code: list[tuple[int, int]] = []
+            end = _quote_end(text, i, code)
             quoted = text[i:end]
-            out.append("_" if "\n" in quoted else quoted)
+            if "\n" in quoted:
+                # one word, and the commands its substitutions run, each
+                # on lines of their own (git's commit-msg hook runs `sort |
+                # uniq -c` inside "$(grep ... |<newline> sort | ...)")
+                out.append("_")
+                out += [f"\n{_without_data(text[a:b])}\n" for a, b in code]
+            else:
+                out.append(quoted)
             i = end
         else:
             out.append(c)
@@ -175,16 +183,17 @@ def _without_data(text: str) -> str:
     return "".join(out)
 
 
-def _quote_end(text: str, start: int) -> int:
+def _quote_end(text: str, start: int, code: list[tuple[int, int]] | None = None) -> int:
     """Where the quoted string at text[start] ends (past its closing
     quote; the text's end if it has none). In double quotes a backslash
     escapes, and a command substitution, $(...), may hold quotes of its
-    own."""
+    own; code, when given, gets where the text of each (not nested in
+    another) starts and ends."""
     quote, i, n = text[start], start + 1, len(text)
     if quote == "'":
         end = text.find("'", i)
         return n if end < 0 else end + 1
-    depth = 0
+    depth, opened = 0, i
     while i < n:
         c = text[i]
         if c == "\\":
@@ -195,9 +204,13 @@ def _quote_end(text: str, start: int) -> int:
         if text.startswith("$(", i):
             depth += 1
             i += 2
+            if depth == 1:
+                opened = i
             continue
         if depth and c == ")":
             depth -= 1
+            if depth == 0 and code is not None:
+                code.append((opened, i))
         elif depth and c in "'\"":
             i = _quote_end(text, i)
             continue

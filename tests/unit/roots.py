@@ -18,6 +18,15 @@ def write(root: Path, path: str, data: str | bytes = b"x", mode: int = 0o644) ->
     return p
 
 
+def host_loader(root: Path) -> Path:
+    """host_libc(), and the loader where programs name it
+    (/lib64/ld-linux-x86-64.so.2, a link into the library directory)."""
+    lib = host_libc(root)
+    (root / "lib64").mkdir()
+    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    return lib
+
+
 def link(root: Path, path: str, target: str) -> None:
     p = root / path.lstrip("/")
     p.parent.mkdir(parents=True, exist_ok=True)

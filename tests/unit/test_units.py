@@ -18,7 +18,7 @@ from micropack.record import TraceRecord
 from micropack.rootfs import RootFS
 from micropack.source import Source
 from tests.conftest import need
-from tests.unit.roots import cc, host_libc, link, write
+from tests.unit.roots import cc, host_libc, host_loader, link, write
 from tests.unit.test_locales import archive
 
 
@@ -306,6 +306,16 @@ cat <<-'END' | tr a b
 grep -q x file
 """
     assert codescan.script_commands(script) == ["awk", "sort", "wc", "cat", "tr", "grep"]
+    # a command substitution in such a string is code (git's commit-msg
+    # sample hook; `uniq` went missing and a user's alias piping through
+    # it failed), and >&2 is a redirection, not a command "2"
+    hook = """test "" = "$(grep '^Signed-off-by: ' "$1" |
+\t sort | uniq -c | sed -e '/^[ \t]*1[ \t]/d')" || {
+\techo >&2 Duplicate Signed-off-by lines.
+\texit 1
+}
+"""
+    assert codescan.script_commands(hook) == ["grep", "sort", "uniq", "sed"]
 
 
 def test_shell_libraries_a_script_reads_in():
@@ -1189,9 +1199,7 @@ def plugin_root(tmp_path: Path) -> Path:
     root = tmp_path / "root"
     build = tmp_path / "build"
     build.mkdir()
-    lib = host_libc(root)
-    (root / "lib64").mkdir()
-    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    lib = host_loader(root)
     cc(build / "libhuge.so", "int huge(void){return 1;}", "-shared", "-fPIC")
     shutil.copy2(build / "libhuge.so", lib / "libhuge.so")
     with open(lib / "libhuge.so", "ab") as fh:        # make it large
@@ -1562,9 +1570,7 @@ def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
     a program that does not import it."""
     need(shutil.which("gcc") is not None, "gcc")
     root = tmp_path / "root"
-    lib = host_libc(root)
-    (root / "lib64").mkdir()
-    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    lib = host_loader(root)
     gconv = "/usr/lib/x86_64-linux-gnu/gconv"
     names = ("gconv-modules.cache", "ISO8859-1.so", "SJIS.so")
     for name in names:
@@ -2181,9 +2187,7 @@ def test_a_library_a_program_loads_by_name_from_a_package_it_depends_on_is_kept(
     library it does not name, nor one of a package it does not depend on."""
     need(shutil.which("gcc") is not None, "gcc (scripts/setup-host.sh installs it)")
     root = tmp_path / "root"
-    lib = host_libc(root)
-    (root / "lib64").mkdir()
-    (root / "lib64/ld-linux-x86-64.so.2").symlink_to("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    lib = host_loader(root)
     jvm = "/usr/lib/jvm/java-17/lib"
     (root / jvm.lstrip("/")).mkdir(parents=True)
     cc(root / jvm.lstrip("/") / "libawt.so",
