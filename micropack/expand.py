@@ -1002,7 +1002,7 @@ class Expander:
             head = text[:256].encode("utf-8", "surrogateescape")
             language = script_language(head, m)
             if is_shell_script(head, m):
-                self._shell_script(m, text, f"script {m}, of a package kept for its program", whole=False)
+                self._shell_script(m, text, f"script {m}, of a kept package of programs", whole=False)
             elif language:
                 self._load_libraries(m, text, language)
             elif is_python_script(head):
