@@ -31,6 +31,12 @@ REDIRECTION = re.compile(r"[0-9]*(<<?<?|>>?|&>>?|<&|>&)[-|]?")
 COMMAND_WORD = re.compile(r"^(/[\w./+-]+|[A-Za-z0-9_][\w.+-]*)$")
 PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, \t*]+)"
                        r"|import[ \t]+([\w., \t]+))", re.M)
+# a module imported by a name given as a literal to an import function:
+# importlib.import_module("lxml"), __import__("x"), and pandas' own
+# import_optional_dependency("openpyxl"), through which it loads every
+# optional library on first use
+PY_IMPORT_CALL = re.compile(r"""\b(?:import_module|__import__|import_optional_dependency)"""
+                            r"""\(\s*(['"])([\w.]+)\1""")
 # the same at a line's start: an import the module cannot be imported
 # without (not one in a function, or in a try that tolerates its absence)
 PY_IMPORT_REQUIRED = re.compile(r"^(?:from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w, \t*]+)"
@@ -332,6 +338,8 @@ def python_imports(text: str, required: bool = False) -> list[str]:
     if required:
         for handler in PY_IMPORT_FALLBACK.finditer(text):
             found += PY_IMPORT.finditer(handler.group(1))
+    if not required:
+        out += [m.group(2) for m in PY_IMPORT_CALL.finditer(text)]
     for m in found:
         if m.group(3):
             for part in m.group(3).split(","):

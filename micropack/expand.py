@@ -213,6 +213,9 @@ class Expander:
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
         self._imported_tops: set[str] = set()   # top-level names the Python files read import
+        self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
+        self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
+        self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
 
@@ -264,12 +267,20 @@ class Expander:
                 self.closure.add(d, "a directory made for a service's account when its package was "
                                     "installed (bind's /var/lib/bind: without it, nsupdate got SERVFAIL)")
         self._listed_data_dirs(traced)
+        self._sibling_data(traced)
         if self.level == "package":
             for path, why in traced.items():
                 if not why.startswith("symlink on the path of"):
                     self._use_package(path, path)
         self._drain()
         self._tool_data(traced)
+        # what the programs kept as if run (named by the application's
+        # code, its configuration or scripts) and the libraries kept name,
+        # as for those that ran: sox, run by a route the probes never took,
+        # loads its formats' modules through libsox, which names their
+        # directory
+        self._what_programs_name([p for p in self._as_if_run if p not in programs])
+        self._what_libraries_name(self.closure.kept)
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
@@ -328,6 +339,8 @@ class Expander:
                     # .pth, 3 MB more)
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
+                    if not self.units.in_python_stdlib(unit.key):
+                        self._lazy_imports(unit, members)
                 elif unit.kind in ("ruby", "perl", "gem", "lua"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -536,27 +549,33 @@ class Expander:
             if GO_ZONE_FUNCTION in linked and not self._tz_named:
                 self._tz_named = f"{final}, a Go program, loads zones by name"
 
-    def _what_libraries_name(self, traced: dict[str, str]) -> None:
-        """The directories of modules of its own package a shared library
-        that was loaded names (compiled in), where it loads one by a name
-        it is given later, even a directory of one module: libcrypto.so.3
+    def _what_libraries_name(self, libraries: Iterable[str]) -> None:
+        """The directories of modules of its own package, or of a package
+        that depends on it (its plugins), a shared library that is kept
+        names (compiled in), where it loads one by a name it is given
+        later, even a directory of one module: libcrypto.so.3
         loads OpenSSL's legacy provider from ossl-modules/ for md4,
         whirlpool, Blowfish or `pkcs12 -legacy`, and engines from
         engines-3/; without them those failed on the minified image at
         every level (and with a configuration that loads the legacy
-        provider, hashlib's md4 was quietly gone). Only the library's own
-        package's directories are looked for, so only libraries that come
-        with such a directory are read."""
+        provider, hashlib's md4 was quietly gone); libsox.so.3 loads every
+        format module of /usr/lib/x86_64-linux-gnu/sox, which
+        libsox-fmt-base and libsox-fmt-mp3 put there ("no handler for file
+        extension `flac'"). Only those packages' directories are looked
+        for, so only libraries that come with such a directory are read
+        (each once)."""
         dirs_of: dict[str, dict[str, tuple[bytes, ...]]] = {}     # a package -> its module dirs
-        for path in sorted(traced):
-            if not MODULE.search(posixpath.basename(path)) or not LIB_DIR.match(parent_of(path)):
+        for path in sorted(libraries):
+            if path in self._libraries_read or not MODULE.search(posixpath.basename(path)) \
+                    or not LIB_DIR.match(parent_of(path)):
                 continue        # (a module in a directory of its own is what is looked for)
+            self._libraries_read.add(path)
             key = self.units.package_of.get(path)
             if key is None:
                 continue
             if key not in dirs_of:
-                holders = {parent_of(m) for m in self.units.units[key].members
-                           if MODULE.search(posixpath.basename(m))}
+                holders = {parent_of(m) for k in (key, *self._plugins_of(key))
+                           for m in self.units.units[k].members if MODULE.search(posixpath.basename(m))}
                 dirs_of[key] = {d: _as_compiled(d) for d in sorted(holders)
                                 if not LIB_DIR.match(d) and not GCONV_DIR.match(d)
                                 and not self.units.in_language_dir(d)}
@@ -569,6 +588,15 @@ class Expander:
                 continue
             for d in sorted(named):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
+
+    def _plugins_of(self, key: str) -> list[str]:
+        """The packages that depend on package key (made once)."""
+        if self._dependents is None:
+            self._dependents = {}
+            for package, deps in self.units.package_deps.items():
+                for dep in deps:
+                    self._dependents.setdefault(dep, []).append(package)
+        return self._dependents.get(key, [])
 
     def _loaded_by_name(self, programs: list[str]) -> None:
         """The shared libraries the package of a program that ran loads by
@@ -696,6 +724,33 @@ class Expander:
             members = [m for m in self._package_members(unit) if m.startswith(final + "/")]
             self._keep_files(unit, members, why)
             self.result.used.setdefault(unit.key, why)
+
+    def _sibling_data(self, traced: dict[str, str]) -> None:
+        """The other data packages that put files of the same kind (the
+        same suffix) into the directory of a data package's file the
+        workload read: a program picks among them by a name it is given.
+        Tesseract reads tessdata/<language>.traineddata for `-l deu`, one
+        package per language: with only eng kept, `-l deu` failed, and `-l
+        eng+deu` read German with the English model, status 200. Not a
+        directory of translations, documentation, fonts (kept whole once
+        one is used) or a language's library."""
+        seen: set[str] = set()
+        for path in sorted(traced):
+            key = self.units.package_of.get(path)
+            directory = parent_of(path)
+            if key is None or directory in seen or not self.units.is_data_package(self.units.units[key]):
+                continue
+            seen.add(directory)
+            if is_system_dir(directory) or is_documentation(directory + "/") or TRANSLATION.match(path) \
+                    or directory.startswith(tuple(d + "/" for d in FONT_DIRS)) \
+                    or self.units.in_language_dir(path):
+                continue
+            suffix = posixpath.splitext(path)[1]
+            others = {self.units.package_of[c] for c in self.units.children(directory)
+                      if c in self.units.package_of and posixpath.splitext(c)[1] == suffix} - {key}
+            if others and all(self.units.is_data_package(self.units.units[k]) for k in others):
+                for k in sorted(others):
+                    self._use(k, f"beside {path}, in {directory}, where a program picks one of them by name")
 
     def _module_dir(self, directory: str) -> bool:
         """Whether a shared object loaded from directory was one module of
@@ -1041,6 +1096,7 @@ class Expander:
             if not found or (found == word and self._directory(parent_of(word)) is None):
                 continue        # (an absolute name: only where the image has its directory)
             why = f"command {word} in {where}"
+            self._as_if_run.append(found)
             self._tools.add(posixpath.basename(found))
             if posixpath.basename(found) == "iconv":
                 self._converters_named = self._converters_named or f"{where} runs iconv"
@@ -1203,6 +1259,40 @@ class Expander:
         # and with no xml their charts failed, 500
         used |= self._imported_tops
         return [m for m in files if m.startswith(site) and top(m) in used]
+
+    def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
+        """The other installed libraries a library's modules that the
+        workload loaded import on first use (in a function, in a try, or by
+        a literal name given to import_module or pandas'
+        import_optional_dependency), followed through the library's own
+        modules they import so: pandas, probed with describe(), lost
+        xlsx, ods, XML, HTML and Markdown (openpyxl, xlsxwriter, odf,
+        lxml, bs4, html5lib, tabulate: 501s, and `pd.show_versions()`
+        reporting six of them absent, status 200). Only what is installed
+        and is no part of the standard library; not from modules nothing
+        loaded (fontTools' symfont would bring sympy, 31 MB)."""
+        own = set(members)
+        todo = [m for m in members if m.endswith(".py") and m in self._traced]
+        seen = set(todo)
+        while todo:
+            f = todo.pop()
+            text = self.units.read_text(f)
+            if text is None:
+                continue
+            for name in python_imports(text):
+                dotted = _absolute(name, f, self.units)
+                if not dotted:
+                    continue
+                files = self.units.module_files(dotted)
+                mine = [x for x in files if x in own]
+                if mine:
+                    todo += [x for x in mine if x not in seen]
+                    seen.update(mine)
+                    continue
+                keys = self.units.python_modules(dotted.split(".")[0])
+                if keys and not any(self.units.in_python_stdlib(k) for k in keys):
+                    for key in keys:
+                        self._use(key, f"imported on first use by {f}, which the workload loaded")
 
     def _python_test(self, path: str) -> bool:
         """A distribution's own tests (tests/, test_*.py, a test/ of

@@ -342,6 +342,12 @@ def test_python_imports_and_js_requires():
                "try:\n    import simplejson as json\nexcept (ImportError, AttributeError):\n    import json\n"
                "try:\n    import fast\nexcept Exception:\n    import slow\ndef f():\n    import secret\n")
     assert codescan.python_imports(guarded, required=True) == ["pdb", "x.y", "json"]
+    # a literal name given to an import function is an import (pandas
+    # loads every optional library so), not at the top level
+    lazy = ("def to_excel():\n    xl = import_optional_dependency('openpyxl')\n"
+            "mod = importlib.import_module(\"lxml.etree\")\nx = __import__('bs4')\nimport_module(name)\n")
+    assert codescan.python_imports(lazy) == ["openpyxl", "lxml.etree", "bs4"]
+    assert codescan.python_imports(lazy, required=True) == []
     js = "const a = require('tiny-table');\nimport b from \"@scope/pkg/sub\";\n" \
          "const c = require('./lib/report');\nconst fs = require('node:fs');\nawait import('lazy-mod')\n"
     assert codescan.js_requires(js) == ["tiny-table", "@scope/pkg", "lazy-mod"]
@@ -1061,6 +1067,69 @@ def test_a_command_a_setting_in_configuration_read_names(app_root: Path, tmp_pat
     assert "/usr/bin/bzip2" not in kept
 
 
+def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: Path, tmp_path: Path):
+    """pandas, probed with describe(), loads its optional libraries on
+    first use, by a literal name given to import_optional_dependency, in
+    modules of its own that it too imports in a function: xlsx, XML and
+    Markdown exports failed (501). What the loaded modules import so, and
+    the modules of pandas they reach, is followed into the other installed
+    libraries; not from a module nothing loaded, nor into the standard
+    library."""
+    site = "/usr/lib/python3/dist-packages"
+    files = {
+        f"{site}/pandas/__init__.py": "from pandas.core import frame\n",
+        f"{site}/pandas/core/__init__.py": "",
+        f"{site}/pandas/core/frame.py": "def to_xml(self):\n    from pandas.io.formats.xml import Lxml\n"
+                                        "def to_markdown(self):\n"
+                                        "    tabulate = import_optional_dependency('tabulate')\n",
+        f"{site}/pandas/io/__init__.py": "",
+        f"{site}/pandas/io/formats/__init__.py": "",
+        f"{site}/pandas/io/formats/xml.py": "class Lxml:\n    def run(self):\n"
+                                            "        from lxml.etree import XML\n",
+        f"{site}/pandas/plotting.py": "def f():\n    import sympy\n",        # nothing loads it
+        f"{site}/pandas-1.5.3.egg-info/top_level.txt": "pandas\n",
+        f"{site}/lxml/__init__.py": "", f"{site}/lxml/etree.py": "",
+        f"{site}/lxml-4.9.2.egg-info/top_level.txt": "lxml\n",
+        f"{site}/tabulate.py": "", f"{site}/tabulate-0.8.9.egg-info/top_level.txt": "tabulate\n",
+        f"{site}/sympy/__init__.py": "", f"{site}/sympy-1.11.egg-info/top_level.txt": "sympy\n",
+        "/app/web.py": "import pandas\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    for package, marker in (("python3-pandas", "andas"), ("python3-lxml", "lxml"),
+                            ("python3-tabulate", "tabulate"), ("python3-sympy", "sympy")):
+        dpkg(app_root, package, *(p for p in files if marker in p))
+    loaded = ["/app/web.py", f"{site}/pandas/__init__.py", f"{site}/pandas/core/__init__.py",
+              f"{site}/pandas/core/frame.py"]
+    events = records(*(("python3", "openat", p) for p in loaded))
+    kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
+    assert f"{site}/lxml/etree.py" in kept and "imported on first use" in kept[f"{site}/lxml/etree.py"]
+    assert f"{site}/tabulate.py" in kept
+    assert f"{site}/sympy/__init__.py" not in kept
+
+
+def test_the_neighbours_of_a_data_file_a_program_picks_by_name(app_root: Path, tmp_path: Path):
+    """Tesseract reads tessdata/<language>.traineddata for `-l deu`, one
+    data package per language: with only eng kept, `-l deu` failed and
+    `-l eng+deu` read German with the English model, status 200. The data
+    packages that put files of the same kind beside one read come; not a
+    program's package there, nor files of another kind."""
+    tessdata = "/usr/share/tesseract-ocr/5/tessdata"
+    for language in ("eng", "deu", "fra"):
+        write(app_root, f"{tessdata}/{language}.traineddata", language)
+        dpkg(app_root, f"tesseract-ocr-{language}", f"{tessdata}/{language}.traineddata")
+    write(app_root, f"{tessdata}/configs/hocr", "x")
+    write(app_root, f"{tessdata}/pdf.ttf", "font")
+    write(app_root, "/usr/bin/tesseract", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "tesseract-ocr", "/usr/bin/tesseract", f"{tessdata}/configs/hocr")
+    dpkg(app_root, "tesseract-fonts", f"{tessdata}/pdf.ttf")
+    read = f"{tessdata}/eng.traineddata"
+    kept = kept_at(app_root, "unit", tmp_path, [read], records(("tesseract", "openat", read))).kept
+    assert f"{tessdata}/deu.traineddata" in kept and f"{tessdata}/fra.traineddata" in kept
+    assert "picks one of them by name" in kept[f"{tessdata}/deu.traineddata"]
+    assert f"{tessdata}/pdf.ttf" not in kept                   # another kind of file
+
+
 def test_a_directory_the_configuration_read_names_keeps_its_unowned_files(app_root: Path, tmp_path: Path):
     """Apache read ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/ and served no CGI
     while traced: every script there was dropped, 404 on the minified
@@ -1558,6 +1627,41 @@ def test_iconv_used_keeps_every_converter(tmp_path: Path):
     write(root, "/app/convert.sh", "#!/bin/sh\niconv -f UTF-8 -t \"$1\"\n", 0o755)
     kept = kept_at(root, "unit", tmp_path, unused, records()).kept
     assert f"{gconv}/SJIS.so" in kept and "/app/convert.sh runs iconv" in kept[f"{gconv}/SJIS.so"]
+
+
+def test_the_plugin_directory_a_library_of_a_program_kept_as_if_run_names(tmp_path: Path):
+    """sox, run by a route the probes never took (its name in the
+    application's code), loads its formats through libsox.so.3, which
+    names /usr/lib/x86_64-linux-gnu/sox, where libsox-fmt-base and
+    libsox-fmt-mp3, packages that depend on libsox3, put the modules:
+    every format but wav failed, "no handler for file extension `flac'".
+    A module directory a kept library names, of its own package or of one
+    that depends on it, comes whole."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root, build = tmp_path / "root", tmp_path / "build"
+    build.mkdir()
+    lib = host_loader(root)
+    plugins = "/usr/lib/x86_64-linux-gnu/sox"
+    cc(build / "libsox.so.3", f'const char *dir = "{plugins}"; int sox(void){{return dir[0];}}',
+       "-shared", "-fPIC", "-Wl,-soname,libsox.so.3")
+    shutil.copy2(build / "libsox.so.3", lib / "libsox.so.3")
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/sox", "int sox(void); int main(void){return sox();}", f"-L{build}", "-l:libsox.so.3")
+    for name in ("libsox_fmt_flac.so", "libsox_fmt_mp3.so"):
+        write(root, f"{plugins}/{name}", "module")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "libsox3", "/usr/lib/x86_64-linux-gnu/libsox.so.3", depends="libc6")
+    dpkg(root, "sox", "/usr/bin/sox", depends="libsox3")
+    dpkg(root, "libsox-fmt-base", f"{plugins}/libsox_fmt_flac.so", depends="libsox3")
+    dpkg(root, "libsox-fmt-mp3", f"{plugins}/libsox_fmt_mp3.so", depends="libsox3")
+    write(root, "/app/web.py", "import subprocess\ndef convert(a, b):\n    subprocess.run(['sox', a, b])\n")
+    events = records(("python3", "openat", "/app/web.py"))
+    kept = kept_at(root, "unit", tmp_path, ["/app/web.py"], events).kept
+    assert "/usr/bin/sox" in kept and "/usr/lib/x86_64-linux-gnu/libsox.so.3" in kept
+    for name in ("libsox_fmt_flac.so", "libsox_fmt_mp3.so"):
+        assert f"{plugins}/{name}" in kept, name
+    assert "libsox.so.3 loads its modules from it by name" in kept[f"{plugins}/libsox_fmt_mp3.so"]
 
 
 def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
