@@ -519,7 +519,8 @@ class Expander:
         # with the C library: busybox's brought 7.2 MB; the iconv rule
         # keeps them)
         module_dirs = {d: _as_compiled(d) for d in sorted(holders)
-                       if self.units.is_dir(d) and not GCONV_DIR.match(d) and self._module_dir(d)}
+                       if self.units.is_dir(d) and not GCONV_DIR.match(d) and not is_system_dir(d)
+                       and self._module_dir(d)}
         for path in programs:
             try:
                 final = self.closure.fs.walk(path).final
@@ -575,9 +576,12 @@ class Expander:
                 continue
             if key not in dirs_of:
                 holders = {parent_of(m) for k in (key, *self._plugins_of(key))
-                           for m in self.units.units[k].members if MODULE.search(posixpath.basename(m))}
+                           for m in self.units.units[k].members if self._is_module(m)}
+                # (not a directory of the hierarchy: libc-bin, which depends
+                # on libc6, has /usr/bin/ld.so, and libc.so.6's default
+                # PATH names /usr/bin: the whole of it came, 16 MB)
                 dirs_of[key] = {d: _as_compiled(d) for d in sorted(holders)
-                                if not LIB_DIR.match(d) and not GCONV_DIR.match(d)
+                                if not LIB_DIR.match(d) and not GCONV_DIR.match(d) and not is_system_dir(d)
                                 and not self.units.in_language_dir(d)}
             if not dirs_of[key]:
                 continue
@@ -588,6 +592,12 @@ class Expander:
                 continue
             for d in sorted(named):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
+
+    def _is_module(self, path: str) -> bool:
+        """Whether path is a shared object by its name, a file (not a link:
+        /usr/bin/ld.so is one to the loader)."""
+        st = self.units.stats.get(path)
+        return st is not None and stat.S_ISREG(st.st_mode) and bool(MODULE.search(posixpath.basename(path)))
 
     def _plugins_of(self, key: str) -> list[str]:
         """The packages that depend on package key (made once)."""

@@ -1655,6 +1655,11 @@ def test_the_plugin_directory_a_library_of_a_program_kept_as_if_run_names(tmp_pa
     dpkg(root, "sox", "/usr/bin/sox", depends="libsox3")
     dpkg(root, "libsox-fmt-base", f"{plugins}/libsox_fmt_flac.so", depends="libsox3")
     dpkg(root, "libsox-fmt-mp3", f"{plugins}/libsox_fmt_mp3.so", depends="libsox3")
+    # not a directory of the hierarchy: libc-bin depends on libc6 and has
+    # /usr/bin/ld.so, and libc.so.6 names /usr/bin in its default PATH
+    link(root, "/usr/bin/ld.so", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    write(root, "/usr/bin/ldd", "a program", 0o755)
+    dpkg(root, "libc-bin", "/usr/bin/ld.so", "/usr/bin/ldd", depends="libc6")
     write(root, "/app/web.py", "import subprocess\ndef convert(a, b):\n    subprocess.run(['sox', a, b])\n")
     events = records(("python3", "openat", "/app/web.py"))
     kept = kept_at(root, "unit", tmp_path, ["/app/web.py"], events).kept
@@ -1662,6 +1667,7 @@ def test_the_plugin_directory_a_library_of_a_program_kept_as_if_run_names(tmp_pa
     for name in ("libsox_fmt_flac.so", "libsox_fmt_mp3.so"):
         assert f"{plugins}/{name}" in kept, name
     assert "libsox.so.3 loads its modules from it by name" in kept[f"{plugins}/libsox_fmt_mp3.so"]
+    assert "/usr/bin/ldd" not in kept
 
 
 def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
