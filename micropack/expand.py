@@ -890,10 +890,15 @@ class Expander:
     # -- keeping ----------------------------------------------------------------
 
     def _keep_files(self, unit: Unit, members: list[str], why: str) -> None:
+        # A language's library is one piece: its compiled modules are no
+        # optional plugin, whatever they need (lxml kept without
+        # etree.so, whose libxml2, libxslt and ICU were 36.9 MB of packages
+        # nothing else used: `import lxml.etree` failed)
+        limit = unit.kind in PACKAGE_KINDS or unit.kind == "tree"
         for m in members:
             if m in self.closure.kept:
                 continue
-            reason = self._refuse(m)
+            reason = self._refuse(m, limit)
             if reason:
                 self.result.left_out.setdefault(m, f"{unit.label}: {reason}")
             else:
@@ -934,10 +939,10 @@ class Expander:
             self._library_names = (len(self.closure.kept), names)
         return self._library_names[1]
 
-    def _refuse(self, path: str) -> str | None:
+    def _refuse(self, path: str, limit: bool = True) -> str | None:
         """Why a file a unit brings (never traced) is left out: what it needs
-        is missing, or would pull in too much of packages the workload never
-        used. None when it can be kept."""
+        is missing, or (with limit) would pull in too much of packages the
+        workload never used. None when it can be kept."""
         seen: set[str] = set()
         foreign: dict[str, int] = {}
         todo: list[tuple[str, list[str], str | None]] = [(path, [], None)]
@@ -970,7 +975,7 @@ class Expander:
                     return f"needs {need.path}, which the source does not have"
                 todo.append((need.path, need.rpath, need.origin))
         total = sum(foreign.values())
-        if total > FOREIGN_LIMIT:
+        if limit and total > FOREIGN_LIMIT:
             names = ", ".join(k.split(":", 1)[1] for k, _ in sorted(foreign.items(), key=lambda x: -x[1]))
             return (f"needs {total / 1e6:.1f} MB of packages the workload never used ({names}): "
                     "left out (--include keeps it)")

@@ -299,9 +299,17 @@ class Closure:
             return []
         if info is not None:
             return self._elf_needs(path, info, inherited_rpath, origin)
-        if head.startswith(b"#!"):
+        if head.startswith(b"#!") and self._executable(path):
             return self._shebang_needs(path, head)
         return []
+
+    def _executable(self, path: str) -> bool:
+        """Whether anyone may run path: the kernel reads a #! line only
+        then. A module with one (odfpy's are 0644 with #!/usr/bin/python,
+        which the image did not have) is imported, not run: taken for a
+        script, it was refused, and `import odf` failed."""
+        st = self.fs.lstat(path)
+        return st is not None and bool(st.st_mode & 0o111)
 
     def _shebang_needs(self, path: str, head: bytes) -> list[Need]:
         line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").strip()

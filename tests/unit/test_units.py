@@ -1670,6 +1670,41 @@ def test_the_plugin_directory_a_library_of_a_program_kept_as_if_run_names(tmp_pa
     assert "/usr/bin/ldd" not in kept
 
 
+def test_a_language_librarys_compiled_modules_come_whatever_they_need(tmp_path: Path):
+    """lxml, kept whole as a library pandas imports on first use, came
+    without etree.so, whose libxml2, libxslt and ICU were 36.9 MB of
+    packages nothing else used: `import lxml.etree` failed. A language's
+    library is one piece, not a package with optional plugins (the limit
+    still leaves PostgreSQL's llvmjit.so out). And a module with a #! line
+    that is not executable (odfpy's, #!/usr/bin/python where the image
+    has only python3) is imported, not run: it needs no interpreter."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root, build = tmp_path / "root", tmp_path / "build"
+    build.mkdir()
+    lib = host_loader(root)
+    cc(build / "libhuge.so", "int huge(void){return 1;}", "-shared", "-fPIC")
+    shutil.copy2(build / "libhuge.so", lib / "libhuge.so")
+    with open(lib / "libhuge.so", "ab") as fh:
+        fh.write(b"\0" * (expand.FOREIGN_LIMIT + 1))
+    site = "/usr/lib/python3/dist-packages"
+    etree = f"{site}/lxml/etree.cpython-311-x86_64-linux-gnu.so"
+    (root / etree.lstrip("/")).parent.mkdir(parents=True)
+    cc(root / etree.lstrip("/"), "int huge(void); int etree(void){return huge();}", "-shared", "-fPIC",
+       f"-L{build}", "-lhuge")
+    write(root, f"{site}/lxml/__init__.py", "")
+    write(root, f"{site}/lxml/manifest.py", "#!/usr/bin/python\nimport lxml\n")      # 0644
+    write(root, f"{site}/lxml-4.9.2.egg-info/top_level.txt", "lxml\n")
+    dpkg(root, "python3-lxml", etree, f"{site}/lxml/__init__.py", f"{site}/lxml/manifest.py",
+         f"{site}/lxml-4.9.2.egg-info/top_level.txt")
+    dpkg(root, "libhuge", "/usr/lib/x86_64-linux-gnu/libhuge.so")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    loaded = [f"{site}/lxml/__init__.py"]
+    report = kept_at(root, "unit", tmp_path, loaded, records(("python3", "openat", loaded[0])))
+    assert etree in report.kept and "/usr/lib/x86_64-linux-gnu/libhuge.so" in report.kept
+    assert f"{site}/lxml/manifest.py" in report.kept, report.left_out
+
+
 def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
     """git re-encodes a commit's message for i18n.logOutputEncoding and a
     Latin-1 mail for `git am` through iconv: the probes converted nothing,
