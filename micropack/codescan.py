@@ -242,6 +242,8 @@ def script_commands(text: str) -> list[str]:
                     if REDIRECTION.fullmatch(w) and words:
                         words.pop(0)          # "< file": the file is no command
                     continue
+                if w in ("for", "select", "case"):
+                    break           # a loop's variable (`for dir in $PATH`), or the word a case tests
                 if ASSIGNMENT.match(w) or w in SHELL_KEYWORDS:
                     continue
                 w = w.strip("\"'")

@@ -316,6 +316,10 @@ grep -q x file
 }
 """
     assert codescan.script_commands(hook) == ["grep", "sort", "uniq", "sed"]
+    # a loop's variable is no command (bzexe's `for dir in $PATH` kept
+    # coreutils' dir); what the loop's body runs is
+    assert codescan.script_commands("for dir in $PATH; do test -x $dir/x && ls $dir; done\n"
+                                    "case $1 in tr) tr a b ;; esac\n") == ["ls", "tr"]
 
 
 def test_shell_libraries_a_script_reads_in():
