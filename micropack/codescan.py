@@ -358,6 +358,17 @@ def python_imports(text: str, required: bool = False) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A dotted module name alone in a string literal ('sphinx.builders.linkcheck')
+DOTTED_NAME = re.compile(r"""(['"])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\1""")
+
+
+def dotted_names(text: str) -> list[str]:
+    """Dotted names written alone in Python string literals: modules a
+    package may import by those names (the caller keeps those that are
+    modules of its own)."""
+    return list(dict.fromkeys(m.group(2) for m in DOTTED_NAME.finditer(text)))
+
+
 def js_relative_requires(text: str) -> list[str]:
     """The files a JavaScript file requires by a relative name
     ('./data/packed/latest.json'), as written."""

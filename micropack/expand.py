@@ -36,6 +36,7 @@ from micropack.codescan import (
     calls_iconv,
     code_commands,
     code_paths,
+    dotted_names,
     erlang_names,
     is_python_script,
     is_shell_script,
@@ -98,6 +99,14 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/etc/apache/mime.types", "/etc/apache2/mime.types",
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
+# TeX (kpathsea) finds every file of a tree by its name through the tree's
+# ls-R: pdflatex read three of them and listed no directory, and the next
+# document's amssymb.sty, its fonts' metrics and LuaLaTeX's luaotfload were
+# gone (with luaotfload missing, LuaLaTeX dropped every non-ASCII letter,
+# exit 0). The tree comes whole but its documentation and sources.
+TEX_INDEX = "ls-R"
+TEX_WHY = "TeX finds any file of the tree by its name through {} (kpathsea's index)"
+TEX_NOT_LOOKED_UP = ("doc", "source")
 # (the package database: dpkg's 4 MB of /var/lib/dpkg/info came with dpkg)
 PACKAGE_STATE = tuple(d + "/" for d in STATE_DIRS) + STATE_DIRS
 ICONV_WHY = "iconv loads the converter a character set names"
@@ -213,6 +222,7 @@ class Expander:
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
         self._imported_tops: set[str] = set()   # top-level names the Python files read import
+        self._tex_trees: set[str] = set()       # TeX trees whose ls-R was read (see TEX_INDEX)
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
@@ -249,6 +259,9 @@ class Expander:
             if not self._fonts_why and (path.startswith(tuple(d + "/" for d in FONT_DIRS))
                                         or FONTCONFIG.search(path)):
                 self._fonts_why = f"{path} was read"
+            if posixpath.basename(path) == TEX_INDEX:
+                self._whole_dirs.setdefault(directory, TEX_WHY.format(path))
+                self._tex_trees.add(directory)
             if named and TLS_IN_USE.search(path):
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
@@ -339,8 +352,7 @@ class Expander:
                     # .pth, 3 MB more)
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
-                    if not self.units.in_python_stdlib(unit.key):
-                        self._lazy_imports(unit, members)
+                    self._lazy_imports(unit, members)
                 elif unit.kind in ("ruby", "perl", "gem", "lua"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -386,7 +398,8 @@ class Expander:
             for dep in self.units.package_deps.get(key, []):
                 for m in self.units.units[dep].members:
                     library = self.units.language_of.get(m)
-                    if library is not None:
+                    if library is not None and library not in self._queued:
+                        # (one kept already for the workload's own use stays so)
                         self._use(library, f"in {dep.split(':', 1)[1]}, which {key.split(':', 1)[1]} "
                                            f"depends on ({why})")
                         self._indirect.add(library)
@@ -862,13 +875,15 @@ class Expander:
         final = self._directory(directory)
         if final is None:
             return
+        skipped = tuple(f"{final}/{d}/" for d in TEX_NOT_LOOKED_UP) if directory in self._tex_trees else ()
         why = f"under {final}: {why}"
         for key in sorted(self.units.dir_owners.get(final, set())):
             unit = self.units.units[key]
-            self._keep_files(unit, [m for m in unit.members if m.startswith(final + "/")], why)
+            self._keep_files(unit, [m for m in unit.members if m.startswith(final + "/")
+                                    and not m.startswith(skipped) and not is_documentation(m)], why)
             self.result.used.setdefault(key, why)
         for p in self.units.subtree(final)[1:]:
-            if p not in self.units.package_of and p not in self.closure.kept:
+            if p not in self.units.package_of and p not in self.closure.kept and not p.startswith(skipped):
                 self.closure.add(p, why)
 
     def _tool_data(self, traced: dict[str, str]) -> None:
@@ -969,6 +984,8 @@ class Expander:
                 if key is not None and key not in self.result.used:
                     foreign[key] = foreign.get(key, 0) + st.st_size
             for need in self.closure.needs(final, rpath, origin):
+                if not limit and p == path and need.why.startswith("interpreter of script"):
+                    continue    # a language's module is imported, not run (cgi.py's #!/usr/local/bin/python)
                 if need.missing:
                     if need.path in self._kept_library_names():
                         continue    # loaded already by what is kept: ld.so reuses it by name
@@ -1283,10 +1300,14 @@ class Expander:
         modules they import so: pandas, probed with describe(), lost
         xlsx, ods, XML, HTML and Markdown (openpyxl, xlsxwriter, odf,
         lxml, bs4, html5lib, tabulate: 501s, and `pd.show_versions()`
-        reporting six of them absent, status 200). Only what is installed
-        and is no part of the standard library; not from modules nothing
-        loaded (fontTools' symfont would bring sympy, 31 MB)."""
+        reporting six of them absent, status 200); and its own modules it
+        names in strings (Sphinx's built-in extensions). Only what is
+        installed; from the standard library, within it (tarfile imports
+        gzip when it opens a .tar.gz), from another library, out of it; not
+        from modules nothing loaded (fontTools' symfont would bring sympy,
+        31 MB)."""
         own = set(members)
+        stdlib = self.units.in_python_stdlib(unit.key)
         todo = [m for m in members if m.endswith(".py") and m in self._traced]
         seen = set(todo)
         while todo:
@@ -1305,9 +1326,23 @@ class Expander:
                     seen.update(mine)
                     continue
                 keys = self.units.python_modules(dotted.split(".")[0])
-                if keys and not any(self.units.in_python_stdlib(k) for k in keys):
+                # (of the standard library, within it: tarfile opens a .tar.gz
+                # with gzip, which it imports only then, "gzip module is not
+                # available"; of another library, out of it)
+                if keys and any(self.units.in_python_stdlib(k) for k in keys) == stdlib:
                     for key in keys:
-                        self._use(key, f"imported on first use by {f}, which the workload loaded")
+                        why = f"imported on first use by {f}, which the workload loaded"
+                        self._use(key, why)
+                        if key in self._indirect:     # (its own Depends count now: requests' urllib3)
+                            self._indirect.discard(key)
+                            self._owners_dependencies(self.units.units[key], why)
+            # its own modules named in strings, which it imports by those
+            # names (Sphinx's built-in extensions, "sphinx.builders.linkcheck",
+            # whose requests needs urllib3: every build failed without it)
+            for name in dotted_names(text):
+                mine = [x for x in self.units.module_files(name) if x in own]
+                todo += [x for x in mine if x not in seen]
+                seen.update(mine)
 
     def _python_test(self, path: str) -> bool:
         """A distribution's own tests (tests/, test_*.py, a test/ of

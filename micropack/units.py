@@ -259,8 +259,13 @@ class SourceUnits:
         configuration and messages a package of programs, no data package
         of convert's (its error texts changed)."""
         if unit.key not in self._programs:
+            # (nor a debhelper command, dh_*, run when a package is built:
+            # sphinx-common's dh_sphinxdoc made Sphinx's templates and
+            # themes, /usr/share/sphinx, no data of python3-sphinx's, and
+            # every build failed, "no theme named 'basic'")
             self._programs[unit.key] = any(self.is_program(m) for m in unit.members
-                                           if not is_documentation(m))
+                                           if not is_documentation(m)
+                                           and not posixpath.basename(m).startswith("dh_"))
         return self._programs[unit.key]
 
     def is_data_package(self, unit: Unit) -> bool:

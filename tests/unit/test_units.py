@@ -1112,6 +1112,91 @@ def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: P
     assert f"{site}/sympy/__init__.py" not in kept
 
 
+def test_what_the_loaded_modules_of_python_and_sphinx_import_on_first_use(app_root: Path, tmp_path: Path):
+    """A documentation service: every .tar.gz upload failed, tarfile
+    importing gzip only when it opens one ("gzip module is not available");
+    every Sphinx build failed, Sphinx importing sphinx.builders.linkcheck
+    by its name in a string, which needs requests, whose urllib3 came with
+    requests' own Depends only once requests counted as used; and babel
+    imports cgi, an executable module whose #! names /usr/local/bin/python,
+    absent: it was refused as a script."""
+    lib, site = "/usr/lib/python3.11", "/usr/lib/python3/dist-packages"
+    files = {
+        f"{lib}/tarfile.py": "import os\ndef gzopen():\n    import gzip\n",
+        f"{lib}/gzip.py": "", f"{lib}/cgi.py": "#! /usr/local/bin/python\n",
+        f"{lib}/statistics.py": "def f():\n    import tarfile\n",            # nothing loaded it
+        f"{site}/sphinx/__init__.py": "", f"{site}/sphinx/application.py":
+            "builtin_extensions = (\n    'sphinx.builders.linkcheck',\n)\nimport babel\n",
+        f"{site}/sphinx/builders/__init__.py": "",
+        f"{site}/sphinx/builders/linkcheck.py": "import requests\n",
+        f"{site}/Sphinx-5.3.0.dist-info/top_level.txt": "sphinx\n",
+        f"{site}/babel/__init__.py": "import cgi\n", f"{site}/Babel-2.10.dist-info/top_level.txt": "babel\n",
+        f"{site}/requests/__init__.py": "", f"{site}/requests-2.28.dist-info/top_level.txt": "requests\n",
+        f"{site}/urllib3/__init__.py": "", f"{site}/urllib3-1.26.dist-info/top_level.txt": "urllib3\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text, 0o755 if path.endswith("cgi.py") else 0o644)
+    write(app_root, "/app/web.py", "import tarfile\nimport sphinx.application\n")
+    dpkg(app_root, "libpython3.11-stdlib", *(p for p in files if p.startswith(lib)))
+    dpkg(app_root, "python3-sphinx", *(p for p in files if "phinx" in p),
+         depends="python3-requests, python3-babel")
+    dpkg(app_root, "python3-babel", *(p for p in files if "abel" in p))
+    dpkg(app_root, "python3-requests", *(p for p in files if "requests" in p), depends="python3-urllib3")
+    dpkg(app_root, "python3-urllib3", *(p for p in files if "urllib3" in p))
+    loaded = ["/app/web.py", f"{lib}/tarfile.py", f"{site}/sphinx/__init__.py",
+              f"{site}/sphinx/application.py"]
+    events = records(*(("python3", "openat", p) for p in loaded))
+    kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
+    assert f"{lib}/gzip.py" in kept
+    assert f"{site}/sphinx/builders/linkcheck.py" in kept and f"{site}/requests/__init__.py" in kept
+    assert f"{site}/urllib3/__init__.py" in kept
+    assert f"{lib}/cgi.py" in kept
+    assert f"{lib}/statistics.py" not in kept
+
+
+def test_a_tex_tree_whose_index_was_read_comes_whole(app_root: Path, tmp_path: Path):
+    """pdflatex finds every file of a TeX tree by its name through the
+    tree's ls-R and lists no directory: the probe's article kept 14 files,
+    and the next document's amssymb.sty and fonts were missing ("File
+    'amssymb.sty' not found"). The tree comes whole, from every package in
+    it, but its doc/ and source/ (never looked up)."""
+    tree = "/usr/share/texlive/texmf-dist"
+    files = {f"{tree}/ls-R": "% ls-R\n", f"{tree}/tex/latex/base/article.cls": "x",
+             f"{tree}/tex/latex/amsfonts/amssymb.sty": "x", f"{tree}/fonts/tfm/public/cm/cmr10.tfm": "x",
+             f"{tree}/doc/latex/amsfonts/amsfndoc.pdf": "x", f"{tree}/source/latex/base/ltx.dtx": "x"}
+    for path, text in files.items():
+        write(app_root, path, text)
+    dpkg(app_root, "texlive-base", f"{tree}/tex/latex/base/article.cls", f"{tree}/source/latex/base/ltx.dtx")
+    dpkg(app_root, "texlive-fonts-recommended", f"{tree}/tex/latex/amsfonts/amssymb.sty",
+         f"{tree}/fonts/tfm/public/cm/cmr10.tfm", f"{tree}/doc/latex/amsfonts/amsfndoc.pdf")
+    read = [f"{tree}/ls-R", f"{tree}/tex/latex/base/article.cls"]
+    events = records(*(("pdflatex", "openat", p) for p in read))
+    kept = kept_at(app_root, "unit", tmp_path, read, events).kept
+    assert f"{tree}/tex/latex/amsfonts/amssymb.sty" in kept
+    assert f"{tree}/fonts/tfm/public/cm/cmr10.tfm" in kept
+    assert "kpathsea" in kept[f"{tree}/tex/latex/amsfonts/amssymb.sty"]
+    assert f"{tree}/doc/latex/amsfonts/amsfndoc.pdf" not in kept
+    assert f"{tree}/source/latex/base/ltx.dtx" not in kept
+    # not read: only what was
+    kept = kept_at(app_root, "unit", tmp_path, read[1:], records(("pdflatex", "openat", read[1]))).kept
+    assert f"{tree}/tex/latex/amsfonts/amssymb.sty" not in kept
+
+
+def test_a_debhelper_command_makes_no_package_of_programs(app_root: Path, tmp_path: Path):
+    """sphinx-common ships Sphinx's templates and themes and dh_sphinxdoc,
+    a command run when a Debian package is built: taken for a package of
+    programs, it was no data of python3-sphinx's, and every build failed
+    ("no theme named 'basic'")."""
+    write(app_root, "/usr/bin/dh_sphinxdoc", "#!/usr/bin/perl\n", 0o755)
+    write(app_root, "/usr/share/sphinx/themes/basic/layout.html", "x")
+    dpkg(app_root, "sphinx-common", "/usr/bin/dh_sphinxdoc", "/usr/share/sphinx/themes/basic/layout.html")
+    write(app_root, "/usr/bin/sphinx-build", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "python3-sphinx", "/usr/bin/sphinx-build", depends="sphinx-common")
+    run = "/usr/bin/sphinx-build"
+    kept = kept_at(app_root, "unit", tmp_path, [run], records(("sphinx-build", "exec", run))).kept
+    assert "/usr/share/sphinx/themes/basic/layout.html" in kept
+
+
 def test_the_neighbours_of_a_data_file_a_program_picks_by_name(app_root: Path, tmp_path: Path):
     """Tesseract reads tessdata/<language>.traineddata for `-l deu`, one
     data package per language: with only eng kept, `-l deu` failed and
