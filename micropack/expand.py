@@ -99,6 +99,7 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/etc/apache/mime.types", "/etc/apache2/mime.types",
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
+DEBHELPER = "/Debian/Debhelper/"
 # TeX (kpathsea) finds every file of a tree by its name through the tree's
 # ls-R: pdflatex read three of them and listed no directory, and the next
 # document's amssymb.sty, its fonts' metrics and LuaLaTeX's luaotfload were
@@ -353,6 +354,7 @@ class Expander:
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
                     self._lazy_imports(unit, members)
+                    self._package_entry_imports(unit, members)
                 elif unit.kind in ("ruby", "perl", "gem", "lua"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -451,8 +453,11 @@ class Expander:
             # /usr/share/javascript links to them, where Prometheus's pages
             # load them)
             web = any(m.startswith(WEB_ASSETS) for m in unit.members)
-            if self.units.is_data_package(unit) and (web or not any(self.units.in_language_dir(m)
-                                                                    for m in unit.members)):
+            # (debhelper's addon for building packages is no library the
+            # data comes with: sphinx-common's Sequence/sphinxdoc.pm had kept
+            # Sphinx's themes out, "no theme named 'basic'")
+            if self.units.is_data_package(unit) and (web or not any(
+                    self.units.in_language_dir(m) and DEBHELPER not in m for m in unit.members)):
                 self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
             if not direct:
                 todo += self.units.package_deps.get(dep, [])
@@ -1291,6 +1296,30 @@ class Expander:
         # and with no xml their charts failed, 500
         used |= self._imported_tops
         return [m for m in files if m.startswith(site) and top(m) in used]
+
+    def _package_entry_imports(self, unit: Unit, members: list[str]) -> None:
+        """The other installed libraries a library kept whole imports at
+        the top of its import packages' __init__.py, which any import of it
+        runs: requests imports urllib3 there, and Sphinx, kept for a
+        sphinx-build named in the application's code and never traced,
+        failed every build ("No module named 'urllib3'": requests came as
+        a dependency of Sphinx's, whose own Depends are not followed). Not
+        its other modules' (fontTools' symfont imports sympy, 31 MB)."""
+        if self.units.in_python_stdlib(unit.key) or not unit.name.endswith((".dist-info", ".egg-info")):
+            return
+        site, own = parent_of(unit.name) + "/", set(members)
+        for m in members:
+            if not m.startswith(site) or m.count("/") != site.count("/") + 1 \
+                    or posixpath.basename(m) != "__init__.py":
+                continue
+            text = self.units.read_text(m)
+            for name in python_imports(text, required=True) if text else []:
+                dotted = _absolute(name, m, self.units)
+                keys = self.units.python_modules(dotted.split(".")[0]) if dotted else []
+                if keys and not any(self.units.in_python_stdlib(k) for k in keys) \
+                        and not any(x in own for x in self.units.module_files(dotted or "")):
+                    for key in keys:
+                        self._use(key, f"imported by {m}, which any import of it runs")
 
     def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
         """The other installed libraries a library's modules that the
