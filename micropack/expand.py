@@ -354,7 +354,6 @@ class Expander:
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
                     self._lazy_imports(unit, members)
-                    self._package_entry_imports(unit, members)
                 elif unit.kind in ("ruby", "perl", "gem", "lua"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -1297,29 +1296,31 @@ class Expander:
         used |= self._imported_tops
         return [m for m in files if m.startswith(site) and top(m) in used]
 
-    def _package_entry_imports(self, unit: Unit, members: list[str]) -> None:
-        """The other installed libraries a library kept whole imports at
-        the top of its import packages' __init__.py, which any import of it
-        runs: requests imports urllib3 there, and Sphinx, kept for a
-        sphinx-build named in the application's code and never traced,
-        failed every build ("No module named 'urllib3'": requests came as
-        a dependency of Sphinx's, whose own Depends are not followed). Not
-        its other modules' (fontTools' symfont imports sympy, 31 MB)."""
+    def _entry_modules(self, unit: Unit, members: list[str]) -> list[str]:
+        """The modules of a library kept whole that any import of it runs:
+        its import packages' __init__.py and its own modules they import
+        at their top level, and theirs. requests' __init__ imports urllib3,
+        and its own models, utils and packages, which import idna, certifi
+        and charset_normalizer: Sphinx, kept for a sphinx-build the
+        application names and never traced, failed every build without them
+        (requests came as a dependency of Sphinx's, whose own Depends are
+        not followed)."""
         if self.units.in_python_stdlib(unit.key) or not unit.name.endswith((".dist-info", ".egg-info")):
-            return
+            return []
         site, own = parent_of(unit.name) + "/", set(members)
-        for m in members:
-            if not m.startswith(site) or m.count("/") != site.count("/") + 1 \
-                    or posixpath.basename(m) != "__init__.py":
-                continue
-            text = self.units.read_text(m)
+        todo = [m for m in members if m.startswith(site) and m.count("/") == site.count("/") + 1
+                and posixpath.basename(m) == "__init__.py"]
+        seen = set(todo)
+        while todo:
+            f = todo.pop()
+            text = self.units.read_text(f)
             for name in python_imports(text, required=True) if text else []:
-                dotted = _absolute(name, m, self.units)
-                keys = self.units.python_modules(dotted.split(".")[0]) if dotted else []
-                if keys and not any(self.units.in_python_stdlib(k) for k in keys) \
-                        and not any(x in own for x in self.units.module_files(dotted or "")):
-                    for key in keys:
-                        self._use(key, f"imported by {m}, which any import of it runs")
+                dotted = _absolute(name, f, self.units)
+                found = self.units.module_files(dotted) if dotted else []
+                mine = [x for x in found if x in own and x not in seen]
+                todo += mine
+                seen.update(mine)
+        return sorted(seen)
 
     def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
         """The other installed libraries a library's modules that the
@@ -1337,7 +1338,8 @@ class Expander:
         31 MB)."""
         own = set(members)
         stdlib = self.units.in_python_stdlib(unit.key)
-        todo = [m for m in members if m.endswith(".py") and m in self._traced]
+        loaded = [m for m in members if m.endswith(".py") and m in self._traced]
+        todo = list(dict.fromkeys(loaded + self._entry_modules(unit, members)))
         seen = set(todo)
         while todo:
             f = todo.pop()
@@ -1360,7 +1362,8 @@ class Expander:
                 # available"; of another library, out of it)
                 if keys and any(self.units.in_python_stdlib(k) for k in keys) == stdlib:
                     for key in keys:
-                        why = f"imported on first use by {f}, which the workload loaded"
+                        why = f"imported on first use by {f}, which " + (
+                            "the workload loaded" if f in self._traced else "any import of it runs")
                         self._use(key, why)
                         if key in self._indirect:     # (its own Depends count now: requests' urllib3)
                             self._indirect.discard(key)

@@ -1200,14 +1200,18 @@ def test_a_debhelper_command_makes_no_package_of_programs(app_root: Path, tmp_pa
 def test_a_dependency_kept_whole_brings_what_its_init_imports(app_root: Path, tmp_path: Path):
     """Sphinx kept for a sphinx-build the code names, never traced: requests
     came as a dependency of Sphinx's package, whose own Depends are not
-    followed, and requests' __init__.py imports urllib3, which any import
-    of requests runs: every build failed. And sphinx-common, Sphinx's
-    themes, came no more as its data for debhelper's addon in perl5."""
+    followed, and requests' __init__.py imports urllib3, and its own api,
+    which imports idna on first use: any import of requests runs them, and
+    every build failed. Not what a module of it nothing imports so imports.
+    And sphinx-common, Sphinx's themes, came no more as its data for
+    debhelper's addon in perl5."""
     site = "/usr/lib/python3/dist-packages"
     files = {
         f"{site}/sphinx/__init__.py": "", f"{site}/Sphinx-5.3.0.dist-info/top_level.txt": "sphinx\n",
         f"{site}/requests/__init__.py": "import urllib3\nfrom .api import get\n",
-        f"{site}/requests/api.py": "def get():\n    import brotli\n",
+        f"{site}/requests/api.py": "def get():\n    import idna\n",
+        f"{site}/requests/help.py": "def info():\n    import brotli\n",
+        f"{site}/idna/__init__.py": "", f"{site}/idna-3.3.dist-info/top_level.txt": "idna\n",
         f"{site}/requests-2.28.dist-info/top_level.txt": "requests\n",
         f"{site}/urllib3/__init__.py": "", f"{site}/urllib3-1.26.dist-info/top_level.txt": "urllib3\n",
         f"{site}/brotli.py": "", f"{site}/Brotli-1.0.dist-info/top_level.txt": "brotli\n",
@@ -1221,12 +1225,14 @@ def test_a_dependency_kept_whole_brings_what_its_init_imports(app_root: Path, tm
     dpkg(app_root, "python3-requests", *(p for p in files if "requests" in p), depends="python3-urllib3")
     dpkg(app_root, "python3-urllib3", *(p for p in files if "urllib3" in p))
     dpkg(app_root, "python3-brotli", *(p for p in files if "rotli" in p))
+    dpkg(app_root, "python3-idna", *(p for p in files if "idna" in p))
     dpkg(app_root, "sphinx-common", "/usr/share/sphinx/themes/basic/layout.html",
          "/usr/share/perl5/Debian/Debhelper/Sequence/sphinxdoc.pm")
     loaded = [f"{site}/sphinx/__init__.py"]
     kept = kept_at(app_root, "unit", tmp_path, loaded, records(("python3", "openat", loaded[0]))).kept
     assert f"{site}/requests/__init__.py" in kept and f"{site}/urllib3/__init__.py" in kept
-    assert f"{site}/brotli.py" not in kept                  # in a function of a module nothing loaded
+    assert f"{site}/idna/__init__.py" in kept
+    assert f"{site}/brotli.py" not in kept                  # in a function of a module nothing loads
     assert "/usr/share/sphinx/themes/basic/layout.html" in kept
 
 
