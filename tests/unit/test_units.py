@@ -652,6 +652,13 @@ def records(*spec: tuple[str, str, str]) -> list[TraceRecord]:
     return [TraceRecord(0.0, 1, 1, comm, call, path, 0, 3) for comm, call, path in spec]
 
 
+def library(site: str, name: str, version: str, init: str = "") -> dict[str, str]:
+    """A Python library's files as a distro installs it: its import
+    package's __init__.py and its distribution's top_level.txt."""
+    return {f"{site}/{name}/__init__.py": init,
+            f"{site}/{name}-{version}.dist-info/top_level.txt": f"{name}\n"}
+
+
 EVENTS = records(("report.sh", "exec", "/app/report.sh"), ("date", "exec", "/usr/bin/date"),
                  ("date", "openat", "/usr/share/zoneinfo/Etc/UTC"))
 
@@ -1092,10 +1099,9 @@ def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: P
                                             "        from lxml.etree import XML\n",
         f"{site}/pandas/plotting.py": "def f():\n    import sympy\n",        # nothing loads it
         f"{site}/pandas-1.5.3.egg-info/top_level.txt": "pandas\n",
-        f"{site}/lxml/__init__.py": "", f"{site}/lxml/etree.py": "",
-        f"{site}/lxml-4.9.2.egg-info/top_level.txt": "lxml\n",
+        **library(site, "lxml", "4.9.2"), f"{site}/lxml/etree.py": "",
         f"{site}/tabulate.py": "", f"{site}/tabulate-0.8.9.egg-info/top_level.txt": "tabulate\n",
-        f"{site}/sympy/__init__.py": "", f"{site}/sympy-1.11.egg-info/top_level.txt": "sympy\n",
+        **library(site, "sympy", "1.11"),
         "/app/web.py": "import pandas\n",
     }
     for path, text in files.items():
@@ -1208,12 +1214,10 @@ def test_a_dependency_kept_whole_brings_what_its_init_imports(app_root: Path, tm
     site = "/usr/lib/python3/dist-packages"
     files = {
         f"{site}/sphinx/__init__.py": "", f"{site}/Sphinx-5.3.0.dist-info/top_level.txt": "sphinx\n",
-        f"{site}/requests/__init__.py": "import urllib3\nfrom .api import get\n",
+        **library(site, "requests", "2.28", "import urllib3\nfrom .api import get\n"),
         f"{site}/requests/api.py": "def get():\n    import idna\n",
         f"{site}/requests/help.py": "def info():\n    import brotli\n",
-        f"{site}/idna/__init__.py": "", f"{site}/idna-3.3.dist-info/top_level.txt": "idna\n",
-        f"{site}/requests-2.28.dist-info/top_level.txt": "requests\n",
-        f"{site}/urllib3/__init__.py": "", f"{site}/urllib3-1.26.dist-info/top_level.txt": "urllib3\n",
+        **library(site, "idna", "3.3"), **library(site, "urllib3", "1.26"),
         f"{site}/brotli.py": "", f"{site}/Brotli-1.0.dist-info/top_level.txt": "brotli\n",
         "/usr/share/sphinx/themes/basic/layout.html": "x",
         "/usr/share/perl5/Debian/Debhelper/Sequence/sphinxdoc.pm": "1;\n",
