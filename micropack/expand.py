@@ -1330,7 +1330,8 @@ class Expander:
         modules they import so: pandas, probed with describe(), lost
         xlsx, ods, XML, HTML and Markdown (openpyxl, xlsxwriter, odf,
         lxml, bs4, html5lib, tabulate: 501s, and `pd.show_versions()`
-        reporting six of them absent, status 200); and its own modules it
+        reporting six of them absent, status 200), and from the modules
+        any import of it runs (_entry_modules); and its own modules it
         names in strings (Sphinx's built-in extensions). Only what is
         installed; from the standard library, within it (tarfile imports
         gzip when it opens a .tar.gz), from another library, out of it; not
