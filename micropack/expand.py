@@ -293,7 +293,7 @@ class Expander:
         # as for those that ran: sox, run by a route the probes never took,
         # loads its formats' modules through libsox, which names their
         # directory
-        self._what_programs_name([p for p in self._as_if_run if p not in programs])
+        self._what_programs_name([p for p in dict.fromkeys(self._as_if_run) if p not in programs])
         self._what_libraries_name(self.closure.kept)
         if self._tz_named:
             self._time_zones(self._tz_named)
