@@ -369,6 +369,24 @@ def dotted_names(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(2) for m in DOTTED_NAME.finditer(text)))
 
 
+# The entry-point group code asks the installed distributions for:
+# entry_points(group="sphinx.html_themes"), iter_entry_points("..."),
+# entry_points().select(group=...), entry_points()["..."] or .get("...")
+ENTRY_POINT_GROUP = re.compile(r"""\b(?:entry_points|iter_entry_points|select)\(\s*(?:group\s*=\s*)?"""
+                               r"""(['"])([\w.-]+)\1"""
+                               r"""|\bentry_points\(\)\s*(?:\[|\.get\()\s*(['"])([\w.-]+)\3""")
+
+
+def entry_point_groups(text: str) -> list[str]:
+    """The entry-point groups Python code looks plugins up in."""
+    return list(dict.fromkeys(m.group(2) or m.group(4) for m in ENTRY_POINT_GROUP.finditer(text)))
+
+
+def entry_points_file_groups(text: str) -> list[str]:
+    """The groups an entry_points.txt registers into (its [sections])."""
+    return list(dict.fromkeys(m.group(1) for m in re.finditer(r"^\[([^\]\n]+)\]\s*$", text, re.M)))
+
+
 def js_relative_requires(text: str) -> list[str]:
     """The files a JavaScript file requires by a relative name
     ('./data/packed/latest.json'), as written."""

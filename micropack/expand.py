@@ -37,6 +37,8 @@ from micropack.codescan import (
     code_commands,
     code_paths,
     dotted_names,
+    entry_point_groups,
+    entry_points_file_groups,
     erlang_names,
     is_python_script,
     is_shell_script,
@@ -100,6 +102,7 @@ MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf
                     "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types",
                     "/usr/local/etc/mime.types")
 DEBHELPER = "/Debian/Debhelper/"
+INSTALLER_GROUPS = ("console_scripts", "gui_scripts")
 # TeX (kpathsea) finds every file of a tree by its name through the tree's
 # ls-R: pdflatex read three of them and listed no directory, and the next
 # document's amssymb.sty, its fonts' metrics and LuaLaTeX's luaotfload were
@@ -224,6 +227,7 @@ class Expander:
         self._read_in: set[str] = set()     # shell libraries read for their commands
         self._imported_tops: set[str] = set()   # top-level names the Python files read import
         self._tex_trees: set[str] = set()       # TeX trees whose ls-R was read (see TEX_INDEX)
+        self._entry_groups: dict[str, list[str]] | None = None    # entry-point group -> distributions
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
@@ -1322,6 +1326,21 @@ class Expander:
                 seen.update(mine)
         return sorted(seen)
 
+    def _registered(self, group: str) -> list[str]:
+        """The installed Python distributions that register into an
+        entry-point group (their entry_points.txt), not into an
+        installer's (console_scripts, gui_scripts: every program's)."""
+        if self._entry_groups is None:
+            self._entry_groups = {}
+            for u in self.units.units.values():
+                if u.kind != "python" or not u.name.endswith((".dist-info", ".egg-info")):
+                    continue
+                text = self.units.read_text(u.name + "/entry_points.txt") \
+                    if self.units.stats.get(u.name + "/entry_points.txt") else None
+                for g in entry_points_file_groups(text) if text else []:
+                    self._entry_groups.setdefault(g, []).append(u.key)
+        return [] if group in INSTALLER_GROUPS else self._entry_groups.get(group, [])
+
     def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
         """The other installed libraries a library's modules that the
         workload loaded import on first use (in a function, in a try, or by
@@ -1369,6 +1388,12 @@ class Expander:
                         if key in self._indirect:     # (its own Depends count now: requests' urllib3)
                             self._indirect.discard(key)
                             self._owners_dependencies(self.units.units[key], why)
+            # the libraries registered in an entry-point group it looks
+            # plugins up in (Sphinx finds its themes in sphinx.html_themes:
+            # sphinx_rtd_theme was dropped, "no theme named ...")
+            for group in entry_point_groups(text):
+                for key in self._registered(group):
+                    self._use(key, f"registers into {group}, where {f} looks plugins up")
             # its own modules named in strings, which it imports by those
             # names (Sphinx's built-in extensions, "sphinx.builders.linkcheck",
             # whose requests needs urllib3: every build failed without it)

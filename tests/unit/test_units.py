@@ -1240,6 +1240,38 @@ def test_a_dependency_kept_whole_brings_what_its_init_imports(app_root: Path, tm
     assert "/usr/share/sphinx/themes/basic/layout.html" in kept
 
 
+def test_the_plugins_registered_in_an_entry_point_group_the_code_looks_in(app_root: Path, tmp_path: Path):
+    """Sphinx finds its themes among the installed distributions' entry
+    points (group sphinx.html_themes): sphinx_rtd_theme was dropped, and a
+    project using it failed, "no theme named 'sphinx_rtd_theme'". Not a
+    distribution registering elsewhere, nor one with only console scripts."""
+    site = "/usr/lib/python3/dist-packages"
+    files = {
+        **library(site, "sphinx", "5.3.0",
+                  "from importlib.metadata import entry_points\n"
+                  "def themes():\n    return entry_points(group='sphinx.html_themes')\n"
+                  "def scripts():\n    return entry_points(group='console_scripts')\n"),
+        **library(site, "sphinx_rtd_theme", "1.2.0"),
+        f"{site}/sphinx_rtd_theme-1.2.0.dist-info/entry_points.txt":
+            "[sphinx.html_themes]\nsphinx_rtd_theme = sphinx_rtd_theme\n",
+        **library(site, "black", "22.1"),
+        f"{site}/black-22.1.dist-info/entry_points.txt": "[console_scripts]\nblack = black:main\n",
+        **library(site, "pytest_cov", "4.0"),
+        f"{site}/pytest_cov-4.0.dist-info/entry_points.txt": "[pytest11]\npytest_cov = pytest_cov.plugin\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    for package, markers in (("python3-sphinx", ("/sphinx/", "/sphinx-5")),
+                             ("python3-sphinx-rtd-theme", ("rtd",)), ("black", ("black",)),
+                             ("python3-pytest-cov", ("pytest_cov",))):
+        dpkg(app_root, package, *(p for p in files if any(m in p for m in markers)))
+    loaded = [f"{site}/sphinx/__init__.py"]
+    kept = kept_at(app_root, "unit", tmp_path, loaded, records(("python3", "openat", loaded[0]))).kept
+    assert f"{site}/sphinx_rtd_theme/__init__.py" in kept
+    assert "sphinx.html_themes" in kept[f"{site}/sphinx_rtd_theme/__init__.py"]
+    assert f"{site}/black/__init__.py" not in kept and f"{site}/pytest_cov/__init__.py" not in kept
+
+
 def test_the_neighbours_of_a_data_file_a_program_picks_by_name(app_root: Path, tmp_path: Path):
     """Tesseract reads tessdata/<language>.traineddata for `-l deu`, one
     data package per language: with only eng kept, `-l deu` failed and
