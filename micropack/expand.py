@@ -1326,6 +1326,15 @@ class Expander:
                 seen.update(mine)
         return sorted(seen)
 
+    def _entry_point_plugins(self, path: str, text: str) -> None:
+        """The libraries registered in an entry-point group Python code
+        looks plugins up in (Sphinx finds its themes in
+        sphinx.html_themes: sphinx_rtd_theme was dropped, "no theme named
+        'sphinx_rtd_theme'")."""
+        for group in entry_point_groups(text):
+            for key in self._registered(group):
+                self._use(key, f"registers into {group}, where {path} looks plugins up")
+
     def _registered(self, group: str) -> list[str]:
         """The installed Python distributions that register into an
         entry-point group (their entry_points.txt), not into an
@@ -1388,12 +1397,7 @@ class Expander:
                         if key in self._indirect:     # (its own Depends count now: requests' urllib3)
                             self._indirect.discard(key)
                             self._owners_dependencies(self.units.units[key], why)
-            # the libraries registered in an entry-point group it looks
-            # plugins up in (Sphinx finds its themes in sphinx.html_themes:
-            # sphinx_rtd_theme was dropped, "no theme named ...")
-            for group in entry_point_groups(text):
-                for key in self._registered(group):
-                    self._use(key, f"registers into {group}, where {f} looks plugins up")
+            self._entry_point_plugins(f, text)
             # its own modules named in strings, which it imports by those
             # names (Sphinx's built-in extensions, "sphinx.builders.linkcheck",
             # whose requests needs urllib3: every build failed without it)
@@ -1466,6 +1470,7 @@ class Expander:
                 text = self.units.read_text(f)
             if text is None:
                 continue
+            self._entry_point_plugins(f, text)
             for name in python_imports(text, required):
                 dotted = _absolute(name, f, self.units)
                 if not dotted:

@@ -1270,6 +1270,16 @@ def test_the_plugins_registered_in_an_entry_point_group_the_code_looks_in(app_ro
     assert f"{site}/sphinx_rtd_theme/__init__.py" in kept
     assert "sphinx.html_themes" in kept[f"{site}/sphinx_rtd_theme/__init__.py"]
     assert f"{site}/black/__init__.py" not in kept and f"{site}/pytest_cov/__init__.py" not in kept
+    # the same lookup in a module the application's code imports, never
+    # traced (Sphinx run by a sphinx-build the code names: its theming)
+    write(app_root, f"{site}/sphinx/__init__.py", "")
+    write(app_root, f"{site}/sphinx/theming.py",
+          "from importlib.metadata import entry_points\n"
+          "def themes():\n    return entry_points(group='sphinx.html_themes')\n")
+    write(app_root, "/app/web.py", "def build():\n    import sphinx.theming\n")
+    app = records(("python3", "openat", "/app/web.py"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/app/web.py"], app).kept
+    assert f"{site}/sphinx_rtd_theme/__init__.py" in kept
 
 
 def test_the_neighbours_of_a_data_file_a_program_picks_by_name(app_root: Path, tmp_path: Path):
