@@ -151,6 +151,7 @@ JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*
 # here-document's body, and a quoted string that spans lines (an awk
 # program, a usage text). Read line by line, graphviz's dotty's usage
 # "(sync|async)" ran `sync`, and tzselect's awk `cc = country` ran `cc`.
+QUOTING = re.compile(r"""[\\#'"]""")
 HEREDOC = re.compile(r"""<<-?[ \t]*(['"]?)(\w+)\1([^\n]*)\n(?:.*?\n)??[ \t]*\2[ \t]*(?=\n|$)""", re.S)
 
 
@@ -161,6 +162,12 @@ def _without_data(text: str) -> str:
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
+        special = QUOTING.search(text, i)       # (what lies between is copied as it is)
+        if special is None:
+            out.append(text[i:])
+            break
+        out.append(text[i:special.start()])
+        i = special.start()
         c = text[i]
         if c == "\\":
             out.append(text[i:i + 2])
@@ -184,7 +191,7 @@ def _without_data(text: str) -> str:
                 out.append(quoted)
             i = end
         else:
-            out.append(c)
+            out.append(c)       # a '#' inside a word: no comment
             i += 1
     return "".join(out)
 

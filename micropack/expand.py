@@ -129,6 +129,7 @@ ICONV_IMPORT = "iconv_open"
 # for Japanese text, was dropped and pdftoppm drew it in a fallback font;
 # matplotlib's seaborn style lost Liberation Sans; both status 200).
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
+FONT_PREFIXES = tuple(d + "/" for d in FONT_DIRS)
 FONT_SETUP_DIRS = ("/etc/fonts", "/var/cache/fontconfig")
 FONTCONFIG = re.compile(r"/libfontconfig\.so[^/]*$")
 # An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
@@ -261,8 +262,7 @@ class Expander:
                 self._whole_dirs.setdefault(directory, ICONV_WHY if GCONV_DIR.match(directory)
                                             else f"a program loads its modules from it by name "
                                                  f"({path} was loaded)")
-            if not self._fonts_why and (path.startswith(tuple(d + "/" for d in FONT_DIRS))
-                                        or FONTCONFIG.search(path)):
+            if not self._fonts_why and (path.startswith(FONT_PREFIXES) or FONTCONFIG.search(path)):
                 self._fonts_why = f"{path} was read"
             if posixpath.basename(path) == TEX_INDEX:
                 self._whole_dirs.setdefault(directory, TEX_WHY.format(path))
@@ -773,7 +773,7 @@ class Expander:
                 continue
             seen.add(directory)
             if is_system_dir(directory) or is_documentation(directory + "/") or TRANSLATION.match(path) \
-                    or directory.startswith(tuple(d + "/" for d in FONT_DIRS)) \
+                    or directory.startswith(FONT_PREFIXES) \
                     or self.units.in_language_dir(path):
                 continue
             suffix = posixpath.splitext(path)[1]
@@ -1344,8 +1344,7 @@ class Expander:
             for u in self.units.units.values():
                 if u.kind != "python" or not u.name.endswith((".dist-info", ".egg-info")):
                     continue
-                text = self.units.read_text(u.name + "/entry_points.txt") \
-                    if self.units.stats.get(u.name + "/entry_points.txt") else None
+                text = self.units.read_text(u.name + "/entry_points.txt")
                 for g in entry_points_file_groups(text) if text else []:
                     self._entry_groups.setdefault(g, []).append(u.key)
         return [] if group in INSTALLER_GROUPS else self._entry_groups.get(group, [])
@@ -1370,6 +1369,14 @@ class Expander:
         loaded = [m for m in members if m.endswith(".py") and m in self._traced]
         todo = list(dict.fromkeys(loaded + self._entry_modules(unit, members)))
         seen = set(todo)
+
+        def follow(files: list[str]) -> bool:
+            """Its own modules among files, read in turn; whether any was."""
+            mine = [x for x in files if x in own]
+            todo.extend(x for x in mine if x not in seen)
+            seen.update(mine)
+            return bool(mine)
+
         while todo:
             f = todo.pop()
             text = self.units.read_text(f)
@@ -1379,11 +1386,7 @@ class Expander:
                 dotted = _absolute(name, f, self.units)
                 if not dotted:
                     continue
-                files = self.units.module_files(dotted)
-                mine = [x for x in files if x in own]
-                if mine:
-                    todo += [x for x in mine if x not in seen]
-                    seen.update(mine)
+                if follow(self.units.module_files(dotted)):
                     continue
                 keys = self.units.python_modules(dotted.split(".")[0])
                 # (of the standard library, within it: tarfile opens a .tar.gz
@@ -1402,9 +1405,7 @@ class Expander:
             # names (Sphinx's built-in extensions, "sphinx.builders.linkcheck",
             # whose requests needs urllib3: every build failed without it)
             for name in dotted_names(text):
-                mine = [x for x in self.units.module_files(name) if x in own]
-                todo += [x for x in mine if x not in seen]
-                seen.update(mine)
+                follow(self.units.module_files(name))
 
     def _python_test(self, path: str) -> bool:
         """A distribution's own tests (tests/, test_*.py, a test/ of
