@@ -308,12 +308,12 @@ def run_server(image: str, binary: str, mode: str, server: str, setup: str, read
                 time.sleep(0.05)
             holder = tracer.proc.pid if profile and tracer.proc is not None else None
             with bpf_stats() if holder else nullcontext():
-                before = all_programs(holder) if holder else (0, 0)
+                before = programs_run(holder) if holder else (0, 0)
                 cpu = box.cpu_s()
                 done = sh(["docker", "run", "--rm", "--network=host", f"--cpuset-cpus={CPUSET}",
                            "-v", f"{binary}:/bench/workload:ro", image, *client])
                 cpu = box.cpu_s() - cpu
-                after = all_programs(holder) if holder else (0, 0)
+                after = programs_run(holder) if holder else (0, 0)
             if done.returncode != 0:
                 raise RuntimeError(f"client failed: {done.stderr.strip()}")
             out = {"wall_s": client_seconds(done.stdout), "cpu_s": cpu, **tracer.stop()}
@@ -431,9 +431,10 @@ def prog_stats(pid: int) -> dict[int, tuple[int, int]]:
     return out
 
 
-def all_programs(pid: int) -> tuple[int, int]:
-    """(runs, run time in ns) of every BPF program a process holds."""
-    found = prog_stats(pid).values()
+def programs_run(pid: int, types: tuple[int, ...] | None = None) -> tuple[int, int]:
+    """(runs, run time in ns) of the BPF programs a process holds: of
+    these prog_types, or of every one."""
+    found = [v for t, v in prog_stats(pid).items() if types is None or t in types]
     return (sum(c for c, _ in found), sum(ns for _, ns in found))
 
 
@@ -457,10 +458,6 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
     --compare-with, the other checkout's too, in the same rounds."""
     sys_exit_types = (17, 26)
 
-    def sys_exit_stats(pid: int) -> tuple[int, int]:
-        found = [v for t, v in prog_stats(pid).items() if t in sys_exit_types]
-        return (sum(c for c, _ in found), sum(ns for _, ns in found))
-
     samples: dict[str, list[tuple[float, int]]] = {"floor": [], "micropack": [], "micropack-outside": []}
     if OTHER is not None:
         samples["other"] = []
@@ -474,10 +471,10 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
                     tracer = Attached(mode.replace("-outside", ""), idle if idle else box, tmp)
                     assert tracer.proc is not None
                     with bpf_stats():
-                        before = sys_exit_stats(tracer.proc.pid)
+                        before = programs_run(tracer.proc.pid, sys_exit_types)
                         box.go()
                         box.wait_line(lambda s: s[:1].isdigit())
-                        after = sys_exit_stats(tracer.proc.pid)
+                        after = programs_run(tracer.proc.pid, sys_exit_types)
                     tracer.stop()
                 finally:
                     box.remove()
