@@ -48,13 +48,32 @@ class ProcState:
     chrooted: bool = False
 
 
-def proc_cwd(pid: int) -> str | None:
-    # Read from the host, a container process's cwd prints as its path inside
-    # the container's mount namespace.
+def held_name(pid: int, link: str) -> str | None:
+    """The path of the container the /proc link of process pid (its cwd, one
+    of its fds) names, when that path still leads to the very file the link
+    holds; else None. Read from the host, a container process's links print
+    as paths of its mount namespace, whatever its root; but a link also
+    prints a name for a file deleted since ("/x (deleted)"), one renamed
+    since, or one of another mount altogether (a message queue's "/q", a
+    memfd's), and a name joined to those would be recorded as a file of the
+    image, silently wrong. So the name is looked up again from the
+    namespace's root (its root's parent as many times as its chroot is deep)
+    and kept only where it finds the same device and inode."""
     try:
-        return os.readlink(f"/proc/{pid}/cwd")
+        target = os.readlink(link)
+        root = os.readlink(f"/proc/{pid}/root")
+        if not (target.startswith("/") and root.startswith("/")):
+            return None
+        held = os.stat(link)
+        up = "/.." * sum(1 for part in root.split("/") if part)
+        found = os.stat(f"/proc/{pid}/root{up}{target}")
     except OSError:
         return None
+    return target if (held.st_dev, held.st_ino) == (found.st_dev, found.st_ino) else None
+
+
+def proc_cwd(pid: int) -> str | None:
+    return held_name(pid, f"/proc/{pid}/cwd")
 
 
 def proc_root(pid: int) -> str | None:
@@ -84,11 +103,7 @@ def started_before(since: float) -> Callable[[int], bool]:
 
 
 def proc_fd(pid: int, fd: int) -> str | None:
-    try:
-        target = os.readlink(f"/proc/{pid}/fd/{fd}")
-    except OSError:
-        return None
-    return target if target.startswith("/") else None
+    return held_name(pid, f"/proc/{pid}/fd/{fd}")
 
 
 class ProcessTable:

@@ -203,3 +203,49 @@ def test_a_process_is_told_to_have_begun_before_or_after_a_time():
         child.kill()
         child.wait()
     assert started_before(since)(child.pid) is True     # gone: as one that predates
+
+
+def test_proc_names_a_file_only_while_the_name_still_leads_to_it(tmp_path):
+    # /proc prints a name for a directory deleted since ("... (deleted)"),
+    # and a message queue's or a memfd's name is not a path of the image:
+    # joined to a relative name, either was recorded as a file, silently.
+    import os
+
+    from micropack.tracers.proctable import proc_cwd, proc_fd
+    here = tmp_path / "d"
+    here.mkdir()
+    fd = os.open(here, os.O_RDONLY)
+    mem = os.memfd_create("micropack-test")
+    r, w = os.pipe()
+    try:
+        pid = os.getpid()
+        assert proc_fd(pid, fd) == str(here)
+        assert proc_fd(pid, mem) is None                    # "/memfd:micropack-test (deleted)"
+        assert proc_fd(pid, r) is None                      # "pipe:[...]"
+        assert proc_cwd(pid) == os.getcwd()
+        here.rename(tmp_path / "e")                         # /proc follows a rename
+        assert proc_fd(pid, fd) == str(tmp_path / "e")
+        (tmp_path / "e").rmdir()
+        assert os.readlink(f"/proc/{pid}/fd/{fd}").endswith(" (deleted)")
+        assert proc_fd(pid, fd) is None
+        assert proc_fd(pid, 10**6) is None                  # no such fd
+    finally:
+        for n in (fd, mem, r, w):
+            os.close(n)
+
+
+def test_a_deleted_name_is_not_taken_even_where_one_like_it_exists(tmp_path):
+    # A directory removed and another made at the same name: /proc prints
+    # "<name> (deleted)"; one made at that very name must not pass either.
+    import os
+
+    from micropack.tracers.proctable import proc_fd
+    gone = tmp_path / "x"
+    gone.mkdir()
+    fd = os.open(gone, os.O_RDONLY)
+    try:
+        gone.rmdir()
+        (tmp_path / "x (deleted)").mkdir()
+        assert proc_fd(os.getpid(), fd) is None
+    finally:
+        os.close(fd)
