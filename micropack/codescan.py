@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 
 SHELLS = ("sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox")
 SHELL_KEYWORDS = frozenset({"if", "then", "elif", "else", "fi", "do", "done", "while", "until", "for",
@@ -231,16 +232,19 @@ def _quote_end(text: str, start: int, code: list[tuple[int, int]] | None = None)
     return n
 
 
-def script_commands(text: str) -> list[str]:
-    """Names of the programs a shell script runs: the first word of each
-    simple command (after assignments and keywords), and the program a
-    wrapper (exec, xargs, env, timeout...) runs. Builtins are left out, and
-    so are here-documents and quoted strings over several lines (data)."""
-    out: list[str] = []
+BRACED_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)\}(?!\w)")
+
+
+def _command_words(text: str) -> Iterator[str]:
+    """The first word of each simple command of a shell script (after
+    assignments, keywords and redirections), unquoted, and the word a
+    wrapper (exec, xargs, env, timeout...) runs, outside here-documents and
+    quoted strings over several lines (data)."""
     for line in _without_data(text).splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        line = BRACED_VARIABLE.sub(r"$\1", line)     # (its braces are no group's)
         for segment in SEGMENT.split(line):
             words = segment.split()
             while words:
@@ -254,10 +258,9 @@ def script_commands(text: str) -> list[str]:
                 if ASSIGNMENT.match(w) or w in SHELL_KEYWORDS:
                     continue
                 w = w.strip("\"'")
+                yield w
                 if not COMMAND_WORD.match(w):
                     break
-                if w not in SHELL_BUILTINS or w in WRAPPERS:
-                    out.append(w)
                 if w == "env":
                     # its options' values are no commands: -u NAME, -C DIR
                     program = env_program(words)
@@ -269,7 +272,56 @@ def script_commands(text: str) -> list[str]:
                         words.pop(0)
                     continue
                 break
-    return list(dict.fromkeys(w for w in out if w not in SHELL_BUILTINS))
+
+
+def script_commands(text: str) -> list[str]:
+    """Names of the programs a shell script runs: the first word of each
+    simple command, and the program a wrapper runs (_command_words).
+    Builtins are left out."""
+    return list(dict.fromkeys(w for w in _command_words(text)
+                              if COMMAND_WORD.match(w) and w not in SHELL_BUILTINS))
+
+
+# A variable as a whole word: "$NAME" or "${NAME}"
+VARIABLE_WORD = re.compile(r"^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})$")
+# A variable given a value that ends in a path: NAME=value, and the
+# defaults ${NAME=value} and ${NAME:=value}; the value up to its first
+# space, quote, backquote or separator (a command's output is no path)
+VARIABLE_PATH = re.compile(r"""(?:^|[\s;&|(])(?:\$\{)?([A-Za-z_]\w*):?=(["']?)"""
+                           r"""((?:\$\{?\w+\}?|[\w.+@-])*(?:/[\w.+@-]+)+)\2(?=$|[\s;&|)}])""", re.M)
+VARIABLE_REFERENCE = re.compile(r"\$\{?\w+\}?")
+
+
+def script_variable_commands(text: str) -> list[str]:
+    """The variables a shell script runs as commands ("$MT_MKTEXDIR" "$dir"):
+    their names."""
+    out = [m.group(1) or m.group(2) for w in _command_words(text) if (m := VARIABLE_WORD.match(w))]
+    return list(dict.fromkeys(out))
+
+
+def sourced_variables(text: str) -> list[str]:
+    """The variables a shell script reads in with `.` or `source`
+    (`. "$MT_MKTEX_OPT"`): their names."""
+    out = [v.group(1) or v.group(2) for m in SOURCED.finditer(text)
+           if (v := VARIABLE_WORD.match(m.group(1).strip("\"'")))]
+    return list(dict.fromkeys(out))
+
+
+def variable_paths(text: str) -> dict[str, list[str]]:
+    """The paths a shell script gives its variables, by variable: an
+    absolute value as written (MT_X=/usr/lib/x), else the literal tail of a
+    value that starts with other variables (MT_MKTEX_OPT="$MT_TEXMFMAIN/web2c/mktex.opt"
+    gives "/web2c/mktex.opt", of which path is for the caller to find);
+    a tail of one component ("$dir/conf") says too little to count."""
+    out: dict[str, list[str]] = {}
+    for m in VARIABLE_PATH.finditer(text):
+        value = m.group(3)
+        refs = list(VARIABLE_REFERENCE.finditer(value))
+        tail = value[refs[-1].end():] if refs else value
+        if not tail.startswith("/") or (refs and tail.count("/") < 2):
+            continue
+        out.setdefault(m.group(1), []).append(tail)
+    return out
 
 
 # ". NAME" or "source NAME" at a command's start: a shell library read into

@@ -1,14 +1,19 @@
 """What an ELF file needs to run: its interpreter, DT_NEEDED libraries and
-search paths. Pure: reads one file object, knows nothing of roots."""
+search paths; and what it names (functions it imports, words of its data).
+Pure: reads one file object, knows nothing of roots."""
 from __future__ import annotations
 
 import functools
+import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_D_TAG_COMMON, ENUM_P_TYPE_BASE
+from elftools.elf.sections import SymbolTableSection
 from elftools.elf.structs import ELFStructs
 
 ELF_MAGIC = b"\x7fELF"
@@ -198,6 +203,49 @@ def functions_named(fh: BinaryIO, names: tuple[str, ...], chunk: int = 4 << 20) 
     function's name, NUL-ended, stripped binary or not (Go's runtime needs
     them for its tracebacks)."""
     return containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names}, chunk)
+
+
+def imported(fh: BinaryIO, names: tuple[str, ...]) -> set[str]:
+    """Which of names (functions) the dynamically linked object fh imports:
+    undefined symbols of its .dynsym. A library that defines one (the C
+    library, execvp's) does not import it. Read through the section headers
+    (pyelftools), so only after a quick look for the names at all."""
+    if not containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names}):
+        return set()
+    try:
+        fh.seek(0)
+        dynsym = ELFFile(fh).get_section_by_name(".dynsym")
+        if not isinstance(dynsym, SymbolTableSection):
+            return set()
+        return {n for n in names
+                if any(sym["st_shndx"] == "SHN_UNDEF" for sym in dynsym.get_symbol_by_name(n) or ())}
+    except (ELFError, ValueError, OSError, struct.error):
+        return set()
+
+
+# The first word of a string of a program's data: a name or a path, ended
+# by the string's end or a space (a command line: "/usr/sbin/sendmail -t -i")
+DATA_WORD = re.compile(rb"(?<=\0)(/?[\w.+-]+(?:/[\w.+-]+)*)(?=[\0 ])")
+
+
+def data_words(fh: BinaryIO, limit: int = 256 << 20) -> set[str]:
+    """The first words of the NUL-ended strings in an object's read-only
+    and initialized data (.rodata, .data), where its code's string
+    literals are; not its symbol tables' names (an object that imports
+    mkdir() is no program that runs `mkdir`). Empty when it has no
+    section headers to find them by."""
+    out: set[str] = set()
+    try:
+        fh.seek(0)
+        for section in ELFFile(fh).iter_sections():
+            if section.name not in (".rodata", ".data") or section["sh_type"] == "SHT_NOBITS" \
+                    or section["sh_size"] > limit:
+                continue
+            data = b"\0" + section.data() + b"\0"
+            out.update(m.group(1).decode("utf-8", "surrogateescape") for m in DATA_WORD.finditer(data))
+    except (ELFError, ValueError, OSError, struct.error):
+        return set()
+    return out
 
 
 # What the loader's $LIB and $PLATFORM may stand for. Which one a loader

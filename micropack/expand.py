@@ -51,9 +51,12 @@ from micropack.codescan import (
     ruby_requires,
     script_commands,
     script_language,
+    script_variable_commands,
     sets_locale,
     sets_tz,
     sourced_names,
+    sourced_variables,
+    variable_paths,
 )
 from micropack.packages import STATE_DIRS
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
@@ -121,6 +124,11 @@ ICONV_WHY = "iconv loads the converter a character set names"
 # locale's own character set (bash imports it for $'\u...'), nor a
 # library's (libxml2, glib: nearly every image loads one).
 ICONV_IMPORT = "iconv_open"
+# The C library's functions that run a program (see _compiled_in_programs);
+# system and popen run their command line through /bin/sh.
+SPAWN_FUNCTIONS = ("execv", "execvp", "execvpe", "execve", "execl", "execlp", "execle", "fexecve",
+                   "posix_spawn", "posix_spawnp", "system", "popen")
+SHELL_FUNCTIONS = frozenset({"system", "popen"})
 # Fonts are picked when text is drawn, by family, style and the text's
 # language (fontconfig's match, matplotlib's font list, Java's font
 # manager): a probe draws one face and the next chart another. Once a font
@@ -226,11 +234,13 @@ class Expander:
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
+        self._by_name: dict[str, list[str]] | None = None    # a file name -> the image's paths of it
         self._imported_tops: set[str] = set()   # top-level names the Python files read import
         self._tex_trees: set[str] = set()       # TeX trees whose ls-R was read (see TEX_INDEX)
         self._entry_groups: dict[str, list[str]] | None = None    # entry-point group -> distributions
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
+        self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
@@ -276,6 +286,7 @@ class Expander:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._what_programs_name(programs)
         self._what_libraries_name(traced)
+        self._compiled_in_programs(programs + self._kept_libraries())
         self._loaded_by_name(programs)
         self._configured_trees(traced)
         for d in self.units.service_dirs():
@@ -299,6 +310,7 @@ class Expander:
         # directory
         self._what_programs_name([p for p in dict.fromkeys(self._as_if_run) if p not in programs])
         self._what_libraries_name(self.closure.kept)
+        self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
@@ -613,6 +625,77 @@ class Expander:
                 continue
             for d in sorted(named):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
+
+    def _compiled_in_programs(self, binaries: Iterable[str]) -> None:
+        """The programs a program that ran, or a shared library that is
+        kept, runs by a name compiled into it, when it imports a function
+        that runs one (SPAWN_FUNCTIONS), each read once:
+        - a program of the image named by its absolute path among the
+          strings of its data (diff runs /usr/bin/pr for -l, tar
+          /usr/sbin/rmt, libapt-pkg /usr/bin/dpkg);
+        - a script a package that depends on its own (in one step or two)
+          puts on PATH, named by its bare name: libkpathsea runs
+          texlive-base's mktexpk, mktextfm and mktexmf when a font has no
+          bitmap or metrics yet, and every such document failed on the
+          minified image (kpathsea's fallback: "Font ... not loadable");
+        - /bin/sh, for system() and popen().
+        No other program by its bare name: a binary's strings hold SQL
+        keywords, syscall names and messages ("join", "truncate", "yes")
+        that are programs too, and a wrapper script of another package
+        (postgres names "createdb", a Perl script) brought its interpreter.
+        Each is kept alone with what it needs (_keep_programs)."""
+        for path in binaries:
+            final = self._final(path)
+            st = self.units.stats.get(final or "")
+            if final is None or final in self._binaries_read or st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            self._binaries_read.add(final)
+            try:
+                with self.closure.fs.open_file(final, hold=False) as fh:
+                    if fh.read(4) != elf.ELF_MAGIC:
+                        continue
+                    runs = elf.imported(fh, SPAWN_FUNCTIONS)
+                    words = elf.data_words(fh) if runs else set()
+            except (OSError, SymlinkLoop):
+                continue
+            if not runs:
+                continue
+            own = self.units.package_of.get(final)
+            near = self._dependents_within(own, 2) if own else set()
+            if runs & SHELL_FUNCTIONS:
+                calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
+                self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
+            found = []
+            for word in sorted(words):
+                if word.startswith("/"):
+                    target = self._final(word)
+                    if target and self.units.is_program(target):
+                        found.append(word)
+                elif word != posixpath.basename(final) and (program := self.closure.find_program(word)):
+                    target = self._final(program)
+                    if target and self.units.package_of.get(target) in near and self._is_script(target):
+                        found.append(program)
+            if found:
+                self._keep_programs(found, f"{final} (a name compiled into it)")
+
+    def _kept_libraries(self) -> list[str]:
+        return [p for p in sorted(self.closure.kept) if SHARED_OBJECT.search(posixpath.basename(p))]
+
+    def _dependents_within(self, key: str, steps: int) -> set[str]:
+        """The packages that depend on package key, in at most steps steps."""
+        out: set[str] = set()
+        frontier = {key}
+        for _ in range(steps):
+            frontier = {p for k in frontier for p in self._plugins_of(k)} - out - {key}
+            out |= frontier
+        return out
+
+    def _is_script(self, path: str) -> bool:
+        try:
+            with self.closure.fs.open_file(path, hold=False) as fh:
+                return fh.read(2) == b"#!"
+        except (OSError, SymlinkLoop):
+            return False
 
     def _is_module(self, path: str) -> bool:
         """Whether path is a shared object by its name, a file (not a link:
@@ -1144,7 +1227,8 @@ class Expander:
             self._use_package(found, why, data_too=True)
             self._named_script(found)
 
-    def _shell_script(self, script: str, text: str, where: str, whole: bool = True) -> None:
+    def _shell_script(self, script: str, text: str, where: str, whole: bool = True,
+                      variables: dict[str, list[str]] | None = None) -> None:
         """The commands a shell script runs, and those of the shell
         libraries it reads in with `.` (git's scripts read git-sh-setup, which
         runs basename, sed and uname as it loads, and reads git-sh-i18n,
@@ -1155,18 +1239,33 @@ class Expander:
         needs (a kept package's scripts: with their packages whole,
         PostgreSQL's supported-versions brought dpkg, whose scripts brought
         tar and diffutils, whose installation had made /etc/alternatives:
-        17 MB more for commands a user of the image never runs)."""
+        17 MB more for commands a user of the image never runs).
+
+        A library or a command named by a variable counts where the script
+        (or a library it reads in, which shares its variables) gives that
+        variable a path the image has (variable_paths, _variable_path):
+        TeX's mktexpk reads `. "$MT_MKTEX_OPT"` (set to
+        "$MT_TEXMFMAIN/web2c/mktex.opt"), which runs mkdir, and runs
+        "$MT_MKTEXDIR", set there: without mkdir every font it had to make
+        failed ("mkdir: not found")."""
+        variables = {} if variables is None else variables
+        for name, paths in variable_paths(text).items():
+            variables.setdefault(name, []).extend(paths)
         words = script_commands(text)
+        libraries: list[str | None] = []
         for name in sourced_names(text):
             if name.startswith("/"):
-                library: str | None = name
-            else:
-                beside = posixpath.join(parent_of(script), name)    # (git's: its exec path)
-                library = beside if self.units.stats.get(beside) is not None else None
-                if library is None:
-                    library = self.closure.find_program(name)   # `.` looks a bare name up on PATH
-                    if library is not None:
-                        words.append(name)      # kept with its package, as a command
+                libraries.append(name)
+                continue
+            beside = posixpath.join(parent_of(script), name)    # (git's: its exec path)
+            library = beside if self.units.stats.get(beside) is not None else None
+            if library is None:
+                library = self.closure.find_program(name)   # `.` looks a bare name up on PATH
+                if library is not None:
+                    words.append(name)      # kept with its package, as a command
+            libraries.append(library)
+        libraries += [self._variable_path(variables.get(name, [])) for name in sourced_variables(text)]
+        for library in libraries:
             final = self._final(library) if library else None
             st = self.units.stats.get(final or "")
             if library is None or st is None or not stat.S_ISREG(st.st_mode):
@@ -1177,11 +1276,31 @@ class Expander:
                 self._read_in.add(library)
                 library_text = self.units.read_text(library)
                 if library_text is not None:
-                    self._shell_script(library, library_text, f"{library}, read in by {script}", whole)
+                    self._shell_script(library, library_text, f"{library}, read in by {script}", whole,
+                                       variables)
+        words += [p for name in script_variable_commands(text)
+                  if (p := self._variable_path(variables.get(name, [])))]
         if whole:
             self._keep_commands(words, where)
         else:
             self._keep_programs(words, where)
+
+    def _variable_path(self, paths: list[str]) -> str | None:
+        """The file of the image a shell variable names (the last of paths
+        variable_paths found for it that does): an absolute path as it is;
+        a tail ("/web2c/mktex.opt") only where one file of the image ends
+        with it, never a guess among several."""
+        for tail in reversed(paths):
+            if self.units.stats.get(tail) is not None:
+                return tail
+            if self._by_name is None:
+                self._by_name = {}
+                for p in self.units.paths:
+                    self._by_name.setdefault(posixpath.basename(p), []).append(p)
+            found = [p for p in self._by_name.get(posixpath.basename(tail), []) if p.endswith(tail)]
+            if len(found) == 1:
+                return found[0]
+        return None
 
     def _keep_programs(self, words: list[str], where: str) -> None:
         """The programs a kept package's script runs, found through the

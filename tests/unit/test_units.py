@@ -322,6 +322,28 @@ grep -q x file
                                     "case $1 in tr) tr a b ;; esac\n") == ["ls", "tr"]
 
 
+def test_paths_a_script_keeps_in_variables_and_runs_or_reads_in():
+    """TeX's mktexpk reads in `. "$MT_MKTEX_OPT"`, set to a path under
+    another variable, and runs "$MT_MKTEXDIR": what those name is only
+    known by the literal tail of the value."""
+    script = """: ${MT_MKTEX_OPT=`kpsewhich --format='web2c files' mktex.opt`}
+test -n "$MT_MKTEX_OPT" || MT_MKTEX_OPT="$MT_TEXMFMAIN/web2c/mktex.opt"
+. "$MT_MKTEX_OPT"
+CONF=/etc/tool/tool.conf; : ${HELPER:=${PREFIX}/lib/tool/helper}
+DIR="$HOME/x"; DATA=relative/path; echo "NOT=/a/b"
+"$MT_MKTEXDIR" "$PKDESTDIR" || exit 1
+${HELPER} --run
+$CONF
+echo "$MT_MKTEXNAM"
+"""
+    assert codescan.variable_paths(script) == {"MT_MKTEX_OPT": ["/web2c/mktex.opt"],
+                                               "CONF": ["/etc/tool/tool.conf"],
+                                               "HELPER": ["/lib/tool/helper"]}
+    assert codescan.sourced_variables(script) == ["MT_MKTEX_OPT"]
+    assert codescan.script_variable_commands(script) == ["MT_MKTEXDIR", "HELPER", "CONF"]
+    assert "MT_MKTEXNAM" not in codescan.script_commands(script)
+
+
 def test_shell_libraries_a_script_reads_in():
     script = """#!/bin/sh
 . git-sh-setup
@@ -2527,3 +2549,68 @@ def test_a_library_a_program_loads_by_name_from_a_package_it_depends_on_is_kept(
     assert f"{libdir}/libfontconfig.so.1" in kept
     assert f"{jvm}/libawt.so loads it by name" in kept[f"{libdir}/libfontconfig.so.1"]
     assert f"{libdir}/libother.so.1" not in kept and f"{libdir}/libnotdep.so.1" not in kept
+
+
+def test_programs_a_binary_runs_by_a_name_compiled_into_it(tmp_path: Path):
+    """libkpathsea runs texlive-base's mktexpk (a script, by its bare name)
+    when a font has no bitmap yet: the probes' fonts all had one, and on
+    the minified image every other document failed. mktexpk reads in
+    mktex.opt through a variable and runs mkdir there, and runs the
+    mktexdir script through another. A binary that imports a function
+    that runs programs brings: the scripts of packages that depend on its
+    own, named bare; any program named by its absolute path; /bin/sh for
+    system(). Not a script of an unrelated package, nor an ELF program
+    named bare (a binary's strings hold words like "join")."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    lib = host_loader(root)
+    (root / "usr/bin").mkdir()
+    link(root, "/bin", "usr/bin")
+    cc(lib / "libkp.so.6", '#include <unistd.h>\n'
+       'int kp_make(const char *font) {\n'
+       '    char *argv[] = {"mktexpk", (char *)font, 0};\n'
+       '    if (font[0] == 0) argv[0] = "createdb";\n'
+       '    if (font[0] == 1) argv[0] = "join";\n'
+       '    return execvp(argv[0], argv);\n'
+       '}\n', "-shared", "-fPIC", "-Wl,-soname,libkp.so.6")
+    cc(root / "usr/bin/pdftex", '#include <stdlib.h>\nint kp_make(const char *);\n'
+       'int main(int argc, char **argv) {\n'
+       '    if (argc > 2) return system("/usr/bin/pr -l 10 x");\n'
+       '    return argc > 1 ? kp_make(argv[1]) : 0;\n'
+       '}\n', f"-L{lib}", "-l:libkp.so.6")
+    cc(root / "usr/bin/sh", "int main(void){return 0;}")
+    for program in ("mkdir", "chmod", "join", "pr", "mawk"):
+        cc(root / f"usr/bin/{program}", "int main(void){return 0;}")
+    link(root, "/usr/bin/awk", "mawk")
+    scripts = "/usr/share/tex"
+    write(root, f"{scripts}/scripts/mktexpk", '#!/bin/sh\n'
+          ': ${MT_OPT=`kpsewhich mktex.opt`}\n'
+          'test -n "$MT_OPT" || MT_OPT="$MT_MAIN/web2c/mktex.opt"\n'
+          '. "$MT_OPT"\n'
+          '"$MT_DIR" "$dest" || exit 1\n'
+          "awk '{print}' /dev/null\n", 0o755)
+    link(root, "/usr/bin/mktexpk", "../share/tex/scripts/mktexpk")
+    write(root, f"{scripts}/web2c/mktex.opt", 'mkdir "$TEMPDIR"\nMT_DIR="$MT_MAIN/web2c/mktexdir"\n')
+    write(root, f"{scripts}/web2c/mktexdir", '#!/bin/sh\nchmod 755 "$1"\n', 0o755)
+    write(root, "/usr/bin/createdb", "#!/bin/sh\n", 0o755)
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "libkp6", "/usr/lib/x86_64-linux-gnu/libkp.so.6", depends="libc6")
+    dpkg(root, "texbin", "/usr/bin/pdftex", depends="libkp6, libc6")
+    dpkg(root, "texbase", "/usr/bin/mktexpk", f"{scripts}/scripts/mktexpk", f"{scripts}/web2c/mktex.opt",
+         f"{scripts}/web2c/mktexdir", depends="texbin")
+    dpkg(root, "pgcommon", "/usr/bin/createdb", depends="libc6")
+    dpkg(root, "coreutils", "/usr/bin/mkdir", "/usr/bin/chmod", "/usr/bin/join", "/usr/bin/pr")
+    dpkg(root, "mawk", "/usr/bin/mawk", "/usr/bin/awk")
+    dpkg(root, "dash", "/usr/bin/sh")
+    trace = ["/usr/bin/pdftex", "/usr/lib/x86_64-linux-gnu/libkp.so.6"]
+    events = records(("pdftex", "exec", "/usr/bin/pdftex"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "a name compiled into it" in kept[f"{scripts}/scripts/mktexpk"]
+    for path in ("/usr/bin/mktexpk", f"{scripts}/web2c/mktex.opt", f"{scripts}/web2c/mktexdir",
+                 "/usr/bin/mkdir", "/usr/bin/chmod", "/usr/bin/awk", "/usr/bin/mawk", "/usr/bin/pr",
+                 "/usr/bin/sh"):
+        assert path in kept, path
+    assert "calls system()" in kept["/usr/bin/sh"]
+    assert "/usr/bin/createdb" not in kept and "/usr/bin/join" not in kept
+    assert "/usr/bin/mktexpk" not in kept_at(root, "file", tmp_path, trace, events).kept
