@@ -565,6 +565,18 @@ def sets_locale(text: str) -> bool:
     return LOCALE_IN_CODE.search(text) is not None
 
 
+# gettext.translation(domain, localedir, languages=[...]): Python code that
+# picks the language of its messages itself, per call, not from the
+# process's locale (Sphinx's `language` setting, Django's per request)
+PICKS_LANGUAGE = re.compile(r"\btranslation[ \t]*\([^)]{0,400}?\blanguages[ \t]*=", re.S)
+
+
+def picks_language(text: str) -> bool:
+    """Whether Python code loads translations in a language it names
+    itself (PICKS_LANGUAGE)."""
+    return PICKS_LANGUAGE.search(text) is not None
+
+
 def calls_iconv(text: str) -> bool:
     """Whether code calls iconv (PHP's iconv(), C's iconv_open): glibc's
     converters, picked by the character set's name."""

@@ -47,6 +47,7 @@ from micropack.codescan import (
     lua_requires,
     perl_modules,
     php_requires,
+    picks_language,
     python_imports,
     ruby_requires,
     script_commands,
@@ -241,6 +242,7 @@ class Expander:
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
+        self._all_languages: set[str] = set()       # packages whose every translation is kept
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
@@ -1520,11 +1522,32 @@ class Expander:
                             self._indirect.discard(key)
                             self._owners_dependencies(self.units.units[key], why)
             self._entry_point_plugins(f, text)
+            if picks_language(text):
+                self._every_language(f)
             # its own modules named in strings, which it imports by those
             # names (Sphinx's built-in extensions, "sphinx.builders.linkcheck",
             # whose requests needs urllib3: every build failed without it)
             for name in dotted_names(text):
                 follow(self.units.module_files(name))
+
+    def _every_language(self, module: str) -> None:
+        """The translations, in every language, of the distro package of a
+        Python module that picks the language of its messages itself
+        (picks_language) and of the packages it depends on: Sphinx
+        translates its generated pages' labels into the project's
+        `language`, from sphinx-common's catalogs in /usr/share/locale,
+        which the locales of the image did not bring (`language = 'de'`
+        printed "Search" for "Suche", status 200). Once a package."""
+        owner = self.units.package_of.get(module)
+        if owner is None:
+            return
+        for key in (owner, *self.units.package_deps.get(owner, [])):
+            if key in self._all_languages:
+                continue
+            self._all_languages.add(key)
+            unit = self.units.units[key]
+            catalogs = [m for m in unit.members if TRANSLATION.match(m) and not self.units.is_dir(m)]
+            self._keep_files(unit, catalogs, f"{module} picks the language of its messages itself")
 
     def _python_test(self, path: str) -> bool:
         """A distribution's own tests (tests/, test_*.py, a test/ of

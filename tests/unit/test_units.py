@@ -1182,6 +1182,55 @@ def test_what_the_loaded_modules_of_python_and_sphinx_import_on_first_use(app_ro
     assert f"{lib}/statistics.py" not in kept
 
 
+def test_a_library_that_picks_its_messages_language_keeps_every_translation(app_root: Path,
+                                                                              tmp_path: Path):
+    """Sphinx translates its pages' labels into the project's `language`,
+    from sphinx-common's catalogs: with the image's locales only, `language
+    = 'de'` printed "Search" for "Suche", status 200. A Python module that
+    loads translations in a language it names itself (gettext.translation
+    with languages=) keeps every translation of its package and of the
+    packages that depends on; not a library that takes the process's
+    locale, nor other packages' translations."""
+    site = "/usr/lib/python3/dist-packages"
+    files = {
+        f"{site}/sphinx/__init__.py": "from sphinx import locale\n",
+        f"{site}/sphinx/locale/__init__.py":
+            "from gettext import translation\n"
+            "def init(dirs, language, catalog='sphinx'):\n"
+            "    for d in dirs:\n"
+            "        trans = translation(catalog, localedir=d,\n"
+            "                            languages=[language] if language else None)\n",
+        f"{site}/Sphinx-5.3.0.dist-info/top_level.txt": "sphinx\n",
+        f"{site}/plain/__init__.py":
+            "import gettext\n_ = gettext.translation('plain', fallback=True).gettext\n",
+        f"{site}/plain-1.0.dist-info/top_level.txt": "plain\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    catalogs = {f"/usr/share/locale/{lang}/LC_MESSAGES/{domain}.mo": domain
+                for lang in ("de", "fr", "ja") for domain in ("sphinx", "plain", "other")}
+    for path in catalogs:
+        write(app_root, path, "mo")
+    write(app_root, "/app/web.py", "import sphinx\nimport plain\n")
+    dpkg(app_root, "python3-sphinx", *(p for p in files if "phinx" in p), depends="sphinx-common")
+    dpkg(app_root, "sphinx-common", *(p for p, d in catalogs.items() if d == "sphinx"))
+    dpkg(app_root, "python3-plain", *(p for p in files if "plain" in p),
+         *(p for p, d in catalogs.items() if d == "plain"))
+    dpkg(app_root, "other", *(p for p, d in catalogs.items() if d == "other"))
+    loaded = ["/app/web.py", f"{site}/sphinx/__init__.py", f"{site}/sphinx/locale/__init__.py",
+              f"{site}/plain/__init__.py"]
+    events = records(*(("python3", "openat", p) for p in loaded))
+    kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
+    for lang in ("de", "fr", "ja"):
+        assert f"/usr/share/locale/{lang}/LC_MESSAGES/sphinx.mo" in kept, lang
+        assert f"/usr/share/locale/{lang}/LC_MESSAGES/plain.mo" not in kept, lang
+        assert f"/usr/share/locale/{lang}/LC_MESSAGES/other.mo" not in kept, lang
+    assert "picks the language" in kept["/usr/share/locale/ja/LC_MESSAGES/sphinx.mo"]
+    assert codescan.picks_language("t = gettext_module.translation(\n    domain='django',\n"
+                                   "    localedir=localedir,\n    languages=[self.__locale],\n)")
+    assert not codescan.picks_language("translation('x', fallback=True)\nlanguages = ['de']\n")
+
+
 def test_a_tex_tree_whose_index_was_read_comes_whole(app_root: Path, tmp_path: Path):
     """pdflatex finds every file of a TeX tree by its name through the
     tree's ls-R and lists no directory: the probe's article kept 14 files,
