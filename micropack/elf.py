@@ -13,7 +13,6 @@ from typing import Any, BinaryIO
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_D_TAG_COMMON, ENUM_P_TYPE_BASE
-from elftools.elf.sections import SymbolTableSection
 from elftools.elf.structs import ELFStructs
 
 ELF_MAGIC = b"\x7fELF"
@@ -93,6 +92,7 @@ def _records(little_endian: bool, elfclass: int) -> tuple[_Record, _Record, _Rec
 HEADERS_MAX = 1 << 20
 PATH_MAX = 4096
 DYNAMIC_MAX = 1 << 20
+SYMBOLS_MAX = 64 << 20     # (a .dynsym larger than this is no real one)
 
 
 def read_elf(fh: BinaryIO) -> ElfInfo | None:
@@ -208,17 +208,32 @@ def functions_named(fh: BinaryIO, names: tuple[str, ...], chunk: int = 4 << 20) 
 def imported(fh: BinaryIO, names: tuple[str, ...]) -> set[str]:
     """Which of names (functions) the dynamically linked object fh imports:
     undefined symbols of its .dynsym. A library that defines one (the C
-    library, execvp's) does not import it. Read through the section headers
-    (pyelftools), so only after a quick look for the names at all."""
-    if not containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names}):
-        return set()
+    library, execvp's) does not import it. Reads the two sections only:
+    the names' offsets in .dynstr (a linker may share a string's tail, so
+    anywhere a name ends a string), then the symbols, unpacked in bulk."""
     try:
         fh.seek(0)
-        dynsym = ELFFile(fh).get_section_by_name(".dynsym")
-        if not isinstance(dynsym, SymbolTableSection):
+        ef = ELFFile(fh)
+        dynstr, dynsym = ef.get_section_by_name(".dynstr"), ef.get_section_by_name(".dynsym")
+        if dynstr is None or dynsym is None or dynsym["sh_size"] > SYMBOLS_MAX:
             return set()
-        return {n for n in names
-                if any(sym["st_shndx"] == "SHN_UNDEF" for sym in dynsym.get_symbol_by_name(n) or ())}
+        strings = dynstr.data()
+        at: dict[int, str] = {}
+        for name in names:
+            needle = name.encode() + b"\0"
+            i = strings.find(needle)
+            while i >= 0:
+                at[i] = name
+                i = strings.find(needle, i + 1)
+        if not at:
+            return set()
+        order = "<" if ef.little_endian else ">"
+        # Elf64_Sym: name, info, other, shndx, value, size; Elf32_Sym: name, value, size, info, other, shndx
+        layout = struct.Struct(order + ("IBBHQQ" if ef.elfclass == 64 else "IIIBBH"))
+        shndx = 3 if ef.elfclass == 64 else 5
+        table = dynsym.data()
+        return {at[sym[0]] for sym in layout.iter_unpack(table[:len(table) - len(table) % layout.size])
+                if sym[0] in at and sym[shndx] == 0}         # (SHN_UNDEF)
     except (ELFError, ValueError, OSError, struct.error):
         return set()
 

@@ -61,7 +61,7 @@ from micropack.codescan import (
 )
 from micropack.packages import STATE_DIRS
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
-from micropack.resolve import Closure
+from micropack.resolve import DEFAULT_PATH, Closure
 from micropack.rootfs import SymlinkLoop, parent_of
 from micropack.units import (
     META_LIMIT,
@@ -243,6 +243,7 @@ class Expander:
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
         self._all_languages: set[str] = set()       # packages whose every translation is kept
+        self._path: set[str] | None = None          # (_path_dirs')
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
@@ -664,6 +665,10 @@ class Expander:
                 continue
             own = self.units.package_of.get(final)
             near = self._dependents_within(own, 2) if own else set()
+            # (the names of the programs those packages put in a directory
+            # on PATH, first: a binary's data has thousands of words)
+            on_path = {posixpath.basename(m) for key in near for m in self.units.units[key].members
+                       if parent_of(m) in self._path_dirs()}
             if runs & SHELL_FUNCTIONS:
                 calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
                 self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
@@ -673,12 +678,21 @@ class Expander:
                     target = self._final(word)
                     if target and self.units.is_program(target):
                         found.append(word)
-                elif word != posixpath.basename(final) and (program := self.closure.find_program(word)):
+                elif word in on_path and word != posixpath.basename(final) \
+                        and (program := self.closure.find_program(word)):
                     target = self._final(program)
                     if target and self.units.package_of.get(target) in near and self._is_script(target):
                         found.append(program)
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
+
+    def _path_dirs(self) -> set[str]:
+        """The directories of the image's PATH, as the image stores them
+        (/bin is /usr/bin in a merged-/usr image)."""
+        if self._path is None:
+            dirs = self.closure.env.get("PATH", DEFAULT_PATH).split(":")
+            self._path = {f for d in dirs if d and (f := self._final(d.rstrip("/") or "/"))}
+        return self._path
 
     def _kept_libraries(self) -> list[str]:
         return [p for p in sorted(self.closure.kept) if SHARED_OBJECT.search(posixpath.basename(p))]

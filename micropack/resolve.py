@@ -36,6 +36,9 @@ LD_CACHE_LIMIT = 64 << 20
 # beside /usr/lib/x86_64-linux-gnu/libz.so.1.
 HWCAPS_COPY = re.compile(r"^(?P<dir>/.*)/glibc-hwcaps/(?P<level>[^/]+)/(?P<name>[^/]+)$")
 
+# The PATH a program that is given none searches (a shell's, execvp's)
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 MUSL_LOADER = re.compile(r"ld-musl-([a-z0-9_]+)\.so\.1$")
 
 DEFAULT_LIB_DIRS = {
@@ -335,7 +338,7 @@ class Closure:
         return self._find_in_path(prog)
 
     def _find_in_path(self, prog: str) -> str | None:
-        search = self.env.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        search = self.env.get("PATH", DEFAULT_PATH)
         for d in search.split(":"):
             if not d:
                 continue
