@@ -62,6 +62,12 @@ RUBY_END = re.compile(r"^([ \t]*)end\b")
 # a line or follows a ';' or '{' (sub f { require X; }, eval { require X }).
 PERL_LOAD = re.compile(r"""(?:^|[;{])[ \t]*(use|no|require)[ \t]+"""
                        r"""(?:(['"])([\w/]+)\.p[ml]\2|([A-Za-z_]\w*(?:::\w+)*))""", re.M)
+# A Perl module loaded by a name in a variable: require $x, also in an
+# eval's string ("require $x", "use $x"), and the loaders Module::Load,
+# Module::Runtime, Class::Load
+PERL_DYNAMIC_LOAD = re.compile(r"\b(?:require|use)[ \t]+\$|\b(?:Module::Load|Module::Runtime|Class::Load)\b")
+# A module's name as a string (with a '::': a bare word is too many things)
+PERL_MODULE_LITERAL = re.compile(r"""(['"])([A-Za-z_]\w*(?:::\w+)+)\1""")
 # Documentation and data, which no interpreter runs: Perl's POD (from a
 # line starting '=word' to '=cut') and Ruby's =begin/=end; after __END__
 # (and Perl's __DATA__) the file is data.
@@ -503,6 +509,12 @@ def perl_modules(text: str) -> list[str]:
         out += [c for c in PERL_CLASS.findall(m.group(1)) if c != "qw"]
     if PERL_GLOB.search(text):
         out.append("File::Glob")        # what perl loads for glob() itself (a2enmod)
+    if PERL_DYNAMIC_LOAD.search(text):
+        # a name it loads by a variable is one it holds as a string:
+        # Pod::Usage's BEGIN does `$Formatter ||= 'Pod::Text'; eval "require
+        # $Formatter"`, and every script that used Pod::Usage (Squid's Perl
+        # helpers) died at compile time, "Can't locate Pod/Text.pm"
+        out += [m.group(2) for m in PERL_MODULE_LITERAL.finditer(text)]
     return list(dict.fromkeys(out))
 
 

@@ -406,6 +406,14 @@ def test_ruby_requires_and_perl_modules():
           "=head1 SYNOPSIS\n\n    use Encode qw/encode/;\n\n=cut\n\nuse Carp;\n__END__\nuse Data;\n")
     assert codescan.perl_modules(pl) == ["strict", "POSIX", "Time::Piece", "Digest::SHA", "parent", "base",
                                          "warnings", "Carp", "My::Base", "Exporter"]
+    # a module loaded by a name held in a variable: the names its strings
+    # hold (Pod::Usage's formatter, Pod::Text), only where it loads so
+    usage = ("BEGIN {\n    $Pod::Usage::Formatter ||= 'Pod::Text';\n"
+             "    eval \"require $Pod::Usage::Formatter\";\n    die $@ if $@;\n}\nmy $x = \"Not::Loaded\";\n")
+    assert codescan.perl_modules(usage) == ["Pod::Text", "Not::Loaded"]
+    assert codescan.perl_modules("my $class = 'Pod::Text';\nprint $class;\n") == []
+    assert codescan.perl_modules("use Module::Load;\nload 'DBD::Pg';\n") == ["Module::Load", "DBD::Pg"]
+    assert codescan.perl_modules("my $m = 'Foo::Bar';\nrequire $m;\n") == ["Foo::Bar"]
     ruby_doc = "require 'json'\n=begin\nrequire 'csv'\n=end\nrequire 'set'\n__END__\nrequire 'zlib'\n"
     assert codescan.ruby_requires(ruby_doc) == ["json", "set"]
 
