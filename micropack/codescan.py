@@ -63,11 +63,14 @@ RUBY_END = re.compile(r"^([ \t]*)end\b")
 PERL_LOAD = re.compile(r"""(?:^|[;{])[ \t]*(use|no|require)[ \t]+"""
                        r"""(?:(['"])([\w/]+)\.p[ml]\2|([A-Za-z_]\w*(?:::\w+)*))""", re.M)
 # A Perl module loaded by a name in a variable: require $x, also in an
-# eval's string ("require $x", "use $x"), and the loaders Module::Load,
-# Module::Runtime, Class::Load
-PERL_DYNAMIC_LOAD = re.compile(r"\b(?:require|use)[ \t]+\$|\b(?:Module::Load|Module::Runtime|Class::Load)\b")
-# A module's name as a string (with a '::': a bare word is too many things)
-PERL_MODULE_LITERAL = re.compile(r"""(['"])([A-Za-z_]\w*(?:::\w+)+)\1""")
+# eval's string ("require $x"), an eval's "use $x", and the loaders
+# Module::Load, Module::Runtime, Class::Load (not "use $how" in a message:
+# POSIX.pm's)
+PERL_DYNAMIC_LOAD = re.compile(r"""\brequire[ \t]+\$|\beval[ \t]*\(?[ \t]*["'][ \t]*use[ \t]+\$"""
+                               r"""|\b(?:Module::Load|Module::Runtime|Class::Load)\b""")
+# A module's name as a string (with a '::': a bare word is too many
+# things; not perl's own namespaces, CORE::fork being a builtin)
+PERL_MODULE_LITERAL = re.compile(r"""(['"])(?!(?:CORE|main|SUPER|UNIVERSAL)::)([A-Za-z_]\w*(?:::\w+)+)\1""")
 # Documentation and data, which no interpreter runs: Perl's POD (from a
 # line starting '=word' to '=cut') and Ruby's =begin/=end; after __END__
 # (and Perl's __DATA__) the file is data.

@@ -414,6 +414,11 @@ def test_ruby_requires_and_perl_modules():
     assert codescan.perl_modules("my $class = 'Pod::Text';\nprint $class;\n") == []
     assert codescan.perl_modules("use Module::Load;\nload 'DBD::Pg';\n") == ["Module::Load", "DBD::Pg"]
     assert codescan.perl_modules("my $m = 'Foo::Bar';\nrequire $m;\n") == ["Foo::Bar"]
+    assert codescan.perl_modules("eval \"use $m; 1\" or my $m = 'Foo::Baz';\n") == ["Foo::Baz"]
+    # not a message's "use $how", nor perl's builtins as strings (POSIX.pm:
+    # CORE's 8 MB of headers came for them)
+    assert codescan.perl_modules("return \"C-specific: use $how instead\";\nmy %h = (x => 'A::B');\n") == []
+    assert codescan.perl_modules("require $x;\nmy %h = (fork => 'CORE::fork', m => 'main::x');\n") == []
     ruby_doc = "require 'json'\n=begin\nrequire 'csv'\n=end\nrequire 'set'\n__END__\nrequire 'zlib'\n"
     assert codescan.ruby_requires(ruby_doc) == ["json", "set"]
 
