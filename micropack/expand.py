@@ -639,8 +639,9 @@ class Expander:
         - a script a package that depends on its own (in one step or two)
           puts on PATH, named by its bare name: libkpathsea runs
           texlive-base's mktexpk, mktextfm and mktexmf when a font has no
-          bitmap or metrics yet, and every such document failed on the
-          minified image (kpathsea's fallback: "Font ... not loadable");
+          bitmap or metrics yet: a T1 document failed on a minified TeX
+          Live image ("mkdir: not found", "Font ecrm1000 at 600 not
+          found", no PDF);
         - /bin/sh, for system() and popen().
         No other program by its bare name: a binary's strings hold SQL
         keywords, syscall names and messages ("join", "truncate", "yes")
