@@ -86,6 +86,12 @@ LIB_DIR = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0
 TRANSLATION = re.compile(r"^/usr/share/locale/([^/]+)/")
 
 ZONEINFO = "/usr/share/zoneinfo"
+# A program that read it tells local time, in the zone TZ names when it is
+# set: a deployment's setting (`docker run -e TZ=Europe/Berlin`) no probe
+# gives. Without that zone glibc takes "Europe/Berlin" for a POSIX TZ
+# string of offset 0: ffmpeg's watermark drew "Europe +0000" for "CET
+# +0100", and Python's strftime('%Z') the same, status 200.
+LOCALTIME = "/etc/localtime"
 # Directories a program picks a file from by a name it is given at run
 # time: glibc's character set converters, kept whole once one of them was
 # loaded (iconv_open loads the module a character set needs; the
@@ -270,6 +276,8 @@ class Expander:
                 # opened by its own name, not as /etc/localtime's target:
                 # TZ named it, or the program picks zones by name
                 self._tz_named = f"{path} was read by its name"
+            if path == LOCALTIME and not self._tz_named:
+                self._tz_named = f"{LOCALTIME} was read: the zone of local time is TZ's where it is set"
             directory = parent_of(path)
             if MODULE.search(posixpath.basename(path)) and self._module_dir(directory):
                 self._whole_dirs.setdefault(directory, ICONV_WHY if GCONV_DIR.match(directory)

@@ -1437,15 +1437,36 @@ def test_a_program_the_configuration_read_names_is_kept(app_root: Path, tmp_path
 
 
 def test_a_data_directory_listed_is_kept_but_one_only_read_is_not(app_root: Path, tmp_path: Path):
-    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
-    trace = ["/etc/localtime", "/usr/share/zoneinfo"]
-    read_only = records(("server", "openat", "/etc/localtime"))
+    codes = "/usr/share/iso-codes/json"
+    for name in ("iso_3166-1.json", "iso_639-2.json"):
+        write(app_root, f"{codes}/{name}", "{}")
+    dpkg(app_root, "iso-codes", f"{codes}/iso_3166-1.json", f"{codes}/iso_639-2.json")
+    trace = [f"{codes}/iso_3166-1.json", codes]
+    read_only = records(("server", "openat", f"{codes}/iso_3166-1.json"))
     kept = kept_at(app_root, "unit", tmp_path, trace, read_only).kept
-    assert "/usr/share/zoneinfo/Etc/UTC" in kept
-    assert "/usr/share/zoneinfo/Europe/Paris" not in kept      # a server's localtime: not the database
-    listed = records(("postgres", "openat", "/usr/share/zoneinfo"),
-                     ("postgres", "openat", "/etc/localtime"))
-    assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "unit", tmp_path, trace, listed).kept
+    assert f"{codes}/iso_3166-1.json" in kept
+    assert f"{codes}/iso_639-2.json" not in kept        # one file read: not the package
+    listed = records(("server", "openat", codes), ("server", "openat", f"{codes}/iso_3166-1.json"))
+    assert f"{codes}/iso_639-2.json" in kept_at(app_root, "unit", tmp_path, trace, listed).kept
+
+
+def test_a_program_that_tells_local_time_keeps_every_zone(app_root: Path, tmp_path: Path):
+    """The zone of local time is TZ's where it is set, and a deployment
+    sets it (`docker run -e TZ=Europe/Berlin`): ffmpeg's timestamp
+    watermark drew "Europe +0000" for "CET +0100" on the minified image,
+    glibc taking the name of a missing zone for a POSIX TZ string, and
+    Python's strftime('%Z') the same, status 200. A program that read
+    /etc/localtime keeps the database; one that did not, not."""
+    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
+    told = records(("server", "openat", "/etc/localtime"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/etc/localtime"], told).kept
+    assert "/usr/share/zoneinfo/Europe/Paris" in kept
+    assert "/etc/localtime was read" in kept["/usr/share/zoneinfo/Europe/Paris"]
+    other = records(("server", "openat", "/app/data/a.log"))
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, ["/app/data/a.log"],
+                                                             other).kept
+    assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "file", tmp_path, ["/etc/localtime"],
+                                                             told).kept
 
 
 def test_a_zone_read_by_its_name_keeps_every_zone(app_root: Path, tmp_path: Path):
@@ -1474,9 +1495,8 @@ def test_application_code_that_sets_tz_keeps_the_time_zones(app_root: Path, tmp_
     """Code that sets TZ in a branch the probes never took: the time zone
     database, as for a shell script's TZ=. A Ruby route setting
     ENV['TZ'] = 'America/New_York' printed UTC's time, status 200."""
-    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
-    trace = ["/app/web.py", "/etc/localtime"]
-    served = records(("server", "openat", "/app/web.py"), ("server", "openat", "/etc/localtime"))
+    trace = ["/app/web.py"]
+    served = records(("server", "openat", "/app/web.py"))
     assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, trace, served).kept
     write(app_root, code[0], code[1])
     kept = kept_at(app_root, "unit", tmp_path, trace, served).kept
@@ -1485,13 +1505,11 @@ def test_application_code_that_sets_tz_keeps_the_time_zones(app_root: Path, tmp_
 
 
 def test_package_level_keeps_every_used_package(app_root: Path, tmp_path: Path):
-    link(app_root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
-    trace = ["/etc/localtime"]
-    no_program = records(("server", "openat", "/etc/localtime"))
-    assert "/usr/share/zoneinfo/Europe/Paris" not in kept_at(app_root, "unit", tmp_path, trace,
-                                                             no_program).kept
-    assert "/usr/share/zoneinfo/Europe/Paris" in kept_at(app_root, "package", tmp_path, trace,
-                                                         no_program).kept
+    catalog = "/usr/share/locale/de/LC_MESSAGES/coreutils.mo"
+    trace = [catalog]
+    no_program = records(("server", "openat", catalog))
+    assert "/usr/bin/wc" not in kept_at(app_root, "unit", tmp_path, trace, no_program).kept
+    assert "/usr/bin/wc" in kept_at(app_root, "package", tmp_path, trace, no_program).kept
 
 
 def test_a_stat_is_not_a_run(app_root: Path, tmp_path: Path):
