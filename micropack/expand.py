@@ -296,6 +296,7 @@ class Expander:
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._what_programs_name(programs)
+        self._libraries_that_convert(programs)
         self._what_libraries_name(traced)
         self._compiled_in_programs(programs + self._kept_libraries())
         self._loaded_by_name(programs)
@@ -593,6 +594,35 @@ class Expander:
                                                    f"({final}, a Go program, reads them on its first)")
             if GO_ZONE_FUNCTION in linked and not self._tz_named:
                 self._tz_named = f"{final}, a Go program, loads zones by name"
+
+    def _libraries_that_convert(self, programs: list[str]) -> None:
+        """A kept shared library that imports iconv_open and was built from
+        the source package of a program that ran: that program's own code,
+        in a library (ffmpeg's libavcodec converts a subtitle's character
+        set, charenc=CP1252: "Unable to open iconv context", HTTP 422, with
+        no converter kept). Not any library's: libxml2 and glib, in nearly
+        every image, import it too."""
+        sources: dict[str, str] = {}    # a source package -> a program of it that ran
+        for program in programs:
+            key = self.units.package_of.get(self._final(program) or "")
+            if key:
+                sources.setdefault(self.units.package_source.get(key, key), program)
+        for library in self._kept_libraries():
+            if self._converters_named:
+                return
+            final = self._final(library)
+            key = self.units.package_of.get(final or "")
+            source = self.units.package_source.get(key or "")
+            if final is None or source not in sources or self.units.is_program(final):
+                continue
+            try:
+                with self.closure.fs.open_file(final, hold=False) as fh:
+                    converts = ICONV_IMPORT in elf.imported(fh, (ICONV_IMPORT,))
+            except (OSError, SymlinkLoop):
+                continue
+            if converts:
+                self._converters_named = (f"{final} converts with iconv (it imports iconv_open; source "
+                                          f"package {source} built it and {sources[source]}, which ran)")
 
     def _what_libraries_name(self, libraries: Iterable[str]) -> None:
         """The directories of modules of its own package, or of a package

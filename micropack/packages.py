@@ -10,6 +10,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from micropack.rootfs import RootFS
@@ -42,6 +43,9 @@ class PackageDB:
     # package -> the installed packages it depends on (dpkg's Depends and
     # Pre-Depends, every installed alternative)
     depends: dict[str, list[str]] = field(default_factory=dict)
+    # package -> the source package it was built from, where the database
+    # says (dpkg's Source, apk's origin; a package without one is its own)
+    source: dict[str, str] = field(default_factory=dict)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
@@ -65,6 +69,7 @@ def read_database(fs: RootFS) -> PackageDB:
             merged.files.setdefault(package, []).extend(files)
         for package, deps in db.depends.items():
             merged.depends.setdefault(package, []).extend(deps)
+        merged.source.update(db.source)
         for package, scripts in db.scripts.items():
             merged.scripts.setdefault(package, []).extend(scripts)
     return merged
@@ -88,14 +93,14 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
             if line.startswith("/") and line != "/.":
                 db.add(package, line)
     status = fs.read_file("/var/lib/dpkg/status", DB_LIMIT)
-    db.depends = dpkg_depends((status or b"").decode("utf-8", "surrogateescape"), set(db.files))
+    text = (status or b"").decode("utf-8", "surrogateescape")
+    db.depends = dpkg_depends(text, set(db.files))
+    db.source = dpkg_sources(text, set(db.files))
     return db
 
 
-def dpkg_depends(status: str, installed: set[str]) -> dict[str, list[str]]:
-    """package -> the installed packages its Depends and Pre-Depends name
-    (every alternative that is installed; versions and :arch dropped)."""
-    out: dict[str, list[str]] = {}
+def _stanzas(status: str) -> Iterator[dict[str, str]]:
+    """The fields of each stanza of dpkg's status file (continuation lines joined)."""
     for stanza in status.split("\n\n"):
         fields: dict[str, str] = {}
         key = ""
@@ -105,6 +110,21 @@ def dpkg_depends(status: str, installed: set[str]) -> dict[str, list[str]]:
             elif ":" in line:
                 key, _, value = line.partition(":")
                 fields[key] = value.strip()
+        yield fields
+
+
+def dpkg_sources(status: str, installed: set[str]) -> dict[str, str]:
+    """package -> its source package (Source, its version dropped), for
+    the installed packages whose stanza names one."""
+    return {fields["Package"]: fields["Source"].split(" ")[0] for fields in _stanzas(status)
+            if fields.get("Package") in installed and fields.get("Source")}
+
+
+def dpkg_depends(status: str, installed: set[str]) -> dict[str, list[str]]:
+    """package -> the installed packages its Depends and Pre-Depends name
+    (every alternative that is installed; versions and :arch dropped)."""
+    out: dict[str, list[str]] = {}
+    for fields in _stanzas(status):
         package = fields.get("Package")
         if not package or package not in installed:
             continue
@@ -129,6 +149,8 @@ def _read_apk(fs: RootFS) -> PackageDB | None:
         if key == "P":
             package, folder = value, ""
             db.files.setdefault(package, [])
+        elif key == "o" and package:
+            db.source[package] = value
         elif key == "F":
             folder = value
             db.add(package, f"/{folder}")

@@ -145,6 +145,7 @@ class SourceUnits:
         self.aliases: dict[str, list[str]] = {}
         self.library_dir: dict[str, str] = {}      # a Ruby or Perl unit's key -> its library directory
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
+        self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
@@ -248,6 +249,8 @@ class SourceUnits:
                 f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
         for package, scripts in db.scripts.items():
             self.package_scripts[f"{self.db_kind}:{package}"] = sorted(scripts)
+        for package in db.files:
+            self.package_source[f"{self.db_kind}:{package}"] = db.source.get(package, package)
 
     def owned(self, path: str) -> bool:
         return path in self.package_of or path in self.owned_dirs

@@ -22,15 +22,18 @@ from tests.unit.roots import cc, host_libc, host_loader, link, write
 from tests.unit.test_locales import archive
 
 
-def dpkg(root: Path, package: str, *paths: str, depends: str = "") -> None:
+def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "") -> None:
     """A dpkg .list naming paths and every directory above them, the way
-    dpkg writes them (pre-merged-/usr spellings are allowed); with depends,
-    the package's stanza in the status file, its Depends field that."""
-    if depends:
+    dpkg writes them (pre-merged-/usr spellings are allowed); with depends
+    or source, the package's stanza in the status file, with its Depends
+    and Source fields."""
+    if depends or source:
         status = root / "var/lib/dpkg/status"
         status.parent.mkdir(parents=True, exist_ok=True)
         with status.open("a") as f:
-            f.write(f"Package: {package}\nStatus: install ok installed\nDepends: {depends}\n\n")
+            f.write(f"Package: {package}\nStatus: install ok installed\n"
+                    + (f"Source: {source}\n" if source else "") + (f"Depends: {depends}\n" if depends else "")
+                    + "\n")
     listed: list[str] = ["/."]
     for p in paths:
         parts = p.strip("/").split("/")
@@ -2011,6 +2014,41 @@ def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
         assert (f"{gconv}/SJIS.so" in kept) == kept_too, program
         if kept_too:
             assert "imports iconv_open" in kept[f"{gconv}/SJIS.so"]
+
+
+def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_converters(tmp_path: Path):
+    """ffmpeg converts a subtitle's character set in libavcodec, which
+    imports iconv_open (ffmpeg does not): `charenc=CP1252` failed on the
+    minified image, "Unable to open iconv context", HTTP 422. A kept
+    library built from the source package of a program that ran counts as
+    that program; a library of another source (libxml2, in nearly every
+    image) does not."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    lib = host_loader(root)
+    gconv = "/usr/lib/x86_64-linux-gnu/gconv"
+    for name in ("gconv-modules.cache", "CP1252.so"):
+        write(root, f"{gconv}/{name}", "x")
+    dpkg(root, "libc6", f"{gconv}/gconv-modules.cache", f"{gconv}/CP1252.so",
+         "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    converts = ('#include <iconv.h>\n'
+                'int recode(const char *c) { return iconv_open("UTF-8", c) == (iconv_t)-1; }\n')
+    cc(lib / "libavcodec.so.59", converts, "-shared", "-fPIC", "-Wl,-soname,libavcodec.so.59")
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/ffmpeg",
+       "int recode(const char *);\nint main(int c, char **v) { return recode(v[0]); }\n",
+       f"-L{lib}", "-l:libavcodec.so.59")
+    dpkg(root, "ffmpeg", "/usr/bin/ffmpeg", depends="libavcodec59")
+    trace = ["/usr/bin/ffmpeg", "/usr/lib/x86_64-linux-gnu/libavcodec.so.59"]
+    events = records(("ffmpeg", "exec", "/usr/bin/ffmpeg"))
+    for source, kept_too in (("ffmpeg", True), ("libxml2", False)):
+        status = root / "var/lib/dpkg/status"
+        status.write_text(status.read_text().split("Package: libavcodec59")[0])
+        dpkg(root, "libavcodec59", "/usr/lib/x86_64-linux-gnu/libavcodec.so.59", source=source)
+        kept = kept_at(root, "unit", tmp_path, trace, events).kept
+        assert (f"{gconv}/CP1252.so" in kept) == kept_too, source
+        if kept_too:
+            assert "source package ffmpeg built it" in kept[f"{gconv}/CP1252.so"]
 
 
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
