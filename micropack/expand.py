@@ -151,6 +151,7 @@ FONTCONFIG = re.compile(r"/libfontconfig\.so[^/]*$")
 ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
 # A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
 MODULE = re.compile(r"\.so(\.[0-9]+)*$")
+PIECE = "\n"       # (keys of _pieces' needles: the directory, then this, then which)
 # A Go program links its standard library in: no TLS library is loaded to
 # tell that it verifies certificates (it reads the system's authorities on
 # its first verified connection), and it picks zones by name itself.
@@ -638,7 +639,17 @@ class Expander:
         libsox-fmt-base and libsox-fmt-mp3 put there ("no handler for file
         extension `flac'"). Only those packages' directories are looked
         for, so only libraries that come with such a directory are read
-        (each once)."""
+        (each once).
+
+        A library may build the path from pieces instead: libgdk_pixbuf
+        names "/usr/lib/x86_64-linux-gnu", "gdk-pixbuf-2.0", "2.10.0" and
+        "loaders.cache", the file its installation generates there listing
+        the loaders in loaders/. A directory above a module directory whose
+        every piece, with its library directory and the name of a file in
+        it, the library names is kept whole, what was generated in it too:
+        librsvg decodes an SVG's embedded GIF through those loaders, and
+        without them ffmpeg drew the SVG with the picture left out, status
+        200 (see _pieces)."""
         dirs_of: dict[str, dict[str, tuple[bytes, ...]]] = {}     # a package -> its module dirs
         for path in sorted(libraries):
             if path in self._libraries_read or not MODULE.search(posixpath.basename(path)) \
@@ -654,9 +665,11 @@ class Expander:
                 # (not a directory of the hierarchy: libc-bin, which depends
                 # on libc6, has /usr/bin/ld.so, and libc.so.6's default
                 # PATH names /usr/bin: the whole of it came, 16 MB)
-                dirs_of[key] = {d: _as_compiled(d) for d in sorted(holders)
-                                if not LIB_DIR.match(d) and not GCONV_DIR.match(d) and not is_system_dir(d)
-                                and not self.units.in_language_dir(d)}
+                dirs = [d for d in sorted(holders) if not LIB_DIR.match(d) and not GCONV_DIR.match(d)
+                        and not is_system_dir(d) and not self.units.in_language_dir(d)]
+                dirs_of[key] = {d: _as_compiled(d) for d in dirs}
+                for d in dirs:
+                    dirs_of[key].update(self._pieces(parent_of(d)))
             if not dirs_of[key]:
                 continue
             try:
@@ -664,8 +677,34 @@ class Expander:
                     named = elf.containing(fh, dirs_of[key])
             except (OSError, SymlinkLoop):
                 continue
-            for d in sorted(named):
+            for d in sorted(n for n in named if PIECE not in n):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
+            for d in sorted({n.split(PIECE)[0] for n in named if PIECE in n}):
+                wanted = {n for n in dirs_of[key] if n.startswith(d + PIECE)}
+                if wanted <= named:
+                    self._whole_dirs.setdefault(d, f"{path} loads modules from under it by a path it "
+                                                   f"builds from pieces it names")
+
+    def _pieces(self, directory: str) -> dict[str, tuple[bytes, ...]]:
+        """What a library that builds directory's path from pieces names
+        (see _what_libraries_name), each a key of its own, all of which must
+        be found: the library directory above it, each component below
+        that, and one of the files in it (a cache its installation
+        generated). Nothing when directory is not below a library
+        directory, or holds no file."""
+        top, below = directory, list[str]()
+        while top != "/" and not LIB_DIR.match(top):
+            below.insert(0, posixpath.basename(top))
+            top = parent_of(top)
+        files = [posixpath.basename(p) for p in self.units.subtree(directory)[1:]
+                 if parent_of(p) == directory and not self.units.is_dir(p)]
+        if top == "/" or not below or not files:
+            return {}
+        out = {f"{directory}{PIECE}lib": (b"\0" + top.encode() + b"\0",),
+               f"{directory}{PIECE}file": tuple(b"\0" + f.encode() + b"\0" for f in files)}
+        for i, piece in enumerate(below):
+            out[f"{directory}{PIECE}{i}"] = (b"\0" + piece.encode() + b"\0",)
+        return out
 
     def _compiled_in_programs(self, binaries: Iterable[str]) -> None:
         """The programs a program that ran, or a shared library that is

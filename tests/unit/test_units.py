@@ -2051,6 +2051,42 @@ def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_conve
             assert "source package ffmpeg built it" in kept[f"{gconv}/CP1252.so"]
 
 
+def test_a_module_directory_a_library_names_in_pieces_comes_whole(tmp_path: Path):
+    """libgdk_pixbuf builds its loaders' path from "/usr/lib/x86_64-linux-gnu",
+    "gdk-pixbuf-2.0", "2.10.0" and reads "loaders.cache" there (generated at
+    installation), which lists the loaders: none was kept, and ffmpeg
+    drew an SVG without its embedded GIF, status 200. The directory above
+    the loaders comes whole, generated cache and plugins' loaders too,
+    when the library names every piece and a file of it; not when it
+    names the pieces alone."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    lib = host_loader(root)
+    base = "/usr/lib/x86_64-linux-gnu/pix-2.0/2.10.0"
+    for name in ("png", "gif"):
+        write(root, f"{base}/loaders/libpixloader-{name}.so", "x")
+    write(root, f"{base}/loaders/libpixloader-svg.so", "x")
+    write(root, f"{base}/loaders.cache", f'"{base}/loaders/libpixloader-gif.so"\n')
+    source = ('#include <stdio.h>\nstatic char buf[256];\n'
+              'const char *cache(void) {{ snprintf(buf, sizeof buf, "%s/%s/%s/%s",'
+              ' "/usr/lib/x86_64-linux-gnu", "pix-2.0", "2.10.0", "{}"); return buf; }}\n')
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "librsvg-common", f"{base}/loaders/libpixloader-svg.so", depends="libpix0")
+    trace = ["/usr/lib/x86_64-linux-gnu/libpix.so.0"]           # (no image decoded by the probes)
+    events = records(*(("app", "openat", p) for p in trace))
+    for named, kept_too in (("loaders.cache", True), ("other.cache", False)):
+        cc(lib / "libpix.so.0", source.format(named), "-shared", "-fPIC")
+        dpkg(root, "libpix0", "/usr/lib/x86_64-linux-gnu/libpix.so.0",
+             *(f"{base}/loaders/libpixloader-{n}.so" for n in ("png", "gif")))
+        kept = kept_at(root, "unit", tmp_path, trace, events).kept
+        for path in (f"{base}/loaders/libpixloader-gif.so", f"{base}/loaders/libpixloader-svg.so"):
+            assert (path in kept) == kept_too, (named, path)
+        if kept_too:
+            assert "builds from pieces" in kept[f"{base}/loaders/libpixloader-svg.so"]
+            assert f"{base}/loaders.cache" in kept
+
+
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
     """ImageMagick loads the coder of each image format from its modules
     directory: the probe's PNG kept png.so, and the next `convert in.png
