@@ -118,7 +118,9 @@ def test_python_extension_modules(bpf_ready, fat_image, tag, tmp_path):
                      "--cmd", f'python3 -c "{PY_PROGRAM}"', "--compare-output",
                      "--report", str(out), "--seccomp", str(seccomp))
     assert proc.returncode == 0, proc.stderr
-    report = check_report(out)
+    # 9.9x since python3 keeps the time zone database (it reads
+    # /etc/localtime: 1.2 MB) and /bin/sh (it imports system()); 10.4x before
+    report = check_report(out, minimum_ratio=9.0)
     assert report["probes"][0]["seccomp_status"] == 0   # it ran under its own profile
     got = subprocess.run(["docker", "run", "--rm", "--network=none", tag], capture_output=True,
                          text=True)
