@@ -22,6 +22,14 @@ from tests.unit.roots import cc, host_libc, host_loader, link, write
 from tests.unit.test_locales import archive
 
 
+def compiled_root(tmp_path: Path) -> tuple[Path, Path]:
+    """A root that programs compiled with cc() run in (the host's loader
+    and libc), and its library directory; gcc is required."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    return root, host_loader(root)
+
+
 def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "") -> None:
     """A dpkg .list naming paths and every directory above them, the way
     dpkg writes them (pre-merged-/usr spellings are allowed); with depends
@@ -1992,9 +2000,7 @@ def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
     ran and imports iconv_open brings the converters; a shell that does
     (bash, for $'\\u...' in the locale's own character set) does not, nor
     a program that does not import it."""
-    need(shutil.which("gcc") is not None, "gcc")
-    root = tmp_path / "root"
-    lib = host_loader(root)
+    root, lib = compiled_root(tmp_path)
     gconv = "/usr/lib/x86_64-linux-gnu/gconv"
     names = ("gconv-modules.cache", "ISO8859-1.so", "SJIS.so")
     for name in names:
@@ -2023,9 +2029,7 @@ def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_conve
     library built from the source package of a program that ran counts as
     that program; a library of another source (libxml2, in nearly every
     image) does not."""
-    need(shutil.which("gcc") is not None, "gcc")
-    root = tmp_path / "root"
-    lib = host_loader(root)
+    root, lib = compiled_root(tmp_path)
     gconv = "/usr/lib/x86_64-linux-gnu/gconv"
     for name in ("gconv-modules.cache", "CP1252.so"):
         write(root, f"{gconv}/{name}", "x")
@@ -2059,9 +2063,7 @@ def test_a_module_directory_a_library_names_in_pieces_comes_whole(tmp_path: Path
     the loaders comes whole, generated cache and plugins' loaders too,
     when the library names every piece and a file of it; not when it
     names the pieces alone."""
-    need(shutil.which("gcc") is not None, "gcc")
-    root = tmp_path / "root"
-    lib = host_loader(root)
+    root, lib = compiled_root(tmp_path)
     base = "/usr/lib/x86_64-linux-gnu/pix-2.0/2.10.0"
     for name in ("png", "gif"):
         write(root, f"{base}/loaders/libpixloader-{name}.so", "x")
@@ -2715,9 +2717,7 @@ def test_programs_a_binary_runs_by_a_name_compiled_into_it(tmp_path: Path):
     own, named bare; any program named by its absolute path; /bin/sh for
     system(). Not a script of an unrelated package, nor an ELF program
     named bare (a binary's strings hold words like "join")."""
-    need(shutil.which("gcc") is not None, "gcc")
-    root = tmp_path / "root"
-    lib = host_loader(root)
+    root, lib = compiled_root(tmp_path)
     (root / "usr/bin").mkdir()
     link(root, "/bin", "usr/bin")
     cc(lib / "libkp.so.6", '#include <unistd.h>\n'
