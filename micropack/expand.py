@@ -279,6 +279,13 @@ class Expander:
                 self._tz_named = f"{path} was read by its name"
             if path == LOCALTIME and not self._tz_named:
                 self._tz_named = f"{LOCALTIME} was read: the zone of local time is TZ's where it is set"
+            if path.startswith(LOCALES + "/") and "/" in path[len(LOCALES) + 1:]:
+                # a locale of its own directory is read a category at a
+                # time: Python reads C.utf8's LC_CTYPE as it starts, and
+                # setlocale(LC_ALL, "") under LANG=C.UTF-8 failed,
+                # "unsupported locale setting", the rest of it dropped
+                locale = f"{LOCALES}/{path[len(LOCALES) + 1:].split('/')[0]}"
+                self._whole_dirs.setdefault(locale, f"a locale, of which {path} was read")
             directory = parent_of(path)
             if MODULE.search(posixpath.basename(path)) and self._module_dir(directory):
                 self._whole_dirs.setdefault(directory, ICONV_WHY if GCONV_DIR.match(directory)
@@ -425,6 +432,12 @@ class Expander:
         for key in sorted(owners - self._deps_followed):
             self._deps_followed.add(key)
             self._data_dependencies(key, why, direct=True)
+            # its package's commands (django-admin: Debian's distribution
+            # has no list of its files, so nothing kept named it; "exec:
+            # django-admin: not found", exit 126), each alone
+            commands = [m for m in self.units.units[key].members
+                        if parent_of(m) in self._path_dirs() and self.units.is_program(m)]
+            self._keep_programs(commands, f"{key.split(':', 1)[1]}, the package of {unit.label}")
             for dep in self.units.package_deps.get(key, []):
                 for m in self.units.units[dep].members:
                     library = self.units.language_of.get(m)

@@ -1255,6 +1255,29 @@ def test_a_library_that_picks_its_messages_language_keeps_every_translation(app_
     assert not codescan.picks_language("translation('x', fallback=True)\nlanguages = ['de']\n")
 
 
+def test_a_used_python_distribution_keeps_its_packages_commands(app_root: Path, tmp_path: Path):
+    """A Django project keeps Django through its distribution, whose
+    Debian metadata lists no files: /usr/bin/django-admin, of the same
+    package, was dropped ("django-admin: not found", exit 126). The
+    commands its package puts on PATH come, each alone; not another
+    package's."""
+    site = "/usr/lib/python3/dist-packages"
+    write(app_root, f"{site}/django/__init__.py", "")
+    write(app_root, f"{site}/Django-3.2.egg-info/top_level.txt", "django\n")
+    write(app_root, "/usr/bin/django-admin", "#!/bin/sh\nexec python3 -m django \"$@\"\n", 0o755)
+    write(app_root, "/usr/bin/other-admin", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "python3-django", f"{site}/django/__init__.py",
+         f"{site}/Django-3.2.egg-info/top_level.txt", "/usr/bin/django-admin")
+    dpkg(app_root, "python3-other", "/usr/bin/other-admin")
+    write(app_root, "/app/web.py", "import django\n")
+    loaded = ["/app/web.py", f"{site}/django/__init__.py"]
+    events = records(*(("python3", "openat", p) for p in loaded))
+    kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
+    assert "the package of" in kept["/usr/bin/django-admin"]
+    assert "/usr/bin/other-admin" not in kept
+    assert "/usr/bin/django-admin" not in kept_at(app_root, "file", tmp_path, loaded, events).kept
+
+
 def test_a_tex_tree_whose_index_was_read_comes_whole(app_root: Path, tmp_path: Path):
     """pdflatex finds every file of a TeX tree by its name through the
     tree's ls-R and lists no directory: the probe's article kept 14 files,
@@ -2140,8 +2163,10 @@ def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path
 def test_code_that_calls_setlocale_keeps_every_locale(tmp_path: Path):
     """setlocale reads the locale it is given by name: PHP's
     setlocale(LC_ALL, "C.UTF-8") returned false on an image that kept
-    none. A locale read in the trace is the one LANG named (as
-    /etc/localtime is the image's zone): it does not bring the others."""
+    none. A locale read in the trace is the one LANG named: it does not
+    bring the others, but comes whole itself (Python reads C.utf8's
+    LC_CTYPE as it starts; setlocale(LC_ALL, "") under LANG=C.UTF-8 then
+    failed, "unsupported locale setting")."""
     root = tmp_path / "root"
     merged_usr(root)
     write(root, "/usr/lib/locale/C.utf8/LC_CTYPE", "c")
@@ -2151,7 +2176,10 @@ def test_code_that_calls_setlocale_keeps_every_locale(tmp_path: Path):
     write(root, "/app/server", "x", 0o755)
     trace = ["/app/server", "/usr/lib/locale/C.utf8/LC_CTYPE"]
     kept = kept_at(root, "unit", tmp_path, trace, records(("server", "openat", trace[1]))).kept
-    assert "/usr/lib/locale/locale-archive" not in kept and "/usr/lib/locale/C.utf8/LC_TIME" not in kept
+    assert "/usr/lib/locale/locale-archive" not in kept
+    assert "a locale, of which" in kept["/usr/lib/locale/C.utf8/LC_TIME"]
+    assert "/usr/lib/locale/C.utf8/LC_TIME" not in kept_at(root, "file", tmp_path, trace,
+                                                          records(("server", "openat", trace[1]))).kept
     write(root, "/app/page.php", "<?php setlocale(LC_ALL, 'de_DE.UTF-8'); echo strftime('%B');\n")
     kept = kept_at(root, "unit", tmp_path, trace[:1], records()).kept
     assert "/usr/lib/locale/locale-archive" in kept and "/usr/lib/locale/C.utf8/LC_TIME" in kept
