@@ -131,6 +131,9 @@ ICONV_WHY = "iconv loads the converter a character set names"
 # locale's own character set (bash imports it for $'\u...'), nor a
 # library's (libxml2, glib: nearly every image loads one).
 ICONV_IMPORT = "iconv_open"
+# A file a program names by its path, compiled in, is kept up to this size
+# (see _files_programs_name): a release file, a small configuration
+SMALL_FILE = 64 << 10
 # The C library's functions that run a program (see _compiled_in_programs);
 # system and popen run their command line through /bin/sh.
 SPAWN_FUNCTIONS = ("execv", "execvp", "execvpe", "execve", "execl", "execlp", "execle", "fexecve",
@@ -249,6 +252,8 @@ class Expander:
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
+        self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
+        self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._all_languages: set[str] = set()       # packages whose every translation is kept
         self._path: set[str] | None = None          # (_path_dirs')
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
@@ -307,6 +312,7 @@ class Expander:
         self._libraries_that_convert(programs)
         self._what_libraries_name(traced)
         self._compiled_in_programs(programs + self._kept_libraries())
+        self._files_programs_name(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
         for d in self.units.service_dirs():
@@ -322,6 +328,7 @@ class Expander:
                 if not why.startswith("symlink on the path of"):
                     self._use_package(path, path)
         self._drain()
+        self._tools_of_loaded_libraries()
         self._tool_data(traced)
         # what the programs kept as if run (named by the application's
         # code, its configuration or scripts) and the libraries kept name,
@@ -776,6 +783,54 @@ class Expander:
                         found.append(program)
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
+
+    def _files_programs_name(self, programs: Iterable[str]) -> None:
+        """The small files a program that ran names by their absolute path
+        among the strings of its data, read in a branch the probes never
+        took: doveconf -n prints the distribution's release from
+        /etc/debian_version (a list of release files compiled in), and on
+        the minified image printed the line without it, exit 0. Regular
+        files of the image only, none over SMALL_FILE, not under /proc,
+        /sys or /dev, nor executable (_compiled_in_programs'); each program once."""
+        for path in programs:
+            final = self._final(path)
+            if final is None or final in self._files_named_read:
+                continue
+            self._files_named_read.add(final)
+            try:
+                with self.closure.fs.open_file(final, hold=False) as fh:
+                    if fh.read(4) != elf.ELF_MAGIC:
+                        continue
+                    words = elf.data_words(fh)
+            except (OSError, SymlinkLoop):
+                continue
+            for word in sorted(w for w in words if w.startswith("/") and not is_pseudo(w)):
+                target = self._final(word)
+                st = self.units.stats.get(target or "")
+                if target is None or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > SMALL_FILE \
+                        or target in self.closure.kept or st.st_mode & 0o111:
+                    continue
+                self.closure.add(word, f"{final} names it (compiled in)")
+
+    def _tools_of_loaded_libraries(self) -> None:
+        """The commands a package puts on PATH when a shared library of its
+        own was loaded and all they need is kept already (nothing more
+        comes for them): dovecot's master loads libdovecot-sieve to learn
+        managesieve's capabilities, no tool of dovecot-sieve ran, and its
+        sievec, sieve-test and sieve-dump were dropped ("sievec: not
+        found", exit 127). Each alone."""
+        for library in sorted(self._traced):
+            final = self._final(library)
+            key = self.units.package_of.get(final or "")
+            if not SHARED_OBJECT.search(posixpath.basename(library)) or key is None \
+                    or key in self._tools_kept_for:
+                continue
+            self._tools_kept_for.add(key)
+            kept = self.closure.kept
+            tools = [m for m in self.units.units[key].members
+                     if parent_of(m) in self._path_dirs() and m not in kept and self.units.is_program(m)
+                     and all(n.path in kept or self._final(n.path) in kept for n in self.closure.needs(m))]
+            self._keep_programs(tools, f"{key.split(':', 1)[1]}, whose {final} was loaded")
 
     def _path_dirs(self) -> set[str]:
         """The directories of the image's PATH, as the image stores them

@@ -2112,6 +2112,60 @@ def test_a_module_directory_a_library_names_in_pieces_comes_whole(tmp_path: Path
             assert f"{base}/loaders.cache" in kept
 
 
+def test_small_files_a_program_names_by_path(tmp_path: Path):
+    """doveconf -n prints the distribution's release from a list of release
+    files compiled in; it ran during the trace without printing it, and on
+    the minified image printed the line without /etc/debian_version, exit
+    0. A small regular file a program that ran names by its path comes;
+    not a large one, a directory or a program."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/doveconf", '#include <stdio.h>\nint main(int c, char **v) {\n'
+       '  const char *f[] = {"/etc/redhat-release", "/etc/debian_version", "/etc/big.conf", "/etc/conf.d",'
+       ' "/usr/bin/tool", 0};\n  for (int i = 0; f[i]; i++) if (c > 5) fopen(f[i], "r");\n  return 0;\n}\n')
+    write(root, "/etc/debian_version", "12.15\n")
+    write(root, "/etc/big.conf", "x" * (100 << 10))
+    write(root, "/etc/conf.d/a", "a")
+    write(root, "/usr/bin/tool", "#!/bin/sh\n", 0o755)
+    dpkg(root, "base-files", "/etc/debian_version")
+    trace = ["/usr/bin/doveconf"]
+    events = records(("doveconf", "exec", "/usr/bin/doveconf"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "names it (compiled in)" in kept["/etc/debian_version"]
+    for path in ("/etc/big.conf", "/etc/conf.d/a", "/usr/bin/tool"):
+        assert path not in kept, path
+    assert "/etc/debian_version" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
+def test_the_tools_of_a_package_whose_library_was_loaded(tmp_path: Path):
+    """Dovecot's master loads libdovecot-sieve; no tool of dovecot-sieve
+    ran, and sievec was dropped ("sievec: not found", exit 127). A
+    package's commands come when one of its libraries was loaded and all
+    they need is kept already; not one that needs more."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    for name, soname in (("sieve", "libsieve.so.0"), ("extra", "libextra.so.1")):
+        cc(lib / soname, f"int {name}(void) {{ return 0; }}\n", "-shared", "-fPIC", f"-Wl,-soname,{soname}")
+    cc(root / "usr/bin/sievec", "int sieve(void);\nint main(void) { return sieve(); }\n",
+       f"-L{lib}", "-l:libsieve.so.0")
+    cc(root / "usr/bin/sieve-big", "int extra(void);\nint main(void) { return extra(); }\n",
+       f"-L{lib}", "-l:libextra.so.1")
+    cc(root / "usr/bin/dovecot", "int main(void) { return 0; }\n")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "dovecot-core", "/usr/bin/dovecot")
+    dpkg(root, "dovecot-sieve", "/usr/lib/x86_64-linux-gnu/libsieve.so.0", "/usr/bin/sievec",
+         "/usr/bin/sieve-big")
+    dpkg(root, "libextra1", "/usr/lib/x86_64-linux-gnu/libextra.so.1")
+    trace = ["/usr/bin/dovecot", "/usr/lib/x86_64-linux-gnu/libsieve.so.0"]
+    events = records(("dovecot", "exec", "/usr/bin/dovecot"),
+                     ("dovecot", "openat", "/usr/lib/x86_64-linux-gnu/libsieve.so.0"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "libsieve.so.0 was loaded" in kept["/usr/bin/sievec"]
+    assert "/usr/bin/sieve-big" not in kept and "/usr/lib/x86_64-linux-gnu/libextra.so.1" not in kept
+    assert "/usr/bin/sievec" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
     """ImageMagick loads the coder of each image format from its modules
     directory: the probe's PNG kept png.so, and the next `convert in.png
