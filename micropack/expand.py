@@ -253,6 +253,7 @@ class Expander:
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
+        self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_elf_strings)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._all_languages: set[str] = set()       # packages whose every translation is kept
         self._path: set[str] | None = None          # (_path_dirs')
@@ -751,14 +752,7 @@ class Expander:
             if final is None or final in self._binaries_read or st is None or not stat.S_ISREG(st.st_mode):
                 continue
             self._binaries_read.add(final)
-            try:
-                with self.closure.fs.open_file(final, hold=False) as fh:
-                    if fh.read(4) != elf.ELF_MAGIC:
-                        continue
-                    runs = elf.imported(fh, SPAWN_FUNCTIONS)
-                    words = elf.data_words(fh) if runs else set()
-            except (OSError, SymlinkLoop):
-                continue
+            runs, words = self._elf_strings(final, SPAWN_FUNCTIONS)
             if not runs:
                 continue
             own = self.units.package_of.get(final)
@@ -797,13 +791,7 @@ class Expander:
             if final is None or final in self._files_named_read:
                 continue
             self._files_named_read.add(final)
-            try:
-                with self.closure.fs.open_file(final, hold=False) as fh:
-                    if fh.read(4) != elf.ELF_MAGIC:
-                        continue
-                    words = elf.data_words(fh)
-            except (OSError, SymlinkLoop):
-                continue
+            _, words = self._elf_strings(final)
             for word in sorted(w for w in words if w.startswith("/") and not is_pseudo(w)):
                 target = self._final(word)
                 st = self.units.stats.get(target or "")
@@ -811,6 +799,24 @@ class Expander:
                         or target in self.closure.kept or st.st_mode & 0o111:
                     continue
                 self.closure.add(word, f"{final} names it (compiled in)")
+
+    def _elf_strings(self, path: str, functions: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:
+        """Which of functions the ELF file path imports, and the words of
+        its data (elf.data_words: read once a file, and only when it imports
+        one of functions, if any are asked); nothing for a file that is
+        not ELF or cannot be read."""
+        try:
+            with self.closure.fs.open_file(path, hold=False) as fh:
+                if fh.read(4) != elf.ELF_MAGIC:
+                    return set(), set()
+                imported = elf.imported(fh, functions) if functions else set()
+                if functions and not imported:
+                    return imported, set()
+                if path not in self._data_words:
+                    self._data_words[path] = elf.data_words(fh)
+                return imported, self._data_words[path]
+        except (OSError, SymlinkLoop):
+            return set(), set()
 
     def _tools_of_loaded_libraries(self) -> None:
         """The commands a package puts on PATH when a shared library of its
