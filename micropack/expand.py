@@ -253,7 +253,7 @@ class Expander:
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
-        self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_elf_strings)
+        self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._all_languages: set[str] = set()       # packages whose every translation is kept
         self._path: set[str] | None = None          # (_path_dirs')
@@ -627,8 +627,8 @@ class Expander:
         sources: dict[str, str] = {}    # a source package -> a program of it that ran
         for program in programs:
             key = self.units.package_of.get(self._final(program) or "")
-            if key:
-                sources.setdefault(self.units.package_source.get(key, key), program)
+            if key and (source := self.units.package_source.get(key)):
+                sources.setdefault(source, program)
         for library in self._kept_libraries():
             if self._converters_named:
                 return
@@ -637,12 +637,7 @@ class Expander:
             source = self.units.package_source.get(key or "")
             if final is None or source not in sources or self.units.is_program(final):
                 continue
-            try:
-                with self.closure.fs.open_file(final, hold=False) as fh:
-                    converts = ICONV_IMPORT in elf.imported(fh, (ICONV_IMPORT,))
-            except (OSError, SymlinkLoop):
-                continue
-            if converts:
+            if ICONV_IMPORT in self._imports(final, (ICONV_IMPORT,)):
                 self._converters_named = (f"{final} converts with iconv (it imports iconv_open; source "
                                           f"package {source} built it and {sources[source]}, which ran)")
 
@@ -752,9 +747,10 @@ class Expander:
             if final is None or final in self._binaries_read or st is None or not stat.S_ISREG(st.st_mode):
                 continue
             self._binaries_read.add(final)
-            runs, words = self._elf_strings(final, SPAWN_FUNCTIONS)
+            runs = self._imports(final, SPAWN_FUNCTIONS)
             if not runs:
                 continue
+            words = self._data_words_of(final)
             own = self.units.package_of.get(final)
             near = self._dependents_within(own, 2) if own else set()
             # (the names of the programs those packages put in a directory
@@ -791,8 +787,8 @@ class Expander:
             if final is None or final in self._files_named_read:
                 continue
             self._files_named_read.add(final)
-            _, words = self._elf_strings(final)
-            for word in sorted(w for w in words if w.startswith("/") and not is_pseudo(w)):
+            named = [w for w in self._data_words_of(final) if w.startswith("/") and not is_pseudo(w)]
+            for word in sorted(named):
                 target = self._final(word)
                 st = self.units.stats.get(target or "")
                 if target is None or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > SMALL_FILE \
@@ -800,23 +796,25 @@ class Expander:
                     continue
                 self.closure.add(word, f"{final} names it (compiled in)")
 
-    def _elf_strings(self, path: str, functions: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:
-        """Which of functions the ELF file path imports, and the words of
-        its data (elf.data_words: read once a file, and only when it imports
-        one of functions, if any are asked); nothing for a file that is
-        not ELF or cannot be read."""
+    def _imports(self, path: str, functions: tuple[str, ...]) -> set[str]:
+        """Which of functions the ELF file path imports (elf.imported);
+        nothing for a file that is not ELF or cannot be read."""
         try:
             with self.closure.fs.open_file(path, hold=False) as fh:
-                if fh.read(4) != elf.ELF_MAGIC:
-                    return set(), set()
-                imported = elf.imported(fh, functions) if functions else set()
-                if functions and not imported:
-                    return imported, set()
-                if path not in self._data_words:
-                    self._data_words[path] = elf.data_words(fh)
-                return imported, self._data_words[path]
+                return elf.imported(fh, functions) if fh.read(4) == elf.ELF_MAGIC else set()
         except (OSError, SymlinkLoop):
-            return set(), set()
+            return set()
+
+    def _data_words_of(self, path: str) -> set[str]:
+        """The words of the ELF file path's data (elf.data_words), read once
+        a file; nothing for a file that is not ELF or cannot be read."""
+        if path not in self._data_words:
+            try:
+                with self.closure.fs.open_file(path, hold=False) as fh:
+                    self._data_words[path] = elf.data_words(fh) if fh.read(4) == elf.ELF_MAGIC else set()
+            except (OSError, SymlinkLoop):
+                self._data_words[path] = set()
+        return self._data_words[path]
 
     def _tools_of_loaded_libraries(self) -> None:
         """The commands a package puts on PATH when a shared library of its
