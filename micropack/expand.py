@@ -443,9 +443,8 @@ class Expander:
             # its package's commands (django-admin: Debian's distribution
             # has no list of its files, so nothing kept named it; "exec:
             # django-admin: not found", exit 126), each alone
-            commands = [m for m in self.units.units[key].members
-                        if parent_of(m) in self._path_dirs() and self.units.is_program(m)]
-            self._keep_programs(commands, f"{key.split(':', 1)[1]}, the package of {unit.label}")
+            package = key.split(":", 1)[1]
+            self._keep_programs(self._commands_of(key), f"{package}, the package of {unit.label}")
             for dep in self.units.package_deps.get(key, []):
                 for m in self.units.units[dep].members:
                     library = self.units.language_of.get(m)
@@ -831,10 +830,14 @@ class Expander:
                 continue
             self._tools_kept_for.add(key)
             kept = self.closure.kept
-            tools = [m for m in self.units.units[key].members
-                     if parent_of(m) in self._path_dirs() and m not in kept and self.units.is_program(m)
+            tools = [m for m in self._commands_of(key) if m not in kept
                      and all(n.path in kept or self._final(n.path) in kept for n in self.closure.needs(m))]
             self._keep_programs(tools, f"{key.split(':', 1)[1]}, whose {final} was loaded")
+
+    def _commands_of(self, key: str) -> list[str]:
+        """The programs package key puts in a directory on PATH."""
+        return [m for m in self.units.units[key].members
+                if parent_of(m) in self._path_dirs() and self.units.is_program(m)]
 
     def _path_dirs(self) -> set[str]:
         """The directories of the image's PATH, as the image stores them
