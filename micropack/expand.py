@@ -252,6 +252,7 @@ class Expander:
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
+        self._near: dict[str, tuple[set[str], set[str]]] = {}  # (_scripts_near')
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
@@ -750,12 +751,7 @@ class Expander:
             if not runs:
                 continue
             words = self._data_words_of(final)
-            own = self.units.package_of.get(final)
-            near = self._dependents_within(own, 2) if own else set()
-            # (the names of the programs those packages put in a directory
-            # on PATH, first: a binary's data has thousands of words)
-            on_path = {posixpath.basename(m) for key in near for m in self.units.units[key].members
-                       if parent_of(m) in self._path_dirs()}
+            near, on_path = self._scripts_near(self.units.package_of.get(final))
             if runs & SHELL_FUNCTIONS:
                 calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
                 self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
@@ -772,6 +768,20 @@ class Expander:
                         found.append(program)
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
+
+    def _scripts_near(self, own: str | None) -> tuple[set[str], set[str]]:
+        """The packages that depend on package own in one step or two, and
+        the names of what they put in a directory on PATH (looked up first:
+        a binary's data has thousands of words); once a package, as every
+        binary of a package asks the same."""
+        if own is None:
+            return set(), set()
+        if own not in self._near:
+            near = self._dependents_within(own, 2)
+            names = {posixpath.basename(m) for key in near for m in self.units.units[key].members
+                     if parent_of(m) in self._path_dirs()}
+            self._near[own] = (near, names)
+        return self._near[own]
 
     def _files_programs_name(self, programs: Iterable[str]) -> None:
         """The small files a program that ran names by their absolute path
