@@ -101,6 +101,14 @@ LOCALTIME = "/etc/localtime"
 # the trace is the one LANG gave, as /etc/localtime's zone is the image's).
 GCONV_DIR = re.compile(r"^(/usr)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?/gconv$")
 LOCALES = "/usr/lib/locale"
+# The standard modules CPython 3.11 and later run from copies frozen into
+# the interpreter (sys.stdlib_module_names those `_imp.is_frozen` says so
+# of), never reading their files: a trace sees none of them loaded, so what
+# they import on first use went unseen: help() imports pydoc
+# (_sitebuiltins), the REPL's line editing readline (site). Older versions
+# read them from the image like any module.
+PYTHON_FROZEN = ("_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "io", "ntpath",
+                 "os", "posixpath", "runpy", "site", "stat", "zipimport")
 # The certificate authorities, which a TLS library loaded (or OpenSSL's
 # configuration read) will need on the first connection it verifies:
 # OpenSSL picks CApath's files by a hash of the issuer's name.
@@ -273,6 +281,7 @@ class Expander:
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
         self._languages |= locales.env_languages(self.closure.env) | self._generated_languages()
         traced = self._traced = dict(self.closure.kept)
+        traced.update(self._frozen_modules(traced))
         for path, why in traced.items():
             for key in self.units.units_of(path):
                 if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path):
@@ -768,6 +777,21 @@ class Expander:
                         found.append(program)
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
+
+    def _frozen_modules(self, traced: dict[str, str]) -> dict[str, str]:
+        """The files of the modules frozen into a Python whose standard
+        library the workload read from (PYTHON_FROZEN), as loaded: they
+        ran, from the interpreter's copies."""
+        out = {}
+        for lib in sorted(self.units.python_stdlibs):
+            if not any(p.startswith(lib + "/") for p in traced):
+                continue
+            why = f"frozen into the interpreter of {lib}, which ran"
+            for name in PYTHON_FROZEN:
+                path = f"{lib}/{name}.py"
+                if path not in traced and path in self.units.stats:
+                    out[path] = why
+        return out
 
     def _scripts_near(self, own: str | None) -> tuple[set[str], set[str]]:
         """The packages that depend on package own in one step or two, and

@@ -1164,6 +1164,36 @@ def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: P
     assert f"{site}/sympy/__init__.py" not in kept
 
 
+def test_what_the_modules_frozen_into_python_import_on_first_use(app_root: Path, tmp_path: Path):
+    """CPython 3.11 runs site, _sitebuiltins, os and others from copies
+    frozen into the interpreter and never reads their files: help() said
+    "No module named 'pydoc'" on a minified Flask image, and the REPL's
+    arrow keys printed ^[[A (no readline). Once a file of the standard
+    library was read, the frozen modules count as loaded; not for a
+    standard library nothing read from (another Python in the image)."""
+    lib, other = "/usr/lib/python3.11", "/usr/lib/python3.12"
+    files = {
+        f"{lib}/site.py": "import os\ndef enablerlcompleter():\n    def register():\n"
+                          "        import readline\n        import rlcompleter\n",
+        f"{lib}/_sitebuiltins.py": "class _Helper:\n    def __call__(self):\n        import pydoc\n",
+        f"{lib}/pydoc.py": "", f"{lib}/rlcompleter.py": "", f"{lib}/encodings/__init__.py": "",
+        f"{lib}/lib-dynload/readline.cpython-311-x86_64-linux-gnu.so": "",
+        f"{other}/_sitebuiltins.py": "def f():\n    import pydoc\n", f"{other}/pydoc.py": "",
+        f"{other}/encodings/__init__.py": "",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    dpkg(app_root, "libpython3.11-stdlib", *(p for p in files if p.startswith(lib)))
+    dpkg(app_root, "libpython3.12-stdlib", *(p for p in files if p.startswith(other)))
+    loaded = [f"{lib}/encodings/__init__.py"]
+    events = records(*(("python3", "openat", p) for p in loaded))
+    kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
+    assert f"{lib}/pydoc.py" in kept and "imported on first use" in kept[f"{lib}/pydoc.py"]
+    assert f"{lib}/rlcompleter.py" in kept
+    assert f"{lib}/lib-dynload/readline.cpython-311-x86_64-linux-gnu.so" in kept
+    assert f"{other}/pydoc.py" not in kept and f"{other}/_sitebuiltins.py" not in kept
+
+
 def test_what_the_loaded_modules_of_python_and_sphinx_import_on_first_use(app_root: Path, tmp_path: Path):
     """A documentation service: every .tar.gz upload failed, tarfile
     importing gzip only when it opens one ("gzip module is not available");
