@@ -299,11 +299,21 @@ class TarWriter:
 
     # -- entries --------------------------------------------------------------
 
-    def _time(self, st: os.stat_result) -> int:
+    def _time(self, st: os.stat_result) -> tuple[int, list[bytes]]:
+        """An entry's mtime in whole seconds, and the pax record of the
+        whole time when it has a fraction of a second (a set or clamped
+        time has none): Apache's ETags are made of the microseconds, and
+        `rsync -a` compares them; without it every file of a minified image
+        had another ETag than the original's (a cached copy refetched, a
+        resumed download restarted) and rsync sent files again."""
         if self.mtime is not None:
-            return self.mtime
-        t = st.st_mtime_ns // 1_000_000_000
-        return min(t, self.clamp) if self.clamp is not None else t
+            return self.mtime, []
+        t, fraction = divmod(st.st_mtime_ns, 1_000_000_000)
+        if self.clamp is not None and t >= self.clamp:
+            return self.clamp, []
+        if not fraction or t < 0:
+            return t, []
+        return t, [pax_record(b"mtime", b"%d.%s" % (t, (b"%09d" % fraction).rstrip(b"0")))]
 
     def _parent(self, parent: str) -> int:
         """Descriptor of the directory parent: resolved inside the root, and
@@ -421,14 +431,14 @@ class TarWriter:
         data = os.pread(rfd, size + 1, 0)
         if len(data) != size:
             return -1
-        mtime = self.mtime if self.mtime is not None else st.st_mtime_ns // 1_000_000_000
-        if self.clamp is not None and mtime > self.clamp:
-            mtime = self.clamp
-        head, records = ustar_header(path[1:].encode("utf-8", "surrogateescape"), st.st_mode & 0o7777,
-                                     st.st_uid, st.st_gid, size, mtime, b"0")
+        mtime, stamp = self._time(st)
+        name = path[1:].encode("utf-8", "surrogateescape")
+        head, records = ustar_header(name, st.st_mode & 0o7777, st.st_uid, st.st_gid, size, mtime, b"0")
         if records:
             return 0
         buf = self.buf
+        if stamp:
+            buf += pax_block(name, stamp, mtime)
         buf += head
         buf += data
         buf += _PADS[size % BLOCK]
@@ -449,9 +459,10 @@ class TarWriter:
     def _header(self, name: bytes, st: os.stat_result, size: int, typeflag: bytes,
                 linkname: bytes = b"", xattrs: list[tuple[str, bytes]] | None = None,
                 extra: list[bytes] | None = None) -> None:
-        mtime = self._time(st)
+        mtime, stamp = self._time(st)
         head, records = ustar_header(name, st.st_mode & 0o7777, st.st_uid, st.st_gid, size, mtime,
                                      typeflag, linkname)
+        records += stamp
         if extra:
             records += extra
         if records and not _utf8(name + linkname):
