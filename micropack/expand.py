@@ -109,6 +109,10 @@ LOCALES = "/usr/lib/locale"
 # read them from the image like any module.
 PYTHON_FROZEN = ("_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "io", "ntpath",
                  "os", "posixpath", "runpy", "site", "stat", "zipimport")
+# A tree of state a package's installation made under its /var/lib
+# directory, kept with the package while it is no larger (entries, bytes):
+# beyond that it is data, kept whole when used
+STATE_TREE_LIMIT = (256, 1 << 20)
 # The certificate authorities, which a TLS library loaded (or OpenSSL's
 # configuration read) will need on the first connection it verifies:
 # OpenSSL picks CApath's files by a hash of the issuer's name.
@@ -289,6 +293,9 @@ class Expander:
                     # rest of it class by class, when first used)
                     self._use(key, path)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
+            # (read by any name: ld.so loads a library by its soname, a link,
+            # and through /lib on merged-/usr systems)
+            loaded = why == "traced" or why.startswith("target of ") and why.endswith(" (traced)")
             if named and path.startswith(ZONEINFO + "/") and not self._tz_named:
                 # opened by its own name, not as /etc/localtime's target:
                 # TZ named it, or the program picks zones by name
@@ -312,7 +319,7 @@ class Expander:
             if posixpath.basename(path) == TEX_INDEX:
                 self._whole_dirs.setdefault(directory, TEX_WHY.format(path))
                 self._tex_trees.add(directory)
-            if named and TLS_IN_USE.search(path):
+            if loaded and TLS_IN_USE.search(path):
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
                                                    f"with ({path} was loaded)")
@@ -324,6 +331,7 @@ class Expander:
         self._what_libraries_name(traced)
         self._compiled_in_programs(programs + self._kept_libraries())
         self._files_programs_name(programs)
+        self._sibling_tools(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
         for d in self.units.service_dirs():
@@ -868,6 +876,28 @@ class Expander:
                      and all(n.path in kept or self._final(n.path) in kept for n in self.closure.needs(m))]
             self._keep_programs(tools, f"{key.split(':', 1)[1]}, whose {final} was loaded")
 
+    def _sibling_tools(self, programs: Iterable[str]) -> None:
+        """The commands of the packages that the package of a program that
+        ran depends on and that are built from the same source: one program
+        split into packages, whose tools are the next thing its users run.
+        sshd runs a client's `scp -t` and its admin `ssh-keygen -A`
+        (openssh-client: "scp: command not found", then "no hostkeys
+        available"); Apache's basic auth needs htpasswd's file
+        (apache2-utils: 500s). Each program alone, with what it needs."""
+        seen: set[str] = set()
+        for path in programs:
+            key = self.units.package_of.get(self._final(path) or "")
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            source = self.units.package_source.get(key)
+            for dep in self.units.package_deps.get(key, []):
+                if dep not in self.units.units or self.units.package_source.get(dep) != source:
+                    continue
+                tools = [m for m in self._commands_of(dep) if m not in self.closure.kept]
+                self._keep_programs(tools, f"{dep.split(':', 1)[1]}, built from the same source as "
+                                           f"{key.split(':', 1)[1]}, whose {path} ran")
+
     def _commands_of(self, key: str) -> list[str]:
         """The programs package key puts in a directory on PATH."""
         return [m for m in self.units.units[key].members
@@ -1346,18 +1376,32 @@ class Expander:
         installation generated: Ghostscript's cidfmap, the map of the CJK
         fonts installed (update-gsfontmap writes it in
         /var/lib/ghostscript/fonts, on Ghostscript's font path): without it
-        Japanese PostScript was drawn in Courier, exit 0."""
+        Japanese PostScript was drawn in Courier, exit 0. Under /var/lib,
+        also in the directories below it that no package owns, while they
+        are small (STATE_TREE_LIMIT): a2enmod keeps which modules the admin
+        and which the maintainer scripts enabled as empty files in
+        /var/lib/apache2/module/enabled_by_admin/, and `a2query -m` said
+        "enabled by unknown" of every module without them."""
         modules = {parent_of(m) for m in unit.members if MODULE.search(posixpath.basename(m))}
         beside = modules | {parent_of(d) for d in modules}
         for d in unit.dirs:
             if is_system_dir(d) or LIB_DIR.match(d) or d.startswith(PACKAGE_STATE) \
                     or not (d.startswith(("/etc/", "/var/lib/")) or d in beside):
                 continue
+            made = []
             for p in self.units.children(d):
                 st = self.units.stats.get(p)
-                if p in self.closure.kept or p in self.units.package_of or st is None \
-                        or not (stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode)):
+                if p in self.closure.kept or p in self.units.package_of or st is None:
                     continue
+                if stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
+                    made.append(p)
+                elif stat.S_ISDIR(st.st_mode) and d.startswith("/var/lib/") and not self.units.owned(p):
+                    tree = self.units.subtree(p)
+                    size = sum(q_st.st_size for q in tree
+                               if (q_st := self.units.stats.get(q)) and stat.S_ISREG(q_st.st_mode))
+                    if len(tree) <= STATE_TREE_LIMIT[0] and size <= STATE_TREE_LIMIT[1]:
+                        made += [q for q in tree if q not in self.closure.kept]
+            for p in made:
                 self.closure.add(p, f"made in {d}, a directory of {unit.label}, when it was installed")
 
     def _package_scripts(self, members: list[str]) -> None:
@@ -1370,7 +1414,15 @@ class Expander:
         its samples; with git kept whole and no coreutils, sed or grep,
         `git submodule` failed ("basename: not found"), `mergetool
         --tool-help` listed no tool, exit 0, and the sample pre-commit
-        hook, its `tr` and `wc` missing, let a commit it rejects through."""
+        hook, its `tr` and `wc` missing, let a commit it rejects through.
+        The commands its other programs run too, each alone, when they are
+        of a package it depends on or of an Essential one (which packages
+        use without saying so): a2enmod, a Perl script, runs `find` in
+        backticks to clear a module's old state, and printed "find: not
+        found" at every module it enabled, leaving the module marked both
+        disabled and enabled. (Any command: python3's py3versions falls back
+        on apt-cache, which brought apt and its libraries, 14 MB on Flask's
+        image.)"""
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
@@ -1384,10 +1436,27 @@ class Expander:
             language = script_language(head, m)
             if is_shell_script(head, m):
                 self._shell_script(m, text, f"script {m}, of a kept package of programs", whole=False)
-            elif language:
-                self._load_libraries(m, text, language)
-            elif is_python_script(head):
-                self._scan_python([m], required=True, texts={m: text})
+            elif language or is_python_script(head):
+                if language:
+                    self._load_libraries(m, text, language)
+                else:
+                    self._scan_python([m], required=True, texts={m: text})
+                self._keep_programs(self._commands_it_may_run(m, code_commands(text, language in
+                                                                           ("ruby", "perl", "php"))),
+                                    f"code {m}, of a kept package of programs")
+
+    def _commands_it_may_run(self, program: str, words: list[str]) -> list[str]:
+        """Of the commands a package's program runs (words), those found on
+        PATH in a package its own depends on, or in an Essential one."""
+        key = self.units.package_of.get(program)
+        allowed = self.units.essential | set(self.units.package_deps.get(key or "", []))
+        out = []
+        for word in words:
+            found = word if word.startswith("/") else self.closure.find_program(word)
+            final = self._final(found) if found else None
+            if final is not None and self.units.package_of.get(final) in allowed:
+                out.append(word)
+        return out
 
     def _configuration_named(self, script: str, text: str) -> None:
         """The files in /etc no package owns that a kept package's script

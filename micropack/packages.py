@@ -46,6 +46,9 @@ class PackageDB:
     # package -> the source package it was built from, where the database
     # says (dpkg's Source, apk's origin; a package without one is its own)
     source: dict[str, str] = field(default_factory=dict)
+    # the packages every other one may use without depending on them
+    # (dpkg's Essential: yes: coreutils, findutils, grep, sed, tar, ...)
+    essential: set[str] = field(default_factory=set)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
@@ -70,6 +73,7 @@ def read_database(fs: RootFS) -> PackageDB:
         for package, deps in db.depends.items():
             merged.depends.setdefault(package, []).extend(deps)
         merged.source.update(db.source)
+        merged.essential |= db.essential
         for package, scripts in db.scripts.items():
             merged.scripts.setdefault(package, []).extend(scripts)
     return merged
@@ -96,6 +100,8 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     text = (status or b"").decode("utf-8", "surrogateescape")
     db.depends = dpkg_depends(text, set(db.files))
     db.source = dpkg_sources(text, set(db.files))
+    db.essential = {fields["Package"] for fields in _stanzas(text)
+                    if fields.get("Essential") == "yes" and fields.get("Package") in db.files}
     return db
 
 

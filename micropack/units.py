@@ -146,6 +146,7 @@ class SourceUnits:
         self.library_dir: dict[str, str] = {}      # a Ruby or Perl unit's key -> its library directory
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
+        self.essential: set[str] = set()            # keys of the packages marked Essential
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
@@ -251,6 +252,7 @@ class SourceUnits:
             self.package_scripts[f"{self.db_kind}:{package}"] = sorted(scripts)
         for package in db.files:
             self.package_source[f"{self.db_kind}:{package}"] = db.source.get(package, package)
+        self.essential = {f"{self.db_kind}:{package}" for package in db.essential}
 
     def owned(self, path: str) -> bool:
         return path in self.package_of or path in self.owned_dirs

@@ -30,16 +30,18 @@ def compiled_root(tmp_path: Path) -> tuple[Path, Path]:
     return root, host_loader(root)
 
 
-def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "") -> None:
+def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "",
+         essential: bool = False) -> None:
     """A dpkg .list naming paths and every directory above them, the way
-    dpkg writes them (pre-merged-/usr spellings are allowed); with depends
-    or source, the package's stanza in the status file, with its Depends
-    and Source fields."""
-    if depends or source:
+    dpkg writes them (pre-merged-/usr spellings are allowed); with depends,
+    source or essential, the package's stanza in the status file, with its
+    Depends, Source and Essential fields."""
+    if depends or source or essential:
         status = root / "var/lib/dpkg/status"
         status.parent.mkdir(parents=True, exist_ok=True)
         with status.open("a") as f:
             f.write(f"Package: {package}\nStatus: install ok installed\n"
+                    + ("Essential: yes\n" if essential else "")
                     + (f"Source: {source}\n" if source else "") + (f"Depends: {depends}\n" if depends else "")
                     + "\n")
     listed: list[str] = ["/."]
@@ -1058,6 +1060,27 @@ def test_state_a_kept_packages_installation_generated_under_var_lib(app_root: Pa
     assert "/usr/bin/dpkg" in kept and "/var/lib/dpkg/info/ghostscript:amd64.list" not in kept
 
 
+def test_small_trees_of_state_a_kept_package_made_under_var_lib(app_root: Path, tmp_path: Path):
+    """a2enmod marks which modules the admin enabled with empty files in
+    /var/lib/apache2/module/enabled_by_admin/, directories no package owns:
+    without them `a2query -m` said "enabled by unknown" of every module.
+    A small tree comes whole; a large one is data, not state."""
+    apache = "/usr/sbin/apache2"
+    write(app_root, apache, "#!/bin/sh\n", 0o755)
+    write(app_root, "/var/lib/apache2/README", "x")
+    dpkg(app_root, "apache2", apache, "/var/lib/apache2/README")
+    write(app_root, "/var/lib/apache2/module/enabled_by_admin/rewrite", "")
+    write(app_root, "/var/lib/apache2/module/enabled_by_maint/mime", "")
+    (app_root / "var/lib/apache2/site/disabled_by_admin").mkdir(parents=True)
+    for i in range(300):
+        write(app_root, f"/var/lib/apache2/cache/{i:03}", "c")
+    kept = kept_at(app_root, "unit", tmp_path, [apache], records(("apache2", "exec", apache))).kept
+    for path in ("/var/lib/apache2/module/enabled_by_admin/rewrite",
+                 "/var/lib/apache2/module/enabled_by_maint/mime", "/var/lib/apache2/site/disabled_by_admin"):
+        assert path in kept, path
+    assert "/var/lib/apache2/cache/000" not in kept
+
+
 def test_the_standard_library_a_dependency_kept_whole_imports(app_root: Path, tmp_path: Path):
     """matplotlib's PDF backend, never imported by the probes, imports
     fontTools, kept whole as a dependency of matplotlib's package; what
@@ -1788,6 +1811,29 @@ def test_python_data_read_on_first_use(app_root: Path, tmp_path: Path):
     assert "/etc/mime.types" not in kept and f"{lib}/_sysconfigdata__x86_64-linux-gnu.py" not in kept
 
 
+def test_the_tools_of_a_package_built_from_the_same_source_as_a_program_that_ran(app_root: Path,
+                                                                                 tmp_path: Path):
+    """sshd ran; on the minified image a client's `scp -O` failed ("scp:
+    command not found", sshd runs it for the client) and a start command's
+    `ssh-keygen -A` left sshd with no host keys: openssh-client, a
+    dependency of openssh-server built from the same source, was dropped.
+    Its commands come, each alone; not those of a dependency of another
+    source, nor its package whole."""
+    for program in ("/usr/sbin/sshd", "/usr/bin/ssh-keygen", "/usr/bin/scp", "/usr/bin/adduser"):
+        write(app_root, program, "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/share/openssh/ssh_config.sample", "x")
+    dpkg(app_root, "openssh-server", "/usr/sbin/sshd", source="openssh",
+         depends="openssh-client (= 1:9.2p1-2), adduser")
+    dpkg(app_root, "openssh-client", "/usr/bin/ssh-keygen", "/usr/bin/scp",
+         "/usr/share/openssh/ssh_config.sample", source="openssh")
+    dpkg(app_root, "adduser", "/usr/bin/adduser", source="adduser")
+    trace = ["/usr/sbin/sshd"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("sshd", "exec", "/usr/sbin/sshd"))).kept
+    assert "/usr/bin/ssh-keygen" in kept and "/usr/bin/scp" in kept
+    assert "built from the same source as openssh-server" in kept["/usr/bin/scp"]
+    assert "/usr/bin/adduser" not in kept and "/usr/share/openssh/ssh_config.sample" not in kept
+
+
 def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, tmp_path: Path):
     """ssl.create_default_context() loaded 0 CAs on the minified image (142
     on the original): only openssl.cnf was traced, the first verified
@@ -1807,6 +1853,17 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     for path in (*certs, "/etc/ssl/certs/a1b2c3d4.0"):
         assert path in kept, path
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
+    # slapd's ldapsearch: ld.so loads GnuTLS by the link its soname is,
+    # through /lib (merged /usr): StartTLS and ldaps:// failed, "Connect
+    # error", with no authority left
+    write(app_root, "/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3", "x")
+    link(app_root, "/usr/lib/x86_64-linux-gnu/libgnutls.so.30", "libgnutls.so.30.34.3")
+    dpkg(app_root, "libgnutls30", "/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3",
+         "/usr/lib/x86_64-linux-gnu/libgnutls.so.30")
+    gnutls = [*plain, "/lib/x86_64-linux-gnu/libgnutls.so.30"]
+    loads = records(*(("ldapsearch", "openat", p) for p in gnutls))
+    kept = kept_at(app_root, "unit", tmp_path, gnutls, loads).kept
+    assert "/usr/share/ca-certificates/mozilla/A.crt" in kept and "/etc/ssl/certs/a1b2c3d4.0" in kept
 
 
 def static_program(path: Path, strings: str, owner: str = "Go") -> None:
@@ -2363,19 +2420,28 @@ def test_a_gem_kept_whole_brings_the_standard_library_it_requires(script_root: P
 def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_path: Path):
     """a2enmod, a Perl program of the apache2 that ran, said "Can't locate
     strict.pm" on the minified image: its package was kept whole, not the
-    modules its scripts load. Not what they run."""
+    modules its scripts load. What they run comes too, each program alone
+    (a2enmod runs `find` in backticks: "find: not found" at every module
+    it enabled), when it is of a package apache2 depends on or of an
+    Essential one; not the rest of that package."""
     plarch = "/usr/lib/x86_64-linux-gnu/perl/5.36.0"
     write(script_root, "/usr/sbin/apache2", "\x7fELF", 0o755)
     write(script_root, "/usr/sbin/a2enmod", "#!/usr/bin/perl -w\nuse strict;\nuse POSIX;\n"
-                                            "system('zip', '-r', 'x.zip', '.');\nmy @m = glob('*.load');\n",
+                                            "system('zip', '-r', 'x.zip', '.');\nmy @m = glob('*.load');\n"
+                                            "my @old = qx{find /var/lib/apache2 -name x};\n"
+                                            "system('curl', '-sS', 'http://localhost/');\n",
           0o755)
     write(script_root, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/File/Glob.pm", "")     # what glob() loads
     dpkg(script_root, "libperl5.36-glob", "/usr/lib/x86_64-linux-gnu/perl/5.36.0/File/Glob.pm")
     write(script_root, "/usr/sbin/apache2-doc.pl", "use Storable;\n")        # not a program
-    write(script_root, "/usr/bin/zip", "\x7fELF", 0o755)
+    for program in ("/usr/bin/zip", "/usr/bin/zipcloak", "/usr/bin/find", "/usr/bin/curl"):
+        write(script_root, program, "#!/usr/bin/perl\n", 0o755)     # (programs: ELF or a script)
     write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
-    dpkg(script_root, "apache2", "/usr/sbin/apache2", "/usr/sbin/a2enmod", "/usr/sbin/apache2-doc.pl")
-    dpkg(script_root, "zip", "/usr/bin/zip")
+    dpkg(script_root, "apache2", "/usr/sbin/apache2", "/usr/sbin/a2enmod", "/usr/sbin/apache2-doc.pl",
+         depends="zip, perl")
+    dpkg(script_root, "zip", "/usr/bin/zip", "/usr/bin/zipcloak")
+    dpkg(script_root, "findutils", "/usr/bin/find", essential=True)
+    dpkg(script_root, "curl", "/usr/bin/curl")
     dpkg(script_root, "perl", "/usr/bin/perl")
     trace = ["/usr/sbin/apache2"]
     ran = records(("apache2", "exec", "/usr/sbin/apache2"))
@@ -2385,7 +2451,10 @@ def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_
     assert "loaded by /usr/sbin/a2enmod" in kept[f"{plbase}/POSIX.pm"]
     assert f"{plbase}/Fcntl.pm" in kept                        # POSIX's own use
     assert f"{plarch}/File/Glob.pm" in kept
-    assert f"{plarch}/Storable.pm" not in kept and "/usr/bin/zip" not in kept
+    assert f"{plarch}/Storable.pm" not in kept
+    assert "/usr/bin/find" in kept and "code /usr/sbin/a2enmod" in kept["/usr/bin/find"]
+    assert "/usr/bin/zip" in kept and "/usr/bin/zipcloak" not in kept
+    assert "/usr/bin/curl" not in kept      # (of a package apache2 does not depend on)
 
 
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
