@@ -334,6 +334,10 @@ class Expander:
         self._sibling_tools(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
+        for f in self.units.service_files():
+            if f not in self.closure.kept:
+                self.closure.add(f, "an empty file made for a service's account when a package was installed "
+                                    "(base-files' /var/log/wtmp: sshd records logins only where it exists)")
         for d in self.units.service_dirs():
             # (the directory, not what is in it: a tree of data the
             # workload used is kept whole as its own unit)

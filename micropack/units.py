@@ -808,6 +808,17 @@ class SourceUnits:
                 and (0 < self.stats[p].st_uid < 1000 or 0 < self.stats[p].st_gid < 1000)
                 and all(self.is_dir(q) for q in self.subtree(p))]
 
+    def service_files(self) -> list[str]:
+        """The empty files under /var no package owns that belong to a
+        system account, as service_dirs: what an installation made for a
+        service to append to, which it never creates itself (base-files'
+        postinst makes /var/log/wtmp, root:utmp 0664; sshd records a
+        login there only if it exists, and on a minified image logins went
+        unrecorded and `last` failed)."""
+        return [p for p in self.paths if p.startswith("/var/") and p not in self.package_of
+                and stat.S_ISREG(self.stats[p].st_mode) and self.stats[p].st_size == 0
+                and (0 < self.stats[p].st_uid < 1000 or 0 < self.stats[p].st_gid < 1000)]
+
     def sticky_dirs(self) -> list[str]:
         return [p for p in self.paths if stat.S_ISDIR(self.stats[p].st_mode)
                 and self.stats[p].st_mode & stat.S_ISVTX and self.stats[p].st_mode & stat.S_IWOTH]

@@ -2717,6 +2717,31 @@ def test_service_directories_an_installation_made_are_found(tmp_path: Path):
     assert found.service_dirs() == ["/var/lib/bind", "/var/spool/postfix", "/var/spool/postfix/active"]
 
 
+def test_empty_files_an_installation_made_for_a_service_are_found(tmp_path: Path):
+    """base-files' postinst makes /var/log/wtmp (root:utmp 0664, empty),
+    owned by no package; sshd records a login there only if it exists: on
+    a minified image logins went unrecorded and `last` failed. Empty files
+    under /var of a system account are kept; not root's, not one with
+    data, not a package's."""
+    root = tmp_path / "root"
+    write(root, "/var/log/wtmp", "")
+    write(root, "/var/log/btmp", "")
+    write(root, "/var/log/faillog", "")
+    write(root, "/var/log/dpkg.log", "install x\n")
+    write(root, "/var/lib/pkg/empty", "")
+    dpkg(root, "pkg", "/var/lib/pkg/empty")
+    found = source(root)
+
+    def owned_by(path: str, uid: int, gid: int) -> None:
+        st = found.stats[path]
+        found.stats[path] = os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, uid, gid,
+                                            st.st_size, 0, 0, 0))
+    for path in ("/var/log/wtmp", "/var/log/btmp", "/var/log/dpkg.log", "/var/lib/pkg/empty"):
+        owned_by(path, 0, 43)
+    owned_by("/var/log/faillog", 0, 0)
+    assert found.service_files() == ["/var/log/btmp", "/var/log/wtmp"]
+
+
 def test_php_libraries_on_the_include_path_are_kept_with_what_they_require(tmp_path: Path):
     """A PHP front controller probed on / and /api/items: its routes that
     require a Debian PHP library on first use (require_once
