@@ -172,7 +172,7 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
     say(f"tracing a container of {image_ref} from its first exec")
     original = traced_run(engine, image_ref, opts, drive, say, count_syscalls=bool(outputs.seccomp))
     for r in original.results:
-        say(f"original: {r.name}: status {r.status}" + (f" ({r.reason})" if r.reason else ""))
+        say(f"original: {r.name}: {r.shown}" + (f" ({r.reason})" if r.reason else ""))
     if drive.probes and any(not r.passed for r in original.results):
         bad = next(r for r in original.results if not r.passed)
         hint = (" (the image's HEALTHCHECK is run as a probe: --no-healthcheck leaves it out and "

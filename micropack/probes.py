@@ -34,13 +34,22 @@ class ProbeResult:
     status: int
     output: str
     reason: str = ""          # why it failed; "" when it passed
+    # what an HTTP probe's server answered (status is 0 for any 2xx or
+    # 3xx): the minified image must answer the same, not another 2xx or 3xx
+    http_status: int | None = None
 
     @property
     def passed(self) -> bool:
         return self.status == 0
 
+    @property
+    def shown(self) -> str:
+        """The result in words: "HTTP 200", "status 0"."""
+        return f"HTTP {self.http_status}" if self.http_status is not None else f"status {self.status}"
+
     def matches(self, other: ProbeResult, compare_output: bool) -> bool:
-        return self.status == other.status and (not compare_output or self.output == other.output)
+        return self.status == other.status and self.http_status == other.http_status \
+            and (not compare_output or self.output == other.output)
 
 
 @dataclass(frozen=True)
@@ -106,9 +115,10 @@ class Probe:
                 body = resp.read().decode("utf-8", "replace")
                 ok = 200 <= resp.status < 400
                 return ProbeResult(self.name, 0 if ok else resp.status, body,
-                                   "" if ok else f"HTTP status {resp.status}")
+                                   "" if ok else f"HTTP status {resp.status}", http_status=resp.status)
         except urllib.error.HTTPError as exc:
-            return ProbeResult(self.name, exc.code, "", f"HTTP status {exc.code} {exc.reason}")
+            return ProbeResult(self.name, exc.code, "", f"HTTP status {exc.code} {exc.reason}",
+                               http_status=exc.code)
         except urllib.error.URLError as exc:
             return ProbeResult(self.name, 1, "", _url_reason(exc.reason))
         except TimeoutError:

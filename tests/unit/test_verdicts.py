@@ -27,8 +27,22 @@ def test_a_failing_probe_carries_the_minified_runs_reason():
     m = [ProbeResult("http x", 1, "", "connection refused")]
     v = judge(o, m, compare_output=False)[0]
     assert (v.passed, v.original_status, v.minified_status) == (False, 0, 1)
-    assert v.reason == "minified: connection refused (the original gave 0)"
+    assert v.reason == "minified: connection refused (the original gave status 0)"
     assert "FAILED" in v.line(False) and v.line(False).endswith(v.reason)
+
+
+def test_an_http_probe_must_get_the_same_answer_not_just_another_2xx_or_3xx():
+    """A probe passes on any 2xx or 3xx; the minified image must answer what
+    the original did: a redirect to an error page where the original
+    served the page is another program. The line says what each answered
+    (it said "original 0", which read as an HTTP status)."""
+    o = [ProbeResult("http /", 0, "page", http_status=200)]
+    same = judge(o, [ProbeResult("http /", 0, "page", http_status=200)], compare_output=False)[0]
+    assert same.passed and "(original HTTP 200, minified HTTP 200)" in same.line(False)
+    v = judge(o, [ProbeResult("http /", 0, "", http_status=302)], compare_output=False)[0]
+    assert not v.passed and v.reason == "minified: HTTP status 302 (the original gave HTTP 200)"
+    exec_line = judge([ProbeResult("exec a", 0, "")], [ProbeResult("exec a", 0, "")], False)[0].line(False)
+    assert "(original status 0, minified status 0)" in exec_line
 
 
 def test_the_seccomp_run_is_judged_too():
