@@ -109,6 +109,17 @@ LOCALES = "/usr/lib/locale"
 # read them from the image like any module.
 PYTHON_FROZEN = ("_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "io", "ntpath",
                  "os", "posixpath", "runpy", "site", "stat", "zipimport")
+# The terminal database a curses library reads the entry of $TERM from
+# (docker run -t sets xterm): varnishstat, top and less on a tty stopped
+# with "Error opening terminal: xterm." without it. A directory whole while
+# it is small (ncurses-base's /lib/terminfo, 0.2 MB); of a large one
+# (ncurses-term's /usr/share/terminfo) the terminals people connect from.
+TERMINAL_LIBRARY = re.compile(r"/lib(tinfo|ncursesw?|tinfow)\.so[^/]*$")
+TERMINFO_DIRS = ("/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo")
+TERMINFO_WHOLE = 1 << 20
+COMMON_TERMINALS = ("ansi", "dumb", "linux", "rxvt", "rxvt-unicode", "rxvt-unicode-256color", "screen",
+                    "screen-256color", "tmux", "tmux-256color", "vt100", "vt102", "vt220", "xterm",
+                    "xterm-256color", "xterm-color", "xterm-kitty")
 # A tree of state a package's installation made under its /var/lib
 # directory, kept with the package while it is no larger (entries, bytes):
 # beyond that it is data, kept whole when used
@@ -374,6 +385,7 @@ class Expander:
         for directory, why in sorted(self._whole_dirs.items()):
             self._whole_dir(directory, why)
         self._mime_types()
+        self._terminal_database()
         self._command_links()
         return self.result
 
@@ -1192,6 +1204,28 @@ class Expander:
         for p in MIME_TYPES_FILES:
             if p not in self.closure.kept and self.units.stats.get(p) is not None:
                 self.closure.add(p, "read by Python's mimetypes on its first guess")
+
+    def _terminal_database(self) -> None:
+        """The terminal database, once a curses library is kept (see
+        TERMINAL_LIBRARY): read at a tool's first start on a terminal,
+        which a probe never has."""
+        library = next((p for p in sorted(self.closure.kept) if TERMINAL_LIBRARY.search(p)), None)
+        if library is None:
+            return
+        why = f"the terminal database, which {library} reads the entry of $TERM from"
+        for directory in TERMINFO_DIRS:
+            final = self._directory(directory)
+            if final is None:
+                continue
+            size = sum(st.st_size for p in self.units.subtree(final)
+                       if (st := self.units.stats.get(p)) and stat.S_ISREG(st.st_mode))
+            if size <= TERMINFO_WHOLE:
+                self._whole_dir(directory, why)
+                continue
+            for name in COMMON_TERMINALS:
+                entry = f"{directory}/{name[0]}/{name}"
+                if entry not in self.closure.kept and self._final(entry):
+                    self.closure.add(entry, why)
 
     def _whole_dir(self, directory: str, why: str) -> None:
         """Everything under a directory a program picks from by name (see

@@ -1834,6 +1834,33 @@ def test_the_tools_of_a_package_built_from_the_same_source_as_a_program_that_ran
     assert "/usr/bin/adduser" not in kept and "/usr/share/openssh/ssh_config.sample" not in kept
 
 
+def test_a_curses_library_kept_keeps_the_terminal_database(app_root: Path, tmp_path: Path):
+    """varnishstat, varnishtop and varnishhist on a tty stopped with "Error
+    opening terminal: xterm." on a minified Varnish: no probe has a
+    terminal, and nothing read /lib/terminfo. Once libtinfo is kept, a
+    small terminfo directory comes whole, and of a large one the entries
+    of the terminals people connect from."""
+    write(app_root, "/usr/lib/x86_64-linux-gnu/libtinfo.so.6", "x")
+    dpkg(app_root, "libtinfo6", "/usr/lib/x86_64-linux-gnu/libtinfo.so.6")
+    base = ["/lib/terminfo/x/xterm", "/lib/terminfo/d/dumb", "/lib/terminfo/l/linux"]
+    for path in base:
+        write(app_root, path, "entry")
+    dpkg(app_root, "ncurses-base", *base)
+    write(app_root, "/usr/share/terminfo/x/xterm-256color", "entry")
+    write(app_root, "/usr/share/terminfo/a/adm3a", "e" * (1 << 20))       # a large database
+    dpkg(app_root, "ncurses-term", "/usr/share/terminfo/x/xterm-256color", "/usr/share/terminfo/a/adm3a")
+    plain = ["/app/web.py"]
+    kept = kept_at(app_root, "unit", tmp_path, plain, records(("python3", "openat", "/app/web.py"))).kept
+    assert "/lib/terminfo/x/xterm" not in kept and "/usr/lib/terminfo/x/xterm" not in kept
+    curses = [*plain, "/usr/lib/x86_64-linux-gnu/libtinfo.so.6"]
+    loads = records(*(("varnishstat", "openat", p) for p in curses))
+    kept = kept_at(app_root, "unit", tmp_path, curses, loads).kept
+    for path in ("/usr/lib/terminfo/x/xterm", "/usr/lib/terminfo/d/dumb", "/usr/lib/terminfo/l/linux",
+                 "/usr/share/terminfo/x/xterm-256color"):
+        assert path in kept, path
+    assert "/usr/share/terminfo/a/adm3a" not in kept
+
+
 def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, tmp_path: Path):
     """ssl.create_default_context() loaded 0 CAs on the minified image (142
     on the original): only openssl.cnf was traced, the first verified
