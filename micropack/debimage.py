@@ -17,6 +17,14 @@ from micropack.errors import ImageError
 from micropack.runtimes.base import Engine
 
 CACHE_DIR = Path("/var/cache/micropack/rootfs")
+# Raised when what a root holds changes for the same packages, so that
+# images and cached roots made before are not taken for current ones
+# (2: without the build host's files)
+ROOT_VERSION = "2"
+# What debootstrap copies from the machine it runs on: its name server and
+# its host name, which are the host's, not the image's (a container gets
+# its own at run time)
+HOST_FILES = ("etc/resolv.conf", "etc/hostname")
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class ImageSpec:
         return self.tree is not None or bool(self.setup)
 
     def key(self, mirror: str) -> str:
-        parts = [self.suite, mirror, *sorted(self.packages), *self.cmd]
+        parts = [ROOT_VERSION, self.suite, mirror, *sorted(self.packages), *self.cmd]
         if self.application:       # plain images keep the tags they always had
             parts += ["--", self.setup, *_tree_digest(self.tree)]
         return "\n".join(parts)
@@ -143,7 +151,7 @@ def ensure_spec(engine: Engine, spec: ImageSpec) -> str:
         with progress.step(f"importing {tag} ({tarball.stat().st_size / 1e6:.0f} MB)"):
             engine.import_rootfs(tarball, tag, spec.cmd)
         return tag
-    base = hashlib.sha256("\n".join([spec.suite, mirror, *sorted(spec.packages)]).encode())
+    base = hashlib.sha256("\n".join([ROOT_VERSION, spec.suite, mirror, *sorted(spec.packages)]).encode())
     tarball = _root_tarball(spec, mirror, CACHE_DIR / f"base-{base.hexdigest()[:12]}.tar")
     with tempfile.TemporaryDirectory(prefix=f"micropack-{spec.name}-", dir=CACHE_DIR) as tmp:
         root = Path(tmp) / "root"
@@ -180,12 +188,23 @@ def _root_tarball(spec: ImageSpec, mirror: str, tarball: Path) -> Path:
         # No caches or apt lists in a test image; they only cost size.
         for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
             shutil.rmtree(root / junk, ignore_errors=True)
+        without_host_files(root)
         partial = tarball.with_suffix(".part")
         with progress.step(f"archiving image {name}"):
             subprocess.run(["tar", "-C", str(root), "--numeric-owner", "--xattrs",
                             "-cf", str(partial), "."], check=True)
         partial.rename(tarball)
     return tarball
+
+
+def without_host_files(root: Path) -> None:
+    """Remove what debootstrap copied from this machine into root
+    (HOST_FILES): the build host's name server ended up in the demo image,
+    and in a minified image of it, since a container reads the file."""
+    for name in HOST_FILES:
+        path = root / name
+        if path.is_symlink() or path.exists():
+            path.unlink()
 
 
 def _add_application(spec: ImageSpec, root: Path, log: Path) -> None:
