@@ -277,6 +277,7 @@ class Expander:
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
         self._near: dict[str, tuple[set[str], set[str]]] = {}  # (_scripts_near')
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
+        self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._all_languages: set[str] = set()       # packages whose every translation is kept
@@ -345,6 +346,10 @@ class Expander:
         self._sibling_tools(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
+        for home in self.units.home_dirs():
+            if home not in self.closure.kept:
+                self.closure.add(home, "a home directory (a client writes its history there: .mysql_history, "
+                                       ".python_history)")
         for f in self.units.service_files():
             if f not in self.closure.kept:
                 self.closure.add(f, "an empty file made for a service's account when a package was installed "
@@ -382,8 +387,16 @@ class Expander:
             for p in self.units.paths:
                 if GCONV_DIR.match(p) and self.units.is_dir(p):
                     self._whole_dirs.setdefault(p, f"{ICONV_WHY} ({self._converters_named})")
-        for directory, why in sorted(self._whole_dirs.items()):
-            self._whole_dir(directory, why)
+        # (a directory kept whole may bring a library that loads modules of
+        # its own by name: MariaDB's plugin directory brought libpam, through
+        # auth_pam_tool, after the last look at the kept libraries)
+        applied: set[str] = set()
+        while todo := sorted(d for d in self._whole_dirs if d not in applied):
+            for directory in todo:
+                self._whole_dir(directory, self._whole_dirs[directory])
+                applied.add(directory)
+            self._what_libraries_name(self.closure.kept)
+        self._files_plugins_name()
         self._mime_types()
         self._terminal_database()
         self._command_links()
@@ -618,7 +631,7 @@ class Expander:
         # (not glibc's converters, whose path a static program carries
         # with the C library: busybox's brought 7.2 MB; the iconv rule
         # keeps them)
-        module_dirs = {d: _as_compiled(d) for d in sorted(holders)
+        module_dirs = {d: self._as_compiled(d) for d in sorted(holders)
                        if self.units.is_dir(d) and not GCONV_DIR.match(d) and not is_system_dir(d)
                        and self._module_dir(d)}
         for path in programs:
@@ -716,7 +729,7 @@ class Expander:
                 # PATH names /usr/bin: the whole of it came, 16 MB)
                 dirs = [d for d in sorted(holders) if not LIB_DIR.match(d) and not GCONV_DIR.match(d)
                         and not is_system_dir(d) and not self.units.in_language_dir(d)]
-                dirs_of[key] = {d: _as_compiled(d) for d in dirs}
+                dirs_of[key] = {d: self._as_compiled(d) for d in dirs}
                 for d in dirs:
                     dirs_of[key].update(self._pieces(parent_of(d)))
             if not dirs_of[key]:
@@ -728,6 +741,7 @@ class Expander:
                 continue
             for d in sorted(n for n in named if PIECE not in n):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
+                self._plugin_dirs.setdefault(d, path)
             for d in sorted({n.split(PIECE)[0] for n in named if PIECE in n}):
                 wanted = {n for n in dirs_of[key] if n.startswith(d + PIECE)}
                 if wanted <= named:
@@ -817,6 +831,19 @@ class Expander:
                     out[path] = why
         return out
 
+    def _as_compiled(self, directory: str) -> tuple[bytes, ...]:
+        """How a binary that names directory spells it: a C string, with or
+        without its last slash; on a merged-/usr image also without /usr
+        where /lib, /bin or /sbin is a link into it (libpam names
+        "/lib/x86_64-linux-gnu/security/", its modules' directory, as
+        dpkg spells it: none of PAM's modules was kept, and MariaDB's PAM
+        logins were refused as if the password were wrong)."""
+        spellings = [directory]
+        top = "/" + directory.split("/")[2] if directory.startswith("/usr/") else ""
+        if top in ("/lib", "/lib64", "/bin", "/sbin") and self._final(top) == "/usr" + top:
+            spellings.append(directory[len("/usr"):])
+        return tuple(form for d in spellings for form in (d.encode() + b"\0", d.encode() + b"/\0"))
+
     def _scripts_near(self, own: str | None) -> tuple[set[str], set[str]]:
         """The packages that depend on package own in one step or two, and
         the names of what they put in a directory on PATH (looked up first:
@@ -831,20 +858,50 @@ class Expander:
             self._near[own] = (near, names)
         return self._near[own]
 
-    def _files_programs_name(self, programs: Iterable[str]) -> None:
+    def _files_plugins_name(self) -> None:
+        """What a library that loads modules by name (_what_libraries_name)
+        and the modules it loads name by absolute path, as for a program
+        that ran (_files_programs_name), and the small directories under
+        /etc they name, whole: PAM reads the service's file in /etc/pam.d,
+        which libpam names, and pam_unix checks a password against
+        /etc/shadow; with neither, MariaDB's PAM logins were refused as if
+        the password were wrong (an admin's /etc/pam.d/mariadb, never read
+        while the probes ran)."""
+        for directory, library in sorted(self._plugin_dirs.items()):
+            final = self._directory(directory)
+            modules = [p for p in self.units.subtree(final)[1:] if self._is_module(p)] if final else []
+            named = self._files_programs_name([library, *modules])
+            for word in named:
+                target = self._final(word)
+                if target is None or not target.startswith("/etc/") or not self.units.is_dir(target):
+                    continue
+                tree = self.units.subtree(target)
+                largest = max((st.st_size for p in tree
+                               if (st := self.units.stats.get(p)) and stat.S_ISREG(st.st_mode)), default=0)
+                if len(tree) <= STATE_TREE_LIMIT[0] and largest <= SMALL_FILE:
+                    for p in tree:
+                        if p not in self.closure.kept:
+                            self.closure.add(p, f"under {target}, which {library} or a module it loads "
+                                                f"names (compiled in)")
+
+    def _files_programs_name(self, programs: Iterable[str]) -> list[str]:
         """The small files a program that ran names by their absolute path
         among the strings of its data, read in a branch the probes never
         took: doveconf -n prints the distribution's release from
         /etc/debian_version (a list of release files compiled in), and on
         the minified image printed the line without it, exit 0. Regular
         files of the image only, none over SMALL_FILE, not under /proc,
-        /sys or /dev, nor executable (_compiled_in_programs'); each program once."""
+        /sys or /dev, nor executable (_compiled_in_programs'); each program once.
+        Returns every absolute name they hold, for a caller that looks
+        for more."""
+        every: list[str] = []
         for path in programs:
             final = self._final(path)
             if final is None or final in self._files_named_read:
                 continue
             self._files_named_read.add(final)
             named = [w for w in self._data_words_of(final) if w.startswith("/") and not is_pseudo(w)]
+            every += named
             for word in sorted(named):
                 target = self._final(word)
                 st = self.units.stats.get(target or "")
@@ -852,6 +909,7 @@ class Expander:
                         or target in self.closure.kept or st.st_mode & 0o111:
                     continue
                 self.closure.add(word, f"{final} names it (compiled in)")
+        return every
 
     def _imports(self, path: str, functions: tuple[str, ...]) -> set[str]:
         """Which of functions the ELF file path imports (elf.imported);
@@ -1935,12 +1993,6 @@ class Expander:
                 for found in self.units.module_files(dotted):
                     if found not in self._traced:     # what ran was imported already
                         todo.append(found)
-
-
-def _as_compiled(directory: str) -> tuple[bytes, bytes]:
-    """How a binary that names directory spells it: a C string, with or
-    without its last slash."""
-    return directory.encode() + b"\0", directory.encode() + b"/\0"
 
 
 def _node_test(module: str, path: str) -> bool:

@@ -819,6 +819,23 @@ class SourceUnits:
                 and stat.S_ISREG(self.stats[p].st_mode) and self.stats[p].st_size == 0
                 and (0 < self.stats[p].st_uid < 1000 or 0 < self.stats[p].st_gid < 1000)]
 
+    def home_dirs(self) -> list[str]:
+        """The home directories of root and of the people's accounts (uid
+        1000 and up, not nobody's) /etc/passwd names, where the image has
+        them: a client writes its history there (.mysql_history,
+        .python_history, .bash_history), and on a minified MariaDB without
+        /root it was silently not saved."""
+        text = self.read_text("/etc/passwd") or ""
+        out = []
+        for line in text.splitlines():
+            fields = line.split(":")
+            if len(fields) < 7 or not fields[2].isdigit():
+                continue
+            uid, home = int(fields[2]), posixpath.normpath(fields[5] or "/")
+            if (uid == 0 or 1000 <= uid < 65534) and home != "/" and self.is_dir(home) and home not in out:
+                out.append(home)
+        return out
+
     def sticky_dirs(self) -> list[str]:
         return [p for p in self.paths if stat.S_ISDIR(self.stats[p].st_mode)
                 and self.stats[p].st_mode & stat.S_ISVTX and self.stats[p].st_mode & stat.S_IWOTH]

@@ -2094,6 +2094,45 @@ def test_the_plugin_directory_a_library_of_a_program_kept_as_if_run_names(tmp_pa
     assert "/usr/bin/ldd" not in kept
 
 
+def test_pam_reached_through_a_plugin_directory_keeps_its_modules_and_configuration(tmp_path: Path):
+    """MariaDB's PAM logins were refused as if the password were wrong:
+    libpam came only with the plugin directory kept whole (auth_pam.so
+    needs it), after the last look at the kept libraries; it names its
+    modules' directory as dpkg spells it, /lib/x86_64-linux-gnu/security/,
+    on a merged-/usr image; and PAM reads the service's file in
+    /etc/pam.d (libpam names the directory) and pam_unix /etc/shadow,
+    neither read while the probes ran."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root, build = tmp_path / "root", tmp_path / "build"
+    build.mkdir()
+    lib = host_loader(root)
+    link(root, "/lib", "usr/lib")
+    plugins, security = "/usr/lib/mysql/plugin", "/usr/lib/x86_64-linux-gnu/security"
+    cc(build / "libpam.so.0", 'const char *dir = "/lib/x86_64-linux-gnu/security/", *conf = "/etc/pam.d";\n'
+       "int pam(void){return dir[0] + conf[0];}", "-shared", "-fPIC", "-Wl,-soname,libpam.so.0")
+    shutil.copy2(build / "libpam.so.0", lib / "libpam.so.0")
+    (root / plugins.lstrip("/")).mkdir(parents=True)
+    cc(root / plugins.lstrip("/") / "auth_pam.so", "int pam(void); int auth(void){return pam();}",
+       "-shared", "-fPIC", f"-L{build}", "-l:libpam.so.0")
+    cc(root / plugins.lstrip("/") / "sequence.so", "int seq(void){return 1;}", "-shared", "-fPIC")
+    (root / security.lstrip("/")).mkdir(parents=True)
+    cc(root / security.lstrip("/") / "pam_unix.so",
+       'const char *s = "/etc/shadow"; int u(void){return s[0];}', "-shared", "-fPIC")
+    write(root, "/etc/pam.d/mariadb", "auth required pam_unix.so\n")
+    write(root, "/etc/shadow", "pamuser:$y$j9T$x:20000::::::\n", 0o640)
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "libpam0g", "/lib/x86_64-linux-gnu/libpam.so.0", depends="libc6")
+    dpkg(root, "libpam-modules", "/lib/x86_64-linux-gnu/security/pam_unix.so", depends="libpam0g")
+    dpkg(root, "mariadb-server", f"{plugins}/auth_pam.so", f"{plugins}/sequence.so", depends="libpam0g")
+    trace = [f"{plugins}/sequence.so"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("mariadbd", "openat", trace[0]))).kept
+    assert f"{plugins}/auth_pam.so" in kept and "/usr/lib/x86_64-linux-gnu/libpam.so.0" in kept
+    assert f"{security}/pam_unix.so" in kept, sorted(kept)
+    assert "libpam.so.0 loads its modules from it by name" in kept[f"{security}/pam_unix.so"]
+    assert "/etc/pam.d/mariadb" in kept and "/etc/shadow" in kept
+
+
 def test_a_language_librarys_compiled_modules_come_whatever_they_need(tmp_path: Path):
     """lxml, kept whole as a library pandas imports on first use, came
     without etree.so, whose libxml2, libxslt and ICU were 36.9 MB of
@@ -2767,6 +2806,23 @@ def test_empty_files_an_installation_made_for_a_service_are_found(tmp_path: Path
         owned_by(path, 0, 43)
     owned_by("/var/log/faillog", 0, 0)
     assert found.service_files() == ["/var/log/btmp", "/var/log/wtmp"]
+
+
+def test_the_home_directories_of_root_and_of_peoples_accounts_are_found(tmp_path: Path):
+    """MariaDB's client saves its history in ~/.mysql_history: on a
+    minified image without /root it was silently not saved. root's home
+    and those of accounts of people (uid 1000 and up) count where the
+    image has them; not a service's, nobody's, nor /."""
+    root = tmp_path / "root"
+    write(root, "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"
+                               "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+                               "alice:x:1000:1000::/home/alice/:/bin/bash\n"
+                               "bob:x:1001:1001::/home/bob:/bin/bash\n"
+                               "odd:x:1002:1002::/:/bin/sh\n"
+                               "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+    for d in ("root", "var/www", "home/alice", "nonexistent"):
+        (root / d).mkdir(parents=True)
+    assert source(root).home_dirs() == ["/root", "/home/alice"]      # (bob's is not in the image)
 
 
 def test_php_libraries_on_the_include_path_are_kept_with_what_they_require(tmp_path: Path):
