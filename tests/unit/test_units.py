@@ -2756,6 +2756,14 @@ def test_a_program_configuration_pipes_to_is_kept_with_what_it_runs(tmp_path: Pa
     assert "/usr/bin/sed" in kept and "/usr/bin/logger" in kept  # what it runs
 
 
+def owned_by(found: units.SourceUnits, path: str, uid: int, gid: int) -> None:
+    """path's owner in found's view of the source (the tests run as root
+    here, and chown's ids need no account)."""
+    st = found.stats[path]
+    found.stats[path] = os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, uid, gid,
+                                        st.st_size, 0, 0, 0))
+
+
 def test_service_directories_an_installation_made_are_found(tmp_path: Path):
     """bind9's postinst makes /var/lib/bind (root:bind 0775), owned by no
     package: dropped, `docker cp` of a zone into it failed, and after
@@ -2769,17 +2777,10 @@ def test_service_directories_an_installation_made_are_found(tmp_path: Path):
     write(root, "/var/lib/pgdata/PG_VERSION", "15\n")
     dpkg(root, "bind9", "/var/cache/bind")
     found = source(root)
-
-    def owned_by(path: str, uid: int, gid: int) -> None:
-        st = found.stats[path]
-        found.stats[path] = os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, uid, gid,
-                                            st.st_size, 0, 0, 0))
-    owned_by("/var/lib/bind", 0, 101)
-    owned_by("/var/spool/postfix", 100, 0)
-    owned_by("/var/spool/postfix/active", 100, 0)
-    owned_by("/var/lib/pgdata", 105, 107)
-    owned_by("/var/lib/plain", 0, 0)
-    owned_by("/var/cache/bind", 0, 101)
+    for path, uid, gid in (("/var/lib/bind", 0, 101), ("/var/spool/postfix", 100, 0),
+                           ("/var/spool/postfix/active", 100, 0), ("/var/lib/pgdata", 105, 107),
+                           ("/var/lib/plain", 0, 0), ("/var/cache/bind", 0, 101)):
+        owned_by(found, path, uid, gid)
     assert found.service_dirs() == ["/var/lib/bind", "/var/spool/postfix", "/var/spool/postfix/active"]
 
 
@@ -2797,14 +2798,9 @@ def test_empty_files_an_installation_made_for_a_service_are_found(tmp_path: Path
     write(root, "/var/lib/pkg/empty", "")
     dpkg(root, "pkg", "/var/lib/pkg/empty")
     found = source(root)
-
-    def owned_by(path: str, uid: int, gid: int) -> None:
-        st = found.stats[path]
-        found.stats[path] = os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, uid, gid,
-                                            st.st_size, 0, 0, 0))
     for path in ("/var/log/wtmp", "/var/log/btmp", "/var/log/dpkg.log", "/var/lib/pkg/empty"):
-        owned_by(path, 0, 43)
-    owned_by("/var/log/faillog", 0, 0)
+        owned_by(found, path, 0, 43)
+    owned_by(found, "/var/log/faillog", 0, 0)
     assert found.service_files() == ["/var/log/btmp", "/var/log/wtmp"]
 
 
