@@ -876,9 +876,7 @@ class Expander:
                 if target is None or not target.startswith("/etc/") or not self.units.is_dir(target):
                     continue
                 tree = self.units.subtree(target)
-                largest = max((st.st_size for p in tree
-                               if (st := self.units.stats.get(p)) and stat.S_ISREG(st.st_mode)), default=0)
-                if len(tree) <= STATE_TREE_LIMIT[0] and largest <= SMALL_FILE:
+                if len(tree) <= STATE_TREE_LIMIT[0] and max(self._file_sizes(tree), default=0) <= SMALL_FILE:
                     for p in tree:
                         if p not in self.closure.kept:
                             self.closure.add(p, f"under {target}, which {library} or a module it loads "
@@ -1263,6 +1261,10 @@ class Expander:
             if p not in self.closure.kept and self.units.stats.get(p) is not None:
                 self.closure.add(p, "read by Python's mimetypes on its first guess")
 
+    def _file_sizes(self, paths: Iterable[str]) -> list[int]:
+        """The sizes of the regular files among paths."""
+        return [st.st_size for p in paths if (st := self.units.stats.get(p)) and stat.S_ISREG(st.st_mode)]
+
     def _terminal_database(self) -> None:
         """The terminal database, once a curses library is kept (see
         TERMINAL_LIBRARY): read at a tool's first start on a terminal,
@@ -1275,9 +1277,7 @@ class Expander:
             final = self._directory(directory)
             if final is None:
                 continue
-            size = sum(st.st_size for p in self.units.subtree(final)
-                       if (st := self.units.stats.get(p)) and stat.S_ISREG(st.st_mode))
-            if size <= TERMINFO_WHOLE:
+            if sum(self._file_sizes(self.units.subtree(final))) <= TERMINFO_WHOLE:
                 self._whole_dir(directory, why)
                 continue
             for name in COMMON_TERMINALS:
@@ -1493,9 +1493,8 @@ class Expander:
                     made.append(p)
                 elif stat.S_ISDIR(st.st_mode) and d.startswith("/var/lib/") and not self.units.owned(p):
                     tree = self.units.subtree(p)
-                    size = sum(q_st.st_size for q in tree
-                               if (q_st := self.units.stats.get(q)) and stat.S_ISREG(q_st.st_mode))
-                    if len(tree) <= STATE_TREE_LIMIT[0] and size <= STATE_TREE_LIMIT[1]:
+                    entries, size = STATE_TREE_LIMIT
+                    if len(tree) <= entries and sum(self._file_sizes(tree)) <= size:
                         made += [q for q in tree if q not in self.closure.kept]
             for p in made:
                 self.closure.add(p, f"made in {d}, a directory of {unit.label}, when it was installed")
