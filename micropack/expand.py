@@ -192,9 +192,13 @@ WEB_ASSETS = "/usr/share/javascript/"
 CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,|])))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
 # A setting whose value is a command line, in configuration the workload
 # read: git's `[tar "tar.xz"] command = xz -c` (git archive --format=tar.xz
-# failed, "xz: not found"); its first word, when a program on PATH
-COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|compressor|pager|editor)"""
-                             r"""[ \t]*[=:][ \t]*["']?([A-Za-z0-9_][\w.+-]*)""", re.M | re.I)
+# failed, "xz: not found"); its first word, when a program on PATH. And a
+# job's or a daemon's, after a schedule of five cron fields if any: uwsgi's
+# `cron = -1 -1 -1 -1 -1 find /srv/uploads -mtime +1 -delete` failed every
+# run on the minified image ("find: not found", logged as if it ran)
+COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|compressor|pager|editor"""
+                             r"""|cron|daemon)[ \t]*[=:][ \t]*(?:(?:[-*/\d,]+[ \t]+){5})?["']?"""
+                             r"""(?!(?:yes|no|true|false|on|off)\b)([A-Za-z0-9_][\w.+-]*)""", re.M | re.I)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Application code read for what it loads, and whether it sets TZ.

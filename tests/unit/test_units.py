@@ -1145,6 +1145,18 @@ def test_a_command_a_setting_in_configuration_read_names(app_root: Path, tmp_pat
     assert "/usr/bin/xz" in kept and "/etc/gitconfig" in kept["/usr/bin/xz"]
     assert "/usr/bin/less" in kept
     assert "/usr/bin/bzip2" not in kept
+    # a job's command after its schedule: uwsgi's cron deleted no upload on
+    # the minified image ("find: not found", logged as if it ran); a
+    # switch's yes is no command
+    for program in ("find", "yes"):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, program, f"/usr/bin/{program}")
+    write(app_root, "/etc/uwsgi/app.ini",
+          "[uwsgi]\ncron = -1 -1 -1 -1 -1 find /srv/uploads -mtime +1 -delete\ndaemon = yes\n")
+    trace = ["/usr/bin/git", "/etc/uwsgi/app.ini"]
+    events = records(("git", "exec", "/usr/bin/git"), ("uwsgi", "openat", "/etc/uwsgi/app.ini"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert "/usr/bin/find" in kept and "/usr/bin/yes" not in kept
 
 
 def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: Path, tmp_path: Path):
