@@ -970,9 +970,9 @@ class Expander:
             for dep in self.units.package_deps.get(key, []):
                 if dep not in self.units.units or self.units.package_source.get(dep) != source:
                     continue
-                tools = [m for m in self._commands_of(dep) if m not in self.closure.kept]
-                self._keep_programs(tools, f"{dep.split(':', 1)[1]}, built from the same source as "
-                                           f"{key.split(':', 1)[1]}, whose {path} ran")
+                why = (f"{dep.split(':', 1)[1]}, built from the same source as {key.split(':', 1)[1]}, "
+                       f"whose {path} ran")
+                self._keep_programs(self._commands_of(dep), why)
 
     def _commands_of(self, key: str) -> list[str]:
         """The programs package key puts in a directory on PATH."""

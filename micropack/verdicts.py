@@ -12,30 +12,28 @@ class Verdict:
     probe: str
     original_status: int
     minified_status: int
+    # the results in words ("HTTP 200", "status 0": ProbeResult.shown), for the line
+    original_shown: str
+    minified_shown: str
     passed: bool
     reason: str = ""                     # why it failed: "" when it passed
     seccomp_status: int | None = None    # under the written seccomp profile, when one was made
-    # the results in words ("HTTP 200", "status 0"), for the line
-    original_shown: str = ""
-    minified_shown: str = ""
 
     def line(self, compare_output: bool) -> str:
         under = f", under seccomp {self.seccomp_status}" if self.seccomp_status is not None else ""
         output = "; output compared" if compare_output and self.passed else ""
         why = f": {self.reason}" if self.reason else ""
-        original = self.original_shown or f"status {self.original_status}"
-        minified = self.minified_shown or f"status {self.minified_status}"
-        return (f"{self.probe}: {'ok' if self.passed else 'FAILED'} (original {original}, "
-                f"minified {minified}{under}{output}){why}")
+        return (f"{self.probe}: {'ok' if self.passed else 'FAILED'} (original {self.original_shown}, "
+                f"minified {self.minified_shown}{under}{output}){why}")
 
 
 def _difference(original: ProbeResult, other: ProbeResult, compare_output: bool, where: str) -> str:
     """Why other does not match original; "" when it does."""
-    if other.status != original.status or other.http_status != original.http_status:
+    if not other.matches(original, compare_output=False):
         detail = other.reason or (f"HTTP status {other.http_status}" if other.http_status is not None
                                   else f"exit status {other.status}")
         return f"{where}: {detail} (the original gave {original.shown})"
-    if compare_output and other.output != original.output:
+    if not other.matches(original, compare_output):
         return f"{where}: output differs ({_first_difference(original.output, other.output)})"
     return ""
 
