@@ -530,7 +530,7 @@ def redis_profile(image: str, binary: str, requests: int, runs: int) -> dict[str
 # -- event rate -------------------------------------------------------------------
 
 def event_rate(image: str, binary: str, seconds: float) -> dict[str, Any]:
-    """Raise the rate of distinct (never deduplicated) failed opens until
+    """Raise the rate of distinct (never deduplicated) names looked up until
     the eBPF backend reports lost events (with --compare-with, until both
     checkouts do, each rate run by both in turn)."""
     modes = ["micropack"] + (["other"] if OTHER is not None else [])

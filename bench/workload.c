@@ -3,8 +3,12 @@
  *                           p cycling through four files: the kernel hands out the same fd
  *                           number for every open (prints wall and CPU ns)
  *   workload one N          the same on one file (prints wall and CPU ns)
- *   workload rate R SECS    distinct failed opens at R per second (0: as fast as
- *                           possible) for SECS seconds; prints how many
+ *   workload rate R SECS    distinct names stat'ed at R per second (0: as fast as
+ *                           possible) for SECS seconds; prints how many. Every name
+ *                           is /etc/hostname spelled another way ("/" or "/." for each
+ *                           bit of the count), so each is a file found (a failed
+ *                           lookup is an event only with --events) and none is
+ *                           deduplicated
  *   workload http PORT N K  N keep-alive GETs of /f/<i % K>.html from 127.0.0.1:PORT,
  *                           each response read whole; prints wall ns */
 #define _GNU_SOURCE
@@ -52,7 +56,8 @@ static int loop(long n, int files)
 
 static int rate(long per_second, double seconds)
 {
-    char path[64];
+    char path[128] = "/etc";
+    struct stat st;
     long long start = now_ns(), end = start + (long long)(seconds * 1e9);
     long sent = 0;
     while (now_ns() < end) {
@@ -61,8 +66,15 @@ static int rate(long per_second, double seconds)
             while (now_ns() < due)
                 ;
         }
-        snprintf(path, sizeof(path), "/nonexistent/rate/%ld", sent);
-        open(path, O_RDONLY);
+        char *at = path + 4;    /* after "/etc" */
+        for (int bit = 0; bit < 28; bit++) {
+            *at++ = '/';
+            if ((sent >> bit) & 1)
+                *at++ = '.';
+        }
+        memcpy(at, "/hostname", sizeof("/hostname"));
+        if (stat(path, &st) != 0)
+            return 1;
         sent++;
     }
     printf("%ld\n", sent);

@@ -170,7 +170,10 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
         raise VerifyError(f"probe {taken.name} passes before any container of {image_ref} runs: something "
                           "else answers there (a container left running? another service on the port?)")
     say(f"tracing a container of {image_ref} from its first exec")
-    original = traced_run(engine, image_ref, opts, drive, say, count_syscalls=bool(outputs.seccomp))
+    # The original's failed lookups are only shown, in the events beside a
+    # report; the minified run's are what the next round adds (failed_lookups).
+    original = traced_run(engine, image_ref, opts, drive, say, count_syscalls=bool(outputs.seccomp),
+                          failed_lookups=outputs.beside_report("events.jsonl") is not None)
     for r in original.results:
         say(f"original: {r.name}: {r.shown}" + (f" ({r.reason})" if r.reason else ""))
     if drive.probes and any(not r.passed for r in original.results):

@@ -121,7 +121,9 @@ class _Worker:
 
 
 def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: Say,
-               count_syscalls: bool = False) -> RunOutcome:
+               count_syscalls: bool = False, failed_lookups: bool = True) -> RunOutcome:
+    """A traced container of image, driven; failed_lookups=False when no
+    record of a lookup that found nothing is used (see EbpfTracer)."""
     cg = TracedCgroup()
     records: list[TraceRecord] = []
     # Counting for a seccomp profile runs unconfined: docker's own profile
@@ -131,7 +133,8 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     worker = _Worker(engine, image, opts, drive, cgroup_parent=cg.parent,
                      seccomp="unconfined" if count_syscalls else None)
     # traced from the container's start: the runtime's setup calls apart
-    tracer = EbpfTracer(count_syscalls=count_syscalls, split_at_exec=count_syscalls)
+    tracer = EbpfTracer(count_syscalls=count_syscalls, split_at_exec=count_syscalls,
+                        failed_lookups=failed_lookups)
     try:
         with progress.step(f"tracing a run of {image}", status=_counter(records)):
             outcome = run(tracer, Target(label=f"run of {image}", cgroup=cg.ref), records.append,

@@ -49,8 +49,10 @@ def trace_to_files(*, backend: str, target_factory: Callable[[], Any], output: s
     cls = choose("sysdig" if from_capture and backend == "auto" else backend)
     tracer: Any
     if cls.name == "ebpf":
+        # files.txt keeps no lookup that found nothing: only the events
+        # file shows them, so without one the kernel drops them unread
         tracer = cls(ringbuf_mb=ringbuf_mb, print_program=print_program,  # type: ignore[call-arg]
-                     count_syscalls=bool(seccomp_out))
+                     count_syscalls=bool(seccomp_out), failed_lookups=events_path is not None)
     elif seccomp_out:
         raise UsageError("--seccomp needs the eBPF backend (it counts syscalls in the kernel)")
     else:

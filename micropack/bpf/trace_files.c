@@ -30,7 +30,8 @@
  * profile), with MP_SPLIT_AT_EXEC to count the runtime's calls before the
  * workload's first exec apart, and MP_EXIT_GROUP_DEAD where the
  * sched_process_exit tracepoint says whether a thread was its process's
- * last (6.x kernels). */
+ * last (6.x kernels), and MP_MISSING_ERRNOS when calls that found no file
+ * are not wanted (see found_nothing). */
 #include <uapi/linux/ptrace.h>
 #include "micropack.h"
 
@@ -874,6 +875,20 @@ static __always_inline int handle(struct pt_regs *regs, u32 abi, struct mp_call 
     return 0;
 }
 
+/* Whether a call's result says it found no file (MP_MISSING_ERRNOS, a
+ * mask of errnos from record.MISSING_ERRNOS, set when nobody wants the
+ * records of such calls): such a call changes nothing the tracer follows
+ * (no fd, no working directory, no process) and names nothing to keep,
+ * so it is dropped before the filter and before its name is read. */
+static __always_inline int found_nothing(long ret)
+{
+#ifdef MP_MISSING_ERRNOS
+    return ret < 0 && ret > -64 && ((MP_MISSING_ERRNOS >> (u32)-ret) & 1);
+#else
+    return 0;
+#endif
+}
+
 /* The calls-table entry of the syscall that regs is the frame of, 0 when
  * it is not traced; abi is set to the table it was looked up in. */
 static __always_inline struct mp_call *traced_call(struct pt_regs *regs, u32 *abi)
@@ -912,7 +927,7 @@ int mp_sys_exit_btf(u64 *ctx)
     struct pt_regs *regs = (struct pt_regs *)ctx[0];
     u32 abi;
     struct mp_call *call = traced_call(regs, &abi);
-    if (!call)
+    if (!call || found_nothing((long)ctx[1]))
         return 0;
     u64 pid_tgid = bpf_get_current_pid_tgid();
     u32 in = member(pid_tgid >> 32);
@@ -926,6 +941,8 @@ int mp_sys_exit_btf(u64 *ctx)
  * filter by process comes first. */
 RAW_TRACEPOINT_PROBE(sys_exit)
 {
+    if (found_nothing((long)ctx->args[1]))
+        return 0;
     u64 pid_tgid = bpf_get_current_pid_tgid();
     u32 in = member(pid_tgid >> 32);
     if (!in)

@@ -341,6 +341,17 @@ def floor_source(tracepoints: Iterable[str] = TRACEPOINTS, btf: bool = False) ->
     return "\n".join(out) + "\n"
 
 
+def missing_errno_mask() -> int:
+    """record.MISSING_ERRNOS as a bit mask (bit e for errno e), for the
+    kernel's test of a result that found no file: one list, in one place."""
+    mask = 0
+    for e in MISSING_ERRNOS:
+        if not 0 < e < 64:
+            raise ValueError(f"errno {e} does not fit the kernel's 64-bit mask")
+        mask |= 1 << e
+    return mask
+
+
 def exit_says_group_dead() -> bool:
     """Whether sched_process_exit has a group_dead field (6.x kernels): the
     process ends with its last thread, not with its leader."""
@@ -377,13 +388,19 @@ class EbpfTracer(Tracer):
     WAKEUP_BYTES_MAX = 256 * 1024
 
     def __init__(self, ringbuf_mb: int = 64, print_program: bool = False,
-                 count_syscalls: bool = False, split_at_exec: bool = False) -> None:
+                 count_syscalls: bool = False, split_at_exec: bool = False,
+                 failed_lookups: bool = True) -> None:
         """count_syscalls: count every syscall for a seccomp profile;
         split_at_exec (a trace from the container's start): count what a
         process does before its first exec in the target (the runtime
-        setting the container up) apart, in setup_syscall_counts."""
+        setting the container up) apart, in setup_syscall_counts;
+        failed_lookups=False: calls that found no file (record.MISSING_ERRNOS)
+        are dropped in the kernel, before their name is read, for a caller
+        that keeps only files (no --events): real programs make many
+        (the loader's library search, Python's imports, config probing)."""
         self.count_syscalls = count_syscalls or split_at_exec
         self.split_at_exec = split_at_exec
+        self.failed_lookups = failed_lookups
         self.syscall_counts: dict[int, int] = {}   # syscall number -> calls
         self.setup_syscall_counts: dict[int, int] = {}
         self.ringbuf_pages = max(1, ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE"))
@@ -448,6 +465,8 @@ class EbpfTracer(Tracer):
             flags.append("-DMP_COUNT_SYSCALLS")
         if self.split_at_exec:
             flags.append("-DMP_SPLIT_AT_EXEC")
+        if not self.failed_lookups:
+            flags.append(f"-DMP_MISSING_ERRNOS={missing_errno_mask():#x}ULL")
         return flags
 
     def start(self, target: Target, sink: Sink) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -268,13 +269,40 @@ def test_burst_every_event_or_the_exact_count_lost(bpf_ready, fat_container, tmp
 
 
 def test_fail_on_loss_exits_non_zero(bpf_ready, fat_container, tmp_path: Path):
+    # failed lookups, kept only for an events file (see the test below)
     code = "import os\nfor i in range(200000):\n    os.path.exists(f'/nope/{i}')\n"
     proc = micropack("trace", "--container", fat_container.name, "-o", str(tmp_path / "f"),
-                     "--ringbuf-mb", "1", "--fail-on-loss",
+                     "--events", str(tmp_path / "e"), "--ringbuf-mb", "1", "--fail-on-loss",
                      "--", *_with_consumer_stopped("docker", "exec", fat_container.name, "python3", "-c",
                                                    code))
     assert proc.returncode == 5, proc.stderr
     assert "LOST" in proc.stderr
+
+
+def test_failed_lookups_are_dropped_in_the_kernel_without_events(bpf_ready, fat_container,
+                                                                 tmp_path: Path):
+    """files.txt keeps no lookup that found nothing, so without --events the
+    kernel drops them unread: the same files.txt from a fraction of the
+    events; with --events every one of them is there, with its errno."""
+    code = ("import os\nfor i in range(3000):\n    os.path.exists(f'/nope/{i}')\n"
+            "open('/etc/hostname').read()\nos.stat('/etc/issue.net')\n"
+            "os.path.exists('/etc/passwd/x')\n")        # ENOTDIR: found nothing either
+    runs = {}
+    for events in (False, True):
+        files, ev = tmp_path / f"files-{events}.txt", tmp_path / "events.jsonl"
+        proc = micropack("trace", "--container", fat_container.name, "-o", str(files),
+                         *(["--events", str(ev)] if events else []),
+                         "--", "docker", "exec", fat_container.name, "python3", "-c", code)
+        assert proc.returncode == 0, proc.stderr
+        count = re.search(r"(\d+) events, \d+ files written", proc.stderr)
+        assert count, proc.stderr
+        runs[events] = (files.read_text(), int(count.group(1)))
+    assert runs[False][0] == runs[True][0]
+    assert {"/etc/hostname", "/etc/issue.net", "/etc/passwd"} <= set(runs[False][0].splitlines())
+    assert runs[True][1] > 3000 and runs[False][1] < 1000, (runs[False][1], runs[True][1])
+    failed = [json.loads(line) for line in ev.read_text().splitlines()[:-1]]
+    assert sum(r["path"].startswith("/nope/") and r["error"] == "ENOENT" for r in failed) == 3000
+    assert any(r["path"] == "/etc/passwd/x" and r["error"] == "ENOTDIR" for r in failed)
 
 
 def test_errors_are_one_line(bpf_ready, tmp_path: Path):

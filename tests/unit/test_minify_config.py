@@ -76,8 +76,9 @@ def loop(monkeypatch) -> dict[str, Any]:
     seen: dict[str, Any] = {"builds": [], "runs": []}
 
     def traced_run(engine: Any, image: str, opts: RunOptions, drive: Drive, say: Any,
-                   count_syscalls: bool = False) -> RunOutcome:
+                   count_syscalls: bool = False, failed_lookups: bool = True) -> RunOutcome:
         seen["runs"].append((image, opts))
+        seen.setdefault("failed_lookups", []).append((image, failed_lookups))
         results = drive(ProbeTarget(engine, image), threading.Event())
         return RunOutcome(results, [], TraceStats())
 
@@ -164,6 +165,18 @@ def test_no_healthcheck_skips_it_and_the_minified_image_has_none(loop):
     report = run_minify(engine, [Probe("exec", "true")], healthcheck=False)
     assert report.passed and all(argv != FIND for _, argv in engine.execs)
     assert loop["builds"][0]["Healthcheck"] == {"Test": ["NONE"]}
+
+
+def test_the_originals_failed_lookups_are_traced_only_for_the_events_beside_a_report(loop, tmp_path):
+    """The minified run's failed lookups are what a next round adds: always
+    traced. The original's are only shown, in the events file beside a
+    report: without one the kernel may drop them unread."""
+    run_minify(FakeEngine({"Cmd": ["sleep", "infinity"]}), [Probe("exec", "true")])
+    assert loop["failed_lookups"] == [(ORIGINAL, False), (MINIFIED, True)]
+    loop["failed_lookups"].clear()
+    run_minify(FakeEngine({"Cmd": ["sleep", "infinity"]}), [Probe("exec", "true")],
+               outputs=minify.Outputs(report=str(tmp_path / "r.json")))
+    assert loop["failed_lookups"] == [(ORIGINAL, True), (MINIFIED, True)]
 
 
 def test_healthcheck_forms_as_docker_runs_them():

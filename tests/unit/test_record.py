@@ -95,3 +95,14 @@ def test_a_path_that_is_not_utf8_round_trips_as_its_bytes(tmp_path: Path):
     w.write(rec(name, result=3))
     w.close({})
     assert json.loads(events.read_text().splitlines()[0])["path"] == name
+
+
+def test_the_kernels_mask_of_lookups_that_found_nothing_is_the_one_list():
+    """Without --events the kernel drops calls whose errno is in this mask
+    unread: exactly those files.txt would drop, no more."""
+    from micropack.tracers.ebpf import missing_errno_mask
+    mask = missing_errno_mask()
+    dropped = {e for e in range(64) if mask >> e & 1}
+    assert dropped == set(record.MISSING_ERRNOS)
+    for e in range(1, 64):
+        assert record.names_a_file(rec("/etc/x", result=-e)) == (e not in dropped), errno.errorcode.get(e)
