@@ -350,20 +350,19 @@ class Expander:
         self._sibling_tools(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
-        for home in self.units.home_dirs():
-            if home not in self.closure.kept:
-                self.closure.add(home, "a home directory (a client writes its history there: .mysql_history, "
-                                       ".python_history)")
-        for f in self.units.service_files():
-            if f not in self.closure.kept:
-                self.closure.add(f, "an empty file made for a service's account when a package was installed "
-                                    "(base-files' /var/log/wtmp: sshd records logins only where it exists)")
-        for d in self.units.service_dirs():
-            # (the directory, not what is in it: a tree of data the
-            # workload used is kept whole as its own unit)
-            if d not in self.closure.kept:
-                self.closure.add(d, "a directory made for a service's account when its package was "
-                                    "installed (bind's /var/lib/bind: without it, nsupdate got SERVFAIL)")
+        # (a service's directory, not what is in it: a tree of data the
+        # workload used is kept whole as its own unit)
+        home = ("a home directory (a client writes its history there: .mysql_history, "
+                ".python_history)")
+        service_file = ("an empty file made for a service's account when a package was installed "
+                        "(base-files' /var/log/wtmp: sshd records logins only where it exists)")
+        service_dir = ("a directory made for a service's account when its package was installed "
+                       "(bind's /var/lib/bind: without it, nsupdate got SERVFAIL)")
+        for paths, why in ((self.units.home_dirs(), home), (self.units.service_files(), service_file),
+                           (self.units.service_dirs(), service_dir)):
+            for path in paths:
+                if path not in self.closure.kept:
+                    self.closure.add(path, why)
         self._listed_data_dirs(traced)
         self._sibling_data(traced)
         if self.level == "package":
