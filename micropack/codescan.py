@@ -546,6 +546,17 @@ def code_paths(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(2) for m in CODE_PATH.finditer(text)))
 
 
+# A font's file name alone in a string literal ("DejaVuSans-Bold.ttf"):
+# Pillow's ImageFont.truetype, GD and others look it up under the font
+# directories
+FONT_NAME = re.compile(r"""(['"])([\w+-][\w.+-]*\.(?:ttf|otf|ttc|pfb|pfa|woff2?))\1""", re.I)
+
+
+def font_names(text: str) -> list[str]:
+    """The font files code names by their file name alone."""
+    return list(dict.fromkeys(m.group(2) for m in FONT_NAME.finditer(text)))
+
+
 def lua_requires(text: str) -> list[str]:
     """The modules Lua code requires, as paths under a library directory
     without suffix (socket.http is socket/http: socket/http.lua, or a C

@@ -40,6 +40,7 @@ from micropack.codescan import (
     entry_point_groups,
     entry_points_file_groups,
     erlang_names,
+    font_names,
     is_python_script,
     is_shell_script,
     js_relative_requires,
@@ -183,6 +184,10 @@ PIECE = "\n"       # (keys of _pieces' needles: the directory, then this, then w
 # its first verified connection), and it picks zones by name itself.
 GO_CA_FUNCTION = "crypto/x509.loadSystemRoots"
 GO_ZONE_FUNCTION = "time.LoadLocation"
+# ... and reads the system's MIME types on its first TypeByExtension (the
+# shared-mime-info globs first, then the mime.types files)
+GO_MIME_FUNCTION = "mime.initMime"
+GO_MIME_GLOBS = ("/usr/local/share/mime/globs2", "/usr/share/mime/globs2")
 # Debian's JavaScript for web pages (its libjs-* packages), served as files.
 WEB_ASSETS = "/usr/share/javascript/"
 # An absolute path in a configuration file: at a word's start, or after a
@@ -268,6 +273,7 @@ class Expander:
         # name, any zone may be read (why, when so)
         self._tz_named = "TZ is set by the image's Env" if "TZ" in closure.env else ""
         self._traced: dict[str, str] = {}
+        self._opened: set[str] = set()          # what the workload opened (see run)
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
@@ -284,6 +290,11 @@ class Expander:
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
+        self._siblings_kept_for: set[str] = set()   # (the same, for the same source's tools)
+        self._installed_fonts: dict[str, list[str]] | None = None    # a font file's name -> its paths
+        self._mime_reader = ""      # why the system's MIME types are read (a Go program), if they are
+        self._data_scanned: set[str] = set()        # (_data_libraries_name's, once a library)
+        self._names_scanned: set[str] = set()       # (_libraries_loaded_by_name's, once a library)
         self._all_languages: set[str] = set()       # packages whose every translation is kept
         self._path: set[str] | None = None          # (_path_dirs')
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
@@ -301,6 +312,9 @@ class Expander:
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
         self._languages |= locales.env_languages(self.closure.env) | self._generated_languages()
         traced = self._traced = dict(self.closure.kept)
+        # what the workload opened, by any name (ld.so loads a library by
+        # its soname, a link, and through /lib on merged-/usr systems)
+        self._opened = self.closure.traced | {f for p in self.closure.traced if (f := self._final(p))}
         traced.update(self._frozen_modules(traced))
         for path, why in traced.items():
             for key in self.units.units_of(path):
@@ -309,9 +323,7 @@ class Expander:
                     # rest of it class by class, when first used)
                     self._use(key, path)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
-            # (read by any name: ld.so loads a library by its soname, a link,
-            # and through /lib on merged-/usr systems)
-            loaded = why == "traced" or why.startswith("target of ") and why.endswith(" (traced)")
+            loaded = path in self._opened
             if named and path.startswith(ZONEINFO + "/") and not self._tz_named:
                 # opened by its own name, not as /etc/localtime's target:
                 # TZ named it, or the program picks zones by name
@@ -383,7 +395,8 @@ class Expander:
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
-        while self._library_data():     # (what a package kept brings may be a library)
+        # (what a package kept brings may be a library)
+        while any([self._library_data(), self._data_libraries_name(), self._libraries_loaded_by_name()]):
             self._drain()
         self._fonts()
         if self._converters_named:
@@ -543,22 +556,23 @@ class Expander:
             if dep in seen:
                 continue
             seen.add(dep)
-            unit = self.units.units[dep]
-            # (not a language's library, which its own units keep in part:
-            # perl-modules-5.36 is 17 MB of Perl with no program; but a web
-            # page's scripts are data, whatever else their package ships:
-            # libjs-bootstrap4's sit under /usr/share/nodejs, and
-            # /usr/share/javascript links to them, where Prometheus's pages
-            # load them)
-            web = any(m.startswith(WEB_ASSETS) for m in unit.members)
-            # (debhelper's addon for building packages is no library the
-            # data comes with: sphinx-common's Sequence/sphinxdoc.pm had kept
-            # Sphinx's themes out, "no theme named 'basic'")
-            if self.units.is_data_package(unit) and (web or not any(
-                    self.units.in_language_dir(m) and DEBHELPER not in m for m in unit.members)):
+            if self._is_data_for_code(self.units.units[dep]):
                 self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
             if not direct:
                 todo += self.units.package_deps.get(dep, [])
+
+    def _is_data_for_code(self, unit: Unit) -> bool:
+        """A package of data only, and not a language's library, which its
+        own units keep in part (perl-modules-5.36 is 17 MB of Perl with no
+        program); but a web page's scripts are data, whatever else their
+        package ships: libjs-bootstrap4's sit under /usr/share/nodejs, and
+        /usr/share/javascript links to them, where Prometheus's pages load
+        them. (debhelper's addon for building packages is no library the
+        data comes with: sphinx-common's Sequence/sphinxdoc.pm had kept
+        Sphinx's themes out, "no theme named 'basic'".)"""
+        web = any(m.startswith(WEB_ASSETS) for m in unit.members)
+        return self.units.is_data_package(unit) and (web or not any(
+            self.units.in_language_dir(m) and DEBHELPER not in m for m in unit.members))
 
     def _node_links(self, unit: Unit, members: list[str], why: str) -> None:
         """A node module kept whole reaches files of its own through links
@@ -652,7 +666,8 @@ class Expander:
                     named = elf.containing(fh, wanted)
                     converts = ICONV_IMPORT in named
                     named.discard(ICONV_IMPORT)
-                    linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION)) if info.go else set()
+                    linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION, GO_MIME_FUNCTION)) \
+                        if info.go else set()
             except (OSError, SymlinkLoop):
                 continue
             for d in sorted(named):
@@ -665,6 +680,8 @@ class Expander:
                                                    f"({final}, a Go program, reads them on its first)")
             if GO_ZONE_FUNCTION in linked and not self._tz_named:
                 self._tz_named = f"{final}, a Go program, loads zones by name"
+            if GO_MIME_FUNCTION in linked and not self._mime_reader:
+                self._mime_reader = f"read by {final}, a Go program, on its first guess of a file's type"
 
     def _libraries_that_convert(self, programs: list[str]) -> None:
         """A kept shared library that imports iconv_open and was built from
@@ -841,11 +858,17 @@ class Expander:
         "/lib/x86_64-linux-gnu/security/", its modules' directory, as
         dpkg spells it: none of PAM's modules was kept, and MariaDB's PAM
         logins were refused as if the password were wrong)."""
-        spellings = [directory]
-        top = "/" + directory.split("/")[2] if directory.startswith("/usr/") else ""
+        return tuple(form for d in self._spellings(directory)
+                     for form in (d.encode() + b"\0", d.encode() + b"/\0"))
+
+    def _spellings(self, path: str) -> list[str]:
+        """path, and on a merged-/usr image path without /usr where /lib,
+        /bin or /sbin is a link into it (see _as_compiled)."""
+        spellings = [path]
+        top = "/" + path.split("/")[2] if path.startswith("/usr/") else ""
         if top in ("/lib", "/lib64", "/bin", "/sbin") and self._final(top) == "/usr" + top:
-            spellings.append(directory[len("/usr"):])
-        return tuple(form for d in spellings for form in (d.encode() + b"\0", d.encode() + b"/\0"))
+            spellings.append(path[len("/usr"):])
+        return spellings
 
     def _scripts_near(self, own: str | None) -> tuple[set[str], set[str]]:
         """The packages that depend on package own in one step or two, and
@@ -942,14 +965,34 @@ class Expander:
         for library in sorted(self._traced):
             final = self._final(library)
             key = self.units.package_of.get(final or "")
-            if not SHARED_OBJECT.search(posixpath.basename(library)) or key is None \
-                    or key in self._tools_kept_for:
+            if not SHARED_OBJECT.search(posixpath.basename(library)) or key is None:
                 continue
-            self._tools_kept_for.add(key)
-            kept = self.closure.kept
-            tools = [m for m in self._commands_of(key) if m not in kept
-                     and all(n.path in kept or self._final(n.path) in kept for n in self.closure.needs(m))]
-            self._keep_programs(tools, f"{key.split(':', 1)[1]}, whose {final} was loaded")
+            package = key.split(':', 1)[1]
+            if key not in self._tools_kept_for:
+                self._tools_kept_for.add(key)
+                self._keep_programs(self._ready_tools(key), f"{package}, whose {final} was loaded")
+            # the tools of the same source that depend on it, its command
+            # line: proj-bin's cs2cs and projinfo beside libproj25 (a GIS
+            # service loads it; "cs2cs: not found"), sqlite3 beside
+            # libsqlite3-0, fontconfig's fc-list beside libfontconfig1. Not
+            # an Essential package's (libc-bin's beside libc6: every
+            # image's); not for a library that was only needed by a program
+            # kept, never loaded (certutil's libnss3, certutil found on PATH)
+            if final not in self._opened or key in self._siblings_kept_for:
+                continue
+            self._siblings_kept_for.add(key)
+            source = self.units.package_source.get(key)
+            for dep in self._plugins_of(key):
+                if self.units.package_source.get(dep) == source and dep not in self.units.essential:
+                    self._keep_programs(self._ready_tools(dep), f"{dep.split(':', 1)[1]}, built from the "
+                                                                f"same source as {package}, whose {final} "
+                                                                f"was loaded")
+
+    def _ready_tools(self, key: str) -> list[str]:
+        """The commands of package key all of whose needs are kept already."""
+        kept = self.closure.kept
+        return [m for m in self._commands_of(key) if m not in kept
+                and all(n.path in kept or self._final(n.path) in kept for n in self.closure.needs(m))]
 
     def _sibling_tools(self, programs: Iterable[str]) -> None:
         """The commands of the packages that the package of a program that
@@ -1056,6 +1099,95 @@ class Expander:
                     path, dep = names[name]
                     self._keep_files(self.units.units[dep], [path],
                                      f"{m} loads it by name ({unit.label} depends on {dep.split(':', 1)[1]})")
+
+    def _data_libraries_name(self) -> bool:
+        """The data packages a kept library's package depends on, when the
+        library names their directory (compiled in, a C string): libgdal32
+        reads gdal-data's /usr/share/gdal and libproj25 proj-data's
+        /usr/share/proj only when a format or a coordinate system first
+        needs a file of them. Without them a GIS service, its probe a
+        reprojection that needed neither, wrote DXF and DGN with 500s, and
+        EPSG:31467 came out half a metre off and an EGM96 height 49 m
+        wrong, exit 0. Whether a package came in."""
+        came = False
+        for path in self._kept_libraries():
+            if path in self._data_scanned:
+                continue
+            self._data_scanned.add(path)
+            final = self._final(path)
+            key = self.units.package_of.get(final or "")
+            if final is None or key is None:
+                continue
+            needles = {dep: tuple(n for top in self._top_dirs(self.units.units[dep])
+                                  for n in self._as_named(top))
+                       for dep in self.units.package_deps.get(key, [])
+                       if dep not in self._queued and self._is_data_for_code(self.units.units[dep])}
+            needles = {dep: n for dep, n in needles.items() if n}
+            if not needles:
+                continue
+            try:
+                with self.closure.fs.open_file(final, hold=False) as fh:
+                    named = elf.containing(fh, needles)
+            except (OSError, SymlinkLoop):
+                continue
+            for dep in sorted(named):
+                self._use(dep, f"data {final} reads by name, of {dep.split(':', 1)[1]}, which "
+                               f"{key.split(':', 1)[1]} depends on")
+                came = True
+        return came
+
+    def _top_dirs(self, unit: Unit) -> list[str]:
+        """The directories (or files) of a package right under a directory
+        of the hierarchy: gdal-data's /usr/share/gdal. Not its documentation."""
+        tops = set()
+        for m in unit.members:
+            if is_documentation(m) or TRANSLATION.match(m):
+                continue
+            top = m
+            while parent_of(top) != "/" and not is_system_dir(parent_of(top)):
+                top = parent_of(top)
+            if top != "/" and not is_system_dir(top):
+                tops.add(top)
+        return sorted(tops)
+
+    def _as_named(self, path: str) -> tuple[bytes, ...]:
+        """How a binary names path, or a file under it: a C string that is
+        path, or starts with path and a slash (see _as_compiled)."""
+        return tuple(b"\0" + name.encode() + end for name in self._spellings(path) for end in (b"\0", b"/"))
+
+    def _libraries_loaded_by_name(self) -> bool:
+        """The shared libraries of a kept library's own package that it
+        loads by their name (a C string, not a DT_NEEDED): libnss3 loads
+        libsoftokn3.so and libfreeblpriv3.so when a certificate database
+        is opened; Caddy's `trust` found "no NSS security databases",
+        exit 0, and certutil failed, on the minified image. Again for what
+        that brings. Whether a library came in."""
+        came = False
+        for path in self._kept_libraries():
+            if path in self._names_scanned:
+                continue
+            self._names_scanned.add(path)
+            final = self._final(path)
+            key = self.units.package_of.get(final or "")
+            if final is None or key is None:
+                continue
+            unit = self.units.units[key]
+            names = {posixpath.basename(m): m for m in unit.members
+                     if SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept
+                     and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode)}
+            if not names:
+                continue
+            try:
+                with self.closure.fs.open_file(final, hold=False) as fh:
+                    info = elf.read_elf(fh)
+                    found = elf.containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names})
+            except (OSError, SymlinkLoop):
+                continue
+            found -= set(info.needed) if info else set()
+            for name in sorted(found):
+                self._keep_files(unit, [names[name]], f"{final} loads it by name")
+                came = came or names[name] in self.closure.kept
+        return came
 
     def _library_data(self) -> bool:
         """The package of a shared library that is kept, for the data it
@@ -1257,12 +1389,19 @@ class Expander:
     def _mime_types(self) -> None:
         """Python's mimetypes reads /etc/mime.types on its first guess, long
         after it was imported: the file, once the module is kept (guesses
-        came back None, status 200)."""
-        if not any(p.endswith("/mimetypes.py") and self.units.in_language_dir(p) for p in self.closure.kept):
+        came back None, status 200). So does a Go program that links
+        mime's initMime (Caddy with no package to bring media-types served
+        .woff2, .csv, .mp4 with no Content-Type, status 200)."""
+        files: tuple[str, ...] = MIME_TYPES_FILES
+        if any(p.endswith("/mimetypes.py") and self.units.in_language_dir(p) for p in self.closure.kept):
+            why = "read by Python's mimetypes on its first guess"
+        elif self._mime_reader:
+            why, files = self._mime_reader, GO_MIME_GLOBS + MIME_TYPES_FILES
+        else:
             return
-        for p in MIME_TYPES_FILES:
+        for p in files:
             if p not in self.closure.kept and self.units.stats.get(p) is not None:
-                self.closure.add(p, "read by Python's mimetypes on its first guess")
+                self.closure.add(p, why)
 
     def _file_sizes(self, paths: Iterable[str]) -> list[int]:
         """The sizes of the regular files among paths."""
@@ -1443,6 +1582,7 @@ class Expander:
             if not (shell or m.endswith(CODE_SUFFIXES) or text.startswith("#!")):
                 continue        # a program's bytes, not code
             self._code_picks_by_name(m, text)
+            self._fonts_code_names(m, text)
             if shell:
                 self._shell_script(m, text, f"script {m}")
                 continue
@@ -1754,6 +1894,27 @@ class Expander:
                     unit = self.units.units[key]
                     if unit.kind not in PACKAGE_KINDS or self.units.is_data_package(unit):
                         self._use(key, why)
+
+    def _fonts_code_names(self, path: str, text: str) -> None:
+        """A font the application's code names by its file name alone, with
+        its package: Pillow's ImageFont.truetype("DejaVuSans-Bold.ttf")
+        looks it up under the font directories when the route first draws
+        text (a Django view's card: 500, "cannot open resource", no font
+        kept at all)."""
+        names = font_names(text)
+        if not names:
+            return
+        if self._installed_fonts is None:
+            self._installed_fonts = {}
+            for d in FONT_DIRS:
+                final = self._directory(d)
+                for p in self.units.subtree(final) if final else []:
+                    self._installed_fonts.setdefault(posixpath.basename(p), []).append(p)
+        for name in names:
+            for font in self._installed_fonts.get(name, []):
+                if font not in self.closure.kept:
+                    self.closure.add(font, f"the font {name}, which {path} names")
+                self._use_package(font, f"the font {name}, which {path} names")
 
     def _code_picks_by_name(self, path: str, text: str) -> None:
         """Code that sets TZ, calls setlocale or converts with iconv picks

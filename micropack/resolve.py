@@ -96,6 +96,9 @@ class Closure:
     # kept, and nothing is kept because it needs it
     rules: Rules = field(default_factory=Rules)
     kept: dict[str, str] = field(default_factory=dict)       # path -> why
+    # the paths the trace named (a library traced after the program that
+    # needs it is kept as "needed by" that program, and was opened all the same)
+    traced: set[str] = field(default_factory=set)
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
     _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
@@ -114,6 +117,7 @@ class Closure:
 
     def add_traced(self, paths: Iterable[str]) -> None:
         for p in paths:
+            self.traced.add(p)
             self.add(p, "traced")
 
     def apply_includes(self, rules: Rules) -> None:

@@ -1929,20 +1929,27 @@ def test_a_go_program_keeps_the_authorities_and_zones_its_standard_library_reads
     "x509: certificate signed by unknown authority", the target down, its
     queries empty, status 200. Go's TLS is in the program: no TLS library
     is loaded, and it reads the authorities on its first verified
-    connection. The function names in its table say what it links."""
+    connection; the same for zones, and for the MIME types. The function
+    names in its table say what it links."""
     write(app_root, "/etc/ssl/certs/ca-certificates.crt", "PEM")
     write(app_root, "/usr/share/ca-certificates/mozilla/A.crt", "PEM")
     dpkg(app_root, "ca-certificates", "/usr/share/ca-certificates/mozilla/A.crt")
+    write(app_root, "/etc/mime.types", "font/woff2 woff2\n")
+    write(app_root, "/usr/share/mime/globs2", "50:text/csv:*.csv\n")
     server = "/usr/bin/goserver"
-    for functions, certs, zones in (("crypto/x509.loadSystemRoots runtime.main", True, False),
-                                    ("time.LoadLocation", False, True),
-                                    ("net/http.ListenAndServe", False, False)):
+    for functions, certs, zones, mime in (("crypto/x509.loadSystemRoots runtime.main", True, False, False),
+                                          ("time.LoadLocation", False, True, False),
+                                          ("mime.initMime", False, False, True),
+                                          ("net/http.ListenAndServe", False, False, False)):
         static_program(app_root / server.lstrip("/"), functions)
         dpkg(app_root, "goserver", server)
         kept = kept_at(app_root, "unit", tmp_path, [server], records(("goserver", "exec", server))).kept
         assert ("/etc/ssl/certs/ca-certificates.crt" in kept) == certs, functions
         assert ("/usr/share/ca-certificates/mozilla/A.crt" in kept) == certs, functions
         assert ("/usr/share/zoneinfo/Europe/Paris" in kept) == zones, functions
+        # (Caddy copied in by hand, no media-types to bring them: .woff2,
+        # .csv served with no Content-Type, status 200)
+        assert ("/etc/mime.types" in kept and "/usr/share/mime/globs2" in kept) == mime, functions
         if certs:
             assert "a Go program" in kept["/etc/ssl/certs/ca-certificates.crt"]
     # the same names in a program that is no Go program: its own C, not Go's
@@ -2329,6 +2336,93 @@ def test_the_tools_of_a_package_whose_library_was_loaded(tmp_path: Path):
     assert "libsieve.so.0 was loaded" in kept["/usr/bin/sievec"]
     assert "/usr/bin/sieve-big" not in kept and "/usr/lib/x86_64-linux-gnu/libextra.so.1" not in kept
     assert "/usr/bin/sievec" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
+GIS_LIB = "/usr/lib/x86_64-linux-gnu"
+
+
+def gis_root(tmp_path: Path) -> tuple[Path, list[str], list[TraceRecord]]:
+    """A service (gisd, the application's) that loaded libproj.so.25, which names its data
+    directory /usr/share/proj; the trace and its events."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(lib / "libproj.so.25", 'const char *data = "/usr/share/proj"; int proj(void) { return data[0]; }\n',
+       "-shared", "-fPIC", "-Wl,-soname,libproj.so.25")
+    cc(root / "usr/bin/gisd", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
+       "-l:libproj.so.25")
+    cc(root / "usr/bin/cs2cs", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
+       "-l:libproj.so.25")
+    cc(root / "usr/bin/other-tool", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
+       "-l:libproj.so.25")
+    dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
+    # (the application's own program, of no package: a package depending
+    # on libproj25 would bring its data as a program's that ran)
+    dpkg(root, "libproj25", f"{GIS_LIB}/libproj.so.25", depends="libc6, proj-data, other-data", source="proj")
+    dpkg(root, "proj-bin", "/usr/bin/cs2cs", depends="libproj25", source="proj")
+    dpkg(root, "other-tools", "/usr/bin/other-tool", depends="libproj25", source="other")
+    for path in ("/usr/share/proj/proj.db", "/usr/share/proj/BETA2007.gsb", "/usr/share/proj/egm96_15.gtx",
+                 "/usr/share/doc/proj-data/copyright", "/usr/share/other/table.csv"):
+        write(root, path, "data")
+    dpkg(root, "proj-data", "/usr/share/proj/proj.db", "/usr/share/proj/BETA2007.gsb",
+         "/usr/share/proj/egm96_15.gtx", "/usr/share/doc/proj-data/copyright")
+    dpkg(root, "other-data", "/usr/share/other/table.csv")
+    trace = ["/usr/bin/gisd", f"{GIS_LIB}/libproj.so.25", "/usr/share/proj/proj.db"]
+    events = records(("gisd", "exec", "/usr/bin/gisd"), ("gisd", "openat", f"{GIS_LIB}/libproj.so.25"),
+                     ("gisd", "openat", "/usr/share/proj/proj.db"))
+    return root, trace, events
+
+
+def test_the_data_package_a_loaded_library_names_comes_whole(tmp_path: Path):
+    """libproj25 opens proj-data's grids only when a coordinate system
+    first needs one: a GIS service, its probe a reprojection that read only
+    proj.db, gave EPSG:31467 half a metre off and an EGM96 height 49 m
+    wrong, exit 0, on the minified image. A data package the library's
+    package depends on comes whole when the library names its directory;
+    not one it does not name."""
+    root, trace, events = gis_root(tmp_path)
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for grid in ("/usr/share/proj/BETA2007.gsb", "/usr/share/proj/egm96_15.gtx"):
+        assert grid in kept and "libproj.so.25 reads by name" in kept[grid], grid
+    assert "/usr/share/other/table.csv" not in kept
+    assert "/usr/share/proj/egm96_15.gtx" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
+def test_the_tools_of_the_same_source_that_depend_on_a_loaded_library(tmp_path: Path):
+    """proj-bin's cs2cs and projinfo, built from the same source as the
+    libproj25 a service loaded, were dropped ("cs2cs: not found"): a
+    package of the same source that depends on the library's brings its
+    commands when all they need is kept; not another source's package."""
+    root, trace, events = gis_root(tmp_path)
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "/usr/bin/cs2cs" in kept and "built from the same source as libproj25" in kept["/usr/bin/cs2cs"]
+    assert "/usr/bin/other-tool" not in kept
+
+
+def test_a_library_of_its_own_package_a_kept_library_loads_by_name(tmp_path: Path):
+    """libnss3 loads libsoftokn3.so, which loads libfreeblpriv3.so, by
+    name when a certificate database is opened: on a minified Caddy image
+    `caddy trust` found "no NSS security databases", exit 0. Each comes,
+    and then what it names; not a library of the package no kept one names."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(lib / "libfreeblpriv3.so", "int freebl(void) { return 0; }\n", "-shared", "-fPIC")
+    cc(lib / "libsoftokn3.so", 'const char *f = "libfreeblpriv3.so"; int softokn(void) { return f[0]; }\n',
+       "-shared", "-fPIC")
+    cc(lib / "libunused3.so", "int unused(void) { return 0; }\n", "-shared", "-fPIC")
+    cc(lib / "libnss3.so", 'const char *s = "libsoftokn3.so"; int nss(void) { return s[0]; }\n',
+       "-shared", "-fPIC", "-Wl,-soname,libnss3.so")
+    cc(root / "usr/bin/certutil", "int nss(void);\nint main(void) { return nss(); }\n", f"-L{lib}",
+       "-l:libnss3.so")
+    dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
+    dpkg(root, "libnss3", *(f"{GIS_LIB}/{n}" for n in ("libnss3.so", "libsoftokn3.so", "libfreeblpriv3.so",
+                                                       "libunused3.so")), depends="libc6")
+    dpkg(root, "libnss3-tools", "/usr/bin/certutil", depends="libnss3")
+    trace = ["/usr/bin/certutil"]
+    events = records(("certutil", "exec", "/usr/bin/certutil"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "libnss3.so loads it by name" in kept[f"{GIS_LIB}/libsoftokn3.so"]
+    assert "libsoftokn3.so loads it by name" in kept[f"{GIS_LIB}/libfreeblpriv3.so"]
+    assert f"{GIS_LIB}/libunused3.so" not in kept
 
 
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
@@ -2900,6 +2994,32 @@ def test_a_file_the_code_names_by_its_path_is_kept_with_its_data_package(tmp_pat
     assert f"{fonts}/DejaVuSans-Bold.ttf" in kept                      # its data package, whole
     assert "/usr/bin/qrencode" in kept                                 # a program: as if run
     assert "/usr/share/liberation/LiberationSans.ttf" not in kept
+
+
+def test_a_font_the_code_names_by_its_file_name_alone_is_kept_with_its_package(tmp_path: Path):
+    """A Django view draws a card with ImageFont.truetype("DejaVuSans-Bold.ttf"),
+    which Pillow looks up under the font directories: no probe drew, no
+    font was kept, and the card was a 500 ("cannot open resource"). A
+    font's file name in a string of the application's code keeps that
+    font, with its package; not a font it does not name, nor a name no
+    installed font has."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    fonts = "/usr/share/fonts/truetype/dejavu"
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        write(root, f"{fonts}/{name}", "ttf")
+    dpkg(root, "fonts-dejavu-core", f"{fonts}/DejaVuSans.ttf", f"{fonts}/DejaVuSans-Bold.ttf")
+    write(root, "/usr/share/fonts/truetype/liberation/LiberationSans.ttf", "ttf")
+    dpkg(root, "fonts-liberation", "/usr/share/fonts/truetype/liberation/LiberationSans.ttf")
+    write(root, "/app/views.py", "from PIL import ImageFont\ndef card(title):\n"
+                                 "    font = ImageFont.truetype('DejaVuSans-Bold.ttf', 32)\n"
+                                 "    other = ImageFont.truetype(\"Missing.otf\", 12)\n")
+    trace = ["/app/views.py"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("python3", "openat", "/app/views.py"))).kept
+    bold = f"{fonts}/DejaVuSans-Bold.ttf"
+    assert bold in kept and "the font DejaVuSans-Bold.ttf, which /app/views.py names" in kept[bold]
+    assert f"{fonts}/DejaVuSans.ttf" in kept                           # its package, whole
+    assert "/usr/share/fonts/truetype/liberation/LiberationSans.ttf" not in kept
 
 
 def test_the_index_a_trigger_made_beside_a_packages_modules_is_kept(tmp_path: Path):
