@@ -546,6 +546,20 @@ def code_paths(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(2) for m in CODE_PATH.finditer(text)))
 
 
+# R: library(ggplot2), require("MASS"), requireNamespace('mgcv'),
+# loadNamespace(...), and a function called through its package, mgcv::gam
+R_LIBRARY_CALL = re.compile(r"""\b(?:library|require|requireNamespace|loadNamespace)\(\s*"""
+                            r"""(?:package\s*=\s*)?(['"]?)([A-Za-z][\w.]*)\1\s*[,)]""")
+R_NAMESPACE = re.compile(r"""(?<![\w.])([A-Za-z][\w.]*):::?(?=[A-Za-z.`])""")
+
+
+def r_libraries(text: str) -> list[str]:
+    """The R packages R code loads or calls into."""
+    code = re.sub(r"#[^\n]*", "", text)
+    return list(dict.fromkeys([m.group(2) for m in R_LIBRARY_CALL.finditer(code)]
+                              + [m.group(1) for m in R_NAMESPACE.finditer(code)]))
+
+
 # A font's file name alone in a string literal ("DejaVuSans-Bold.ttf"):
 # Pillow's ImageFont.truetype, GD and others look it up under the font
 # directories
@@ -572,17 +586,18 @@ def _code_only(text: str) -> str:
 
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
-                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua", ".php": "php"}
-INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php)[0-9.]*$")
+                   ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua", ".php": "php",
+                   ".R": "r", ".r": "r"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript)[0-9.]*$")
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
-    """'ruby', 'perl', 'erlang', 'lua' or 'php' for a file of that language
+    """'ruby', 'perl', 'erlang', 'lua', 'php' or 'r' for a file of that language
     (by its #! line, else by its suffix), else None."""
     m = INTERPRETER.match(shebang_program(head) or "")
     if m:
-        return "erlang" if m.group(1) == "escript" else m.group(1)
+        return {"escript": "erlang", "Rscript": "r"}.get(m.group(1), m.group(1))
     return SCRIPT_SUFFIXES.get(posixpath.splitext(path)[1])
 
 

@@ -50,6 +50,7 @@ from micropack.codescan import (
     php_requires,
     picks_language,
     python_imports,
+    r_libraries,
     ruby_requires,
     script_commands,
     script_language,
@@ -102,6 +103,7 @@ LOCALTIME = "/etc/localtime"
 # the trace is the one LANG gave, as /etc/localtime's zone is the image's).
 GCONV_DIR = re.compile(r"^(/usr)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?/gconv$")
 LOCALES = "/usr/lib/locale"
+SETLOCALE = "setlocale"
 # The standard modules CPython 3.11 and later run from copies frozen into
 # the interpreter (sys.stdlib_module_names those `_imp.is_frozen` says so
 # of), never reading their files: a trace sees none of them loaded, so what
@@ -310,7 +312,8 @@ class Expander:
         if self.level == "file":
             return self.result
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
-        self._languages |= locales.env_languages(self.closure.env) | self._generated_languages()
+        generated = self._generated_languages()
+        self._languages |= locales.env_languages(self.closure.env) | generated
         traced = self._traced = dict(self.closure.kept)
         # what the workload opened, by any name (ld.so loads a library by
         # its soname, a link, and through /lib on merged-/usr systems)
@@ -354,6 +357,8 @@ class Expander:
         programs = self._programs_run(traced)
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
+        if generated:
+            self._generated_locales(programs, generated)
         self._what_programs_name(programs)
         self._libraries_that_convert(programs)
         self._what_libraries_name(traced)
@@ -1340,6 +1345,20 @@ class Expander:
             if self.units.units_of(p):
                 return
 
+    def _generated_locales(self, programs: list[str], languages: set[str]) -> None:
+        """The locales generated in the image (locale-gen's archive), once a
+        program that ran calls setlocale: the next run is asked for one by
+        LANG. An R job probed in the C locale, run with LANG=de_DE.UTF-8,
+        printed "Setting LC_CTYPE failed, using "C"" and English dates,
+        exit 0, its German translations kept and never shown."""
+        for path in programs:
+            final = self._final(path)
+            if final is not None and SETLOCALE in self._imports(final, (SETLOCALE,)):
+                self._whole_dirs.setdefault(LOCALES, f"the locales generated in the image "
+                                                     f"({', '.join(sorted(languages))}): {final} calls "
+                                                     f"setlocale, and LANG picks one")
+                return
+
     def _generated_languages(self) -> set[str]:
         """The languages of the locales generated in the image (see
         micropack.locales): in glibc's archive, or a directory each."""
@@ -2105,7 +2124,7 @@ class Expander:
                 self._load_libraries(f, text, language, required)
 
     def _load_libraries(self, path: str, text: str, language: str, required: bool = False) -> None:
-        """The units of the libraries one Ruby, Perl, Lua, Erlang or PHP file loads (_scan_script)."""
+        """The units of the libraries one Ruby, Perl, Lua, Erlang, PHP or R file loads (_scan_script)."""
         if language == "php":
             for name in php_requires(text):
                 for key in self.units.php_libraries(name):
@@ -2113,7 +2132,8 @@ class Expander:
             return
         names = ruby_requires(text, required) if language == "ruby" else \
             erlang_names(text) if language == "erlang" else \
-            lua_requires(text) if language == "lua" else perl_modules(text)
+            lua_requires(text) if language == "lua" else \
+            r_libraries(text) if language == "r" else perl_modules(text)
         for name in names:
             for key in self.units.script_libraries(language, name):
                 self._use(key, f"loaded by {path}")

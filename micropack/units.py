@@ -89,6 +89,12 @@ LUA_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)
 # installation's or a release's lib/, beside its erts-* (the code server
 # finds a module in any application's ebin/ by its name)
 ERLANG_APP = re.compile(r"^([a-z][\w@]*)(-[0-9][\w.+-]*)?$")
+# R's libraries (/usr/lib/R/library, /usr/lib/R/site-library,
+# /usr/local/lib/R/site-library): a directory a package, with its
+# DESCRIPTION, whose Depends, Imports and LinkingTo name the packages it needs
+R_LIBRARY = re.compile(r"^/(.+/)?R/(site-)?library$")
+R_NEEDS = re.compile(r"^(?:Depends|Imports|LinkingTo):((?:.*)(?:\n[ \t].*)*)", re.M)
+R_NAME = re.compile(r"^\s*([A-Za-z][\w.]*)")
 ERLANG_APP_DEPS = re.compile(r"\{\s*(?:applications|included_applications|optional_applications)\s*,"
                              r"\s*\[([^\]]*)\]")
 # Where PHP finds a file a require names relatively (include_path:
@@ -105,7 +111,7 @@ def is_system_dir(path: str) -> bool:
 
 @dataclass
 class Unit:
-    kind: str               # dpkg | apk | rpm | python | node | gem | ruby | perl | lua | erlang | tree
+    kind: str               # dpkg | apk | rpm | python | node | gem | ruby | perl | lua | erlang | r | tree
     name: str                      # package name, or the unit's root path
     label: str
     members: list[str] = field(default_factory=list)   # files, links, and dirs of trees
@@ -311,7 +317,7 @@ class SourceUnits:
             base = posixpath.basename(path)
             parent = parent_of(path)
             script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) \
-                else "lua" if LUA_LIB.match(path) \
+                else "lua" if LUA_LIB.match(path) else "r" if R_LIBRARY.match(path) \
                 else "erlang" if base == "lib" and self._erlang_root(parent) else None
             if script:
                 scripts.append((script, path))
@@ -326,10 +332,16 @@ class SourceUnits:
                 stdlibs.append(path)
         self.containers.update(sites, stdlibs, nodes, gems, (d for _, d in scripts))
         found: list[Unit] = []
+        r_needs: dict[str, list[str]] = {}      # an R package's unit -> the names it needs
         for language, container in scripts:
             found += (self._erlang_applications(container) if language == "erlang"
+                      else self._r_packages(container, r_needs) if language == "r"
                       else self._script_libraries(language, container))
             self.aliases[container] = self._links_to(container)
+        for unit in found:
+            if unit.key in r_needs:     # (across libraries: site-library's ggplot2 needs library's MASS)
+                unit.deps = sorted({k for name in r_needs[unit.key] for k in self.script_libraries("r", name)}
+                                   - {unit.key})
         for site in sites:
             found += self._python_site(site)
         for lib in stdlibs:
@@ -544,6 +556,32 @@ class SourceUnits:
         for unit in units:
             unit.deps = [names[d] for d in deps[unit.key] if d in names and names[d] != unit.key]
         self._script_names.setdefault("erlang", {})[container] = names
+        self.library_dir.update((u.key, container) for u in units)
+        return units
+
+    def _r_packages(self, container: str, needs: dict[str, list[str]]) -> list[Unit]:
+        """One unit per R package of an R library, all its files: library()
+        reads its code database, R/<name>.rdb, and help(), example(),
+        citation() and vignette() its help/, doc/ and CITATION, none of them
+        read by a job that loaded it (a package kept in part: "cannot open
+        file 'munsell.rdb'"); and the names of the packages it needs
+        (needs, by unit; ggplot2's viridisLite, loaded on first use: "there
+        is no package called 'viridisLite'")."""
+        units: list[Unit] = []
+        names: dict[str, str] = {}
+        for p in self.children(container):
+            description = self.read_text(p + "/DESCRIPTION") if self.is_dir(p) else None
+            if description is None:
+                continue
+            name = posixpath.basename(p)
+            unit = Unit("r", p, f"R package {name} ({container})",
+                        members=[f for f in self.subtree(p) if not self.is_dir(f)])
+            units.append(unit)
+            names[name] = unit.key
+            needs[unit.key] = [m.group(1) for field in R_NEEDS.findall(description)
+                               for part in field.split(",")
+                               if (m := R_NAME.match(part)) and m.group(1) != "R"]
+        self._script_names.setdefault("r", {})[container] = names
         self.library_dir.update((u.key, container) for u in units)
         return units
 
@@ -769,7 +807,7 @@ class SourceUnits:
         return []
 
     def in_language_dir(self, path: str) -> bool:
-        """path is, or is inside, a Python, node, gem, Ruby, Perl, Lua or Erlang directory."""
+        """path is, or is inside, a Python, node, gem, Ruby, Perl, Lua, Erlang or R directory."""
         p = path
         while p != "/":
             if p in self.containers:

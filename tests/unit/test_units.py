@@ -2473,6 +2473,69 @@ def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path
     assert "/usr/lib/python3.11/lib-dynload/_sqlite3.so" not in kept
 
 
+def test_an_r_package_is_one_unit_with_the_packages_it_needs(tmp_path: Path):
+    """An R job loaded ggplot2 and dplyr; on the minified image library()
+    of munsell failed ("cannot open file 'munsell.rdb'": kept in part),
+    help("geom_point") found nothing, citation("ggplot2") was silently
+    another, and a plot with viridis stopped ("there is no package called
+    'viridisLite'", an Imports loaded on first use). An R package is one
+    unit, with the packages its DESCRIPTION's Depends, Imports and
+    LinkingTo name, across libraries; a package the R code loads by name
+    (library(nlme)) too; not another."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    site, base = "/usr/lib/R/site-library", "/usr/lib/R/library"
+    packages = {f"{site}/ggplot2": "Package: ggplot2\nDepends: R (>= 3.3)\nImports: MASS,\n    viridisLite (>= 0.4),"
+                                   " grid\nSuggests: unused\n",
+                f"{site}/viridisLite": "Package: viridisLite\n",
+                f"{site}/unused": "Package: unused\n",
+                f"{base}/MASS": "Package: MASS\nDepends: R (>= 4.0), grDevices\n",
+                f"{base}/grid": "Package: grid\n",
+                f"{base}/nlme": "Package: nlme\nLinkingTo: MASS\n"}
+    for d, description in packages.items():
+        name = d.rsplit("/", 1)[1]
+        write(root, f"{d}/DESCRIPTION", description)
+        for f in (f"R/{name}.rdb", f"R/{name}.rdx", "help/aliases.rds", "Meta/package.rds"):
+            write(root, f"{d}/{f}", "x")
+        dpkg(root, f"r-cran-{name.lower()}", f"{d}/DESCRIPTION", f"{d}/R/{name}.rdb", f"{d}/R/{name}.rdx",
+             f"{d}/help/aliases.rds", f"{d}/Meta/package.rds")
+    write(root, f"{site}/ggplot2/CITATION", "bibentry()")
+    write(root, "/app/report.R", "library(ggplot2)\nfit <- function(d) nlme::lme(y ~ x, d)\n")
+    trace = ["/app/report.R", f"{site}/ggplot2/R/ggplot2.rdx", f"{site}/ggplot2/DESCRIPTION"]
+    events = records(*(("R", "openat", p) for p in trace))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for f in ("R/ggplot2.rdb", "help/aliases.rds", "CITATION"):
+        assert f"{site}/ggplot2/{f}" in kept, f
+    for d in (f"{site}/viridisLite", f"{base}/MASS", f"{base}/grid", f"{base}/nlme"):
+        assert f"{d}/R/{d.rsplit('/', 1)[1]}.rdb" in kept, d
+    assert "loaded by /app/report.R" in kept[f"{base}/nlme/R/nlme.rdb"]
+    assert f"{site}/unused/R/unused.rdb" not in kept          # Suggests: not needed
+    assert f"{site}/viridisLite/R/viridisLite.rdb" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
+def test_the_generated_locales_once_a_program_that_calls_setlocale_ran(tmp_path: Path):
+    """An R job, probed in the C locale, then run with LANG=de_DE.UTF-8 on
+    the minified image: "Setting LC_CTYPE failed, using "C"", English
+    dates, exit 0, though de_DE was generated in the image (and its
+    translations kept). The locales locale-gen made come whole once a
+    program that ran imports setlocale; not for one that does not."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/job", '#include <locale.h>\nint main(void) { return !setlocale(LC_ALL, ""); }\n')
+    cc(root / "usr/bin/plain", "int main(void) { return 0; }\n")
+    dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
+    write(root, "/usr/lib/locale/locale-archive", archive("de_DE.utf8"))
+    write(root, "/usr/lib/locale/C.utf8/LC_CTYPE", "c")
+    dpkg(root, "libc-bin", "/usr/lib/locale/C.utf8/LC_CTYPE")
+    for program, keeps in (("job", True), ("plain", False)):
+        trace = [f"/usr/bin/{program}"]
+        kept = kept_at(root, "unit", tmp_path, trace, records((program, "exec", trace[0]))).kept
+        assert ("/usr/lib/locale/locale-archive" in kept) == keeps, program
+        assert ("/usr/lib/locale/C.utf8/LC_CTYPE" in kept) == keeps, program
+    assert "/usr/bin/job calls setlocale" in kept_at(root, "unit", tmp_path, ["/usr/bin/job"], records(
+        ("job", "exec", "/usr/bin/job"))).kept["/usr/lib/locale/locale-archive"]
+
+
 def test_code_that_calls_setlocale_keeps_every_locale(tmp_path: Path):
     """setlocale reads the locale it is given by name: PHP's
     setlocale(LC_ALL, "C.UTF-8") returned false on an image that kept
