@@ -980,15 +980,20 @@ class Expander:
             # line: proj-bin's cs2cs and projinfo beside libproj25 (a GIS
             # service loads it; "cs2cs: not found"), sqlite3 beside
             # libsqlite3-0, fontconfig's fc-list beside libfontconfig1. Not
-            # an Essential package's (libc-bin's beside libc6: every
-            # image's); not for a library that was only needed by a program
-            # kept, never loaded (certutil's libnss3, certutil found on PATH)
-            if final not in self._opened or key in self._siblings_kept_for:
+            # a package of every system (libc-bin's beside libc6,
+            # e2fsprogs' beside libcom-err2: Essential, or of priority
+            # required or important); not for a library that was only
+            # needed by a program kept, never loaded (certutil's libnss3,
+            # certutil found on PATH); not for a language's module in a
+            # directory of its own (Perl's Fcntl.so: perl's 29 scripts)
+            if final not in self._opened or key in self._siblings_kept_for \
+                    or not LIB_DIR.match(parent_of(final)):
                 continue
             self._siblings_kept_for.add(key)
             source = self.units.package_source.get(key)
             for dep in self._plugins_of(key):
-                if self.units.package_source.get(dep) == source and dep not in self.units.essential:
+                if self.units.package_source.get(dep) == source and dep not in self.units.essential \
+                        and dep not in self.units.base:
                     self._keep_programs(self._ready_tools(dep), f"{dep.split(':', 1)[1]}, built from the "
                                                                 f"same source as {package}, whose {final} "
                                                                 f"was loaded")

@@ -49,6 +49,9 @@ class PackageDB:
     # the packages every other one may use without depending on them
     # (dpkg's Essential: yes: coreutils, findutils, grep, sed, tar, ...)
     essential: set[str] = field(default_factory=set)
+    # the packages of every system of the distribution, whatever the image
+    # is for (dpkg's Priority: required or important: e2fsprogs, libpam-modules-bin)
+    base: set[str] = field(default_factory=set)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
@@ -74,6 +77,7 @@ def read_database(fs: RootFS) -> PackageDB:
             merged.depends.setdefault(package, []).extend(deps)
         merged.source.update(db.source)
         merged.essential |= db.essential
+        merged.base |= db.base
         for package, scripts in db.scripts.items():
             merged.scripts.setdefault(package, []).extend(scripts)
     return merged
@@ -100,8 +104,9 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     text = (status or b"").decode("utf-8", "surrogateescape")
     db.depends = dpkg_depends(text, set(db.files))
     db.source = dpkg_sources(text, set(db.files))
-    db.essential = {fields["Package"] for fields in _stanzas(text)
-                    if fields.get("Essential") == "yes" and fields.get("Package") in db.files}
+    stanzas = [fields for fields in _stanzas(text) if fields.get("Package") in db.files]
+    db.essential = {fields["Package"] for fields in stanzas if fields.get("Essential") == "yes"}
+    db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") in ("required", "important")}
     return db
 
 

@@ -153,6 +153,7 @@ class SourceUnits:
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.essential: set[str] = set()            # keys of the packages marked Essential
+        self.base: set[str] = set()                 # keys of the packages of priority required/important
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
@@ -259,6 +260,7 @@ class SourceUnits:
         for package in db.files:
             self.package_source[f"{self.db_kind}:{package}"] = db.source.get(package, package)
         self.essential = {f"{self.db_kind}:{package}" for package in db.essential}
+        self.base = {f"{self.db_kind}:{package}" for package in db.base}
 
     def owned(self, path: str) -> bool:
         return path in self.package_of or path in self.owned_dirs

@@ -31,17 +31,17 @@ def compiled_root(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "",
-         essential: bool = False) -> None:
+         essential: bool = False, priority: str = "") -> None:
     """A dpkg .list naming paths and every directory above them, the way
     dpkg writes them (pre-merged-/usr spellings are allowed); with depends,
-    source or essential, the package's stanza in the status file, with its
-    Depends, Source and Essential fields."""
-    if depends or source or essential:
+    source, essential or priority, the package's stanza in the status file,
+    with its Depends, Source, Essential and Priority fields."""
+    if depends or source or essential or priority:
         status = root / "var/lib/dpkg/status"
         status.parent.mkdir(parents=True, exist_ok=True)
         with status.open("a") as f:
             f.write(f"Package: {package}\nStatus: install ok installed\n"
-                    + ("Essential: yes\n" if essential else "")
+                    + ("Essential: yes\n" if essential else "") + (f"Priority: {priority}\n" if priority else "")
                     + (f"Source: {source}\n" if source else "") + (f"Depends: {depends}\n" if depends else "")
                     + "\n")
     listed: list[str] = ["/."]
@@ -2352,14 +2352,16 @@ def gis_root(tmp_path: Path) -> tuple[Path, list[str], list[TraceRecord]]:
        "-l:libproj.so.25")
     cc(root / "usr/bin/cs2cs", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
        "-l:libproj.so.25")
-    cc(root / "usr/bin/other-tool", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
-       "-l:libproj.so.25")
+    for tool in ("other-tool", "base-tool"):
+        cc(root / f"usr/bin/{tool}", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
+           "-l:libproj.so.25")
     dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
     # (the application's own program, of no package: a package depending
     # on libproj25 would bring its data as a program's that ran)
     dpkg(root, "libproj25", f"{GIS_LIB}/libproj.so.25", depends="libc6, proj-data, other-data", source="proj")
     dpkg(root, "proj-bin", "/usr/bin/cs2cs", depends="libproj25", source="proj")
     dpkg(root, "other-tools", "/usr/bin/other-tool", depends="libproj25", source="other")
+    dpkg(root, "base-tools", "/usr/bin/base-tool", depends="libproj25", source="proj", priority="required")
     for path in ("/usr/share/proj/proj.db", "/usr/share/proj/BETA2007.gsb", "/usr/share/proj/egm96_15.gtx",
                  "/usr/share/doc/proj-data/copyright", "/usr/share/other/table.csv"):
         write(root, path, "data")
@@ -2391,11 +2393,21 @@ def test_the_tools_of_the_same_source_that_depend_on_a_loaded_library(tmp_path: 
     """proj-bin's cs2cs and projinfo, built from the same source as the
     libproj25 a service loaded, were dropped ("cs2cs: not found"): a
     package of the same source that depends on the library's brings its
-    commands when all they need is kept; not another source's package."""
+    commands when all they need is kept; not another source's package, nor
+    one of every system's (priority required: e2fsprogs' beside
+    libcom-err2), nor for a language's module in a directory of its own
+    (Perl's Fcntl.so, of perl-base, brought perl's 29 scripts)."""
     root, trace, events = gis_root(tmp_path)
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     assert "/usr/bin/cs2cs" in kept and "built from the same source as libproj25" in kept["/usr/bin/cs2cs"]
-    assert "/usr/bin/other-tool" not in kept
+    assert "/usr/bin/other-tool" not in kept and "/usr/bin/base-tool" not in kept
+    module = f"{GIS_LIB}/perl-base/auto/Fcntl/Fcntl.so"
+    write(root, module, "x")
+    cc(root / "usr/bin/cpan", "int main(void) { return 0; }\n")      # (all it needs kept)
+    dpkg(root, "perl-base", module, source="perl")
+    dpkg(root, "perl", "/usr/bin/cpan", depends="perl-base", source="perl")
+    kept = kept_at(root, "unit", tmp_path, [*trace, module], [*events, *records(("gisd", "openat", module))]).kept
+    assert "/usr/bin/cpan" not in kept
 
 
 def test_a_library_of_its_own_package_a_kept_library_loads_by_name(tmp_path: Path):
