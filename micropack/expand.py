@@ -27,7 +27,7 @@ from __future__ import annotations
 import posixpath
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from micropack import elf, locales
@@ -1120,14 +1120,7 @@ class Expander:
         EPSG:31467 came out half a metre off and an EGM96 height 49 m
         wrong, exit 0. Whether a package came in."""
         came = False
-        for path in self._kept_libraries():
-            if path in self._data_scanned:
-                continue
-            self._data_scanned.add(path)
-            final = self._final(path)
-            key = self.units.package_of.get(final or "")
-            if final is None or key is None:
-                continue
+        for final, key in self._new_libraries(self._data_scanned):
             needles = {dep: tuple(n for top in self._top_dirs(self.units.units[dep])
                                   for n in self._as_named(top))
                        for dep in self.units.package_deps.get(key, [])
@@ -1145,6 +1138,18 @@ class Expander:
                                f"{key.split(':', 1)[1]} depends on")
                 came = True
         return came
+
+    def _new_libraries(self, seen: set[str]) -> Iterator[tuple[str, str]]:
+        """The kept shared libraries not in seen (added to it as they come),
+        each as its file and its package, for one that has both."""
+        for path in self._kept_libraries():
+            if path in seen:
+                continue
+            seen.add(path)
+            final = self._final(path)
+            key = self.units.package_of.get(final or "")
+            if final is not None and key is not None:
+                yield final, key
 
     def _top_dirs(self, unit: Unit) -> list[str]:
         """The directories (or files) of a package right under a directory
@@ -1173,14 +1178,7 @@ class Expander:
         exit 0, and certutil failed, on the minified image. Again for what
         that brings. Whether a library came in."""
         came = False
-        for path in self._kept_libraries():
-            if path in self._names_scanned:
-                continue
-            self._names_scanned.add(path)
-            final = self._final(path)
-            key = self.units.package_of.get(final or "")
-            if final is None or key is None:
-                continue
+        for final, key in self._new_libraries(self._names_scanned):
             unit = self.units.units[key]
             names = {posixpath.basename(m): m for m in unit.members
                      if SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept
