@@ -243,7 +243,9 @@ def _target_from(runtime: str, container: str | None, pid: int | None,
 @click.option("--backend", type=click.Choice(["auto", "ebpf", "sysdig"]), default="auto",
               show_default=True)
 @click.option("-o", "--output", default="-", show_default=True, help="files.txt to write.")
-@click.option("--events", "events_path", metavar="FILE", help="Write every event as JSON lines.")
+@click.option("--events", "events_path", metavar="FILE",
+              help="Write every event as JSON lines, lookups that found nothing too "
+                   "(without it the kernel drops those unread).")
 @click.option("--keep-pseudo", is_flag=True, help="Keep /proc, /sys and /dev paths in files.txt.")
 @click.option("--duration", type=float, metavar="SECONDS", help="Stop after this long.")
 @click.option("--fail-on-loss", is_flag=True, help="Exit non-zero if any kernel event was lost.")
