@@ -104,6 +104,7 @@ LOCALTIME = "/etc/localtime"
 GCONV_DIR = re.compile(r"^(/usr)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?/gconv$")
 LOCALES = "/usr/lib/locale"
 SETLOCALE = "setlocale"
+LOCALE_ALIASES = ("/usr/share/locale/locale.alias", "/etc/locale.alias")
 # The standard modules CPython 3.11 and later run from copies frozen into
 # the interpreter (sys.stdlib_module_names those `_imp.is_frozen` says so
 # of), never reading their files: a trace sees none of them loaded, so what
@@ -1357,9 +1358,15 @@ class Expander:
         for path in programs:
             final = self._final(path)
             if final is not None and SETLOCALE in self._imports(final, (SETLOCALE,)):
-                self._whole_dirs.setdefault(LOCALES, f"the locales generated in the image "
-                                                     f"({', '.join(sorted(languages))}): {final} calls "
-                                                     f"setlocale, and LANG picks one")
+                why = (f"the locales generated in the image ({', '.join(sorted(languages))}): {final} calls "
+                       f"setlocale, and LANG picks one")
+                self._whole_dirs.setdefault(LOCALES, why)
+                # with their aliases (LANG=german), and the command that
+                # lists them (`locale -a`)
+                for alias in LOCALE_ALIASES:
+                    if alias not in self.closure.kept and self.units.stats.get(alias) is not None:
+                        self.closure.add(alias, why)
+                self._keep_programs(["locale"], why)
                 return
 
     def _generated_languages(self) -> set[str]:

@@ -2540,12 +2540,19 @@ def test_the_generated_locales_once_a_program_that_calls_setlocale_ran(tmp_path:
     dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
     write(root, "/usr/lib/locale/locale-archive", archive("de_DE.utf8"))
     write(root, "/usr/lib/locale/C.utf8/LC_CTYPE", "c")
-    dpkg(root, "libc-bin", "/usr/lib/locale/C.utf8/LC_CTYPE")
+    cc(root / "usr/bin/locale", "int main(void) { return 0; }\n")
+    dpkg(root, "libc-bin", "/usr/lib/locale/C.utf8/LC_CTYPE", "/usr/bin/locale")
+    write(root, "/etc/locale.alias", "german de_DE.ISO-8859-1\n")
+    link(root, "/usr/share/locale/locale.alias", "/etc/locale.alias")
+    dpkg(root, "locales", "/etc/locale.alias", "/usr/share/locale/locale.alias")
     for program, keeps in (("job", True), ("plain", False)):
         trace = [f"/usr/bin/{program}"]
         kept = kept_at(root, "unit", tmp_path, trace, records((program, "exec", trace[0]))).kept
         assert ("/usr/lib/locale/locale-archive" in kept) == keeps, program
         assert ("/usr/lib/locale/C.utf8/LC_CTYPE" in kept) == keeps, program
+        # with their aliases and `locale -a`
+        for extra in ("/etc/locale.alias", "/usr/share/locale/locale.alias", "/usr/bin/locale"):
+            assert (extra in kept) == keeps, (program, extra)
     assert "/usr/bin/job calls setlocale" in kept_at(root, "unit", tmp_path, ["/usr/bin/job"], records(
         ("job", "exec", "/usr/bin/job"))).kept["/usr/lib/locale/locale-archive"]
 
