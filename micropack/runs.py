@@ -6,6 +6,7 @@ the interruption goes on up, never a partial result."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,16 @@ class Drive:
     probes: list[Probe]
     ready_timeout: float = 30.0
     exit_timeout: float = 120.0
+    # After the probes, a traced container runs on until the trace has had
+    # no new event for settle_quiet seconds (settle_max at most): what it
+    # started at start-up goes on after its service answers. Caddy with
+    # `tls internal` runs update-ca-certificates as it starts; its probe
+    # passed in 0.65 s, the container was removed mid-run, and the minified
+    # image had no grep, xargs or perl for the next update-ca-certificates.
+    # (Events are deduplicated in the kernel: a server repeating what it did
+    # sends none, so only new work keeps the wait going.)
+    settle_quiet: float = 1.0
+    settle_max: float = 10.0
 
     def __call__(self, target: ProbeTarget, cancelled: threading.Event) -> list[ProbeResult]:
         """Every probe; with none, the container's own run (its exit status
@@ -69,9 +80,12 @@ class _Worker:
     every way out, including a cancel from the main thread."""
 
     def __init__(self, engine: Engine, image: str, opts: RunOptions, drive: Drive,
-                 cgroup_parent: str | None = None, seccomp: str | None = None) -> None:
+                 cgroup_parent: str | None = None, seccomp: str | None = None,
+                 activity: Callable[[], int] | None = None) -> None:
+        """activity: a count that grows with the trace's events (a traced
+        run), to wait for after the probes (Drive.settle_quiet)."""
         self.engine, self.image, self.opts, self.drive = engine, image, opts, drive
-        self.cgroup_parent, self.seccomp = cgroup_parent, seccomp
+        self.cgroup_parent, self.seccomp, self.activity = cgroup_parent, seccomp, activity
         self.results: list[ProbeResult] = []
         self.error: BaseException | None = None
         self.done = threading.Event()
@@ -93,11 +107,26 @@ class _Worker:
                     return
             address = "127.0.0.1"
             self.results = self.drive(ProbeTarget(self.engine, cid, address), self.cancelled)
+            if self.activity is not None and self.drive.probes:
+                self._settle()
         except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
         finally:
             self._remove()
             self.done.set()
+
+    def _settle(self) -> None:
+        """Wait until the trace has been quiet for settle_quiet seconds, or
+        settle_max has passed, or the run is cancelled (see Drive)."""
+        assert self.activity is not None
+        start = last_change = time.monotonic()
+        seen = self.activity()
+        while not self.cancelled.wait(0.1):
+            now, count = time.monotonic(), self.activity()
+            if count != seen:
+                seen, last_change = count, now
+            if now - last_change >= self.drive.settle_quiet or now - start >= self.drive.settle_max:
+                return
 
     def _remove(self) -> None:
         with self._lock:
@@ -131,7 +160,7 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     # and the workload's fallback on ENOSYS would not happen under an EPERM
     # profile.
     worker = _Worker(engine, image, opts, drive, cgroup_parent=cg.parent,
-                     seccomp="unconfined" if count_syscalls else None)
+                     seccomp="unconfined" if count_syscalls else None, activity=records.__len__)
     # traced from the container's start: the runtime's setup calls apart
     tracer = EbpfTracer(count_syscalls=count_syscalls, split_at_exec=count_syscalls,
                         failed_lookups=failed_lookups)

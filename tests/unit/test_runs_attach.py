@@ -1,8 +1,13 @@
-"""A traced run whose tracer cannot attach says why, not a threading error."""
+"""A traced run whose tracer cannot attach says why, not a threading error;
+a traced container runs on after its probes until the trace is quiet."""
+import threading
+import time
+
 import pytest
 
 from micropack import runs
 from micropack.errors import TracerUnavailable
+from micropack.probes import Probe
 from micropack.runtimes.base import RunOptions
 
 
@@ -27,3 +32,50 @@ def test_a_tracer_that_cannot_attach_is_reported_as_itself(monkeypatch):
     monkeypatch.setattr(runs, "TracedCgroup", _Cgroup)
     with pytest.raises(TracerUnavailable, match="bcc"):
         runs.traced_run(None, "image", RunOptions(), runs.Drive([]), print)  # type: ignore[arg-type]
+
+
+class _Engine:
+    """Runs nothing; says when the container was removed."""
+
+    def __init__(self) -> None:
+        self.removed_at: float | None = None
+
+    def run(self, image: str, opts: RunOptions, **_kw: object) -> str:
+        return "c1"
+
+    def remove(self, cid: str) -> None:
+        self.removed_at = time.monotonic()
+
+
+class _Passed(runs.Drive):
+    def __call__(self, target: object, cancelled: threading.Event) -> list:  # type: ignore[override]
+        return []
+
+
+def _removed_after(drive: runs.Drive, activity) -> float:
+    engine = _Engine()
+    worker = runs._Worker(engine, "image", RunOptions(), drive, activity=activity)  # type: ignore[arg-type]
+    start = time.monotonic()
+    worker.start()
+    worker.join()
+    assert engine.removed_at is not None
+    return engine.removed_at - start
+
+
+def test_after_the_probes_a_traced_container_runs_until_the_trace_is_quiet():
+    """Caddy runs update-ca-certificates as it starts; its probe passed in
+    0.65 s and the container was removed mid-run, so the minified image
+    lacked grep, xargs and perl for the next one. After the probes the
+    container runs on until no new event came for settle_quiet seconds,
+    settle_max at most; not at all when no probe drives it (its whole run
+    was traced) or nothing counts events (a confined run)."""
+    probe = Probe("exec", "true")
+    t0 = time.monotonic()
+    busy_for_half_a_second = lambda: int(min(time.monotonic() - t0, 0.5) * 100)  # noqa: E731
+    waited = _removed_after(_Passed([probe], settle_quiet=0.3, settle_max=5), busy_for_half_a_second)
+    assert 0.75 <= waited < 2.5, waited
+    t0 = time.monotonic()
+    always_busy = lambda: int((time.monotonic() - t0) * 100)  # noqa: E731
+    assert 0.5 <= _removed_after(_Passed([probe], settle_quiet=0.3, settle_max=0.5), always_busy) < 2
+    assert _removed_after(_Passed([], settle_quiet=5, settle_max=5), always_busy) < 1
+    assert _removed_after(_Passed([probe], settle_quiet=5, settle_max=5), None) < 1
