@@ -1844,7 +1844,8 @@ class Expander:
     def _keep_programs(self, words: list[str], where: str) -> None:
         """The programs a kept package's script runs, found through the
         image's PATH, each alone with what it needs (see _shell_script); a
-        shell script among them read for its commands, as lightly."""
+        shell script among them read for its commands, as lightly, and a
+        Python one for the modules it imports at its top."""
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)
             final = self._final(found) if found else None
@@ -1856,8 +1857,14 @@ class Expander:
                 continue
             self._named_scripts.add(found)
             text = self.units.read_text(found)
-            if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), found):
+            head = (text or "")[:256].encode("utf-8", "surrogateescape")
+            if text is not None and is_shell_script(head, found):
                 self._shell_script(found, text, f"script {found}", whole=False)
+            elif text is not None and is_python_script(head):
+                # what it cannot start without: gdal-bin's gdal2tiles.py,
+                # kept beside libgdal, imports osgeo_utils.gdal2tiles, which
+                # imports uuid at its top ("No module named 'uuid'")
+                self._scan_python([final], required=True, texts={final: text})
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),

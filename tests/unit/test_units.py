@@ -2412,6 +2412,31 @@ def test_the_tools_of_the_same_source_that_depend_on_a_loaded_library(tmp_path: 
     assert "/usr/bin/cpan" not in kept
 
 
+def test_a_python_command_kept_brings_what_it_imports_at_its_top(tmp_path: Path):
+    """gdal-bin's gdal2tiles.py, kept as a command beside the libgdal a
+    service loaded, imports osgeo_utils.gdal2tiles, which imports uuid at
+    its top: "No module named 'uuid'". A Python program kept as a command
+    comes with the modules it imports at its top (and theirs); not those
+    it imports in a function."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    std = "/usr/lib/python3.11"
+    for name in ("os", "uuid", "gettext"):
+        write(root, f"{std}/{name}.py", "x = 1\n")
+    write(root, "/usr/bin/python3", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/server", "#!/bin/sh\nexec sleep 1\n", 0o755)
+    write(root, "/usr/bin/helper.py", "#!/usr/bin/python3\nimport uuid\n\n\ndef usage():\n"
+                                      "    import gettext\n", 0o755)
+    dpkg(root, "srv", "/usr/bin/server", depends="srv-tools", source="srv")
+    dpkg(root, "srv-tools", "/usr/bin/helper.py", source="srv")
+    dpkg(root, "libpython3.11-stdlib", *(f"{std}/{n}.py" for n in ("os", "uuid", "gettext")))
+    trace = ["/usr/bin/server"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("server", "exec", "/usr/bin/server"))).kept
+    assert "/usr/bin/helper.py" in kept
+    assert f"{std}/uuid.py" in kept and "imported by /usr/bin/helper.py" in kept[f"{std}/uuid.py"]
+    assert f"{std}/gettext.py" not in kept
+
+
 def test_a_library_of_its_own_package_a_kept_library_loads_by_name(tmp_path: Path):
     """libnss3 loads libsoftokn3.so, which loads libfreeblpriv3.so, by
     name when a certificate database is opened: on a minified Caddy image
