@@ -1146,11 +1146,13 @@ class Expander:
         for path in self._kept_libraries():
             if path in seen:
                 continue
-            seen.add(path)
             final = self._final(path)
             key = self.units.package_of.get(final or "")
-            if final is not None and key is not None:
-                yield final, key
+            seen.add(path)
+            if final is None or key is None or final != path and final in seen:
+                continue        # (a library once, whatever links lead to it)
+            seen.add(final)
+            yield final, key
 
     def _top_dirs(self, unit: Unit) -> list[str]:
         """The directories (or files) of a package right under a directory
