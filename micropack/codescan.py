@@ -549,15 +549,23 @@ def code_paths(text: str) -> list[str]:
 # R: library(ggplot2), require("MASS"), requireNamespace('mgcv'),
 # loadNamespace(...), and a function called through its package, mgcv::gam
 R_LIBRARY_CALL = re.compile(r"""\b(?:library|require|requireNamespace|loadNamespace)\(\s*"""
-                            r"""(?:package\s*=\s*)?(['"]?)([A-Za-z][\w.]*)\1\s*[,)]""")
+                            r"""(?:package\s*=\s*)?(['"]?)([A-Za-z][\w.]*)\1\s*([,)])""")
 R_NAMESPACE = re.compile(r"""(?<![\w.])([A-Za-z][\w.]*):::?(?=[A-Za-z.`])""")
+# a string, kept, or a comment, dropped (a '#' in a string starts none: '#fff')
+R_STRING_OR_COMMENT = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|#[^\n]*""")
 
 
 def r_libraries(text: str) -> list[str]:
-    """The R packages R code loads or calls into."""
-    code = re.sub(r"#[^\n]*", "", text)
-    return list(dict.fromkeys([m.group(2) for m in R_LIBRARY_CALL.finditer(code)]
-                              + [m.group(1) for m in R_NAMESPACE.finditer(code)]))
+    """The R packages R code loads or calls into (not library(x,
+    character.only = TRUE), where x holds the name)."""
+    code = R_STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", text)
+    names = []
+    for m in R_LIBRARY_CALL.finditer(code):
+        rest = code[m.end(3) - 1:code.find(")", m.end(3) - 1) + 1] if m.group(3) == "," else ""
+        if not m.group(1) and "character.only" in rest:
+            continue
+        names.append(m.group(2))
+    return list(dict.fromkeys(names + [m.group(1) for m in R_NAMESPACE.finditer(code)]))
 
 
 # A font's file name alone in a string literal ("DejaVuSans-Bold.ttf"):

@@ -276,7 +276,7 @@ class Expander:
         # name, any zone may be read (why, when so)
         self._tz_named = "TZ is set by the image's Env" if "TZ" in closure.env else ""
         self._traced: dict[str, str] = {}
-        self._opened: set[str] = set()          # what the workload opened (see run)
+        self._in_trace: set[str] = set()        # what the trace named, by any name (see run)
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
@@ -294,6 +294,7 @@ class Expander:
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._siblings_kept_for: set[str] = set()   # (the same, for the same source's tools)
+        self._system: set[str] | None = None        # (_system_packages')
         self._installed_fonts: dict[str, list[str]] | None = None    # a font file's name -> its paths
         self._mime_reader = ""      # why the system's MIME types are read (a Go program), if they are
         self._data_scanned: set[str] = set()        # (_data_libraries_name's, once a library)
@@ -316,9 +317,9 @@ class Expander:
         generated = self._generated_languages()
         self._languages |= locales.env_languages(self.closure.env) | generated
         traced = self._traced = dict(self.closure.kept)
-        # what the workload opened, by any name (ld.so loads a library by
-        # its soname, a link, and through /lib on merged-/usr systems)
-        self._opened = self.closure.traced | {f for p in self.closure.traced if (f := self._final(p))}
+        # what the trace named, by any name (ld.so loads a library by its
+        # soname, a link, and through /lib on merged-/usr systems)
+        self._in_trace = self.closure.traced | {f for p in self.closure.traced if (f := self._final(p))}
         traced.update(self._frozen_modules(traced))
         for path, why in traced.items():
             for key in self.units.units_of(path):
@@ -327,7 +328,7 @@ class Expander:
                     # rest of it class by class, when first used)
                     self._use(key, path)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
-            loaded = path in self._opened
+            loaded = path in self._in_trace
             if named and path.startswith(ZONEINFO + "/") and not self._tz_named:
                 # opened by its own name, not as /etc/localtime's target:
                 # TZ named it, or the program picks zones by name
@@ -748,7 +749,7 @@ class Expander:
             if key is None:
                 continue
             if key not in dirs_of:
-                holders = {parent_of(m) for k in (key, *self._plugins_of(key))
+                holders = {parent_of(m) for k in (key, *self._dependents_of(key))
                            for m in self.units.units[k].members if self._is_module(m)}
                 # (not a directory of the hierarchy: libc-bin, which depends
                 # on libc6, has /usr/bin/ld.so, and libc.so.6's default
@@ -981,23 +982,38 @@ class Expander:
             # line: proj-bin's cs2cs and projinfo beside libproj25 (a GIS
             # service loads it; "cs2cs: not found"), sqlite3 beside
             # libsqlite3-0, fontconfig's fc-list beside libfontconfig1. Not
-            # a package of every system (libc-bin's beside libc6,
-            # e2fsprogs' beside libcom-err2: Essential, or of priority
-            # required or important); not for a library that was only
+            # beside a library of the system's own, one that the packages
+            # every system has (Essential, or of priority required or
+            # important) need (libc6's libc-bin and libc-dev-bin,
+            # libgcc-s1's and libstdc++6's gcc-12: 3.3 MB of compiler
+            # drivers; e2fsprogs' beside libcom-err2); not for a library that was only
             # needed by a program kept, never loaded (certutil's libnss3,
             # certutil found on PATH); not for a language's module in a
             # directory of its own (Perl's Fcntl.so: perl's 29 scripts)
-            if final not in self._opened or key in self._siblings_kept_for \
-                    or not LIB_DIR.match(parent_of(final)):
+            if final not in self._in_trace or key in self._siblings_kept_for \
+                    or not LIB_DIR.match(parent_of(final)) or key in self._system_packages():
                 continue
             self._siblings_kept_for.add(key)
             source = self.units.package_source.get(key)
-            for dep in self._plugins_of(key):
-                if self.units.package_source.get(dep) == source and dep not in self.units.essential \
-                        and dep not in self.units.base:
+            for dep in self._dependents_of(key):
+                if self.units.package_source.get(dep) == source:
                     self._keep_programs(self._ready_tools(dep), f"{dep.split(':', 1)[1]}, built from the "
                                                                 f"same source as {package}, whose {final} "
                                                                 f"was loaded")
+
+    def _system_packages(self) -> set[str]:
+        """The packages every system of the distribution has (Essential, or
+        of priority required or important) and what they depend on,
+        through the packages between (made once)."""
+        if self._system is None:
+            todo = list(self.units.essential | self.units.base)
+            self._system = set(todo)
+            while todo:
+                for dep in self.units.package_deps.get(todo.pop(), []):
+                    if dep not in self._system:
+                        self._system.add(dep)
+                        todo.append(dep)
+        return self._system
 
     def _ready_tools(self, key: str) -> list[str]:
         """The commands of package key all of whose needs are kept already."""
@@ -1048,7 +1064,7 @@ class Expander:
         out: set[str] = set()
         frontier = {key}
         for _ in range(steps):
-            frontier = {p for k in frontier for p in self._plugins_of(k)} - out - {key}
+            frontier = {p for k in frontier for p in self._dependents_of(k)} - out - {key}
             out |= frontier
         return out
 
@@ -1065,7 +1081,7 @@ class Expander:
         st = self.units.stats.get(path)
         return st is not None and stat.S_ISREG(st.st_mode) and bool(MODULE.search(posixpath.basename(path)))
 
-    def _plugins_of(self, key: str) -> list[str]:
+    def _dependents_of(self, key: str) -> list[str]:
         """The packages that depend on package key (made once)."""
         if self._dependents is None:
             self._dependents = {}
@@ -1155,17 +1171,19 @@ class Expander:
             yield final, key
 
     def _top_dirs(self, unit: Unit) -> list[str]:
-        """The directories (or files) of a package right under a directory
-        of the hierarchy: gdal-data's /usr/share/gdal. Not its documentation."""
+        """The highest directories (or files) of a package's own, below the
+        directories of the hierarchy and those other packages share:
+        gdal-data's /usr/share/gdal, not fonts-dejavu-core's /usr/share/fonts.
+        Not its documentation."""
         tops = set()
         for m in unit.members:
             if is_documentation(m) or TRANSLATION.match(m):
                 continue
             top = m
-            while parent_of(top) != "/" and not is_system_dir(parent_of(top)):
+            while parent_of(top) != "/" and not is_system_dir(parent_of(top)) \
+                    and self.units.dir_owners.get(parent_of(top), set()) <= {unit.key}:
                 top = parent_of(top)
-            if top != "/" and not is_system_dir(top):
-                tops.add(top)
+            tops.add(top)
         return sorted(tops)
 
     def _as_named(self, path: str) -> tuple[bytes, ...]:
@@ -1423,16 +1441,15 @@ class Expander:
         came back None, status 200). So does a Go program that links
         mime's initMime (Caddy with no package to bring media-types served
         .woff2, .csv, .mp4 with no Content-Type, status 200)."""
-        files: tuple[str, ...] = MIME_TYPES_FILES
+        readers: list[tuple[tuple[str, ...], str]] = []
         if any(p.endswith("/mimetypes.py") and self.units.in_language_dir(p) for p in self.closure.kept):
-            why = "read by Python's mimetypes on its first guess"
-        elif self._mime_reader:
-            why, files = self._mime_reader, GO_MIME_GLOBS + MIME_TYPES_FILES
-        else:
-            return
-        for p in files:
-            if p not in self.closure.kept and self.units.stats.get(p) is not None:
-                self.closure.add(p, why)
+            readers.append((MIME_TYPES_FILES, "read by Python's mimetypes on its first guess"))
+        if self._mime_reader:
+            readers.append((GO_MIME_GLOBS + MIME_TYPES_FILES, self._mime_reader))
+        for files, why in readers:
+            for p in files:
+                if p not in self.closure.kept and self.units.stats.get(p) is not None:
+                    self.closure.add(p, why)
 
     def _file_sizes(self, paths: Iterable[str]) -> list[int]:
         """The sizes of the regular files among paths."""
@@ -1934,8 +1951,8 @@ class Expander:
                         self._use(key, why)
 
     def _fonts_code_names(self, path: str, text: str) -> None:
-        """A font the application's code names by its file name alone, with
-        its package: Pillow's ImageFont.truetype("DejaVuSans-Bold.ttf")
+        """A font the application's code names by its file name alone:
+        Pillow's ImageFont.truetype("DejaVuSans-Bold.ttf")
         looks it up under the font directories when the route first draws
         text (a Django view's card: 500, "cannot open resource", no font
         kept at all)."""
@@ -1950,9 +1967,8 @@ class Expander:
                     self._installed_fonts.setdefault(posixpath.basename(p), []).append(p)
         for name in names:
             for font in self._installed_fonts.get(name, []):
-                if font not in self.closure.kept:
+                if font not in self.closure.kept:      # (that face: its package may be 100 MB of CJK)
                     self.closure.add(font, f"the font {name}, which {path} names")
-                self._use_package(font, f"the font {name}, which {path} names")
 
     def _code_picks_by_name(self, path: str, text: str) -> None:
         """Code that sets TZ, calls setlocale or converts with iconv picks

@@ -107,8 +107,8 @@ class _Worker:
                     return
             address = "127.0.0.1"
             self.results = self.drive(ProbeTarget(self.engine, cid, address), self.cancelled)
-            if self.activity is not None and self.drive.probes:
-                self._settle()
+            if self.activity is not None and self.drive.probes and all(r.passed for r in self.results):
+                self._settle()      # (a failed probe is reported at once)
         except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
         finally:

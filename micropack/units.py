@@ -91,9 +91,10 @@ LUA_LIB = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)
 ERLANG_APP = re.compile(r"^([a-z][\w@]*)(-[0-9][\w.+-]*)?$")
 # R's libraries (/usr/lib/R/library, /usr/lib/R/site-library,
 # /usr/local/lib/R/site-library): a directory a package, with its
-# DESCRIPTION, whose Depends, Imports and LinkingTo name the packages it needs
+# DESCRIPTION, whose Depends and Imports name the packages it loads (not
+# LinkingTo: headers to compile against, BH's 130 MB of them)
 R_LIBRARY = re.compile(r"^/(.+/)?R/(site-)?library$")
-R_NEEDS = re.compile(r"^(?:Depends|Imports|LinkingTo):((?:.*)(?:\n[ \t].*)*)", re.M)
+R_NEEDS = re.compile(r"^(?:Depends|Imports):((?:.*)(?:\n[ \t].*)*)", re.M)
 R_NAME = re.compile(r"^\s*([A-Za-z][\w.]*)")
 ERLANG_APP_DEPS = re.compile(r"\{\s*(?:applications|included_applications|optional_applications)\s*,"
                              r"\s*\[([^\]]*)\]")
@@ -566,7 +567,7 @@ class SourceUnits:
         reads its code database, R/<name>.rdb, and help(), example(),
         citation() and vignette() its help/, doc/ and CITATION, none of them
         read by a job that loaded it (a package kept in part: "cannot open
-        file 'munsell.rdb'"); and the names of the packages it needs
+        file 'munsell.rdb'"); and the names of the packages it loads
         (needs, by unit; ggplot2's viridisLite, loaded on first use: "there
         is no package called 'viridisLite'")."""
         units: list[Unit] = []

@@ -924,10 +924,12 @@ static __always_inline struct mp_call *traced_call(struct pt_regs *regs, u32 *ab
  * no more than the attach point itself, in the target or not. */
 int mp_sys_exit_btf(u64 *ctx)
 {
+    if (found_nothing((long)ctx[1]))    /* (first, as on the raw tracepoint: no loss counted) */
+        return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx[0];
     u32 abi;
     struct mp_call *call = traced_call(regs, &abi);
-    if (!call || found_nothing((long)ctx[1]))
+    if (!call)
         return 0;
     u64 pid_tgid = bpf_get_current_pid_tgid();
     u32 in = member(pid_tgid >> 32);

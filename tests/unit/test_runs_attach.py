@@ -7,7 +7,7 @@ import pytest
 
 from micropack import runs
 from micropack.errors import TracerUnavailable
-from micropack.probes import Probe
+from micropack.probes import Probe, ProbeResult
 from micropack.runtimes.base import RunOptions
 
 
@@ -52,6 +52,11 @@ class _Passed(runs.Drive):
         return []
 
 
+class _Failed(runs.Drive):
+    def __call__(self, target: object, cancelled: threading.Event) -> list:  # type: ignore[override]
+        return [ProbeResult("exec true", 1, "", "exit status 1")]
+
+
 def _removed_after(drive: runs.Drive, activity) -> float:
     engine = _Engine()
     worker = runs._Worker(engine, "image", RunOptions(), drive, activity=activity)  # type: ignore[arg-type]
@@ -68,7 +73,7 @@ def test_after_the_probes_a_traced_container_runs_until_the_trace_is_quiet():
     lacked grep, xargs and perl for the next one. After the probes the
     container runs on until no new event came for settle_quiet seconds,
     settle_max at most; not at all when no probe drives it (its whole run
-    was traced) or nothing counts events (a confined run)."""
+    was traced), nothing counts events (a confined run) or a probe failed."""
     probe = Probe("exec", "true")
     t0 = time.monotonic()
     busy_for_half_a_second = lambda: int(min(time.monotonic() - t0, 0.5) * 100)  # noqa: E731
@@ -79,3 +84,5 @@ def test_after_the_probes_a_traced_container_runs_until_the_trace_is_quiet():
     assert 0.5 <= _removed_after(_Passed([probe], settle_quiet=0.3, settle_max=0.5), always_busy) < 2
     assert _removed_after(_Passed([], settle_quiet=5, settle_max=5), always_busy) < 1
     assert _removed_after(_Passed([probe], settle_quiet=5, settle_max=5), None) < 1
+    # a failed probe is reported at once
+    assert _removed_after(_Failed([probe], settle_quiet=5, settle_max=5), always_busy) < 1

@@ -2353,16 +2353,14 @@ def gis_root(tmp_path: Path) -> tuple[Path, list[str], list[TraceRecord]]:
        "-l:libproj.so.25")
     cc(root / "usr/bin/cs2cs", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
        "-l:libproj.so.25")
-    for tool in ("other-tool", "base-tool"):
-        cc(root / f"usr/bin/{tool}", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
-           "-l:libproj.so.25")
+    cc(root / "usr/bin/other-tool", "int proj(void);\nint main(void) { return proj(); }\n", f"-L{lib}",
+       "-l:libproj.so.25")
     dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
     # (the application's own program, of no package: a package depending
     # on libproj25 would bring its data as a program's that ran)
     dpkg(root, "libproj25", f"{GIS_LIB}/libproj.so.25", depends="libc6, proj-data, other-data", source="proj")
     dpkg(root, "proj-bin", "/usr/bin/cs2cs", depends="libproj25", source="proj")
     dpkg(root, "other-tools", "/usr/bin/other-tool", depends="libproj25", source="other")
-    dpkg(root, "base-tools", "/usr/bin/base-tool", depends="libproj25", source="proj", priority="required")
     for path in ("/usr/share/proj/proj.db", "/usr/share/proj/BETA2007.gsb", "/usr/share/proj/egm96_15.gtx",
                  "/usr/share/doc/proj-data/copyright", "/usr/share/other/table.csv"):
         write(root, path, "data")
@@ -2395,13 +2393,16 @@ def test_the_tools_of_the_same_source_that_depend_on_a_loaded_library(tmp_path: 
     libproj25 a service loaded, were dropped ("cs2cs: not found"): a
     package of the same source that depends on the library's brings its
     commands when all they need is kept; not another source's package, nor
-    one of every system's (priority required: e2fsprogs' beside
-    libcom-err2), nor for a language's module in a directory of its own
-    (Perl's Fcntl.so, of perl-base, brought perl's 29 scripts)."""
+    for a library the trace never named (needed by a program kept: certutil's
+    libnss3), nor for a language's module in a directory of its own (Perl's
+    Fcntl.so, of perl-base, brought perl's 29 scripts), nor beside a library
+    every system needs (libstdc++6's gcc-12)."""
     root, trace, events = gis_root(tmp_path)
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     assert "/usr/bin/cs2cs" in kept and "built from the same source as libproj25" in kept["/usr/bin/cs2cs"]
-    assert "/usr/bin/other-tool" not in kept and "/usr/bin/base-tool" not in kept
+    assert "/usr/bin/other-tool" not in kept
+    # the library only needed by a program, never in the trace
+    assert "/usr/bin/cs2cs" not in kept_at(root, "unit", tmp_path, trace[:1], events[:1]).kept
     module = f"{GIS_LIB}/perl-base/auto/Fcntl/Fcntl.so"
     write(root, module, "x")
     cc(root / "usr/bin/cpan", "int main(void) { return 0; }\n")      # (all it needs kept)
@@ -2409,7 +2410,10 @@ def test_the_tools_of_the_same_source_that_depend_on_a_loaded_library(tmp_path: 
     dpkg(root, "perl", "/usr/bin/cpan", depends="perl-base", source="perl")
     events += records(("gisd", "openat", module))
     kept = kept_at(root, "unit", tmp_path, [*trace, module], events).kept
-    assert "/usr/bin/cpan" not in kept
+    assert "/usr/bin/cpan" not in kept and "/usr/bin/cs2cs" in kept
+    # a package of every system needs libproj25: it is the system's own
+    dpkg(root, "apt", depends="libproj25", priority="required")
+    assert "/usr/bin/cs2cs" not in kept_at(root, "unit", tmp_path, trace, events).kept
 
 
 def test_a_python_command_kept_brings_what_it_imports_at_its_top(tmp_path: Path):
@@ -2518,9 +2522,9 @@ def test_an_r_package_is_one_unit_with_the_packages_it_needs(tmp_path: Path):
     help("geom_point") found nothing, citation("ggplot2") was silently
     another, and a plot with viridis stopped ("there is no package called
     'viridisLite'", an Imports loaded on first use). An R package is one
-    unit, with the packages its DESCRIPTION's Depends, Imports and
-    LinkingTo name, across libraries; a package the R code loads by name
-    (library(nlme)) too; not another."""
+    unit, with the packages its DESCRIPTION's Depends and Imports name,
+    across libraries; a package the R code loads by name (nlme::lme) too;
+    not another, nor one named only by Suggests or LinkingTo."""
     root = tmp_path / "root"
     merged_usr(root)
     site, base = "/usr/lib/R/site-library", "/usr/lib/R/library"
@@ -2530,7 +2534,8 @@ def test_an_r_package_is_one_unit_with_the_packages_it_needs(tmp_path: Path):
                 f"{site}/unused": "Package: unused\n",
                 f"{base}/MASS": "Package: MASS\nDepends: R (>= 4.0), grDevices\n",
                 f"{base}/grid": "Package: grid\n",
-                f"{base}/nlme": "Package: nlme\nLinkingTo: MASS\n"}
+                f"{base}/nlme": "Package: nlme\nLinkingTo: BH\n",
+                f"{site}/BH": "Package: BH\n"}
     for d, description in packages.items():
         name = d.rsplit("/", 1)[1]
         write(root, f"{d}/DESCRIPTION", description)
@@ -2549,7 +2554,19 @@ def test_an_r_package_is_one_unit_with_the_packages_it_needs(tmp_path: Path):
         assert f"{d}/R/{d.rsplit('/', 1)[1]}.rdb" in kept, d
     assert "loaded by /app/report.R" in kept[f"{base}/nlme/R/nlme.rdb"]
     assert f"{site}/unused/R/unused.rdb" not in kept          # Suggests: not needed
+    assert f"{site}/BH/R/BH.rdb" not in kept                  # LinkingTo: headers to compile with
     assert f"{site}/viridisLite/R/viridisLite.rdb" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
+def test_the_packages_r_code_names():
+    """library(), require(), requireNamespace() and pkg:: name packages; a
+    '#' in a string starts no comment ('#fff' had hidden dplyr); a comment's
+    names are none; library(p, character.only = TRUE) names the variable's
+    value, not p."""
+    code = ("library(ggplot2)\ncol <- '#fff'; library(dplyr)\n# library(nothere)\n"
+            "fit <- mgcv::gam(y ~ s(x))\nfor (p in pkgs) library(p, character.only = TRUE)\n"
+            "requireNamespace(\"MASS\", quietly = TRUE)\ns <- \"a # b\"; require(lattice)\n")
+    assert codescan.r_libraries(code) == ["ggplot2", "dplyr", "MASS", "lattice", "mgcv"]
 
 
 def test_the_generated_locales_once_a_program_that_calls_setlocale_ran(tmp_path: Path):
@@ -3111,13 +3128,12 @@ def test_a_file_the_code_names_by_its_path_is_kept_with_its_data_package(tmp_pat
     assert "/usr/share/liberation/LiberationSans.ttf" not in kept
 
 
-def test_a_font_the_code_names_by_its_file_name_alone_is_kept_with_its_package(tmp_path: Path):
+def test_a_font_the_code_names_by_its_file_name_alone_is_kept(tmp_path: Path):
     """A Django view draws a card with ImageFont.truetype("DejaVuSans-Bold.ttf"),
     which Pillow looks up under the font directories: no probe drew, no
     font was kept, and the card was a 500 ("cannot open resource"). A
     font's file name in a string of the application's code keeps that
-    font, with its package; not a font it does not name, nor a name no
-    installed font has."""
+    font; not a font it does not name, nor a name no installed font has."""
     root, fonts = dejavu_root(tmp_path)
     write(root, "/usr/share/fonts/truetype/liberation/LiberationSans.ttf", "ttf")
     dpkg(root, "fonts-liberation", "/usr/share/fonts/truetype/liberation/LiberationSans.ttf")
@@ -3128,7 +3144,8 @@ def test_a_font_the_code_names_by_its_file_name_alone_is_kept_with_its_package(t
     kept = kept_at(root, "unit", tmp_path, trace, records(("python3", "openat", "/app/views.py"))).kept
     bold = f"{fonts}/DejaVuSans-Bold.ttf"
     assert bold in kept and "the font DejaVuSans-Bold.ttf, which /app/views.py names" in kept[bold]
-    assert f"{fonts}/DejaVuSans.ttf" in kept                           # its package, whole
+    # that face alone: a font package may be 100 MB of CJK faces
+    assert f"{fonts}/DejaVuSans.ttf" not in kept
     assert "/usr/share/fonts/truetype/liberation/LiberationSans.ttf" not in kept
 
 
