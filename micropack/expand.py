@@ -761,11 +761,7 @@ class Expander:
                     dirs_of[key].update(self._pieces(parent_of(d)))
             if not dirs_of[key]:
                 continue
-            try:
-                with self.closure.fs.open_file(path, hold=False) as fh:
-                    named = elf.containing(fh, dirs_of[key])
-            except (OSError, SymlinkLoop):
-                continue
+            named = self._strings_in(path, dirs_of[key])
             for d in sorted(n for n in named if PIECE not in n):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
                 self._plugin_dirs.setdefault(d, path)
@@ -1109,23 +1105,39 @@ class Expander:
                         names.setdefault(posixpath.basename(m), (m, dep))
             if not names:
                 continue
-            needles = {n: (b"\0" + n.encode() + b"\0",) for n in names}
             unit = self.units.units[key]
             for m in unit.members:
                 st = self.units.stats.get(m)
                 if st is None or not stat.S_ISREG(st.st_mode) \
                         or not SHARED_OBJECT.search(posixpath.basename(m)):
                     continue
-                try:
-                    with self.closure.fs.open_file(m, hold=False) as fh:
-                        info = elf.read_elf(fh)
-                        found = elf.containing(fh, needles) - set(info.needed) if info else set()
-                except (OSError, SymlinkLoop):
-                    continue
-                for name in sorted(found):
+                for name in sorted(self._loads_by_name(m, names)):
                     path, dep = names[name]
                     self._keep_files(self.units.units[dep], [path],
                                      f"{m} loads it by name ({unit.label} depends on {dep.split(':', 1)[1]})")
+
+    def _loads_by_name(self, path: str, names: Iterable[str]) -> set[str]:
+        """Which of names (libraries' file names) the ELF file path holds as
+        a C string and does not list as DT_NEEDED: what it dlopen()s by
+        name. Nothing for a file that is not ELF or cannot be read."""
+        try:
+            with self.closure.fs.open_file(path, hold=False) as fh:
+                info = elf.read_elf(fh)
+                if info is None:
+                    return set()
+                needles = {n: (b"\0" + n.encode() + b"\0",) for n in names}
+                return elf.containing(fh, needles) - set(info.needed)
+        except (OSError, SymlinkLoop):
+            return set()
+
+    def _strings_in(self, path: str, needles: dict[str, tuple[bytes, ...]]) -> set[str]:
+        """elf.containing of the file path (the keys of needles it holds);
+        nothing for a file that cannot be read."""
+        try:
+            with self.closure.fs.open_file(path, hold=False) as fh:
+                return elf.containing(fh, needles)
+        except (OSError, SymlinkLoop):
+            return set()
 
     def _data_libraries_name(self) -> bool:
         """The data packages a kept library's package depends on, when the
@@ -1143,14 +1155,7 @@ class Expander:
                        for dep in self.units.package_deps.get(key, [])
                        if dep not in self._queued and self._is_data_for_code(self.units.units[dep])}
             needles = {dep: n for dep, n in needles.items() if n}
-            if not needles:
-                continue
-            try:
-                with self.closure.fs.open_file(final, hold=False) as fh:
-                    named = elf.containing(fh, needles)
-            except (OSError, SymlinkLoop):
-                continue
-            for dep in sorted(named):
+            for dep in sorted(self._strings_in(final, needles) if needles else ()):
                 self._use(dep, f"data {final} reads by name, of {dep.split(':', 1)[1]}, which "
                                f"{key.split(':', 1)[1]} depends on")
                 came = True
@@ -1204,16 +1209,7 @@ class Expander:
             names = {posixpath.basename(m): m for m in unit.members
                      if SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept
                      and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode)}
-            if not names:
-                continue
-            try:
-                with self.closure.fs.open_file(final, hold=False) as fh:
-                    info = elf.read_elf(fh)
-                    found = elf.containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names})
-            except (OSError, SymlinkLoop):
-                continue
-            found -= set(info.needed) if info else set()
-            for name in sorted(found):
+            for name in sorted(self._loads_by_name(final, names) if names else ()):
                 self._keep_files(unit, [names[name]], f"{final} loads it by name")
                 came = came or names[name] in self.closure.kept
         return came
