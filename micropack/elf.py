@@ -205,37 +205,32 @@ def functions_named(fh: BinaryIO, names: tuple[str, ...], chunk: int = 4 << 20) 
     return containing(fh, {n: (b"\0" + n.encode() + b"\0",) for n in names}, chunk)
 
 
-def imported(fh: BinaryIO, names: tuple[str, ...]) -> set[str]:
-    """Which of names (functions) the dynamically linked object fh imports:
-    undefined symbols of its .dynsym. A library that defines one (the C
-    library, execvp's) does not import it. Reads the two sections only:
-    the names' offsets in .dynstr (a linker may share a string's tail, so
-    anywhere a name ends a string), then the symbols, unpacked in bulk."""
+def undefined_symbols(fh: BinaryIO) -> frozenset[str]:
+    """The functions (and other symbols) the dynamically linked object fh
+    imports: the undefined symbols of its .dynsym. A library that defines
+    one (the C library, execvp's) does not import it. Reads the two
+    sections only, the symbols unpacked in bulk; empty for an object with
+    no dynamic symbols or too many to be a program's."""
     try:
         fh.seek(0)
         ef = ELFFile(fh)
         dynstr, dynsym = ef.get_section_by_name(".dynstr"), ef.get_section_by_name(".dynsym")
         if dynstr is None or dynsym is None or dynsym["sh_size"] > SYMBOLS_MAX:
-            return set()
+            return frozenset()
         strings = dynstr.data()
-        at: dict[int, str] = {}
-        for name in names:
-            needle = name.encode() + b"\0"
-            i = strings.find(needle)
-            while i >= 0:
-                at[i] = name
-                i = strings.find(needle, i + 1)
-        if not at:
-            return set()
         order = "<" if ef.little_endian else ">"
         # Elf64_Sym: name, info, other, shndx, value, size; Elf32_Sym: name, value, size, info, other, shndx
         layout = struct.Struct(order + ("IBBHQQ" if ef.elfclass == 64 else "IIIBBH"))
         shndx = 3 if ef.elfclass == 64 else 5
         table = dynsym.data()
-        return {at[sym[0]] for sym in layout.iter_unpack(table[:len(table) - len(table) % layout.size])
-                if sym[0] in at and sym[shndx] == 0}         # (SHN_UNDEF)
+        out = set()
+        for sym in layout.iter_unpack(table[:len(table) - len(table) % layout.size]):
+            if sym[0] and sym[shndx] == 0 and sym[0] < len(strings):     # (SHN_UNDEF)
+                end = strings.find(b"\0", sym[0])
+                out.add(strings[sym[0]:end if end >= 0 else len(strings)].decode("utf-8", "surrogateescape"))
+        return frozenset(out)
     except (ELFError, ValueError, OSError, struct.error):
-        return set()
+        return frozenset()
 
 
 # The first word of a string of a program's data: a name or a path, ended

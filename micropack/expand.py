@@ -292,6 +292,7 @@ class Expander:
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
+        self._undefined: dict[str, frozenset[str]] = {}     # an ELF file -> what it imports (_imports)
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._siblings_kept_for: set[str] = set()   # (the same, for the same source's tools)
         self._system: set[str] | None = None        # (_system_packages')
@@ -939,13 +940,17 @@ class Expander:
         return every
 
     def _imports(self, path: str, functions: tuple[str, ...]) -> set[str]:
-        """Which of functions the ELF file path imports (elf.imported);
-        nothing for a file that is not ELF or cannot be read."""
-        try:
-            with self.closure.fs.open_file(path, hold=False) as fh:
-                return elf.imported(fh, functions) if fh.read(4) == elf.ELF_MAGIC else set()
-        except (OSError, SymlinkLoop):
-            return set()
+        """Which of functions the ELF file path imports (its undefined
+        dynamic symbols, read once a file: elf.undefined_symbols); nothing
+        for a file that is not ELF or cannot be read."""
+        if path not in self._undefined:
+            try:
+                with self.closure.fs.open_file(path, hold=False) as fh:
+                    self._undefined[path] = elf.undefined_symbols(fh) if fh.read(4) == elf.ELF_MAGIC \
+                        else frozenset()
+            except (OSError, SymlinkLoop):
+                self._undefined[path] = frozenset()
+        return set(self._undefined[path].intersection(functions))
 
     def _data_words_of(self, path: str) -> set[str]:
         """The words of the ELF file path's data (elf.data_words), read once

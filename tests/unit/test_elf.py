@@ -134,3 +134,32 @@ def test_a_go_program_and_the_functions_it_links(tmp_path: Path):
         info = elf.read_elf(fh)
         assert info is not None and not info.go
         assert elf.functions_named(fh, ("crypto/x509.loadSystemRoots",)) == set()
+
+
+def test_undefined_symbols_are_what_pyelftools_reads_as_undefined():
+    """What a program imports, and not what it (or a library) defines: the
+    C library defines execvp and imports none of its own functions."""
+    checked = 0
+    for path in host_elf_files(60):
+        with open(path, "rb") as fh:
+            f = ELFFile(fh)
+            dynsym = f.get_section_by_name(".dynsym")
+            if dynsym is None or dynsym["sh_size"] > elf.SYMBOLS_MAX:
+                continue
+            want = {s.name for s in dynsym.iter_symbols() if s.name and s["st_shndx"] == "SHN_UNDEF"}
+            assert elf.undefined_symbols(fh) == want, path
+            checked += 1
+    assert checked > 30
+    libc = Path(os.path.realpath("/usr/lib/x86_64-linux-gnu/libc.so.6"))
+    env = Path("/usr/bin/env")
+    with open(libc, "rb") as fh:
+        assert "execvp" not in elf.undefined_symbols(fh)
+    with open(env, "rb") as fh:
+        assert {"execvp", "setlocale"} <= elf.undefined_symbols(fh)
+
+
+def test_undefined_symbols_of_what_is_not_an_elf_object(tmp_path: Path):
+    text = tmp_path / "script"
+    text.write_bytes(b"#!/bin/sh\necho execvp\n")
+    with open(text, "rb") as fh:
+        assert elf.undefined_symbols(fh) == frozenset()
