@@ -128,6 +128,10 @@ COMMON_TERMINALS = ("ansi", "dumb", "linux", "rxvt", "rxvt-unicode", "rxvt-unico
 # directory, kept with the package while it is no larger (entries, bytes):
 # beyond that it is data, kept whole when used
 STATE_TREE_LIMIT = (256, 1 << 20)
+# A package's configuration beside a file of it a program read, under the
+# same directory of /etc (see _configuration_beside), kept while it is no
+# larger (entries, bytes)
+CONFIG_TREE_LIMIT = (256, 1 << 20)
 # The certificate authorities, which a TLS library loaded (or OpenSSL's
 # configuration read) will need on the first connection it verifies:
 # OpenSSL picks CApath's files by a hash of the issuer's name.
@@ -293,6 +297,7 @@ class Expander:
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._undefined: dict[str, frozenset[str]] = {}     # an ELF file -> what it imports (_imports)
+        self._config_made: set[str] = set()     # packages of programs kept alone, their installed config kept
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
         self._siblings_kept_for: set[str] = set()   # (the same, for the same source's tools)
         self._system: set[str] | None = None        # (_system_packages')
@@ -370,6 +375,7 @@ class Expander:
         self._sibling_tools(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
+        self._configuration_beside(traced)
         # (a service's directory, not what is in it: a tree of data the
         # workload used is kept whole as its own unit)
         home = ("a home directory (a client writes its history there: .mysql_history, "
@@ -984,10 +990,14 @@ class Expander:
             # service loads it; "cs2cs: not found"), sqlite3 beside
             # libsqlite3-0, fontconfig's fc-list beside libfontconfig1. Not
             # beside a library of the system's own, one that the packages
-            # every system has (Essential, or of priority required or
-            # important) need (libc6's libc-bin and libc-dev-bin,
-            # libgcc-s1's and libstdc++6's gcc-12: 3.3 MB of compiler
-            # drivers; e2fsprogs' beside libcom-err2); not for a library that was only
+            # every system has (Essential, or of priority required) need
+            # (libc6's libc-bin and libc-dev-bin, libgcc-s1's and
+            # libstdc++6's gcc-12: 3.3 MB of compiler drivers; e2fsprogs'
+            # beside libcom-err2). Not priority important: that is systemd,
+            # whose libsystemd-shared needs libssl3 through libcryptsetup12,
+            # so a PHP image with systemd lost openssl beside the libssl3
+            # PHP loaded ("openssl: not found" making a site's
+            # certificate). Not for a library that was only
             # needed by a program kept, never loaded (certutil's libnss3,
             # certutil found on PATH); not for a language's module in a
             # directory of its own (Perl's Fcntl.so: perl's 29 scripts)
@@ -1004,7 +1014,7 @@ class Expander:
 
     def _system_packages(self) -> set[str]:
         """The packages every system of the distribution has (Essential, or
-        of priority required or important) and what they depend on,
+        of priority required) and what they depend on,
         through the packages between (made once)."""
         if self._system is None:
             todo = list(self.units.essential | self.units.base)
@@ -1261,6 +1271,37 @@ class Expander:
                         or self.units.in_language_dir(final)):
                     continue
                 self._use_trees_under(final, f"under {final}, which {path} names")
+
+    def _configuration_beside(self, traced: dict[str, str]) -> None:
+        """A package's other configuration files under the directory of
+        /etc one of its files the workload read is in (/etc/nginx for
+        /etc/nginx/nginx.conf): what the next configuration includes or
+        copies by name. nginx read nginx.conf, mime.types and
+        fastcgi.conf; a site mounted next, with `include proxy_params;`,
+        failed `nginx -t`, the reload was refused and the old
+        configuration kept serving until the next restart, when nginx would
+        not start. Only that package's files (not another's under the same
+        directory), while they are small (CONFIG_TREE_LIMIT)."""
+        done: set[tuple[str, str]] = set()
+        for path in sorted(traced):
+            parts = path.split("/")
+            st = self.units.stats.get(path)
+            key = self.units.package_of.get(path)
+            if len(parts) < 4 or parts[1] != "etc" or key is None or st is None \
+                    or not stat.S_ISREG(st.st_mode):
+                continue
+            top = "/etc/" + parts[2]
+            if (key, top) in done or key not in self.units.units:
+                continue
+            done.add((key, top))
+            mine = [m for m in self.units.units[key].members if m.startswith(top + "/")]
+            entries, size = CONFIG_TREE_LIMIT
+            if len(mine) > entries or sum(self._file_sizes(mine)) > size:
+                continue
+            why = f"configuration of {key.split(':', 1)[1]} beside {path}, which was read"
+            for m in mine:
+                if m not in self.closure.kept:
+                    self.closure.add(m, why)
 
     def _configured_program(self, named: str, config: str) -> None:
         """A program configuration names (R's Renviron: R_ZIPCMD=/usr/bin/zip,
@@ -1873,6 +1914,14 @@ class Expander:
                     or not self.units.is_program(final):
                 continue
             self.closure.add(found, f"command {word} in {where}")
+            # what its package's installation made for it: php8.2-cli's
+            # php.ini and the conf.d links enabling its extensions (ucf and
+            # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or
+            # `php -m` listed 16 modules of 49, exit 0
+            key = self.units.package_of.get(final)
+            if key is not None and key in self.units.units and key not in self._config_made:
+                self._config_made.add(key)
+                self._installed_config(self.units.units[key])
             if found in self._named_scripts:
                 continue
             self._named_scripts.add(found)

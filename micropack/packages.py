@@ -50,7 +50,8 @@ class PackageDB:
     # (dpkg's Essential: yes: coreutils, findutils, grep, sed, tar, ...)
     essential: set[str] = field(default_factory=set)
     # the packages of every system of the distribution, whatever the image
-    # is for (dpkg's Priority: required or important: e2fsprogs, libpam-modules-bin)
+    # is for (dpkg's Priority: required: e2fsprogs, apt, libpam-modules-bin;
+    # not important, which is systemd, cron and the like, an image's choice)
     base: set[str] = field(default_factory=set)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
@@ -106,7 +107,7 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     db.source = dpkg_sources(text, set(db.files))
     stanzas = [fields for fields in _stanzas(text) if fields.get("Package") in db.files]
     db.essential = {fields["Package"] for fields in stanzas if fields.get("Essential") == "yes"}
-    db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") in ("required", "important")}
+    db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") == "required"}
     return db
 
 

@@ -154,7 +154,7 @@ class SourceUnits:
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.essential: set[str] = set()            # keys of the packages marked Essential
-        self.base: set[str] = set()                 # keys of the packages of priority required/important
+        self.base: set[str] = set()                 # keys of the packages of priority required
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()

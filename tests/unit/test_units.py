@@ -2411,6 +2411,10 @@ def test_the_tools_of_the_same_source_that_depend_on_a_loaded_library(tmp_path: 
     events += records(("gisd", "openat", module))
     kept = kept_at(root, "unit", tmp_path, [*trace, module], events).kept
     assert "/usr/bin/cpan" not in kept and "/usr/bin/cs2cs" in kept
+    # a package of priority important (systemd, through libcryptsetup12,
+    # needs libssl3) is an image's choice: not the system's own
+    dpkg(root, "systemd", depends="libproj25", priority="important")
+    assert "/usr/bin/cs2cs" in kept_at(root, "unit", tmp_path, trace, events).kept
     # a package of every system needs libproj25: it is the system's own
     dpkg(root, "apt", depends="libproj25", priority="required")
     assert "/usr/bin/cs2cs" not in kept_at(root, "unit", tmp_path, trace, events).kept
@@ -3312,3 +3316,58 @@ def test_programs_a_binary_runs_by_a_name_compiled_into_it(tmp_path: Path):
     assert "calls system()" in kept["/usr/bin/sh"]
     assert "/usr/bin/createdb" not in kept and "/usr/bin/join" not in kept
     assert "/usr/bin/mktexpk" not in kept_at(root, "file", tmp_path, trace, events).kept
+
+
+def test_a_packages_configuration_beside_a_file_of_it_that_was_read(app_root: Path, tmp_path: Path):
+    """nginx read nginx.conf and fastcgi.conf; a site mounted next with
+    `include proxy_params;` failed `nginx -t`, and the reload was refused.
+    The package's other files under the same directory of /etc come; not
+    another package's there, not its files elsewhere in /etc, not a large
+    tree of them."""
+    write(app_root, "/usr/sbin/nginx", "#!/bin/sh\n", 0o755)
+    conf = ["/etc/nginx/nginx.conf", "/etc/nginx/fastcgi.conf", "/etc/nginx/proxy_params",
+            "/etc/nginx/sites-available/default", "/etc/nginx/snippets/snakeoil.conf"]
+    for path in [*conf, "/etc/logrotate.d/nginx", "/etc/nginx/modules-available/other.conf"]:
+        write(app_root, path, "x")
+    write(app_root, "/etc/init.d/nginx", "#!/bin/sh\n", 0o755)      # (not a package of data)
+    dpkg(app_root, "nginx", "/usr/sbin/nginx", depends="nginx-common")
+    dpkg(app_root, "nginx-common", *conf, "/etc/logrotate.d/nginx", "/etc/init.d/nginx")
+    dpkg(app_root, "nginx-extra-module", "/etc/nginx/modules-available/other.conf")
+    trace = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]
+    events = records(("nginx", "exec", "/usr/sbin/nginx"), ("nginx", "openat", "/etc/nginx/nginx.conf"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    for path in conf:
+        assert path in kept, path
+    assert "beside /etc/nginx/nginx.conf" in kept["/etc/nginx/proxy_params"]
+    assert "/etc/logrotate.d/nginx" not in kept and "/etc/init.d/nginx" not in kept
+    assert "/etc/nginx/modules-available/other.conf" not in kept
+    # nothing read there, nothing kept
+    kept = kept_at(app_root, "unit", tmp_path, trace[:1], events[:1]).kept
+    assert "/etc/nginx/proxy_params" not in kept
+    # a large tree of a package's is not configuration to keep unread
+    write(app_root, "/etc/nginx/big.db", "b" * (1 << 20))
+    dpkg(app_root, "nginx-common", *conf, "/etc/logrotate.d/nginx", "/etc/init.d/nginx", "/etc/nginx/big.db")
+    assert "/etc/nginx/proxy_params" not in kept_at(app_root, "unit", tmp_path, trace, events).kept
+
+
+def test_what_the_installation_made_for_a_program_kept_alone(app_root: Path, tmp_path: Path):
+    """php8.2 was kept alone beside php-fpm8.2 (a command of the same
+    source), without the php.ini and conf.d links php8.2-cli's
+    installation made (no package owns them): `php -m` listed 16 modules
+    of 49, exit 0. A program kept alone comes with what its package's
+    installation made in its own /etc directories."""
+    write(app_root, "/usr/sbin/php-fpm8.2", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/bin/php8.2", "#!/bin/sh\n", 0o755)
+    write(app_root, "/etc/php/8.2/mods-available/intl.ini", "extension=intl.so\n")
+    write(app_root, "/etc/php/8.2/cli/php.ini", "memory_limit = -1\n")         # (ucf's copy)
+    link(app_root, "/etc/php/8.2/cli/conf.d/20-intl.ini", "/etc/php/8.2/mods-available/intl.ini")
+    write(app_root, "/etc/php/8.2/other/made.ini", "x")
+    dpkg(app_root, "php8.2-fpm", "/usr/sbin/php-fpm8.2", depends="php8.2-cli", source="php8.2")
+    dpkg(app_root, "php8.2-cli", "/usr/bin/php8.2", "/etc/php/8.2/cli/conf.d", source="php8.2")
+    dpkg(app_root, "php8.2-intl", "/etc/php/8.2/mods-available/intl.ini")
+    trace = ["/usr/sbin/php-fpm8.2"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("php-fpm8.2", "exec", trace[0]))).kept
+    assert "/usr/bin/php8.2" in kept
+    assert "/etc/php/8.2/cli/php.ini" in kept and "/etc/php/8.2/cli/conf.d/20-intl.ini" in kept
+    assert "a directory of" in kept["/etc/php/8.2/cli/php.ini"]
+    assert "/etc/php/8.2/other/made.ini" not in kept
