@@ -365,8 +365,7 @@ class Expander:
         programs = self._programs_run(traced)
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
-        if generated:
-            self._generated_locales(programs, generated)
+        self._generated_locales(programs, generated)
         self._what_programs_name(programs)
         self._libraries_that_convert(programs)
         self._what_libraries_name(traced)
@@ -629,9 +628,16 @@ class Expander:
     # -- what the trace shows ---------------------------------------------------
 
     def _programs_run(self, traced: dict[str, str]) -> list[str]:
-        """Programs the workload ran, and the interpreters of scripts among them."""
+        """Programs the workload ran, and the interpreters of scripts among them.
+        A package's script an interpreter was given to run (`sh
+        /usr/libexec/tomcat10/tomcat-start.sh`, as Debian's unit starts
+        Tomcat) counts as run, though only the interpreter was executed:
+        an executable file of a package, beginning "#!", that was opened
+        (tomcat10 was kept in part, its tomcat-update-policy.sh gone)."""
         if self.activity is not None:
             run = sorted(self.activity.executed)
+            run += sorted(p for p in self.activity.listed - self.activity.executed
+                          if self._packaged_script(p))
         else:
             run = []
             for path in traced:
@@ -645,6 +651,13 @@ class Expander:
                 out += [n.path for n in self.closure.needs(final)
                         if n.why.startswith(("interpreter of script", "program "))]
         return out
+
+    def _packaged_script(self, path: str) -> bool:
+        """path is a script (an executable file beginning "#!") of a package."""
+        final = self._final(path)
+        st = self.units.stats.get(final or "")
+        return final is not None and final in self.units.package_of and st is not None \
+            and stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o111) and self._is_script(final)
 
     def _what_programs_name(self, programs: list[str]) -> None:
         """What a program that ran reads by a name compiled into it, read
@@ -1412,16 +1425,23 @@ class Expander:
                 return
 
     def _generated_locales(self, programs: list[str], languages: set[str]) -> None:
-        """The locales generated in the image (locale-gen's archive), once a
-        program that ran calls setlocale: the next run is asked for one by
-        LANG. An R job probed in the C locale, run with LANG=de_DE.UTF-8,
-        printed "Setting LC_CTYPE failed, using "C"" and English dates,
-        exit 0, its German translations kept and never shown."""
-        for path in programs:
+        """The locales of the image (libc's C.utf8, locale-gen's archive),
+        once a program that ran, or a library loaded, calls setlocale: the
+        next run is asked for one by LANG. An R job probed in the C locale,
+        run with LANG=de_DE.UTF-8, printed "Setting LC_CTYPE failed, using
+        "C"" and English dates, exit 0, its German translations kept and
+        never shown. Tomcat run with LANG=C.UTF-8 had Java fall back to
+        ASCII (libjava calls setlocale, not the java launcher): a JSP
+        writing a Japanese file name failed, status 200."""
+        directory = self._directory(LOCALES)
+        if directory is None or not self.units.children(directory):
+            return
+        loaded = [p for p in self._kept_libraries() if p in self._in_trace]
+        for path in [*programs, *loaded]:
             final = self._final(path)
             if final is not None and SETLOCALE in self._imports(final, (SETLOCALE,)):
-                why = (f"the locales generated in the image ({', '.join(sorted(languages))}): {final} calls "
-                       f"setlocale, and LANG picks one")
+                names = ", ".join(sorted(languages)) or "C.utf8"
+                why = f"the locales of the image ({names}): {final} calls setlocale, and LANG picks one"
                 self._whole_dirs.setdefault(LOCALES, why)
                 # with their aliases (LANG=german), and the command that
                 # lists them (`locale -a`)

@@ -3371,3 +3371,56 @@ def test_what_the_installation_made_for_a_program_kept_alone(app_root: Path, tmp
     assert "/etc/php/8.2/cli/php.ini" in kept and "/etc/php/8.2/cli/conf.d/20-intl.ini" in kept
     assert "a directory of" in kept["/etc/php/8.2/cli/php.ini"]
     assert "/etc/php/8.2/other/made.ini" not in kept
+
+
+def test_libcs_own_locale_once_a_loaded_library_calls_setlocale(tmp_path: Path):
+    """Tomcat, probed with no LANG, run with LANG=C.UTF-8: Java fell back
+    to ASCII and a JSP writing a Japanese file name failed, status 200.
+    libjava calls setlocale, not the java launcher, and no locale was
+    generated: C.utf8, libc's own, comes once a library that was loaded
+    calls setlocale (or a program that ran); not when none does."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(lib / "libjava.so", '#include <locale.h>\nint jinit(void) { return !setlocale(LC_ALL, ""); }\n',
+       "-shared", "-fPIC")
+    cc(lib / "libplain.so", "int plain(void) { return 0; }\n", "-shared", "-fPIC")
+    cc(root / "usr/bin/java", "int main(void) { return 0; }\n")
+    dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2")
+    write(root, "/usr/lib/locale/C.utf8/LC_CTYPE", "c")
+    dpkg(root, "libc-bin", "/usr/lib/locale/C.utf8/LC_CTYPE")
+    dpkg(root, "jre", "/usr/bin/java", f"{GIS_LIB}/libjava.so", f"{GIS_LIB}/libplain.so")
+    for library, keeps in (("libjava.so", True), ("libplain.so", False)):
+        trace = ["/usr/bin/java", f"{GIS_LIB}/{library}"]
+        events = records(("java", "exec", trace[0]), ("java", "openat", trace[1]))
+        kept = kept_at(root, "unit", tmp_path, trace, events).kept
+        assert ("/usr/lib/locale/C.utf8/LC_CTYPE" in kept) == keeps, library
+    assert f"{GIS_LIB}/libjava.so calls setlocale" in kept_at(
+        root, "unit", tmp_path, ["/usr/bin/java", f"{GIS_LIB}/libjava.so"],
+        records(("java", "exec", "/usr/bin/java"), ("java", "openat", f"{GIS_LIB}/libjava.so")),
+    ).kept["/usr/lib/locale/C.utf8/LC_CTYPE"]
+
+
+def test_a_packages_script_given_to_an_interpreter_counts_as_run(tmp_path: Path, app_root: Path):
+    """`sh /usr/libexec/tomcat10/tomcat-start.sh` (as Debian's unit starts
+    Tomcat): only sh was executed, tomcat10 was kept in part, and its
+    tomcat-update-policy.sh was gone. A package's script that was opened
+    counts as run, its package kept; not a file of a package that is no
+    script, nor one that is not executable."""
+    for path, data, mode in (("/usr/libexec/tomcat10/tomcat-start.sh", "#!/bin/sh\n", 0o755),
+                             ("/usr/libexec/tomcat10/tomcat-update-policy.sh", "#!/bin/sh\n", 0o755),
+                             ("/usr/share/tomcat10/notes.sh", "#!/bin/sh\n", 0o644),
+                             ("/usr/share/tomcat10/data.bin", "\x00data", 0o755),
+                             ("/usr/share/other/extra.txt", "x", 0o644)):
+        write(app_root, path, data, mode)
+    dpkg(app_root, "tomcat10", "/usr/libexec/tomcat10/tomcat-start.sh",
+         "/usr/libexec/tomcat10/tomcat-update-policy.sh")
+    dpkg(app_root, "other", "/usr/share/tomcat10/notes.sh", "/usr/share/tomcat10/data.bin",
+         "/usr/share/other/extra.txt")
+    write(app_root, "/usr/bin/sh", "#!/bin/sh\n", 0o755)
+    for opened, keeps in (("/usr/libexec/tomcat10/tomcat-start.sh", True),
+                          ("/usr/share/tomcat10/notes.sh", False), ("/usr/share/tomcat10/data.bin", False)):
+        trace = ["/usr/bin/sh", opened]
+        events = records(("sh", "exec", "/usr/bin/sh"), ("sh", "openat", opened))
+        kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+        assert ("/usr/libexec/tomcat10/tomcat-update-policy.sh" in kept) == keeps, opened
+        assert "/usr/share/other/extra.txt" not in kept, opened
