@@ -403,6 +403,9 @@ class Expander:
         # loads its formats' modules through libsox, which names their
         # directory
         self._what_programs_name([p for p in dict.fromkeys(self._as_if_run) if p not in programs])
+        # (ffmpeg named by the worker's script, never run: its libavcodec
+        # converts subtitles' character sets, "Unable to open iconv context")
+        self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
         self._what_libraries_name(self.closure.kept)
         self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
         if self._tz_named:
@@ -712,7 +715,8 @@ class Expander:
 
     def _libraries_that_convert(self, programs: list[str]) -> None:
         """A kept shared library that imports iconv_open and was built from
-        the source package of a program that ran: that program's own code,
+        the source package of a program that ran (or was kept as if run):
+        that program's own code,
         in a library (ffmpeg's libavcodec converts a subtitle's character
         set, charenc=CP1252: "Unable to open iconv context", HTTP 422, with
         no converter kept). Not any library's: libxml2 and glib, in nearly

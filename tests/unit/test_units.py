@@ -2249,6 +2249,14 @@ def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_conve
         assert (f"{gconv}/CP1252.so" in kept) == kept_too, source
         if kept_too:
             assert "source package ffmpeg built it" in kept[f"{gconv}/CP1252.so"]
+    # ffmpeg named by the worker's script, never run, counts as run
+    status.write_text(status.read_text().split("Package: libavcodec59")[0])
+    dpkg(root, "libavcodec59", "/usr/lib/x86_64-linux-gnu/libavcodec.so.59", source="ffmpeg")
+    write(root, "/usr/bin/sh", "#!/bin/sh\n", 0o755)
+    write(root, "/app/worker.sh", "#!/bin/sh\nffmpeg -sub_charenc CP1252 -i in.mkv out.mp4\n", 0o755)
+    worker = ["/app/worker.sh"]
+    kept = kept_at(root, "unit", tmp_path, worker, records(("worker.sh", "exec", worker[0]))).kept
+    assert "/usr/bin/ffmpeg" in kept and f"{gconv}/CP1252.so" in kept
 
 
 def test_a_module_directory_a_library_names_in_pieces_comes_whole(tmp_path: Path):
