@@ -223,6 +223,8 @@ class Expansion:
     used: dict[str, str] = field(default_factory=dict)         # unit key -> why it is used
     left_out: dict[str, str] = field(default_factory=dict)     # path -> why (a unit's file)
     sticky: list[str] = field(default_factory=list)
+    # a package installed on purpose none of whose commands is kept -> those commands
+    unused_commands: dict[str, list[str]] = field(default_factory=dict)
 
 
 # -- expansion ----------------------------------------------------------------
@@ -432,7 +434,21 @@ class Expander:
         self._mime_types()
         self._terminal_database()
         self._command_links()
+        self._unused_commands()
         return self.result
+
+    def _unused_commands(self) -> None:
+        """The commands of the packages installed on purpose (units.wanted)
+        of which none is kept: nothing ran or named them. Not kept, but
+        said: a media worker's image had poppler-utils installed for
+        pdftoppm, which no probe ran, and the next job's PDF failed with
+        "pdftoppm: not found". Who installed a package on purpose may mean
+        to run it; who did not need it in every image minified from it
+        (a debugging tool) should not have to carry it."""
+        for key in sorted(self.units.wanted):
+            commands = self._commands_of(key) if key in self.units.units else []
+            if commands and not any(c in self.closure.kept for c in commands):
+                self.result.unused_commands[key.split(":", 1)[1]] = commands
 
     def _drain(self) -> None:
         while self._queue:

@@ -4,6 +4,7 @@ kept, and every unit of the source the result dropped."""
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class PackReport:
     source_by_dir: dict[str, int] = field(default_factory=dict)   # bytes of the source per directory
     partial_trees: list[str] = field(default_factory=list)        # warnings: unowned trees in part
     left_out: str = ""          # a warning: files of used units left out (the foreign limit, ...)
+    unused_commands: str = ""   # a warning: commands of packages installed on purpose, not kept
     original_size: int | None = None    # the image's size, when the source is an image
 
     def as_json(self, src: Source) -> dict[str, Any]:
@@ -156,6 +158,21 @@ def from_mounts(final: dict[str, str], src: Source) -> list[str]:
     shown = ", ".join(hit[:5]) + (f" and {len(hit) - 5} more" if len(hit) > 5 else "")
     return [f"packed from mounts of the source ({src.label}), which no image has: {shown} "
             "(for a container, pack --container or --image leaves what is mounted into it out)"]
+
+
+def unused_commands_warning(unused: dict[str, list[str]]) -> str:
+    """One line naming the packages installed on purpose whose commands
+    were dropped, never run (a few commands of each), and how to keep one."""
+    if not unused:
+        return ""
+    shown = []
+    for package, commands in sorted(unused.items()):
+        names = [posixpath.basename(c) for c in commands]
+        more = f", +{len(names) - 3} more" if len(names) > 3 else ""
+        shown.append(f"{package} ({', '.join(names[:3])}{more})")
+    first = min(c for commands in unused.values() for c in commands)
+    return (f"not kept, as nothing ran or named them: the commands of {len(unused)} package(s) installed "
+            f"on purpose: {'; '.join(shown)}; keep one with --include (e.g. --include {first})")
 
 
 def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str, str]) -> list[str]:
@@ -269,6 +286,9 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         left_out = (f"{len(expansion.left_out)} file(s) of units the workload used were left out, such as "
                     f"{first} ({expansion.left_out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
+    unused = unused_commands_warning(expansion.unused_commands)
+    if unused:
+        closure.warnings.append(unused)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     closure.warnings.extend(from_mounts(final, src))
@@ -281,7 +301,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     kept = sorted(final)
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
                         source=archive.TarTotals(), result=archive.TarTotals(),
-                        granularity=granularity, original_size=src.size, left_out=left_out)
+                        granularity=granularity, original_size=src.size, left_out=left_out,
+                        unused_commands=unused)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(

@@ -53,6 +53,11 @@ class PackageDB:
     # is for (dpkg's Priority: required: e2fsprogs, apt, libpam-modules-bin;
     # not important, which is systemd, cron and the like, an image's choice)
     base: set[str] = field(default_factory=set)
+    # the packages installed on purpose, as far as the database says: apk's
+    # world; for dpkg, those no installed package depends on or recommends,
+    # not marked automatically installed by apt, neither Essential nor of
+    # priority required (poppler-utils in a media worker's image)
+    wanted: set[str] = field(default_factory=set)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
@@ -79,6 +84,7 @@ def read_database(fs: RootFS) -> PackageDB:
         merged.source.update(db.source)
         merged.essential |= db.essential
         merged.base |= db.base
+        merged.wanted |= db.wanted
         for package, scripts in db.scripts.items():
             merged.scripts.setdefault(package, []).extend(scripts)
     return merged
@@ -108,7 +114,24 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     stanzas = [fields for fields in _stanzas(text) if fields.get("Package") in db.files]
     db.essential = {fields["Package"] for fields in stanzas if fields.get("Essential") == "yes"}
     db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") == "required"}
+    wanted_by = dpkg_depends(text, set(db.files), ("Pre-Depends", "Depends", "Recommends"))
+    needed = {d for deps in wanted_by.values() for d in deps}
+    auto = apt_auto_installed(fs.read_file(APT_STATES, DB_LIMIT))
+    db.wanted = set(db.files) - needed - auto - db.essential - db.base
     return db
+
+
+APT_STATES = "/var/lib/apt/extended_states"
+
+
+def apt_auto_installed(states: bytes | None) -> set[str]:
+    """The packages apt's extended_states marks as installed automatically
+    (as another's dependency)."""
+    out = set()
+    for fields in _stanzas((states or b"").decode("utf-8", "surrogateescape")):
+        if fields.get("Auto-Installed") == "1" and fields.get("Package"):
+            out.add(fields["Package"])
+    return out
 
 
 def _stanzas(status: str) -> Iterator[dict[str, str]]:
@@ -132,16 +155,18 @@ def dpkg_sources(status: str, installed: set[str]) -> dict[str, str]:
             if fields.get("Package") in installed and fields.get("Source")}
 
 
-def dpkg_depends(status: str, installed: set[str]) -> dict[str, list[str]]:
-    """package -> the installed packages its Depends and Pre-Depends name
-    (every alternative that is installed; versions and :arch dropped)."""
+def dpkg_depends(status: str, installed: set[str],
+                 fields_named: tuple[str, ...] = ("Pre-Depends", "Depends")) -> dict[str, list[str]]:
+    """package -> the installed packages its Depends and Pre-Depends (or
+    fields_named) name (every alternative that is installed; versions and
+    :arch dropped)."""
     out: dict[str, list[str]] = {}
     for fields in _stanzas(status):
         package = fields.get("Package")
         if not package or package not in installed:
             continue
         names = []
-        for field_name in ("Pre-Depends", "Depends"):
+        for field_name in fields_named:
             for alternative in re.split(r"[,|]", fields.get(field_name, "")):
                 name = alternative.strip().split(" ")[0].split("(")[0].split(":")[0]
                 if name in installed and name != package:
@@ -168,6 +193,10 @@ def _read_apk(fs: RootFS) -> PackageDB | None:
             db.add(package, f"/{folder}")
         elif key == "R":
             db.add(package, f"/{folder}/{value}" if folder else f"/{value}")
+    # what the image's builder asked for (apk add): name, then a version
+    # constraint or a repository tag; not a virtual name (so:, cmd:)
+    world = (fs.read_file("/etc/apk/world", DB_LIMIT) or b"").decode("utf-8", "surrogateescape")
+    db.wanted = {name for word in world.split() if (name := re.split(r"[<>=~@]", word)[0]) in db.files}
     return db
 
 

@@ -155,6 +155,7 @@ class SourceUnits:
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.essential: set[str] = set()            # keys of the packages marked Essential
         self.base: set[str] = set()                 # keys of the packages of priority required
+        self.wanted: set[str] = set()               # keys of the packages installed on purpose
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
@@ -262,6 +263,7 @@ class SourceUnits:
             self.package_source[f"{self.db_kind}:{package}"] = db.source.get(package, package)
         self.essential = {f"{self.db_kind}:{package}" for package in db.essential}
         self.base = {f"{self.db_kind}:{package}" for package in db.base}
+        self.wanted = {f"{self.db_kind}:{package}" for package in db.wanted}
 
     def owned(self, path: str) -> bool:
         return path in self.package_of or path in self.owned_dirs

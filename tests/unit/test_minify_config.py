@@ -62,6 +62,7 @@ class FakePacked:
     kept = ["/usr/bin/sleep"]
     partial_trees: list[str] = []
     left_out = ""
+    unused_commands = ""
     packages = {"coreutils": 1}
 
     def as_json(self, src: Any) -> dict[str, Any]:

@@ -3432,3 +3432,29 @@ def test_a_packages_script_given_to_an_interpreter_counts_as_run(tmp_path: Path,
         kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
         assert ("/usr/libexec/tomcat10/tomcat-update-policy.sh" in kept) == keeps, opened
         assert "/usr/share/other/extra.txt" not in kept, opened
+
+
+def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_said(tmp_path: Path):
+    """A media worker's image had poppler-utils installed for its PDFs;
+    no probe ran pdftoppm, it was dropped, and the next PDF job failed,
+    "pdftoppm: not found". Such commands are not kept (an image's debugging
+    tools would be), but said, with how to keep one; not those of a
+    package installed as another's dependency, nor of one that ran."""
+    app_root = tmp_path / "root"
+    merged_usr(app_root)
+    for program in ("/usr/bin/worker", "/usr/bin/pdftoppm", "/usr/bin/pdfinfo", "/usr/bin/gs"):
+        write(app_root, program, "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "worker", "/usr/bin/worker", depends="ghostscript")
+    dpkg(app_root, "poppler-utils", "/usr/bin/pdftoppm", "/usr/bin/pdfinfo", priority="optional")
+    dpkg(app_root, "ghostscript", "/usr/bin/gs", priority="optional")
+    trace = ["/usr/bin/worker"]
+    report = kept_at(app_root, "unit", tmp_path, trace, records(("worker", "exec", trace[0])))
+    assert "/usr/bin/pdftoppm" not in report.kept
+    assert "poppler-utils (pdfinfo, pdftoppm)" in report.unused_commands
+    assert "--include /usr/bin/pdfinfo" in report.unused_commands
+    assert report.unused_commands in report.warnings
+    assert "worker" not in report.unused_commands.split(":", 1)[1].replace("--include", "")
+    assert "ghostscript" not in report.unused_commands
+    trace = ["/usr/bin/worker", "/usr/bin/pdfinfo"]
+    events = records(("worker", "exec", trace[0]), ("pdfinfo", "exec", trace[1]))
+    assert kept_at(app_root, "unit", tmp_path, trace, events).unused_commands == ""
