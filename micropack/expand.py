@@ -493,6 +493,7 @@ class Expander:
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
                     self._lazy_imports(unit, members)
+                    self._programs_run_by_path(members)
                 elif unit.kind in ("ruby", "perl", "gem", "lua"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -2143,6 +2144,21 @@ class Expander:
                     self._entry_groups.setdefault(g, []).append(u.key)
         return [] if group in INSTALLER_GROUPS else self._entry_groups.get(group, [])
 
+    def _programs_run_by_path(self, modules: list[str]) -> None:
+        """The programs a kept library's Python code runs by an absolute
+        name, each alone: ctypes.util's find_library runs /sbin/ldconfig -p,
+        and without it threadpoolctl found no BLAS (sklearn's show_versions
+        said none, threadpool_limits limited nothing, exit 0). By absolute
+        name only: a library's code names commands it may try on other
+        systems (webbrowser's dozen browsers)."""
+        for m in modules:
+            if not m.endswith(".py") or m not in self.closure.kept:
+                continue
+            text = self.units.read_text(m)
+            words = [w for w in code_commands(text, False) if w.startswith("/")] if text else []
+            if words:
+                self._keep_programs(words, f"code {m}")
+
     def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
         """The other installed libraries a library's modules that the
         workload loaded import on first use (in a function, in a try, or by
@@ -2155,7 +2171,8 @@ class Expander:
         any import of it runs (_entry_modules); and its own modules it
         names in strings (Sphinx's built-in extensions). Only what is
         installed; from the standard library, within it (tarfile imports
-        gzip when it opens a .tar.gz), from another library, out of it; not
+        gzip when it opens a .tar.gz), from another library, anything
+        (pandas' to_sql imports sqlite3 in the function); not
         from modules nothing loaded (fontTools' symfont would bring sympy,
         31 MB)."""
         own = set(members)
@@ -2185,8 +2202,9 @@ class Expander:
                 keys = self.units.python_modules(dotted.split(".")[0])
                 # (of the standard library, within it: tarfile opens a .tar.gz
                 # with gzip, which it imports only then, "gzip module is not
-                # available"; of another library, out of it)
-                if keys and any(self.units.in_python_stdlib(k) for k in keys) == stdlib:
+                # available"; of another library, anything: pandas' to_sql
+                # imports sqlite3, "No module named 'sqlite3'")
+                if keys and (not stdlib or any(self.units.in_python_stdlib(k) for k in keys)):
                     for key in keys:
                         why = f"imported on first use by {f}, which " + (
                             "the workload loaded" if f in self._traced else "any import of it runs")

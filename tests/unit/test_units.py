@@ -1166,20 +1166,22 @@ def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: P
     modules of its own that it too imports in a function: xlsx, XML and
     Markdown exports failed (501). What the loaded modules import so, and
     the modules of pandas they reach, is followed into the other installed
-    libraries; not from a module nothing loaded, nor into the standard
-    library."""
-    site = "/usr/lib/python3/dist-packages"
+    libraries and the standard library (to_sql imports sqlite3: "No module
+    named 'sqlite3'"); not from a module nothing loaded."""
+    site, lib = "/usr/lib/python3/dist-packages", "/usr/lib/python3.11"
     files = {
         f"{site}/pandas/__init__.py": "from pandas.core import frame\n",
         f"{site}/pandas/core/__init__.py": "",
         f"{site}/pandas/core/frame.py": "def to_xml(self):\n    from pandas.io.formats.xml import Lxml\n"
                                         "def to_markdown(self):\n"
-                                        "    tabulate = import_optional_dependency('tabulate')\n",
+                                        "    tabulate = import_optional_dependency('tabulate')\n"
+                                        "def to_sql(self):\n    import sqlite3\n",
         f"{site}/pandas/io/__init__.py": "",
         f"{site}/pandas/io/formats/__init__.py": "",
         f"{site}/pandas/io/formats/xml.py": "class Lxml:\n    def run(self):\n"
                                             "        from lxml.etree import XML\n",
-        f"{site}/pandas/plotting.py": "def f():\n    import sympy\n",        # nothing loads it
+        f"{site}/pandas/plotting.py": "def f():\n    import sympy\n    import tomllib\n",  # nothing loads it
+        f"{lib}/sqlite3/__init__.py": "", f"{lib}/tomllib/__init__.py": "", f"{lib}/os.py": "",
         f"{site}/pandas-1.5.3.egg-info/top_level.txt": "pandas\n",
         **library(site, "lxml", "4.9.2"), f"{site}/lxml/etree.py": "",
         f"{site}/tabulate.py": "", f"{site}/tabulate-0.8.9.egg-info/top_level.txt": "tabulate\n",
@@ -1189,15 +1191,17 @@ def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: P
     for path, text in files.items():
         write(app_root, path, text)
     for package, marker in (("python3-pandas", "andas"), ("python3-lxml", "lxml"),
-                            ("python3-tabulate", "tabulate"), ("python3-sympy", "sympy")):
+                            ("python3-tabulate", "tabulate"), ("python3-sympy", "sympy"),
+                            ("libpython3.11-stdlib", lib)):
         dpkg(app_root, package, *(p for p in files if marker in p))
     loaded = ["/app/web.py", f"{site}/pandas/__init__.py", f"{site}/pandas/core/__init__.py",
-              f"{site}/pandas/core/frame.py"]
+              f"{site}/pandas/core/frame.py", f"{lib}/os.py"]
     events = records(*(("python3", "openat", p) for p in loaded))
     kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
     assert f"{site}/lxml/etree.py" in kept and "imported on first use" in kept[f"{site}/lxml/etree.py"]
     assert f"{site}/tabulate.py" in kept
-    assert f"{site}/sympy/__init__.py" not in kept
+    assert f"{lib}/sqlite3/__init__.py" in kept
+    assert f"{site}/sympy/__init__.py" not in kept and f"{lib}/tomllib/__init__.py" not in kept
 
 
 def test_what_the_modules_frozen_into_python_import_on_first_use(app_root: Path, tmp_path: Path):
@@ -3458,3 +3462,28 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     trace = ["/usr/bin/worker", "/usr/bin/pdfinfo"]
     events = records(("worker", "exec", trace[0]), ("pdfinfo", "exec", trace[1]))
     assert kept_at(app_root, "unit", tmp_path, trace, events).unused_commands == ""
+
+
+def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_root: Path, tmp_path: Path):
+    """ctypes.util's find_library runs /sbin/ldconfig -p; without it
+    threadpoolctl found no BLAS, and sklearn's show_versions said none,
+    exit 0. A program a kept module's code runs by an absolute name comes,
+    alone; not one it names by a bare name (webbrowser's dozen browsers,
+    ctypes.util's gcc)."""
+    lib = "/usr/lib/python3.11"
+    write(app_root, f"{lib}/ctypes/__init__.py", "")
+    write(app_root, f"{lib}/ctypes/util.py", "import subprocess\n"
+                                             "def _ldconfig():\n"
+                                             "    return subprocess.run(['/sbin/ldconfig', '-p'])\n"
+                                             "def _gcc():\n    return subprocess.run(['gcc', '-x'])\n")
+    dpkg(app_root, "libpython3.11-stdlib", f"{lib}/ctypes/__init__.py", f"{lib}/ctypes/util.py")
+    write(app_root, "/sbin/ldconfig", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/bin/gcc", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "libc-bin", "/sbin/ldconfig")
+    dpkg(app_root, "gcc", "/usr/bin/gcc")
+    write(app_root, "/app/web.py", "import ctypes.util\n")
+    loaded = ["/app/web.py", f"{lib}/ctypes/__init__.py", f"{lib}/ctypes/util.py"]
+    events = records(*(("python3", "openat", p) for p in loaded))
+    kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
+    assert "/sbin/ldconfig" in kept and f"code {lib}/ctypes/util.py" in kept["/sbin/ldconfig"]
+    assert "/usr/bin/gcc" not in kept
