@@ -54,6 +54,10 @@ SYSTEM_DIRS = frozenset({
     "/usr/local/sbin", "/usr/local/share", "/usr/local/src",
     "/var/backups", "/var/cache", "/var/lib", "/var/local", "/var/lock", "/var/log", "/var/mail",
     "/var/opt", "/var/run", "/var/spool", "/var/tmp",
+    # update-alternatives' links, each its own (as one tree, a trace of
+    # libblas.so.3's kept every alternative's target: a 58 MB static
+    # libopenblas.a and a gcc driver on a Python data image)
+    "/etc/alternatives",
 })
 MULTIARCH = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?/[a-z0-9_]+-linux-[a-z0-9_]+$")
 # What a package carries that no program reads: documentation (the bug

@@ -3487,3 +3487,23 @@ def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_roo
     kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
     assert "/sbin/ldconfig" in kept and f"code {lib}/ctypes/util.py" in kept["/sbin/ldconfig"]
     assert "/usr/bin/gcc" not in kept
+
+
+def test_an_alternative_used_does_not_bring_every_other(app_root: Path, tmp_path: Path):
+    """/etc/alternatives was one tree of files no package owns: numpy's
+    libblas.so.3 through it kept every alternative's target, a 58 MB
+    static libopenblas.a and a gcc driver among them. Each link is its own."""
+    lib = "/usr/lib/x86_64-linux-gnu"
+    write(app_root, f"{lib}/openblas/libblas.so.3", "so")
+    write(app_root, f"{lib}/openblas/libopenblas.a", "a" * 4096)
+    dpkg(app_root, "libopenblas0", f"{lib}/openblas/libblas.so.3")
+    dpkg(app_root, "libopenblas-dev", f"{lib}/openblas/libopenblas.a")
+    dpkg(app_root, "dpkg", "/etc/alternatives/README")
+    write(app_root, "/etc/alternatives/README", "x")
+    link(app_root, "/etc/alternatives/libblas.so.3", f"{lib}/openblas/libblas.so.3")
+    link(app_root, "/etc/alternatives/libopenblas.a", f"{lib}/openblas/libopenblas.a")
+    link(app_root, f"{lib}/libblas.so.3", "/etc/alternatives/libblas.so.3")
+    trace = [f"{lib}/libblas.so.3"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", trace[0]))).kept
+    assert "/etc/alternatives/libblas.so.3" in kept and f"{lib}/openblas/libblas.so.3" in kept
+    assert "/etc/alternatives/libopenblas.a" not in kept and f"{lib}/openblas/libopenblas.a" not in kept
