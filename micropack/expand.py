@@ -321,6 +321,14 @@ class Expander:
             self.result.sticky.append(d)
         if self.level == "file":
             return self.result
+        for d in self.units.paths:
+            # an empty directory in one of the hierarchy's own: nothing to
+            # lose, and a user copies into it (`docker cp ca.crt
+            # c:/usr/local/share/ca-certificates/` failed without it). Not
+            # one deeper in a tree: that is the tree's (a cache's entry).
+            if is_system_dir(parent_of(d)) and not self.units.children(d) and self.units.is_dir(d) \
+                    and d not in self.closure.kept:
+                self.closure.add(d, "an empty directory of the image, in one of the hierarchy's own")
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
         generated = self._generated_languages()
         self._languages |= locales.env_languages(self.closure.env) | generated

@@ -3507,3 +3507,20 @@ def test_an_alternative_used_does_not_bring_every_other(app_root: Path, tmp_path
     kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", trace[0]))).kept
     assert "/etc/alternatives/libblas.so.3" in kept and f"{lib}/openblas/libblas.so.3" in kept
     assert "/etc/alternatives/libopenblas.a" not in kept and f"{lib}/openblas/libopenblas.a" not in kept
+
+
+def test_the_empty_directories_of_the_image_are_kept(app_root: Path, tmp_path: Path):
+    """`docker cp ca.crt c:/usr/local/share/ca-certificates/` failed on a
+    minified Tomcat: the empty directory was dropped. An empty directory
+    in one of the hierarchy's own directories costs nothing and is kept;
+    not one with something in it, nor one deeper in a tree (a cache's
+    entry is the cache's), nor at the file level."""
+    (app_root / "usr/local/share/ca-certificates").mkdir(parents=True)
+    (app_root / "srv/empty").mkdir(parents=True)
+    (app_root / "srv/data/empty").mkdir(parents=True)
+    write(app_root, "/opt/full/file.txt", "x")
+    kept = kept_at(app_root, "unit", tmp_path).kept
+    assert "/usr/local/share/ca-certificates" in kept and "/srv/empty" in kept
+    assert "/srv/data/empty" not in kept
+    assert "/opt/full" not in kept and "/opt/full/file.txt" not in kept
+    assert "/usr/local/share/ca-certificates" not in kept_at(app_root, "file", tmp_path).kept
