@@ -163,7 +163,7 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
                      seccomp="unconfined" if count_syscalls else None, activity=records.__len__)
     # traced from the container's start: the runtime's setup calls apart
     tracer = EbpfTracer(count_syscalls=count_syscalls, split_at_exec=count_syscalls,
-                        failed_lookups=failed_lookups)
+                        failed_lookups=failed_lookups, host_sources=opts.bind_sources())
     try:
         with progress.step(f"tracing a run of {image}", status=_counter(records)):
             outcome = run(tracer, Target(label=f"run of {image}", cgroup=cg.ref), records.append,

@@ -90,6 +90,17 @@ class RunOptions:
     cmd: list[str] | None = None
     workdir: str | None = None
 
+    def bind_sources(self) -> tuple[str, ...]:
+        """The host's paths the runs bind-mount (`-v /host/path:/in/container`),
+        as given and resolved: not the image's (a named volume is the
+        runtime's storage)."""
+        out: list[str] = []
+        for spec in self.volumes:
+            source = spec.split(":", 1)[0]
+            if source.startswith("/"):
+                out += [source, os.path.realpath(source)]
+        return tuple(dict.fromkeys(out))
+
     def image_overrides(self, original_env: list[str] | None = None) -> dict[str, Any]:
         """What was verified becomes the minified image's default: the
         command (the original's may not even be in it), the user, the

@@ -389,7 +389,7 @@ class EbpfTracer(Tracer):
 
     def __init__(self, ringbuf_mb: int = 64, print_program: bool = False,
                  count_syscalls: bool = False, split_at_exec: bool = False,
-                 failed_lookups: bool = True) -> None:
+                 failed_lookups: bool = True, host_sources: tuple[str, ...] = ()) -> None:
         """count_syscalls: count every syscall for a seccomp profile;
         split_at_exec (a trace from the container's start): count what a
         process does before its first exec in the target (the runtime
@@ -397,10 +397,15 @@ class EbpfTracer(Tracer):
         failed_lookups=False: calls that found no file (record.MISSING_ERRNOS)
         are dropped in the kernel, before their name is read, for a caller
         that keeps only files (no --events): real programs make many
-        (the loader's library search, Python's imports, config probing)."""
+        (the loader's library search, Python's imports, config probing);
+        host_sources: the host's paths the run bind-mounts (`-v SRC:DST`),
+        which the runtime's init looks up before it enters the container's
+        root, as it does its own storage (RUNTIME_ROOTS)."""
         self.count_syscalls = count_syscalls or split_at_exec
         self.split_at_exec = split_at_exec
         self.failed_lookups = failed_lookups
+        self.runtime_roots = RUNTIME_ROOTS + tuple(p.rstrip("/") + "/" for p in host_sources if p.rstrip("/"))
+        self.host_sources = frozenset(p.rstrip("/") for p in host_sources if p.rstrip("/"))
         self.syscall_counts: dict[int, int] = {}   # syscall number -> calls
         self.setup_syscall_counts: dict[int, int] = {}
         self.ringbuf_pages = max(1, ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE"))
@@ -676,7 +681,8 @@ class EbpfTracer(Tracer):
                 if len(self._comms) >= 4096:
                     self._comms.clear()
                 comm = self._comms[raw_comm] = raw_comm.split(b"\0", 1)[0].decode("utf-8", "replace")
-            if comm in RUNTIME_COMMS or (comm in RUNTIME_INIT_COMMS and path.startswith(RUNTIME_ROOTS)):
+            if comm in RUNTIME_COMMS or (comm in RUNTIME_INIT_COMMS and (
+                    path.startswith(self.runtime_roots) or path in self.host_sources)):
                 self.stats.extra["runtime_setup_events"] = self.stats.extra.get("runtime_setup_events", 0) + 1
                 return
             # by position (keywords cost more here): time, pid, tid, comm,

@@ -207,3 +207,40 @@ def test_the_runtimes_own_names_reach_no_record():
     event("runc:[2:INIT]", "/etc/passwd")
     event("nginx", "/var/lib/docker/volume-file")           # the workload's own: kept as named
     assert [r.path for r in got] == ["/etc/passwd", "/var/lib/docker/volume-file"]
+
+
+def test_the_host_paths_a_run_bind_mounts_reach_no_record():
+    """minify -v /tmp/qa12/secret-motd:/etc/motd: runc's init looks the
+    mount's source up on the host before it enters the container's root,
+    and the host's path went into files.txt, the events and the report as
+    the container's. The run's bind-mount sources are the runtime's names,
+    as its storage is; the workload's own use of the same name counts."""
+    import ctypes
+
+    from micropack.runtimes.base import RunOptions
+
+    opts = RunOptions(volumes=["/tmp/qa12/secret-motd:/etc/motd:ro", "/srv/hostdir:/data", "named:/var/x"])
+    assert opts.bind_sources()[:1] == ("/tmp/qa12/secret-motd",) and "/srv/hostdir" in opts.bind_sources()
+    assert not any(s.startswith("named") for s in opts.bind_sources())
+    t = EbpfTracer(host_sources=opts.bind_sources())
+    t.procs = ProcessTable(cwd_probe=lambda pid: None, fd_probe=lambda pid, fd: None,
+                           root_probe=lambda pid: "/", predates_trace=lambda pid: True)
+    got = []
+    t._sink = got.append
+    keep = []
+
+    def event(comm: str, path: str) -> None:
+        name = path.encode() + b"\0"
+        head = t.layout.head_struct.pack(1, 0, 0, 0, 0, 4242, 4242, AT_FDCWD,
+                                         t.layout.consts["MP_OP_NEWFSTATAT"], 0, len(name),
+                                         comm.encode().ljust(16, b"\0"))
+        buf = ctypes.create_string_buffer(head + name)
+        keep.append(buf)
+        t._on_event(None, ctypes.addressof(buf), len(head) + len(name))
+
+    event("runc:[2:INIT]", "/tmp/qa12/secret-motd")
+    event("runc:[2:INIT]", "/srv/hostdir/sub/file")
+    assert got == []
+    event("runc:[2:INIT]", "/srv/hostdirectory")        # another name
+    event("cat", "/tmp/qa12/secret-motd")               # the workload's own
+    assert [r.path for r in got] == ["/srv/hostdirectory", "/tmp/qa12/secret-motd"]
