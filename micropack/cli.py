@@ -328,12 +328,9 @@ def _ringbuf_size(mb: int) -> int:
 
 def _read_globs(path: str) -> list[str]:
     from micropack.errors import InputError
+    from micropack.record import input_lines
     out = []
-    try:
-        lines = open(path, encoding="utf-8", errors="surrogateescape").read().splitlines()
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror}") from exc
-    for n, line in enumerate(lines, 1):
+    for n, line in input_lines(path):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

@@ -346,19 +346,65 @@ def _check_line(raw: str, source: str, lineno: int, warnings: list[str]) -> str 
 
 NAME_MAX = 255
 PATH_MAX = 4096
+# The longest line an input of lines may have: a files.txt line is a path
+# (4095 bytes, each written at most 4 characters long when quoted), an
+# events line one record of one; anything longer is not one of them
+# (`-i /dev/zero` read one endless line until the host ran out of memory,
+# deaf to Ctrl-C inside the one read)
+LINE_MAX = 64 << 10
+READ_CHUNK = 1 << 20
+
+
+def input_lines(path: str | Path, line_max: int = LINE_MAX) -> Iterator[tuple[int, str]]:
+    """The lines of a text input, numbered from 1, without their newline,
+    read a line at a time (a signal is handled between two); a line longer
+    than line_max is an InputError as soon as it is seen."""
+    source = str(path)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(source, None, f"cannot read: {exc.strerror}") from exc
+    with fh:
+        lineno = 0
+        while True:
+            try:
+                raw = fh.readline(line_max + 1)
+            except OSError as exc:
+                raise InputError(source, lineno + 1, f"cannot read: {exc.strerror}") from exc
+            if not raw:
+                return
+            lineno += 1
+            if len(raw) > line_max and not raw.endswith(b"\n"):
+                raise InputError(source, lineno, f"a line longer than {line_max} bytes: not a line of text "
+                                                 f"this input can have")
+            yield lineno, raw.rstrip(b"\n").decode("utf-8", errors="surrogateescape")
+
+
+def read_input(path: str | Path, limit: int) -> bytes:
+    """A whole input file, read a chunk at a time (a signal is handled
+    between two), refused past limit bytes."""
+    source = str(path)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(min(READ_CHUNK, limit + 1 - size)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise InputError(source, None, f"larger than {limit >> 20} MiB: not an input this "
+                                                   f"command reads")
+    except OSError as exc:
+        raise InputError(source, None, f"cannot read: {exc.strerror}") from exc
+    return b"".join(chunks)
 
 
 def read_files_txt(path: str | Path, warnings: list[str] | None = None) -> list[str]:
     """Read and validate a files.txt; blank lines and '#' comments are allowed."""
     warnings = warnings if warnings is not None else []
     source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(source, None, f"cannot read: {exc.strerror}") from exc
-    text = data.decode("utf-8", errors="surrogateescape")
     out = []
-    for lineno, raw in enumerate(text.split("\n"), 1):
+    for lineno, raw in input_lines(path):
         checked = _check_line(raw, source, lineno, warnings)
         if checked is not None:
             out.append(clean_path(checked) if checked != "/" else "/")
@@ -386,7 +432,7 @@ class EventsWriter:
 
 
 def read_events(path: str | Path) -> Iterator[TraceRecord]:
-    for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
+    for lineno, line in input_lines(path):
         if not line.strip():
             continue
         try:

@@ -38,11 +38,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from micropack import __version__
 from micropack.errors import InputError
+from micropack.record import read_input
 
 # --- the typed view --------------------------------------------------------------
 
@@ -221,11 +221,13 @@ def read_report(data: Any, name: str = "report") -> Report:
     raise InputError(name, None, "not a micropack minify or pack report (no rounds, pack or kept paths)")
 
 
+# A report lists every path of an image (kept and skipped, with why):
+# 100,000 of them are some 30 MB
+REPORT_MAX = 1 << 30
+
+
 def load(path: str) -> Report:
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror}") from exc
+    text = read_input(path, REPORT_MAX).decode("utf-8", errors="surrogateescape")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

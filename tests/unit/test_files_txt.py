@@ -88,3 +88,31 @@ def test_octal_escapes_of_utf8_name_the_same_file(tmp_path: Path):
     f = tmp_path / "files.txt"
     f.write_text('"/caf\\303\\251\\n"\n')
     assert record.read_files_txt(f) == ["/café\n"]
+
+
+def test_an_endless_line_is_refused_as_soon_as_it_is_too_long(tmp_path: Path):
+    """`pack -i /dev/zero` read one endless line, deaf to Ctrl-C inside
+    the one read, until the host ran out of memory (24 GB). A line longer
+    than any path can be written is refused once that much is read, with
+    its line number; a long path that fits is the path's own problem."""
+    f = tmp_path / "files.txt"
+    f.write_bytes(b"/etc/passwd\n/" + b"\0" * (record.LINE_MAX + 10))      # no newline: /dev/zero's kind
+    with pytest.raises(InputError, match=r"files.txt:2: a line longer than 65536 bytes"):
+        record.read_files_txt(f)
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"x" * (record.LINE_MAX * 2))
+    with pytest.raises(InputError, match=r"events.jsonl:1: a line longer than"):
+        list(record.read_events(events))
+    f.write_bytes(b"/" + b"d" * 5000 + b"\n/etc/hosts\n")        # within the line's bound
+    with pytest.raises(InputError, match=r"files.txt:1: a component of the path is 5000 characters long"):
+        record.read_files_txt(f)
+
+
+def test_a_whole_input_is_read_within_its_limit(tmp_path: Path):
+    f = tmp_path / "report.json"
+    f.write_bytes(b"{}" + b" " * (3 << 20))
+    assert record.read_input(f, 4 << 20).startswith(b"{}")
+    with pytest.raises(InputError, match=r"report.json: larger than 2 MiB"):
+        record.read_input(f, 2 << 20)
+    with pytest.raises(InputError, match=r"cannot read"):
+        record.read_input(tmp_path / "missing.json", 1 << 20)
