@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import re
 import signal
 import subprocess
@@ -273,8 +274,14 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
     # everything that can be checked is, before the trace: its result is
     # not lost to a typo found at the end
     for dest, option in ((output, "-o"), (events_path, "--events"), (seccomp_out, "--seccomp")):
-        if dest:
+        if dest is not None:
             check_output(dest, option)
+    stdout = [option for dest, option in ((output, "-o"), (events_path, "--events"),
+                                          (seccomp_out, "--seccomp")) if dest == "-"]
+    if len(stdout) > 1:
+        raise UsageError(f"{' and '.join(stdout)} both write to stdout (-): give one of them a file")
+    if duration is not None:
+        _check_seconds(duration, "--duration")
     ringbuf_mb = _ringbuf_size(ringbuf_mb)
     paused = False
     if container is not None and pid is None and cgroup_path is None and not from_capture:
@@ -379,7 +386,7 @@ def pack(input_path: str, output: str, container: str | None, pid: int | None, i
     from micropack import progress, record, resolve
     from micropack.source import open_source
     for dest, option in ((output, "-o"), (report_out, "--report"), (packages_out, "--packages")):
-        if dest:
+        if dest is not None:
             record.check_output(dest, option)
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
@@ -470,9 +477,47 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
     import shlex
 
     from micropack.runtimes.base import RunOptions
+    for item in env:
+        if not item.split("=", 1)[0]:
+            raise UsageError(f"-e {item!r}: give NAME=VALUE, or NAME to pass this environment's value")
+    words = None
+    if cmd is not None:
+        try:
+            words = shlex.split(cmd)
+        except ValueError as exc:
+            raise UsageError(f"--cmd {cmd!r}: {str(exc).lower()} (it is split as a shell would)") from exc
+        if not words:
+            raise UsageError(f"--cmd {cmd!r}: an empty command: leave --cmd out for the image's own")
     return RunOptions(network=network, env=list(env), volumes=list(volume), user=user,
-                      publish=list(publish), entrypoint=entrypoint,
-                      cmd=shlex.split(cmd) if cmd else None, workdir=workdir)
+                      publish=list(publish), entrypoint=entrypoint, cmd=words, workdir=workdir)
+
+
+def _check_seconds(value: float, option: str, zero: bool = False) -> None:
+    """A time limit is a positive (or, where it means "no wait", zero),
+    finite number of seconds: --duration -1 traced for an instant and
+    nan until a signal."""
+    if not (math.isfinite(value) and (value > 0 or zero and value == 0)):
+        raise UsageError(f"{option} {value}: give a positive number of seconds")
+
+
+def _check_probes(probe_exec: tuple[str, ...], probe_http: tuple[str, ...],
+                  probe_cmd: tuple[str, ...]) -> None:
+    """Each probe says something to run or ask: an empty one would pass
+    for nothing, a URL that is no http(s) one fail only after the trace."""
+    import urllib.parse
+    for option, values in (("--probe-exec", probe_exec), ("--probe-cmd", probe_cmd),
+                           ("--probe-http", probe_http)):
+        for value in values:
+            if not value.strip():
+                raise UsageError(f"{option} {value!r}: an empty probe")
+    for url in probe_http:
+        try:
+            parts = urllib.parse.urlsplit(url)
+            _ = parts.port      # (raises on a port that is no number)
+        except ValueError as exc:
+            raise UsageError(f"--probe-http {url!r}: not a URL: {exc}") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--probe-http {url!r}: not an http:// or https:// URL with a host")
 
 
 class _VerifiedFailure(Exception):
@@ -575,11 +620,14 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     from micropack.runs import Drive
     # the checks a trace, an export and a build must not wait for
     check_image_name(tag)
-    for dest, option in ((report_out, "--report"), (seccomp_out, "--seccomp")):
-        if dest:
+    for dest, option in ((report_out, "--report"), (seccomp_out, "--seccomp"), (html_out, "--html")):
+        if dest is not None:
             check_output(dest, option)
     if max_rounds < 1:
         raise UsageError(f"--max-rounds {max_rounds}: give 1 or more")
+    for value, option in ((ready_timeout, "--ready-timeout"), (exit_timeout, "--exit-timeout")):
+        _check_seconds(value, option, zero=True)
+    _check_probes(probe_exec, probe_http, probe_cmd)
     probes = ([Probe("exec", p) for p in probe_exec] + [Probe("http", p) for p in probe_http]
               + [Probe("cmd", p) for p in probe_cmd])
     rules = resolve.Rules(include=list(include), exclude=list(exclude))

@@ -150,6 +150,8 @@ def check_output(dest: str | Path, option: str = "-o") -> None:
     otherwise be found only after the long work (a trace, a build)."""
     if str(dest) == "-":
         return
+    if str(dest) == "":
+        raise UsageError(f"{option} '': an empty file name: name the file to write")
     dest = Path(dest)
     try:
         st = os.stat(dest)
@@ -417,18 +419,23 @@ class EventsWriter:
 
     def __init__(self, dest: str | Path) -> None:
         self.dest = Path(dest)
-        self._out = Output(dest)
-        self._fh = self._out.fh
+        # '-' is stdout, as for every other output
+        self._out = Output(dest) if str(dest) != "-" else None
+        self._fh: IO[Any] = self._out.fh if self._out is not None else sys.stdout
 
     def write(self, record: TraceRecord) -> None:
         self._fh.write(record.to_json() + "\n")
 
     def close(self, summary: dict[str, Any]) -> None:
         self._fh.write(json.dumps({"summary": summary}, sort_keys=True) + "\n")
-        self._out.commit()
+        if self._out is not None:
+            self._out.commit()
+        else:
+            self._fh.flush()
 
     def abort(self) -> None:
-        self._out.abort()
+        if self._out is not None:
+            self._out.abort()
 
 
 def read_events(path: str | Path) -> Iterator[TraceRecord]:

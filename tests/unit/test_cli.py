@@ -123,3 +123,42 @@ def test_a_signal_python_swallowed_still_stops_the_run_at_the_next_step(tmp_path
                           timeout=60, cwd=Path(cli.__file__).parents[1])
     assert proc.stdout.strip() == "stopped by SIGINT", (proc.stdout, proc.stderr)
     assert "Exception ignored" not in proc.stderr      # kept for the checkpoint, not printed
+
+
+@pytest.mark.parametrize("args, words", [
+    (["trace", "--container", "c", "-o", ""], "-o '': an empty file name"),
+    (["trace", "--container", "c", "-o", "f.txt", "--seccomp", ""], "--seccomp '': an empty file name"),
+    (["trace", "--container", "c", "-o", "f.txt", "--duration", "-1"], "--duration -1.0: give a positive"),
+    (["trace", "--container", "c", "-o", "f.txt", "--duration", "nan"], "--duration nan: give a positive"),
+    (["trace", "--container", "c", "-o", "-", "--seccomp", "-"], "-o and --seccomp both write to stdout"),
+    (["minify", "img", "-t", "t:1", "--html", "/nonexistent-dir/a.html"],
+     "--html /nonexistent-dir/a.html: directory /nonexistent-dir does not"),
+    (["minify", "img", "-t", "t:1", "--probe-http", "not a url"], "not an http:// or https:// URL"),
+    (["minify", "img", "-t", "t:1", "--probe-http", "http://[::1"], "--probe-http 'http://[::1': not a URL"),
+    (["minify", "img", "-t", "t:1", "--probe-http", "ftp://x/"], "not an http:// or https:// URL"),
+    (["minify", "img", "-t", "t:1", "--probe-cmd", " "], "--probe-cmd ' ': an empty probe"),
+    (["minify", "img", "-t", "t:1", "--cmd", 'echo "open'], "--cmd 'echo \"open': no closing quotation"),
+    (["minify", "img", "-t", "t:1", "--cmd", ""], "--cmd '': an empty command"),
+    (["minify", "img", "-t", "t:1", "-e", "=foo"], "-e '=foo': give NAME=VALUE"),
+    (["minify", "img", "-t", "t:1", "--ready-timeout", "-5"], "--ready-timeout -5.0: give a positive"),
+])
+def test_what_can_be_checked_before_the_long_work_is_a_usage_error(capsys, args, words):
+    """Each was found only after a trace or a minify had run (an empty -o
+    after ten minutes of tracing; --html after the whole minify, its
+    report left behind), taken for a bug in micropack (a URL, --cmd's
+    quoting), or accepted (--duration -1 traced for an instant, an empty
+    probe passed for nothing). One line, exit 2, before any target, engine
+    or image is asked for."""
+    code, err = run_main(capsys, *args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and words in err, err
+
+
+def test_events_to_stdout_are_written_there(capsys):
+    """`--events -` made a file named '-' (every other output writes '-' to stdout)."""
+    from micropack import record
+    writer = record.EventsWriter("-")
+    writer.write(record.TraceRecord(0.0, 1, 1, "cat", "openat", "/etc/hosts", 0, 3))
+    writer.close({"backend": "test"})
+    out = capsys.readouterr().out
+    assert '"/etc/hosts"' in out and '"summary"' in out and not Path("-").exists()
