@@ -128,6 +128,10 @@ COMMON_TERMINALS = ("ansi", "dumb", "linux", "rxvt", "rxvt-unicode", "rxvt-unico
 # directory, kept with the package while it is no larger (entries, bytes):
 # beyond that it is data, kept whole when used
 STATE_TREE_LIMIT = (256, 1 << 20)
+# A static library is the linker's input: no program loads one at run time
+# (OpenBLAS's directory, which numpy loads libblas.so.3 from, holds a 58 MB
+# libopenblas.a of libopenblas-dev's)
+STATIC_LIBRARY = ".a"
 # A package's configuration beside a file of it a program read, under the
 # same directory of /etc (see _configuration_beside), kept while it is no
 # larger (entries, bytes)
@@ -1581,10 +1585,12 @@ class Expander:
         for key in sorted(self.units.dir_owners.get(final, set())):
             unit = self.units.units[key]
             self._keep_files(unit, [m for m in unit.members if m.startswith(final + "/")
-                                    and not m.startswith(skipped) and not is_documentation(m)], why)
+                                    and not m.startswith(skipped) and not is_documentation(m)
+                                    and not m.endswith(STATIC_LIBRARY)], why)
             self.result.used.setdefault(key, why)
         for p in self.units.subtree(final)[1:]:
-            if p not in self.units.package_of and p not in self.closure.kept and not p.startswith(skipped):
+            if p not in self.units.package_of and p not in self.closure.kept and not p.startswith(skipped) \
+                    and not p.endswith(STATIC_LIBRARY):
                 self.closure.add(p, why)
 
     def _tool_data(self, traced: dict[str, str]) -> None:

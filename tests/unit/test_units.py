@@ -2497,6 +2497,7 @@ def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path
     for name in ("png.so", "png.la", "jpeg.so", "jpeg.la", "gif.so"):
         write(root, f"{coders}/{name}", "x")
     write(root, f"{coders}/svg.so", "x")
+    write(root, f"{coders}/libcoders.a", "x")       # (a static library: the linker's, of a -dev package)
     write(root, f"{filters}/analyze.so", "x")
     write(root, "/usr/lib/x86_64-linux-gnu/libMagickCore-6.Q16.so.6", "x")
     write(root, "/usr/lib/x86_64-linux-gnu/libjpeg.so.62", "x")
@@ -2508,6 +2509,7 @@ def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path
                                                                     "gif.so")),
          f"{filters}/analyze.so", "/usr/lib/x86_64-linux-gnu/libMagickCore-6.Q16.so.6")
     dpkg(root, "libmagickcore-6.q16-6-extra", f"{coders}/svg.so")
+    dpkg(root, "libmagickcore-6.q16-dev", f"{coders}/libcoders.a")
     dpkg(root, "libjpeg62-turbo", "/usr/lib/x86_64-linux-gnu/libjpeg.so.62")
     dpkg(root, "libpython3.11-stdlib", "/usr/lib/python3.11/lib-dynload/_json.so",
          "/usr/lib/python3.11/lib-dynload/_sqlite3.so", "/usr/lib/python3.11/os.py")
@@ -2522,6 +2524,7 @@ def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path
     # (the -extra package's, which nothing else brings)
     assert "loads its modules from it by name" in kept[f"{coders}/svg.so"]
     assert f"{filters}/analyze.so" not in kept                  # no filter was loaded
+    assert f"{coders}/libcoders.a" not in kept                  # no program loads a static library
     assert "/etc/hostname" not in kept                          # ld.so.cache is no module
     assert f"{coders}/gif.so" not in kept_at(root, "file", tmp_path, trace, events).kept
     # a library directory: the other libraries stay out
