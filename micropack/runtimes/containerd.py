@@ -276,10 +276,12 @@ class ContainerdEngine(Engine):
                 out.append((key, int(m[1]), m[2]))
         return out
 
-    def remove_view(self, key: str) -> None:
+    def remove_view(self, key: str, snapshotter: str = "") -> None:
         """The snapshot first: once the lease is gone, containerd's garbage
-        collector may take the snapshot itself at any moment."""
-        self._tool("snapshots", "rm", key)
+        collector may take the snapshot itself at any moment. (Either may
+        be gone already: no error.)"""
+        chosen = [f"--snapshotter={snapshotter}"] if snapshotter else []
+        self._tool("snapshots", *chosen, "rm", key)
         self._tool("leases", "rm", key)
 
     # -- images ---------------------------------------------------------------
@@ -356,6 +358,9 @@ class ContainerdEngine(Engine):
                 yield ns.view(target)
             finally:
                 ns.run([*self.ctr, "images", "unmount", "--rm", str(target)])
+                # (ctr 1.6's `unmount --rm` left the view and its lease
+                # behind, on every successful pack --image too)
+                self.remove_view(str(target), snapshotter)
 
     def _snapshot_parent(self, snapshotter: str, key: str) -> str:
         """The committed snapshot a snapshot was made on: for a container's
