@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
+from micropack.errors import Interrupted
 from micropack.record import TraceRecord
 from micropack.target import Target
 
@@ -113,6 +114,17 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
         for s, handler in old.items():
             signal.signal(s, handler)
         raise
+    if stopping:
+        # a signal while the program was compiled and attached (bcc's
+        # compile holds the interpreter for seconds): stopped before the
+        # trace began, nothing of it to write (it exited 0 with a
+        # files.txt of an instant's events)
+        try:
+            tracer.stop()
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
+        raise Interrupted(stopping[0])
     try:
         if start_hook is not None:
             start_hook()
@@ -130,7 +142,8 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
                 break
             if child is not None and child.poll() is not None:
                 status = child.returncode
-                reason = f"command exited with status {status}"
+                reason = f"command exited with status {status}" if status >= 0 else \
+                    f"command killed by {signal.Signals(-status).name}"
                 break
             if until.done is not None and until.done():
                 reason = "work finished"
@@ -154,6 +167,10 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
         finally:
             for s, handler in old.items():
                 signal.signal(s, handler)
+    if status is not None and status < 0:
+        status = 128 - status       # a command killed by signal N: the shell's 128+N
+    if status is not None and stopping:
+        status = 128 + signal.Signals[stopping[0]].value     # micropack was stopped, and stopped it
     return TraceOutcome(stats=stats, reason=reason, command_status=status,
                         signal=stopping[0] if stopping else None)
 

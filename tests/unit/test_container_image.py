@@ -107,14 +107,21 @@ class FakeMounts:
         pass
 
 
+removed: list[tuple[str, str]] = []     # (snapshot or lease, key) the engine removed
+
+
 def containerd_engine(monkeypatch, view_parent: str, container_parent: str = CHAIN) -> ContainerdEngine:
     """A containerd whose container was made on container_parent and whose
     image name's view is on view_parent."""
     FakeMounts.runs = []
     monkeypatch.setattr(containerd, "PrivateMounts", FakeMounts)
     engine = ContainerdEngine()
+    removed.clear()
 
     def tool(*args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        if args[0] in ("snapshots", "leases") and args[-2] == "rm":
+            removed.append((args[0], args[-1]))
+            return done()
         if args[:2] == ("containers", "info"):
             return done(json.dumps({"ID": "web", "Image": "localhost/mp-review:1",
                                     "SnapshotKey": "web", "Snapshotter": "overlayfs"}))
@@ -137,6 +144,8 @@ def test_containerd_uses_the_named_image_when_it_is_on_the_containers_layers(mon
         assert str(root).endswith("/tmp/micropack-root-view")
     assert any("mount" in argv and "--snapshotter=overlayfs" in argv for argv in FakeMounts.runs)
     assert any("unmount" in argv for argv in FakeMounts.runs)
+    # the view and its lease, which ctr's own unmount --rm left behind
+    assert removed == [("snapshots", "/tmp/micropack-root-view"), ("leases", "/tmp/micropack-root-view")]
 
 
 def test_containerd_refuses_a_name_moved_to_another_image(monkeypatch):
@@ -145,6 +154,7 @@ def test_containerd_refuses_a_name_moved_to_another_image(monkeypatch):
     with pytest.raises(NoContainerImage, match="another image"), engine.container_image_root(INFO):
         pytest.fail("another image's files were offered")
     assert any("unmount" in argv for argv in FakeMounts.runs)      # its view is not left behind
+    assert ("leases", "/tmp/micropack-root-view") in removed
 
 
 def test_containerd_without_the_containers_layers_mounts_nothing(monkeypatch):

@@ -1,0 +1,80 @@
+"""The trace loop (tracers.base.run) with a fake backend: how a signal or a
+command's end stops it, and the exit status it gives. No root, no kernel."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from micropack.errors import Interrupted
+from micropack.target import Target
+from micropack.tracers.base import StopWhen, Tracer, TraceStats, run
+
+
+class FakeCgroup:
+    def exists(self) -> bool:
+        return True
+
+
+class FakeTracer(Tracer):
+    name = "fake"
+
+    def __init__(self, signal_at_start: int | None = None, signal_at_poll: int | None = None) -> None:
+        self.signal_at_start = signal_at_start
+        self.signal_at_poll = signal_at_poll
+        self.stopped = False
+
+    @classmethod
+    def missing(cls) -> list[str]:
+        return []
+
+    def start(self, target: Target, sink) -> None:
+        if self.signal_at_start is not None:      # as while bcc compiles the program
+            os.kill(os.getpid(), self.signal_at_start)
+
+    def poll(self, timeout_ms: int) -> None:
+        if self.signal_at_poll is not None:
+            os.kill(os.getpid(), self.signal_at_poll)
+            self.signal_at_poll = None
+
+    def stop(self) -> TraceStats:
+        self.stopped = True
+        return TraceStats()
+
+
+TARGET = Target(label="fake", cgroup=FakeCgroup())     # type: ignore[arg-type]
+
+
+def test_a_signal_before_the_trace_began_stops_it_as_interrupted():
+    """A Ctrl-C while the program compiled was seen only after, and the
+    trace then ran for an instant and exited 0 with a files.txt of it."""
+    tracer = FakeTracer(signal.SIGINT)
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(Interrupted) as got:
+            run(tracer, TARGET, lambda r: None, StopWhen(duration=5))
+    finally:
+        Interrupted.raised = False      # (this process is not unwinding)
+    assert got.value.exit_code == 130 and tracer.stopped
+    assert signal.getsignal(signal.SIGINT) is before        # restored
+
+
+@pytest.mark.parametrize("script, status, reason", [
+    ("exit 3", 3, "command exited with status 3"),
+    ("kill -KILL $$", 137, "command killed by SIGKILL"),
+    ("kill -SEGV $$", 139, "command killed by SIGSEGV"),
+])
+def test_a_commands_status_is_the_shells(script, status, reason):
+    """A command killed by signal N gave Python's -N, which exit() wrapped
+    to 256-N (247 for SIGKILL): it is 128+N, as a shell says."""
+    outcome = run(FakeTracer(), TARGET, lambda r: None, StopWhen(command=["sh", "-c", script]))
+    assert outcome.command_status == status and outcome.reason == reason
+
+
+def test_a_signal_to_micropack_while_its_command_runs_exits_as_that_signal():
+    """SIGTERM to `micropack trace -- sleep 777` stopped the command and
+    exited 241 (its -15, wrapped): 143, the signal micropack was stopped by."""
+    outcome = run(FakeTracer(signal_at_poll=signal.SIGTERM), TARGET, lambda r: None,
+                  StopWhen(command=["sleep", "30"]))
+    assert outcome.signal == "SIGTERM" and outcome.command_status == 143
