@@ -92,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
 
     from micropack import cleanup
     args = sys.argv[1:] if argv is None else argv
+    from micropack.record import MADE
     debug = False
     install_signal_handling()
+    MADE.clear()
     run_tmp: str | None = None
     try:
         with cli.make_context("micropack", args) as ctx:
@@ -119,7 +121,11 @@ def main(argv: list[str] | None = None) -> None:
         cleanup.remove_own(_ENGINES)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
         name = exc.signame if isinstance(exc, Interrupted) else "SIGINT"
-        say(f"interrupted by {name}: stopped, and what this run created was removed")
+        if MADE:
+            say(f"interrupted by {name}: stopped after it had made {', '.join(dict.fromkeys(MADE))}, "
+                "which stay; the rest of what this run created was removed")
+        else:
+            say(f"interrupted by {name}: stopped, and what this run created was removed")
         sys.exit(code)
     except Exception as exc:
         cleanup.remove_own(_ENGINES)
@@ -436,6 +442,7 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
           oci: str | None, oci_dir: str | None, push: str | None, runtime: str) -> None:
     """Build an image from a packed rootfs and the original image's config."""
     from micropack import image, progress
+    from micropack.record import MADE
     if not (tag or dockerfile or oci or oci_dir or push):
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR, --oci FILE.tar, "
                          "--oci-dir DIR or --push REF")
@@ -466,8 +473,10 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
         path = image.write_dockerfile(info, Path(rootfs_tar), Path(dockerfile))
         say(f"wrote {path} and rootfs.tar beside it")
     if tag and not (oci or oci_dir or push):
-        with progress.step(f"building and loading {tag}"):
+        # (a signal during the load acts after it: the tag it made goes again)
+        with _removed_on_failure(engine, tag), progress.step(f"building and loading {tag}"):
             image.build(engine, info, Path(rootfs_tar), tag)
+        MADE.append(f"image {tag}")
         say(f"built {tag} in {engine.name}")
 
 
@@ -616,7 +625,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     from micropack import minify as minify_mod
     from micropack import resolve
     from micropack.probes import Probe
-    from micropack.record import check_output
+    from micropack.record import MADE, check_output
     from micropack.runs import Drive
     # the checks a trace, an export and a build must not wait for
     check_image_name(tag)
@@ -645,6 +654,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
                                    outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out),
                                    granularity=granularity, healthcheck=not no_healthcheck)
         _report_minified(report, report_out, html_out, keep_on_failure=True)
+    MADE.append(f"image {tag}")
 
 
 @cli.command()

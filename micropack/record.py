@@ -174,6 +174,13 @@ def check_output(dest: str | Path, option: str = "-o") -> None:
         raise UsageError(f"{option} {dest}: directory {parent} is not writable")
 
 
+# What this run has finished making (outputs in place, an image built and
+# verified): a signal after that stops the run but does not unmake them,
+# and the last line says so (it said "what this run created was removed"
+# with the outputs in place)
+MADE: list[str] = []
+
+
 class Output:
     """A file micropack writes. A regular file (or a new one) is written to a
     temporary file beside it and renamed into place by commit(), so a failure
@@ -214,6 +221,7 @@ class Output:
             os.chmod(self._tmp, 0o644)
             os.replace(self._tmp, self._final)
             self._tmp = None
+            MADE.append(str(self.dest))
 
     def abort(self) -> None:
         try:

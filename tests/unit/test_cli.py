@@ -162,3 +162,24 @@ def test_events_to_stdout_are_written_there(capsys):
     writer.close({"backend": "test"})
     out = capsys.readouterr().out
     assert '"/etc/hosts"' in out and '"summary"' in out and not Path("-").exists()
+
+
+def test_a_signal_after_the_outputs_were_written_says_they_stay(capsys, tmp_path: Path):
+    """A signal while pack unmounted its image, its outputs in place:
+    "what this run created was removed", exit 130, and the outputs there.
+    The line names what was made and stays."""
+    from micropack import record
+    out = tmp_path / "out.json"
+
+    @cli.cli.command("write-then-term")
+    def write_then_term() -> None:
+        record.write_json({"a": 1}, out)
+        raise Interrupted("SIGTERM")
+    try:
+        code, err = run_main(capsys, "write-then-term")
+    finally:
+        cli.cli.commands.pop("write-then-term")
+    assert code == 143 and out.is_file()
+    assert f"stopped after it had made {out}, which stay" in err
+    code, err = run_main(capsys, "raise-nothing-such")        # (a new run starts with nothing made)
+    assert "made" not in err
