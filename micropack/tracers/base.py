@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
-from micropack.errors import Interrupted
+from micropack.errors import Interrupted, TargetError
 from micropack.record import TraceRecord
 from micropack.target import Target
 
@@ -125,6 +125,16 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
             for s, handler in old.items():
                 signal.signal(s, handler)
         raise Interrupted(stopping[0])
+    if start_hook is None and not target.alive():
+        # gone while the program was compiled and attached: nothing of it
+        # was seen (it gave an empty files.txt and exit 0, which pack then
+        # made an image of nothing from)
+        try:
+            tracer.stop()
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
+        raise TargetError(f"{target.label} exited before the trace began: nothing of it was traced")
     try:
         if start_hook is not None:
             start_hook()

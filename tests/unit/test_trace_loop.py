@@ -78,3 +78,19 @@ def test_a_signal_to_micropack_while_its_command_runs_exits_as_that_signal():
     outcome = run(FakeTracer(signal_at_poll=signal.SIGTERM), TARGET, lambda r: None,
                   StopWhen(command=["sleep", "30"]))
     assert outcome.signal == "SIGTERM" and outcome.command_status == 143
+
+
+class GoneCgroup:
+    def exists(self) -> bool:
+        return False
+
+
+def test_a_target_gone_before_the_trace_began_is_an_error():
+    """A container that exited while the program compiled gave "stopped:
+    target exited; 0 events", an empty files.txt and exit 0."""
+    from micropack.errors import TargetError
+    tracer = FakeTracer()
+    gone = Target(label="docker container web", cgroup=GoneCgroup())     # type: ignore[arg-type]
+    with pytest.raises(TargetError, match="docker container web exited before the trace began"):
+        run(tracer, gone, lambda r: None, StopWhen())
+    assert tracer.stopped
