@@ -183,3 +183,10 @@ def test_a_signal_after_the_outputs_were_written_says_they_stay(capsys, tmp_path
     assert f"stopped after it had made {out}, which stay" in err
     code, err = run_main(capsys, "raise-nothing-such")        # (a new run starts with nothing made)
     assert "made" not in err
+
+
+def test_an_error_naming_a_file_with_a_newline_is_still_one_line(capsys, tmp_path: Path):
+    """`pack -i "$(printf 'no\\nfile')"`: the error came out on two lines."""
+    code, err = run_main(capsys, "pack", "-i", str(tmp_path / "no\nfile"), "-o", str(tmp_path / "o.tar"),
+                         "--rootfs", str(tmp_path))
+    assert code == 1 and err.count("\n") == 1 and "no\\nfile: cannot read" in err, err
