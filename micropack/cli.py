@@ -482,7 +482,8 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
         say(f"wrote {path} and rootfs.tar beside it")
     if tag and not (oci or oci_dir or push):
         # (a signal during the load acts after it: the tag it made goes again)
-        with _removed_on_failure(engine, tag), progress.step(f"building and loading {tag}"):
+        with _building(engine, tag), _removed_on_failure(engine, tag), \
+                progress.step(f"building and loading {tag}"):
             image.build(engine, info, Path(rootfs_tar), tag)
         MADE.append(f"image {tag}")
         say(f"built {tag} in {engine.name}")
@@ -564,6 +565,30 @@ def _report_minified(report: Any, report_out: str | None, html_out: str | None =
         if keep_on_failure:
             raise _VerifiedFailure(failure)
         raise failure
+
+
+@contextmanager
+def _building(engine: Any, tag: str) -> Iterator[None]:
+    """Held while a run makes the image tag: a second run on the same tag
+    is refused at once. Two minify runs on one tag each verified the image
+    the other had just loaded under it (one added a round it did not need,
+    the other reported an image that no longer existed). A lock of the
+    kernel's: released however the run ends."""
+    import fcntl
+    import hashlib
+    import os
+    base = "/run/lock" if os.access("/run/lock", os.W_OK) else "/tmp"
+    key = hashlib.sha256(f"{engine.name}\0{tag}".encode()).hexdigest()[:16]
+    fd = os.open(f"{base}/micropack-tag-{key}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"-t {tag}: another micropack run is making that image in {engine.name} "
+                             "now: wait for it, or give another tag") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -655,7 +680,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     engine = engine_of(runtime, image=image_ref)
     engine.check_run(opts)
     _sweep(engine)
-    with _removed_on_failure(engine, tag):
+    with _building(engine, tag), _removed_on_failure(engine, tag):
         report = minify_mod.minify(engine, image_ref, tag, opts,
                                    Drive(probes, ready_timeout, exit_timeout), rules, say,
                                    compare_output=compare_output, max_rounds=max_rounds,

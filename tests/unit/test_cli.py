@@ -190,3 +190,24 @@ def test_an_error_naming_a_file_with_a_newline_is_still_one_line(capsys, tmp_pat
     code, err = run_main(capsys, "pack", "-i", str(tmp_path / "no\nfile"), "-o", str(tmp_path / "o.tar"),
                          "--rootfs", str(tmp_path))
     assert code == 1 and err.count("\n") == 1 and "no\\nfile: cannot read" in err, err
+
+
+def test_a_second_run_making_the_same_image_is_refused_while_the_first_runs():
+    """Two minify runs on one tag each verified the image the other had
+    loaded under it. The tag is held (per runtime) while a run makes it."""
+    from micropack.errors import UsageError
+
+    class Engine:
+        name = "docker"
+
+    class Other:
+        name = "podman"
+    tag = "mp-unit/lock-test:1"
+    with cli._building(Engine(), tag):
+        with pytest.raises(UsageError, match="another micropack run is making that image in docker"), \
+                cli._building(Engine(), tag):
+            pass
+        with cli._building(Other(), tag), cli._building(Engine(), tag + "-other"):
+            pass
+    with cli._building(Engine(), tag):        # released
+        pass
