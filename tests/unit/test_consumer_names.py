@@ -178,27 +178,29 @@ def test_dotdot_through_proc_self_root_or_cwd_stops_at_the_jails_root():
     assert t._special_name(AUX_SELF_LINK, 7, AT_FDCWD, 0, "/proc/self/cwd") == "/srv/jail/a"
 
 
+def send(t: EbpfTracer, comm: str, path: str, op: str = "MP_OP_OPENAT", result: int = 3) -> None:
+    """One event of comm's naming path, through the consumer as the ring
+    buffer hands it over."""
+    import ctypes
+    name = path.encode() + b"\0"
+    head = t.layout.head_struct.pack(1, 0, result, 0, 0, 4242, 4242, AT_FDCWD, t.layout.consts[op], 0,
+                                     len(name), comm.encode().ljust(16, b"\0"))
+    buf = ctypes.create_string_buffer(head + name)
+    t._on_event(None, ctypes.addressof(buf), len(head) + len(name))
+
+
 def test_the_runtimes_own_names_reach_no_record():
     """Traced from a container's start, runc's host-side stages and its
     init's mounts of docker's storage were recorded as the container's
     files: files.txt and the report listed /var/lib/docker/overlay2/<id>/
     merged/dev/null and the host's libseccomp, which the image then kept.
     The init's reads after its pivot (/etc/passwd, for -u) still count."""
-    import ctypes
-
     t = tracer()
     got = []
     t._sink = got.append
-    layout = t.layout
-    keep = []
 
-    def event(comm: str, path: str, op: str = "MP_OP_OPENAT") -> None:
-        name = path.encode() + b"\0"
-        head = layout.head_struct.pack(1, 0, 3, 0, 0, 4242, 4242, AT_FDCWD, layout.consts[op], 0, len(name),
-                                       comm.encode().ljust(16, b"\0"))
-        buf = ctypes.create_string_buffer(head + name)
-        keep.append(buf)
-        t._on_event(None, ctypes.addressof(buf), len(head) + len(name))
+    def event(comm: str, path: str) -> None:
+        send(t, comm, path)
 
     event("runc", "/lib/x86_64-linux-gnu/libseccomp.so.2")
     event("runc:[1:CHILD]", "/var/run/docker/netns/default")
@@ -215,8 +217,6 @@ def test_the_host_paths_a_run_bind_mounts_reach_no_record():
     and the host's path went into files.txt, the events and the report as
     the container's. The run's bind-mount sources are the runtime's names,
     as its storage is; the workload's own use of the same name counts."""
-    import ctypes
-
     from micropack.runtimes.base import RunOptions
 
     opts = RunOptions(volumes=["/tmp/qa12/secret-motd:/etc/motd:ro", "/srv/hostdir:/data", "named:/var/x"])
@@ -227,16 +227,9 @@ def test_the_host_paths_a_run_bind_mounts_reach_no_record():
                            root_probe=lambda pid: "/", predates_trace=lambda pid: True)
     got = []
     t._sink = got.append
-    keep = []
 
     def event(comm: str, path: str) -> None:
-        name = path.encode() + b"\0"
-        head = t.layout.head_struct.pack(1, 0, 0, 0, 0, 4242, 4242, AT_FDCWD,
-                                         t.layout.consts["MP_OP_NEWFSTATAT"], 0, len(name),
-                                         comm.encode().ljust(16, b"\0"))
-        buf = ctypes.create_string_buffer(head + name)
-        keep.append(buf)
-        t._on_event(None, ctypes.addressof(buf), len(head) + len(name))
+        send(t, comm, path, "MP_OP_NEWFSTATAT", result=0)
 
     event("runc:[2:INIT]", "/tmp/qa12/secret-motd")
     event("runc:[2:INIT]", "/srv/hostdir/sub/file")
