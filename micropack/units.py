@@ -439,8 +439,13 @@ class SourceUnits:
         units += self._import_units(site, claimed, "python package")
         return units
 
-    def _import_units(self, container: str, claimed: set[str], what: str) -> list[Unit]:
-        """One unit per top-level import name nothing else claimed."""
+    def _import_units(self, container: str, claimed: set[str], what: str,
+                      packages_only: bool = False) -> list[Unit]:
+        """One unit per top-level import name nothing else claimed; with
+        packages_only, of the directories only those an import can name
+        (the standard library's config-3.11-x86_64-linux-gnu is the
+        build's: Makefile and 25 MB of static libpython, kept whole when
+        sysconfig read its Makefile)."""
         units = []
         names: set[str] = set()
         for p in self.children(container):
@@ -448,6 +453,8 @@ class SourceUnits:
             if p in claimed or base in ("__pycache__", "site-packages", "dist-packages", "lib-dynload"):
                 continue
             if self.is_dir(p):
+                if packages_only and not base.isidentifier():
+                    continue
                 names.add(base)
             elif base.endswith((".py", ".so", ".pyd")):
                 names.add(base.split(".", 1)[0])
@@ -459,7 +466,7 @@ class SourceUnits:
         return units
 
     def _python_stdlib(self, lib: str) -> list[Unit]:
-        units = self._import_units(lib, set(), "python standard module")
+        units = self._import_units(lib, set(), "python standard module", packages_only=True)
         for p in self.children(lib + "/lib-dynload"):
             units.append(Unit("python", p, f"python extension module {posixpath.basename(p)}",
                               members=[p]))

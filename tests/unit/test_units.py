@@ -3527,3 +3527,22 @@ def test_the_empty_directories_of_the_image_are_kept(app_root: Path, tmp_path: P
     assert "/srv/data/empty" not in kept
     assert "/opt/full" not in kept and "/opt/full/file.txt" not in kept
     assert "/usr/local/share/ca-certificates" not in kept_at(app_root, "file", tmp_path).kept
+
+
+def test_the_standard_librarys_build_directory_is_no_module(app_root: Path, tmp_path: Path):
+    """sysconfig read config-3.11-x86_64-linux-gnu/Makefile on a Python
+    data image, and the directory counted as a module of the standard
+    library, kept whole: 25 MB of static libpython. A directory no import
+    can name is no module; what was read of it stays."""
+    lib = "/usr/lib/python3.11"
+    config = f"{lib}/config-3.11-x86_64-linux-gnu"
+    for path in (f"{config}/Makefile", f"{config}/libpython3.11.a", f"{lib}/json/__init__.py",
+                 f"{lib}/json/decoder.py"):
+        write(app_root, path, "x")
+    dpkg(app_root, "libpython3.11-stdlib", f"{lib}/json/__init__.py", f"{lib}/json/decoder.py")
+    dpkg(app_root, "libpython3.11-dev", f"{config}/Makefile", f"{config}/libpython3.11.a")
+    trace = [f"{config}/Makefile", f"{lib}/json/__init__.py"]
+    events = records(*(("python3", "openat", p) for p in trace))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert f"{config}/Makefile" in kept and f"{config}/libpython3.11.a" not in kept
+    assert f"{lib}/json/decoder.py" in kept        # (a package of it is still one unit)
