@@ -223,7 +223,13 @@ _ENGINES: list[Any] = []      # the engines this run used: swept of its own cont
 def engine_of(name: str, container: str | None = None, image: str | None = None) -> Any:
     """The runtime called name; for `auto`, the one that has the container or image."""
     from micropack import runtimes
+    from micropack.errors import TargetError
     engine = runtimes.find(name, container=container, image=image)
+    # (containerd with no socket where it was told to look: ctr dialled
+    # for 20 to 70 s, then said the image or container was not found)
+    problems = type(engine).missing()
+    if problems:
+        raise TargetError(f"the {engine.name} runtime cannot be used here: it needs {'; '.join(problems)}")
     _ENGINES.append(engine)
     return engine
 

@@ -211,3 +211,13 @@ def test_a_second_run_making_the_same_image_is_refused_while_the_first_runs():
             pass
     with cli._building(Engine(), tag):        # released
         pass
+
+
+def test_a_runtime_that_cannot_be_used_says_why_at_once(capsys, tmp_path: Path, monkeypatch):
+    """With no containerd socket where CONTAINERD_ADDRESS points, ctr
+    dialled for 20 to 70 s and micropack then said the image or container
+    was not found."""
+    monkeypatch.setenv("CONTAINERD_ADDRESS", str(tmp_path / "no.sock"))
+    code, err = run_main(capsys, "trace", "--runtime", "containerd", "-c", "web", "-o",
+                         str(tmp_path / "f.txt"))
+    assert code == 1 and "the containerd runtime cannot be used here" in err and "no.sock" in err, err
