@@ -119,10 +119,15 @@ class DockerEngine(Engine):
                              ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""))
 
     def has_container(self, ref: str) -> bool:
+        """Whether docker has it; a ref docker cannot tell (a prefix of two
+        ids) is an error that says so, not "no runtime has it"."""
+        import docker.errors
         try:
-            self._attrs(ref)
-        except TargetError:
+            self.client().containers.get(ref)
+        except docker.errors.NotFound:
             return False
+        except docker.errors.APIError as exc:
+            raise TargetError(f"container {ref!r}: {exc.explanation}") from exc
         return True
 
     def run(self, image: str, opts: RunOptions, *, cgroup_parent: str | None = None,

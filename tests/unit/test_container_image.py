@@ -163,3 +163,27 @@ def test_containerd_without_the_containers_layers_mounts_nothing(monkeypatch):
     with pytest.raises(NoContainerImage, match="cannot be confirmed"), engine.container_image_root(INFO):
         pytest.fail("an unconfirmed image was offered")
     assert FakeMounts.runs == []
+
+
+def test_a_container_prefix_docker_cannot_tell_apart_is_said_not_hidden(monkeypatch):
+    """`--runtime auto -c a`, a prefix of two containers' ids: "no runtime
+    has a container 'a'", where docker itself says which: ambiguous."""
+    import docker.errors
+
+    from micropack.errors import TargetError
+    from micropack.runtimes.docker import DockerEngine
+
+    class Containers:
+        def get(self, ref: str) -> None:
+            if ref == "a":
+                raise docker.errors.APIError("409", explanation="Multiple IDs found with provided prefix: a")
+            raise docker.errors.NotFound("404", explanation="No such container")
+
+    class Client:
+        containers = Containers()
+
+    engine = DockerEngine()
+    monkeypatch.setattr(engine, "client", lambda: Client())
+    assert engine.has_container("zzz") is False
+    with pytest.raises(TargetError, match="Multiple IDs found"):
+        engine.has_container("a")
