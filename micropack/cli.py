@@ -192,7 +192,7 @@ _DOMAIN = re.compile(r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _TAG = re.compile(r"[\w][\w.-]{0,127}")
 
 
-def check_image_name(ref: str) -> None:
+def check_image_name(ref: str, option: str = "-t") -> None:
     """-t NAME[:TAG] as docker's reference grammar has it, checked before a
     trace, a pack and a build that it would otherwise fail at the end of."""
     name, tag = ref, None
@@ -214,7 +214,7 @@ def check_image_name(ref: str) -> None:
             problem = (f"{bad!r} is not a valid name component (lowercase letters and digits, "
                        "separated by '.', '_', '__' or '-')")
     if problem:
-        raise UsageError(f"-t {ref}: not an image name: {problem}")
+        raise UsageError(f"{option} {ref}: not an image name: {problem}")
 
 
 _ENGINES: list[Any] = []      # the engines this run used: swept of its own containers on failure
@@ -460,9 +460,9 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
     if not (tag or dockerfile or oci or oci_dir or push):
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR, --oci FILE.tar, "
                          "--oci-dir DIR or --push REF")
-    for name in (tag, push):
+    for name, option in ((tag, "-t"), (push, "--push")):
         if name:
-            check_image_name(name)
+            check_image_name(name, option)
     if oci:
         from micropack.record import check_output
         check_output(oci, "--oci")

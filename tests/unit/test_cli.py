@@ -141,6 +141,8 @@ def test_a_signal_python_swallowed_still_stops_the_run_at_the_next_step(tmp_path
     (["minify", "img", "-t", "t:1", "--cmd", ""], "--cmd '': an empty command"),
     (["minify", "img", "-t", "t:1", "-e", "=foo"], "-e '=foo': give NAME=VALUE"),
     (["minify", "img", "-t", "t:1", "--ready-timeout", "-5"], "--ready-timeout -5.0: give a positive"),
+    (["build", "--from-image", "img", "-i", "r.tar", "--push", "bad ref"],
+     "--push bad ref: not an image name"),
 ])
 def test_what_can_be_checked_before_the_long_work_is_a_usage_error(capsys, args, words):
     """Each was found only after a trace or a minify had run (an empty -o
