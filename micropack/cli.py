@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import math
+import os
 import re
 import signal
 import subprocess
@@ -469,6 +470,10 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
     for option, directory in (("--dockerfile", dockerfile), ("--oci-dir", oci_dir)):
         if directory and not Path(directory).is_dir() and not Path(directory).parent.is_dir():
             raise UsageError(f"{option} {directory}: directory {Path(directory).parent} does not exist")
+        # (on a read-only filesystem the build failed at its end, exit 1)
+        where = Path(directory) if directory and Path(directory).is_dir() else Path(directory or ".").parent
+        if directory and not os.access(where, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {directory}: directory {where} is not writable")
     engine = engine_of(runtime, image=original)
     info = engine.image(original)
     if oci or oci_dir or push:
@@ -582,7 +587,6 @@ def _building(engine: Any, tag: str) -> Iterator[None]:
     kernel's: released however the run ends."""
     import fcntl
     import hashlib
-    import os
     base = "/run/lock" if os.access("/run/lock", os.W_OK) else "/tmp"
     key = hashlib.sha256(f"{engine.name}\0{tag}".encode()).hexdigest()[:16]
     fd = os.open(f"{base}/micropack-tag-{key}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -769,9 +773,9 @@ def report(report_path: str, output: str) -> None:
     """Show a minify or pack report as one self-contained HTML page: sizes by
     package and directory, what was dropped, every kept path and why, probes
     per round, the seccomp profile. It needs no network to be viewed."""
-    from pathlib import Path
-
     from micropack import report_html
+    from micropack.record import check_output
+    check_output(output, "-o")     # (a read-only directory was named by a temporary file's name)
     report_html.write(report_html.load(report_path), output, source_name=Path(report_path).name)
     say(f"wrote {output}")
 

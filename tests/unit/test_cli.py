@@ -223,3 +223,21 @@ def test_a_runtime_that_cannot_be_used_says_why_at_once(capsys, tmp_path: Path, 
     code, err = run_main(capsys, "trace", "--runtime", "containerd", "-c", "web", "-o",
                          str(tmp_path / "f.txt"))
     assert code == 1 and "the containerd runtime cannot be used here" in err and "no.sock" in err, err
+
+
+@pytest.mark.parametrize("args", [
+    ["build", "--from-image", "img", "-i", "r.tar", "--oci-dir", "{ro}/od"],
+    ["build", "--from-image", "img", "-i", "r.tar", "--dockerfile", "{ro}/df"],
+    ["report", "{ro}/in.json", "-o", "{ro}/x.html"],
+])
+def test_an_output_directory_that_cannot_be_written_is_said_first(capsys, tmp_path: Path, monkeypatch, args):
+    """A read-only directory for --oci-dir or --dockerfile failed at the
+    build's end (exit 1), and `report -o` named its temporary file. (A
+    read-only filesystem stops root too; here os.access says so.)"""
+    import os
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: str(p) != str(ro) and real(p, mode, **kw))
+    code, err = run_main(capsys, *(a.format(ro=ro) for a in args))
+    assert code == 2 and f"directory {ro} is not writable" in err and ".x.html." not in err, err
