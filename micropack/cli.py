@@ -20,7 +20,14 @@ from typing import Any
 import click
 
 from micropack import __version__
-from micropack.errors import EventsLost, Interrupted, MicropackError, UsageError, check_interrupted
+from micropack.errors import (
+    EventsLost,
+    Interrupted,
+    MicropackError,
+    TargetError,
+    UsageError,
+    check_interrupted,
+)
 from micropack.levels import DEFAULT_GRANULARITY, GRANULARITIES
 
 
@@ -224,7 +231,6 @@ _ENGINES: list[Any] = []      # the engines this run used: swept of its own cont
 def engine_of(name: str, container: str | None = None, image: str | None = None) -> Any:
     """The runtime called name; for `auto`, the one that has the container or image."""
     from micropack import runtimes
-    from micropack.errors import TargetError
     engine = runtimes.find(name, container=container, image=image)
     # (containerd with no socket where it was told to look: ctr dialled
     # for 20 to 70 s, then said the image or container was not found)
@@ -291,14 +297,11 @@ def trace(app: App, container: str | None, runtime: str, pid: int | None, cgroup
     COMMAND (given after --) ends; then micropack exits with its status.
     """
     from micropack import tracing
-    from micropack.record import check_output
     # everything that can be checked is, before the trace: its result is
     # not lost to a typo found at the end
-    for dest, option in ((output, "-o"), (events_path, "--events"), (seccomp_out, "--seccomp")):
-        if dest is not None:
-            check_output(dest, option)
-    stdout = [option for dest, option in ((output, "-o"), (events_path, "--events"),
-                                          (seccomp_out, "--seccomp")) if dest == "-"]
+    outputs = ((output, "-o"), (events_path, "--events"), (seccomp_out, "--seccomp"))
+    _check_outputs(*outputs)
+    stdout = [option for dest, option in outputs if dest == "-"]
     if len(stdout) > 1:
         raise UsageError(f"{' and '.join(stdout)} both write to stdout (-): give one of them a file")
     if duration is not None:
@@ -406,9 +409,7 @@ def pack(input_path: str, output: str, container: str | None, pid: int | None, i
     from micropack import pack as pack_mod
     from micropack import progress, record, resolve
     from micropack.source import open_source
-    for dest, option in ((output, "-o"), (report_out, "--report"), (packages_out, "--packages")):
-        if dest is not None:
-            record.check_output(dest, option)
+    _check_outputs((output, "-o"), (report_out, "--report"), (packages_out, "--packages"))
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
     for w in warnings:
@@ -468,11 +469,13 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
         from micropack.record import check_output
         check_output(oci, "--oci")
     for option, directory in (("--dockerfile", dockerfile), ("--oci-dir", oci_dir)):
-        if directory and not Path(directory).is_dir() and not Path(directory).parent.is_dir():
-            raise UsageError(f"{option} {directory}: directory {Path(directory).parent} does not exist")
+        if not directory:
+            continue
+        where = Path(directory) if Path(directory).is_dir() else Path(directory).parent
+        if not where.is_dir():
+            raise UsageError(f"{option} {directory}: directory {where} does not exist")
         # (on a read-only filesystem the build failed at its end, exit 1)
-        where = Path(directory) if directory and Path(directory).is_dir() else Path(directory or ".").parent
-        if directory and not os.access(where, os.W_OK | os.X_OK):
+        if not os.access(where, os.W_OK | os.X_OK):
             raise UsageError(f"{option} {directory}: directory {where} is not writable")
     engine = engine_of(runtime, image=original)
     info = engine.image(original)
@@ -519,6 +522,15 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
             raise UsageError(f"--cmd {cmd!r}: an empty command: leave --cmd out for the image's own")
     return RunOptions(network=network, env=list(env), volumes=list(volume), user=user,
                       publish=list(publish), entrypoint=entrypoint, cmd=words, workdir=workdir)
+
+
+def _check_outputs(*outputs: tuple[str | None, str]) -> None:
+    """Each output given (dest, option) can be written (record.check_output);
+    an empty name is one given, and refused."""
+    from micropack.record import check_output
+    for dest, option in outputs:
+        if dest is not None:
+            check_output(dest, option)
 
 
 def _check_seconds(value: float, option: str, zero: bool = False) -> None:
@@ -668,13 +680,11 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     from micropack import minify as minify_mod
     from micropack import resolve
     from micropack.probes import Probe
-    from micropack.record import MADE, check_output
+    from micropack.record import MADE
     from micropack.runs import Drive
     # the checks a trace, an export and a build must not wait for
     check_image_name(tag)
-    for dest, option in ((report_out, "--report"), (seccomp_out, "--seccomp"), (html_out, "--html")):
-        if dest is not None:
-            check_output(dest, option)
+    _check_outputs((report_out, "--report"), (seccomp_out, "--seccomp"), (html_out, "--html"))
     if max_rounds < 1:
         raise UsageError(f"--max-rounds {max_rounds}: give 1 or more")
     for value, option in ((ready_timeout, "--ready-timeout"), (exit_timeout, "--exit-timeout")):

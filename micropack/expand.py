@@ -330,7 +330,7 @@ class Expander:
             # lose, and a user copies into it (`docker cp ca.crt
             # c:/usr/local/share/ca-certificates/` failed without it). Not
             # one deeper in a tree: that is the tree's (a cache's entry).
-            if is_system_dir(parent_of(d)) and not self.units.children(d) and self.units.is_dir(d) \
+            if not self.units.children(d) and self.units.is_dir(d) and is_system_dir(parent_of(d)) \
                     and d not in self.closure.kept:
                 self.closure.add(d, "an empty directory of the image, in one of the hierarchy's own")
         self._languages = {m.group(1) for p in self.closure.kept if (m := TRANSLATION.match(p))}
@@ -685,11 +685,10 @@ class Expander:
         return out
 
     def _packaged_script(self, path: str) -> bool:
-        """path is a script (an executable file beginning "#!") of a package."""
+        """path is a script (a program beginning "#!") of a package."""
         final = self._final(path)
-        st = self.units.stats.get(final or "")
-        return final is not None and final in self.units.package_of and st is not None \
-            and stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o111) and self._is_script(final)
+        return final is not None and final in self.units.package_of and self.units.is_program(final) \
+            and self._is_script(final)
 
     def _what_programs_name(self, programs: list[str]) -> None:
         """What a program that ran reads by a name compiled into it, read

@@ -97,14 +97,22 @@ class DockerEngine(Engine):
 
     # -- containers -----------------------------------------------------------
 
-    def _attrs(self, ref: str) -> dict[str, Any]:
+    def _get(self, ref: str) -> Any:
+        """The SDK's container ref names, None when docker has none; a ref
+        docker cannot tell (a prefix of two ids) is an error that says so."""
         import docker.errors
         try:
-            return dict(self.client().containers.get(ref).attrs)
-        except docker.errors.NotFound as exc:
-            raise TargetError(f"container {ref!r} not found") from exc
+            return self.client().containers.get(ref)
+        except docker.errors.NotFound:
+            return None
         except docker.errors.APIError as exc:
             raise TargetError(f"container {ref!r}: {exc.explanation}") from exc
+
+    def _attrs(self, ref: str) -> dict[str, Any]:
+        found = self._get(ref)
+        if found is None:
+            raise TargetError(f"container {ref!r} not found")
+        return dict(found.attrs)
 
     def container(self, ref: str) -> ContainerInfo:
         attrs = self._attrs(ref)
@@ -119,16 +127,9 @@ class DockerEngine(Engine):
                              ipc_mode=str((attrs.get("HostConfig") or {}).get("IpcMode") or ""))
 
     def has_container(self, ref: str) -> bool:
-        """Whether docker has it; a ref docker cannot tell (a prefix of two
-        ids) is an error that says so, not "no runtime has it"."""
-        import docker.errors
-        try:
-            self.client().containers.get(ref)
-        except docker.errors.NotFound:
-            return False
-        except docker.errors.APIError as exc:
-            raise TargetError(f"container {ref!r}: {exc.explanation}") from exc
-        return True
+        """Whether docker has it (an ambiguous ref is an error, _get: not
+        "no runtime has it")."""
+        return self._get(ref) is not None
 
     def run(self, image: str, opts: RunOptions, *, cgroup_parent: str | None = None,
             seccomp: str | None = None) -> str:

@@ -114,28 +114,19 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
         for s, handler in old.items():
             signal.signal(s, handler)
         raise
-    if stopping:
-        # a signal while the program was compiled and attached (bcc's
-        # compile holds the interpreter for seconds): stopped before the
-        # trace began, nothing of it to write (it exited 0 with a
-        # files.txt of an instant's events)
-        try:
-            tracer.stop()
-        finally:
-            for s, handler in old.items():
-                signal.signal(s, handler)
-        raise Interrupted(stopping[0])
-    if start_hook is None and not target.alive():
-        # gone while the program was compiled and attached: nothing of it
-        # was seen (it gave an empty files.txt and exit 0, which pack then
-        # made an image of nothing from)
-        try:
-            tracer.stop()
-        finally:
-            for s, handler in old.items():
-                signal.signal(s, handler)
-        raise TargetError(f"{target.label} exited before the trace began: nothing of it was traced")
     try:
+        # (the backend is stopped and the handlers restored by the finally)
+        if stopping:
+            # a signal while the program was compiled and attached (bcc's
+            # compile holds the interpreter for seconds): stopped before the
+            # trace began, nothing of it to write (it exited 0 with a
+            # files.txt of an instant's events)
+            raise Interrupted(stopping[0])
+        if start_hook is None and not target.alive():
+            # gone while the program was compiled and attached: nothing of it
+            # was seen (it gave an empty files.txt and exit 0, which pack then
+            # made an image of nothing from)
+            raise TargetError(f"{target.label} exited before the trace began: nothing of it was traced")
         if start_hook is not None:
             start_hook()
         if until.command:

@@ -404,8 +404,8 @@ class EbpfTracer(Tracer):
         self.count_syscalls = count_syscalls or split_at_exec
         self.split_at_exec = split_at_exec
         self.failed_lookups = failed_lookups
-        self.runtime_roots = RUNTIME_ROOTS + tuple(p.rstrip("/") + "/" for p in host_sources if p.rstrip("/"))
         self.host_sources = frozenset(p.rstrip("/") for p in host_sources if p.rstrip("/"))
+        self.runtime_roots = RUNTIME_ROOTS + tuple(p + "/" for p in sorted(self.host_sources))
         self.syscall_counts: dict[int, int] = {}   # syscall number -> calls
         self.setup_syscall_counts: dict[int, int] = {}
         self.ringbuf_pages = max(1, ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE"))
