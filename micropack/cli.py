@@ -225,6 +225,23 @@ def check_image_name(ref: str, option: str = "-t") -> None:
         raise UsageError(f"{option} {ref}: not an image name: {problem}")
 
 
+_IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{1,64}")
+_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}")
+
+
+def check_image_reference(ref: str, option: str = "IMAGE") -> None:
+    """An image to read: NAME[:TAG][@DIGEST] or an image id. A name no
+    runtime could hold was sent to the daemon, whose answer to it was
+    docker's "page not found"."""
+    if _IMAGE_ID.fullmatch(ref):
+        return
+    name, at, digest = ref.partition("@")
+    if at and not _DIGEST.fullmatch(digest):
+        raise UsageError(f"{option} {ref}: not an image name: digest {digest!r} must be "
+                         "ALGORITHM:HEX (sha256:...)")
+    check_image_name(name, option)
+
+
 _ENGINES: list[Any] = []      # the engines this run used: swept of its own containers on failure
 
 
@@ -410,6 +427,8 @@ def pack(input_path: str, output: str, container: str | None, pid: int | None, i
     from micropack import progress, record, resolve
     from micropack.source import open_source
     _check_outputs((output, "-o"), (report_out, "--report"), (packages_out, "--packages"))
+    if image is not None:
+        check_image_reference(image, "--image")
     warnings: list[str] = []
     paths = record.read_files_txt(input_path, warnings)
     for w in warnings:
@@ -459,18 +478,19 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
     """Build an image from a packed rootfs and the original image's config."""
     from micropack import image, progress
     from micropack.record import MADE
-    if not (tag or dockerfile or oci or oci_dir or push):
+    if (tag, dockerfile, oci, oci_dir, push) == (None,) * 5:
         raise UsageError("say what to build: -t NAME:TAG, --dockerfile DIR, --oci FILE.tar, "
                          "--oci-dir DIR or --push REF")
+    check_image_reference(original, "--from-image")
     for name, option in ((tag, "-t"), (push, "--push")):
-        if name:
+        if name is not None:
             check_image_name(name, option)
-    if oci:
-        from micropack.record import check_output
-        check_output(oci, "--oci")
+    _check_outputs((oci, "--oci"))
     for option, directory in (("--dockerfile", dockerfile), ("--oci-dir", oci_dir)):
-        if not directory:
+        if directory is None:
             continue
+        if not directory:
+            raise UsageError(f"{option} '': an empty directory name: name the directory to write")
         where = Path(directory) if Path(directory).is_dir() else Path(directory).parent
         if not where.is_dir():
             raise UsageError(f"{option} {directory}: directory {where} does not exist")
@@ -683,6 +703,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     from micropack.record import MADE
     from micropack.runs import Drive
     # the checks a trace, an export and a build must not wait for
+    check_image_reference(image_ref)
     check_image_name(tag)
     _check_outputs((report_out, "--report"), (seccomp_out, "--seccomp"), (html_out, "--html"))
     if max_rounds < 1:
@@ -722,9 +743,7 @@ def demo(tag: str, report_out: str | None, html_out: str | None) -> None:
     from micropack.probes import Probe
     from micropack.runs import Drive
     from micropack.runtimes.base import RunOptions
-    if report_out:
-        from micropack.record import check_output
-        check_output(report_out, "--report")
+    _check_outputs((report_out, "--report"), (html_out, "--html"))
     check_image_name(tag)
     engine = engine_of("docker")
     fat = debimage.ensure(engine, "fat")
@@ -803,6 +822,8 @@ def debug_command(container: str, image: str | None, runtime: str, command: tupl
     /proc/1/root. COMMAND (after --) runs instead of a shell; micropack
     exits with its status. The toolbox container is removed at the end."""
     from micropack import debug
+    if image is not None:
+        check_image_reference(image, "--image")
     sys.exit(debug.debug(engine_of(runtime, container=container), container, image, command, say))
 
 

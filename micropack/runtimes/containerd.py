@@ -52,6 +52,11 @@ LOG_DIR = Path("/run/micropack/containerd-logs")
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
                "application/vnd.docker.distribution.manifest.list.v2+json")
 EXIT_STATUS = re.compile(r"exit with non-zero exit code (\d+)")
+# containerd's own rule for a namespace name (namespaces.Validate)
+NAMESPACE = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
+# ctr dials with gRPC's backoff and no limit: a socket nothing answers on
+# held every command (20 to 70 s), then read as "not found"
+CONNECT_TIMEOUT = "10s"
 
 
 def short_digest(digest: str) -> str:
@@ -93,19 +98,29 @@ class ContainerdEngine(Engine):
         address = os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS
         if not os.path.exists(address):
             problems.append(f"a containerd socket at {address} (set CONTAINERD_ADDRESS)")
+        namespace = os.environ.get("CONTAINERD_NAMESPACE") or DEFAULT_NAMESPACE
+        if len(namespace) > 76 or not NAMESPACE.fullmatch(namespace):
+            problems.append(f"a namespace name of letters and digits joined by '.', '_' or '-' "
+                            f"(CONTAINERD_NAMESPACE is {namespace!r})")
         return problems
 
     @property
     def ctr(self) -> list[str]:
-        return [self.command, "--address", self.address, "--namespace", self.namespace]
+        return [self.command, "--address", self.address, "--connect-timeout", CONNECT_TIMEOUT,
+                "--namespace", self.namespace]
 
     def _tool(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-        return run_tool([*self.ctr, *args], timeout=timeout)
+        done = run_tool([*self.ctr, *args], timeout=timeout)
+        if done.returncode != 0 and done.stderr.startswith("ctr: failed to dial"):
+            # (each caller read a failed command as "not found")
+            raise TargetError(f"cannot reach containerd at {self.address} (CONTAINERD_ADDRESS): "
+                              f"{first_line(done.stderr.removeprefix('ctr: '))}")
+        return done
 
     def answers(self) -> bool:
         try:
             return self._tool("version", timeout=10).returncode == 0
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, TargetError):
             return False
 
     # -- containers -----------------------------------------------------------

@@ -143,6 +143,20 @@ def test_a_signal_python_swallowed_still_stops_the_run_at_the_next_step(tmp_path
     (["minify", "img", "-t", "t:1", "--ready-timeout", "-5"], "--ready-timeout -5.0: give a positive"),
     (["build", "--from-image", "img", "-i", "r.tar", "--push", "bad ref"],
      "--push bad ref: not an image name"),
+    (["minify", "img\nname", "-t", "t:1"], "IMAGE img\\nname: not an image name"),
+    (["minify", "Img:1", "-t", "t:1"], "IMAGE Img:1: not an image name"),
+    (["minify", "img@sha256:zz", "-t", "t:1"], "digest 'sha256:zz' must be"),
+    (["pack", "-i", "f.txt", "-o", "o.tar", "--image", "a b"], "--image a b: not an image name"),
+    (["build", "--from-image", "a//b", "-i", "r.tar", "-t", "x:1"], "--from-image a//b: not an"),
+    (["debug", "c", "--image", "UP"], "--image UP: not an image name"),
+    (["build", "--from-image", "img", "-i", "r.tar", "-t", "x:1", "--oci", ""],
+     "--oci '': an empty file name"),
+    (["build", "--from-image", "img", "-i", "r.tar", "--oci-dir", ""],
+     "--oci-dir '': an empty directory name"),
+    (["build", "--from-image", "img", "-i", "r.tar", "--dockerfile", ""],
+     "--dockerfile '': an empty directory name"),
+    (["demo", "--report", ""], "--report '': an empty file name"),
+    (["demo", "--html", "/nonexistent-dir/a.html"], "--html /nonexistent-dir/a.html: directory"),
 ])
 def test_what_can_be_checked_before_the_long_work_is_a_usage_error(capsys, args, words):
     """Each was found only after a trace or a minify had run (an empty -o
@@ -154,6 +168,15 @@ def test_what_can_be_checked_before_the_long_work_is_a_usage_error(capsys, args,
     code, err = run_main(capsys, *args)
     assert code == 2, err
     assert err.count("\n") == 1 and words in err, err
+
+
+@pytest.mark.parametrize("ref", [
+    "redis", "redis:7", "localhost:5000/team/app:1.0", "registry.example.com/a/b",
+    "docker.io/library/debian@sha256:" + "ab" * 32, "app:1@sha256:" + "0" * 64,
+    "4d736320b8df", "sha256:" + "f" * 64])
+def test_image_references_a_runtime_takes_are_taken(ref):
+    """Names, digests and ids (whole or a prefix) as docker, podman and ctr take them."""
+    cli.check_image_reference(ref)
 
 
 def test_events_to_stdout_are_written_there(capsys):
@@ -223,6 +246,38 @@ def test_a_runtime_that_cannot_be_used_says_why_at_once(capsys, tmp_path: Path, 
     code, err = run_main(capsys, "trace", "--runtime", "containerd", "-c", "web", "-o",
                          str(tmp_path / "f.txt"))
     assert code == 1 and "the containerd runtime cannot be used here" in err and "no.sock" in err, err
+
+
+def test_containerd_that_does_not_answer_is_said_not_read_as_not_found(monkeypatch):
+    """ctr that could not dial the socket was read as an empty answer: the
+    image or container "not found" (a socket nothing listens on: at once;
+    one that never answers: after gRPC's backoff, now bounded)."""
+    import subprocess
+
+    from micropack.errors import TargetError
+    from micropack.runtimes import containerd
+    seen = []
+
+    def fake_tool(argv, timeout=None, stdin=None):
+        seen.append(argv)
+        return subprocess.CompletedProcess(argv, 1, "", 'ctr: failed to dial "/x.sock": context '
+                                           "deadline exceeded: timed out waiting for server handshake\n")
+    monkeypatch.setattr(containerd, "run_tool", fake_tool)
+    monkeypatch.setenv("CONTAINERD_ADDRESS", "/x.sock")
+    engine = containerd.ContainerdEngine()
+    with pytest.raises(TargetError, match=r"cannot reach containerd at /x.sock \(CONTAINERD_ADDRESS\): "
+                                          "failed to dial"):
+        engine.has_image("redis")
+    assert not engine.answers()
+    assert "--connect-timeout" in seen[0]
+
+
+def test_a_containerd_namespace_containerd_would_refuse_is_said(monkeypatch, tmp_path: Path):
+    from micropack.runtimes import containerd
+    monkeypatch.setenv("CONTAINERD_NAMESPACE", "bad ns!")
+    assert any("CONTAINERD_NAMESPACE is 'bad ns!'" in p for p in containerd.ContainerdEngine.missing())
+    monkeypatch.setenv("CONTAINERD_NAMESPACE", "k8s.io")
+    assert not any("NAMESPACE" in p for p in containerd.ContainerdEngine.missing())
 
 
 @pytest.mark.parametrize("args", [
