@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -369,6 +370,25 @@ def rounds(runs: int, modes: list[str], one: Callable[[str], dict[str, Any]],
     return out
 
 
+def median_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval for the median: the k-th smallest and
+    k-th largest value, k the largest rank whose two binomial tails stay
+    within 1 - confidence. Seven rounds give the extremes (98.4%); the
+    noise of a server's CPU time needs some thirty rounds before the
+    interval is narrower than the 5% a target asks about."""
+    ordered = sorted(values)
+    n = len(ordered)
+    tail = 0.0
+    k = 0
+    while k < n // 2:
+        tail += math.comb(n, k) / 2 ** n
+        if 2 * tail > 1 - confidence:
+            break
+        k += 1
+    k = max(k, 1)
+    return ordered[k - 1], ordered[n - k]
+
+
 def points_over_floor(values: list[float], floors: list[float], base: float) -> float:
     """Points above the floor, paired by round: the median of each round's
     difference, over the untraced median. The host drifts over the minutes
@@ -391,8 +411,10 @@ def summarize(by_mode: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             row[f"{metric}_ratio"] = round(value / base, 3)
             # the same ratio paired by round (each run over its round's
             # untraced), which a drift across the run moves less
-            row[f"{metric}_paired_ratio"] = round(statistics.median(
-                r[metric] / u[metric] for r, u in zip(runs, by_mode["untraced"], strict=True)), 3)
+            paired = [r[metric] / u[metric] for r, u in zip(runs, by_mode["untraced"], strict=True)]
+            row[f"{metric}_paired_ratio"] = round(statistics.median(paired), 3)
+            if mode != "untraced":
+                row[f"{metric}_paired_ratio_ci95"] = [round(x, 3) for x in median_interval(paired)]
             if mode == UNTRACED_AGAIN:
                 # noise alone: its spread is what a ratio in this row is good to
                 row[f"{metric}_round_ratios"] = sorted(round(r[metric] / u[metric], 3) for r, u in
@@ -575,9 +597,10 @@ WORKLOADS = ("fd_reuse_loop", "one_path_loop", "outside_target_loop", "nginx_man
 
 
 def run(image: str, quick: bool = False, strace: bool = True,
-        only: tuple[str, ...] = WORKLOADS, raw_too: bool = False) -> dict[str, Any]:
+        only: tuple[str, ...] = WORKLOADS, raw_too: bool = False,
+        n_rounds: int | None = None) -> dict[str, Any]:
     binary = build_workload()
-    n_runs = 3 if quick else 7
+    n_runs = n_rounds or (3 if quick else 7)
     loop_n = 100_000 if quick else 300_000
     tracer_modes = ["untraced", "floor", "micropack", "micropack-events"]
     if OTHER is not None:
@@ -685,6 +708,14 @@ def report(results: dict[str, Any]) -> str:
         if metric == "cpu_s":
             header += ["events", "consumer CPU", "lost"]
         out.append(table(f"Tracer overhead, {what}: slowdown (points above the floor)", header, rows))
+    intervals = [[name, mode, f"x{row['cpu_s_paired_ratio']:.3f}",
+                  f"x{row['cpu_s_paired_ratio_ci95'][0]:.3f} .. x{row['cpu_s_paired_ratio_ci95'][1]:.3f}"]
+                 for name, r in results["overhead"].items() for mode, row in r.items()
+                 if "cpu_s_paired_ratio_ci95" in row]
+    if intervals:
+        out.append(table(f"CPU time over untraced, paired by round ({results['runs_per_median']} "
+                         "rounds): median and its 95% interval",
+                         ["workload", "mode", "median", "95% interval"], intervals))
     if "attach_designs" in results:
         d = results["attach_designs"]
         out.append(table("Attach designs, empty programs, fd-reuse loop (its CPU time)",
@@ -729,11 +760,16 @@ def main() -> int:
     ap.add_argument("--json", default=str(REPO / "bench" / "tracer-results.json"))
     ap.add_argument("--compare-with", metavar="CHECKOUT",
                     help="also run this other checkout's `micropack trace` (say, the main branch)")
+    ap.add_argument("--rounds", type=int, metavar="N",
+                    help="rounds per workload (default 7, 3 with --quick): some thirty before a "
+                         "server's rows can be read to 5%%")
     ap.add_argument("--only", metavar="NAMES", help=f"comma-separated, of: {', '.join(WORKLOADS)}")
     ap.add_argument("--attach", help=argparse.SUPPRESS)   # internal: hold empty programs
     args = ap.parse_args()
     if args.attach:
         return attach_and_wait(args.attach)
+    if args.rounds is not None and args.rounds < 1:
+        ap.error(f"--rounds {args.rounds}: give 1 or more")
     only = tuple(args.only.split(",")) if args.only else WORKLOADS
     unknown = [name for name in only if name not in WORKLOADS]
     if unknown:
@@ -751,7 +787,8 @@ def main() -> int:
         return 2
     from micropack import debimage, runtimes
     image = debimage.ensure(runtimes.get(), "fat")
-    results = run(image, quick=args.quick, strace=not args.no_strace, only=only, raw_too=args.raw_too)
+    results = run(image, quick=args.quick, strace=not args.no_strace, only=only, raw_too=args.raw_too,
+                  n_rounds=args.rounds)
     print(report(results))          # before the file: a failed write loses no numbers
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\nJSON: {args.json}")

@@ -88,3 +88,13 @@ def test_an_error_the_run_cannot_get_past_is_one_line(capsys):
     with pytest.raises(SystemExit) as stop:
         guard.run(lambda: 0)
     assert stop.value.code == 0
+
+
+def test_the_medians_interval_is_read_from_order_statistics(tracer):
+    # seven rounds: only the extremes bound the median at 95% (98.4%)
+    assert tracer.median_interval([5, 1, 7, 3, 2, 6, 4]) == (1, 7)
+    # thirty: the 10th and 21st values (95.7%), as the binomial tables give
+    values = [float(v) for v in range(1, 31)]
+    assert tracer.median_interval(values) == (10.0, 21.0)
+    # too few rounds for any interval narrower than all of them
+    assert tracer.median_interval([2.0, 1.0]) == (1.0, 2.0)
