@@ -89,6 +89,7 @@ class ContainerdEngine(Engine):
         self.address = os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS
         self.namespace = os.environ.get("CONTAINERD_NAMESPACE") or DEFAULT_NAMESPACE
         self._exits: dict[str, int] = {}
+        self._unreachable = ""      # what ctr said when it could not dial: said again at once
 
     @classmethod
     def missing(cls) -> list[str]:
@@ -110,11 +111,15 @@ class ContainerdEngine(Engine):
                 "--namespace", self.namespace]
 
     def _tool(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        if self._unreachable:
+            raise TargetError(self._unreachable)
         done = run_tool([*self.ctr, *args], timeout=timeout)
         if done.returncode != 0 and done.stderr.startswith("ctr: failed to dial"):
-            # (each caller read a failed command as "not found")
-            raise TargetError(f"cannot reach containerd at {self.address} (CONTAINERD_ADDRESS): "
-                              f"{first_line(done.stderr.removeprefix('ctr: '))}")
+            # (each caller read a failed command as "not found"; the run's
+            # sweeps, before and after, waited for the timeout again)
+            self._unreachable = (f"cannot reach containerd at {self.address} (CONTAINERD_ADDRESS): "
+                                 f"{first_line(done.stderr.removeprefix('ctr: '))}")
+            raise TargetError(self._unreachable)
         return done
 
     def answers(self) -> bool:

@@ -268,8 +268,11 @@ def test_containerd_that_does_not_answer_is_said_not_read_as_not_found(monkeypat
     with pytest.raises(TargetError, match=r"cannot reach containerd at /x.sock \(CONTAINERD_ADDRESS\): "
                                           "failed to dial"):
         engine.has_image("redis")
-    assert not engine.answers()
     assert "--connect-timeout" in seen[0]
+    with pytest.raises(TargetError, match="cannot reach containerd"):
+        engine.has_image("redis")
+    assert not engine.answers()
+    assert len(seen) == 1           # dialled once: the timeout is not waited for again
 
 
 def test_a_containerd_namespace_containerd_would_refuse_is_said(monkeypatch, tmp_path: Path):
