@@ -11,12 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any, TypeVar
 
 from micropack.errors import Interrupted, TargetError
 from micropack.record import TraceRecord
 from micropack.target import Target
 
 Sink = Callable[[TraceRecord], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,6 +59,9 @@ class TraceStats:
 
 class Tracer(ABC):
     name: str = ""
+    # Set by run() while start() runs: the name of a signal that asked the
+    # run to stop, or None. A start that waits long (bcc's compile) asks it.
+    cancelled: Callable[[], str | None] | None = None
 
     @classmethod
     @abstractmethod
@@ -74,6 +79,45 @@ class Tracer(ABC):
     @abstractmethod
     def stop(self) -> TraceStats:
         """Deliver every remaining record, detach from the kernel, report counters."""
+
+
+def interruptible(work: Callable[[], T], cancelled: Callable[[], str | None] | None,
+                  release: Callable[[T], Any]) -> T:
+    """work() in a thread of its own while this one waits, asking
+    cancelled() as it does: a signal's handler runs in the main thread only
+    between its own instructions, and bcc's compile (seconds, ten under
+    load) held Ctrl-C until it ended. On a signal the work is abandoned
+    (Interrupted); what it makes after that is released when it ends."""
+    box: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            made = work()
+        except BaseException as exc:    # raised again below, in the caller's thread
+            box["error"] = exc
+            return
+        with lock:
+            if not box.get("abandoned"):
+                box["made"] = made
+                return
+        release(made)
+
+    thread = threading.Thread(target=worker, name="micropack-start", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.05)
+        signame = cancelled() if cancelled is not None else None
+        if signame:
+            with lock:
+                box["abandoned"] = True
+                late = box.pop("made", None)
+            if late is not None:
+                release(late)
+            raise Interrupted(signame)
+    if "error" in box:
+        raise box["error"]
+    return box["made"]  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -108,19 +152,22 @@ def run(tracer: Tracer, target: Target, sink: Sink, until: StopWhen,
     child: subprocess.Popen[bytes] | None = None
     status: int | None = None
     reason = "unknown"
+    tracer.cancelled = lambda: stopping[0] if stopping else None
     try:
         tracer.start(target, sink)
     except BaseException:
         for s, handler in old.items():
             signal.signal(s, handler)
         raise
+    finally:
+        tracer.cancelled = None
     try:
         # (the backend is stopped and the handlers restored by the finally)
         if stopping:
-            # a signal while the program was compiled and attached (bcc's
-            # compile holds the interpreter for seconds): stopped before the
-            # trace began, nothing of it to write (it exited 0 with a
-            # files.txt of an instant's events)
+            # a signal while the program was attached (the compile itself
+            # is left at once, see interruptible): stopped before the trace
+            # began, nothing of it to write (it exited 0 with a files.txt of
+            # an instant's events)
             raise Interrupted(stopping[0])
         if start_hook is None and not target.alive():
             # gone while the program was compiled and attached: nothing of it

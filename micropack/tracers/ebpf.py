@@ -20,7 +20,7 @@ from micropack.errors import TracerUnavailable
 from micropack.record import INTERP, MISSING_ERRNOS, TraceRecord, is_pseudo, under_root
 from micropack.target import Target
 from micropack.tracers import btf_attach, ringbuf
-from micropack.tracers.base import Sink, Tracer, TraceStats
+from micropack.tracers.base import Sink, Tracer, TraceStats, interruptible
 from micropack.tracers.jails import JailViews
 from micropack.tracers.proctable import AT_FDCWD, ProcessTable
 
@@ -524,7 +524,8 @@ class EbpfTracer(Tracer):
         if self.print_program:
             print(f"// cflags: {' '.join(flags)}\n{source}", file=sys.stderr)
         try:
-            bpf = BPF(text=source.encode(), cflags=flags)
+            bpf = interruptible(lambda: BPF(text=source.encode(), cflags=flags), self.cancelled,
+                                lambda late: late.cleanup())
         except Exception as exc:
             raise TracerUnavailable(
                 f"the kernel refused the BPF program: {exc}",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 
 import pytest
 
 from micropack.errors import Interrupted
 from micropack.target import Target
-from micropack.tracers.base import StopWhen, Tracer, TraceStats, run
+from micropack.tracers.base import StopWhen, Tracer, TraceStats, interruptible, run
 
 
 class FakeCgroup:
@@ -58,6 +60,53 @@ def test_a_signal_before_the_trace_began_stops_it_as_interrupted():
         Interrupted.raised = False      # (this process is not unwinding)
     assert got.value.exit_code == 130 and tracer.stopped
     assert signal.getsignal(signal.SIGINT) is before        # restored
+
+
+class SlowStartTracer(FakeTracer):
+    """A start that waits on work outside the interpreter, as bcc's compile
+    does (time.sleep, like a ctypes call, lets other threads run)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.released: list[str] = []
+        self.done = threading.Event()
+
+    def start(self, target: Target, sink) -> None:
+        def compile_program() -> str:
+            time.sleep(self.seconds)
+            return "program"
+
+        def release(made: str) -> None:
+            self.released.append(made)
+            self.done.set()
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+        interruptible(compile_program, self.cancelled, release)
+
+
+def test_a_signal_while_the_program_compiles_stops_the_run_at_once():
+    """Ctrl-C during bcc's compile waited for the compile to end (three
+    seconds on a quiet host, about ten under load): the handler runs in the
+    main thread only between its own instructions."""
+    tracer = SlowStartTracer(seconds=3.0)
+    begun = time.monotonic()
+    try:
+        with pytest.raises(Interrupted) as got:
+            run(tracer, TARGET, lambda r: None, StopWhen(duration=5))
+    finally:
+        Interrupted.raised = False
+    assert got.value.signame == "SIGINT" and time.monotonic() - begun < 1.5
+    assert tracer.cancelled is None
+    # what the abandoned work made is released once it ends
+    assert tracer.done.wait(5) and tracer.released == ["program"]
+
+
+def test_work_that_fails_raises_in_the_callers_thread():
+    def fail() -> None:
+        raise ValueError("Failed to compile BPF module")
+    with pytest.raises(ValueError, match="Failed to compile"):
+        interruptible(fail, lambda: None, lambda made: None)
+    assert interruptible(lambda: 7, None, lambda made: None) == 7
 
 
 @pytest.mark.parametrize("script, status, reason", [
