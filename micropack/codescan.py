@@ -150,6 +150,12 @@ COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ 
 # "--pdf-engine=pdfroff" (its markdown-to-PDF failed, "pdfroff not found")
 OPTION_PROGRAM = re.compile(r"""['"]--?[\w-]*(?:engine|program|command|cmd|compressor|pager|editor|helper)"""
                             r"""=([A-Za-z0-9_][\w.+-]*)['"]""", re.I)
+# A variable whose name says it holds a program, given one word or path:
+# gitweb's `our $highlight_bin = "highlight";`, which it pipes every blob
+# through (without it each blob view said "Reading blob failed", status 200)
+PROGRAM_VARIABLE = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
+                              r"""(?:bin|binary|exe|executable|prog|program|cmd|command)"""
+                              r"""[ \t]*:?=[ \t]*(['"])([A-Za-z0-9_/][\w./+-]*)\1""", re.I)
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
@@ -677,6 +683,7 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             lines.append(m.group(1) or m.group(3) or m.group(4) or "")
             shell = True
     lines += [m.group(1) for m in OPTION_PROGRAM.finditer(text)]
+    lines += [m.group(2) for m in PROGRAM_VARIABLE.finditer(text)]
     out: list[str] = ["/bin/sh"] if shell else []
     for line in lines:
         out += script_commands(PLACEHOLDER.sub(" _ ", line))

@@ -24,6 +24,7 @@ left out, with why (PostgreSQL's JIT module and the 110 MB of LLVM it
 needs)."""
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import stat
@@ -61,6 +62,7 @@ from micropack.codescan import (
     sourced_variables,
     variable_paths,
 )
+from micropack.errors import PackError
 from micropack.packages import STATE_DIRS
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
 from micropack.resolve import DEFAULT_PATH, Closure
@@ -402,6 +404,7 @@ class Expander:
             for path in paths:
                 if path not in self.closure.kept:
                     self.closure.add(path, why)
+        self._edited_configuration()
         self._listed_data_dirs(traced)
         self._sibling_data(traced)
         if self.level == "package":
@@ -1372,6 +1375,26 @@ class Expander:
                 if key.startswith("tree:"):
                     self._use(key, why)
 
+    def _edited_configuration(self) -> None:
+        """The configuration files whose content is not what their package
+        installed (dpkg's checksum of each): edited for this image, they
+        are the deployment's own. gitweb's /etc/gitweb.conf, which names
+        the repositories, was read by no probe that cloned over HTTP, and
+        every gitweb page of the minified image said "404 - No such
+        project"."""
+        for path, digest in sorted(self.units.conffiles.items()):
+            st = self.units.stats.get(path)
+            if path in self.closure.kept or st is None or not stat.S_ISREG(st.st_mode) \
+                    or st.st_size > META_LIMIT:
+                continue
+            try:
+                data = self.closure.fs.read_file(path, META_LIMIT)
+            except PackError:
+                continue
+            if data is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() != digest:
+                self.closure.add(path, "configuration edited for this image (its package installed "
+                                       "another content)")
+
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files
         from it by name (PostgreSQL and its time zones), so the package's
@@ -1813,7 +1836,7 @@ class Expander:
             text = self.units.read_text(m)
             if text is None or not text.startswith("#!"):
                 continue
-            self._configuration_named(m, text)
+            self._configuration_named(m, text, data_too=True)
             head = text[:256].encode("utf-8", "surrogateescape")
             language = script_language(head, m)
             if is_shell_script(head, m):
@@ -1829,9 +1852,13 @@ class Expander:
 
     def _commands_it_may_run(self, program: str, words: list[str]) -> list[str]:
         """Of the commands a package's program runs (words), those found on
-        PATH in a package its own depends on, or in an Essential one."""
+        PATH in a package its own depends on, in an Essential one, or in
+        one installed on purpose (gitweb.cgi pipes its snapshots into bzip2
+        and xz, which git does not depend on: the image's admin installed
+        them for it, and its .tar.bz2 and .tar.xz came back empty, status
+        200)."""
         key = self.units.package_of.get(program)
-        allowed = self.units.essential | set(self.units.package_deps.get(key or "", []))
+        allowed = self.units.essential | self.units.wanted | set(self.units.package_deps.get(key or "", []))
         out = []
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)
@@ -1840,17 +1867,24 @@ class Expander:
                 out.append(word)
         return out
 
-    def _configuration_named(self, script: str, text: str) -> None:
+    def _configuration_named(self, script: str, text: str, data_too: bool = False) -> None:
         """The files in /etc no package owns that a kept package's script
         names: what its installation wrote there, outside any directory of
         its own (_installed_config). update-ca-certificates reads the list
         of authorities to trust from /etc/ca-certificates.conf, which
         ca-certificates' postinst writes; without it the tool exited 0 and
-        left one authority of 143 in the bundle every TLS client reads."""
+        left one authority of 143 in the bundle every TLS client reads.
+        data_too (a program's code, not an installation's): also one of a
+        package of data only, alone: gitweb.cgi maps file names to types
+        from /etc/mime.types (media-types), and served .py and .css as
+        text/plain without it."""
         for path in dict.fromkeys(ETC_NAME.findall(text)):
             st = self.units.stats.get(path)
-            if st is None or not stat.S_ISREG(st.st_mode) or path in self.units.package_of \
-                    or path in self.closure.kept:
+            if st is None or not stat.S_ISREG(st.st_mode) or path in self.closure.kept:
+                continue
+            owner = self.units.package_of.get(path)
+            if owner is not None and not (data_too and owner in self.units.units
+                                          and self.units.is_data_package(self.units.units[owner])):
                 continue
             self.closure.add(path, f"named by {script}, of a kept package")
 
@@ -1968,6 +2002,13 @@ class Expander:
                     or not self.units.is_program(final):
                 continue
             self.closure.add(found, f"command {word} in {where}")
+            key = self.units.package_of.get(final)
+            if key in self.units.wanted and key not in self._deps_followed:
+                # of a package installed on purpose: with the data packages
+                # it depends on (gitweb's highlight reads its file types
+                # from highlight-common: alone, "cannot open filetypes.conf")
+                self._deps_followed.add(key)
+                self._data_dependencies(key, f"command {word} in {where}")
             # what its package's installation made for it: php8.2-cli's
             # php.ini and the conf.d links enabling its extensions (ucf and
             # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or

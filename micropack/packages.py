@@ -61,6 +61,10 @@ class PackageDB:
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
+    # a configuration file the package manager tracks -> the checksum of
+    # what its package installed (dpkg's Conffiles: md5; obsolete ones left
+    # out): a file that differs was edited for this image
+    conffiles: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def add(self, package: str, path: str) -> None:
@@ -87,6 +91,7 @@ def read_database(fs: RootFS) -> PackageDB:
         merged.wanted |= db.wanted
         for package, scripts in db.scripts.items():
             merged.scripts.setdefault(package, []).extend(scripts)
+        merged.conffiles.update(db.conffiles)
     return merged
 
 
@@ -118,7 +123,28 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     needed = {d for deps in wanted_by.values() for d in deps}
     auto = apt_auto_installed(fs.read_file(APT_STATES, DB_LIMIT))
     db.wanted = set(db.files) - needed - auto - db.essential - db.base
+    for fields in stanzas:
+        db.conffiles.update(dpkg_conffiles(fields.get("Conffiles", "")))
     return db
+
+
+MD5 = re.compile(r"[0-9a-f]{32}")
+
+
+def dpkg_conffiles(value: str) -> dict[str, str]:
+    """path -> md5 of a stanza's Conffiles (one " PATH MD5 [FLAG...]" a
+    line, joined), the obsolete ones and those without a checksum
+    ("newconffile", before dpkg finished configuring it) left out."""
+    out: dict[str, str] = {}
+    entry: list[str] = []
+    for word in [*value.split(), "/"]:
+        if word.startswith("/"):
+            if len(entry) >= 2 and MD5.fullmatch(entry[1]) and "obsolete" not in entry[2:]:
+                out[entry[0]] = entry[1]
+            entry = [word]
+        elif entry:
+            entry.append(word)
+    return out
 
 
 APT_STATES = "/var/lib/apt/extended_states"

@@ -161,6 +161,7 @@ class SourceUnits:
         self.base: set[str] = set()                 # keys of the packages of priority required
         self.wanted: set[str] = set()               # keys of the packages installed on purpose
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
+        self.conffiles: dict[str, str] = {}         # a tracked configuration file -> its installed md5
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
         self.paths = sorted(self.stats)
@@ -268,6 +269,7 @@ class SourceUnits:
         self.essential = {f"{self.db_kind}:{package}" for package in db.essential}
         self.base = {f"{self.db_kind}:{package}" for package in db.base}
         self.wanted = {f"{self.db_kind}:{package}" for package in db.wanted}
+        self.conffiles = {c: digest for f, digest in db.conffiles.items() if (c := self._canonical(f))}
 
     def owned(self, path: str) -> bool:
         return path in self.package_of or path in self.owned_dirs

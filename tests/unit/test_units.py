@@ -31,12 +31,14 @@ def compiled_root(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "",
-         essential: bool = False, priority: str = "") -> None:
+         essential: bool = False, priority: str = "", conffiles: dict[str, bytes] | None = None) -> None:
     """A dpkg .list naming paths and every directory above them, the way
     dpkg writes them (pre-merged-/usr spellings are allowed); with depends,
-    source, essential or priority, the package's stanza in the status file,
-    with its Depends, Source, Essential and Priority fields."""
-    if depends or source or essential or priority:
+    source, essential, priority or conffiles (path -> what the package
+    installed there), the package's stanza in the status file, with its
+    Depends, Source, Essential, Priority and Conffiles fields."""
+    if depends or source or essential or priority or conffiles:
+        import hashlib
         status = root / "var/lib/dpkg/status"
         status.parent.mkdir(parents=True, exist_ok=True)
         with status.open("a") as f:
@@ -44,6 +46,8 @@ def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str =
                     + ("Essential: yes\n" if essential else "")
                     + (f"Priority: {priority}\n" if priority else "")
                     + (f"Source: {source}\n" if source else "") + (f"Depends: {depends}\n" if depends else "")
+                    + ("Conffiles:\n" + "".join(f" {c} {hashlib.md5(data).hexdigest()}\n"
+                                                  for c, data in conffiles.items()) if conffiles else "")
                     + "\n")
     listed: list[str] = ["/."]
     for p in paths:
@@ -2393,6 +2397,9 @@ def test_the_data_package_a_loaded_library_names_comes_whole(tmp_path: Path):
     package depends on comes whole when the library names its directory;
     not one it does not name."""
     root, trace, events = gis_root(tmp_path)
+    # (proj-bin installed as another's dependency: one installed on purpose
+    # brings the data it depends on with its commands, before this rule)
+    write(root, packages.APT_STATES, "Package: proj-bin\nArchitecture: amd64\nAuto-Installed: 1\n")
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     for grid in ("/usr/share/proj/BETA2007.gsb", "/usr/share/proj/egm96_15.gtx"):
         assert grid in kept and "libproj.so.25 reads by name" in kept[grid], grid
@@ -2759,6 +2766,8 @@ def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_
     dpkg(script_root, "zip", "/usr/bin/zip", "/usr/bin/zipcloak")
     dpkg(script_root, "findutils", "/usr/bin/find", essential=True)
     dpkg(script_root, "curl", "/usr/bin/curl")
+    # (installed as another's dependency: one installed on purpose would come)
+    write(script_root, packages.APT_STATES, "Package: curl\nArchitecture: amd64\nAuto-Installed: 1\n")
     dpkg(script_root, "perl", "/usr/bin/perl")
     trace = ["/usr/sbin/apache2"]
     ran = records(("apache2", "exec", "/usr/sbin/apache2"))
@@ -3546,3 +3555,61 @@ def test_the_standard_librarys_build_directory_is_no_module(app_root: Path, tmp_
     kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
     assert f"{config}/Makefile" in kept and f"{config}/libpython3.11.a" not in kept
     assert f"{lib}/json/decoder.py" in kept        # (a package of it is still one unit)
+
+
+def test_dpkg_conffiles_are_read_with_their_checksums():
+    value = (" /etc/gitweb.conf 0123456789abcdef0123456789abcdef\n"
+             " /etc/old.conf fedcba9876543210fedcba9876543210 obsolete\n"
+             " /etc/new.conf newconffile\n"
+             " /etc/x/y.conf aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa remove-on-upgrade")
+    assert packages.dpkg_conffiles(value.replace("\n", " ")) == {
+        "/etc/gitweb.conf": "0123456789abcdef0123456789abcdef",
+        "/etc/x/y.conf": "a" * 32}
+
+
+def test_a_git_servers_gitweb_keeps_what_its_code_and_its_admin_chose(tmp_path: Path):
+    """gitweb on a minified git server: every page said "404 - No such
+    project" (/etc/gitweb.conf, edited to name the repositories, read by no
+    probe), blob views "Reading blob failed" (highlight, named by
+    `$highlight_bin = "highlight"`, and the file types its data package
+    has), .tar.bz2 and .tar.xz snapshots empty (bzip2 and xz, which git
+    does not depend on: installed on purpose), .py served as text/plain
+    (/etc/mime.types of media-types). Status 200 every time. Not kept: a
+    conffile as installed, a package installed on purpose nothing names."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    cgi = "/usr/share/gitweb/gitweb.cgi"
+    write(root, "/usr/bin/perl", "#!/bin/sh\n", 0o755)
+    dpkg(root, "perl-base", "/usr/bin/perl", essential=True)
+    write(root, "/usr/bin/git", "#!/bin/sh\n", 0o755)
+    write(root, cgi, "#!/usr/bin/perl\nour $highlight_bin = \"highlight\";\n"
+                     "our %known_snapshot_formats = ('tbz2' => { 'compressor' => ['bzip2'] },\n"
+                     "  'txz' => { 'compressor' => ['xz'] });\n"
+                     "open my $fh, '<', \"/etc/mime.types\";\n", 0o755)
+    dpkg(root, "git", "/usr/bin/git", cgi, depends="perl-base")
+    write(root, "/etc/gitweb.conf", "$projectroot = '/srv/git';\n")
+    write(root, "/etc/gitweb-other.conf", "# as installed\n")
+    dpkg(root, "gitweb", "/etc/gitweb.conf", "/etc/gitweb-other.conf", depends="git",
+         conffiles={"/etc/gitweb.conf": b"# $projectroot = '/pub/git';\n",
+                    "/etc/gitweb-other.conf": b"# as installed\n"})
+    for package, program in (("bzip2", "/usr/bin/bzip2"), ("xz-utils", "/usr/bin/xz"),
+                             ("ncdu", "/usr/bin/ncdu")):
+        write(root, program, "#!/bin/sh\n", 0o755)
+        dpkg(root, package, program, priority="optional")
+    write(root, "/usr/bin/highlight", "#!/bin/sh\n", 0o755)
+    dpkg(root, "highlight", "/usr/bin/highlight", depends="highlight-common", priority="optional")
+    write(root, "/usr/share/highlight/filetypes.conf", "FileMapping={}\n")
+    dpkg(root, "highlight-common", "/usr/share/highlight/filetypes.conf", priority="optional")
+    write(root, "/etc/mime.types", "text/x-python py\n")
+    dpkg(root, "media-types", "/etc/mime.types", priority="standard")
+    trace = ["/usr/bin/git", cgi]
+    report = kept_at(root, "unit", tmp_path, trace,
+                     records(("git", "exec", "/usr/bin/git"), ("gitweb.cgi", "exec", cgi)))
+    kept = report.kept
+    assert "/etc/gitweb.conf" in kept and "edited" in kept["/etc/gitweb.conf"]
+    assert "/etc/gitweb-other.conf" not in kept
+    for program in ("/usr/bin/bzip2", "/usr/bin/xz", "/usr/bin/highlight"):
+        assert program in kept, program
+    assert "/usr/share/highlight/filetypes.conf" in kept
+    assert "/etc/mime.types" in kept and cgi in kept["/etc/mime.types"]
+    assert "/usr/bin/ncdu" not in kept and "ncdu" in report.unused_commands
