@@ -110,6 +110,14 @@ class MinifyReport:
                            f"{self.minified}: {failed[0].reason}")
 
 
+def _say_output(say: Say, which: str, lines: list[str]) -> None:
+    """The last lines a container printed, before the line saying its probe failed."""
+    if lines:
+        say(f"the {which} container's last output:")
+        for line in lines:
+            say(f"  | {line}")
+
+
 def mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
@@ -177,6 +185,7 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
     for r in original.results:
         say(f"original: {r.name}: {r.shown}" + (f" ({r.reason})" if r.reason else ""))
     if drive.probes and any(not r.passed for r in original.results):
+        _say_output(say, "original", original.last_output)
         bad = next(r for r in original.results if not r.passed)
         hint = (" (the image's HEALTHCHECK is run as a probe: --no-healthcheck leaves it out and "
                 "drops it from the minified image)") if health and bad.name == health.name else ""
@@ -223,6 +232,8 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
             verdicts = judge(original.results, verify.results, compare_output, confined)
             for v in verdicts:
                 say(f"verify: {v.line(compare_output)}")
+            if not all(v.passed for v in verdicts):
+                _say_output(say, "minified", verify.last_output)
             rounds.append(Round(number, sorted(added), len(packed.kept), size,
                                 all(v.passed for v in verdicts), verdicts))
             if not packed.packages:       # the report names each kept path's package

@@ -5,6 +5,7 @@ cancels a run at once: the container and the cgroup are removed and
 the interruption goes on up, never a partial result."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,24 @@ class RunOutcome:
     stats: TraceStats
     syscalls: dict[int, int] = field(default_factory=dict)   # number -> calls, from the first exec
     setup_syscalls: dict[int, int] = field(default_factory=dict)   # the runtime's, before it
+    # the container's last lines of output, when a probe failed (see _Worker)
+    last_output: list[str] = field(default_factory=list)
+
+
+TAIL_LINES = 10
+TAIL_WIDTH = 200
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def output_tail(text: str, lines: int = TAIL_LINES, width: int = TAIL_WIDTH) -> list[str]:
+    """A container's last non-empty lines of output, each cut to width,
+    its control characters written escaped (an image's output is not
+    micropack's to send to a terminal: no escape sequence goes through)."""
+    kept = [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
+    cut = [line if len(line) <= width else line[:width] + "..." for line in kept]
+    return [CONTROL.sub(lambda m: repr(m[0])[1:-1], line) for line in cut]
 
 
 @dataclass
@@ -88,6 +107,10 @@ class _Worker:
         self.cgroup_parent, self.seccomp, self.activity = cgroup_parent, seccomp, activity
         self.results: list[ProbeResult] = []
         self.error: BaseException | None = None
+        # what the container printed last, read before it is removed when a
+        # probe failed or the run did: why a service did not answer (a
+        # config error, a missing library) was gone with the container
+        self.last_output: list[str] = []
         self.done = threading.Event()
         self.cancelled = threading.Event()
         self._cid: str | None = None
@@ -112,8 +135,21 @@ class _Worker:
         except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
         finally:
+            if not self.cancelled.is_set() and (self.error is not None
+                                                or any(not r.passed for r in self.results)):
+                self._read_output()
             self._remove()
             self.done.set()
+
+    def _read_output(self) -> None:
+        with self._lock:
+            cid = self._cid
+        if cid is None:
+            return
+        try:
+            self.last_output = output_tail(self.engine.logs(cid))
+        except Exception:       # (gone already, or a runtime that cannot say): nothing to show
+            self.last_output = []
 
     def _settle(self) -> None:
         """Wait until the trace has been quiet for settle_quiet seconds, or
@@ -183,7 +219,7 @@ def traced_run(engine: Engine, image: str, opts: RunOptions, drive: Drive, say: 
     for note in outcome.stats.notes:
         say(f"WARNING: while tracing {image}: {note}")
     return RunOutcome(results, records, outcome.stats, tracer.syscall_counts,
-                      tracer.setup_syscall_counts)
+                      tracer.setup_syscall_counts, worker.last_output)
 
 
 def _counter(records: list[TraceRecord]) -> Callable[[], str]:

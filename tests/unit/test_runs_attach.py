@@ -86,3 +86,41 @@ def test_after_the_probes_a_traced_container_runs_until_the_trace_is_quiet():
     assert _removed_after(_Passed([probe], settle_quiet=5, settle_max=5), None) < 1
     # a failed probe is reported at once
     assert _removed_after(_Failed([probe], settle_quiet=5, settle_max=5), always_busy) < 1
+
+
+class _Talking(_Engine):
+    """A container whose output is there until it is removed."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__()
+        self.output: str | None = output
+
+    def logs(self, cid: str) -> str:
+        if self.output is None:
+            raise RuntimeError("no such container")
+        return self.output
+
+    def remove(self, cid: str) -> None:
+        super().remove(cid)
+        self.output = None
+
+
+def test_a_failed_probe_keeps_the_containers_last_output():
+    """A probe that failed on the original image said only "connection
+    refused": why the service did not listen (its configuration error) was
+    in the container's output, removed with it. Its last lines are read
+    first, control characters escaped; not for a run whose probes passed."""
+    noisy = "\n".join(f"line {i}" for i in range(30)) + "\nfcgiwrap: \x1b[31mcannot bind\x1b[0m\n" + "x" * 500
+    engine = _Talking(noisy)
+    worker = runs._Worker(engine, "image", RunOptions(), _Failed([Probe("exec", "true")]))  # type: ignore[arg-type]
+    worker.start()
+    worker.join()
+    tail = worker.last_output
+    assert len(tail) == runs.TAIL_LINES and tail[0] == "line 22"
+    assert tail[-2] == "fcgiwrap: \\x1b[31mcannot bind\\x1b[0m"
+    assert tail[-1] == "x" * runs.TAIL_WIDTH + "..."
+    engine = _Talking(noisy)
+    worker = runs._Worker(engine, "image", RunOptions(), _Passed([]))  # type: ignore[arg-type]
+    worker.start()
+    worker.join()
+    assert worker.last_output == []
