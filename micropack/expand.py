@@ -2017,6 +2017,7 @@ class Expander:
             if key is not None and key in self.units.units and key not in self._config_made:
                 self._config_made.add(key)
                 self._installed_config(self.units.units[key])
+                self._package_conffiles(self.units.units[key], f"command {word} in {where}")
             if found in self._named_scripts:
                 continue
             self._named_scripts.add(found)
@@ -2029,6 +2030,17 @@ class Expander:
                 # kept beside libgdal, imports osgeo_utils.gdal2tiles, which
                 # imports uuid at its top ("No module named 'uuid'")
                 self._scan_python([final], required=True, texts={final: text})
+
+    def _package_conffiles(self, unit: Unit, why: str) -> None:
+        """The configuration files of a program's package, kept with the
+        program alone: bsd-mailx's /etc/mail.rc, beside the mail Dovecot's
+        script names; without it `mail -f` showed every header the
+        original hides."""
+        for m in unit.members:
+            st = self.units.stats.get(m)
+            if m in self.units.conffiles and m not in self.closure.kept and st is not None \
+                    and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT:
+                self.closure.add(m, f"configuration of {unit.name} ({why})")
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),

@@ -3613,3 +3613,29 @@ def test_a_git_servers_gitweb_keeps_what_its_code_and_its_admin_chose(tmp_path: 
     assert "/usr/share/highlight/filetypes.conf" in kept
     assert "/etc/mime.types" in kept and cgi in kept["/etc/mime.types"]
     assert "/usr/bin/ncdu" not in kept and "ncdu" in report.unused_commands
+
+
+def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Path):
+    """mail, kept beside Dovecot because its init script names it, came
+    without bsd-mailx's /etc/mail.rc: `mail -f` then showed every header
+    the original hides. Its package's configuration files come with it,
+    not the rest of the package."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
+    dpkg(root, "dash", "/bin/sh", essential=True)
+    write(root, "/usr/sbin/dovecot", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/init.d/dovecot", "#!/bin/sh\nmail -s 'dovecot started' root </dev/null\n", 0o755)
+    dpkg(root, "dovecot-core", "/usr/sbin/dovecot", "/etc/init.d/dovecot")
+    write(root, "/usr/bin/bsd-mailx", "#!/bin/sh\n", 0o755)
+    link(root, "/usr/bin/mail", "bsd-mailx")
+    write(root, "/etc/mail.rc", "ignore received message-id\n")
+    write(root, "/usr/share/bsd-mailx/mail.help", "help\n")
+    dpkg(root, "bsd-mailx", "/usr/bin/bsd-mailx", "/usr/bin/mail", "/etc/mail.rc",
+         "/usr/share/bsd-mailx/mail.help", depends="libc6",
+         conffiles={"/etc/mail.rc": b"ignore received message-id\n"})
+    trace = ["/usr/sbin/dovecot"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0]))).kept
+    assert "/usr/bin/bsd-mailx" in kept
+    assert "/etc/mail.rc" in kept and "configuration of bsd-mailx" in kept["/etc/mail.rc"]
+    assert "/usr/share/bsd-mailx/mail.help" not in kept
