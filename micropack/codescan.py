@@ -404,16 +404,57 @@ def is_python_script(head: bytes) -> bool:
 
 
 
+# A compound statement of the module's own top level, whose body runs as
+# the module is imported (a def's or a class's body does not, or not its
+# methods). Not a try's: an import there is one the module does without
+# (PY_IMPORT_FALLBACK reads the handler that replaces it).
+PY_TOP_BLOCK = re.compile(r"(?:if|elif|else|with|for|while)\b[^\n]*:[ \t]*(?:#.*)?$")
+PY_DEFINITION = re.compile(r"(?:async[ \t]+)?(?:def|class)\b")
+
+
+def _top_level_block_lines(text: str) -> str:
+    """The statements in the module's top-level if/else/with/for blocks,
+    dedented, without what a def or class in them holds: rabbitmqadmin
+    imports configparser under `if sys.version_info[0] == 2: ... else:`,
+    and without it every rabbitmqadmin command failed, "No module named
+    'configparser'"."""
+    out: list[str] = []
+    in_block = False
+    inside_definition: int | None = None      # the indentation of a def or class in the block
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if indent == 0:
+            in_block = bool(PY_TOP_BLOCK.match(line))
+            inside_definition = None
+            continue
+        if not in_block:
+            continue
+        if inside_definition is not None:
+            if indent > inside_definition:
+                continue
+            inside_definition = None
+        if PY_DEFINITION.match(stripped):
+            inside_definition = indent
+            continue
+        out.append(stripped)
+    return "\n".join(out)
+
+
 def python_imports(text: str, required: bool = False) -> list[str]:
     """Modules a Python file imports, absolute ones by their full dotted
     name and relative ones as '.name' (one dot per level); with required,
-    only those at the module's top level, without which it cannot be
-    imported, and the fallbacks of a top-level import that may fail."""
+    only those the module's import runs: at its top level, in its top
+    level's if/else/with blocks, and the fallbacks of a top-level import
+    that may fail; not in a function or a class."""
     out = []
     found = list((PY_IMPORT_REQUIRED if required else PY_IMPORT).finditer(text))
     if required:
         for handler in PY_IMPORT_FALLBACK.finditer(text):
             found += PY_IMPORT.finditer(handler.group(1))
+        found += PY_IMPORT_REQUIRED.finditer(_top_level_block_lines(text))
     if not required:
         out += [m.group(2) for m in PY_IMPORT_CALL.finditer(text)]
     for m in found:

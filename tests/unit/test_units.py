@@ -386,6 +386,14 @@ def test_python_imports_and_js_requires():
                "try:\n    import simplejson as json\nexcept (ImportError, AttributeError):\n    import json\n"
                "try:\n    import fast\nexcept Exception:\n    import slow\ndef f():\n    import secret\n")
     assert codescan.python_imports(guarded, required=True) == ["pdb", "x.y", "json"]
+    # in its top level's if/else blocks (rabbitmqadmin's imports for Python
+    # 3: "No module named 'configparser'"); not in a def or class there
+    versioned = ("import sys\nif sys.version_info[0] == 2:\n    import ConfigParser\nelse:\n"
+                 "    import configparser\n    def helper():\n        import inner\n"
+                 "    class K:\n        import in_class\n    import http.client as hc\n"
+                 "with open('x') as f:\n    import in_with\nclass Top:\n    import not_top\n")
+    assert codescan.python_imports(versioned, required=True) == ["sys", "ConfigParser", "configparser",
+                                                                 "http.client", "in_with"]
     # a literal name given to an import function is an import (pandas
     # loads every optional library so), not at the top level
     lazy = ("def to_excel():\n    xl = import_optional_dependency('openpyxl')\n"
