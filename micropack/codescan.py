@@ -409,6 +409,7 @@ def is_python_script(head: bytes) -> bool:
 # methods). Not a try's: an import there is one the module does without
 # (PY_IMPORT_FALLBACK reads the handler that replaces it).
 PY_TOP_BLOCK = re.compile(r"(?:if|elif|else|with|for|while)\b[^\n]*:[ \t]*(?:#.*)?$")
+PY_MAIN_BLOCK = re.compile(r"""if[ \t(]+__name__[ \t]*==[ \t]*['"]__main__['"]""")
 PY_DEFINITION = re.compile(r"(?:async[ \t]+)?(?:def|class)\b")
 
 
@@ -427,7 +428,9 @@ def _top_level_block_lines(text: str) -> str:
             continue
         indent = len(line) - len(stripped)
         if indent == 0:
-            in_block = bool(PY_TOP_BLOCK.match(line))
+            # (not the block run as a script: `if __name__ == "__main__":`
+            # imports doctest in heapq, unittest in many)
+            in_block = bool(PY_TOP_BLOCK.match(line)) and not PY_MAIN_BLOCK.match(line)
             inside_definition = None
             continue
         if not in_block:
@@ -753,3 +756,42 @@ def _list_command(items: list[str]) -> str:
             if arg.startswith("-") and "c" in arg:
                 return f"{items[0]}; {items[i + 1]}"
     return " ".join(items)
+
+
+def beam_imports(data: bytes) -> list[str]:
+    """The modules a compiled Erlang module (.beam) calls, from its import
+    table: the code that names them (rabbit_runtime calls msacc, of OTP's
+    runtime_tools) ships compiled only. The file is an IFF of chunks: the
+    atoms (AtU8, or Atom before OTP 20: a count, then each a length byte
+    and its bytes), and ImpT (a count, then module, function, arity: each
+    a 4-byte index, atoms from 1). A compressed module, a newer atom
+    encoding (a negative count, OTP 28) or anything malformed: nothing."""
+    if len(data) < 12 or data[:4] != b"FOR1" or data[8:12] != b"BEAM":
+        return []
+    end = min(len(data), 8 + int.from_bytes(data[4:8], "big"))
+    chunks: dict[bytes, bytes] = {}
+    at = 12
+    while at + 8 <= end:
+        size = int.from_bytes(data[at + 4:at + 8], "big")
+        chunks.setdefault(data[at:at + 4], data[at + 8:at + 8 + size])
+        at += 8 + (size + 3) // 4 * 4
+    table = chunks.get(b"AtU8", chunks.get(b"Atom"))
+    imports = chunks.get(b"ImpT")
+    if table is None or imports is None or len(table) < 4 or len(imports) < 4:
+        return []
+    count = int.from_bytes(table[:4], "big", signed=True)
+    atoms: list[str] = []
+    at = 4
+    for _ in range(max(count, 0)):
+        if at >= len(table):
+            return []
+        length = table[at]
+        atoms.append(table[at + 1:at + 1 + length].decode("utf-8", "replace"))
+        at += 1 + length
+    out: list[str] = []
+    entries = int.from_bytes(imports[:4], "big")
+    for i in range(min(entries, (len(imports) - 4) // 12)):
+        module = int.from_bytes(imports[4 + 12 * i:8 + 12 * i], "big")
+        if 1 <= module <= len(atoms):
+            out.append(atoms[module - 1])
+    return list(dict.fromkeys(out))

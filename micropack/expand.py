@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from micropack import elf, locales
 from micropack.codescan import (
     SHELLS,
+    beam_imports,
     calls_iconv,
     code_commands,
     code_paths,
@@ -188,6 +189,8 @@ FONT_PREFIXES = tuple(d + "/" for d in FONT_DIRS)
 FONT_SETUP_DIRS = ("/etc/fonts", "/var/cache/fontconfig")
 FONTCONFIG = re.compile(r"/libfontconfig\.so[^/]*$")
 # An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
+# A compiled Erlang module larger than this is read for nothing it calls
+BEAM_LIMIT = 16 << 20
 ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
 # A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
 MODULE = re.compile(r"\.so(\.[0-9]+)*$")
@@ -282,6 +285,7 @@ class Expander:
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
         self._scanned: set[str] = set()
         self._scanned_required: set[str] = set()    # read for their top-level imports only
+        self._beams_read: set[str] = set()      # compiled Erlang modules read for what they call
         self._library_names: tuple[int, set[str]] = (-1, set())   # (len(kept) when made, names)
         # TZ names a file of the time zone database: set in the image's
         # environment or by the application's code, or a zone read by its
@@ -483,6 +487,7 @@ class Expander:
                 # a PHP library's own requires (League/CommonMark/autoload.php
                 # requires League/Config's and Psr/EventDispatcher's)
                 self._scan_script([m for m in members if _php_library(m)], "php")
+                self._beam_imports(members)
                 if self.units.is_program_package(unit):
                     self._package_scripts(members)
             else:
@@ -491,6 +496,8 @@ class Expander:
                 self._keep_files(unit, members, why)
                 if unit.kind == "node":
                     self._node_links(unit, members, why)
+                elif unit.kind == "erlang":
+                    self._beam_imports(members)
                 elif unit.kind == "python":
                     # a Python package kept whole: each of its modules must
                     # import, and nothing declares what they need of the
@@ -2321,6 +2328,27 @@ class Expander:
                 if any(_test_file(posixpath.basename(c)) for c in self.units.children(directory)):
                     return True
         return False
+
+    def _beam_imports(self, members: list[str]) -> None:
+        """The Erlang applications the kept compiled modules call (their
+        import tables, codescan.beam_imports), each kept whole like one a
+        source file names: RabbitMQ's rabbit_runtime calls msacc, of
+        runtime_tools, which its .app does not list and no probe loaded;
+        `rabbitmq-diagnostics runtime_thread_stats` on the minified image
+        failed, exit 69."""
+        for m in members:
+            st = self.units.stats.get(m)
+            if not m.endswith(".beam") or m in self._beams_read or m not in self.closure.kept \
+                    or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > BEAM_LIMIT:
+                continue
+            self._beams_read.add(m)
+            try:
+                data = self.closure.fs.read_file(m, BEAM_LIMIT)
+            except PackError:
+                continue
+            for name in beam_imports(data or b""):
+                for key in self.units.script_libraries("erlang", name):
+                    self._use(key, f"called by {m}")
 
     def _scan_script(self, files: list[str], language: str, required: bool = False) -> None:
         """The libraries Ruby, Perl, Lua, Erlang or PHP files load (also on first use, in a

@@ -391,7 +391,8 @@ def test_python_imports_and_js_requires():
     versioned = ("import sys\nif sys.version_info[0] == 2:\n    import ConfigParser\nelse:\n"
                  "    import configparser\n    def helper():\n        import inner\n"
                  "    class K:\n        import in_class\n    import http.client as hc\n"
-                 "with open('x') as f:\n    import in_with\nclass Top:\n    import not_top\n")
+                 "with open('x') as f:\n    import in_with\nclass Top:\n    import not_top\n"
+                 "if __name__ == '__main__':\n    import doctest\n")
     assert codescan.python_imports(versioned, required=True) == ["sys", "ConfigParser", "configparser",
                                                                  "http.client", "in_with"]
     # a literal name given to an import function is an import (pandas
@@ -3647,3 +3648,57 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     assert "/usr/bin/bsd-mailx" in kept
     assert "/etc/mail.rc" in kept and "configuration of bsd-mailx" in kept["/etc/mail.rc"]
     assert "/usr/share/bsd-mailx/mail.help" not in kept
+
+
+def beam(module: str, calls: list[str]) -> bytes:
+    """A compiled Erlang module as the compiler lays it out: its atoms
+    (AtU8) and its import table (ImpT, each call module:start/0)."""
+    atoms = [module, "start", *calls]
+    table = len(atoms).to_bytes(4, "big") + b"".join(bytes([len(a)]) + a.encode() for a in atoms)
+    imports = len(calls).to_bytes(4, "big") + b"".join(
+        (3 + i).to_bytes(4, "big") + (2).to_bytes(4, "big") + (0).to_bytes(4, "big")
+        for i in range(len(calls)))
+    chunks = b""
+    for name, body in ((b"AtU8", table), (b"Code", b"\0" * 5), (b"ImpT", imports)):
+        chunks += name + len(body).to_bytes(4, "big") + body + b"\0" * (-len(body) % 4)
+    return b"FOR1" + (4 + len(chunks)).to_bytes(4, "big") + b"BEAM" + chunks
+
+
+def test_beam_imports_are_read_from_the_import_table():
+    assert codescan.beam_imports(beam("rabbit_runtime", ["msacc", "lists", "msacc"])) == ["msacc", "lists"]
+    assert codescan.beam_imports(b"FOR1\0\0\0\4BEAM") == []
+    assert codescan.beam_imports(beam("x", ["y"])[:30]) == []       # cut short: nothing
+    assert codescan.beam_imports(b"\x1f\x8b compressed") == []
+
+
+def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
+    """RabbitMQ's rabbit_runtime calls msacc, of OTP's runtime_tools, which
+    rabbit_common's .app does not list and no probe loaded:
+    `rabbitmq-diagnostics runtime_thread_stats` failed on the minified
+    image, exit 69. Its code ships compiled only: the import table of each
+    kept .beam says which applications it calls; not one nothing calls."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    otp = "/usr/lib/erlang"
+    write(root, f"{otp}/erts-13.1.5/bin/beam.smp", "\x7fELF", 0o755)
+    for app, module in (("runtime_tools-1.19", "msacc"), ("tools-3.5.3", "cover"), ("kernel-8.5.3", "code")):
+        write(root, f"{otp}/lib/{app}/ebin/{module}.beam", beam(module, []))
+        write(root, f"{otp}/lib/{app}/ebin/{app.split('-')[0]}.app", "{application, x, []}.\n")
+        dpkg(root, f"erlang-{app.split('-')[0]}", f"{otp}/lib/{app}/ebin/{module}.beam",
+             f"{otp}/lib/{app}/ebin/{app.split('-')[0]}.app")
+    plugins = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/plugins"
+    ebin = f"{plugins}/rabbit_common-3.10.8/ebin"
+    write(root, f"{ebin}/rabbit_runtime.beam", beam("rabbit_runtime", ["msacc", "code"]))
+    write(root, f"{ebin}/rabbit_misc.beam", beam("rabbit_misc", ["code"]))
+    write(root, "/usr/lib/rabbitmq/bin/rabbitmq-server", "\x7fELF", 0o755)
+    dpkg(root, "rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server", f"{ebin}/rabbit_runtime.beam",
+         f"{ebin}/rabbit_misc.beam")
+    trace = ["/usr/lib/rabbitmq/bin/rabbitmq-server", f"{otp}/erts-13.1.5/bin/beam.smp",
+             f"{ebin}/rabbit_misc.beam", f"{otp}/lib/kernel-8.5.3/ebin/code.beam"]
+    events = records(("rabbitmq-server", "exec", trace[0]), ("beam.smp", "exec", trace[1]),
+                     *(("beam.smp", "openat", p) for p in trace[2:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{ebin}/rabbit_runtime.beam" in kept
+    msacc = f"{otp}/lib/runtime_tools-1.19/ebin/msacc.beam"
+    assert msacc in kept and f"called by {ebin}/rabbit_runtime.beam" in kept[msacc]
+    assert f"{otp}/lib/tools-3.5.3/ebin/cover.beam" not in kept
