@@ -384,7 +384,7 @@ def shebang_program(head: bytes) -> str | None:
     None when it has none."""
     if not head.startswith(b"#!"):
         return None
-    line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    line = head[2:].split(b"\n", 1)[0].split(b"\0", 1)[0].decode("utf-8", "replace").split()
     if not line:
         return None
     prog = posixpath.basename(line[0])

@@ -27,6 +27,9 @@ class ElfInfo:
     rpath: list[str] = field(default_factory=list)
     runpath: list[str] = field(default_factory=list)
     go: bool = False              # built by Go's linker (its build ID note)
+    # more DT_NEEDED, DT_RPATH or DT_RUNPATH entries than any real object
+    # has (NEEDED_MAX, SEARCH_MAX): the rest were left unread
+    truncated: bool = False
 
 
 def elf_ident(head: bytes) -> tuple[int, int] | None:
@@ -92,7 +95,15 @@ def _records(little_endian: bool, elfclass: int) -> tuple[_Record, _Record, _Rec
 HEADERS_MAX = 1 << 20
 PATH_MAX = 4096
 DYNAMIC_MAX = 1 << 20
-SYMBOLS_MAX = 64 << 20     # (a .dynsym larger than this is no real one)
+SYMBOLS_MAX = 64 << 20     # (a .dynsym or .dynstr larger than this is no real one)
+# A crafted object with 32,000 DT_NEEDED, each looked for in 32,000
+# DT_RPATH directories, held pack for more than five minutes; real ones
+# need a few hundred libraries at most, from a few directories.
+NEEDED_MAX = 1024
+SEARCH_MAX = 256
+# What a malformed object's headers make Python or pyelftools raise: a
+# section at offset 2**63 (OverflowError in the seek) among them
+ELF_ERRORS = (ELFError, ValueError, OSError, struct.error, OverflowError)
 
 
 def read_elf(fh: BinaryIO) -> ElfInfo | None:
@@ -158,8 +169,13 @@ def read_elf(fh: BinaryIO) -> ElfInfo | None:
                 info.rpath.extend(p for p in string(value).split(":") if p)
             elif tag == DT_RUNPATH:
                 info.runpath.extend(p for p in string(value).split(":") if p)
+            if len(info.needed) > NEEDED_MAX or len(info.rpath) > SEARCH_MAX \
+                    or len(info.runpath) > SEARCH_MAX:
+                info.truncated = True
+                del info.needed[NEEDED_MAX:], info.rpath[SEARCH_MAX:], info.runpath[SEARCH_MAX:]
+                break
         return info
-    except (ValueError, OSError, struct.error):
+    except ELF_ERRORS:
         return None
 
 
@@ -215,7 +231,8 @@ def undefined_symbols(fh: BinaryIO) -> frozenset[str]:
         fh.seek(0)
         ef = ELFFile(fh)
         dynstr, dynsym = ef.get_section_by_name(".dynstr"), ef.get_section_by_name(".dynsym")
-        if dynstr is None or dynsym is None or dynsym["sh_size"] > SYMBOLS_MAX:
+        if dynstr is None or dynsym is None or dynsym["sh_size"] > SYMBOLS_MAX \
+                or dynstr["sh_size"] > SYMBOLS_MAX:
             return frozenset()
         strings = dynstr.data()
         order = "<" if ef.little_endian else ">"
@@ -229,7 +246,7 @@ def undefined_symbols(fh: BinaryIO) -> frozenset[str]:
                 end = strings.find(b"\0", sym[0])
                 out.add(strings[sym[0]:end if end >= 0 else len(strings)].decode("utf-8", "surrogateescape"))
         return frozenset(out)
-    except (ELFError, ValueError, OSError, struct.error):
+    except ELF_ERRORS:
         return frozenset()
 
 
@@ -253,7 +270,7 @@ def data_words(fh: BinaryIO, limit: int = 256 << 20) -> set[str]:
                 continue
             data = b"\0" + section.data() + b"\0"
             out.update(m.group(1).decode("utf-8", "surrogateescape") for m in DATA_WORD.finditer(data))
-    except (ELFError, ValueError, OSError, struct.error):
+    except ELF_ERRORS:
         return set()
     return out
 

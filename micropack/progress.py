@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -49,8 +50,15 @@ def live_terminal() -> bool:
         return False
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def echo(message: str) -> None:
-    """One line on stderr; above the live lines when some are shown."""
+    """One line on stderr; above the live lines when some are shown. Its
+    control characters written escaped: a name from an image (a file
+    name with an escape sequence in it) retitled the terminal or redrew
+    the lines above."""
+    message = CONTROL.sub(lambda m: repr(m[0])[1:-1], message)
     with _lock:
         if _live:
             from tqdm import tqdm

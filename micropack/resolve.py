@@ -202,8 +202,7 @@ class Closure:
         try:
             walk = self.fs.walk(path)
         except SymlinkLoop as exc:
-            self.skipped.setdefault(path, f"symlink loop: {exc}")
-            self.warnings.append(f"{path}: symlink loop")
+            self._keep_looping_link(path, why, exc)
             return
         for link in walk.links:
             self._keep(link, f"symlink on the path of {path}")
@@ -251,6 +250,23 @@ class Closure:
                 self.add(child, f"under {final} ({why})")
 
     # -- internals ----------------------------------------------------------
+
+    def _keep_looping_link(self, path: str, why: str, loop: SymlinkLoop) -> None:
+        """A link that leads round in a loop is still a file the workload
+        saw (`ls -l` of its directory lists it, readlink reads it): kept as
+        itself, with the links before it; dropped, the listing lost it."""
+        try:
+            walk = self.fs.walk(path, follow_final=False)
+        except SymlinkLoop:
+            walk = None
+        st = self.fs.lstat(walk.final) if walk is not None and walk.final else None
+        if walk is None or walk.final is None or st is None or not stat.S_ISLNK(st.st_mode):
+            self.skipped.setdefault(path, f"symlink loop: {loop}")
+            self.warnings.append(f"{path}: symlink loop")
+            return
+        for link in walk.links:
+            self._keep(link, f"symlink on the path of {path}")
+        self._keep(walk.final, f"{why} (a symlink in a loop: kept as itself)")
 
     def _keep(self, path: str, why: str) -> None:
         self.kept.setdefault(path, why)
@@ -319,7 +335,9 @@ class Closure:
         return st is not None and bool(st.st_mode & 0o111)
 
     def _shebang_needs(self, path: str, head: bytes) -> list[Need]:
-        line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+        # (the kernel's line ends at a NUL too: a name with one in it is
+        # no path to look up)
+        line = head[2:].split(b"\n", 1)[0].split(b"\0", 1)[0].decode("utf-8", "replace").strip()
         if not line:
             return []
         parts = line.split()
@@ -368,6 +386,11 @@ class Closure:
         # to what it loads. (each directory once, where it first comes: a
         # chain that loops adds nothing new)
         chain = list(dict.fromkeys(([] if info.runpath else expand(info.rpath)) + inherited_rpath))
+        if info.truncated or len(chain) > elf.SEARCH_MAX:
+            self.warnings.append(f"{path}: more libraries or library directories than any real "
+                                 f"program has (over {elf.NEEDED_MAX} or {elf.SEARCH_MAX}): "
+                                 "the rest were not looked for")
+            del chain[elf.SEARCH_MAX:]
         search = [] if info.runpath else chain
         for name in info.needed:
             found = self._find_library(name, info, search, expand(info.runpath))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from micropack.errors import PackError
+from micropack.record import is_pseudo
 
 MAX_SYMLINKS = 40   # the kernel's limit (ELOOP)
 # Directory levels below the root that a walk of a tree (scan, iter_tree)
@@ -498,6 +499,14 @@ class RootFS:
                 current = parent_of(current)
                 continue
             candidate = join(current, name)
+            if is_pseudo(candidate) and ".." not in pending:
+                # the kernel's trees, not the image's: a link there names
+                # what depends on who reads it (/proc/self, read from
+                # outside the container's pid namespace, names nothing:
+                # docker's /etc/mtab -> /proc/mounts -> self/mounts made
+                # pack --pid fail, "the container is changing it")
+                result.final = "/".join([candidate, *reversed(pending)])
+                return result
             st = self.lstat(candidate)
             if st is None:
                 result.missing_at = candidate

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from micropack import elf
 from micropack.errors import PackError
 from micropack.packages import read_database
+from micropack.record import PSEUDO_ROOTS
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
 
 PACKAGE_KINDS = frozenset({"dpkg", "apk", "rpm"})
 
-PSEUDO_TOPS = ("proc", "sys", "dev")
+PSEUDO_TOPS = tuple(root.lstrip("/") for root in PSEUDO_ROOTS)
 
 
 # Metadata read from the source (RECORD, package.json, gemspec, scripts).

@@ -198,8 +198,10 @@ def run_tool(argv: Sequence[str], timeout: float | None = None,
              stdin: Any = None) -> subprocess.CompletedProcess[str]:
     """A runtime's command line; a missing tool is one clear error."""
     try:
-        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
-                              stdin=stdin)
+        # (what a container prints is any bytes: a probe that printed one
+        # byte not UTF-8 was "UnicodeDecodeError, a bug in micropack")
+        done = subprocess.run(list(argv), capture_output=True, text=True, errors="replace",
+                              timeout=timeout, stdin=stdin)
     except FileNotFoundError as exc:
         raise ImageError(f"{argv[0]} is not installed") from exc
     check_interrupted()     # a signal that landed during the fork is handled where Python swallows it

@@ -163,3 +163,71 @@ def test_undefined_symbols_of_what_is_not_an_elf_object(tmp_path: Path):
     text.write_bytes(b"#!/bin/sh\necho execvp\n")
     with open(text, "rb") as fh:
         assert elf.undefined_symbols(fh) == frozenset()
+
+
+def _section_patched(tmp_path: Path, name: str, field: int, value: int, which: str) -> Path:
+    """/bin/true with one field (offset within its Elf64_Shdr: 0x18
+    sh_offset, 0x20 sh_size) of section `which` set: "shstrtab" for the
+    section names' own section, else the section of that name."""
+    data = bytearray(Path("/bin/true").read_bytes())
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    names_at, = struct.unpack_from("<Q", data, shoff + shstrndx * shentsize + 0x18)
+    for i in range(shnum):
+        at = shoff + i * shentsize
+        name_off, = struct.unpack_from("<I", data, at)
+        section = bytes(data[names_at + name_off:names_at + name_off + 32]).split(b"\0", 1)[0].decode()
+        if (which == "shstrtab" and i == shstrndx) or section == which:
+            struct.pack_into("<Q", data, at + field, value)
+    out = tmp_path / name
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_section_headers_a_hostile_file_claims_are_no_crash(tmp_path: Path):
+    """A section at offset 2**63 raised OverflowError in the seek, a .dynstr
+    of 2**62 bytes MemoryError, each "a bug in micropack" out of pack and
+    minify: such an object imports nothing and holds no strings."""
+    for name, field, value, which in (("badstr", 0x18, 1 << 63, "shstrtab"),
+                                      ("bigdynstr", 0x20, 1 << 62, ".dynstr"),
+                                      ("badrodata", 0x18, 1 << 63, ".rodata")):
+        with open(_section_patched(tmp_path, name, field, value, which), "rb") as fh:
+            assert elf.undefined_symbols(fh) == frozenset() or name == "badrodata", name
+            assert isinstance(elf.data_words(fh), set)
+            assert elf.read_elf(fh) is not None     # (program headers only: still read)
+
+
+def _many_needed(path: Path, needed: int, rpaths: int) -> None:
+    """A 64-bit ELF of one PT_LOAD and a PT_DYNAMIC: `needed` DT_NEEDED and
+    `rpaths` DT_RPATH entries, their strings after the entries."""
+    names = [f"l{i}.so" for i in range(needed)] + [f"/r{i}" for i in range(rpaths)]
+    table, offsets = b"\0", []
+    for n in names:
+        offsets.append(len(table))
+        table += n.encode() + b"\0"
+    dyn_at = 64 + 2 * 56
+    str_at = dyn_at + (len(names) + 2) * 16
+    entries = [(elf.DT_NEEDED if i < needed else elf.DT_RPATH, o) for i, o in enumerate(offsets)]
+    dynamic = b"".join(struct.pack("<qQ", t, v) for t, v in [*entries, (elf.DT_STRTAB, str_at), (0, 0)])
+    size = str_at + len(table)
+    header = (b"\x7fELF\x02\x01\x01" + b"\0" * 9
+              + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0))
+    load = struct.pack("<IIQQQQQQ", elf.PT_LOAD, 5, 0, 0, 0, size, size, 0x1000)
+    dyn = struct.pack("<IIQQQQQQ", elf.PT_DYNAMIC, 6, dyn_at, dyn_at, dyn_at, len(dynamic), len(dynamic), 8)
+    path.write_bytes(header + load + dyn + dynamic + table)
+
+
+def test_more_libraries_than_any_program_needs_are_not_all_read(tmp_path: Path):
+    """32,000 DT_NEEDED each looked for in 32,000 DT_RPATH directories held
+    pack for more than five minutes: a few hundred is what real objects
+    have; past the bounds the rest is left, and said."""
+    _many_needed(tmp_path / "bomb", 3000, 3000)
+    with open(tmp_path / "bomb", "rb") as fh:
+        info = elf.read_elf(fh)
+    assert info is not None and info.truncated
+    assert len(info.needed) <= elf.NEEDED_MAX and len(info.rpath) <= elf.SEARCH_MAX
+    _many_needed(tmp_path / "fine", 3, 2)
+    with open(tmp_path / "fine", "rb") as fh:
+        info = elf.read_elf(fh)
+    assert info is not None and not info.truncated
+    assert info.needed == ["l0.so", "l1.so", "l2.so"] and info.rpath == ["/r0", "/r1"]

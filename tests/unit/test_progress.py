@@ -102,3 +102,12 @@ def test_help_imports_neither_tqdm_nor_docker(argv):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
 
+
+
+def test_a_line_with_control_characters_is_written_escaped(capsys):
+    """A file name from an image, with an escape sequence in it, in a
+    pack warning retitled the terminal and recoloured it."""
+    from micropack import progress
+    progress.echo("warning: /srv/n/loopA\x1b]0;PWNED\x07\x1b[31mRED: symlink loop")
+    err = capsys.readouterr().err
+    assert err == "warning: /srv/n/loopA\\x1b]0;PWNED\\x07\\x1b[31mRED: symlink loop\n"

@@ -134,3 +134,27 @@ def test_read_file_reads_regular_files_inside_the_root_only(tmp_path: Path):
         fs.read_file("/etc/big", 10)
     assert fs.list_dir("/etc") == ["big", "escape", "fifo", "ld.so.conf", "zero"]
     assert fs.list_dir("/etc/ld.so.conf") is None
+
+
+def test_a_walk_stops_where_the_kernels_trees_begin(tmp_path: Path, monkeypatch):
+    """Docker's /etc/mtab -> /proc/mounts -> self/mounts: packed from
+    /proc/PID/root, micropack (outside the container's pid namespace) could
+    not read the container's /proc/self, and pack --pid failed, "the
+    container is changing it". A link into /proc, /sys or /dev ends there:
+    what it names depends on who reads it."""
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "etc/mtab").symlink_to("/proc/mounts")
+    (tmp_path / "proc/mounts").symlink_to("self/mounts")
+    (tmp_path / "proc/self").symlink_to("1")
+    fs = RootFS(tmp_path)
+    real = fs.readlink
+
+    def unreadable(path: str) -> str:
+        if path.startswith("/proc/"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real(path)
+    monkeypatch.setattr(fs, "readlink", unreadable)
+    walk = fs.walk("/etc/mtab")
+    assert walk.final == "/proc/mounts" and walk.links == ["/etc/mtab"]
+    assert fs.walk("/proc/self/root/etc").final == "/proc/self/root/etc"

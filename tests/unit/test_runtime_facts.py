@@ -155,3 +155,11 @@ def test_a_joined_container_shares_pid_and_network_and_ipc_only_when_asked():
         assert "-i" not in flags
     assert "--ipc=container:target1" in with_ipc and not any(f.startswith("--ipc") for f in without)
     assert "-i" in joined_run_flags("mp-x", "target1", interactive=True, ipc=False)
+
+
+def test_a_tools_output_that_is_not_utf8_is_read():
+    """A probe that printed one byte not UTF-8 (a listing of an image's odd
+    file names, a gzip cat) was "UnicodeDecodeError, a bug in micropack"."""
+    from micropack.runtimes.base import run_tool
+    done = run_tool(["printf", "a\\377b\\n"])
+    assert done.returncode == 0 and done.stdout == "a\ufffdb\n"
