@@ -167,10 +167,8 @@ def _cheap_sweep(base: str) -> Any:
 def one_line(exc: Exception) -> str:
     """The line a user sees for any error, one line whatever names it
     carries (a file name with a newline in it made three)."""
-    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], _describe(exc))
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+    from micropack.progress import escaped
+    return escaped(_describe(exc))
 
 
 def _describe(exc: Exception) -> str:

@@ -188,9 +188,9 @@ FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
 FONT_PREFIXES = tuple(d + "/" for d in FONT_DIRS)
 FONT_SETUP_DIRS = ("/etc/fonts", "/var/cache/fontconfig")
 FONTCONFIG = re.compile(r"/libfontconfig\.so[^/]*$")
-# An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
 # A compiled Erlang module larger than this is read for nothing it calls
 BEAM_LIMIT = 16 << 20
+# An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
 ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
 # A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
 MODULE = re.compile(r"\.so(\.[0-9]+)*$")

@@ -53,12 +53,18 @@ def live_terminal() -> bool:
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def escaped(text: str) -> str:
+    """text with its control characters written as Python writes them
+    (\\n, \\x1b): one line, and nothing a terminal acts on."""
+    return CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
 def echo(message: str) -> None:
     """One line on stderr; above the live lines when some are shown. Its
     control characters written escaped: a name from an image (a file
     name with an escape sequence in it) retitled the terminal or redrew
     the lines above."""
-    message = CONTROL.sub(lambda m: repr(m[0])[1:-1], message)
+    message = escaped(message)
     with _lock:
         if _live:
             from tqdm import tqdm

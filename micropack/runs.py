@@ -5,7 +5,6 @@ cancels a run at once: the container and the cgroup are removed and
 the interruption goes on up, never a partial result."""
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -40,16 +39,12 @@ TAIL_LINES = 10
 TAIL_WIDTH = 200
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def output_tail(text: str, lines: int = TAIL_LINES, width: int = TAIL_WIDTH) -> list[str]:
     """A container's last non-empty lines of output, each cut to width,
     its control characters written escaped (an image's output is not
     micropack's to send to a terminal: no escape sequence goes through)."""
     kept = [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
-    cut = [line if len(line) <= width else line[:width] + "..." for line in kept]
-    return [CONTROL.sub(lambda m: repr(m[0])[1:-1], line) for line in cut]
+    return [progress.escaped(line if len(line) <= width else line[:width] + "...") for line in kept]
 
 
 @dataclass
