@@ -188,6 +188,8 @@ FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
 FONT_PREFIXES = tuple(d + "/" for d in FONT_DIRS)
 FONT_SETUP_DIRS = ("/etc/fonts", "/var/cache/fontconfig")
 FONTCONFIG = re.compile(r"/libfontconfig\.so[^/]*$")
+# The words of a path: /etc/mail.rc has mail and rc
+NAME_PARTS = re.compile(r"[/._-]")
 # A compiled Erlang module larger than this is read for nothing it calls
 BEAM_LIMIT = 16 << 20
 # An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
@@ -2024,7 +2026,9 @@ class Expander:
             if key is not None and key in self.units.units and key not in self._config_made:
                 self._config_made.add(key)
                 self._installed_config(self.units.units[key])
-                self._package_conffiles(self.units.units[key], f"command {word} in {where}")
+                self._package_conffiles(self.units.units[key], {posixpath.basename(p) for p in
+                                                                (word, found, final)},
+                                        f"command {word} in {where}")
             if found in self._named_scripts:
                 continue
             self._named_scripts.add(found)
@@ -2038,15 +2042,17 @@ class Expander:
                 # imports uuid at its top ("No module named 'uuid'")
                 self._scan_python([final], required=True, texts={final: text})
 
-    def _package_conffiles(self, unit: Unit, why: str) -> None:
-        """The configuration files of a program's package, kept with the
-        program alone: bsd-mailx's /etc/mail.rc, beside the mail Dovecot's
-        script names; without it `mail -f` showed every header the
-        original hides."""
+    def _package_conffiles(self, unit: Unit, names: set[str], why: str) -> None:
+        """The configuration files of a program's package that bear one of
+        its names, kept with the program alone: bsd-mailx's /etc/mail.rc,
+        beside the mail Dovecot's script names; without it `mail -f` showed
+        every header the original hides. (Not its package's others: dpkg's
+        dpkg.cfg beside start-stop-daemon, procps' sysctl.conf beside ps.)"""
         for m in unit.members:
             st = self.units.stats.get(m)
             if m in self.units.conffiles and m not in self.closure.kept and st is not None \
-                    and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT:
+                    and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT \
+                    and names & set(NAME_PARTS.split(m)):
                 self.closure.add(m, f"configuration of {unit.name} ({why})")
 
     def _add_with_units(self, path: str, why: str) -> None:

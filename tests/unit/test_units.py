@@ -3640,14 +3640,16 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     link(root, "/usr/bin/mail", "bsd-mailx")
     write(root, "/etc/mail.rc", "ignore received message-id\n")
     write(root, "/usr/share/bsd-mailx/mail.help", "help\n")
+    write(root, "/etc/default/mailerd", "ENABLED=0\n")
     dpkg(root, "bsd-mailx", "/usr/bin/bsd-mailx", "/usr/bin/mail", "/etc/mail.rc",
-         "/usr/share/bsd-mailx/mail.help", depends="libc6",
-         conffiles={"/etc/mail.rc": b"ignore received message-id\n"})
+         "/usr/share/bsd-mailx/mail.help", "/etc/default/mailerd", depends="libc6",
+         conffiles={"/etc/mail.rc": b"ignore received message-id\n", "/etc/default/mailerd": b"ENABLED=0\n"})
     trace = ["/usr/sbin/dovecot"]
     kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0]))).kept
     assert "/usr/bin/bsd-mailx" in kept
     assert "/etc/mail.rc" in kept and "configuration of bsd-mailx" in kept["/etc/mail.rc"]
     assert "/usr/share/bsd-mailx/mail.help" not in kept
+    assert "/etc/default/mailerd" not in kept       # another program's (by its name)
 
 
 def beam(module: str, calls: list[str]) -> bytes:
