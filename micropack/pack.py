@@ -53,6 +53,10 @@ class PackReport:
     left_out: str = ""          # a warning: files of used units left out (the foreign limit, ...)
     unused_commands: str = ""   # a warning: commands of packages installed on purpose, not kept
     original_size: int | None = None    # the image's size, when the source is an image
+    # the bytes of the dropped units' files, each file once (a file can be
+    # a package's and a language unit's: their sizes summed said 374.5 MB
+    # dropped of a 306 MB image)
+    dropped_bytes: int = 0
 
     def as_json(self, src: Source) -> dict[str, Any]:
         def entry(path: str, why: str) -> dict[str, Any]:
@@ -78,7 +82,7 @@ class PackReport:
             "totals": {"source_files": self.source.files, "source_bytes": self.source.bytes,
                        "kept_entries": self.result.entries, "kept_files": self.result.files,
                        "kept_bytes": self.result.bytes,
-                       "dropped_unit_bytes": sum(u.size for u in self.units_dropped)},
+                       "dropped_unit_bytes": self.dropped_bytes},
         }
 
     @property
@@ -93,11 +97,11 @@ class PackReport:
         else:
             original = self.source.bytes
             of = f"of {self.source.files} files ({original / 1e6:.1f} MB)"
-        ratio = original / self.result.bytes if self.result.bytes else 0.0
+        smaller = f"{original / self.result.bytes:.1f}x smaller" if self.result.bytes else "no file kept"
         dropped = (f"; {len(self.units_dropped)} units of the source dropped "
-                   f"({sum(u.size for u in self.units_dropped) / 1e6:.1f} MB)" if self.units_dropped else "")
+                   f"({self.dropped_bytes / 1e6:.1f} MB)" if self.units_dropped else "")
         return (f"kept {self.result.entries} entries ({self.result.files} files, "
-                f"{self.result.bytes / 1e6:.1f} MB) {of}: {ratio:.1f}x smaller at "
+                f"{self.result.bytes / 1e6:.1f} MB) {of}: {smaller} at "
                 f"--granularity {self.granularity}; {len(self.skipped)} skipped{dropped}")
 
 
@@ -212,6 +216,17 @@ def unit_lines(src_units: units.SourceUnits, final: dict[str, str],
     return sorted(lines, key=lambda u: (-u.size, u.key))
 
 
+def dropped_bytes(src_units: units.SourceUnits, final: dict[str, str]) -> int:
+    """The bytes of the regular files of the units none of whose files is
+    kept, each file counted once."""
+    files: set[str] = set()
+    for unit in src_units.units.values():
+        if unit.members and not any(m in final for m in unit.members):
+            files.update(m for m in unit.members
+                         if (st := src_units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode))
+    return sum(src_units.stats[m].st_size for m in files)
+
+
 def bytes_by_directory(src_units: units.SourceUnits, depth: int = 3) -> dict[str, int]:
     """The source's regular files' bytes by directory, cut to depth
     components (/usr/lib/x86_64-linux-gnu), as the HTML report groups them."""
@@ -309,6 +324,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
             found, final, None if granularity == "file" else expansion.used)
         report.warnings = [*found.warnings, *closure.warnings, *report.partial_trees]
         report.units = unit_lines(found, final, expansion)
+        report.dropped_bytes = dropped_bytes(found, final)
         report.source_by_dir = bytes_by_directory(found)
 
     if src_units is not None:

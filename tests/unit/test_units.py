@@ -3704,3 +3704,21 @@ def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
     msacc = f"{otp}/lib/runtime_tools-1.19/ebin/msacc.beam"
     assert msacc in kept and f"called by {ebin}/rabbit_runtime.beam" in kept[msacc]
     assert f"{otp}/lib/tools-3.5.3/ebin/cover.beam" not in kept
+
+
+def test_dropped_units_count_each_file_once(tmp_path: Path):
+    """A file of a distro package is also its Python distribution's: the
+    two units' sizes summed said 374.5 MB dropped of a 306 MB image."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    site = "/usr/lib/python3/dist-packages"
+    for path, text in library(site, "foo", "1.0", init="x" * 5000).items():
+        write(root, path, text)
+    dpkg(root, "python3-foo", *library(site, "foo", "1.0"))
+    write(root, "/usr/bin/tool", "#!/bin/sh\n", 0o755)
+    dpkg(root, "tool", "/usr/bin/tool")
+    report = kept_at(root, "unit", tmp_path, ["/usr/bin/tool"], records(("tool", "exec", "/usr/bin/tool")))
+    dropped = [u for u in report.units if u.status == "dropped"]
+    assert len(dropped) >= 2 and sum(u.size for u in dropped) > 10000      # the same files, twice
+    assert 5000 < report.dropped_bytes < 6000       # (and the dpkg database's few hundred)
+    assert f"({report.dropped_bytes / 1e6:.1f} MB)" in report.summary()
