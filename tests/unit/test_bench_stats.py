@@ -98,3 +98,11 @@ def test_the_medians_interval_is_read_from_order_statistics(tracer):
     assert tracer.median_interval(values) == (10.0, 21.0)
     # too few rounds for any interval narrower than all of them
     assert tracer.median_interval([2.0, 1.0]) == (1.0, 2.0)
+
+
+def test_points_come_with_the_interval_of_their_median(tracer):
+    floors = [1.0] * 30
+    values = [1.0 + i / 100 for i in range(30)]       # 0 to 29 points, one a round
+    low, high = tracer.points_interval(values, floors, 1.0)
+    assert (round(low, 6), round(high, 6)) == (9.0, 20.0)      # the 10th and 21st differences
+    assert low <= tracer.points_over_floor(values, floors, 1.0) <= high
