@@ -94,7 +94,21 @@ def _interruption_behind(exc: BaseException) -> Interrupted | None:
 
 def main(argv: list[str] | None = None) -> None:
     """The one error boundary: every error a user can meet becomes one line
-    on stderr and an exit code; --debug adds the traceback."""
+    on stderr and an exit code; --debug adds the traceback. A run a signal
+    stopped while bcc compiled leaves the compile running in LLVM: it
+    exits without the C++ destructors a normal exit would run under it."""
+    try:
+        _main(argv)
+    except SystemExit as exc:
+        from micropack.tracers.base import work_abandoned
+        if work_abandoned():
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 1)
+        raise
+
+
+def _main(argv: list[str] | None) -> None:
     import shutil
     import tempfile
 

@@ -409,8 +409,11 @@ def is_python_script(head: bytes) -> bool:
 # methods). Not a try's: an import there is one the module does without
 # (PY_IMPORT_FALLBACK reads the handler that replaces it).
 PY_TOP_BLOCK = re.compile(r"(?:if|elif|else|with|for|while)\b[^\n]*:[ \t]*(?:#.*)?$")
-PY_MAIN_BLOCK = re.compile(r"""if[ \t(]+__name__[ \t]*==[ \t]*['"]__main__['"]""")
-PY_DEFINITION = re.compile(r"(?:async[ \t]+)?(?:def|class)\b")
+PY_MAIN_BLOCK = re.compile(r"""if[ \t(]+__name__[ \t]*==[ \t]*['"]__main__['"]"""
+                           r"""|if[ \t(]+(?:typing\.)?TYPE_CHECKING\b""")
+# what a top-level block holds that runs later or may fail: a def's or a
+# class's body, a nested try's (an import there is optional, as at the top)
+PY_SKIPPED_BODY = re.compile(r"(?:async[ \t]+)?(?:def|class)\b|try[ \t]*:")
 
 
 def _top_level_block_lines(text: str) -> str:
@@ -421,7 +424,7 @@ def _top_level_block_lines(text: str) -> str:
     'configparser'"."""
     out: list[str] = []
     in_block = False
-    inside_definition: int | None = None      # the indentation of a def or class in the block
+    inside_definition: int | None = None      # the indentation of a def, class or try in the block
     for line in text.splitlines():
         stripped = line.lstrip()
         if not stripped or stripped.startswith("#"):
@@ -429,7 +432,8 @@ def _top_level_block_lines(text: str) -> str:
         indent = len(line) - len(stripped)
         if indent == 0:
             # (not the block run as a script: `if __name__ == "__main__":`
-            # imports doctest in heapq, unittest in many)
+            # imports doctest in heapq, unittest in many; nor `if
+            # TYPE_CHECKING:`, imports for a type checker only)
             in_block = bool(PY_TOP_BLOCK.match(line)) and not PY_MAIN_BLOCK.match(line)
             inside_definition = None
             continue
@@ -439,7 +443,7 @@ def _top_level_block_lines(text: str) -> str:
             if indent > inside_definition:
                 continue
             inside_definition = None
-        if PY_DEFINITION.match(stripped):
+        if PY_SKIPPED_BODY.match(stripped):
             inside_definition = indent
             continue
         out.append(stripped)

@@ -2023,9 +2023,11 @@ class Expander:
             # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or
             # `php -m` listed 16 modules of 49, exit 0
             key = self.units.package_of.get(final)
-            if key is not None and key in self.units.units and key not in self._config_made:
-                self._config_made.add(key)
-                self._installed_config(self.units.units[key])
+            if key is not None and key in self.units.units:
+                if key not in self._config_made:
+                    self._config_made.add(key)
+                    self._installed_config(self.units.units[key])
+                # (for each program of it: mail's /etc/mail.rc after mailx)
                 self._package_conffiles(self.units.units[key], {posixpath.basename(p) for p in
                                                                 (word, found, final)},
                                         f"command {word} in {where}")

@@ -50,7 +50,9 @@ def live_terminal() -> bool:
         return False
 
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 control characters, and the marks that reorder text (a bidi
+# override makes "txt.exe" read "exe.txt")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def escaped(text: str) -> str:

@@ -337,7 +337,12 @@ class RootFS:
     def open_regular(self, path: str) -> tuple[int, os.stat_result] | None:
         """A read-only descriptor of path and its metadata, only when path
         (its last component not followed) is a regular file; None when it is
-        missing or anything else. The check and the read are on one inode."""
+        missing or anything else. The check and the read are on one inode.
+        None under /proc, /sys and /dev: the kernel's files, not the image's
+        (/proc/kmsg is a regular file whose read waits for the host's next
+        kernel message, read by a --pid pack through a crafted link)."""
+        if is_pseudo(path):
+            return None
         try:
             parent, _, name = path.rpartition("/")
             if path[:1] == "/" and name and name != "." and name != "..":

@@ -130,11 +130,15 @@ class _Worker:
         except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
         finally:
-            if not self.cancelled.is_set() and (self.error is not None
-                                                or any(not r.passed for r in self.results)):
-                self._read_output()
-            self._remove()
-            self.done.set()
+            try:
+                if not self.cancelled.is_set() and (self.error is not None
+                                                    or any(not r.passed for r in self.results)):
+                    self._read_output()
+                self._remove()
+            except BaseException as exc:    # (a runtime gone mid-run: said, never a hung trace)
+                self.error = self.error or exc
+            finally:
+                self.done.set()
 
     def _read_output(self) -> None:
         with self._lock:
@@ -166,9 +170,14 @@ class _Worker:
             self.engine.remove(cid)
 
     def cancel(self) -> None:
-        """Stop at once: the probes see the container go and return."""
+        """Stop at once: the probes see the container go and return. A
+        runtime that fails to remove it now does not replace why the run
+        stops (a signal's exit status); the sweep of the next run finds it."""
         self.cancelled.set()
-        self._remove()
+        try:
+            self._remove()
+        except Exception as exc:
+            self.error = self.error or exc
 
     def join(self) -> None:
         if self._thread.ident is not None:     # never started when the tracer failed to attach

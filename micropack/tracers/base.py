@@ -81,6 +81,16 @@ class Tracer(ABC):
         """Deliver every remaining record, detach from the kernel, report counters."""
 
 
+START_THREAD = "micropack-start"
+
+
+def work_abandoned() -> bool:
+    """Whether work interruptible left on a signal still runs: bcc's
+    compile inside LLVM, whose C++ destructors a normal exit runs (see
+    cli.main)."""
+    return any(t.name == START_THREAD and t.is_alive() for t in threading.enumerate())
+
+
 def interruptible(work: Callable[[], T], cancelled: Callable[[], str | None] | None,
                   release: Callable[[T], Any]) -> T:
     """work() in a thread of its own while this one waits, asking
@@ -103,7 +113,7 @@ def interruptible(work: Callable[[], T], cancelled: Callable[[], str | None] | N
                 return
         release(made)
 
-    thread = threading.Thread(target=worker, name="micropack-start", daemon=True)
+    thread = threading.Thread(target=worker, name=START_THREAD, daemon=True)
     thread.start()
     while thread.is_alive():
         thread.join(0.05)

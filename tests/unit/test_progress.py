@@ -111,3 +111,8 @@ def test_a_line_with_control_characters_is_written_escaped(capsys):
     progress.echo("warning: /srv/n/loopA\x1b]0;PWNED\x07\x1b[31mRED: symlink loop")
     err = capsys.readouterr().err
     assert err == "warning: /srv/n/loopA\\x1b]0;PWNED\\x07\\x1b[31mRED: symlink loop\n"
+
+
+def test_c1_controls_and_reordering_marks_are_escaped_too():
+    from micropack import progress
+    assert progress.escaped("a\x9b31mb \u202etxt.exe") == "a\\x9b31mb \\u202etxt.exe"

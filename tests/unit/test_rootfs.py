@@ -158,3 +158,16 @@ def test_a_walk_stops_where_the_kernels_trees_begin(tmp_path: Path, monkeypatch)
     walk = fs.walk("/etc/mtab")
     assert walk.final == "/proc/mounts" and walk.links == ["/etc/mtab"]
     assert fs.walk("/proc/self/root/etc").final == "/proc/self/root/etc"
+
+
+def test_the_kernels_files_are_never_read_as_the_images(tmp_path: Path):
+    """A --pid pack reads the container's live /proc: /proc/kmsg is a
+    regular file whose read waits for the host's next kernel message. A
+    file under /proc, /sys or /dev is never opened as one of the image."""
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/kmsg").write_text("host kernel log")
+    (tmp_path / "var/lib/dpkg").mkdir(parents=True)
+    (tmp_path / "var/lib/dpkg/status").symlink_to("/proc/kmsg")
+    fs = RootFS(tmp_path)
+    assert fs.read_file("/var/lib/dpkg/status", 1 << 20) is None
+    assert fs.open_regular("/proc/kmsg") is None

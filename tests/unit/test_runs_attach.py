@@ -124,3 +124,24 @@ def test_a_failed_probe_keeps_the_containers_last_output():
     worker.start()
     worker.join()
     assert worker.last_output == []
+
+
+class _Unreachable(_Engine):
+    """A runtime gone mid-run: removing the container fails."""
+
+    def remove(self, cid: str) -> None:
+        raise RuntimeError("cannot reach containerd")
+
+
+def test_a_runtime_that_fails_to_remove_ends_the_run_with_its_error():
+    """Once containerd could not be dialled, remove() raised in the
+    worker's cleanup: done was never set, the trace waited for the
+    container's exit or a Ctrl-C, and a traceback came from the thread;
+    a failing remove in cancel() replaced the signal's exit status."""
+    worker = runs._Worker(_Unreachable(), "image", RunOptions(), _Passed([]))  # type: ignore[arg-type]
+    worker.start()
+    assert worker.done.wait(5)
+    worker.join()
+    with pytest.raises(RuntimeError, match="cannot reach containerd"):
+        worker.outcome()
+    worker.cancel()         # (no raise)

@@ -143,3 +143,18 @@ def test_a_target_gone_before_the_trace_began_is_an_error():
     with pytest.raises(TargetError, match="docker container web exited before the trace began"):
         run(tracer, gone, lambda r: None, StopWhen())
     assert tracer.stopped
+
+
+def test_abandoned_work_is_known_until_it_ends():
+    """cli.main exits without C++ destructors while an abandoned compile
+    still runs in LLVM: work_abandoned says when."""
+    from micropack.tracers.base import work_abandoned
+    done = threading.Event()
+    asked = iter([None, "SIGINT"])
+    with pytest.raises(Interrupted):
+        interruptible(lambda: time.sleep(0.5), lambda: next(asked, "SIGINT"), lambda made: done.set())
+    Interrupted.raised = False
+    assert work_abandoned()
+    assert done.wait(5)
+    time.sleep(0.1)
+    assert not work_abandoned()

@@ -392,9 +392,12 @@ def test_python_imports_and_js_requires():
                  "    import configparser\n    def helper():\n        import inner\n"
                  "    class K:\n        import in_class\n    import http.client as hc\n"
                  "with open('x') as f:\n    import in_with\nclass Top:\n    import not_top\n"
-                 "if __name__ == '__main__':\n    import doctest\n")
+                 "if __name__ == '__main__':\n    import doctest\n"
+                 "if TYPE_CHECKING:\n    import pandas\nif typing.TYPE_CHECKING:\n    import numpy.typing\n"
+                 "if HAVE_JSON:\n    try:\n        import ujson\n"
+                 "    except ImportError:\n        import json2\n")
     assert codescan.python_imports(versioned, required=True) == ["sys", "ConfigParser", "configparser",
-                                                                 "http.client", "in_with"]
+                                                                 "http.client", "in_with", "json2"]
     # a literal name given to an import function is an import (pandas
     # loads every optional library so), not at the top level
     lazy = ("def to_excel():\n    xl = import_optional_dependency('openpyxl')\n"
@@ -3634,14 +3637,16 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     write(root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
     dpkg(root, "dash", "/bin/sh", essential=True)
     write(root, "/usr/sbin/dovecot", "#!/bin/sh\n", 0o755)
-    write(root, "/etc/init.d/dovecot", "#!/bin/sh\nmail -s 'dovecot started' root </dev/null\n", 0o755)
+    write(root, "/etc/init.d/dovecot", "#!/bin/sh\nmailx -V\nmail -s 'dovecot started' root </dev/null\n",
+          0o755)
     dpkg(root, "dovecot-core", "/usr/sbin/dovecot", "/etc/init.d/dovecot")
     write(root, "/usr/bin/bsd-mailx", "#!/bin/sh\n", 0o755)
     link(root, "/usr/bin/mail", "bsd-mailx")
+    link(root, "/usr/bin/mailx", "bsd-mailx")
     write(root, "/etc/mail.rc", "ignore received message-id\n")
     write(root, "/usr/share/bsd-mailx/mail.help", "help\n")
     write(root, "/etc/default/mailerd", "ENABLED=0\n")
-    dpkg(root, "bsd-mailx", "/usr/bin/bsd-mailx", "/usr/bin/mail", "/etc/mail.rc",
+    dpkg(root, "bsd-mailx", "/usr/bin/bsd-mailx", "/usr/bin/mail", "/usr/bin/mailx", "/etc/mail.rc",
          "/usr/share/bsd-mailx/mail.help", "/etc/default/mailerd", depends="libc6",
          conffiles={"/etc/mail.rc": b"ignore received message-id\n", "/etc/default/mailerd": b"ENABLED=0\n"})
     trace = ["/usr/sbin/dovecot"]
