@@ -2343,11 +2343,16 @@ class Expander:
         source file names: RabbitMQ's rabbit_runtime calls msacc, of
         runtime_tools, which its .app does not list and no probe loaded;
         `rabbitmq-diagnostics runtime_thread_stats` on the minified image
-        failed, exit 69."""
+        failed, exit 69. An application of an Erlang installation's own
+        (OTP's stdlib, kept whole) is read only for the modules that were
+        loaded: its other modules call half of OTP (stdlib's c and qlc
+        call the compiler)."""
         for m in members:
             st = self.units.stats.get(m)
             if not m.endswith(".beam") or m in self._beams_read or m not in self.closure.kept \
                     or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > BEAM_LIMIT:
+                continue
+            if m not in self._in_trace and any(k.startswith("erlang:") for k in self.units.units_of(m)):
                 continue
             self._beams_read.add(m)
             try:

@@ -3688,8 +3688,10 @@ def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
     merged_usr(root)
     otp = "/usr/lib/erlang"
     write(root, f"{otp}/erts-13.1.5/bin/beam.smp", "\x7fELF", 0o755)
-    for app, module in (("runtime_tools-1.19", "msacc"), ("tools-3.5.3", "cover"), ("kernel-8.5.3", "code")):
-        write(root, f"{otp}/lib/{app}/ebin/{module}.beam", beam(module, []))
+    for app, module, calls in (("runtime_tools-1.19", "msacc", []), ("tools-3.5.3", "cover", []),
+                               ("kernel-8.5.3", "code", []), ("compiler-8.2.3", "compile", []),
+                               ("stdlib-4.2", "lists", []), ("stdlib-4.2", "c", ["compile"])):
+        write(root, f"{otp}/lib/{app}/ebin/{module}.beam", beam(module, calls))
         write(root, f"{otp}/lib/{app}/ebin/{app.split('-')[0]}.app", "{application, x, []}.\n")
         dpkg(root, f"erlang-{app.split('-')[0]}", f"{otp}/lib/{app}/ebin/{module}.beam",
              f"{otp}/lib/{app}/ebin/{app.split('-')[0]}.app")
@@ -3701,7 +3703,8 @@ def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
     dpkg(root, "rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server", f"{ebin}/rabbit_runtime.beam",
          f"{ebin}/rabbit_misc.beam")
     trace = ["/usr/lib/rabbitmq/bin/rabbitmq-server", f"{otp}/erts-13.1.5/bin/beam.smp",
-             f"{ebin}/rabbit_misc.beam", f"{otp}/lib/kernel-8.5.3/ebin/code.beam"]
+             f"{ebin}/rabbit_misc.beam", f"{otp}/lib/kernel-8.5.3/ebin/code.beam",
+             f"{otp}/lib/stdlib-4.2/ebin/lists.beam"]
     events = records(("rabbitmq-server", "exec", trace[0]), ("beam.smp", "exec", trace[1]),
                      *(("beam.smp", "openat", p) for p in trace[2:]))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
@@ -3709,6 +3712,9 @@ def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
     msacc = f"{otp}/lib/runtime_tools-1.19/ebin/msacc.beam"
     assert msacc in kept and f"called by {ebin}/rabbit_runtime.beam" in kept[msacc]
     assert f"{otp}/lib/tools-3.5.3/ebin/cover.beam" not in kept
+    # stdlib kept whole: its c module, never loaded, calls the compiler
+    assert f"{otp}/lib/stdlib-4.2/ebin/c.beam" in kept
+    assert f"{otp}/lib/compiler-8.2.3/ebin/compile.beam" not in kept
 
 
 def test_dropped_units_count_each_file_once(tmp_path: Path):
