@@ -146,7 +146,7 @@ class _Worker:
         if cid is None:
             return
         try:
-            self.last_output = output_tail(self.engine.logs(cid))
+            self.last_output = output_tail(self.engine.logs(cid, tail=TAIL_LINES * 2))
         except Exception:       # (gone already, or a runtime that cannot say): nothing to show
             self.last_output = []
 

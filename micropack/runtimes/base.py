@@ -267,7 +267,9 @@ class Engine(ABC):
         """The container's exit status, or None if it still runs after timeout."""
 
     @abstractmethod
-    def logs(self, cid: str) -> str: ...
+    def logs(self, cid: str, tail: int | None = None) -> str:
+        """What the container printed (stdout, then stderr); with tail,
+        only its last lines (a server that logged for an hour)."""
 
     @abstractmethod
     def remove(self, cid: str) -> None:

@@ -52,6 +52,8 @@ LOG_DIR = Path("/run/micropack/containerd-logs")
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
                "application/vnd.docker.distribution.manifest.list.v2+json")
 EXIT_STATUS = re.compile(r"exit with non-zero exit code (\d+)")
+# what a line of a log is read as at most, when only its last lines are asked for
+TAIL_LINE_BYTES = 1024
 # containerd's own rule for a namespace name (namespaces.Validate)
 NAMESPACE = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
 # ctr dials with gRPC's backoff and no limit: a socket nothing answers on
@@ -241,11 +243,16 @@ class ContainerdEngine(Engine):
             time.sleep(0.1)
         return self._exits[cid]
 
-    def logs(self, cid: str) -> str:
+    def logs(self, cid: str, tail: int | None = None) -> str:
         try:
-            return self._log(cid).read_text(errors="replace").strip()
+            with self._log(cid).open("rb") as fh:
+                if tail:
+                    fh.seek(max(0, fh.seek(0, os.SEEK_END) - tail * TAIL_LINE_BYTES))
+                data = fh.read()
         except OSError:
             return ""
+        text = data.decode(errors="replace").strip()
+        return "\n".join(text.splitlines()[-tail:]) if tail else text
 
     def remove(self, cid: str) -> None:
         self._tool("tasks", "delete", "--force", cid)

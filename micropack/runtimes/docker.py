@@ -176,8 +176,8 @@ class DockerEngine(Engine):
         out = p.stdout.strip()
         return int(out) if p.returncode == 0 and out.lstrip("-").isdigit() else None
 
-    def logs(self, cid: str) -> str:
-        p = run_tool([self.command, "logs", cid])
+    def logs(self, cid: str, tail: int | None = None) -> str:
+        p = run_tool([self.command, "logs", *(["--tail", str(tail)] if tail else []), cid])
         return (p.stdout + p.stderr).strip()
 
     def remove(self, cid: str) -> None:

@@ -162,8 +162,8 @@ class PodmanEngine(Engine):
         out = p.stdout.strip()
         return int(out) if p.returncode == 0 and out.lstrip("-").isdigit() else None
 
-    def logs(self, cid: str) -> str:
-        p = self._tool("logs", cid)
+    def logs(self, cid: str, tail: int | None = None) -> str:
+        p = self._tool("logs", *(["--tail", str(tail)] if tail else []), cid)
         return (p.stdout + p.stderr).strip()
 
     def remove(self, cid: str) -> None:

@@ -163,3 +163,14 @@ def test_a_tools_output_that_is_not_utf8_is_read():
     from micropack.runtimes.base import run_tool
     done = run_tool(["printf", "a\\377b\\n"])
     assert done.returncode == 0 and done.stdout == "a\ufffdb\n"
+
+
+def test_containerds_log_tail_reads_only_the_end(tmp_path, monkeypatch):
+    log = tmp_path / "c1.log"
+    log.write_text("".join(f"line {i}\n" for i in range(200_000)))
+    engine = ContainerdEngine()
+    monkeypatch.setattr(engine, "_log", lambda cid: log)
+    assert engine.logs("c1", tail=3) == "line 199997\nline 199998\nline 199999"
+    assert engine.logs("c1").count("\n") == 199_999
+    monkeypatch.setattr(engine, "_log", lambda cid: tmp_path / "none.log")
+    assert engine.logs("c1", tail=3) == ""
