@@ -725,8 +725,10 @@ def report(results: dict[str, Any]) -> str:
                  for name, r in results["overhead"].items() for mode, row in r.items()
                  if "cpu_s_paired_ratio_ci95" in row]
     if intervals:
+        rounds = results['runs_per_median']
+        coverage = "95%" if rounds >= 6 else f"{100 - 100 / 2 ** (rounds - 1):.0f}% (too few rounds for 95%)"
         out.append(table(f"CPU time over untraced and points above the floor, paired by round "
-                         f"({results['runs_per_median']} rounds): medians and their 95% intervals",
+                         f"({rounds} rounds): medians and their {coverage} intervals",
                          ["workload", "mode", "over untraced", "95% interval",
                           "points above the floor (95% interval)"], intervals))
     if "attach_designs" in results:

@@ -97,7 +97,7 @@ class PackReport:
         else:
             original = self.source.bytes
             of = f"of {self.source.files} files ({original / 1e6:.1f} MB)"
-        smaller = f"{original / self.result.bytes:.1f}x smaller" if self.result.bytes else "no file kept"
+        smaller = f"{original / self.result.bytes:.1f}x smaller" if self.result.bytes else "no byte kept"
         dropped = (f"; {len(self.units_dropped)} units of the source dropped "
                    f"({self.dropped_bytes / 1e6:.1f} MB)" if self.units_dropped else "")
         return (f"kept {self.result.entries} entries ({self.result.files} files, "

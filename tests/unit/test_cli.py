@@ -145,6 +145,7 @@ def test_a_signal_python_swallowed_still_stops_the_run_at_the_next_step(tmp_path
      "--push bad ref: not an image name"),
     (["minify", "img\nname", "-t", "t:1"], "IMAGE img\\nname: not an image name"),
     (["minify", "Img:1", "-t", "t:1"], "IMAGE Img:1: not an image name"),
+    (["minify", "img", "-t", "t:ünï"], "-t t:ünï: not an image name"),
     (["minify", "img@sha256:zz", "-t", "t:1"], "digest 'sha256:zz' must be"),
     (["pack", "-i", "f.txt", "-o", "o.tar", "--image", "a b"], "--image a b: not an image name"),
     (["build", "--from-image", "a//b", "-i", "r.tar", "-t", "x:1"], "--from-image a//b: not an"),
