@@ -420,6 +420,11 @@ class Expander:
         self._drain()
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
+        # a program a user kept with --include is one they mean to run:
+        # logrotate, included, failed its second rotation, "cannot execute
+        # compress command '/bin/gzip'" (a name compiled into it)
+        self._as_if_run += [p for p in sorted(self.closure.included)
+                            if (f := self._final(p)) is not None and self.units.is_program(f)]
         # what the programs kept as if run (named by the application's
         # code, its configuration or scripts) and the libraries kept name,
         # as for those that ran: sox, run by a route the probes never took,

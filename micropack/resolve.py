@@ -99,6 +99,7 @@ class Closure:
     # the paths the trace named (a library traced after the program that
     # needs it is kept as "needed by" that program, and was opened all the same)
     traced: set[str] = field(default_factory=set)
+    included: set[str] = field(default_factory=set)    # what --include named (apply_includes)
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
     _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
@@ -132,6 +133,7 @@ class Closure:
                 found = False
             if found:
                 matched.add(literal)
+                self.included.add(literal)
                 self.add(literal, f"rule --include {literal}", subtree=True)
         if globs:
             for path in self.fs.iter_tree("/"):
@@ -142,6 +144,7 @@ class Closure:
                         continue
                     matched.add(g)          # every pattern that matches, not only the first
                     if not kept:
+                        self.included.add(name)
                         self.add(name, f"rule --include {g}")
                         kept = True
         for pattern in rules.include:

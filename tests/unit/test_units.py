@@ -3733,3 +3733,31 @@ def test_dropped_units_count_each_file_once(tmp_path: Path):
     assert len(dropped) >= 2 and sum(u.size for u in dropped) > 10000      # the same files, twice
     assert 5000 < report.dropped_bytes < 6000       # (and the dpkg database's few hundred)
     assert f"({report.dropped_bytes / 1e6:.1f} MB)" in report.summary()
+
+
+def test_a_program_kept_by_include_is_kept_as_if_run(tmp_path: Path):
+    """logrotate, added with --include to a minified Squid, failed its
+    second rotation: "cannot execute compress command '/bin/gzip'", a name
+    compiled into it. What a user includes they mean to run: the programs
+    it names so come, as for one that ran (and only through it)."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir()
+    (root / "usr/sbin").mkdir()
+    link(root, "/bin", "usr/bin")
+    cc(root / "usr/sbin/logrotate", '#include <unistd.h>\n'
+       'int main(int argc, char **argv) {\n'
+       '    char *args[] = {"/bin/gzip", 0};\n'
+       '    return argc > 5 ? execv(args[0], args) : 0;\n'
+       '}\n')
+    cc(root / "usr/bin/gzip", "int main(void){return 0;}")
+    cc(root / "usr/bin/server", "int main(void){return 0;}")
+    trace = ["/usr/bin/server"]
+    events = records(("server", "exec", trace[0]))
+    src = Source(RootFS(root), "test", {"PATH": "/usr/bin:/bin"})
+    rules = resolve.Rules(include=["/usr/sbin/logrotate"])
+    report = pack.pack_files(src, trace, str(tmp_path / "u.tar"), rules, granularity="unit", events=events)
+    assert "/usr/sbin/logrotate" in report.kept
+    assert "/usr/bin/gzip" in report.kept and "logrotate" in report.kept["/usr/bin/gzip"]
+    plain = pack.pack_files(src, trace, str(tmp_path / "p.tar"), resolve.Rules(), granularity="unit",
+                            events=events)
+    assert "/usr/bin/gzip" not in plain.kept
