@@ -379,12 +379,19 @@ def env_program(words: list[str]) -> str | None:
     return None
 
 
+def shebang_words(head: bytes) -> list[str]:
+    """The words of a file's #! line (none when it has none), as the
+    kernel reads it: up to the end of the line or a NUL
+    (`#!/bin/sh\\0/etc/shadow` runs /bin/sh)."""
+    if not head.startswith(b"#!"):
+        return []
+    return head[2:].split(b"\n", 1)[0].split(b"\0", 1)[0].decode("utf-8", "replace").split()
+
+
 def shebang_program(head: bytes) -> str | None:
     """The name of the program a file's #! line runs (through env), or
     None when it has none."""
-    if not head.startswith(b"#!"):
-        return None
-    line = head[2:].split(b"\n", 1)[0].split(b"\0", 1)[0].decode("utf-8", "replace").split()
+    line = shebang_words(head)
     if not line:
         return None
     prog = posixpath.basename(line[0])
@@ -424,7 +431,7 @@ def _top_level_block_lines(text: str) -> str:
     'configparser'"."""
     out: list[str] = []
     in_block = False
-    inside_definition: int | None = None      # the indentation of a def, class or try in the block
+    skipped_from: int | None = None      # the indentation of a def, class or try in the block
     for line in text.splitlines():
         stripped = line.lstrip()
         if not stripped or stripped.startswith("#"):
@@ -435,16 +442,16 @@ def _top_level_block_lines(text: str) -> str:
             # imports doctest in heapq, unittest in many; nor `if
             # TYPE_CHECKING:`, imports for a type checker only)
             in_block = bool(PY_TOP_BLOCK.match(line)) and not PY_MAIN_BLOCK.match(line)
-            inside_definition = None
+            skipped_from = None
             continue
         if not in_block:
             continue
-        if inside_definition is not None:
-            if indent > inside_definition:
+        if skipped_from is not None:
+            if indent > skipped_from:
                 continue
-            inside_definition = None
+            skipped_from = None
         if PY_SKIPPED_BODY.match(stripped):
-            inside_definition = indent
+            skipped_from = indent
             continue
         out.append(stripped)
     return "\n".join(out)

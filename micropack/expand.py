@@ -2027,7 +2027,6 @@ class Expander:
             # php.ini and the conf.d links enabling its extensions (ucf and
             # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or
             # `php -m` listed 16 modules of 49, exit 0
-            key = self.units.package_of.get(final)
             if key is not None and key in self.units.units:
                 if key not in self._config_made:
                     self._config_made.add(key)

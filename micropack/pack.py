@@ -216,13 +216,13 @@ def unit_lines(src_units: units.SourceUnits, final: dict[str, str],
     return sorted(lines, key=lambda u: (-u.size, u.key))
 
 
-def dropped_bytes(src_units: units.SourceUnits, final: dict[str, str]) -> int:
-    """The bytes of the regular files of the units none of whose files is
-    kept, each file counted once."""
+def dropped_bytes(src_units: units.SourceUnits, lines: list[UnitLine]) -> int:
+    """The bytes of the regular files of the dropped units (unit_lines'),
+    each file counted once."""
     files: set[str] = set()
-    for unit in src_units.units.values():
-        if unit.members and not any(m in final for m in unit.members):
-            files.update(m for m in unit.members
+    for line in lines:
+        if line.status == "dropped":
+            files.update(m for m in src_units.units[line.key].members
                          if (st := src_units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode))
     return sum(src_units.stats[m].st_size for m in files)
 
@@ -324,7 +324,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
             found, final, None if granularity == "file" else expansion.used)
         report.warnings = [*found.warnings, *closure.warnings, *report.partial_trees]
         report.units = unit_lines(found, final, expansion)
-        report.dropped_bytes = dropped_bytes(found, final)
+        report.dropped_bytes = dropped_bytes(found, report.units)
         report.source_by_dir = bytes_by_directory(found)
 
     if src_units is not None:

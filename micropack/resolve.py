@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
-from micropack.codescan import env_program
+from micropack.codescan import env_program, shebang_words
 from micropack.errors import PackError, UsageError
 from micropack.record import is_pseudo
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
@@ -338,12 +338,9 @@ class Closure:
         return st is not None and bool(st.st_mode & 0o111)
 
     def _shebang_needs(self, path: str, head: bytes) -> list[Need]:
-        # (the kernel's line ends at a NUL too: a name with one in it is
-        # no path to look up)
-        line = head[2:].split(b"\n", 1)[0].split(b"\0", 1)[0].decode("utf-8", "replace").strip()
-        if not line:
+        parts = shebang_words(head)
+        if not parts:
             return []
-        parts = line.split()
         interp = parts[0]
         if not interp.startswith("/"):
             return []      # "#! perl" in a module: not something the kernel runs

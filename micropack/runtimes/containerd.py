@@ -88,20 +88,24 @@ class ContainerdEngine(Engine):
     command = "ctr"
 
     def __init__(self) -> None:
-        self.address = os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS
-        self.namespace = os.environ.get("CONTAINERD_NAMESPACE") or DEFAULT_NAMESPACE
+        self.address, self.namespace = self._settings()
         self._exits: dict[str, int] = {}
         self._unreachable = ""      # what ctr said when it could not dial: said again at once
+
+    @staticmethod
+    def _settings() -> tuple[str, str]:
+        """(address, namespace): ctr's own variables, or its defaults."""
+        return (os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS,
+                os.environ.get("CONTAINERD_NAMESPACE") or DEFAULT_NAMESPACE)
 
     @classmethod
     def missing(cls) -> list[str]:
         problems = []
         if shutil.which(cls.command) is None:
             problems.append("the ctr command (apt install containerd)")
-        address = os.environ.get("CONTAINERD_ADDRESS") or DEFAULT_ADDRESS
+        address, namespace = cls._settings()
         if not os.path.exists(address):
             problems.append(f"a containerd socket at {address} (set CONTAINERD_ADDRESS)")
-        namespace = os.environ.get("CONTAINERD_NAMESPACE") or DEFAULT_NAMESPACE
         if len(namespace) > 76 or not NAMESPACE.fullmatch(namespace):
             problems.append(f"a namespace name of letters and digits joined by '.', '_' or '-' "
                             f"(CONTAINERD_NAMESPACE is {namespace!r})")
