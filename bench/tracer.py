@@ -12,6 +12,10 @@ once, in turn, so modes see the same machine; medians are reported:
   * floor: *empty* programs on the very attach points the tracer uses
     (micropack.tracers.ebpf.floor_source()): what the kernel's tracepoint
     path costs before the tracer does any work;
+  * for the loops, the names alone: programs that read the name of every
+    call of the loop that names a file (of those that found one: the
+    counterpart of micropack without --events) and do nothing else, which
+    is what recording names costs before any bookkeeping;
   * micropack: `micropack trace --container C -o files.txt`;
   * micropack --events: the same writing events.jsonl;
   * strace -f, for the Python and redis rows.
@@ -228,10 +232,49 @@ def design_source(name: str) -> str:
     if name == "raw-enter-exit":        # the first design
         return ("RAW_TRACEPOINT_PROBE(sys_enter) { return 0; }\n"
                 "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n")
+    if name in (READ_NAMES, READ_FOUND_NAMES):
+        return names_floor_source(found_only=name == READ_FOUND_NAMES)
     if name == "syscall-tracepoints":   # one enter/exit pair per call of the loop
         return "".join(f"TRACEPOINT_PROBE(syscalls, sys_{side}_{call}) {{ return 0; }}\n"
                        for call in LOOP_CALLS for side in ("enter", "exit"))
     raise ValueError(name)
+
+
+# Designs that read the name of each of the loop's calls that names a file
+# and do nothing else: what any tracer that records names pays the kernel for
+# the reads alone (bpf_probe_read_user_str, a fixed cost of some 100 ns a call
+# on this VM whatever the name's length). READ_FOUND_NAMES skips the calls
+# that found no file, as micropack does without --events.
+READ_NAMES = "read-names"
+READ_FOUND_NAMES = "read-found-names"
+NAMES_FLOOR = {"micropack": f"design:{READ_FOUND_NAMES}", "micropack-events": f"design:{READ_NAMES}"}
+
+
+def names_floor_source(found_only: bool) -> str:
+    from micropack.tracers import ebpf
+    numbers = ebpf.syscall_numbers()[0]    # (x86_64's orig_ax below: the bench runs there)
+    by_arg = {0: [numbers["access"]], 1: [numbers["openat"], numbers["newfstatat"]]}
+    tests = " else ".join(
+        f"if ({' || '.join(f'nr == {n}' for n in nrs)}) name = (const char *)syscall_name_arg{arg}(regs);"
+        for arg, nrs in by_arg.items())
+    found = (f"if ((long)ctx[1] < 0 && (long)ctx[1] > -64 && "
+             f"(({ebpf.missing_errno_mask()}ULL >> -(long)ctx[1]) & 1)) return 0;")
+    others = [tp for tp in ebpf.TRACEPOINTS if not tp.startswith("raw_syscalls/")]
+    return ebpf.floor_source(others) + f"""#include <uapi/linux/ptrace.h>
+static __always_inline u64 syscall_name_arg0(struct pt_regs *regs) {{ return PT_REGS_PARM1(regs); }}
+static __always_inline u64 syscall_name_arg1(struct pt_regs *regs) {{ return PT_REGS_PARM2(regs); }}
+int {ebpf.FLOOR_BTF_FUNCTION}(u64 *ctx)
+{{
+    {found if found_only else ""}
+    struct pt_regs *regs = (struct pt_regs *)ctx[0];
+    u64 nr = regs->orig_ax;
+    const char *name = 0;
+    {tests} else return 0;
+    char buf[256];
+    bpf_probe_read_user_str(buf, sizeof(buf), name);
+    return 0;
+}}
+"""
 
 
 def attach_and_wait(name: str) -> int:
@@ -433,6 +476,13 @@ def summarize(by_mode: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                     [r[metric] for r in runs], [r[metric] for r in by_mode[floor_mode]], base), 1)
                 row[f"{metric}_points_ci95"] = [round(x, 1) for x in points_interval(
                     [r[metric] for r in runs], [r[metric] for r in by_mode[floor_mode]], base)]
+            names = NAMES_FLOOR.get(mode)
+            if names in by_mode:
+                # above what reading the same names alone costs
+                values, floors = [r[metric] for r in runs], [r[metric] for r in by_mode[names]]
+                row[f"{metric}_points_over_names"] = round(points_over_floor(values, floors, base), 1)
+                row[f"{metric}_points_over_names_ci95"] = [
+                    round(x, 1) for x in points_interval(values, floors, base)]
             row[f"{metric}_runs"] = [round(r[metric], 4) for r in runs]
         if "events" in runs[0]:
             row["events"] = statistics.median(r["events"] or 0 for r in runs)
@@ -629,7 +679,8 @@ def run(image: str, quick: bool = False, strace: bool = True,
     overhead: dict[str, Any] = {}
     for kind, label in (("reuse", "fd_reuse_loop"), ("one", "one_path_loop")):
         if label in only:
-            overhead[label] = summarize(rounds(n_runs, tracer_modes, lambda m, k=kind: run_loop(
+            loop_modes = tracer_modes + list(NAMES_FLOOR.values())
+            overhead[label] = summarize(rounds(n_runs, loop_modes, lambda m, k=kind: run_loop(
                 image, binary, m, k, loop_n, outside=False), label))
     if "outside_target_loop" in only:
         outside_modes = [m for m in tracer_modes if not m.endswith("-events")]
@@ -678,6 +729,13 @@ def _cell(row: dict[str, Any] | None, metric: str) -> str:
     return text
 
 
+def _points_cell(row: dict[str, Any], key: str) -> str:
+    if key not in row:
+        return "-"
+    low, high = row[f"{key}_ci95"]
+    return f"{row[key]:+.1f} ({low:+.1f} .. {high:+.1f})"
+
+
 def report(results: dict[str, Any]) -> str:
     out = []
     compare = bool(results.get("compared_with"))
@@ -721,7 +779,8 @@ def report(results: dict[str, Any]) -> str:
     intervals = [[name, mode, f"x{row['cpu_s_paired_ratio']:.3f}",
                   f"x{row['cpu_s_paired_ratio_ci95'][0]:.3f} .. x{row['cpu_s_paired_ratio_ci95'][1]:.3f}",
                   f"{row['cpu_s_points_over_floor']:+.1f} ({row['cpu_s_points_ci95'][0]:+.1f} .. "
-                  f"{row['cpu_s_points_ci95'][1]:+.1f})" if "cpu_s_points_ci95" in row else "-"]
+                  f"{row['cpu_s_points_ci95'][1]:+.1f})" if "cpu_s_points_ci95" in row else "-",
+                  _points_cell(row, "cpu_s_points_over_names")]
                  for name, r in results["overhead"].items() for mode, row in r.items()
                  if "cpu_s_paired_ratio_ci95" in row]
     if intervals:
@@ -730,7 +789,8 @@ def report(results: dict[str, Any]) -> str:
         out.append(table(f"CPU time over untraced and points above the floor, paired by round "
                          f"({rounds} rounds): medians and their {coverage} intervals",
                          ["workload", "mode", "over untraced", "95% interval",
-                          "points above the floor (95% interval)"], intervals))
+                          "points above the floor (95% interval)",
+                          "points above reading the same names alone (95% interval)"], intervals))
     if "attach_designs" in results:
         d = results["attach_designs"]
         out.append(table("Attach designs, empty programs, fd-reuse loop (its CPU time)",

@@ -106,3 +106,36 @@ def test_points_come_with_the_interval_of_their_median(tracer):
     low, high = tracer.points_interval(values, floors, 1.0)
     assert (round(low, 6), round(high, 6)) == (9.0, 20.0)      # the 10th and 21st differences
     assert low <= tracer.points_over_floor(values, floors, 1.0) <= high
+
+
+def test_the_tracer_is_also_read_above_reading_its_names_alone(tracer):
+    """The loops' rows say how much of micropack's cost is the reads of the
+    names it records (paired by round, against the design that reads the
+    same names and does nothing else): --events against all the names,
+    without it against those of the calls that found a file."""
+    runs = {
+        "untraced": [{"cpu_s": 1.0, "wall_s": 1.0}] * 3,
+        "floor": [{"cpu_s": 1.0, "wall_s": 1.0}] * 3,
+        "micropack": [{"cpu_s": c, "wall_s": c} for c in (1.10, 1.12, 1.11)],
+        "micropack-events": [{"cpu_s": c, "wall_s": c} for c in (1.15, 1.15, 1.15)],
+        f"design:{tracer.READ_FOUND_NAMES}": [{"cpu_s": c, "wall_s": c} for c in (1.08, 1.08, 1.08)],
+        f"design:{tracer.READ_NAMES}": [{"cpu_s": c, "wall_s": c} for c in (1.11, 1.14, 1.12)],
+    }
+    summary = tracer.summarize(runs)
+    assert summary["micropack"]["cpu_s_points_over_names"] == pytest.approx(3.0)
+    assert summary["micropack-events"]["cpu_s_points_over_names"] == pytest.approx(3.0)
+    assert "cpu_s_points_over_names" not in summary["floor"]
+    assert tracer.NAMES_FLOOR["micropack"].endswith(tracer.READ_FOUND_NAMES)
+
+
+def test_the_names_alone_read_the_loops_calls_and_skip_missing_ones_when_asked(tracer):
+    from micropack.tracers import ebpf
+    numbers = ebpf.syscall_numbers()[0]
+    found = tracer.names_floor_source(found_only=True)
+    every = tracer.names_floor_source(found_only=False)
+    for call in ("openat", "newfstatat", "access"):
+        assert f"nr == {numbers[call]}" in every
+    assert str(ebpf.missing_errno_mask()) in found and str(ebpf.missing_errno_mask()) not in every
+    assert every.count("bpf_probe_read_user_str") == 1 and ebpf.FLOOR_BTF_FUNCTION in every
+    # the floor's other programs too, so that only the reads differ from it
+    assert "sched_process_exec" in every
