@@ -360,6 +360,50 @@ def sourced_names(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Crontabs. A job line: five time fields or an @keyword, then the user in
+# the system's crontabs (/etc/crontab, /etc/cron.d/*), then the command, up
+# to its first unescaped % (what follows is the command's input); in
+# anacrontab: period, delay and identifier, then the command. NAME=value
+# lines set the jobs' environment.
+CRONTAB_KINDS = ("user", "system", "anacron")
+CRON_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*(.*)$")
+CRON_INPUT = re.compile(r"(?<!\\)%")
+# run-parts DIR, after its options: every program in DIR whose name is all
+# letters, digits, '_' and '-' (Debian's run-parts' default; a dpkg-old or
+# a README is not run)
+RUN_PARTS = re.compile(r"""(?:^|[\s;&|({`])run-parts((?:[ \t]+-[-\w=/.]*)*)[ \t]+(['"]?)(/[\w./+-]+)\2""")
+RUN_PARTS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def crontab_commands(text: str, kind: str) -> tuple[list[str], str | None]:
+    """The commands of a crontab's jobs (kind: one of CRONTAB_KINDS), and
+    the shell they are given to (its SHELL=, None when not set)."""
+    if kind not in CRONTAB_KINDS:
+        raise ValueError(kind)
+    commands: list[str] = []
+    shell = None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if m := CRON_ASSIGNMENT.match(line):
+            if m.group(1) == "SHELL":
+                shell = m.group(2).strip().strip("\"'") or None
+            continue
+        skip = 3 if kind == "anacron" else (1 if line.startswith("@") else 5) + (kind == "system")
+        fields = line.split(None, skip)
+        if len(fields) > skip:
+            command = CRON_INPUT.split(fields[skip], 1)[0].replace("\\%", "%").strip()
+            if command:
+                commands.append(command)
+    return commands, shell
+
+
+def run_parts_dirs(command: str) -> list[str]:
+    """The directories a command line runs with run-parts."""
+    return list(dict.fromkeys(m.group(3).rstrip("/") or "/" for m in RUN_PARTS.finditer(command)))
+
+
 # env's options that take the next word as their value (-S's value is the
 # command line itself, split: its words are read on)
 ENV_OPTIONS_WITH_VALUE = frozenset({"-u", "--unset", "-C", "--chdir"})

@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 
 from micropack import elf, locales
 from micropack.codescan import (
+    RUN_PARTS_NAME,
     SHELLS,
     beam_imports,
     calls_iconv,
     code_commands,
     code_paths,
+    crontab_commands,
     dotted_names,
     entry_point_groups,
     entry_points_file_groups,
@@ -54,6 +56,7 @@ from micropack.codescan import (
     python_imports,
     r_libraries,
     ruby_requires,
+    run_parts_dirs,
     script_commands,
     script_language,
     script_variable_commands,
@@ -224,6 +227,18 @@ COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|
                              r"""(?!(?:yes|no|true|false|on|off)\b)([A-Za-z0-9_][\w.+-]*)""", re.M | re.I)
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# Schedulers: one that ran runs its jobs later, each at its hour, which a
+# trace of minutes never sees. Their crontabs, by kind (codescan's
+# CRONTAB_KINDS): a file, or a directory of them (".": in a file's name,
+# cron skips it, as run-parts does).
+SCHEDULERS = frozenset({"cron", "crond", "anacron"})
+CRONTABS = (("/etc/crontab", "system"), ("/etc/cron.d/", "system"), ("/etc/anacrontab", "anacron"),
+            ("/var/spool/cron/crontabs/", "user"), ("/etc/crontabs/", "user"), ("/var/spool/cron/", "user"))
+# logrotate's configuration: the shell scripts its blocks hold run at each
+# rotation (nginx's postrotate: invoke-rc.d nginx rotate)
+LOGROTATE_CONFIG = ("/etc/logrotate.conf", "/etc/logrotate.d/")
+LOGROTATE_SCRIPT = re.compile(r"^[ \t]*(?:prerotate|postrotate|firstaction|lastaction|preremove)[ \t]*\n"
+                              r"(.*?)^[ \t]*endscript\b", re.M | re.S)
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript")
@@ -236,6 +251,9 @@ class Expansion:
     sticky: list[str] = field(default_factory=list)
     # a package installed on purpose none of whose commands is kept -> those commands
     unused_commands: dict[str, list[str]] = field(default_factory=dict)
+    # a program not kept, though a kept package's file is configuration for
+    # it (/usr/sbin/logrotate: /etc/logrotate.d/squid) -> those files
+    unused_drop_ins: dict[str, list[str]] = field(default_factory=dict)
 
 
 # -- expansion ----------------------------------------------------------------
@@ -285,6 +303,7 @@ class Expander:
         self._queued: set[str] = set()      # units kept whole (see _use)
         self._tools: set[str] = set()          # commands the application's scripts name
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
+        self._rotation_read: set[str] = set()  # logrotate configuration read for its scripts
         self._scanned: set[str] = set()
         self._scanned_required: set[str] = set()    # read for their top-level imports only
         self._beams_read: set[str] = set()      # compiled Erlang modules read for what they call
@@ -394,6 +413,7 @@ class Expander:
         self._compiled_in_programs(programs + self._kept_libraries())
         self._files_programs_name(programs)
         self._sibling_tools(programs)
+        self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
         self._configuration_beside(traced)
@@ -425,6 +445,7 @@ class Expander:
         # compress command '/bin/gzip'" (a name compiled into it)
         self._as_if_run += [p for p in sorted(self.closure.included)
                             if (f := self._final(p)) is not None and self.units.is_program(f)]
+        self._rotation_scripts(programs + self._as_if_run)
         # what the programs kept as if run (named by the application's
         # code, its configuration or scripts) and the libraries kept name,
         # as for those that ran: sox, run by a route the probes never took,
@@ -475,6 +496,89 @@ class Expander:
             commands = self._commands_of(key) if key in self.units.units else []
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
+        # A tool whose drop-in directory holds a kept package's file
+        # (logrotate's /etc/logrotate.d/squid; logrotate came as a
+        # Recommends, not on purpose): the kept package expects it to run
+        # (an admin's `logrotate -f` on Squid's minified image: "not
+        # found"). Said, not kept: nothing of the trace ran it.
+        by_tool: dict[str, list[str]] = {}
+        for path in sorted(self.closure.kept):
+            parts = path.split("/")
+            if len(parts) == 4 and parts[1] == "etc" and len(parts[2]) > 2 and parts[2].endswith(".d"):
+                by_tool.setdefault(parts[2][:-2], []).append(path)
+        for name, drop_ins in by_tool.items():
+            # (where an admin's shell finds it, whatever the image's PATH)
+            tool = next((p for d in COMMAND_DIRS if (p := f"{d}/{name}") in self.units.stats), None)
+            final = self._final(tool) if tool else None
+            owner = self.units.package_of.get(final or "")
+            if tool is None or final in self.closure.kept or owner is None or owner in self.units.wanted \
+                    or not self.units.is_program(final or ""):
+                continue
+            theirs = [p for p in drop_ins if self.units.package_of.get(p) not in (None, owner)]
+            if theirs:
+                self.result.unused_drop_ins[tool] = theirs
+
+    def _scheduled_jobs(self, programs: list[str]) -> None:
+        """A scheduler that ran (cron, anacron) runs its crontabs' jobs
+        later, at their hours: the commands of each job come as if run
+        (with the shell they are given to), and so does every program of a
+        directory a job runs with run-parts, with what those scripts run.
+        A cron started beside a web application ran its daily logrotate
+        on the minified image with no logrotate, and no job's failure
+        reaches anyone but the mail cron sends."""
+        ran = sorted({b for p in programs if (b := posixpath.basename(p)) in SCHEDULERS})
+        if not ran:
+            return
+        crontabs: list[tuple[str, str]] = []
+        for where, kind in CRONTABS:
+            if where.endswith("/"):
+                directory = self._directory(where.rstrip("/"))
+                crontabs += [(c, kind) for c in sorted(self.units.children(directory or ""))
+                             if RUN_PARTS_NAME.match(posixpath.basename(c))]
+            else:
+                crontabs.append((where, kind))
+        for path, kind in crontabs:
+            final = self._final(path)
+            st = self.units.stats.get(final or "")
+            if final is None or st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            text = self.units.read_text(final)
+            if text is None:
+                continue
+            why = f"a crontab {' and '.join(ran)} reads"
+            if path not in self.closure.kept:
+                self.closure.add(path, why)
+            commands, shell = crontab_commands(text, kind)
+            if not commands:
+                continue
+            where = f"a job of {path}, run by {' or '.join(ran)}"
+            self._keep_commands([shell or "/bin/sh"], where)
+            for command in commands:
+                self._shell_script(path, command, where)
+                for directory in run_parts_dirs(command):
+                    final_dir = self._directory(directory)
+                    if final_dir is None:
+                        continue
+                    jobs = [c for c in sorted(self.units.children(final_dir))
+                            if RUN_PARTS_NAME.match(posixpath.basename(c)) and self.units.is_program(c)]
+                    self._keep_commands(jobs, f"{directory}, run by run-parts in {where}")
+
+    def _rotation_scripts(self, programs: list[str]) -> None:
+        """logrotate, run or to be run: the scripts of its kept
+        configuration's blocks (postrotate and the like) are what it runs
+        at each rotation, read as a kept package's scripts are
+        (_keep_programs): nginx's postrotate runs invoke-rc.d."""
+        if not any(posixpath.basename(p) == "logrotate" for p in programs):
+            return
+        conf, drop_ins = LOGROTATE_CONFIG
+        directory = self._directory(drop_ins.rstrip("/"))
+        for path in [conf, *sorted(self.units.children(directory or ""))]:
+            if path not in self.closure.kept or path in self._rotation_read:
+                continue
+            self._rotation_read.add(path)
+            text = self.units.read_text(path)
+            for script in LOGROTATE_SCRIPT.findall(text or ""):
+                self._shell_script(path, script, f"a script of {path}, which logrotate runs", whole=False)
 
     def _drain(self) -> None:
         while self._queue:

@@ -222,7 +222,7 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
             say(f"round {number}: built {tag}: {len(packed.kept)} paths kept, {mb(size)} "
                 f"of {mb(original_image.size)} at --granularity {granularity}")
             for w in [*packed.partial_trees, *([packed.left_out] if packed.left_out else []),
-                      *([packed.unused_commands] if packed.unused_commands else [])]:
+                      *[line for line in (packed.unused_commands, packed.unused_tools) if line]]:
                 say(f"WARNING: {w}")
             verify = traced_run(engine, tag, opts, drive, say)
             confined = None

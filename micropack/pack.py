@@ -52,6 +52,7 @@ class PackReport:
     partial_trees: list[str] = field(default_factory=list)        # warnings: unowned trees in part
     left_out: str = ""          # a warning: files of used units left out (the foreign limit, ...)
     unused_commands: str = ""   # a warning: commands of packages installed on purpose, not kept
+    unused_tools: str = ""      # a warning: programs not kept whose drop-in configuration is kept
     original_size: int | None = None    # the image's size, when the source is an image
     # the bytes of the dropped units' files, each file once (a file can be
     # a package's and a language unit's: their sizes summed said 374.5 MB
@@ -179,6 +180,20 @@ def unused_commands_warning(unused: dict[str, list[str]]) -> str:
             f"on purpose: {'; '.join(shown)}; keep one with --include (e.g. --include {first})")
 
 
+def unused_tools_warning(unused: dict[str, list[str]]) -> str:
+    """One line naming the programs not kept though kept files are their
+    drop-in configuration (a few of those each), and how to keep one."""
+    if not unused:
+        return ""
+    shown = []
+    for tool, files in sorted(unused.items()):
+        more = f", +{len(files) - 2} more" if len(files) > 2 else ""
+        shown.append(f"{tool} ({', '.join(files[:2])}{more})")
+    first = min(unused)
+    return (f"not kept, as nothing ran them, though what is kept configures them: {'; '.join(shown)}; "
+            f"keep one with --include (e.g. --include {first})")
+
+
 def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str, str]) -> list[str]:
     """Drop from final every path at or below a mount point the source
     says to leave out; one warning line naming those that took something."""
@@ -302,8 +317,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                     f"{first} ({expansion.left_out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
     unused = unused_commands_warning(expansion.unused_commands)
-    if unused:
-        closure.warnings.append(unused)
+    unused_tools = unused_tools_warning(expansion.unused_drop_ins)
+    closure.warnings.extend(w for w in (unused, unused_tools) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     closure.warnings.extend(from_mounts(final, src))
@@ -317,7 +332,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
                         source=archive.TarTotals(), result=archive.TarTotals(),
                         granularity=granularity, original_size=src.size, left_out=left_out,
-                        unused_commands=unused)
+                        unused_commands=unused, unused_tools=unused_tools)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(

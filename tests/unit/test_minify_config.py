@@ -63,6 +63,7 @@ class FakePacked:
     partial_trees: list[str] = []
     left_out = ""
     unused_commands = ""
+    unused_tools = ""
     packages = {"coreutils": 1}
 
     def as_json(self, src: Any) -> dict[str, Any]:

@@ -3761,3 +3761,121 @@ def test_a_program_kept_by_include_is_kept_as_if_run(tmp_path: Path):
     plain = pack.pack_files(src, trace, str(tmp_path / "p.tar"), resolve.Rules(), granularity="unit",
                             events=events)
     assert "/usr/bin/gzip" not in plain.kept
+
+
+def test_crontab_commands_by_kind():
+    system = ("SHELL=/bin/bash\nPATH=/usr/bin:/bin\n# m h dom mon dow user command\n"
+              "17 * * * * root cd / && run-parts --report /etc/cron.hourly\n"
+              "@reboot root /usr/local/bin/at-boot --now\n"
+              "0 0 * * * www-data date +\\%F > /tmp/day % stdin text\n"
+              "SHELLX=/bin/zsh\n\n")
+    commands, shell = codescan.crontab_commands(system, "system")
+    assert commands == ["cd / && run-parts --report /etc/cron.hourly", "/usr/local/bin/at-boot --now",
+                        "date +%F > /tmp/day"]
+    assert shell == "/bin/bash"
+    # a user's crontab has no user field; anacron's three fields
+    assert codescan.crontab_commands("*/5 * * * * php -f /srv/cron.php\n", "user") == (
+        ["php -f /srv/cron.php"], None)
+    assert codescan.crontab_commands("1 5 cron.daily run-parts --report /etc/cron.daily\n", "anacron")[0] == [
+        "run-parts --report /etc/cron.daily"]
+    with pytest.raises(ValueError):
+        codescan.crontab_commands("", "weekly")
+
+
+def test_run_parts_dirs():
+    assert codescan.run_parts_dirs("test -x /usr/sbin/anacron || { cd / && run-parts --report "
+                                   "/etc/cron.daily; }") == ["/etc/cron.daily"]
+    assert codescan.run_parts_dirs("run-parts --umask=022 '/etc/jobs/' && run-parts /etc/more") == [
+        "/etc/jobs", "/etc/more"]
+    assert codescan.run_parts_dirs("my-run-parts /etc/x; echo run-parts") == []
+
+
+def cron_root(tmp_path: Path) -> Path:
+    """A server beside cron: cron's /etc/crontab runs /etc/cron.daily with
+    run-parts; its logrotate job runs logrotate, which runs gzip (a name
+    compiled into it) and the postrotate script of the server's drop-in."""
+    root, _ = compiled_root(tmp_path)
+    for d in ("usr/bin", "usr/sbin"):
+        (root / d).mkdir(parents=True)
+    link(root, "/bin", "usr/bin")
+    main = "int main(void){return 0;}"
+    for program in ("/usr/sbin/cron", "/usr/bin/server", "/usr/bin/run-parts", "/usr/bin/sh",
+                    "/usr/bin/gzip", "/usr/bin/invoke-rc.d"):
+        cc(root / program.lstrip("/"), main)
+    cc(root / "usr/sbin/logrotate", '#include <unistd.h>\n'
+       'int main(int argc, char **argv) {\n'
+       '    char *args[] = {"/bin/gzip", 0};\n'
+       '    return argc > 5 ? execv(args[0], args) : 0;\n'
+       '}\n')
+    write(root, "/etc/crontab", "SHELL=/bin/sh\n25 6 * * * root test -x /usr/sbin/anacron || "
+                                "{ cd / && run-parts --report /etc/cron.daily; }\n")
+    write(root, "/etc/crontabs/root", "0 * * * * /usr/bin/hourly-job --quiet\n")     # busybox's: no user field
+    write(root, "/usr/bin/hourly-job", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/cron.daily/logrotate", "#!/bin/sh\n/usr/sbin/logrotate /etc/logrotate.conf\n", 0o755)
+    write(root, "/etc/cron.daily/stale.dpkg-old", "#!/bin/sh\n/usr/bin/stale-job\n", 0o755)
+    write(root, "/usr/bin/stale-job", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/logrotate.conf", "weekly\ninclude /etc/logrotate.d\n")
+    write(root, "/etc/logrotate.d/server", "/var/log/server/*.log {\n  daily\n  postrotate\n"
+                                           "    invoke-rc.d server rotate >/dev/null\n  endscript\n}\n")
+    dpkg(root, "cron", "/usr/sbin/cron", "/etc/crontab")
+    dpkg(root, "server", "/usr/bin/server", "/etc/logrotate.d/server")
+    dpkg(root, "logrotate", "/usr/sbin/logrotate", "/etc/logrotate.conf", "/etc/cron.daily/logrotate")
+    dpkg(root, "gzip", "/usr/bin/gzip")
+    dpkg(root, "debianutils", "/usr/bin/run-parts")
+    dpkg(root, "dash", "/usr/bin/sh")
+    dpkg(root, "init-system-helpers", "/usr/bin/invoke-rc.d")
+    dpkg(root, "stale", "/usr/bin/stale-job", "/etc/cron.daily/stale.dpkg-old")
+    return root
+
+
+def test_the_jobs_of_a_scheduler_that_ran_are_kept(tmp_path: Path):
+    """cron, started beside a server, runs its daily jobs at 6:25, which a
+    trace of minutes never sees: on the minified image its logrotate job
+    found no logrotate. The jobs' commands come as if run (logrotate's
+    compiled-in gzip too), with run-parts and the shell cron gives them
+    to, and what logrotate's kept configuration runs at a rotation."""
+    root = cron_root(tmp_path)
+    trace = ["/usr/sbin/cron", "/usr/bin/server", "/etc/crontab"]
+    events = records(("cron", "exec", "/usr/sbin/cron"), ("cron", "openat", "/etc/crontab"),
+                     ("server", "exec", "/usr/bin/server"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for path in ("/usr/bin/run-parts", "/usr/bin/sh", "/etc/cron.daily/logrotate", "/usr/sbin/logrotate",
+                 "/etc/logrotate.conf", "/usr/bin/gzip", "/etc/logrotate.d/server", "/usr/bin/invoke-rc.d",
+                 "/usr/bin/hourly-job"):
+        assert path in kept, path
+    assert "run by cron" in kept["/etc/cron.daily/logrotate"]
+    assert "logrotate" in kept["/usr/bin/invoke-rc.d"]
+    # run-parts runs no file with a '.' in its name
+    assert "/usr/bin/stale-job" not in kept
+    # without cron in the trace, nothing of its jobs
+    server_only = kept_at(root, "unit", tmp_path, ["/usr/bin/server"],
+                          records(("server", "exec", "/usr/bin/server"))).kept
+    assert not {"/usr/sbin/logrotate", "/usr/bin/gzip", "/usr/bin/hourly-job"} & set(server_only)
+
+
+def test_a_dropped_tool_a_kept_package_configures_is_named(tmp_path: Path):
+    """logrotate, a Recommends of squid, was dropped from Squid's minified
+    image with squid's /etc/logrotate.d/squid kept: an admin's `logrotate
+    -f` then found no logrotate, and nothing had said so. Not kept (nothing
+    ran it), but named, with the drop-in."""
+    root = cron_root(tmp_path)
+    write(root, "/var/lib/apt/extended_states",
+          "Package: logrotate\nArchitecture: amd64\nAuto-Installed: 1\n")
+    trace = ["/usr/bin/server"]
+    report = kept_at(root, "unit", tmp_path, trace, records(("server", "exec", "/usr/bin/server")))
+    assert "/etc/logrotate.d/server" in report.kept and "/usr/sbin/logrotate" not in report.kept
+    assert "logrotate (/etc/logrotate.d/server)" in report.unused_tools
+    assert "--include /usr/sbin/logrotate" in report.unused_tools and report.unused_tools in report.warnings
+    # (not when it is kept: cron ran its job)
+    events = records(("cron", "exec", "/usr/sbin/cron"), ("server", "exec", "/usr/bin/server"))
+    assert kept_at(root, "unit", tmp_path, ["/usr/sbin/cron", *trace], events).unused_tools == ""
+
+
+def test_unused_tools_warning_shows_a_few_files_each():
+    line = pack.unused_tools_warning({"/usr/sbin/logrotate": ["/etc/logrotate.d/a", "/etc/logrotate.d/b",
+                                                              "/etc/logrotate.d/c"],
+                                      "/usr/sbin/cron": ["/etc/cron.d/php"]})
+    assert ("/usr/sbin/cron (/etc/cron.d/php); "
+            "/usr/sbin/logrotate (/etc/logrotate.d/a, /etc/logrotate.d/b, +1 more)") in line
+    assert line.endswith("--include /usr/sbin/cron)")
+    assert pack.unused_tools_warning({}) == ""
