@@ -554,31 +554,50 @@ class Expander:
             where = f"a job of {path}, run by {' or '.join(ran)}"
             self._keep_commands([shell or "/bin/sh"], where)
             for command in commands:
-                self._shell_script(path, command, where)
+                # the image's own jobs (the application's, an admin's), as
+                # the application's scripts: whole; a package's, as a kept
+                # package's scripts: each program alone (apt's daily job
+                # brought apt whole, its download methods and their TLS
+                # libraries, 14 MB, for a job that exits when nothing is
+                # configured; dpkg's brought perl-base)
+                self._shell_script(path, command, where, whole=final not in self.units.package_of,
+                                   run_later=True)
                 for directory in run_parts_dirs(command):
                     final_dir = self._directory(directory)
                     if final_dir is None:
                         continue
                     jobs = [c for c in sorted(self.units.children(final_dir))
                             if RUN_PARTS_NAME.match(posixpath.basename(c)) and self.units.is_program(c)]
-                    self._keep_commands(jobs, f"{directory}, run by run-parts in {where}")
+                    why = f"{directory}, run by run-parts in {where}"
+                    self._keep_commands([j for j in jobs if j not in self.units.package_of], why)
+                    self._keep_programs([j for j in jobs if j in self.units.package_of], why, run_later=True)
 
     def _rotation_scripts(self, programs: list[str]) -> None:
-        """logrotate, run or to be run: the scripts of its kept
-        configuration's blocks (postrotate and the like) are what it runs
-        at each rotation, read as a kept package's scripts are
+        """logrotate, run or to be run: the drop-in of every package of
+        which a file is kept (nginx-common's /etc/logrotate.d/nginx: nginx
+        ran, its logs were never rotated), and the scripts of its
+        configuration's blocks (postrotate and the like), which it runs at
+        each rotation, read as a kept package's scripts are
         (_keep_programs): nginx's postrotate runs invoke-rc.d."""
         if not any(posixpath.basename(p) == "logrotate" for p in programs):
             return
         conf, drop_ins = LOGROTATE_CONFIG
         directory = self._directory(drop_ins.rstrip("/"))
         for path in [conf, *sorted(self.units.children(directory or ""))]:
+            key = self.units.package_of.get(path)
+            st = self.units.stats.get(path)
+            if path not in self.closure.kept and key in self.units.units and st is not None \
+                    and stat.S_ISREG(st.st_mode) \
+                    and any(m in self.closure.kept for m in self.units.units[key].members):
+                self.closure.add(path, f"logrotate's configuration for {self.units.units[key].name}, "
+                                       f"of which files are kept")
             if path not in self.closure.kept or path in self._rotation_read:
                 continue
             self._rotation_read.add(path)
             text = self.units.read_text(path)
             for script in LOGROTATE_SCRIPT.findall(text or ""):
-                self._shell_script(path, script, f"a script of {path}, which logrotate runs", whole=False)
+                self._shell_script(path, script, f"a script of {path}, which logrotate runs", whole=False,
+                                   run_later=True)
 
     def _drain(self) -> None:
         while self._queue:
@@ -2034,7 +2053,7 @@ class Expander:
             self._named_script(found)
 
     def _shell_script(self, script: str, text: str, where: str, whole: bool = True,
-                      variables: dict[str, list[str]] | None = None) -> None:
+                      variables: dict[str, list[str]] | None = None, run_later: bool = False) -> None:
         """The commands a shell script runs, and those of the shell
         libraries it reads in with `.` (git's scripts read git-sh-setup, which
         runs basename, sed and uname as it loads, and reads git-sh-i18n,
@@ -2083,13 +2102,13 @@ class Expander:
                 library_text = self.units.read_text(library)
                 if library_text is not None:
                     self._shell_script(library, library_text, f"{library}, read in by {script}", whole,
-                                       variables)
+                                       variables, run_later)
         words += [p for name in script_variable_commands(text)
                   if (p := self._variable_path(variables.get(name, [])))]
         if whole:
             self._keep_commands(words, where)
         else:
-            self._keep_programs(words, where)
+            self._keep_programs(words, where, run_later)
 
     def _variable_path(self, paths: list[str]) -> str | None:
         """The file of the image a shell variable names (the last of paths
@@ -2108,16 +2127,22 @@ class Expander:
                 return found[0]
         return None
 
-    def _keep_programs(self, words: list[str], where: str) -> None:
+    def _keep_programs(self, words: list[str], where: str, run_later: bool = False) -> None:
         """The programs a kept package's script runs, found through the
         image's PATH, each alone with what it needs (see _shell_script); a
         shell script among them read for its commands, as lightly, and a
-        Python one for the modules it imports at its top."""
+        Python one for the modules it imports at its top. run_later: the
+        script will run (a scheduled job's), so they count as run for the
+        rules that follow what programs run (_as_if_run: logrotate's
+        compiled-in gzip)."""
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)
             final = self._final(found) if found else None
-            if found is None or final is None or found in self.closure.kept \
-                    or not self.units.is_program(final):
+            if found is None or final is None or not self.units.is_program(final):
+                continue
+            if run_later:
+                self._as_if_run.append(found)
+            if found in self.closure.kept:
                 continue
             self.closure.add(found, f"command {word} in {where}")
             key = self.units.package_of.get(final)
@@ -2145,7 +2170,7 @@ class Expander:
             text = self.units.read_text(found)
             head = (text or "")[:256].encode("utf-8", "surrogateescape")
             if text is not None and is_shell_script(head, found):
-                self._shell_script(found, text, f"script {found}", whole=False)
+                self._shell_script(found, text, f"script {found}", whole=False, run_later=run_later)
             elif text is not None and is_python_script(head):
                 # what it cannot start without: gdal-bin's gdal2tiles.py,
                 # kept beside libgdal, imports osgeo_utils.gdal2tiles, which

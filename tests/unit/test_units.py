@@ -3793,7 +3793,10 @@ def test_run_parts_dirs():
 def cron_root(tmp_path: Path) -> Path:
     """A server beside cron: cron's /etc/crontab runs /etc/cron.daily with
     run-parts; its logrotate job runs logrotate, which runs gzip (a name
-    compiled into it) and the postrotate script of the server's drop-in."""
+    compiled into it) and the postrotate script of the drop-in of
+    server-common, whose configuration the server reads (nginx-common's
+    /etc/logrotate.d/nginx); the application's own job in /etc/cron.d runs
+    app-job, of apptools."""
     root, _ = compiled_root(tmp_path)
     for d in ("usr/bin", "usr/sbin"):
         (root / d).mkdir(parents=True)
@@ -3809,17 +3812,29 @@ def cron_root(tmp_path: Path) -> Path:
        '}\n')
     write(root, "/etc/crontab", "SHELL=/bin/sh\n25 6 * * * root test -x /usr/sbin/anacron || "
                                 "{ cd / && run-parts --report /etc/cron.daily; }\n")
-    write(root, "/etc/crontabs/root", "0 * * * * /usr/bin/hourly-job --quiet\n")     # busybox's: no user field
+    write(root, "/etc/crontabs/root", "0 * * * * /usr/bin/hourly-job --quiet\n")  # busybox's: no user
     write(root, "/usr/bin/hourly-job", "#!/bin/sh\n", 0o755)
     write(root, "/etc/cron.daily/logrotate", "#!/bin/sh\n/usr/sbin/logrotate /etc/logrotate.conf\n", 0o755)
     write(root, "/etc/cron.daily/stale.dpkg-old", "#!/bin/sh\n/usr/bin/stale-job\n", 0o755)
     write(root, "/usr/bin/stale-job", "#!/bin/sh\n", 0o755)
     write(root, "/etc/logrotate.conf", "weekly\ninclude /etc/logrotate.d\n")
-    write(root, "/etc/logrotate.d/server", "/var/log/server/*.log {\n  daily\n  postrotate\n"
-                                           "    invoke-rc.d server rotate >/dev/null\n  endscript\n}\n")
+    write(root, "/etc/logrotate.d/server", "/var/log/server/error.log {\n  weekly\n}\n")
+    write(root, "/etc/logrotate.d/server-web", "/var/log/server/*.log {\n  daily\n  postrotate\n"
+                                               "    invoke-rc.d server rotate >/dev/null\n  endscript\n}\n")
+    write(root, "/etc/server/server.conf", "listen 80;\n")
+    write(root, "/etc/logrotate.d/unused", "/var/log/unused.log {\n  postrotate\n    unused-thing\n"
+                                           "  endscript\n}\n")
+    write(root, "/etc/cron.d/app", "*/5 * * * * root app-job --clean\n")
+    for script in ("/usr/bin/unused-thing", "/usr/bin/app-job", "/usr/bin/app-other",
+                   "/usr/bin/logrotate-extra"):
+        write(root, script, "#!/bin/sh\n", 0o755)
     dpkg(root, "cron", "/usr/sbin/cron", "/etc/crontab")
     dpkg(root, "server", "/usr/bin/server", "/etc/logrotate.d/server")
-    dpkg(root, "logrotate", "/usr/sbin/logrotate", "/etc/logrotate.conf", "/etc/cron.daily/logrotate")
+    dpkg(root, "server-common", "/etc/server/server.conf", "/etc/logrotate.d/server-web")
+    dpkg(root, "unused", "/usr/bin/unused-thing", "/etc/logrotate.d/unused")
+    dpkg(root, "apptools", "/usr/bin/app-job", "/usr/bin/app-other")
+    dpkg(root, "logrotate", "/usr/sbin/logrotate", "/etc/logrotate.conf", "/etc/cron.daily/logrotate",
+         "/usr/bin/logrotate-extra")
     dpkg(root, "gzip", "/usr/bin/gzip")
     dpkg(root, "debianutils", "/usr/bin/run-parts")
     dpkg(root, "dash", "/usr/bin/sh")
@@ -3833,24 +3848,32 @@ def test_the_jobs_of_a_scheduler_that_ran_are_kept(tmp_path: Path):
     trace of minutes never sees: on the minified image its logrotate job
     found no logrotate. The jobs' commands come as if run (logrotate's
     compiled-in gzip too), with run-parts and the shell cron gives them
-    to, and what logrotate's kept configuration runs at a rotation."""
+    to, and what logrotate's configuration runs at a rotation, with the
+    drop-in of every package of which a file is kept. A package's job
+    brings each program it runs alone (apt's daily job brought apt whole,
+    14 MB); the image's own, as the application's scripts, whole."""
     root = cron_root(tmp_path)
-    trace = ["/usr/sbin/cron", "/usr/bin/server", "/etc/crontab"]
+    trace = ["/usr/sbin/cron", "/usr/bin/server", "/etc/crontab", "/etc/server/server.conf"]
     events = records(("cron", "exec", "/usr/sbin/cron"), ("cron", "openat", "/etc/crontab"),
-                     ("server", "exec", "/usr/bin/server"))
+                     ("server", "exec", "/usr/bin/server"), ("server", "openat", "/etc/server/server.conf"))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     for path in ("/usr/bin/run-parts", "/usr/bin/sh", "/etc/cron.daily/logrotate", "/usr/sbin/logrotate",
-                 "/etc/logrotate.conf", "/usr/bin/gzip", "/etc/logrotate.d/server", "/usr/bin/invoke-rc.d",
-                 "/usr/bin/hourly-job"):
+                 "/etc/logrotate.conf", "/usr/bin/gzip", "/etc/logrotate.d/server-web",
+                 "/usr/bin/invoke-rc.d", "/usr/bin/hourly-job", "/etc/cron.d/app", "/usr/bin/app-job",
+                 "/usr/bin/app-other"):
         assert path in kept, path
     assert "run by cron" in kept["/etc/cron.daily/logrotate"]
     assert "logrotate" in kept["/usr/bin/invoke-rc.d"]
+    # logrotate alone, not its package; no drop-in of a package nothing of is kept
+    assert "/usr/bin/logrotate-extra" not in kept
+    assert "/etc/logrotate.d/unused" not in kept and "/usr/bin/unused-thing" not in kept
     # run-parts runs no file with a '.' in its name
     assert "/usr/bin/stale-job" not in kept
     # without cron in the trace, nothing of its jobs
     server_only = kept_at(root, "unit", tmp_path, ["/usr/bin/server"],
                           records(("server", "exec", "/usr/bin/server"))).kept
-    assert not {"/usr/sbin/logrotate", "/usr/bin/gzip", "/usr/bin/hourly-job"} & set(server_only)
+    assert not {"/usr/sbin/logrotate", "/usr/bin/gzip", "/usr/bin/hourly-job",
+                "/usr/bin/app-job"} & set(server_only)
 
 
 def test_a_dropped_tool_a_kept_package_configures_is_named(tmp_path: Path):
