@@ -553,24 +553,42 @@ class Expander:
                 continue
             where = f"a job of {path}, run by {' or '.join(ran)}"
             self._keep_commands([shell or "/bin/sh"], where)
+            if final in self.units.package_of:
+                self._use_package(final, where, data_too=True)
             for command in commands:
-                # the image's own jobs (the application's, an admin's), as
-                # the application's scripts: whole; a package's, as a kept
-                # package's scripts: each program alone (apt's daily job
-                # brought apt whole, its download methods and their TLS
-                # libraries, 14 MB, for a job that exits when nothing is
-                # configured; dpkg's brought perl-base)
-                self._shell_script(path, command, where, whole=final not in self.units.package_of,
-                                   run_later=True)
+                self._scheduled(path, final, command, where)
                 for directory in run_parts_dirs(command):
                     final_dir = self._directory(directory)
                     if final_dir is None:
                         continue
-                    jobs = [c for c in sorted(self.units.children(final_dir))
-                            if RUN_PARTS_NAME.match(posixpath.basename(c)) and self.units.is_program(c)]
-                    why = f"{directory}, run by run-parts in {where}"
-                    self._keep_commands([j for j in jobs if j not in self.units.package_of], why)
-                    self._keep_programs([j for j in jobs if j in self.units.package_of], why, run_later=True)
+                    for job in sorted(self.units.children(final_dir)):
+                        if RUN_PARTS_NAME.match(posixpath.basename(job)) and self.units.is_program(job):
+                            self._scheduled(job, job, None, f"{directory}, run by run-parts in {where}")
+
+    def _scheduled(self, path: str, final: str, command: str | None, where: str) -> None:
+        """One scheduled job: a crontab's command line (command), or a
+        program run-parts runs (path). The image's own (the application's,
+        an admin's), as the application's scripts: its commands with their
+        packages (a web application's backup job: "tar: not found"). A
+        package's: with that package, whose data its scripts read (dpkg's
+        daily job sources dpkg-error.sh by a path built from a variable;
+        apt-config, in apt's, reads dpkg's cputable: without them it
+        failed, and apt's job slept its default 30 minutes), and each
+        program its scripts run alone, as a kept package's scripts (whole,
+        they brought util-linux for a `flock` and systemd for a
+        `systemd-escape`: 29 MB on a web application's image)."""
+        own = final not in self.units.package_of
+        if command is None:
+            if own:
+                self._keep_commands([path], where)
+                return
+            self._use_package(final, where, data_too=True)
+            self._keep_programs([path], where)
+            text = self.units.read_text(final)
+            if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), final):
+                self._shell_script(path, text, f"{where}: {path}", whole=False, run_later=True)
+        else:
+            self._shell_script(path, command, where, whole=own, run_later=True)
 
     def _rotation_scripts(self, programs: list[str]) -> None:
         """logrotate, run or to be run: the drop-in of every package of
@@ -2134,7 +2152,10 @@ class Expander:
         Python one for the modules it imports at its top. run_later: the
         script will run (a scheduled job's), so they count as run for the
         rules that follow what programs run (_as_if_run: logrotate's
-        compiled-in gzip)."""
+        compiled-in gzip); not what their own scripts run (logrotate's
+        postrotate runs invoke-rc.d, which names systemctl, which names
+        systemd-sysv-install, which runs update-rc.d, a Perl script: 3.8
+        MB of perl-base for a chain no container takes)."""
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)
             final = self._final(found) if found else None
@@ -2170,7 +2191,7 @@ class Expander:
             text = self.units.read_text(found)
             head = (text or "")[:256].encode("utf-8", "surrogateescape")
             if text is not None and is_shell_script(head, found):
-                self._shell_script(found, text, f"script {found}", whole=False, run_later=run_later)
+                self._shell_script(found, text, f"script {found}", whole=False)
             elif text is not None and is_python_script(head):
                 # what it cannot start without: gdal-bin's gdal2tiles.py,
                 # kept beside libgdal, imports osgeo_utils.gdal2tiles, which

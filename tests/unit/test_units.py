@@ -3803,18 +3803,21 @@ def cron_root(tmp_path: Path) -> Path:
     link(root, "/bin", "usr/bin")
     main = "int main(void){return 0;}"
     for program in ("/usr/sbin/cron", "/usr/bin/server", "/usr/bin/run-parts", "/usr/bin/sh",
-                    "/usr/bin/gzip", "/usr/bin/invoke-rc.d"):
+                    "/usr/bin/gzip", "/usr/bin/flock", "/usr/bin/svc-helper"):
         cc(root / program.lstrip("/"), main)
-    cc(root / "usr/sbin/logrotate", '#include <unistd.h>\n'
-       'int main(int argc, char **argv) {\n'
-       '    char *args[] = {"/bin/gzip", 0};\n'
-       '    return argc > 5 ? execv(args[0], args) : 0;\n'
-       '}\n')
+    for program, runs in (("/usr/sbin/logrotate", "/bin/gzip"), ("/usr/bin/svcctl", "/usr/bin/svc-helper")):
+        cc(root / program.lstrip("/"), '#include <unistd.h>\n'
+           'int main(int argc, char **argv) {\n'
+           f'    char *args[] = {{"{runs}", 0}};\n'
+           '    return argc > 5 ? execv(args[0], args) : 0;\n'
+           '}\n')
+    write(root, "/usr/bin/invoke-rc.d", "#!/bin/sh\nsvcctl reload \"$1\"\n", 0o755)
     write(root, "/etc/crontab", "SHELL=/bin/sh\n25 6 * * * root test -x /usr/sbin/anacron || "
                                 "{ cd / && run-parts --report /etc/cron.daily; }\n")
     write(root, "/etc/crontabs/root", "0 * * * * /usr/bin/hourly-job --quiet\n")  # busybox's: no user
     write(root, "/usr/bin/hourly-job", "#!/bin/sh\n", 0o755)
-    write(root, "/etc/cron.daily/logrotate", "#!/bin/sh\n/usr/sbin/logrotate /etc/logrotate.conf\n", 0o755)
+    write(root, "/etc/cron.daily/logrotate", "#!/bin/sh\nflock -n /run/lock/x true\n"
+                                             "/usr/sbin/logrotate /etc/logrotate.conf\n", 0o755)
     write(root, "/etc/cron.daily/stale.dpkg-old", "#!/bin/sh\n/usr/bin/stale-job\n", 0o755)
     write(root, "/usr/bin/stale-job", "#!/bin/sh\n", 0o755)
     write(root, "/etc/logrotate.conf", "weekly\ninclude /etc/logrotate.d\n")
@@ -3839,6 +3842,9 @@ def cron_root(tmp_path: Path) -> Path:
     dpkg(root, "debianutils", "/usr/bin/run-parts")
     dpkg(root, "dash", "/usr/bin/sh")
     dpkg(root, "init-system-helpers", "/usr/bin/invoke-rc.d")
+    dpkg(root, "systemd", "/usr/bin/svcctl", "/usr/bin/svc-helper")
+    dpkg(root, "util-linux", "/usr/bin/flock", "/usr/bin/util-other")
+    write(root, "/usr/bin/util-other", "#!/bin/sh\n", 0o755)
     dpkg(root, "stale", "/usr/bin/stale-job", "/etc/cron.daily/stale.dpkg-old")
     return root
 
@@ -3850,8 +3856,12 @@ def test_the_jobs_of_a_scheduler_that_ran_are_kept(tmp_path: Path):
     compiled-in gzip too), with run-parts and the shell cron gives them
     to, and what logrotate's configuration runs at a rotation, with the
     drop-in of every package of which a file is kept. A package's job
-    brings each program it runs alone (apt's daily job brought apt whole,
-    14 MB); the image's own, as the application's scripts, whole."""
+    comes with its package (dpkg's sources its package's data), each
+    program it runs alone (util-linux whole for a `flock`); the image's
+    own, as the application's scripts, whole. What the programs a job
+    runs run in turn is kept, not followed as run (logrotate's postrotate
+    runs invoke-rc.d, which runs systemctl, whose compiled-in names led
+    to perl-base)."""
     root = cron_root(tmp_path)
     trace = ["/usr/sbin/cron", "/usr/bin/server", "/etc/crontab", "/etc/server/server.conf"]
     events = records(("cron", "exec", "/usr/sbin/cron"), ("cron", "openat", "/etc/crontab"),
@@ -3860,12 +3870,12 @@ def test_the_jobs_of_a_scheduler_that_ran_are_kept(tmp_path: Path):
     for path in ("/usr/bin/run-parts", "/usr/bin/sh", "/etc/cron.daily/logrotate", "/usr/sbin/logrotate",
                  "/etc/logrotate.conf", "/usr/bin/gzip", "/etc/logrotate.d/server-web",
                  "/usr/bin/invoke-rc.d", "/usr/bin/hourly-job", "/etc/cron.d/app", "/usr/bin/app-job",
-                 "/usr/bin/app-other"):
+                 "/usr/bin/app-other", "/usr/bin/logrotate-extra", "/usr/bin/flock", "/usr/bin/svcctl"):
         assert path in kept, path
     assert "run by cron" in kept["/etc/cron.daily/logrotate"]
     assert "logrotate" in kept["/usr/bin/invoke-rc.d"]
-    # logrotate alone, not its package; no drop-in of a package nothing of is kept
-    assert "/usr/bin/logrotate-extra" not in kept
+    assert "/usr/bin/util-other" not in kept and "/usr/bin/svc-helper" not in kept
+    # no drop-in of a package nothing of is kept
     assert "/etc/logrotate.d/unused" not in kept and "/usr/bin/unused-thing" not in kept
     # run-parts runs no file with a '.' in its name
     assert "/usr/bin/stale-job" not in kept
