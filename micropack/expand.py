@@ -237,6 +237,10 @@ CRONTABS = (("/etc/crontab", "system"), ("/etc/cron.d/", "system"), ("/etc/anacr
 # logrotate's configuration: the shell scripts its blocks hold run at each
 # rotation (nginx's postrotate: invoke-rc.d nginx rotate)
 LOGROTATE_CONFIG = ("/etc/logrotate.conf", "/etc/logrotate.d/")
+# Tools with a drop-in directory that a container has no use for: it does
+# not boot, set the kernel's parameters or load its modules (systemd's
+# /etc/sysctl.d files made procps' sysctl look dropped by mistake)
+HOST_TOOLS = frozenset({"init", "sysctl", "modprobe"})
 LOGROTATE_SCRIPT = re.compile(r"^[ \t]*(?:prerotate|postrotate|firstaction|lastaction|preremove)[ \t]*\n"
                               r"(.*?)^[ \t]*endscript\b", re.M | re.S)
 # Application code read for what it loads, and whether it sets TZ.
@@ -507,6 +511,8 @@ class Expander:
             if len(parts) == 4 and parts[1] == "etc" and len(parts[2]) > 2 and parts[2].endswith(".d"):
                 by_tool.setdefault(parts[2][:-2], []).append(path)
         for name, drop_ins in by_tool.items():
+            if name in HOST_TOOLS:
+                continue
             # (where an admin's shell finds it, whatever the image's PATH)
             tool = next((p for d in COMMAND_DIRS if (p := f"{d}/{name}") in self.units.stats), None)
             final = self._final(tool) if tool else None

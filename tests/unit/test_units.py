@@ -3892,13 +3892,20 @@ def test_a_dropped_tool_a_kept_package_configures_is_named(tmp_path: Path):
     -f` then found no logrotate, and nothing had said so. Not kept (nothing
     ran it), but named, with the drop-in."""
     root = cron_root(tmp_path)
-    write(root, "/var/lib/apt/extended_states",
-          "Package: logrotate\nArchitecture: amd64\nAuto-Installed: 1\n")
+    write(root, "/etc/sysctl.d/50-server.conf", "net.core.somaxconn = 1024\n")
+    write(root, "/usr/sbin/sysctl", "#!/bin/sh\n", 0o755)
+    dpkg(root, "server", "/usr/bin/server", "/etc/logrotate.d/server", "/etc/sysctl.d/50-server.conf")
+    dpkg(root, "procps", "/usr/sbin/sysctl")
+    write(root, "/var/lib/apt/extended_states", "".join(
+        f"Package: {p}\nArchitecture: amd64\nAuto-Installed: 1\n\n" for p in ("logrotate", "procps")))
     trace = ["/usr/bin/server"]
     report = kept_at(root, "unit", tmp_path, trace, records(("server", "exec", "/usr/bin/server")))
     assert "/etc/logrotate.d/server" in report.kept and "/usr/sbin/logrotate" not in report.kept
+    assert "/etc/sysctl.d/50-server.conf" in report.kept and "/usr/sbin/sysctl" not in report.kept
     assert "logrotate (/etc/logrotate.d/server)" in report.unused_tools
     assert "--include /usr/sbin/logrotate" in report.unused_tools and report.unused_tools in report.warnings
+    # (nor a tool a container has no use for: sysctl, for a kept /etc/sysctl.d file)
+    assert "sysctl" not in report.unused_tools
     # (not when it is kept: cron ran its job)
     events = records(("cron", "exec", "/usr/sbin/cron"), ("server", "exec", "/usr/bin/server"))
     assert kept_at(root, "unit", tmp_path, ["/usr/sbin/cron", *trace], events).unused_tools == ""
