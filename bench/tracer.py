@@ -534,13 +534,17 @@ def bpf_stats() -> Iterator[None]:
 def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any]:
     """ns per run of the sys_exit program (a raw tracepoint, prog_type 17, or
     a tp_btf one, prog_type 26: a process has one or the other) with
-    bpf_stats on, over the same loop: empty (floor), micropack's with the loop
-    in the target, and micropack's with the loop in another container (what
+    bpf_stats on, over the same loop: empty (floor), the programs that read
+    the names of the loop's calls and do nothing else (READ_NAMES,
+    READ_FOUND_NAMES), micropack's with the loop in the target, without and
+    with --events, and micropack's with the loop in another container (what
     every process outside the target pays: the cgroup check); with
     --compare-with, the other checkout's too, in the same rounds."""
     sys_exit_types = (17, 26)
 
-    samples: dict[str, list[tuple[float, int]]] = {"floor": [], "micropack": [], "micropack-outside": []}
+    samples: dict[str, list[tuple[float, int]]] = {
+        "floor": [], **{names: [] for names in NAMES_FLOOR.values()}, "micropack": [], "micropack-events": [],
+        "micropack-outside": []}
     if OTHER is not None:
         samples["other"] = []
     for _ in range(runs):
@@ -550,7 +554,7 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
                 box = Box(image, f"/bench/workload reuse {n}", binary)
                 idle = Box(image, "true", binary) if outside else None
                 try:
-                    tracer = Attached(mode.replace("-outside", ""), idle if idle else box, tmp)
+                    tracer = Attached(mode.removesuffix("-outside"), idle if idle else box, tmp)
                     assert tracer.proc is not None
                     with bpf_stats():
                         before = programs_run(tracer.proc.pid, sys_exit_types)
