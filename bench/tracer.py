@@ -242,12 +242,23 @@ def design_source(name: str) -> str:
 
 # Designs that read the name of each of the loop's calls that names a file
 # and do nothing else: what any tracer that records names pays the kernel for
-# the reads alone (bpf_probe_read_user_str, a fixed cost of some 100 ns a call
-# on this VM whatever the name's length). READ_FOUND_NAMES skips the calls
-# that found no file, as micropack does without --events.
+# the reads alone (bpf_probe_read_user_str, a fixed cost of 130 to 150 ns a
+# call on this VM whatever the name's length). READ_FOUND_NAMES skips the
+# calls that found no file, as micropack does without --events. They read
+# the names of every process's calls, not only the target's (on a quiet host
+# the loop's are all but half a percent of them), and attach as tp_btf, as
+# the floor does where the kernel allows it; elsewhere they are not run.
 READ_NAMES = "read-names"
 READ_FOUND_NAMES = "read-found-names"
 NAMES_FLOOR = {"micropack": f"design:{READ_FOUND_NAMES}", "micropack-events": f"design:{READ_NAMES}"}
+
+
+def names_floor_modes() -> list[str]:
+    """The names-alone designs, where they attach as the floor does."""
+    from micropack.tracers import btf_attach, ebpf
+    btf = (os.environ.get(ebpf.SYS_EXIT_ENV, "auto") != "raw"
+           and btf_attach.tracepoint_btf_id("sys_exit") is not None)
+    return list(NAMES_FLOOR.values()) if btf else []
 
 
 def names_floor_source(found_only: bool) -> str:
@@ -543,7 +554,7 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
     sys_exit_types = (17, 26)
 
     samples: dict[str, list[tuple[float, int]]] = {
-        "floor": [], **{names: [] for names in NAMES_FLOOR.values()}, "micropack": [], "micropack-events": [],
+        "floor": [], **{names: [] for names in names_floor_modes()}, "micropack": [], "micropack-events": [],
         "micropack-outside": []}
     if OTHER is not None:
         samples["other"] = []
@@ -572,6 +583,7 @@ def program_profile(image: str, binary: str, n: int, runs: int) -> dict[str, Any
                                   "runs": statistics.median(s[1] for s in values)}
                            for mode, values in samples.items()}
     out["loop_syscalls"] = 4 * n
+    out["runs_per_median"] = runs
     return out
 
 
@@ -683,7 +695,7 @@ def run(image: str, quick: bool = False, strace: bool = True,
     overhead: dict[str, Any] = {}
     for kind, label in (("reuse", "fd_reuse_loop"), ("one", "one_path_loop")):
         if label in only:
-            loop_modes = tracer_modes + list(NAMES_FLOOR.values())
+            loop_modes = tracer_modes + names_floor_modes()
             overhead[label] = summarize(rounds(n_runs, loop_modes, lambda m, k=kind: run_loop(
                 image, binary, m, k, loop_n, outside=False), label))
     if "outside_target_loop" in only:

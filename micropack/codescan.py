@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from typing import Literal, NamedTuple
 
 SHELLS = ("sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox")
 SHELL_KEYWORDS = frozenset({"if", "then", "elif", "else", "fi", "do", "done", "while", "until", "for",
@@ -365,21 +366,28 @@ def sourced_names(text: str) -> list[str]:
 # to its first unescaped % (what follows is the command's input); in
 # anacrontab: period, delay and identifier, then the command. NAME=value
 # lines set the jobs' environment.
-CRONTAB_KINDS = ("user", "system", "anacron")
+CrontabKind = Literal["user", "system", "anacron"]
+CRON_FIELDS: dict[str, int] = {"user": 5, "system": 6, "anacron": 3}
 CRON_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*(.*)$")
 CRON_INPUT = re.compile(r"(?<!\\)%")
 # run-parts DIR, after its options: every program in DIR whose name is all
 # letters, digits, '_' and '-' (Debian's run-parts' default; a dpkg-old or
-# a README is not run)
-RUN_PARTS = re.compile(r"""(?:^|[\s;&|({`])run-parts((?:[ \t]+-[-\w=/.]*)*)[ \t]+(['"]?)(/[\w./+-]+)\2""")
+# a README is not run). --list and --test run nothing; -a and -u take a
+# value.
+RUN_PARTS = re.compile(r"""(?:^|[\s;&|({`])(?:/[\w./+-]*/)?run-parts(?=[\s'"]|$)([^;&|)}`\n]*)""")
+RUN_PARTS_VALUED = frozenset({"-a", "-u"})
+RUN_PARTS_NOT_RUNNING = frozenset({"--list", "--test"})
 RUN_PARTS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def crontab_commands(text: str, kind: str) -> tuple[list[str], str | None]:
-    """The commands of a crontab's jobs (kind: one of CRONTAB_KINDS), and
-    the shell they are given to (its SHELL=, None when not set)."""
-    if kind not in CRONTAB_KINDS:
-        raise ValueError(kind)
+class Crontab(NamedTuple):
+    commands: list[str]     # the jobs' command lines
+    shell: str | None       # what they are given to (SHELL=), None when not set
+
+
+def crontab_commands(text: str, kind: CrontabKind) -> Crontab:
+    """The commands of a crontab's jobs, and the shell they are given to."""
+    skip_fields = CRON_FIELDS[kind]
     commands: list[str] = []
     shell = None
     for line in text.splitlines():
@@ -390,18 +398,35 @@ def crontab_commands(text: str, kind: str) -> tuple[list[str], str | None]:
             if m.group(1) == "SHELL":
                 shell = m.group(2).strip().strip("\"'") or None
             continue
-        skip = 3 if kind == "anacron" else (1 if line.startswith("@") else 5) + (kind == "system")
+        # an @keyword stands for the five time fields
+        skip = skip_fields - 4 if kind != "anacron" and line.startswith("@") else skip_fields
         fields = line.split(None, skip)
         if len(fields) > skip:
             command = CRON_INPUT.split(fields[skip], 1)[0].replace("\\%", "%").strip()
             if command:
                 commands.append(command)
-    return commands, shell
+    return Crontab(commands, shell)
 
 
-def run_parts_dirs(command: str) -> list[str]:
-    """The directories a command line runs with run-parts."""
-    return list(dict.fromkeys(m.group(3).rstrip("/") or "/" for m in RUN_PARTS.finditer(command)))
+def run_parts_dirs(text: str) -> list[str]:
+    """The directories a command line or script runs with run-parts."""
+    out = []
+    for m in RUN_PARTS.finditer(text):
+        words = [w.strip("\"'") for w in m.group(1).split()]
+        if RUN_PARTS_NOT_RUNNING & set(words):
+            continue
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word in RUN_PARTS_VALUED:
+                i += 2
+                continue
+            if not word.startswith("-"):
+                if word.startswith("/"):
+                    out.append(word.rstrip("/") or "/")
+                break
+            i += 1
+    return list(dict.fromkeys(out))
 
 
 # env's options that take the next word as their value (-S's value is the

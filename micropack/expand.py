@@ -35,6 +35,7 @@ from micropack import elf, locales
 from micropack.codescan import (
     RUN_PARTS_NAME,
     SHELLS,
+    CrontabKind,
     beam_imports,
     calls_iconv,
     code_commands,
@@ -228,21 +229,24 @@ COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Schedulers: one that ran runs its jobs later, each at its hour, which a
-# trace of minutes never sees. Their crontabs, by kind (codescan's
-# CRONTAB_KINDS): a file, or a directory of them (".": in a file's name,
-# cron skips it, as run-parts does).
+# trace of minutes never sees (a scheduler is a program of a command
+# directory: /app/bin/cron, the application's own, is not one). Their
+# crontabs, by kind: a file, or a directory of them, whose files are named
+# as run-parts' (cron skips a name with a '.').
 SCHEDULERS = frozenset({"cron", "crond", "anacron"})
-CRONTABS = (("/etc/crontab", "system"), ("/etc/cron.d/", "system"), ("/etc/anacrontab", "anacron"),
-            ("/var/spool/cron/crontabs/", "user"), ("/etc/crontabs/", "user"), ("/var/spool/cron/", "user"))
+CRONTABS: tuple[tuple[str, CrontabKind], ...] = (
+    ("/etc/crontab", "system"), ("/etc/cron.d/", "system"), ("/etc/anacrontab", "anacron"),
+    ("/var/spool/cron/crontabs/", "user"), ("/etc/crontabs/", "user"), ("/var/spool/cron/", "user"))
 # logrotate's configuration: the shell scripts its blocks hold run at each
 # rotation (nginx's postrotate: invoke-rc.d nginx rotate)
-LOGROTATE_CONFIG = ("/etc/logrotate.conf", "/etc/logrotate.d/")
+LOGROTATE = "logrotate"
+LOGROTATE_CONFIG = ("/etc/logrotate.conf", "/etc/logrotate.d")
+LOGROTATE_SCRIPT = re.compile(r"^[ \t]*(?:prerotate|postrotate|firstaction|lastaction|preremove)[ \t]*\r?\n"
+                              r"(.*?)^[ \t]*endscript\b", re.M | re.S)
 # Tools with a drop-in directory that a container has no use for: it does
 # not boot, set the kernel's parameters or load its modules (systemd's
 # /etc/sysctl.d files made procps' sysctl look dropped by mistake)
-HOST_TOOLS = frozenset({"init", "sysctl", "modprobe"})
-LOGROTATE_SCRIPT = re.compile(r"^[ \t]*(?:prerotate|postrotate|firstaction|lastaction|preremove)[ \t]*\n"
-                              r"(.*?)^[ \t]*endscript\b", re.M | re.S)
+HOST_TOOLS = frozenset({"init", "insserv", "sysctl", "modprobe", "depmod"})
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript")
@@ -308,6 +312,7 @@ class Expander:
         self._tools: set[str] = set()          # commands the application's scripts name
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
         self._rotation_read: set[str] = set()  # logrotate configuration read for its scripts
+        self._run_parts_done: set[str] = set()  # directories scheduled jobs run with run-parts
         self._scanned: set[str] = set()
         self._scanned_required: set[str] = set()    # read for their top-level imports only
         self._beams_read: set[str] = set()      # compiled Erlang modules read for what they call
@@ -486,6 +491,7 @@ class Expander:
         self._terminal_database()
         self._command_links()
         self._unused_commands()
+        self._unused_drop_ins()
         return self.result
 
     def _unused_commands(self) -> None:
@@ -500,11 +506,14 @@ class Expander:
             commands = self._commands_of(key) if key in self.units.units else []
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
-        # A tool whose drop-in directory holds a kept package's file
-        # (logrotate's /etc/logrotate.d/squid; logrotate came as a
-        # Recommends, not on purpose): the kept package expects it to run
-        # (an admin's `logrotate -f` on Squid's minified image: "not
-        # found"). Said, not kept: nothing of the trace ran it.
+
+    def _unused_drop_ins(self) -> None:
+        """A tool not kept whose drop-in directory (/etc/NAME.d) holds a
+        kept file of another package: that package expects it to run.
+        logrotate, a Recommends of squid (not installed on purpose, so not
+        in _unused_commands), was dropped with /etc/logrotate.d/squid kept:
+        an admin's `logrotate -f` found nothing, and nothing had said so.
+        Said, not kept: nothing of the trace ran it."""
         by_tool: dict[str, list[str]] = {}
         for path in sorted(self.closure.kept):
             parts = path.split("/")
@@ -524,77 +533,112 @@ class Expander:
             if theirs:
                 self.result.unused_drop_ins[tool] = theirs
 
+    def _ran(self, programs: Iterable[str], names: frozenset[str]) -> list[str]:
+        """The names among names of the programs that ran, or will, from a
+        command directory (not an application's own script of that name)."""
+        return sorted({posixpath.basename(p) for p in programs if posixpath.basename(p) in names
+                       and (parent_of(p) in COMMAND_DIRS or parent_of(self._final(p) or "") in COMMAND_DIRS)})
+
+    def _run_parts_entries(self, directory: str) -> list[str]:
+        """The files of a directory run-parts (or cron, for /etc/cron.d)
+        takes, by their names; none for a command or system directory (a
+        hostile `run-parts /usr/bin` would keep every program there)."""
+        final = self._directory(directory)
+        if final is None or final in COMMAND_DIRS or is_system_dir(final):
+            return []
+        return [c for c in sorted(self.units.children(final)) if RUN_PARTS_NAME.match(posixpath.basename(c))]
+
     def _scheduled_jobs(self, programs: list[str]) -> None:
         """A scheduler that ran (cron, anacron) runs its crontabs' jobs
-        later, at their hours: the commands of each job come as if run
-        (with the shell they are given to), and so does every program of a
-        directory a job runs with run-parts, with what those scripts run.
-        A cron started beside a web application ran its daily logrotate
-        on the minified image with no logrotate, and no job's failure
+        later, at their hours (see _scheduled). A cron started beside a
+        web application ran its daily logrotate on the minified image with
+        no logrotate, and its backup job with no tar; no job's failure
         reaches anyone but the mail cron sends."""
-        ran = sorted({b for p in programs if (b := posixpath.basename(p)) in SCHEDULERS})
+        ran = self._ran(programs, SCHEDULERS)
         if not ran:
             return
-        crontabs: list[tuple[str, str]] = []
+        crontabs: dict[str, tuple[str, CrontabKind]] = {}     # final path -> (path, kind)
         for where, kind in CRONTABS:
-            if where.endswith("/"):
-                directory = self._directory(where.rstrip("/"))
-                crontabs += [(c, kind) for c in sorted(self.units.children(directory or ""))
-                             if RUN_PARTS_NAME.match(posixpath.basename(c))]
-            else:
-                crontabs.append((where, kind))
-        for path, kind in crontabs:
-            final = self._final(path)
-            st = self.units.stats.get(final or "")
-            if final is None or st is None or not stat.S_ISREG(st.st_mode):
-                continue
+            for path in self._run_parts_entries(where) if where.endswith("/") else [where]:
+                final = self._final(path)
+                st = self.units.stats.get(final or "")
+                if final is not None and st is not None and stat.S_ISREG(st.st_mode):
+                    crontabs.setdefault(final, (path, kind))    # (Alpine links one spool to another)
+        for final, (path, kind) in crontabs.items():
             text = self.units.read_text(final)
             if text is None:
                 continue
-            why = f"a crontab {' and '.join(ran)} reads"
             if path not in self.closure.kept:
-                self.closure.add(path, why)
-            commands, shell = crontab_commands(text, kind)
-            if not commands:
+                self.closure.add(path, f"a crontab {' and '.join(ran)} reads")
+            crontab = crontab_commands(text, kind)
+            if not crontab.commands:
                 continue
             where = f"a job of {path}, run by {' or '.join(ran)}"
-            self._keep_commands([shell or "/bin/sh"], where)
-            if final in self.units.package_of:
+            self._keep_commands([crontab.shell or "/bin/sh"], where)
+            # a package's crontab comes with its package; one edited for the
+            # image (an admin's line appended to /etc/crontab) is the image's
+            own = final not in self.units.package_of or self._edited(final)
+            if not own:
                 self._use_package(final, where, data_too=True)
-            for command in commands:
-                self._scheduled(path, final, command, where)
-                for directory in run_parts_dirs(command):
-                    final_dir = self._directory(directory)
-                    if final_dir is None:
-                        continue
-                    for job in sorted(self.units.children(final_dir)):
-                        if RUN_PARTS_NAME.match(posixpath.basename(job)) and self.units.is_program(job):
-                            self._scheduled(job, job, None, f"{directory}, run by run-parts in {where}")
+            for command in crontab.commands:
+                self._shell_script(path, command, where, whole=own, run_later=True)
+                self._run_parts(command, where)
+                # and what the scripts it runs run with run-parts
+                for word in script_commands(command):
+                    found = word if word.startswith("/") else self.closure.find_program(word)
+                    final_script = self._final(found) if found else None
+                    if final_script is not None and self.units.is_program(final_script) \
+                            and self._is_script(final_script):
+                        self._run_parts(self.units.read_text(final_script) or "", f"{where}: {found}")
 
-    def _scheduled(self, path: str, final: str, command: str | None, where: str) -> None:
-        """One scheduled job: a crontab's command line (command), or a
-        program run-parts runs (path). The image's own (the application's,
-        an admin's), as the application's scripts: its commands with their
-        packages (a web application's backup job: "tar: not found"). A
-        package's: with that package, whose data its scripts read (dpkg's
-        daily job sources dpkg-error.sh by a path built from a variable;
-        apt-config, in apt's, reads dpkg's cputable: without them it
-        failed, and apt's job slept its default 30 minutes), and each
-        program its scripts run alone, as a kept package's scripts (whole,
-        they brought util-linux for a `flock` and systemd for a
-        `systemd-escape`: 29 MB on a web application's image)."""
-        own = final not in self.units.package_of
-        if command is None:
-            if own:
-                self._keep_commands([path], where)
-                return
-            self._use_package(final, where, data_too=True)
-            self._keep_programs([path], where)
-            text = self.units.read_text(final)
-            if text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), final):
-                self._shell_script(path, text, f"{where}: {path}", whole=False, run_later=True)
-        else:
-            self._shell_script(path, command, where, whole=own, run_later=True)
+    def _run_parts(self, text: str, where: str) -> None:
+        """The programs of each directory text runs with run-parts, as
+        scheduled jobs (each directory once)."""
+        for directory in run_parts_dirs(text):
+            if directory in self._run_parts_done:
+                continue
+            self._run_parts_done.add(directory)
+            for job in self._run_parts_entries(directory):
+                if self.units.is_program(job):
+                    self._scheduled(job, f"{directory}, run by run-parts in {where}")
+
+    def _scheduled(self, path: str, where: str) -> None:
+        """A program run-parts runs as a scheduled job. The image's own (the
+        application's, an admin's), as the application's scripts: its
+        commands with their packages. A package's: with that package,
+        whose data its scripts read (dpkg's daily job sources
+        dpkg-error.sh by a path built from a variable; apt-config, in
+        apt's, failed on dpkg's cputable and the job slept its default 30
+        minutes), and each program it runs alone, as a kept package's
+        scripts (whole, they brought util-linux for a `flock` and systemd
+        for a `systemd-escape`: 29 MB on a web application's image)."""
+        final = self._final(path)
+        if final is None:
+            return
+        if final not in self.units.package_of or self._edited(final):
+            self._keep_commands([path], where)
+            return
+        self._use_package(final, where, data_too=True)
+        text = self.units.read_text(final)
+        shell = text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), final)
+        if shell:
+            self._named_scripts.add(path)   # read once, below, as a job
+        self._keep_programs([path], where)
+        if shell and text is not None:
+            self._shell_script(path, text, f"{where}: {path}", whole=False, run_later=True)
+            self._run_parts(text, f"{where}: {path}")
+
+    def _edited(self, path: str) -> bool:
+        """A package's configuration file whose content is not what the
+        package installed (dpkg's Conffiles checksum)."""
+        digest = self.units.conffiles.get(path)
+        if digest is None:
+            return False
+        try:
+            data = self.closure.fs.read_file(path, META_LIMIT)
+        except PackError:
+            return False
+        return data is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() != digest
 
     def _rotation_scripts(self, programs: list[str]) -> None:
         """logrotate, run or to be run: the drop-in of every package of
@@ -603,25 +647,28 @@ class Expander:
         configuration's blocks (postrotate and the like), which it runs at
         each rotation, read as a kept package's scripts are
         (_keep_programs): nginx's postrotate runs invoke-rc.d."""
-        if not any(posixpath.basename(p) == "logrotate" for p in programs):
+        if not self._ran(programs, frozenset({LOGROTATE})):
             return
         conf, drop_ins = LOGROTATE_CONFIG
-        directory = self._directory(drop_ins.rstrip("/"))
+        directory = self._directory(drop_ins)
         for path in [conf, *sorted(self.units.children(directory or ""))]:
-            key = self.units.package_of.get(path)
-            st = self.units.stats.get(path)
-            if path not in self.closure.kept and key in self.units.units and st is not None \
-                    and stat.S_ISREG(st.st_mode) \
+            final = self._final(path)
+            key = self.units.package_of.get(final or "")
+            st = self.units.stats.get(final or "")
+            if final is None or st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            if path not in self.closure.kept and key in self.units.units \
                     and any(m in self.closure.kept for m in self.units.units[key].members):
                 self.closure.add(path, f"logrotate's configuration for {self.units.units[key].name}, "
                                        f"of which files are kept")
-            if path not in self.closure.kept or path in self._rotation_read:
+            if path not in self.closure.kept or final in self._rotation_read:
                 continue
-            self._rotation_read.add(path)
-            text = self.units.read_text(path)
+            self._rotation_read.add(final)
+            text = self.units.read_text(final)
+            where = f"a script of {path}, which logrotate runs"
             for script in LOGROTATE_SCRIPT.findall(text or ""):
-                self._shell_script(path, script, f"a script of {path}, which logrotate runs", whole=False,
-                                   run_later=True)
+                self._shell_script(path, script, where, whole=False, run_later=True)
+                self._run_parts(script, where)
 
     def _drain(self) -> None:
         while self._queue:
@@ -1543,16 +1590,12 @@ class Expander:
         the repositories, was read by no probe that cloned over HTTP, and
         every gitweb page of the minified image said "404 - No such
         project"."""
-        for path, digest in sorted(self.units.conffiles.items()):
+        for path in sorted(self.units.conffiles):
             st = self.units.stats.get(path)
             if path in self.closure.kept or st is None or not stat.S_ISREG(st.st_mode) \
                     or st.st_size > META_LIMIT:
                 continue
-            try:
-                data = self.closure.fs.read_file(path, META_LIMIT)
-            except PackError:
-                continue
-            if data is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() != digest:
+            if self._edited(path):
                 self.closure.add(path, "configuration edited for this image (its package installed "
                                        "another content)")
 

@@ -277,3 +277,16 @@ def test_http_probes_that_pass_while_the_container_is_gone_fail(answering):
         drive(ProbeTarget(engine, "c"), threading.Event())
     engine.running = lambda cid: True       # type: ignore[method-assign]
     assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))
+
+
+def test_minify_says_the_packs_warnings_on_unused_commands_and_tools(loop, monkeypatch):
+    monkeypatch.setattr(FakePacked, "unused_commands", "not kept, ...: poppler-utils (pdftoppm)")
+    monkeypatch.setattr(FakePacked, "unused_tools",
+                        "not kept, ...: /usr/sbin/logrotate (/etc/logrotate.d/squid)")
+    said: list[str] = []
+    engine = FakeEngine({"Cmd": ["sleep", "infinity"]})
+    minify.minify(engine, ORIGINAL, MINIFIED, RunOptions(network="none"),
+                  Drive([Probe("exec", "test -d /tmp")], ready_timeout=0), resolve.Rules(), said.append,
+                  max_rounds=1)
+    assert "WARNING: not kept, ...: poppler-utils (pdftoppm)" in said
+    assert "WARNING: not kept, ...: /usr/sbin/logrotate (/etc/logrotate.d/squid)" in said

@@ -3778,8 +3778,8 @@ def test_crontab_commands_by_kind():
         ["php -f /srv/cron.php"], None)
     assert codescan.crontab_commands("1 5 cron.daily run-parts --report /etc/cron.daily\n", "anacron")[0] == [
         "run-parts --report /etc/cron.daily"]
-    with pytest.raises(ValueError):
-        codescan.crontab_commands("", "weekly")
+    with pytest.raises(KeyError):
+        codescan.crontab_commands("", "weekly")  # type: ignore[arg-type]
 
 
 def test_run_parts_dirs():
@@ -3788,6 +3788,11 @@ def test_run_parts_dirs():
     assert codescan.run_parts_dirs("run-parts --umask=022 '/etc/jobs/' && run-parts /etc/more") == [
         "/etc/jobs", "/etc/more"]
     assert codescan.run_parts_dirs("my-run-parts /etc/x; echo run-parts") == []
+    # by its path, with options that take a value; --list and --test run nothing
+    assert codescan.run_parts_dirs("/bin/run-parts /etc/periodic/15min") == ["/etc/periodic/15min"]
+    assert codescan.run_parts_dirs("run-parts -a x -u 022 /etc/y; run-parts --regex='^a' /etc/z") == [
+        "/etc/y", "/etc/z"]
+    assert codescan.run_parts_dirs("run-parts --list /etc/x; run-parts --test /etc/w") == []
 
 
 def cron_root(tmp_path: Path) -> Path:
@@ -3812,12 +3817,29 @@ def cron_root(tmp_path: Path) -> Path:
            '    return argc > 5 ? execv(args[0], args) : 0;\n'
            '}\n')
     write(root, "/usr/bin/invoke-rc.d", "#!/bin/sh\nsvcctl reload \"$1\"\n", 0o755)
-    write(root, "/etc/crontab", "SHELL=/bin/sh\n25 6 * * * root test -x /usr/sbin/anacron || "
-                                "{ cd / && run-parts --report /etc/cron.daily; }\n")
-    write(root, "/etc/crontabs/root", "0 * * * * /usr/bin/hourly-job --quiet\n")  # busybox's: no user
+    crontab = ("SHELL=/bin/bash\n25 6 * * * root test -x /usr/sbin/anacron || "
+               "{ cd / && run-parts --report /etc/cron.daily; }\n")
+    # an admin's line appended to the package's crontab: the image's own job
+    write(root, "/etc/crontab", crontab + "*/5 * * * * root admin-job\n0 0 * * * root run-parts /usr/bin\n")
+    write(root, "/usr/bin/bash", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/anacrontab", "1 5 daily.app /usr/bin/ana-job\n")
+    write(root, "/etc/cron.d/app.dpkg-dist", "* * * * * root stale-cron-job\n")
+    write(root, "/etc/cron.d/scrub", "10 3 * * 0 root /usr/lib/scrub/scrub-cron\n")
+    write(root, "/usr/lib/scrub/scrub-cron", "#!/bin/sh\n. /usr/share/scrub/functions.sh\n"
+                                             "run-parts /etc/scrub/hooks\n", 0o755)
+    write(root, "/etc/scrub/hooks/notify", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/share/scrub/functions.sh", "helper() { :; }\n")
+    write(root, "/usr/share/scrub/other-data", "x")
+    write(root, "/etc/crontabs/root", "SHELL=/usr/bin/mksh\n"
+                                      "0 * * * * /usr/bin/hourly-job --quiet\n")  # busybox's: no user
+    write(root, "/usr/bin/mksh", "#!/bin/sh\n", 0o755)
     write(root, "/usr/bin/hourly-job", "#!/bin/sh\n", 0o755)
+    # (through a library it reads in, as dpkg's job reads dpkg-error.sh)
     write(root, "/etc/cron.daily/logrotate", "#!/bin/sh\nflock -n /run/lock/x true\n"
-                                             "/usr/sbin/logrotate /etc/logrotate.conf\n", 0o755)
+                                             ". /usr/lib/logrotate/run.sh\n"
+                                             "run-parts /etc/logrotate/hooks\n", 0o755)
+    write(root, "/etc/logrotate/hooks/before", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/lib/logrotate/run.sh", "/usr/sbin/logrotate /etc/logrotate.conf\n")
     write(root, "/etc/cron.daily/stale.dpkg-old", "#!/bin/sh\n/usr/bin/stale-job\n", 0o755)
     write(root, "/usr/bin/stale-job", "#!/bin/sh\n", 0o755)
     write(root, "/etc/logrotate.conf", "weekly\ninclude /etc/logrotate.d\n")
@@ -3829,15 +3851,22 @@ def cron_root(tmp_path: Path) -> Path:
                                            "  endscript\n}\n")
     write(root, "/etc/cron.d/app", "*/5 * * * * root app-job --clean\n")
     for script in ("/usr/bin/unused-thing", "/usr/bin/app-job", "/usr/bin/app-other",
-                   "/usr/bin/logrotate-extra"):
+                   "/usr/bin/logrotate-extra", "/usr/bin/admin-job", "/usr/bin/admin-other",
+                   "/usr/bin/ana-job", "/usr/bin/stale-cron-job"):
         write(root, script, "#!/bin/sh\n", 0o755)
-    dpkg(root, "cron", "/usr/sbin/cron", "/etc/crontab")
+    dpkg(root, "cron", "/usr/sbin/cron", "/etc/crontab", conffiles={"/etc/crontab": crontab.encode()})
+    dpkg(root, "admintools", "/usr/bin/admin-job", "/usr/bin/admin-other")
+    dpkg(root, "bash", "/usr/bin/bash")
+    dpkg(root, "mksh", "/usr/bin/mksh")
+    dpkg(root, "anacron", "/etc/anacrontab", "/usr/bin/ana-job")
+    dpkg(root, "scrub", "/etc/cron.d/scrub", "/usr/lib/scrub/scrub-cron", "/usr/share/scrub/functions.sh",
+         "/usr/share/scrub/other-data")
     dpkg(root, "server", "/usr/bin/server", "/etc/logrotate.d/server")
     dpkg(root, "server-common", "/etc/server/server.conf", "/etc/logrotate.d/server-web")
     dpkg(root, "unused", "/usr/bin/unused-thing", "/etc/logrotate.d/unused")
     dpkg(root, "apptools", "/usr/bin/app-job", "/usr/bin/app-other")
     dpkg(root, "logrotate", "/usr/sbin/logrotate", "/etc/logrotate.conf", "/etc/cron.daily/logrotate",
-         "/usr/bin/logrotate-extra")
+         "/usr/bin/logrotate-extra", "/usr/lib/logrotate/run.sh")
     dpkg(root, "gzip", "/usr/bin/gzip")
     dpkg(root, "debianutils", "/usr/bin/run-parts")
     dpkg(root, "dash", "/usr/bin/sh")
@@ -3870,11 +3899,19 @@ def test_the_jobs_of_a_scheduler_that_ran_are_kept(tmp_path: Path):
     for path in ("/usr/bin/run-parts", "/usr/bin/sh", "/etc/cron.daily/logrotate", "/usr/sbin/logrotate",
                  "/etc/logrotate.conf", "/usr/bin/gzip", "/etc/logrotate.d/server-web",
                  "/usr/bin/invoke-rc.d", "/usr/bin/hourly-job", "/etc/cron.d/app", "/usr/bin/app-job",
-                 "/usr/bin/app-other", "/usr/bin/logrotate-extra", "/usr/bin/flock", "/usr/bin/svcctl"):
+                 "/usr/bin/app-other", "/usr/bin/logrotate-extra", "/usr/bin/flock", "/usr/bin/svcctl",
+                 # SHELL=; an admin's line in the package's crontab, whole; anacron's job; a
+                 # package's crontab with its package (the data its job reads in)
+                 "/usr/bin/bash", "/usr/bin/admin-job", "/usr/bin/admin-other", "/usr/bin/ana-job",
+                 "/usr/lib/scrub/scrub-cron", "/usr/share/scrub/functions.sh", "/usr/share/scrub/other-data",
+                 # a crontab's SHELL=; what a job runs with run-parts
+                 "/usr/bin/mksh", "/etc/scrub/hooks/notify", "/etc/logrotate/hooks/before"):
         assert path in kept, path
     assert "run by cron" in kept["/etc/cron.daily/logrotate"]
     assert "logrotate" in kept["/usr/bin/invoke-rc.d"]
     assert "/usr/bin/util-other" not in kept and "/usr/bin/svc-helper" not in kept
+    # cron reads no /etc/cron.d file with a '.' in its name; `run-parts /usr/bin` is refused
+    assert "/usr/bin/stale-cron-job" not in kept and "/usr/bin/unused-thing" not in kept
     # no drop-in of a package nothing of is kept
     assert "/etc/logrotate.d/unused" not in kept and "/usr/bin/unused-thing" not in kept
     # run-parts runs no file with a '.' in its name
@@ -3919,3 +3956,14 @@ def test_unused_tools_warning_shows_a_few_files_each():
             "/usr/sbin/logrotate (/etc/logrotate.d/a, /etc/logrotate.d/b, +1 more)") in line
     assert line.endswith("--include /usr/sbin/cron)")
     assert pack.unused_tools_warning({}) == ""
+
+
+def test_a_program_of_the_applications_named_cron_is_no_scheduler(tmp_path: Path):
+    """Only a scheduler of a command directory runs crontabs: the
+    application's own /app/bin/cron (a task runner) is not one."""
+    root = cron_root(tmp_path)
+    write(root, "/app/bin/cron", "#!/bin/sh\n", 0o755)
+    kept = kept_at(root, "unit", tmp_path, ["/app/bin/cron", "/usr/bin/server"],
+                   records(("cron", "exec", "/app/bin/cron"), ("server", "exec", "/usr/bin/server"))).kept
+    assert "/app/bin/cron" in kept
+    assert not {"/usr/sbin/logrotate", "/usr/bin/app-job", "/usr/bin/admin-job"} & set(kept)
