@@ -220,11 +220,9 @@ class Attached:
 
 
 def design_source(name: str) -> str:
-    from micropack.tracers import btf_attach, ebpf
-    if name == "floor":     # as micropack attaches: tp_btf where it can (unless told raw)
-        btf = (os.environ.get(ebpf.SYS_EXIT_ENV, "auto") != "raw"
-               and btf_attach.tracepoint_btf_id("sys_exit") is not None)
-        return ebpf.floor_source(btf=btf)
+    from micropack.tracers import ebpf
+    if name == "floor":
+        return ebpf.floor_source(btf=floor_is_btf())
     if name == "raw-exit":              # micropack's where tp_btf is refused (without the sched ones)
         return "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n"
     if name == "btf-exit":              # micropack's where the kernel allows tp_btf
@@ -253,12 +251,17 @@ READ_FOUND_NAMES = "read-found-names"
 NAMES_FLOOR = {"micropack": f"design:{READ_FOUND_NAMES}", "micropack-events": f"design:{READ_NAMES}"}
 
 
+def floor_is_btf() -> bool:
+    """Whether the floor's sys_exit program attaches as tp_btf, as
+    micropack's does where the kernel allows it (unless told raw)."""
+    from micropack.tracers import btf_attach, ebpf
+    return (os.environ.get(ebpf.SYS_EXIT_ENV, "auto") != "raw"
+            and btf_attach.tracepoint_btf_id("sys_exit") is not None)
+
+
 def names_floor_modes() -> list[str]:
     """The names-alone designs, where they attach as the floor does."""
-    from micropack.tracers import btf_attach, ebpf
-    btf = (os.environ.get(ebpf.SYS_EXIT_ENV, "auto") != "raw"
-           and btf_attach.tracepoint_btf_id("sys_exit") is not None)
-    return list(NAMES_FLOOR.values()) if btf else []
+    return list(NAMES_FLOOR.values()) if floor_is_btf() else []
 
 
 def names_floor_source(found_only: bool) -> str:

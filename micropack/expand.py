@@ -577,7 +577,7 @@ class Expander:
             self._keep_commands([crontab.shell or "/bin/sh"], where)
             # a package's crontab comes with its package; one edited for the
             # image (an admin's line appended to /etc/crontab) is the image's
-            own = final not in self.units.package_of or self._edited(final)
+            own = self._images_own(final)
             if not own:
                 self._use_package(final, where, data_too=True)
             for command in crontab.commands:
@@ -615,7 +615,7 @@ class Expander:
         final = self._final(path)
         if final is None:
             return
-        if final not in self.units.package_of or self._edited(final):
+        if self._images_own(final):
             self._keep_commands([path], where)
             return
         self._use_package(final, where, data_too=True)
@@ -627,6 +627,11 @@ class Expander:
         if shell and text is not None:
             self._shell_script(path, text, f"{where}: {path}", whole=False, run_later=True)
             self._run_parts(text, f"{where}: {path}")
+
+    def _images_own(self, path: str) -> bool:
+        """A file of the image's own making: no package's, or a package's
+        configuration edited for the image."""
+        return path not in self.units.package_of or self._edited(path)
 
     def _edited(self, path: str) -> bool:
         """A package's configuration file whose content is not what the

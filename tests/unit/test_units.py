@@ -3740,17 +3740,7 @@ def test_a_program_kept_by_include_is_kept_as_if_run(tmp_path: Path):
     second rotation: "cannot execute compress command '/bin/gzip'", a name
     compiled into it. What a user includes they mean to run: the programs
     it names so come, as for one that ran (and only through it)."""
-    root, lib = compiled_root(tmp_path)
-    (root / "usr/bin").mkdir()
-    (root / "usr/sbin").mkdir()
-    link(root, "/bin", "usr/bin")
-    cc(root / "usr/sbin/logrotate", '#include <unistd.h>\n'
-       'int main(int argc, char **argv) {\n'
-       '    char *args[] = {"/bin/gzip", 0};\n'
-       '    return argc > 5 ? execv(args[0], args) : 0;\n'
-       '}\n')
-    cc(root / "usr/bin/gzip", "int main(void){return 0;}")
-    cc(root / "usr/bin/server", "int main(void){return 0;}")
+    root = cron_root(tmp_path)
     trace = ["/usr/bin/server"]
     events = records(("server", "exec", trace[0]))
     src = Source(RootFS(root), "test", {"PATH": "/usr/bin:/bin"})
