@@ -243,6 +243,12 @@ LOGROTATE = "logrotate"
 LOGROTATE_CONFIG = ("/etc/logrotate.conf", "/etc/logrotate.d")
 LOGROTATE_SCRIPT = re.compile(r"^[ \t]*(?:prerotate|postrotate|firstaction|lastaction|preremove)[ \t]*\r?\n"
                               r"(.*?)^[ \t]*endscript\b", re.M | re.S)
+# A Python distribution's metadata, in a package's files
+DISTRIBUTION = re.compile(r"\.(dist|egg)-info(/|$)")
+# Init scripts (a daemon package's /etc/init.d/NAME) and the commands an
+# admin runs them with: Debian's, and OpenRC's (Alpine)
+INIT_SCRIPTS = "/etc/init.d"
+INIT_FRONT_ENDS = ("service", "invoke-rc.d", "rc-service")
 # Tools with a drop-in directory that a container has no use for: it does
 # not boot, set the kernel's parameters or load its modules (systemd's
 # /etc/sysctl.d files made procps' sysctl look dropped by mistake)
@@ -256,6 +262,9 @@ CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".ph
 class Expansion:
     used: dict[str, str] = field(default_factory=dict)         # unit key -> why it is used
     left_out: dict[str, str] = field(default_factory=dict)     # path -> why (a unit's file)
+    # a program of a package kept for its scheduled job, which the job does
+    # not run, left out for what it needs -> why (in the report, no warning)
+    unrun_programs: dict[str, str] = field(default_factory=dict)
     sticky: list[str] = field(default_factory=list)
     # a package installed on purpose none of whose commands is kept -> those commands
     unused_commands: dict[str, list[str]] = field(default_factory=dict)
@@ -309,6 +318,7 @@ class Expander:
         self._languages: set[str] = set()
         self._queue: list[str] = []
         self._queued: set[str] = set()      # units kept whole (see _use)
+        self._for_jobs: set[str] = set()    # of those, packages kept only for a job (see _use)
         self._tools: set[str] = set()          # commands the application's scripts name
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
         self._rotation_read: set[str] = set()  # logrotate configuration read for its scripts
@@ -447,6 +457,7 @@ class Expander:
                 if not why.startswith("symlink on the path of"):
                     self._use_package(path, path)
         self._drain()
+        self._init_script_front_ends()
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
         # a program a user kept with --include is one they mean to run:
@@ -522,8 +533,7 @@ class Expander:
         for name, drop_ins in by_tool.items():
             if name in HOST_TOOLS:
                 continue
-            # (where an admin's shell finds it, whatever the image's PATH)
-            tool = next((p for d in COMMAND_DIRS if (p := f"{d}/{name}") in self.units.stats), None)
+            tool = self._admin_command(name)
             final = self._final(tool) if tool else None
             owner = self.units.package_of.get(final or "")
             if tool is None or final in self.closure.kept or owner is None or owner in self.units.wanted \
@@ -579,7 +589,7 @@ class Expander:
             # image (an admin's line appended to /etc/crontab) is the image's
             own = self._images_own(final)
             if not own:
-                self._use_package(final, where, data_too=True)
+                self._use_package(final, where, data_too=True, for_job=True)
             for command in crontab.commands:
                 self._shell_script(path, command, where, whole=own, run_later=True)
                 self._run_parts(command, where)
@@ -618,7 +628,7 @@ class Expander:
         if self._images_own(final):
             self._keep_commands([path], where)
             return
-        self._use_package(final, where, data_too=True)
+        self._use_package(final, where, data_too=True, for_job=True)
         text = self.units.read_text(final)
         shell = text is not None and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), final)
         if shell:
@@ -627,6 +637,22 @@ class Expander:
         if shell and text is not None:
             self._shell_script(path, text, f"{where}: {path}", whole=False, run_later=True)
             self._run_parts(text, f"{where}: {path}")
+
+    def _init_script_front_ends(self) -> None:
+        """An init script kept (cron's, nginx's: their packages are): the
+        commands an admin runs it with, each alone. `service cron status`
+        said "service: not found" on a minified image whose cron ran and
+        whose /etc/init.d/cron was kept."""
+        scripts = sorted(p for p in self.closure.kept if parent_of(p) == INIT_SCRIPTS
+                         and (f := self._final(p)) is not None and self.units.is_program(f))
+        if scripts:
+            self._keep_programs([p for name in INIT_FRONT_ENDS if (p := self._admin_command(name))],
+                                f"what an admin runs {scripts[0]} with")
+
+    def _admin_command(self, name: str) -> str | None:
+        """The command an admin's shell finds by name, whatever the image's
+        PATH (/usr/sbin is in root's, not always in the image's)."""
+        return next((p for d in COMMAND_DIRS if (p := f"{d}/{name}") in self.units.stats), None)
 
     def _images_own(self, path: str) -> bool:
         """A file of the image's own making: no package's, or a package's
@@ -754,8 +780,14 @@ class Expander:
           (matplotlib imports kiwisolver when it loads).
         Only for a library the workload itself uses (traced, or imported by
         the application's code), not one that is kept as another's
-        dependency: Debian's Depends bring optional features too."""
-        if unit.key in self._indirect or not unit.name.endswith((".dist-info", ".egg-info")):
+        dependency: Debian's Depends bring optional features too. The
+        distribution is the unit that says so; where a distro package
+        ships none, its import package (python3-samba, built with waf:
+        samba-tool, kept beside smbd, lost talloc, which a C library of
+        python3-samba imports by name, and tdb, which its modules import
+        at their top: "No module named 'talloc'" on every command)."""
+        if unit.key in self._indirect or not (unit.name.endswith((".dist-info", ".egg-info"))
+                                              or self._undeclared_python(unit)):
             # (python3-fonttools, matplotlib's, depends on scipy and sympy:
             # 94 MB; a standard library's package, on the rest of it: every
             # Perl module, 11 MB)
@@ -778,23 +810,44 @@ class Expander:
                                            f"depends on ({why})")
                         self._indirect.add(library)
 
-    def _use(self, key: str, why: str) -> None:
+    def _undeclared_python(self, unit: Unit) -> bool:
+        """A Python import package, not the standard library's, whose
+        distro packages ship no distribution (dist-info, egg-info)."""
+        if unit.kind != "python" or self.units.in_python_stdlib(unit.key):
+            return False
+        owners = {self.units.package_of[m] for m in unit.members if m in self.units.package_of}
+        return bool(owners) and not any(DISTRIBUTION.search(m) for key in owners if key in self.units.units
+                                        for m in self.units.units[key].members)
+
+    def _use(self, key: str, why: str, for_job: bool = False) -> None:
         """Unit key kept whole (queued once). A unit some of whose files a
         rule kept (a listed directory's, _whole_dir's) is in result.used
         already, and still comes whole when a rule asks for it: matplotlib
         lists mpl-data/stylelib, and its data package, which
         _owners_dependencies keeps whole, lost 145 files, the font of
-        mathtext's dejavuserif among them (a fallback, status 200)."""
-        if key not in self._queued and key in self.units.units:
+        mathtext's dejavuserif among them (a fallback, status 200).
+        for_job: a package kept for a scheduled job of its own that nothing
+        else of the trace used, with its programs the job never runs left
+        out where they need a package nothing uses (see _keep_files); used
+        for anything else later, it is queued again for those programs."""
+        if key not in self.units.units:
+            return
+        if key not in self._queued:
             self._queued.add(key)
             self.result.used[key] = why
             self._queue.append(key)
+            if for_job:
+                self._for_jobs.add(key)
+        elif not for_job and key in self._for_jobs:
+            self._for_jobs.discard(key)
+            self.result.used[key] = why
+            self._queue.append(key)
 
-    def _use_package(self, path: str, why: str, data_too: bool = False) -> None:
+    def _use_package(self, path: str, why: str, data_too: bool = False, for_job: bool = False) -> None:
         """The package of path; with data_too (a program run or named), the
         data packages it depends on, through the packages between: file
         reads libmagic-mgc's magic database through libmagic1 (without it,
-        "ASCII text" for a Python script, exit 0)."""
+        "ASCII text" for a Python script, exit 0). for_job: see _use."""
         try:
             final = self.closure.fs.walk(path).final
         except SymlinkLoop:
@@ -803,7 +856,7 @@ class Expander:
             key = self.units.package_of.get(p or "")
             if not key:
                 continue
-            self._use(key, why)
+            self._use(key, why, for_job)
             if data_too and key not in self._deps_followed:     # (once a package: coreutils' many)
                 self._deps_followed.add(key)
                 self._data_dependencies(key, why)
@@ -1542,27 +1595,32 @@ class Expander:
         failed `nginx -t`, the reload was refused and the old
         configuration kept serving until the next restart, when nginx would
         not start. Only that package's files (not another's under the same
-        directory), while they are small (CONFIG_TREE_LIMIT)."""
+        directory), while they are small (CONFIG_TREE_LIMIT). A file no
+        package owns there, which a package's installation made, counts as
+        of the packages of its directory: tex-common's update-texmf writes
+        /etc/texmf/web2c/texmf.cnf, which TeX reads, beside its mktex.cnf,
+        which only mktexpk reads, to learn where fonts it makes go (without
+        it, into the system's tree, not the user's)."""
         done: set[tuple[str, str]] = set()
         for path in sorted(traced):
             parts = path.split("/")
             st = self.units.stats.get(path)
-            key = self.units.package_of.get(path)
-            if len(parts) < 4 or parts[1] != "etc" or key is None or st is None \
-                    or not stat.S_ISREG(st.st_mode):
+            if len(parts) < 4 or parts[1] != "etc" or st is None or not stat.S_ISREG(st.st_mode):
                 continue
+            owner = self.units.package_of.get(path)
             top = "/etc/" + parts[2]
-            if (key, top) in done or key not in self.units.units:
-                continue
-            done.add((key, top))
-            mine = [m for m in self.units.units[key].members if m.startswith(top + "/")]
-            entries, size = CONFIG_TREE_LIMIT
-            if len(mine) > entries or sum(self._file_sizes(mine)) > size:
-                continue
-            why = f"configuration of {key.split(':', 1)[1]} beside {path}, which was read"
-            for m in mine:
-                if m not in self.closure.kept:
-                    self.closure.add(m, why)
+            for key in [owner] if owner else sorted(self.units.dir_owners.get(parent_of(path), ())):
+                if (key, top) in done or key not in self.units.units:
+                    continue
+                done.add((key, top))
+                mine = [m for m in self.units.units[key].members if m.startswith(top + "/")]
+                entries, size = CONFIG_TREE_LIMIT
+                if len(mine) > entries or sum(self._file_sizes(mine)) > size:
+                    continue
+                why = f"configuration of {key.split(':', 1)[1]} beside {path}, which was read"
+                for m in mine:
+                    if m not in self.closure.kept:
+                        self.closure.add(m, why)
 
     def _configured_program(self, named: str, config: str) -> None:
         """A program configuration names (R's Renviron: R_ZIPCMD=/usr/bin/zip,
@@ -1848,13 +1906,25 @@ class Expander:
         # etree.so, whose libxml2, libxslt and ICU were 36.9 MB of packages
         # nothing else used: `import lxml.etree` failed)
         limit = unit.kind in PACKAGE_KINDS or unit.kind == "tree"
+        # A package kept for its scheduled job, which reads its data: its
+        # programs the job does not run (kept before, as commands) only
+        # where they need no package nothing uses. apt and dpkg, kept for
+        # their daily jobs beside a web application, brought apt's download
+        # methods with GnuTLS (6.2 MB) and perl for a dselect method and
+        # dpkg-fsys-usrunmess (3.8 MB), which no job runs.
+        for_job = unit.key in self._for_jobs
         for m in members:
             if m in self.closure.kept:
                 continue
-            reason = self._refuse(m, limit)
-            if reason:
+            # (through a link too: apt's methods/https is one to http)
+            program = for_job and self.units.is_program(self._final(m) or "")
+            reason = self._refuse(m, limit, 0 if program else FOREIGN_LIMIT)
+            if reason and program:
+                self.result.unrun_programs[m] = f"{unit.label}: a program its job does not run; {reason}"
+            elif reason:
                 self.result.left_out.setdefault(m, f"{unit.label}: {reason}")
             else:
+                self.result.unrun_programs.pop(m, None)
                 self.closure.add(m, why)
 
     def _package_members(self, unit: Unit) -> list[str]:
@@ -1892,10 +1962,10 @@ class Expander:
             self._library_names = (len(self.closure.kept), names)
         return self._library_names[1]
 
-    def _refuse(self, path: str, limit: bool = True) -> str | None:
+    def _refuse(self, path: str, limit: bool = True, most: int = FOREIGN_LIMIT) -> str | None:
         """Why a file a unit brings (never traced) is left out: what it needs
-        is missing, or (with limit) would pull in too much of packages the
-        workload never used. None when it can be kept."""
+        is missing, or (with limit) would pull in more than most bytes of
+        packages the workload never used. None when it can be kept."""
         seen: set[str] = set()
         foreign: dict[str, int] = {}
         todo: list[tuple[str, list[str], str | None]] = [(path, [], None)]
@@ -1930,10 +2000,10 @@ class Expander:
                     return f"needs {need.path}, which the source does not have"
                 todo.append((need.path, need.rpath, need.origin))
         total = sum(foreign.values())
-        if limit and total > FOREIGN_LIMIT:
+        if limit and total > most:
             names = ", ".join(k.split(":", 1)[1] for k, _ in sorted(foreign.items(), key=lambda x: -x[1]))
-            return (f"needs {total / 1e6:.1f} MB of packages the workload never used ({names}): "
-                    "left out (--include keeps it)")
+            size = f"{total / 1e6:.1f} MB of " if most else ""
+            return f"needs {size}packages the workload never used ({names}): left out (--include keeps it)"
         return None
 
     # -- what the application's own code names ------------------------------------
@@ -2251,6 +2321,10 @@ class Expander:
                 # kept beside libgdal, imports osgeo_utils.gdal2tiles, which
                 # imports uuid at its top ("No module named 'uuid'")
                 self._scan_python([final], required=True, texts={final: text})
+            elif text is not None and (language := script_language(head, found)):
+                # (TeX Live's fmtutil, a Perl script mktexfmt names, kept
+                # alone: its modules, as a kept package's scripts')
+                self._load_libraries(final, text, language)
 
     def _package_conffiles(self, unit: Unit, names: set[str], why: str) -> None:
         """The configuration files of a program's package that bear one of
@@ -2593,8 +2667,29 @@ class Expander:
             lua_requires(text) if language == "lua" else \
             r_libraries(text) if language == "r" else perl_modules(text)
         for name in names:
-            for key in self.units.script_libraries(language, name):
+            keys = self.units.script_libraries(language, name)
+            for key in keys:
                 self._use(key, f"loaded by {path}")
+            if not keys and language == "perl":
+                self._perl_modules_beside(path, name)
+
+    def _perl_modules_beside(self, script: str, module: str) -> None:
+        """A Perl module no library directory holds, which a script loads:
+        found among its own package's files, by its file's name (TeX Live's
+        updmap, fmtutil and tlmgr put texmf's tlpkg/ on @INC at start-up,
+        from the path `kpsewhich` prints: "Can't locate TeXLive/TLUtils.pm"
+        on the minified image), kept with what it loads in turn."""
+        key = self.units.package_of.get(self._final(script) or "")
+        if key is None or key not in self.units.units:
+            return
+        tail = "/" + module.replace("::", "/") + ".pm"
+        for m in self.units.units[key].members:
+            if not m.endswith(tail) or m in self.closure.kept or self._refuse(m, False):
+                continue
+            self.closure.add(m, f"the module {module}, which {script} loads, of its package")
+            text = self.units.read_text(m)
+            if text is not None:
+                self._load_libraries(m, text, "perl")
 
     def _scan_python(self, files: list[str], required: bool = False,
                      texts: dict[str, str] | None = None, stdlib_only: bool = False) -> None:

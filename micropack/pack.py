@@ -305,7 +305,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     else:
         for d in sticky_dirs(src.fs):
             closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")
-    for path, why in expansion.left_out.items():
+    for path, why in {**expansion.left_out, **expansion.unrun_programs}.items():
         closure.skipped.setdefault(path, why)
     left_out = ""
     if expansion.left_out:

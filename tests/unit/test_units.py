@@ -913,6 +913,36 @@ def test_a_python_library_brings_what_its_distro_package_depends_on(app_root: Pa
     assert f"{site}/sympy/__init__.py" not in kept and "/usr/share/unicode/UnicodeData.txt" not in kept
 
 
+def test_a_python_package_with_no_distribution_brings_what_its_distro_package_depends_on(
+        app_root: Path, tmp_path: Path):
+    """python3-samba, built with waf, ships no distribution: samba-tool,
+    kept beside smbd, lost talloc (which a C library of python3-samba
+    imports by name) and tdb: "No module named 'talloc'" on every command.
+    Its import package stands for it; not the Depends of what it depends on."""
+    site = "/usr/lib/python3/dist-packages"
+    files = {
+        f"{site}/samba/__init__.py": "from samba import param\n",
+        f"{site}/samba/param.so": "\x7fELF",
+        f"{site}/talloc.cpython-311-x86_64-linux-gnu.so": "\x7fELF",
+        f"{site}/tdb/__init__.py": "",
+        f"{site}/heavy/__init__.py": "",
+        "/app/web.py": "def admin():\n    import samba\n",
+    }
+    for path, text in files.items():
+        write(app_root, path, text)
+    dpkg(app_root, "python3-samba", f"{site}/samba/__init__.py", f"{site}/samba/param.so",
+         depends="python3-talloc, python3-tdb (>= 1.4)")
+    dpkg(app_root, "python3-talloc", f"{site}/talloc.cpython-311-x86_64-linux-gnu.so")
+    dpkg(app_root, "python3-tdb", f"{site}/tdb/__init__.py", depends="python3-heavy")
+    dpkg(app_root, "python3-heavy", f"{site}/heavy/__init__.py")
+    events = records(("python3", "openat", "/app/web.py"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/app/web.py"], events).kept
+    assert f"{site}/samba/param.so" in kept
+    assert f"{site}/talloc.cpython-311-x86_64-linux-gnu.so" in kept and f"{site}/tdb/__init__.py" in kept
+    assert "python3-samba depends on" in kept[f"{site}/tdb/__init__.py"]
+    assert f"{site}/heavy/__init__.py" not in kept
+
+
 @pytest.mark.parametrize("level", ["unit", "package"])
 def test_a_package_some_of_whose_files_a_rule_kept_still_comes_whole(app_root: Path, tmp_path: Path,
                                                                      level: str):
@@ -2795,6 +2825,38 @@ def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_
     assert "/usr/bin/curl" not in kept      # (of a package apache2 does not depend on)
 
 
+def test_a_perl_module_no_library_directory_holds_is_found_in_the_scripts_package(
+        script_root: Path, tmp_path: Path):
+    """TeX Live's updmap puts texmf's tlpkg/ on @INC at start-up, from the
+    path `kpsewhich` prints: kept alone, for a script that runs it, it
+    said "Can't locate TeXLive/TLUtils.pm" on the minified image. A Perl
+    program kept alone comes with the modules it loads (strict), and one
+    no library directory holds is looked for among the script's
+    package's files, with what it loads in turn; not its package's
+    other modules."""
+    tlpkg = "/usr/share/texlive/tlpkg/TeXLive"
+    write(script_root, "/usr/bin/mktexpk", "#!/bin/sh\nupdmap --quiet\n", 0o755)
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/updmap",
+          "#!/usr/bin/perl\nBEGIN { chomp($m = `kpsewhich -var-value=TEXMFROOT`);"
+          " unshift(@INC, \"$m/tlpkg\"); }\nuse strict;\nuse TeXLive::TLUtils;\n", 0o755)
+    write(script_root, f"{tlpkg}/TLUtils.pm", "use TeXLive::TLConfig;\nuse Missing::Nowhere;\n1;\n")
+    write(script_root, f"{tlpkg}/TLConfig.pm", "use TeXLive::TLUtils;\n1;\n")
+    write(script_root, f"{tlpkg}/TLWinGoo.pm", "1;\n")
+    dpkg(script_root, "texlive-binaries", "/usr/bin/mktexpk", depends="texlive-base")
+    dpkg(script_root, "texlive-base", "/usr/bin/updmap", f"{tlpkg}/TLUtils.pm", f"{tlpkg}/TLConfig.pm",
+         f"{tlpkg}/TLWinGoo.pm")
+    dpkg(script_root, "perl", "/usr/bin/perl")
+    trace = ["/usr/bin/mktexpk"]
+    ran = records(("mktexpk", "exec", "/usr/bin/mktexpk"))
+    kept = kept_at(script_root, "unit", tmp_path, trace, ran).kept
+    assert "/usr/bin/updmap" in kept and "command updmap" in kept["/usr/bin/updmap"]
+    assert "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm" in kept
+    assert f"{tlpkg}/TLUtils.pm" in kept and "/usr/bin/updmap" in kept[f"{tlpkg}/TLUtils.pm"]
+    assert f"{tlpkg}/TLConfig.pm" in kept and f"{tlpkg}/TLUtils.pm" in kept[f"{tlpkg}/TLConfig.pm"]
+    assert f"{tlpkg}/TLWinGoo.pm" not in kept
+
+
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
     """A Perl server probed on /health and /json: its routes' `require
     Time::Piece` and `require Digest::SHA` died with "Can't locate" on the
@@ -3386,6 +3448,28 @@ def test_a_packages_configuration_beside_a_file_of_it_that_was_read(app_root: Pa
     assert "/etc/nginx/proxy_params" not in kept_at(app_root, "unit", tmp_path, trace, events).kept
 
 
+def test_configuration_beside_a_file_a_packages_installation_made(app_root: Path, tmp_path: Path):
+    """TeX read /etc/texmf/web2c/texmf.cnf, which tex-common's update-texmf
+    writes (no package owns it); mktexpk, run later, reads mktex.cnf beside
+    it to learn where the fonts it makes go, and without it put them in
+    the system's tree. A file no package owns counts as of the packages
+    that own its directory; not of another's under the same /etc tree."""
+    web2c = "/etc/texmf/web2c"
+    write(app_root, "/usr/bin/pdftex", "#!/bin/sh\n", 0o755)
+    for path in (f"{web2c}/texmf.cnf", f"{web2c}/mktex.cnf", "/etc/texmf/texmf.d/00debian.cnf",
+                 "/etc/texmf/fmt.d/10texlive-base.cnf"):
+        write(app_root, path, "x")
+    dpkg(app_root, "texlive-binaries", "/usr/bin/pdftex")
+    dpkg(app_root, "tex-common", f"{web2c}/mktex.cnf", "/etc/texmf/texmf.d/00debian.cnf")
+    dpkg(app_root, "texlive-base", "/etc/texmf/fmt.d/10texlive-base.cnf")
+    trace = ["/usr/bin/pdftex", f"{web2c}/texmf.cnf"]
+    events = records(("pdftex", "exec", "/usr/bin/pdftex"), ("pdftex", "openat", f"{web2c}/texmf.cnf"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert f"{web2c}/mktex.cnf" in kept and "/etc/texmf/texmf.d/00debian.cnf" in kept
+    assert f"beside {web2c}/texmf.cnf" in kept[f"{web2c}/mktex.cnf"]
+    assert "/etc/texmf/fmt.d/10texlive-base.cnf" not in kept
+
+
 def test_what_the_installation_made_for_a_program_kept_alone(app_root: Path, tmp_path: Path):
     """php8.2 was kept alone beside php-fpm8.2 (a command of the same
     source), without the php.ini and conf.d links php8.2-cli's
@@ -3911,6 +3995,86 @@ def test_the_jobs_of_a_scheduler_that_ran_are_kept(tmp_path: Path):
                           records(("server", "exec", "/usr/bin/server"))).kept
     assert not {"/usr/sbin/logrotate", "/usr/bin/gzip", "/usr/bin/hourly-job",
                 "/usr/bin/app-job"} & set(server_only)
+
+
+def scrub_programs(root: Path, tmp_path: Path) -> None:
+    """cron_root's scrub, a package with a daily job, ships programs its job
+    does not run: a download method linked to libtls (of a package nothing
+    uses, as apt's methods are to GnuTLS), a Perl setup script (dselect's,
+    in apt), a shell helper; and an init script."""
+    build = tmp_path / "build"
+    build.mkdir()
+    cc(build / "libtls.so.1", "int tls(void){return 1;}", "-shared", "-fPIC", "-Wl,-soname,libtls.so.1")
+    shutil.copy2(build / "libtls.so.1", root / "usr/lib/x86_64-linux-gnu/libtls.so.1")
+    cc(root / "usr/lib/scrub/method", "int tls(void); int main(void){return tls();}", f"-L{build}",
+       "-l:libtls.so.1")
+    write(root, "/usr/lib/scrub/setup", "#!/usr/bin/perl\nprint 1;\n", 0o755)
+    write(root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(root, "/usr/lib/scrub/helper", "#!/bin/sh\n", 0o755)
+    link(root, "/usr/lib/scrub/method-s", "method")
+    dpkg(root, "scrub", "/etc/cron.d/scrub", "/usr/lib/scrub/scrub-cron", "/usr/share/scrub/functions.sh",
+         "/usr/share/scrub/other-data",
+         *(f"/usr/lib/scrub/{p}" for p in ("method", "method-s", "setup", "helper")))
+    dpkg(root, "libtls1", "/usr/lib/x86_64-linux-gnu/libtls.so.1")
+    dpkg(root, "perl-base", "/usr/bin/perl")
+
+
+def test_a_package_kept_for_its_job_leaves_out_programs_it_does_not_run(tmp_path: Path):
+    """A package kept whole for its job (its data, which the job reads in)
+    keeps its programs the job does not run only where they need no
+    package nothing uses: apt and dpkg, kept for their daily jobs beside a
+    web application, brought GnuTLS for apt's download methods and perl
+    for a dselect method (11.5 MB no job runs). Said in the report, with
+    no warning; used for itself (a program of it traced), it comes whole."""
+    root = cron_root(tmp_path)
+    scrub_programs(root, tmp_path)
+    trace = ["/usr/sbin/cron", "/usr/bin/server", "/etc/crontab", "/etc/server/server.conf"]
+    events = records(("cron", "exec", "/usr/sbin/cron"), ("cron", "openat", "/etc/crontab"),
+                     ("server", "exec", "/usr/bin/server"), ("server", "openat", "/etc/server/server.conf"))
+    report = kept_at(root, "unit", tmp_path, trace, events)
+    for path in ("/usr/lib/scrub/scrub-cron", "/usr/share/scrub/other-data", "/usr/lib/scrub/helper"):
+        assert path in report.kept, path
+    for path in ("/usr/lib/scrub/method", "/usr/lib/scrub/method-s", "/usr/lib/scrub/setup", "/usr/bin/perl",
+                 "/usr/lib/x86_64-linux-gnu/libtls.so.1"):
+        assert path not in report.kept, path
+    assert "does not run" in report.skipped["/usr/lib/scrub/method"]
+    assert "libtls1" in report.skipped["/usr/lib/scrub/method"]
+    assert "perl-base" in report.skipped["/usr/lib/scrub/setup"]
+    assert not report.left_out and not any("scrub" in w for w in report.warnings), report.warnings
+    # the job's program ran, traced: the package is used for itself
+    (tmp_path / "used").mkdir()
+    used = kept_at(root, "unit", tmp_path / "used", trace + ["/usr/lib/scrub/scrub-cron"],
+                   events + records(("scrub-cron", "exec", "/usr/lib/scrub/scrub-cron"))).kept
+    for path in ("/usr/lib/scrub/method", "/usr/lib/x86_64-linux-gnu/libtls.so.1", "/usr/lib/scrub/setup"):
+        assert path in used, path
+    # or a job of the image's own runs one of its programs, in a crontab read after scrub's:
+    # the package, kept for its job already, comes whole
+    write(root, "/etc/crontabs/root", "0 * * * * /usr/lib/scrub/helper\n")
+    (tmp_path / "own").mkdir()
+    own = kept_at(root, "unit", tmp_path / "own", trace, events)
+    assert "/usr/lib/scrub/method" in own.kept and "/usr/lib/scrub/method" not in own.skipped
+
+
+def test_init_scripts_come_with_what_an_admin_runs_them_with(tmp_path: Path):
+    """`service cron status` said "service: not found" on a minified image
+    whose cron ran and whose /etc/init.d/cron was kept (its package is)."""
+    root = cron_root(tmp_path)
+    write(root, "/etc/init.d/cron", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/sbin/service", "#!/bin/sh\nenv -i /etc/init.d/$1 $2\n", 0o755)
+    write(root, "/usr/bin/env", "#!/bin/sh\n", 0o755)
+    dpkg(root, "cron", "/usr/sbin/cron", "/etc/crontab", "/etc/init.d/cron")
+    dpkg(root, "init-system-helpers", "/usr/bin/invoke-rc.d", "/usr/sbin/service")
+    dpkg(root, "coreutils", "/usr/bin/env")
+    trace = ["/usr/bin/server", "/etc/server/server.conf"]
+    events = records(("server", "exec", "/usr/bin/server"), ("server", "openat", "/etc/server/server.conf"))
+    assert "/usr/sbin/service" not in kept_at(root, "unit", tmp_path, trace, events).kept
+    (tmp_path / "cron").mkdir()
+    kept = kept_at(root, "unit", tmp_path / "cron", trace + ["/usr/sbin/cron"],
+                   events + records(("cron", "exec", "/usr/sbin/cron"))).kept
+    assert "/etc/init.d/cron" in kept
+    assert "/usr/sbin/service" in kept and "/etc/init.d/cron" in kept["/usr/sbin/service"]
+    assert "/usr/bin/env" in kept       # what service runs, read as a kept package's script's
+    assert "/usr/bin/invoke-rc.d" in kept
 
 
 def test_a_dropped_tool_a_kept_package_configures_is_named(tmp_path: Path):
