@@ -23,10 +23,32 @@ SHELL_BUILTINS = frozenset({
     "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test", "times", "trap",
     "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait", "[",
 })
-# Programs that run the program named after them.
-WRAPPERS = frozenset({"exec", "eval", "command", "nohup", "xargs", "nice", "timeout", "env", "sudo",
-                      "setsid", "stdbuf", "chroot", "su-exec", "gosu", "runuser", "ionice",
-                      "flock", "watch", "time"})
+# Programs that run the program named after them: their options that take
+# a value as the next word, and how many words (an account, a directory, a
+# lock file, a duration) come before the program; options (`nice -10`) and
+# NAME=VALUE words are passed over. The process supervisors' (runit's
+# chpst, daemontools', s6's) too: `chpst -u app flock /run/x sh -c '...'`
+# in a runit service's run file runs flock, which runs sh.
+_LIMITS = "-m -a -d -o -p -f -c -r -t -s -l"
+_WRAPPER_SPECS: tuple[tuple[str, str, int], ...] = (
+    ("exec", "-a", 0), ("eval", "", 0), ("command", "", 0), ("nohup", "", 0),
+    ("xargs", "-a -d -E -e -I -i -L -l -n -P -s --arg-file --delimiter --max-args", 0),
+    ("nice", "-n --adjustment", 0), ("timeout", "-s -k --signal --kill-after", 1),
+    ("sudo", "-u -g -C -D -h -p -r -t -U --user --group", 0), ("setsid", "", 0),
+    ("stdbuf", "-i -o -e", 0), ("chroot", "", 1), ("su-exec", "", 1), ("gosu", "", 1),
+    ("runuser", "-u -g -G --user --group", 0), ("ionice", "-c -n -p -P -u --class --classdata", 0),
+    ("flock", "-w -E --timeout --conflict-exit-code", 1), ("watch", "-n -d --interval", 0),
+    ("time", "-f -o --format --output", 0),
+    ("chpst", "-u -U -b -e -/ -C -n -l -L -m -d -o -p -f -c -r -t", 0), ("setuidgid", "", 1),
+    ("envuidgid", "", 1), ("envdir", "", 1), ("setlock", "", 1), ("softlimit", _LIMITS, 0),
+    ("fghack", "", 0), ("pgrphack", "", 0), ("s6-setuidgid", "", 1), ("s6-envdir", "-c", 1),
+    ("s6-softlimit", _LIMITS, 0), ("s6-applyuidgid", "-u -g -G", 0), ("s6-setsid", "", 0),
+)
+WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
+    name: (frozenset(options.split()), before) for name, options, before in _WRAPPER_SPECS}
+# A shell's option that runs its next word as a command line: `sh -c 'find
+# ... | xargs gzip'` runs the command the string starts with.
+SHELL_COMMAND_OPTION = re.compile(r"-[a-z]*c[a-z]*")
 SEGMENT = re.compile(r"\$\(|`|\|\||&&|(?<![<>])&(?![>&])|[|;(){}]")     # (not >&2's or &>'s &)
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 REDIRECTION = re.compile(r"[0-9]*(<<?<?|>>?|&>>?|<&|>&)[-|]?")
@@ -282,11 +304,23 @@ def _command_words(text: str) -> Iterator[str]:
                     program = env_program(words)
                     words = words[words.index(program):] if program is not None else []
                     continue
-                if w in WRAPPERS:
-                    while words and (words[0].startswith("-") or ASSIGNMENT.match(words[0])
-                                     or words[0].isdigit()):
-                        words.pop(0)
+                name = posixpath.basename(w)
+                if name in WRAPPERS:
+                    valued, before = WRAPPERS[name]
+                    while words and (words[0].startswith("-") or ASSIGNMENT.match(words[0])):
+                        option = words.pop(0)
+                        if option == "--":
+                            break
+                        if option in valued and words:
+                            words.pop(0)
+                    del words[:before]
                     continue
+                if name in SHELLS:
+                    options = []
+                    while words and words[0].startswith("-"):
+                        options.append(words.pop(0))
+                    if any(SHELL_COMMAND_OPTION.fullmatch(o) for o in options):
+                        continue        # the string's first word, unquoted above
                 break
 
 

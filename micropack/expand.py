@@ -219,13 +219,18 @@ WEB_ASSETS = "/usr/share/javascript/"
 CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,|])))(/[\w.@+~-][\w.@+~/-]*)""", re.M)
 # A setting whose value is a command line, in configuration the workload
 # read: git's `[tar "tar.xz"] command = xz -c` (git archive --format=tar.xz
-# failed, "xz: not found"); its first word, when a program on PATH. And a
-# job's or a daemon's, after a schedule of five cron fields if any: uwsgi's
-# `cron = -1 -1 -1 -1 -1 find /srv/uploads -mtime +1 -delete` failed every
-# run on the minified image ("find: not found", logged as if it ran)
+# failed, "xz: not found"). And a job's or a daemon's, after a schedule of
+# five cron fields if any: uwsgi's `cron = -1 -1 -1 -1 -1 find /srv/uploads
+# -mtime +1 -delete` failed every run on the minified image ("find: not
+# found", logged as if it ran). The value is read as a shell command line,
+# through wrappers and `sh -c`: supervisord's `command=/bin/sh -c "find
+# ... | xargs gzip"` for a program started later lost find and xargs.
 COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|compressor|pager|editor"""
                              r"""|cron|daemon)[ \t]*[=:][ \t]*(?:(?:[-*/\d,]+[ \t]+){5})?["']?"""
-                             r"""(?!(?:yes|no|true|false|on|off)\b)([A-Za-z0-9_][\w.+-]*)""", re.M | re.I)
+                             r"""(?!(?:yes|no|true|false|on|off)\b)([A-Za-z0-9_/][^\n]*)""", re.M | re.I)
+# Configuration files outside /etc, by their names' endings: an
+# application's own (supervisord's [include] of /srv/app/supervisor/*.conf)
+CONFIG_SUFFIXES = (".conf", ".cnf", ".cfg", ".ini", ".toml", ".yaml", ".yml")
 # Where commands are looked up: a link there to a kept program is kept.
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Schedulers: one that ran runs its jobs later, each at its hour, which a
@@ -462,9 +467,14 @@ class Expander:
         self._tool_data(traced)
         # a program a user kept with --include is one they mean to run:
         # logrotate, included, failed its second rotation, "cannot execute
-        # compress command '/bin/gzip'" (a name compiled into it)
-        self._as_if_run += [p for p in sorted(self.closure.included)
-                            if (f := self._final(p)) is not None and self.units.is_program(f)]
+        # compress command '/bin/gzip'" (a name compiled into it); a script
+        # with what it loads and runs (shasum, included alone: "Can't
+        # locate Digest/SHA.pm")
+        included = [p for p in sorted(self.closure.included)
+                    if (f := self._final(p)) is not None and self.units.is_program(f)]
+        self._as_if_run += included
+        for p in included:
+            self._named_script(p)
         self._rotation_scripts(programs + self._as_if_run)
         # what the programs kept as if run (named by the application's
         # code, its configuration or scripts) and the libraries kept name,
@@ -1569,15 +1579,20 @@ class Expander:
         the minified image). And the programs it names (_configured_program)."""
         for path in sorted(traced):
             st = self.units.stats.get(path)
-            if not path.startswith("/etc/") or st is None or not stat.S_ISREG(st.st_mode):
+            etc = path.startswith("/etc/")
+            if not (etc or path.endswith(CONFIG_SUFFIXES) and not is_system_dir(parent_of(path))) \
+                    or st is None or not stat.S_ISREG(st.st_mode):
                 continue
             text = self.units.read_text(path)
             if text is None:
                 continue
-            self._keep_commands(COMMAND_SETTING.findall(text), f"a setting in {path}")
+            commands = [c for value in COMMAND_SETTING.findall(text) for c in script_commands(value)]
+            self._keep_commands(commands, f"a setting in {path}")
             names = set(CONFIG_PATH.findall(text))      # (after, path)
             for named in sorted({name for after, name in names if after != ":"}):
                 self._configured_program(named, path)
+            if not etc:
+                continue        # (an application's file of settings: the programs it names)
             for named in sorted({name for _, name in names}):
                 final = self._directory(named.rstrip("/") or "/")
                 if (final is None or final == "/" or is_pseudo(final) or is_system_dir(final)
@@ -2248,6 +2263,11 @@ class Expander:
         words += [p for name in script_variable_commands(text)
                   if (p := self._variable_path(variables.get(name, [])))]
         if whole:
+            # and a program the application's script names by its path in
+            # an argument: a runit service's `exec socat TCP-LISTEN:18470
+            # EXEC:/usr/bin/rev` (an empty reply without rev)
+            words += sorted({p for _, p in CONFIG_PATH.findall(text) if p not in words
+                             and (f := self._final(p)) is not None and self.units.is_program(f)})
             self._keep_commands(words, where)
         else:
             self._keep_programs(words, where, run_later)
@@ -2369,10 +2389,15 @@ class Expander:
             return
         # in another language, what its code runs (gitweb.cgi, a Perl CGI
         # the application names, pipes `git archive` into gzip: its
-        # snapshots were empty, status 200, with no gzip)
+        # snapshots were empty, status 200, with no gzip), and what it
+        # loads at its start
         language = script_language(head, program)
         if language or is_python_script(head):
             self._keep_commands(code_commands(text, language in ("ruby", "perl", "php")), f"code {program}")
+            if language:
+                self._load_libraries(program, text, language)
+            else:
+                self._scan_python([program], required=True, texts={program: text})
 
     def _code_paths(self, path: str, text: str) -> None:
         """What the application's code names by an absolute path in a

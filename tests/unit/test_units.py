@@ -299,6 +299,27 @@ case "$1" in summary) cat /x ;; esac
         == ["run-parts"]
 
 
+def test_the_program_a_wrapper_or_a_shell_runs():
+    """What runs after a wrapper's options, their values and the words it
+    takes first (an account, a lock file, a duration), by its name or path,
+    and after a shell's -c: a runit service's `chpst -u root flock ... sh -c
+    'find ...'` lost flock and find; gosu's account was taken for the
+    program."""
+    commands = codescan.script_commands
+    assert commands("chpst -u root flock -w 5 /run/lock/x sh -c 'find /srv | xargs -n 1 gzip'") \
+        == ["chpst", "flock", "sh", "find", "xargs", "gzip"]
+    assert commands('exec gosu redis redis-server /etc/redis.conf') == ["gosu", "redis-server"]
+    assert commands("nice -n 10 /usr/bin/ionice -c 3 /srv/bin/worker") \
+        == ["nice", "/usr/bin/ionice", "/srv/bin/worker"]
+    assert commands("timeout 5s curl -s x; timeout -k 1 5 wget x") == ["timeout", "curl", "wget"]
+    assert commands("sudo -u postgres psql; runuser -u app -- python3 x") \
+        == ["sudo", "psql", "runuser", "python3"]
+    assert commands("setuidgid app envdir ./env s6-softlimit -m 100 app-server") \
+        == ["setuidgid", "envdir", "s6-softlimit", "app-server"]
+    assert commands('bash -e -c "shasum -a 256 /x"; sh /srv/run.sh; dash -x') \
+        == ["bash", "shasum", "sh", "dash"]
+
+
 def test_data_over_several_lines_is_no_command():
     """graphviz's dotty holds its usage in a quoted string over lines, whose
     "(sync|async)" was read as running `sync`; tzselect's awk program has
@@ -1204,6 +1225,37 @@ def test_a_command_a_setting_in_configuration_read_names(app_root: Path, tmp_pat
     events = records(("git", "exec", "/usr/bin/git"), ("uwsgi", "openat", "/etc/uwsgi/app.ini"))
     kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
     assert "/usr/bin/find" in kept and "/usr/bin/yes" not in kept
+
+
+def test_a_process_managers_programs_are_commands(app_root: Path, tmp_path: Path):
+    """supervisord's programs started later (autostart=false): a setting's
+    whole value is a command line, through wrappers and `sh -c` (`find ...
+    | xargs gzip; logger` lost all three), in a file of settings outside
+    /etc too (supervisord's [include] of the application's
+    /srv/app/supervisor/extra.conf); and a program the application's
+    script names by its path in an argument (a runit service's `socat ...
+    EXEC:/usr/bin/rev`)."""
+    for program in ("find", "xargs", "gzip", "logger", "ionice", "supervisord", "socat", "rev", "nice",
+                    "unrelated"):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, program, f"/usr/bin/{program}")
+    write(app_root, "/etc/supervisor/supervisord.conf",
+          '[program:sweep]\ncommand=/bin/sh -c "find /srv/x -mtime +1 | xargs gzip; logger swept"\n'
+          'autostart=false\n[include]\nfiles = /srv/app/supervisor/*.conf\n')
+    write(app_root, "/srv/app/supervisor/extra.conf", "[program:low]\ncommand=nice -n 10 ionice -c3 true\n")
+    write(app_root, "/srv/app/notes.txt", "command = unrelated\n")      # no file of settings
+    write(app_root, "/etc/service/rev/run", "#!/bin/sh\nexec socat TCP-LISTEN:1 EXEC:/usr/bin/rev\n", 0o755)
+    trace = ["/usr/bin/supervisord", "/etc/supervisor/supervisord.conf", "/srv/app/supervisor/extra.conf",
+             "/srv/app/notes.txt", "/etc/service/rev/run"]
+    events = records(("supervisord", "exec", "/usr/bin/supervisord"),
+                     *(("supervisord", "openat", p) for p in trace[1:4]),
+                     ("sh", "exec", "/etc/service/rev/run"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    for program in ("find", "xargs", "gzip", "logger"):
+        assert f"/usr/bin/{program}" in kept and "supervisord.conf" in kept[f"/usr/bin/{program}"], program
+    assert "/usr/bin/ionice" in kept and "extra.conf" in kept["/usr/bin/ionice"]
+    assert "/usr/bin/rev" in kept and "/etc/service/rev/run" in kept["/usr/bin/rev"]
+    assert "/usr/bin/unrelated" not in kept
 
 
 def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: Path, tmp_path: Path):
@@ -2855,6 +2907,24 @@ def test_a_perl_module_no_library_directory_holds_is_found_in_the_scripts_packag
     assert f"{tlpkg}/TLUtils.pm" in kept and "/usr/bin/updmap" in kept[f"{tlpkg}/TLUtils.pm"]
     assert f"{tlpkg}/TLConfig.pm" in kept and f"{tlpkg}/TLUtils.pm" in kept[f"{tlpkg}/TLConfig.pm"]
     assert f"{tlpkg}/TLWinGoo.pm" not in kept
+
+
+def test_an_included_script_comes_with_what_it_loads(script_root: Path, tmp_path: Path):
+    """A user who keeps a script with --include means to run it: shasum,
+    included alone, said "Can't locate Digest/SHA.pm"."""
+    plarch = "/usr/lib/x86_64-linux-gnu/perl/5.36.0"
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/shasum", "#!/usr/bin/perl\nuse strict;\nuse Digest::SHA;\n", 0o755)
+    write(script_root, "/usr/sbin/server", "\x7fELF", 0o755)
+    dpkg(script_root, "perl", "/usr/bin/perl", "/usr/bin/shasum")
+    dpkg(script_root, "server", "/usr/sbin/server")
+    trace = ["/usr/sbin/server"]
+    ran = records(("server", "exec", "/usr/sbin/server"))
+    kept = kept_at(script_root, "unit", tmp_path, trace, ran,
+                   rules=resolve.Rules(include=["/usr/bin/shasum"])).kept
+    assert "/usr/bin/shasum" in kept and "/usr/bin/perl" in kept
+    sha = f"{plarch}/Digest/SHA.pm"
+    assert sha in kept and "loaded by /usr/bin/shasum" in kept[sha]
 
 
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
