@@ -2121,7 +2121,13 @@ class Expander:
         found" at every module it enabled, leaving the module marked both
         disabled and enabled. (Any command: python3's py3versions falls back
         on apt-cache, which brought apt and its libraries, 14 MB on Flask's
-        image.)"""
+        image.) The libraries, only when a program of the package ran: one
+        kept for a command the application names loads that command's
+        (_named_script), not its siblings' (a supervisord program's
+        `shasum` kept perl whole, and its other scripts' modules, cpan's,
+        enc2xs's, corelist's, were 26 MB)."""
+        ran = self.activity.executed if self.activity is not None else self._traced
+        loads = any(m in ran for m in members)
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
@@ -2136,9 +2142,9 @@ class Expander:
             if is_shell_script(head, m):
                 self._shell_script(m, text, f"script {m}, of a kept package of programs", whole=False)
             elif language or is_python_script(head):
-                if language:
+                if language and loads:
                     self._load_libraries(m, text, language)
-                else:
+                elif loads:
                     self._scan_python([m], required=True, texts={m: text})
                 self._keep_programs(self._commands_it_may_run(m, code_commands(text, language in
                                                                            ("ruby", "perl", "php"))),

@@ -2927,6 +2927,30 @@ def test_an_included_script_comes_with_what_it_loads(script_root: Path, tmp_path
     assert sha in kept and "loaded by /usr/bin/shasum" in kept[sha]
 
 
+def test_a_named_commands_package_loads_only_that_commands_libraries(script_root: Path, tmp_path: Path):
+    """A supervisord program's `shasum` kept perl whole as if run, and the
+    modules its other scripts load with it (cpan's, enc2xs's, corelist's:
+    26 MB): the named script's come, its siblings' only when a program of
+    the package ran."""
+    pl = "/usr/share/perl/5.36.0"
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/shasum", "#!/usr/bin/perl\nuse Digest::SHA;\n", 0o755)
+    write(script_root, "/usr/bin/corelist", "#!/usr/bin/perl\nuse Module::CoreList;\n", 0o755)
+    write(script_root, f"{pl}/Module/CoreList.pm", "1;\n")
+    write(script_root, "/app/run.sh", "#!/bin/sh\nshasum -a 256 /data/x\n", 0o755)
+    dpkg(script_root, "perl", "/usr/bin/perl", "/usr/bin/shasum", "/usr/bin/corelist")
+    trace = ["/app/run.sh"]
+    kept = kept_at(script_root, "unit", tmp_path, trace, records(("sh", "openat", "/app/run.sh"))).kept
+    assert "/usr/bin/shasum" in kept and "/usr/bin/corelist" in kept      # (its package, whole)
+    assert "/usr/lib/x86_64-linux-gnu/perl/5.36.0/Digest/SHA.pm" in kept
+    assert f"{pl}/Module/CoreList.pm" not in kept
+    # corelist ran: its package's scripts load what they load
+    (tmp_path / "ran").mkdir()
+    ran = kept_at(script_root, "unit", tmp_path / "ran", trace + ["/usr/bin/corelist"],
+                  records(("sh", "openat", "/app/run.sh"), ("corelist", "exec", "/usr/bin/corelist"))).kept
+    assert f"{pl}/Module/CoreList.pm" in ran
+
+
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
     """A Perl server probed on /health and /json: its routes' `require
     Time::Piece` and `require Digest::SHA` died with "Can't locate" on the
