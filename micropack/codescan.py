@@ -24,31 +24,38 @@ SHELL_BUILTINS = frozenset({
     "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait", "[",
 })
 # Programs that run the program named after them: their options that take
-# a value as the next word, and how many words (an account, a directory, a
-# lock file, a duration) come before the program; options (`nice -10`) and
-# NAME=VALUE words are passed over. The process supervisors' (runit's
-# chpst, daemontools', s6's) too: `chpst -u app flock /run/x sh -c '...'`
-# in a runit service's run file runs flock, which runs sh.
+# a value as the next word; how many words (an account, a lock file, a
+# duration) come before the program; the options whose value is the
+# command line it runs (`su -c CMD`, `flock FILE -c CMD`). Other options
+# (`nice -10`, a cluster such as sudo's `-Hu postgres`, whose last letter
+# may take the value) and NAME=VALUE words are passed over. The process
+# supervisors' (runit's chpst, daemontools', s6's) too: `chpst -u app flock
+# /run/x sh -c '...'` in a runit service's run file runs flock, which runs
+# sh, which runs what its string starts with. (Not chroot: the program it
+# runs is the new root's.)
 _LIMITS = "-m -a -d -o -p -f -c -r -t -s -l"
-_WRAPPER_SPECS: tuple[tuple[str, str, int], ...] = (
-    ("exec", "-a", 0), ("eval", "", 0), ("command", "", 0), ("nohup", "", 0),
-    ("xargs", "-a -d -E -e -I -i -L -l -n -P -s --arg-file --delimiter --max-args", 0),
-    ("nice", "-n --adjustment", 0), ("timeout", "-s -k --signal --kill-after", 1),
-    ("sudo", "-u -g -C -D -h -p -r -t -U --user --group", 0), ("setsid", "", 0),
-    ("stdbuf", "-i -o -e", 0), ("chroot", "", 1), ("su-exec", "", 1), ("gosu", "", 1),
-    ("runuser", "-u -g -G --user --group", 0), ("ionice", "-c -n -p -P -u --class --classdata", 0),
-    ("flock", "-w -E --timeout --conflict-exit-code", 1), ("watch", "-n -d --interval", 0),
-    ("time", "-f -o --format --output", 0),
-    ("chpst", "-u -U -b -e -/ -C -n -l -L -m -d -o -p -f -c -r -t", 0), ("setuidgid", "", 1),
-    ("envuidgid", "", 1), ("envdir", "", 1), ("setlock", "", 1), ("softlimit", _LIMITS, 0),
-    ("fghack", "", 0), ("pgrphack", "", 0), ("s6-setuidgid", "", 1), ("s6-envdir", "-c", 1),
-    ("s6-softlimit", _LIMITS, 0), ("s6-applyuidgid", "-u -g -G", 0), ("s6-setsid", "", 0),
+_WRAPPER_SPECS: tuple[tuple[str, str, int, str], ...] = (
+    ("exec", "-a", 0, ""), ("eval", "", 0, ""), ("command", "", 0, ""), ("nohup", "", 0, ""),
+    ("xargs", "-a -d -E -I -L -n -P -s --arg-file --delimiter --max-args --max-procs --max-lines", 0, ""),
+    ("nice", "-n --adjustment", 0, ""), ("timeout", "-s -k --signal --kill-after", 1, ""),
+    ("sudo", "-u -g -C -D -h -p -r -t -U --user --group", 0, ""), ("setsid", "", 0, ""),
+    ("stdbuf", "-i -o -e", 0, ""), ("su-exec", "", 1, ""), ("gosu", "", 1, ""),
+    ("su", "-g -G -s --group --supp-group --shell", 1, "-c --command"),
+    ("runuser", "-u -g -G -s --user --group --shell", 0, "-c --command"),
+    ("ionice", "-c -n -p -P -u --class --classdata", 0, ""),
+    ("flock", "-w -E --timeout --conflict-exit-code", 1, "-c --command"), ("watch", "-n --interval", 0, ""),
+    ("time", "-f -o --format --output", 0, ""),
+    ("chpst", "-u -U -b -e -/ -C -n -l -L -m -d -o -p -f -c -r -t", 0, ""), ("setuidgid", "", 1, ""),
+    ("envuidgid", "", 1, ""), ("envdir", "", 1, ""), ("setlock", "", 1, ""), ("softlimit", _LIMITS, 0, ""),
+    ("fghack", "", 0, ""), ("pgrphack", "", 0, ""), ("s6-setuidgid", "", 1, ""), ("s6-envdir", "-c", 1, ""),
+    ("s6-softlimit", _LIMITS, 0, ""), ("s6-applyuidgid", "-u -g -G", 0, ""), ("s6-setsid", "", 0, ""),
 )
-WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
-    name: (frozenset(options.split()), before) for name, options, before in _WRAPPER_SPECS}
-# A shell's option that runs its next word as a command line: `sh -c 'find
-# ... | xargs gzip'` runs the command the string starts with.
-SHELL_COMMAND_OPTION = re.compile(r"-[a-z]*c[a-z]*")
+WRAPPERS: dict[str, tuple[frozenset[str], int, frozenset[str]]] = {
+    name: (frozenset(valued.split()), before, frozenset(commands.split()))
+    for name, valued, before, commands in _WRAPPER_SPECS}
+# A shell's options that take a value; its -c (alone or in a cluster, `-ec`)
+# runs its first operand as a command line.
+SHELL_VALUED = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
 SEGMENT = re.compile(r"\$\(|`|\|\||&&|(?<![<>])&(?![>&])|[|;(){}]")     # (not >&2's or &>'s &)
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 REDIRECTION = re.compile(r"[0-9]*(<<?<?|>>?|&>>?|<&|>&)[-|]?")
@@ -293,9 +300,12 @@ def _command_words(text: str) -> Iterator[str]:
                     continue
                 if w in ("for", "select", "case"):
                     break           # a loop's variable (`for dir in $PATH`), or the word a case tests
+                w = w.strip("\"'")     # (the first word of a string `sh -c` is given: `'FOO=1 gzip`)
+                if w == "time":         # (a keyword of bash's, with -p; else GNU time's options)
+                    words = _wrapped(words, *WRAPPERS["time"])
+                    continue
                 if ASSIGNMENT.match(w) or w in SHELL_KEYWORDS:
                     continue
-                w = w.strip("\"'")
                 yield w
                 if not COMMAND_WORD.match(w):
                     break
@@ -306,22 +316,51 @@ def _command_words(text: str) -> Iterator[str]:
                     continue
                 name = posixpath.basename(w)
                 if name in WRAPPERS:
-                    valued, before = WRAPPERS[name]
-                    while words and (words[0].startswith("-") or ASSIGNMENT.match(words[0])):
-                        option = words.pop(0)
-                        if option == "--":
-                            break
-                        if option in valued and words:
-                            words.pop(0)
-                    del words[:before]
+                    words = _wrapped(words, *WRAPPERS[name])
                     continue
                 if name in SHELLS:
-                    options = []
-                    while words and words[0].startswith("-"):
-                        options.append(words.pop(0))
-                    if any(SHELL_COMMAND_OPTION.fullmatch(o) for o in options):
-                        continue        # the string's first word, unquoted above
+                    words = _shell_command(words)
+                    continue
                 break
+
+
+def _takes_value(option: str, valued: frozenset[str]) -> bool:
+    """Whether option takes the next word as its value: one of valued, or
+    a cluster of short ones whose last does (sudo's `-Hu postgres`)."""
+    return option in valued or (len(option) > 2 and option[0] == "-" and option[1] != "-"
+                                and f"-{option[-1]}" in valued)
+
+
+def _wrapped(words: list[str], valued: frozenset[str], before: int, commands: frozenset[str]) -> list[str]:
+    """The words from the program a wrapper given words runs (see WRAPPERS)."""
+    i, left = 0, before
+    while i < len(words):
+        w = words[i]
+        if w == "--":
+            return words[i + 1 + left:]
+        if w.startswith("-"):           # (su's lone "-" too)
+            if w in commands or _takes_value(w, commands):
+                return words[i + 1:]    # its value is the command line: its first word
+            i += 2 if _takes_value(w, valued) else 1
+        elif ASSIGNMENT.match(w):
+            i += 1
+        elif left:
+            left -= 1
+            i += 1
+        else:
+            return words[i:]
+    return []
+
+
+def _shell_command(words: list[str]) -> list[str]:
+    """The words from the first of the command line a shell given words
+    runs with -c; none when it runs a script (or reads its input)."""
+    command, i = False, 0
+    while i < len(words) and len(words[i]) > 1 and words[i][0] in "-+":
+        w = words[i]
+        command = command or (w[0] == "-" and w[1] != "-" and "c" in w[1:])
+        i += 2 if w in SHELL_VALUED else 1
+    return words[i:] if command else []
 
 
 def script_commands(text: str) -> list[str]:
@@ -377,7 +416,7 @@ def variable_paths(text: str) -> dict[str, list[str]]:
 # ". NAME" or "source NAME" at a command's start: a shell library read into
 # the script (git's ". git-sh-setup", '. "$(git --exec-path)/git-sh-i18n"')
 SOURCED = re.compile(r"""(?:^|[;&|]|\b(?:then|else|do))[ \t]*(?:\.|source)[ \t]+"""
-                     r"""("[^"\n]*"|'[^'\n]*'|[^\s;&|]+)""", re.M)
+                     r"""((?:"[^"\n]*"|'[^'\n]*'|[^\s;&|"']+)+)""", re.M)     # ("$PROGPATH"/utils.sh)
 
 
 def sourced_names(text: str) -> list[str]:
@@ -388,7 +427,7 @@ def sourced_names(text: str) -> list[str]:
     last component are left out."""
     out = []
     for m in SOURCED.finditer(text):
-        token = m.group(1).strip("\"'")
+        token = m.group(1).replace('"', "").replace("'", "")
         name = token if COMMAND_WORD.match(token) else token.rsplit("/", 1)[-1]
         if name and COMMAND_WORD.match(name):
             out.append(name)

@@ -228,6 +228,10 @@ CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,|])))(/[\w.@+~-][\w.@+~/-]*)""",
 COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|compressor|pager|editor"""
                              r"""|cron|daemon)[ \t]*[=:][ \t]*(?:(?:[-*/\d,]+[ \t]+){5})?["']?"""
                              r"""(?!(?:yes|no|true|false|on|off)\b)([A-Za-z0-9_/][^\n]*)""", re.M | re.I)
+# A name after a variable in configuration: Nagios's `$USER1$/check_load`,
+# `${PLUGINS}/x`, `$DIR/x` (the name, when the variable names a directory
+# the configuration names too)
+VARIABLE_TAIL = re.compile(r"\$(?:\{\w+\}|\w+\$?)/([\w.+-]+)")
 # Configuration files outside /etc, by their names' endings: an
 # application's own (supervisord's [include] of /srv/app/supervisor/*.conf)
 CONFIG_SUFFIXES = (".conf", ".cnf", ".cfg", ".ini", ".toml", ".yaml", ".yml")
@@ -324,6 +328,8 @@ class Expander:
         self._queue: list[str] = []
         self._queued: set[str] = set()      # units kept whole (see _use)
         self._for_jobs: set[str] = set()    # of those, packages kept only for a job (see _use)
+        self._by_base_name: dict[str, dict[str, list[str]]] = {}    # (_package_files_ending)
+        self._ships_distribution: dict[str, bool] = {}      # package -> (_undeclared_python)
         self._tools: set[str] = set()          # commands the application's scripts name
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
         self._rotation_read: set[str] = set()  # logrotate configuration read for its scripts
@@ -437,6 +443,7 @@ class Expander:
         self._compiled_in_programs(programs + self._kept_libraries())
         self._files_programs_name(programs)
         self._sibling_tools(programs)
+        self._suite_directories(programs)
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
         self._configured_trees(traced)
@@ -826,8 +833,10 @@ class Expander:
         if unit.kind != "python" or self.units.in_python_stdlib(unit.key):
             return False
         owners = {self.units.package_of[m] for m in unit.members if m in self.units.package_of}
-        return bool(owners) and not any(DISTRIBUTION.search(m) for key in owners if key in self.units.units
-                                        for m in self.units.units[key].members)
+        for key in owners - self._ships_distribution.keys():
+            self._ships_distribution[key] = key in self.units.units and any(
+                DISTRIBUTION.search(m) for m in self.units.units[key].members)
+        return bool(owners) and not any(self._ships_distribution[key] for key in owners)
 
     def _use(self, key: str, why: str, for_job: bool = False) -> None:
         """Unit key kept whole (queued once). A unit some of whose files a
@@ -1378,6 +1387,31 @@ class Expander:
                        f"whose {path} ran")
                 self._keep_programs(self._commands_of(dep), why)
 
+    def _suite_directories(self, programs: Iterable[str]) -> None:
+        """A program that ran in a private directory of programs (not on
+        PATH): the packages built from its package's source that put files
+        in that directory, whole. One program split into packages shares
+        its helpers' directory, and runs them by name when asked: cupsd ran
+        cups-exec from /usr/lib/cups/daemon, and `lpinfo -m` then needed
+        cups-driverd, of the cups package ("failed to execute"); Nagios ran
+        check_http from /usr/lib/nagios/plugins, where check_file_age loads
+        utils.pm of monitoring-plugins-common and a service added next runs
+        check_dns of monitoring-plugins-standard."""
+        done: set[str] = set()
+        for path in programs:
+            final = self._final(path)
+            directory = parent_of(final or "")
+            key = self.units.package_of.get(final or "")
+            if key is None or directory in done or directory in self._path_dirs() \
+                    or directory in COMMAND_DIRS or LIB_DIR.match(directory) or is_system_dir(directory):
+                continue
+            done.add(directory)
+            source = self.units.package_source.get(key)
+            for other in sorted(self.units.dir_owners.get(directory, ())):
+                if other != key and other in self.units.units \
+                        and self.units.package_source.get(other) == source:
+                    self._use(other, f"in {directory}, beside {path}, which ran, built from the same source")
+
     def _commands_of(self, key: str) -> list[str]:
         """The programs package key puts in a directory on PATH."""
         return [m for m in self.units.units[key].members
@@ -1576,21 +1610,33 @@ class Expander:
         the workload read names (in /etc): a server serves or runs them by
         the name a request gives. Apache read ScriptAlias /cgi-bin/
         /usr/lib/cgi-bin/, and every CGI script there was dropped (404 on
-        the minified image). And the programs it names (_configured_program)."""
+        the minified image). And the programs it names (_configured_program),
+        also by a name relative to a variable, in a directory a file of it
+        names (Nagios's commands run `$USER1$/check_load`, where
+        resource.cfg sets `$USER1$=/usr/lib/nagios/plugins`: check_load,
+        kept with its package and never run, runs the /usr/bin/uptime
+        compiled into it, "could not parse load from uptime"). Outside /etc,
+        in a file of settings of the image's own (supervisord's [include]
+        of /srv/app/supervisor/*.conf), the programs only."""
+        tails: dict[str, str] = {}      # a name after a variable -> the file that gives it
+        directories: set[str] = set()   # the directories it names
         for path in sorted(traced):
             st = self.units.stats.get(path)
             etc = path.startswith("/etc/")
-            if not (etc or path.endswith(CONFIG_SUFFIXES) and not is_system_dir(parent_of(path))) \
+            if not (etc or path.endswith(CONFIG_SUFFIXES) and self._images_own(path)) \
                     or st is None or not stat.S_ISREG(st.st_mode):
                 continue
             text = self.units.read_text(path)
             if text is None:
                 continue
-            commands = [c for value in COMMAND_SETTING.findall(text) for c in script_commands(value)]
+            commands = [c for value in COMMAND_SETTING.findall(text) for c in script_commands(value)
+                        if not c.startswith("/") or self.units.is_program(self._final(c) or "")]
             self._keep_commands(commands, f"a setting in {path}")
             names = set(CONFIG_PATH.findall(text))      # (after, path)
             for named in sorted({name for after, name in names if after != ":"}):
                 self._configured_program(named, path)
+            for tail in VARIABLE_TAIL.findall(text):
+                tails.setdefault(tail, path)
             if not etc:
                 continue        # (an application's file of settings: the programs it names)
             for named in sorted({name for _, name in names}):
@@ -1600,6 +1646,12 @@ class Expander:
                         or self.units.in_language_dir(final)):
                     continue
                 self._use_trees_under(final, f"under {final}, which {path} names")
+                directories.add(final)
+        for directory in sorted(directories):
+            for tail, path in sorted(tails.items()):
+                named = f"{directory}/{tail}"
+                if named in self.units.stats:
+                    self._configured_program(named, path)
 
     def _configuration_beside(self, traced: dict[str, str]) -> None:
         """A package's other configuration files under the directory of
@@ -1615,7 +1667,8 @@ class Expander:
         of the packages of its directory: tex-common's update-texmf writes
         /etc/texmf/web2c/texmf.cnf, which TeX reads, beside its mktex.cnf,
         which only mktexpk reads, to learn where fonts it makes go (without
-        it, into the system's tree, not the user's)."""
+        it, into the system's tree, not the user's), when one package owns
+        that directory."""
         done: set[tuple[str, str]] = set()
         for path in sorted(traced):
             parts = path.split("/")
@@ -1624,7 +1677,9 @@ class Expander:
                 continue
             owner = self.units.package_of.get(path)
             top = "/etc/" + parts[2]
-            for key in [owner] if owner else sorted(self.units.dir_owners.get(parent_of(path), ())):
+            owners = self.units.dir_owners.get(parent_of(path), set())
+            # (a directory of one package's: of many, /etc/default, whose it made is unknown)
+            for key in [owner] if owner else sorted(owners) if len(owners) == 1 else []:
                 if (key, top) in done or key not in self.units.units:
                     continue
                 done.add((key, top))
@@ -1652,6 +1707,7 @@ class Expander:
         if final not in self.units.package_of:
             self._add_with_units(named, why)
         self._use_package(named, why, data_too=True)
+        self._as_if_run.append(named)       # (what is compiled into it: check_load's uptime)
 
     def _use_trees_under(self, directory: str, why: str) -> None:
         """The units of the files no package owns under directory (a
@@ -1927,19 +1983,19 @@ class Expander:
         # their daily jobs beside a web application, brought apt's download
         # methods with GnuTLS (6.2 MB) and perl for a dselect method and
         # dpkg-fsys-usrunmess (3.8 MB), which no job runs.
-        for_job = unit.key in self._for_jobs
+        for_job = unit.key in self._for_jobs and self.level == "unit"     # (package: every package whole)
         for m in members:
             if m in self.closure.kept:
                 continue
             # (through a link too: apt's methods/https is one to http)
             program = for_job and self.units.is_program(self._final(m) or "")
             reason = self._refuse(m, limit, 0 if program else FOREIGN_LIMIT)
+            self.result.unrun_programs.pop(m, None)     # (queued again: used for itself now)
             if reason and program:
                 self.result.unrun_programs[m] = f"{unit.label}: a program its job does not run; {reason}"
             elif reason:
                 self.result.left_out.setdefault(m, f"{unit.label}: {reason}")
             else:
-                self.result.unrun_programs.pop(m, None)
                 self.closure.add(m, why)
 
     def _package_members(self, unit: Unit) -> list[str]:
@@ -2269,11 +2325,14 @@ class Expander:
         words += [p for name in script_variable_commands(text)
                   if (p := self._variable_path(variables.get(name, [])))]
         if whole:
-            # and a program the application's script names by its path in
-            # an argument: a runit service's `exec socat TCP-LISTEN:18470
-            # EXEC:/usr/bin/rev` (an empty reply without rev)
-            words += sorted({p for _, p in CONFIG_PATH.findall(text) if p not in words
-                             and (f := self._final(p)) is not None and self.units.is_program(f)})
+            # and a program the application's script names by its path
+            # inside an argument, after a ':' or a '=': a runit service's
+            # `exec socat TCP-LISTEN:18470 EXEC:/usr/bin/rev` (an empty
+            # reply without rev); not in a comment
+            code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+            words += sorted({p for after, p in CONFIG_PATH.findall(code) if after in (":", "=")
+                             and p not in words and (f := self._final(p)) is not None
+                             and self.units.is_program(f)})
             self._keep_commands(words, where)
         else:
             self._keep_programs(words, where, run_later)
@@ -2706,21 +2765,45 @@ class Expander:
 
     def _perl_modules_beside(self, script: str, module: str) -> None:
         """A Perl module no library directory holds, which a script loads:
-        found among its own package's files, by its file's name (TeX Live's
-        updmap, fmtutil and tlmgr put texmf's tlpkg/ on @INC at start-up,
-        from the path `kpsewhich` prints: "Can't locate TeXLive/TLUtils.pm"
-        on the minified image), kept with what it loads in turn."""
-        key = self.units.package_of.get(self._final(script) or "")
+        beside the script (`use lib "$FindBin::Bin"`: the monitoring
+        plugins' check_file_age loads utils.pm from its own directory, a
+        file of another package, "Can't locate utils.pm"), else among its
+        own package's files, by its file's name (TeX Live's updmap, fmtutil
+        and tlmgr put texmf's tlpkg/ on @INC at start-up, from the path
+        `kpsewhich` prints: "Can't locate TeXLive/TLUtils.pm"); kept with
+        what it loads in turn, and so on (a worklist: a chain of private
+        modules as long as a package's)."""
+        todo = [(script, module)]
+        while todo:
+            loader, name = todo.pop()
+            final = self._final(loader) or loader
+            tail = "/" + name.replace("::", "/") + ".pm"
+            found = [beside] if (beside := parent_of(final) + tail) in self.units.stats else \
+                self._package_files_ending(final, tail)
+            for m in found:
+                if m in self.closure.kept or self._refuse(m, False):
+                    continue
+                self.closure.add(m, f"the module {name}, which {loader} loads")
+                text = self.units.read_text(m)
+                for loaded in perl_modules(text) if text is not None else []:
+                    keys = self.units.script_libraries("perl", loaded)
+                    for key in keys:
+                        self._use(key, f"loaded by {m}")
+                    if not keys:
+                        todo.append((m, loaded))
+
+    def _package_files_ending(self, path: str, tail: str) -> list[str]:
+        """The files of path's package whose names end with tail (indexed
+        once a package, by base name)."""
+        key = self.units.package_of.get(path)
         if key is None or key not in self.units.units:
-            return
-        tail = "/" + module.replace("::", "/") + ".pm"
-        for m in self.units.units[key].members:
-            if not m.endswith(tail) or m in self.closure.kept or self._refuse(m, False):
-                continue
-            self.closure.add(m, f"the module {module}, which {script} loads, of its package")
-            text = self.units.read_text(m)
-            if text is not None:
-                self._load_libraries(m, text, "perl")
+            return []
+        index = self._by_base_name.get(key)
+        if index is None:
+            index = self._by_base_name[key] = {}
+            for m in self.units.units[key].members:
+                index.setdefault(posixpath.basename(m), []).append(m)
+        return [m for m in index.get(posixpath.basename(tail), []) if m.endswith(tail)]
 
     def _scan_python(self, files: list[str], required: bool = False,
                      texts: dict[str, str] | None = None, stdlib_only: bool = False) -> None:

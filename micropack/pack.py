@@ -305,16 +305,19 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     else:
         for d in sticky_dirs(src.fs):
             closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")
-    for path, why in {**expansion.left_out, **expansion.unrun_programs}.items():
-        closure.skipped.setdefault(path, why)
+    # (not one left out by a rule and kept by another)
+    out = {p: why for p, why in expansion.left_out.items() if p not in closure.kept}
+    for path, why in {**out, **expansion.unrun_programs}.items():
+        if path not in closure.kept:
+            closure.skipped.setdefault(path, why)
     left_out = ""
-    if expansion.left_out:
+    if out:
         # said, not only listed in the report: Graphviz's JPEG plugin, left
         # out for the 16 MB of libgd's stack it needs, failed the next
         # request with "Format: jpg not recognized"
-        first = min(expansion.left_out)
-        left_out = (f"{len(expansion.left_out)} file(s) of units the workload used were left out, such as "
-                    f"{first} ({expansion.left_out[first]}); the report's skipped list has them all")
+        first = min(out)
+        left_out = (f"{len(out)} file(s) of units the workload used were left out, such as "
+                    f"{first} ({out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
     unused = unused_commands_warning(expansion.unused_commands)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)

@@ -318,6 +318,13 @@ def test_the_program_a_wrapper_or_a_shell_runs():
         == ["setuidgid", "envdir", "s6-softlimit", "app-server"]
     assert commands('bash -e -c "shasum -a 256 /x"; sh /srv/run.sh; dash -x') \
         == ["bash", "shasum", "sh", "dash"]
+    # options whose value is attached or absent, clusters, keywords, the command options
+    assert commands("xargs -i gzip {}; watch -d -n 5 bzip2; sudo -Hu postgres psql; time -p xz x") \
+        == ["xargs", "gzip", "watch", "bzip2", "sudo", "psql", "xz"]
+    assert commands('su - postgres -c "pg_dump db"; flock /run/x -c "tar c"; flock /run/x rsync -c') \
+        == ["su", "pg_dump", "flock", "tar", "rsync"]
+    assert commands("bash -o pipefail -c 'FOO=1 gzip x'; sh -c \"$CMD\"; su postgres; chroot /x /bin/sh") \
+        == ["bash", "gzip", "sh", "su", "chroot"]
 
 
 def test_data_over_several_lines_is_no_command():
@@ -1256,6 +1263,84 @@ def test_a_process_managers_programs_are_commands(app_root: Path, tmp_path: Path
     assert "/usr/bin/ionice" in kept and "extra.conf" in kept["/usr/bin/ionice"]
     assert "/usr/bin/rev" in kept and "/etc/service/rev/run" in kept["/usr/bin/rev"]
     assert "/usr/bin/unrelated" not in kept
+
+
+def test_the_packages_of_a_suite_that_share_a_private_directory_of_programs(app_root: Path, tmp_path: Path):
+    """cupsd ran cups-exec from /usr/lib/cups/daemon; `lpinfo -m` then
+    needed cups-driverd there, of the cups package, built from the same
+    source ("failed to execute"). Its packages that put files in that
+    directory come whole; not another source's, nor for a program of a
+    directory on PATH."""
+    daemon = "/usr/lib/cups/daemon"
+    for path in (f"{daemon}/cups-exec", f"{daemon}/cups-driverd", f"{daemon}/other-helper",
+                 "/usr/lib/cups/cgi-bin/printers.cgi", "/usr/bin/lp", "/usr/bin/lpadmin"):
+        write(app_root, path, "#!/bin/sh\n", 0o755)
+    write(app_root, "/var/lib/dpkg/status", "".join(
+        f"Package: {p}\nStatus: install ok installed\nSource: {src}\n\n"
+        for p, src in (("cups-daemon", "cups"), ("cups", "cups"), ("cups-client", "cups"),
+                       ("other", "other"))))
+    dpkg(app_root, "cups-daemon", f"{daemon}/cups-exec")
+    dpkg(app_root, "cups", f"{daemon}/cups-driverd", "/usr/lib/cups/cgi-bin/printers.cgi")
+    dpkg(app_root, "other", f"{daemon}/other-helper")
+    dpkg(app_root, "cups-client", "/usr/bin/lp")
+    dpkg(app_root, "cups-admin", "/usr/bin/lpadmin")
+    trace = [f"{daemon}/cups-exec", "/usr/bin/lp"]
+    events = records(("cupsd", "exec", trace[0]), ("lp", "exec", trace[1]))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert f"{daemon}/cups-driverd" in kept and "/usr/lib/cups/cgi-bin/printers.cgi" in kept
+    assert "built from the same source" in kept[f"{daemon}/cups-driverd"]
+    assert f"{daemon}/other-helper" not in kept and "/usr/bin/lpadmin" not in kept
+
+
+def test_what_configuration_and_scripts_name_that_is_no_command(app_root: Path, tmp_path: Path):
+    """Not a program the application's script names in a comment or tests
+    for (`test -x /usr/bin/heavy`), nor a package's data of settings
+    (a translation's `field_editor: editor`), nor a setting's value that is
+    a path but no program (`program: /data/model.bin`, which kept /data)."""
+    for program in ("heavy", "editor", "rev"):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, program, f"/usr/bin/{program}")
+    write(app_root, "/srv/app/run.sh", "#!/bin/sh\n# was: /usr/bin/heavy\ntest -x /usr/bin/heavy && echo\n"
+                                       "exec socat X EXEC:/usr/bin/rev\n", 0o755)
+    write(app_root, "/usr/share/app/l10n/fr.yml", "field_editor: editor\n")
+    dpkg(app_root, "app-data", "/usr/share/app/l10n/fr.yml")
+    write(app_root, "/srv/app/model.yml", "program: /data/model.bin\n")
+    write(app_root, "/data/model.bin", "x")
+    write(app_root, "/data/other.bin", "y")
+    trace = ["/srv/app/run.sh", "/usr/share/app/l10n/fr.yml", "/srv/app/model.yml"]
+    events = records(("sh", "exec", "/srv/app/run.sh"), *(("app", "openat", p) for p in trace[1:]))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert "/usr/bin/rev" in kept
+    assert "/usr/bin/heavy" not in kept and "/usr/bin/editor" not in kept
+    assert "/data/other.bin" not in kept
+
+
+def test_a_program_configuration_names_relative_to_a_variable(app_root: Path, tmp_path: Path):
+    """Nagios's commands run `$USER1$/check_load`, where resource.cfg sets
+    `$USER1$=/usr/lib/nagios/plugins`: check_load, kept with its package,
+    never ran, and ran the /usr/bin/uptime compiled into it ("could not
+    parse load from uptime"). A program so named comes as if run; not the
+    directory's other programs (check_apt's apt-get)."""
+    need(shutil.which("gcc") is not None, "gcc")
+    plugins = "/usr/lib/nagios/plugins"
+    host_loader(app_root)
+    (app_root / plugins.lstrip("/")).mkdir(parents=True)
+    for name, runs in (("check_load", "/usr/bin/uptime"), ("check_apt", "/usr/bin/apt-get")):
+        cc(app_root / plugins.lstrip("/") / name, "#include <unistd.h>\nint main(int c, char **v) {\n"
+           f'  char *a[] = {{"{runs}", 0}};\n  return c > 5 ? execv(a[0], a) : 0;\n}}\n')
+    for program in ("uptime", "apt-get", "nagios4"):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, program, f"/usr/bin/{program}")
+    dpkg(app_root, "monitoring-plugins-basic", f"{plugins}/check_load", f"{plugins}/check_apt")
+    write(app_root, "/etc/nagios4/resource.cfg", f"$USER1$={plugins}\n")
+    write(app_root, "/etc/nagios4/objects/commands.cfg",
+          "define command {\n  command_name check-load\n  command_line $USER1$/check_load -w 5\n}\n")
+    trace = ["/usr/bin/nagios4", "/etc/nagios4/resource.cfg", "/etc/nagios4/objects/commands.cfg"]
+    events = records(("nagios4", "exec", "/usr/bin/nagios4"), *(("nagios4", "openat", p) for p in trace[1:]))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert f"{plugins}/check_load" in kept and "commands.cfg" in kept[f"{plugins}/check_load"]
+    assert "/usr/bin/uptime" in kept and "compiled into it" in kept["/usr/bin/uptime"]
+    assert "/usr/bin/apt-get" not in kept
 
 
 def test_the_libraries_a_loaded_librarys_modules_import_on_first_use(app_root: Path, tmp_path: Path):
@@ -2951,6 +3036,38 @@ def test_a_named_commands_package_loads_only_that_commands_libraries(script_root
     assert f"{pl}/Module/CoreList.pm" in ran
 
 
+def test_a_library_a_script_reads_in_or_loads_from_its_own_directory(script_root: Path, tmp_path: Path):
+    """The monitoring plugins' check_log reads in `"$PROGPATH"/utils.sh`
+    and check_file_age loads utils.pm through `use lib "$FindBin::Bin"`,
+    both files of another package in the plugins' directory ("cannot open
+    utils.sh", "Can't locate utils.pm"); a chain of private modules as long
+    as a package's is followed without recursion."""
+    plugins = "/usr/lib/nagios/plugins"
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(script_root, f"{plugins}/check_http", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/sh", "\x7fELF", 0o755)
+    write(script_root, f"{plugins}/check_log",
+          '#!/bin/sh\nPROGPATH=$(dirname "$0")\n. "$PROGPATH"/utils.sh\n', 0o755)
+    write(script_root, f"{plugins}/check_file_age",
+          '#!/usr/bin/perl\nuse FindBin;\nuse lib "$FindBin::Bin";\n'
+          "use utils qw(%ERRORS);\nuse Chain::M0;\n", 0o755)
+    write(script_root, f"{plugins}/utils.sh", "STATE_OK=0\n")
+    write(script_root, f"{plugins}/utils.pm", "1;\n")
+    chain = [f"{plugins}/Chain/M{i}.pm" for i in range(600)]
+    for i, m in enumerate(chain):
+        write(script_root, m, f"use Chain::M{i + 1};\n1;\n" if i + 1 < len(chain) else "1;\n")
+    dpkg(script_root, "monitoring-plugins-basic", f"{plugins}/check_http", f"{plugins}/check_log",
+         f"{plugins}/check_file_age")
+    dpkg(script_root, "monitoring-plugins-common", f"{plugins}/utils.sh", f"{plugins}/utils.pm", *chain)
+    dpkg(script_root, "perl", "/usr/bin/perl")
+    dpkg(script_root, "dash", "/usr/bin/sh")
+    trace = [f"{plugins}/check_http"]
+    kept = kept_at(script_root, "unit", tmp_path, trace, records(("check_http", "exec", trace[0]))).kept
+    assert f"{plugins}/utils.sh" in kept and f"{plugins}/check_log" in kept[f"{plugins}/utils.sh"]
+    assert f"{plugins}/utils.pm" in kept and f"{plugins}/check_file_age" in kept[f"{plugins}/utils.pm"]
+    assert chain[-1] in kept
+
+
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
     """A Perl server probed on /health and /json: its routes' `require
     Time::Piece` and `require Digest::SHA` died with "Can't locate" on the
@@ -3562,6 +3679,15 @@ def test_configuration_beside_a_file_a_packages_installation_made(app_root: Path
     assert f"{web2c}/mktex.cnf" in kept and "/etc/texmf/texmf.d/00debian.cnf" in kept
     assert f"beside {web2c}/texmf.cnf" in kept[f"{web2c}/mktex.cnf"]
     assert "/etc/texmf/fmt.d/10texlive-base.cnf" not in kept
+    # in a directory of many packages', whose a file is is unknown
+    for path in ("/etc/default/locale", "/etc/default/cron", "/etc/default/rsync"):
+        write(app_root, path, "x")
+    dpkg(app_root, "cron", "/etc/default/cron")
+    dpkg(app_root, "rsync", "/etc/default/rsync")
+    trace = ["/usr/bin/pdftex", "/etc/default/locale"]
+    events = records(("pdftex", "exec", "/usr/bin/pdftex"), ("pdftex", "openat", "/etc/default/locale"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert "/etc/default/cron" not in kept and "/etc/default/rsync" not in kept
 
 
 def test_what_the_installation_made_for_a_program_kept_alone(app_root: Path, tmp_path: Path):
@@ -4135,6 +4261,9 @@ def test_a_package_kept_for_its_job_leaves_out_programs_it_does_not_run(tmp_path
     assert "libtls1" in report.skipped["/usr/lib/scrub/method"]
     assert "perl-base" in report.skipped["/usr/lib/scrub/setup"]
     assert not report.left_out and not any("scrub" in w for w in report.warnings), report.warnings
+    # at --granularity package, every package a file of which is kept is whole
+    (tmp_path / "package").mkdir()
+    assert "/usr/lib/scrub/method" in kept_at(root, "package", tmp_path / "package", trace, events).kept
     # the job's program ran, traced: the package is used for itself
     (tmp_path / "used").mkdir()
     used = kept_at(root, "unit", tmp_path / "used", trace + ["/usr/lib/scrub/scrub-cron"],
