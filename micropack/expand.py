@@ -228,6 +228,11 @@ CONFIG_PATH = re.compile(r"""(?:^|(?<=([\s"'=:(,|])))(/[\w.@+~-][\w.@+~/-]*)""",
 COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|compressor|pager|editor"""
                              r"""|cron|daemon)[ \t]*[=:][ \t]*(?:(?:[-*/\d,]+[ \t]+){5})?["']?"""
                              r"""(?!(?:yes|no|true|false|on|off)\b)([A-Za-z0-9_/][^\n]*)""", re.M | re.I)
+# Where a program keeps helper programs of its own, off PATH (not a
+# directory of data, /usr/share/postgresql-common, whose pg_wrapper every
+# client command links to: all of postgresql-common's maintenance scripts
+# came, with apt and dpkg for its extension builder, 8 MB)
+PROGRAM_DIR = re.compile(r"^(?:(?:/usr(?:/local)?)?/(?:lib|lib64|libexec)/|/opt/)")
 # A name after a variable in configuration: Nagios's `$USER1$/check_load`,
 # `${PLUGINS}/x`, `$DIR/x` (the name, when the variable names a directory
 # the configuration names too)
@@ -1388,9 +1393,9 @@ class Expander:
                 self._keep_programs(self._commands_of(dep), why)
 
     def _suite_directories(self, programs: Iterable[str]) -> None:
-        """A program that ran in a private directory of programs (not on
-        PATH): the packages built from its package's source that put files
-        in that directory, whole. One program split into packages shares
+        """A program that ran in a private directory of programs (under
+        lib or libexec, or /opt; not on PATH): the packages built from its
+        package's source that put files in that directory, whole. One program split into packages shares
         its helpers' directory, and runs them by name when asked: cupsd ran
         cups-exec from /usr/lib/cups/daemon, and `lpinfo -m` then needed
         cups-driverd, of the cups package ("failed to execute"); Nagios ran
@@ -1402,8 +1407,8 @@ class Expander:
             final = self._final(path)
             directory = parent_of(final or "")
             key = self.units.package_of.get(final or "")
-            if key is None or directory in done or directory in self._path_dirs() \
-                    or directory in COMMAND_DIRS or LIB_DIR.match(directory) or is_system_dir(directory):
+            if key is None or directory in done or not PROGRAM_DIR.match(directory) \
+                    or directory in self._path_dirs() or LIB_DIR.match(directory) or is_system_dir(directory):
                 continue
             done.add(directory)
             source = self.units.package_source.get(key)

@@ -1290,6 +1290,18 @@ def test_the_packages_of_a_suite_that_share_a_private_directory_of_programs(app_
     assert f"{daemon}/cups-driverd" in kept and "/usr/lib/cups/cgi-bin/printers.cgi" in kept
     assert "built from the same source" in kept[f"{daemon}/cups-driverd"]
     assert f"{daemon}/other-helper" not in kept and "/usr/bin/lpadmin" not in kept
+    # a directory of data is none of programs (postgresql-common's, where every client command's
+    # pg_wrapper sits: all its maintenance scripts came, and apt for one)
+    write(app_root, "/usr/share/cups/wrapper", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/share/cups/maintain", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "cups-client", "/usr/bin/lp", "/usr/share/cups/wrapper")
+    dpkg(app_root, "cups-admin", "/usr/bin/lpadmin", "/usr/share/cups/maintain")
+    stanza = "Package: {}\nStatus: install ok installed\nSource: cups\n\n"
+    write(app_root, "/var/lib/dpkg/status", stanza.format("cups-client") + stanza.format("cups-admin"))
+    (tmp_path / "share").mkdir()
+    trace = ["/usr/share/cups/wrapper"]
+    kept = kept_at(app_root, "unit", tmp_path / "share", trace, records(("lp", "exec", trace[0]))).kept
+    assert "/usr/share/cups/maintain" not in kept
 
 
 def test_what_configuration_and_scripts_name_that_is_no_command(app_root: Path, tmp_path: Path):
