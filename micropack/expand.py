@@ -1395,8 +1395,9 @@ class Expander:
     def _suite_directories(self, programs: Iterable[str]) -> None:
         """A program that ran in a private directory of programs (under
         lib or libexec, or /opt; not on PATH): the packages built from its
-        package's source that put files in that directory, whole. One program split into packages shares
-        its helpers' directory, and runs them by name when asked: cupsd ran
+        package's source that put files in that directory, whole. One
+        program split into packages shares its helpers' directory, and
+        runs them by name when asked: cupsd ran
         cups-exec from /usr/lib/cups/daemon, and `lpinfo -m` then needed
         cups-driverd, of the cups package ("failed to execute"); Nagios ran
         check_http from /usr/lib/nagios/plugins, where check_file_age loads
