@@ -475,6 +475,7 @@ class Expander:
                     self._use_package(path, path)
         self._drain()
         self._init_script_front_ends()
+        self._configuration_code()
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
         # a program a user kept with --include is one they mean to run:
@@ -670,6 +671,35 @@ class Expander:
         if scripts:
             self._keep_programs([p for name in INIT_FRONT_ENDS if (p := self._admin_command(name))],
                                 f"what an admin runs {scripts[0]} with")
+
+    def _configuration_code(self) -> None:
+        """Code a kept package ships in /etc, not executable, that a server
+        loads or an admin runs by hand: what it loads, and the programs a
+        shell script of it runs, each alone. FreeRADIUS's rlm_perl runs
+        mods-config/perl/example.pl, whose `use Data::Dumper` failed the
+        module's start once enabled; its certs/bootstrap, which the
+        documentation says to run with sh, falls back without make on a
+        part of its work, exit 0."""
+        for path in sorted(self.closure.kept):
+            st = self.units.stats.get(path)
+            if not path.startswith("/etc/") or path not in self.units.package_of or st is None \
+                    or not stat.S_ISREG(st.st_mode) or st.st_mode & 0o111 or st.st_size > META_LIMIT:
+                continue
+            suffix = posixpath.splitext(path)[1]
+            if suffix not in (".sh", ".pl", ".pm", ".py", ".rb", ".lua", "") or path in self._named_scripts:
+                continue
+            text = self.units.read_text(path)
+            if text is None or not (suffix or text.startswith("#!")):
+                continue
+            self._named_scripts.add(path)
+            head = text[:256].encode("utf-8", "surrogateescape")
+            language = script_language(head, path)
+            if suffix == ".sh" or is_shell_script(head, path):
+                self._shell_script(path, text, f"script {path}, configuration of a kept package", whole=False)
+            elif language:
+                self._load_libraries(path, text, language)
+            elif suffix == ".py" or is_python_script(head):
+                self._scan_python([path], required=True, texts={path: text})
 
     def _admin_command(self, name: str) -> str | None:
         """The command an admin's shell finds by name, whatever the image's

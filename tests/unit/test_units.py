@@ -3080,6 +3080,34 @@ def test_a_library_a_script_reads_in_or_loads_from_its_own_directory(script_root
     assert chain[-1] in kept
 
 
+def test_code_a_kept_package_ships_in_etc(script_root: Path, tmp_path: Path):
+    """FreeRADIUS's rlm_perl runs mods-config/perl/example.pl (0640), whose
+    `use Data::Dumper` failed the module's start once enabled; certs/bootstrap
+    (0640), which its documentation says to run with sh, fell back without
+    make on a part of its work, exit 0. What such code loads, and what such
+    a script runs, each alone, come; not the packages of what it runs."""
+    plarch = "/usr/lib/x86_64-linux-gnu/perl/5.36.0"
+    conf = "/etc/freeradius/3.0"
+    write(script_root, "/usr/sbin/freeradius", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/sh", "\x7fELF", 0o755)
+    write(script_root, f"{conf}/radiusd.conf", "x\n", 0o640)
+    write(script_root, f"{conf}/mods-config/perl/example.pl", "use strict;\nuse Digest::SHA;\n", 0o640)
+    write(script_root, f"{conf}/certs/bootstrap", "#!/bin/sh\nif make -h >/dev/null; then make; fi\n", 0o640)
+    write(script_root, "/usr/bin/make", "#!/bin/sh\n", 0o755)
+    write(script_root, "/usr/bin/make-extra", "#!/bin/sh\n", 0o755)
+    dpkg(script_root, "freeradius", "/usr/sbin/freeradius")
+    dpkg(script_root, "freeradius-config", f"{conf}/radiusd.conf", f"{conf}/mods-config/perl/example.pl",
+         f"{conf}/certs/bootstrap")
+    dpkg(script_root, "make", "/usr/bin/make", "/usr/bin/make-extra")
+    dpkg(script_root, "dash", "/usr/bin/sh")
+    trace = ["/usr/sbin/freeradius", f"{conf}/radiusd.conf"]
+    events = records(("freeradius", "exec", trace[0]), ("freeradius", "openat", trace[1]))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert f"{plarch}/Digest/SHA.pm" in kept and "example.pl" in kept[f"{plarch}/Digest/SHA.pm"]
+    assert "/usr/bin/make" in kept and f"{conf}/certs/bootstrap" in kept["/usr/bin/make"]
+    assert "/usr/bin/make-extra" not in kept
+
+
 def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: Path, tmp_path: Path):
     """A Perl server probed on /health and /json: its routes' `require
     Time::Piece` and `require Digest::SHA` died with "Can't locate" on the
