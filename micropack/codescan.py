@@ -127,7 +127,9 @@ PHP_REQUIRE = re.compile(r"""\b(?:require|include)(?:_once)?\b[ \t]*\(?[ \t]*(['
 CODE_PATH = re.compile(r"""(['"])(/[\w@+~-][\w.@+~-]*(?:/[\w@+~-][\w.@+~-]*)+)/?\1""")
 # Lua: require "socket.http", require("cjson"), require 'lfs'; comments
 # run from -- to the end of the line, or over --[[ ... ]] (and --[==[ ]==])
-LUA_REQUIRE = re.compile(r"""(?<![\w.:])require[ \t]*\(?[ \t]*(['"])([\w.-]+)\1""")
+LUA_REQUIRE = re.compile(r"""(?<![\w.:])(?:require[ \t]*\(?|pcall[ \t]*\([ \t]*require[ \t]*,)[ \t]*"""
+                         r"""(['"])([\w.-]+)\1""")     # (and `pcall(require, "readline")`: optional)
+LUA_DOTTED = re.compile(r"""['"]([A-Za-z_]\w*(?:\.\w+)+)['"]""")
 LUA_COMMENT = re.compile(r"--\[(=*)\[.*?\]\1\]|--[^\n]*", re.S)
 PERL_PARENTS = re.compile(r"^[ \t]*use[ \t]+(?:parent|base)\b([^;]*)", re.M)
 PERL_CLASS = re.compile(r"\b([A-Za-z_]\w*(?:::\w+)+|[A-Z]\w*)\b")
@@ -785,9 +787,13 @@ def font_names(text: str) -> list[str]:
 def lua_requires(text: str) -> list[str]:
     """The modules Lua code requires, as paths under a library directory
     without suffix (socket.http is socket/http: socket/http.lua, or a C
-    module socket/http.so)."""
+    module socket/http.so); and the dotted names in its strings, which
+    code requires by a name it picks (LuaDBI's drivers: `{sqlite3 =
+    'dbd.sqlite3', ...}`, then `require(driver)`), for the caller to keep
+    only where one is installed."""
     text = LUA_COMMENT.sub("", text)
-    return list(dict.fromkeys(m.group(2).replace(".", "/") for m in LUA_REQUIRE.finditer(text)))
+    names = [m.group(2) for m in LUA_REQUIRE.finditer(text)] + LUA_DOTTED.findall(text)
+    return list(dict.fromkeys(name.replace(".", "/") for name in names))
 
 
 def _code_only(text: str) -> str:

@@ -513,6 +513,11 @@ def test_lua_requires():
            "--[[ require 'x'\n]] --[==[ require 'y' ]==]\nlocal j = require\"cjson.safe\"\n"
            "local t = obj:require('no')\nos.execute(\"tar -cf /tmp/a.tar /app\")\n")
     assert codescan.lua_requires(lua) == ["socket", "socket/url", "cjson/safe"]
+    # optional: `pcall(require, "readline")` (Prosody's console)
+    assert codescan.lua_requires('local ok, rl = pcall(require, "readline")\n') == ["readline"]
+    # dotted names in strings, for a name code picks (LuaDBI's drivers); not other strings
+    assert codescan.lua_requires("local d = {sqlite3 = 'dbd.sqlite3'}\nprint('a b.c', \"x\")\n") \
+        == ["dbd/sqlite3"]
     assert codescan.code_commands(lua, backticks=False) == ["/bin/sh", "tar"]
 
 
@@ -3230,6 +3235,36 @@ def test_lua_modules_the_application_requires_on_first_use_are_kept(tmp_path: Pa
     assert why[f"lua:{lib}/cjson"] == "loaded by /app/server.lua"
     assert f"{share}/socket/url.lua" in kept
     assert f"{lib}/lfs.so" not in kept and f"{share}/mime.lua" not in kept      # nothing requires them
+
+
+def test_the_modules_a_program_package_keeps_of_its_own_load_their_libraries(tmp_path: Path):
+    """Prosody ran: its package came whole, and its util/sql.lua, in
+    /usr/lib/prosody, requires DBI (lua-dbi-common), which nothing read:
+    with SQL storage set, "module 'DBI' not found" and every login refused.
+    A package's own modules (outside a language's and the commands'
+    directories) load what they load, when a program of it ran."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    share = "/usr/share/lua/5.4"
+    write(root, "/usr/bin/prosody", "#!/usr/bin/lua5.4\nrequire 'util.startup'\n", 0o755)
+    write(root, "/usr/bin/lua5.4", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/lib/prosody/util/sql.lua", 'local DBI = require "DBI"\n')
+    # LuaDBI requires the driver a name picks: `require(available[name])`
+    write(root, f"{share}/DBI.lua", "local available = {sqlite3 = 'dbd.sqlite3', mysql = 'dbd.mysql'}\n")
+    clib = "/usr/lib/x86_64-linux-gnu/lua/5.4"
+    write(root, f"{clib}/dbd/sqlite3.so", "\x7fELF")
+    write(root, f"{share}/unused.lua", "")
+    dpkg(root, "prosody", "/usr/bin/prosody", "/usr/lib/prosody/util/sql.lua")
+    dpkg(root, "lua-dbi-common", f"{share}/DBI.lua")
+    dpkg(root, "lua-dbi-sqlite3", f"{clib}/dbd/sqlite3.so")
+    dpkg(root, "lua-unused", f"{share}/unused.lua")
+    dpkg(root, "lua5.4", "/usr/bin/lua5.4")
+    trace = ["/usr/bin/prosody"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("prosody", "exec", trace[0]))).kept
+    assert "/usr/lib/prosody/util/sql.lua" in kept
+    assert f"{share}/DBI.lua" in kept and "util/sql.lua" in kept[f"{share}/DBI.lua"]
+    assert f"{clib}/dbd/sqlite3.so" in kept and "DBI.lua" in kept[f"{clib}/dbd/sqlite3.so"]
+    assert f"{share}/unused.lua" not in kept
 
 
 @pytest.mark.parametrize("level", ["unit", "package"])
