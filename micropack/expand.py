@@ -2241,24 +2241,38 @@ class Expander:
                 self._keep_programs(self._commands_it_may_run(m, code_commands(text, language in
                                                                            ("ruby", "perl", "php"))),
                                     f"code {m}, of a kept package of programs")
-        if not loads:
-            return
         # and its modules, outside a language's directories and the
-        # commands', which it loads from its own: Prosody's util/sql.lua, in /usr/lib/prosody,
-        # requires DBI (lua-dbi-common): with SQL storage set, "module
-        # 'DBI' not found", a null store, and every login refused
+        # commands', in the language of a script of it that ran, which it
+        # loads from its own: Prosody's util/sql.lua, in /usr/lib/prosody,
+        # requires DBI (lua-dbi-common): with SQL storage set, "module 'DBI'
+        # not found", a null store, and every login refused. (Not another
+        # language's: PostgreSQL's pgxs test modules, Perl, beside a server
+        # of C, brought 15.7 MB of Perl modules.)
+        languages = {self._script_language(m) for m in members if m in ran} - {None, "php"}
+        if not languages:
+            return
         modules: dict[str, list[str]] = {}
         for m in members:
             if m in self.closure.kept and m.endswith(CODE_SUFFIXES) and parent_of(m) not in COMMAND_DIRS \
                     and not self.units.in_language_dir(m):
                 language = "python" if m.endswith(".py") else script_language(b"", m)
-                if language and language != "php":      # (PHP's: _php_library)
+                if language is not None and language in languages:
                     modules.setdefault(language, []).append(m)
         for language, files in sorted(modules.items()):
             if language == "python":
                 self._scan_python(files, required=True)
             else:
                 self._scan_script(files, language, required=True)
+
+    def _script_language(self, path: str) -> str | None:
+        """The language of a script ('python', 'perl', 'lua', ...) by its #!
+        line; None for a program of machine code."""
+        st = self.units.stats.get(path)
+        text = self.units.read_text(path) if st is not None and st.st_size <= META_LIMIT else None
+        head = (text or "")[:256].encode("utf-8", "surrogateescape")
+        if not head.startswith(b"#!"):
+            return None
+        return "python" if is_python_script(head) else script_language(head, path)
 
     def _commands_it_may_run(self, program: str, words: list[str]) -> list[str]:
         """Of the commands a package's program runs (words), those found on

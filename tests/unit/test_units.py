@@ -3265,6 +3265,15 @@ def test_the_modules_a_program_package_keeps_of_its_own_load_their_libraries(tmp
     assert f"{share}/DBI.lua" in kept and "util/sql.lua" in kept[f"{share}/DBI.lua"]
     assert f"{clib}/dbd/sqlite3.so" in kept and "DBI.lua" in kept[f"{clib}/dbd/sqlite3.so"]
     assert f"{share}/unused.lua" not in kept
+    # not another language's, beside a program of machine code (PostgreSQL's pgxs test modules,
+    # Perl, beside its server: 15.7 MB of Perl modules)
+    write(root, "/usr/lib/server/bin/server", "#!/bin/sh\n", 0o755)      # (a program, of no Lua)
+    write(root, "/usr/lib/server/lib/plugin.lua", "require 'unused'\n")
+    dpkg(root, "server", "/usr/lib/server/bin/server", "/usr/lib/server/lib/plugin.lua")
+    (tmp_path / "c").mkdir()
+    trace = ["/usr/lib/server/bin/server"]
+    kept = kept_at(root, "unit", tmp_path / "c", trace, records(("server", "exec", trace[0]))).kept
+    assert "/usr/lib/server/lib/plugin.lua" in kept and f"{share}/unused.lua" not in kept
 
 
 @pytest.mark.parametrize("level", ["unit", "package"])
