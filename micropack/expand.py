@@ -693,13 +693,11 @@ class Expander:
                 continue
             self._named_scripts.add(path)
             head = text[:256].encode("utf-8", "surrogateescape")
-            language = script_language(head, path)
             if suffix == ".sh" or is_shell_script(head, path):
                 self._shell_script(path, text, f"script {path}, configuration of a kept package", whole=False)
-            elif language:
-                self._load_libraries(path, text, language)
-            elif suffix == ".py" or is_python_script(head):
-                self._scan_python([path], required=True, texts={path: text})
+            else:
+                self._script_libraries(path, text, script_language(head, path),
+                                       suffix == ".py" or is_python_script(head))
 
     def _admin_command(self, name: str) -> str | None:
         """The command an admin's shell finds by name, whatever the image's
@@ -2234,10 +2232,8 @@ class Expander:
             if is_shell_script(head, m):
                 self._shell_script(m, text, f"script {m}, of a kept package of programs", whole=False)
             elif language or is_python_script(head):
-                if language and loads:
-                    self._load_libraries(m, text, language)
-                elif loads:
-                    self._scan_python([m], required=True, texts={m: text})
+                if loads:
+                    self._script_libraries(m, text, language, is_python_script(head))
                 self._keep_programs(self._commands_it_may_run(m, code_commands(text, language in
                                                                            ("ruby", "perl", "php"))),
                                     f"code {m}, of a kept package of programs")
@@ -2273,6 +2269,15 @@ class Expander:
         if not head.startswith(b"#!"):
             return None
         return "python" if is_python_script(head) else script_language(head, path)
+
+    def _script_libraries(self, path: str, text: str, language: str | None, python: bool) -> None:
+        """What a script loads: in language (Perl, Ruby, Lua, Erlang, PHP,
+        R), its libraries; else, with python, the modules it imports at its
+        top."""
+        if language:
+            self._load_libraries(path, text, language)
+        elif python:
+            self._scan_python([path], required=True, texts={path: text})
 
     def _commands_it_may_run(self, program: str, words: list[str]) -> list[str]:
         """Of the commands a package's program runs (words), those found on
@@ -2469,15 +2474,13 @@ class Expander:
             head = (text or "")[:256].encode("utf-8", "surrogateescape")
             if text is not None and is_shell_script(head, found):
                 self._shell_script(found, text, f"script {found}", whole=False)
-            elif text is not None and is_python_script(head):
+            elif text is not None:
                 # what it cannot start without: gdal-bin's gdal2tiles.py,
                 # kept beside libgdal, imports osgeo_utils.gdal2tiles, which
-                # imports uuid at its top ("No module named 'uuid'")
-                self._scan_python([final], required=True, texts={final: text})
-            elif text is not None and (language := script_language(head, found)):
-                # (TeX Live's fmtutil, a Perl script mktexfmt names, kept
-                # alone: its modules, as a kept package's scripts')
-                self._load_libraries(final, text, language)
+                # imports uuid at its top ("No module named 'uuid'"); TeX
+                # Live's fmtutil, a Perl script mktexfmt names, its modules
+                python = is_python_script(head)
+                self._script_libraries(final, text, None if python else script_language(head, found), python)
 
     def _package_conffiles(self, unit: Unit, names: set[str], why: str) -> None:
         """The configuration files of a program's package that bear one of
@@ -2527,10 +2530,7 @@ class Expander:
         language = script_language(head, program)
         if language or is_python_script(head):
             self._keep_commands(code_commands(text, language in ("ruby", "perl", "php")), f"code {program}")
-            if language:
-                self._load_libraries(program, text, language)
-            else:
-                self._scan_python([program], required=True, texts={program: text})
+            self._script_libraries(program, text, language, is_python_script(head))
 
     def _code_paths(self, path: str, text: str) -> None:
         """What the application's code names by an absolute path in a
@@ -2824,12 +2824,24 @@ class Expander:
             erlang_names(text) if language == "erlang" else \
             lua_requires(text) if language == "lua" else \
             r_libraries(text) if language == "r" else perl_modules(text)
+        if language != "perl":
+            self._use_libraries(path, names, language)
+            return
+        for name in names:      # (in turn: one found beside, with what it loads, before the next)
+            if self._use_libraries(path, [name], language):
+                self._perl_modules_beside(path, name)
+
+    def _use_libraries(self, path: str, names: list[str], language: str) -> list[str]:
+        """The units of the libraries path loads by names, kept whole; the
+        names no library directory holds."""
+        missing = []
         for name in names:
             keys = self.units.script_libraries(language, name)
             for key in keys:
                 self._use(key, f"loaded by {path}")
-            if not keys and language == "perl":
-                self._perl_modules_beside(path, name)
+            if not keys:
+                missing.append(name)
+        return missing
 
     def _perl_modules_beside(self, script: str, module: str) -> None:
         """A Perl module no library directory holds, which a script loads:
@@ -2853,12 +2865,8 @@ class Expander:
                     continue
                 self.closure.add(m, f"the module {name}, which {loader} loads")
                 text = self.units.read_text(m)
-                for loaded in perl_modules(text) if text is not None else []:
-                    keys = self.units.script_libraries("perl", loaded)
-                    for key in keys:
-                        self._use(key, f"loaded by {m}")
-                    if not keys:
-                        todo.append((m, loaded))
+                loads = perl_modules(text) if text is not None else []
+                todo += [(m, missing) for missing in self._use_libraries(m, loads, "perl")]
 
     def _package_files_ending(self, path: str, tail: str) -> list[str]:
         """The files of path's package whose names end with tail (indexed
