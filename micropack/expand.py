@@ -135,6 +135,9 @@ COMMON_TERMINALS = ("ansi", "dumb", "linux", "rxvt", "rxvt-unicode", "rxvt-unico
 # directory, kept with the package while it is no larger (entries, bytes):
 # beyond that it is data, kept whole when used
 STATE_TREE_LIMIT = (256, 1 << 20)
+# A program's own data directory (_program_data), kept whole with it while
+# no larger (entries, bytes): cups-ipp-utils' ipptool tests are 53 and 632 KB
+DATA_TREE_LIMIT = (512, 4 << 20)
 # A static library is the linker's input: no program loads one at run time
 # (OpenBLAS's directory, which numpy loads libblas.so.3 from, holds a 58 MB
 # libopenblas.a of libopenblas-dev's)
@@ -2464,9 +2467,9 @@ class Expander:
                     self._config_made.add(key)
                     self._installed_config(self.units.units[key])
                 # (for each program of it: mail's /etc/mail.rc after mailx)
-                self._package_conffiles(self.units.units[key], {posixpath.basename(p) for p in
-                                                                (word, found, final)},
-                                        f"command {word} in {where}")
+                names = {posixpath.basename(p) for p in (word, found, final)}
+                self._package_conffiles(self.units.units[key], names, f"command {word} in {where}")
+                self._program_data(self.units.units[key], names, f"command {word} in {where}")
             if found in self._named_scripts:
                 continue
             self._named_scripts.add(found)
@@ -2494,6 +2497,33 @@ class Expander:
                     and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT \
                     and names & set(NAME_PARTS.split(m)):
                 self.closure.add(m, f"configuration of {unit.name} ({why})")
+
+    def _program_data(self, unit: Unit, names: set[str], why: str) -> None:
+        """The directory of /usr/share a program's package names after it,
+        kept whole with the program alone: its data, of which a run picks
+        a file by a name it is given. ipptool, kept beside libcups, came
+        without cups-ipp-utils' /usr/share/cups/ipptool, and
+        `ipptool URI get-printer-attributes.test` found no test. Data only
+        (nothing executable in it) and small (DATA_TREE_LIMIT): a tree of
+        programs or a large one is another unit's business; not
+        documentation nor translations."""
+        for directory in unit.dirs:
+            if posixpath.basename(directory) not in names or not directory.startswith("/usr/share/") \
+                    or is_documentation(directory) or TRANSLATION.match(directory + "/") \
+                    or not self.units.is_dir(directory):
+                # (a language's translations are named as it: coreutils' id
+                # and tr beside /usr/share/locale/id and tr)
+                continue
+            tree = self.units.subtree(directory)
+            stats = [st for p in tree
+                     if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode)]
+            if len(tree) > DATA_TREE_LIMIT[0] or sum(st.st_size for st in stats) > DATA_TREE_LIMIT[1] \
+                    or any(st.st_mode & 0o111 for st in stats):
+                continue
+            program = "/".join(sorted(names))
+            for p in tree:
+                if p not in self.closure.kept:
+                    self.closure.add(p, f"data of {unit.name}'s {program}, in {directory} ({why})")
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),

@@ -4041,8 +4041,48 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0]))).kept
     assert "/usr/bin/bsd-mailx" in kept
     assert "/etc/mail.rc" in kept and "configuration of bsd-mailx" in kept["/etc/mail.rc"]
-    assert "/usr/share/bsd-mailx/mail.help" not in kept
     assert "/etc/default/mailerd" not in kept       # another program's (by its name)
+
+
+def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
+    """ipptool, kept beside libcups, came without cups-ipp-utils'
+    /usr/share/cups/ipptool: `ipptool URI get-printer-attributes.test`
+    found no test. The directory of /usr/share its package names after
+    it comes whole; not the package's others, nor one holding programs
+    or documentation."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
+    dpkg(root, "dash", "/bin/sh", essential=True)
+    write(root, "/usr/sbin/cupsd", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/init.d/cups", "#!/bin/sh\nipptool -t ipp://localhost/ get-printers.test\n"
+          "ippfind --help\nid -u\n", 0o755)
+    dpkg(root, "cups-daemon", "/usr/sbin/cupsd", "/etc/init.d/cups")
+    tests = [f"/usr/share/cups/ipptool/{name}.test" for name in ("get-printers", "get-jobs", "print-job")]
+    for path in tests:
+        write(root, path, "{ OPERATION Get-Printers }\n")
+    write(root, "/usr/share/cups/ipptool/color.jpg", "\xff\xd8")
+    write(root, "/usr/share/cups/ippeveprinter/pages.txt", "page\n")
+    write(root, "/usr/share/ippfind/helper", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/share/doc/ipptool/README", "doc\n")
+    write(root, "/usr/share/locale/id/LC_MESSAGES/coreutils.mo", "mo")
+    write(root, "/usr/bin/id", "#!/bin/sh\n", 0o755)
+    dpkg(root, "coreutils", "/usr/bin/id", "/usr/share/locale/id/LC_MESSAGES/coreutils.mo", essential=True)
+    for program in ("/usr/bin/ipptool", "/usr/bin/ippfind", "/usr/sbin/ippeveprinter"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    dpkg(root, "cups-ipp-utils", "/usr/bin/ipptool", "/usr/bin/ippfind", "/usr/sbin/ippeveprinter", *tests,
+         "/usr/share/cups/ipptool/color.jpg", "/usr/share/cups/ippeveprinter/pages.txt",
+         "/usr/share/ippfind/helper", "/usr/share/doc/ipptool/README", depends="libc6")
+    trace = ["/usr/sbin/cupsd"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("cupsd", "exec", trace[0]))).kept
+    assert "/usr/bin/ipptool" in kept and "/usr/bin/ippfind" in kept
+    for path in [*tests, "/usr/share/cups/ipptool/color.jpg"]:
+        assert path in kept and "data of cups-ipp-utils's ipptool" in kept[path], path
+    assert "/usr/share/cups/ippeveprinter/pages.txt" not in kept    # another program's, not kept
+    assert "/usr/share/ippfind/helper" not in kept                  # a program, not data
+    assert "/usr/share/doc/ipptool/README" not in kept
+    assert "/usr/bin/id" in kept
+    assert "/usr/share/locale/id/LC_MESSAGES/coreutils.mo" not in kept     # a language's, named as id
 
 
 def beam(module: str, calls: list[str]) -> bytes:
