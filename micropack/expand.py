@@ -353,6 +353,7 @@ class Expander:
         self._traced: dict[str, str] = {}
         self._in_trace: set[str] = set()        # what the trace named, by any name (see run)
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
+        self._module_dirs: set[str] = set()        # those of them a program loads modules from
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
@@ -432,6 +433,8 @@ class Expander:
                 self._whole_dirs.setdefault(directory, ICONV_WHY if GCONV_DIR.match(directory)
                                             else f"a program loads its modules from it by name "
                                                  f"({path} was loaded)")
+                if not GCONV_DIR.match(directory):
+                    self._module_dirs.add(directory)
             if not self._fonts_why and (path.startswith(FONT_PREFIXES) or FONTCONFIG.search(path)):
                 self._fonts_why = f"{path} was read"
             if posixpath.basename(path) == TEX_INDEX:
@@ -1054,6 +1057,7 @@ class Expander:
                 continue
             for d in sorted(named):
                 self._whole_dirs.setdefault(d, f"{final} loads its modules from it by name")
+                self._module_dirs.add(d)
             if converts and not self._converters_named:
                 self._converters_named = f"{final} converts with iconv (it imports iconv_open)"
             if GO_CA_FUNCTION in linked:
@@ -1141,6 +1145,7 @@ class Expander:
             for d in sorted(n for n in named if PIECE not in n):
                 self._whole_dirs.setdefault(d, f"{path} loads its modules from it by name")
                 self._plugin_dirs.setdefault(d, path)
+                self._module_dirs.add(d)
             for d in sorted({n.split(PIECE)[0] for n in named if PIECE in n}):
                 wanted = {n for n in dirs_of[key] if n.startswith(d + PIECE)}
                 if wanted <= named:
@@ -1985,10 +1990,29 @@ class Expander:
                                     and not m.startswith(skipped) and not is_documentation(m)
                                     and not m.endswith(STATIC_LIBRARY)], why)
             self.result.used.setdefault(key, why)
+            if directory in self._module_dirs:
+                self._module_configuration(unit, final)
         for p in self.units.subtree(final)[1:]:
             if p not in self.units.package_of and p not in self.closure.kept and not p.startswith(skipped) \
                     and not p.endswith(STATIC_LIBRARY):
                 self.closure.add(p, why)
+
+    def _module_configuration(self, unit: Unit, directory: str) -> None:
+        """The configuration files a package of modules in directory ships
+        in a directory of /etc, as installed: what the module reads once a
+        configuration loads it. pdns-backend-bind's bind backend came (the
+        sqlite one was loaded from the same directory) without its
+        /etc/powerdns/named.conf, and `launch+=bind` with
+        `bind-config=/etc/powerdns/named.conf`, as Debian ships it, stopped
+        the whole server at its start. Not the files at /etc's top (libc6's
+        gai.conf beside its character set converters): a package's own
+        directory's only."""
+        for m in unit.members:
+            st = self.units.stats.get(m)
+            if m in self.units.conffiles and parent_of(m) != "/etc" and m not in self.closure.kept \
+                    and st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT:
+                self.closure.add(m, f"configuration of {unit.name}, whose modules in {directory} "
+                                    f"a program may load by name")
 
     def _tool_data(self, traced: dict[str, str]) -> None:
         """A data package a command of the application's scripts read is

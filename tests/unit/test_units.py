@@ -2687,6 +2687,40 @@ def test_a_library_of_its_own_package_a_kept_library_loads_by_name(tmp_path: Pat
     assert f"{GIS_LIB}/libunused3.so" not in kept
 
 
+def test_a_module_kept_with_its_directory_comes_with_its_packages_configuration(tmp_path: Path):
+    """PowerDNS loaded its sqlite backend: the bind backend beside it came,
+    without pdns-backend-bind's /etc/powerdns/named.conf, and `launch+=bind`
+    with `bind-config=/etc/powerdns/named.conf`, as Debian ships it, stopped
+    the whole server at its start. A package of modules kept for the
+    directory comes with its configuration in a directory of /etc; not
+    files at /etc's top, nor configuration a module package does not own."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    modules = "/usr/lib/x86_64-linux-gnu/pdns"
+    write(root, "/usr/sbin/pdns_server", "x", 0o755)
+    write(root, "/etc/powerdns/pdns.conf", "launch=gsqlite3\n")
+    dpkg(root, "pdns-server", "/usr/sbin/pdns_server", "/etc/powerdns/pdns.conf",
+         conffiles={"/etc/powerdns/pdns.conf": b"launch=\n"})
+    write(root, f"{modules}/libgsqlite3backend.so", "x")
+    dpkg(root, "pdns-backend-sqlite3", f"{modules}/libgsqlite3backend.so")
+    write(root, f"{modules}/libbindbackend.so", "x")
+    write(root, "/etc/powerdns/named.conf", "options { directory \"/var/lib/powerdns/zones\"; };\n")
+    write(root, "/etc/bind-backend.conf", "x\n")
+    write(root, "/etc/powerdns/bind-notes.txt", "not a configuration file\n")
+    dpkg(root, "pdns-backend-bind", f"{modules}/libbindbackend.so", "/etc/powerdns/named.conf",
+         "/etc/bind-backend.conf", "/etc/powerdns/bind-notes.txt",
+         conffiles={"/etc/powerdns/named.conf": b'options { directory "/var/lib/powerdns/zones"; };\n',
+                    "/etc/bind-backend.conf": b"x\n"})     # (as installed: no edit brings them)
+    trace = ["/usr/sbin/pdns_server", "/etc/powerdns/pdns.conf", f"{modules}/libgsqlite3backend.so"]
+    events = records(*(("pdns_server", "openat", p) for p in trace[1:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{modules}/libbindbackend.so" in kept
+    assert "/etc/powerdns/named.conf" in kept and "configuration of pdns-backend-bind" \
+        in kept["/etc/powerdns/named.conf"]
+    assert "/etc/bind-backend.conf" not in kept                 # at /etc's top
+    assert "/etc/powerdns/bind-notes.txt" not in kept           # not a configuration file
+
+
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
     """ImageMagick loads the coder of each image format from its modules
     directory: the probe's PNG kept png.so, and the next `convert in.png
