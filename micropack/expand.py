@@ -135,6 +135,9 @@ COMMON_TERMINALS = ("ansi", "dumb", "linux", "rxvt", "rxvt-unicode", "rxvt-unico
 # directory, kept with the package while it is no larger (entries, bytes):
 # beyond that it is data, kept whole when used
 STATE_TREE_LIMIT = (256, 1 << 20)
+# The standard library directories of Ruby and Perl (units.RUBY_LIB and
+# PERL_LIB's that are not site's or vendor's)
+STANDARD_LIBRARY = re.compile(r"/ruby/[0-9]+\.[0-9]+\.[0-9]+$|/perl-base$|/perl/[0-9]+\.[0-9]+(\.[0-9]+)?$")
 # A program's own data directory (_program_data), kept whole with it while
 # no larger (entries, bytes): cups-ipp-utils' ipptool tests are 53 and 632 KB
 DATA_TREE_LIMIT = (512, 4 << 20)
@@ -381,6 +384,7 @@ class Expander:
         self._path: set[str] | None = None          # (_path_dirs')
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
+        self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
 
     # -- driving --------------------------------------------------------------
@@ -842,6 +846,8 @@ class Expander:
         samba-tool, kept beside smbd, lost talloc, which a C library of
         python3-samba imports by name, and tdb, which its modules import
         at their top: "No module named 'talloc'" on every command)."""
+        if unit.key not in self._indirect and unit.kind in ("ruby", "gem", "perl", "lua", "node"):
+            self._library_package_commands(unit)
         if unit.key in self._indirect or not (unit.name.endswith((".dist-info", ".egg-info"))
                                               or self._undeclared_python(unit)):
             # (python3-fonttools, matplotlib's, depends on scipy and sympy:
@@ -900,6 +906,25 @@ class Expander:
             self._for_jobs.discard(key)
             self.result.used[key] = why
             self._queue.append(key)
+
+    def _library_package_commands(self, unit: Unit) -> None:
+        """The commands the package that installed a library of Ruby, Perl,
+        Lua or Node puts on PATH, each alone with what it needs (once a
+        package), as a Python distribution's (_owners_dependencies): its
+        commands are how its users drive it. Redmine loaded the rake and
+        bundler gems; `bundle exec rake redmine:send_reminders` then said
+        "bundle: not found" (rake's and ruby-bundler's /usr/bin/rake and
+        bundle, a few KB each). Not for the language's standard library
+        (perl-base's perl, libperl's cpan)."""
+        if STANDARD_LIBRARY.search(self.units.library_dir.get(unit.key, "")):
+            return
+        for key in sorted({k for m in unit.members if (k := self.units.package_of.get(m))}):
+            if key in self._library_commands or key not in self.units.units:
+                continue
+            self._library_commands.add(key)
+            commands = self._commands_of(key)
+            if commands:
+                self._keep_programs(commands, f"{key.split(':', 1)[1]}, whose library {unit.label} is kept")
 
     def _use_package(self, path: str, why: str, data_too: bool = False, for_job: bool = False) -> None:
         """The package of path; with data_too (a program run or named), the

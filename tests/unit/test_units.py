@@ -2971,6 +2971,42 @@ def test_a_gem_kept_whole_brings_the_standard_library_it_requires(script_root: P
     assert "/usr/lib/ruby/3.1.0/set.rb" in kept and f"loaded by {gem}" in kept["/usr/lib/ruby/3.1.0/set.rb"]
 
 
+def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Path, tmp_path: Path):
+    """Redmine loaded the rake and bundler gems; `bundle exec rake
+    redmine:send_reminders` then said "bundle: not found": the commands
+    the package of a library kept whole puts on PATH come, each alone;
+    not another package's that depends on it."""
+    gems = "/usr/share/rubygems-integration/all/gems"
+    write(script_root, f"{gems}/bundler-2.3.15/lib/bundler.rb", "")
+    write(script_root, f"{gems}/bundler-2.3.15/lib/bundler/setup.rb", "")
+    write(script_root, "/usr/share/rubygems-integration/all/specifications/bundler-2.3.15.gemspec", "")
+    write(script_root, "/usr/bin/bundle", "#!/usr/bin/ruby\nrequire 'bundler'\n", 0o755)
+    write(script_root, "/usr/bin/bundler", "#!/usr/bin/ruby\nrequire 'bundler'\n", 0o755)
+    write(script_root, "/usr/bin/gem2deb", "#!/usr/bin/ruby\nrequire 'bundler'\n", 0o755)
+    dpkg(script_root, "ruby-bundler", f"{gems}/bundler-2.3.15/lib/bundler.rb",
+         f"{gems}/bundler-2.3.15/lib/bundler/setup.rb",
+         "/usr/share/rubygems-integration/all/specifications/bundler-2.3.15.gemspec",
+         "/usr/bin/bundle", "/usr/bin/bundler")
+    dpkg(script_root, "gem2deb", "/usr/bin/gem2deb", depends="ruby-bundler")
+    trace = [*RUBY_TRACE, f"{gems}/bundler-2.3.15/lib/bundler/setup.rb"]
+    events = records(*(("ruby", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert f"{gems}/bundler-2.3.15/lib/bundler.rb" in kept
+    for command in ("/usr/bin/bundle", "/usr/bin/bundler"):
+        assert command in kept and "ruby-bundler, whose library" in kept[command], command
+    assert "/usr/bin/gem2deb" not in kept
+    # (the language's own library: not its package's commands)
+    write(script_root, "/usr/bin/erb", "#!/usr/bin/ruby\n", 0o755)
+    write(script_root, "/usr/lib/ruby/3.1.0/erb.rb", "")
+    write(script_root, "/usr/lib/ruby/3.1.0/erb/util.rb", "")
+    dpkg(script_root, "ruby3.1-erb", "/usr/lib/ruby/3.1.0/erb.rb", "/usr/lib/ruby/3.1.0/erb/util.rb",
+         "/usr/bin/erb")
+    trace.append("/usr/lib/ruby/3.1.0/erb.rb")
+    events = records(*(("ruby", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert "/usr/lib/ruby/3.1.0/erb/util.rb" in kept and "/usr/bin/erb" not in kept
+
+
 def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_path: Path):
     """a2enmod, a Perl program of the apache2 that ran, said "Can't locate
     strict.pm" on the minified image: its package was kept whole, not the
