@@ -188,6 +188,17 @@ OPTION_PROGRAM = re.compile(r"""['"]--?[\w-]*(?:engine|program|command|cmd|compr
 PROGRAM_VARIABLE = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
                               r"""(?:bin|binary|exe|executable|prog|program|cmd|command)"""
                               r"""[ \t]*:?=[ \t]*(['"])([A-Za-z0-9_/][\w./+-]*)\1""", re.I)
+# ... or given one as the fallback of a setting: Redmine's `CONVERT_BIN =
+# (Redmine::Configuration['imagemagick_convert_command'] || 'convert')`
+# (its thumbnails, never asked for by a probe, were 404s without convert),
+# Python's `os.environ.get("X") or "gzip"` and getenv's default, Perl's
+# `//`, PHP's and JavaScript's `??` and `?:`: the last literal on the line,
+# after one of those
+PROGRAM_FALLBACK = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
+                              r"""(?:bin|binary|exe|executable|prog|program|cmd|command)"""
+                              r"""[ \t]*:?=[^=\n][^\n]*?(?:\|\||\bor\b|//|\?\?|\?:|,)[ \t]*"""
+                              r"""(['"])([A-Za-z0-9_/][\w./+-]*)\1[ \t)\]]*(?:\.freeze)?[ \t]*;?[ \t]*$""",
+                              re.I | re.M)
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
@@ -887,6 +898,7 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             shell = True
     lines += [m.group(1) for m in OPTION_PROGRAM.finditer(text)]
     lines += [m.group(2) for m in PROGRAM_VARIABLE.finditer(text)]
+    lines += [m.group(2) for m in PROGRAM_FALLBACK.finditer(text)]
     out: list[str] = ["/bin/sh"] if shell else []
     for line in lines:
         out += script_commands(PLACEHOLDER.sub(" _ ", line))

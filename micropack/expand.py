@@ -1266,9 +1266,17 @@ class Expander:
         where /lib, /bin or /sbin is a link into it (libpam names
         "/lib/x86_64-linux-gnu/security/", its modules' directory, as
         dpkg spells it: none of PAM's modules was kept, and MariaDB's PAM
-        logins were refused as if the password were wrong)."""
-        return tuple(form for d in self._spellings(directory)
-                     for form in (d.encode() + b"\0", d.encode() + b"/\0"))
+        logins were refused as if the password were wrong). And with one
+        slash doubled, as a build joins its prefix and a subdirectory:
+        libMagickCore names
+        "/usr/lib/x86_64-linux-gnu/ImageMagick-6.9.11//modules-Q16/coders",
+        and with no coder kept, convert, kept beside Redmine, converted
+        nothing ("no decode delegate for this image format")."""
+        spelled = []
+        for d in self._spellings(directory):
+            parts = d.split("/")
+            spelled += [d] + ["/".join(parts[:i]) + "//" + "/".join(parts[i:]) for i in range(2, len(parts))]
+        return tuple(form for d in spelled for form in (d.encode() + b"\0", d.encode() + b"/\0"))
 
     def _spellings(self, path: str) -> list[str]:
         """path, and on a merged-/usr image path without /usr where /lib,

@@ -575,6 +575,15 @@ def test_php_requires_and_paths_code_names():
     ('cmd += ["--pdf-engine=pdfroff", "--toc"]', False, ["pdfroff"]),
     ('run(["pandoc", src, "--pdf-engine=xelatex"])', False, ["pandoc", "xelatex"]),
     ('args.append("--format=html5")', False, []),
+    # a program variable's fallback: the last literal after ||, or, //, ??
+    ("CONVERT_BIN = (Redmine::Configuration['imagemagick_convert_command'] || 'convert').freeze", True,
+     ["convert"]),
+    ('GZIP_CMD = os.environ.get("GZIP_CMD") or "pigz"', False, ["pigz"]),
+    ('zip_bin = os.getenv("ZIP_BIN", "zip")', False, ["zip"]),
+    ("my $xz_prog = $ENV{XZ} // 'xz';", True, ["xz"]),
+    ("$magick_bin = $config['magick'] ?? 'magick';", True, ["magick"]),
+    ('LABEL_CMD = settings.get("label") or "Print label"', False, []),     # not one word
+    ('if tool_cmd == "tar" or mode == "zip":', False, []),                  # a comparison
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
@@ -3372,6 +3381,32 @@ def test_module_directories_a_loaded_library_names_are_kept(tmp_path: Path, leve
     assert "loads its modules from it by name" in kept[f"{lib}/ossl-modules/legacy.so"]
     assert f"{lib}/engines-3/afalg.so" in kept and f"{lib}/engines-3/padlock.so" in kept
     assert f"{lib}/libssl3-extra/other.so" not in kept
+
+
+def test_a_module_directory_a_library_names_with_a_doubled_slash_is_kept(tmp_path: Path):
+    """libMagickCore names its coders' directory as its build joined it,
+    "/usr/lib/x86_64-linux-gnu/ImageMagick-6.9.11//modules-Q16/coders":
+    with no coder kept, convert, kept beside Redmine, decoded nothing ("no
+    decode delegate for this image format")."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    lib = "/usr/lib/x86_64-linux-gnu"
+    coders = f"{lib}/ImageMagick-6.9.11/modules-Q16/coders"
+    write(root, f"{lib}/libMagickCore-6.Q16.so.6",
+          f"\x7fELF...{lib}/ImageMagick-6.9.11//modules-Q16/coders\0..")
+    files = [f"{lib}/libMagickCore-6.Q16.so.6", f"{coders}/png.so", f"{coders}/jpeg.so",
+             f"{lib}/ImageMagick-6.9.11/modules-Q16/filters/analyze.so"]
+    for f in files[1:]:
+        write(root, f, "\x7fELF")
+    dpkg(root, "libmagickcore-6.q16-6", *files)
+    write(root, "/usr/bin/convert", "\x7fELF", 0o755)
+    dpkg(root, "imagemagick-6.q16", "/usr/bin/convert")
+    trace = ["/usr/bin/convert", files[0]]
+    events = records(("convert", "exec", "/usr/bin/convert"), ("convert", "openat", files[0]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{coders}/png.so" in kept and f"{coders}/jpeg.so" in kept
+    assert "loads its modules from it by name" in kept[f"{coders}/png.so"]
+    assert f"{lib}/ImageMagick-6.9.11/modules-Q16/filters/analyze.so" not in kept      # not named
 
 
 def test_a_script_the_code_names_brings_its_commands_and_the_configuration_it_names(tmp_path: Path):
