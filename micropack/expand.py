@@ -846,7 +846,10 @@ class Expander:
         samba-tool, kept beside smbd, lost talloc, which a C library of
         python3-samba imports by name, and tdb, which its modules import
         at their top: "No module named 'talloc'" on every command)."""
-        if unit.key not in self._indirect and unit.kind in ("ruby", "gem", "perl", "lua", "node"):
+        if unit.kind in ("ruby", "gem", "perl", "lua", "node") and (
+                unit.key not in self._indirect or any(m in self._in_trace for m in unit.members)):
+            # (one the workload loaded, though another declares it too:
+            # Redmine's bundler and rake, of its gems' specifications)
             self._library_package_commands(unit)
         if unit.key in self._indirect or not (unit.name.endswith((".dist-info", ".egg-info"))
                                               or self._undeclared_python(unit)):
@@ -2319,6 +2322,15 @@ class Expander:
                 self._scan_python(files, required=True)
             else:
                 self._scan_script(files, language, required=True)
+            # the commands those the workload loaded run, as its scripts':
+            # Redmine's lib/redmine/thumbnail.rb runs `convert` (of
+            # imagemagick, which ruby-mini-magick, a dependency of
+            # redmine's, depends on), and its thumbnails were 404s
+            for m in files:
+                if m in self._in_trace and (text := self.units.read_text(m)) is not None:
+                    words = code_commands(text, language in ("ruby", "perl", "php"))
+                    self._keep_programs(self._commands_it_may_run(m, words, steps=3),
+                                        f"code {m}, of a kept package of programs, which was loaded")
 
     def _script_language(self, path: str) -> str | None:
         """The language of a script ('python', 'perl', 'lua', ...) by its #!
@@ -2339,15 +2351,20 @@ class Expander:
         elif python:
             self._scan_python([path], required=True, texts={path: text})
 
-    def _commands_it_may_run(self, program: str, words: list[str]) -> list[str]:
+    def _commands_it_may_run(self, program: str, words: list[str], steps: int = 1) -> list[str]:
         """Of the commands a package's program runs (words), those found on
-        PATH in a package its own depends on, in an Essential one, or in
-        one installed on purpose (gitweb.cgi pipes its snapshots into bzip2
-        and xz, which git does not depend on: the image's admin installed
-        them for it, and its .tar.bz2 and .tar.xz came back empty, status
-        200)."""
+        PATH in a package its own depends on (in at most steps steps), in
+        an Essential one, or in one installed on purpose (gitweb.cgi pipes
+        its snapshots into bzip2 and xz, which git does not depend on: the
+        image's admin installed them for it, and its .tar.bz2 and .tar.xz
+        came back empty, status 200)."""
         key = self.units.package_of.get(program)
-        allowed = self.units.essential | self.units.wanted | set(self.units.package_deps.get(key or "", []))
+        deps: set[str] = set()
+        frontier = {key} if key else set()
+        for _ in range(steps):
+            frontier = {d for k in frontier for d in self.units.package_deps.get(k, [])} - deps
+            deps |= frontier
+        allowed = self.units.essential | self.units.wanted | deps
         out = []
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)

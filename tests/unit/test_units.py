@@ -3016,6 +3016,41 @@ def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Pa
     assert "/usr/lib/ruby/3.1.0/erb/util.rb" in kept and "/usr/bin/erb" not in kept
 
 
+def test_a_kept_packages_loaded_code_brings_the_commands_it_runs(script_root: Path, tmp_path: Path):
+    """Redmine's lib/redmine/thumbnail.rb, loaded as the server started,
+    runs `CONVERT_BIN = (config || 'convert')`: convert, of imagemagick,
+    which ruby-mini-magick (a dependency of redmine's) depends on through
+    a metapackage, was not kept, and every thumbnail was a 404. Not a
+    command of a package it does not depend on, nor one named by code of
+    it that never loaded."""
+    app = "/usr/share/redmine"
+    write(script_root, f"{app}/bin/rails", "#!/usr/bin/ruby\nrequire_relative '../lib/redmine'\n", 0o755)
+    write(script_root, f"{app}/lib/redmine.rb", "require 'redmine/thumbnail'\n")
+    write(script_root, f"{app}/lib/redmine/thumbnail.rb",
+          "CONVERT_BIN = (Redmine::Configuration['convert'] || 'convert').freeze\n"
+          "GS_BIN = (Redmine::Configuration['gs'] || 'gs').freeze\n")
+    write(script_root, f"{app}/lib/redmine/scm.rb", "GIT_BIN = (Redmine::Configuration['git'] || 'git')\n")
+    dpkg(script_root, "redmine", f"{app}/bin/rails", f"{app}/lib/redmine.rb",
+         f"{app}/lib/redmine/thumbnail.rb", f"{app}/lib/redmine/scm.rb", depends="ruby-mini-magick, git")
+    dpkg(script_root, "ruby-mini-magick", depends="imagemagick")
+    dpkg(script_root, "imagemagick", depends="imagemagick-6.q16")
+    for program, package in (("/usr/bin/convert-im6.q16", "imagemagick-6.q16"),
+                             ("/usr/bin/gs", "ghostscript"), ("/usr/bin/git", "git")):
+        write(script_root, program, "#!/bin/sh\n", 0o755)
+        dpkg(script_root, package, program, priority="optional")
+    link(script_root, "/usr/bin/convert", "convert-im6.q16")
+    # (auto-installed: one installed on purpose would come as any command)
+    states = "".join(f"Package: {p}\nArchitecture: amd64\nAuto-Installed: 1\n\n"
+                     for p in ("imagemagick-6.q16", "ghostscript", "git"))
+    write(script_root, packages.APT_STATES, states)
+    trace = ["/usr/bin/ruby", f"{app}/bin/rails", f"{app}/lib/redmine.rb", f"{app}/lib/redmine/thumbnail.rb"]
+    events = records(("ruby", "exec", f"{app}/bin/rails"), *(("ruby", "openat", p) for p in trace[2:]))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert "/usr/bin/convert" in kept and "which was loaded" in kept["/usr/bin/convert-im6.q16"]
+    assert "/usr/bin/gs" not in kept            # no dependency of redmine's
+    assert "/usr/bin/git" not in kept           # named by code that never loaded (of a dependency)
+
+
 def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_path: Path):
     """a2enmod, a Perl program of the apache2 that ran, said "Can't locate
     strict.pm" on the minified image: its package was kept whole, not the
