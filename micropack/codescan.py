@@ -858,6 +858,72 @@ def sets_tz(text: str) -> bool:
     return TZ_IN_CODE.search(text) is not None
 
 
+# Code that runs a command it is given, not one it names: a Celery task's
+# `def run_tool(args): return subprocess.run(args, ...)`, Ruby's
+# system(cmd) and `#{cmd}`, Perl's system($cmd), PHP's exec($cmd), Node's
+# execFile(file, ...), where what is run is a parameter of a function of
+# the file (not a list the code built of names: TeX's `for r in runs:
+# subprocess.run(r)`). By the language of the file (JavaScript's
+# regex.exec(s) and Python's exec(code) are no such call).
+GIVEN_COMMAND = {
+    "python": (re.compile(r"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen|getoutput"
+                          r"|getstatusoutput)"
+                          r"|os\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?))[ \t]*\("
+                          r"\s*(?:shlex\.split\(\s*)?\*?([A-Za-z_]\w*)(?:\[[^]\n]*\])?\s*[,)]"),),
+    "ruby": (re.compile(r"(?<![\w.:])(?:system|exec|spawn|IO\.popen|Open3\.\w+)[ \t]*\(?[ \t]*\*?"
+                        r"([a-z_]\w*)[ \t]*[,)\n]"),
+             re.compile(r"`#\{([a-z_]\w*)\}")),
+    "perl": (re.compile(r"\b(?:system|exec)[ \t]*\(?[ \t]*[$@](\w+)"),
+             re.compile(r"`\$(\w+)|\bqx[ \t]*[({\[<|/][ \t]*\$(\w+)")),
+    "php": (re.compile(r"\b(?:exec|shell_exec|system|passthru|proc_open|popen)[ \t]*\([ \t]*\$(\w+)"),),
+    "node": (re.compile(r"(?<![\w$.])(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)[ \t]*\("
+                        r"\s*([A-Za-z_$][\w$]*)\s*[,)]"),),
+}
+# The parameter lists of a language's functions (Perl's: my ($a, $b) = @_
+# and my $a = shift)
+PARAMETERS = {
+    "python": re.compile(r"\bdef[ \t]+\w+[ \t]*\(([^)]*)\)"),
+    "ruby": re.compile(r"\bdef[ \t]+[\w.?!]+[ \t]*(?:\(([^)]*)\)|([^\n;]*))"),
+    "perl": re.compile(r"\bmy[ \t]*\(([^)]*)\)[ \t]*=[ \t]*@_|\bmy[ \t]+(\$\w+)[ \t]*=[ \t]*shift\b"),
+    "php": re.compile(r"\bfunction\b[ \t]*&?\w*[ \t]*\(([^)]*)\)"),
+    "node": re.compile(r"\bfunction\b[ \t]*\*?[ \t]*[\w$]*[ \t]*\(([^)]*)\)|\(([^()]*)\)[ \t]*=>"
+                       r"|([A-Za-z_$][\w$]*)[ \t]*=>"),
+}
+
+
+def _parameters(text: str, language: str) -> set[str]:
+    """The names of the parameters of the functions code defines."""
+    names: set[str] = set()
+    for m in PARAMETERS[language].finditer(text):
+        for piece in "".join(g or "" for g in m.groups()).split(","):
+            piece = piece.split("=")[0]
+            if language in ("perl", "php"):
+                names.update(re.findall(r"\$(\w+)", piece))
+            else:
+                names.update(re.findall(r"[A-Za-z_$][\w$]*", piece.split(":")[0])[-1:])
+    return names
+
+
+def runs_given_commands(text: str, language: str | None) -> bool:
+    """Whether code in language runs a command a function of it is given
+    (GIVEN_COMMAND)."""
+    patterns = GIVEN_COMMAND.get(language or "", ())
+    run = {g for p in patterns for m in p.finditer(text) for g in m.groups() if g}
+    return bool(run) and bool(run & _parameters(text, language or ""))
+
+
+# A directory of hooks a script names: one whose name ends in .d
+# (/docker-entrypoint-initdb.d/*, /etc/cont-init.d)
+HOOK_DIRECTORY = re.compile(r"(?<![\w.$}/-])(/(?:[\w.@+-]+/)*[\w@+-][\w.@+-]*\.d)(?![\w.@+-])")
+
+
+def hook_directories(text: str) -> list[str]:
+    """The directories named NAME.d a shell script names outside its
+    comments: where a deployment puts scripts for it to run."""
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return list(dict.fromkeys(HOOK_DIRECTORY.findall(code)))
+
+
 def code_commands(text: str, backticks: bool) -> list[str]:
     """The programs code in Python, Ruby, Perl, PHP, JavaScript, Erlang or Lua runs (see
     RUN_CALL): each command of a command line (pipes, a wrapper's program),

@@ -46,6 +46,7 @@ from micropack.codescan import (
     entry_points_file_groups,
     erlang_names,
     font_names,
+    hook_directories,
     is_python_script,
     is_shell_script,
     js_relative_requires,
@@ -58,6 +59,7 @@ from micropack.codescan import (
     r_libraries,
     ruby_requires,
     run_parts_dirs,
+    runs_given_commands,
     script_commands,
     script_language,
     script_variable_commands,
@@ -135,6 +137,16 @@ COMMON_TERMINALS = ("ansi", "dumb", "linux", "rxvt", "rxvt-unicode", "rxvt-unico
 # directory, kept with the package while it is no larger (entries, bytes):
 # beyond that it is data, kept whole when used
 STATE_TREE_LIMIT = (256, 1 << 20)
+# The shell's toolbox: the packages of Debian's Essential set whose
+# commands a script uses without declaring them (Policy 3.8), less its
+# interpreters and administration tools (perl-base, bash, dpkg,
+# util-linux, login, libc-bin) and bsdutils (its logger brings libsystemd,
+# 3 MB); awk, a Priority: required alternative, beside them. Kept for code
+# that runs commands a deployment gives it (a task's subprocess.run(args),
+# scripts dropped into a hook directory): 1.5 MB on a Celery image and on
+# a PostgreSQL one, beside what was kept already.
+TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutils", "grep", "gzip",
+                              "hostname", "sed", "tar"})
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
 # PERL_LIB's that are not site's or vendor's)
 STANDARD_LIBRARY = re.compile(r"/ruby/[0-9]+\.[0-9]+\.[0-9]+$|/perl-base$|/perl/[0-9]+\.[0-9]+(\.[0-9]+)?$")
@@ -385,6 +397,7 @@ class Expander:
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
+        self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
 
     # -- driving --------------------------------------------------------------
@@ -2205,6 +2218,10 @@ class Expander:
             backticks = language in ("ruby", "perl", "php")
             self._code_paths(m, text)
             self._keep_commands(code_commands(text, backticks), f"code {m}")
+            python = m.endswith(".py") or is_python_script(head)
+            if runs_given_commands(text, "python" if python else "node" if m.endswith((".js", ".mjs", ".cjs"))
+                                   else language):
+                self._toolbox(f"{m} runs a command it is given")
             if m.endswith(".py") or is_python_script(head):
                 py[m] = text        # (an app's program without .py too: bin/server)
             elif m.endswith((".js", ".mjs", ".cjs")):
@@ -2475,6 +2492,15 @@ class Expander:
         words += [p for name in script_variable_commands(text)
                   if (p := self._variable_path(variables.get(name, [])))]
         if whole:
+            # a directory of hooks, empty in the image: a deployment's
+            # scripts run from it, with the tools any shell script assumes
+            # (the postgres entrypoint's /docker-entrypoint-initdb.d: a
+            # user's init script stopped the first start, "awk: command
+            # not found", exit 127)
+            for directory in hook_directories(text):
+                final = self._directory(directory)
+                if final is not None and all(self.units.is_dir(p) for p in self.units.subtree(final)):
+                    self._toolbox(f"{script} runs scripts from {directory}, empty in the image")
             # and a program the application's script names by its path
             # inside an argument, after a ':' or a '=': a runit service's
             # `exec socat TCP-LISTEN:18470 EXEC:/usr/bin/rev` (an empty
@@ -2486,6 +2512,19 @@ class Expander:
             self._keep_commands(words, where)
         else:
             self._keep_programs(words, where, run_later)
+
+    def _toolbox(self, why: str) -> None:
+        """The commands any script may use without saying so, each alone
+        (TOOLBOX_PACKAGES' and awk), once: for code that runs what a
+        deployment gives it, which no scan can read."""
+        if self._toolbox_why:
+            return
+        self._toolbox_why = why
+        where = f"the shell's toolbox ({why})"
+        for name in sorted(TOOLBOX_PACKAGES):
+            if f"dpkg:{name}" in self.units.units:
+                self._keep_programs(self._commands_of(f"dpkg:{name}"), where)
+        self._keep_programs(["awk"], where)
 
     def _variable_path(self, paths: list[str]) -> str | None:
         """The file of the image a shell variable names (the last of paths

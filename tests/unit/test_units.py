@@ -531,6 +531,35 @@ def test_php_requires_and_paths_code_names():
                                         "/usr/share/fonts/truetype"]
 
 
+@pytest.mark.parametrize("code,language,given", [
+    ("def run_tool(args):\n    return subprocess.run(args, capture_output=True)", "python", True),
+    ("def f(x, *argv: list):\n    os.execvp(argv[0], argv)", "python", True),
+    ("def f(line):\n    subprocess.run(shlex.split(line))", "python", True),
+    ("cmd = ['ls']\nsubprocess.run(cmd)", "python", False),          # built of names here
+    ("def f(code):\n    exec(code)", "python", False),                 # Python's exec: no command
+    ("function go(bin, args) { execFile(bin, args) }", "node", True),
+    ("const go = cmd => exec(cmd, done)", "node", True),
+    ("function f(s) { return re.exec(s) }", "node", False),          # a regex's exec
+    ("def go(cmd)\n  system(cmd)\nend", "ruby", True),
+    ("def go cmd\n  `#{cmd}`\nend", "ruby", True),
+    ("sub go { my ($self, $cmd) = @_; system($cmd); }", "perl", True),
+    ("sub go { my $cmd = shift; return `$cmd`; }", "perl", True),
+    ("function go(string $line) { exec($line); }", "php", True),
+    ('$l = "ls"; exec($l);', "php", False),
+    ("def run_tool(args):\n    return subprocess.run(args)", None, False),    # a language not known
+])
+def test_code_that_runs_a_command_it_is_given(code: str, language: str | None, given: bool):
+    assert codescan.runs_given_commands(code, language) is given
+
+
+def test_hook_directories_a_script_names():
+    script = ("#!/bin/sh\n# /etc/commented.d is not read\n"
+              "for f in /docker-entrypoint-initdb.d/*; do . \"$f\"; done\nrun-parts /etc/cont-init.d\n"
+              "cp x \"${PGDATA}/conf.d/\"\nls /etc/nginx/conf.d/default.conf\n")
+    assert codescan.hook_directories(script) == ["/docker-entrypoint-initdb.d", "/etc/cont-init.d",
+                                                 "/etc/nginx/conf.d"]
+
+
 @pytest.mark.parametrize("line,backticks,programs", [
     ('subprocess.run(["gzip", "-c", path])', False, ["gzip"]),
     ("out = subprocess.check_output(['sha256sum', f])", False, ["sha256sum"]),
@@ -4182,6 +4211,80 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     assert "/usr/bin/bsd-mailx" in kept
     assert "/etc/mail.rc" in kept and "configuration of bsd-mailx" in kept["/etc/mail.rc"]
     assert "/etc/default/mailerd" not in kept       # another program's (by its name)
+
+
+def toolbox_root(tmp_path: Path) -> Path:
+    """A Debian image with the shell's toolbox and more: coreutils, awk by
+    its alternative, bsdutils' logger, perl."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    for program in ("/usr/bin/sh", "/usr/bin/date", "/usr/bin/cut", "/usr/bin/mawk", "/usr/bin/logger",
+                    "/usr/bin/perl", "/usr/bin/python3", "/usr/bin/gunzip"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    dpkg(root, "dash", "/bin/sh", essential=True)
+    dpkg(root, "coreutils", "/usr/bin/date", "/usr/bin/cut", essential=True)
+    dpkg(root, "gzip", "/usr/bin/gunzip", essential=True)
+    dpkg(root, "bsdutils", "/usr/bin/logger", essential=True)
+    dpkg(root, "perl-base", "/usr/bin/perl", essential=True)
+    dpkg(root, "python3-minimal", "/usr/bin/python3")
+    link(root, "/etc/alternatives/awk", "/usr/bin/mawk")
+    link(root, "/usr/bin/awk", "/etc/alternatives/awk")
+    dpkg(root, "mawk", "/usr/bin/mawk", priority="required")
+    return root
+
+
+@pytest.mark.parametrize("code,toolbox", [
+    # a task runs the command it is given: any a Debian system has
+    ("import subprocess\ndef run_tool(args):\n    return subprocess.run(args).stdout\n", True),
+    # a list it built of names: what it names is kept, nothing more
+    ("import subprocess\ncmd = ['date', '-u']\nfor r in [cmd]:\n    subprocess.run(r)\n", False),
+])
+def test_code_that_runs_a_command_it_is_given_keeps_the_shells_toolbox(tmp_path: Path, code: str,
+                                                                        toolbox: bool):
+    """A Celery task ran `run_tool(["gzip", "--version"])`, a command its
+    caller gave it: on the minified image FileNotFoundError, the task
+    FAILURE. Code that runs what a function of it is given keeps the
+    commands of the Essential set a script assumes, and awk; not
+    interpreters nor bsdutils' logger (libsystemd)."""
+    root = toolbox_root(tmp_path)
+    write(root, "/app/tasks.py", code)
+    trace = ["/usr/bin/python3", "/app/tasks.py"]
+    events = records(("python3", "exec", "/usr/bin/python3"), ("python3", "openat", "/app/tasks.py"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for program in ("/usr/bin/gunzip", "/usr/bin/mawk"):
+        assert (program in kept) == toolbox, program
+    if toolbox:
+        assert "/usr/bin/awk" in kept and "/etc/alternatives/awk" in kept
+        assert "shell's toolbox (/app/tasks.py runs a command it is given)" in kept["/usr/bin/cut"]
+    else:
+        assert "/usr/bin/date" in kept          # (named: with its package)
+    assert "/usr/bin/logger" not in kept and "/usr/bin/perl" not in kept
+
+
+@pytest.mark.parametrize("hooks,toolbox", [([], True), (["/docker-entrypoint-initdb.d/10-users.sh"], False)])
+def test_an_entrypoint_that_runs_a_hook_directory_empty_in_the_image_keeps_the_shells_toolbox(
+        tmp_path: Path, hooks: list[str], toolbox: bool):
+    """An entrypoint modelled on the official postgres one runs the
+    scripts a deployment mounts at /docker-entrypoint-initdb.d, empty in
+    the image: a user's init script stopped the first start ("awk: command
+    not found", exit 127). Its scripts, when the image has them, are read
+    as the entrypoint's are."""
+    root = toolbox_root(tmp_path)
+    entry = "/usr/local/bin/docker-entrypoint.sh"
+    write(root, entry, "#!/bin/sh\n# hooks: /etc/never.d\nfor f in /docker-entrypoint-initdb.d/*; do\n"
+                       "  . \"$f\"\ndone\nexec \"$@\"\n", 0o755)
+    (root / "docker-entrypoint-initdb.d").mkdir()
+    (root / "etc/never.d").mkdir(parents=True)
+    for hook in hooks:
+        write(root, hook, "#!/bin/sh\ndate\n", 0o755)
+    trace = [entry, "/usr/bin/sh"]
+    events = records(("docker-entrypoi", "exec", entry))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert ("/usr/bin/cut" in kept) == toolbox and ("/usr/bin/mawk" in kept) == toolbox
+    if toolbox:
+        assert f"{entry} runs scripts from /docker-entrypoint-initdb.d, empty in the image" \
+            in kept["/usr/bin/cut"]
+    assert "/usr/bin/logger" not in kept
 
 
 def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
