@@ -912,6 +912,51 @@ def runs_given_commands(text: str, language: str | None) -> bool:
     return bool(run) and bool(run & _parameters(text, language or ""))
 
 
+# A path a shell script names outside a command's place, as a word of its
+# own or a variable's value, with braces and globs as the shell expands
+# them: the postgres entrypoint's `for wrapper in {/usr,}/lib{/*,}/
+# libnss_wrapper.so`, preloaded for an account with no passwd entry
+SHELL_PATH = re.compile(r"""(?:(?<=[\s=:'"(])|^)(\{?/[\w.@+*?\[\]{},/-]*)""", re.M)
+
+
+def shell_path_patterns(text: str) -> list[str]:
+    """The absolute paths a shell script names outside its comments, each
+    with its braces expanded (a{b,c} is ab and ac); a glob's * ? [ ]
+    left for the caller to match."""
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    out: list[str] = []
+    for word in SHELL_PATH.findall(code):
+        out += [w for w in _braces(word.rstrip(",")) if w.startswith("/") and len(w) > 1]
+    return list(dict.fromkeys(out))
+
+
+def _braces(word: str) -> list[str]:
+    """word with its first {a,b} expanded, and the rest in each, as the
+    shell does; a brace with no comma stays as it is."""
+    depth, start = 0, -1
+    for i, c in enumerate(word):
+        if c == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif c == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                parts, level, piece = [], 0, ""
+                for ch in word[start + 1:i]:
+                    if ch == "," and level == 0:
+                        parts.append(piece)
+                        piece = ""
+                        continue
+                    level += (ch == "{") - (ch == "}")
+                    piece += ch
+                if not parts:
+                    return [word]
+                parts.append(piece)
+                return [w for part in parts for w in _braces(word[:start] + part + word[i + 1:])]
+    return [word]
+
+
 # A directory of hooks a script names: one whose name ends in .d
 # (/docker-entrypoint-initdb.d/*, /etc/cont-init.d)
 HOOK_DIRECTORY = re.compile(r"(?<![\w.$}/-])(/(?:[\w.@+-]+/)*[\w@+-][\w.@+-]*\.d)(?![\w.@+-])")

@@ -24,6 +24,7 @@ left out, with why (PostgreSQL's JIT module and the 110 MB of LLVM it
 needs)."""
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import posixpath
 import re
@@ -65,6 +66,7 @@ from micropack.codescan import (
     script_variable_commands,
     sets_locale,
     sets_tz,
+    shell_path_patterns,
     sourced_names,
     sourced_variables,
     variable_paths,
@@ -2497,6 +2499,16 @@ class Expander:
             # (the postgres entrypoint's /docker-entrypoint-initdb.d: a
             # user's init script stopped the first start, "awk: command
             # not found", exit 127)
+            # a shared object it names by its path, with braces and globs
+            # as the shell expands them: a library to preload (the postgres
+            # entrypoint's nss_wrapper, for `--user 1000:1000`, whose uid
+            # has no passwd entry: "initdb: could not look up effective
+            # user ID 1000", exit 1)
+            for pattern in shell_path_patterns(text):
+                if SHARED_OBJECT.search(posixpath.basename(pattern)):
+                    for path in self._glob(pattern):
+                        if self._is_module(self._final(path) or ""):
+                            self._add_with_units(path, f"{script} names it ({pattern})")
             for directory in hook_directories(text):
                 final = self._directory(directory)
                 if final is not None and all(self.units.is_dir(p) for p in self.units.subtree(final)):
@@ -2512,6 +2524,25 @@ class Expander:
             self._keep_commands(words, where)
         else:
             self._keep_programs(words, where, run_later)
+
+    def _glob(self, pattern: str) -> list[str]:
+        """The paths of the image an absolute shell glob matches (* ? [..]
+        within a component, through links to directories), sorted."""
+        found = ["/"]
+        for part in pattern.strip("/").split("/"):
+            if not part:
+                continue
+            step = []
+            for base in found:
+                if not any(c in part for c in "*?["):
+                    step.append(posixpath.join(base, part))
+                    continue
+                final = self._directory(base)
+                step += [posixpath.join(base, posixpath.basename(c)) for c in self.units.children(final or "")
+                         if fnmatch.fnmatchcase(posixpath.basename(c), part)
+                         and not (posixpath.basename(c).startswith(".") and not part.startswith("."))]
+            found = step
+        return sorted(p for p in found if self._final(p) in self.units.stats)
 
     def _toolbox(self, why: str) -> None:
         """The commands any script may use without saying so, each alone

@@ -552,6 +552,15 @@ def test_code_that_runs_a_command_it_is_given(code: str, language: str | None, g
     assert codescan.runs_given_commands(code, language) is given
 
 
+def test_paths_a_shell_script_names_with_braces_and_globs():
+    script = ("#!/bin/sh\n# {/opt,}/commented.so\nfor w in {/usr,}/lib{/*,}/libnss_wrapper.so; do\n"
+              "  [ -s \"$w\" ] && export LD_PRELOAD=\"$w\"\ndone\n"
+              "LD_PRELOAD=/usr/lib/libjemalloc.so.2 exec \"$@\"\ncp x /etc/{a,b{1,2}}.conf\n")
+    assert codescan.shell_path_patterns(script) == [
+        "/usr/lib/*/libnss_wrapper.so", "/usr/lib/libnss_wrapper.so", "/lib/*/libnss_wrapper.so",
+        "/lib/libnss_wrapper.so", "/usr/lib/libjemalloc.so.2", "/etc/a.conf", "/etc/b1.conf", "/etc/b2.conf"]
+
+
 def test_hook_directories_a_script_names():
     script = ("#!/bin/sh\n# /etc/commented.d is not read\n"
               "for f in /docker-entrypoint-initdb.d/*; do . \"$f\"; done\nrun-parts /etc/cont-init.d\n"
@@ -4285,6 +4294,30 @@ def test_an_entrypoint_that_runs_a_hook_directory_empty_in_the_image_keeps_the_s
         assert f"{entry} runs scripts from /docker-entrypoint-initdb.d, empty in the image" \
             in kept["/usr/bin/cut"]
     assert "/usr/bin/logger" not in kept
+
+
+def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
+    """The postgres entrypoint preloads nss_wrapper, found by
+    `{/usr,}/lib{/*,}/libnss_wrapper.so`, for a --user whose uid has no
+    passwd entry, a branch the probes (as root) never took: "initdb:
+    could not look up effective user ID 1000", exit 1. A shared object an
+    application's script names by its path, globs and braces expanded
+    against the image, comes with its package; not another one beside it."""
+    root = toolbox_root(tmp_path)
+    lib = "/usr/lib/x86_64-linux-gnu"
+    entry = "/usr/local/bin/docker-entrypoint.sh"
+    write(root, entry, "#!/bin/sh\nfor w in {/usr,}/lib{/*,}/libnss_wrapper.so; do\n"
+                       "  [ -s \"$w\" ] && export LD_PRELOAD=\"$w\" && break\ndone\nexec \"$@\"\n", 0o755)
+    for name in ("libnss_wrapper.so", "libuid_wrapper.so"):
+        write(root, f"{lib}/{name}", "\x7fELF")
+    write(root, f"{lib}/pkgconfig/nss_wrapper.pc", "Name: nss_wrapper\n")
+    dpkg(root, "libnss-wrapper", f"{lib}/libnss_wrapper.so", f"{lib}/pkgconfig/nss_wrapper.pc")
+    dpkg(root, "libuid-wrapper", f"{lib}/libuid_wrapper.so")
+    trace = [entry, "/usr/bin/sh"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("docker-entrypoi", "exec", entry))).kept
+    assert f"{lib}/libnss_wrapper.so" in kept
+    assert f"{entry} names it (/usr/lib/*/libnss_wrapper.so)" in kept[f"{lib}/libnss_wrapper.so"]
+    assert f"{lib}/libuid_wrapper.so" not in kept
 
 
 def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
