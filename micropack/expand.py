@@ -2224,7 +2224,7 @@ class Expander:
             if runs_given_commands(text, "python" if python else "node" if m.endswith((".js", ".mjs", ".cjs"))
                                    else language):
                 self._toolbox(f"{m} runs a command it is given")
-            if m.endswith(".py") or is_python_script(head):
+            if python:
                 py[m] = text        # (an app's program without .py too: bin/server)
             elif m.endswith((".js", ".mjs", ".cjs")):
                 for key in self.units.node_dependencies(parent_of(m), js_requires(text)):
@@ -2494,11 +2494,6 @@ class Expander:
         words += [p for name in script_variable_commands(text)
                   if (p := self._variable_path(variables.get(name, [])))]
         if whole:
-            # a directory of hooks, empty in the image: a deployment's
-            # scripts run from it, with the tools any shell script assumes
-            # (the postgres entrypoint's /docker-entrypoint-initdb.d: a
-            # user's init script stopped the first start, "awk: command
-            # not found", exit 127)
             # a shared object it names by its path, with braces and globs
             # as the shell expands them: a library to preload (the postgres
             # entrypoint's nss_wrapper, for `--user 1000:1000`, whose uid
@@ -2509,6 +2504,11 @@ class Expander:
                     for path in self._glob(pattern):
                         if self._is_module(self._final(path) or ""):
                             self._add_with_units(path, f"{script} names it ({pattern})")
+            # a directory of hooks, empty in the image: a deployment's
+            # scripts run from it, with the tools any shell script assumes
+            # (the postgres entrypoint's /docker-entrypoint-initdb.d: a
+            # user's init script stopped the first start, "awk: command
+            # not found", exit 127)
             for directory in hook_directories(text):
                 final = self._directory(directory)
                 if final is not None and all(self.units.is_dir(p) for p in self.units.subtree(final)):
