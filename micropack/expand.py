@@ -152,6 +152,10 @@ TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutil
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
 # PERL_LIB's that are not site's or vendor's)
 STANDARD_LIBRARY = re.compile(r"/ruby/[0-9]+\.[0-9]+\.[0-9]+$|/perl-base$|/perl/[0-9]+\.[0-9]+(\.[0-9]+)?$")
+# A word in quotes, which code may run as a command ('mogrify'), and how
+# many files of a library are read for them (_library_commands_of)
+QUOTED_WORD = re.compile(r"""['"]([A-Za-z][\w.+-]*)['"]""")
+LIBRARY_FILES_READ = 400
 # A program's own data directory (_program_data), kept whole with it while
 # no larger (entries, bytes): cups-ipp-utils' ipptool tests are 53 and 632 KB
 DATA_TREE_LIMIT = (512, 4 << 20)
@@ -878,9 +882,9 @@ class Expander:
             self._data_dependencies(key, why, direct=True)
             # its package's commands (django-admin: Debian's distribution
             # has no list of its files, so nothing kept named it; "exec:
-            # django-admin: not found", exit 126), each alone
-            package = key.split(":", 1)[1]
-            self._keep_programs(self._commands_of(key), f"{package}, the package of {unit.label}")
+            # django-admin: not found", exit 126), each alone, and those of
+            # the packages of programs it depends on
+            self._library_commands_of(key, unit)
             for dep in self.units.package_deps.get(key, []):
                 for m in self.units.units[dep].members:
                     library = self.units.language_of.get(m)
@@ -937,12 +941,54 @@ class Expander:
         if STANDARD_LIBRARY.search(self.units.library_dir.get(unit.key, "")):
             return
         for key in sorted({k for m in unit.members if (k := self.units.package_of.get(m))}):
-            if key in self._library_commands or key not in self.units.units:
+            self._library_commands_of(key, unit)
+
+    def _library_commands_of(self, key: str, unit: Unit) -> None:
+        """The commands package key, which installed the library unit the
+        workload uses, puts on PATH, and those of the packages of programs
+        it depends on, directly or through a package of no files of its
+        own (a metapackage), each alone, once a package: a library that
+        depends on programs runs them. Redmine's thumbnails run convert
+        through MiniMagick, which finds ImageMagick by `which mogrify`
+        (ruby-mini-magick depends on imagemagick, which depends on
+        imagemagick-6.q16): with convert alone, "You must have ImageMagick
+        or GraphicsMagick installed", and `identify` not found."""
+        if key in self._library_commands or key not in self.units.units:
+            return
+        self._library_commands.add(key)
+        package = key.split(":", 1)[1]
+        commands = self._commands_of(key)
+        if commands:
+            self._keep_programs(commands, f"{package}, whose library {unit.label} is kept")
+        todo = list(self.units.package_deps.get(key, []))
+        seen, programs = set(todo), set()
+        while todo:
+            dep = todo.pop(0)
+            if dep not in self.units.units or dep in self.units.essential or dep in self._library_commands:
                 continue
-            self._library_commands.add(key)
-            commands = self._commands_of(key)
-            if commands:
-                self._keep_programs(commands, f"{key.split(':', 1)[1]}, whose library {unit.label} is kept")
+            dep_unit = self.units.units[dep]
+            if not any(not is_documentation(m) and not self.units.is_dir(m) for m in dep_unit.members):
+                todo += [d for d in self.units.package_deps.get(dep, []) if d not in seen]
+                seen.update(todo)
+            elif self.units.is_program_package(dep_unit):
+                programs.add(dep)
+        if not programs:
+            return
+        # (those whose commands the library's code names in a string: not
+        # the interpreter's own tools, which a Perl library depends on as
+        # `perl`: cpan, enc2xs and corelist brought 27 MB of modules)
+        named: set[str] = set()
+        for m in unit.members[:LIBRARY_FILES_READ]:
+            if m.endswith(CODE_SUFFIXES) and (text := self.units.read_text(m)) is not None:
+                named.update(QUOTED_WORD.findall(text))
+        for word in sorted(named):
+            found = self.closure.find_program(word)
+            owner = self.units.package_of.get(self._final(found) or "") if found else None
+            if owner is not None and owner in programs and owner not in self._library_commands:
+                self._library_commands.add(owner)
+                why = (f"{owner.split(':', 1)[1]}, a package of programs {package} depends on, whose library "
+                       f"{unit.label} is kept and names {word}")
+                self._keep_programs(self._commands_of(owner), why)
 
     def _use_package(self, path: str, why: str, data_too: bool = False, for_job: bool = False) -> None:
         """The package of path; with data_too (a program run or named), the

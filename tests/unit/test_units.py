@@ -1590,7 +1590,7 @@ def test_a_used_python_distribution_keeps_its_packages_commands(app_root: Path, 
     loaded = ["/app/web.py", f"{site}/django/__init__.py"]
     events = records(*(("python3", "openat", p) for p in loaded))
     kept = kept_at(app_root, "unit", tmp_path, loaded, events).kept
-    assert "the package of" in kept["/usr/bin/django-admin"]
+    assert "python3-django, whose library python distribution Django" in kept["/usr/bin/django-admin"]
     assert "/usr/bin/other-admin" not in kept
     assert "/usr/bin/django-admin" not in kept_at(app_root, "file", tmp_path, loaded, events).kept
 
@@ -3052,6 +3052,49 @@ def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Pa
     events = records(*(("ruby", "openat", p) for p in trace))
     kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
     assert "/usr/lib/ruby/3.1.0/erb/util.rb" in kept and "/usr/bin/erb" not in kept
+
+
+def test_a_library_kept_whole_brings_the_programs_its_package_depends_on(script_root: Path, tmp_path: Path):
+    """Redmine's thumbnails run convert through MiniMagick, which finds
+    ImageMagick by `which mogrify`: with convert alone, "You must have
+    ImageMagick or GraphicsMagick installed", and `identify` not found.
+    The packages of programs a library the workload uses depends on,
+    through a metapackage, whose commands its code names in a string,
+    come, each program alone; not a library's package, nor a program
+    package it does not depend on or whose commands it does not name (a
+    Perl library depends on `perl`, whose cpan and enc2xs brought 27 MB of
+    modules)."""
+    gems = "/usr/share/rubygems-integration/all/gems"
+    lib = f"{gems}/mini_magick-4.11.0/lib"
+    write(script_root, f"{lib}/mini_magick.rb", "CLI = {imagemagick: 'mogrify'}\n")
+    write(script_root, "/usr/share/rubygems-integration/all/specifications/mini_magick-4.11.0.gemspec", "")
+    dpkg(script_root, "ruby-mini-magick", f"{lib}/mini_magick.rb",
+         "/usr/share/rubygems-integration/all/specifications/mini_magick-4.11.0.gemspec",
+         depends="imagemagick | graphicsmagick, ruby-posix-spawn")
+    write(script_root, "/usr/share/doc/imagemagick/copyright", "c")
+    dpkg(script_root, "imagemagick", "/usr/share/doc/imagemagick/copyright", depends="imagemagick-6.q16")
+    programs = [f"/usr/bin/{name}-im6.q16" for name in ("convert", "mogrify", "identify")]
+    for program in programs:
+        write(script_root, program, "#!/bin/sh\n", 0o755)
+    link(script_root, "/etc/alternatives/mogrify", "/usr/bin/mogrify-im6.q16")
+    link(script_root, "/usr/bin/mogrify", "/etc/alternatives/mogrify")
+    dpkg(script_root, "imagemagick-6.q16", *programs, depends="libmagickcore-6.q16-6")
+    write(script_root, "/usr/lib/x86_64-linux-gnu/libposix-spawn.so.1", "\x7fELF")
+    dpkg(script_root, "ruby-posix-spawn", "/usr/lib/x86_64-linux-gnu/libposix-spawn.so.1")
+    write(script_root, "/usr/bin/gm", "#!/bin/sh\n", 0o755)
+    dpkg(script_root, "graphicsmagick", "/usr/bin/gm")      # (installed: the other alternative, unnamed)
+    write(script_root, "/usr/bin/gs", "#!/bin/sh\n", 0o755)
+    dpkg(script_root, "ghostscript", "/usr/bin/gs")
+    trace = [*RUBY_TRACE, f"{lib}/mini_magick.rb"]
+    events = records(*(("ruby", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    for program in programs:
+        assert program in kept and "imagemagick-6.q16, a package of programs ruby-mini-magick depends on" \
+            in kept[program], program
+    assert "names mogrify" in kept[programs[0]]
+    assert "/usr/bin/gm" not in kept
+    assert "/usr/lib/x86_64-linux-gnu/libposix-spawn.so.1" not in kept
+    assert "/usr/bin/gs" not in kept
 
 
 def test_a_kept_packages_loaded_code_brings_the_commands_it_runs(script_root: Path, tmp_path: Path):
