@@ -192,13 +192,18 @@ PROGRAM_VARIABLE = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
 # (Redmine::Configuration['imagemagick_convert_command'] || 'convert')`
 # (its thumbnails, never asked for by a probe, were 404s without convert),
 # Python's `os.environ.get("X") or "gzip"` and getenv's default, Perl's
-# `//`, PHP's and JavaScript's `??` and `?:`: the last literal on the line,
-# after one of those
+# `//`, PHP's and JavaScript's `??` and `?:`: the last literal of the
+# assignment, after one of those, or a getter's default after its comma
+# (not a list's last item: GIT_CMD = ["git", "diff"]). Read on lines of
+# PROGRAM_LINE characters at most (a minified file's one line is no
+# setting, and costs the regex its backtracking).
 PROGRAM_FALLBACK = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
                               r"""(?:bin|binary|exe|executable|prog|program|cmd|command)"""
-                              r"""[ \t]*:?=[^=\n][^\n]*?(?:\|\||\bor\b|//|\?\?|\?:|,)[ \t]*"""
+                              r"""[ \t]*:?=[^=\n](?:[^\n]*?(?:\|\||\bor\b|//|\?\?|\?:)"""
+                              r"""|[^\n]*?\b(?:getenv|get|fetch)[ \t]*\([^,()\n]*,)[ \t]*"""
                               r"""(['"])([A-Za-z0-9_/][\w./+-]*)\1[ \t)\]]*(?:\.freeze)?[ \t]*;?[ \t]*$""",
-                              re.I | re.M)
+                              re.I)
+PROGRAM_LINE = 240
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
@@ -875,7 +880,8 @@ GIVEN_COMMAND = {
              re.compile(r"`#\{([a-z_]\w*)\}")),
     "perl": (re.compile(r"\b(?:system|exec)[ \t]*\(?[ \t]*[$@](\w+)"),
              re.compile(r"`\$(\w+)|\bqx[ \t]*[({\[<|/][ \t]*\$(\w+)")),
-    "php": (re.compile(r"\b(?:exec|shell_exec|system|passthru|proc_open|popen)[ \t]*\([ \t]*\$(\w+)"),),
+    "php": (re.compile(r"(?<![\w>:$])(?:exec|shell_exec|system|passthru|proc_open|popen)[ \t]*\("
+                       r"[ \t]*\$(\w+)"),),
     "node": (re.compile(r"(?<![\w$.])(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)[ \t]*\("
                         r"\s*([A-Za-z_$][\w$]*)\s*[,)]"),),
 }
@@ -957,16 +963,21 @@ def _braces(word: str) -> list[str]:
     return [word]
 
 
-# A directory of hooks a script names: one whose name ends in .d
-# (/docker-entrypoint-initdb.d/*, /etc/cont-init.d)
-HOOK_DIRECTORY = re.compile(r"(?<![\w.$}/-])(/(?:[\w.@+-]+/)*[\w@+-][\w.@+-]*\.d)(?![\w.@+-])")
+# A directory of hooks a script runs from: one whose name ends in .d,
+# globbed (/docker-entrypoint-initdb.d/*), listed by find
+# (the nginx entrypoint's `find "/docker-entrypoint.d/" -follow ...`) or
+# given to run-parts; not one it only writes into (/etc/nginx/conf.d/x)
+HOOK_DIRECTORY = re.compile(r"(?<![\w.$}/-])(/(?:[\w.@+-]+/)*[\w@+-][\w.@+-]*\.d)(?![\w.@+-])(/\*)?")
+FIND_DIRECTORY = re.compile(r"""\bfind[ \t]+(?:-[HLP][ \t]+)*["']?(/[\w.@+/-]+?)/?["']?(?=[\s;|)]|$)""")
 
 
 def hook_directories(text: str) -> list[str]:
-    """The directories named NAME.d a shell script names outside its
-    comments: where a deployment puts scripts for it to run."""
+    """The directories named NAME.d a shell script runs scripts from
+    (HOOK_DIRECTORY), outside its comments: where a deployment puts
+    scripts for it to run."""
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    return list(dict.fromkeys(HOOK_DIRECTORY.findall(code)))
+    listed = set(run_parts_dirs(code)) | {d.rstrip("/") for d in FIND_DIRECTORY.findall(code)}
+    return list(dict.fromkeys(d for d, glob in HOOK_DIRECTORY.findall(code) if glob or d in listed))
 
 
 def code_commands(text: str, backticks: bool) -> list[str]:
@@ -1009,7 +1020,8 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             shell = True
     lines += [m.group(1) for m in OPTION_PROGRAM.finditer(text)]
     lines += [m.group(2) for m in PROGRAM_VARIABLE.finditer(text)]
-    lines += [m.group(2) for m in PROGRAM_FALLBACK.finditer(text)]
+    lines += [fallback.group(2) for line in text.splitlines() if len(line) <= PROGRAM_LINE
+              and (fallback := PROGRAM_FALLBACK.search(line))]
     out: list[str] = ["/bin/sh"] if shell else []
     for line in lines:
         out += script_commands(PLACEHOLDER.sub(" _ ", line))

@@ -150,8 +150,10 @@ STATE_TREE_LIMIT = (256, 1 << 20)
 TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutils", "grep", "gzip",
                               "hostname", "sed", "tar"})
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
-# PERL_LIB's that are not site's or vendor's)
-STANDARD_LIBRARY = re.compile(r"/ruby/[0-9]+\.[0-9]+\.[0-9]+$|/perl-base$|/perl/[0-9]+\.[0-9]+(\.[0-9]+)?$")
+# PERL_LIB's that are not site's, vendor's nor /usr/local's, where CPAN
+# installs)
+STANDARD_LIBRARY = re.compile(r"^/usr/(?:lib|share)(?:/[a-z0-9_]+-linux-[a-z0-9_]+)?"
+                              r"/(?:ruby/[0-9]+\.[0-9]+\.[0-9]+|perl-base|perl/[0-9]+\.[0-9]+(\.[0-9]+)?)$")
 # A word in quotes, which code may run as a command ('mogrify'), and how
 # many files of a library are read for them (_library_commands_of)
 QUOTED_WORD = re.compile(r"""['"]([A-Za-z][\w.+-]*)['"]""")
@@ -404,6 +406,8 @@ class Expander:
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
         self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
+        self._etc_read: set[str] | None = None      # (_configuration_read's)
+        self._deps_within: dict[tuple[str | None, int], set[str]] = {}   # (_commands_it_may_run's)
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
 
     # -- driving --------------------------------------------------------------
@@ -2101,15 +2105,26 @@ class Expander:
         sqlite one was loaded from the same directory) without its
         /etc/powerdns/named.conf, and `launch+=bind` with
         `bind-config=/etc/powerdns/named.conf`, as Debian ships it, stopped
-        the whole server at its start. Not the files at /etc's top (libc6's
-        gai.conf beside its character set converters): a package's own
-        directory's only."""
+        the whole server at its start. Only in a directory of /etc the
+        workload read configuration from; not the files at /etc's top
+        (libc6's gai.conf beside its character set converters)."""
         for m in unit.members:
             st = self.units.stats.get(m)
+            top = "/".join(m.split("/")[:3])       # its directory of /etc: /etc/powerdns
             if m in self.units.conffiles and parent_of(m) != "/etc" and m not in self.closure.kept \
-                    and st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT:
+                    and st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT \
+                    and top in self._configuration_read():
                 self.closure.add(m, f"configuration of {unit.name}, whose modules in {directory} "
                                     f"a program may load by name")
+
+    def _configuration_read(self) -> set[str]:
+        """The directories of /etc (one level down) a file of which the
+        trace read: a program's own (/etc/powerdns), not the scheduler's
+        or the init scripts' a module package may ship files in."""
+        if self._etc_read is None:
+            self._etc_read = {"/".join(p.split("/")[:3]) for p in self._in_trace
+                              if p.startswith("/etc/") and p.count("/") >= 3}
+        return self._etc_read
 
     def _tool_data(self, traced: dict[str, str]) -> None:
         """A data package a command of the application's scripts read is
@@ -2424,12 +2439,14 @@ class Expander:
         image's admin installed them for it, and its .tar.bz2 and .tar.xz
         came back empty, status 200)."""
         key = self.units.package_of.get(program)
-        deps: set[str] = set()
-        frontier = {key} if key else set()
-        for _ in range(steps):
-            frontier = {d for k in frontier for d in self.units.package_deps.get(k, [])} - deps
-            deps |= frontier
-        allowed = self.units.essential | self.units.wanted | deps
+        if (key, steps) not in self._deps_within:
+            deps: set[str] = set()
+            frontier = {key} if key else set()
+            for _ in range(steps):
+                frontier = {d for k in frontier for d in self.units.package_deps.get(k, [])} - deps
+                deps |= frontier
+            self._deps_within[(key, steps)] = deps
+        allowed = self.units.essential | self.units.wanted | self._deps_within[(key, steps)]
         out = []
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)
@@ -2546,19 +2563,29 @@ class Expander:
             # has no passwd entry: "initdb: could not look up effective
             # user ID 1000", exit 1)
             for pattern in shell_path_patterns(text):
-                if SHARED_OBJECT.search(posixpath.basename(pattern)):
+                name = posixpath.basename(pattern)
+                # (a name of its own: `rm -f /usr/lib/x86_64-linux-gnu/*.so`
+                # names no library to load)
+                if SHARED_OBJECT.search(name) and not any(c in name for c in "*?["):
                     for path in self._glob(pattern):
                         if self._is_module(self._final(path) or ""):
                             self._add_with_units(path, f"{script} names it ({pattern})")
-            # a directory of hooks, empty in the image: a deployment's
-            # scripts run from it, with the tools any shell script assumes
-            # (the postgres entrypoint's /docker-entrypoint-initdb.d: a
-            # user's init script stopped the first start, "awk: command
-            # not found", exit 127)
+            # a directory of hooks it runs scripts from: those the image
+            # has, with what they run; empty, a deployment's scripts, with
+            # the tools any shell script assumes (the postgres entrypoint's
+            # /docker-entrypoint-initdb.d: a user's init script stopped the
+            # first start, "awk: command not found", exit 127)
             for directory in hook_directories(text):
                 final = self._directory(directory)
-                if final is not None and all(self.units.is_dir(p) for p in self.units.subtree(final)):
+                if final is None:
+                    continue
+                hooks = [p for p in self.units.subtree(final) if not self.units.is_dir(p)]
+                if not hooks:
                     self._toolbox(f"{script} runs scripts from {directory}, empty in the image")
+                for hook in hooks:
+                    if hook not in self.closure.kept:
+                        self.closure.add(hook, f"in {directory}, which {script} runs scripts from")
+                    self._named_script(hook)
             # and a program the application's script names by its path
             # inside an argument, after a ':' or a '=': a runit service's
             # `exec socat TCP-LISTEN:18470 EXEC:/usr/bin/rev` (an empty
@@ -2694,7 +2721,7 @@ class Expander:
         a file by a name it is given. ipptool, kept beside libcups, came
         without cups-ipp-utils' /usr/share/cups/ipptool, and
         `ipptool URI get-printer-attributes.test` found no test. Data only
-        (nothing executable in it) and small (DATA_TREE_LIMIT): a tree of
+        (nothing executable in it, no code) and small (DATA_TREE_LIMIT): a tree of
         programs or a large one is another unit's business; not
         documentation nor translations."""
         for directory in unit.dirs:
@@ -2708,7 +2735,8 @@ class Expander:
             stats = [st for p in tree
                      if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode)]
             if len(tree) > DATA_TREE_LIMIT[0] or sum(st.st_size for st in stats) > DATA_TREE_LIMIT[1] \
-                    or any(st.st_mode & 0o111 for st in stats):
+                    or any(st.st_mode & 0o111 for st in stats) \
+                    or any(p.endswith(CODE_SUFFIXES) for p in tree):
                 continue
             program = "/".join(sorted(names))
             for p in tree:

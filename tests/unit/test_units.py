@@ -546,6 +546,7 @@ def test_php_requires_and_paths_code_names():
     ("sub go { my $cmd = shift; return `$cmd`; }", "perl", True),
     ("function go(string $line) { exec($line); }", "php", True),
     ('$l = "ls"; exec($l);', "php", False),
+    ("function save($sql) { $this->pdo->exec($sql); }", "php", False),      # a method named exec
     ("def run_tool(args):\n    return subprocess.run(args)", None, False),    # a language not known
 ])
 def test_code_that_runs_a_command_it_is_given(code: str, language: str | None, given: bool):
@@ -562,11 +563,13 @@ def test_paths_a_shell_script_names_with_braces_and_globs():
 
 
 def test_hook_directories_a_script_names():
-    script = ("#!/bin/sh\n# /etc/commented.d is not read\n"
+    script = ("#!/bin/sh\n# /etc/commented.d/* is not read\n"
               "for f in /docker-entrypoint-initdb.d/*; do . \"$f\"; done\nrun-parts /etc/cont-init.d\n"
-              "cp x \"${PGDATA}/conf.d/\"\nls /etc/nginx/conf.d/default.conf\n")
+              "cp x \"${PGDATA}/conf.d/\"\necho x > /etc/nginx/conf.d/default.conf\n"
+              "find \"/docker-entrypoint.d/\" -follow -type f -print | sort -V\n")
+    # (not one it only writes into)
     assert codescan.hook_directories(script) == ["/docker-entrypoint-initdb.d", "/etc/cont-init.d",
-                                                 "/etc/nginx/conf.d"]
+                                                 "/docker-entrypoint.d"]
 
 
 @pytest.mark.parametrize("line,backticks,programs", [
@@ -622,6 +625,7 @@ def test_hook_directories_a_script_names():
     ("$magick_bin = $config['magick'] ?? 'magick';", True, ["magick"]),
     ('LABEL_CMD = settings.get("label") or "Print label"', False, []),     # not one word
     ('if tool_cmd == "tar" or mode == "zip":', False, []),                  # a comparison
+    ('GIT_CMD = ["git", "diff"]', False, ["git"]),                  # a list's last item is no fallback
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
@@ -2754,10 +2758,12 @@ def test_a_module_kept_with_its_directory_comes_with_its_packages_configuration(
     write(root, "/etc/powerdns/named.conf", "options { directory \"/var/lib/powerdns/zones\"; };\n")
     write(root, "/etc/bind-backend.conf", "x\n")
     write(root, "/etc/powerdns/bind-notes.txt", "not a configuration file\n")
+    write(root, "/etc/cron.d/pdns-bind", "@daily root true\n")
     dpkg(root, "pdns-backend-bind", f"{modules}/libbindbackend.so", "/etc/powerdns/named.conf",
-         "/etc/bind-backend.conf", "/etc/powerdns/bind-notes.txt",
+         "/etc/bind-backend.conf", "/etc/powerdns/bind-notes.txt", "/etc/cron.d/pdns-bind",
          conffiles={"/etc/powerdns/named.conf": b'options { directory "/var/lib/powerdns/zones"; };\n',
-                    "/etc/bind-backend.conf": b"x\n"})     # (as installed: no edit brings them)
+                    "/etc/bind-backend.conf": b"x\n",
+                    "/etc/cron.d/pdns-bind": b"@daily root true\n"})     # (as installed: no edit brings them)
     trace = ["/usr/sbin/pdns_server", "/etc/powerdns/pdns.conf", f"{modules}/libgsqlite3backend.so"]
     events = records(*(("pdns_server", "openat", p) for p in trace[1:]))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
@@ -2766,6 +2772,7 @@ def test_a_module_kept_with_its_directory_comes_with_its_packages_configuration(
         in kept["/etc/powerdns/named.conf"]
     assert "/etc/bind-backend.conf" not in kept                 # at /etc's top
     assert "/etc/powerdns/bind-notes.txt" not in kept           # not a configuration file
+    assert "/etc/cron.d/pdns-bind" not in kept                  # a directory nothing read
 
 
 def test_a_module_loaded_from_a_module_directory_keeps_the_others(tmp_path: Path):
@@ -3035,7 +3042,13 @@ def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Pa
          "/usr/share/rubygems-integration/all/specifications/bundler-2.3.15.gemspec",
          "/usr/bin/bundle", "/usr/bin/bundler")
     dpkg(script_root, "gem2deb", "/usr/bin/gem2deb", depends="ruby-bundler")
-    trace = [*RUBY_TRACE, f"{gems}/bundler-2.3.15/lib/bundler/setup.rb"]
+    # (loaded, and declared by another gem the workload loaded first)
+    write(script_root, f"{gems}/railties-6.1/lib/rails.rb", "")
+    write(script_root, "/usr/share/rubygems-integration/all/specifications/railties-6.1.gemspec",
+          "s.add_runtime_dependency(%q<bundler>, [\">= 1.15.0\"])\n")
+    dpkg(script_root, "ruby-railties", f"{gems}/railties-6.1/lib/rails.rb",
+         "/usr/share/rubygems-integration/all/specifications/railties-6.1.gemspec")
+    trace = [*RUBY_TRACE, f"{gems}/railties-6.1/lib/rails.rb", f"{gems}/bundler-2.3.15/lib/bundler/setup.rb"]
     events = records(*(("ruby", "openat", p) for p in trace))
     kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
     assert f"{gems}/bundler-2.3.15/lib/bundler.rb" in kept
@@ -4263,6 +4276,8 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     assert "/usr/bin/bsd-mailx" in kept
     assert "/etc/mail.rc" in kept and "configuration of bsd-mailx" in kept["/etc/mail.rc"]
     assert "/etc/default/mailerd" not in kept       # another program's (by its name)
+    # (the directory of /usr/share named as it, its data: see below)
+    assert "data of bsd-mailx" in kept["/usr/share/bsd-mailx/mail.help"]
 
 
 def toolbox_root(tmp_path: Path) -> Path:
@@ -4320,7 +4335,7 @@ def test_an_entrypoint_that_runs_a_hook_directory_empty_in_the_image_keeps_the_s
     scripts a deployment mounts at /docker-entrypoint-initdb.d, empty in
     the image: a user's init script stopped the first start ("awk: command
     not found", exit 127). Its scripts, when the image has them, are read
-    as the entrypoint's are."""
+    as an application's named scripts are, with the commands they run."""
     root = toolbox_root(tmp_path)
     entry = "/usr/local/bin/docker-entrypoint.sh"
     write(root, entry, "#!/bin/sh\n# hooks: /etc/never.d\nfor f in /docker-entrypoint-initdb.d/*; do\n"
@@ -4332,10 +4347,12 @@ def test_an_entrypoint_that_runs_a_hook_directory_empty_in_the_image_keeps_the_s
     trace = [entry, "/usr/bin/sh"]
     events = records(("docker-entrypoi", "exec", entry))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
-    assert ("/usr/bin/cut" in kept) == toolbox and ("/usr/bin/mawk" in kept) == toolbox
+    assert ("/usr/bin/gunzip" in kept) == toolbox and ("/usr/bin/mawk" in kept) == toolbox
     if toolbox:
         assert f"{entry} runs scripts from /docker-entrypoint-initdb.d, empty in the image" \
             in kept["/usr/bin/cut"]
+    for hook in hooks:
+        assert hook in kept and "/usr/bin/date" in kept and "date" in kept["/usr/bin/date"]
     assert "/usr/bin/logger" not in kept
 
 
@@ -4350,7 +4367,8 @@ def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
     lib = "/usr/lib/x86_64-linux-gnu"
     entry = "/usr/local/bin/docker-entrypoint.sh"
     write(root, entry, "#!/bin/sh\nfor w in {/usr,}/lib{/*,}/libnss_wrapper.so; do\n"
-                       "  [ -s \"$w\" ] && export LD_PRELOAD=\"$w\" && break\ndone\nexec \"$@\"\n", 0o755)
+                       "  [ -s \"$w\" ] && export LD_PRELOAD=\"$w\" && break\ndone\n"
+                       "rm -f /usr/lib/x86_64-linux-gnu/*_wrapper.so\nexec \"$@\"\n", 0o755)
     for name in ("libnss_wrapper.so", "libuid_wrapper.so"):
         write(root, f"{lib}/{name}", "\x7fELF")
     write(root, f"{lib}/pkgconfig/nss_wrapper.pc", "Name: nss_wrapper\n")
@@ -4360,7 +4378,7 @@ def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
     kept = kept_at(root, "unit", tmp_path, trace, records(("docker-entrypoi", "exec", entry))).kept
     assert f"{lib}/libnss_wrapper.so" in kept
     assert f"{entry} names it (/usr/lib/*/libnss_wrapper.so)" in kept[f"{lib}/libnss_wrapper.so"]
-    assert f"{lib}/libuid_wrapper.so" not in kept
+    assert f"{lib}/libuid_wrapper.so" not in kept       # (`rm -f .../*_wrapper.so`: a glob's own name)
 
 
 def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
@@ -4375,7 +4393,7 @@ def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
     dpkg(root, "dash", "/bin/sh", essential=True)
     write(root, "/usr/sbin/cupsd", "#!/bin/sh\n", 0o755)
     write(root, "/etc/init.d/cups", "#!/bin/sh\nipptool -t ipp://localhost/ get-printers.test\n"
-          "ippfind --help\nid -u\n", 0o755)
+          "ippfind --help\nippeveps --help\nippevepcl --help\nid -u\n", 0o755)
     dpkg(root, "cups-daemon", "/usr/sbin/cupsd", "/etc/init.d/cups")
     tests = [f"/usr/share/cups/ipptool/{name}.test" for name in ("get-printers", "get-jobs", "print-job")]
     for path in tests:
@@ -4383,15 +4401,21 @@ def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
     write(root, "/usr/share/cups/ipptool/color.jpg", "\xff\xd8")
     write(root, "/usr/share/cups/ippeveprinter/pages.txt", "page\n")
     write(root, "/usr/share/ippfind/helper", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/share/ippevepcl/pcl.py", "import sys\n")
+    big = [f"/usr/share/ippeveps/ppd/{i}.ppd" for i in range(520)]
+    for path in big:
+        write(root, path, "*PPD\n")
     write(root, "/usr/share/doc/ipptool/README", "doc\n")
     write(root, "/usr/share/locale/id/LC_MESSAGES/coreutils.mo", "mo")
     write(root, "/usr/bin/id", "#!/bin/sh\n", 0o755)
     dpkg(root, "coreutils", "/usr/bin/id", "/usr/share/locale/id/LC_MESSAGES/coreutils.mo", essential=True)
-    for program in ("/usr/bin/ipptool", "/usr/bin/ippfind", "/usr/sbin/ippeveprinter"):
+    programs = ["/usr/bin/ipptool", "/usr/bin/ippfind", "/usr/sbin/ippeveprinter", "/usr/bin/ippeveps",
+                "/usr/bin/ippevepcl"]
+    for program in programs:
         write(root, program, "#!/bin/sh\n", 0o755)
-    dpkg(root, "cups-ipp-utils", "/usr/bin/ipptool", "/usr/bin/ippfind", "/usr/sbin/ippeveprinter", *tests,
-         "/usr/share/cups/ipptool/color.jpg", "/usr/share/cups/ippeveprinter/pages.txt",
-         "/usr/share/ippfind/helper", "/usr/share/doc/ipptool/README", depends="libc6")
+    dpkg(root, "cups-ipp-utils", *programs, *tests, "/usr/share/cups/ipptool/color.jpg",
+         "/usr/share/cups/ippeveprinter/pages.txt", "/usr/share/ippfind/helper",
+         "/usr/share/ippevepcl/pcl.py", *big, "/usr/share/doc/ipptool/README", depends="libc6")
     trace = ["/usr/sbin/cupsd"]
     kept = kept_at(root, "unit", tmp_path, trace, records(("cupsd", "exec", trace[0]))).kept
     assert "/usr/bin/ipptool" in kept and "/usr/bin/ippfind" in kept
@@ -4399,6 +4423,8 @@ def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
         assert path in kept and "data of cups-ipp-utils's ipptool" in kept[path], path
     assert "/usr/share/cups/ippeveprinter/pages.txt" not in kept    # another program's, not kept
     assert "/usr/share/ippfind/helper" not in kept                  # a program, not data
+    assert "/usr/share/ippevepcl/pcl.py" not in kept                # code, not data
+    assert "/usr/bin/ippeveps" in kept and big[0] not in kept       # too large to come whole
     assert "/usr/share/doc/ipptool/README" not in kept
     assert "/usr/bin/id" in kept
     assert "/usr/share/locale/id/LC_MESSAGES/coreutils.mo" not in kept     # a language's, named as id
