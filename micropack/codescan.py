@@ -383,10 +383,32 @@ def _shell_command(words: list[str]) -> list[str]:
 
 def script_commands(text: str) -> list[str]:
     """Names of the programs a shell script runs: the first word of each
-    simple command, and the program a wrapper runs (_command_words).
-    Builtins are left out."""
-    return list(dict.fromkeys(w for w in _command_words(text)
+    simple command, and the program a wrapper runs (_command_words), and
+    the words a function of its own that looks its arguments up on PATH
+    is called with (_looked_up). Builtins are left out."""
+    return list(dict.fromkeys(w for w in [*_command_words(text), *_looked_up(text)]
                               if COMMAND_WORD.match(w) and w not in SHELL_BUILTINS))
+
+
+# A shell function of the script's own, and its body up to a closing brace
+# at a line's start; one that looks its arguments up as programs
+SHELL_FUNCTION = re.compile(r"^[ \t]*(?:function[ \t]+)?([A-Za-z_][\w-]*)[ \t]*\(\)[ \t]*\{?[ \t]*\n"
+                            r"(.*?)^[ \t]*\}", re.M | re.S)
+LOOKS_UP_ARGUMENT = re.compile(r"""\b(?:which|command[ \t]+-v|type[ \t]+-[pP]|hash)[ \t]+["']?\$\{?[1@*]\b"""
+                               r"""|-x[ \t]+["']?/[\w/.-]*/\$\{?1\b""")
+
+
+def _looked_up(text: str) -> list[str]:
+    """The words a script's own function that looks its arguments up on
+    PATH (which "$1", command -v, [ -x /usr/bin/$1 ]) is called with:
+    kamctl's `locate_tool egrep` and later `$EGREP` ("'egrep' tool not
+    found" on every user it added)."""
+    finders = {m.group(1) for m in SHELL_FUNCTION.finditer(text) if LOOKS_UP_ARGUMENT.search(m.group(2))}
+    if not finders:
+        return []
+    names = "|".join(map(re.escape, sorted(finders)))
+    call = re.compile(r"^[ \t]*(?:" + names + r")[ \t]+([^;&|#`$\n]+)", re.M)
+    return [w for m in call.finditer(text) for w in m.group(1).split() if not w.startswith("-")]
 
 
 # A variable as a whole word: "$NAME" or "${NAME}"

@@ -146,9 +146,18 @@ STATE_TREE_LIMIT = (256, 1 << 20)
 # 3 MB); awk, a Priority: required alternative, beside them. Kept for code
 # that runs commands a deployment gives it (a task's subprocess.run(args),
 # scripts dropped into a hook directory): 1.5 MB on a Celery image and on
-# a PostgreSQL one, beside what was kept already.
+# a PostgreSQL one, beside what was kept already (bash: 1.3 MB more).
 TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutils", "grep", "gzip",
                               "hostname", "sed", "tar"})
+# ... and these commands of it by name: awk, bash (a user's `#!/bin/bash`
+# hook in nginx's /docker-entrypoint.d stopped the start, "not found",
+# exit 127), getent (libc-bin's)
+TOOLBOX_COMMANDS = ("awk", "bash", "getent")
+# The files that say which distribution an image is, kept however small
+# the image: `. /etc/os-release` in a user's script, and image scanners
+# that match packages against a distribution's advisories
+RELEASE_FILES = ("/etc/os-release", "/usr/lib/os-release", "/etc/debian_version", "/etc/alpine-release",
+                 "/etc/redhat-release", "/etc/system-release", "/etc/lsb-release")
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
 # PERL_LIB's that are not site's, vendor's nor /usr/local's, where CPAN
 # installs)
@@ -499,6 +508,9 @@ class Expander:
             for path in paths:
                 if path not in self.closure.kept:
                     self.closure.add(path, why)
+        for path in RELEASE_FILES:
+            if path not in self.closure.kept and self._final(path) in self.units.stats:
+                self.closure.add(path, "the distribution's release, which users and image scanners read")
         self._edited_configuration()
         self._listed_data_dirs(traced)
         self._sibling_data(traced)
@@ -521,6 +533,10 @@ class Expander:
         self._as_if_run += included
         for p in included:
             self._named_script(p)
+            # and what a program kept alone comes with (openssl, included
+            # on a rsyslog image: `openssl req` could not open
+            # /usr/lib/ssl/openssl.cnf)
+            self._program_companions(p, p, self._final(p) or p, f"{p}, kept with --include")
         self._rotation_scripts(programs + self._as_if_run)
         # what the programs kept as if run (named by the application's
         # code, its configuration or scripts) and the libraries kept name,
@@ -1721,13 +1737,22 @@ class Expander:
         that brings. Whether a library came in."""
         came = False
         for final, key in self._new_libraries(self._names_scanned):
-            unit = self.units.units[key]
-            names = {posixpath.basename(m): m for m in unit.members
-                     if SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept
-                     and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode)}
+            # its own package's, and those in a library directory of the
+            # packages it depends on: glibc's libc.so.6 loads libgcc-s1's
+            # libgcc_s.so.1 when a thread exits or is cancelled, and a
+            # Mosquitto bridge aborted, "libgcc_s.so.1 must be installed
+            # for pthread_exit to work" (125 KB)
+            names: dict[str, tuple[str, Unit]] = {}     # a library's name -> (its path, its package)
+            for k in (key, *self.units.package_deps.get(key, [])):
+                for m in self.units.units[k].members if k in self.units.units else ():
+                    if (k == key or LIB_DIR.match(parent_of(m))) \
+                            and SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept \
+                            and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode):
+                        names.setdefault(posixpath.basename(m), (m, self.units.units[k]))
             for name in sorted(self._loads_by_name(final, names) if names else ()):
-                self._keep_files(unit, [names[name]], f"{final} loads it by name")
-                came = came or names[name] in self.closure.kept
+                path, unit = names[name]
+                self._keep_files(unit, [path], f"{final} loads it by name")
+                came = came or path in self.closure.kept
         return came
 
     def _library_data(self) -> bool:
@@ -2093,6 +2118,12 @@ class Expander:
             self.result.used.setdefault(key, why)
             if directory in self._module_dirs:
                 self._module_configuration(unit, final)
+                # and each module's data directory, as a program's: Kamailio's
+                # db_sqlite.so and kamailio-sqlite-modules' /usr/share/kamailio/
+                # db_sqlite, the schema `kamdbctl create` reads ("no such table")
+                modules = {posixpath.basename(m).split(".so")[0] for m in unit.members
+                           if parent_of(m) == final and self._is_module(m)}
+                self._program_data(unit, modules, why)
         for p in self.units.subtree(final)[1:]:
             if p not in self.units.package_of and p not in self.closure.kept and not p.startswith(skipped) \
                     and not p.endswith(STATIC_LIBRARY):
@@ -2539,6 +2570,11 @@ class Expander:
                 library = self.closure.find_program(name)   # `.` looks a bare name up on PATH
                 if library is not None:
                     words.append(name)      # kept with its package, as a command
+            if library is None:
+                # a name under a directory a variable gives, the one file of
+                # the image by that name: kamctl's `. "$MYLIBDIR/kamctl.rpcfifo"`,
+                # which runs mkfifo ("mkfifo: not found" on `kamctl ul show`)
+                library = self._variable_path(["/" + name])
             libraries.append(library)
         libraries += [self._variable_path(variables.get(name, [])) for name in sourced_variables(text)]
         for library in libraries:
@@ -2571,18 +2607,18 @@ class Expander:
                         if self._is_module(self._final(path) or ""):
                             self._add_with_units(path, f"{script} names it ({pattern})")
             # a directory of hooks it runs scripts from: those the image
-            # has, with what they run; empty, a deployment's scripts, with
-            # the tools any shell script assumes (the postgres entrypoint's
-            # /docker-entrypoint-initdb.d: a user's init script stopped the
-            # first start, "awk: command not found", exit 127)
+            # has, with what they run, and a deployment's, with the tools
+            # any shell script assumes (the postgres entrypoint's
+            # /docker-entrypoint-initdb.d, empty in the image: a user's
+            # init script stopped the first start, "awk: command not
+            # found", exit 127; nginx's /docker-entrypoint.d holds the
+            # image's own three, and a user's fourth lost hostname, gzip)
             for directory in hook_directories(text):
                 final = self._directory(directory)
                 if final is None:
                     continue
-                hooks = [p for p in self.units.subtree(final) if not self.units.is_dir(p)]
-                if not hooks:
-                    self._toolbox(f"{script} runs scripts from {directory}, empty in the image")
-                for hook in hooks:
+                self._toolbox(f"{script} runs scripts from {directory}")
+                for hook in (p for p in self.units.subtree(final) if not self.units.is_dir(p)):
                     if hook not in self.closure.kept:
                         self.closure.add(hook, f"in {directory}, which {script} runs scripts from")
                     self._named_script(hook)
@@ -2619,7 +2655,7 @@ class Expander:
 
     def _toolbox(self, why: str) -> None:
         """The commands any script may use without saying so, each alone
-        (TOOLBOX_PACKAGES' and awk), once: for code that runs what a
+        (TOOLBOX_PACKAGES' and TOOLBOX_COMMANDS), once: for code that runs what a
         deployment gives it, which no scan can read."""
         if self._toolbox_why:
             return
@@ -2628,7 +2664,7 @@ class Expander:
         for name in sorted(TOOLBOX_PACKAGES):
             if f"dpkg:{name}" in self.units.units:
                 self._keep_programs(self._commands_of(f"dpkg:{name}"), where)
-        self._keep_programs(["awk"], where)
+        self._keep_programs(list(TOOLBOX_COMMANDS), where)
 
     def _variable_path(self, paths: list[str]) -> str | None:
         """The file of the image a shell variable names (the last of paths
@@ -2668,25 +2704,7 @@ class Expander:
             if found in self.closure.kept:
                 continue
             self.closure.add(found, f"command {word} in {where}")
-            key = self.units.package_of.get(final)
-            if key in self.units.wanted and key not in self._deps_followed:
-                # of a package installed on purpose: with the data packages
-                # it depends on (gitweb's highlight reads its file types
-                # from highlight-common: alone, "cannot open filetypes.conf")
-                self._deps_followed.add(key)
-                self._data_dependencies(key, f"command {word} in {where}")
-            # what its package's installation made for it: php8.2-cli's
-            # php.ini and the conf.d links enabling its extensions (ucf and
-            # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or
-            # `php -m` listed 16 modules of 49, exit 0
-            if key is not None and key in self.units.units:
-                if key not in self._config_made:
-                    self._config_made.add(key)
-                    self._installed_config(self.units.units[key])
-                # (for each program of it: mail's /etc/mail.rc after mailx)
-                names = {posixpath.basename(p) for p in (word, found, final)}
-                self._package_conffiles(self.units.units[key], names, f"command {word} in {where}")
-                self._program_data(self.units.units[key], names, f"command {word} in {where}")
+            self._program_companions(word, found, final, f"command {word} in {where}")
             if found in self._named_scripts:
                 continue
             self._named_scripts.add(found)
@@ -2701,6 +2719,31 @@ class Expander:
                 # Live's fmtutil, a Perl script mktexfmt names, its modules
                 python = is_python_script(head)
                 self._script_libraries(final, text, None if python else script_language(head, found), python)
+
+    def _program_companions(self, word: str, found: str, final: str, why: str) -> None:
+        """What comes with a program kept alone (word, found on PATH as
+        found, leading to final): the data packages of a package installed
+        on purpose, what its package's installation made, its package's
+        configuration files and data directory named after it."""
+        key = self.units.package_of.get(final)
+        if key in self.units.wanted and key not in self._deps_followed:
+            # of a package installed on purpose: with the data packages
+            # it depends on (gitweb's highlight reads its file types
+            # from highlight-common: alone, "cannot open filetypes.conf")
+            self._deps_followed.add(key)
+            self._data_dependencies(key, why)
+        # what its package's installation made for it: php8.2-cli's
+        # php.ini and the conf.d links enabling its extensions (ucf and
+        # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or
+        # `php -m` listed 16 modules of 49, exit 0
+        if key is not None and key in self.units.units:
+            if key not in self._config_made:
+                self._config_made.add(key)
+                self._installed_config(self.units.units[key])
+            # (for each program of it: mail's /etc/mail.rc after mailx)
+            names = {posixpath.basename(p) for p in (word, found, final)}
+            self._package_conffiles(self.units.units[key], names, why)
+            self._program_data(self.units.units[key], names, why)
 
     def _package_conffiles(self, unit: Unit, names: set[str], why: str) -> None:
         """The configuration files of a program's package that bear one of

@@ -4328,32 +4328,123 @@ def test_code_that_runs_a_command_it_is_given_keeps_the_shells_toolbox(tmp_path:
     assert "/usr/bin/logger" not in kept and "/usr/bin/perl" not in kept
 
 
-@pytest.mark.parametrize("hooks,toolbox", [([], True), (["/docker-entrypoint-initdb.d/10-users.sh"], False)])
-def test_an_entrypoint_that_runs_a_hook_directory_empty_in_the_image_keeps_the_shells_toolbox(
-        tmp_path: Path, hooks: list[str], toolbox: bool):
+@pytest.mark.parametrize("hooks", [[], ["/docker-entrypoint-initdb.d/10-users.sh"]])
+def test_an_entrypoint_that_runs_a_hook_directory_keeps_the_shells_toolbox(tmp_path: Path, hooks: list[str]):
     """An entrypoint modelled on the official postgres one runs the
     scripts a deployment mounts at /docker-entrypoint-initdb.d, empty in
     the image: a user's init script stopped the first start ("awk: command
-    not found", exit 127). Its scripts, when the image has them, are read
-    as an application's named scripts are, with the commands they run."""
+    not found", exit 127); nginx's /docker-entrypoint.d holds the image's
+    own, and a user's `#!/bin/bash` hook beside them stopped the start
+    ("not found"). The toolbox comes either way, bash with it; the scripts
+    the image has there are read as an application's named scripts are,
+    with the commands they run. Not for a .d directory it does not run
+    from; and not bsdutils' logger."""
     root = toolbox_root(tmp_path)
+    write(root, "/usr/bin/bash", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/getent", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/ldconfig", "#!/bin/sh\n", 0o755)
+    dpkg(root, "bash", "/usr/bin/bash", essential=True)
+    dpkg(root, "libc-bin", "/usr/bin/getent", "/usr/bin/ldconfig", essential=True)
     entry = "/usr/local/bin/docker-entrypoint.sh"
     write(root, entry, "#!/bin/sh\n# hooks: /etc/never.d\nfor f in /docker-entrypoint-initdb.d/*; do\n"
-                       "  . \"$f\"\ndone\nexec \"$@\"\n", 0o755)
+                       "  . \"$f\"\ndone\necho x > /etc/app.d/x.conf\nexec \"$@\"\n", 0o755)
     (root / "docker-entrypoint-initdb.d").mkdir()
     (root / "etc/never.d").mkdir(parents=True)
+    (root / "etc/app.d").mkdir(parents=True)
     for hook in hooks:
         write(root, hook, "#!/bin/sh\ndate\n", 0o755)
     trace = [entry, "/usr/bin/sh"]
     events = records(("docker-entrypoi", "exec", entry))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
-    assert ("/usr/bin/gunzip" in kept) == toolbox and ("/usr/bin/mawk" in kept) == toolbox
-    if toolbox:
-        assert f"{entry} runs scripts from /docker-entrypoint-initdb.d, empty in the image" \
-            in kept["/usr/bin/cut"]
+    for program in ("/usr/bin/gunzip", "/usr/bin/mawk", "/usr/bin/bash", "/usr/bin/getent"):
+        assert program in kept and f"{entry} runs scripts from /docker-entrypoint-initdb.d" in kept[program]
     for hook in hooks:
         assert hook in kept and "/usr/bin/date" in kept and "date" in kept["/usr/bin/date"]
-    assert "/usr/bin/logger" not in kept
+    assert "/usr/bin/logger" not in kept and "/usr/bin/ldconfig" not in kept
+    # (writing into a .d directory is no running from it)
+    write(root, entry, "#!/bin/sh\necho x > /etc/app.d/x.conf\nexec \"$@\"\n", 0o755)
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "/usr/bin/gunzip" not in kept and "/usr/bin/bash" not in kept
+
+
+def test_kamailios_admin_script_keeps_what_it_looks_up_reads_in_and_its_modules_data(tmp_path: Path):
+    """kamctl, of the kamailio that ran, reads in kamctl.base from a
+    directory a variable gives; its `locate_tool egrep` looks egrep up on
+    PATH ("'egrep' tool not found" on every user it added), and its
+    kamctl.rpcfifo runs mkfifo ("mkfifo: not found"); `kamdbctl create`
+    reads the schema in /usr/share/kamailio/db_sqlite, the data of the
+    db_sqlite module the server loaded ("no such table: version")."""
+    root = toolbox_root(tmp_path)
+    lib = "/usr/lib/x86_64-linux-gnu/kamailio/kamctl"
+    modules = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+    write(root, "/usr/sbin/kamailio", "\x7fELF", 0o755)
+    write(root, "/usr/sbin/kamctl", "#!/bin/sh\nMYLIBDIR=${MYLIBDIR:-/opt/nowhere}\n"
+                                   ". \"$MYLIBDIR/kamctl.base\"\n"
+                                   "if [ -f \"$MYLIBDIR/kamctl.rpcfifo\" ]; then\n"
+                                   "  . \"$MYLIBDIR/kamctl.rpcfifo\"\nfi\n", 0o755)
+    write(root, f"{lib}/kamctl.base", "locate_tool() {\n\twhile [ -n \"$1\" ]; do\n"
+                                      "\t\tTOOLPATH=`which $1` && return\n\t\tshift\n\tdone\n}\n"
+                                      "locate_tool egrep\nEGREP=$TOOLPATH\nlocate_tool md5sum md5\n")
+    write(root, f"{lib}/kamctl.rpcfifo", "mkfifo /tmp/x\n")
+    for name in ("db_text.so", "tm.so"):
+        write(root, f"{modules}/{name}", "\x7fELF")
+    dpkg(root, "kamailio", "/usr/sbin/kamailio", "/usr/sbin/kamctl", f"{lib}/kamctl.base",
+         f"{lib}/kamctl.rpcfifo", f"{modules}/db_text.so", f"{modules}/tm.so")
+    write(root, f"{modules}/db_sqlite.so", "\x7fELF")
+    schema = [f"/usr/share/kamailio/db_sqlite/{name}-create.sql" for name in ("standard", "acc", "auth_db")]
+    for path in schema:
+        write(root, path, "CREATE TABLE version (x);\n")
+    dpkg(root, "kamailio-sqlite-modules", f"{modules}/db_sqlite.so", *schema)
+    for name in ("egrep", "md5sum", "mkfifo", "expand"):
+        write(root, f"/usr/bin/{name}", "#!/bin/sh\n", 0o755)
+    dpkg(root, "grep-tools", "/usr/bin/egrep", essential=True)
+    dpkg(root, "coreutils-more", "/usr/bin/md5sum", "/usr/bin/mkfifo", "/usr/bin/expand", essential=True)
+    trace = ["/usr/sbin/kamailio", f"{modules}/tm.so"]
+    events = records(("kamailio", "exec", "/usr/sbin/kamailio"), ("kamailio", "openat", f"{modules}/tm.so"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for program in ("/usr/bin/egrep", "/usr/bin/md5sum", "/usr/bin/mkfifo"):
+        assert program in kept, program
+    assert "/usr/bin/expand" not in kept                # named by nothing
+    for path in schema:
+        assert path in kept and "data of kamailio-sqlite-modules's db_sqlite" in kept[path], path
+
+
+def test_a_program_kept_with_include_comes_with_its_packages_configuration(tmp_path: Path):
+    """openssl, kept with --include on a rsyslog image (minify's warning
+    said how), could not make a certificate: `openssl req` found no
+    /usr/lib/ssl/openssl.cnf. A program the user keeps comes with what a
+    program kept alone does: its package's configuration by its name."""
+    root = toolbox_root(tmp_path)
+    write(root, "/usr/bin/openssl", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/ssl/openssl.cnf", "[req]\n")
+    link(root, "/usr/lib/ssl/openssl.cnf", "/etc/ssl/openssl.cnf")
+    write(root, "/etc/ssl/other.cnf", "[x]\n")
+    dpkg(root, "openssl", "/usr/bin/openssl", "/etc/ssl/openssl.cnf", "/usr/lib/ssl/openssl.cnf",
+         "/etc/ssl/other.cnf", conffiles={"/etc/ssl/openssl.cnf": b"[req]\n", "/etc/ssl/other.cnf": b"[x]\n"})
+    trace = ["/usr/bin/date"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("date", "exec", "/usr/bin/date")),
+                   rules=resolve.Rules(include=["/usr/bin/openssl"])).kept
+    assert "/usr/bin/openssl" in kept
+    assert "/etc/ssl/openssl.cnf" in kept and "kept with --include" in kept["/etc/ssl/openssl.cnf"]
+    assert "/etc/ssl/other.cnf" not in kept
+
+
+def test_the_distributions_release_files_are_kept(tmp_path: Path):
+    """`. /etc/os-release` in a user's hook failed on a minified nginx
+    image, and image scanners tell the distribution by those files: they
+    are kept, however little the workload read."""
+    root = toolbox_root(tmp_path)
+    write(root, "/usr/lib/os-release", 'ID=debian\nVERSION_ID="12"\n')
+    link(root, "/etc/os-release", "../usr/lib/os-release")
+    write(root, "/etc/debian_version", "12.8\n")
+    write(root, "/etc/motd", "hello\n")
+    dpkg(root, "base-files", "/usr/lib/os-release", "/etc/os-release", "/etc/debian_version", "/etc/motd",
+         essential=True)
+    trace = ["/usr/bin/date"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("date", "exec", "/usr/bin/date"))).kept
+    for path in ("/etc/os-release", "/usr/lib/os-release", "/etc/debian_version"):
+        assert path in kept, path
+    assert "/etc/motd" not in kept
 
 
 def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
