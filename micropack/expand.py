@@ -2757,6 +2757,14 @@ class Expander:
                     and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT \
                     and names & set(NAME_PARTS.split(m)):
                 self.closure.add(m, f"configuration of {unit.name} ({why})")
+                # and the package's links to it, where its programs look:
+                # openssl opens /usr/lib/ssl/openssl.cnf, a link to
+                # /etc/ssl/openssl.cnf ("Can't open", with the file kept)
+                for link in unit.members:
+                    st = self.units.stats.get(link)
+                    if st is not None and stat.S_ISLNK(st.st_mode) and link not in self.closure.kept \
+                            and self._final(link) == m:
+                        self.closure.add(link, f"a link to {m}, configuration of {unit.name} ({why})")
 
     def _program_data(self, unit: Unit, names: set[str], why: str) -> None:
         """The directory of /usr/share a program's package names after it,

@@ -4426,6 +4426,7 @@ def test_a_program_kept_with_include_comes_with_its_packages_configuration(tmp_p
                    rules=resolve.Rules(include=["/usr/bin/openssl"])).kept
     assert "/usr/bin/openssl" in kept
     assert "/etc/ssl/openssl.cnf" in kept and "kept with --include" in kept["/etc/ssl/openssl.cnf"]
+    assert "/usr/lib/ssl/openssl.cnf" in kept       # (the link openssl opens)
     assert "/etc/ssl/other.cnf" not in kept
 
 
