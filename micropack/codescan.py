@@ -944,6 +944,7 @@ def runs_given_commands(text: str, language: str | None) -> bool:
 # own or a variable's value, with braces and globs as the shell expands
 # them: the postgres entrypoint's `for wrapper in {/usr,}/lib{/*,}/
 # libnss_wrapper.so`, preloaded for an account with no passwd entry
+BRACES_EXPANDED = 6
 SHELL_PATH = re.compile(r"""(?:(?<=[\s=:'"(])|^)(\{?/[\w.@+*?\[\]{},/-]*)""", re.M)
 
 
@@ -954,7 +955,9 @@ def shell_path_patterns(text: str) -> list[str]:
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     out: list[str] = []
     for word in SHELL_PATH.findall(code):
-        out += [w for w in _braces(word.rstrip(",")) if w.startswith("/") and len(w) > 1]
+        # (a few braces, as paths have: each doubles the words at least)
+        words = _braces(word.rstrip(",")) if word.count("{") <= BRACES_EXPANDED else [word]
+        out += [w for w in words if w.startswith("/") and len(w) > 1]
     return list(dict.fromkeys(out))
 
 
