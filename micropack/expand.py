@@ -142,16 +142,16 @@ STATE_TREE_LIMIT = (256, 1 << 20)
 # The shell's toolbox: the packages of Debian's Essential set whose
 # commands a script uses without declaring them (Policy 3.8), less its
 # interpreters and administration tools (perl-base, bash, dpkg,
-# util-linux, login, libc-bin) and bsdutils (its logger brings libsystemd,
-# 3 MB); awk, a Priority: required alternative, beside them. Kept for code
+# util-linux, login, libc-bin: bash and getent come by name, below) and
+# bsdutils (its logger brings libsystemd, 3 MB). Kept for code
 # that runs commands a deployment gives it (a task's subprocess.run(args),
 # scripts dropped into a hook directory): 1.5 MB on a Celery image and on
 # a PostgreSQL one, beside what was kept already (bash: 1.3 MB more).
 TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutils", "grep", "gzip",
                               "hostname", "sed", "tar"})
-# ... and these commands of it by name: awk, bash (a user's `#!/bin/bash`
-# hook in nginx's /docker-entrypoint.d stopped the start, "not found",
-# exit 127), getent (libc-bin's)
+# ... and these commands by name: awk, a Priority: required alternative;
+# bash (a user's `#!/bin/bash` hook in nginx's /docker-entrypoint.d stopped
+# the start, "not found", exit 127); getent (libc-bin's)
 TOOLBOX_COMMANDS = ("awk", "bash", "getent")
 # The files that say which distribution an image is, kept however small
 # the image: `. /etc/os-release` in a user's script, and image scanners
