@@ -1629,12 +1629,7 @@ class Expander:
         (_keep_files)."""
         packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
         for key in sorted(packages):
-            names: dict[str, tuple[str, str]] = {}      # a library's name -> (its path, its package)
-            for dep in self.units.package_deps.get(key, []):
-                for m in self.units.units[dep].members:
-                    if SHARED_OBJECT.search(posixpath.basename(m)) and LIB_DIR.match(parent_of(m)) \
-                            and m not in self.closure.kept:
-                        names.setdefault(posixpath.basename(m), (m, dep))
+            names = self._dependency_libraries(key)
             if not names:
                 continue
             unit = self.units.units[key]
@@ -1647,6 +1642,23 @@ class Expander:
                     path, dep = names[name]
                     self._keep_files(self.units.units[dep], [path],
                                      f"{m} loads it by name ({unit.label} depends on {dep.split(':', 1)[1]})")
+
+    def _dependency_libraries(self, key: str) -> dict[str, tuple[str, str]]:
+        """The shared objects in a library directory of the packages
+        package key depends on, not kept yet: each file name -> (its path,
+        its package); the first package's, where two have one name."""
+        names: dict[str, tuple[str, str]] = {}
+        for dep in self.units.package_deps.get(key, []):
+            for m in self.units.units[dep].members if dep in self.units.units else ():
+                if SHARED_OBJECT.search(posixpath.basename(m)) and LIB_DIR.match(parent_of(m)) \
+                        and m not in self.closure.kept:
+                    names.setdefault(posixpath.basename(m), (m, dep))
+        return names
+
+    def _is_file(self, path: str) -> bool:
+        """Whether path is a regular file of the image (not a link)."""
+        st = self.units.stats.get(path)
+        return st is not None and stat.S_ISREG(st.st_mode)
 
     def _loads_by_name(self, path: str, names: Iterable[str]) -> set[str]:
         """Which of names (libraries' file names) the ELF file path holds as
@@ -1742,16 +1754,15 @@ class Expander:
             # libgcc_s.so.1 when a thread exits or is cancelled, and a
             # Mosquitto bridge aborted, "libgcc_s.so.1 must be installed
             # for pthread_exit to work" (125 KB)
-            names: dict[str, tuple[str, Unit]] = {}     # a library's name -> (its path, its package)
-            for k in (key, *self.units.package_deps.get(key, [])):
-                for m in self.units.units[k].members if k in self.units.units else ():
-                    if (k == key or LIB_DIR.match(parent_of(m))) \
-                            and SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept \
-                            and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode):
-                        names.setdefault(posixpath.basename(m), (m, self.units.units[k]))
+            names = {posixpath.basename(m): (m, key) for m in self.units.units[key].members
+                     if SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept
+                     and self._is_file(m)}
+            for name, (path, dep) in self._dependency_libraries(key).items():
+                if self._is_file(path):
+                    names.setdefault(name, (path, dep))
             for name in sorted(self._loads_by_name(final, names) if names else ()):
-                path, unit = names[name]
-                self._keep_files(unit, [path], f"{final} loads it by name")
+                path, owner = names[name]
+                self._keep_files(self.units.units[owner], [path], f"{final} loads it by name")
                 came = came or path in self.closure.kept
         return came
 
@@ -2789,10 +2800,12 @@ class Expander:
                     or any(st.st_mode & 0o111 for st in stats) \
                     or any(p.endswith(CODE_SUFFIXES) for p in tree):
                 continue
-            program = "/".join(sorted(names))
+            # (named as the one of names it is: a package of a hundred
+            # modules names its module's directory, not all the modules)
             for p in tree:
                 if p not in self.closure.kept:
-                    self.closure.add(p, f"data of {unit.name}'s {program}, in {directory} ({why})")
+                    self.closure.add(p, f"data of {unit.name}'s {posixpath.basename(directory)}, "
+                                        f"in {directory} ({why})")
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),
