@@ -30,7 +30,7 @@ import signal
 import stat
 import struct
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -418,6 +418,19 @@ class TarWriter:
         finally:
             os.close(fd)
 
+    def add_content(self, path: str, data: bytes) -> None:
+        """Add the container path, a regular file of the source, with data
+        in place of what it holds (its mode, owner and time kept): a list
+        of packages cut to what is kept (packages.kept_listing)."""
+        st = self.fs.lstat(path)
+        if st is None or not stat.S_ISREG(st.st_mode):
+            raise PackError(f"cannot pack {path}: it changed while it was packed (no regular file now)")
+        self._header(path[1:].encode("utf-8", "surrogateescape"), st, len(data), b"0")
+        self.buf += data
+        self.buf += _pad(len(data))
+        if len(self.buf) >= self.FLUSH:
+            self._flush()
+
     def _small(self, path: str, rfd: int, st: os.stat_result) -> int:
         """The common entry, in one piece: a small regular file with no
         other name. 1 when written; 0 when it needs the general way (xattrs,
@@ -544,7 +557,7 @@ class TarWriter:
         self._flush()
 
 
-def _tally(fs: RootFS, paths: list[str]) -> TarTotals:
+def _tally(fs: RootFS, paths: list[str], contents: Mapping[str, bytes]) -> TarTotals:
     totals = TarTotals()
     for path in paths:
         st = fs.lstat(path)
@@ -552,17 +565,21 @@ def _tally(fs: RootFS, paths: list[str]) -> TarTotals:
             raise PackError(f"cannot read {path} from the source: it disappeared")
         if stat.S_ISREG(st.st_mode):
             totals.files += 1
-            totals.bytes += st.st_size
+            totals.bytes += len(contents[path]) if path in contents else st.st_size
         totals.entries += 1
     return totals
 
 
 def _write_entries(fs: RootFS, paths: list[str], out: int, mtime: int | None,
-                   clamp_mtime: int | None, dest: str, borrowed: bool = False) -> None:
+                   clamp_mtime: int | None, dest: str, contents: Mapping[str, bytes],
+                   borrowed: bool = False) -> None:
     writer = TarWriter(fs, out, mtime, clamp_mtime, borrowed)
     try:
         for path in paths:
-            writer.add(path)
+            if path in contents:
+                writer.add_content(path, contents[path])
+            else:
+                writer.add(path)
         writer.finish()
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE):
@@ -574,7 +591,8 @@ def _write_entries(fs: RootFS, paths: list[str], out: int, mtime: int | None,
 
 def write_tar(fs: RootFS, paths: list[str], dest: str | Path, mtime: int | None = None,
               clamp_mtime: int | None = None,
-              meanwhile: Callable[[TarTotals], None] | None = None) -> TarTotals:
+              meanwhile: Callable[[TarTotals], None] | None = None,
+              contents: Mapping[str, bytes] | None = None) -> TarTotals:
     """Pack paths (container paths, kept as they are: links are not followed)
     from fs into dest, in sorted order. mtime sets every entry's time;
     clamp_mtime (SOURCE_DATE_EPOCH) only lowers newer ones. Hard links stay
@@ -582,21 +600,23 @@ def write_tar(fs: RootFS, paths: list[str], dest: str | Path, mtime: int | None 
 
     meanwhile(totals) runs while the archive is written (by a child process,
     so the report is made on another core); dest appears only once both
-    succeeded."""
+    succeeded. contents: paths (regular files of the source, among paths)
+    whose entry holds these bytes instead of the file's."""
     ordered = sorted(paths)
-    totals = _tally(fs, ordered)
+    contents = contents or {}
+    totals = _tally(fs, ordered, contents)
     with atomic_output(dest, "wb") as out:
         out.flush()
         if meanwhile is None:
             try:
-                _write_entries(fs, ordered, out.fileno(), mtime, clamp_mtime, str(dest))
+                _write_entries(fs, ordered, out.fileno(), mtime, clamp_mtime, str(dest), contents)
             finally:
                 fs.drop_held()
         else:
             # the descriptors the closure kept stay open here until the
             # source is closed: a next pack of it (minify's rounds) reads them
             _in_child(lambda: _write_entries(fs, ordered, out.fileno(), mtime, clamp_mtime,
-                                             str(dest), borrowed=True),
+                                             str(dest), contents, borrowed=True),
                       lambda: meanwhile(totals))
     return totals
 

@@ -1655,10 +1655,13 @@ class Expander:
                     names.setdefault(posixpath.basename(m), (m, dep))
         return names
 
-    def _is_file(self, path: str) -> bool:
-        """Whether path is a regular file of the image (not a link)."""
-        st = self.units.stats.get(path)
-        return st is not None and stat.S_ISREG(st.st_mode)
+    def _leads_to(self, path: str) -> str | None:
+        """The regular file of the image path is, or that its links end at
+        (a library's soname is usually a link to its file); None for
+        anything else."""
+        final = self._final(path)
+        st = self.units.stats.get(final) if final else None
+        return final if st is not None and stat.S_ISREG(st.st_mode) else None
 
     def _loads_by_name(self, path: str, names: Iterable[str]) -> set[str]:
         """Which of names (libraries' file names) the ELF file path holds as
@@ -1754,11 +1757,14 @@ class Expander:
             # libgcc_s.so.1 when a thread exits or is cancelled, and a
             # Mosquitto bridge aborted, "libgcc_s.so.1 must be installed
             # for pthread_exit to work" (125 KB)
+            # by the name dlopen() is given, the soname, often a link; not
+            # its own (its SONAME is one of its strings: Lua's modules are
+            # loaded by another link, and Prosody's 48 soname links came)
             names = {posixpath.basename(m): (m, key) for m in self.units.units[key].members
                      if SHARED_OBJECT.search(posixpath.basename(m)) and m not in self.closure.kept
-                     and self._is_file(m)}
+                     and self._leads_to(m) not in (None, final)}
             for name, (path, dep) in self._dependency_libraries(key).items():
-                if self._is_file(path):
+                if self._leads_to(path) not in (None, final):
                     names.setdefault(name, (path, dep))
             for name in sorted(self._loads_by_name(final, names) if names else ()):
                 path, owner = names[name]

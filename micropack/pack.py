@@ -12,7 +12,7 @@ from typing import Any
 
 from micropack import archive, expand, levels, record, resolve, units
 from micropack.errors import PackError
-from micropack.packages import owners
+from micropack.packages import kept_listing, owners
 from micropack.record import TraceRecord
 from micropack.rootfs import MAX_DEPTH, RootFS, short_path, top_of
 from micropack.source import Source
@@ -280,6 +280,25 @@ def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str],
     return out
 
 
+LISTING_WHY = "the list of installed packages, cut to those of the kept files (image scanners read it)"
+
+
+def listed_packages(fs: RootFS, final: dict[str, str], closure: resolve.Closure) -> dict[str, bytes]:
+    """The source's lists of installed packages cut to the kept files'
+    (packages.kept_listing), added to final with their directories: what
+    to write in their place. Not one kept as it is (the workload read
+    it), nor one an --exclude names."""
+    listing = {path: data for path, data in kept_listing(fs, final).items()
+               if path not in final and not closure.excluded(path)}
+    for path in listing:
+        final[path] = LISTING_WHY
+        parent = posixpath.dirname(path)
+        while parent != "/" and parent not in final:
+            final[parent] = f"parent of {path}"
+            parent = posixpath.dirname(parent)
+    return listing
+
+
 def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                mtime: int | None = None, packages_out: str | None = None,
                report_out: str | None = None,
@@ -323,6 +342,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     closure.warnings.extend(w for w in (unused, unused_tools) if w)
     final = closure.finish()
+    listing = listed_packages(src.fs, final, closure)
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     closure.warnings.extend(from_mounts(final, src))
     check_depth(src.fs, final)
@@ -363,7 +383,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         if report_out:
             report_json = record.json_text(report.as_json(src))
 
-    archive.write_tar(src.fs, kept, output, mtime=mtime, clamp_mtime=clamp, meanwhile=while_tar_writes)
+    archive.write_tar(src.fs, kept, output, mtime=mtime, clamp_mtime=clamp, meanwhile=while_tar_writes,
+                      contents=listing)
     if packages_out:
         with record.atomic_output(packages_out) as fh:
             for p in kept:

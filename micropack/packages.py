@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import struct
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from micropack.rootfs import RootFS
@@ -18,6 +19,8 @@ from micropack.rootfs import RootFS
 # A package database file larger than this is not a real one.
 DB_LIMIT = 256 << 20
 
+DPKG_STATUS = "/var/lib/dpkg/status"
+APK_INSTALLED = "/lib/apk/db/installed"
 RPM_SQLITE = ("/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite")
 RPM_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
 # The package managers' own state: what the image had installed, not what
@@ -112,7 +115,7 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
         for line in (listing or b"").decode("utf-8", "surrogateescape").splitlines():
             if line.startswith("/") and line != "/.":
                 db.add(package, line)
-    status = fs.read_file("/var/lib/dpkg/status", DB_LIMIT)
+    status = fs.read_file(DPKG_STATUS, DB_LIMIT)
     text = (status or b"").decode("utf-8", "surrogateescape")
     db.depends = dpkg_depends(text, set(db.files))
     db.source = dpkg_sources(text, set(db.files))
@@ -202,7 +205,7 @@ def dpkg_depends(status: str, installed: set[str],
 
 
 def _read_apk(fs: RootFS) -> PackageDB | None:
-    installed = fs.read_file("/lib/apk/db/installed", DB_LIMIT)
+    installed = fs.read_file(APK_INSTALLED, DB_LIMIT)
     if installed is None:
         return None
     db = PackageDB("apk")
@@ -343,3 +346,41 @@ def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
                 break
     return result
 
+
+
+def kept_listing(fs: RootFS, kept: Iterable[str]) -> dict[str, bytes]:
+    """The source's lists of installed packages (dpkg's status, apk's
+    installed), each cut to the packages a kept file belongs to, their
+    entries as they are: what image scanners read to match packages
+    against advisories. Without it a minified image scanned clean, "no
+    packages", whatever its libraries. A package whose every file was
+    dropped is not listed; one partly kept is, as installed (a scanner may
+    name an advisory for a file it dropped, never miss one for a file it
+    has). Path -> the new content, for each list the source has as a
+    regular file; rpm's database is a binary one, not cut (README)."""
+    files = [p for p in kept if (st := fs.lstat(p)) is not None and not stat.S_ISDIR(st.st_mode)]
+    present = set(owners(fs, files).values())
+    out: dict[str, bytes] = {}
+    for path, field_name in ((DPKG_STATUS, b"Package:"), (APK_INSTALLED, b"P:")):
+        st = fs.lstat(path)
+        data = fs.read_file(path, DB_LIMIT) if st is not None and stat.S_ISREG(st.st_mode) else None
+        if data is not None:
+            out[path] = b"".join(entry + b"\n\n" for entry in _entries(data)
+                                 if _entry_name(entry, field_name) in present)
+    return out
+
+
+def _entries(data: bytes) -> Iterator[bytes]:
+    """The entries of a list of packages (a blank line between two; dpkg's
+    status and apk's installed alike), without their last newline."""
+    for entry in re.split(rb"\n[ \t]*\n", data):
+        entry = entry.strip(b"\n")
+        if entry:
+            yield entry
+
+
+def _entry_name(entry: bytes, field_name: bytes) -> str | None:
+    for line in entry.split(b"\n"):
+        if line.startswith(field_name):
+            return line[len(field_name):].strip().decode("utf-8", "surrogateescape")
+    return None

@@ -3,8 +3,10 @@ first exec, probe, pack, build, verify; each result at least 10x smaller."""
 from __future__ import annotations
 
 import functools
+import io
 import json
 import subprocess
+import tarfile
 import time
 import uuid
 from pathlib import Path
@@ -85,6 +87,19 @@ def test_redis_with_its_own_client(bpf_ready, fat_image, tag, tmp_path):
                      "--compare-output", "--report", str(out))
     assert proc.returncode == 0, proc.stderr
     check_report(out)
+    # the packages an image scanner finds: those of the kept files alone
+    cid = subprocess.run(["docker", "create", tag, "true"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    try:
+        status = subprocess.run(["docker", "cp", f"{cid}:/var/lib/dpkg/status", "-"],
+                                capture_output=True, check=True).stdout
+    finally:
+        subprocess.run(["docker", "rm", cid], capture_output=True)
+    with tarfile.open(fileobj=io.BytesIO(status)) as tar:
+        text = tar.extractfile("status").read().decode()
+    listed = {line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Package:")}
+    assert {"redis-server", "redis-tools", "libc6"} <= listed
+    assert not listed & {"nginx", "git", "python3", "vim-tiny"}
 
 
 def test_readme_demo_makes_an_image_that_runs(bpf_ready, fat_image, tag, tmp_path):

@@ -260,10 +260,10 @@ def test_into_a_pipe_a_change_of_size_after_data_went_out_is_an_error_at_once(
     drained.start()
     try:
         monkeypatch.setattr(os, "listxattr", Shrinks(root / "small", [10]))
-        archive._write_entries(fs, ["/small"], write, None, None, "pipe")
+        archive._write_entries(fs, ["/small"], write, None, None, "pipe", {})
         monkeypatch.setattr(os, "listxattr", Shrinks(root / "log", [10]))
         with pytest.raises(PackError, match=r"/log changed size while it was packed: it ended at byte"):
-            archive._write_entries(fs, ["/log"], write, None, None, "pipe")
+            archive._write_entries(fs, ["/log"], write, None, None, "pipe", {})
     finally:
         os.close(write)
         drained.join()

@@ -1,8 +1,16 @@
-"""Which package each kept file comes from, from the databases in the source."""
+"""Which package each kept file comes from, from the databases in the source;
+the list of installed packages a packed image carries."""
+import os
+import shutil
+import subprocess
+import tarfile
 from pathlib import Path
 
+from micropack import pack, resolve
 from micropack.packages import owners
 from micropack.rootfs import RootFS
+from micropack.source import Source
+from tests.conftest import need
 
 
 def test_dpkg_and_apk_databases(tmp_path: Path):
@@ -81,3 +89,80 @@ def test_the_packages_installed_on_purpose(tmp_path: Path):
     (apk / "etc/apk").mkdir(parents=True)
     (apk / "etc/apk/world").write_text("alpine-baselayout busybox curl>=8.0 so:libc.musl-x86_64.so.1\n")
     assert read_database(RootFS(apk)).wanted == {"busybox", "curl"}
+
+
+def listing_root(root: Path) -> None:
+    """A dpkg root: the kept tool's package (a merged-/usr alias), a
+    library of it partly kept, a package of docs alone, one whose only
+    path is a directory every package lists."""
+    for d in ("usr/bin", "usr/lib", "usr/share/doc/manual", "var/lib/dpkg/info"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "bin").symlink_to("usr/bin")
+    for f in ("usr/bin/tool", "usr/bin/other", "usr/lib/libtool.so.1", "usr/lib/libtool-extra.so.1",
+              "usr/share/doc/manual/index.html"):
+        (root / f).write_text("x")
+    info = root / "var/lib/dpkg/info"
+    (info / "tool.list").write_text("/.\n/bin\n/bin/tool\n/bin/other\n")
+    (info / "libtool1:amd64.list").write_text("/usr/lib\n/usr/lib/libtool.so.1\n"
+                                              "/usr/lib/libtool-extra.so.1\n")
+    (info / "manual.list").write_text("/usr/share/doc/manual\n/usr/share/doc/manual/index.html\n")
+    (info / "dirs.list").write_text("/usr\n/usr/lib\n")
+    (root / "var/lib/dpkg/status").write_text(
+        "Package: tool\nStatus: install ok installed\nVersion: 1.2-3\nDepends: libtool1\n"
+        "Description: a tool\n with a long description\n .\n and a blank line in it\n\n"
+        "Package: manual\nStatus: install ok installed\nVersion: 4\n\n"
+        "Package: libtool1\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\n"
+        "Version: 1.2-3\n\n"
+        "Package: dirs\nStatus: install ok installed\nVersion: 1\n\n")
+    os.utime(root / "var/lib/dpkg/status", (1_500_000_000, 1_500_000_000))
+
+
+def test_the_list_of_installed_packages_is_cut_to_the_kept_files(tmp_path: Path):
+    """Image scanners match the packages an image lists against
+    advisories: a minified image without the list scanned clean ("no
+    packages"). The packed image lists, as the source had them, the
+    packages a kept file (not a directory) belongs to; dpkg reads it."""
+    need(shutil.which("dpkg-query") is not None, "dpkg-query (Debian's dpkg)")
+    root = tmp_path / "root"
+    listing_root(root)
+    out = tmp_path / "out.tar"
+    report = pack.pack_files(Source(RootFS(root), "directory"), ["/usr/bin/tool", "/usr/lib/libtool.so.1"],
+                             str(out), resolve.Rules(), granularity="file")
+    assert report.kept["/var/lib/dpkg/status"].startswith("the list of installed packages")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    with tarfile.open(out) as tar:
+        assert tar.getmember("var/lib/dpkg/status").mtime == 1_500_000_000
+        names = tar.getnames()
+        (tree / "var/lib/dpkg").mkdir(parents=True)
+        (tree / "var/lib/dpkg/status").write_bytes(tar.extractfile("var/lib/dpkg/status").read())
+    listed = subprocess.run(["dpkg-query", f"--admindir={tree}/var/lib/dpkg", "-W",
+                             "-f", "${Package} ${Version} ${Status}\n"],
+                            capture_output=True, text=True, check=True).stdout
+    assert sorted(listed.splitlines()) == ["libtool1 1.2-3 install ok installed",
+                                           "tool 1.2-3 install ok installed"]
+    status = (tree / "var/lib/dpkg/status").read_text()
+    assert " with a long description\n .\n and a blank line in it\n" in status   # as it was
+    assert "var/lib/dpkg/info" not in names and "var/lib/dpkg" in names
+
+
+def test_a_list_of_packages_the_workload_read_or_an_exclude_names_is_not_cut(tmp_path: Path):
+    root = tmp_path / "root"
+    listing_root(root)
+    whole = (root / "var/lib/dpkg/status").read_bytes()
+    apk = root / "lib/apk/db"
+    apk.mkdir(parents=True)
+    (apk / "installed").write_text("P:busybox\nV:1.36\nF:usr/bin\nR:tool\n\n"
+                                   "P:musl\nV:1.2\nF:lib\nR:ld-musl.so.1\n")
+    out = tmp_path / "read.tar"
+    pack.pack_files(Source(RootFS(root), "directory"), ["/usr/bin/tool", "/var/lib/dpkg/status"],
+                    str(out), resolve.Rules(), granularity="file")
+    with tarfile.open(out) as tar:
+        assert tar.extractfile("var/lib/dpkg/status").read() == whole     # read by the workload
+        assert tar.extractfile("lib/apk/db/installed").read() == b"P:busybox\nV:1.36\nF:usr/bin\nR:tool\n\n"
+    out = tmp_path / "excluded.tar"
+    report = pack.pack_files(Source(RootFS(root), "directory"), ["/usr/bin/tool"], str(out),
+                             resolve.Rules(exclude=["/var/lib/dpkg/*"]), granularity="file")
+    assert "/var/lib/dpkg/status" not in report.kept and "/lib/apk/db/installed" in report.kept
+    with tarfile.open(out) as tar:
+        assert "var/lib/dpkg/status" not in tar.getnames()

@@ -2740,6 +2740,37 @@ def test_a_library_of_its_own_package_a_kept_library_loads_by_name(tmp_path: Pat
     assert f"{GIS_LIB}/libunused3.so" not in kept
 
 
+def test_a_library_of_a_dependency_a_kept_library_loads_by_its_soname_link(tmp_path: Path):
+    """glibc's libc.so.6 loads libgcc_s.so.1 by name when a thread exits:
+    a minified Mosquitto bridge aborted, "libgcc_s.so.1 must be installed
+    for pthread_exit to work". The name dlopen() is given is often a link
+    (the soname) to the library's file: the link comes, with its file,
+    from a package the library's depends on; not another library of that
+    package nothing names, nor one of a package it does not depend on."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/broker", "int main(void) { return 0; }\n")
+    cc(lib / "libgcc_s.so.1.0.0", "int unwind(void) { return 0; }\n", "-shared", "-fPIC")
+    link(root, f"{GIS_LIB}/libgcc_s.so.1", "libgcc_s.so.1.0.0")
+    cc(lib / "libquadmath.so.0", "int quad(void) { return 0; }\n", "-shared", "-fPIC")
+    # a module loaded by another name than its soname (Lua's): its SONAME,
+    # a string of it, names no library it loads
+    cc(lib / "liblua-bit.so.0.0.0", "int bit(void) { return 0; }\n", "-shared", "-fPIC",
+       "-Wl,-soname,liblua-bit.so.0")
+    link(root, f"{GIS_LIB}/liblua-bit.so.0", "liblua-bit.so.0.0.0")
+    dpkg(root, "libc6", f"{GIS_LIB}/libc.so.6", f"{GIS_LIB}/ld-linux-x86-64.so.2", depends="libgcc-s1")
+    dpkg(root, "libgcc-s1", f"{GIS_LIB}/libgcc_s.so.1", f"{GIS_LIB}/libgcc_s.so.1.0.0",
+         f"{GIS_LIB}/libquadmath.so.0")
+    dpkg(root, "lua-bit", f"{GIS_LIB}/liblua-bit.so.0", f"{GIS_LIB}/liblua-bit.so.0.0.0", depends="libc6")
+    dpkg(root, "broker", "/usr/bin/broker", depends="libc6")
+    trace = ["/usr/bin/broker", f"{GIS_LIB}/liblua-bit.so.0.0.0"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("broker", "exec", "/usr/bin/broker"))).kept
+    assert f"{GIS_LIB}/libgcc_s.so.1" in kept
+    assert "libc.so.6 loads it by name" in kept[f"{GIS_LIB}/libgcc_s.so.1.0.0"]
+    assert f"{GIS_LIB}/libquadmath.so.0" not in kept
+    assert f"{GIS_LIB}/liblua-bit.so.0" not in kept
+
+
 def test_a_module_kept_with_its_directory_comes_with_its_packages_configuration(tmp_path: Path):
     """PowerDNS loaded its sqlite backend: the bind backend beside it came,
     without pdns-backend-bind's /etc/powerdns/named.conf, and `launch+=bind`
