@@ -158,6 +158,13 @@ TOOLBOX_COMMANDS = ("awk", "bash", "getent")
 # that match packages against a distribution's advisories
 RELEASE_FILES = ("/etc/os-release", "/usr/lib/os-release", "/etc/debian_version", "/etc/alpine-release",
                  "/etc/redhat-release", "/etc/system-release", "/etc/lsb-release")
+# The image's own files at /etc's top (no package installed them), kept
+# while no larger than this: its builder's settings, keys and accounts
+# (_etc_own_files); not the shadow tools' and dpkg's backups of them
+ETC_OWN_LIMIT = 64 << 10
+ETC_BACKUP = re.compile(r"(?:-|~|\.dpkg-(?:old|dist|new|bak)|\.ucf-(?:old|dist|new))$")
+# what a container runtime mounts over the image's at every start
+RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
 # PERL_LIB's that are not site's, vendor's nor /usr/local's, where CPAN
 # installs)
@@ -493,6 +500,7 @@ class Expander:
         self._suite_directories(programs)
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
+        self._suggested_commands(programs)
         self._configured_trees(traced)
         self._configuration_beside(traced)
         # (a service's directory, not what is in it: a tree of data the
@@ -573,6 +581,8 @@ class Expander:
         self._mime_types()
         self._terminal_database()
         self._command_links()
+        # (last: a file a rule above keeps for a reason keeps that reason)
+        self._etc_own_files()
         self._unused_commands()
         self._unused_drop_ins()
         return self.result
@@ -589,6 +599,26 @@ class Expander:
             commands = self._commands_of(key) if key in self.units.units else []
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
+
+    def _suggested_commands(self, programs: list[str]) -> None:
+        """The commands of a package installed on purpose that the package
+        of a program that ran suggests, each alone: the image's builder
+        installed the tool its maintainers name for it (what it recommends
+        comes with it, not on purpose).
+        lighttpd suggests apache2-utils for htpasswd, which the probes
+        never ran: on the minified image an admin's next user could not be
+        added ("executable file not found"), and every login of it was a
+        401. Not a package nothing installed on purpose (a debugging tool
+        is said, _unused_commands)."""
+        packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        for key in sorted(packages):
+            for other in self.units.package_suggests.get(key, []):
+                if other not in self.units.wanted or other not in self.units.units:
+                    continue
+                commands = self._commands_of(other)
+                if commands:
+                    self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, which "
+                                                  f"{key.split(':', 1)[1]} suggests")
 
     def _unused_drop_ins(self) -> None:
         """A tool not kept whose drop-in directory (/etc/NAME.d) holds a
@@ -1917,6 +1947,25 @@ class Expander:
             if self._edited(path):
                 self.closure.add(path, "configuration edited for this image (its package installed "
                                        "another content)")
+
+    def _etc_own_files(self) -> None:
+        """The files at /etc's top no package installed, small: the image's
+        builder put them there, its settings, keys and accounts, which the
+        next use may read though no probe did. A KDC's probe used
+        /etc/krb5.keytab, and `kinit -k -t /etc/svc1.keytab` on the
+        minified image found no keytab; `bash -l` reads /etc/profile, `su`
+        /etc/shadow (both written by base-files' and passwd's scripts).
+        Not a backup (/etc/passwd-), nor what the runtime mounts over
+        (/etc/hosts), nor what is in /etc's directories, which their own
+        rules keep (a package's, or a tree's)."""
+        for path in self.units.children("/etc"):
+            st = self.units.stats.get(path)
+            if path in self.closure.kept or path in self.units.package_of or st is None \
+                    or not stat.S_ISREG(st.st_mode) or st.st_size > ETC_OWN_LIMIT \
+                    or ETC_BACKUP.search(path) or path in RUNTIME_WRITTEN:
+                continue
+            self.closure.add(path, "a file of the image's own at /etc's top (no package installed it): "
+                                   "its settings, keys and accounts")
 
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files

@@ -61,6 +61,9 @@ class PackageDB:
     # not marked automatically installed by apt, neither Essential nor of
     # priority required (poppler-utils in a media worker's image)
     wanted: set[str] = field(default_factory=set)
+    # package -> the installed packages its Suggests names (dpkg's):
+    # lighttpd suggests apache2-utils, for htpasswd
+    suggests: dict[str, list[str]] = field(default_factory=dict)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
@@ -88,6 +91,8 @@ def read_database(fs: RootFS) -> PackageDB:
             merged.files.setdefault(package, []).extend(files)
         for package, deps in db.depends.items():
             merged.depends.setdefault(package, []).extend(deps)
+        for package, deps in db.suggests.items():
+            merged.suggests.setdefault(package, []).extend(deps)
         merged.source.update(db.source)
         merged.essential |= db.essential
         merged.base |= db.base
@@ -122,6 +127,7 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     stanzas = [fields for fields in _stanzas(text) if fields.get("Package") in db.files]
     db.essential = {fields["Package"] for fields in stanzas if fields.get("Essential") == "yes"}
     db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") == "required"}
+    db.suggests = dpkg_depends(text, set(db.files), ("Suggests",))
     wanted_by = dpkg_depends(text, set(db.files), ("Pre-Depends", "Depends", "Recommends"))
     needed = {d for deps in wanted_by.values() for d in deps}
     auto = apt_auto_installed(fs.read_file(APT_STATES, DB_LIMIT))

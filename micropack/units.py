@@ -158,6 +158,7 @@ class SourceUnits:
         self.library_dir: dict[str, str] = {}      # a Ruby or Perl unit's key -> its library directory
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
+        self.package_suggests: dict[str, list[str]] = {}    # a package's key -> what its Suggests names
         self.essential: set[str] = set()            # keys of the packages marked Essential
         self.base: set[str] = set()                 # keys of the packages of priority required
         self.wanted: set[str] = set()               # keys of the packages installed on purpose
@@ -262,6 +263,9 @@ class SourceUnits:
             self.units[unit.key] = unit
         for package, deps in db.depends.items():
             self.package_deps[f"{self.db_kind}:{package}"] = [
+                f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
+        for package, deps in db.suggests.items():
+            self.package_suggests[f"{self.db_kind}:{package}"] = [
                 f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
         for package, scripts in db.scripts.items():
             self.package_scripts[f"{self.db_kind}:{package}"] = sorted(scripts)

@@ -31,13 +31,14 @@ def compiled_root(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str = "",
-         essential: bool = False, priority: str = "", conffiles: dict[str, bytes] | None = None) -> None:
+         essential: bool = False, priority: str = "", conffiles: dict[str, bytes] | None = None,
+         recommends: str = "", suggests: str = "") -> None:
     """A dpkg .list naming paths and every directory above them, the way
     dpkg writes them (pre-merged-/usr spellings are allowed); with depends,
     source, essential, priority or conffiles (path -> what the package
     installed there), the package's stanza in the status file, with its
     Depends, Source, Essential, Priority and Conffiles fields."""
-    if depends or source or essential or priority or conffiles:
+    if depends or source or essential or priority or conffiles or recommends or suggests:
         import hashlib
         status = root / "var/lib/dpkg/status"
         status.parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +47,8 @@ def dpkg(root: Path, package: str, *paths: str, depends: str = "", source: str =
                     + ("Essential: yes\n" if essential else "")
                     + (f"Priority: {priority}\n" if priority else "")
                     + (f"Source: {source}\n" if source else "") + (f"Depends: {depends}\n" if depends else "")
+                    + (f"Recommends: {recommends}\n" if recommends else "")
+                    + (f"Suggests: {suggests}\n" if suggests else "")
                     + ("Conffiles:\n" + "".join(f" {c} {hashlib.md5(data).hexdigest()}\n"
                                                   for c, data in conffiles.items()) if conffiles else "")
                     + "\n")
@@ -1169,7 +1172,7 @@ def test_configuration_a_kept_packages_installation_wrote_in_etc(app_root: Path,
     write(app_root, "/etc/unused.conf", "x\n")
     kept = kept_at(app_root, "unit", tmp_path, [lib], records(("gs", "openat", lib))).kept
     assert "/etc/papersize" in kept and "libpaper1:amd64.postinst" in kept["/etc/papersize"]
-    assert "/etc/unused.conf" not in kept
+    assert kept["/etc/unused.conf"].startswith("a file of the image's own at /etc's top")   # not for unused
 
 
 def test_state_a_kept_packages_installation_generated_under_var_lib(app_root: Path, tmp_path: Path):
@@ -2262,7 +2265,7 @@ def test_what_a_packages_installation_made_in_its_configuration_is_kept(app_root
     assert f"{confd}/60-latin.conf" in kept
     assert f"{confd}/10-hinting-slight.conf" in kept
     assert f"{avail}/10-hinting-slight.conf" in kept
-    assert "/etc/unrelated.conf" not in kept
+    assert kept["/etc/unrelated.conf"].startswith("a file of the image's own at /etc's top")
 
 
 def test_a_kept_librarys_package_brings_its_data(app_root: Path, tmp_path: Path):
@@ -3599,7 +3602,7 @@ def test_a_script_the_code_names_brings_its_commands_and_the_configuration_it_na
         assert f"/usr/bin/{program}" in kept, program
     assert f"script {tool}" in kept["/usr/bin/sed"]
     assert "/etc/ca-certificates.conf" in kept and tool in kept["/etc/ca-certificates.conf"]
-    assert "/etc/other.conf" not in kept
+    assert kept["/etc/other.conf"].startswith("a file of the image's own at /etc's top")   # named by nothing
 
 
 def test_a_perl_modules_sharedir_data_comes_with_it(tmp_path: Path):
@@ -4143,6 +4146,37 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     assert kept_at(app_root, "unit", tmp_path, trace, events).unused_commands == ""
 
 
+def test_the_commands_of_a_package_installed_on_purpose_that_a_program_suggests(tmp_path: Path):
+    """lighttpd suggests apache2-utils, for htpasswd, installed on purpose
+    beside it; no probe ran htpasswd, and on the minified image an admin's
+    next user could not be added ("executable file not found"). The
+    commands of a package installed on purpose that the package of a
+    program that ran suggests come, each alone; not those of one only
+    another package's dependency or recommended (installed with it, not
+    on purpose), nor of one installed on purpose that it does not name
+    (said, as before)."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    for program in ("/usr/sbin/lighttpd", "/usr/bin/htpasswd", "/usr/bin/htdigest", "/usr/bin/spawn-fcgi",
+                    "/usr/bin/rrdtool", "/usr/bin/monitor", "/usr/bin/curl"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    dpkg(root, "lighttpd", "/usr/sbin/lighttpd", recommends="spawn-fcgi", suggests="apache2-utils, rrdtool")
+    dpkg(root, "apache2-utils", "/usr/bin/htpasswd", "/usr/bin/htdigest", priority="optional")
+    dpkg(root, "spawn-fcgi", "/usr/bin/spawn-fcgi", priority="optional")
+    dpkg(root, "rrdtool", "/usr/bin/rrdtool", priority="optional")
+    dpkg(root, "monitor", "/usr/bin/monitor", depends="rrdtool", priority="optional")
+    dpkg(root, "curl", "/usr/bin/curl", priority="optional")
+    trace = ["/usr/sbin/lighttpd"]
+    src = Source(RootFS(root), "test", {"PATH": "/usr/sbin:/usr/bin"})
+    report = pack.pack_files(src, trace, str(tmp_path / "unit.tar"), resolve.Rules(), granularity="unit",
+                             events=records(("lighttpd", "exec", trace[0])))
+    for program in ("/usr/bin/htpasswd", "/usr/bin/htdigest"):
+        assert "which lighttpd suggests" in report.kept[program], program
+    for program in ("/usr/bin/spawn-fcgi", "/usr/bin/rrdtool", "/usr/bin/curl"):
+        assert program not in report.kept, program
+    assert "curl (curl)" in report.unused_commands and "apache2-utils" not in report.unused_commands
+
+
 def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_root: Path, tmp_path: Path):
     """ctypes.util's find_library runs /sbin/ldconfig -p; without it
     threadpoolctl found no BLAS, and sklearn's show_versions said none,
@@ -4479,6 +4513,37 @@ def test_the_distributions_release_files_are_kept(tmp_path: Path):
     for path in ("/etc/os-release", "/usr/lib/os-release", "/etc/debian_version"):
         assert path in kept, path
     assert "/etc/motd" not in kept
+
+
+def test_the_images_own_small_files_at_the_top_of_etc_are_kept(tmp_path: Path):
+    """A KDC's probe used /etc/krb5.keytab, and `kinit -k -t
+    /etc/svc1.keytab` on the minified image found no keytab. The files at
+    /etc's top no package installed (the image builder's settings, keys
+    and accounts) are kept while small; not a backup of one, nor what a
+    runtime mounts over, nor a package's file, nor the image's files in a
+    directory of /etc (their own rules)."""
+    root = toolbox_root(tmp_path)
+    write(root, "/etc/krb5.keytab", "key one")
+    write(root, "/etc/svc1.keytab", "key two")
+    write(root, "/etc/shadow", "root:*:19000:0:99999:7:::\n")
+    write(root, "/etc/shadow-", "root:*:18000:0:99999:7:::\n")
+    write(root, "/etc/app.conf.dpkg-old", "old\n")
+    write(root, "/etc/resolv.conf", "nameserver 10.0.0.1\n")
+    write(root, "/etc/GeoIP.dat", "x" * (expand.ETC_OWN_LIMIT + 1))
+    write(root, "/etc/myapp/extra.conf", "x\n")
+    write(root, "/etc/motd", "hello\n")
+    dpkg(root, "base-files", "/etc/motd")
+    trace = ["/usr/bin/date", "/etc/krb5.keytab"]
+    events = records(("date", "exec", "/usr/bin/date"), ("date", "openat", "/etc/krb5.keytab"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for path in ("/etc/svc1.keytab", "/etc/shadow"):
+        assert "a file of the image's own at /etc's top" in kept[path], path
+    for path in ("/etc/shadow-", "/etc/app.conf.dpkg-old", "/etc/resolv.conf", "/etc/GeoIP.dat",
+                 "/etc/myapp/extra.conf", "/etc/motd"):
+        assert path not in kept, path
+    (tmp_path / "file").mkdir()
+    file_level = kept_at(root, "file", tmp_path / "file", trace, events).kept
+    assert "/etc/svc1.keytab" not in file_level
 
 
 def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
