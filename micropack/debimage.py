@@ -183,8 +183,7 @@ def _root_tarball(spec: ImageSpec, mirror: str, tarball: Path) -> Path:
             ["debootstrap", "--variant=minbase", f"--include={','.join(spec.packages)}",
              spec.suite, str(root), mirror], log, f"debootstrap of image {name}")
         if status != 0:
-            tail = log.read_text().strip().splitlines()[-3:]
-            raise ImageError(f"debootstrap of image {name} failed: {' | '.join(tail)}")
+            raise ImageError(_failed(name, log, root / "debootstrap/debootstrap.log"))
         # No caches or apt lists in a test image; they only cost size.
         for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
             shutil.rmtree(root / junk, ignore_errors=True)
@@ -195,6 +194,22 @@ def _root_tarball(spec: ImageSpec, mirror: str, tarball: Path) -> Path:
                             "-cf", str(partial), "."], check=True)
         partial.rename(tarball)
     return tarball
+
+
+def _failed(name: str, log: Path, inner: Path) -> str:
+    """The line of a failed debootstrap: its last words, and where its
+    whole output and its own log (which say which package failed and why)
+    are kept. Its last line names its own log inside the root, which goes
+    with the temporary directory: a message that pointed at it pointed at
+    nothing."""
+    kept = CACHE_DIR / f"{name}-debootstrap-failed.log"
+    text = log.read_text(errors="replace")
+    if inner.is_file():
+        text += f"\n--- {inner.name}, debootstrap's own log ---\n" + inner.read_text(errors="replace")
+    kept.write_text(text)
+    tail = [line for line in log.read_text(errors="replace").strip().splitlines()
+            if not line.rstrip().endswith("for details")][-2:]
+    return f"debootstrap of image {name} failed: {' | '.join(tail)} (whole log: {kept})"
 
 
 def without_host_files(root: Path) -> None:

@@ -1,7 +1,10 @@
 """The local Debian images micropack builds (demo and tests)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from micropack import debimage
 from micropack.debimage import ImageSpec, tag_for, without_host_files
@@ -32,3 +35,29 @@ def test_images_built_before_the_roots_changed_are_not_taken_for_current_ones(mo
     monkeypatch.setattr(debimage, "ROOT_VERSION", debimage.ROOT_VERSION + "+1")
     after = [tag_for(plain, mirror), tag_for(app, mirror)]
     assert before[0] != after[0] and before[1] != after[1]
+
+
+def test_a_failed_debootstrap_names_a_log_that_is_still_there(tmp_path: Path, monkeypatch):
+    """debootstrap's last line names its own log inside the root being
+    built, which is removed with it: the error pointed at nothing. The
+    error names a kept copy, with debootstrap's own log in it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "debootstrap"
+    fake.write_text('#!/bin/sh\nroot="$4"\nmkdir -p "$root/debootstrap"\n'
+                    'echo "dpkg: error processing package python3-zmq" \\\n'
+                    '    > "$root/debootstrap/debootstrap.log"\n'
+                    'echo "I: Retrieving Packages"\n'
+                    'echo "W: Failure trying to run: chroot dpkg --force-depends"\n'
+                    'echo "W: See $root/debootstrap/debootstrap.log for details"\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setattr(debimage, "CACHE_DIR", tmp_path / "cache")
+    spec = debimage.ImageSpec("broken", ("python3-zmq",))
+    with pytest.raises(debimage.ImageError) as info:
+        debimage._root_tarball(spec, "http://127.0.0.1:1/debian", tmp_path / "cache/broken.tar")
+    message = str(info.value)
+    assert "Failure trying to run" in message and "for details" not in message
+    kept = Path(message.rsplit("(whole log: ", 1)[1].rstrip(")"))
+    assert kept.is_file() and "error processing package python3-zmq" in kept.read_text()
+    assert not (tmp_path / "cache/broken.tar").exists()
