@@ -500,7 +500,7 @@ class Expander:
         self._suite_directories(programs)
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
-        self._suggested_commands(programs)
+        self._companion_commands(programs)
         self._configured_trees(traced)
         self._configuration_beside(traced)
         # (a service's directory, not what is in it: a tree of data the
@@ -600,25 +600,37 @@ class Expander:
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
 
-    def _suggested_commands(self, programs: list[str]) -> None:
+    def _companion_commands(self, programs: list[str]) -> None:
         """The commands of a package installed on purpose that the package
-        of a program that ran suggests, each alone: the image's builder
-        installed the tool its maintainers name for it (what it recommends
-        comes with it, not on purpose).
+        of a program that ran suggests, or that is built from the same
+        source, each alone: the image's builder installed the tool its
+        maintainers name for it, or another part of the same program (what
+        it recommends or depends on comes with it, not on purpose).
         lighttpd suggests apache2-utils for htpasswd, which the probes
         never ran: on the minified image an admin's next user could not be
         added ("executable file not found"), and every login of it was a
-        401. Not a package nothing installed on purpose (a debugging tool
-        is said, _unused_commands)."""
+        401; a ClamAV image kept clamav-milter's configuration and init
+        script beside clamd, not the milter, which a second container of
+        the image runs. Not a package nothing installed on purpose (a
+        debugging tool is said, _unused_commands)."""
         packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        by_source: dict[str, list[str]] = {}
+        for key in sorted(self.units.wanted):
+            by_source.setdefault(self.units.package_source.get(key, ""), []).append(key)
         for key in sorted(packages):
-            for other in self.units.package_suggests.get(key, []):
+            name = key.split(":", 1)[1]
+            related = [(other, "which {} suggests")
+                       for other in self.units.package_suggests.get(key, [])]
+            source = self.units.package_source.get(key, "")
+            related += [(other, "built from the same source as {}")
+                        for other in by_source.get(source, []) if other != key]
+            for other, how in related:
                 if other not in self.units.wanted or other not in self.units.units:
                     continue
                 commands = self._commands_of(other)
                 if commands:
-                    self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, which "
-                                                  f"{key.split(':', 1)[1]} suggests")
+                    self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
+                                                  f"{how.format(name)}")
 
     def _unused_drop_ins(self) -> None:
         """A tool not kept whose drop-in directory (/etc/NAME.d) holds a
@@ -2392,6 +2404,14 @@ class Expander:
         package_json = json_object(self.units.read_text(tree.name + "/package.json"))
         for key in self.units.node_dependencies(tree.name, _node_deps(package_json)):
             self._use(key, f"a dependency in {tree.name}/package.json")
+        # its npm scripts, command lines its users run (`npm test`, `npm run
+        # build`), read as the application's shell scripts
+        scripts = package_json.get("scripts")
+        if isinstance(scripts, dict):
+            lines = [v for v in scripts.values() if isinstance(v, str)]
+            if lines:
+                self._shell_script(f"{tree.name}/package.json", "\n".join(lines),
+                                   f"the scripts of {tree.name}/package.json")
         self._scan_python(list(py), texts=py)
 
     def _installed_config(self, unit: Unit) -> None:

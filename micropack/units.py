@@ -737,7 +737,13 @@ class SourceUnits:
             if self.owned(path) or path in self.language_of:
                 continue
             parent = parent_of(path)
-            if parent in self.tree_of and parent not in self.containers:
+            # what an application's node_modules holds that is no module
+            # of its own is the application's: npm's .bin links, a module
+            # linked in (`npm link`, a file: dependency); on their own, never
+            # read by the probes, they went, and `npm run`, `npx` and `npm
+            # ls` failed (npx then asked the public registry for the name)
+            if parent in self.tree_of and (parent not in self.containers
+                                           or posixpath.basename(parent) == "node_modules"):
                 root = self.tree_of[parent]
             elif is_system_dir(path):
                 continue

@@ -211,6 +211,45 @@ def test_node_modules_and_their_dependencies(tmp_path: Path):
     assert f"{nm}/unused/package.json" not in su.tree_of
 
 
+def test_what_an_apps_node_modules_holds_that_is_no_module_is_the_apps(tmp_path: Path):
+    """npm's .bin links and a module linked in (`npm link`, a file:
+    dependency) are no module of node_modules: on their own, never read
+    by the probes, they were dropped, and `npm run greet`, `npx
+    hello-local` and `npm ls` failed on a minified Node image (npx then
+    asked the public registry). They are the application tree's, kept
+    with it; its npm scripts are read as its shell scripts."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    nm = "/app/node_modules"
+    write(root, "/usr/bin/node", "\x7fELF", 0o755)
+    write(root, "/usr/bin/gzip", "\x7fELF", 0o755)
+    write(root, "/usr/bin/xz", "\x7fELF", 0o755)
+    dpkg(root, "nodejs", "/usr/bin/node")
+    dpkg(root, "gzip", "/usr/bin/gzip")
+    dpkg(root, "xz-utils", "/usr/bin/xz")
+    write(root, "/app/package.json", '{"scripts": {"start": "node server.js", "greet": "hello-local",'
+                                     ' "pack": "gzip -c server.js > /tmp/s.gz"}, "dependencies":'
+                                     ' {"express": "*", "hello-local": "file:lib/hello-local"}}')
+    write(root, "/app/server.js", "const express = require('express');\n")
+    write(root, f"{nm}/express/package.json", "{}")
+    write(root, f"{nm}/express/index.js", "module.exports = 1;\n")
+    write(root, "/app/lib/hello-local/package.json", '{"bin": {"hello-local": "bin.js"}}')
+    write(root, "/app/lib/hello-local/bin.js", "#!/usr/bin/env node\n", 0o755)
+    link(root, f"{nm}/hello-local", "../lib/hello-local")
+    link(root, f"{nm}/.bin/hello-local", "../hello-local/bin.js")
+    write(root, f"{nm}/.package-lock.json", "{}")
+    su = source(root)
+    for path in (f"{nm}/.bin", f"{nm}/.bin/hello-local", f"{nm}/hello-local", f"{nm}/.package-lock.json"):
+        assert su.tree_of[path] == "/app", path
+    trace = ["/usr/bin/node", "/app/server.js", f"{nm}/express/index.js"]
+    events = records(("node", "exec", "/usr/bin/node"), *(("node", "openat", p) for p in trace[1:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    for path in (f"{nm}/.bin/hello-local", f"{nm}/hello-local", "/app/lib/hello-local/bin.js"):
+        assert path in kept, path
+    assert "the scripts of /app/package.json" in kept["/usr/bin/gzip"]
+    assert "/usr/bin/xz" not in kept
+
+
 def test_gems_and_their_runtime_dependencies(tmp_path: Path):
     base = "/usr/local/bundle"
     write(tmp_path, f"{base}/gems/rack-3.0.0/lib/rack.rb", "")
@@ -4146,25 +4185,29 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     assert kept_at(app_root, "unit", tmp_path, trace, events).unused_commands == ""
 
 
-def test_the_commands_of_a_package_installed_on_purpose_that_a_program_suggests(tmp_path: Path):
+def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_a_source_with(tmp_path: Path):
     """lighttpd suggests apache2-utils, for htpasswd, installed on purpose
     beside it; no probe ran htpasswd, and on the minified image an admin's
     next user could not be added ("executable file not found"). The
     commands of a package installed on purpose that the package of a
-    program that ran suggests come, each alone; not those of one only
-    another package's dependency or recommended (installed with it, not
-    on purpose), nor of one installed on purpose that it does not name
+    program that ran suggests come, each alone, and those of one built
+    from the same source (clamav-milter beside clamd); not those of one
+    only another package's dependency or recommended (installed with it,
+    not on purpose), nor of one installed on purpose that is neither
     (said, as before)."""
     root = tmp_path / "root"
     merged_usr(root)
     for program in ("/usr/sbin/lighttpd", "/usr/bin/htpasswd", "/usr/bin/htdigest", "/usr/bin/spawn-fcgi",
-                    "/usr/bin/rrdtool", "/usr/bin/monitor", "/usr/bin/curl"):
+                    "/usr/bin/rrdtool", "/usr/bin/monitor", "/usr/bin/curl", "/usr/sbin/lighttpd-angel",
+                    "/usr/bin/lighttpd-test"):
         write(root, program, "#!/bin/sh\n", 0o755)
+    dpkg(root, "lighttpd-angel", "/usr/sbin/lighttpd-angel", source="lighttpd", priority="optional")
+    dpkg(root, "lighttpd-test", "/usr/bin/lighttpd-test", source="lighttpd", priority="optional")
     dpkg(root, "lighttpd", "/usr/sbin/lighttpd", recommends="spawn-fcgi", suggests="apache2-utils, rrdtool")
     dpkg(root, "apache2-utils", "/usr/bin/htpasswd", "/usr/bin/htdigest", priority="optional")
     dpkg(root, "spawn-fcgi", "/usr/bin/spawn-fcgi", priority="optional")
     dpkg(root, "rrdtool", "/usr/bin/rrdtool", priority="optional")
-    dpkg(root, "monitor", "/usr/bin/monitor", depends="rrdtool", priority="optional")
+    dpkg(root, "monitor", "/usr/bin/monitor", depends="rrdtool, lighttpd-test", priority="optional")
     dpkg(root, "curl", "/usr/bin/curl", priority="optional")
     trace = ["/usr/sbin/lighttpd"]
     src = Source(RootFS(root), "test", {"PATH": "/usr/sbin:/usr/bin"})
@@ -4172,7 +4215,8 @@ def test_the_commands_of_a_package_installed_on_purpose_that_a_program_suggests(
                              events=records(("lighttpd", "exec", trace[0])))
     for program in ("/usr/bin/htpasswd", "/usr/bin/htdigest"):
         assert "which lighttpd suggests" in report.kept[program], program
-    for program in ("/usr/bin/spawn-fcgi", "/usr/bin/rrdtool", "/usr/bin/curl"):
+    assert "built from the same source as lighttpd" in report.kept["/usr/sbin/lighttpd-angel"]
+    for program in ("/usr/bin/spawn-fcgi", "/usr/bin/rrdtool", "/usr/bin/curl", "/usr/bin/lighttpd-test"):
         assert program not in report.kept, program
     assert "curl (curl)" in report.unused_commands and "apache2-utils" not in report.unused_commands
 
