@@ -148,11 +148,14 @@ STATE_TREE_LIMIT = (256, 1 << 20)
 # scripts dropped into a hook directory): 1.5 MB on a Celery image and on
 # a PostgreSQL one, beside what was kept already (bash: 1.3 MB more).
 TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutils", "grep", "gzip",
-                              "hostname", "sed", "tar"})
+                              "hostname", "ncurses-bin", "sed", "tar"})
 # ... and these commands by name: awk, a Priority: required alternative;
 # bash (a user's `#!/bin/bash` hook in nginx's /docker-entrypoint.d stopped
 # the start, "not found", exit 127); getent (libc-bin's)
 TOOLBOX_COMMANDS = ("awk", "bash", "getent")
+# ... which also comes, where a shell is kept, when it adds less than this
+# share of what is kept (_toolbox_if_small)
+TOOLBOX_SHARE = 0.01
 # The files that say which distribution an image is, kept however small
 # the image: `. /etc/os-release` in a user's script, and image scanners
 # that match packages against a distribution's advisories
@@ -425,6 +428,9 @@ class Expander:
         self._etc_read: set[str] | None = None      # (_configuration_read's)
         self._deps_within: dict[tuple[str | None, int], set[str]] = {}   # (_commands_it_may_run's)
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
+        # a file _keep_files left out -> (why it was to come, limit, most):
+        # asked again once the rest is kept (_refused_again)
+        self._refused: dict[str, tuple[str, bool, int]] = {}
 
     # -- driving --------------------------------------------------------------
 
@@ -501,6 +507,7 @@ class Expander:
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
         self._companion_commands(programs)
+        self._wanted_modules(programs)
         self._configured_trees(traced)
         self._configuration_beside(traced)
         # (a service's directory, not what is in it: a tree of data the
@@ -560,6 +567,8 @@ class Expander:
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
+        self._toolbox_if_small()
+        self._drain()
         # (what a package kept brings may be a library)
         while any([self._library_data(), self._data_libraries_name(), self._libraries_loaded_by_name()]):
             self._drain()
@@ -577,6 +586,7 @@ class Expander:
                 self._whole_dir(directory, self._whole_dirs[directory])
                 applied.add(directory)
             self._what_libraries_name(self.closure.kept)
+        self._refused_again()
         self._files_plugins_name()
         self._mime_types()
         self._terminal_database()
@@ -614,6 +624,18 @@ class Expander:
         the image runs. Not a package nothing installed on purpose (a
         debugging tool is said, _unused_commands)."""
         packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        # a program that runs its subcommands as NAME-X found on PATH
+        # (`jupyter nbconvert` runs jupyter-nbconvert, `git lfs` git-lfs):
+        # those of a package installed on purpose ("Jupyter command
+        # `jupyter-nbconvert` not found")
+        names = {posixpath.basename(p) + "-" for p in programs}
+        for other in sorted(self.units.wanted - packages):
+            if other in self.units.units:
+                subcommands = [c for c in self._commands_of(other)
+                               if posixpath.basename(c).startswith(tuple(names))]
+                if subcommands:
+                    self._keep_programs(subcommands, f"{other.split(':', 1)[1]}, installed on purpose: "
+                                                     f"subcommands of a program that ran")
         by_source: dict[str, list[str]] = {}
         for key in sorted(self.units.wanted):
             by_source.setdefault(self.units.package_source.get(key, ""), []).append(key)
@@ -631,6 +653,29 @@ class Expander:
                 if commands:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
                                                   f"{how.format(name)}")
+
+    def _wanted_modules(self, programs: list[str]) -> None:
+        """A package installed on purpose that holds shared objects and no
+        command, outside a language's directories, and depends on the
+        package of a program that ran: modules of that program, which it
+        loads when told to (MODULE LOAD, a configuration's LoadModule, an
+        extension created). redis-redisearch's module was never loaded by
+        the probes, and on the minified image `MODULE LOAD
+        /usr/lib/redis/modules/redisearch.so` failed, then every FT.*
+        command, with no warning (it has no command to name)."""
+        packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        for other in sorted(self.units.wanted - self._queued):
+            unit = self.units.units.get(other)
+            if unit is None or self._commands_of(other):
+                continue
+            ran = sorted(set(self.units.package_deps.get(other, [])) & packages)
+            if ran and any(SHARED_OBJECT.search(posixpath.basename(m)) and not self.units.in_language_dir(m)
+                           for m in unit.members):
+                # (its files, not _use's: a package of shared objects alone
+                # brings only what a library of it in use sits beside)
+                self._keep_files(unit, [m for m in unit.members if not is_documentation(m)],
+                                 f"{unit.name}, installed on purpose, holds modules for "
+                                 f"{ran[0].split(':', 1)[1]} (it depends on it), whose program ran")
 
     def _unused_drop_ins(self) -> None:
         """A tool not kept whose drop-in directory (/etc/NAME.d) holds a
@@ -942,6 +987,18 @@ class Expander:
         for key in sorted(owners - self._deps_followed):
             self._deps_followed.add(key)
             self._data_dependencies(key, why, direct=True)
+            # its package's own data, outside the language's directories,
+            # which a distribution's metadata does not list where Debian's
+            # has no RECORD (python3-nbconvert's templates in
+            # /usr/share/jupyter: every notebook's "Download as" was a 500,
+            # "KeyError: 'template_paths'")
+            owner = self.units.units[key]
+            data = [m for m in owner.members if m.startswith("/usr/share/") and m not in self.closure.kept
+                    and not is_documentation(m) and not TRANSLATION.match(m)
+                    and not self.units.in_language_dir(m) and not self.units.is_program(m)]
+            if data:
+                self._keep_files(owner, data, f"data of {owner.name}, whose Python distribution "
+                                              f"{posixpath.basename(unit.name)} is used ({why})")
             # its package's commands (django-admin: Debian's distribution
             # has no list of its files, so nothing kept named it; "exec:
             # django-admin: not found", exit 126), each alone, and those of
@@ -2271,7 +2328,8 @@ class Expander:
                 continue
             # (through a link too: apt's methods/https is one to http)
             program = for_job and self.units.is_program(self._final(m) or "")
-            reason = self._refuse(m, limit, 0 if program else FOREIGN_LIMIT)
+            most = 0 if program else FOREIGN_LIMIT
+            reason = self._refuse(m, limit, most)
             self.result.unrun_programs.pop(m, None)     # (queued again: used for itself now)
             if reason and program:
                 self.result.unrun_programs[m] = f"{unit.label}: a program its job does not run; {reason}"
@@ -2279,6 +2337,28 @@ class Expander:
                 self.result.left_out.setdefault(m, f"{unit.label}: {reason}")
             else:
                 self.closure.add(m, why)
+            if reason:
+                self._refused.setdefault(m, (why, limit, most))
+
+    def _refused_again(self) -> None:
+        """The files _keep_files left out, asked again now that the rest is
+        kept: what one needed may have come since, for another file. Calc's
+        import filter for Lotus, Works and Quattro Pro files,
+        libwpftcalclo.so, was left out for 17.5 MB of libraries (libwps,
+        libmwaw, ...) that the filters of Draw, Impress and Writer beside it,
+        kept after it in the same directory, brought anyway: every such
+        spreadsheet failed, "source file could not be loaded", exit 0. Again
+        while one comes."""
+        came = True
+        while came:
+            came = False
+            for path, (why, limit, most) in sorted(self._refused.items()):
+                if path in self.closure.kept or self._refuse(path, limit, most):
+                    continue
+                self.closure.add(path, why)
+                self.result.left_out.pop(path, None)
+                self.result.unrun_programs.pop(path, None)
+                came = True
 
     def _package_members(self, unit: Unit) -> list[str]:
         """A package's files worth keeping: not its documentation, nor
@@ -2752,6 +2832,27 @@ class Expander:
                 self._keep_programs(self._commands_of(f"dpkg:{name}"), where)
         self._keep_programs(list(TOOLBOX_COMMANDS), where)
 
+    def _toolbox_if_small(self) -> None:
+        """The shell's toolbox where a shell is kept and the toolbox's
+        programs not kept yet add less than TOOLBOX_SHARE of the bytes
+        kept: the commands an admin types in `docker exec`, for next to
+        nothing. A minified LibreOffice converter of 424 MB lost `bash`,
+        `find`, `tar`, `xargs` and `getent` (2.3 MB with what they need).
+        Not on a small image, where they would be a large share of it
+        (`micropack debug` brings a toolbox of its own)."""
+        if self._toolbox_why or self._final("/bin/sh") not in self.closure.kept:
+            return
+        programs = [p for name in sorted(TOOLBOX_PACKAGES) if f"dpkg:{name}" in self.units.units
+                    for p in self._commands_of(f"dpkg:{name}")]
+        programs += [p for name in TOOLBOX_COMMANDS if (p := self.closure.find_program(name))]
+        finals = {f for p in programs if (f := self._final(p)) and f not in self.closure.kept}
+        adds = sum(st.st_size for f in finals if (st := self.units.stats.get(f)) is not None)
+        kept = sum(st.st_size for p in self.closure.kept
+                   if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode))
+        if finals and adds < TOOLBOX_SHARE * kept:
+            self._toolbox(f"{adds / 1e6:.1f} MB of programs, under {TOOLBOX_SHARE:.0%} of the "
+                          f"{kept / 1e6:.0f} MB kept: what an admin types in docker exec")
+
     def _variable_path(self, paths: list[str]) -> str | None:
         """The file of the image a shell variable names (the last of paths
         variable_paths found for it that does): an absolute path as it is;
@@ -2828,20 +2929,26 @@ class Expander:
                 self._installed_config(self.units.units[key])
             # (for each program of it: mail's /etc/mail.rc after mailx)
             names = {posixpath.basename(p) for p in (word, found, final)}
-            self._package_conffiles(self.units.units[key], names, why)
+            # and by a word of its name: redis-sentinel's sentinel.conf
+            # ("Fatal error, can't open config file" with the command kept)
+            words = {w for n in names for w in NAME_PARTS.split(n) if len(w) >= 3}
+            self._package_conffiles(self.units.units[key], names, why, words)
             self._program_data(self.units.units[key], names, why)
 
-    def _package_conffiles(self, unit: Unit, names: set[str], why: str) -> None:
+    def _package_conffiles(self, unit: Unit, names: set[str], why: str, words: set[str]) -> None:
         """The configuration files of a program's package that bear one of
         its names, kept with the program alone: bsd-mailx's /etc/mail.rc,
         beside the mail Dovecot's script names; without it `mail -f` showed
-        every header the original hides. (Not its package's others: dpkg's
-        dpkg.cfg beside start-stop-daemon, procps' sysctl.conf beside ps.)"""
+        every header the original hides; or whose own name is one of words
+        (redis-sentinel's /etc/redis/sentinel.conf). (Not its package's
+        others: dpkg's dpkg.cfg beside start-stop-daemon, procps'
+        sysctl.conf beside ps.)"""
         for m in unit.members:
             st = self.units.stats.get(m)
             if m in self.units.conffiles and m not in self.closure.kept and st is not None \
                     and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT \
-                    and names & set(NAME_PARTS.split(m)):
+                    and (names & set(NAME_PARTS.split(m))
+                         or words & set(NAME_PARTS.split(posixpath.basename(m)))):
                 self.closure.add(m, f"configuration of {unit.name} ({why})")
                 # and the package's links to it, where its programs look:
                 # openssl opens /usr/lib/ssl/openssl.cnf, a link to
