@@ -623,7 +623,7 @@ class Expander:
         script beside clamd, not the milter, which a second container of
         the image runs. Not a package nothing installed on purpose (a
         debugging tool is said, _unused_commands)."""
-        packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        packages = self._packages_of_programs(programs)
         # a program that runs its subcommands as NAME-X found on PATH
         # (`jupyter nbconvert` runs jupyter-nbconvert, `git lfs` git-lfs):
         # those of a package installed on purpose ("Jupyter command
@@ -654,6 +654,13 @@ class Expander:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
                                                   f"{how.format(name)}")
 
+    def _packages_of_programs(self, programs: Iterable[str]) -> set[str]:
+        """The packages of programs that ran: of the file each leads to, and
+        of the name it ran by, a link of another package (redis-server's
+        /usr/bin/redis-server is one to redis-tools' redis-check-rdb)."""
+        return {key for p in programs for q in (p, self._final(p) or "")
+                if (key := self.units.package_of.get(q))}
+
     def _wanted_modules(self, programs: list[str]) -> None:
         """A package installed on purpose that holds shared objects and no
         command, outside a language's directories, and depends on the
@@ -663,7 +670,7 @@ class Expander:
         the probes, and on the minified image `MODULE LOAD
         /usr/lib/redis/modules/redisearch.so` failed, then every FT.*
         command, with no warning (it has no command to name)."""
-        packages = {key for p in programs if (key := self.units.package_of.get(self._final(p) or ""))}
+        packages = self._packages_of_programs(programs)
         for other in sorted(self.units.wanted - self._queued):
             unit = self.units.units.get(other)
             if unit is None or self._commands_of(other):
@@ -2912,7 +2919,12 @@ class Expander:
         found, leading to final): the data packages of a package installed
         on purpose, what its package's installation made, its package's
         configuration files and data directory named after it."""
-        key = self.units.package_of.get(final)
+        # (the package of the name it is found by, too: redis-sentinel is
+        # a link of its own package to redis-tools' redis-check-rdb)
+        for key in sorted(self._packages_of_programs([found])):
+            self._program_package_companions(key, word, found, final, why)
+
+    def _program_package_companions(self, key: str, word: str, found: str, final: str, why: str) -> None:
         if key in self.units.wanted and key not in self._deps_followed:
             # of a package installed on purpose: with the data packages
             # it depends on (gitweb's highlight reads its file types
@@ -2923,15 +2935,17 @@ class Expander:
         # php.ini and the conf.d links enabling its extensions (ucf and
         # phpenmod wrote them), kept with php8.2 beside php-fpm8.2, or
         # `php -m` listed 16 modules of 49, exit 0
-        if key is not None and key in self.units.units:
+        if key in self.units.units:
             if key not in self._config_made:
                 self._config_made.add(key)
                 self._installed_config(self.units.units[key])
             # (for each program of it: mail's /etc/mail.rc after mailx)
             names = {posixpath.basename(p) for p in (word, found, final)}
-            # and by a word of its name: redis-sentinel's sentinel.conf
-            # ("Fatal error, can't open config file" with the command kept)
-            words = {w for n in names for w in NAME_PARTS.split(n) if len(w) >= 3}
+            # and by a word of its name after the first, which names its
+            # family: redis-sentinel's sentinel.conf ("Fatal error, can't
+            # open config file" with the command kept), not dpkg-divert's
+            # dpkg.cfg and cron job
+            words = {w for n in names for w in NAME_PARTS.split(n)[1:] if len(w) >= 3}
             self._package_conffiles(self.units.units[key], names, why, words)
             self._program_data(self.units.units[key], names, why)
 

@@ -4585,21 +4585,28 @@ def test_a_program_kept_with_include_comes_with_its_packages_configuration(tmp_p
 def test_a_program_kept_alone_comes_with_its_packages_configuration_by_a_word_of_its_name(tmp_path: Path):
     """redis-sentinel, kept with --include, could not start: "Fatal error,
     can't open config file '/etc/redis/sentinel.conf'", its package's
-    configuration named by a word of the command's name; not another
-    package's configuration, nor one named by a word of two letters."""
+    configuration named by a word of the command's name; not by its first
+    word, its family (dpkg-divert beside dpkg's dpkg.cfg and cron job),
+    nor another package's configuration, nor by a word of two letters."""
     root = toolbox_root(tmp_path)
-    write(root, "/usr/bin/redis-sentinel", "#!/bin/sh\n", 0o755)
+    # (as Debian has them: a link of redis-sentinel's to redis-tools' binary)
+    write(root, "/usr/bin/redis-check-rdb", "#!/bin/sh\n", 0o755)
+    dpkg(root, "redis-tools", "/usr/bin/redis-check-rdb")
+    link(root, "/usr/bin/redis-sentinel", "redis-check-rdb")
     write(root, "/etc/redis/sentinel.conf", "port 26379\n")
     write(root, "/etc/redis/xy.conf", "x\n")
     write(root, "/etc/redis/redis.conf", "port 6379\n")
+    write(root, "/etc/cron.daily/redis", "#!/bin/sh\n", 0o755)
     dpkg(root, "redis-sentinel", "/usr/bin/redis-sentinel", "/etc/redis/sentinel.conf", "/etc/redis/xy.conf",
-         conffiles={"/etc/redis/sentinel.conf": b"port 26379\n", "/etc/redis/xy.conf": b"x\n"})
+         "/etc/cron.daily/redis", conffiles={"/etc/redis/sentinel.conf": b"port 26379\n",
+                                             "/etc/redis/xy.conf": b"x\n",
+                                             "/etc/cron.daily/redis": b"#!/bin/sh\n"})
     dpkg(root, "redis-server", "/etc/redis/redis.conf", conffiles={"/etc/redis/redis.conf": b"port 6379\n"})
-    link(root, "/usr/bin/xy-tool", "redis-sentinel")
     kept = kept_at(root, "unit", tmp_path, ["/usr/bin/date"], records(("date", "exec", "/usr/bin/date")),
                    rules=resolve.Rules(include=["/usr/bin/redis-sentinel"])).kept
     assert "configuration of redis-sentinel" in kept["/etc/redis/sentinel.conf"]
     assert "/etc/redis/redis.conf" not in kept and "/etc/redis/xy.conf" not in kept
+    assert "/etc/cron.daily/redis" not in kept
 
 
 def test_a_package_of_modules_installed_on_purpose_for_a_program_that_ran_is_kept(tmp_path: Path):
@@ -4613,12 +4620,14 @@ def test_a_package_of_modules_installed_on_purpose_for_a_program_that_ran_is_kep
     root = toolbox_root(tmp_path)
     modules = "/usr/lib/redis/modules"
     dist = "/usr/lib/python3/dist-packages"
-    write(root, "/usr/bin/redis-server", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/redis-check-rdb", "#!/bin/sh\n", 0o755)
+    link(root, "/usr/bin/redis-server", "redis-check-rdb")      # (as Debian has it)
     write(root, "/usr/bin/other", "#!/bin/sh\n", 0o755)
     for path in (f"{modules}/redisearch.so", f"{modules}/rejson.so", f"{modules}/other.so",
                  f"{dist}/ujson.cpython-311-x86_64-linux-gnu.so"):
         write(root, path, "\x7fELF")
-    dpkg(root, "redis-server", "/usr/bin/redis-server", priority="optional")
+    dpkg(root, "redis-server", "/usr/bin/redis-server", depends="redis-tools", priority="optional")
+    dpkg(root, "redis-tools", "/usr/bin/redis-check-rdb")
     dpkg(root, "other", "/usr/bin/other", priority="optional")
     dpkg(root, "redis-redisearch", f"{modules}/redisearch.so", depends="redis-server", priority="optional")
     dpkg(root, "redis-rejson", f"{modules}/rejson.so", depends="redis-server", priority="optional")
