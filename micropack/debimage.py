@@ -203,12 +203,10 @@ def _failed(name: str, log: Path, inner: Path) -> str:
     with the temporary directory: a message that pointed at it pointed at
     nothing."""
     kept = CACHE_DIR / f"{name}-debootstrap-failed.log"
-    text = log.read_text(errors="replace")
-    if inner.is_file():
-        text += f"\n--- {inner.name}, debootstrap's own log ---\n" + inner.read_text(errors="replace")
-    kept.write_text(text)
-    tail = [line for line in log.read_text(errors="replace").strip().splitlines()
-            if not line.rstrip().endswith("for details")][-2:]
+    output = log.read_text(errors="replace")
+    own = inner.read_text(errors="replace") if inner.is_file() else ""
+    kept.write_text(output + (f"\n--- {inner.name}, debootstrap's own log ---\n{own}" if own else ""))
+    tail = [line for line in output.strip().splitlines() if not line.rstrip().endswith("for details")][-2:]
     return f"debootstrap of image {name} failed: {' | '.join(tail)} (whole log: {kept})"
 
 

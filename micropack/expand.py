@@ -148,11 +148,12 @@ STATE_TREE_LIMIT = (256, 1 << 20)
 # scripts dropped into a hook directory): 1.5 MB on a Celery image and on
 # a PostgreSQL one, beside what was kept already (bash: 1.3 MB more).
 TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutils", "grep", "gzip",
-                              "hostname", "ncurses-bin", "sed", "tar"})
+                              "hostname", "sed", "tar"})
 # ... and these commands by name: awk, a Priority: required alternative;
 # bash (a user's `#!/bin/bash` hook in nginx's /docker-entrypoint.d stopped
-# the start, "not found", exit 127); getent (libc-bin's)
-TOOLBOX_COMMANDS = ("awk", "bash", "getent")
+# the start, "not found", exit 127); getent (libc-bin's); clear, tput and
+# reset (ncurses-bin's: a Jupyter terminal's `clear` was not found)
+TOOLBOX_COMMANDS = ("awk", "bash", "getent", "clear", "tput", "reset")
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01
@@ -165,7 +166,7 @@ RELEASE_FILES = ("/etc/os-release", "/usr/lib/os-release", "/etc/debian_version"
 # while no larger than this: its builder's settings, keys and accounts
 # (_etc_own_files); not the shadow tools' and dpkg's backups of them
 ETC_OWN_LIMIT = 64 << 10
-ETC_BACKUP = re.compile(r"(?:-|~|\.dpkg-(?:old|dist|new|bak)|\.ucf-(?:old|dist|new))$")
+ETC_BACKUP = re.compile(r"(?:-|~|\.orig|\.bak|\.dpkg-(?:old|dist|new|bak|tmp)|\.ucf-(?:old|dist|new))$")
 # what a container runtime mounts over the image's at every start
 RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
@@ -368,11 +369,12 @@ class Expander:
     closure that already holds the traced files and what they need."""
 
     def __init__(self, closure: Closure, units: SourceUnits, level: str,
-                 activity: Activity | None = None) -> None:
+                 activity: Activity | None = None, of_image: bool = False) -> None:
         self.closure = closure
         self.units = units
         self.level = level
         self.activity = activity
+        self.of_image = of_image        # (Source.of_image: /etc is an image's, not maybe the host's)
         self.result = Expansion()
         self._languages: set[str] = set()
         self._queue: list[str] = []
@@ -423,6 +425,7 @@ class Expander:
         self._path: set[str] | None = None          # (_path_dirs')
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
+        self._owner_data: set[str] = set()        # packages whose data a Python distribution brought
         self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
         self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
         self._etc_read: set[str] | None = None      # (_configuration_read's)
@@ -569,8 +572,10 @@ class Expander:
         self._drain()
         self._toolbox_if_small()
         self._drain()
-        # (what a package kept brings may be a library)
-        while any([self._library_data(), self._data_libraries_name(), self._libraries_loaded_by_name()]):
+        # (what a package kept brings may be a library; a file left out
+        # before may come now)
+        while any([self._library_data(), self._data_libraries_name(), self._libraries_loaded_by_name(),
+                   self._refused_again()]):
             self._drain()
         self._fonts()
         if self._converters_named:
@@ -586,13 +591,18 @@ class Expander:
                 self._whole_dir(directory, self._whole_dirs[directory])
                 applied.add(directory)
             self._what_libraries_name(self.closure.kept)
-        self._refused_again()
+        # (again after the directories: one may have brought what a file
+        # left out before needed; what that keeps is looked at as above)
+        while self._refused_again() and any([self._library_data(), self._data_libraries_name(),
+                                             self._libraries_loaded_by_name()]):
+            self._drain()
         self._files_plugins_name()
         self._mime_types()
         self._terminal_database()
         self._command_links()
         # (last: a file a rule above keeps for a reason keeps that reason)
-        self._etc_own_files()
+        if self.of_image:
+            self._etc_own_files()
         self._unused_commands()
         self._unused_drop_ins()
         return self.result
@@ -647,7 +657,7 @@ class Expander:
             related += [(other, "built from the same source as {}")
                         for other in by_source.get(source, []) if other != key]
             for other, how in related:
-                if other not in self.units.wanted or other not in self.units.units:
+                if other not in self.units.wanted or other not in self.units.units or other in packages:
                     continue
                 commands = self._commands_of(other)
                 if commands:
@@ -676,11 +686,13 @@ class Expander:
             if unit is None or self._commands_of(other):
                 continue
             ran = sorted(set(self.units.package_deps.get(other, [])) & packages)
-            if ran and any(SHARED_OBJECT.search(posixpath.basename(m)) and not self.units.in_language_dir(m)
-                           for m in unit.members):
+            if ran and any(self._is_module(m) and not self.units.in_language_dir(m) for m in unit.members):
                 # (its files, not _use's: a package of shared objects alone
-                # brings only what a library of it in use sits beside)
-                self._keep_files(unit, [m for m in unit.members if not is_documentation(m)],
+                # brings only what a library of it in use sits beside; not a
+                # -dev package's headers and static libraries)
+                self._keep_files(unit, [m for m in unit.members if not is_documentation(m)
+                                        and not m.startswith("/usr/include/")
+                                        and not m.endswith(STATIC_LIBRARY)],
                                  f"{unit.name}, installed on purpose, holds modules for "
                                  f"{ran[0].split(':', 1)[1]} (it depends on it), whose program ran")
 
@@ -991,14 +1003,14 @@ class Expander:
             # Perl module, 11 MB)
             return
         owners = {self.units.package_of[m] for m in unit.members if m in self.units.package_of}
-        for key in sorted(owners - self._deps_followed):
-            self._deps_followed.add(key)
-            self._data_dependencies(key, why, direct=True)
+        for key in sorted(owners - self._owner_data):
             # its package's own data, outside the language's directories,
             # which a distribution's metadata does not list where Debian's
             # has no RECORD (python3-nbconvert's templates in
             # /usr/share/jupyter: every notebook's "Download as" was a 500,
-            # "KeyError: 'template_paths'")
+            # "KeyError: 'template_paths'"); once a package, whatever came
+            # of it before (a program of it that ran)
+            self._owner_data.add(key)
             owner = self.units.units[key]
             data = [m for m in owner.members if m.startswith("/usr/share/") and m not in self.closure.kept
                     and not is_documentation(m) and not TRANSLATION.match(m)
@@ -1006,6 +1018,9 @@ class Expander:
             if data:
                 self._keep_files(owner, data, f"data of {owner.name}, whose Python distribution "
                                               f"{posixpath.basename(unit.name)} is used ({why})")
+        for key in sorted(owners - self._deps_followed):
+            self._deps_followed.add(key)
+            self._data_dependencies(key, why, direct=True)
             # its package's commands (django-admin: Debian's distribution
             # has no list of its files, so nothing kept named it; "exec:
             # django-admin: not found", exit 126), each alone, and those of
@@ -1678,9 +1693,11 @@ class Expander:
                     self._use(other, f"in {directory}, beside {path}, which ran, built from the same source")
 
     def _commands_of(self, key: str) -> list[str]:
-        """The programs package key puts in a directory on PATH."""
+        """The programs package key puts in a directory on PATH, also as a
+        link to a program (redis-sentinel's only command is one to
+        redis-tools' redis-check-rdb)."""
         return [m for m in self.units.units[key].members
-                if parent_of(m) in self._path_dirs() and self.units.is_program(m)]
+                if parent_of(m) in self._path_dirs() and self.units.is_program(self._final(m) or "")]
 
     def _path_dirs(self) -> set[str]:
         """The directories of the image's PATH, as the image stores them
@@ -2033,7 +2050,9 @@ class Expander:
         /etc/shadow (both written by base-files' and passwd's scripts).
         Not a backup (/etc/passwd-), nor what the runtime mounts over
         (/etc/hosts), nor what is in /etc's directories, which their own
-        rules keep (a package's, or a tree's)."""
+        rules keep (a package's, or a tree's). Only from an image (a
+        directory or a process's root may be the host's: its /etc/shadow
+        would be packed though nothing read it)."""
         for path in self.units.children("/etc"):
             st = self.units.stats.get(path)
             if path in self.closure.kept or path in self.units.package_of or st is None \
@@ -2347,7 +2366,7 @@ class Expander:
             if reason:
                 self._refused.setdefault(m, (why, limit, most))
 
-    def _refused_again(self) -> None:
+    def _refused_again(self) -> bool:
         """The files _keep_files left out, asked again now that the rest is
         kept: what one needed may have come since, for another file. Calc's
         import filter for Lotus, Works and Quattro Pro files,
@@ -2356,7 +2375,7 @@ class Expander:
         kept after it in the same directory, brought anyway: every such
         spreadsheet failed, "source file could not be loaded", exit 0. Again
         while one comes."""
-        came = True
+        came, any_came = True, False
         while came:
             came = False
             for path, (why, limit, most) in sorted(self._refused.items()):
@@ -2365,7 +2384,8 @@ class Expander:
                 self.closure.add(path, why)
                 self.result.left_out.pop(path, None)
                 self.result.unrun_programs.pop(path, None)
-                came = True
+                came = any_came = True
+        return any_came
 
     def _package_members(self, unit: Unit) -> list[str]:
         """A package's files worth keeping: not its documentation, nor
@@ -2498,7 +2518,7 @@ class Expander:
             lines = [v for v in scripts.values() if isinstance(v, str)]
             if lines:
                 self._shell_script(f"{tree.name}/package.json", "\n".join(lines),
-                                   f"the scripts of {tree.name}/package.json")
+                                   f"the scripts of {tree.name}/package.json", whole=False)
         self._scan_python(list(py), texts=py)
 
     def _installed_config(self, unit: Unit) -> None:

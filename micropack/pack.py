@@ -14,7 +14,7 @@ from micropack import archive, expand, levels, record, resolve, units
 from micropack.errors import PackError
 from micropack.packages import kept_listing, owners
 from micropack.record import TraceRecord
-from micropack.rootfs import MAX_DEPTH, RootFS, short_path, top_of
+from micropack.rootfs import MAX_DEPTH, RootFS, SymlinkLoop, short_path, top_of
 from micropack.source import Source
 
 # Depth of the directories searched for sticky ones when nothing else
@@ -283,19 +283,37 @@ def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str],
 LISTING_WHY = "the list of installed packages, cut to those of the kept files (image scanners read it)"
 
 
-def listed_packages(fs: RootFS, final: dict[str, str], closure: resolve.Closure) -> dict[str, bytes]:
+def listed_packages(src: Source, final: dict[str, str], closure: resolve.Closure) -> dict[str, bytes]:
     """The source's lists of installed packages cut to the kept files'
-    (packages.kept_listing), added to final with their directories: what
-    to write in their place. Not one kept as it is (the workload read
-    it), nor one an --exclude names."""
-    listing = {path: data for path, data in kept_listing(fs, final).items()
-               if path not in final and not closure.excluded(path)}
-    for path in listing:
-        final[path] = LISTING_WHY
-        parent = posixpath.dirname(path)
-        while parent != "/" and parent not in final:
-            final[parent] = f"parent of {path}"
-            parent = posixpath.dirname(parent)
+    (packages.kept_listing), added to final as the file each path leads
+    to, with the links on the way (an Alpine's /lib may be one) and their
+    directories: physical path -> what to write there. Not one kept as it
+    is (the workload read it), nor one an --exclude names or a mount holds;
+    none, with a warning, where the database cannot be read."""
+    try:
+        cut = kept_listing(src.fs, final)
+    except PackError as exc:
+        closure.warnings.append(f"the list of installed packages was left out: {exc}")
+        return {}
+    listing: dict[str, bytes] = {}
+    tops = sorted(src.left_out)
+    for path, data in cut.items():
+        try:
+            walk = src.fs.walk(path)
+        except SymlinkLoop:
+            continue
+        physical = walk.final
+        if physical is None or physical in final or closure.excluded(path) \
+                or any(top_of(p, tops) is not None for p in (physical, *walk.links)):
+            continue
+        listing[physical] = data
+        for entry, why in ((physical, LISTING_WHY), *((link, f"symlink on the path of {path}")
+                                                     for link in walk.links)):
+            final.setdefault(entry, why)
+            parent = posixpath.dirname(entry)
+            while parent != "/" and parent not in final:
+                final[parent] = f"parent of {entry}"
+                parent = posixpath.dirname(parent)
     return listing
 
 
@@ -320,7 +338,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     if granularity != "file":
         src_units = units.SourceUnits(src.fs)
         activity = expand.Activity.from_records(events) if events is not None else None
-        expansion = expand.Expander(closure, src_units, granularity, activity).run()
+        expansion = expand.Expander(closure, src_units, granularity, activity, src.of_image).run()
     else:
         for d in sticky_dirs(src.fs):
             closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")
@@ -342,8 +360,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     closure.warnings.extend(w for w in (unused, unused_tools) if w)
     final = closure.finish()
-    listing = listed_packages(src.fs, final, closure)
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
+    listing = listed_packages(src, final, closure)
     closure.warnings.extend(from_mounts(final, src))
     check_depth(src.fs, final)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

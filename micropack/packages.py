@@ -368,8 +368,7 @@ def kept_listing(fs: RootFS, kept: Iterable[str]) -> dict[str, bytes]:
     present = set(owners(fs, files).values())
     out: dict[str, bytes] = {}
     for path, field_name in ((DPKG_STATUS, b"Package:"), (APK_INSTALLED, b"P:")):
-        st = fs.lstat(path)
-        data = fs.read_file(path, DB_LIMIT) if st is not None and stat.S_ISREG(st.st_mode) else None
+        data = fs.read_file(path, DB_LIMIT)         # (a regular file, past links)
         if data is not None:
             out[path] = b"".join(entry + b"\n\n" for entry in _entries(data)
                                  if _entry_name(entry, field_name) in present)

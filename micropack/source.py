@@ -43,6 +43,11 @@ class Source:
     # /proc/PID/root of a process in another mount namespace): what is
     # packed from under them is said in a warning.
     mounted: list[str] = field(default_factory=list)
+    # An image's files, as built (an image, a container's own layers, an
+    # image's tar), not a directory or a process's root, which may be the
+    # host's: only then is a file of /etc no package installed the image's
+    # own (expand's _etc_own_files)
+    of_image: bool = False
 
 
 @contextmanager
@@ -74,7 +79,7 @@ def open_source(engine: Engine | None = None, container: str | None = None,
                     extract_tar(fh, Path(tmp))
             except OSError as exc:
                 raise PackError(f"cannot read {tar}: {exc.strerror}") from exc
-            yield Source(RootFS(Path(tmp)), f"tar {tar}")
+            yield Source(RootFS(Path(tmp)), f"tar {tar}", of_image=True)
         return
     assert engine is not None, "a container or image source needs a runtime"
     if container:
@@ -85,7 +90,7 @@ def open_source(engine: Engine | None = None, container: str | None = None,
         # (the runtime's /etc/hosts, binds, volumes: the host's files)
         with engine.container_root(info) as view:
             yield Source(RootFS(view.root), f"container {container}", info.env,
-                         left_out=view.left_out)
+                         left_out=view.left_out, of_image=True)
         return
     assert image is not None
     facts = engine.image(image)
@@ -95,7 +100,7 @@ def open_source(engine: Engine | None = None, container: str | None = None,
     if access not in ACCESS:
         raise UsageError(f"MICROPACK_IMAGE_ACCESS={access}: use one of {', '.join(ACCESS)}")
     with engine.image_root(image, access=access) as root:
-        yield Source(RootFS(root), f"image {image}", facts.env, facts.created, facts.size)
+        yield Source(RootFS(root), f"image {image}", facts.env, facts.created, facts.size, of_image=True)
 
 
 def process_source(pid: int) -> Source:

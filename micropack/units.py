@@ -742,8 +742,10 @@ class SourceUnits:
             # linked in (`npm link`, a file: dependency); on their own, never
             # read by the probes, they went, and `npm run`, `npx` and `npm
             # ls` failed (npx then asked the public registry for the name)
-            if parent in self.tree_of and (parent not in self.containers
-                                           or posixpath.basename(parent) == "node_modules"):
+            if parent in self.tree_of and (parent not in self.containers or (
+                    posixpath.basename(parent) == "node_modules"
+                    and (posixpath.basename(path) == ".bin" or not self.is_dir(path)))):
+                # (not a tool's cache there, .cache or .vite: hundreds of MB)
                 root = self.tree_of[parent]
             elif is_system_dir(path):
                 continue

@@ -166,3 +166,23 @@ def test_a_list_of_packages_the_workload_read_or_an_exclude_names_is_not_cut(tmp
     assert "/var/lib/dpkg/status" not in report.kept and "/lib/apk/db/installed" in report.kept
     with tarfile.open(out) as tar:
         assert "var/lib/dpkg/status" not in tar.getnames()
+
+
+def test_a_list_of_packages_behind_a_link_is_written_where_it_is(tmp_path: Path):
+    """/var/lib/dpkg a link (an image that moved its database): the cut
+    list is written to the file the link leads to, the link kept as it
+    is, never a file under a path the archive has as a link."""
+    root = tmp_path / "root"
+    listing_root(root)
+    (root / "usr/lib/dpkgdb").parent.mkdir(parents=True, exist_ok=True)
+    (root / "var/lib/dpkg").rename(root / "usr/lib/dpkgdb")
+    (root / "var/lib/dpkg").symlink_to("../../usr/lib/dpkgdb")
+    out = tmp_path / "out.tar"
+    report = pack.pack_files(Source(RootFS(root), "directory"), ["/usr/bin/tool"], str(out), resolve.Rules(),
+                             granularity="file")
+    assert report.kept["/usr/lib/dpkgdb/status"].startswith("the list of installed packages")
+    with tarfile.open(out) as tar:
+        assert tar.getmember("var/lib/dpkg").issym()
+        assert "var/lib/dpkg/status" not in tar.getnames()
+        listed = tar.extractfile("usr/lib/dpkgdb/status").read().decode()
+    assert "Package: tool\n" in listed and "Package: manual" not in listed
