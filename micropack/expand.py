@@ -3005,7 +3005,7 @@ class Expander:
         for directory in unit.dirs:
             if posixpath.basename(directory) not in names or not directory.startswith("/usr/share/") \
                     or is_documentation(directory) or TRANSLATION.match(directory + "/") \
-                    or not self.units.is_dir(directory):
+                    or not self.units.is_dir(directory) or self.units.in_language_dir(directory):
                 # (a language's translations are named as it: coreutils' id
                 # and tr beside /usr/share/locale/id and tr)
                 continue

@@ -4763,7 +4763,8 @@ def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
     /usr/share/cups/ipptool: `ipptool URI get-printer-attributes.test`
     found no test. The directory of /usr/share its package names after
     it comes whole; not the package's others, nor one holding programs
-    or documentation."""
+    or documentation, nor one in a language's library directory (nodejs'
+    /usr/share/nodejs/@types/node, 3.8 MB of typings, named as node)."""
     root = tmp_path / "root"
     merged_usr(root)
     write(root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
@@ -4783,6 +4784,8 @@ def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
     for path in big:
         write(root, path, "*PPD\n")
     write(root, "/usr/share/doc/ipptool/README", "doc\n")
+    write(root, "/usr/share/nodejs/@types/ipptool/index.d.ts", "x")
+    write(root, "/usr/share/nodejs/@types/ipptool/package.json", "{}")
     write(root, "/usr/share/locale/id/LC_MESSAGES/coreutils.mo", "mo")
     write(root, "/usr/bin/id", "#!/bin/sh\n", 0o755)
     dpkg(root, "coreutils", "/usr/bin/id", "/usr/share/locale/id/LC_MESSAGES/coreutils.mo", essential=True)
@@ -4792,12 +4795,15 @@ def test_a_program_kept_alone_comes_with_its_data_directory(tmp_path: Path):
         write(root, program, "#!/bin/sh\n", 0o755)
     dpkg(root, "cups-ipp-utils", *programs, *tests, "/usr/share/cups/ipptool/color.jpg",
          "/usr/share/cups/ippeveprinter/pages.txt", "/usr/share/ippfind/helper",
-         "/usr/share/ippevepcl/pcl.py", *big, "/usr/share/doc/ipptool/README", depends="libc6")
+         "/usr/share/ippevepcl/pcl.py", *big, "/usr/share/doc/ipptool/README",
+         "/usr/share/nodejs/@types/ipptool/index.d.ts", "/usr/share/nodejs/@types/ipptool/package.json",
+         depends="libc6")
     trace = ["/usr/sbin/cupsd"]
     kept = kept_at(root, "unit", tmp_path, trace, records(("cupsd", "exec", trace[0]))).kept
     assert "/usr/bin/ipptool" in kept and "/usr/bin/ippfind" in kept
     for path in [*tests, "/usr/share/cups/ipptool/color.jpg"]:
         assert path in kept and "data of cups-ipp-utils's ipptool" in kept[path], path
+    assert "/usr/share/nodejs/@types/ipptool/package.json" not in kept
     assert "/usr/share/cups/ippeveprinter/pages.txt" not in kept    # another program's, not kept
     assert "/usr/share/ippfind/helper" not in kept                  # a program, not data
     assert "/usr/share/ippevepcl/pcl.py" not in kept                # code, not data
