@@ -75,7 +75,7 @@ from micropack.errors import PackError
 from micropack.packages import STATE_DIRS
 from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
 from micropack.resolve import DEFAULT_PATH, Closure
-from micropack.rootfs import SymlinkLoop, parent_of
+from micropack.rootfs import SymlinkLoop, parent_of, top_of
 from micropack.units import (
     META_LIMIT,
     PACKAGE_KINDS,
@@ -369,12 +369,14 @@ class Expander:
     closure that already holds the traced files and what they need."""
 
     def __init__(self, closure: Closure, units: SourceUnits, level: str,
-                 activity: Activity | None = None, of_image: bool = False) -> None:
+                 activity: Activity | None = None, of_image: bool = False,
+                 mounted: Iterable[str] = ()) -> None:
         self.closure = closure
         self.units = units
         self.level = level
         self.activity = activity
         self.of_image = of_image        # (Source.of_image: /etc is an image's, not maybe the host's)
+        self.mounted = sorted(mounted)  # (Source's left_out and mounted: not the image's)
         self.result = Expansion()
         self._languages: set[str] = set()
         self._queue: list[str] = []
@@ -2049,15 +2051,17 @@ class Expander:
         minified image found no keytab; `bash -l` reads /etc/profile, `su`
         /etc/shadow (both written by base-files' and passwd's scripts).
         Not a backup (/etc/passwd-), nor what the runtime mounts over
-        (/etc/hosts), nor what is in /etc's directories, which their own
-        rules keep (a package's, or a tree's). Only from an image (a
-        directory or a process's root may be the host's: its /etc/shadow
-        would be packed though nothing read it)."""
+        (/etc/hosts) or anything mounted into a container (a bind of a
+        host's file), nor what is in /etc's directories, which their own
+        rules keep (a package's, or a tree's). Only from an image or a
+        container (a directory or a host process's root may be the host's:
+        its /etc/shadow would be packed though nothing read it)."""
         for path in self.units.children("/etc"):
             st = self.units.stats.get(path)
             if path in self.closure.kept or path in self.units.package_of or st is None \
                     or not stat.S_ISREG(st.st_mode) or st.st_size > ETC_OWN_LIMIT \
-                    or ETC_BACKUP.search(path) or path in RUNTIME_WRITTEN:
+                    or ETC_BACKUP.search(path) or path in RUNTIME_WRITTEN \
+                    or top_of(path, self.mounted) is not None:
                 continue
             self.closure.add(path, "a file of the image's own at /etc's top (no package installed it): "
                                    "its settings, keys and accounts")

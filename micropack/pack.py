@@ -338,7 +338,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     if granularity != "file":
         src_units = units.SourceUnits(src.fs)
         activity = expand.Activity.from_records(events) if events is not None else None
-        expansion = expand.Expander(closure, src_units, granularity, activity, src.of_image).run()
+        expansion = expand.Expander(closure, src_units, granularity, activity, src.of_image,
+                                    (*src.left_out, *src.mounted)).run()
     else:
         for d in sticky_dirs(src.fs):
             closure.add(d, "world-writable sticky directory (programs make their temporary files in it)")

@@ -43,10 +43,11 @@ class Source:
     # /proc/PID/root of a process in another mount namespace): what is
     # packed from under them is said in a warning.
     mounted: list[str] = field(default_factory=list)
-    # An image's files, as built (an image, a container's own layers, an
-    # image's tar), not a directory or a process's root, which may be the
-    # host's: only then is a file of /etc no package installed the image's
-    # own (expand's _etc_own_files)
+    # An image's files (an image, a container's, an image's tar, a directory
+    # or a process's root that is not this machine's own root): only then
+    # is a file of /etc no package installed the image's own (expand's
+    # _etc_own_files), outside left_out and mounted; never the host's
+    # /etc/shadow, unread, from `--rootfs /` or a host process's root
     of_image: bool = False
 
 
@@ -70,7 +71,8 @@ def open_source(engine: Engine | None = None, container: str | None = None,
         absolute = os.path.abspath(rootfs)
         of_process = re.fullmatch(r"/proc/(\d+)/root", absolute)
         yield Source(RootFS(Path(absolute)), f"directory {rootfs}",
-                     mounted=mounted_into(int(of_process[1])) if of_process else [])
+                     mounted=mounted_into(int(of_process[1])) if of_process else [],
+                     of_image=not_the_hosts(absolute))
         return
     if tar:
         with tempfile.TemporaryDirectory(prefix="micropack-src-") as tmp:
@@ -119,7 +121,18 @@ def process_source(pid: int) -> Source:
         key, eq, value = item.decode("utf-8", "surrogateescape").partition("=")
         if eq:
             env[key] = value
-    return Source(RootFS(root), f"pid {pid}", env, mounted=mounted_into(pid))
+    return Source(RootFS(root), f"pid {pid}", env, mounted=mounted_into(pid),
+                  of_image=not_the_hosts(str(root)))
+
+
+def not_the_hosts(root: str) -> bool:
+    """Whether the directory root (followed: /proc/PID/root is a process's
+    root) is another than this machine's own root."""
+    try:
+        here, there = os.stat("/"), os.stat(root)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) != (there.st_dev, there.st_ino)
 
 
 def mounted_into(pid: int) -> list[str]:

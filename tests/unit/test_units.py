@@ -16,7 +16,7 @@ import pytest
 from micropack import codescan, expand, pack, packages, resolve, units
 from micropack.record import TraceRecord
 from micropack.rootfs import RootFS
-from micropack.source import Source
+from micropack.source import Source, not_the_hosts
 from tests.conftest import need
 from tests.unit.roots import cc, host_libc, host_loader, link, write
 from tests.unit.test_locales import archive
@@ -4731,6 +4731,14 @@ def test_the_images_own_small_files_at_the_top_of_etc_are_kept(tmp_path: Path):
     assert "/etc/svc1.keytab" not in file_level
     # a directory or a process's root may be the host's: not its /etc/shadow
     assert "/etc/shadow" not in kept_at(root, "unit", tmp_path, trace, events).kept
+    # nor what is mounted into a container (a bind of a host's file)
+    src = Source(RootFS(root), "pid 1", {"PATH": "/usr/bin:/bin"}, of_image=True,
+                 mounted=["/etc/svc1.keytab"])
+    kept = pack.pack_files(src, trace, str(tmp_path / "pid.tar"), resolve.Rules(), granularity="unit",
+                           events=events).kept
+    assert "/etc/svc1.keytab" not in kept and "/etc/shadow" in kept
+    # which a source knows by its root: this machine's own is the host's
+    assert not not_the_hosts("/") and not_the_hosts(str(root))
 
 
 def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
