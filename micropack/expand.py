@@ -157,6 +157,12 @@ TOOLBOX_COMMANDS = ("awk", "bash", "getent", "clear", "tput", "reset")
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01
+# The commands of a package installed on purpose beside a program that ran
+# come while they add no more than this, with what they need
+# (_companion_commands): apache2-utils' 12 beside lighttpd, 0.9 MB; not
+# mariadb-server's aria_chk, myisamchk and mariadbd-safe beside mariadbd's
+# package, 52 MB, nor mariadb-backup's 31 MB, which the warning names
+COMPANION_LIMIT = 4 << 20
 # The files that say which distribution an image is, kept however small
 # the image: `. /etc/os-release` in a user's script, and image scanners
 # that match packages against a distribution's advisories
@@ -645,7 +651,7 @@ class Expander:
             if other in self.units.units:
                 subcommands = [c for c in self._commands_of(other)
                                if posixpath.basename(c).startswith(tuple(names))]
-                if subcommands:
+                if subcommands and self._cost(subcommands) <= COMPANION_LIMIT:
                     self._keep_programs(subcommands, f"{other.split(':', 1)[1]}, installed on purpose: "
                                                      f"subcommands of a program that ran")
         by_source: dict[str, list[str]] = {}
@@ -662,9 +668,29 @@ class Expander:
                 if other not in self.units.wanted or other not in self.units.units or other in packages:
                     continue
                 commands = self._commands_of(other)
-                if commands:
+                if commands and self._cost(commands) <= COMPANION_LIMIT:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
                                                   f"{how.format(name)}")
+
+    def _cost(self, paths: list[str]) -> int:
+        """The bytes keeping paths would add: the regular files they lead
+        to and those they need (the closure's), not kept yet."""
+        seen: set[str] = set()
+        total = 0
+        todo: list[tuple[str, list[str], str | None]] = [(p, [], None) for p in paths]
+        while todo:
+            p, rpath, origin = todo.pop()
+            final = self._final(p)
+            if final is None or final in seen or final in self.closure.kept:
+                continue
+            seen.add(final)
+            st = self.units.stats.get(final)
+            if st is None or not stat.S_ISREG(st.st_mode):
+                continue
+            total += st.st_size
+            todo += [(n.path, n.rpath, n.origin) for n in self.closure.needs(final, rpath, origin)
+                     if not n.missing]
+        return total
 
     def _packages_of_programs(self, programs: Iterable[str]) -> set[str]:
         """The packages of programs that ran: of the file each leads to, and

@@ -4248,6 +4248,11 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     write(root, "/etc/lighttpd/watch.conf", "x\n")
     dpkg(root, "lighttpd-watch", "/usr/bin/lighty-watch", "/etc/lighttpd/watch.conf", source="lighttpd",
          priority="optional", conffiles={"/etc/lighttpd/watch.conf": b"x\n"})
+    # one that would add more than COMPANION_LIMIT (mariadb-server's tools
+    # beside mariadbd, 52 MB): said, not kept
+    write(root, "/usr/bin/lighty-check", "#!/bin/sh\n", 0o755)
+    os.truncate(root / "usr/bin/lighty-check", expand.COMPANION_LIMIT + 1)
+    dpkg(root, "lighttpd-check", "/usr/bin/lighty-check", source="lighttpd", priority="optional")
     write(root, "/usr/bin/lighttpd-stat", "#!/bin/sh\n", 0o755)
     dpkg(root, "lighty-stat", "/usr/bin/lighttpd-stat", priority="optional")     # (`lighttpd stat`)
     dpkg(root, "lighttpd-test", "/usr/bin/test-lighty", source="lighttpd", priority="optional")
@@ -4267,6 +4272,8 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     assert "/usr/bin/lighty-watch" in report.kept
     assert "configuration of lighttpd-watch" in report.kept["/etc/lighttpd/watch.conf"]
     assert "subcommands of a program that ran" in report.kept["/usr/bin/lighttpd-stat"]
+    assert "/usr/bin/lighty-check" not in report.kept
+    assert "lighttpd-check (lighty-check)" in report.unused_commands
     for program in ("/usr/bin/spawn-fcgi", "/usr/bin/rrdtool", "/usr/bin/curl", "/usr/bin/test-lighty"):
         assert program not in report.kept, program
     assert "curl (curl)" in report.unused_commands and "apache2-utils" not in report.unused_commands
