@@ -310,10 +310,7 @@ def listed_packages(src: Source, final: dict[str, str], closure: resolve.Closure
         for entry, why in ((physical, LISTING_WHY), *((link, f"symlink on the path of {path}")
                                                      for link in walk.links)):
             final.setdefault(entry, why)
-            parent = posixpath.dirname(entry)
-            while parent != "/" and parent not in final:
-                final[parent] = f"parent of {entry}"
-                parent = posixpath.dirname(parent)
+            resolve.with_parents(final, entry)
     return listing
 
 

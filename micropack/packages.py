@@ -353,7 +353,6 @@ def owners(fs: RootFS, paths: list[str]) -> dict[str, str]:
     return result
 
 
-
 def kept_listing(fs: RootFS, kept: Iterable[str]) -> dict[str, bytes]:
     """The source's lists of installed packages (dpkg's status, apk's
     installed), each cut to the packages a kept file belongs to, their

@@ -537,12 +537,18 @@ class Closure:
             else:
                 final[path] = why
         for path in list(final):
-            parent = parent_of(path)
-            while parent != "/" and parent not in final:
-                final[parent] = f"parent of {path}"
-                parent = parent_of(parent)
+            with_parents(final, path)
         final.pop("/", None)
         return final
+
+
+def with_parents(final: dict[str, str], path: str) -> None:
+    """Add to final (path -> why it is kept) every directory above path
+    that it does not hold yet, each as path's parent."""
+    parent = parent_of(path)
+    while parent != "/" and parent not in final:
+        final[parent] = f"parent of {path}"
+        parent = parent_of(parent)
 
 
 def _needs_key(path: str, inherited_rpath: list[str], origin: str | None) -> tuple[str, str, tuple[str, ...]]:
