@@ -225,6 +225,13 @@ ICONV_WHY = "iconv loads the converter a character set names"
 # locale's own character set (bash imports it for $'\u...'), nor a
 # library's (libxml2, glib: nearly every image loads one).
 ICONV_IMPORT = "iconv_open"
+# A program that imports localtime or localtime_r can show local time, in
+# the zone TZ names when it is set, a deployment's setting no probe gives:
+# a git daemon probed with ls-remote read no zone, and on the minified image
+# `TZ=Europe/Berlin git log --date=local` printed UTC times, exit 0. Not a
+# shell's (bash imports it for its prompt's \t).
+ZONE_IMPORT = "localtime"
+ZONE_NEEDLES = (b"\0localtime\0", b"\0localtime_r\0")
 # A file a program names by its path, compiled in, is kept up to this size
 # (see _files_programs_name): a release file, a small configuration
 SMALL_FILE = 64 << 10
@@ -419,6 +426,7 @@ class Expander:
         self._near: dict[str, tuple[set[str], set[str]]] = {}  # (_scripts_near')
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
+        self._path_entries: set[str] | None = None     # (_path_names)
         self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
         self._undefined: dict[str, frozenset[str]] = {}     # an ELF file -> what it imports (_imports)
         self._config_made: set[str] = set()     # packages of programs kept alone, their installed config kept
@@ -1282,6 +1290,7 @@ class Expander:
           one by a name it is given later: MariaDB's plugin directory
           (`INSTALL SONAME 'ha_archive'` on the minified image: "Can't open
           shared library", no plugin having been loaded while tracing);
+        - the time zone database, when it imports localtime (ZONE_IMPORT);
         - for a Go program, what its standard library reads on first use,
           when it links the code that does: the certificate authorities
           (Prometheus scraping an HTTPS target on the minified image: "x509:
@@ -1306,9 +1315,11 @@ class Expander:
                     wanted: dict[str, tuple[bytes, ...]] = dict(module_dirs)
                     if posixpath.basename(final) not in SHELLS:
                         wanted[ICONV_IMPORT] = (b"\0iconv_open\0",)
+                        wanted[ZONE_IMPORT] = ZONE_NEEDLES
                     named = elf.containing(fh, wanted)
                     converts = ICONV_IMPORT in named
-                    named.discard(ICONV_IMPORT)
+                    local_time = ZONE_IMPORT in named
+                    named -= {ICONV_IMPORT, ZONE_IMPORT}
                     linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION, GO_MIME_FUNCTION)) \
                         if info.go else set()
             except (OSError, SymlinkLoop):
@@ -1318,6 +1329,8 @@ class Expander:
                 self._module_dirs.add(d)
             if converts and not self._converters_named:
                 self._converters_named = f"{final} converts with iconv (it imports iconv_open)"
+            if local_time and not self._tz_named:
+                self._tz_named = f"{final} shows local time (it imports localtime), TZ's zone where it is set"
             if GO_CA_FUNCTION in linked:
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies with "
@@ -1444,6 +1457,9 @@ class Expander:
           bitmap or metrics yet: a T1 document failed on a minified TeX
           Live image ("mkdir: not found", "Font ecrm1000 at 600 not
           found", no PDF);
+        - a program of a package its own depends on, recommends or
+          suggests (_declared_packages), named bare, while it adds no more
+          than COMPANION_LIMIT with what it needs: git's pager;
         - /bin/sh, for system() and popen().
         No other program by its bare name: a binary's strings hold SQL
         keywords, syscall names and messages ("join", "truncate", "yes")
@@ -1460,23 +1476,33 @@ class Expander:
             if not runs:
                 continue
             words = self._data_words_of(final)
-            near, on_path = self._scripts_near(self.units.package_of.get(final))
+            own = self.units.package_of.get(final)
+            near, on_path = self._scripts_near(own)
+            declared = self._declared_packages(own)
             if runs & SHELL_FUNCTIONS:
                 calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
                 self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
-            found = []
+            found, companions = [], []
             for word in sorted(words):
                 if word.startswith("/"):
                     target = self._final(word)
                     if target and self.units.is_program(target):
                         found.append(word)
-                elif word in on_path and word != posixpath.basename(final) \
+                elif word != posixpath.basename(final) and (word in on_path or word in self._path_names()) \
                         and (program := self.closure.find_program(word)):
                     target = self._final(program)
-                    if target and self.units.package_of.get(target) in near and self._is_script(target):
+                    key = self.units.package_of.get(target or "")
+                    if target and key in near and self._is_script(target):
                         found.append(program)
+                    elif target and key in declared and self.units.is_program(target):
+                        companions.append((program, key))
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
+            for program, key in companions:
+                if self._cost([program]) <= COMPANION_LIMIT:
+                    name = key.split(":", 1)[1]
+                    self._keep_programs([program], f"{final} (a name compiled into it, of {name}, which "
+                                                   f"its package depends on, recommends or suggests)")
 
     def _frozen_modules(self, traced: dict[str, str]) -> dict[str, str]:
         """The files of the modules frozen into a Python whose standard
@@ -1726,6 +1752,27 @@ class Expander:
         redis-tools' redis-check-rdb)."""
         return [m for m in self.units.units[key].members
                 if parent_of(m) in self._path_dirs() and self.units.is_program(self._final(m) or "")]
+
+    def _declared_packages(self, own: str | None) -> set[str]:
+        """The packages package own depends on, recommends or suggests:
+        a program of one, named bare in own's binary, is one it runs (git
+        runs `pager`, /etc/alternatives' link to less, which git
+        recommends; without it `git log` said "cannot run pager").
+        Not the system's own (Essential, priority required): their
+        programs' names are words any binary's strings hold ("join",
+        "yes", "mount")."""
+        if own is None:
+            return set()
+        return {k for table in (self.units.package_deps, self.units.package_recommends,
+                                self.units.package_suggests) for k in table.get(own, [])
+                if k not in self.units.essential and k not in self.units.base}
+
+    def _path_names(self) -> set[str]:
+        """The names in the image's PATH directories."""
+        if self._path_entries is None:
+            self._path_entries = {posixpath.basename(c) for d in self._path_dirs()
+                                  for c in self.units.children(d)}
+        return self._path_entries
 
     def _path_dirs(self) -> set[str]:
         """The directories of the image's PATH, as the image stores them

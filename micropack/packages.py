@@ -64,6 +64,9 @@ class PackageDB:
     # package -> the installed packages its Suggests names (dpkg's):
     # lighttpd suggests apache2-utils, for htpasswd
     suggests: dict[str, list[str]] = field(default_factory=dict)
+    # package -> the installed packages its Recommends names (dpkg's): git
+    # recommends less, the pager it runs
+    recommends: dict[str, list[str]] = field(default_factory=dict)
     # package -> what its installation ran that may write configuration
     # (dpkg's postinst and config scripts)
     scripts: dict[str, list[str]] = field(default_factory=dict)
@@ -93,6 +96,8 @@ def read_database(fs: RootFS) -> PackageDB:
             merged.depends.setdefault(package, []).extend(deps)
         for package, deps in db.suggests.items():
             merged.suggests.setdefault(package, []).extend(deps)
+        for package, deps in db.recommends.items():
+            merged.recommends.setdefault(package, []).extend(deps)
         merged.source.update(db.source)
         merged.essential |= db.essential
         merged.base |= db.base
@@ -128,8 +133,8 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     db.essential = {fields["Package"] for fields in stanzas if fields.get("Essential") == "yes"}
     db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") == "required"}
     db.suggests = dpkg_depends(text, set(db.files), ("Suggests",))
-    wanted_by = dpkg_depends(text, set(db.files), ("Pre-Depends", "Depends", "Recommends"))
-    needed = {d for deps in wanted_by.values() for d in deps}
+    db.recommends = dpkg_depends(text, set(db.files), ("Recommends",))
+    needed = {d for relation in (db.depends, db.recommends) for deps in relation.values() for d in deps}
     auto = apt_auto_installed(fs.read_file(APT_STATES, DB_LIMIT))
     db.wanted = set(db.files) - needed - auto - db.essential - db.base
     for fields in stanzas:

@@ -159,6 +159,7 @@ class SourceUnits:
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.package_suggests: dict[str, list[str]] = {}    # a package's key -> what its Suggests names
+        self.package_recommends: dict[str, list[str]] = {}  # a package's key -> what its Recommends names
         self.essential: set[str] = set()            # keys of the packages marked Essential
         self.base: set[str] = set()                 # keys of the packages of priority required
         self.wanted: set[str] = set()               # keys of the packages installed on purpose
@@ -264,9 +265,11 @@ class SourceUnits:
         for package, deps in db.depends.items():
             self.package_deps[f"{self.db_kind}:{package}"] = [
                 f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
-        for package, deps in db.suggests.items():
-            self.package_suggests[f"{self.db_kind}:{package}"] = [
-                f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
+        for relation, table in ((db.suggests, self.package_suggests),
+                                (db.recommends, self.package_recommends)):
+            for package, deps in relation.items():
+                table[f"{self.db_kind}:{package}"] = [
+                    f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
         for package, scripts in db.scripts.items():
             self.package_scripts[f"{self.db_kind}:{package}"] = sorted(scripts)
         for package in db.files:

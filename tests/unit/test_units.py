@@ -5211,3 +5211,68 @@ def test_a_program_of_the_applications_named_cron_is_no_scheduler(tmp_path: Path
                    records(("cron", "exec", "/app/bin/cron"), ("server", "exec", "/usr/bin/server"))).kept
     assert "/app/bin/cron" in kept
     assert not {"/usr/sbin/logrotate", "/usr/bin/app-job", "/usr/bin/admin-job"} & set(kept)
+
+
+def test_a_program_that_imports_localtime_keeps_every_zone(tmp_path: Path):
+    """A git daemon probed with `git ls-remote` read no zone, and on the
+    minified image `TZ=Europe/Berlin git log --date=local` printed UTC's
+    times, exit 0: the deployment's zone was gone. A program that ran and
+    imports localtime (or localtime_r) shows local time, in TZ's zone where
+    it is set, and brings the time zone database; a shell that imports it
+    (bash, for its prompt) does not, nor a program that does not."""
+    root, lib = compiled_root(tmp_path)
+    zones = "/usr/share/zoneinfo"
+    for zone in ("Etc/UTC", "Europe/Berlin"):
+        write(root, f"{zones}/{zone}", "TZif")
+    dpkg(root, "tzdata", f"{zones}/Etc/UTC", f"{zones}/Europe/Berlin")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    local = ('#include <time.h>\n#include <stdio.h>\n'
+             'int main(void){time_t t = 0; struct tm tm; localtime_r(&t, &tm); return printf("%d", tm.tm_hour) < 0;}\n')
+    (root / "usr/bin").mkdir(parents=True)
+    for program, source in (("git", local), ("bash", local), ("plain", "int main(void){return 0;}")):
+        cc(root / f"usr/bin/{program}", source)
+        dpkg(root, program, f"/usr/bin/{program}")
+    assert lib.is_dir()
+    for program, kept_too in (("git", True), ("bash", False), ("plain", False)):
+        path = f"/usr/bin/{program}"
+        kept = kept_at(root, "unit", tmp_path, [path], records((program, "exec", path))).kept
+        assert (f"{zones}/Europe/Berlin" in kept) == kept_too, program
+        if kept_too:
+            assert "imports localtime" in kept[f"{zones}/Europe/Berlin"]
+    assert f"{zones}/Europe/Berlin" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"],
+                                                   records(("git", "exec", "/usr/bin/git"))).kept
+
+
+def test_a_program_a_binary_names_of_a_package_it_declares_is_kept(tmp_path: Path):
+    """git runs `pager` (update-alternatives' link to less, which git
+    recommends): probed with ls-remote, the minified image's `git log`
+    said "cannot run pager" and printed everything unpaged. A program
+    named bare in a binary that runs programs is kept when a package the
+    binary's own depends on, recommends or suggests has it; not one of an
+    unrelated package, nor of the system's own (Essential: "join")."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / "usr/bin/git", '#include <unistd.h>\n'
+       'int main(int argc, char **argv) {\n'
+       '    char *names[] = {"pager", "more", "join", "patch"};\n'
+       '    char *args[] = {names[argc % 4], 0};\n'
+       '    return execvp(args[0], args);\n'
+       '}\n')
+    for program in ("less", "more", "join", "patch"):
+        cc(root / f"usr/bin/{program}", "int main(void){return 0;}")
+    link(root, "/etc/alternatives/pager", "/usr/bin/less")
+    link(root, "/usr/bin/pager", "/etc/alternatives/pager")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "git", "/usr/bin/git", depends="libc6, coreutils", recommends="less", suggests="patch")
+    dpkg(root, "less", "/usr/bin/less", depends="libc6")
+    dpkg(root, "patch", "/usr/bin/patch", depends="libc6")
+    dpkg(root, "util-linux", "/usr/bin/more", depends="libc6")
+    dpkg(root, "coreutils", "/usr/bin/join", essential=True)
+    assert lib.is_dir()
+    ran = records(("git", "exec", "/usr/bin/git"))
+    kept = kept_at(root, "unit", tmp_path, ["/usr/bin/git"], ran).kept
+    for path in ("/usr/bin/pager", "/etc/alternatives/pager", "/usr/bin/less", "/usr/bin/patch"):
+        assert path in kept, path
+    assert "which its package depends on, recommends or suggests" in kept["/usr/bin/less"]
+    assert "/usr/bin/more" not in kept and "/usr/bin/join" not in kept
+    assert "/usr/bin/less" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"], ran).kept
