@@ -3172,7 +3172,11 @@ class Expander:
         Pillow's ImageFont.truetype("DejaVuSans-Bold.ttf")
         looks it up under the font directories when the route first draws
         text (a Django view's card: 500, "cannot open resource", no font
-        kept at all)."""
+        kept at all). With it, the other faces of its package while they
+        come to no more than COMPANION_LIMIT: code that names a default
+        face is often given another (`truetype(font or "DejaVuSans.ttf")`
+        drew DejaVuSans only, and `font=DejaVuSerif.ttf` was a 500); not a
+        package of 100 MB of CJK faces."""
         names = font_names(text)
         if not names:
             return
@@ -3184,8 +3188,17 @@ class Expander:
                     self._installed_fonts.setdefault(posixpath.basename(p), []).append(p)
         for name in names:
             for font in self._installed_fonts.get(name, []):
-                if font not in self.closure.kept:      # (that face: its package may be 100 MB of CJK)
+                if font not in self.closure.kept:
                     self.closure.add(font, f"the font {name}, which {path} names")
+                unit = self.units.units.get(self.units.package_of.get(font, ""))
+                if unit is None:
+                    continue
+                faces = [m for m in unit.members if m.startswith(FONT_PREFIXES) and m not in self.closure.kept
+                         and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode)]
+                if sum(self.units.stats[m].st_size for m in faces) <= COMPANION_LIMIT:
+                    for face in faces:
+                        self.closure.add(face, f"a face of {unit.name} beside the font {name}, "
+                                               f"which {path} names")
 
     def _code_picks_by_name(self, path: str, text: str) -> None:
         """Code that sets TZ, calls setlocale or converts with iconv picks

@@ -3876,20 +3876,30 @@ def test_a_font_the_code_names_by_its_file_name_alone_is_kept(tmp_path: Path):
     which Pillow looks up under the font directories: no probe drew, no
     font was kept, and the card was a 500 ("cannot open resource"). A
     font's file name in a string of the application's code keeps that
-    font; not a font it does not name, nor a name no installed font has."""
+    font, and the other faces of its package while they are small (code
+    that names a default face is often given another: `truetype(font or
+    "DejaVuSans.ttf")` and `font=DejaVuSerif.ttf`, a 500); of a large
+    package (100 MB of CJK faces), that face alone; not a font it does not
+    name, nor a name no installed font has."""
     root, fonts = dejavu_root(tmp_path)
-    write(root, "/usr/share/fonts/truetype/liberation/LiberationSans.ttf", "ttf")
-    dpkg(root, "fonts-liberation", "/usr/share/fonts/truetype/liberation/LiberationSans.ttf")
-    write(root, "/app/views.py", "from PIL import ImageFont\ndef card(title):\n"
-                                 "    font = ImageFont.truetype('DejaVuSans-Bold.ttf', 32)\n"
+    liberation = "/usr/share/fonts/truetype/liberation"
+    write(root, f"{liberation}/LiberationSans.ttf", "ttf")
+    dpkg(root, "fonts-liberation", f"{liberation}/LiberationSans.ttf")
+    cjk = "/usr/share/fonts/opentype/noto"
+    write(root, f"{cjk}/NotoSansCJK-Regular.ttc", "ttc")
+    write(root, f"{cjk}/NotoSansCJK-Bold.ttc", "x" * (5 << 20))
+    dpkg(root, "fonts-noto-cjk", f"{cjk}/NotoSansCJK-Regular.ttc", f"{cjk}/NotoSansCJK-Bold.ttc")
+    write(root, "/app/views.py", "from PIL import ImageFont\ndef card(title, font=None):\n"
+                                 "    font = ImageFont.truetype(font or 'DejaVuSans-Bold.ttf', 32)\n"
+                                 "    cjk = ImageFont.truetype('NotoSansCJK-Regular.ttc', 32)\n"
                                  "    other = ImageFont.truetype(\"Missing.otf\", 12)\n")
     trace = ["/app/views.py"]
     kept = kept_at(root, "unit", tmp_path, trace, records(("python3", "openat", "/app/views.py"))).kept
     bold = f"{fonts}/DejaVuSans-Bold.ttf"
     assert bold in kept and "the font DejaVuSans-Bold.ttf, which /app/views.py names" in kept[bold]
-    # that face alone: a font package may be 100 MB of CJK faces
-    assert f"{fonts}/DejaVuSans.ttf" not in kept
-    assert "/usr/share/fonts/truetype/liberation/LiberationSans.ttf" not in kept
+    assert "a face of fonts-dejavu-core beside the font DejaVuSans-Bold.ttf" in kept[f"{fonts}/DejaVuSans.ttf"]
+    assert f"{cjk}/NotoSansCJK-Regular.ttc" in kept and f"{cjk}/NotoSansCJK-Bold.ttc" not in kept
+    assert f"{liberation}/LiberationSans.ttf" not in kept
 
 
 def test_the_index_a_trigger_made_beside_a_packages_modules_is_kept(tmp_path: Path):
