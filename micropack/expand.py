@@ -1499,10 +1499,16 @@ class Expander:
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
             for program, key in companions:
-                if self._cost([program]) <= COMPANION_LIMIT:
-                    name = key.split(":", 1)[1]
+                name = key.split(":", 1)[1]
+                cost = self._cost([program])
+                if cost <= COMPANION_LIMIT:
                     self._keep_programs([program], f"{final} (a name compiled into it, of {name}, which "
                                                    f"its package depends on, recommends or suggests)")
+                elif program not in self.closure.kept:
+                    # (said: the binary runs it when asked to)
+                    self.result.left_out.setdefault(
+                        program, f"{final} names it and may run it ({name}, a package its own declares): "
+                                 f"{cost / 1e6:.1f} MB with what it needs, left out (--include keeps it)")
 
     def _frozen_modules(self, traced: dict[str, str]) -> dict[str, str]:
         """The files of the modules frozen into a Python whose standard

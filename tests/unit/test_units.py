@@ -3897,7 +3897,8 @@ def test_a_font_the_code_names_by_its_file_name_alone_is_kept(tmp_path: Path):
     kept = kept_at(root, "unit", tmp_path, trace, records(("python3", "openat", "/app/views.py"))).kept
     bold = f"{fonts}/DejaVuSans-Bold.ttf"
     assert bold in kept and "the font DejaVuSans-Bold.ttf, which /app/views.py names" in kept[bold]
-    assert "a face of fonts-dejavu-core beside the font DejaVuSans-Bold.ttf" in kept[f"{fonts}/DejaVuSans.ttf"]
+    regular = kept[f"{fonts}/DejaVuSans.ttf"]
+    assert "a face of fonts-dejavu-core beside the font DejaVuSans-Bold.ttf" in regular
     assert f"{cjk}/NotoSansCJK-Regular.ttc" in kept and f"{cjk}/NotoSansCJK-Bold.ttc" not in kept
     assert f"{liberation}/LiberationSans.ttf" not in kept
 
@@ -5235,9 +5236,11 @@ def test_a_program_that_imports_localtime_keeps_every_zone(tmp_path: Path):
     for zone in ("Etc/UTC", "Europe/Berlin"):
         write(root, f"{zones}/{zone}", "TZif")
     dpkg(root, "tzdata", f"{zones}/Etc/UTC", f"{zones}/Europe/Berlin")
-    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
     local = ('#include <time.h>\n#include <stdio.h>\n'
-             'int main(void){time_t t = 0; struct tm tm; localtime_r(&t, &tm); return printf("%d", tm.tm_hour) < 0;}\n')
+             'int main(void){time_t t = 0; struct tm tm; localtime_r(&t, &tm);\n'
+             '    return printf("%d", tm.tm_hour) < 0;}\n')
     (root / "usr/bin").mkdir(parents=True)
     for program, source in (("git", local), ("bash", local), ("plain", "int main(void){return 0;}")):
         cc(root / f"usr/bin/{program}", source)
@@ -5264,25 +5267,32 @@ def test_a_program_a_binary_names_of_a_package_it_declares_is_kept(tmp_path: Pat
     (root / "usr/bin").mkdir(parents=True)
     cc(root / "usr/bin/git", '#include <unistd.h>\n'
        'int main(int argc, char **argv) {\n'
-       '    char *names[] = {"pager", "more", "join", "patch"};\n'
-       '    char *args[] = {names[argc % 4], 0};\n'
+       '    char *names[] = {"pager", "more", "join", "patch", "gs"};\n'
+       '    char *args[] = {names[argc % 5], 0};\n'
        '    return execvp(args[0], args);\n'
        '}\n')
     for program in ("less", "more", "join", "patch"):
         cc(root / f"usr/bin/{program}", "int main(void){return 0;}")
+    write(root, "/usr/bin/gs", "#!/bin/sh\n" + "#" * (5 << 20), 0o755)
     link(root, "/etc/alternatives/pager", "/usr/bin/less")
     link(root, "/usr/bin/pager", "/etc/alternatives/pager")
-    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
-    dpkg(root, "git", "/usr/bin/git", depends="libc6, coreutils", recommends="less", suggests="patch")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "git", "/usr/bin/git", depends="libc6, coreutils", recommends="less",
+         suggests="patch, ghostscript")
+    dpkg(root, "ghostscript", "/usr/bin/gs")
     dpkg(root, "less", "/usr/bin/less", depends="libc6")
     dpkg(root, "patch", "/usr/bin/patch", depends="libc6")
     dpkg(root, "util-linux", "/usr/bin/more", depends="libc6")
     dpkg(root, "coreutils", "/usr/bin/join", essential=True)
     assert lib.is_dir()
     ran = records(("git", "exec", "/usr/bin/git"))
-    kept = kept_at(root, "unit", tmp_path, ["/usr/bin/git"], ran).kept
+    report = kept_at(root, "unit", tmp_path, ["/usr/bin/git"], ran)
+    kept = report.kept
     for path in ("/usr/bin/pager", "/etc/alternatives/pager", "/usr/bin/less", "/usr/bin/patch"):
         assert path in kept, path
     assert "which its package depends on, recommends or suggests" in kept["/usr/bin/less"]
     assert "/usr/bin/more" not in kept and "/usr/bin/join" not in kept
+    # a large one is said, not kept (the bound of the commands beside a program)
+    assert "/usr/bin/gs" not in kept and "5.2 MB with what it needs" in report.skipped["/usr/bin/gs"]
     assert "/usr/bin/less" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"], ran).kept
