@@ -28,7 +28,7 @@ from micropack.errors import (
     UsageError,
     check_interrupted,
 )
-from micropack.levels import DEFAULT_GRANULARITY, GRANULARITIES
+from micropack.levels import DEFAULT_GRANULARITY, GRANULARITIES, PRESETS
 
 
 @dataclass
@@ -414,7 +414,7 @@ def _read_globs(path: str) -> list[str]:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Never keep these (repeatable).")
 @click.option("--include-from", metavar="FILE", help="Include globs, one per line.")
 @click.option("--exclude-from", metavar="FILE", help="Exclude globs, one per line.")
-@click.option("--keep", multiple=True, type=click.Choice(sorted(["shell", "certs", "tz", "passwd"])),
+@click.option("--keep", multiple=True, type=click.Choice(sorted(PRESETS)),
               help="Presets of what people expect to keep.")
 @click.option("--packages", "packages_out", metavar="FILE",
               help="Write the distro package of each kept file.")
@@ -452,7 +452,7 @@ def pack(input_path: str, output: str, container: str | None, pid: int | None, i
         rules.exclude += _read_globs(exclude_from)
     for preset in keep:
         rules.add_preset(preset)
-    rules.check()
+    rules.check(granularity)
     events = list(record.read_events(events_path)) if events_path else None
     engine = engine_of(runtime, container=container, image=image) if (container or image) else None
     if image and engine is not None:
@@ -686,7 +686,7 @@ def _removed_on_failure(engine: Any, tag: str) -> Iterator[None]:
               help="Seconds a probe is retried while the service starts.")
 @click.option("--exit-timeout", type=float, default=120, show_default=True,
               help="Without probes: seconds to wait for the container to exit.")
-@click.option("--keep", multiple=True, type=click.Choice(sorted(["shell", "certs", "tz", "passwd"])))
+@click.option("--keep", multiple=True, type=click.Choice(sorted(PRESETS)))
 @click.option("--include", multiple=True, metavar="GLOB")
 @click.option("--exclude", multiple=True, metavar="GLOB")
 @click.option("--report", "report_out", metavar="FILE.json")
@@ -728,7 +728,7 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     rules = resolve.Rules(include=list(include), exclude=list(exclude))
     for preset in keep:
         rules.add_preset(preset)
-    rules.check()
+    rules.check(granularity)
     opts = _run_options(network, env, volume, user, publish, entrypoint, cmd, workdir)
     engine = engine_of(runtime, image=image_ref)
     engine.check_run(opts)

@@ -344,6 +344,9 @@ class Expansion:
     # a program not kept, though a kept package's file is configuration for
     # it (/usr/sbin/logrotate: /etc/logrotate.d/squid) -> those files
     unused_drop_ins: dict[str, list[str]] = field(default_factory=dict)
+    # where a shell is kept and its toolbox is not (too large a share of a
+    # small image): what the toolbox would add, in bytes, and a few names
+    toolbox_left: tuple[int, list[str]] | None = None
 
 
 # -- expansion ----------------------------------------------------------------
@@ -2949,8 +2952,14 @@ class Expander:
         nothing. A minified LibreOffice converter of 424 MB lost `bash`,
         `find`, `tar`, `xargs` and `getent` (2.3 MB with what they need).
         Not on a small image, where they would be a large share of it
-        (`micropack debug` brings a toolbox of its own)."""
+        (`micropack debug` brings a toolbox of its own), where it is said
+        (toolbox_left: a BIND image kept sh, cat, sed and rm, and an
+        admin's `cp` of a signed zone was "not found") unless --keep
+        toolbox asks for it."""
         if self._toolbox_why or self._final("/bin/sh") not in self.closure.kept:
+            return
+        if self.closure.rules.toolbox:
+            self._toolbox("--keep toolbox")
             return
         programs = [p for name in sorted(TOOLBOX_PACKAGES) if f"dpkg:{name}" in self.units.units
                     for p in self._commands_of(f"dpkg:{name}")]
@@ -2962,6 +2971,8 @@ class Expander:
         if finals and adds < TOOLBOX_SHARE * kept:
             self._toolbox(f"{adds / 1e6:.1f} MB of programs, under {TOOLBOX_SHARE:.0%} of the "
                           f"{kept / 1e6:.0f} MB kept: what an admin types in docker exec")
+        elif finals:
+            self.result.toolbox_left = (adds, sorted(posixpath.basename(f) for f in finals))
 
     def _variable_path(self, paths: list[str]) -> str | None:
         """The file of the image a shell variable names (the last of paths

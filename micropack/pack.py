@@ -53,6 +53,7 @@ class PackReport:
     left_out: str = ""          # a warning: files of used units left out (the foreign limit, ...)
     unused_commands: str = ""   # a warning: commands of packages installed on purpose, not kept
     unused_tools: str = ""      # a warning: programs not kept whose drop-in configuration is kept
+    toolbox: str = ""           # a warning: the shell kept without its everyday commands
     original_size: int | None = None    # the image's size, when the source is an image
     # the bytes of the dropped units' files, each file once (a file can be
     # a package's and a language unit's: their sizes summed said 374.5 MB
@@ -192,6 +193,17 @@ def unused_tools_warning(unused: dict[str, list[str]]) -> str:
     first = min(unused)
     return (f"not kept, as nothing ran them, though what is kept configures them: {'; '.join(shown)}; "
             f"keep one with --include (e.g. --include {first})")
+
+
+def toolbox_warning(left: tuple[int, list[str]] | None) -> str:
+    """One line saying the shell is kept without its everyday commands
+    (a few of them), and how to keep them."""
+    if left is None:
+        return ""
+    size, names = left
+    common = [n for n in ("cp", "mv", "tail", "date", "find", "tar") if n in names] or names
+    return (f"the shell is kept without its everyday commands ({', '.join(common[:6])}, ...: "
+            f"{size / 1e6:.1f} MB, which nothing ran): --keep toolbox keeps them")
 
 
 def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str, str]) -> list[str]:
@@ -356,7 +368,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         closure.warnings.append(left_out)
     unused = unused_commands_warning(expansion.unused_commands)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
-    closure.warnings.extend(w for w in (unused, unused_tools) if w)
+    toolbox = toolbox_warning(expansion.toolbox_left)
+    closure.warnings.extend(w for w in (unused, unused_tools, toolbox) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     listing = listed_packages(src, final, closure)
@@ -371,7 +384,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
                         source=archive.TarTotals(), result=archive.TarTotals(),
                         granularity=granularity, original_size=src.size, left_out=left_out,
-                        unused_commands=unused, unused_tools=unused_tools)
+                        unused_commands=unused, unused_tools=unused_tools, toolbox=toolbox)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(

@@ -13,18 +13,9 @@ from dataclasses import dataclass, field
 from micropack import elf
 from micropack.codescan import env_program, shebang_words
 from micropack.errors import PackError, UsageError
+from micropack.levels import PRESETS
 from micropack.record import is_pseudo
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
-
-# What people expect a small image to keep anyway (`--keep NAME`).
-PRESETS: dict[str, tuple[str, ...]] = {
-    "shell": ("/bin/sh", "/bin/bash"),
-    "certs": ("/etc/ssl/certs", "/etc/ssl/certs/*", "/usr/share/ca-certificates/*",
-              "/etc/ca-certificates.conf", "/etc/ssl/openssl.cnf", "/etc/pki/*",
-              "/usr/lib/ssl/*"),
-    "tz": ("/etc/localtime", "/etc/timezone", "/usr/share/zoneinfo/*"),
-    "passwd": ("/etc/passwd", "/etc/group", "/etc/nsswitch.conf"),
-}
 
 # Real ones are a few kB (ld.so.cache: ~100 kB with thousands of libraries).
 LD_CONF_LIMIT = 1 << 20
@@ -53,13 +44,19 @@ DEFAULT_LIB_DIRS = {
 class Rules:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    toolbox: bool = False       # --keep toolbox
 
     def add_preset(self, name: str) -> None:
         self.include.extend(PRESETS[name])
+        self.toolbox = self.toolbox or name == "toolbox"
 
-    def check(self) -> None:
+    def check(self, granularity: str) -> None:
         """A pattern that is not absolute can never match a path of the
-        source (they all start with /): a usage error, not a silent no-op."""
+        source (they all start with /): a usage error, not a silent no-op;
+        so is the toolbox at file level, which reads no packages."""
+        if self.toolbox and granularity == "file":
+            raise UsageError("--keep toolbox keeps the programs of packages, which --granularity file "
+                             "does not read: use unit or package")
         for option, patterns in (("--include", self.include), ("--exclude", self.exclude)):
             for p in patterns:
                 if not p.startswith("/"):

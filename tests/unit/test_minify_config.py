@@ -64,6 +64,7 @@ class FakePacked:
     left_out = ""
     unused_commands = ""
     unused_tools = ""
+    toolbox = ""
     packages = {"coreutils": 1}
 
     def as_json(self, src: Any) -> dict[str, Any]:

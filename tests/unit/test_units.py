@@ -2001,7 +2001,7 @@ def test_include_that_matches_nothing_warns_and_a_relative_one_is_refused(app_ro
     assert not any("/app/data matches nothing" in w for w in report.warnings)
     from micropack.errors import UsageError
     with pytest.raises(UsageError, match="not absolute"):
-        resolve.Rules(include=["usr/share/zoneinfo/*"]).check()
+        resolve.Rules(include=["usr/share/zoneinfo/*"]).check("unit")
 
 
 def test_include_glob_matches_through_a_linked_directory(app_root: Path, tmp_path: Path):
@@ -4676,7 +4676,9 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     """A minified LibreOffice converter of 424 MB lost `bash`, `find`,
     `tar`, `xargs` and `getent`, which an admin types in `docker exec`
     (2.3 MB). Where a shell is kept and the toolbox adds under 1% of the
-    bytes kept, it comes; not on a small image, nor where no shell is."""
+    bytes kept, it comes; not on a small image, nor where no shell is. On
+    a small image a warning says so, and `--keep toolbox` keeps it (a BIND
+    image kept sh, cat and rm, and an admin's `cp` was "not found")."""
     root = toolbox_root(tmp_path)
     big = root / "app/model.bin"
     big.parent.mkdir(parents=True)
@@ -4687,11 +4689,23 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     events = records(("date", "exec", "/usr/bin/date"), ("date", "openat", "/app/model.bin"))
     kept = kept_at(root, "unit", tmp_path, with_shell, events).kept
     assert "under 1% of the 10 MB kept" in kept["/usr/bin/gunzip"]
-    for d in ("small", "noshell"):
+    assert not kept_at(root, "unit", tmp_path, with_shell, events).toolbox
+    for d in ("small", "noshell", "asked"):
         (tmp_path / d).mkdir()
-    small = kept_at(root, "unit", tmp_path / "small", ["/usr/bin/date"],
-                    records(("date", "exec", "/usr/bin/date"))).kept
-    assert "/usr/bin/gunzip" not in small
+    small_report = kept_at(root, "unit", tmp_path / "small", ["/usr/bin/date"],
+                           records(("date", "exec", "/usr/bin/date")))
+    assert "/usr/bin/gunzip" not in small_report.kept
+    assert "the shell is kept without its everyday commands (" in small_report.toolbox
+    assert "--keep toolbox keeps them" in small_report.toolbox
+    assert small_report.toolbox in small_report.warnings
+    rules = resolve.Rules()
+    rules.add_preset("toolbox")
+    ran = records(("date", "exec", "/usr/bin/date"))
+    asked = kept_at(root, "unit", tmp_path / "asked", ["/usr/bin/date"], ran, rules)
+    assert "shell's toolbox (--keep toolbox)" in asked.kept["/usr/bin/gunzip"] and not asked.toolbox
+    from micropack.errors import UsageError
+    with pytest.raises(UsageError, match="--keep toolbox"):
+        rules.check("file")
     events = records(("server", "exec", "/app/server"), ("server", "openat", "/app/model.bin"))
     no_shell = kept_at(root, "unit", tmp_path / "noshell", ["/app/server", "/app/model.bin"], events).kept
     assert "/usr/bin/sh" not in no_shell and "/usr/bin/gunzip" not in no_shell
