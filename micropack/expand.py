@@ -2102,12 +2102,20 @@ class Expander:
         self._as_if_run.append(named)       # (what is compiled into it: check_load's uptime)
 
     def _use_trees_under(self, directory: str, why: str) -> None:
-        """The units of the files no package owns under directory (a
-        server serves or runs them by the name a request gives)."""
+        """The units of the files no package owns under directory, and the
+        files of data packages there (a server serves or runs them by the
+        name a request gives: Tomcat's manager application, the docBase
+        /etc/tomcat10/Catalina/localhost/manager.xml names, is
+        tomcat10-admin's, data only, and its pages, styles and images
+        were 404, only the WEB-INF trees Tomcat scans kept)."""
         for p in self.units.subtree(directory):
             for key in self.units.units_of(p):
+                unit = self.units.units.get(key)
                 if key.startswith("tree:"):
                     self._use(key, why)
+                elif unit is not None and p not in self.closure.kept and self.units.is_data_package(unit) \
+                        and not self.units.is_dir(p):
+                    self.closure.add(p, f"{why}: a file of {unit.name}, a package of data")
 
     def _edited_configuration(self) -> None:
         """The configuration files whose content is not what their package

@@ -1827,6 +1827,36 @@ def test_a_directory_the_configuration_read_names_keeps_its_unowned_files(app_ro
     assert "/usr/lib/cgi-bin/hello.sh" not in kept
 
 
+def test_a_directory_the_configuration_read_names_keeps_its_data_packages_files(app_root: Path,
+                                                                                  tmp_path: Path):
+    """Tomcat read /etc/tomcat10/Catalina/localhost/manager.xml, whose
+    docBase is tomcat10-admin's /usr/share/tomcat10-admin/manager, and
+    scanned its WEB-INF only: on the minified image /manager/ was a 404,
+    its styles and images too. The files of a package of data under a
+    directory such configuration names come; not those of a package of
+    programs there, nor of a data package elsewhere."""
+    conf = "/etc/tomcat10/Catalina/localhost/manager.xml"
+    docbase = "/usr/share/tomcat10-admin/manager"
+    write(app_root, conf, f'<Context docBase="{docbase}" antiResourceLocking="false">\n</Context>\n')
+    write(app_root, "/usr/share/tomcat10/bin/catalina.sh", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "tomcat10-common", "/usr/share/tomcat10/bin/catalina.sh")
+    pages = [f"{docbase}/index.jsp", f"{docbase}/css/manager.css", f"{docbase}/WEB-INF/web.xml",
+             "/usr/share/tomcat10-admin/host-manager/index.jsp"]
+    for page in pages:
+        write(app_root, page, "x")
+    dpkg(app_root, "tomcat10-admin", conf, *pages)
+    write(app_root, f"{docbase}/tool.sh", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "managertools", f"{docbase}/tool.sh")
+    trace = ["/usr/share/tomcat10/bin/catalina.sh", conf, f"{docbase}/WEB-INF/web.xml"]
+    events = records(("java", "exec", "/usr/share/tomcat10/bin/catalina.sh"), ("java", "openat", conf),
+                     ("java", "openat", f"{docbase}/WEB-INF/web.xml"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    for page in pages[:2]:
+        assert f"under {docbase}, which {conf} names: a file of tomcat10-admin" in kept.get(page, ""), page
+    assert f"{docbase}/tool.sh" not in kept
+    assert "/usr/share/tomcat10-admin/host-manager/index.jsp" not in kept
+
+
 def test_a_program_the_configuration_read_names_is_kept(app_root: Path, tmp_path: Path):
     """R reads its Renviron (R_ZIPCMD=${R_ZIPCMD-'/usr/bin/zip'}, TAR=...)
     and runs those when asked: utils::zip said "/usr/bin/zip: not found".
