@@ -158,9 +158,11 @@ ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
 RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|popen2|popen3|"
                  "shell_exec|passthru|proc_open|pcntl_exec|check_output|check_call|call|run|Popen|"
                  "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
-                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute")
+                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute|"
+                 "ProcessBuilder")
+# (Java's: new ProcessBuilder("gzip", "-c", f), Runtime's exec(new String[]{"tar", ...}))
 RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"]))\s*"""
-                      r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(])?""")
+                      r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(]|new\s+String\s*\[\s*\]\s*\{)?""")
 PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
                        r"""|(['"])[ \t]*(\|)?([^'"\n|]+?)[ \t]*(\|)?[ \t]*\2)""")
 # one string literal (Python's prefixes; a JavaScript template string) and
@@ -1006,7 +1008,7 @@ def hook_directories(text: str) -> list[str]:
 
 
 def code_commands(text: str, backticks: bool) -> list[str]:
-    """The programs code in Python, Ruby, Perl, PHP, JavaScript, Erlang or Lua runs (see
+    """The programs code in Python, Ruby, Perl, PHP, JavaScript, Java, Erlang or Lua runs (see
     RUN_CALL): each command of a command line (pipes, a wrapper's program),
     the program of a list (what `sh -c` is given, for a shell), and /bin/sh
     by that name when a command line goes to a shell (Python's shell=True

@@ -328,7 +328,7 @@ INIT_FRONT_ENDS = ("service", "invoke-rc.d", "rc-service")
 HOST_TOOLS = frozenset({"init", "insserv", "sysctl", "modprobe", "depmod"})
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
-                 ".R", ".r", ".erl", ".hrl", ".escript")
+                 ".R", ".r", ".erl", ".hrl", ".escript", ".java", ".jsp", ".jspx")
 
 
 @dataclass

@@ -672,6 +672,10 @@ def test_hook_directories_a_script_names():
     ('LABEL_CMD = settings.get("label") or "Print label"', False, []),     # not one word
     ('if tool_cmd == "tar" or mode == "zip":', False, []),                  # a comparison
     ('GIT_CMD = ["git", "diff"]', False, ["git"]),                  # a list's last item is no fallback
+    # Java's (a JSP's or a servlet's source): the program, its arguments
+    ('Process p = new ProcessBuilder("gzip", "-c", name).start();', False, ["gzip"]),
+    ('Runtime.getRuntime().exec(new String[]{"tar", "-czf", out, dir});', False, ["tar"]),
+    ('String[] parts = new String[]{"a", "b"};', False, []),
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
@@ -773,7 +777,10 @@ def test_programs_an_applications_code_runs_are_kept(app_root: Path, tmp_path: P
     for path, code in (("/app/web.py", "import subprocess\ndef export(d):\n"
                                        "    subprocess.run(['zip', '-r', '/tmp/x.zip', d], check=True)\n"),
                        ("/app/export.php", "<?php echo shell_exec('zip -r /tmp/x.zip /app');\n"),
-                       ("/app/export.js", "require('child_process').execFile('zip', ['-r', 'x.zip'])\n")):
+                       ("/app/export.js", "require('child_process').execFile('zip', ['-r', 'x.zip'])\n"),
+                       # a JSP, compiled on its first request ("Cannot run program", a 500)
+                       ("/app/export.jsp",
+                        '<% Process p = new ProcessBuilder("zip", "-r", "x.zip", dir).start(); %>\n')):
         write(app_root, "/app/web.py", "")
         write(app_root, path, code)
         kept = kept_at(app_root, "unit", tmp_path, trace, served).kept
