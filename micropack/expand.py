@@ -1369,8 +1369,11 @@ class Expander:
                                           f"package {source} built it and {sources[source]}, which ran)")
 
     def _what_libraries_name(self, libraries: Iterable[str]) -> None:
-        """The directories of modules of its own package, or of a package
-        that depends on it (its plugins), a shared library that is kept
+        """The directories of modules of its own package, of a package
+        that depends on it (its plugins), or of one its package depends
+        on, recommends or suggests (libsasl2-2's mechanisms, in
+        libsasl2-modules: a Postfix relay's SASL login deferred every
+        message, "no mechanism available"), a shared library that is kept
         names (compiled in), where it loads one by a name it is given
         later, even a directory of one module: libcrypto.so.3
         loads OpenSSL's legacy provider from ossl-modules/ for md4,
@@ -1403,8 +1406,9 @@ class Expander:
             if key is None:
                 continue
             if key not in dirs_of:
-                holders = {parent_of(m) for k in (key, *self._dependents_of(key))
-                           for m in self.units.units[k].members if self._is_module(m)}
+                related = (key, *self._dependents_of(key), *self._declared_packages(key))
+                holders = {parent_of(m) for k in related for m in self.units.units[k].members
+                           if self._is_module(m)}
                 # (not a directory of the hierarchy: libc-bin, which depends
                 # on libc6, has /usr/bin/ld.so, and libc.so.6's default
                 # PATH names /usr/bin: the whole of it came, 16 MB)

@@ -3661,6 +3661,37 @@ def test_module_directories_a_loaded_library_names_are_kept(tmp_path: Path, leve
     assert f"{lib}/libssl3-extra/other.so" not in kept
 
 
+def test_a_module_directory_a_library_names_in_a_package_it_declares_is_kept(tmp_path: Path):
+    """libsasl2.so.2 loads its mechanisms from sasl2/, a path compiled
+    into it, which libsasl2-modules (its package recommends it) and
+    libsasl2-modules-db (it depends on it) fill: a Postfix relay's SASL
+    login deferred every message on the minified image, "no mechanism
+    available". The module directories of the packages the library's own
+    depends on, recommends or suggests are looked for too; not those of
+    an unrelated package."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    lib = "/usr/lib/x86_64-linux-gnu"
+    write(root, f"{lib}/libsasl2.so.2", f"\x7fELF...{lib}/sasl2\0...{lib}/other-plugins\0...")
+    write(root, f"{lib}/sasl2/libplain.so.2", "\x7fELF")
+    write(root, f"{lib}/sasl2/libsasldb.so.2", "\x7fELF")
+    write(root, f"{lib}/other-plugins/x.so", "\x7fELF")
+    dpkg(root, "libsasl2-2", f"{lib}/libsasl2.so.2", depends="libsasl2-modules-db",
+         recommends="libsasl2-modules")
+    dpkg(root, "libsasl2-modules", f"{lib}/sasl2/libplain.so.2")
+    dpkg(root, "libsasl2-modules-db", f"{lib}/sasl2/libsasldb.so.2")
+    dpkg(root, "otherplugins", f"{lib}/other-plugins/x.so")
+    write(root, "/usr/lib/postfix/sbin/smtp", "\x7fELF", 0o755)
+    dpkg(root, "postfix", "/usr/lib/postfix/sbin/smtp", depends="libsasl2-2")
+    trace = ["/usr/lib/postfix/sbin/smtp", f"{lib}/libsasl2.so.2"]
+    events = records(("smtp", "exec", "/usr/lib/postfix/sbin/smtp"),
+                     ("smtp", "openat", f"{lib}/libsasl2.so.2"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "loads its modules from it by name" in kept.get(f"{lib}/sasl2/libplain.so.2", "")
+    assert f"{lib}/sasl2/libsasldb.so.2" in kept
+    assert f"{lib}/other-plugins/x.so" not in kept
+
+
 def test_a_module_directory_a_library_names_with_a_doubled_slash_is_kept(tmp_path: Path):
     """libMagickCore names its coders' directory as its build joined it,
     "/usr/lib/x86_64-linux-gnu/ImageMagick-6.9.11//modules-Q16/coders":
