@@ -157,6 +157,8 @@ TOOLBOX_COMMANDS = ("awk", "bash", "getent", "clear", "tput", "reset")
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01
+# (unused_commands' key for the programs on PATH no package installed)
+IMAGES_OWN = ""
 # The commands of a package installed on purpose beside a program that ran
 # come while they add no more than this, with what they need
 # (_companion_commands): apache2-utils' 12 beside lighttpd, 0.9 MB; not
@@ -638,6 +640,16 @@ class Expander:
             commands = self._commands_of(key) if key in self.units.units else []
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
+        # and the image's own, which no package installed: a RabbitMQ
+        # image's client script in /usr/local/bin went unsaid ("executable
+        # file not found")
+        if self.of_image:
+            own = [p for d in sorted(self._path_dirs()) for p in self.units.children(d)
+                   if p not in self.units.package_of and p not in self.closure.kept
+                   and (final := self._final(p)) is not None and final not in self.closure.kept
+                   and final not in self.units.package_of and self.units.is_program(final)]
+            if own:
+                self.result.unused_commands[IMAGES_OWN] = own
 
     def _companion_commands(self, programs: list[str]) -> None:
         """The commands of a package installed on purpose that the package
@@ -1501,7 +1513,8 @@ class Expander:
                     key = self.units.package_of.get(target or "")
                     if target and key in near and self._is_script(target):
                         found.append(program)
-                    elif target and key in declared and self.units.is_program(target):
+                    elif target and key in declared and len(word) > 1 and self.units.is_program(target):
+                        # (not a one-letter word: Erlang's beam.smp holds "w", procps' w)
                         companions.append((program, key))
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")

@@ -168,17 +168,22 @@ def from_mounts(final: dict[str, str], src: Source) -> list[str]:
 
 def unused_commands_warning(unused: dict[str, list[str]]) -> str:
     """One line naming the packages installed on purpose whose commands
-    were dropped, never run (a few commands of each), and how to keep one."""
+    were dropped, never run (a few commands of each), and the image's own
+    on PATH (expand.IMAGES_OWN), and how to keep one."""
     if not unused:
         return ""
     shown = []
     for package, commands in sorted(unused.items()):
         names = [posixpath.basename(c) for c in commands]
         more = f", +{len(names) - 3} more" if len(names) > 3 else ""
-        shown.append(f"{package} ({', '.join(names[:3])}{more})")
+        listed = f"{', '.join(names[:3])}{more}"
+        shown.append(f"{package} ({listed})" if package != expand.IMAGES_OWN
+                     else f"the image's own, of no package ({listed})")
     first = min(c for commands in unused.values() for c in commands)
-    return (f"not kept, as nothing ran or named them: the commands of {len(unused)} package(s) installed "
-            f"on purpose: {'; '.join(shown)}; keep one with --include (e.g. --include {first})")
+    packages = len(unused) - (expand.IMAGES_OWN in unused)
+    whose = f"the commands of {packages} package(s) installed on purpose: " if packages else ""
+    return (f"not kept, as nothing ran or named them: {whose}{'; '.join(shown)}; keep one with --include "
+            f"(e.g. --include {first})")
 
 
 def unused_tools_warning(unused: dict[str, list[str]]) -> str:

@@ -4300,6 +4300,18 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     trace = ["/usr/bin/worker", "/usr/bin/pdfinfo"]
     events = records(("worker", "exec", trace[0]), ("pdfinfo", "exec", trace[1]))
     assert kept_at(app_root, "unit", tmp_path, trace, events).unused_commands == ""
+    # an image's own command, which no package installed (a RabbitMQ image's
+    # client script in /usr/local/bin: "executable file not found"); not a
+    # link to a package's program (/etc/alternatives'), nor from a host's root
+    write(app_root, "/usr/local/bin/amqp-roundtrip", "#!/usr/bin/python3\n", 0o755)
+    link(app_root, "/usr/bin/pdf", "/usr/bin/pdftoppm")
+    src = Source(RootFS(app_root), "image test", {"PATH": "/usr/local/bin:/usr/bin"}, of_image=True)
+    own = pack.pack_files(src, trace, str(tmp_path / "own.tar"), resolve.Rules(), granularity="unit",
+                          events=events)
+    assert own.unused_commands.startswith("not kept, as nothing ran or named them: the image's own, of no "
+                                          "package (amqp-roundtrip); keep one with --include "
+                                          "(e.g. --include /usr/local/bin/amqp-roundtrip)")
+    assert "amqp-roundtrip" not in kept_at(app_root, "unit", tmp_path, trace, events).unused_commands
 
 
 def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_a_source_with(tmp_path: Path):
