@@ -343,6 +343,9 @@ class Expansion:
     sticky: list[str] = field(default_factory=list)
     # a package installed on purpose none of whose commands is kept -> those commands
     unused_commands: dict[str, list[str]] = field(default_factory=dict)
+    # a package of a language's libraries installed on purpose, nothing of
+    # which is kept -> its entries in the language's directories
+    unused_libraries: dict[str, list[str]] = field(default_factory=dict)
     # a program not kept, though a kept package's file is configuration for
     # it (/usr/sbin/logrotate: /etc/logrotate.d/squid) -> those files
     unused_drop_ins: dict[str, list[str]] = field(default_factory=dict)
@@ -640,6 +643,14 @@ class Expander:
             commands = self._commands_of(key) if key in self.units.units else []
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
+            elif not commands and key in self.units.units:
+                # a language's library, nothing of which was imported (a
+                # RabbitMQ image's python3-pika, for its client script:
+                # "No module named 'pika'")
+                unit = self.units.units[key]
+                tops = sorted({top for m in unit.members if (top := self._language_top(m))})
+                if tops and not any(m in self.closure.kept for m in unit.members if not self.units.is_dir(m)):
+                    self.result.unused_libraries[key.split(":", 1)[1]] = tops
         # and the image's own, which no package installed: a RabbitMQ
         # image's client script in /usr/local/bin went unsaid ("executable
         # file not found")
@@ -650,6 +661,18 @@ class Expander:
                    and final not in self.units.package_of and self.units.is_program(final)]
             if own:
                 self.result.unused_commands[IMAGES_OWN] = own
+
+    def _language_top(self, path: str) -> str | None:
+        """The entry of a language's directory (a Python, node, gem, Perl,
+        ... directory) path is or is under: /usr/lib/python3/dist-packages/pika
+        for its __init__.py; None outside one."""
+        p = path
+        while p != "/":
+            parent = parent_of(p)
+            if parent in self.units.containers:
+                return p
+            p = parent
+        return None
 
     def _companion_commands(self, programs: list[str]) -> None:
         """The commands of a package installed on purpose that the package

@@ -52,6 +52,7 @@ class PackReport:
     partial_trees: list[str] = field(default_factory=list)        # warnings: unowned trees in part
     left_out: str = ""          # a warning: files of used units left out (the foreign limit, ...)
     unused_commands: str = ""   # a warning: commands of packages installed on purpose, not kept
+    unused_libraries: str = ""  # a warning: language libraries of packages installed on purpose, not kept
     unused_tools: str = ""      # a warning: programs not kept whose drop-in configuration is kept
     toolbox: str = ""           # a warning: the shell kept without its everyday commands
     original_size: int | None = None    # the image's size, when the source is an image
@@ -184,6 +185,19 @@ def unused_commands_warning(unused: dict[str, list[str]]) -> str:
     whose = f"the commands of {packages} package(s) installed on purpose: " if packages else ""
     return (f"not kept, as nothing ran or named them: {whose}{'; '.join(shown)}; keep one with --include "
             f"(e.g. --include {first})")
+
+
+def unused_libraries_warning(unused: dict[str, list[str]]) -> str:
+    """One line naming the packages of a language's libraries installed on
+    purpose of which nothing is kept (nothing imported them), and how to
+    keep one."""
+    if not unused:
+        return ""
+    shown = [f"{package} ({', '.join(posixpath.basename(t) for t in tops[:3])})"
+             for package, tops in sorted(unused.items())]
+    first = min(t for tops in unused.values() for t in tops)
+    return (f"not kept, as nothing imported them: the libraries of {len(unused)} package(s) installed on "
+            f"purpose: {'; '.join(shown)}; keep one with --include (e.g. --include '{first}*')")
 
 
 def unused_tools_warning(unused: dict[str, list[str]]) -> str:
@@ -372,9 +386,10 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                     f"{first} ({out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
     unused = unused_commands_warning(expansion.unused_commands)
+    unused_libraries = unused_libraries_warning(expansion.unused_libraries)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     toolbox = toolbox_warning(expansion.toolbox_left)
-    closure.warnings.extend(w for w in (unused, unused_tools, toolbox) if w)
+    closure.warnings.extend(w for w in (unused, unused_libraries, unused_tools, toolbox) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     listing = listed_packages(src, final, closure)
@@ -389,7 +404,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     report = PackReport(kept=final, skipped=closure.skipped, warnings=closure.warnings,
                         source=archive.TarTotals(), result=archive.TarTotals(),
                         granularity=granularity, original_size=src.size, left_out=left_out,
-                        unused_commands=unused, unused_tools=unused_tools, toolbox=toolbox)
+                        unused_commands=unused, unused_libraries=unused_libraries, unused_tools=unused_tools,
+                        toolbox=toolbox)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(

@@ -63,6 +63,7 @@ class FakePacked:
     partial_trees: list[str] = []
     left_out = ""
     unused_commands = ""
+    unused_libraries = ""
     unused_tools = ""
     toolbox = ""
     packages = {"coreutils": 1}

@@ -4312,6 +4312,20 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
                                           "package (amqp-roundtrip); keep one with --include "
                                           "(e.g. --include /usr/local/bin/amqp-roundtrip)")
     assert "amqp-roundtrip" not in kept_at(app_root, "unit", tmp_path, trace, events).unused_commands
+    # a language's library installed on purpose, which nothing imported (that
+    # script's python3-pika: "No module named 'pika'"); not one of which a file is kept
+    site = "/usr/lib/python3/dist-packages"
+    for f in (f"{site}/pika/__init__.py", f"{site}/pika/spec.py", f"{site}/yaml/__init__.py"):
+        write(app_root, f, "x = 1\n")
+    dpkg(app_root, "python3-pika", f"{site}/pika/__init__.py", f"{site}/pika/spec.py", priority="optional")
+    dpkg(app_root, "python3-yaml", f"{site}/yaml/__init__.py", priority="optional")
+    trace += [f"{site}/yaml/__init__.py"]
+    events += records(("worker", "openat", f"{site}/yaml/__init__.py"))
+    libraries = kept_at(app_root, "unit", tmp_path, trace, events)
+    assert libraries.unused_libraries == (
+        "not kept, as nothing imported them: the libraries of 1 package(s) installed on purpose: "
+        f"python3-pika (pika); keep one with --include (e.g. --include '{site}/pika*')")
+    assert libraries.unused_libraries in libraries.warnings
 
 
 def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_a_source_with(tmp_path: Path):
