@@ -655,7 +655,10 @@ class Expander:
         # image's client script in /usr/local/bin went unsaid ("executable
         # file not found")
         if self.of_image:
-            own = [p for d in sorted(self._path_dirs()) for p in self.units.children(d)
+            # (not the system's directories: Docker's Debian images carry
+            # /usr/sbin/policy-rc.d, debootstrap's start-stop-daemon.REAL)
+            own = [p for d in sorted(self._path_dirs()) if not d.endswith("sbin")
+                   for p in self.units.children(d)
                    if p not in self.units.package_of and p not in self.closure.kept
                    and (final := self._final(p)) is not None and final not in self.closure.kept
                    and final not in self.units.package_of and self.units.is_program(final)]
@@ -736,7 +739,27 @@ class Expander:
             total += st.st_size
             todo += [(n.path, n.rpath, n.origin) for n in self.closure.needs(final, rpath, origin)
                      if not n.missing]
+            # (a node module's command brings its module and what it depends
+            # on, and the distro packages of those, whole: Debian's npm is
+            # 3.9 MB of modules and 16 MB as kept, man pages, bash and
+            # node-gyp's python with them)
+            modules = [m] if (m := self._node_module_of(final)) else []
+            while modules:
+                key = modules.pop()
+                if key in seen or key in self.result.used:
+                    continue
+                seen.add(key)
+                total += self.units.units[key].size
+                modules += self.units.units[key].deps
+                owner = self.units.package_of.get(self.units.units[key].name + "/package.json")
+                if owner is not None and owner not in seen and owner not in self.result.used:
+                    seen.add(owner)
+                    total += self.units.units[owner].size
         return total
+
+    def _node_module_of(self, path: str) -> str | None:
+        """The key of the node module path is a file of, if any."""
+        return next((k for k in self.units.units_of(path) if k.startswith("node:")), None)
 
     def _packages_of_programs(self, programs: Iterable[str]) -> set[str]:
         """The packages of programs that ran: of the file each leads to, and
@@ -3068,6 +3091,11 @@ class Expander:
             head = (text or "")[:256].encode("utf-8", "surrogateescape")
             if text is not None and is_shell_script(head, found):
                 self._shell_script(found, text, f"script {found}", whole=False)
+            elif (module := self._node_module_of(final)) is not None:
+                # a node module's command (Debian's npm is /usr/share/nodejs/
+                # npm/bin/npm-cli.js): its module, or nothing runs ("Cannot
+                # find module '../lib/cli.js'" for every npm command)
+                self._use(module, f"the module of command {word} ({where})")
             elif text is not None:
                 # what it cannot start without: gdal-bin's gdal2tiles.py,
                 # kept beside libgdal, imports osgeo_utils.gdal2tiles, which

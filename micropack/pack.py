@@ -173,17 +173,17 @@ def unused_commands_warning(unused: dict[str, list[str]]) -> str:
     on PATH (expand.IMAGES_OWN), and how to keep one."""
     if not unused:
         return ""
-    shown = []
-    for package, commands in sorted(unused.items()):
+    def listed(commands: list[str]) -> str:
         names = [posixpath.basename(c) for c in commands]
-        more = f", +{len(names) - 3} more" if len(names) > 3 else ""
-        listed = f"{', '.join(names[:3])}{more}"
-        shown.append(f"{package} ({listed})" if package != expand.IMAGES_OWN
-                     else f"the image's own, of no package ({listed})")
+        return ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
+
+    packages = {p: c for p, c in unused.items() if p != expand.IMAGES_OWN}
+    parts = [f"the commands of {len(packages)} package(s) installed on purpose: "
+             + "; ".join(f"{p} ({listed(c)})" for p, c in sorted(packages.items()))] if packages else []
+    if expand.IMAGES_OWN in unused:
+        parts.append(f"the image's own, of no package ({listed(unused[expand.IMAGES_OWN])})")
     first = min(c for commands in unused.values() for c in commands)
-    packages = len(unused) - (expand.IMAGES_OWN in unused)
-    whose = f"the commands of {packages} package(s) installed on purpose: " if packages else ""
-    return (f"not kept, as nothing ran or named them: {whose}{'; '.join(shown)}; keep one with --include "
+    return (f"not kept, as nothing ran or named them: {'; and '.join(parts)}; keep one with --include "
             f"(e.g. --include {first})")
 
 
