@@ -160,9 +160,11 @@ RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|pop
                  "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
                  "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute|"
                  "ProcessBuilder")
-# (Java's: new ProcessBuilder("gzip", "-c", f), Runtime's exec(new String[]{"tar", ...}))
+# (Java's: new ProcessBuilder("gzip", "-c", f), of Arrays.asList(...) or List.of(...),
+# Runtime's exec(new String[]{"tar", ...}))
 RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"]))\s*"""
-                      r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(]|new\s+String\s*\[\s*\]\s*\{)?""")
+                      r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(]|new\s+String\s*\[\s*\]\s*\{"""
+                      r"""|(?:Arrays\.asList|List\.of)\s*\()?""")
 PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
                        r"""|(['"])[ \t]*(\|)?([^'"\n|]+?)[ \t]*(\|)?[ \t]*\2)""")
 # one string literal (Python's prefixes; a JavaScript template string) and

@@ -232,8 +232,7 @@ ICONV_IMPORT = "iconv_open"
 # a git daemon probed with ls-remote read no zone, and on the minified image
 # `TZ=Europe/Berlin git log --date=local` printed UTC times, exit 0. Not a
 # shell's (bash imports it for its prompt's \t).
-ZONE_IMPORT = "localtime"
-ZONE_NEEDLES = (b"\0localtime\0", b"\0localtime_r\0")
+ZONE_IMPORTS = ("localtime", "localtime_r")
 # A file a program names by its path, compiled in, is kept up to this size
 # (see _files_programs_name): a release file, a small configuration
 SMALL_FILE = 64 << 10
@@ -585,7 +584,7 @@ class Expander:
         # as for those that ran: sox, run by a route the probes never took,
         # loads its formats' modules through libsox, which names their
         # directory
-        self._what_programs_name([p for p in dict.fromkeys(self._as_if_run) if p not in programs])
+        self._what_programs_name([p for p in dict.fromkeys(self._as_if_run) if p not in programs], ran=False)
         # (ffmpeg named by the worker's script, never run: its libavcodec
         # converts subtitles' character sets, "Unable to open iconv context")
         self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
@@ -1344,14 +1343,16 @@ class Expander:
         return final is not None and final in self.units.package_of and self.units.is_program(final) \
             and self._is_script(final)
 
-    def _what_programs_name(self, programs: list[str]) -> None:
+    def _what_programs_name(self, programs: list[str], ran: bool = True) -> None:
         """What a program that ran reads by a name compiled into it, read
         from the program itself (once each):
         - the directory of modules it names (_module_dir), where it loads
           one by a name it is given later: MariaDB's plugin directory
           (`INSTALL SONAME 'ha_archive'` on the minified image: "Can't open
           shared library", no plugin having been loaded while tracing);
-        - the time zone database, when it imports localtime (ZONE_IMPORT);
+        - the time zone database, when it ran (not kept as if run) and
+          imports localtime or localtime_r (ZONE_IMPORTS): in practice
+          wherever a program of C ran, not a shell;
         - for a Go program, what its standard library reads on first use,
           when it links the code that does: the certificate authorities
           (Prometheus scraping an HTTPS target on the minified image: "x509:
@@ -1376,11 +1377,9 @@ class Expander:
                     wanted: dict[str, tuple[bytes, ...]] = dict(module_dirs)
                     if posixpath.basename(final) not in SHELLS:
                         wanted[ICONV_IMPORT] = (b"\0iconv_open\0",)
-                        wanted[ZONE_IMPORT] = ZONE_NEEDLES
                     named = elf.containing(fh, wanted)
                     converts = ICONV_IMPORT in named
-                    local_time = ZONE_IMPORT in named
-                    named -= {ICONV_IMPORT, ZONE_IMPORT}
+                    named.discard(ICONV_IMPORT)
                     linked = elf.functions_named(fh, (GO_CA_FUNCTION, GO_ZONE_FUNCTION, GO_MIME_FUNCTION)) \
                         if info.go else set()
             except (OSError, SymlinkLoop):
@@ -1390,7 +1389,8 @@ class Expander:
                 self._module_dirs.add(d)
             if converts and not self._converters_named:
                 self._converters_named = f"{final} converts with iconv (it imports iconv_open)"
-            if local_time and not self._tz_named:
+            if ran and not self._tz_named and posixpath.basename(final) not in SHELLS \
+                    and self._imports(final, ZONE_IMPORTS):
                 self._tz_named = f"{final} shows local time (it imports localtime), TZ's zone where it is set"
             if GO_CA_FUNCTION in linked:
                 for d in CA_DIRS:
@@ -1464,7 +1464,7 @@ class Expander:
             if key is None:
                 continue
             if key not in dirs_of:
-                related = (key, *self._dependents_of(key), *self._declared_packages(key))
+                related = (key, *self._dependents_of(key), *self._related_packages(key))
                 holders = {parent_of(m) for k in related for m in self.units.units[k].members
                            if self._is_module(m)}
                 # (not a directory of the hierarchy: libc-bin, which depends
@@ -1522,9 +1522,9 @@ class Expander:
           bitmap or metrics yet: a T1 document failed on a minified TeX
           Live image ("mkdir: not found", "Font ecrm1000 at 600 not
           found", no PDF);
-        - a program of a package its own depends on, recommends or
-          suggests (_declared_packages), named bare, while it adds no more
-          than COMPANION_LIMIT with what it needs: git's pager;
+        - a program of a package its own recommends or suggests
+          (_optional_packages), named bare, while all it so names add no
+          more than COMPANION_LIMIT with what they need: git's pager;
         - /bin/sh, for system() and popen().
         No other program by its bare name: a binary's strings hold SQL
         keywords, syscall names and messages ("join", "truncate", "yes")
@@ -1543,7 +1543,7 @@ class Expander:
             words = self._data_words_of(final)
             own = self.units.package_of.get(final)
             near, on_path = self._scripts_near(own)
-            declared = self._declared_packages(own)
+            optional = self._optional_packages(own)
             if runs & SHELL_FUNCTIONS:
                 calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
                 self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
@@ -1553,28 +1553,27 @@ class Expander:
                     target = self._final(word)
                     if target and self.units.is_program(target):
                         found.append(word)
-                elif word != posixpath.basename(final) and (word in on_path or word in self._path_names()) \
+                elif word != posixpath.basename(final) and (
+                        word in on_path or (optional and len(word) > 2 and word in self._path_names())) \
                         and (program := self.closure.find_program(word)):
+                    # (not a word of one or two letters: a binary's fopen
+                    # modes, "w", are procps' w)
                     target = self._final(program)
                     key = self.units.package_of.get(target or "")
                     if target and key in near and self._is_script(target):
                         found.append(program)
-                    elif target and key in declared and len(word) > 1 and self.units.is_program(target):
-                        # (not a one-letter word: Erlang's beam.smp holds "w", procps' w)
+                    elif target and key in optional and self.units.is_program(target):
                         companions.append((program, key))
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
+            budget = COMPANION_LIMIT        # (for all a binary names: cmake names gcc and make)
             for program, key in companions:
-                name = key.split(":", 1)[1]
                 cost = self._cost([program])
-                if cost <= COMPANION_LIMIT:
-                    self._keep_programs([program], f"{final} (a name compiled into it, of {name}, which "
-                                                   f"its package depends on, recommends or suggests)")
-                elif program not in self.closure.kept:
-                    # (said: the binary runs it when asked to)
-                    self.result.left_out.setdefault(
-                        program, f"{final} names it and may run it ({name}, a package its own declares): "
-                                 f"{cost / 1e6:.1f} MB with what it needs, left out (--include keeps it)")
+                if cost <= budget:
+                    budget -= cost
+                    self._keep_programs([program], f"{final} (a name compiled into it, of "
+                                                   f"{key.split(':', 1)[1]}, which its package recommends "
+                                                   f"or suggests)")
 
     def _frozen_modules(self, traced: dict[str, str]) -> dict[str, str]:
         """The files of the modules frozen into a Python whose standard
@@ -1825,19 +1824,23 @@ class Expander:
         return [m for m in self.units.units[key].members
                 if parent_of(m) in self._path_dirs() and self.units.is_program(self._final(m) or "")]
 
-    def _declared_packages(self, own: str | None) -> set[str]:
-        """The packages package own depends on, recommends or suggests:
-        a program of one, named bare in own's binary, is one it runs (git
-        runs `pager`, /etc/alternatives' link to less, which git
-        recommends; without it `git log` said "cannot run pager").
-        Not the system's own (Essential, priority required): their
-        programs' names are words any binary's strings hold ("join",
-        "yes", "mount")."""
+    def _optional_packages(self, own: str | None) -> set[str]:
+        """The packages package own recommends or suggests, installed: a
+        program of one, named bare in own's binary, is a tool it runs when
+        it is there (git runs `pager`, /etc/alternatives' link to less,
+        which git recommends; without it `git log` said "cannot run
+        pager"). Not what it depends on (procps, iproute2, lsof: for its
+        maintainer's scripts, and their programs' names are words: "kill",
+        "ip"), nor the system's own (Essential, priority required)."""
         if own is None:
             return set()
+        return {k for table in (self.units.package_recommends, self.units.package_suggests)
+                for k in table.get(own, []) if k not in self.units.essential and k not in self.units.base}
+
+    def _related_packages(self, own: str) -> set[str]:
+        """The packages package own depends on, recommends or suggests."""
         return {k for table in (self.units.package_deps, self.units.package_recommends,
-                                self.units.package_suggests) for k in table.get(own, [])
-                if k not in self.units.essential and k not in self.units.base}
+                                self.units.package_suggests) for k in table.get(own, [])}
 
     def _path_names(self) -> set[str]:
         """The names in the image's PATH directories."""
@@ -2166,19 +2169,27 @@ class Expander:
 
     def _use_trees_under(self, directory: str, why: str) -> None:
         """The units of the files no package owns under directory, and the
-        files of data packages there (a server serves or runs them by the
-        name a request gives: Tomcat's manager application, the docBase
+        files there of the packages of data the workload read one of
+        there (a server serves or runs them by the name a request gives:
+        Tomcat's manager application, the docBase
         /etc/tomcat10/Catalina/localhost/manager.xml names, is
         tomcat10-admin's, data only, and its pages, styles and images
-        were 404, only the WEB-INF trees Tomcat scans kept)."""
+        were 404, only the WEB-INF files Tomcat read kept)."""
+        packages: set[str] = set()
         for p in self.units.subtree(directory):
             for key in self.units.units_of(p):
-                unit = self.units.units.get(key)
                 if key.startswith("tree:"):
                     self._use(key, why)
-                elif unit is not None and p not in self.closure.kept and self.units.is_data_package(unit) \
-                        and not self.units.is_dir(p):
-                    self.closure.add(p, f"{why}: a file of {unit.name}, a package of data")
+                elif p in self._in_trace and key in self.units.units:
+                    packages.add(key)
+        # (of a package of data the workload read a file of there: not every
+        # libjs-* package under /usr/share/javascript, which Apache's
+        # javascript-common aliases)
+        for key in sorted(packages):
+            unit = self.units.units[key]
+            if self.units.is_data_package(unit):
+                under = [m for m in self._package_members(unit) if m.startswith(directory + "/")]
+                self._keep_files(unit, under, f"{why}: a file of {unit.name}, a package of data")
 
     def _edited_configuration(self) -> None:
         """The configuration files whose content is not what their package
@@ -3265,8 +3276,8 @@ class Expander:
         Pillow's ImageFont.truetype("DejaVuSans-Bold.ttf")
         looks it up under the font directories when the route first draws
         text (a Django view's card: 500, "cannot open resource", no font
-        kept at all). With it, the other faces of its package while they
-        come to no more than COMPANION_LIMIT: code that names a default
+        kept at all). With it, the other faces of its package when they
+        come to no more than COMPANION_LIMIT in all: code that names a default
         face is often given another (`truetype(font or "DejaVuSans.ttf")`
         drew DejaVuSans only, and `font=DejaVuSerif.ttf` was a 500); not a
         package of 100 MB of CJK faces."""
@@ -3288,7 +3299,7 @@ class Expander:
                     continue
                 faces = [m for m in unit.members if m.startswith(FONT_PREFIXES) and m not in self.closure.kept
                          and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode)]
-                if sum(self.units.stats[m].st_size for m in faces) <= COMPANION_LIMIT:
+                if sum(self._file_sizes(faces)) <= COMPANION_LIMIT:
                     for face in faces:
                         self.closure.add(face, f"a face of {unit.name} beside the font {name}, "
                                                f"which {path} names")

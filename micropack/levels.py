@@ -6,9 +6,10 @@ GRANULARITIES = ("file", "unit", "package")
 # Chosen by measurement on the application suite (README, "Granularity").
 DEFAULT_GRANULARITY = "unit"
 
+SHELLS_KEPT = ("/bin/sh", "/bin/bash")
 # What people expect a small image to keep anyway (`--keep NAME`).
 PRESETS: dict[str, tuple[str, ...]] = {
-    "shell": ("/bin/sh", "/bin/bash"),
+    "shell": SHELLS_KEPT,
     "certs": ("/etc/ssl/certs", "/etc/ssl/certs/*", "/usr/share/ca-certificates/*",
               "/etc/ca-certificates.conf", "/etc/ssl/openssl.cnf", "/etc/pki/*",
               "/usr/lib/ssl/*"),
@@ -17,5 +18,5 @@ PRESETS: dict[str, tuple[str, ...]] = {
     # the shell and the commands an admin types in `docker exec` (cp, mv,
     # tail, date, find, tar, ...): programs of packages, not paths, so
     # the expansion keeps them (Rules.toolbox)
-    "toolbox": ("/bin/sh", "/bin/bash"),
+    "toolbox": SHELLS_KEPT,
 }

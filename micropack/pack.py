@@ -220,8 +220,9 @@ def toolbox_warning(left: tuple[int, list[str]] | None) -> str:
     if left is None:
         return ""
     size, names = left
-    common = [n for n in ("cp", "mv", "tail", "date", "find", "tar") if n in names] or names
-    return (f"the shell is kept without its everyday commands ({', '.join(common[:6])}, ...: "
+    common = [n for n in ("cp", "mv", "tail", "date", "find", "tar") if n in names] or names[:6]
+    more = ", ..." if len(names) > len(common) else ""
+    return (f"the shell is kept without its everyday commands ({', '.join(common)}{more}: "
             f"{size / 1e6:.1f} MB, which nothing ran): --keep toolbox keeps them")
 
 

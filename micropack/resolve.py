@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from micropack import elf
 from micropack.codescan import env_program, shebang_words
 from micropack.errors import PackError, UsageError
-from micropack.levels import PRESETS
+from micropack.levels import DEFAULT_GRANULARITY, PRESETS
 from micropack.record import is_pseudo
 from micropack.rootfs import RootFS, SymlinkLoop, parent_of
 
@@ -50,7 +50,7 @@ class Rules:
         self.include.extend(PRESETS[name])
         self.toolbox = self.toolbox or name == "toolbox"
 
-    def check(self, granularity: str) -> None:
+    def check(self, granularity: str = DEFAULT_GRANULARITY) -> None:
         """A pattern that is not absolute can never match a path of the
         source (they all start with /): a usage error, not a silent no-op;
         so is the toolbox at file level, which reads no packages."""

@@ -676,6 +676,8 @@ def test_hook_directories_a_script_names():
     ('Process p = new ProcessBuilder("gzip", "-c", name).start();', False, ["gzip"]),
     ('Runtime.getRuntime().exec(new String[]{"tar", "-czf", out, dir});', False, ["tar"]),
     ('String[] parts = new String[]{"a", "b"};', False, []),
+    ('new ProcessBuilder(Arrays.asList("zip", "-r", out)).start();', False, ["zip"]),
+    ('pb = new ProcessBuilder(List.of("xz", "-d"));', False, ["xz"]),
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
@@ -1840,8 +1842,10 @@ def test_a_directory_the_configuration_read_names_keeps_its_data_packages_files(
     docBase is tomcat10-admin's /usr/share/tomcat10-admin/manager, and
     scanned its WEB-INF only: on the minified image /manager/ was a 404,
     its styles and images too. The files of a package of data under a
-    directory such configuration names come; not those of a package of
-    programs there, nor of a data package elsewhere."""
+    directory such configuration names come, of a package the workload
+    read a file of there; not those of a package of programs there, nor
+    of one nothing was read of there (Apache's /usr/share/javascript
+    holds every libjs-*), nor of a data package elsewhere."""
     conf = "/etc/tomcat10/Catalina/localhost/manager.xml"
     docbase = "/usr/share/tomcat10-admin/manager"
     write(app_root, conf, f'<Context docBase="{docbase}" antiResourceLocking="false">\n</Context>\n')
@@ -1854,13 +1858,15 @@ def test_a_directory_the_configuration_read_names_keeps_its_data_packages_files(
     dpkg(app_root, "tomcat10-admin", conf, *pages)
     write(app_root, f"{docbase}/tool.sh", "#!/bin/sh\n", 0o755)
     dpkg(app_root, "managertools", f"{docbase}/tool.sh")
+    write(app_root, f"{docbase}/extra/big.js", "x")      # a package of data nothing of which was read there
+    dpkg(app_root, "managerextra", f"{docbase}/extra/big.js")
     trace = ["/usr/share/tomcat10/bin/catalina.sh", conf, f"{docbase}/WEB-INF/web.xml"]
     events = records(("java", "exec", "/usr/share/tomcat10/bin/catalina.sh"), ("java", "openat", conf),
                      ("java", "openat", f"{docbase}/WEB-INF/web.xml"))
     kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
     for page in pages[:2]:
         assert f"under {docbase}, which {conf} names: a file of tomcat10-admin" in kept.get(page, ""), page
-    assert f"{docbase}/tool.sh" not in kept
+    assert f"{docbase}/tool.sh" not in kept and f"{docbase}/extra/big.js" not in kept
     assert "/usr/share/tomcat10-admin/host-manager/index.jsp" not in kept
 
 
@@ -4794,9 +4800,11 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     assert small_report.toolbox in small_report.warnings
     rules = resolve.Rules()
     rules.add_preset("toolbox")
-    ran = records(("date", "exec", "/usr/bin/date"))
-    asked = kept_at(root, "unit", tmp_path / "asked", ["/usr/bin/date"], ran, rules)
-    assert "shell's toolbox (--keep toolbox)" in asked.kept["/usr/bin/gunzip"] and not asked.toolbox
+    # (a server that keeps no shell: the preset brings it, and the toolbox with it)
+    served = records(("server", "exec", "/app/server"))
+    asked = kept_at(root, "unit", tmp_path / "asked", ["/app/server"], served, rules)
+    assert "/usr/bin/sh" in asked.kept and not asked.toolbox
+    assert "shell's toolbox (--keep toolbox)" in asked.kept["/usr/bin/gunzip"]
     from micropack.errors import UsageError
     with pytest.raises(UsageError, match="--keep toolbox"):
         rules.check("file")
@@ -5364,29 +5372,34 @@ def test_a_program_that_imports_localtime_keeps_every_zone(tmp_path: Path):
                                                    records(("git", "exec", "/usr/bin/git"))).kept
 
 
-def test_a_program_a_binary_names_of_a_package_it_declares_is_kept(tmp_path: Path):
+def test_a_program_a_binary_names_of_a_package_it_recommends_is_kept(tmp_path: Path):
     """git runs `pager` (update-alternatives' link to less, which git
     recommends): probed with ls-remote, the minified image's `git log`
     said "cannot run pager" and printed everything unpaged. A program
     named bare in a binary that runs programs is kept when a package the
-    binary's own depends on, recommends or suggests has it; not one of an
-    unrelated package, nor of the system's own (Essential: "join")."""
+    binary's own recommends or suggests has it, while all it so names
+    add 4 MB at most; not one of a package it only depends on (procps'
+    kill, for its maintainer's scripts), nor of an unrelated package, nor
+    of the system's own (Essential: "join"), nor a word of one or two
+    letters (fopen's "w")."""
     root, lib = compiled_root(tmp_path)
     (root / "usr/bin").mkdir(parents=True)
     cc(root / "usr/bin/git", '#include <unistd.h>\n'
        'int main(int argc, char **argv) {\n'
-       '    char *names[] = {"pager", "more", "join", "patch", "gs"};\n'
-       '    char *args[] = {names[argc % 5], 0};\n'
+       '    char *names[] = {"pager", "more", "join", "patch", "gs", "kill", "w", "free"};\n'
+       '    char *args[] = {names[argc % 8], 0};\n'
        '    return execvp(args[0], args);\n'
        '}\n')
-    for program in ("less", "more", "join", "patch"):
+    for program in ("less", "more", "join", "patch", "kill", "w", "free"):
         cc(root / f"usr/bin/{program}", "int main(void){return 0;}")
     write(root, "/usr/bin/gs", "#!/bin/sh\n" + "#" * (5 << 20), 0o755)
+    dpkg(root, "procps", "/usr/bin/kill", "/usr/bin/w", depends="libc6", priority="important")
+    dpkg(root, "free", "/usr/bin/free", depends="libc6", priority="important")
     link(root, "/etc/alternatives/pager", "/usr/bin/less")
     link(root, "/usr/bin/pager", "/etc/alternatives/pager")
     dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
          "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
-    dpkg(root, "git", "/usr/bin/git", depends="libc6, coreutils", recommends="less",
+    dpkg(root, "git", "/usr/bin/git", depends="libc6, coreutils, free", recommends="less, procps",
          suggests="patch, ghostscript")
     dpkg(root, "ghostscript", "/usr/bin/gs")
     dpkg(root, "less", "/usr/bin/less", depends="libc6")
@@ -5399,8 +5412,8 @@ def test_a_program_a_binary_names_of_a_package_it_declares_is_kept(tmp_path: Pat
     kept = report.kept
     for path in ("/usr/bin/pager", "/etc/alternatives/pager", "/usr/bin/less", "/usr/bin/patch"):
         assert path in kept, path
-    assert "which its package depends on, recommends or suggests" in kept["/usr/bin/less"]
-    assert "/usr/bin/more" not in kept and "/usr/bin/join" not in kept
-    # a large one is said, not kept (the bound of the commands beside a program)
-    assert "/usr/bin/gs" not in kept and "5.2 MB with what it needs" in report.skipped["/usr/bin/gs"]
+    assert "which its package recommends or suggests" in kept["/usr/bin/less"]
+    assert "a name compiled into it" in kept["/usr/bin/kill"]       # procps: recommended
+    for path in ("/usr/bin/more", "/usr/bin/join", "/usr/bin/w", "/usr/bin/free", "/usr/bin/gs"):
+        assert path not in kept, (path, kept.get(path))           # (gs: over the bound)
     assert "/usr/bin/less" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"], ran).kept
