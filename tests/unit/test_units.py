@@ -2539,34 +2539,56 @@ def test_a_language_librarys_compiled_modules_come_whatever_they_need(tmp_path: 
     assert f"{site}/lxml/manifest.py" in report.kept, report.left_out
 
 
-def test_a_program_that_imports_iconv_keeps_every_converter(tmp_path: Path):
+IMPORTING = {
+    # a converter of every character set, for iconv_open
+    "iconv": ("/usr/lib/x86_64-linux-gnu/gconv", ("gconv-modules.cache", "ISO8859-1.so", "SJIS.so"),
+              "SJIS.so",
+              '#include <iconv.h>\n'
+              'int main(void){return iconv_open("UTF-8", "ISO-8859-1") == (iconv_t)-1;}\n',
+              "imports iconv_open"),
+    # every zone, for localtime_r
+    "localtime": ("/usr/share/zoneinfo", ("Etc/UTC", "Europe/Berlin"), "Europe/Berlin",
+                  '#include <time.h>\n#include <stdio.h>\n'
+                  'int main(void){time_t t = 0; struct tm tm; localtime_r(&t, &tm);\n'
+                  '    return printf("%d", tm.tm_hour) < 0;}\n',
+                  "imports localtime"),
+}
+
+
+@pytest.mark.parametrize("imported", sorted(IMPORTING))
+def test_a_program_that_imports_a_function_that_picks_data_by_name_keeps_it_all(tmp_path: Path,
+                                                                                 imported: str):
     """git re-encodes a commit's message for i18n.logOutputEncoding and a
     Latin-1 mail for `git am` through iconv: the probes converted nothing,
     and the minified image printed the message unconverted, status 200,
-    and `git am` failed ("cannot convert from ISO-8859-1"). A program that
-    ran and imports iconv_open brings the converters; a shell that does
-    (bash, for $'\\u...' in the locale's own character set) does not, nor
-    a program that does not import it."""
+    and `git am` failed ("cannot convert from ISO-8859-1"). And it shows
+    dates in local time, in the zone TZ names: a git daemon probed with
+    ls-remote read no zone, and `TZ=Europe/Berlin git log --date=local`
+    printed UTC's times, exit 0. A program that ran and imports iconv_open
+    brings the converters, one that imports localtime_r every zone; a
+    shell that does (bash, for $'\\u...' in the locale's own character
+    set, and its prompt's time) does not, nor a program that does not
+    import it, nor the file level."""
+    directory, names, picked, source, why = IMPORTING[imported]
     root, lib = compiled_root(tmp_path)
-    gconv = "/usr/lib/x86_64-linux-gnu/gconv"
-    names = ("gconv-modules.cache", "ISO8859-1.so", "SJIS.so")
     for name in names:
-        write(root, f"{gconv}/{name}", "x")
-    dpkg(root, "libc6", *(f"{gconv}/{n}" for n in names),
-         "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
-    converts = ('#include <iconv.h>\n'
-                'int main(void){return iconv_open("UTF-8", "ISO-8859-1") == (iconv_t)-1;}\n')
+        write(root, f"{directory}/{name}", "x")
+    dpkg(root, "data", *(f"{directory}/{n}" for n in names))
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
     (root / "usr/bin").mkdir(parents=True)
-    for program, source in (("git", converts), ("bash", converts), ("plain", "int main(void){return 0;}")):
-        cc(root / f"usr/bin/{program}", source)
+    for program, code in (("git", source), ("bash", source), ("plain", "int main(void){return 0;}")):
+        cc(root / f"usr/bin/{program}", code)
         dpkg(root, program, f"/usr/bin/{program}")
     assert lib.is_dir()
     for program, kept_too in (("git", True), ("bash", False), ("plain", False)):
         path = f"/usr/bin/{program}"
         kept = kept_at(root, "unit", tmp_path, [path], records((program, "exec", path))).kept
-        assert (f"{gconv}/SJIS.so" in kept) == kept_too, program
+        assert (f"{directory}/{picked}" in kept) == kept_too, program
         if kept_too:
-            assert "imports iconv_open" in kept[f"{gconv}/SJIS.so"]
+            assert why in kept[f"{directory}/{picked}"]
+    assert f"{directory}/{picked}" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"],
+                                                  records(("git", "exec", "/usr/bin/git"))).kept
 
 
 def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_converters(tmp_path: Path):
@@ -5338,38 +5360,6 @@ def test_a_program_of_the_applications_named_cron_is_no_scheduler(tmp_path: Path
                    records(("cron", "exec", "/app/bin/cron"), ("server", "exec", "/usr/bin/server"))).kept
     assert "/app/bin/cron" in kept
     assert not {"/usr/sbin/logrotate", "/usr/bin/app-job", "/usr/bin/admin-job"} & set(kept)
-
-
-def test_a_program_that_imports_localtime_keeps_every_zone(tmp_path: Path):
-    """A git daemon probed with `git ls-remote` read no zone, and on the
-    minified image `TZ=Europe/Berlin git log --date=local` printed UTC's
-    times, exit 0: the deployment's zone was gone. A program that ran and
-    imports localtime (or localtime_r) shows local time, in TZ's zone where
-    it is set, and brings the time zone database; a shell that imports it
-    (bash, for its prompt) does not, nor a program that does not."""
-    root, lib = compiled_root(tmp_path)
-    zones = "/usr/share/zoneinfo"
-    for zone in ("Etc/UTC", "Europe/Berlin"):
-        write(root, f"{zones}/{zone}", "TZif")
-    dpkg(root, "tzdata", f"{zones}/Etc/UTC", f"{zones}/Europe/Berlin")
-    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
-         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
-    local = ('#include <time.h>\n#include <stdio.h>\n'
-             'int main(void){time_t t = 0; struct tm tm; localtime_r(&t, &tm);\n'
-             '    return printf("%d", tm.tm_hour) < 0;}\n')
-    (root / "usr/bin").mkdir(parents=True)
-    for program, source in (("git", local), ("bash", local), ("plain", "int main(void){return 0;}")):
-        cc(root / f"usr/bin/{program}", source)
-        dpkg(root, program, f"/usr/bin/{program}")
-    assert lib.is_dir()
-    for program, kept_too in (("git", True), ("bash", False), ("plain", False)):
-        path = f"/usr/bin/{program}"
-        kept = kept_at(root, "unit", tmp_path, [path], records((program, "exec", path))).kept
-        assert (f"{zones}/Europe/Berlin" in kept) == kept_too, program
-        if kept_too:
-            assert "imports localtime" in kept[f"{zones}/Europe/Berlin"]
-    assert f"{zones}/Europe/Berlin" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"],
-                                                   records(("git", "exec", "/usr/bin/git"))).kept
 
 
 def test_a_program_a_binary_names_of_a_package_it_recommends_is_kept(tmp_path: Path):
