@@ -176,10 +176,12 @@ SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec"
                              "os:cmd", "os.execute"})
 # A command kept in a variable for a run call later, by a name that says
 # so: args = ["curl", "-sS", url], my @cmd = ("gzip", "-9"), const
-# curlArgs = [...]: the program is the list's first string.
+# curlArgs = [...], Java's List<String> cmd = Arrays.asList("tar", ...):
+# the program is the list's first string.
 # (and an entry of a hash or dict whose key names a command: gitweb's
 # 'compressor' => ['gzip', '-n'], which it pipes `git archive` into)
-COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ \t]*(?:\[|\(|array\()\s*"""
+COMMAND_LIST = re.compile(r"""(?<![\w$])\w*(?:cmd|command|args|argv)\w*[ \t]*=[ \t]*"""
+                          r"""(?:\[|\(|array\(|new\s+String\s*\[\s*\]\s*\{|(?:Arrays\.asList|List\.of)\s*\()\s*"""
                           r"""|['"]\w*(?:cmd|command|args|argv|compressor|program)\w*['"]"""
                           r"""[ \t]*(?:=>|:)[ \t]*(?:\[|\(|array\()\s*""", re.I)
 # An option whose value is a program the tool runs: pandoc's

@@ -678,6 +678,8 @@ def test_hook_directories_a_script_names():
     ('String[] parts = new String[]{"a", "b"};', False, []),
     ('new ProcessBuilder(Arrays.asList("zip", "-r", out)).start();', False, ["zip"]),
     ('pb = new ProcessBuilder(List.of("xz", "-d"));', False, ["xz"]),
+    ('List<String> cmd = Arrays.asList("tar", "-czf", out); new ProcessBuilder(cmd);', False, ["tar"]),
+    ('String[] args = new String[]{"sed", "-n", "1p"};', False, ["sed"]),
 ])
 def test_programs_code_runs(line: str, backticks: bool, programs: list[str]):
     assert codescan.code_commands(line, backticks) == programs
