@@ -1029,6 +1029,9 @@ class Expander:
                 self._keep_files(unit, members, why)
                 if unit.kind == "node":
                     self._node_links(unit, members, why)
+                    for link in sorted(self.units.node_via_link.get(key, ())):
+                        if link not in self.closure.kept:
+                            self.closure.add(link, f"the link other modules find {unit.name} through ({why})")
                 elif unit.kind == "erlang":
                     self._beam_imports(members)
                 elif unit.kind == "python":

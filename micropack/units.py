@@ -160,6 +160,8 @@ class SourceUnits:
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.package_suggests: dict[str, list[str]] = {}    # a package's key -> what its Suggests names
         self.package_recommends: dict[str, list[str]] = {}  # a package's key -> what its Recommends names
+        # a node module's key -> the links named node_modules a module found it through (_node_lookup)
+        self.node_via_link: dict[str, set[str]] = {}
         self.essential: set[str] = set()            # keys of the packages marked Essential
         self.base: set[str] = set()                 # keys of the packages of priority required
         self.wanted: set[str] = set()               # keys of the packages installed on purpose
@@ -696,14 +698,28 @@ class SourceUnits:
         globals_ = sorted({parent_of(n) for n in by_root if NODE_GLOBAL.match(parent_of(n))})
         return [k for d in names if (k := self._node_lookup(directory, d, by_root, globals_))]
 
-    @staticmethod
-    def _node_lookup(start: str, dep: str, by_root: dict[str, Unit], globals_: list[str]) -> str | None:
-        """Node's own search: start/node_modules/dep, then each parent's."""
+    def _node_lookup(self, start: str, dep: str, by_root: dict[str, Unit], globals_: list[str]) -> str | None:
+        """Node's own search: start/node_modules/dep, then each parent's,
+        also where that node_modules is a link (Debian's
+        /usr/share/nodejs/@npmcli/node_modules is ../npm/node_modules:
+        arborist finds treeverse there; the link is noted in node_via_link
+        for the module found)."""
         d = start
         while True:
-            candidate = f"{d.rstrip('/')}/node_modules/{dep}"
+            directory = f"{d.rstrip('/')}/node_modules"
+            candidate = f"{directory}/{dep}"
             if candidate in by_root:
                 return by_root[candidate].key
+            st = self.stats.get(directory)
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                try:
+                    final = self.fs.walk(directory).final
+                except SymlinkLoop:
+                    final = None
+                if final is not None and f"{final}/{dep}" in by_root:
+                    key = by_root[f"{final}/{dep}"].key
+                    self.node_via_link.setdefault(key, set()).add(directory)
+                    return key
             if d == "/":
                 break
             d = parent_of(d)

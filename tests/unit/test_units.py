@@ -5409,3 +5409,29 @@ def test_a_program_a_binary_names_of_a_package_it_recommends_is_kept(tmp_path: P
     for path in ("/usr/bin/more", "/usr/bin/join", "/usr/bin/w", "/usr/bin/free", "/usr/bin/gs"):
         assert path not in kept, (path, kept.get(path))           # (gs: over the bound)
     assert "/usr/bin/less" not in kept_at(root, "file", tmp_path, ["/usr/bin/git"], ran).kept
+
+
+def test_a_node_module_found_through_a_linked_node_modules_comes_with_the_link(tmp_path: Path):
+    """Debian's npm: /usr/share/nodejs/@npmcli/node_modules is a link to
+    ../npm/node_modules, where @npmcli/arborist finds treeverse. Resolved
+    by the modules' own names only, treeverse was no dependency of
+    arborist, and with npm kept every npm command failed, "Cannot find
+    module 'treeverse'". A dependency found through a node_modules that
+    is a link comes, and so does the link; not a module of that directory
+    nothing depends on."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    g = "/usr/share/nodejs"
+    write(root, f"{g}/@npmcli/arborist/package.json", '{"name": "@npmcli/arborist", '
+                                                       '"dependencies": {"treeverse": "^3"}}')
+    write(root, f"{g}/@npmcli/arborist/index.js", "module.exports = require('treeverse')\n")
+    write(root, f"{g}/npm/package.json", '{"name": "npm"}')
+    for name in ("treeverse", "unused"):
+        write(root, f"{g}/npm/node_modules/{name}/package.json", f'{{"name": "{name}"}}')
+        write(root, f"{g}/npm/node_modules/{name}/index.js", "module.exports = 1\n")
+    link(root, f"{g}/@npmcli/node_modules", "../npm/node_modules")
+    trace = [f"{g}/@npmcli/arborist/index.js"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("node", "openat", trace[0]))).kept
+    assert f"{g}/npm/node_modules/treeverse/index.js" in kept
+    assert f"{g}/@npmcli/node_modules" in kept
+    assert f"{g}/npm/node_modules/unused/index.js" not in kept
