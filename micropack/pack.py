@@ -182,7 +182,9 @@ def unused_commands_warning(unused: dict[str, list[str]]) -> str:
              + "; ".join(f"{p} ({listed(c)})" for p, c in sorted(packages.items()))] if packages else []
     if expand.IMAGES_OWN in unused:
         parts.append(f"the image's own, of no package ({listed(unused[expand.IMAGES_OWN])})")
-    first = min(c for commands in unused.values() for c in commands)
+    # (the example: a package's command of its own name, npm's npm, not arborist)
+    own_name = [c for p, commands in sorted(packages.items()) for c in commands if posixpath.basename(c) == p]
+    first = own_name[0] if own_name else min(c for commands in unused.values() for c in commands)
     return (f"not kept, as nothing ran or named them: {'; and '.join(parts)}; keep one with --include "
             f"(e.g. --include {first})")
 

@@ -4323,7 +4323,7 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     report = kept_at(app_root, "unit", tmp_path, trace, records(("worker", "exec", trace[0])))
     assert "/usr/bin/pdftoppm" not in report.kept
     assert "poppler-utils (pdfinfo, pdftoppm)" in report.unused_commands
-    assert "--include /usr/bin/pdfinfo" in report.unused_commands
+    assert "--include /usr/bin/pdfinfo" in report.unused_commands       # (none named as its package)
     assert report.unused_commands in report.warnings
     assert "worker" not in report.unused_commands.split(":", 1)[1].replace("--include", "")
     assert "ghostscript" not in report.unused_commands
@@ -5435,3 +5435,14 @@ def test_a_node_module_found_through_a_linked_node_modules_comes_with_the_link(t
     assert f"{g}/npm/node_modules/treeverse/index.js" in kept
     assert f"{g}/@npmcli/node_modules" in kept
     assert f"{g}/npm/node_modules/unused/index.js" not in kept
+
+
+def test_the_unused_commands_warning_gives_a_packages_own_command_as_its_example():
+    """npm's warning said `--include /usr/bin/arborist`, the first of its
+    commands by name; a package's command of its own name is the one a
+    user means."""
+    line = pack.unused_commands_warning({"npm": ["/usr/bin/arborist", "/usr/bin/npm"],
+                                         expand.IMAGES_OWN: ["/usr/local/bin/a-tool"]})
+    assert line.endswith("(e.g. --include /usr/bin/npm)")
+    assert "npm (arborist, npm); and the image's own, of no package (a-tool)" in line
+    assert pack.unused_commands_warning({"x": ["/usr/bin/b", "/usr/bin/a"]}).endswith("--include /usr/bin/a)")
