@@ -157,6 +157,8 @@ TOOLBOX_COMMANDS = ("awk", "bash", "getent", "clear", "tput", "reset")
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01
+# update-alternatives' links: a role (pager, editor) and the program chosen for it
+ALTERNATIVES = "/etc/alternatives"
 # (unused_commands' key for the programs on PATH no package installed)
 IMAGES_OWN = ""
 # The commands of a package installed on purpose beside a program that ran
@@ -428,6 +430,7 @@ class Expander:
         self._tex_trees: set[str] = set()       # TeX trees whose ls-R was read (see TEX_INDEX)
         self._entry_groups: dict[str, list[str]] | None = None    # entry-point group -> distributions
         self._as_if_run: list[str] = []     # programs kept as if run (named, never seen running)
+        self._kept_alone: list[str] = []    # programs kept alone, not as if run (_keep_programs)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
         self._near: dict[str, tuple[set[str], set[str]]] = {}  # (_scripts_near')
@@ -590,6 +593,7 @@ class Expander:
         self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
         self._what_libraries_name(self.closure.kept)
         self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
+        self._roles_named(list(self._kept_alone))
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
@@ -1577,6 +1581,33 @@ class Expander:
                     self._keep_programs([program], f"{final} (a name compiled into it, of "
                                                    f"{key.split(':', 1)[1]}, which its package recommends "
                                                    f"or suggests)")
+
+    def _roles_named(self, programs: list[str]) -> None:
+        """What a program kept alone, never run, names by an absolute path
+        that leads through /etc/alternatives, when it imports a function
+        that runs one: a role the image's administrator chose the program
+        for (/usr/bin/pager, /usr/bin/editor). bsd-mailx's mail, kept for
+        Dovecot's init script, pages a long message through /usr/bin/pager:
+        in `docker exec -it ... mail`, "/usr/bin/pager: not found" and
+        nothing of the message. Not every program such a binary names by
+        path: systemctl's led to update-rc.d and perl-base."""
+        for path in programs:
+            final = self._final(path)
+            if final is None or not self._imports(final, SPAWN_FUNCTIONS):
+                continue
+            roles = []
+            for word in sorted(self._data_words_of(final)):
+                if not word.startswith("/") or is_pseudo(word):
+                    continue
+                try:
+                    walk = self.closure.fs.walk(word)
+                except SymlinkLoop:
+                    continue
+                if walk.final and self.units.is_program(walk.final) \
+                        and any(link.startswith(ALTERNATIVES + "/") for link in walk.links):
+                    roles.append(word)
+            if roles:
+                self._keep_programs(roles, f"{final} (a name compiled into it, a role of {ALTERNATIVES})")
 
     def _frozen_modules(self, traced: dict[str, str]) -> dict[str, str]:
         """The files of the modules frozen into a Python whose standard
@@ -3097,6 +3128,8 @@ class Expander:
             if found in self.closure.kept:
                 continue
             self.closure.add(found, f"command {word} in {where}")
+            if not run_later:
+                self._kept_alone.append(found)
             self._program_companions(word, found, final, f"command {word} in {where}")
             if found in self._named_scripts:
                 continue

@@ -5446,3 +5446,41 @@ def test_the_unused_commands_warning_gives_a_packages_own_command_as_its_example
     assert line.endswith("(e.g. --include /usr/bin/npm)")
     assert "npm (arborist, npm); and the image's own, of no package (a-tool)" in line
     assert pack.unused_commands_warning({"x": ["/usr/bin/b", "/usr/bin/a"]}).endswith("--include /usr/bin/a)")
+
+
+def test_a_program_kept_alone_brings_the_roles_it_names_by_path(tmp_path: Path):
+    """bsd-mailx's mail, kept because Dovecot's init script names it and
+    never run, pages a long message through /usr/bin/pager (a link to
+    /etc/alternatives/pager): in `docker exec -it ... mail` on the
+    minified image, "/usr/bin/pager: not found" and nothing of the
+    message. A program kept alone brings what it names by an absolute
+    path through /etc/alternatives; not another program it names by path
+    (systemctl's led to update-rc.d and perl-base)."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir(parents=True)
+    (root / "usr/sbin").mkdir(parents=True)
+    link(root, "/bin", "usr/bin")
+    cc(root / "usr/bin/mail", '#include <unistd.h>\n'
+       'int main(int argc, char **argv) {\n'
+       '    char *args[] = {argc > 1 ? "/usr/bin/pager" : "/usr/sbin/helper", 0};\n'
+       '    return execv(args[0], args);\n'
+       '}\n')
+    for program in ("usr/bin/more", "usr/sbin/helper", "usr/sbin/dovecot", "usr/bin/sh"):
+        cc(root / program, "int main(void){return 0;}")
+    link(root, "/etc/alternatives/pager", "/usr/bin/more")
+    link(root, "/usr/bin/pager", "/etc/alternatives/pager")
+    write(root, "/etc/init.d/dovecot", "#!/bin/sh\nif [ -n \"$MAILTO\" ]; then mail -s x \"$MAILTO\"; fi\n",
+          0o755)
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "dovecot-core", "/usr/sbin/dovecot", "/etc/init.d/dovecot", depends="libc6")
+    dpkg(root, "bsd-mailx", "/usr/bin/mail", depends="libc6")
+    dpkg(root, "bsdextrautils", "/usr/bin/more", depends="libc6")
+    dpkg(root, "helpers", "/usr/sbin/helper", depends="libc6")
+    dpkg(root, "dash", "/usr/bin/sh", essential=True)
+    assert lib.is_dir()
+    ran = records(("dovecot", "exec", "/usr/sbin/dovecot"), ("sh", "exec", "/usr/bin/sh"))
+    kept = kept_at(root, "unit", tmp_path, ["/usr/sbin/dovecot", "/usr/bin/sh"], ran).kept
+    assert "/usr/bin/mail" in kept and "/usr/sbin/helper" not in kept
+    for path in ("/usr/bin/pager", "/etc/alternatives/pager", "/usr/bin/more"):
+        assert path in kept, path
