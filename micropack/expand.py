@@ -651,7 +651,7 @@ class Expander:
                 # RabbitMQ image's python3-pika, for its client script:
                 # "No module named 'pika'")
                 unit = self.units.units[key]
-                tops = sorted({top for m in unit.members if (top := self._language_top(m))})
+                tops = sorted({top for m in unit.members if (top := self.units.language_entry(m))})
                 if tops and not any(m in self.closure.kept for m in unit.members if not self.units.is_dir(m)):
                     self.result.unused_libraries[key.split(":", 1)[1]] = tops
         # and the image's own, which no package installed: a RabbitMQ
@@ -667,18 +667,6 @@ class Expander:
                    and final not in self.units.package_of and self.units.is_program(final)]
             if own:
                 self.result.unused_commands[IMAGES_OWN] = own
-
-    def _language_top(self, path: str) -> str | None:
-        """The entry of a language's directory (a Python, node, gem, Perl,
-        ... directory) path is or is under: /usr/lib/python3/dist-packages/pika
-        for its __init__.py; None outside one."""
-        p = path
-        while p != "/":
-            parent = parent_of(p)
-            if parent in self.units.containers:
-                return p
-            p = parent
-        return None
 
     def _companion_commands(self, programs: list[str]) -> None:
         """The commands of a package installed on purpose that the package
@@ -742,22 +730,30 @@ class Expander:
             total += st.st_size
             todo += [(n.path, n.rpath, n.origin) for n in self.closure.needs(final, rpath, origin)
                      if not n.missing]
-            # (a node module's command brings its module and what it depends
-            # on, and the distro packages of those, whole: Debian's npm is
-            # 3.9 MB of modules and 16 MB as kept, man pages, bash and
-            # node-gyp's python with them)
-            modules = [m] if (m := self._node_module_of(final)) else []
-            while modules:
-                key = modules.pop()
-                if key in seen or key in self.result.used:
-                    continue
-                seen.add(key)
-                total += self.units.units[key].size
-                modules += self.units.units[key].deps
-                owner = self.units.package_of.get(self.units.units[key].name + "/package.json")
-                if owner is not None and owner not in seen and owner not in self.result.used:
-                    seen.add(owner)
-                    total += self.units.units[owner].size
+            if (module := self._node_module_of(final)) is not None:
+                total += self._modules_cost(module, seen)
+        return total
+
+    def _modules_cost(self, module: str, seen: set[str]) -> int:
+        """The bytes a node module's command brings with it (see _keep_programs):
+        the module, what it depends on, and the distro packages of those,
+        whole, not used yet nor in seen (which it adds to): Debian's npm is
+        3.9 MB of modules and 16 MB as kept, man pages, bash and node-gyp's
+        python with them."""
+        total = 0
+        todo = [module]
+        while todo:
+            key = todo.pop()
+            if key in seen or key in self.result.used:
+                continue
+            seen.add(key)
+            unit = self.units.units[key]
+            total += unit.size
+            todo += unit.deps
+            owner = self.units.package_of.get(unit.name + "/package.json")
+            if owner is not None and owner not in seen and owner not in self.result.used:
+                seen.add(owner)
+                total += self.units.units[owner].size
         return total
 
     def _node_module_of(self, path: str) -> str | None:

@@ -858,12 +858,19 @@ class SourceUnits:
 
     def in_language_dir(self, path: str) -> bool:
         """path is, or is inside, a Python, node, gem, Ruby, Perl, Lua, Erlang or R directory."""
+        return path in self.containers or self.language_entry(path) is not None
+
+    def language_entry(self, path: str) -> str | None:
+        """The entry of the language's directory path is or is under
+        (/usr/lib/python3/dist-packages/pika for its __init__.py); None
+        outside one."""
         p = path
         while p != "/":
-            if p in self.containers:
-                return True
-            p = parent_of(p)
-        return False
+            parent = parent_of(p)
+            if parent in self.containers:
+                return p
+            p = parent
+        return None
 
     def module_files(self, dotted: str) -> list[str]:
         """The files `import dotted` runs, in every Python directory: each
