@@ -353,6 +353,9 @@ class Expansion:
     # where a shell is kept and its toolbox is not (too large a share of a
     # small image): what the toolbox would add, in bytes, and a few names
     toolbox_left: tuple[int, list[str]] | None = None
+    # a program installed in the image, not kept, that kept code runs by
+    # name -> its package and who runs it (a few)
+    unkept_runs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
 
 # -- expansion ----------------------------------------------------------------
@@ -453,6 +456,8 @@ class Expander:
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._owner_data: set[str] = set()        # packages whose data a Python distribution brought
         self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
+        # programs kept code runs that no rule keeps -> who runs them (_unkept_runs)
+        self._runs_named: dict[str, list[str]] = {}
         self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
         self._etc_read: set[str] | None = None      # (_configuration_read's)
         self._deps_within: dict[tuple[str | None, int], set[str]] = {}   # (_commands_it_may_run's)
@@ -632,6 +637,7 @@ class Expander:
             self._etc_own_files()
         self._unused_commands()
         self._unused_drop_ins()
+        self._unkept_runs()
         return self.result
 
     def _unused_commands(self) -> None:
@@ -667,6 +673,33 @@ class Expander:
                    and final not in self.units.package_of and self.units.is_program(final)]
             if own:
                 self.result.unused_commands[IMAGES_OWN] = own
+
+    def _note_run(self, word: str, by: str) -> None:
+        """Program word (a name found on PATH, or a path), which kept code
+        runs, noted for _unkept_runs when the image has it."""
+        found = word if word.startswith("/") else self.closure.find_program(word)
+        if found:
+            self._runs_named.setdefault(found, [])
+            if by not in self._runs_named[found]:
+                self._runs_named[found].append(by)
+
+    def _unkept_runs(self) -> None:
+        """The programs of the image that kept code runs by name, which no
+        rule kept: not kept, but said. Pillow's EPS plugin runs gs, which
+        python3-pil has no relation to, and ImageMagick's delegates run it
+        from libMagickCore, which only recommends ghostscript (60 MB with
+        what it needs, over COMPANION_LIMIT): on a Pillow service's
+        minified image every EPS thumbnail failed ("No such file or
+        directory: 'gs'") with nothing said. Not programs of an Essential
+        or required package (the toolbox's warning is theirs)."""
+        for program, by in sorted(self._runs_named.items()):
+            final = self._final(program)
+            key = self.units.package_of.get(final or "")
+            if final is None or key is None or program in self.closure.kept or final in self.closure.kept:
+                continue
+            if key in self.units.essential or key in self.units.base or not self.units.is_program(final):
+                continue
+            self.result.unkept_runs[program] = (key.split(":", 1)[1], by)
 
     def _companion_commands(self, programs: list[str]) -> None:
         """The commands of a package installed on purpose that the package
@@ -1200,6 +1233,12 @@ class Expander:
         commands = self._commands_of(key)
         if commands:
             self._keep_programs(commands, f"{package}, whose library {unit.label} is kept")
+        code = [(m, text) for m in unit.members[:LIBRARY_FILES_READ]
+                if m.endswith(CODE_SUFFIXES) and (text := self.units.read_text(m)) is not None]
+        for m, text in code:
+            language = "python" if m.endswith(".py") else script_language(b"", m)
+            for word in code_commands(text, language in ("ruby", "perl", "php")):
+                self._note_run(word, f"{package}'s {posixpath.basename(m)}")
         todo = list(self.units.package_deps.get(key, []))
         seen, programs = set(todo), set()
         while todo:
@@ -1217,10 +1256,7 @@ class Expander:
         # (those whose commands the library's code names in a string: not
         # the interpreter's own tools, which a Perl library depends on as
         # `perl`: cpan, enc2xs and corelist brought 27 MB of modules)
-        named: set[str] = set()
-        for m in unit.members[:LIBRARY_FILES_READ]:
-            if m.endswith(CODE_SUFFIXES) and (text := self.units.read_text(m)) is not None:
-                named.update(QUOTED_WORD.findall(text))
+        named = {word for _, text in code for word in QUOTED_WORD.findall(text)}
         for word in sorted(named):
             found = self.closure.find_program(word)
             owner = self.units.package_of.get(self._final(found) or "") if found else None
@@ -1577,6 +1613,8 @@ class Expander:
                     self._keep_programs([program], f"{final} (a name compiled into it, of "
                                                    f"{key.split(':', 1)[1]}, which its package recommends "
                                                    f"or suggests)")
+                else:
+                    self._note_run(program, posixpath.basename(final))
 
     def _roles_named(self, programs: list[str]) -> None:
         """What a program kept alone, never run, names by an absolute path

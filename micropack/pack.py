@@ -55,6 +55,7 @@ class PackReport:
     unused_libraries: str = ""  # a warning: language libraries of packages installed on purpose, not kept
     unused_tools: str = ""      # a warning: programs not kept whose drop-in configuration is kept
     toolbox: str = ""           # a warning: the shell kept without its everyday commands
+    unkept_runs: str = ""       # a warning: programs of the image kept code runs, not kept
     original_size: int | None = None    # the image's size, when the source is an image
     # the bytes of the dropped units' files, each file once (a file can be
     # a package's and a language unit's: their sizes summed said 374.5 MB
@@ -214,6 +215,18 @@ def unused_tools_warning(unused: dict[str, list[str]]) -> str:
     first = min(unused)
     return (f"not kept, as nothing ran them, though what is kept configures them: {'; '.join(shown)}; "
             f"keep one with --include (e.g. --include {first})")
+
+
+def unkept_runs_warning(runs: dict[str, tuple[str, list[str]]]) -> str:
+    """One line naming the programs of the image that kept code runs and
+    no rule kept (their package, who runs them), and how to keep one."""
+    if not runs:
+        return ""
+    shown = [f"{posixpath.basename(p)} ({package}, run by {', '.join(by[:2])}{', ...' if by[2:] else ''})"
+             for p, (package, by) in sorted(runs.items())]
+    more = f"; +{len(shown) - 4} more" if len(shown) > 4 else ""
+    return (f"not kept, though kept code runs them by name when asked to (nothing ran them here): "
+            f"{'; '.join(shown[:4])}{more}; keep one with --include (e.g. --include {min(runs)})")
 
 
 def toolbox_warning(left: tuple[int, list[str]] | None) -> str:
@@ -392,7 +405,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     unused_libraries = unused_libraries_warning(expansion.unused_libraries)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     toolbox = toolbox_warning(expansion.toolbox_left)
-    closure.warnings.extend(w for w in (unused, unused_libraries, unused_tools, toolbox) if w)
+    unkept_runs = unkept_runs_warning(expansion.unkept_runs)
+    closure.warnings.extend(w for w in (unused, unused_libraries, unused_tools, toolbox, unkept_runs) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     listing = listed_packages(src, final, closure)
@@ -408,7 +422,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                         source=archive.TarTotals(), result=archive.TarTotals(),
                         granularity=granularity, original_size=src.size, left_out=left_out,
                         unused_commands=unused, unused_libraries=unused_libraries, unused_tools=unused_tools,
-                        toolbox=toolbox)
+                        toolbox=toolbox, unkept_runs=unkept_runs)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(

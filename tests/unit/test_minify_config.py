@@ -66,6 +66,7 @@ class FakePacked:
     unused_libraries = ""
     unused_tools = ""
     toolbox = ""
+    unkept_runs = ""
     packages = {"coreutils": 1}
 
     def as_json(self, src: Any) -> dict[str, Any]:

@@ -3289,6 +3289,44 @@ def test_a_library_kept_whole_brings_the_programs_its_package_depends_on(script_
     assert "/usr/bin/gs" not in kept
 
 
+def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(script_root: Path, tmp_path: Path):
+    """Pillow's EPS plugin runs gs, of ghostscript, which python3-pil has no
+    relation to; a Pillow service's probe read PNGs, gs was dropped, and
+    every EPS thumbnail failed on the minified image with nothing said.
+    Not kept (a library names many programs it may never run), but said,
+    with who runs it: not a program the image lacks, nor one of an
+    Essential package, nor one kept anyway."""
+    gems = "/usr/share/rubygems-integration/all/gems"
+    lib = f"{gems}/epsthumb-1.0/lib"
+    write(script_root, f"{lib}/epsthumb.rb",
+          "def thumb(f)\n  system('gs', '-q', '-sDEVICE=png16m', f)\n  system('sed', 's/a/b/', f)\n"
+          "  system('pstoedit', f)\nend\n")
+    write(script_root, "/usr/share/rubygems-integration/all/specifications/epsthumb-1.0.gemspec", "")
+    dpkg(script_root, "ruby-epsthumb", f"{lib}/epsthumb.rb",
+         "/usr/share/rubygems-integration/all/specifications/epsthumb-1.0.gemspec")
+    write(script_root, "/usr/bin/gs", "#!/bin/sh\n", 0o755)
+    dpkg(script_root, "ghostscript", "/usr/bin/gs")
+    write(script_root, "/usr/bin/sed", "#!/bin/sh\n", 0o755)
+    dpkg(script_root, "sed", "/usr/bin/sed", essential=True)
+    trace = [*RUBY_TRACE, f"{lib}/epsthumb.rb"]
+    events = records(*(("ruby", "openat", p) for p in trace))
+    report = kept_at(script_root, "unit", tmp_path, trace, events)
+    assert "/usr/bin/gs" not in report.kept
+    assert "gs (ghostscript, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs
+    assert "--include /usr/bin/gs" in report.unkept_runs and report.unkept_runs in report.warnings
+    assert "sed" not in report.unkept_runs and "pstoedit" not in report.unkept_runs
+    kept = kept_at(script_root, "unit", tmp_path, trace, events, resolve.Rules(include=["/usr/bin/gs"]))
+    assert "/usr/bin/gs" in kept.kept and kept.unkept_runs == ""
+
+
+def test_unkept_runs_warning_names_a_few():
+    runs = {f"/usr/bin/p{i}": ("pkg", ["a", "b", "c"]) for i in range(6)}
+    line = pack.unkept_runs_warning(runs)
+    assert "p0 (pkg, run by a, b, ...)" in line and "; +2 more" in line and "p5" not in line
+    assert "--include /usr/bin/p0" in line
+    assert pack.unkept_runs_warning({}) == ""
+
+
 def test_a_kept_packages_loaded_code_brings_the_commands_it_runs(script_root: Path, tmp_path: Path):
     """Redmine's lib/redmine/thumbnail.rb, loaded as the server started,
     runs `CONVERT_BIN = (config || 'convert')`: convert, of imagemagick,
