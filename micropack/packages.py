@@ -199,20 +199,30 @@ def dpkg_depends(status: str, installed: set[str],
                  fields_named: tuple[str, ...] = ("Pre-Depends", "Depends")) -> dict[str, list[str]]:
     """package -> the installed packages its Depends and Pre-Depends (or
     fields_named) name (every alternative that is installed; versions and
-    :arch dropped)."""
+    :arch dropped), a virtual name as the installed packages that provide
+    it: bsd-mailx depends on `default-mta | mail-transport-agent`, which
+    exim4-daemon-light and postfix provide, no package of that name."""
+    stanzas = [fields for fields in _stanzas(status) if fields.get("Package") in installed]
+    providers: dict[str, list[str]] = {}
+    for fields in stanzas:
+        for name in _relation_names(fields.get("Provides", "")):
+            providers.setdefault(name, []).append(fields["Package"])
     out: dict[str, list[str]] = {}
-    for fields in _stanzas(status):
-        package = fields.get("Package")
-        if not package or package not in installed:
-            continue
+    for fields in stanzas:
+        package = fields["Package"]
         names = []
         for field_name in fields_named:
-            for alternative in re.split(r"[,|]", fields.get(field_name, "")):
-                name = alternative.strip().split(" ")[0].split("(")[0].split(":")[0]
-                if name in installed and name != package:
-                    names.append(name)
-        out[package] = list(dict.fromkeys(names))
+            for name in _relation_names(fields.get(field_name, "")):
+                names += [name] if name in installed else providers.get(name, [])
+        out[package] = [n for n in dict.fromkeys(names) if n != package]
     return out
+
+
+def _relation_names(value: str) -> list[str]:
+    """The package names a relation field (Depends, Provides, ...) gives,
+    alternatives too, without versions and :arch."""
+    return [name for alternative in re.split(r"[,|]", value)
+            if (name := alternative.strip().split(" ")[0].split("(")[0].split(":")[0])]
 
 
 def _read_apk(fs: RootFS) -> PackageDB | None:

@@ -117,6 +117,34 @@ def listing_root(root: Path) -> None:
     os.utime(root / "var/lib/dpkg/status", (1_500_000_000, 1_500_000_000))
 
 
+def test_a_relation_on_a_virtual_name_is_one_on_the_packages_that_provide_it(tmp_path: Path):
+    """bsd-mailx depends on `default-mta | mail-transport-agent`: no package
+    has either name; exim4-daemon-light provides both. Its Depends are
+    that package (and an installed alternative too), a versioned Provides
+    and a name given with :any included; a name nothing installed provides
+    is nothing."""
+    from micropack.packages import read_database
+    info = tmp_path / "var/lib/dpkg/info"
+    info.mkdir(parents=True)
+    names = ("bsd-mailx", "exim4-daemon-light", "mawk", "liblockfile1", "fetchmail")
+    for name in names:
+        (info / f"{name}.list").write_text(f"/usr/share/doc/{name}\n")
+    stanzas = {
+        "bsd-mailx": "Depends: liblockfile1, default-mta | mail-transport-agent, awk:any, "
+                     "nothing-provides-me\n"
+                     "Recommends: mail-reader\n",
+        "exim4-daemon-light": "Provides: mail-transport-agent, default-mta (= 4.96)\n",
+        "mawk": "Provides: awk\n",
+        "fetchmail": "Provides: mail-reader\n",
+    }
+    (tmp_path / "var/lib/dpkg/status").write_text("".join(
+        f"Package: {n}\nStatus: install ok installed\n{stanzas.get(n, '')}\n" for n in names))
+    db = read_database(RootFS(tmp_path))
+    assert db.depends["bsd-mailx"] == ["liblockfile1", "exim4-daemon-light", "mawk"]
+    assert db.recommends["bsd-mailx"] == ["fetchmail"]
+    assert db.depends["exim4-daemon-light"] == []
+
+
 def test_the_list_of_installed_packages_is_cut_to_the_kept_files(tmp_path: Path):
     """Image scanners match the packages an image lists against
     advisories: a minified image without the list scanned clean ("no
