@@ -157,6 +157,13 @@ TOOLBOX_COMMANDS = ("awk", "bash", "getent", "clear", "tput", "reset")
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01
+# ... and, where an interpreter is kept as a command, its standard library
+# beyond what the workload imported (_stdlib_if_small), without its tests,
+# GUI, IDE and installers: what a user's own script imports (a pandoc
+# filter, `docker exec ... python3 -m json.tool`)
+STDLIB_LEFT_OUT = frozenset({"test", "tests", "idlelib", "tkinter", "_tkinter", "turtle", "turtledemo",
+                             "lib2to3", "ensurepip", "distutils", "pydoc_data", "xxlimited", "xxlimited_35",
+                             "xxsubtype", "_xxtestfuzz", "_ctypes_test"})
 # update-alternatives' links: a role (pager, editor) and the program chosen for it
 ALTERNATIVES = "/etc/alternatives"
 # (unused_commands' key for the programs on PATH no package installed)
@@ -335,6 +342,15 @@ CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".ph
 
 
 @dataclass
+class ToolboxPart:
+    """A part of the toolbox not kept: what it is, what it would add
+    (bytes), and the names of what is in it."""
+    what: str
+    size: int
+    names: list[str]
+
+
+@dataclass
 class Expansion:
     used: dict[str, str] = field(default_factory=dict)         # unit key -> why it is used
     left_out: dict[str, str] = field(default_factory=dict)     # path -> why (a unit's file)
@@ -350,9 +366,10 @@ class Expansion:
     # a program not kept, though a kept package's file is configuration for
     # it (/usr/sbin/logrotate: /etc/logrotate.d/squid) -> those files
     unused_drop_ins: dict[str, list[str]] = field(default_factory=dict)
-    # where a shell is kept and its toolbox is not (too large a share of a
-    # small image): what the toolbox would add, in bytes, and a few names
-    toolbox_left: tuple[int, list[str]] | None = None
+    # what --keep toolbox would add where it was too large a share of the
+    # image to come by itself: the shell's commands, an interpreter's
+    # standard library
+    toolbox_left: list[ToolboxPart] = field(default_factory=list)
     # a program installed in the image, not kept, that kept code runs by
     # name -> its package and who runs it (a few)
     unkept_runs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
@@ -603,6 +620,7 @@ class Expander:
             self._time_zones(self._tz_named)
         self._drain()
         self._toolbox_if_small()
+        self._stdlib_if_small()
         self._drain()
         # (what a package kept brings may be a library; a file left out
         # before may come now)
@@ -3116,13 +3134,66 @@ class Expander:
         programs += [p for name in TOOLBOX_COMMANDS if (p := self.closure.find_program(name))]
         finals = {f for p in programs if (f := self._final(p)) and f not in self.closure.kept}
         adds = sum(st.st_size for f in finals if (st := self.units.stats.get(f)) is not None)
-        kept = sum(st.st_size for p in self.closure.kept
-                   if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode))
+        kept = self._kept_bytes()
         if finals and adds < TOOLBOX_SHARE * kept:
             self._toolbox(f"{adds / 1e6:.1f} MB of programs, under {TOOLBOX_SHARE:.0%} of the "
                           f"{kept / 1e6:.0f} MB kept: what an admin types in docker exec")
         elif finals:
-            self.result.toolbox_left = (adds, sorted(posixpath.basename(f) for f in finals))
+            self.result.toolbox_left.append(ToolboxPart("the shell's everyday commands", adds,
+                                                        sorted(posixpath.basename(f) for f in finals)))
+
+    def _kept_bytes(self) -> int:
+        """The bytes of the regular files kept so far."""
+        return sum(st.st_size for p in self.closure.kept
+                   if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode))
+
+    def _stdlib_if_small(self) -> None:
+        """The standard library of an interpreter that ran (Python, Ruby,
+        Perl), beyond what the workload imported, as the shell's
+        toolbox: with --keep toolbox, or where it adds less than
+        TOOLBOX_SHARE of the bytes kept; else said (toolbox_left). A
+        user's own script imports what the workload never did: a pandoc
+        service's minified image kept python3 (the service's) with
+        http.server and what it imports, and a user's filter, `import
+        json`, failed ("No module named 'json'"), as did `python3 -m
+        json.tool` in docker exec. Not its tests, GUI, IDE or installers
+        (STDLIB_LEFT_OUT)."""
+        libraries: dict[str, list[str]] = {}        # interpreter -> units of its standard library
+        for key, unit in self.units.units.items():
+            if unit.kind == "python" and self.units.in_python_stdlib(key):
+                lib = next(lib for lib in self.units.python_stdlibs if unit.name.startswith(lib + "/"))
+                interpreter = posixpath.basename(lib)
+            elif (lib := self.units.library_dir.get(key, "")) and STANDARD_LIBRARY.search(lib):
+                interpreter = unit.kind
+            else:
+                continue
+            top = unit.name[len(lib) + 1:].split("/")[0]
+            name = posixpath.basename(unit.name).split(".")[0]
+            if key in self._queued or top in STDLIB_LEFT_OUT or name in STDLIB_LEFT_OUT \
+                    or name.startswith("_test"):
+                continue
+            libraries.setdefault(interpreter, []).append(key)
+        executed = self.activity.executed if self.activity is not None else self._traced
+        ran = {self._final(p) for p in executed}
+        for interpreter, keys in sorted(libraries.items()):
+            program = self.closure.find_program(interpreter)
+            if program is None or self._final(program) not in ran:
+                continue        # (not perl, kept for a package's script that never ran: 24 MB of modules)
+            files = [m for k in keys for m in self.units.units[k].members
+                     if "/__pycache__/" not in m and not self.units.is_dir(m)]
+            adds, kept = self._cost(files), self._kept_bytes()
+            if self.closure.rules.toolbox:
+                why = "--keep toolbox"
+            elif adds < TOOLBOX_SHARE * kept:
+                why = f"{adds / 1e6:.1f} MB, under {TOOLBOX_SHARE:.0%} of the {kept / 1e6:.0f} MB kept"
+            else:
+                names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys})
+                self.result.toolbox_left.append(ToolboxPart(f"{interpreter}'s standard library beyond what "
+                                                            f"was imported", adds, names))
+                continue
+            for key in sorted(keys):
+                self._use(key, f"the standard library of {interpreter}, which is kept ({why}): what a "
+                               f"user's own script imports")
 
     def _variable_path(self, paths: list[str]) -> str | None:
         """The file of the image a shell variable names (the last of paths

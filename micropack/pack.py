@@ -229,16 +229,20 @@ def unkept_runs_warning(runs: dict[str, tuple[str, list[str]]]) -> str:
             f"{'; '.join(shown[:4])}{more}; keep one with --include (e.g. --include {min(runs)})")
 
 
-def toolbox_warning(left: tuple[int, list[str]] | None) -> str:
-    """One line saying the shell is kept without its everyday commands
-    (a few of them), and how to keep them."""
-    if left is None:
+def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
+    """One line naming what --keep toolbox would add that was not kept
+    (the shell's everyday commands, an interpreter's standard library),
+    a few names and the size of each."""
+    if not left:
         return ""
-    size, names = left
-    common = [n for n in ("cp", "mv", "tail", "date", "find", "tar") if n in names] or names[:6]
-    more = ", ..." if len(names) > len(common) else ""
-    return (f"the shell is kept without its everyday commands ({', '.join(common)}{more}: "
-            f"{size / 1e6:.1f} MB, which nothing ran): --keep toolbox keeps them")
+    common = ("cp", "mv", "tail", "date", "find", "tar", "json", "csv", "gzip", "shlex", "set", "erb")
+    parts = []
+    for part in left:
+        shown = [n for n in common if n in part.names] or part.names[:6]
+        more = ", ..." if len(part.names) > len(shown) else ""
+        parts.append(f"{part.what} ({', '.join(shown)}{more}: {part.size / 1e6:.1f} MB)")
+    return (f"kept without what nothing here used but a user's next command or script may: "
+            f"{'; '.join(parts)}; --keep toolbox keeps them")
 
 
 def leave_out(final: dict[str, str], skipped: dict[str, str], left_out: dict[str, str]) -> list[str]:
