@@ -22,7 +22,7 @@ from typing import Any
 from micropack import image, levels, pack, progress, record, resolve
 from micropack.errors import VerifyError
 from micropack.packages import owners
-from micropack.probes import answered_already, has_healthcheck, healthcheck_probe
+from micropack.probes import address_taken, has_healthcheck, healthcheck_probe
 from micropack.record import TraceRecord
 from micropack.rootfs import SymlinkLoop
 from micropack.runs import Drive, RunOutcome, confined_run, traced_run
@@ -173,10 +173,10 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
     elif not healthcheck and has_healthcheck(original_image.config):
         say("--no-healthcheck: the image's health check is not probed, and the minified image has none")
         overrides["Healthcheck"] = {"Test": ["NONE"]}
-    taken = answered_already(drive.probes)
+    taken = address_taken(drive.probes)
     if taken is not None:
-        raise VerifyError(f"probe {taken.name} passes before any container of {image_ref} runs: something "
-                          "else answers there (a container left running? another service on the port?)")
+        raise VerifyError(f"something answers at {taken[1]} (probe {taken[0].name}) before any container "
+                          f"of {image_ref} runs (a container left running? another service on the port?)")
     say(f"tracing a container of {image_ref} from its first exec")
     # The original's failed lookups are only shown, in the events beside a
     # report; the minified run's are what the next round adds (failed_lookups).

@@ -7,10 +7,12 @@ import contextlib
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -146,14 +148,33 @@ class Probe:
                 time.sleep(0.5)
 
 
-def answered_already(probes: list[Probe]) -> Probe | None:
-    """The first HTTP probe that passes before any container of the image
-    runs: something else answers at its address (a container left from an
-    earlier run holding the port, with --network host), and the probes
-    could not tell it from the container's own service. Without this
-    check minify traced 30 files, said "2/2 probes passed" and built an
-    image that died on its first start."""
-    return next((p for p in probes if p.kind == "http" and p._http().passed), None)
+def address_taken(probes: list[Probe]) -> tuple[Probe, str] | None:
+    """The first HTTP probe, and its address, where something accepts a
+    connection while no container of the run is started: whatever answers
+    there is not the container's service (a container left from an earlier
+    run holding the port, with --network host; another service), and the
+    probes could not tell it from the container's own. Checked before every
+    run: minify once traced 30 files, said "2/2 probes passed" and built an
+    image that died on its first start; and a server another user started
+    on the port during a minify answered the minified image's probe with
+    a 404, reported as the image's failure, while its own server had
+    exited with "Address already in use"."""
+    for p in probes:
+        if p.kind != "http":
+            continue
+        url = urllib.parse.urlsplit(p.spec)
+        try:
+            port = url.port or (443 if url.scheme == "https" else 80)
+        except ValueError:
+            continue        # (no port to check: the probe itself says why it fails)
+        if not url.hostname:
+            continue
+        try:
+            with socket.create_connection((url.hostname, port), timeout=HTTP_TIMEOUT):
+                return p, f"{url.hostname}:{port}"
+        except OSError:
+            continue
+    return None
 
 
 def _seconds(ns: Any) -> float:

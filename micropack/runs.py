@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from micropack import progress
 from micropack.cgroup import TracedCgroup
 from micropack.errors import Interrupted, VerifyError
-from micropack.probes import Probe, ProbeResult
+from micropack.probes import Probe, ProbeResult, address_taken
 from micropack.probes import Target as ProbeTarget
 from micropack.record import TraceRecord, names_a_file
 from micropack.runtimes.base import Engine, RunOptions
@@ -117,6 +117,13 @@ class _Worker:
 
     def _work(self) -> None:
         try:
+            taken = address_taken(self.drive.probes)
+            if taken is not None:
+                # (minify checked before its first run; a service may have
+                # taken the port since, and would answer for the container)
+                raise VerifyError(f"something answers at {taken[1]} (probe {taken[0].name}) before this "
+                                  f"run's container of {self.image} starts: the port is taken (another "
+                                  "service?); what the probes found would not be the image's")
             cid = self.engine.run(self.image, self.opts, cgroup_parent=self.cgroup_parent,
                                   seccomp=self.seccomp)
             with self._lock:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from micropack import cli, minify, resolve
+from micropack import cli, minify, resolve, runs
 from micropack.errors import ImageError, VerifyError
-from micropack.probes import HEALTH_TIMEOUT, Probe, healthcheck_probe
+from micropack.probes import HEALTH_TIMEOUT, Probe, address_taken, healthcheck_probe
 from micropack.probes import Target as ProbeTarget
 from micropack.runs import Drive, RunOutcome
 from micropack.runtimes.base import ExecResult, ImageInfo, RunOptions
@@ -260,16 +260,48 @@ def answering() -> Iterator[str]:
         server.server_close()
 
 
-def test_a_probe_that_passes_before_the_container_runs_stops_minify(loop, answering):
+@pytest.fixture
+def listening() -> Iterator[str]:
+    """A socket on this host that accepts connections and answers nothing."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/health"
+
+
+def test_a_probe_that_passes_before_the_container_runs_stops_minify(loop, answering, listening):
     """A container of an earlier run still held the port (--network host):
     the new container's server could not listen and exited, the old one
     answered the probes, and minify said "2/2 probes passed" for an image
-    of 30 files that died on its first start. A probe that passes with no
-    container of the image running is refused before any is started."""
+    of 30 files that died on its first start. A probe's address where
+    anything accepts a connection (an answer that would fail the probe
+    too: another user's server answered a 404, reported as the image's
+    failure) with no container of the image running is refused before
+    any is started; an address where nothing listens is not."""
     engine = FakeEngine({"Cmd": ["server"]})
-    with pytest.raises(VerifyError, match=r"passes before any container of .* runs: something else"):
-        run_minify(engine, [Probe("http", answering)])
+    for url in (answering, listening):
+        port = url.split(":")[2].split("/")[0]
+        with pytest.raises(VerifyError, match=rf"something answers at 127.0.0.1:{port} \(probe http {url}\) "
+                                              r"before any container of .* runs"):
+            run_minify(engine, [Probe("exec", "true"), Probe("http", url)])
     assert loop["runs"] == []
+    assert address_taken([Probe("http", "http://127.0.0.1:9/"), Probe("exec", "true")]) is None
+
+
+def test_a_run_whose_probes_address_was_taken_since_is_refused(listening):
+    """A server another user started on the port during a minify answered
+    the minified image's probe: before every run the address is checked
+    again, and no container is started."""
+    engine = FakeEngine({"Cmd": ["server"]})
+    started: list[str] = []
+    engine.run = lambda image, opts, **kw: started.append(image) or "c"     # type: ignore[attr-defined]
+    worker = runs._Worker(engine, MINIFIED, RunOptions(network="host"),  # type: ignore[arg-type]
+                          Drive([Probe("http", listening)], ready_timeout=0))
+    worker._work()
+    assert isinstance(worker.error, VerifyError) and "before this run's container" in str(worker.error)
+    assert started == []
 
 
 def test_http_probes_that_pass_while_the_container_is_gone_fail(answering):
