@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
-from micropack.codescan import env_program, shebang_words
+from micropack.codescan import env_program, never_run, shebang_words
 from micropack.errors import PackError, UsageError
 from micropack.levels import DEFAULT_GRANULARITY, PRESETS
 from micropack.record import is_pseudo
@@ -332,7 +332,7 @@ class Closure:
         which the image did not have) is imported, not run: taken for a
         script, it was refused, and `import odf` failed."""
         st = self.fs.lstat(path)
-        return st is not None and bool(st.st_mode & 0o111)
+        return st is not None and bool(st.st_mode & 0o111) and not never_run(path)
 
     def _shebang_needs(self, path: str, head: bytes) -> list[Need]:
         parts = shebang_words(head)

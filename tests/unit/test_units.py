@@ -876,6 +876,23 @@ def kept_at(root: Path, level: str, tmp_path: Path, trace: list[str] = TRACE,
                            granularity=level, events=events, report_out=str(tmp_path / f"{level}.json"))
 
 
+def test_gits_sample_hooks_are_not_read_as_the_applications_code(app_root: Path, tmp_path: Path):
+    """`git init` writes executable sample hooks into every repository, which
+    git never runs: a Hugo site's .git brought git, perl and 110 Perl units
+    (88.7 MB) to an image of 64 MB. A hook without the suffix is code."""
+    write(app_root, "/app/.git/hooks/pre-rebase.sample", "#!/usr/bin/perl\nsystem('gzip', 'x');\n", 0o755)
+    write(app_root, "/app/.git/hooks/post-update", "#!/bin/sh\nwc -l x\n", 0o755)
+    write(app_root, "/usr/bin/perl", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "perl", "/usr/bin/perl")
+    write(app_root, "/usr/bin/gzip", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "gzip", "/usr/bin/gzip")
+    trace = ["/app/data/a.log"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("cat", "openat", "/app/data/a.log"))).kept
+    assert "/app/.git/hooks/pre-rebase.sample" in kept        # (the tree, whole)
+    assert "/usr/bin/perl" not in kept and "/usr/bin/gzip" not in kept
+    assert "command wc in script /app/.git/hooks/post-update" in kept["/usr/bin/wc"]
+
+
 def test_file_level_is_the_trace_and_its_closure(app_root: Path, tmp_path: Path):
     kept = kept_at(app_root, "file", tmp_path).kept
     assert "/app/data/b.log" not in kept and "/usr/bin/wc" not in kept
