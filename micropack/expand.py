@@ -164,7 +164,9 @@ TOOLBOX_SHARE = 0.01
 # filter, `docker exec ... python3 -m json.tool`)
 STDLIB_LEFT_OUT = frozenset({"test", "tests", "idlelib", "tkinter", "_tkinter", "turtle", "turtledemo",
                              "lib2to3", "ensurepip", "distutils", "pydoc_data", "xxlimited", "xxlimited_35",
-                             "xxsubtype", "_xxtestfuzz", "_ctypes_test"})
+                             "xxsubtype", "_xxtestfuzz", "_ctypes_test",
+                             # (NIS, deprecated, whose libnsl brings Kerberos: 1.5 MB)
+                             "nis", "_nis"})
 # update-alternatives' links: a role (pager, editor) and the program chosen for it
 ALTERNATIVES = "/etc/alternatives"
 # (unused_commands' key for the programs on PATH no package installed)
@@ -650,7 +652,7 @@ class Expander:
         self._files_plugins_name()
         self._mime_types()
         self._terminal_database()
-        self._command_links()
+        self._links_to_kept()
         # (last: a file a rule above keeps for a reason keeps that reason)
         if self.of_image:
             self._etc_own_files()
@@ -1870,13 +1872,27 @@ class Expander:
             if key is None or key in seen:
                 continue
             seen.add(key)
-            source = self.units.package_source.get(key)
-            for dep in self.units.package_deps.get(key, []):
-                if dep not in self.units.units or self.units.package_source.get(dep) != source:
-                    continue
+            for dep in self._same_source_deps(key):
                 why = (f"{dep.split(':', 1)[1]}, built from the same source as {key.split(':', 1)[1]}, "
                        f"whose {path} ran")
                 self._keep_programs(self._commands_of(dep), why)
+
+    def _same_source_deps(self, key: str) -> list[str]:
+        """The packages built from key's source that it depends on, in any
+        number of steps through such packages: the whole split program.
+        exim4-daemon-light depends on exim4-base, which depends on
+        exim4-config, whose update-exim4.conf is Debian's way to change
+        Exim's settings ("not found", the edit without effect)."""
+        source = self.units.package_source.get(key)
+        out: list[str] = []
+        todo = [key]
+        while todo:
+            for dep in self.units.package_deps.get(todo.pop(0), []):
+                if dep != key and dep not in out and dep in self.units.units \
+                        and self.units.package_source.get(dep) == source:
+                    out.append(dep)
+                    todo.append(dep)
+        return out
 
     def _suite_directories(self, programs: Iterable[str]) -> None:
         """A program that ran in a private directory of programs (under
@@ -1888,21 +1904,34 @@ class Expander:
         cups-driverd, of the cups package ("failed to execute"); Nagios ran
         check_http from /usr/lib/nagios/plugins, where check_file_age loads
         utils.pm of monitoring-plugins-common and a service added next runs
-        check_dns of monitoring-plugins-standard."""
+        check_dns of monitoring-plugins-standard.
+        Also such a directory where the package of a program that ran (on
+        PATH) has a program of its own: smbd, in /usr/sbin, spawns
+        samba-dcerpcd from /usr/libexec/samba (samba-common-bin's, beside
+        samba's samba-bgqd), which runs every rpcd_* there; without them
+        `smbclient -L` listed no share, exit 0, and every RPC client
+        failed."""
         done: set[str] = set()
         for path in programs:
             final = self._final(path)
-            directory = parent_of(final or "")
             key = self.units.package_of.get(final or "")
-            if key is None or directory in done or not PROGRAM_DIR.match(directory) \
-                    or directory in self._path_dirs() or LIB_DIR.match(directory) or is_system_dir(directory):
+            if key is None:
                 continue
-            done.add(directory)
-            source = self.units.package_source.get(key)
-            for other in sorted(self.units.dir_owners.get(directory, ())):
-                if other != key and other in self.units.units \
-                        and self.units.package_source.get(other) == source:
-                    self._use(other, f"in {directory}, beside {path}, which ran, built from the same source")
+            directories = [parent_of(final or "")]
+            if key in self.units.units:
+                directories += sorted({parent_of(m) for m in self.units.units[key].members
+                                       if self.units.is_program(m)})
+            for directory in directories:
+                if directory in done or not PROGRAM_DIR.match(directory) or directory in self._path_dirs() \
+                        or LIB_DIR.match(directory) or is_system_dir(directory):
+                    continue
+                done.add(directory)
+                source = self.units.package_source.get(key)
+                for other in sorted(self.units.dir_owners.get(directory, ())):
+                    if other != key and other in self.units.units \
+                            and self.units.package_source.get(other) == source:
+                        self._use(other, f"in {directory}, beside {path}, which ran, or a program of its "
+                                         f"package, built from the same source")
 
     def _commands_of(self, key: str) -> list[str]:
         """The programs package key puts in a directory on PATH, also as a
@@ -2459,20 +2488,30 @@ class Expander:
                 self._whole_dirs.setdefault(d, f"fonts are picked by name when text is drawn "
                                                f"({self._fonts_why})")
 
-    def _command_links(self) -> None:
-        """The links on the command path to a program that is kept
-        (update-alternatives' /usr/bin/keytool -> /etc/alternatives/keytool
-        -> the JDK's): no package owns them, so the JDK kept whole for the
-        java that ran still had no keytool on PATH."""
-        for d in COMMAND_DIRS:
-            for p in self.units.children(d):
-                st = self.units.stats.get(p)
-                if p in self.closure.kept or st is None or not stat.S_ISLNK(st.st_mode):
-                    continue
-                final = self._final(p)
-                if final is not None and final != p and final in self.closure.kept \
-                        and self.units.is_program(final):
-                    self.closure.add(p, f"a command that leads to {final}, which is kept")
+    def _links_to_kept(self) -> None:
+        """The links of the image, in a directory that is kept, to a file or
+        directory that is kept: nothing to lose, and another name for what
+        is there. The links on the command path (update-alternatives'
+        /usr/bin/keytool -> /etc/alternatives/keytool -> the JDK's: no
+        package owns them, so the JDK kept whole for the java that ran
+        still had no keytool on PATH); the hierarchy's /var/run -> /run
+        and /var/lock -> /run/lock (`varnishd -P /var/run/varnishd.pid`:
+        "Could not open pid-file", exit 2); OpenSSL's default CA file,
+        /usr/lib/ssl/cert.pem, a link to the bundle kept for TLS (Python's
+        default context loaded no authority, exit 0)."""
+        present = {"/"}         # the directories the image will have
+        for k in self.closure.kept:
+            while k not in present:
+                present.add(k)
+                k = parent_of(k)
+        for p in self.units.paths:
+            st = self.units.stats.get(p)
+            if p in self.closure.kept or st is None or not stat.S_ISLNK(st.st_mode) \
+                    or parent_of(p) not in present:
+                continue
+            final = self._final(p)
+            if final is not None and final != p and (final in self.closure.kept or final in present):
+                self.closure.add(p, f"a link to {final}, which is kept")
 
     def _mime_types(self) -> None:
         """Python's mimetypes reads /etc/mime.types on its first guess, long
@@ -3192,7 +3231,9 @@ class Expander:
             elif adds < TOOLBOX_SHARE * kept:
                 why = f"{adds / 1e6:.1f} MB, under {TOOLBOX_SHARE:.0%} of the {kept / 1e6:.0f} MB kept"
             else:
-                names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys})
+                # (public names first: __hello__ and _crypt say little)
+                names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
+                               key=lambda n: (n.startswith("_"), n))
                 self.result.toolbox_left.append(ToolboxPart(f"{interpreter}'s standard library beyond what "
                                                             f"was imported", adds, names))
                 continue
