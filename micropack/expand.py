@@ -2567,10 +2567,16 @@ class Expander:
         why = f"under {final}: {why}"
         for key in sorted(self.units.dir_owners.get(final, set())):
             unit = self.units.units[key]
-            self._keep_files(unit, [m for m in unit.members if m.startswith(final + "/")
-                                    and not m.startswith(skipped) and not is_documentation(m)
-                                    and not m.endswith(STATIC_LIBRARY)], why)
+            files = [m for m in unit.members if m.startswith(final + "/") and not m.startswith(skipped)
+                     and not is_documentation(m) and not m.endswith(STATIC_LIBRARY)]
+            self._keep_files(unit, files, why)
             self.result.used.setdefault(key, why)
+            if directory in CA_DIRS and any(not self.units.is_dir(m) for m in files):
+                # the command that rebuilds them, when a user adds an
+                # authority of their own (update-ca-certificates: "not
+                # found", the bundle left at 142)
+                self._keep_programs(self._commands_of(key), f"{key.split(':', 1)[1]}'s, which rebuilds the "
+                                                            f"authorities under {final} ({why})")
             if directory in self._module_dirs:
                 self._module_configuration(unit, final)
                 # and each module's data directory, as a program's: Kamailio's

@@ -2306,17 +2306,23 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     for path, text in certs.items():
         write(app_root, path, text)
     link(app_root, "/etc/ssl/certs/a1b2c3d4.0", "/usr/share/ca-certificates/mozilla/A.crt")
-    dpkg(app_root, "ca-certificates", "/usr/share/ca-certificates/mozilla/A.crt")
+    # and the command that rebuilds them, for a user's own authority (HAProxy's image:
+    # update-ca-certificates "not found", the bundle left at 142)
+    write(app_root, "/usr/bin/update-ca-certificates", "#!/bin/sh\nfind /etc/ssl/certs\n", 0o755)
+    dpkg(app_root, "ca-certificates", "/usr/share/ca-certificates/mozilla/A.crt",
+         "/usr/bin/update-ca-certificates")
     write(app_root, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "x")
     dpkg(app_root, "libssl3", "/usr/lib/x86_64-linux-gnu/libssl.so.3")
     plain = ["/app/web.py"]
     kept = kept_at(app_root, "unit", tmp_path, plain, records(("python3", "openat", "/app/web.py"))).kept
-    assert "/etc/ssl/certs/ca-certificates.crt" not in kept
+    assert "/etc/ssl/certs/ca-certificates.crt" not in kept and "/usr/bin/update-ca-certificates" not in kept
     tls = [*plain, "/usr/lib/x86_64-linux-gnu/libssl.so.3"]
     kept = kept_at(app_root, "unit", tmp_path, tls, records(*(("python3", "openat", p) for p in tls))).kept
     for path in (*certs, "/etc/ssl/certs/a1b2c3d4.0"):
         assert path in kept, path
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
+    assert "ca-certificates's, which rebuilds the authorities" in kept["/usr/bin/update-ca-certificates"]
+    assert "/usr/bin/find" in kept
     # slapd's ldapsearch: ld.so loads GnuTLS by the link its soname is,
     # through /lib (merged /usr): StartTLS and ldaps:// failed, "Connect
     # error", with no authority left
