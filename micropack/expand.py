@@ -376,6 +376,10 @@ class Expansion:
     # a program installed in the image, not kept, that kept code runs by
     # name -> its package and who runs it (a few)
     unkept_runs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # a package a program that ran recommends (or suggests, of data),
+    # over COMPANION_LIMIT -> who recommends it, what it would add (bytes),
+    # and an --include that keeps it
+    unkept_companions: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 # -- expansion ----------------------------------------------------------------
@@ -478,6 +482,7 @@ class Expander:
         self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
         # programs kept code runs that no rule keeps -> who runs them (_unkept_runs)
         self._runs_named: dict[str, list[str]] = {}
+        self._companions_seen: set[str] = set()     # packages _recommended_companions looked at
         self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
         self._etc_read: set[str] | None = None      # (_configuration_read's)
         self._deps_within: dict[tuple[str | None, int], set[str]] = {}   # (_commands_it_may_run's)
@@ -765,6 +770,72 @@ class Expander:
                 if commands and self._cost(commands) <= COMPANION_LIMIT:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
                                                   f"{how.format(name)}")
+        self._recommended_companions(packages)
+
+    def _recommended_companions(self, packages: set[str]) -> None:
+        """What the packages of programs that ran, and those of their
+        source they depend on, recommend (the distribution's companions,
+        which apt installs with them): the commands of each, alone, while
+        they add no more than COMPANION_LIMIT; and the packages of data
+        installed on purpose that they recommend or suggest, whole, as
+        much. Those over the bound are said (unkept_companions). Exim's
+        image lost bsd-mailx, which exim4-base recommends (`mail`: not
+        found, not said: a recommended package is none installed on
+        purpose); a pandoc image lost libjs-katex, which pandoc suggests
+        and the image's builder installed (--katex: "katex.min.js does not
+        exist"); Hugo's git, which hugo recommends (--enableGitInfo: "Git
+        executable not found"), is 12.6 MB with what it needs: said."""
+        owners = set(packages) | {d for k in packages for d in self._same_source_deps(k)}
+        system = self.units.essential | self.units.base
+        for key in sorted(owners):
+            name = key.split(":", 1)[1]
+            recommended = self.units.package_recommends.get(key, [])
+            for other in [*recommended, *self.units.package_suggests.get(key, [])]:
+                if other in owners or other in system or other not in self.units.units \
+                        or other in self._companions_seen:
+                    continue
+                self._companions_seen.add(other)
+                unit = self.units.units[other]
+                how = "recommends" if other in recommended else "suggests"
+                why = f"{other.split(':', 1)[1]}, which {name} {how}"
+                commands = self._commands_of(other)
+                if commands and other in recommended:
+                    if any(self._final(c) in self.closure.kept for c in commands):
+                        continue        # (used already: what else of it is the rules')
+                    cost = self._cost([*commands, *self._scripts_run(commands)])
+                    if cost <= COMPANION_LIMIT:
+                        self._keep_programs(commands, f"{why}: a companion of a program that ran")
+                    else:
+                        self.result.unkept_companions[other.split(":", 1)[1]] = (f"{name} {how} it", cost,
+                                                                                 commands[0])
+                elif not commands and other in self.units.wanted and self._is_data_for_code(unit) \
+                        and other not in self.result.used:
+                    deps = [d for d in self.units.package_deps.get(other, [])
+                            if d in self.units.units and self._is_data_for_code(self.units.units[d])
+                            and d not in self.result.used]
+                    files = [m for k in (other, *deps) for m in self.units.units[k].members
+                             if not is_documentation(m) and not self.units.is_dir(m)]
+                    cost = sum(st.st_size for m in files if (st := self.units.stats.get(m)) is not None
+                               and stat.S_ISREG(st.st_mode))
+                    if cost <= COMPANION_LIMIT:
+                        self._use(other, f"{why}, installed on purpose: data of a program that ran")
+                        self._data_dependencies(other, why, direct=True)
+                    elif files:
+                        top = min(files)
+                        self.result.unkept_companions[other.split(":", 1)[1]] = (
+                            f"{name} {how} it", cost, f"'{parent_of(top)}/*'")
+
+    def _scripts_run(self, programs: list[str]) -> list[str]:
+        """The programs of the image the shell scripts among programs run:
+        what keeping them brings besides their closure (see _cost)."""
+        out = []
+        for p in programs:
+            final = self._final(p) or ""
+            text = self.units.read_text(final) if final and self._is_script(final) else None
+            if text is None or not is_shell_script(text[:256].encode("utf-8", "surrogateescape"), final):
+                continue
+            out += [found for word in script_commands(text) if (found := self.closure.find_program(word))]
+        return out
 
     def _cost(self, paths: list[str]) -> int:
         """The bytes keeping paths would add: the regular files they lead
@@ -2574,9 +2645,18 @@ class Expander:
             if directory in CA_DIRS and any(not self.units.is_dir(m) for m in files):
                 # the command that rebuilds them, when a user adds an
                 # authority of their own (update-ca-certificates: "not
-                # found", the bundle left at 142)
-                self._keep_programs(self._commands_of(key), f"{key.split(':', 1)[1]}'s, which rebuilds the "
-                                                            f"authorities under {final} ({why})")
+                # found", the bundle left at 142), while it and what it
+                # runs add no more than COMPANION_LIMIT (it runs `openssl
+                # rehash`: 6.4 MB on an image whose TLS is GnuTLS); said over it
+                package = key.split(":", 1)[1]
+                commands = self._commands_of(key)
+                cost = self._cost([*commands, *self._scripts_run(commands)])
+                if cost <= COMPANION_LIMIT:
+                    self._keep_programs(commands, f"{package}'s, which rebuilds the authorities under "
+                                                  f"{final} ({why})")
+                elif commands:
+                    self.result.unkept_companions[package] = ("it rebuilds the authorities kept for TLS",
+                                                              cost, commands[0])
             if directory in self._module_dirs:
                 self._module_configuration(unit, final)
                 # and each module's data directory, as a program's: Kamailio's

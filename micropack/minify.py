@@ -222,7 +222,7 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
             say(f"round {number}: built {tag}: {len(packed.kept)} paths kept, {mb(size)} "
                 f"of {mb(original_image.size)} at --granularity {granularity}")
             lines = (packed.left_out, packed.unused_commands, packed.unused_libraries, packed.unused_tools,
-                     packed.toolbox, packed.unkept_runs)
+                     packed.toolbox, packed.unkept_runs, packed.unkept_companions)
             for w in [*packed.partial_trees, *[line for line in lines if line]]:
                 say(f"WARNING: {w}")
             verify = traced_run(engine, tag, opts, drive, say)

@@ -56,6 +56,7 @@ class PackReport:
     unused_tools: str = ""      # a warning: programs not kept whose drop-in configuration is kept
     toolbox: str = ""           # a warning: the shell kept without its everyday commands
     unkept_runs: str = ""       # a warning: programs of the image kept code runs, not kept
+    unkept_companions: str = ""  # a warning: what a program that ran recommends, over the bound
     original_size: int | None = None    # the image's size, when the source is an image
     # the bytes of the dropped units' files, each file once (a file can be
     # a package's and a language unit's: their sizes summed said 374.5 MB
@@ -227,6 +228,20 @@ def unkept_runs_warning(runs: dict[str, tuple[str, list[str]]]) -> str:
     more = f"; +{len(shown) - 4} more" if len(shown) > 4 else ""
     return (f"not kept, though kept code runs them by name when asked to (nothing ran them here): "
             f"{'; '.join(shown[:4])}{more}; keep one with --include (e.g. --include {min(runs)})")
+
+
+def unkept_companions_warning(companions: dict[str, tuple[str, int, str]]) -> str:
+    """One line naming the packages a program that ran recommends or
+    suggests that were too large to come by themselves, and how to keep
+    one."""
+    if not companions:
+        return ""
+    shown = [f"{package} ({who}; {size / 1e6:.1f} MB)"
+             for package, (who, size, _) in sorted(companions.items())]
+    first = companions[min(companions)][2]
+    return (f"not kept, over {expand.COMPANION_LIMIT >> 20} MB with what they need, though a program that "
+            f"ran recommends or suggests them: {'; '.join(shown)}; keep one with --include "
+            f"(e.g. --include {first})")
 
 
 def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
@@ -410,7 +425,9 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     toolbox = toolbox_warning(expansion.toolbox_left)
     unkept_runs = unkept_runs_warning(expansion.unkept_runs)
-    closure.warnings.extend(w for w in (unused, unused_libraries, unused_tools, toolbox, unkept_runs) if w)
+    unkept_companions = unkept_companions_warning(expansion.unkept_companions)
+    closure.warnings.extend(w for w in (unused, unused_libraries, unused_tools, toolbox, unkept_runs,
+                                        unkept_companions) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
     listing = listed_packages(src, final, closure)
@@ -426,7 +443,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                         source=archive.TarTotals(), result=archive.TarTotals(),
                         granularity=granularity, original_size=src.size, left_out=left_out,
                         unused_commands=unused, unused_libraries=unused_libraries, unused_tools=unused_tools,
-                        toolbox=toolbox, unkept_runs=unkept_runs)
+                        toolbox=toolbox, unkept_runs=unkept_runs, unkept_companions=unkept_companions)
 
     def with_units(found: units.SourceUnits) -> None:
         report.partial_trees = partial_tree_warnings(

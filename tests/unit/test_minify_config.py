@@ -67,6 +67,7 @@ class FakePacked:
     unused_tools = ""
     toolbox = ""
     unkept_runs = ""
+    unkept_companions = ""
     packages = {"coreutils": 1}
 
     def as_json(self, src: Any) -> dict[str, Any]:

@@ -2323,6 +2323,16 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
     assert "ca-certificates's, which rebuilds the authorities" in kept["/usr/bin/update-ca-certificates"]
     assert "/usr/bin/find" in kept
+    # said, not kept, when it and what it runs are more than the bound (`openssl rehash`
+    # on an image whose TLS is GnuTLS: 6.4 MB)
+    write(app_root, "/usr/bin/update-ca-certificates", "#!/bin/sh\nfind /etc/ssl/certs\nopenssl rehash\n",
+          0o755)
+    write(app_root, "/usr/bin/openssl", "#!/bin/sh\n", 0o755)
+    os.truncate(app_root / "usr/bin/openssl", expand.COMPANION_LIMIT)
+    dpkg(app_root, "openssl", "/usr/bin/openssl")
+    report = kept_at(app_root, "unit", tmp_path, tls, records(*(("python3", "openat", p) for p in tls)))
+    assert "/usr/bin/update-ca-certificates" not in report.kept and "/usr/bin/openssl" not in report.kept
+    assert "ca-certificates (it rebuilds the authorities kept for TLS; 4.2 MB)" in report.unkept_companions
     # slapd's ldapsearch: ld.so loads GnuTLS by the link its soname is,
     # through /lib (merged /usr): StartTLS and ldaps:// failed, "Connect
     # error", with no authority left
@@ -4481,11 +4491,14 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     commands of a package installed on purpose that the package of a
     program that ran suggests come, each alone, and those of one built
     from the same source (clamav-milter beside clamd); not those of one
-    only another package's dependency or recommended (installed with it,
-    not on purpose), nor of one installed on purpose that is neither
-    (said, as before); and a command of one installed on purpose named as
-    a subcommand of a program that ran (`jupyter nbconvert` runs
-    jupyter-nbconvert)."""
+    only another package's dependency, nor of one installed on purpose
+    that is neither (said, as before); and a command of one installed on
+    purpose named as a subcommand of a program that ran (`jupyter
+    nbconvert` runs jupyter-nbconvert). What it recommends, installed with
+    it, comes too, within the bound (Exim's image lost exim4-base's
+    bsd-mailx: `mail` not found), and is said over it (Hugo's git, 12.6
+    MB); a package of data installed on purpose that it suggests, whole
+    (pandoc's libjs-katex: --katex failed)."""
     root = tmp_path / "root"
     merged_usr(root)
     for program in ("/usr/sbin/lighttpd", "/usr/bin/htpasswd", "/usr/bin/htdigest", "/usr/bin/spawn-fcgi",
@@ -4507,7 +4520,16 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     write(root, "/usr/bin/lighttpd-stat", "#!/bin/sh\n", 0o755)
     dpkg(root, "lighty-stat", "/usr/bin/lighttpd-stat", priority="optional")     # (`lighttpd stat`)
     dpkg(root, "lighttpd-test", "/usr/bin/test-lighty", source="lighttpd", priority="optional")
-    dpkg(root, "lighttpd", "/usr/sbin/lighttpd", recommends="spawn-fcgi", suggests="apache2-utils, rrdtool")
+    write(root, "/usr/bin/lighty-big", "#!/bin/sh\n", 0o755)
+    os.truncate(root / "usr/bin/lighty-big", expand.COMPANION_LIMIT + 1)
+    dpkg(root, "lighty-big", "/usr/bin/lighty-big", priority="optional")
+    write(root, "/usr/share/javascript/lighty/ui.js", "js")
+    write(root, "/usr/share/javascript/other/ui.js", "js")
+    dpkg(root, "libjs-lighty", "/usr/share/javascript/lighty/ui.js", priority="optional")
+    dpkg(root, "libjs-other", "/usr/share/javascript/other/ui.js", priority="optional")
+    dpkg(root, "libjs-needed", priority="optional", depends="libjs-other")     # (not on purpose)
+    dpkg(root, "lighttpd", "/usr/sbin/lighttpd", recommends="spawn-fcgi, lighty-big",
+         suggests="apache2-utils, rrdtool, libjs-lighty, libjs-other")
     dpkg(root, "apache2-utils", "/usr/bin/htpasswd", "/usr/bin/htdigest", priority="optional")
     dpkg(root, "spawn-fcgi", "/usr/bin/spawn-fcgi", priority="optional")
     dpkg(root, "rrdtool", "/usr/bin/rrdtool", priority="optional")
@@ -4525,9 +4547,16 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     assert "subcommands of a program that ran" in report.kept["/usr/bin/lighttpd-stat"]
     assert "/usr/bin/lighty-check" not in report.kept
     assert "lighttpd-check (lighty-check)" in report.unused_commands
-    for program in ("/usr/bin/spawn-fcgi", "/usr/bin/rrdtool", "/usr/bin/curl", "/usr/bin/test-lighty"):
+    for program in ("/usr/bin/rrdtool", "/usr/bin/curl", "/usr/bin/test-lighty", "/usr/bin/lighty-big",
+                    "/usr/share/javascript/other/ui.js"):
         assert program not in report.kept, program
     assert "curl (curl)" in report.unused_commands and "apache2-utils" not in report.unused_commands
+    assert "spawn-fcgi, which lighttpd recommends: a companion" in report.kept["/usr/bin/spawn-fcgi"]
+    assert "libjs-lighty, which lighttpd suggests, installed on purpose" \
+        in report.kept["/usr/share/javascript/lighty/ui.js"]
+    assert "lighty-big (lighttpd recommends it; 4.2 MB)" in report.unkept_companions
+    assert "--include /usr/bin/lighty-big" in report.unkept_companions
+    assert report.unkept_companions in report.warnings
 
 
 def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_root: Path, tmp_path: Path):
