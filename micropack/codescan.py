@@ -751,6 +751,18 @@ def ruby_requires(text: str, required: bool = False) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A gem a Ruby script activates by its name: RubyGems' binstubs load the
+# gem's own executable (`load Gem.activate_bin_path('erb', 'erb', version)`).
+RUBY_GEM = re.compile(r"""(?:\bGem\.(?:activate_bin_path|bin_path)\s*\(?|^[ \t]*gem\b\s*\(?)"""
+                      r"""\s*['"]([\w.-]+)['"]""", re.M)
+
+
+def ruby_gems(text: str) -> list[str]:
+    """The gems a Ruby file activates by name (Gem.activate_bin_path,
+    Gem.bin_path, gem 'NAME')."""
+    return list(dict.fromkeys(RUBY_GEM.findall(_code_only(text))))
+
+
 # Perl's glob operator, a function or <*.c>: perl loads File::Glob for it.
 PERL_GLOB = re.compile(r"\bglob[ \t]*\(|<[^<>\s]*\*[^<>\s]*>")
 

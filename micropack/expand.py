@@ -59,6 +59,7 @@ from micropack.codescan import (
     picks_language,
     python_imports,
     r_libraries,
+    ruby_gems,
     ruby_requires,
     run_parts_dirs,
     runs_given_commands,
@@ -3815,6 +3816,12 @@ class Expander:
                 for key in self.units.php_libraries(name):
                     self._use(key, f"loaded by {path}")
             return
+        if language == "ruby":
+            # a binstub's gem (/usr/bin/erb loads erb's libexec/erb from its
+            # gem directory: LoadError on a minified Sinatra image)
+            for name in ruby_gems(text):
+                for key in self.units.gems_named(name):
+                    self._use(key, f"activated by {path}")
         names = ruby_requires(text, required) if language == "ruby" else \
             erlang_names(text) if language == "erlang" else \
             lua_requires(text) if language == "lua" else \

@@ -846,6 +846,17 @@ class SourceUnits:
                     break
         return sorted(keys)
 
+    def gems_named(self, name: str) -> list[str]:
+        """Keys of the gem units of that name: the newest version in each
+        gems directory."""
+        newest: dict[str, Unit] = {}
+        for u in self.units.values():
+            if u.kind == "gem" and posixpath.basename(u.name).rsplit("-", 1)[0] == name:
+                d = parent_of(u.name)
+                if d not in newest or u.name > newest[d].name:
+                    newest[d] = u
+        return sorted(u.key for u in newest.values())
+
     def php_libraries(self, name: str) -> list[str]:
         """Keys of the units that hold the file a PHP require names
         ('Twig/autoload.php'): the first found along include_path; an

@@ -3334,6 +3334,26 @@ def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Pa
     assert "/usr/lib/ruby/3.1.0/erb/util.rb" in kept and "/usr/bin/erb" not in kept
 
 
+def test_a_rubygems_binstub_brings_the_gem_it_activates(script_root: Path, tmp_path: Path):
+    """Debian's /usr/bin/erb and racc are RubyGems binstubs, `load
+    Gem.activate_bin_path('erb', 'erb', version)`: kept without the gem's
+    directory, they failed with LoadError on a minified Sinatra image. The
+    newest version of the gem they name comes whole; not another gem."""
+    gems = "/usr/lib/ruby/gems/3.1.0/gems"
+    for version in ("2.2.0", "2.2.3"):
+        write(script_root, f"{gems}/erb-{version}/libexec/erb", "#!/usr/bin/ruby\n")
+    write(script_root, f"{gems}/racc-1.6.0/bin/racc", "#!/usr/bin/ruby\n")
+    write(script_root, "/usr/lib/ruby/gems/3.1.0/specifications/default/erb-2.2.3.gemspec", "")
+    write(script_root, "/usr/bin/erb", "#!/usr/bin/ruby\nrequire 'rubygems'\nversion = '>= 0.a'\n"
+                                       "if Gem.respond_to?(:activate_bin_path)\n"
+                                       "load Gem.activate_bin_path('erb', 'erb', version)\nelse\n"
+                                       "gem \"erb\", version\nend\n", 0o755)
+    trace = ["/usr/bin/erb"]
+    kept = kept_at(script_root, "unit", tmp_path, trace, records(("erb", "exec", "/usr/bin/erb"))).kept
+    assert "activated by /usr/bin/erb" in kept[f"{gems}/erb-2.2.3/libexec/erb"]
+    assert f"{gems}/erb-2.2.0/libexec/erb" not in kept and f"{gems}/racc-1.6.0/bin/racc" not in kept
+
+
 def test_a_library_kept_whole_brings_the_programs_its_package_depends_on(script_root: Path, tmp_path: Path):
     """Redmine's thumbnails run convert through MiniMagick, which finds
     ImageMagick by `which mogrify`: with convert alone, "You must have
