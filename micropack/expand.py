@@ -195,6 +195,8 @@ RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
 # installs)
 STANDARD_LIBRARY = re.compile(r"^/usr/(?:lib|share)(?:/[a-z0-9_]+-linux-[a-z0-9_]+)?"
                               r"/(?:ruby/[0-9]+\.[0-9]+\.[0-9]+|perl-base|perl/[0-9]+\.[0-9]+(\.[0-9]+)?)$")
+# Ruby's interpreter, a library (_interpreter_features)
+RUBY_INTERPRETER_LIBRARY = "libruby"
 # A word in quotes, which code may run as a command ('mogrify'), and how
 # many files of a library are read for them (_library_commands_of)
 QUOTED_WORD = re.compile(r"""['"]([A-Za-z][\w.+-]*)['"]""")
@@ -561,6 +563,7 @@ class Expander:
         self._libraries_that_convert(programs)
         self._what_libraries_name(traced)
         self._compiled_in_programs(programs + self._kept_libraries())
+        self._interpreter_features()
         self._files_programs_name(programs)
         self._sibling_tools(programs)
         self._suite_directories(programs)
@@ -1735,6 +1738,22 @@ class Expander:
                     roles.append(word)
             if roles:
                 self._keep_programs(roles, f"{final} (a name compiled into it, a role of {ALTERNATIVES})")
+
+    def _interpreter_features(self) -> None:
+        """The files of Ruby's library its interpreter requires by a name
+        compiled into it, on the first call of a method of its own
+        (String#unicode_normalize requires unicode_normalize/normalize.rb):
+        of a kept libruby, the words of its data that end in .rb or .so
+        and name a feature of a Ruby library directory. A route calling
+        unicode_normalize was a 500 on a minified Sinatra image, LoadError."""
+        for lib in self._kept_libraries():
+            final = self._final(lib)
+            if final is None or not posixpath.basename(final).startswith(RUBY_INTERPRETER_LIBRARY):
+                continue
+            for word in sorted(self._data_words_of(final)):
+                if word.endswith((".rb", ".so")) and not word.startswith("/"):
+                    for key in self.units.script_libraries("ruby", word.rsplit(".", 1)[0]):
+                        self._use(key, f"required by {final} by a name compiled into it")
 
     def _frozen_modules(self, traced: dict[str, str]) -> dict[str, str]:
         """The files of the modules frozen into a Python whose standard

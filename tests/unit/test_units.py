@@ -3334,6 +3334,30 @@ def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Pa
     assert "/usr/lib/ruby/3.1.0/erb/util.rb" in kept and "/usr/bin/erb" not in kept
 
 
+def test_what_rubys_interpreter_requires_by_a_name_compiled_into_it(script_root: Path, tmp_path: Path):
+    """String#unicode_normalize requires unicode_normalize/normalize.rb on
+    its first call, a name in libruby's data: a route calling it was a 500
+    on a minified Sinatra image (LoadError). The features a kept libruby
+    names so come; not those of a library of another name."""
+    need(shutil.which("gcc") is not None, "gcc")
+    rb, lib = "/usr/lib/ruby/3.1.0", "/usr/lib/x86_64-linux-gnu"
+    write(script_root, f"{rb}/unicode_normalize/normalize.rb", "")
+    write(script_root, f"{rb}/unicode_normalize/tables.rb", "")
+    write(script_root, f"{rb}/other/feature.rb", "")
+    source = 'const char *%s[] = {"%s", "enc/encdb.so"};\nconst char *get(int i) { return %s[i]; }\n'
+    built = script_root / lib.lstrip("/")
+    built.mkdir(parents=True, exist_ok=True)
+    cc(built / "libruby-3.1.so.3.1", source % ("n", "unicode_normalize/normalize.rb", "n"),
+       "-shared", "-fPIC")
+    cc(built / "libother.so.1", source % ("o", "other/feature.rb", "o"), "-shared", "-fPIC")
+    trace = [*RUBY_TRACE, f"{lib}/libruby-3.1.so.3.1", f"{lib}/libother.so.1"]
+    events = records(*(("ruby", "openat", p) for p in trace))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert "by a name compiled into it" in kept[f"{rb}/unicode_normalize/normalize.rb"]
+    assert f"{rb}/unicode_normalize/tables.rb" in kept          # (its unit, whole)
+    assert f"{rb}/other/feature.rb" not in kept
+
+
 def test_a_rubygems_binstub_brings_the_gem_it_activates(script_root: Path, tmp_path: Path):
     """Debian's /usr/bin/erb and racc are RubyGems binstubs, `load
     Gem.activate_bin_path('erb', 'erb', version)`: kept without the gem's
