@@ -153,9 +153,10 @@ TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutil
                               "hostname", "sed", "tar"})
 # ... and these commands by name: awk, a Priority: required alternative;
 # bash (a user's `#!/bin/bash` hook in nginx's /docker-entrypoint.d stopped
-# the start, "not found", exit 127); getent (libc-bin's); clear, tput and
-# reset (ncurses-bin's: a Jupyter terminal's `clear` was not found)
-TOOLBOX_COMMANDS = ("awk", "bash", "getent", "clear", "tput", "reset")
+# the start, "not found", exit 127); getent and ldd (libc-bin's: ldd was
+# not found even with --keep toolbox); clear, tput and reset (ncurses-bin's:
+# a Jupyter terminal's `clear` was not found)
+TOOLBOX_COMMANDS = ("awk", "bash", "getent", "ldd", "clear", "tput", "reset")
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01

@@ -4836,8 +4836,9 @@ def test_an_entrypoint_that_runs_a_hook_directory_keeps_the_shells_toolbox(tmp_p
     write(root, "/usr/bin/bash", "#!/bin/sh\n", 0o755)
     write(root, "/usr/bin/getent", "#!/bin/sh\n", 0o755)
     write(root, "/usr/bin/ldconfig", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/ldd", "#!/bin/sh\n", 0o755)
     dpkg(root, "bash", "/usr/bin/bash", essential=True)
-    dpkg(root, "libc-bin", "/usr/bin/getent", "/usr/bin/ldconfig", essential=True)
+    dpkg(root, "libc-bin", "/usr/bin/getent", "/usr/bin/ldconfig", "/usr/bin/ldd", essential=True)
     entry = "/usr/local/bin/docker-entrypoint.sh"
     write(root, entry, "#!/bin/sh\n# hooks: /etc/never.d\nfor f in /docker-entrypoint-initdb.d/*; do\n"
                        "  . \"$f\"\ndone\necho x > /etc/app.d/x.conf\nexec \"$@\"\n", 0o755)
@@ -4849,7 +4850,7 @@ def test_an_entrypoint_that_runs_a_hook_directory_keeps_the_shells_toolbox(tmp_p
     trace = [entry, "/usr/bin/sh"]
     events = records(("docker-entrypoi", "exec", entry))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
-    for program in ("/usr/bin/gunzip", "/usr/bin/mawk", "/usr/bin/bash", "/usr/bin/getent"):
+    for program in ("/usr/bin/gunzip", "/usr/bin/mawk", "/usr/bin/bash", "/usr/bin/getent", "/usr/bin/ldd"):
         assert program in kept and f"{entry} runs scripts from /docker-entrypoint-initdb.d" in kept[program]
     for hook in hooks:
         assert hook in kept and "/usr/bin/date" in kept and "date" in kept["/usr/bin/date"]
