@@ -227,6 +227,35 @@ HEREDOC = re.compile(r"""<<-?[ \t]*(['"]?)(\w+)\1([^\n]*)\n(?:.*?\n)??[ \t]*\2[ 
 SAMPLE_HOOK = re.compile(r"/hooks/[^/]+\.sample$")
 
 
+# A here-document and the command line it is given to (interpreter_heredocs)
+HEREDOC_LINE = re.compile(r"""^([^\n#]*?)<<-?[ \t]*(['"]?)(\w+)\2[^\n]*\n(.*?)\n[ \t]*\3[ \t]*$""",
+                          re.M | re.S)
+# An interpreter that reads its program from standard input, by its name
+STDIN_INTERPRETERS = {"perl": "perl", "python": "python", "ruby": "ruby", "lua": "lua", "php": "php"}
+
+
+def interpreter_heredocs(text: str) -> list[tuple[str, str]]:
+    """The programs a shell script gives an interpreter in a here-document,
+    as (language, code): `perl - "$@" <<'End'` (or no script argument at
+    all) reads its program from the here-document; `perl x.pl <<EOF`,
+    `perl -e '...'` read data. exim_checkaccess is such a script, whose
+    Perl loads FileHandle and IPC::Open2 ("Can't locate FileHandle.pm")."""
+    out = []
+    for m in HEREDOC_LINE.finditer(text):
+        words = m.group(1).replace("|", " ").split()
+        for i, word in enumerate(words):
+            name = re.sub(r"[0-9.]+$", "", posixpath.basename(word))
+            language = STDIN_INTERPRETERS.get(name)
+            if language is None:
+                continue
+            args = [w for w in words[i + 1:] if w == "-" or not w.startswith("-")]
+            options = [w for w in words[i + 1:] if w.startswith("-") and w != "-"]
+            if (not args or args[0] == "-") and not any(o.startswith(("-e", "-E", "-c")) for o in options):
+                out.append((language, m.group(4)))
+            break
+    return out
+
+
 def _without_data(text: str) -> str:
     """text with here-document bodies and quoted strings that span lines
     each made one word, so no line of theirs reads as a command."""

@@ -48,6 +48,7 @@ from micropack.codescan import (
     erlang_names,
     font_names,
     hook_directories,
+    interpreter_heredocs,
     is_python_script,
     is_shell_script,
     js_relative_requires,
@@ -3157,6 +3158,13 @@ class Expander:
         for name, paths in variable_paths(text).items():
             variables.setdefault(name, []).extend(paths)
         words = script_commands(text)
+        for language, code in interpreter_heredocs(text):
+            # (a program given to perl or python3 in a here-document:
+            # exim_checkaccess's Perl, "Can't locate FileHandle.pm")
+            if language == "python":
+                self._scan_python([script], required=True, texts={script: code})
+            else:
+                self._load_libraries(script, code, language)
         libraries: list[str | None] = []
         for name in sourced_names(text):
             if name.startswith("/"):

@@ -3358,6 +3358,20 @@ def test_what_rubys_interpreter_requires_by_a_name_compiled_into_it(script_root:
     assert f"{rb}/other/feature.rb" not in kept
 
 
+def test_a_program_a_shell_script_gives_an_interpreter_in_a_here_document(script_root: Path, tmp_path: Path):
+    """exim_checkaccess runs `/usr/bin/perl - $exim_path $args <<'End'` and
+    its Perl loads FileHandle and IPC::Open2: "Can't locate FileHandle.pm"
+    on a minified Exim image. A here-document an interpreter reads its
+    program from is code of its language; not one it reads as data."""
+    write(script_root, "/app/check.sh", "#!/bin/sh\n/usr/bin/perl - \"$@\" <<'End'\nuse Encode::JP;\nEnd\n"
+                                        "perl /app/x.pl <<EOF\nuse Storable;\nEOF\n", 0o755)
+    trace = ["/app/check.sh"]
+    kept = kept_at(script_root, "unit", tmp_path, trace, records(("check.sh", "exec", "/app/check.sh"))).kept
+    jp = "/usr/lib/x86_64-linux-gnu/perl/5.36.0/Encode/JP.pm"
+    assert jp in kept and "loaded by /app/check.sh" in kept[jp]
+    assert "/usr/lib/x86_64-linux-gnu/perl/5.36.0/Storable.pm" not in kept
+
+
 def test_a_rubygems_binstub_brings_the_gem_it_activates(script_root: Path, tmp_path: Path):
     """Debian's /usr/bin/erb and racc are RubyGems binstubs, `load
     Gem.activate_bin_path('erb', 'erb', version)`: kept without the gem's
