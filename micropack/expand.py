@@ -2323,7 +2323,8 @@ class Expander:
     def _configuration_beside(self, traced: dict[str, str]) -> None:
         """A package's other configuration files under the directory of
         /etc one of its files the workload read is in (/etc/nginx for
-        /etc/nginx/nginx.conf): what the next configuration includes or
+        /etc/nginx/nginx.conf), and its configuration files at /etc's top
+        (dpkg's conffiles): what the next configuration includes or
         copies by name. nginx read nginx.conf, mime.types and
         fastcgi.conf; a site mounted next, with `include proxy_params;`,
         failed `nginx -t`, the reload was refused and the old
@@ -2350,7 +2351,12 @@ class Expander:
                 if (key, top) in done or key not in self.units.units:
                     continue
                 done.add((key, top))
-                mine = [m for m in self.units.units[key].members if m.startswith(top + "/")]
+                # (and its configuration files at /etc's top: exim4-config's
+                # /etc/email-addresses, which Exim's rewriting of a local
+                # sender looks up: every local message put an error in
+                # paniclog, Debian's "mail system possibly broken")
+                mine = [m for m in self.units.units[key].members if m.startswith(top + "/")
+                        or parent_of(m) == "/etc" and m in self.units.conffiles]
                 entries, size = CONFIG_TREE_LIMIT
                 if len(mine) > entries or sum(self._file_sizes(mine)) > size:
                     continue

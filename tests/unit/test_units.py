@@ -4364,7 +4364,12 @@ def test_a_packages_configuration_beside_a_file_of_it_that_was_read(app_root: Pa
         write(app_root, path, "x")
     write(app_root, "/etc/init.d/nginx", "#!/bin/sh\n", 0o755)      # (not a package of data)
     dpkg(app_root, "nginx", "/usr/sbin/nginx", depends="nginx-common")
-    dpkg(app_root, "nginx-common", *conf, "/etc/logrotate.d/nginx", "/etc/init.d/nginx")
+    # and its configuration at /etc's top (exim4-config's /etc/email-addresses, which
+    # Exim's rewriting of a local sender reads: an error in paniclog for every message)
+    write(app_root, "/etc/nginx-aliases", "a")
+    write(app_root, "/etc/nginx-notes", "n")
+    dpkg(app_root, "nginx-common", *conf, "/etc/logrotate.d/nginx", "/etc/init.d/nginx", "/etc/nginx-aliases",
+         "/etc/nginx-notes", conffiles={"/etc/nginx-aliases": b"a"})
     dpkg(app_root, "nginx-extra-module", "/etc/nginx/modules-available/other.conf")
     trace = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]
     events = records(("nginx", "exec", "/usr/sbin/nginx"), ("nginx", "openat", "/etc/nginx/nginx.conf"))
@@ -4372,6 +4377,7 @@ def test_a_packages_configuration_beside_a_file_of_it_that_was_read(app_root: Pa
     for path in conf:
         assert path in kept, path
     assert "beside /etc/nginx/nginx.conf" in kept["/etc/nginx/proxy_params"]
+    assert "beside /etc/nginx/nginx.conf" in kept["/etc/nginx-aliases"] and "/etc/nginx-notes" not in kept
     assert "/etc/logrotate.d/nginx" not in kept and "/etc/init.d/nginx" not in kept
     assert "/etc/nginx/modules-available/other.conf" not in kept
     # nothing read there, nothing kept
