@@ -488,6 +488,13 @@ class Expander:
         # programs kept code runs that no rule keeps -> who runs them (_unkept_runs)
         self._runs_named: dict[str, list[str]] = {}
         self._companions_seen: set[str] = set()     # packages _recommended_companions looked at
+        # companions over COMPANION_LIMIT: package -> who wants it, its cost,
+        # an --include, and the files that would be it (_unkept_runs says
+        # those still not kept at the end: pandoc's CSL styles came later,
+        # by the application's code)
+        self._over_bound: dict[str, tuple[str, int, str, list[str]]] = {}
+        self._ran_final_set: set[str] | None = None  # _ran_finals
+        self._alternatives: dict[str, set[str]] | None = None  # _alternative_names
         self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
         self._etc_read: set[str] | None = None      # (_configuration_read's)
         self._deps_within: dict[tuple[str | None, int], set[str]] = {}   # (_commands_it_may_run's)
@@ -723,7 +730,8 @@ class Expander:
         what it needs, over COMPANION_LIMIT): on a Pillow service's
         minified image every EPS thumbnail failed ("No such file or
         directory: 'gs'") with nothing said. Not programs of an Essential
-        or required package (the toolbox's warning is theirs)."""
+        or required package (the toolbox's warning is theirs). And the
+        companions over COMPANION_LIMIT (_over_bound) nothing kept since."""
         for program, by in sorted(self._runs_named.items()):
             final = self._final(program)
             key = self.units.package_of.get(final or "")
@@ -732,6 +740,9 @@ class Expander:
             if key in self.units.essential or key in self.units.base or not self.units.is_program(final):
                 continue
             self.result.unkept_runs[program] = (key.split(":", 1)[1], by)
+        for key, (who, cost, example, files) in sorted(self._over_bound.items()):
+            if not any(f in self.closure.kept or self._final(f) in self.closure.kept for f in files):
+                self.result.unkept_companions[key.split(":", 1)[1]] = (who, cost, example)
 
     def _companion_commands(self, programs: list[str]) -> None:
         """The commands of a package installed on purpose that the package
@@ -812,8 +823,7 @@ class Expander:
                     if cost <= COMPANION_LIMIT:
                         self._keep_programs(commands, f"{why}: a companion of a program that ran")
                     else:
-                        self.result.unkept_companions[other.split(":", 1)[1]] = (f"{name} {how} it", cost,
-                                                                                 commands[0])
+                        self._over_bound[other] = (f"{name} {how} it", cost, commands[0], commands)
                 elif not commands and other in self.units.wanted and self._is_data_for_code(unit) \
                         and other not in self.result.used:
                     deps = [d for d in self.units.package_deps.get(other, [])
@@ -827,9 +837,8 @@ class Expander:
                         self._use(other, f"{why}, installed on purpose: data of a program that ran")
                         self._data_dependencies(other, why, direct=True)
                     elif files:
-                        top = min(files)
-                        self.result.unkept_companions[other.split(":", 1)[1]] = (
-                            f"{name} {how} it", cost, f"'{parent_of(top)}/*'")
+                        example = f"'{parent_of(min(files))}/*'"
+                        self._over_bound[other] = (f"{name} {how} it", cost, example, files)
 
     def _scripts_run(self, programs: list[str]) -> list[str]:
         """The programs of the image the shell scripts among programs run:
@@ -2683,8 +2692,8 @@ class Expander:
                     self._keep_programs(commands, f"{package}'s, which rebuilds the authorities under "
                                                   f"{final} ({why})")
                 elif commands:
-                    self.result.unkept_companions[package] = ("it rebuilds the authorities kept for TLS",
-                                                              cost, commands[0])
+                    self._over_bound[key] = ("it rebuilds the authorities kept for TLS", cost, commands[0],
+                                             commands)
             if directory in self._module_dirs:
                 self._module_configuration(unit, final)
                 # and each module's data directory, as a program's: Kamailio's
@@ -2996,7 +3005,10 @@ class Expander:
         `shasum` kept perl whole, and its other scripts' modules, cpan's,
         enc2xs's, corelist's, were 26 MB)."""
         ran = self.activity.executed if self.activity is not None else self._traced
-        loads = any(m in ran for m in members)
+        # (by the file it ran: /usr/bin/ruby, package ruby's link, ran
+        # ruby3.1's /usr/bin/ruby3.1, whose binstubs erb and racc3.1 then
+        # lost their gems, LoadError)
+        loads = any(m in ran or m in self._ran_finals(ran) for m in members)
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
@@ -3047,6 +3059,12 @@ class Expander:
                     words = code_commands(text, language in ("ruby", "perl", "php"))
                     self._keep_programs(self._commands_it_may_run(m, words, steps=3),
                                         f"code {m}, of a kept package of programs, which was loaded")
+
+    def _ran_finals(self, ran: Iterable[str]) -> set[str]:
+        """The files the programs in ran lead to (resolved once)."""
+        if self._ran_final_set is None:
+            self._ran_final_set = {f for p in ran if (f := self._final(p))}
+        return self._ran_final_set
 
     def _script_language(self, path: str) -> str | None:
         """The language of a script ('python', 'perl', 'lua', ...) by its #!
@@ -3448,8 +3466,10 @@ class Expander:
             if key not in self._config_made:
                 self._config_made.add(key)
                 self._installed_config(self.units.units[key])
-            # (for each program of it: mail's /etc/mail.rc after mailx)
-            names = {posixpath.basename(p) for p in (word, found, final)}
+            # (for each program of it: mail's /etc/mail.rc after mailx,
+            # also by the roles /etc/alternatives gives it: bsd-mailx, kept
+            # as exim4-base's companion, is `mail` there)
+            names = {posixpath.basename(p) for p in (word, found, final)} | self._alternative_names(final)
             # and by a word of its name after the first, which names its
             # family: redis-sentinel's sentinel.conf ("Fatal error, can't
             # open config file" with the command kept), not dpkg-divert's
@@ -3457,6 +3477,16 @@ class Expander:
             words = {w for n in names for w in NAME_PARTS.split(n)[1:] if len(w) >= 3}
             self._package_conffiles(self.units.units[key], names, why, words)
             self._program_data(self.units.units[key], names, why)
+
+    def _alternative_names(self, final: str) -> set[str]:
+        """The names /etc/alternatives gives the file final (mail, mailx
+        and Mail for bsd-mailx), read once."""
+        if self._alternatives is None:
+            self._alternatives = {}
+            for link in self.units.children(ALTERNATIVES):
+                if (target := self._final(link)) is not None:
+                    self._alternatives.setdefault(target, set()).add(posixpath.basename(link))
+        return self._alternatives.get(final, set())
 
     def _package_conffiles(self, unit: Unit, names: set[str], why: str, words: set[str]) -> None:
         """The configuration files of a program's package that bear one of

@@ -250,7 +250,10 @@ def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
     a few names and the size of each."""
     if not left:
         return ""
-    common = ("cp", "mv", "tail", "date", "find", "tar", "json", "csv", "gzip", "shlex", "set", "erb")
+    # (the names a user knows first: the commands an admin types, the
+    # modules a script imports)
+    common = ("cp", "mv", "tail", "date", "find", "tar", "json", "csv", "gzip", "zipfile", "sqlite3",
+              "decimal", "shlex", "set", "erb", "open3", "securerandom", "POSIX", "Storable")
     parts = []
     for part in left:
         shown = [n for n in common if n in part.names] or part.names[:6]

@@ -3382,13 +3382,19 @@ def test_a_rubygems_binstub_brings_the_gem_it_activates(script_root: Path, tmp_p
         write(script_root, f"{gems}/erb-{version}/libexec/erb", "#!/usr/bin/ruby\n")
     write(script_root, f"{gems}/racc-1.6.0/bin/racc", "#!/usr/bin/ruby\n")
     write(script_root, "/usr/lib/ruby/gems/3.1.0/specifications/default/erb-2.2.3.gemspec", "")
-    write(script_root, "/usr/bin/erb", "#!/usr/bin/ruby\nrequire 'rubygems'\nversion = '>= 0.a'\n"
-                                       "if Gem.respond_to?(:activate_bin_path)\n"
-                                       "load Gem.activate_bin_path('erb', 'erb', version)\nelse\n"
-                                       "gem \"erb\", version\nend\n", 0o755)
-    trace = ["/usr/bin/erb"]
-    kept = kept_at(script_root, "unit", tmp_path, trace, records(("erb", "exec", "/usr/bin/erb"))).kept
-    assert "activated by /usr/bin/erb" in kept[f"{gems}/erb-2.2.3/libexec/erb"]
+    write(script_root, "/usr/bin/erb3.1", "#!/usr/bin/ruby3.1\nrequire 'rubygems'\nversion = '>= 0.a'\n"
+                                          "if Gem.respond_to?(:activate_bin_path)\n"
+                                          "load Gem.activate_bin_path('erb', 'erb', version)\nelse\n"
+                                          "gem \"erb\", version\nend\n", 0o755)
+    # (the interpreter ran by package ruby's link to ruby3.1's, whose command erb3.1 is)
+    write(script_root, "/usr/bin/ruby3.1", "\x7fELF", 0o755)
+    link(script_root, "/usr/bin/ruby", "ruby3.1")
+    dpkg(script_root, "ruby3.1", "/usr/bin/ruby3.1", "/usr/bin/erb3.1")
+    dpkg(script_root, "ruby", "/usr/bin/ruby")
+    trace = ["/usr/bin/ruby", *RUBY_TRACE]
+    events = records(("ruby", "exec", "/usr/bin/ruby"), *(("ruby", "openat", p) for p in RUBY_TRACE))
+    kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
+    assert "activated by /usr/bin/erb3.1" in kept[f"{gems}/erb-2.2.3/libexec/erb"]
     assert f"{gems}/erb-2.2.0/libexec/erb" not in kept and f"{gems}/racc-1.6.0/bin/racc" not in kept
 
 
@@ -4621,6 +4627,13 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     assert "lighty-big (lighttpd recommends it; 4.2 MB)" in report.unkept_companions
     assert "--include /usr/bin/lighty-big" in report.unkept_companions
     assert report.unkept_companions in report.warnings
+    # (not said when a rule keeps it after all: pandoc's CSL styles, which the
+    # application's code names)
+    write(root, "/srv/app/run.sh", "#!/bin/sh\nlighty-big --check\n", 0o755)
+    report = pack.pack_files(src, [*trace, "/srv/app/run.sh"], str(tmp_path / "unit2.tar"), resolve.Rules(),
+                             granularity="unit", events=records(("lighttpd", "exec", trace[0]),
+                                                                ("run.sh", "exec", "/srv/app/run.sh")))
+    assert "/usr/bin/lighty-big" in report.kept and "lighty-big" not in report.unkept_companions
 
 
 def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_root: Path, tmp_path: Path):
@@ -4791,6 +4804,17 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     assert "/etc/default/mailerd" not in kept       # another program's (by its name)
     # (the directory of /usr/share named as it, its data: see below)
     assert "data of bsd-mailx" in kept["/usr/share/bsd-mailx/mail.help"]
+    # also by a name /etc/alternatives gives it, where it is kept by its own name
+    # (bsd-mailx, exim4-base's companion: `mail` showed the headers the original hides)
+    for name in ("mail", "mailx"):
+        (root / f"usr/bin/{name}").unlink()
+        link(root, f"/etc/alternatives/{name}", "/usr/bin/bsd-mailx")
+        link(root, f"/usr/bin/{name}", f"/etc/alternatives/{name}")
+    dpkg(root, "bsd-mailx", "/usr/bin/bsd-mailx", "/etc/mail.rc", "/usr/share/bsd-mailx/mail.help",
+         "/etc/default/mailerd", depends="libc6")
+    write(root, "/etc/init.d/dovecot", "#!/bin/sh\nbsd-mailx -V\n", 0o755)
+    kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0]))).kept
+    assert "/usr/bin/bsd-mailx" in kept and "/etc/mail.rc" in kept and "/etc/default/mailerd" not in kept
 
 
 def toolbox_root(tmp_path: Path) -> Path:
