@@ -29,8 +29,9 @@ import hashlib
 import posixpath
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from micropack import elf, locales
 from micropack.codescan import (
@@ -158,6 +159,8 @@ TOOLBOX_PACKAGES = frozenset({"coreutils", "debianutils", "diffutils", "findutil
 # not found even with --keep toolbox); clear, tput and reset (ncurses-bin's:
 # a Jupyter terminal's `clear` was not found)
 TOOLBOX_COMMANDS = ("awk", "bash", "getent", "ldd", "clear", "tput", "reset")
+# (its part of the toolbox's warning)
+SHELL_TOOLBOX = "the shell's everyday commands"
 # ... which also comes, where a shell is kept, when it adds less than this
 # share of what is kept (_toolbox_if_small)
 TOOLBOX_SHARE = 0.01
@@ -166,10 +169,16 @@ TOOLBOX_SHARE = 0.01
 # GUI, IDE and installers: what a user's own script imports (a pandoc
 # filter, `docker exec ... python3 -m json.tool`)
 STDLIB_LEFT_OUT = frozenset({"test", "tests", "idlelib", "tkinter", "_tkinter", "turtle", "turtledemo",
-                             "lib2to3", "ensurepip", "distutils", "pydoc_data", "xxlimited", "xxlimited_35",
-                             "xxsubtype", "_xxtestfuzz", "_ctypes_test",
+                             # (venv runs ensurepip, which Debian moves to python3-venv's
+                             # wheels: both or neither)
+                             "lib2to3", "ensurepip", "venv", "distutils", "pydoc_data", "xxlimited",
+                             "xxlimited_35", "xxsubtype", "_xxtestfuzz", "_ctypes_test",
                              # (NIS, deprecated, whose libnsl brings Kerberos: 1.5 MB)
                              "nis", "_nis"})
+# ... and the modules of each a user knows first, for the warning
+STDLIB_KNOWN = {"python": ("json", "csv", "gzip", "zipfile", "sqlite3", "decimal", "shlex"),
+                "ruby": ("set", "erb", "open3", "securerandom", "json", "csv"),
+                "perl": ("POSIX", "Storable", "Data/Dumper", "File/Temp", "JSON/PP")}
 # update-alternatives' links: a role (pager, editor) and the program chosen for it
 ALTERNATIVES = "/etc/alternatives"
 # (unused_commands' key for the programs on PATH no package installed)
@@ -352,10 +361,12 @@ CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".ph
 @dataclass
 class ToolboxPart:
     """A part of the toolbox not kept: what it is, what it would add
-    (bytes), and the names of what is in it."""
+    (bytes), the names of what is in it, and those a user knows first
+    (shown first: cp and tar, json and csv)."""
     what: str
     size: int
     names: list[str]
+    known: tuple[str, ...] = ()
 
 
 @dataclass
@@ -381,9 +392,9 @@ class Expansion:
     # a program installed in the image, not kept, that kept code runs by
     # name -> its package and who runs it (a few)
     unkept_runs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
-    # a package a program that ran recommends (or suggests, of data),
-    # over COMPANION_LIMIT -> who recommends it, what it would add (bytes),
-    # and an --include that keeps it
+    # a package a rule would keep within COMPANION_LIMIT and did not, over
+    # it (what a program that ran recommends, the CA tool) -> why it was
+    # wanted, what it would add (bytes), and an --include that keeps it
     unkept_companions: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
@@ -729,19 +740,27 @@ class Expander:
         from libMagickCore, which only recommends ghostscript (60 MB with
         what it needs, over COMPANION_LIMIT): on a Pillow service's
         minified image every EPS thumbnail failed ("No such file or
-        directory: 'gs'") with nothing said. Not programs of an Essential
-        or required package (the toolbox's warning is theirs). And the
-        companions over COMPANION_LIMIT (_over_bound) nothing kept since."""
+        directory: 'gs'") with nothing said (the unused commands' warning
+        leaves their package to this one). Not the toolbox's, where its
+        warning is given. And the companions over COMPANION_LIMIT
+        (_over_bound) nothing kept since."""
+        toolbox_said = any(part.what == SHELL_TOOLBOX for part in self.result.toolbox_left)
         for program, by in sorted(self._runs_named.items()):
             final = self._final(program)
             key = self.units.package_of.get(final or "")
             if final is None or key is None or program in self.closure.kept or final in self.closure.kept:
                 continue
-            if key in self.units.essential or key in self.units.base or not self.units.is_program(final):
+            if not self.units.is_program(final):
                 continue
+            if toolbox_said and (key.split(":", 1)[1] in TOOLBOX_PACKAGES
+                                 or posixpath.basename(program) in TOOLBOX_COMMANDS):
+                continue        # (said by the toolbox's warning)
             self.result.unkept_runs[program] = (key.split(":", 1)[1], by)
+            # (said here, with who runs it, rather than as a package installed on purpose)
+            self.result.unused_commands.pop(key.split(":", 1)[1], None)
         for key, (who, cost, example, files) in sorted(self._over_bound.items()):
-            if not any(f in self.closure.kept or self._final(f) in self.closure.kept for f in files):
+            if not any(f in self.closure.kept or self._final(f) in self.closure.kept
+                       or f in self.result.unkept_runs for f in files):
                 self.result.unkept_companions[key.split(":", 1)[1]] = (who, cost, example)
 
     def _companion_commands(self, programs: list[str]) -> None:
@@ -792,53 +811,75 @@ class Expander:
     def _recommended_companions(self, packages: set[str]) -> None:
         """What the packages of programs that ran, and those of their
         source they depend on, recommend (the distribution's companions,
-        which apt installs with them): the commands of each, alone, while
-        they add no more than COMPANION_LIMIT; and the packages of data
-        installed on purpose that they recommend or suggest, whole, as
-        much. Those over the bound are said (unkept_companions). Exim's
-        image lost bsd-mailx, which exim4-base recommends (`mail`: not
-        found, not said: a recommended package is none installed on
-        purpose); a pandoc image lost libjs-katex, which pandoc suggests
-        and the image's builder installed (--katex: "katex.min.js does not
+        which apt installs with them): the commands of each, alone; and
+        the packages of data installed on purpose that they recommend or
+        suggest, whole with their data dependencies; while all a package
+        that ran so brings adds no more than COMPANION_LIMIT (one budget
+        for it: recommends of five packages of 3.9 MB each would be 20
+        MB). What is over it is said (_over_bound). Exim's image lost
+        bsd-mailx, which exim4-base recommends (`mail`: not found, not
+        said: a recommended package is none installed on purpose); a
+        pandoc image lost libjs-katex, which pandoc suggests and the
+        image's builder installed (--katex: "katex.min.js does not
         exist"); Hugo's git, which hugo recommends (--enableGitInfo: "Git
-        executable not found"), is 12.6 MB with what it needs: said."""
+        executable not found"), is 8.8 MB with what it needs: said."""
         owners = set(packages) | {d for k in packages for d in self._same_source_deps(k)}
         system = self.units.essential | self.units.base
-        for key in sorted(owners):
-            name = key.split(":", 1)[1]
-            recommended = self.units.package_recommends.get(key, [])
-            for other in [*recommended, *self.units.package_suggests.get(key, [])]:
-                if other in owners or other in system or other not in self.units.units \
-                        or other in self._companions_seen:
-                    continue
-                self._companions_seen.add(other)
-                unit = self.units.units[other]
-                how = "recommends" if other in recommended else "suggests"
-                why = f"{other.split(':', 1)[1]}, which {name} {how}"
-                commands = self._commands_of(other)
-                if commands and other in recommended:
-                    if any(self._final(c) in self.closure.kept for c in commands):
-                        continue        # (used already: what else of it is the rules')
-                    cost = self._cost([*commands, *self._scripts_run(commands)])
-                    if cost <= COMPANION_LIMIT:
-                        self._keep_programs(commands, f"{why}: a companion of a program that ran")
-                    else:
-                        self._over_bound[other] = (f"{name} {how} it", cost, commands[0], commands)
-                elif not commands and other in self.units.wanted and self._is_data_for_code(unit) \
-                        and other not in self.result.used:
-                    deps = [d for d in self.units.package_deps.get(other, [])
-                            if d in self.units.units and self._is_data_for_code(self.units.units[d])
-                            and d not in self.result.used]
-                    files = [m for k in (other, *deps) for m in self.units.units[k].members
-                             if not is_documentation(m) and not self.units.is_dir(m)]
-                    cost = sum(st.st_size for m in files if (st := self.units.stats.get(m)) is not None
-                               and stat.S_ISREG(st.st_mode))
-                    if cost <= COMPANION_LIMIT:
-                        self._use(other, f"{why}, installed on purpose: data of a program that ran")
-                        self._data_dependencies(other, why, direct=True)
-                    elif files:
-                        example = f"'{parent_of(min(files))}/*'"
-                        self._over_bound[other] = (f"{name} {how} it", cost, example, files)
+        budgets = {key: COMPANION_LIMIT for key in owners}
+        # (every owner's recommends before any suggests: a package one
+        # suggests and another recommends is the latter's companion)
+        for how, table in (("recommends", self.units.package_recommends),
+                           ("suggests", self.units.package_suggests)):
+            for key in sorted(owners):
+                name = key.split(":", 1)[1]
+                for other in table.get(key, []):
+                    if other in owners or other in system or other not in self.units.units \
+                            or other in self._companions_seen:
+                        continue
+                    why = f"{other.split(':', 1)[1]}, which {name} {how}"
+                    commands = self._commands_of(other)
+                    if commands and how == "recommends":
+                        self._companions_seen.add(other)
+                        if any(self._final(c) in self.closure.kept for c in commands):
+                            continue        # (used already: what else of it is the rules')
+                        keep = partial(self._keep_programs, commands, f"{why}: a companion of a program "
+                                                                      f"that ran")
+                        cost_of = [*commands, *self._scripts_run(commands)]
+                        budgets[key] = self._within_bound(other, commands, cost_of, budgets[key], keep,
+                                                          f"{name} {how} it", commands[0])
+                    elif not commands and other in self.units.wanted and other not in self.result.used \
+                            and self._is_data_for_code(self.units.units[other]):
+                        self._companions_seen.add(other)
+                        own = [m for m in self.units.units[other].members
+                               if not is_documentation(m) and not self.units.is_dir(m)]
+                        deps = [d for d in self.units.package_deps.get(other, [])
+                                if d in self.units.units and self._is_data_for_code(self.units.units[d])
+                                and d not in self.result.used]
+                        files = [*own, *(m for d in deps for m in self.units.units[d].members
+                                         if not is_documentation(m) and not self.units.is_dir(m))]
+                        # (the --include names its own directory, not a dependency's)
+                        top = posixpath.commonpath(own) if own else ""
+                        budgets[key] = self._within_bound(other, own, files, budgets[key],
+                                                          partial(self._data_companion, other, why),
+                                                          f"{name} {how} it", f"'{top}/*'")
+
+    def _data_companion(self, key: str, why: str) -> None:
+        """Package key, of data, whole, with the data packages it depends on."""
+        self._use(key, f"{why}, installed on purpose: data of a program that ran")
+        self._data_dependencies(key, why, direct=True)
+
+    def _within_bound(self, key: str, files: list[str], cost_of: list[str], budget: int,
+                      keep: Callable[[], None], who: str, example: str) -> int:
+        """Keeps what package key brings (keep()) when cost_of adds no more
+        than budget (what is left of COMPANION_LIMIT), else notes it to be
+        said with who wants it and an --include (example) unless one of
+        files is kept by the end (_over_bound); what is left of the budget."""
+        cost = self._cost(cost_of)
+        if cost <= budget:
+            keep()
+            return budget - cost
+        self._over_bound[key] = (who, cost, example, files)
+        return budget
 
     def _scripts_run(self, programs: list[str]) -> list[str]:
         """The programs of the image the shell scripts among programs run:
@@ -849,6 +890,7 @@ class Expander:
             text = self.units.read_text(final) if final and self._is_script(final) else None
             if text is None or not is_shell_script(text[:256].encode("utf-8", "surrogateescape"), final):
                 continue
+            # (what _shell_script keeps of a script kept alone: every word on PATH)
             out += [found for word in script_commands(text) if (found := self.closure.find_program(word))]
         return out
 
@@ -2014,13 +2056,15 @@ class Expander:
         `smbclient -L` listed no share, exit 0, and every RPC client
         failed."""
         done: set[str] = set()
+        packages_done: set[str] = set()
         for path in programs:
             final = self._final(path)
             key = self.units.package_of.get(final or "")
             if key is None:
                 continue
             directories = [parent_of(final or "")]
-            if key in self.units.units:
+            if key in self.units.units and key not in packages_done:
+                packages_done.add(key)      # (its programs' directories once: is_program opens each)
                 directories += sorted({parent_of(m) for m in self.units.units[key].members
                                        if self.units.is_program(m)})
             for directory in directories:
@@ -2607,7 +2651,9 @@ class Expander:
         "Could not open pid-file", exit 2); OpenSSL's default CA file,
         /usr/lib/ssl/cert.pem, a link to the bundle kept for TLS (Python's
         default context loaded no authority, exit 0)."""
-        present = {"/"}         # the directories the image will have
+        # the directories the image will have: the command path's too
+        # (/usr/local/bin/keytool, a link to the JDK's, where nothing else is)
+        present = {"/", *self._path_dirs()}
         for k in self.closure.kept:
             while k not in present:
                 present.add(k)
@@ -2685,15 +2731,12 @@ class Expander:
                 # found", the bundle left at 142), while it and what it
                 # runs add no more than COMPANION_LIMIT (it runs `openssl
                 # rehash`: 6.4 MB on an image whose TLS is GnuTLS); said over it
-                package = key.split(":", 1)[1]
                 commands = self._commands_of(key)
-                cost = self._cost([*commands, *self._scripts_run(commands)])
-                if cost <= COMPANION_LIMIT:
-                    self._keep_programs(commands, f"{package}'s, which rebuilds the authorities under "
-                                                  f"{final} ({why})")
-                elif commands:
-                    self._over_bound[key] = ("it rebuilds the authorities kept for TLS", cost, commands[0],
-                                             commands)
+                rebuilds = f"{key.split(':', 1)[1]}'s, which rebuilds the authorities under {final} ({why})"
+                if commands:
+                    self._within_bound(key, commands, [*commands, *self._scripts_run(commands)],
+                                       COMPANION_LIMIT, partial(self._keep_programs, commands, rebuilds),
+                                       "it rebuilds the authorities kept for TLS", commands[0])
             if directory in self._module_dirs:
                 self._module_configuration(unit, final)
                 # and each module's data directory, as a program's: Kamailio's
@@ -3322,8 +3365,9 @@ class Expander:
             self._toolbox(f"{adds / 1e6:.1f} MB of programs, under {TOOLBOX_SHARE:.0%} of the "
                           f"{kept / 1e6:.0f} MB kept: what an admin types in docker exec")
         elif finals:
-            self.result.toolbox_left.append(ToolboxPart("the shell's everyday commands", adds,
-                                                        sorted(posixpath.basename(f) for f in finals)))
+            self.result.toolbox_left.append(ToolboxPart(SHELL_TOOLBOX, adds,
+                                                        sorted(posixpath.basename(f) for f in finals),
+                                                        ("cp", "mv", "tail", "date", "find", "tar")))
 
     def _kept_bytes(self) -> int:
         """The bytes of the regular files kept so far."""
@@ -3340,14 +3384,24 @@ class Expander:
         http.server and what it imports, and a user's filter, `import
         json`, failed ("No module named 'json'"), as did `python3 -m
         json.tool` in docker exec. Not its tests, GUI, IDE or installers
-        (STDLIB_LEFT_OUT)."""
-        libraries: dict[str, list[str]] = {}        # interpreter -> units of its standard library
+        (STDLIB_LEFT_OUT). Python's of each prefix apart, by the
+        interpreter beside it (/usr/local/bin/python3.11 for
+        /usr/local/lib/python3.11: an image with Debian's python3.11 too
+        would have kept both); Ruby's and Perl's of the distribution's
+        directories (STANDARD_LIBRARY: not /usr/local's builds)."""
+        # (interpreter's name, the program it is) -> units of its standard library
+        libraries: dict[tuple[str, str | None], list[str]] = {}
+        found: dict[str, str | None] = {}
+        runs: tuple[str, str | None]
         for key, unit in self.units.units.items():
             if unit.kind == "python" and self.units.in_python_stdlib(key):
                 lib = next(lib for lib in self.units.python_stdlibs if unit.name.startswith(lib + "/"))
-                interpreter = posixpath.basename(lib)
+                version = posixpath.basename(lib)
+                runs = (version, f"{parent_of(parent_of(lib))}/bin/{version}")
             elif (lib := self.units.library_dir.get(key, "")) and STANDARD_LIBRARY.search(lib):
-                interpreter = unit.kind
+                if unit.kind not in found:
+                    found[unit.kind] = self.closure.find_program(unit.kind)
+                runs = (unit.kind, found[unit.kind])
             else:
                 continue
             top = unit.name[len(lib) + 1:].split("/")[0]
@@ -3355,11 +3409,10 @@ class Expander:
             if key in self._queued or top in STDLIB_LEFT_OUT or name in STDLIB_LEFT_OUT \
                     or name.startswith("_test"):
                 continue
-            libraries.setdefault(interpreter, []).append(key)
+            libraries.setdefault(runs, []).append(key)
         executed = self.activity.executed if self.activity is not None else self._traced
-        ran = {self._final(p) for p in executed}
-        for interpreter, keys in sorted(libraries.items()):
-            program = self.closure.find_program(interpreter)
+        ran = self._ran_finals(executed)
+        for (interpreter, program), keys in sorted(libraries.items(), key=lambda item: item[0][0]):
             if program is None or self._final(program) not in ran:
                 continue        # (not perl, kept for a package's script that never ran: 24 MB of modules)
             files = [m for k in keys for m in self.units.units[k].members
@@ -3374,7 +3427,9 @@ class Expander:
                 names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
                                key=lambda n: (n.startswith("_"), n))
                 self.result.toolbox_left.append(ToolboxPart(f"{interpreter}'s standard library beyond what "
-                                                            f"was imported", adds, names))
+                                                            f"was imported", adds, names,
+                                                            STDLIB_KNOWN.get(interpreter.rstrip("0123456789."),
+                                                                             ())))
                 continue
             for key in sorted(keys):
                 self._use(key, f"the standard library of {interpreter}, which is kept ({why}): what a "
@@ -3426,6 +3481,12 @@ class Expander:
             self._named_scripts.add(found)
             text = self.units.read_text(found)
             head = (text or "")[:256].encode("utf-8", "surrogateescape")
+            if text is not None and text.startswith("#!"):
+                # (what its package's installation wrote in /etc for it:
+                # update-ca-certificates, kept with the authorities, rebuilds
+                # the bundle from /etc/ca-certificates.conf's list, every
+                # authority dropped without it)
+                self._configuration_named(found, text)
             if text is not None and is_shell_script(head, found):
                 self._shell_script(found, text, f"script {found}", whole=False)
             elif (module := self._node_module_of(final)) is not None:

@@ -56,7 +56,7 @@ class PackReport:
     unused_tools: str = ""      # a warning: programs not kept whose drop-in configuration is kept
     toolbox: str = ""           # a warning: the shell kept without its everyday commands
     unkept_runs: str = ""       # a warning: programs of the image kept code runs, not kept
-    unkept_companions: str = ""  # a warning: what a program that ran recommends, over the bound
+    unkept_companions: str = ""  # a warning: companions over their bound (expand.Expansion's)
     original_size: int | None = None    # the image's size, when the source is an image
     # the bytes of the dropped units' files, each file once (a file can be
     # a package's and a language unit's: their sizes summed said 374.5 MB
@@ -239,9 +239,8 @@ def unkept_companions_warning(companions: dict[str, tuple[str, int, str]]) -> st
     shown = [f"{package} ({who}; {size / 1e6:.1f} MB)"
              for package, (who, size, _) in sorted(companions.items())]
     first = companions[min(companions)][2]
-    return (f"not kept, over {expand.COMPANION_LIMIT >> 20} MB with what they need, though a program that "
-            f"ran recommends or suggests them: {'; '.join(shown)}; keep one with --include "
-            f"(e.g. --include {first})")
+    return (f"not kept, over {expand.COMPANION_LIMIT / 1e6:.1f} MB with what they need, though a rule "
+            f"would keep them: {'; '.join(shown)}; keep one with --include (e.g. --include {first})")
 
 
 def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
@@ -250,13 +249,9 @@ def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
     a few names and the size of each."""
     if not left:
         return ""
-    # (the names a user knows first: the commands an admin types, the
-    # modules a script imports)
-    common = ("cp", "mv", "tail", "date", "find", "tar", "json", "csv", "gzip", "zipfile", "sqlite3",
-              "decimal", "shlex", "set", "erb", "open3", "securerandom", "POSIX", "Storable")
     parts = []
     for part in left:
-        shown = [n for n in common if n in part.names] or part.names[:6]
+        shown = [n for n in part.known if n in part.names] or part.names[:6]
         more = ", ..." if len(part.names) > len(shown) else ""
         parts.append(f"{part.what} ({', '.join(shown)}{more}: {part.size / 1e6:.1f} MB)")
     return (f"kept without what nothing here used but a user's next command or script may: "

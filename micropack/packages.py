@@ -134,7 +134,12 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     db.base = {fields["Package"] for fields in stanzas if fields.get("Priority") == "required"}
     db.suggests = dpkg_depends(text, set(db.files), ("Suggests",))
     db.recommends = dpkg_depends(text, set(db.files), ("Recommends",))
-    needed = {d for relation in (db.depends, db.recommends) for deps in relation.values() for d in deps}
+    # (by real names only: a package that provides a virtual name another
+    # depends on, postfix for mailutils' mail-transport-agent, gawk for
+    # awk, was still installed by hand, and its commands are said when
+    # dropped)
+    needed = {d for fields in (("Pre-Depends", "Depends"), ("Recommends",))
+              for deps in dpkg_depends(text, set(db.files), fields, virtual=False).values() for d in deps}
     auto = apt_auto_installed(fs.read_file(APT_STATES, DB_LIMIT))
     db.wanted = set(db.files) - needed - auto - db.essential - db.base
     for fields in stanzas:
@@ -195,16 +200,17 @@ def dpkg_sources(status: str, installed: set[str]) -> dict[str, str]:
             if fields.get("Package") in installed and fields.get("Source")}
 
 
-def dpkg_depends(status: str, installed: set[str],
-                 fields_named: tuple[str, ...] = ("Pre-Depends", "Depends")) -> dict[str, list[str]]:
+def dpkg_depends(status: str, installed: set[str], fields_named: tuple[str, ...] = ("Pre-Depends", "Depends"),
+                 virtual: bool = True) -> dict[str, list[str]]:
     """package -> the installed packages its Depends and Pre-Depends (or
     fields_named) name (every alternative that is installed; versions and
     :arch dropped), a virtual name as the installed packages that provide
     it: bsd-mailx depends on `default-mta | mail-transport-agent`, which
-    exim4-daemon-light and postfix provide, no package of that name."""
+    exim4-daemon-light and postfix provide, no package of that name
+    (unless not virtual)."""
     stanzas = [fields for fields in _stanzas(status) if fields.get("Package") in installed]
     providers: dict[str, list[str]] = {}
-    for fields in stanzas:
+    for fields in stanzas if virtual else ():
         for name in _relation_names(fields.get("Provides", "")):
             providers.setdefault(name, []).append(fields["Package"])
     out: dict[str, list[str]] = {}

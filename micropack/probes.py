@@ -123,6 +123,8 @@ class Probe:
                                http_status=exc.code)
         except urllib.error.URLError as exc:
             return ProbeResult(self.name, 1, "", _url_reason(exc.reason))
+        except UnicodeError:
+            return ProbeResult(self.name, 1, "", "the URL's host name is not a valid name")
         except TimeoutError:
             return ProbeResult(self.name, 1, "", f"timed out after {HTTP_TIMEOUT:.0f}s")
         except OSError as exc:
@@ -171,8 +173,9 @@ def address_taken(probes: list[Probe]) -> tuple[Probe, str] | None:
             continue
         try:
             with socket.create_connection((url.hostname, port), timeout=HTTP_TIMEOUT):
-                return p, f"{url.hostname}:{port}"
-        except OSError:
+                host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
+                return p, f"{host}:{port}"
+        except (OSError, UnicodeError):     # (refused; or no such name: `a..b` fails to encode)
             continue
     return None
 

@@ -156,6 +156,8 @@ class SourceUnits:
         # has /usr/share/perl/5.36, a link to 5.36.0)
         self.aliases: dict[str, list[str]] = {}
         self.library_dir: dict[str, str] = {}      # a Ruby or Perl unit's key -> its library directory
+        # (gems directory, gem name) -> its gem units, the newest version last
+        self._gems_by_name: dict[tuple[str, str], list[Unit]] = {}
         self.package_deps: dict[str, list[str]] = {}   # a package's key -> its dependencies' keys
         self.package_source: dict[str, str] = {}    # a package's key -> its source package's name
         self.package_suggests: dict[str, list[str]] = {}    # a package's key -> what its Suggests names
@@ -732,13 +734,15 @@ class SourceUnits:
         by_name: dict[tuple[str, str], list[Unit]] = {}
         for u in units:
             if u.kind == "gem":
-                name = posixpath.basename(u.name).rsplit("-", 1)[0]
-                by_name.setdefault((parent_of(u.name), name), []).append(u)
+                by_name.setdefault((parent_of(u.name), gem_name(u.name)[0]), []).append(u)
+        for found in by_name.values():
+            found.sort(key=lambda x: gem_name(x.name)[1])        # (the newest last)
+        self._gems_by_name = by_name
         for u in units:
             if u.kind == "gem":
                 keys = []
                 for dep in u.deps:
-                    found = sorted(by_name.get((parent_of(u.name), dep), []), key=lambda x: x.name)
+                    found = by_name.get((parent_of(u.name), dep), [])
                     if found:
                         keys.append(found[-1].key)
                 u.deps = keys
@@ -849,13 +853,7 @@ class SourceUnits:
     def gems_named(self, name: str) -> list[str]:
         """Keys of the gem units of that name: the newest version in each
         gems directory."""
-        newest: dict[str, Unit] = {}
-        for u in self.units.values():
-            if u.kind == "gem" and posixpath.basename(u.name).rsplit("-", 1)[0] == name:
-                d = parent_of(u.name)
-                if d not in newest or u.name > newest[d].name:
-                    newest[d] = u
-        return sorted(u.key for u in newest.values())
+        return sorted(found[-1].key for (_, gem), found in self._gems_by_name.items() if gem == name)
 
     def php_libraries(self, name: str) -> list[str]:
         """Keys of the units that hold the file a PHP require names
@@ -952,6 +950,20 @@ def _inside(base: str, relative: str) -> str:
     source, never above its root."""
     joined = relative if relative.startswith("/") else f"{base}/{relative}"
     return posixpath.normpath("/" + joined.lstrip("/"))
+
+
+GEM_DIR = re.compile(r"^(?P<name>.+?)-(?P<version>\d[^-]*)(?:-(?P<platform>.+))?$")
+
+
+def gem_name(path: str) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """A gem directory's name and a key that orders its versions
+    (nokogiri-1.15.4-x86_64-linux: nokogiri, 1.15.4; rack-2.10.1 after
+    rack-2.9.0)."""
+    m = GEM_DIR.match(posixpath.basename(path))
+    if m is None:
+        return posixpath.basename(path), ()
+    return m.group("name"), tuple((int(p), "") if p.isdigit() else (-1, p)
+                                  for p in m.group("version").split("."))
 
 
 def _normal(name: str) -> str:

@@ -143,6 +143,9 @@ def test_a_relation_on_a_virtual_name_is_one_on_the_packages_that_provide_it(tmp
     assert db.depends["bsd-mailx"] == ["liblockfile1", "exim4-daemon-light", "mawk"]
     assert db.recommends["bsd-mailx"] == ["fetchmail"]
     assert db.depends["exim4-daemon-light"] == []
+    # (installed on purpose still: a provider is no dependency by its name, or
+    # a dropped MTA would go unsaid)
+    assert db.wanted == {"bsd-mailx", "exim4-daemon-light", "mawk", "fetchmail"}
 
 
 def test_the_list_of_installed_packages_is_cut_to_the_kept_files(tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import struct
@@ -618,6 +619,17 @@ def test_hook_directories_a_script_names():
                                                  "/docker-entrypoint.d"]
 
 
+def test_programs_a_script_gives_an_interpreter_in_a_here_document():
+    """exim_checkaccess: `/usr/bin/perl - $exim_path $args <<'End'`. An
+    interpreter given no script (or `-`) reads its program from the
+    here-document; one given a script or -e reads data."""
+    script = ("#!/bin/sh\n/usr/bin/perl - $x <<'End'\nuse FileHandle;\nEnd\n"
+              "perl /x.pl <<EOF\nuse Data;\nEOF\nperl -e 'print 1' <<EOF\nuse Data2;\nEOF\n"
+              "python3 -c 'import sys' <<EOF\nimport data3\nEOF\npython3.11 <<-PY\n\timport gzip\n\tPY\n"
+              "cat <<EOF\nperl -\nEOF\n")
+    assert codescan.interpreter_heredocs(script) == [("perl", "use FileHandle;"), ("python", "\timport gzip")]
+
+
 @pytest.mark.parametrize("line,backticks,programs", [
     ('subprocess.run(["gzip", "-c", path])', False, ["gzip"]),
     ("out = subprocess.check_output(['sha256sum', f])", False, ["sha256sum"]),
@@ -765,6 +777,12 @@ def test_command_links_to_a_kept_program_are_kept(app_root: Path, tmp_path: Path
     assert "/usr/bin/keytool" in kept
     assert "/etc/alternatives/keytool" in kept and "/usr/bin/unrelated" not in kept
     assert "/usr/bin/keytool" not in kept_at(app_root, "file", tmp_path, trace, ran).kept
+    # (in a directory of the command path where nothing else is kept)
+    link(app_root, "/usr/local/bin/keytool", f"{jdk}/keytool")
+    src = Source(RootFS(app_root), "test", {"PATH": "/usr/local/bin:/usr/bin:/bin"})
+    report = pack.pack_files(src, trace, str(tmp_path / "local.tar"), resolve.Rules(), granularity="unit",
+                             events=ran)
+    assert "/usr/local/bin/keytool" in report.kept
 
 
 def test_programs_an_applications_code_runs_are_kept(app_root: Path, tmp_path: Path):
@@ -2308,7 +2326,9 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     link(app_root, "/etc/ssl/certs/a1b2c3d4.0", "/usr/share/ca-certificates/mozilla/A.crt")
     # and the command that rebuilds them, for a user's own authority (HAProxy's image:
     # update-ca-certificates "not found", the bundle left at 142)
-    write(app_root, "/usr/bin/update-ca-certificates", "#!/bin/sh\nfind /etc/ssl/certs\n", 0o755)
+    write(app_root, "/usr/bin/update-ca-certificates", "#!/bin/sh\nCERTSCONF=/etc/ca-certificates.conf\n"
+                                                      "find /etc/ssl/certs\n", 0o755)
+    write(app_root, "/etc/ca-certificates.conf", "mozilla/A.crt\n")     # (its postinst's)
     dpkg(app_root, "ca-certificates", "/usr/share/ca-certificates/mozilla/A.crt",
          "/usr/bin/update-ca-certificates")
     write(app_root, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "x")
@@ -2323,6 +2343,8 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
     assert "ca-certificates's, which rebuilds the authorities" in kept["/usr/bin/update-ca-certificates"]
     assert "/usr/bin/find" in kept
+    # with the list of authorities it reads (without it, a rebuild drops every one)
+    assert "/etc/ca-certificates.conf" in kept
     # said, not kept, when it and what it runs are more than the bound (`openssl rehash`
     # on an image whose TLS is GnuTLS: 6.4 MB)
     write(app_root, "/usr/bin/update-ca-certificates", "#!/bin/sh\nfind /etc/ssl/certs\nopenssl rehash\n",
@@ -3372,6 +3394,20 @@ def test_a_program_a_shell_script_gives_an_interpreter_in_a_here_document(script
     assert "/usr/lib/x86_64-linux-gnu/perl/5.36.0/Storable.pm" not in kept
 
 
+def test_a_python_program_a_shell_script_gives_python_in_a_here_document(app_root: Path, tmp_path: Path):
+    """The same for Python: `python3 - <<PY` imports what the here-document
+    imports; not what a here-document given to a script reads."""
+    lib = "/usr/lib/python3.11"
+    write(app_root, f"{lib}/shlex.py", "")
+    write(app_root, f"{lib}/gzip.py", "")
+    dpkg(app_root, "libpython3.11-stdlib", f"{lib}/os.py", f"{lib}/shlex.py", f"{lib}/gzip.py")
+    write(app_root, "/app/tool.sh", "#!/bin/sh\npython3 - \"$@\" <<PY\nimport shlex\nPY\n"
+                                    "python3 /app/web.py <<EOF\nimport gzip\nEOF\n", 0o755)
+    trace = ["/app/tool.sh"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("tool.sh", "exec", "/app/tool.sh"))).kept
+    assert f"{lib}/shlex.py" in kept and f"{lib}/gzip.py" not in kept
+
+
 def test_a_rubygems_binstub_brings_the_gem_it_activates(script_root: Path, tmp_path: Path):
     """Debian's /usr/bin/erb and racc are RubyGems binstubs, `load
     Gem.activate_bin_path('erb', 'erb', version)`: kept without the gem's
@@ -3396,6 +3432,9 @@ def test_a_rubygems_binstub_brings_the_gem_it_activates(script_root: Path, tmp_p
     kept = kept_at(script_root, "unit", tmp_path, trace, events).kept
     assert "activated by /usr/bin/erb3.1" in kept[f"{gems}/erb-2.2.3/libexec/erb"]
     assert f"{gems}/erb-2.2.0/libexec/erb" not in kept and f"{gems}/racc-1.6.0/bin/racc" not in kept
+    # (the newest by its version's numbers, a platform's gem by its name)
+    assert units.gem_name(f"{gems}/nokogiri-1.15.4-x86_64-linux")[0] == "nokogiri"
+    assert units.gem_name(f"{gems}/rack-2.10.1")[1] > units.gem_name(f"{gems}/rack-2.9.0")[1]
 
 
 def test_a_library_kept_whole_brings_the_programs_its_package_depends_on(script_root: Path, tmp_path: Path):
@@ -3446,8 +3485,9 @@ def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(scrip
     relation to; a Pillow service's probe read PNGs, gs was dropped, and
     every EPS thumbnail failed on the minified image with nothing said.
     Not kept (a library names many programs it may never run), but said,
-    with who runs it: not a program the image lacks, nor one of an
-    Essential package, nor one kept anyway."""
+    with who runs it: not a program the image lacks, nor one kept anyway;
+    one of the shell's toolbox (sed) only where the toolbox's own warning
+    does not name it."""
     gems = "/usr/share/rubygems-integration/all/gems"
     lib = f"{gems}/epsthumb-1.0/lib"
     write(script_root, f"{lib}/epsthumb.rb",
@@ -3466,7 +3506,14 @@ def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(scrip
     assert "/usr/bin/gs" not in report.kept
     assert "gs (ghostscript, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs
     assert "--include /usr/bin/gs" in report.unkept_runs and report.unkept_runs in report.warnings
-    assert "sed" not in report.unkept_runs and "pstoedit" not in report.unkept_runs
+    assert "ghostscript" not in report.unused_commands       # (installed on purpose: said once, here)
+    assert "sed (sed, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs    # (no shell kept)
+    assert "pstoedit" not in report.unkept_runs
+    write(script_root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
+    dpkg(script_root, "dash", "/usr/bin/sh", essential=True)
+    with_shell = kept_at(script_root, "unit", tmp_path, [*trace, "/usr/bin/sh"],
+                         [*events, *records(("sh", "exec", "/usr/bin/sh"))])
+    assert "sed" in with_shell.toolbox and "sed" not in with_shell.unkept_runs
     kept = kept_at(script_root, "unit", tmp_path, trace, events, resolve.Rules(include=["/usr/bin/gs"]))
     assert "/usr/bin/gs" in kept.kept and kept.unkept_runs == ""
 
@@ -4636,6 +4683,47 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     assert "/usr/bin/lighty-big" in report.kept and "lighty-big" not in report.unkept_companions
 
 
+def test_what_programs_that_ran_recommend_comes_within_one_budget_each(tmp_path: Path):
+    """exim4-base, of Exim's source, which exim4-daemon-light depends on,
+    recommends bsd-mailx: `mail` was "not found" on the minified image. A
+    package of data installed on purpose that pandoc suggests comes with
+    the data it depends on (libjs-katex's fonts: --katex failed). One
+    budget of COMPANION_LIMIT for each package that ran: the second of two
+    recommended packages of 2.5 MB is said, not kept. A package one that
+    ran suggests and another recommends is the latter's."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    for program in ("/usr/sbin/exim4", "/usr/bin/bsd-mailx", "/usr/bin/mid-one", "/usr/bin/mid-two",
+                    "/usr/bin/pandoc", "/usr/bin/aaa", "/usr/bin/bbb", "/usr/bin/toolx"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    for program in ("mid-one", "mid-two"):
+        os.truncate(root / f"usr/bin/{program}", 5 << 19)         # (2.6 MB each)
+    write(root, "/usr/share/javascript/katex/katex.min.js", "js")
+    write(root, "/usr/share/fonts/truetype/katex/KaTeX_Main.ttf", "ttf")
+    dpkg(root, "exim4-daemon-light", "/usr/sbin/exim4", source="exim4", depends="exim4-base")
+    dpkg(root, "exim4-base", source="exim4", recommends="bsd-mailx, mid-one, mid-two")
+    dpkg(root, "bsd-mailx", "/usr/bin/bsd-mailx", priority="optional")
+    dpkg(root, "mid-one", "/usr/bin/mid-one", priority="optional")
+    dpkg(root, "mid-two", "/usr/bin/mid-two", priority="optional")
+    dpkg(root, "pandoc", "/usr/bin/pandoc", suggests="libjs-katex")
+    dpkg(root, "libjs-katex", "/usr/share/javascript/katex/katex.min.js", depends="fonts-katex",
+         priority="optional")
+    dpkg(root, "fonts-katex", "/usr/share/fonts/truetype/katex/KaTeX_Main.ttf", priority="optional")
+    dpkg(root, "aaa", "/usr/bin/aaa", suggests="toolx")
+    dpkg(root, "bbb", "/usr/bin/bbb", recommends="toolx")
+    dpkg(root, "toolx", "/usr/bin/toolx", priority="optional")
+    trace = ["/usr/sbin/exim4", "/usr/bin/pandoc", "/usr/bin/aaa", "/usr/bin/bbb"]
+    src = Source(RootFS(root), "test", {"PATH": "/usr/sbin:/usr/bin"})
+    report = pack.pack_files(src, trace, str(tmp_path / "unit.tar"), resolve.Rules(), granularity="unit",
+                             events=records(*((posixpath.basename(p), "exec", p) for p in trace)))
+    assert "bsd-mailx, which exim4-base recommends" in report.kept["/usr/bin/bsd-mailx"]
+    assert "/usr/share/javascript/katex/katex.min.js" in report.kept
+    assert "/usr/share/fonts/truetype/katex/KaTeX_Main.ttf" in report.kept
+    assert "toolx, which bbb recommends" in report.kept["/usr/bin/toolx"]
+    assert "/usr/bin/mid-one" in report.kept and "/usr/bin/mid-two" not in report.kept
+    assert "mid-two (exim4-base recommends it; 2.6 MB)" in report.unkept_companions
+
+
 def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_root: Path, tmp_path: Path):
     """ctypes.util's find_library runs /sbin/ldconfig -p; without it
     threadpoolctl found no BLAS, and sklearn's show_versions said none,
@@ -5093,6 +5181,10 @@ def test_an_interpreters_standard_library_comes_with_the_toolbox(tmp_path: Path)
     for path, text in modules.items():
         write(root, path, text)
     dpkg(root, "libpython3.11-stdlib", *modules)
+    # (another prefix's, whose interpreter never ran: not kept for this one's)
+    for path in ("/usr/local/lib/python3.11/os.py", "/usr/local/lib/python3.11/json/__init__.py"):
+        write(root, path, "")
+    write(root, "/usr/local/bin/python3.11", "\x7fELF", 0o755)
     big = root / "app/model.bin"
     big.parent.mkdir(parents=True)
     big.write_bytes(b"")
@@ -5106,6 +5198,7 @@ def test_an_interpreters_standard_library_comes_with_the_toolbox(tmp_path: Path)
     assert "the standard library of python3.11, which is kept (0.1 MB, under 1% of the 10 MB kept)" \
         in kept[f"{lib}/json/__init__.py"]
     assert f"{lib}/gzip.py" in kept and f"{lib}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so" in kept
+    assert "/usr/local/lib/python3.11/json/__init__.py" not in kept
     for path in (f"{lib}/test/test_gzip.py", f"{lib}/idlelib/run.py",
                  f"{lib}/json/__pycache__/x.cpython-311.pyc",
                  f"{lib}/lib-dynload/_testcapi.cpython-311-x86_64-linux-gnu.so"):
