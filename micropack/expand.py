@@ -2726,17 +2726,7 @@ class Expander:
             self._keep_files(unit, files, why)
             self.result.used.setdefault(key, why)
             if directory in CA_DIRS and any(not self.units.is_dir(m) for m in files):
-                # the command that rebuilds them, when a user adds an
-                # authority of their own (update-ca-certificates: "not
-                # found", the bundle left at 142), while it and what it
-                # runs add no more than COMPANION_LIMIT (it runs `openssl
-                # rehash`: 6.4 MB on an image whose TLS is GnuTLS); said over it
-                commands = self._commands_of(key)
-                rebuilds = f"{key.split(':', 1)[1]}'s, which rebuilds the authorities under {final} ({why})"
-                if commands:
-                    self._within_bound(key, commands, [*commands, *self._scripts_run(commands)],
-                                       COMPANION_LIMIT, partial(self._keep_programs, commands, rebuilds),
-                                       "it rebuilds the authorities kept for TLS", commands[0])
+                self._ca_tool(key, final, why)
             if directory in self._module_dirs:
                 self._module_configuration(unit, final)
                 # and each module's data directory, as a program's: Kamailio's
@@ -3368,6 +3358,29 @@ class Expander:
             self.result.toolbox_left.append(ToolboxPart(SHELL_TOOLBOX, adds,
                                                         sorted(posixpath.basename(f) for f in finals),
                                                         ("cp", "mv", "tail", "date", "find", "tar")))
+
+    def _ca_tool(self, key: str, directory: str, why: str) -> None:
+        """The command of package key that rebuilds the authorities kept
+        under directory, for a user who adds one of their own: an admin's
+        command, so part of the toolbox (kept under TOOLBOX_SHARE of the
+        bytes kept with what it and its script run, or with --keep toolbox,
+        else said). On a minified HAProxy image update-ca-certificates was
+        "not found" and the bundle stayed at 142 (0.2 MB there; it runs
+        `openssl rehash` and coreutils: 2.2 MB on a Python image, 6.7 MB on
+        Exim's, whose TLS is GnuTLS)."""
+        commands = self._commands_of(key)
+        if not commands or any(self._final(c) in self.closure.kept for c in commands):
+            return
+        adds, kept = self._cost([*commands, *self._scripts_run(commands)]), self._kept_bytes()
+        rebuilds = f"{key.split(':', 1)[1]}'s, which rebuilds the authorities under {directory} ({why})"
+        if self.closure.rules.toolbox:
+            self._keep_programs(commands, f"{rebuilds}: --keep toolbox")
+        elif adds < TOOLBOX_SHARE * kept:
+            self._keep_programs(commands, f"{rebuilds}: {adds / 1e6:.1f} MB, under {TOOLBOX_SHARE:.0%} of "
+                                          f"the {kept / 1e6:.0f} MB kept")
+        else:
+            self.result.toolbox_left.append(ToolboxPart("the command that rebuilds the trusted authorities",
+                                                        adds, [posixpath.basename(c) for c in commands]))
 
     def _kept_bytes(self) -> int:
         """The bytes of the regular files kept so far."""

@@ -2337,24 +2337,39 @@ def test_a_tls_library_loaded_keeps_the_certificate_authorities(app_root: Path, 
     kept = kept_at(app_root, "unit", tmp_path, plain, records(("python3", "openat", "/app/web.py"))).kept
     assert "/etc/ssl/certs/ca-certificates.crt" not in kept and "/usr/bin/update-ca-certificates" not in kept
     tls = [*plain, "/usr/lib/x86_64-linux-gnu/libssl.so.3"]
-    kept = kept_at(app_root, "unit", tmp_path, tls, records(*(("python3", "openat", p) for p in tls))).kept
+    report = kept_at(app_root, "unit", tmp_path, tls, records(*(("python3", "openat", p) for p in tls)))
+    kept = report.kept
     for path in (*certs, "/etc/ssl/certs/a1b2c3d4.0"):
         assert path in kept, path
     assert "libssl.so.3 was loaded" in kept["/usr/share/ca-certificates/mozilla/A.crt"]
+    # the command that rebuilds them is the toolbox's: an admin's, said on a small image
+    assert "/usr/bin/update-ca-certificates" not in kept
+    assert "the command that rebuilds the trusted authorities (update-ca-certificates" in report.toolbox
+    # kept where it is a small share of the image, with what it reads and runs
+    big = app_root / "app/model.bin"
+    big.write_bytes(b"")
+    os.truncate(big, 10 << 20)                  # (sparse)
+    large = [*tls, "/app/model.bin"]
+    events = records(*(("python3", "openat", p) for p in large))
+    kept = kept_at(app_root, "unit", tmp_path, large, events).kept
     assert "ca-certificates's, which rebuilds the authorities" in kept["/usr/bin/update-ca-certificates"]
     assert "/usr/bin/find" in kept
     # with the list of authorities it reads (without it, a rebuild drops every one)
     assert "/etc/ca-certificates.conf" in kept
-    # said, not kept, when it and what it runs are more than the bound (`openssl rehash`
-    # on an image whose TLS is GnuTLS: 6.4 MB)
+    # said, not kept, when it and what it runs are more than that share (`openssl rehash`
+    # on an image whose TLS is GnuTLS: 6.7 MB); kept with --keep toolbox
     write(app_root, "/usr/bin/update-ca-certificates", "#!/bin/sh\nfind /etc/ssl/certs\nopenssl rehash\n",
           0o755)
     write(app_root, "/usr/bin/openssl", "#!/bin/sh\n", 0o755)
     os.truncate(app_root / "usr/bin/openssl", expand.COMPANION_LIMIT)
     dpkg(app_root, "openssl", "/usr/bin/openssl")
-    report = kept_at(app_root, "unit", tmp_path, tls, records(*(("python3", "openat", p) for p in tls)))
+    report = kept_at(app_root, "unit", tmp_path, large, events)
     assert "/usr/bin/update-ca-certificates" not in report.kept and "/usr/bin/openssl" not in report.kept
-    assert "ca-certificates (it rebuilds the authorities kept for TLS; 4.2 MB)" in report.unkept_companions
+    assert "rebuilds the trusted authorities (update-ca-certificates: 4.2 MB)" in report.toolbox
+    rules = resolve.Rules()
+    rules.add_preset("toolbox")
+    assert "/usr/bin/openssl" in kept_at(app_root, "unit", tmp_path, large, events, rules).kept
+    (app_root / "app/model.bin").unlink()
     # slapd's ldapsearch: ld.so loads GnuTLS by the link its soname is,
     # through /lib (merged /usr): StartTLS and ldaps:// failed, "Connect
     # error", with no authority left
