@@ -29,7 +29,7 @@ import hashlib
 import posixpath
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -353,6 +353,8 @@ INIT_FRONT_ENDS = ("service", "invoke-rc.d", "rc-service")
 # not boot, set the kernel's parameters or load its modules (systemd's
 # /etc/sysctl.d files made procps' sysctl look dropped by mistake)
 HOST_TOOLS = frozenset({"init", "insserv", "sysctl", "modprobe", "depmod"})
+# The languages whose code runs commands in backticks too (code_commands)
+BACKTICK_LANGUAGES = ("ruby", "perl", "php")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript", ".java", ".jsp", ".jspx")
@@ -735,12 +737,14 @@ class Expander:
 
     def _unkept_runs(self) -> None:
         """The programs of the image that kept code runs by name, which no
-        rule kept: not kept, but said. Pillow's EPS plugin runs gs, which
-        python3-pil has no relation to, and ImageMagick's delegates run it
-        from libMagickCore, which only recommends ghostscript (60 MB with
-        what it needs, over COMPANION_LIMIT): on a Pillow service's
-        minified image every EPS thumbnail failed ("No such file or
-        directory: 'gs'") with nothing said (the unused commands' warning
+        rule kept: not kept, but said: what a kept library's code runs
+        (Pillow's EPS plugin runs gs, of ghostscript, which python3-pil
+        has no relation to: on a Pillow service's minified image every EPS
+        thumbnail failed, "No such file or directory: 'gs'", with nothing
+        said), and a program a binary names that its package recommends or
+        suggests, over COMPANION_LIMIT (_compiled_in_programs; not gs from
+        ImageMagick's delegates, in XML in libMagickCore, and of two
+        letters, which that rule does not read) (the unused commands' warning
         leaves their package to this one). Not the toolbox's, where its
         warning is given. And the companions over COMPANION_LIMIT
         (_over_bound) nothing kept since."""
@@ -1386,7 +1390,7 @@ class Expander:
                 if m.endswith(CODE_SUFFIXES) and (text := self.units.read_text(m)) is not None]
         for m, text in code:
             language = "python" if m.endswith(".py") else script_language(b"", m)
-            for word in code_commands(text, language in ("ruby", "perl", "php")):
+            for word in code_commands(text, language in BACKTICK_LANGUAGES):
                 self._note_run(word, f"{package}'s {posixpath.basename(m)}")
         todo = list(self.units.package_deps.get(key, []))
         seen, programs = set(todo), set()
@@ -2948,7 +2952,7 @@ class Expander:
                 continue
             language = script_language(head, m)
             # the programs it runs (Ruby, Perl and PHP have backticks too)
-            backticks = language in ("ruby", "perl", "php")
+            backticks = language in BACKTICK_LANGUAGES
             self._code_paths(m, text)
             self._keep_commands(code_commands(text, backticks), f"code {m}")
             python = m.endswith(".py") or is_python_script(head)
@@ -3037,11 +3041,11 @@ class Expander:
         (_named_script), not its siblings' (a supervisord program's
         `shasum` kept perl whole, and its other scripts' modules, cpan's,
         enc2xs's, corelist's, were 26 MB)."""
-        ran = self.activity.executed if self.activity is not None else self._traced
+        ran = self._executed()
         # (by the file it ran: /usr/bin/ruby, package ruby's link, ran
         # ruby3.1's /usr/bin/ruby3.1, whose binstubs erb and racc3.1 then
         # lost their gems, LoadError)
-        loads = any(m in ran or m in self._ran_finals(ran) for m in members)
+        loads = any(m in ran or m in self._ran_finals() for m in members)
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
@@ -3059,7 +3063,7 @@ class Expander:
                 if loads:
                     self._script_libraries(m, text, language, is_python_script(head))
                 self._keep_programs(self._commands_it_may_run(m, code_commands(text, language in
-                                                                           ("ruby", "perl", "php"))),
+                                                                           BACKTICK_LANGUAGES)),
                                     f"code {m}, of a kept package of programs")
         # and its modules, outside a language's directories and the
         # commands', in the language of a script of it that ran, which it
@@ -3089,14 +3093,19 @@ class Expander:
             # redmine's, depends on), and its thumbnails were 404s
             for m in files:
                 if m in self._in_trace and (text := self.units.read_text(m)) is not None:
-                    words = code_commands(text, language in ("ruby", "perl", "php"))
+                    words = code_commands(text, language in BACKTICK_LANGUAGES)
                     self._keep_programs(self._commands_it_may_run(m, words, steps=3),
                                         f"code {m}, of a kept package of programs, which was loaded")
 
-    def _ran_finals(self, ran: Iterable[str]) -> set[str]:
-        """The files the programs in ran lead to (resolved once)."""
+    def _executed(self) -> Collection[str]:
+        """The programs that ran: the events' executed ones; without
+        events, every traced file counts."""
+        return self.activity.executed if self.activity is not None else self._traced.keys()
+
+    def _ran_finals(self) -> set[str]:
+        """The files the programs that ran lead to (resolved once)."""
         if self._ran_final_set is None:
-            self._ran_final_set = {f for p in ran if (f := self._final(p))}
+            self._ran_final_set = {f for p in self._executed() if (f := self._final(p))}
         return self._ran_final_set
 
     def _script_language(self, path: str) -> str | None:
@@ -3350,11 +3359,11 @@ class Expander:
         programs += [p for name in TOOLBOX_COMMANDS if (p := self.closure.find_program(name))]
         finals = {f for p in programs if (f := self._final(p)) and f not in self.closure.kept}
         adds = sum(st.st_size for f in finals if (st := self.units.stats.get(f)) is not None)
-        kept = self._kept_bytes()
-        if finals and adds < TOOLBOX_SHARE * kept:
-            self._toolbox(f"{adds / 1e6:.1f} MB of programs, under {TOOLBOX_SHARE:.0%} of the "
-                          f"{kept / 1e6:.0f} MB kept: what an admin types in docker exec")
-        elif finals:
+        if not finals:
+            return
+        if why := self._toolbox_part_comes(adds, " of programs"):
+            self._toolbox(f"{why}: what an admin types in docker exec")
+        else:
             self.result.toolbox_left.append(ToolboxPart(SHELL_TOOLBOX, adds,
                                                         sorted(posixpath.basename(f) for f in finals),
                                                         ("cp", "mv", "tail", "date", "find", "tar")))
@@ -3371,16 +3380,24 @@ class Expander:
         commands = self._commands_of(key)
         if not commands or any(self._final(c) in self.closure.kept for c in commands):
             return
-        adds, kept = self._cost([*commands, *self._scripts_run(commands)]), self._kept_bytes()
-        rebuilds = f"{key.split(':', 1)[1]}'s, which rebuilds the authorities under {directory} ({why})"
-        if self.closure.rules.toolbox:
-            self._keep_programs(commands, f"{rebuilds}: --keep toolbox")
-        elif adds < TOOLBOX_SHARE * kept:
-            self._keep_programs(commands, f"{rebuilds}: {adds / 1e6:.1f} MB, under {TOOLBOX_SHARE:.0%} of "
-                                          f"the {kept / 1e6:.0f} MB kept")
+        adds = self._cost([*commands, *self._scripts_run(commands)])
+        if comes := self._toolbox_part_comes(adds):
+            self._keep_programs(commands, f"{key.split(':', 1)[1]}'s, which rebuilds the authorities under "
+                                          f"{directory} ({why}): {comes}")
         else:
             self.result.toolbox_left.append(ToolboxPart("the command that rebuilds the trusted authorities",
                                                         adds, [posixpath.basename(c) for c in commands]))
+
+    def _toolbox_part_comes(self, adds: int, what: str = "") -> str | None:
+        """Why a part of the toolbox that adds `adds` bytes comes: --keep
+        toolbox, or it is less than TOOLBOX_SHARE of the bytes kept (what:
+        what the bytes are); None where it does not (it is said)."""
+        if self.closure.rules.toolbox:
+            return "--keep toolbox"
+        kept = self._kept_bytes()
+        if adds < TOOLBOX_SHARE * kept:
+            return f"{adds / 1e6:.1f} MB{what}, under {TOOLBOX_SHARE:.0%} of the {kept / 1e6:.0f} MB kept"
+        return None
 
     def _kept_bytes(self) -> int:
         """The bytes of the regular files kept so far."""
@@ -3423,19 +3440,14 @@ class Expander:
                     or name.startswith("_test"):
                 continue
             libraries.setdefault(runs, []).append(key)
-        executed = self.activity.executed if self.activity is not None else self._traced
-        ran = self._ran_finals(executed)
+        ran = self._ran_finals()
         for (interpreter, program), keys in sorted(libraries.items(), key=lambda item: item[0][0]):
             if program is None or self._final(program) not in ran:
                 continue        # (not perl, kept for a package's script that never ran: 24 MB of modules)
             files = [m for k in keys for m in self.units.units[k].members
                      if "/__pycache__/" not in m and not self.units.is_dir(m)]
-            adds, kept = self._cost(files), self._kept_bytes()
-            if self.closure.rules.toolbox:
-                why = "--keep toolbox"
-            elif adds < TOOLBOX_SHARE * kept:
-                why = f"{adds / 1e6:.1f} MB, under {TOOLBOX_SHARE:.0%} of the {kept / 1e6:.0f} MB kept"
-            else:
+            adds = self._cost(files)
+            if not (why := self._toolbox_part_comes(adds)):
                 # (public names first: __hello__ and _crypt say little)
                 names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
                                key=lambda n: (n.startswith("_"), n))
@@ -3633,8 +3645,7 @@ class Expander:
         (update-ca-certificates, run by a route the probes never took): the
         commands it runs come too, as for the application's own scripts.
         Kept as if run, it failed with "mktemp: not found", then "sort"."""
-        ran = self.activity.executed if self.activity is not None else self._traced
-        if program in self._named_scripts or program in ran:
+        if program in self._named_scripts or program in self._executed():
             return
         self._named_scripts.add(program)
         text = self.units.read_text(program)
@@ -3650,7 +3661,7 @@ class Expander:
         # loads at its start
         language = script_language(head, program)
         if language or is_python_script(head):
-            self._keep_commands(code_commands(text, language in ("ruby", "perl", "php")), f"code {program}")
+            self._keep_commands(code_commands(text, language in BACKTICK_LANGUAGES), f"code {program}")
             self._script_libraries(program, text, language, is_python_script(head))
 
     def _code_paths(self, path: str, text: str) -> None:
