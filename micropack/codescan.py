@@ -6,6 +6,7 @@ whether it sets TZ. The unit level keeps what they name (a branch the
 probes never took still has its programs)."""
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from collections.abc import Iterator
@@ -425,6 +426,25 @@ def script_commands(text: str) -> list[str]:
     is called with (_looked_up). Builtins are left out."""
     return list(dict.fromkeys(w for w in [*_command_words(text), *_looked_up(text)]
                               if COMMAND_WORD.match(w) and w not in SHELL_BUILTINS))
+
+
+# A command attribute of an XML configuration: a command line a program
+# runs with its shell (ImageMagick's delegates.xml, GraphicsMagick's
+# delegates.mgk), its quotes written as entities
+XML_COMMAND = re.compile(r"""(?<![\w.:-])command[ \t]*=[ \t]*(["'])(.*?)\1""", re.S)
+
+
+def xml_commands(text: str) -> list[str]:
+    """The programs the command attributes of an XML configuration run,
+    entities unescaped, each command of each line (script_commands): gs in
+    ImageMagick's delegates for PDF, PostScript and EPS, written
+    `command="&quot;gs&quot; -sstdout=%%stderr ..."`."""
+    words: dict[str, None] = {}
+    for m in XML_COMMAND.finditer(text):
+        # (each alone: one whose quotes do not pair, as ImageMagick's
+        # blender delegate's, would make data of the lines after it)
+        words.update(dict.fromkeys(script_commands(html.unescape(m.group(2)))))
+    return list(words)
 
 
 # A shell function of the script's own, and its body up to a closing brace

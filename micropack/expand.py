@@ -74,6 +74,7 @@ from micropack.codescan import (
     sourced_names,
     sourced_variables,
     variable_paths,
+    xml_commands,
 )
 from micropack.errors import PackError
 from micropack.packages import STATE_DIRS
@@ -358,6 +359,8 @@ BACKTICK_LANGUAGES = ("ruby", "perl", "php")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript", ".java", ".jsp", ".jspx")
+# Configuration that names the commands a program runs (_configured_commands)
+CONFIGURED_COMMAND_SUFFIXES = (".xml", ".mgk")
 
 
 @dataclass
@@ -689,6 +692,7 @@ class Expander:
             self._etc_own_files()
         self._unused_commands()
         self._unused_drop_ins()
+        self._configured_commands()
         self._unkept_runs()
         return self.result
 
@@ -735,6 +739,25 @@ class Expander:
             if by not in self._runs_named[found]:
                 self._runs_named[found].append(by)
 
+    def _configured_commands(self) -> None:
+        """The programs a kept XML configuration of a package names in its
+        command attributes, noted as runs (_unkept_runs says those not
+        kept): ImageMagick converts PDF, PostScript and EPS by running gs
+        as its delegates.xml says; without ghostscript (60 MB, not a
+        dependency) `convert doc.pdf page.png` failed, "delegate failed",
+        with nothing said."""
+        for path in sorted(self.closure.kept):
+            st = self.units.stats.get(path)
+            key = self.units.package_of.get(path)
+            if key is None or not path.endswith(CONFIGURED_COMMAND_SUFFIXES) or st is None \
+                    or not stat.S_ISREG(st.st_mode) or st.st_size > META_LIMIT:
+                continue
+            text = self.units.read_text(path)
+            if text is None or "command" not in text:
+                continue
+            for word in xml_commands(text):
+                self._note_run(word, f"{key.split(':', 1)[1]}'s {posixpath.basename(path)}")
+
     def _unkept_runs(self) -> None:
         """The programs of the image that kept code runs by name, which no
         rule kept: not kept, but said: what a kept library's code runs
@@ -744,7 +767,8 @@ class Expander:
         said), and a program a binary names that its package recommends or
         suggests, over COMPANION_LIMIT (_compiled_in_programs; not gs from
         ImageMagick's delegates, in XML in libMagickCore, and of two
-        letters, which that rule does not read) (the unused commands' warning
+        letters, which that rule does not read: _configured_commands reads
+        its delegates.xml) (the unused commands' warning
         leaves their package to this one). Not the toolbox's, where its
         warning is given. And the companions over COMPANION_LIMIT
         (_over_bound) nothing kept since."""

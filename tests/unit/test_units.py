@@ -3533,6 +3533,42 @@ def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(scrip
     assert "/usr/bin/gs" in kept.kept and kept.unkept_runs == ""
 
 
+def test_programs_a_kept_xml_configuration_runs_are_said(script_root: Path, tmp_path: Path):
+    """ImageMagick converts PDF, PostScript and EPS by running gs, as its
+    delegates.xml says (`command="&quot;gs&quot; ..."`); ghostscript is
+    no dependency of it, and `convert doc.pdf page.png` failed on a
+    minified image with nothing said. Said with who names it when the
+    configuration is kept; nothing when it is not, or names no program
+    the image has."""
+    conf = "/etc/ImageMagick-6/delegates.xml"
+    write(script_root, conf,
+          '<delegatemap>\n <delegate decode="eps" encode="pdf" command="&quot;gs&quot; -q '
+          '&quot;-sOutputFile=%o&quot; &quot;-f%i&quot;"/>\n <delegate decode="svg" '
+          'command="&quot;rsvg-convert&quot; -o &quot;%o&quot; &quot;%i&quot;"/>\n</delegatemap>\n')
+    dpkg(script_root, "imagemagick-6-common", conf)
+    write(script_root, "/usr/bin/gs", "#!/bin/sh\n", 0o755)
+    dpkg(script_root, "ghostscript", "/usr/bin/gs")
+    events = records(("convert", "openat", conf))
+    report = kept_at(script_root, "unit", tmp_path, [conf], events)
+    assert "/usr/bin/gs" not in report.kept
+    assert "gs (ghostscript, run by imagemagick-6-common's delegates.xml)" in report.unkept_runs
+    assert "rsvg-convert" not in report.unkept_runs        # (not in the image)
+    other = "/etc/other.conf"
+    write(script_root, other, "x\n")
+    dpkg(script_root, "other", other)
+    unread = kept_at(script_root, "unit", tmp_path, [other], records(("cat", "openat", other)))
+    assert "gs" not in unread.unkept_runs
+
+
+def test_xml_commands_are_the_command_attributes_lines():
+    text = ('<d command="&quot;blender&quot; -b &quot;%i&quot; -o &quot;%o&quot;&quot;\\n'
+            '&quot;convert&quot;"/>'
+            '<d command="&quot;libreoffice&quot; --headless `dirname &quot;%i&quot;` 2&gt; &quot;%u&quot;; '
+            '/bin/mv &quot;%i.pdf&quot; &quot;%o&quot;"/>\n<d command="lpr &quot;%i&quot;"/>'
+            "<d subcommand='nope x'/><d data-command='no'/>")
+    assert codescan.xml_commands(text) == ["blender", "libreoffice", "dirname", "/bin/mv", "lpr"]
+
+
 def test_unkept_runs_warning_names_a_few():
     runs = {f"/usr/bin/p{i}": ("pkg", ["a", "b", "c"]) for i in range(6)}
     line = pack.unkept_runs_warning(runs)
