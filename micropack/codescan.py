@@ -229,7 +229,7 @@ SAMPLE_HOOK = re.compile(r"/hooks/[^/]+\.sample$")
 
 
 # A here-document and the command line it is given to (interpreter_heredocs)
-HEREDOC_LINE = re.compile(r"""^([^\n#]*?)<<-?[ \t]*(['"]?)(\w+)\2[^\n]*\n(.*?)\n[ \t]*\3[ \t]*$""",
+HEREDOC_LINE = re.compile(r"""^([^\n#]*?)<<-?[ \t]*(['"]?)(\w+)\2([^\n#]*)\n(.*?)\n[ \t]*\3[ \t]*$""",
                           re.M | re.S)
 # An interpreter that reads its program from standard input, by its name
 STDIN_INTERPRETERS = {"perl": "perl", "python": "python", "ruby": "ruby", "lua": "lua", "php": "php"}
@@ -240,10 +240,12 @@ def interpreter_heredocs(text: str) -> list[tuple[str, str]]:
     as (language, code): `perl - "$@" <<'End'` (or no script argument at
     all) reads its program from the here-document; `perl x.pl <<EOF`,
     `perl -e '...'` read data. exim_checkaccess is such a script, whose
-    Perl loads FileHandle and IPC::Open2 ("Can't locate FileHandle.pm")."""
+    Perl loads FileHandle and IPC::Open2 ("Can't locate FileHandle.pm").
+    The same when the here-document is piped to it: `cat <<EOF | python3 -`."""
     out = []
     for m in HEREDOC_LINE.finditer(text):
-        words = m.group(1).replace("|", " ").split()
+        after = m.group(4).split("|", 1)
+        words = (m.group(1) + (f" | {after[1]}" if len(after) > 1 else "")).replace("|", " ").split()
         for i, word in enumerate(words):
             name = re.sub(r"[0-9.]+$", "", posixpath.basename(word))
             language = STDIN_INTERPRETERS.get(name)
@@ -252,7 +254,7 @@ def interpreter_heredocs(text: str) -> list[tuple[str, str]]:
             args = [w for w in words[i + 1:] if w == "-" or not w.startswith("-")]
             options = [w for w in words[i + 1:] if w.startswith("-") and w != "-"]
             if (not args or args[0] == "-") and not any(o.startswith(("-e", "-E", "-c")) for o in options):
-                out.append((language, m.group(4)))
+                out.append((language, m.group(5)))
             break
     return out
 
