@@ -461,6 +461,7 @@ class Expander:
         self._scanned: set[str] = set()
         self._scanned_required: set[str] = set()    # read for their top-level imports only
         self._beams_read: set[str] = set()      # compiled Erlang modules read for what they call
+        self._beams_called: set[str] = set()    # (_called_within's)
         self._library_names: tuple[int, set[str]] = (-1, set())   # (len(kept) when made, names)
         # TZ names a file of the time zone database: set in the image's
         # environment or by the application's code, or a zone read by its
@@ -3955,22 +3956,54 @@ class Expander:
         failed, exit 69. An application of an Erlang installation's own
         (OTP's stdlib, kept whole) is read only for the modules that were
         loaded: its other modules call half of OTP (stdlib's c and qlc
-        call the compiler)."""
+        call the compiler). But the module of such an application that
+        other code calls is read, with those of its own application it
+        calls in turn (_called_within)."""
         for m in members:
-            st = self.units.stats.get(m)
-            if not m.endswith(".beam") or m in self._beams_read or m not in self.closure.kept \
-                    or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > BEAM_LIMIT:
+            if not m.endswith(".beam") or m in self._beams_read or m not in self.closure.kept:
                 continue
             if m not in self._in_trace and any(k.startswith("erlang:") for k in self.units.units_of(m)):
                 continue
             self._beams_read.add(m)
-            try:
-                data = self.closure.fs.read_file(m, BEAM_LIMIT)
-            except PackError:
-                continue
-            for name in beam_imports(data or b""):
+            own = set(self.units.units_of(m))
+            for name in self._beam_calls(m):
                 for key in self.units.script_libraries("erlang", name):
                     self._use(key, f"called by {m}")
+                    if key not in own and key.startswith("erlang:"):
+                        self._called_within(key, name, m)
+
+    def _beam_calls(self, path: str) -> list[str]:
+        """The modules compiled module path calls (its import table)."""
+        st = self.units.stats.get(path)
+        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > BEAM_LIMIT:
+            return []
+        try:
+            data = self.closure.fs.read_file(path, BEAM_LIMIT)
+        except PackError:
+            return []
+        return beam_imports(data or b"")
+
+    def _called_within(self, key: str, module: str, caller: str) -> None:
+        """Module of Erlang application key, which caller, of another,
+        calls, and the modules of key it calls in turn, none of them loaded
+        by the workload: the applications they call are kept whole (not
+        read further). Elixir's Mix calls inets' httpc, whose
+        http_transport calls ssl, which inets.app does not list: inets
+        was kept whole, ssl left out, and `:httpc.request` of an https URL
+        failed, undef ssl:connect."""
+        root = key.split(":", 1)[1]
+        todo = [module]
+        while todo:
+            path = f"{root}/ebin/{todo.pop()}.beam"
+            if path in self._beams_called or path in self._beams_read:
+                continue
+            self._beams_called.add(path)
+            for name in self._beam_calls(path):
+                for other in self.units.script_libraries("erlang", name):
+                    if other == key:
+                        todo.append(name)
+                    else:
+                        self._use(other, f"called by {path}, which {caller} reaches")
 
     def _scan_script(self, files: list[str], language: str, required: bool = False) -> None:
         """The libraries Ruby, Perl, Lua, Erlang or PHP files load (also on first use, in a

@@ -5445,14 +5445,18 @@ def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
     write(root, f"{otp}/erts-13.1.5/bin/beam.smp", "\x7fELF", 0o755)
     for app, module, calls in (("runtime_tools-1.19", "msacc", []), ("tools-3.5.3", "cover", []),
                                ("kernel-8.5.3", "code", []), ("compiler-8.2.3", "compile", []),
-                               ("stdlib-4.2", "lists", []), ("stdlib-4.2", "c", ["compile"])):
+                               ("stdlib-4.2", "lists", []), ("stdlib-4.2", "c", ["compile"]),
+                               ("inets-8.2", "httpc", ["http_transport", "lists"]),
+                               ("inets-8.2", "http_transport", ["ssl", "lists"]),
+                               ("inets-8.2", "mod_auth_mnesia", ["mnesia"]), ("ssl-10.8.7", "ssl", []),
+                               ("mnesia-4.21", "mnesia", [])):
         write(root, f"{otp}/lib/{app}/ebin/{module}.beam", beam(module, calls))
         write(root, f"{otp}/lib/{app}/ebin/{app.split('-')[0]}.app", "{application, x, []}.\n")
         dpkg(root, f"erlang-{app.split('-')[0]}", f"{otp}/lib/{app}/ebin/{module}.beam",
              f"{otp}/lib/{app}/ebin/{app.split('-')[0]}.app")
     plugins = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/plugins"
     ebin = f"{plugins}/rabbit_common-3.10.8/ebin"
-    write(root, f"{ebin}/rabbit_runtime.beam", beam("rabbit_runtime", ["msacc", "code"]))
+    write(root, f"{ebin}/rabbit_runtime.beam", beam("rabbit_runtime", ["msacc", "code", "httpc"]))
     write(root, f"{ebin}/rabbit_misc.beam", beam("rabbit_misc", ["code"]))
     write(root, "/usr/lib/rabbitmq/bin/rabbitmq-server", "\x7fELF", 0o755)
     dpkg(root, "rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server", f"{ebin}/rabbit_runtime.beam",
@@ -5470,6 +5474,15 @@ def test_the_erlang_applications_compiled_code_calls_are_kept(tmp_path: Path):
     # stdlib kept whole: its c module, never loaded, calls the compiler
     assert f"{otp}/lib/stdlib-4.2/ebin/c.beam" in kept
     assert f"{otp}/lib/compiler-8.2.3/ebin/compile.beam" not in kept
+    # inets kept whole, as httpc is called: what httpc calls of inets (never
+    # loaded) is read, and the applications those call are kept (Elixir's
+    # Mix calls httpc; http_transport calls ssl: an https request failed,
+    # undef ssl:connect); not what the rest of inets calls
+    transport = f"{otp}/lib/inets-8.2/ebin/http_transport.beam"
+    assert f"{otp}/lib/inets-8.2/ebin/httpc.beam" in kept and transport in kept
+    ssl = f"{otp}/lib/ssl-10.8.7/ebin/ssl.beam"
+    assert ssl in kept and f"called by {transport}, which {ebin}/rabbit_runtime.beam reaches" in kept[ssl]
+    assert f"{otp}/lib/mnesia-4.21/ebin/mnesia.beam" not in kept
 
 
 def test_dropped_units_count_each_file_once(tmp_path: Path):
