@@ -118,6 +118,13 @@ ERLANG_NAMED = re.compile(r"(?:\bapplication[ \t]*:[ \t]*(?:start|ensure_started
                           r"|\bcode[ \t]*:[ \t]*(?:ensure_loaded|load_file|ensure_modules_loaded)"
                           r"|^-[ \t]*behaviou?r)[ \t]*\([ \t]*\[?[ \t]*'?([a-z][\w@]*)", re.M)
 ERLANG_INCLUDE_LIB = re.compile(r"^-[ \t]*include_lib[ \t]*\([ \t]*\"([a-z][\w@]*)/", re.M)
+# Elixir's spelling of the same: an Erlang module is an atom, :ssl.versions()
+# and &:crypto.hash/2; an application :ssl given to Application's start
+# functions. A comment runs from # to the line's end (not a string's #{}).
+ELIXIR_CALL = re.compile(r"(?<![\w@:.])[ \t]*:([a-z][\w@]*)\.[a-z_]\w*[?!]?[ \t]*(?:\(|/[0-9])")
+ELIXIR_NAMED = re.compile(r"\b(?:Application\.(?:start|ensure_started|ensure_all_started|load)"
+                          r"|Code\.ensure_loaded!?|Code\.ensure_compiled!?)[ \t]*\(?[ \t]*:([a-z][\w@]*)")
+ELIXIR_COMMENT = re.compile(r"#(?!\{)[^\n]*")
 ERLANG_COMMENT = re.compile(r"%.*$", re.M)
 # PHP: require_once 'Twig/autoload.php', include('Mail/mime.php'): found
 # through include_path (Debian's .:/usr/share/php)
@@ -160,12 +167,13 @@ RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|pop
                  "shell_exec|passthru|proc_open|pcntl_exec|check_output|check_call|call|run|Popen|"
                  "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
                  "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute|"
-                 "ProcessBuilder")
+                 "ProcessBuilder|System\\.cmd|System\\.shell|:os\\.cmd")
 # (Java's: new ProcessBuilder("gzip", "-c", f), of Arrays.asList(...) or List.of(...),
 # Runtime's exec(new String[]{"tar", ...}))
 RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"]))\s*"""
                       r"""(\[|\(|array\(|(?:args|cmd)\s*=\s*[\[(]|new\s+String\s*\[\s*\]\s*\{"""
                       r"""|(?:Arrays\.asList|List\.of)\s*\()?""")
+LIST_START = re.compile(r"\s*\[")
 PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
                        r"""|(['"])[ \t]*(\|)?([^'"\n|]+?)[ \t]*(\|)?[ \t]*\2)""")
 # one string literal (Python's prefixes; a JavaScript template string) and
@@ -174,7 +182,7 @@ LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2})?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*
 # functions that hand their string to /bin/sh
 SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec", "execSync",
                              "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open",
-                             "os:cmd", "os.execute"})
+                             "os:cmd", "os.execute", "System.shell", ":os.cmd"})
 # A command kept in a variable for a run call later, by a name that says
 # so: args = ["curl", "-sS", url], my @cmd = ("gzip", "-9"), const
 # curlArgs = [...], Java's List<String> cmd = Arrays.asList("tar", ...):
@@ -855,6 +863,15 @@ def erlang_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def elixir_names(text: str) -> list[str]:
+    """The Erlang modules and applications Elixir code names (as
+    erlang_names for Erlang's): :crypto.hash(...), &:zlib.gzip/1,
+    Application.ensure_all_started(:ssl). Elixir's own modules are its
+    package's, kept whole with the program that runs them."""
+    text = ELIXIR_COMMENT.sub("", text)
+    return list(dict.fromkeys([*ELIXIR_CALL.findall(text), *ELIXIR_NAMED.findall(text)]))
+
+
 def php_requires(text: str) -> list[str]:
     """The files PHP code requires or includes by a literal name:
     'Twig/autoload.php', looked up along include_path."""
@@ -920,13 +937,13 @@ def _code_only(text: str) -> str:
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
                    ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua", ".php": "php",
-                   ".R": "r", ".r": "r"}
-INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript)[0-9.]*$")
+                   ".R": "r", ".r": "r", ".ex": "elixir", ".exs": "elixir"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript|elixir)[0-9.]*$")
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
-    """'ruby', 'perl', 'erlang', 'lua', 'php' or 'r' for a file of that language
+    """'ruby', 'perl', 'erlang', 'elixir', 'lua', 'php' or 'r' for a file of that language
     (by its #! line, else by its suffix), else None."""
     m = INTERPRETER.match(shebang_program(head) or "")
     if m:
@@ -1103,6 +1120,11 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             continue
         if m.group(3):                      # a list: the program, its arguments
             lines.append(_list_command(items))
+        elif m.group(1) == "System.cmd":    # Elixir's: the program, then its arguments' list
+            first = LITERAL.match(text, m.end())
+            args = LIST_START.match(text, first.end()) if first and first.group(3) else None
+            lines.append(_list_command([items[0], *_literals(text, args.end())])
+                         if first and args else items[0])
         else:
             lines.append(items[0])
             near = text[m.end():m.end() + 200].split(")", 1)[0]

@@ -44,6 +44,7 @@ from micropack.codescan import (
     code_paths,
     crontab_commands,
     dotted_names,
+    elixir_names,
     entry_point_groups,
     entry_points_file_groups,
     erlang_names,
@@ -358,7 +359,7 @@ HOST_TOOLS = frozenset({"init", "insserv", "sysctl", "modprobe", "depmod"})
 BACKTICK_LANGUAGES = ("ruby", "perl", "php")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
-                 ".R", ".r", ".erl", ".hrl", ".escript", ".java", ".jsp", ".jspx")
+                 ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".java", ".jsp", ".jspx")
 # Configuration that names the commands a program runs (_configured_commands)
 CONFIGURED_COMMAND_SUFFIXES = (".xml", ".mgk")
 
@@ -4016,7 +4017,8 @@ class Expander:
                 self._load_libraries(f, text, language, required)
 
     def _load_libraries(self, path: str, text: str, language: str, required: bool = False) -> None:
-        """The units of the libraries one Ruby, Perl, Lua, Erlang, PHP or R file loads (_scan_script)."""
+        """The units of the libraries one Ruby, Perl, Lua, Erlang, Elixir, PHP or R file loads
+        (_scan_script)."""
         if language == "php":
             for name in php_requires(text):
                 for key in self.units.php_libraries(name):
@@ -4030,10 +4032,12 @@ class Expander:
                     self._use(key, f"activated by {path}")
         names = ruby_requires(text, required) if language == "ruby" else \
             erlang_names(text) if language == "erlang" else \
+            elixir_names(text) if language == "elixir" else \
             lua_requires(text) if language == "lua" else \
             r_libraries(text) if language == "r" else perl_modules(text)
         if language != "perl":
-            self._use_libraries(path, names, language)
+            # (Elixir calls Erlang's modules and starts its applications)
+            self._use_libraries(path, names, "erlang" if language == "elixir" else language)
             return
         for name in names:      # (in turn: one found beside, with what it loads, before the next)
             if self._use_libraries(path, [name], language):

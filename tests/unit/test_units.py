@@ -533,6 +533,8 @@ def test_ruby_requires_and_perl_modules():
     (b"#!/bin/sh\n", "/app/run", None),
     (b"#!/usr/bin/env escript\n", "/app/serve", "erlang"),
     (b"", "/app/src/web.erl", "erlang"),
+    (b"#!/usr/bin/env elixir\n", "/app/serve", "elixir"),
+    (b"", "/app/lib/web.ex", "elixir"),
     (b"#!/usr/bin/lua5.4\n", "/app/serve", "lua"),
     (b"", "/app/handler.lua", "lua"),
     (b"#!/usr/bin/php8.2\n", "/app/cron", "php"),
@@ -551,6 +553,17 @@ def test_erlang_names():
     assert codescan.erlang_names(erl) == ["application", "ssl", "lists", "code", "os", "gen_server",
                                           "asn1rt_nif", "public_key"]
     assert codescan.code_commands(erl, backticks=False) == ["/bin/sh", "grep"]
+
+
+def test_elixir_names():
+    ex = ("defmodule Web do\n  # :mnesia.start() in a comment\n  def ssl, do: :ssl.versions()\n"
+          "  def h(l), do: Enum.map(l, &:crypto.hash(:sha256, &1)) |> :zlib.gzip()\n"
+          "  def s, do: Application.ensure_all_started(:inets) && Code.ensure_loaded(:asn1rt_nif)\n"
+          "  def i(x), do: \"#{:io_lib.format('~p', [x])}\" <> Map.get(%{}, :key) <> String.upcase(\"a\")\n"
+          "  def c, do: {System.cmd(\"xz\", [\"-d\"]), System.shell(\"tar cf - . | bzip2\"),\n"
+          "              :os.cmd('ls')}\nend\n")
+    assert codescan.elixir_names(ex) == ["ssl", "crypto", "zlib", "io_lib", "os", "inets", "asn1rt_nif"]
+    assert codescan.code_commands(ex, backticks=False) == ["/bin/sh", "xz", "tar", "bzip2", "ls"]
 
 
 def test_lua_requires():
@@ -3828,7 +3841,19 @@ def test_perl_modules_the_application_loads_on_first_use_are_kept(script_root: P
     assert f"{pl}/unicore/lib/Sc/Grek.pl" in kept and f"{pl}/utf8.pm" not in kept
 
 
-def test_erlang_applications_the_code_names_are_kept_with_what_they_need(tmp_path: Path):
+ESCRIPT = ("/app/server.escript", "#!/usr/bin/env escript\nmain(_) -> {ok, L} = gen_tcp:listen(1, []).\n"
+           "route(<<\"/ssl\">>) -> ssl:versions();\n"
+           "route(<<\"/httpc\">>) -> httpc:request(\"http://127.0.0.1/\").\n")
+# Elixir calls Erlang's modules as atoms: :ssl.versions(), &:httpc.request/1
+ELIXIR_SCRIPT = ("/app/server.exs", "{:ok, l} = :gen_tcp.listen(1, [])\n# :ftp.open() in a comment\n"
+                 "def route(\"/ssl\"), do: :ssl.versions()\n"
+                 "def route(\"/httpc\"), do: Enum.map([1], &:httpc.request/1)\n"
+                 "def route(\"/gz\"), do: System.cmd(\"sh\", [\"-c\", \"echo x | gzip -c | wc -c\"])\n")
+
+
+@pytest.mark.parametrize("script", [ESCRIPT, ELIXIR_SCRIPT], ids=["escript", "elixir"])
+def test_erlang_applications_the_code_names_are_kept_with_what_they_need(tmp_path: Path,
+                                                                         script: tuple[str, str]):
     """An escript HTTP service probed on /health and /crypto: its /ssl,
     /pubkey and /httpc routes failed on the minified image with
     {"no such file or directory","asn1.app"} and "inets.app": the packages
@@ -3862,23 +3887,26 @@ def test_erlang_applications_the_code_names_are_kept_with_what_they_need(tmp_pat
         package = "erlang-base" if name in ("kernel", "stdlib") else f"erlang-{name.replace('_', '-')}"
         dpkg(root, package, *files)
     write(root, f"{otp}/erts-13.1.5/bin/beam.smp", "\x7fELF", 0o755)
-    write(root, "/app/server.escript", "#!/usr/bin/env escript\nmain(_) -> {ok, L} = gen_tcp:listen(1, []).\n"
-                                       "route(<<\"/ssl\">>) -> ssl:versions();\n"
-                                       "route(<<\"/httpc\">>) -> httpc:request(\"http://127.0.0.1/\").\n",
-          0o755)
-    trace = ["/app/server.escript", f"{otp}/erts-13.1.5/bin/beam.smp",
+    for name in ("gzip", "wc", "sh"):
+        write(root, f"/usr/bin/{name}", "\x7fELF", 0o755)
+        dpkg(root, name, f"/usr/bin/{name}")
+    path, text = script
+    write(root, path, text, 0o755)
+    trace = [path, f"{otp}/erts-13.1.5/bin/beam.smp",
              f"{otp}/lib/kernel-8.5.3/ebin/gen_tcp.beam", f"{otp}/lib/crypto-5.1.2/ebin/crypto.beam",
              *(f"{otp}/lib/{app}/ebin" for app in apps)]     # the code server looked into each
-    events = records(("escript", "exec", "/app/server.escript"),
+    events = records(("escript", "exec", path) if path.endswith(".escript") else ("beam.smp", "openat", path),
                      *(("beam.smp", "openat", p) for p in trace[1:4]))
     kept = kept_at(root, "unit", tmp_path, trace, events).kept
     for app, module in (("ssl-10.8.7", "tls_v1"), ("public_key-1.13.2", "public_key"),
                         ("asn1-5.0.21", "asn1rt_nif"), ("inets-8.2.2", "httpd"), ("stdlib-4.2", "lists")):
         assert f"{otp}/lib/{app}/ebin/{module}.beam" in kept, app
-    assert "loaded by /app/server.escript" in kept[f"{otp}/lib/inets-8.2.2/ebin/httpd.beam"]
+    assert f"loaded by {path}" in kept[f"{otp}/lib/inets-8.2.2/ebin/httpd.beam"]
     asn1 = f"{otp}/lib/asn1-5.0.21"
     assert f"{asn1}/ebin/asn1.app" in kept and f"{asn1}/priv/lib/asn1rt_nif.so" in kept
     assert f"{otp}/lib/ftp-1.1.3/ebin/ftp.beam" not in kept        # only looked into
+    if path.endswith(".exs"):       # (a route's pipe to gzip answered "0" without it)
+        assert "/usr/bin/gzip" in kept and "/usr/bin/wc" in kept
 
 
 def test_lua_modules_the_application_requires_on_first_use_are_kept(tmp_path: Path):
