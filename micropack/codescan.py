@@ -90,8 +90,10 @@ RUBY_END = re.compile(r"^([ \t]*)end\b")
 # Perl: `use Net::HTTP` (and `no`) loads the module when the file compiles,
 # wherever it stands; `require Net::HTTP` (or "Net/HTTP.pm") when it runs;
 # `use parent`/`use base` load the classes they name. A statement starts
-# a line or follows a ';' or '{' (sub f { require X; }, eval { require X }).
-PERL_LOAD = re.compile(r"""(?:^|[;{])[ \t]*(use|no|require)[ \t]+"""
+# a line or follows a ';' or '{' (sub f { require X; }, eval { require X }),
+# or an eval's quote: `eval "require Net::hostent;"`, the idiom for a module
+# a script can do without (munin's squid_icp said "Net::hostent not found").
+PERL_LOAD = re.compile(r"""(?:^|[;{]|\beval[ \t]*\(?[ \t]*["'])[ \t]*(use|no|require)[ \t]+"""
                        r"""(?:(['"])([\w/]+)\.p[ml]\2|([A-Za-z_]\w*(?:::\w+)*))""", re.M)
 # A Perl module loaded by a name in a variable: require $x, also in an
 # eval's string ("require $x"), an eval's "use $x", and the loaders

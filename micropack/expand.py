@@ -3129,9 +3129,17 @@ class Expander:
         return self.activity.executed if self.activity is not None else self._traced.keys()
 
     def _ran_finals(self) -> set[str]:
-        """The files the programs that ran lead to (resolved once)."""
+        """The files the programs that ran lead to, and the interpreters of
+        the scripts among them (resolved once): a script's exec runs its
+        #! interpreter, which no event names (munin-node and its plugins
+        are Perl: Perl's standard library, named nowhere, was not said, and
+        a user's own plugin failed, "Can't locate JSON/PP.pm")."""
         if self._ran_final_set is None:
-            self._ran_final_set = {f for p in self._executed() if (f := self._final(p))}
+            finals = {f for p in self._executed() if (f := self._final(p))}
+            finals |= {f for p in finals for n in self.closure.needs(p)
+                       if n.why.startswith(("interpreter of script", "program "))
+                       and (f := self._final(n.path))}
+            self._ran_final_set = finals
         return self._ran_final_set
 
     def _script_language(self, path: str) -> str | None:

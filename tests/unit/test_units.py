@@ -517,6 +517,11 @@ def test_ruby_requires_and_perl_modules():
     assert codescan.perl_modules("my $class = 'Pod::Text';\nprint $class;\n") == []
     assert codescan.perl_modules("use Module::Load;\nload 'DBD::Pg';\n") == ["Module::Load", "DBD::Pg"]
     assert codescan.perl_modules("my $m = 'Foo::Bar';\nrequire $m;\n") == ["Foo::Bar"]
+    # an eval's string: the idiom for a module a script can do without
+    # (munin's squid_icp: "Net::hostent not found"); not a message's words
+    optional = ("if (! eval \"require Net::hostent;\") { die }\nunless (eval ('use MIME::Base64; 1')) {}\n"
+                "print \"then use this: require Not::Code\";\n")
+    assert codescan.perl_modules(optional) == ["Net::hostent", "MIME::Base64"]
     assert codescan.perl_modules("eval \"use $m; 1\" or my $m = 'Foo::Baz';\n") == ["Foo::Baz"]
     # not a message's "use $how", nor perl's builtins as strings (POSIX.pm:
     # CORE's 8 MB of headers came for them)
@@ -5288,6 +5293,14 @@ def test_an_interpreters_standard_library_comes_with_the_toolbox(tmp_path: Path)
     assert f"{lib}/json/__init__.py" not in small.kept
     assert "python3.11's standard library beyond what was imported (json, gzip, ...: 0.1 MB)" in small.toolbox
     assert "--keep toolbox keeps them" in small.toolbox and small.toolbox in small.warnings
+    # a script that ran ran its interpreter, which no event names (munin-node
+    # and its plugins are Perl: a user's own plugin failed, "Can't locate
+    # JSON/PP.pm", and Perl's standard library was not said)
+    write(root, "/srv/serve", "#!/usr/bin/python3.11\nimport os\n", 0o755)
+    (tmp_path / "script").mkdir()
+    script = kept_at(root, "unit", tmp_path / "script", ["/srv/serve", *served[1:]],
+                     records(("serve", "exec", "/srv/serve"), *(("serve", "openat", p) for p in served[1:])))
+    assert "python3.11's standard library beyond what was imported (json, gzip, ...: 0.1 MB)" in script.toolbox
     rules = resolve.Rules()
     rules.add_preset("toolbox")
     asked = kept_at(root, "unit", tmp_path / "asked", served, events, rules)
