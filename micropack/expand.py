@@ -547,9 +547,14 @@ class Expander:
         traced.update(self._frozen_modules(traced))
         for path, why in traced.items():
             for key in self.units.units_of(path):
-                if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path):
-                    # (a PHP library's package: its autoloader loads the
-                    # rest of it class by class, when first used)
+                if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path) \
+                        or (path.endswith(".php") and path in self._in_trace):
+                    # (a package whose PHP code was loaded, a library's or
+                    # an application's: its autoloader loads the rest of it
+                    # class by class, when first used. Debian's MediaWiki,
+                    # kept file by file, failed every page but the probe's,
+                    # and that one the second time, its cache read by a
+                    # class the first request never loaded)
                     self._use(key, path)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
             loaded = path in self._in_trace

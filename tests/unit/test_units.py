@@ -4258,6 +4258,33 @@ def test_php_libraries_on_the_include_path_are_kept_with_what_they_require(tmp_p
     assert "loaded by /app/public/index.php" in kept[f"{php}/Mail/mimePart.php"]
 
 
+def test_a_php_applications_package_is_kept_whole(tmp_path: Path):
+    """Debian's MediaWiki (/usr/share/mediawiki, off include_path) was kept
+    file by file, as the probe's page loaded them: its autoloader loads a
+    class by name on first use, and every other page failed (500), the
+    API's entry points were gone (404), and the probe's own page failed
+    the second time, its cache read by a class the first request never
+    loaded. A package whose PHP code was loaded is kept whole; not one
+    whose PHP file was only kept (a link's target) or never read."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    mw = "/usr/share/mediawiki"
+    files = {f"{mw}/index.php": "<?php\nrequire __DIR__ . '/includes/WebStart.php';\n",
+             f"{mw}/includes/WebStart.php": "<?php\n", f"{mw}/includes/actions/HistoryAction.php": "<?php\n",
+             f"{mw}/api.php": "<?php\n", f"{mw}/languages/i18n/de.json": "{}"}
+    for path, text in files.items():
+        write(root, path, text)
+    dpkg(root, "mediawiki", *files)
+    write(root, "/usr/share/other/tool.php", "<?php\n")
+    write(root, "/usr/share/other/lib.php", "<?php\n")
+    dpkg(root, "other", "/usr/share/other/tool.php", "/usr/share/other/lib.php")
+    trace = [f"{mw}/index.php", f"{mw}/includes/WebStart.php"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(*(("apache2", "openat", p) for p in trace))).kept
+    for path in (f"{mw}/includes/actions/HistoryAction.php", f"{mw}/api.php", f"{mw}/languages/i18n/de.json"):
+        assert path in kept and "dpkg package mediawiki is used" in kept[path], path
+    assert "/usr/share/other/lib.php" not in kept
+
+
 def dejavu_root(tmp_path: Path) -> tuple[Path, str]:
     """A root with fonts-dejavu-core's two faces, and their directory."""
     root = tmp_path / "root"
@@ -5300,7 +5327,8 @@ def test_an_interpreters_standard_library_comes_with_the_toolbox(tmp_path: Path)
     (tmp_path / "script").mkdir()
     script = kept_at(root, "unit", tmp_path / "script", ["/srv/serve", *served[1:]],
                      records(("serve", "exec", "/srv/serve"), *(("serve", "openat", p) for p in served[1:])))
-    assert "python3.11's standard library beyond what was imported (json, gzip, ...: 0.1 MB)" in script.toolbox
+    assert "python3.11's standard library beyond what was imported (json, gzip, ...: 0.1 MB)" \
+        in script.toolbox
     rules = resolve.Rules()
     rules.add_preset("toolbox")
     asked = kept_at(root, "unit", tmp_path / "asked", served, events, rules)
