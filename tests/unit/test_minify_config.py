@@ -320,6 +320,44 @@ def test_http_probes_that_pass_while_the_container_is_gone_fail(answering):
     assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))
 
 
+def test_http_probes_are_asked_twice():
+    """MediaWiki built its localisation cache on the probe's request and
+    read it, with a class the trace never saw, on every request after: its
+    minified image passed the probe, then answered that page with a 500.
+    An HTTP probe that passed is asked once more; it fails if the second
+    answer does."""
+    import http.server
+
+    answers = [200, 500, 200, 200]
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(answers[len(asked) - 1])
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        engine = FakeEngine({"Cmd": ["server"]})
+        engine.running = lambda cid: True       # type: ignore[method-assign]
+        url = f"http://127.0.0.1:{server.server_address[1]}/wiki"
+        drive = Drive([Probe("http", url), Probe("exec", "true")], ready_timeout=0)
+        first = drive(ProbeTarget(engine, "c"), threading.Event())
+        assert not first[0].passed and first[0].http_status == 500
+        assert "the second time it was asked (the first passed)" in first[0].reason
+        assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))
+        assert asked == ["/wiki"] * 4
+        assert len(engine.execs) == 2       # (a command, once a run: it may not be one to repeat)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_minify_says_the_packs_warnings_on_unused_commands_and_tools(loop, monkeypatch):
     monkeypatch.setattr(FakePacked, "unused_commands", "not kept, ...: poppler-utils (pdftoppm)")
     monkeypatch.setattr(FakePacked, "unused_tools",
