@@ -472,6 +472,7 @@ class Expander:
         self._in_trace: set[str] = set()        # what the trace named, by any name (see run)
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._module_dirs: set[str] = set()        # those of them a program loads modules from
+        self._modules_loaded: list[str] = []       # the modules loaded from them
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
@@ -578,6 +579,8 @@ class Expander:
                                                  f"({path} was loaded)")
                 if not GCONV_DIR.match(directory):
                     self._module_dirs.add(directory)
+                    if loaded:
+                        self._modules_loaded.append(path)
             if not self._fonts_why and (path.startswith(FONT_PREFIXES) or FONTCONFIG.search(path)):
                 self._fonts_why = f"{path} was read"
             if posixpath.basename(path) == TEX_INDEX:
@@ -598,6 +601,7 @@ class Expander:
         self._interpreter_features()
         self._files_programs_name(programs)
         self._sibling_tools(programs)
+        self._sibling_tools(self._modules_loaded, "was loaded")
         self._suite_directories(programs)
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
@@ -2037,14 +2041,18 @@ class Expander:
         return [m for m in self._commands_of(key) if m not in kept
                 and all(n.path in kept or self._final(n.path) in kept for n in self.closure.needs(m))]
 
-    def _sibling_tools(self, programs: Iterable[str]) -> None:
+    def _sibling_tools(self, programs: Iterable[str], how: str = "ran") -> None:
         """The commands of the packages that the package of a program that
         ran depends on and that are built from the same source: one program
         split into packages, whose tools are the next thing its users run.
         sshd runs a client's `scp -t` and its admin `ssh-keygen -A`
         (openssh-client: "scp: command not found", then "no hostkeys
         available"); Apache's basic auth needs htpasswd's file
-        (apache2-utils: 500s). Each program alone, with what it needs."""
+        (apache2-utils: 500s). Each program alone, with what it needs. The
+        same for a module a server loaded (how: "was loaded"): Apache's
+        mod_php depends on php8.2-cli, of its source, the interpreter an
+        application's maintenance scripts run with (MediaWiki's runJobs.php
+        and update.php: "php: executable file not found")."""
         seen: set[str] = set()
         for path in programs:
             key = self.units.package_of.get(self._final(path) or "")
@@ -2053,7 +2061,7 @@ class Expander:
             seen.add(key)
             for dep in self._same_source_deps(key):
                 why = (f"{dep.split(':', 1)[1]}, built from the same source as {key.split(':', 1)[1]}, "
-                       f"whose {path} ran")
+                       f"whose {path} {how}")
                 self._keep_programs(self._commands_of(dep), why)
 
     def _same_source_deps(self, key: str) -> list[str]:

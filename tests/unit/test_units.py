@@ -2307,6 +2307,24 @@ def test_the_tools_of_a_package_built_from_the_same_source_as_a_program_that_ran
                    records(("exim4", "exec", "/usr/sbin/exim4"))).kept
     assert "built from the same source as exim4-daemon-light" in kept["/usr/bin/update-exim4.conf"]
     assert "/usr/bin/exicyclog" in kept and "/usr/bin/other-tool" not in kept
+    # a module a server loaded, as a program that ran: mod_php's own CLI,
+    # which an application's maintenance scripts run with (MediaWiki's
+    # runJobs.php: "php: executable file not found")
+    mods = "/usr/lib/apache2/modules"
+    for program in ("/usr/sbin/apache2", "/usr/bin/php8.2"):
+        write(app_root, program, "#!/bin/sh\n", 0o755)
+    write(app_root, f"{mods}/libphp8.2.so", "\x7fELF")
+    write(app_root, f"{mods}/mod_rewrite.so", "\x7fELF")
+    dpkg(app_root, "apache2-bin", "/usr/sbin/apache2", f"{mods}/mod_rewrite.so", source="apache2")
+    dpkg(app_root, "libapache2-mod-php8.2", f"{mods}/libphp8.2.so", source="php8.2",
+         depends="php8.2-cli, other")
+    dpkg(app_root, "php8.2-cli", "/usr/bin/php8.2", source="php8.2")
+    trace = ["/usr/sbin/apache2", f"{mods}/libphp8.2.so"]
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(("apache2", "exec", trace[0]), ("apache2", "openat", trace[1]))).kept
+    assert "/usr/bin/php8.2" in kept and "whose /usr/lib/apache2/modules/libphp8.2.so was loaded" \
+        in kept["/usr/bin/php8.2"]
+    assert "/usr/bin/other-tool" not in kept
 
 
 def test_a_curses_library_kept_keeps_the_terminal_database(app_root: Path, tmp_path: Path):
