@@ -360,6 +360,8 @@ BACKTICK_LANGUAGES = ("ruby", "perl", "php")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".java", ".jsp", ".jspx")
+# What a program that logs users in imports (_login_shells)
+LOGIN_FUNCTIONS = ("pam_open_session",)
 # Configuration that names the commands a program runs (_configured_commands)
 CONFIGURED_COMMAND_SUFFIXES = (".xml", ".mgk")
 
@@ -602,6 +604,7 @@ class Expander:
         self._files_programs_name(programs)
         self._sibling_tools(programs)
         self._sibling_tools(self._modules_loaded, "was loaded")
+        self._login_shells(programs)
         self._suite_directories(programs)
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
@@ -2063,6 +2066,23 @@ class Expander:
                 why = (f"{dep.split(':', 1)[1]}, built from the same source as {key.split(':', 1)[1]}, "
                        f"whose {path} {how}")
                 self._keep_programs(self._commands_of(dep), why)
+
+    def _login_shells(self, programs: Iterable[str]) -> None:
+        """The login shells /etc/passwd names, each alone, when a program
+        that ran logs users in (it starts a PAM session, LOGIN_FUNCTIONS):
+        sshd refuses an account whose shell is missing, and an sftp-only
+        account's /usr/sbin/nologin was dropped ("shell /usr/sbin/nologin
+        does not exist": no login at all, sftp included)."""
+        if not any(self._imports(f, LOGIN_FUNCTIONS) for p in programs if (f := self._final(p))):
+            return
+        text = self.units.read_text("/etc/passwd") or ""
+        shells = {fields[6] for line in text.splitlines()
+                  if len(fields := line.split(":")) == 7 and fields[6].startswith("/")}
+        for shell in sorted(shells):
+            final = self._final(shell)
+            if final is not None and self.units.is_program(final):
+                self._keep_programs([shell], "a login shell /etc/passwd names (a program that logs users "
+                                             "in ran)")
 
     def _same_source_deps(self, key: str) -> list[str]:
         """The packages built from key's source that it depends on, in any

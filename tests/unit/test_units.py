@@ -2327,6 +2327,34 @@ def test_the_tools_of_a_package_built_from_the_same_source_as_a_program_that_ran
     assert "/usr/bin/other-tool" not in kept
 
 
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc (CI installs it)")
+def test_the_login_shells_of_the_accounts_come_with_a_program_that_logs_users_in(app_root: Path,
+                                                                                 tmp_path: Path):
+    """sshd refuses an account whose shell is missing: an sftp-only
+    account's /usr/sbin/nologin was dropped ("shell /usr/sbin/nologin does
+    not exist"), no login at all. A program that ran and starts PAM
+    sessions keeps the shells /etc/passwd names; one that does not, none."""
+    build = tmp_path / "build"
+    build.mkdir()
+    cc(build / "libpam.so", "int pam_open_session(void *h, int f){return 0;}", "-shared", "-fPIC")
+    (app_root / "usr/sbin").mkdir(parents=True, exist_ok=True)
+    for name, body in (("sshd", "int pam_open_session(void *, int);\n"
+                                "int main(void){return pam_open_session(0, 0);}"),
+                       ("server", "int main(void){return 0;}")):
+        cc(app_root / f"usr/sbin/{name}", f"{body}\n", f"-L{build}", "-lpam")
+    for shell in ("/usr/sbin/nologin", "/usr/bin/zsh"):
+        write(app_root, shell, "#!/bin/sh\n", 0o755)
+        dpkg(app_root, posixpath.basename(shell), shell)
+    write(app_root, "/etc/passwd", "root:x:0:0:root:/root:/usr/bin/zsh\n"
+                                   "sftp:x:1001:1001::/home/sftp:/usr/sbin/nologin\nodd:x:1:1::/:nologin\n")
+    for program, kept_shells in (("/usr/sbin/sshd", True), ("/usr/sbin/server", False)):
+        kept = kept_at(app_root, "unit", tmp_path, [program], records(("x", "exec", program))).kept
+        for shell in ("/usr/sbin/nologin", "/usr/bin/zsh"):
+            assert (shell in kept) == kept_shells, (program, shell)
+        if kept_shells:
+            assert "a login shell /etc/passwd names" in kept["/usr/sbin/nologin"]
+
+
 def test_a_curses_library_kept_keeps_the_terminal_database(app_root: Path, tmp_path: Path):
     """varnishstat, varnishtop and varnishhist on a tty stopped with "Error
     opening terminal: xterm." on a minified Varnish: no probe has a
