@@ -360,6 +360,8 @@ BACKTICK_LANGUAGES = ("ruby", "perl", "php")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".java", ".jsp", ".jspx")
+# What a configuration file's name may add to its program's (sudo's sudoers)
+NAME_SUFFIXES = frozenset({"s", "rs", "er", "ers", "rc"})
 # What a program that logs users in imports (_login_shells)
 LOGIN_FUNCTIONS = ("pam_open_session",)
 # Configuration that names the commands a program runs (_configured_commands)
@@ -3648,12 +3650,18 @@ class Expander:
         every header the original hides; or whose own name is one of words
         (redis-sentinel's /etc/redis/sentinel.conf). (Not its package's
         others: dpkg's dpkg.cfg beside start-stop-daemon, procps'
-        sysctl.conf beside ps.)"""
+        sysctl.conf beside ps.) A name of four letters or more also by its
+        plural or agent noun: sudo's /etc/sudoers (kept with --include
+        /usr/bin/sudo, as a warning advised, sudo could not run: "unable to
+        open /etc/sudoers")."""
+        stems = tuple(n for n in names if len(n) >= 4)
         for m in unit.members:
             st = self.units.stats.get(m)
+            parts = set(NAME_PARTS.split(m))
             if m in self.units.conffiles and m not in self.closure.kept and st is not None \
                     and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT \
-                    and (names & set(NAME_PARTS.split(m))
+                    and (names & parts or any(part[len(stem):] in NAME_SUFFIXES for part in parts
+                                                for stem in stems if part.startswith(stem))
                          or words & set(NAME_PARTS.split(posixpath.basename(m)))):
                 self.closure.add(m, f"configuration of {unit.name} ({why})")
                 # and the package's links to it, where its programs look:

@@ -5062,6 +5062,17 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     write(root, "/etc/init.d/dovecot", "#!/bin/sh\nbsd-mailx -V\n", 0o755)
     kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0]))).kept
     assert "/usr/bin/bsd-mailx" in kept and "/etc/mail.rc" in kept and "/etc/default/mailerd" not in kept
+    # by its plural too (sudo's /etc/sudoers: with --include /usr/bin/sudo, as
+    # a warning advised, "unable to open /etc/sudoers"), not by any longer word
+    conf = {"/etc/sudoers": b"root ALL=(ALL) ALL\n", "/etc/sudoers.d/README": b"#\n",
+            "/etc/sudonyms.conf": b"x\n"}
+    for path, data in conf.items():
+        write(root, path, data)
+    write(root, "/usr/bin/sudo", "#!/bin/sh\n", 0o755)
+    dpkg(root, "sudo", "/usr/bin/sudo", *conf, conffiles=conf)
+    kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0])),
+                   resolve.Rules(include=["/usr/bin/sudo"])).kept
+    assert "/etc/sudoers" in kept and "/etc/sudoers.d/README" in kept and "/etc/sudonyms.conf" not in kept
 
 
 def toolbox_root(tmp_path: Path) -> Path:
