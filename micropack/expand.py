@@ -362,6 +362,8 @@ CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".ph
                  ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".java", ".jsp", ".jspx")
 # What a configuration file's name may add to its program's (sudo's sudoers)
 NAME_SUFFIXES = frozenset({"s", "rs", "er", "ers", "rc"})
+# A hook's template, beside where its hook goes (_hook_templates)
+HOOK_TEMPLATE_SUFFIXES = (".tmpl", ".sample")
 # What a program that logs users in imports (_login_shells)
 LOGIN_FUNCTIONS = ("pam_open_session",)
 # Configuration that names the commands a program runs (_configured_commands)
@@ -640,6 +642,7 @@ class Expander:
         self._drain()
         self._init_script_front_ends()
         self._configuration_code()
+        self._hook_templates(programs)      # (once the trees are kept)
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
         # a program a user kept with --include is one they mean to run:
@@ -2068,6 +2071,33 @@ class Expander:
                 why = (f"{dep.split(':', 1)[1]}, built from the same source as {key.split(':', 1)[1]}, "
                        f"whose {path} {how}")
                 self._keep_programs(self._commands_of(dep), why)
+
+    def _hook_templates(self, programs: Iterable[str]) -> None:
+        """A directory of hooks whose templates (pre-commit.tmpl, git's
+        pre-commit.sample) bear names a program that ran, or a kept library
+        of its source, holds among its strings: it runs the hooks a user
+        puts there, shell scripts that assume the shell's toolbox (svnserve
+        runs a repository's hooks/pre-commit through libsvn_repos: on a
+        minified image a policy hook's `svnlook changed | awk ...` found no
+        awk, so checked nothing and let the commit through, exit 0)."""
+        hooks: dict[str, set[str]] = {}
+        for path in self.closure.kept:
+            name = posixpath.basename(path)
+            if posixpath.basename(parent_of(path)) == "hooks" and name.endswith(HOOK_TEMPLATE_SUFFIXES):
+                hooks.setdefault(parent_of(path), set()).add(name.rsplit(".", 1)[0])
+        if not hooks or self._toolbox_why:
+            return
+        finals = [f for p in programs if (f := self._final(p)) is not None]
+        sources = {self.units.package_source.get(k) for f in finals if (k := self.units.package_of.get(f))}
+        sources.discard(None)
+        source_of = self.units.package_source
+        runners = finals + [f for p in self._kept_libraries() if (f := self._final(p))
+                            and (k := self.units.package_of.get(f)) and source_of.get(k) in sources]
+        for directory, names in sorted(hooks.items()):
+            runner = next((r for r in dict.fromkeys(runners) if names & self._data_words_of(r)), None)
+            if runner is not None:
+                self._toolbox(f"{runner} runs the hooks of {directory}")
+                return
 
     def _login_shells(self, programs: Iterable[str]) -> None:
         """The login shells /etc/passwd names, each alone, when a program

@@ -5123,6 +5123,41 @@ def test_code_that_runs_a_command_it_is_given_keeps_the_shells_toolbox(tmp_path:
     assert "/usr/bin/logger" not in kept and "/usr/bin/perl" not in kept
 
 
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc (CI installs it)")
+def test_a_program_that_runs_a_repositorys_hooks_keeps_the_shells_toolbox(tmp_path: Path):
+    """svnserve runs a repository's hooks/pre-commit (libsvn_repos holds the
+    hooks' names): on a minified image a policy hook's `svnlook changed |
+    awk ...` found no awk, checked nothing and let the commit through. A
+    directory of hook templates whose names a program that ran, or a kept
+    library of its source, holds brings the toolbox; not one whose names
+    no such program holds (a Hugo site's .git, which nothing serves)."""
+    root = toolbox_root(tmp_path)
+    repo = "/srv/svn/repo"
+    for name in ("pre-commit", "post-commit"):
+        write(root, f"{repo}/hooks/{name}.tmpl", "#!/bin/sh\nexit 0\n")
+    write(root, f"{repo}/format", "5\n")
+    (root / "usr/sbin").mkdir(parents=True, exist_ok=True)
+    build = tmp_path / "build"
+    build.mkdir()
+    cc(build / "libsvn_repos-1.so.1",
+       'const char *hook_names[] = {"hooks", "start-commit", "pre-commit", "post-commit"};\n'
+       'const char *hook(int i) { return hook_names[i]; }\n', "-shared", "-fPIC")
+    lib = "/usr/lib/x86_64-linux-gnu/libsvn_repos-1.so.1"
+    write(root, lib, (build / "libsvn_repos-1.so.1").read_bytes())
+    cc(root / "usr/sbin/svnserve", "int main(void) { return 0; }\n")
+    cc(root / "usr/sbin/other", "int main(void) { return 0; }\n")
+    dpkg(root, "subversion", "/usr/sbin/svnserve", source="subversion")
+    dpkg(root, "libsvn1", lib, source="subversion")
+    dpkg(root, "other", "/usr/sbin/other", source="other")
+    for program, toolbox in (("/usr/sbin/svnserve", True), ("/usr/sbin/other", False)):
+        trace = [program, lib, f"{repo}/format"]
+        events = records(("x", "exec", program), ("x", "openat", lib), ("x", "openat", f"{repo}/format"))
+        kept = kept_at(root, "unit", tmp_path, trace, events).kept
+        assert ("/usr/bin/mawk" in kept) == toolbox, program
+        if toolbox:
+            assert f"{lib} runs the hooks of {repo}/hooks" in kept["/usr/bin/mawk"]
+
+
 @pytest.mark.parametrize("hooks", [[], ["/docker-entrypoint-initdb.d/10-users.sh"]])
 def test_an_entrypoint_that_runs_a_hook_directory_keeps_the_shells_toolbox(tmp_path: Path, hooks: list[str]):
     """An entrypoint modelled on the official postgres one runs the
