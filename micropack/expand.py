@@ -319,8 +319,11 @@ COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|
 # Where a program keeps helper programs of its own, off PATH (not a
 # directory of data, /usr/share/postgresql-common, whose pg_wrapper every
 # client command links to: all of postgresql-common's maintenance scripts
-# came, with apt and dpkg for its extension builder, 8 MB)
-PROGRAM_DIR = re.compile(r"^(?:(?:/usr(?:/local)?)?/(?:lib|lib64|libexec)/|/opt/)")
+# came, with apt and dpkg for its extension builder, 8 MB); but a directory
+# of programs a package of /usr/share names so (munin's plugins, in
+# /usr/share/munin/plugins, munin-plugins-core's and -extra's)
+PROGRAM_DIR = re.compile(r"^(?:(?:/usr(?:/local)?)?/(?:lib|lib64|libexec)/|/opt/"
+                         r"|/usr/share/[^/]+/(?:plugins|bin|scripts|helpers)$)")
 # A name after a variable in configuration: Nagios's `$USER1$/check_load`,
 # `${PLUGINS}/x`, `$DIR/x` (the name, when the variable names a directory
 # the configuration names too)

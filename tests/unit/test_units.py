@@ -1510,6 +1510,20 @@ def test_the_packages_of_a_suite_that_share_a_private_directory_of_programs(app_
     trace = ["/usr/share/cups/wrapper"]
     kept = kept_at(app_root, "unit", tmp_path / "share", trace, records(("lp", "exec", trace[0]))).kept
     assert "/usr/share/cups/maintain" not in kept
+    # but a directory of /usr/share a package names as one of programs: munin's plugins,
+    # core's and extra's (a plugin a user enabled next: "# Unknown service 'iostat'")
+    plugins = "/usr/share/munin/plugins"
+    for path in (f"{plugins}/cpu", f"{plugins}/iostat"):
+        write(app_root, path, "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "munin-plugins-core", f"{plugins}/cpu")
+    dpkg(app_root, "munin-plugins-extra", f"{plugins}/iostat")
+    stanza = "Package: {}\nStatus: install ok installed\nSource: munin\n\n"
+    write(app_root, "/var/lib/dpkg/status",
+          stanza.format("munin-plugins-core") + stanza.format("munin-plugins-extra"))
+    (tmp_path / "munin").mkdir()
+    kept = kept_at(app_root, "unit", tmp_path / "munin", [f"{plugins}/cpu"],
+                   records(("munin-node", "exec", f"{plugins}/cpu"))).kept
+    assert f"{plugins}/iostat" in kept and "built from the same source" in kept[f"{plugins}/iostat"]
 
 
 def test_what_configuration_and_scripts_name_that_is_no_command(app_root: Path, tmp_path: Path):
