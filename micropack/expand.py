@@ -646,6 +646,7 @@ class Expander:
         self._init_script_front_ends()
         self._configuration_code()
         self._hook_templates(programs)      # (once the trees are kept)
+        self._r_companions()
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
         # a program a user kept with --include is one they mean to run:
@@ -912,6 +913,35 @@ class Expander:
                         budgets[key] = self._within_bound(other, own, files, budgets[key],
                                                           partial(self._data_companion, other, why),
                                                           f"{name} {how} it", f"'{top}/*'")
+
+    def _r_companions(self) -> None:
+        """The R packages the distribution's package of a used R package
+        recommends, installed, each whole, cheapest first, while all an
+        owner so brings adds no more than COMPANION_LIMIT; what is over it
+        is said. An R package's code is a compiled database no scan reads,
+        and what it loads only when asked is declared nowhere else: ggplot2
+        draws SVG through svglite (ggsave("plot.svg"): "there is no
+        package called 'svglite'", on a minified R image, unsaid)."""
+        r_unit = {}
+        for key, unit in self.units.units.items():
+            if unit.kind == "r" and (owner := self.units.package_of.get(f"{unit.name}/DESCRIPTION")):
+                r_unit[owner] = key
+        for owner in sorted(k for k, r in r_unit.items() if r in self.result.used):
+            budget = COMPANION_LIMIT
+            name = owner.split(":", 1)[1]
+            candidates = [(other, r_unit[other]) for other in self.units.package_recommends.get(owner, [])
+                          if other in r_unit and r_unit[other] not in self.result.used
+                          and other not in self._companions_seen]
+            costs = {r: self._cost([m for m in self.units.units[r].members if not self.units.is_dir(m)])
+                     for _, r in candidates}
+            for other, r in sorted(candidates, key=lambda c: (costs[c[1]], c[0])):
+                self._companions_seen.add(other)
+                unit = self.units.units[r]
+                files = [m for m in unit.members if not self.units.is_dir(m)]
+                budget = self._within_bound(other, files, files, budget,
+                                            partial(self._use, r, f"{other.split(':', 1)[1]}, which {name} "
+                                                                  f"recommends: an R package it may load"),
+                                            f"{name} recommends it", f"'{unit.name}*'")
 
     def _data_companion(self, key: str, why: str) -> None:
         """Package key, of data, whole, with the data packages it depends on."""

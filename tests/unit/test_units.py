@@ -3252,6 +3252,33 @@ def test_an_r_package_is_one_unit_with_the_packages_it_needs(tmp_path: Path):
     assert f"{site}/viridisLite/R/viridisLite.rdb" not in kept_at(root, "file", tmp_path, trace, events).kept
 
 
+def test_the_r_packages_a_used_r_packages_distribution_package_recommends(tmp_path: Path):
+    """ggsave("plot.svg") failed on a minified R image ("there is no package
+    called 'svglite'"), unsaid: ggplot2 draws SVG through svglite, which
+    its compiled code names and Debian's r-cran-ggplot2 recommends. The R
+    packages a used one's package recommends, installed, come whole,
+    cheapest first within one budget; what is over it is said."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    site = "/usr/lib/R/site-library"
+    for name, size in (("ggplot2", 10), ("svglite", 1_500_000), ("huge", 5_000_000), ("mid", 3_000_000),
+                       ("unrelated", 10)):
+        d = f"{site}/{name}"
+        write(root, f"{d}/DESCRIPTION", f"Package: {name}\n")
+        write(root, f"{d}/R/{name}.rdb", "x" * size)
+        dpkg(root, f"r-cran-{name}", f"{d}/DESCRIPTION", f"{d}/R/{name}.rdb",
+             recommends="r-cran-huge, r-cran-mid, r-cran-svglite, r-cran-notinstalled" if name == "ggplot2"
+             else "")
+    trace = [f"{site}/ggplot2/DESCRIPTION", f"{site}/ggplot2/R/ggplot2.rdb"]
+    report = kept_at(root, "unit", tmp_path, trace, records(*(("R", "openat", p) for p in trace)))
+    assert f"{site}/svglite/R/svglite.rdb" in report.kept
+    assert "r-cran-svglite, which r-cran-ggplot2 recommends" in report.kept[f"{site}/svglite/R/svglite.rdb"]
+    for name in ("huge", "mid", "unrelated"):
+        assert f"{site}/{name}/R/{name}.rdb" not in report.kept
+    assert "r-cran-huge" in report.unkept_companions and "r-cran-mid" in report.unkept_companions
+    assert "r-cran-ggplot2 recommends it" in report.unkept_companions
+
+
 def test_the_packages_r_code_names():
     """library(), require(), requireNamespace() and pkg:: name packages; a
     '#' in a string starts no comment ('#fff' had hidden dplyr); a comment's
