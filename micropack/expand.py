@@ -709,6 +709,7 @@ class Expander:
         self._files_plugins_name()
         self._mime_types()
         self._terminal_database()
+        self._translations()
         self._links_to_kept()
         # (last: a file a rule above keeps for a reason keeps that reason)
         if self.of_image:
@@ -2736,6 +2737,33 @@ class Expander:
                         self.closure.add(alias, why)
                 self._keep_programs(["locale"], why)
                 return
+
+    def _translations(self) -> None:
+        """The translations into the languages in use of every package a
+        program or library of which is kept, and of a package of translations alone
+        built from the same source as one (glibc's libc-l10n, beside
+        libc6): a package kept whole brings its own already, not a program
+        kept alone nor the C library. Under LANG=de_DE.UTF-8 a minified
+        sshd image answered in half English: strerror's messages (libc.mo),
+        PAM's, passwd's prompts (shadow.mo)."""
+        if not self._languages:
+            return
+        kept_packages = {k for p in self.closure.kept if (k := self.units.package_of.get(p))
+                         and not p.startswith("/etc/")      # (an init script kept with /etc's)
+                         and (SHARED_OBJECT.search(posixpath.basename(p)) or self.units.is_program(p))}
+        sources = {self.units.package_source.get(k) for k in kept_packages} - {None}
+        for key in sorted(self.units.units):
+            unit = self.units.units[key]
+            if unit.kind not in PACKAGE_KINDS:
+                continue
+            files = [m for m in unit.members if not self.units.is_dir(m)]
+            alone = bool(files) and all(TRANSLATION.match(m) or is_documentation(m) for m in files)
+            if key not in kept_packages and not (alone and self.units.package_source.get(key) in sources):
+                continue
+            for m in files:
+                t = TRANSLATION.match(m)
+                if t and t.group(1) in self._languages and m not in self.closure.kept:
+                    self.closure.add(m, f"a translation of {unit.name} into {t.group(1)}, a language in use")
 
     def _generated_languages(self) -> set[str]:
         """The languages of the locales generated in the image (see

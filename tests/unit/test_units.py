@@ -3279,6 +3279,37 @@ def test_the_r_packages_a_used_r_packages_distribution_package_recommends(tmp_pa
     assert "r-cran-ggplot2 recommends it" in report.unkept_companions
 
 
+def test_translations_into_the_languages_in_use_of_what_is_kept(tmp_path: Path):
+    """Under LANG=de_DE.UTF-8 a minified sshd image answered in half
+    English: passwd, kept alone, without its shadow.mo, and the C library's
+    messages, in libc-l10n (glibc's, a package of translations alone). The
+    translations into a language in use of every package a program or
+    library of which is kept, and of a translations-only package of the
+    same source; not another language's, nor an unrelated package's."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    loc = "/usr/share/locale"
+    files = {"passwd": ["/usr/bin/passwd", f"{loc}/de/LC_MESSAGES/shadow.mo",
+                        f"{loc}/fr/LC_MESSAGES/shadow.mo"],
+             "libc6": ["/usr/lib/x86_64-linux-gnu/libc.so.6"],
+             "libc-l10n": [f"{loc}/de/LC_MESSAGES/libc.mo", f"{loc}/fr/LC_MESSAGES/libc.mo"],
+             "other-l10n": [f"{loc}/de/LC_MESSAGES/other.mo"],
+             "app": ["/usr/bin/app", f"{loc}/de/LC_MESSAGES/app.mo"]}
+    for package, paths in files.items():
+        for path in paths:
+            write(root, path, "#!/bin/sh\n" if "/bin/" in path else "x", 0o755 if "/bin/" in path else 0o644)
+        dpkg(root, package, *paths, source="glibc" if package.startswith("libc") else package)
+    trace = ["/usr/bin/app", f"{loc}/de/LC_MESSAGES/app.mo", "/usr/lib/x86_64-linux-gnu/libc.so.6"]
+    events = records(("app", "exec", trace[0]), *(("app", "openat", p) for p in trace[1:]))
+    # (passwd kept alone, as a script names it or a user includes it)
+    kept = kept_at(root, "unit", tmp_path, trace, events, resolve.Rules(include=["/usr/bin/passwd"])).kept
+    for path in (f"{loc}/de/LC_MESSAGES/shadow.mo", f"{loc}/de/LC_MESSAGES/libc.mo"):
+        assert path in kept and "into de, a language in use" in kept[path], path
+    for path in (f"{loc}/fr/LC_MESSAGES/shadow.mo", f"{loc}/fr/LC_MESSAGES/libc.mo",
+                 f"{loc}/de/LC_MESSAGES/other.mo"):
+        assert path not in kept, path
+
+
 def test_the_packages_r_code_names():
     """library(), require(), requireNamespace() and pkg:: name packages; a
     '#' in a string starts no comment ('#fff' had hidden dplyr); a comment's
