@@ -2102,6 +2102,8 @@ class Expander:
                 continue
             seen.add(key)
             for dep in self._same_source_deps(key):
+                if dep in self.result.used:
+                    continue        # (kept whole: what it left out, it said why: postfix's python3 scripts)
                 why = (f"{dep.split(':', 1)[1]}, built from the same source as {key.split(':', 1)[1]}, "
                        f"whose {path} {how}")
                 self._keep_programs(self._commands_of(dep), why)
