@@ -565,12 +565,19 @@ def _check_outputs(*outputs: tuple[str | None, str]) -> None:
             check_output(dest, option)
 
 
+# The longest time limit: what the system's waits take (poll's milliseconds
+# in an int; --exit-timeout 3e6 ended a whole traced run in OverflowError)
+MAX_SECONDS = 2_000_000
+
+
 def _check_seconds(value: float, option: str, zero: bool = False) -> None:
     """A time limit is a positive (or, where it means "no wait", zero),
-    finite number of seconds: --duration -1 traced for an instant and
-    nan until a signal."""
+    finite number of seconds, up to MAX_SECONDS: --duration -1 traced for
+    an instant and nan until a signal."""
     if not (math.isfinite(value) and (value > 0 or zero and value == 0)):
         raise UsageError(f"{option} {value}: give a positive number of seconds")
+    if value > MAX_SECONDS:
+        raise UsageError(f"{option} {value}: give at most {MAX_SECONDS} seconds (23 days)")
 
 
 def _check_probes(probe_exec: tuple[str, ...], probe_http: tuple[str, ...],

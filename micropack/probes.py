@@ -18,15 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from micropack.errors import ImageError, first_line
-from micropack.runtimes.base import Engine
+from micropack.runtimes.base import OUTPUT_LIMIT, Engine
 
 EXEC_TIMEOUT = 120.0
 CMD_TIMEOUT = 600.0
-HTTP_TIMEOUT = 5.0
+HTTP_TIMEOUT = 5.0               # each read of an HTTP probe's answer
+HTTP_ANSWER_TIMEOUT = 60.0       # the whole answer
 # docker's timeout for a HEALTHCHECK that names no --timeout, and the shell
 # its CMD-SHELL form runs in: a container's Shell, which docker run never
 # sets (docker 20.10 does not copy the image's SHELL into it: tested)
 HEALTH_TIMEOUT = 30.0
+HEALTH_LIMIT = 600.0            # the longest HEALTHCHECK --timeout and --start-period taken
 HEALTH_SHELL = ("/bin/sh", "-c")
 
 
@@ -87,7 +89,7 @@ class Probe:
             r = self._exec(target, list(self.argv))
             return ProbeResult(r.name, r.status, "", r.reason)
         if self.kind == "http":
-            return self._http()
+            return self._http(cancelled)
         env = dict(os.environ, MICROPACK_CONTAINER_ID=target.cid,
                    MICROPACK_CONTAINER_ADDR=target.address)
         try:
@@ -111,10 +113,23 @@ class Probe:
             f"exit status {r.status}: {first_line(r.stderr or r.stdout)}"
         return ProbeResult(self.name, r.status, r.stdout.strip(), reason)
 
-    def _http(self) -> ProbeResult:
+    def _http(self, cancelled: threading.Event | None = None) -> ProbeResult:
+        """One GET; its answer read within HTTP_ANSWER_TIMEOUT, its body
+        kept to OUTPUT_LIMIT bytes: a server that sent a byte every two
+        seconds held minify for good (HTTP_TIMEOUT bounds each read, not
+        the answer), and one that sent no end took micropack to 6 GB."""
+        deadline = time.monotonic() + HTTP_ANSWER_TIMEOUT
         try:
             with urllib.request.urlopen(self.spec, timeout=HTTP_TIMEOUT) as resp:
-                body = resp.read().decode("utf-8", "replace")
+                data = bytearray()
+                while len(data) < OUTPUT_LIMIT and (chunk := resp.read1(65536)):
+                    data += chunk
+                    if cancelled is not None and cancelled.is_set():
+                        return ProbeResult(self.name, 130, "", "cancelled")
+                    if time.monotonic() >= deadline:
+                        return ProbeResult(self.name, 1, "", f"its answer did not end within "
+                                                             f"{HTTP_ANSWER_TIMEOUT:.0f}s")
+                body = bytes(data[:OUTPUT_LIMIT]).decode("utf-8", "replace")
                 ok = 200 <= resp.status < 400
                 return ProbeResult(self.name, 0 if ok else resp.status, body,
                                    "" if ok else f"HTTP status {resp.status}", http_status=resp.status)
@@ -211,8 +226,11 @@ def healthcheck_probe(config: dict[str, Any]) -> Probe | None:
     else:
         raise ImageError(f"the image's HEALTHCHECK test {test!r} is none docker runs "
                          "(CMD, CMD-SHELL or NONE)")
-    return Probe("healthcheck", spec, argv, timeout=_seconds(hc.get("Timeout")) or HEALTH_TIMEOUT,
-                 start_period=_seconds(hc.get("StartPeriod")))
+    # (each at most HEALTH_LIMIT: an image's --timeout=1000h ended minify in
+    # OverflowError, and --start-period=1000h would have held it for weeks)
+    return Probe("healthcheck", spec, argv,
+                 timeout=min(_seconds(hc.get("Timeout")) or HEALTH_TIMEOUT, HEALTH_LIMIT),
+                 start_period=min(_seconds(hc.get("StartPeriod")), HEALTH_LIMIT))
 
 
 def _host_command(argv: list[str], env: dict[str, str], timeout: float,

@@ -29,6 +29,7 @@ from typing import Any
 from micropack.errors import ImageError, TargetError, UsageError, first_line, last_line
 from micropack.runtimes.base import (
     LABEL,
+    OUTPUT_LIMIT,
     ContainerInfo,
     Engine,
     ExecResult,
@@ -116,10 +117,11 @@ class ContainerdEngine(Engine):
         return [self.command, "--address", self.address, "--connect-timeout", CONNECT_TIMEOUT,
                 "--namespace", self.namespace]
 
-    def _tool(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    def _tool(self, *args: str, timeout: float | None = None,
+              limit: int | None = None) -> subprocess.CompletedProcess[str]:
         if self._unreachable:
             raise TargetError(self._unreachable)
-        done = run_tool([*self.ctr, *args], timeout=timeout)
+        done = run_tool([*self.ctr, *args], timeout=timeout, limit=limit)
         if done.returncode != 0 and done.stderr.startswith("ctr: failed to dial"):
             # (each caller read a failed command as "not found"; the run's
             # sweeps, before and after, waited for the timeout again)
@@ -222,7 +224,8 @@ class ContainerdEngine(Engine):
     def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
         exec_id = f"micropack-{uuid.uuid4().hex[:12]}"
         try:
-            p = self._tool("tasks", "exec", f"--exec-id={exec_id}", cid, *argv, timeout=timeout)
+            p = self._tool("tasks", "exec", f"--exec-id={exec_id}", cid, *argv, timeout=timeout,
+                           limit=OUTPUT_LIMIT)
         except subprocess.TimeoutExpired as exc:
             self._tool("tasks", "kill", "--signal=SIGKILL", f"--exec-id={exec_id}", cid)
             return ExecResult(124, output_text(exc.stdout), output_text(exc.stderr), timed_out=True)

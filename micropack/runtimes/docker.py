@@ -17,6 +17,7 @@ from micropack.archive import extract_tar
 from micropack.errors import ImageError, TargetError, UsageError, first_line, last_line
 from micropack.runtimes.base import (
     LABEL,
+    OUTPUT_LIMIT,
     ContainerInfo,
     Engine,
     ExecResult,
@@ -159,7 +160,7 @@ class DockerEngine(Engine):
 
     def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
         try:
-            p = run_tool([self.command, "exec", cid, *argv], timeout=timeout)
+            p = run_tool([self.command, "exec", cid, *argv], timeout=timeout, limit=OUTPUT_LIMIT)
         except subprocess.TimeoutExpired as exc:
             return ExecResult(124, output_text(exc.stdout), output_text(exc.stderr), timed_out=True)
         return ExecResult(p.returncode, p.stdout, p.stderr)

@@ -25,6 +25,7 @@ from micropack.archive import extract_tar
 from micropack.errors import ImageError, TargetError, first_line, last_line
 from micropack.runtimes.base import (
     LABEL,
+    OUTPUT_LIMIT,
     ContainerInfo,
     Engine,
     ExecResult,
@@ -95,8 +96,9 @@ class PodmanEngine(Engine):
         nofile = 1048576 if hard == resource.RLIM_INFINITY else hard
         return ["--ulimit", f"nofile={nofile}:{nofile}", "--ulimit", f"nproc={nproc}:{nproc}"]
 
-    def _tool(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-        return run_tool([*self.base, *args], timeout=timeout)
+    def _tool(self, *args: str, timeout: float | None = None,
+              limit: int | None = None) -> subprocess.CompletedProcess[str]:
+        return run_tool([*self.base, *args], timeout=timeout, limit=limit)
 
     # -- containers -----------------------------------------------------------
 
@@ -145,7 +147,7 @@ class PodmanEngine(Engine):
 
     def exec(self, cid: str, argv: Sequence[str], timeout: float) -> ExecResult:
         try:
-            p = self._tool("exec", cid, *argv, timeout=timeout)
+            p = self._tool("exec", cid, *argv, timeout=timeout, limit=OUTPUT_LIMIT)
         except subprocess.TimeoutExpired as exc:
             return ExecResult(124, output_text(exc.stdout), output_text(exc.stderr), timed_out=True)
         return ExecResult(p.returncode, p.stdout, p.stderr)

@@ -141,6 +141,9 @@ def test_a_signal_python_swallowed_still_stops_the_run_at_the_next_step(tmp_path
     (["minify", "img", "-t", "t:1", "--cmd", ""], "--cmd '': an empty command"),
     (["minify", "img", "-t", "t:1", "-e", "=foo"], "-e '=foo': give NAME=VALUE"),
     (["minify", "img", "-t", "t:1", "--ready-timeout", "-5"], "--ready-timeout -5.0: give a positive"),
+    # (before the work: --exit-timeout 3e6 ended a whole traced run in OverflowError)
+    (["minify", "img", "-t", "t:1", "--exit-timeout", "3e6"], "--exit-timeout 3000000.0: give at most"),
+    (["trace", "--container", "c", "-o", "f.txt", "--duration", "1e300"], "--duration 1e+300: give at most"),
     (["build", "--from-image", "img", "-i", "r.tar", "--push", "bad ref"],
      "--push bad ref: not an image name"),
     (["minify", "img\nname", "-t", "t:1"], "IMAGE img\\nname: not an image name"),
@@ -259,7 +262,7 @@ def test_containerd_that_does_not_answer_is_said_not_read_as_not_found(monkeypat
     from micropack.runtimes import containerd
     seen = []
 
-    def fake_tool(argv, timeout=None, stdin=None):
+    def fake_tool(argv, timeout=None, stdin=None, limit=None):
         seen.append(argv)
         return subprocess.CompletedProcess(argv, 1, "", 'ctr: failed to dial "/x.sock": context '
                                            "deadline exceeded: timed out waiting for server handshake\n")

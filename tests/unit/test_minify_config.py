@@ -6,7 +6,9 @@ engine and a fake traced run; every probe goes through Drive and
 Probe.once, as in a real run."""
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,9 +17,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from micropack import cli, minify, resolve, runs
+from micropack import cli, minify, probes, resolve, runs
 from micropack.errors import ImageError, VerifyError
-from micropack.probes import HEALTH_TIMEOUT, Probe, address_taken, healthcheck_probe
+from micropack.probes import HEALTH_LIMIT, HEALTH_TIMEOUT, Probe, address_taken, healthcheck_probe
 from micropack.probes import Target as ProbeTarget
 from micropack.runs import Drive, RunOutcome
 from micropack.runtimes.base import ExecResult, ImageInfo, RunOptions
@@ -197,6 +199,11 @@ def test_healthcheck_forms_as_docker_runs_them():
     # empty whatever the image's SHELL: /bin/sh -c
     bash = healthcheck_probe({"Healthcheck": {"Test": ["CMD-SHELL", "x"]}, "Shell": ["/bin/bash", "-c"]})
     assert bash is not None and bash.argv == ("/bin/sh", "-c", "x")
+    # an image's own limits, each at most HEALTH_LIMIT: --timeout=1000h ended
+    # minify in OverflowError, --start-period=1000h would have held it for weeks
+    hostile = healthcheck_probe({"Healthcheck": {"Test": ["CMD", "sleep", "9"], "Timeout": 3_600_000 * 10**9,
+                                                 "StartPeriod": 3_600_000 * 10**9}})
+    assert hostile is not None and hostile.timeout == HEALTH_LIMIT and hostile.start_period == HEALTH_LIMIT
     for none in ({}, {"Healthcheck": None}, {"Healthcheck": {"Test": ["NONE"]}},
                  {"Healthcheck": {"Test": [], "Interval": 5}}):
         assert healthcheck_probe(none) is None
@@ -318,6 +325,52 @@ def test_http_probes_that_pass_while_the_container_is_gone_fail(answering):
         drive(ProbeTarget(engine, "c"), threading.Event())
     engine.running = lambda cid: True       # type: ignore[method-assign]
     assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))
+
+
+@pytest.fixture
+def odd_server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on this host whose answer to /drip comes a byte at
+    a time, for 4 s, and to /flood has no end at all."""
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(80) if self.path == "/drip" else iter(int, 1):
+                    self.wfile.write(b"x" if self.path == "/drip" else b"y" * 65536)
+                    self.wfile.flush()
+                    if self.path == "/drip":
+                        time.sleep(0.05)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_http_probes_answer_is_bounded_in_time_and_size(odd_server, monkeypatch):
+    """A server that sent a byte every two seconds held minify for good
+    (each read had a timeout, the answer none); one that sent no end took
+    micropack to 6 GB. The answer is read within HTTP_ANSWER_TIMEOUT, and
+    its body kept to OUTPUT_LIMIT bytes."""
+    monkeypatch.setattr(probes, "HTTP_ANSWER_TIMEOUT", 0.5)
+    monkeypatch.setattr(probes, "OUTPUT_LIMIT", 100_000)
+    target = ProbeTarget(FakeEngine({"Cmd": ["x"]}), "c")
+    started = time.monotonic()
+    drip = Probe("http", f"{odd_server}/drip").once(target)
+    assert not drip.passed and "its answer did not end within" in drip.reason
+    assert time.monotonic() - started < 5
+    flood = Probe("http", f"{odd_server}/flood").once(target)
+    assert flood.passed and len(flood.output) == 100_000
 
 
 def test_http_probes_are_asked_twice():

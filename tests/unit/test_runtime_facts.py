@@ -174,3 +174,18 @@ def test_containerds_log_tail_reads_only_the_end(tmp_path, monkeypatch):
     assert engine.logs("c1").count("\n") == 199_999
     monkeypatch.setattr(engine, "_log", lambda cid: tmp_path / "none.log")
     assert engine.logs("c1", tail=3) == ""
+
+
+def test_a_bounded_commands_output_is_kept_to_its_limit():
+    """An image's health check `cat /dev/zero` took micropack to 3 GB in 34
+    s, its whole output held to compare: a probe's command keeps the first
+    OUTPUT_LIMIT bytes of each output and reads the rest to nothing; one
+    stopped at its timeout keeps what it had printed."""
+    import subprocess
+
+    from micropack.runtimes.base import run_tool
+    done = run_tool(["sh", "-c", "head -c 20000000 /dev/zero; echo oops >&2; exit 3"], timeout=60, limit=1000)
+    assert (done.returncode, len(done.stdout), done.stderr) == (3, 1000, "oops\n")
+    with pytest.raises(subprocess.TimeoutExpired) as stopped:
+        run_tool(["sh", "-c", "echo started; exec sleep 30"], timeout=0.5, limit=1000)
+    assert stopped.value.stdout == b"started\n"
