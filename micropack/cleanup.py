@@ -235,6 +235,35 @@ def defer(signame: str) -> None:
     _deferred.append(signame)
 
 
+class Held:
+    """An uninterrupted stretch that begins in one function and ends in
+    its caller: minify's outputs, from the first written after its last
+    verification to the image kept. A SIGINT while they were written left
+    files.txt alone, no report, events or profile, and the image that
+    had passed its verification removed."""
+
+    def __init__(self) -> None:
+        self.holding = False
+
+    def hold(self) -> None:
+        global _depth
+        if not self.holding:
+            _depth += 1
+            self.holding = True
+
+    def release(self, act: bool = True) -> None:
+        """The stretch's end; a signal meanwhile is acted on now, unless
+        act is False (the run is failing on its own way out)."""
+        global _depth
+        if self.holding:
+            _depth -= 1
+            self.holding = False
+            if not _depth and _deferred:
+                signame = _deferred.pop(0)
+                if act:
+                    raise Interrupted(signame)
+
+
 @contextmanager
 def uninterrupted() -> Iterator[None]:
     """A step that, stopped half way, would leave what cannot be removed: an

@@ -143,8 +143,11 @@ def _main(argv: list[str] | None) -> None:
         cleanup.remove_own(_ENGINES)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
         name = exc.signame if isinstance(exc, Interrupted) else "SIGINT"
-        if MADE:
-            say(f"interrupted by {name}: stopped after it had made {', '.join(dict.fromkeys(MADE))}, "
+        # (not what it made in its own temporary directory, removed below:
+        # the line named a rootfs.tar and an image.tar as staying, gone)
+        made = [m for m in dict.fromkeys(MADE) if run_tmp is None or not m.startswith(run_tmp + os.sep)]
+        if made:
+            say(f"interrupted by {name}: stopped after it had made {', '.join(made)}, "
                 "which stay; the rest of what this run created was removed")
         else:
             say(f"interrupted by {name}: stopped, and what this run created was removed")
@@ -716,8 +719,8 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
            no_healthcheck: bool) -> None:
     """Image in, smaller verified image out: trace, probe, pack, build, verify.
     The image's own HEALTHCHECK is one more probe."""
+    from micropack import cleanup, resolve
     from micropack import minify as minify_mod
-    from micropack import resolve
     from micropack.probes import Probe
     from micropack.record import MADE
     from micropack.runs import Drive
@@ -740,14 +743,23 @@ def minify(image_ref: str, tag: str, cmd: str | None, probe_exec: tuple[str, ...
     engine = engine_of(runtime, image=image_ref)
     engine.check_run(opts)
     _sweep(engine)
-    with _building(engine, tag), _removed_on_failure(engine, tag):
-        report = minify_mod.minify(engine, image_ref, tag, opts,
-                                   Drive(probes, ready_timeout, exit_timeout), rules, say,
-                                   compare_output=compare_output, max_rounds=max_rounds,
-                                   outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out),
-                                   granularity=granularity, healthcheck=not no_healthcheck)
-        _report_minified(report, report_out, html_out, keep_on_failure=True)
-    MADE.append(f"image {tag}")
+    # (from the outputs' first write to the image kept, a signal waits: all
+    # of them and the image, or, stopped before, none)
+    writing = cleanup.Held()
+    try:
+        with _building(engine, tag), _removed_on_failure(engine, tag):
+            report = minify_mod.minify(engine, image_ref, tag, opts,
+                                       Drive(probes, ready_timeout, exit_timeout), rules, say,
+                                       compare_output=compare_output, max_rounds=max_rounds,
+                                       outputs=minify_mod.Outputs(report=report_out, seccomp=seccomp_out),
+                                       granularity=granularity, healthcheck=not no_healthcheck,
+                                       writing=writing.hold)
+            _report_minified(report, report_out, html_out, keep_on_failure=True)
+        MADE.append(f"image {tag}")
+    except BaseException:
+        writing.release(act=False)
+        raise
+    writing.release()
 
 
 @cli.command()

@@ -156,7 +156,10 @@ def _keep_trace(traced: RunOutcome, files: set[str], outputs: Outputs) -> tuple[
 def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Drive,
            rules: resolve.Rules, say: Say, compare_output: bool = False, max_rounds: int = 3,
            outputs: Outputs | None = None,
-           granularity: str = levels.DEFAULT_GRANULARITY, healthcheck: bool = True) -> MinifyReport:
+           granularity: str = levels.DEFAULT_GRANULARITY, healthcheck: bool = True,
+           writing: Callable[[], None] = lambda: None) -> MinifyReport:
+    """writing() is called as the outputs begin to be written, once the
+    verdict is in (the caller holds signals from there: cleanup.Held)."""
     started = time.monotonic()
     outputs = outputs or Outputs()
     original_image = engine.image(image_ref)    # fails early, in one line, if it is missing
@@ -247,6 +250,7 @@ def minify(engine: Engine, image_ref: str, tag: str, opts: RunOptions, drive: Dr
                 break
             say(f"round {number}: adding {len(added)} paths the minified run missed")
             files |= added
+        writing()
         files_txt, events_path = _keep_trace(original, traced_files, outputs)
         if outputs.seccomp and profile_path:
             record.write_json(json.loads(Path(profile_path).read_text()), outputs.seccomp)

@@ -203,13 +203,17 @@ def test_a_signal_after_the_outputs_were_written_says_they_stay(capsys, tmp_path
     @cli.cli.command("write-then-term")
     def write_then_term() -> None:
         record.write_json({"a": 1}, out)
+        # (not one in the run's own temporary directory, removed with it:
+        # the line named a rootfs.tar and an image.tar as staying, gone)
+        import tempfile
+        record.write_json({"b": 2}, Path(tempfile.gettempdir()) / "rootfs.json")
         raise Interrupted("SIGTERM")
     try:
         code, err = run_main(capsys, "write-then-term")
     finally:
         cli.cli.commands.pop("write-then-term")
     assert code == 143 and out.is_file()
-    assert f"stopped after it had made {out}, which stay" in err
+    assert f"stopped after it had made {out}, which stay" in err and "rootfs.json" not in err
     code, err = run_main(capsys, "raise-nothing-such")        # (a new run starts with nothing made)
     assert "made" not in err
 

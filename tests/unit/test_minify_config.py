@@ -245,6 +245,37 @@ def test_minify_e_name_from_the_command_line(loop, monkeypatch):
         assert not any("hunter2" in str(v) for v in overrides.values())
 
 
+def test_a_signal_while_minify_writes_its_outputs_waits_for_them(loop, monkeypatch, tmp_path):
+    """A SIGINT while minify wrote its outputs left files.txt alone: no
+    report, events or profile, and the image that had passed its
+    verification was removed. From the outputs' first write to the image
+    kept, a signal waits: all of them, and the image, then the stop."""
+    import signal
+
+    from micropack.errors import Interrupted
+    engine = FakeEngine({"Env": ["PATH=/usr/bin"], "Cmd": ["sleep", "infinity"]})
+    removed: list[str] = []
+    engine.remove_image = removed.append        # type: ignore[attr-defined]
+    # (the image is there once built: what an interruption would remove)
+    engine.has_image = lambda ref: bool(loop["builds"])     # type: ignore[method-assign]
+    monkeypatch.setattr(cli, "engine_of", lambda *a, **k: engine)
+    monkeypatch.setattr(cli, "_sweep", lambda engine: None)
+    keep_trace = minify._keep_trace
+
+    def interrupted_keep_trace(*args: Any) -> Any:
+        cli._on_signal(signal.SIGINT, None)     # (as the signal lands mid-write)
+        return keep_trace(*args)
+
+    monkeypatch.setattr(minify, "_keep_trace", interrupted_keep_trace)
+    report = tmp_path / "r.json"
+    with pytest.raises(Interrupted):
+        CliRunner().invoke(cli.cli, ["minify", ORIGINAL, "-t", MINIFIED, "--network", "none",
+                                     "--probe-exec", "true", "--ready-timeout", "0", "--max-rounds", "1",
+                                     "--report", str(report)])
+    assert report.exists() and (tmp_path / "r.files.txt").exists()
+    assert removed == []
+
+
 def test_minify_help_says_what_e_writes():
     out = CliRunner().invoke(cli.cli, ["minify", "--help"]).output
     assert "NAME alone passes this shell's value to the runs only" in " ".join(out.split())
