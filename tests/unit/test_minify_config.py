@@ -253,6 +253,7 @@ def test_a_signal_while_minify_writes_its_outputs_waits_for_them(loop, monkeypat
     import signal
 
     from micropack.errors import Interrupted
+    monkeypatch.setattr(Interrupted, "raised", False)       # (as at a run's start)
     engine = FakeEngine({"Env": ["PATH=/usr/bin"], "Cmd": ["sleep", "infinity"]})
     removed: list[str] = []
     engine.remove_image = removed.append        # type: ignore[attr-defined]
