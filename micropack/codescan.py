@@ -239,8 +239,9 @@ SAMPLE_HOOK = re.compile(r"/hooks/[^/]+\.sample$")
 
 
 # A here-document and the command line it is given to (interpreter_heredocs)
-HEREDOC_LINE = re.compile(r"""^([^\n#]*?)<<-?[ \t]*(['"]?)(\w+)\2([^\n#]*)\n(.*?)\n[ \t]*\3[ \t]*$""",
+HEREDOC_LINE = re.compile(r"""^([^\n#]*?)<<-?[ \t]*(['"]?)(\w+)\2([^\n]*)\n(.*?)\n[ \t]*\3[ \t]*$""",
                           re.M | re.S)
+LINE_COMMENT = re.compile(r"(?:^|[ \t])#.*")
 # An interpreter that reads its program from standard input, by its name
 STDIN_INTERPRETERS = {"perl": "perl", "python": "python", "ruby": "ruby", "lua": "lua", "php": "php"}
 
@@ -254,7 +255,7 @@ def interpreter_heredocs(text: str) -> list[tuple[str, str]]:
     The same when the here-document is piped to it: `cat <<EOF | python3 -`."""
     out = []
     for m in HEREDOC_LINE.finditer(text):
-        after = m.group(4).split("|", 1)
+        after = LINE_COMMENT.sub("", m.group(4)).split("|", 1)
         words = (m.group(1) + (f" | {after[1]}" if len(after) > 1 else "")).replace("|", " ").split()
         for i, word in enumerate(words):
             name = re.sub(r"[0-9.]+$", "", posixpath.basename(word))

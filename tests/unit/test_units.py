@@ -645,9 +645,12 @@ def test_programs_a_script_gives_an_interpreter_in_a_here_document():
               "perl /x.pl <<EOF\nuse Data;\nEOF\nperl -e 'print 1' <<EOF\nuse Data2;\nEOF\n"
               "python3 -c 'import sys' <<EOF\nimport data3\nEOF\npython3.11 <<-PY\n\timport gzip\n\tPY\n"
               "cat <<EOF\nperl -\nEOF\ncat <<'PY' | python3 -\nimport tarfile\nPY\n"
-              "cat <<EOF > /tmp/x.py\nimport data4\nEOF\ncat <<EOF | perl /x.pl\nuse Data5;\nEOF\n")
-    assert codescan.interpreter_heredocs(script) == [("perl", "use FileHandle;"), ("python", "\timport gzip"),
-                                                     ("python", "import tarfile")]
+              "cat <<EOF > /tmp/x.py\nimport data4\nEOF\ncat <<EOF | perl /x.pl\nuse Data5;\nEOF\n"
+              "perl - \"$@\" <<'End' # check access\nuse IPC::Open2;\nEnd\n"
+              "cat <<EOF # | python3 -\nimport d6\nEOF\n")
+    assert codescan.interpreter_heredocs(script) == [
+        ("perl", "use FileHandle;"), ("python", "\timport gzip"), ("python", "import tarfile"),
+        ("perl", "use IPC::Open2;")]
 
 
 @pytest.mark.parametrize("line,backticks,programs", [
