@@ -122,11 +122,10 @@ ERLANG_NAMED = re.compile(r"(?:\bapplication[ \t]*:[ \t]*(?:start|ensure_started
 ERLANG_INCLUDE_LIB = re.compile(r"^-[ \t]*include_lib[ \t]*\([ \t]*\"([a-z][\w@]*)/", re.M)
 # Elixir's spelling of the same: an Erlang module is an atom, :ssl.versions()
 # and &:crypto.hash/2; an application :ssl given to Application's start
-# functions. A comment runs from # to the line's end (not a string's #{}).
+# functions. A comment runs from # to the line's end, outside strings (as R's).
 ELIXIR_CALL = re.compile(r"(?<![\w@:.])[ \t]*:([a-z][\w@]*)\.[a-z_]\w*[?!]?[ \t]*(?:\(|/[0-9])")
 ELIXIR_NAMED = re.compile(r"\b(?:Application\.(?:start|ensure_started|ensure_all_started|load)"
                           r"|Code\.ensure_loaded!?|Code\.ensure_compiled!?)[ \t]*\(?[ \t]*:([a-z][\w@]*)")
-ELIXIR_COMMENT = re.compile(r"#(?!\{)[^\n]*")
 ERLANG_COMMENT = re.compile(r"%.*$", re.M)
 # PHP: require_once 'Twig/autoload.php', include('Mail/mime.php'): found
 # through include_path (Debian's .:/usr/share/php)
@@ -871,7 +870,7 @@ def elixir_names(text: str) -> list[str]:
     erlang_names for Erlang's): :crypto.hash(...), &:zlib.gzip/1,
     Application.ensure_all_started(:ssl). Elixir's own modules are its
     package's, kept whole with the program that runs them."""
-    text = ELIXIR_COMMENT.sub("", text)
+    text = R_STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", text)     # (a string's '#' is none)
     return list(dict.fromkeys([*ELIXIR_CALL.findall(text), *ELIXIR_NAMED.findall(text)]))
 
 

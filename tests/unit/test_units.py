@@ -568,6 +568,9 @@ def test_elixir_names():
           "  def c, do: {System.cmd(\"xz\", [\"-d\"]), System.shell(\"tar cf - . | bzip2\"),\n"
           "              :os.cmd('ls')}\nend\n")
     assert codescan.elixir_names(ex) == ["ssl", "crypto", "zlib", "io_lib", "os", "inets", "asn1rt_nif"]
+    # a string's '#' starts no comment (a colour, a URL's fragment)
+    assert codescan.elixir_names('x = "color: #fff" <> :crypto.strong_rand_bytes(4)\n'
+                                 'u = "http://x/#frag"; :inets.start() # :nope.f()\n') == ["crypto", "inets"]
     assert codescan.code_commands(ex, backticks=False) == ["/bin/sh", "xz", "tar", "bzip2", "ls"]
 
 
