@@ -676,7 +676,9 @@ def _removed_on_failure(engine: Any, tag: str) -> Iterator[None]:
 @click.option("-t", "--tag", required=True, metavar="NAME:TAG", help="Name of the minified image.")
 @click.option("--cmd", help="Command to run instead of the image's own (shell words).")
 @click.option("--probe-exec", multiple=True, metavar="CMD", help="Run CMD inside the container (sh -c).")
-@click.option("--probe-http", multiple=True, metavar="URL", help="GET URL; 2xx or 3xx passes.")
+@click.option("--probe-http", multiple=True, metavar="URL",
+              help="GET URL; 2xx or 3xx passes. Asked twice where the original answers twice "
+                   "(a cache the first request makes is read by the next).")
 @click.option("--probe-cmd", multiple=True, metavar="CMD",
               help="Run CMD on the host with MICROPACK_CONTAINER_ID/ADDR set.")
 @click.option("--compare-output", is_flag=True, help="Probes must also print the same output.")
