@@ -367,6 +367,7 @@ CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".ph
 NAME_SUFFIXES = frozenset({"s", "rs", "er", "ers", "rc"})
 # A hook's template, beside where its hook goes (_hook_templates)
 HOOK_TEMPLATE_SUFFIXES = (".tmpl", ".sample")
+HOOK_NAMES_HELD = 2             # of its templates' names, a program that runs them holds
 # What a program that logs users in imports (_login_shells)
 LOGIN_FUNCTIONS = ("pam_open_session",)
 # Configuration that names the commands a program runs (_configured_commands)
@@ -2119,8 +2120,14 @@ class Expander:
         hooks: dict[str, set[str]] = {}
         for path in self.closure.kept:
             name = posixpath.basename(path)
-            if posixpath.basename(parent_of(path)) == "hooks" and name.endswith(HOOK_TEMPLATE_SUFFIXES):
-                hooks.setdefault(parent_of(path), set()).add(name.rsplit(".", 1)[0])
+            directory = parent_of(path)
+            # (not a package's templates, git's for `git init`, nor a work
+            # tree's .git, whose hooks only a commit there runs; a hook's
+            # name of two words: `update` is a word of python3's and node's)
+            if posixpath.basename(directory) == "hooks" and name.endswith(HOOK_TEMPLATE_SUFFIXES) \
+                    and "-" in name and not directory.endswith("/.git/hooks") \
+                    and not self.units.dir_owners.get(directory):
+                hooks.setdefault(directory, set()).add(name.rsplit(".", 1)[0])
         if not hooks or self._toolbox_why:
             return
         finals = [f for p in programs if (f := self._final(p)) is not None]
@@ -2130,7 +2137,8 @@ class Expander:
         runners = finals + [f for p in self._kept_libraries() if (f := self._final(p))
                             and (k := self.units.package_of.get(f)) and source_of.get(k) in sources]
         for directory, names in sorted(hooks.items()):
-            runner = next((r for r in dict.fromkeys(runners) if names & self._data_words_of(r)), None)
+            runner = next((r for r in dict.fromkeys(runners)
+                           if len(names & self._data_words_of(r)) >= HOOK_NAMES_HELD), None)
             if runner is not None:
                 self._toolbox(f"{runner} runs the hooks of {directory}")
                 return

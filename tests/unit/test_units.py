@@ -5218,7 +5218,7 @@ def test_a_program_that_runs_a_repositorys_hooks_keeps_the_shells_toolbox(tmp_pa
     build = tmp_path / "build"
     build.mkdir()
     cc(build / "libsvn_repos-1.so.1",
-       'const char *hook_names[] = {"hooks", "start-commit", "pre-commit", "post-commit"};\n'
+       'const char *hook_names[] = {"hooks", "start-commit", "pre-commit", "post-commit", "update"};\n'
        'const char *hook(int i) { return hook_names[i]; }\n', "-shared", "-fPIC")
     lib = "/usr/lib/x86_64-linux-gnu/libsvn_repos-1.so.1"
     write(root, lib, (build / "libsvn_repos-1.so.1").read_bytes())
@@ -5234,6 +5234,25 @@ def test_a_program_that_runs_a_repositorys_hooks_keeps_the_shells_toolbox(tmp_pa
         assert ("/usr/bin/mawk" in kept) == toolbox, program
         if toolbox:
             assert f"{lib} runs the hooks of {repo}/hooks" in kept["/usr/bin/mawk"]
+    # not a work tree's .git (only a commit there runs them), nor a package's
+    # templates (git's, for `git init`), nor for one name alone ("update" is
+    # a word of python3's and node's)
+    (root / "srv/svn/repo").rename(root / "srv/svn/moved")
+    write(root, "/app/.git/hooks/pre-commit.sample", "#!/bin/sh\n")
+    write(root, "/app/.git/hooks/post-commit.sample", "#!/bin/sh\n")
+    write(root, "/app/index.html", "x")
+    templates = "/usr/share/git-core/templates/hooks"
+    write(root, f"{templates}/pre-commit.sample", "#!/bin/sh\n")
+    write(root, f"{templates}/post-commit.sample", "#!/bin/sh\n")
+    dpkg(root, "git", f"{templates}/pre-commit.sample", f"{templates}/post-commit.sample")
+    write(root, "/srv/one/hooks/pre-commit.tmpl", "#!/bin/sh\n")
+    write(root, "/srv/one/hooks/update.tmpl", "#!/bin/sh\n")
+    write(root, "/srv/one/format", "5\n")
+    trace = ["/usr/sbin/svnserve", lib, "/app/index.html", f"{templates}/pre-commit.sample",
+             f"{templates}/post-commit.sample", "/srv/one/format"]
+    events = records(("x", "exec", trace[0]), *(("x", "openat", p) for p in trace[1:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "/srv/one/hooks/update.tmpl" in kept and "/usr/bin/mawk" not in kept
 
 
 @pytest.mark.parametrize("hooks", [[], ["/docker-entrypoint-initdb.d/10-users.sh"]])
