@@ -924,26 +924,34 @@ class Expander:
         and what it loads only when asked is declared nowhere else: ggplot2
         draws SVG through svglite (ggsave("plot.svg"): "there is no
         package called 'svglite'", on a minified R image, unsaid)."""
-        r_unit = {}
+        r_units: dict[str, list[str]] = {}       # a distribution package -> the R packages it holds
         for key, unit in self.units.units.items():
             if unit.kind == "r" and (owner := self.units.package_of.get(f"{unit.name}/DESCRIPTION")):
-                r_unit[owner] = key
-        for owner in sorted(k for k, r in r_unit.items() if r in self.result.used):
+                r_units.setdefault(owner, []).append(key)
+        for owner in sorted(k for k, rs in r_units.items() if any(r in self.result.used for r in rs)):
             budget = COMPANION_LIMIT
             name = owner.split(":", 1)[1]
-            candidates = [(other, r_unit[other]) for other in self.units.package_recommends.get(owner, [])
-                          if other in r_unit and r_unit[other] not in self.result.used
-                          and other not in self._companions_seen]
-            costs = {r: self._cost([m for m in self.units.units[r].members if not self.units.is_dir(m)])
-                     for _, r in candidates}
-            for other, r in sorted(candidates, key=lambda c: (costs[c[1]], c[0])):
+            candidates = [other for other in self.units.package_recommends.get(owner, [])
+                          if other in r_units and other not in self._companions_seen
+                          and not any(r in self.result.used for r in r_units[other])]
+            # (each with the R packages it needs, not used yet: svglite's systemfonts)
+            files = {other: [m for r in r_units[other] for u in (r, *self.units.units[r].deps)
+                             if u not in self.result.used and u in self.units.units
+                             for m in self.units.units[u].members if not self.units.is_dir(m)]
+                     for other in candidates}
+            costs = {other: self._cost(files[other]) for other in candidates}
+            for other in sorted(candidates, key=lambda c: (costs[c], c)):
                 self._companions_seen.add(other)
-                unit = self.units.units[r]
-                files = [m for m in unit.members if not self.units.is_dir(m)]
-                budget = self._within_bound(other, files, files, budget,
-                                            partial(self._use, r, f"{other.split(':', 1)[1]}, which {name} "
-                                                                  f"recommends: an R package it may load"),
-                                            f"{name} recommends it", f"'{unit.name}*'")
+                top = self.units.units[r_units[other][0]].name
+                budget = self._within_bound(other, files[other], files[other], budget,
+                                            partial(self._use_all, r_units[other],
+                                                    f"{other.split(':', 1)[1]}, which {name} recommends: "
+                                                    f"an R package it may load"),
+                                            f"{name} recommends it", f"'{top}*'")
+
+    def _use_all(self, keys: list[str], why: str) -> None:
+        for key in keys:
+            self._use(key, why)
 
     def _data_companion(self, key: str, why: str) -> None:
         """Package key, of data, whole, with the data packages it depends on."""

@@ -3262,27 +3262,43 @@ def test_the_r_packages_a_used_r_packages_distribution_package_recommends(tmp_pa
     """ggsave("plot.svg") failed on a minified R image ("there is no package
     called 'svglite'"), unsaid: ggplot2 draws SVG through svglite, which
     its compiled code names and Debian's r-cran-ggplot2 recommends. The R
-    packages a used one's package recommends, installed, come whole,
-    cheapest first within one budget; what is over it is said."""
+    packages a used one's package recommends, installed, come whole with
+    the R packages they need, cheapest first within one budget (what they
+    need counted); what is over it is said."""
     root = tmp_path / "root"
     merged_usr(root)
     site = "/usr/lib/R/site-library"
-    for name, size in (("ggplot2", 10), ("svglite", 1_500_000), ("huge", 5_000_000), ("mid", 3_000_000),
-                       ("unrelated", 10)):
+
+    def r_package(name: str, size: int, imports: str = "") -> list[str]:
         d = f"{site}/{name}"
-        write(root, f"{d}/DESCRIPTION", f"Package: {name}\n")
+        write(root, f"{d}/DESCRIPTION", f"Package: {name}\n" + (f"Imports: {imports}\n" if imports else ""))
         write(root, f"{d}/R/{name}.rdb", "x" * size)
-        dpkg(root, f"r-cran-{name}", f"{d}/DESCRIPTION", f"{d}/R/{name}.rdb",
-             recommends="r-cran-huge, r-cran-mid, r-cran-svglite, r-cran-notinstalled" if name == "ggplot2"
-             else "")
+        return [f"{d}/DESCRIPTION", f"{d}/R/{name}.rdb"]
+
+    dpkg(root, "r-cran-ggplot2", *r_package("ggplot2", 10),
+         recommends="r-cran-huge, r-cran-mid, r-cran-svglite, r-cran-two, r-cran-notinstalled")
+    dpkg(root, "r-cran-svglite", *r_package("svglite", 1_000_000, imports="systemfonts"))
+    dpkg(root, "r-cran-systemfonts", *r_package("systemfonts", 2_000_000))
+    dpkg(root, "r-cran-mid", *r_package("mid", 1_500_000))
+    dpkg(root, "r-cran-huge", *r_package("huge", 5_000_000))
+    dpkg(root, "r-cran-two", *r_package("twoa", 10), *r_package("twob", 10))
+    dpkg(root, "r-cran-unrelated", *r_package("unrelated", 10))
     trace = [f"{site}/ggplot2/DESCRIPTION", f"{site}/ggplot2/R/ggplot2.rdb"]
     report = kept_at(root, "unit", tmp_path, trace, records(*(("R", "openat", p) for p in trace)))
-    assert f"{site}/svglite/R/svglite.rdb" in report.kept
-    assert "r-cran-svglite, which r-cran-ggplot2 recommends" in report.kept[f"{site}/svglite/R/svglite.rdb"]
-    for name in ("huge", "mid", "unrelated"):
-        assert f"{site}/{name}/R/{name}.rdb" not in report.kept
-    assert "r-cran-huge" in report.unkept_companions and "r-cran-mid" in report.unkept_companions
-    assert "r-cran-ggplot2 recommends it" in report.unkept_companions
+    # (cheapest first: both of r-cran-two's, then mid; svglite with its
+    # systemfonts, 3 MB, is then over the 4.2 MB)
+    for name in ("twoa", "twob", "mid"):
+        assert f"{site}/{name}/R/{name}.rdb" in report.kept, name
+    assert "r-cran-mid, which r-cran-ggplot2 recommends" in report.kept[f"{site}/mid/R/mid.rdb"]
+    for name in ("svglite", "systemfonts", "huge", "unrelated"):
+        assert f"{site}/{name}/R/{name}.rdb" not in report.kept, name
+    for name in ("r-cran-huge", "r-cran-svglite", "r-cran-ggplot2 recommends it"):
+        assert name in report.unkept_companions, name
+    # within the budget, with what it needs
+    (root / f"{site.lstrip('/')}/mid/R/mid.rdb").write_text("x")
+    report = kept_at(root, "unit", tmp_path, trace, records(*(("R", "openat", p) for p in trace)))
+    for name in ("svglite", "systemfonts"):
+        assert f"{site}/{name}/R/{name}.rdb" in report.kept, name
 
 
 def test_translations_into_the_languages_in_use_of_what_is_kept(tmp_path: Path):
