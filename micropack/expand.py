@@ -322,8 +322,7 @@ COMMAND_SETTING = re.compile(r"""^[ \t]*(?:[\w.-]*[._-])?(?:command|cmd|program|
 # came, with apt and dpkg for its extension builder, 8 MB); but a directory
 # of programs a package of /usr/share names so (munin's plugins, in
 # /usr/share/munin/plugins, munin-plugins-core's and -extra's)
-PROGRAM_DIR = re.compile(r"^(?:(?:/usr(?:/local)?)?/(?:lib|lib64|libexec)/|/opt/"
-                         r"|/usr/share/[^/]+/(?:plugins|bin|scripts|helpers)$)")
+PROGRAM_DIR = re.compile(r"^(?:(?:/usr(?:/local)?)?/(?:lib|lib64|libexec)/|/opt/|/usr/share/[^/]+/plugins$)")
 # A name after a variable in configuration: Nagios's `$USER1$/check_load`,
 # `${PLUGINS}/x`, `$DIR/x` (the name, when the variable names a directory
 # the configuration names too)
@@ -370,6 +369,8 @@ HOOK_TEMPLATE_SUFFIXES = (".tmpl", ".sample")
 HOOK_NAMES_HELD = 2             # of its templates' names, a program that runs them holds
 # What a program that logs users in imports (_login_shells)
 LOGIN_FUNCTIONS = ("pam_open_session",)
+# OTP's applications every Erlang program runs on (_called_within)
+ERLANG_CORE_APPS = frozenset({"kernel", "stdlib", "erts"})
 # Configuration that names the commands a program runs (_configured_commands)
 CONFIGURED_COMMAND_SUFFIXES = (".xml", ".mgk")
 
@@ -556,10 +557,14 @@ class Expander:
         # soname, a link, and through /lib on merged-/usr systems)
         self._in_trace = self.closure.traced | {f for p in self.closure.traced if (f := self._final(p))}
         traced.update(self._frozen_modules(traced))
+        # (what was read, not only looked up: Apache's DirectoryIndex stats
+        # index.php in every directory)
+        opened = self._in_trace if self.activity is None else \
+            {p for read in self.activity.read_by.values() for r in read for p in (r, self._final(r)) if p}
         for path, why in traced.items():
             for key in self.units.units_of(path):
                 if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path) \
-                        or (path.endswith(".php") and path in self._in_trace):
+                        or (path.endswith(".php") and path in opened and not is_documentation(path)):
                     # (a package whose PHP code was loaded, a library's or
                     # an application's: its autoloader loads the rest of it
                     # class by class, when first used. Debian's MediaWiki,
@@ -4151,6 +4156,8 @@ class Expander:
         was kept whole, ssl left out, and `:httpc.request` of an https URL
         failed, undef ssl:connect."""
         root = key.split(":", 1)[1]
+        if posixpath.basename(root).split("-")[0] in ERLANG_CORE_APPS:
+            return      # (kept whole, and what their modules call is half of OTP: stdlib's qlc, the compiler)
         todo = [module]
         while todo:
             path = f"{root}/ebin/{todo.pop()}.beam"
