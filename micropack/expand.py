@@ -1616,9 +1616,14 @@ class Expander:
         for path in run:
             final = self._final(path)
             if final:
-                out += [n.path for n in self.closure.needs(final)
-                        if n.why.startswith(("interpreter of script", "program "))]
+                out += self._script_runners(final)
         return out
+
+    def _script_runners(self, final: str) -> list[str]:
+        """What a script's exec runs before it: its #! interpreter, and the
+        program env finds for it."""
+        return [n.path for n in self.closure.needs(final)
+                if n.why.startswith(("interpreter of script", "program "))]
 
     def _packaged_script(self, path: str) -> bool:
         """path is a script (a program beginning "#!") of a package."""
@@ -3285,9 +3290,7 @@ class Expander:
         a user's own plugin failed, "Can't locate JSON/PP.pm")."""
         if self._ran_final_set is None:
             finals = {f for p in self._executed() if (f := self._final(p))}
-            finals |= {f for p in finals for n in self.closure.needs(p)
-                       if n.why.startswith(("interpreter of script", "program "))
-                       and (f := self._final(n.path))}
+            finals |= {f for p in finals for r in self._script_runners(p) if (f := self._final(r))}
             self._ran_final_set = finals
         return self._ran_final_set
 
