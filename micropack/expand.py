@@ -2792,6 +2792,25 @@ class Expander:
                 t = TRANSLATION.match(m)
                 if t and t.group(1) in self._languages and m not in self.closure.kept:
                     self.closure.add(m, f"a translation of {unit.name} into {t.group(1)}, a language in use")
+        # and by the message domain a kept program or library names, whose
+        # ever package holds its catalogues (libpam's "Linux-PAM", whose
+        # Linux-PAM.mo is libpam-runtime's: passwd's prompts stayed English)
+        catalogues: dict[str, list[str]] = {}
+        for p in self.units.paths:
+            if (t := TRANSLATION.match(p)) and t.group(1) in self._languages and p.endswith(".mo") \
+                    and p not in self.closure.kept:
+                catalogues.setdefault(posixpath.basename(p)[:-3], []).append(p)
+        if not catalogues:
+            return
+        for p in sorted(self.closure.kept):
+            final = self._final(p)
+            if final is None or final != p or p.startswith("/etc/") \
+                    or not (SHARED_OBJECT.search(posixpath.basename(p)) or self.units.is_program(p)):
+                continue
+            for domain in sorted(self._data_words_of(p) & catalogues.keys()):
+                for m in catalogues.pop(domain):
+                    self.closure.add(m, f"a translation into a language in use of the messages of {p} "
+                                        f"({domain})")
 
     def _generated_languages(self) -> set[str]:
         """The languages of the locales generated in the image (see

@@ -3332,6 +3332,38 @@ def test_translations_into_the_languages_in_use_of_what_is_kept(tmp_path: Path):
         assert path not in kept, path
 
 
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc (CI installs it)")
+def test_translations_of_the_message_domain_a_kept_library_names(tmp_path: Path):
+    """passwd's prompts, PAM's, stayed English under LANG=de_DE.UTF-8 on a
+    minified sshd image: libpam names its messages' domain, "Linux-PAM",
+    whose catalogues are libpam-runtime's (no program or library of it
+    kept). A kept program or library's domain brings its catalogues into
+    the languages in use, whoever's package holds them."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    loc = "/usr/share/locale"
+    lib = "/usr/lib/x86_64-linux-gnu/libpam.so.0"
+    build = tmp_path / "build"
+    build.mkdir()
+    cc(build / "libpam.so.0", 'const char *domain(void) { return "Linux-PAM"; }\n', "-shared", "-fPIC")
+    write(root, lib, (build / "libpam.so.0").read_bytes())
+    dpkg(root, "libpam0g", lib)
+    catalogues = [f"{loc}/{lang}/LC_MESSAGES/{domain}.mo" for lang in ("de", "fr")
+                  for domain in ("Linux-PAM", "other")]
+    for path in catalogues:
+        write(root, path, "mo")
+    dpkg(root, "libpam-runtime", *catalogues, "/etc/pam.conf")
+    write(root, "/etc/pam.conf", "#\n")
+    write(root, f"{loc}/de/LC_MESSAGES/app.mo", "mo")
+    dpkg(root, "app", f"{loc}/de/LC_MESSAGES/app.mo")
+    trace = [lib, f"{loc}/de/LC_MESSAGES/app.mo"]      # (de: a language in use)
+    kept = kept_at(root, "unit", tmp_path, trace, records(*(("sshd", "openat", p) for p in trace))).kept
+    pam = f"{loc}/de/LC_MESSAGES/Linux-PAM.mo"
+    assert pam in kept and "(Linux-PAM)" in kept[pam]
+    for path in (f"{loc}/fr/LC_MESSAGES/Linux-PAM.mo", f"{loc}/de/LC_MESSAGES/other.mo"):
+        assert path not in kept, path
+
+
 def test_the_packages_r_code_names():
     """library(), require(), requireNamespace() and pkg:: name packages; a
     '#' in a string starts no comment ('#fff' had hidden dplyr); a comment's
