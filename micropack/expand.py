@@ -484,6 +484,7 @@ class Expander:
         self._whole_dirs: dict[str, str] = {}     # a directory picked from by name -> why
         self._module_dirs: set[str] = set()        # those of them a program loads modules from
         self._modules_loaded: list[str] = []       # the modules loaded from them
+        self._suite_packages: set[str] = set()     # packages of programs a suite runs next
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
@@ -1299,7 +1300,7 @@ class Expander:
                 self._scan_script([m for m in members if _php_library(m)], "php")
                 self._beam_imports(members)
                 if self.units.is_program_package(unit):
-                    self._package_scripts(members)
+                    self._package_scripts(members, runs_next=key in self._suite_packages)
             else:
                 members = [m for m in unit.members if not _untraced_cache(m, self.closure.kept)
                            and not (unit.kind == "node" and _node_test(unit.name, m))]
@@ -2233,6 +2234,7 @@ class Expander:
                 for other in sorted(self.units.dir_owners.get(directory, ())):
                     if other != key and other in self.units.units \
                             and self.units.package_source.get(other) == source:
+                        self._suite_packages.add(other)
                         self._use(other, f"in {directory}, beside {path}, which ran, or a program of its "
                                          f"package, built from the same source")
 
@@ -3217,7 +3219,7 @@ class Expander:
             for p in made:
                 self.closure.add(p, f"made in {d}, a directory of {unit.label}, when it was installed")
 
-    def _package_scripts(self, members: list[str]) -> None:
+    def _package_scripts(self, members: list[str], runs_next: bool = False) -> None:
         """The libraries a package's Perl, Ruby and Python programs load
         (those at their top level, for Python), when the package is kept
         for a program of it: a2enmod, beside the apache2 that ran, said
@@ -3239,12 +3241,15 @@ class Expander:
         kept for a command the application names loads that command's
         (_named_script), not its siblings' (a supervisord program's
         `shasum` kept perl whole, and its other scripts' modules, cpan's,
-        enc2xs's, corelist's, were 26 MB)."""
+        enc2xs's, corelist's, were 26 MB). runs_next: a package of programs
+        its suite runs next (_suite_directories), whose libraries come too
+        (munin-plugins-extra's plugins use Net::Ping, Tie::File, FindBin:
+        enabled, memcached_ and zimbra_ did not compile)."""
         ran = self._executed()
         # (by the file it ran: /usr/bin/ruby, package ruby's link, ran
         # ruby3.1's /usr/bin/ruby3.1, whose binstubs erb and racc3.1 then
         # lost their gems, LoadError)
-        loads = any(m in ran or m in self._ran_finals() for m in members)
+        loads = runs_next or any(m in ran or m in self._ran_finals() for m in members)
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \

@@ -1532,6 +1532,27 @@ def test_the_packages_of_a_suite_that_share_a_private_directory_of_programs(app_
     assert f"{plugins}/iostat" in kept and "built from the same source" in kept[f"{plugins}/iostat"]
 
 
+def test_a_suites_plugins_of_another_package_come_with_what_they_load(script_root: Path, tmp_path: Path):
+    """munin-plugins-extra's plugins, kept beside the core's that ran, use
+    Perl modules the trace never saw (Net::Ping, Tie::File): enabled next,
+    memcached_ and zimbra_ did not compile. A package of programs its suite
+    runs next comes with what its scripts load, as one that ran."""
+    plugins = "/usr/share/munin/plugins"
+    pl = "/usr/share/perl/5.36.0"
+    write(script_root, f"{plugins}/cpu", "#!/bin/sh\necho x\n", 0o755)
+    write(script_root, f"{plugins}/memcached_", "#!/usr/bin/perl\nuse strict;\nuse Time::Local;\n", 0o755)
+    dpkg(script_root, "munin-plugins-core", f"{plugins}/cpu", source="munin")
+    dpkg(script_root, "munin-plugins-extra", f"{plugins}/memcached_", source="munin")
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(script_root, "/usr/bin/sh", "\x7fELF", 0o755)
+    dpkg(script_root, "perl-base", "/usr/bin/perl", essential=True)
+    dpkg(script_root, "dash", "/usr/bin/sh", essential=True)
+    kept = kept_at(script_root, "unit", tmp_path, [f"{plugins}/cpu"],
+                   records(("munin-node", "exec", f"{plugins}/cpu"))).kept
+    assert f"{plugins}/memcached_" in kept
+    assert f"{pl}/Time/Local.pm" in kept and "loaded by" in kept[f"{pl}/Time/Local.pm"]
+
+
 def test_what_configuration_and_scripts_name_that_is_no_command(app_root: Path, tmp_path: Path):
     """Not a program the application's script names in a comment or tests
     for (`test -x /usr/bin/heavy`), nor a package's data of settings
