@@ -696,7 +696,7 @@ def tar_reason(stderr: str) -> str:
     closing 'Exiting with failure status due to previous errors'."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     useful = [ln for ln in lines if "Exiting with failure status" not in ln
-              and "Error is not recoverable" not in ln]
+              and "Error is not recoverable" not in ln and "Removing leading" not in ln]
     return (useful or lines or ["no output"])[0]
 
 

@@ -538,6 +538,12 @@ def build(original: str, rootfs_tar: str, tag: str | None, dockerfile: str | Non
         say(f"built {tag} in {engine.name}")
 
 
+# docker run -p's forms: 80, 8080:80, 127.0.0.1:8080:80, 127.0.0.1::80, [::1]:8080:80,
+# 8000-8010:80-90, 80/udp
+PUBLISH = re.compile(r"^(?:(?:\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?:(?:\d{1,5}(?:-\d{1,5})?)?:)?"
+                     r"\d{1,5}(?:-\d{1,5})?(?:/(?:tcp|udp|sctp))?$")
+
+
 def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, ...],
                  user: str | None, publish: tuple[str, ...], entrypoint: str | None,
                  cmd: str | None, workdir: str | None) -> Any:
@@ -555,6 +561,13 @@ def _run_options(network: str | None, env: tuple[str, ...], volume: tuple[str, .
             raise UsageError(f"--cmd {cmd!r}: {str(exc).lower()} (it is split as a shell would)") from exc
         if not words:
             raise UsageError(f"--cmd {cmd!r}: an empty command: leave --cmd out for the image's own")
+    # (what the runtime would refuse only after the BPF programs are loaded)
+    if workdir is not None and not workdir.startswith("/"):
+        raise UsageError(f"-w {workdir!r}: give an absolute path (the container's working directory)")
+    for item in publish:
+        if not PUBLISH.match(item):
+            raise UsageError(f"-p {item!r}: give [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], "
+                             "as docker run -p")
     return RunOptions(network=network, env=list(env), volumes=list(volume), user=user,
                       publish=list(publish), entrypoint=entrypoint, cmd=words, workdir=workdir)
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -380,9 +381,15 @@ def treemap(items: Sequence[tuple[str, int, bool | None]], width: float = 960, h
 
 
 def _show(text: str) -> str:
-    """A name for the page: bytes that are not UTF-8 as \\xNN, then HTML-escaped."""
+    """A name for the page: bytes that are not UTF-8 and control characters
+    as \\xNN (a file name's ESC sequences, written raw, retitled or cleared
+    the terminal of whoever ran `cat report.html`), then HTML-escaped."""
     visible = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    visible = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", visible)
     return html.escape(visible, quote=True)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # (not a tab, not a line's end)
 
 
 def _mb(n: int | None) -> str:

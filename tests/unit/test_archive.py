@@ -346,6 +346,12 @@ def test_tar_reason_is_the_first_complaint():
     err = ("tar: ./etc/x: Cannot mknod: Operation not permitted\n"
            "tar: Exiting with failure status due to previous errors\n")
     assert archive.tar_reason(err) == "tar: ./etc/x: Cannot mknod: Operation not permitted"
+    # (not its warning about the names it rewrote: a hostile archive's hard
+    # link to /etc/x was reported as "Removing leading `/' ...")
+    err = ("tar: Removing leading `/' from hard link targets\n"
+           "tar: app/h: Cannot hard link to 'etc/x': No such file or directory\n"
+           "tar: Exiting with failure status due to previous errors\n")
+    assert archive.tar_reason(err) == "tar: app/h: Cannot hard link to 'etc/x': No such file or directory"
 
 
 _TREE = [f"/d{i}/e{j}/f" for i in range(3) for j in range(3)]

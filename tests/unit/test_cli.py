@@ -140,6 +140,9 @@ def test_a_signal_python_swallowed_still_stops_the_run_at_the_next_step(tmp_path
     (["minify", "img", "-t", "t:1", "--cmd", 'echo "open'], "--cmd 'echo \"open': no closing quotation"),
     (["minify", "img", "-t", "t:1", "--cmd", ""], "--cmd '': an empty command"),
     (["minify", "img", "-t", "t:1", "-e", "=foo"], "-e '=foo': give NAME=VALUE"),
+    # (docker refused them only after the BPF programs were loaded, 5 s in)
+    (["minify", "img", "-t", "t:1", "-w", "relative/dir"], "-w 'relative/dir': give an absolute path"),
+    (["minify", "img", "-t", "t:1", "-p", "notaport"], "-p 'notaport': give [IP:][HOST_PORT:]CONTAINER_PORT"),
     (["minify", "img", "-t", "t:1", "--ready-timeout", "-5"], "--ready-timeout -5.0: give a positive"),
     # (before the work: --exit-timeout 3e6 ended a whole traced run in OverflowError)
     (["minify", "img", "-t", "t:1", "--exit-timeout", "3e6"], "--exit-timeout 3000000.0: give at most"),

@@ -176,13 +176,16 @@ def test_names_are_shown_as_text_never_as_markup():
     evil = '/srv/<img src=x onerror="alert(1)">&amp;'
     report["pack"]["kept"].append({"path": evil, "type": "file", "why": "<script>alert(2)</script>"})
     report["pack"]["kept"].append({"path": "/srv/caf\udce9", "type": "file", "why": "traced"})
+    report["pack"]["kept"].append({"path": "/srv/\x1b]0;PWNED\x07x", "type": "file", "why": "traced"})
     page = report_html.render(report_html.read_report(report))
+    assert "\x1b" not in page and "\x07" not in page      # (`cat report.html` on a terminal)
     doc = parse(page)
     assert not any(tag == "img" for tag, _ in doc.tags)
     assert sum(1 for tag, _ in doc.tags if tag == "script") == 1      # only the page's own
     text = "".join(doc.text)
     assert evil in text and "<script>alert(2)</script>" in text
     assert "/srv/caf\\xe9" in text                                    # not UTF-8: shown as \xNN
+    assert "/srv/\\x1b]0;PWNED\\x07x" in text                          # a control character too
     page.encode("utf-8")                                              # and the page is valid UTF-8
 
 
