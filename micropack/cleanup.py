@@ -183,6 +183,32 @@ def sweep_temp(out: Sweep, dry_run: bool = False, base: str | None = None) -> No
         out.removed.append(what)
 
 
+def sweep_locks(out: Sweep, dry_run: bool = False) -> None:
+    """Tag locks no run holds (cli._building's): earlier versions left
+    each tag's in /run/lock. Removed while held here, so no run can be
+    taking it meanwhile (one that opened it first takes the new file)."""
+    import fcntl
+    import glob
+    for path in sorted(glob.glob("/run/lock/micropack-tag-*.lock") + glob.glob("/tmp/micropack-tag-*.lock")):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue        # (a run holds it)
+        try:
+            if not dry_run:
+                os.unlink(path)
+            out.removed.append(f"tag lock {path}")
+        except OSError:
+            out.failed.append(f"tag lock {path}")
+        finally:
+            os.close(fd)
+
+
 def sweep(engines: Engine | list[Engine] | None, dry_run: bool = False) -> Sweep:
     """Everything dead runs left: containers first (a traced container's
     cgroup lives under micropack's), then cgroups, then temporary files."""
@@ -192,6 +218,7 @@ def sweep(engines: Engine | list[Engine] | None, dry_run: bool = False) -> Sweep
         sweep_views(engine, out, dry_run)
     sweep_cgroups(out, dry_run)
     sweep_temp(out, dry_run)
+    sweep_locks(out, dry_run)
     return out
 
 

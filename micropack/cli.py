@@ -651,20 +651,33 @@ def _building(engine: Any, tag: str) -> Iterator[None]:
     is refused at once. Two minify runs on one tag each verified the image
     the other had just loaded under it (one added a round it did not need,
     the other reported an image that no longer existed). A lock of the
-    kernel's: released however the run ends."""
+    kernel's: released however the run ends, its file removed by its
+    holder (each tag's stayed in /run/lock, 339 of them); one taken on a
+    file removed meanwhile is taken again on the file now there."""
     import fcntl
     import hashlib
     base = "/run/lock" if os.access("/run/lock", os.W_OK) else "/tmp"
     key = hashlib.sha256(f"{engine.name}\0{tag}".encode()).hexdigest()[:16]
-    fd = os.open(f"{base}/micropack-tag-{key}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
+    path = f"{base}/micropack-tag-{key}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
             raise UsageError(f"-t {tag}: another micropack run is making that image in {engine.name} "
                              "now: wait for it, or give another tag") from None
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)            # (its holder removed it as it ended: the file now there is the lock)
+    try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         os.close(fd)
 
 

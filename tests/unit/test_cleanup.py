@@ -67,3 +67,23 @@ def test_a_signal_in_an_uninterrupted_block_acts_at_its_end():
     finally:
         signal.signal(signal.SIGTERM, old)
         Interrupted.raised = False
+
+
+def test_tag_locks_no_run_holds_are_swept():
+    """Each tag's lock file stayed in /run/lock (339 of them): one no run
+    holds is removed; one a run holds is left."""
+    import fcntl
+
+    free, held = "/tmp/micropack-tag-unittestfree.lock", "/tmp/micropack-tag-unittestheld.lock"
+    for path in (free, held):
+        open(path, "w").close()
+    fd = os.open(held, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        out = cleanup.Sweep()
+        cleanup.sweep_locks(out)
+        assert f"tag lock {free}" in out.removed and not os.path.exists(free)
+        assert os.path.exists(held) and f"tag lock {held}" not in out.removed
+    finally:
+        os.close(fd)
+        os.unlink(held)

@@ -247,6 +247,13 @@ def test_a_second_run_making_the_same_image_is_refused_while_the_first_runs():
             pass
     with cli._building(Engine(), tag):        # released
         pass
+    # its file removed as it ends (each tag's stayed in /run/lock, 339 of them)
+    import glob
+    before = set(glob.glob("/run/lock/micropack-tag-*")) | set(glob.glob("/tmp/micropack-tag-*"))
+    with cli._building(Engine(), tag + "-gone"):
+        during = set(glob.glob("/run/lock/micropack-tag-*")) | set(glob.glob("/tmp/micropack-tag-*"))
+    after = set(glob.glob("/run/lock/micropack-tag-*")) | set(glob.glob("/tmp/micropack-tag-*"))
+    assert len(during - before) == 1 and not during - before & after
 
 
 def test_a_runtime_that_cannot_be_used_says_why_at_once(capsys, tmp_path: Path, monkeypatch):
