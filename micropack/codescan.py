@@ -123,9 +123,12 @@ ERLANG_INCLUDE_LIB = re.compile(r"^-[ \t]*include_lib[ \t]*\([ \t]*\"([a-z][\w@]
 # Elixir's spelling of the same: an Erlang module is an atom, :ssl.versions()
 # and &:crypto.hash/2; an application :ssl given to Application's start
 # functions. A comment runs from # to the line's end, outside strings (as R's).
-ELIXIR_CALL = re.compile(r"(?<![\w@:.])[ \t]*:([a-z][\w@]*)\.[a-z_]\w*[?!]?[ \t]*(?:\(|/[0-9])")
+ELIXIR_CALL = re.compile(r"(?<![\w@:.])[ \t]*:([a-z][\w@]*)\.[a-z_]\w*[?!]?[ \t]*(?:\(|/[0-9])"
+                         r"|\|>[ \t]*:([a-z][\w@]*)\.[a-z_]\w*")      # (piped: x |> :zlib.gzip)
 ELIXIR_NAMED = re.compile(r"\b(?:Application\.(?:start|ensure_started|ensure_all_started|load)"
-                          r"|Code\.ensure_loaded!?|Code\.ensure_compiled!?)[ \t]*\(?[ \t]*:([a-z][\w@]*)")
+                          r"|Code\.ensure_loaded!?|Code\.ensure_compiled!?)[ \t]*\(?[ \t]*"
+                          r"(?::([a-z][\w@]*)|\[([^\]\n]*)\])")          # (or a list of them)
+ELIXIR_ATOM = re.compile(r":([a-z][\w@]*)")
 ERLANG_COMMENT = re.compile(r"%.*$", re.M)
 # PHP: require_once 'Twig/autoload.php', include('Mail/mime.php'): found
 # through include_path (Debian's .:/usr/share/php)
@@ -177,9 +180,9 @@ RUN_CALL = re.compile(r"""(?<![\w$])(""" + RUN_FUNCTIONS + r""")[ \t]*(\(|(?=['"
 LIST_START = re.compile(r"\s*\[")
 PIPE_OPEN = re.compile(r"""(?<![\w$])open[ \t]*\(?\s*[^,()'"]+,\s*(?:(['"])(?:-\||\|-)\1\s*,\s*(?=['"])"""
                        r"""|(['"])[ \t]*(\|)?([^'"\n|]+?)[ \t]*(\|)?[ \t]*\2)""")
-# one string literal (Python's prefixes; a JavaScript template string) and
+# one string literal (Python's prefixes, Elixir's ~c and ~s sigils; a JavaScript template string) and
 # the comma after it, if any
-LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2})?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*(,?)""")
+LITERAL = re.compile(r"""\s*(?:[rRbBfF]{1,2}|~[cCsS])?(['"`])((?:\\.|(?!\1)[^\n])*)\1\s*(,?)""")
 # functions that hand their string to /bin/sh
 SHELL_FUNCTIONS = frozenset({"system", "popen", "shell_exec", "passthru", "exec", "execSync",
                              "getoutput", "getstatusoutput", "create_subprocess_shell", "proc_open",
@@ -871,7 +874,10 @@ def elixir_names(text: str) -> list[str]:
     Application.ensure_all_started(:ssl). Elixir's own modules are its
     package's, kept whole with the program that runs them."""
     text = R_STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", text)     # (a string's '#' is none)
-    return list(dict.fromkeys([*ELIXIR_CALL.findall(text), *ELIXIR_NAMED.findall(text)]))
+    names = [a or b for a, b in ELIXIR_CALL.findall(text)]
+    for one, many in ELIXIR_NAMED.findall(text):
+        names += [one] if one else ELIXIR_ATOM.findall(many)
+    return list(dict.fromkeys(names))
 
 
 def php_requires(text: str) -> list[str]:

@@ -571,6 +571,10 @@ def test_elixir_names():
     # a string's '#' starts no comment (a colour, a URL's fragment)
     assert codescan.elixir_names('x = "color: #fff" <> :crypto.strong_rand_bytes(4)\n'
                                  'u = "http://x/#frag"; :inets.start() # :nope.f()\n') == ["crypto", "inets"]
+    # piped without parentheses; a list of applications
+    assert codescan.elixir_names("b = x |> :zlib.gzip\nApplication.ensure_all_started([:ssl, :mnesia])\n") \
+        == ["zlib", "ssl", "mnesia"]
+    assert codescan.code_commands(':os.cmd(~c"tar cf - /data")\n', backticks=False) == ["/bin/sh", "tar"]
     assert codescan.code_commands(ex, backticks=False) == ["/bin/sh", "xz", "tar", "bzip2", "ls"]
 
 
@@ -2366,6 +2370,15 @@ def test_the_tools_of_a_package_built_from_the_same_source_as_a_program_that_ran
     assert "/usr/bin/php8.2" in kept and "whose /usr/lib/apache2/modules/libphp8.2.so was loaded" \
         in kept["/usr/bin/php8.2"]
     assert "/usr/bin/other-tool" not in kept
+    # (a module kept, never loaded: nothing for its source)
+    write(app_root, f"{mods}/mod_perl.so", "\x7fELF")
+    write(app_root, "/usr/bin/perl-tool", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "libapache2-mod-perl2", f"{mods}/mod_perl.so", source="modperl", depends="perl-tools")
+    dpkg(app_root, "perl-tools", "/usr/bin/perl-tool", source="modperl")
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(("apache2", "exec", trace[0]), ("apache2", "openat", trace[1])),
+                   resolve.Rules(include=[f"{mods}/mod_perl.so"])).kept
+    assert "/usr/bin/php8.2" in kept and "/usr/bin/perl-tool" not in kept
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc (CI installs it)")
@@ -5217,13 +5230,18 @@ def test_a_program_kept_alone_comes_with_its_packages_configuration(tmp_path: Pa
     # a warning advised, "unable to open /etc/sudoers"), not by any longer word
     conf = {"/etc/sudoers": b"root ALL=(ALL) ALL\n", "/etc/sudoers.d/README": b"#\n",
             "/etc/sudonyms.conf": b"x\n"}
+    # (a name of fewer than four letters by itself only: ps is no "psrs")
+    write(root, "/usr/bin/ps", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/psrs", "x\n")
+    dpkg(root, "procps", "/usr/bin/ps", "/etc/psrs", conffiles={"/etc/psrs": b"x\n"})
     for path, data in conf.items():
         write(root, path, data)
     write(root, "/usr/bin/sudo", "#!/bin/sh\n", 0o755)
     dpkg(root, "sudo", "/usr/bin/sudo", *conf, conffiles=conf)
     kept = kept_at(root, "unit", tmp_path, trace, records(("dovecot", "exec", trace[0])),
-                   resolve.Rules(include=["/usr/bin/sudo"])).kept
+                   resolve.Rules(include=["/usr/bin/sudo", "/usr/bin/ps"])).kept
     assert "/etc/sudoers" in kept and "/etc/sudoers.d/README" in kept and "/etc/sudonyms.conf" not in kept
+    assert "/usr/bin/ps" in kept and "/etc/psrs" not in kept
 
 
 def toolbox_root(tmp_path: Path) -> Path:
