@@ -775,8 +775,8 @@ class Expander:
         command attributes, noted as runs (_unkept_runs says those not
         kept): ImageMagick converts PDF, PostScript and EPS by running gs
         as its delegates.xml says; without ghostscript (60 MB, not a
-        dependency) `convert doc.pdf page.png` failed, "delegate failed",
-        with nothing said."""
+        dependency) a PDF converted by `convert` on a Pillow service's
+        minified image failed ("no images defined"), with nothing said."""
         for path in sorted(self.closure.kept):
             st = self.units.stats.get(path)
             key = self.units.package_of.get(path)
@@ -2770,12 +2770,13 @@ class Expander:
 
     def _translations(self) -> None:
         """The translations into the languages in use of every package a
-        program or library of which is kept, and of a package of translations alone
-        built from the same source as one (glibc's libc-l10n, beside
-        libc6): a package kept whole brings its own already, not a program
-        kept alone nor the C library. Under LANG=de_DE.UTF-8 a minified
-        sshd image answered in half English: strerror's messages (libc.mo),
-        PAM's, passwd's prompts (shadow.mo)."""
+        program or library of which is kept, of a package of translations
+        alone built from the same source as one (glibc's libc-l10n, beside
+        libc6), and of the message domain a kept program or library names:
+        a package kept whole brings its own already, not a program kept
+        alone nor the C library. Under LANG=de_DE.UTF-8 a minified sshd
+        image answered in half English: strerror's messages (libc.mo),
+        PAM's (Linux-PAM.mo, libpam-runtime's), passwd's (shadow.mo)."""
         if not self._languages:
             return
         kept_packages = {k for p in self.closure.kept if (k := self.units.package_of.get(p))
@@ -2794,9 +2795,8 @@ class Expander:
                 t = TRANSLATION.match(m)
                 if t and t.group(1) in self._languages and m not in self.closure.kept:
                     self.closure.add(m, f"a translation of {unit.name} into {t.group(1)}, a language in use")
-        # and by the message domain a kept program or library names, whose
-        # ever package holds its catalogues (libpam's "Linux-PAM", whose
-        # Linux-PAM.mo is libpam-runtime's: passwd's prompts stayed English)
+        # and by the message domain a kept program or library names,
+        # whichever package holds its catalogues (libpam's "Linux-PAM")
         catalogues: dict[str, list[str]] = {}
         for p in self.units.paths:
             if (t := TRANSLATION.match(p)) and t.group(1) in self._languages and p.endswith(".mo") \
