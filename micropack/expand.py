@@ -573,6 +573,8 @@ class Expander:
                     # and that one the second time, its cache read by a
                     # class the first request never loaded)
                     self._use(key, path)
+                    if path.endswith(".php") and key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)):
+                        self._php_dependencies(key)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
             loaded = path in self._in_trace
             if named and path.startswith(ZONEINFO + "/") and not self._tz_named:
@@ -921,6 +923,28 @@ class Expander:
                         budgets[key] = self._within_bound(other, own, files, budgets[key],
                                                           partial(self._data_companion, other, why),
                                                           f"{name} {how} it", f"'{top}/*'")
+
+    def _php_dependencies(self, key: str) -> None:
+        """The PHP libraries (packages with code on include_path) package
+        key, kept whole for its PHP code, depends on, in any number of
+        steps, through packages of none too (php-pear): its autoloader
+        loads their classes by name, which no require spells. Roundcube's
+        Mail_mime, of php-mail-mime: every message sent or draft saved on
+        a minified image was a 500, "Class \"Mail_mime\" not found"."""
+        todo, seen = [key], {key}
+        while todo:
+            for dep in self.units.package_deps.get(todo.pop(), []):
+                if dep in seen or dep not in self.units.units:
+                    continue
+                seen.add(dep)
+                members = self.units.units[dep].members
+                if any(_php_library(m) for m in members):
+                    self._use(dep, f"a PHP library {key.split(':', 1)[1]} depends on (its classes are loaded "
+                                   f"by name)")
+                    todo.append(dep)
+                elif not any(m.endswith(".php") for m in members) and self.units.units[dep].kind == "dpkg" \
+                        and not self.units.is_program_package(self.units.units[dep]):
+                    todo.append(dep)    # (through a package of no PHP code and no program: php-pear's)
 
     def _r_companions(self) -> None:
         """The R packages the distribution's package of a used R package

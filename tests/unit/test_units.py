@@ -4480,7 +4480,15 @@ def test_a_php_applications_package_is_kept_whole(tmp_path: Path):
              f"{mw}/api.php": "<?php\n", f"{mw}/languages/i18n/de.json": "{}"}
     for path, text in files.items():
         write(root, path, text)
-    dpkg(root, "mediawiki", *files)
+    dpkg(root, "mediawiki", *files, depends="php-mail, tool-data")
+    # and the PHP libraries it depends on, through a package of none (Roundcube's
+    # Mail_mime, loaded by its class name: "Class \"Mail_mime\" not found")
+    write(root, "/usr/share/php/Mail/mime.php", "<?php\n")
+    write(root, "/usr/share/doc/php-mail/copyright", "x")
+    write(root, "/usr/share/tool/data.txt", "x")
+    dpkg(root, "php-mail", "/usr/share/doc/php-mail/copyright", depends="php-mail-mime")
+    dpkg(root, "php-mail-mime", "/usr/share/php/Mail/mime.php")
+    dpkg(root, "tool-data", "/usr/share/tool/data.txt")
     write(root, "/usr/share/other/tool.php", "<?php\n")
     write(root, "/usr/share/other/lib.php", "<?php\n")
     dpkg(root, "other", "/usr/share/other/tool.php", "/usr/share/other/lib.php")
@@ -4493,6 +4501,9 @@ def test_a_php_applications_package_is_kept_whole(tmp_path: Path):
     for path in (f"{mw}/includes/actions/HistoryAction.php", f"{mw}/api.php", f"{mw}/languages/i18n/de.json"):
         assert path in kept and "dpkg package mediawiki is used" in kept[path], path
     assert "/usr/share/other/tool.php" in kept and "/usr/share/other/lib.php" not in kept
+    assert "/usr/share/php/Mail/mime.php" in kept and "a PHP library mediawiki depends on" \
+        in kept["/usr/share/php/Mail/mime.php"]
+    assert "/usr/share/tool/data.txt" not in kept
 
 
 def dejavu_root(tmp_path: Path) -> tuple[Path, str]:
