@@ -880,6 +880,32 @@ def elixir_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# Tcl: `package require ?-exact? name ?version?`; the programs `exec` and a
+# pipe's open run (`exec gzip -c $f`, `open "|date +%s"`), and those
+# auto_execok looks up
+TCL_REQUIRE = re.compile(r"\bpackage[ \t]+require[ \t]+(?:-exact[ \t]+)?\{?([A-Za-z_][\w:]*)")
+TCL_EXEC = re.compile(r"(?:^|[\[;{])[ \t]*exec[ \t]+(?:-(?:keepnewline|ignorestderr)[ \t]+)*(?:--[ \t]+)?"
+                      r"([A-Za-z0-9_/][\w./+-]*)", re.M)
+TCL_PIPE_OPEN = re.compile(r"""\bopen[ \t]+["{]?\|[ \t]*([A-Za-z0-9_/][\w./+-]*)""")
+TCL_EXECOK = re.compile(r"\bauto_execok[ \t]+([A-Za-z0-9_][\w.+-]*)")
+TCL_COMMENT = re.compile(r"^[ \t]*#[^\n]*", re.M)
+
+
+def tcl_requires(text: str) -> list[str]:
+    """The packages Tcl code requires, as json/write for json::write."""
+    text = TCL_COMMENT.sub("", text)
+    return list(dict.fromkeys(m.replace("::", "/") for m in TCL_REQUIRE.findall(text)))
+
+
+def tcl_commands(text: str) -> list[str]:
+    """The programs Tcl code runs: exec's (each of its pipeline's
+    commands is another exec word: the first is taken), a pipe open's,
+    auto_execok's."""
+    text = TCL_COMMENT.sub("", text)
+    words = [*TCL_EXEC.findall(text), *TCL_PIPE_OPEN.findall(text), *TCL_EXECOK.findall(text)]
+    return list(dict.fromkeys(w for w in words if w not in SHELL_BUILTINS))
+
+
 def php_requires(text: str) -> list[str]:
     """The files PHP code requires or includes by a literal name:
     'Twig/autoload.php', looked up along include_path."""
@@ -945,17 +971,18 @@ def _code_only(text: str) -> str:
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
                    ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua", ".php": "php",
-                   ".R": "r", ".r": "r", ".ex": "elixir", ".exs": "elixir"}
-INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript|elixir)[0-9.]*$")
+                   ".R": "r", ".r": "r", ".ex": "elixir", ".exs": "elixir", ".tcl": "tcl", ".tm": "tcl"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript|elixir|tclsh|wish)[0-9.]*$")
+INTERPRETER_LANGUAGE = {"escript": "erlang", "Rscript": "r", "tclsh": "tcl", "wish": "tcl"}
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 
 def script_language(head: bytes, path: str) -> str | None:
-    """'ruby', 'perl', 'erlang', 'elixir', 'lua', 'php' or 'r' for a file of that language
+    """'ruby', 'perl', 'erlang', 'elixir', 'lua', 'php', 'r' or 'tcl' for a file of that language
     (by its #! line, else by its suffix), else None."""
     m = INTERPRETER.match(shebang_program(head) or "")
     if m:
-        return {"escript": "erlang", "Rscript": "r"}.get(m.group(1), m.group(1))
+        return INTERPRETER_LANGUAGE.get(m.group(1), m.group(1))
     return SCRIPT_SUFFIXES.get(posixpath.splitext(path)[1])
 
 

@@ -74,6 +74,8 @@ from micropack.codescan import (
     shell_path_patterns,
     sourced_names,
     sourced_variables,
+    tcl_commands,
+    tcl_requires,
     variable_paths,
     xml_commands,
 )
@@ -369,6 +371,8 @@ HOOK_TEMPLATE_SUFFIXES = (".tmpl", ".sample")
 HOOK_NAMES_HELD = 2             # of its templates' names, a program that runs them holds
 # What a program that logs users in imports (_login_shells)
 LOGIN_FUNCTIONS = ("pam_open_session",)
+# A Tcl package directory's index
+TCL_INDEX = "pkgIndex.tcl"
 # OTP's applications every Erlang program runs on (_called_within)
 ERLANG_CORE_APPS = frozenset({"kernel", "stdlib", "erts"})
 # Configuration that names the commands a program runs (_configured_commands)
@@ -564,6 +568,8 @@ class Expander:
             {p for read in self.activity.read_by.values() for r in read for p in (r, self._final(r)) if p}
         for path, why in traced.items():
             for key in self.units.units_of(path):
+                if key.startswith("tcl:") and posixpath.basename(path) == TCL_INDEX:
+                    continue    # (Tcl reads every package's index at its first `package require`)
                 if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path) \
                         or (path.endswith(".php") and path in opened and not is_documentation(path)):
                     # (a package whose PHP code was loaded, a library's or
@@ -1354,7 +1360,7 @@ class Expander:
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
                     self._lazy_imports(unit, members)
                     self._programs_run_by_path(members)
-                elif unit.kind in ("ruby", "perl", "gem", "lua"):
+                elif unit.kind in ("ruby", "perl", "gem", "lua", "tcl"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
                     # 5.36.0: Time/Piece.pm was kept and not found)
@@ -3179,7 +3185,8 @@ class Expander:
             # the programs it runs (Ruby, Perl and PHP have backticks too)
             backticks = language in BACKTICK_LANGUAGES
             self._code_paths(m, text)
-            self._keep_commands(code_commands(text, backticks), f"code {m}")
+            words = code_commands(text, backticks) + (tcl_commands(text) if language == "tcl" else [])
+            self._keep_commands(words, f"code {m}")
             python = m.endswith(".py") or is_python_script(head)
             if runs_given_commands(text, "python" if python else "node" if m.endswith((".js", ".mjs", ".cjs"))
                                    else language):
@@ -4249,6 +4256,7 @@ class Expander:
         names = ruby_requires(text, required) if language == "ruby" else \
             erlang_names(text) if language == "erlang" else \
             elixir_names(text) if language == "elixir" else \
+            tcl_requires(text) if language == "tcl" else \
             lua_requires(text) if language == "lua" else \
             r_libraries(text) if language == "r" else perl_modules(text)
         if language != "perl":

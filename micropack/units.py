@@ -99,6 +99,10 @@ ERLANG_APP = re.compile(r"^([a-z][\w@]*)(-[0-9][\w.+-]*)?$")
 # DESCRIPTION, whose Depends and Imports name the packages it loads (not
 # LinkingTo: headers to compile against, BH's 130 MB of them)
 R_LIBRARY = re.compile(r"^/(.+/)?R/(site-)?library$")
+# A collection of Tcl packages in Debian's directories on auto_path (tcllib1.21,
+# tcltls1.7.22; not Tcl's and Tk's own libraries, tcl8.6), and an index's names
+TCL_LIB = re.compile(r"^/usr(/local)?/(share|lib)/tcltk(/[a-z0-9_]+-linux-[a-z0-9_]+)?/(?!tcl8|tk8)[^/]+$")
+TCL_IFNEEDED = re.compile(r"\bpackage[ \t]+ifneeded[ \t]+\{?([A-Za-z_][\w:]*)")
 R_NEEDS = re.compile(r"^(?:Depends|Imports):((?:.*)(?:\n[ \t].*)*)", re.M)
 R_NAME = re.compile(r"^\s*([A-Za-z][\w.]*)")
 ERLANG_APP_DEPS = re.compile(r"\{\s*(?:applications|included_applications|optional_applications)\s*,"
@@ -341,6 +345,7 @@ class SourceUnits:
             parent = parent_of(path)
             script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) \
                 else "lua" if LUA_LIB.match(path) else "r" if R_LIBRARY.match(path) \
+                else "tcl" if TCL_LIB.match(path) \
                 else "erlang" if base == "lib" and self._erlang_root(parent) else None
             if script:
                 scripts.append((script, path))
@@ -359,6 +364,7 @@ class SourceUnits:
         for language, container in scripts:
             found += (self._erlang_applications(container) if language == "erlang"
                       else self._r_packages(container, r_needs) if language == "r"
+                      else self._tcl_packages(container) if language == "tcl"
                       else self._script_libraries(language, container))
             self.aliases[container] = self._links_to(container)
         for unit in found:
@@ -612,6 +618,40 @@ class SourceUnits:
                                for part in field.split(",")
                                if (m := R_NAME.match(part)) and m.group(1) != "R"]
         self._script_names.setdefault("r", {})[container] = names
+        self.library_dir.update((u.key, container) for u in units)
+        return units
+
+    def _tcl_packages(self, container: str) -> list[Unit]:
+        """One unit per directory of a Tcl package index (pkgIndex.tcl), its
+        files but those of a directory below with an index of its own
+        (tcllib's json/, csv/, ncgi/), found by the names the index says
+        it provides (`package ifneeded json::write ...`): `package require`
+        sources a package's files only when asked, and a tcllib kept as
+        the probe loaded it, its every index with it, answered a route
+        that required csv with "couldn't read file .../csv/csv.tcl"."""
+        indexed = sorted(parent_of(p) for p in self.subtree(container)
+                         if posixpath.basename(p) == "pkgIndex.tcl" and not self.is_dir(p))
+        if not indexed:
+            return []
+        units: list[Unit] = []
+        names: dict[str, str] = {}
+        owner: dict[str, Unit] = {}
+        for d in indexed:
+            unit = Unit("tcl", d, f"Tcl package {posixpath.basename(d)} ({container})")
+            owner[d] = unit
+            units.append(unit)
+            for name in TCL_IFNEEDED.findall(self.read_text(d + "/pkgIndex.tcl") or ""):
+                names.setdefault(name.replace("::", "/"), unit.key)
+        for d in indexed:
+            for f in self.subtree(d):
+                if self.is_dir(f):
+                    continue
+                up = parent_of(f)
+                while up not in owner:
+                    up = parent_of(up)
+                if up == d:
+                    owner[d].members.append(f)
+        self._script_names.setdefault("tcl", {})[container] = names
         self.library_dir.update((u.key, container) for u in units)
         return units
 

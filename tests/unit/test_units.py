@@ -578,6 +578,48 @@ def test_elixir_names():
     assert codescan.code_commands(ex, backticks=False) == ["/bin/sh", "xz", "tar", "bzip2", "ls"]
 
 
+def test_tcl_requires_and_commands():
+    tcl = ("package require Tcl 8.6\npackage require -exact json::write 1.0.4\n# package require nope\n"
+           "proc gz {f} { return [exec gzip -c < $f | wc -c] }\nset d [exec -ignorestderr -- date +%s]\n"
+           "set p [open \"|sort -u\" r]\nif {[auto_execok xz] ne \"\"} { }\n")
+    assert codescan.tcl_requires(tcl) == ["Tcl", "json/write"]
+    assert codescan.tcl_commands(tcl) == ["gzip", "date", "sort", "xz"]
+    assert codescan.script_language(b"#!/usr/bin/tclsh8.6\n", "/app/serve") == "tcl"
+
+
+def test_tcl_packages_are_units_by_their_index(tmp_path: Path):
+    """A Tcl service's routes that required tcllib's csv, ncgi or sha256
+    (never loaded by the probe) failed on the minified image, "couldn't
+    read file .../csv/csv.tcl": every package index was kept (Tcl reads
+    them all at its first `package require`), not the files they name. A
+    directory of a package index is a unit, named by what the index
+    provides; reading the indexes alone keeps none."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    lib = "/usr/share/tcltk/tcllib1.21"
+    files = {f"{lib}/pkgIndex.tcl": "lappend ::auto_path $dir\n",
+             f"{lib}/json/pkgIndex.tcl": "package ifneeded json 1.3.4 [list source $dir/json.tcl]\n"
+                                         "package ifneeded json::write 1.0.4 [list source $dir/w.tcl]\n",
+             f"{lib}/json/json.tcl": "package require Tcl 8.4\n", f"{lib}/json/json_write.tcl": "",
+             f"{lib}/csv/pkgIndex.tcl": "package ifneeded csv 0.8.1 [list source $dir/csv.tcl]\n",
+             f"{lib}/csv/csv.tcl": "package require struct::queue\n",
+             f"{lib}/struct/pkgIndex.tcl": "package ifneeded struct::queue 1.4.5 [list source $dir/q.tcl]\n",
+             f"{lib}/struct/queue.tcl": "",
+             f"{lib}/sha1/pkgIndex.tcl": "package ifneeded sha256 1.0.4 [list source $dir/sha256.tcl]\n",
+             f"{lib}/sha1/sha256.tcl": "", "/usr/share/tcltk/tcl8.6/msgs/de.msg": ""}
+    for path, text in files.items():
+        write(root, path, text)
+    dpkg(root, "tcllib", *files)
+    write(root, "/app/server.tcl", "package require json::write\nproc csv {} { package require csv }\n")
+    indexes = [p for p in files if p.endswith("pkgIndex.tcl")]
+    trace = ["/app/server.tcl", *indexes, f"{lib}/json/json_write.tcl", "/usr/share/tcltk/tcl8.6/msgs/de.msg"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(*(("tclsh", "openat", p) for p in trace))).kept
+    for path in (f"{lib}/json/json.tcl", f"{lib}/csv/csv.tcl", f"{lib}/struct/queue.tcl"):
+        assert path in kept, path
+    assert "loaded by /app/server.tcl" in kept[f"{lib}/csv/csv.tcl"]
+    assert f"{lib}/sha1/sha256.tcl" not in kept                 # (its index read, nothing required)
+
+
 def test_lua_requires():
     lua = ("local socket = require(\"socket\")\nlocal url = require 'socket.url'\n-- require 'lfs'\n"
            "--[[ require 'x'\n]] --[==[ require 'y' ]==]\nlocal j = require\"cjson.safe\"\n"
