@@ -891,6 +891,21 @@ TCL_EXECOK = re.compile(r"\bauto_execok[ \t]+([A-Za-z0-9_][\w.+-]*)")
 TCL_COMMENT = re.compile(r"^[ \t]*#[^\n]*", re.M)
 
 
+# Octave: `pkg load statistics signal` (command syntax), pkg("load", "io")
+OCTAVE_PKG_LOAD = re.compile(r"""^[ \t]*pkg[ \t]+load[ \t]+([\w \t-]+)"""
+                             r"""|\bpkg[ \t]*\([ \t]*['"]load['"][ \t]*,[ \t]*['"]([\w-]+)['"]""", re.M)
+OCTAVE_COMMENT = re.compile(r"^[ \t]*[%#][^\n]*", re.M)
+
+
+def octave_packages(text: str) -> list[str]:
+    """The packages Octave code loads (pkg load)."""
+    text = OCTAVE_COMMENT.sub("", text)
+    names: list[str] = []
+    for words, quoted in OCTAVE_PKG_LOAD.findall(text):
+        names += words.split() if words else [quoted]
+    return list(dict.fromkeys(n for n in names if not n.startswith("-")))
+
+
 def tcl_requires(text: str) -> list[str]:
     """The packages Tcl code requires, as json/write for json::write."""
     text = TCL_COMMENT.sub("", text)
@@ -971,9 +986,11 @@ def _code_only(text: str) -> str:
 
 SCRIPT_SUFFIXES = {".rb": "ruby", ".pl": "perl", ".pm": "perl", ".cgi": "perl",
                    ".erl": "erlang", ".hrl": "erlang", ".escript": "erlang", ".lua": "lua", ".php": "php",
-                   ".R": "r", ".r": "r", ".ex": "elixir", ".exs": "elixir", ".tcl": "tcl", ".tm": "tcl"}
-INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript|elixir|tclsh|wish)[0-9.]*$")
-INTERPRETER_LANGUAGE = {"escript": "erlang", "Rscript": "r", "tclsh": "tcl", "wish": "tcl"}
+                   ".R": "r", ".r": "r", ".ex": "elixir", ".exs": "elixir", ".tcl": "tcl", ".tm": "tcl",
+                   ".m": "octave"}
+INTERPRETER = re.compile(r"^(ruby|perl|escript|lua|php|Rscript|elixir|tclsh|wish|octave|octave-cli)[0-9.]*$")
+INTERPRETER_LANGUAGE = {"escript": "erlang", "Rscript": "r", "tclsh": "tcl", "wish": "tcl",
+                        "octave-cli": "octave"}
 PYTHON_INTERPRETER = re.compile(r"^python[0-9.]*$")
 
 

@@ -57,6 +57,7 @@ from micropack.codescan import (
     js_requires,
     lua_requires,
     never_run,
+    octave_packages,
     perl_modules,
     php_requires,
     picks_language,
@@ -363,7 +364,7 @@ HOST_TOOLS = frozenset({"init", "insserv", "sysctl", "modprobe", "depmod"})
 BACKTICK_LANGUAGES = ("ruby", "perl", "php")
 # Application code read for what it loads, and whether it sets TZ.
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
-                 ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".java", ".jsp", ".jspx")
+                 ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".m", ".java", ".jsp", ".jspx")
 # What a configuration file's name may add to its program's (sudo's sudoers)
 NAME_SUFFIXES = frozenset({"s", "rs", "er", "ers", "rc"})
 # A hook's template, beside where its hook goes (_hook_templates)
@@ -4257,6 +4258,7 @@ class Expander:
             erlang_names(text) if language == "erlang" else \
             elixir_names(text) if language == "elixir" else \
             tcl_requires(text) if language == "tcl" else \
+            octave_packages(text) if language == "octave" else \
             lua_requires(text) if language == "lua" else \
             r_libraries(text) if language == "r" else perl_modules(text)
         if language != "perl":

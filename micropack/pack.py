@@ -197,7 +197,8 @@ def unused_libraries_warning(unused: dict[str, list[str]]) -> str:
     keep one."""
     if not unused:
         return ""
-    shown = [f"{package} ({', '.join(posixpath.basename(t) for t in tops[:3])})"
+    # (a name once: an Octave package's shared and arch directories)
+    shown = [f"{package} ({', '.join(list(dict.fromkeys(posixpath.basename(t) for t in tops))[:3])})"
              for package, tops in sorted(unused.items())]
     first = min(t for tops in unused.values() for t in tops)
     return (f"not kept, as nothing imported them: the libraries of {len(unused)} package(s) installed on "

@@ -102,6 +102,10 @@ R_LIBRARY = re.compile(r"^/(.+/)?R/(site-)?library$")
 # A collection of Tcl packages in Debian's directories on auto_path (tcllib1.21,
 # tcltls1.7.22; not Tcl's and Tk's own libraries, tcl8.6), and an index's names
 TCL_LIB = re.compile(r"^/usr(/local)?/(share|lib)/tcltk(/[a-z0-9_]+-linux-[a-z0-9_]+)?/(?!tcl8|tk8)[^/]+$")
+# Octave's package directories (pkg install's, Debian's octave-* packages'),
+# each package a directory NAME-VERSION in both the shared and the arch one
+OCTAVE_PACKAGES = re.compile(r"^/usr(/local)?/(share|lib(/[a-z0-9_]+-linux-[a-z0-9_]+)?)/octave/packages$")
+OCTAVE_DEPENDS = re.compile(r"^Depends:[ \t]*(.*)$", re.M)
 TCL_IFNEEDED = re.compile(r"\bpackage[ \t]+ifneeded[ \t]+\{?([A-Za-z_][\w:]*)")
 R_NEEDS = re.compile(r"^(?:Depends|Imports):((?:.*)(?:\n[ \t].*)*)", re.M)
 R_NAME = re.compile(r"^\s*([A-Za-z][\w.]*)")
@@ -345,7 +349,7 @@ class SourceUnits:
             parent = parent_of(path)
             script = "ruby" if RUBY_LIB.match(path) else "perl" if PERL_LIB.match(path) \
                 else "lua" if LUA_LIB.match(path) else "r" if R_LIBRARY.match(path) \
-                else "tcl" if TCL_LIB.match(path) \
+                else "tcl" if TCL_LIB.match(path) else "octave" if OCTAVE_PACKAGES.match(path) \
                 else "erlang" if base == "lib" and self._erlang_root(parent) else None
             if script:
                 scripts.append((script, path))
@@ -360,17 +364,18 @@ class SourceUnits:
                 stdlibs.append(path)
         self.containers.update(sites, stdlibs, nodes, gems, (d for _, d in scripts))
         found: list[Unit] = []
-        r_needs: dict[str, list[str]] = {}      # an R package's unit -> the names it needs
+        r_needs: dict[str, list[str]] = {}      # an R or Octave package's unit -> the names it needs
         for language, container in scripts:
             found += (self._erlang_applications(container) if language == "erlang"
                       else self._r_packages(container, r_needs) if language == "r"
                       else self._tcl_packages(container) if language == "tcl"
+                      else self._octave_packages(container, r_needs) if language == "octave"
                       else self._script_libraries(language, container))
             self.aliases[container] = self._links_to(container)
         for unit in found:
             if unit.key in r_needs:     # (across libraries: site-library's ggplot2 needs library's MASS)
-                unit.deps = sorted({k for name in r_needs[unit.key] for k in self.script_libraries("r", name)}
-                                   - {unit.key})
+                unit.deps = sorted({k for name in r_needs[unit.key]
+                                    for k in self.script_libraries(unit.kind, name)} - {unit.key})
         for site in sites:
             found += self._python_site(site)
         for lib in stdlibs:
@@ -618,6 +623,31 @@ class SourceUnits:
                                for part in field.split(",")
                                if (m := R_NAME.match(part)) and m.group(1) != "R"]
         self._script_names.setdefault("r", {})[container] = names
+        self.library_dir.update((u.key, container) for u in units)
+        return units
+
+    def _octave_packages(self, container: str, needs: dict[str, list[str]]) -> list[Unit]:
+        """One unit per Octave package (statistics-1.5.3/), all its files,
+        in the shared directory and the arch one alike, found by its name
+        (`pkg load statistics`), with the packages its DESCRIPTION depends
+        on (needs, by unit): an Octave job's packages were dropped, `pkg
+        load` failed and `pkg list` said none was installed, unsaid; one
+        the job loaded was kept without io, which it loads ('csv2cell'
+        undefined)."""
+        units: list[Unit] = []
+        names: dict[str, str] = {}
+        for p in self.children(container):
+            if not self.is_dir(p) or "-" not in posixpath.basename(p):
+                continue
+            name = posixpath.basename(p).rsplit("-", 1)[0]
+            unit = Unit("octave", p, f"Octave package {name} ({container})",
+                        members=[f for f in self.subtree(p) if not self.is_dir(f)])
+            units.append(unit)
+            names[name] = unit.key
+            description = self.read_text(p + "/packinfo/DESCRIPTION") or ""
+            needs[unit.key] = [d for field in OCTAVE_DEPENDS.findall(description) for part in field.split(",")
+                               if (d := part.strip().split("(")[0].strip().lower()) and d != "octave"]
+        self._script_names.setdefault("octave", {})[container] = names
         self.library_dir.update((u.key, container) for u in units)
         return units
 

@@ -620,6 +620,37 @@ def test_tcl_packages_are_units_by_their_index(tmp_path: Path):
     assert f"{lib}/sha1/sha256.tcl" not in kept                 # (its index read, nothing required)
 
 
+def test_octave_packages_are_units_loaded_by_name(tmp_path: Path):
+    """An Octave job's packages were dropped unsaid (`pkg load` failed,
+    `pkg list` said none was installed), and one kept without a package
+    it depends on. A package (its shared and its arch directory) is a unit
+    kept whole when the code loads it (pkg load, pkg("load", ...)), with
+    those its DESCRIPTION depends on; one installed on purpose and never
+    loaded is said, its name once."""
+    assert codescan.octave_packages("pkg load statistics signal\n% pkg load nope\nx = 1;\n"
+                                    "pkg('load', 'io')\n") == ["statistics", "signal", "io"]
+    root = tmp_path / "root"
+    merged_usr(root)
+    share, arch = "/usr/share/octave/packages", "/usr/lib/x86_64-linux-gnu/octave/packages"
+    for name, version, depends in (("signal", "1.4.3", "octave (>= 3.8), control (>= 2.4)"),
+                                   ("control", "3.4.0", "octave (>= 4.0.0)"), ("io", "2.6.4", "octave")):
+        d = f"{share}/{name}-{version}"
+        files = [f"{d}/packinfo/DESCRIPTION", f"{d}/{name}.m", f"{arch}/{name}-{version}/{name}.oct"]
+        write(root, files[0], f"Name: {name}\nVersion: {version}\nDepends: {depends}\n")
+        write(root, files[1], "")
+        write(root, files[2], "\x7fELF")
+        dpkg(root, f"octave-{name}", *files)
+    write(root, "/app/job.m", "pkg load signal\ndisp(1)\n")
+    trace = ["/app/job.m"]
+    report = kept_at(root, "unit", tmp_path, trace, records(("octave-cli", "openat", "/app/job.m")))
+    for path in (f"{share}/signal-1.4.3/signal.m", f"{arch}/signal-1.4.3/signal.oct",
+                 f"{share}/control-3.4.0/control.m", f"{arch}/control-3.4.0/control.oct"):
+        assert path in report.kept, path
+    assert "loaded by /app/job.m" in report.kept[f"{share}/signal-1.4.3/signal.m"]
+    assert f"{share}/io-2.6.4/io.m" not in report.kept
+    assert "octave-io (io-2.6.4)" in report.unused_libraries
+
+
 def test_lua_requires():
     lua = ("local socket = require(\"socket\")\nlocal url = require 'socket.url'\n-- require 'lfs'\n"
            "--[[ require 'x'\n]] --[==[ require 'y' ]==]\nlocal j = require\"cjson.safe\"\n"
