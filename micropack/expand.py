@@ -628,6 +628,7 @@ class Expander:
         self._sibling_tools(programs)
         self._sibling_tools(self._modules_loaded, "was loaded")
         self._login_shells(programs)
+        self._looked_up_programs(traced, programs)
         self._suite_directories(programs)
         self._scheduled_jobs(programs)
         self._loaded_by_name(programs)
@@ -2192,6 +2193,24 @@ class Expander:
             if runner is not None:
                 self._toolbox(f"{runner} runs the hooks of {directory}")
                 return
+
+    def _looked_up_programs(self, traced: dict[str, str], programs: list[str]) -> None:
+        """A program of a package the workload looked up and did not run
+        (Octave finds gnuplot on PATH as it starts, and runs it to print):
+        kept as traced, it comes with what a program kept alone does
+        (_program_companions), and the data packages it depends on: without
+        gnuplot-data's PostScript prologues, 7 of 8 print formats failed on
+        a minified Octave image."""
+        ran = {f for p in programs if (f := self._final(p))}
+        for path in sorted(traced):
+            final = self._final(path)
+            key = self.units.package_of.get(final or "")
+            if final is None or key is None or final in ran or path not in self._in_trace \
+                    or parent_of(final) not in COMMAND_DIRS or not self.units.is_program(final):
+                continue
+            why = f"{path}, which the workload looked up"
+            self._program_companions(path, path, final, why)
+            self._data_dependencies(key, why, direct=True)      # (its data, whoever installed it)
 
     def _login_shells(self, programs: Iterable[str]) -> None:
         """The login shells /etc/passwd names, each alone, when a program

@@ -651,6 +651,25 @@ def test_octave_packages_are_units_loaded_by_name(tmp_path: Path):
     assert "octave-io (io-2.6.4)" in report.unused_libraries
 
 
+def test_a_program_the_workload_looked_up_comes_with_its_data(app_root: Path, tmp_path: Path):
+    """Octave finds gnuplot on PATH as it starts, and runs it to print: kept
+    as traced, without gnuplot-data's PostScript prologues, 7 of 8 print
+    formats failed. A program of a package the workload looked up comes
+    with the data packages its package depends on; not one it never
+    looked up."""
+    for name in ("gnuplot", "other"):
+        write(app_root, f"/usr/bin/{name}", "#!/bin/sh\n", 0o755)
+        write(app_root, f"/usr/share/{name}/prologue.ps", "%!PS")
+        dpkg(app_root, f"{name}-data", f"/usr/share/{name}/prologue.ps")
+        dpkg(app_root, f"{name}-nox", f"/usr/bin/{name}", depends=f"{name}-data")
+    trace = ["/usr/bin/gnuplot"]
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(("octave-cli", "newfstatat", "/usr/bin/gnuplot"))).kept
+    assert "/usr/share/gnuplot/prologue.ps" in kept and "which the workload looked up" \
+        in kept["/usr/share/gnuplot/prologue.ps"]
+    assert "/usr/share/other/prologue.ps" not in kept
+
+
 def test_lua_requires():
     lua = ("local socket = require(\"socket\")\nlocal url = require 'socket.url'\n-- require 'lfs'\n"
            "--[[ require 'x'\n]] --[==[ require 'y' ]==]\nlocal j = require\"cjson.safe\"\n"
