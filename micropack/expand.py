@@ -370,6 +370,8 @@ NAME_SUFFIXES = frozenset({"s", "rs", "er", "ers", "rc"})
 # A hook's template, beside where its hook goes (_hook_templates)
 HOOK_TEMPLATE_SUFFIXES = (".tmpl", ".sample")
 HOOK_NAMES_HELD = 2             # of its templates' names, a program that runs them holds
+# The packages of the commands that add and change accounts (_account_tools)
+ACCOUNT_PACKAGES = ("passwd", "shadow", "shadow-utils")
 # What a program that logs users in imports (_login_shells)
 LOGIN_FUNCTIONS = ("pam_open_session",)
 # A Tcl package directory's index
@@ -490,6 +492,7 @@ class Expander:
         self._module_dirs: set[str] = set()        # those of them a program loads modules from
         self._modules_loaded: list[str] = []       # the modules loaded from them
         self._suite_packages: set[str] = set()     # packages of programs a suite runs next
+        self._logs_users_in = False                # a program that ran starts PAM sessions
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
@@ -698,6 +701,7 @@ class Expander:
         self._drain()
         self._toolbox_if_small()
         self._stdlib_if_small()
+        self._account_tools()
         self._drain()
         # (what a package kept brings may be a library; a file left out
         # before may come now)
@@ -2220,6 +2224,7 @@ class Expander:
         does not exist": no login at all, sftp included)."""
         if not any(self._imports(f, LOGIN_FUNCTIONS) for p in programs if (f := self._final(p))):
             return
+        self._logs_users_in = True
         text = self.units.read_text("/etc/passwd") or ""
         shells = {fields[6] for line in text.splitlines()
                   if len(fields := line.split(":")) == 7 and fields[6].startswith("/")}
@@ -3648,6 +3653,31 @@ class Expander:
         else:
             self.result.toolbox_left.append(ToolboxPart("the command that rebuilds the trusted authorities",
                                                         adds, [posixpath.basename(c) for c in commands]))
+
+    def _account_tools(self) -> None:
+        """The commands that add and change the system's accounts
+        (ACCOUNT_PACKAGES': useradd, chpasswd, usermod), when a program that
+        ran logs users in (_login_shells): an admin's, so part of the
+        toolbox (kept under TOOLBOX_SHARE of the bytes kept, or with --keep
+        toolbox, else said). On a minified FTP server's image the next user
+        could not be added, "useradd: not found", unsaid, and --keep toolbox
+        did not bring it."""
+        if not self._logs_users_in:
+            return
+        keys = [k for name in ACCOUNT_PACKAGES if (k := f"{self.units.db_kind}:{name}") in self.units.units]
+        # (an admin's, in /usr/sbin, whatever the image's PATH)
+        commands = [m for key in keys for m in self.units.units[key].members
+                    if parent_of(m) in COMMAND_DIRS and self.units.is_program(self._final(m) or "")]
+        if not commands or all(self._final(c) in self.closure.kept for c in commands):
+            return
+        adds = self._cost(commands)
+        if comes := self._toolbox_part_comes(adds):
+            self._keep_programs(commands, f"a command that adds or changes accounts (a program that logs "
+                                          f"users in ran): {comes}")
+        else:
+            self.result.toolbox_left.append(ToolboxPart("the commands that add and change accounts", adds,
+                                                        [posixpath.basename(c) for c in commands],
+                                                        ("useradd", "passwd", "chpasswd")))
 
     def _toolbox_part_comes(self, adds: int, what: str = "") -> str | None:
         """Why a part of the toolbox that adds `adds` bytes comes: --keep

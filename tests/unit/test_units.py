@@ -2493,12 +2493,23 @@ def test_the_login_shells_of_the_accounts_come_with_a_program_that_logs_users_in
         dpkg(app_root, posixpath.basename(shell), shell)
     write(app_root, "/etc/passwd", "root:x:0:0:root:/root:/usr/bin/zsh\n"
                                    "sftp:x:1001:1001::/home/sftp:/usr/sbin/nologin\nodd:x:1:1::/:nologin\n")
+    write(app_root, "/usr/sbin/useradd", "#!/bin/sh\n" + "#" * 100_000, 0o755)      # (over 1% of the image)
+    dpkg(app_root, "passwd", "/usr/sbin/useradd")
     for program, kept_shells in (("/usr/sbin/sshd", True), ("/usr/sbin/server", False)):
-        kept = kept_at(app_root, "unit", tmp_path, [program], records(("x", "exec", program))).kept
+        report = kept_at(app_root, "unit", tmp_path, [program], records(("x", "exec", program)))
+        kept = report.kept
         for shell in ("/usr/sbin/nologin", "/usr/bin/zsh"):
             assert (shell in kept) == kept_shells, (program, shell)
+        # and the commands that add accounts, the toolbox's: said, or kept with
+        # --keep toolbox (an FTP server's next user: "useradd: not found", unsaid)
+        assert ("the commands that add and change accounts (useradd" in report.toolbox) == kept_shells
         if kept_shells:
             assert "a login shell /etc/passwd names" in kept["/usr/sbin/nologin"]
+    rules = resolve.Rules()
+    rules.add_preset("toolbox")
+    kept = kept_at(app_root, "unit", tmp_path, ["/usr/sbin/sshd"], records(("x", "exec", "/usr/sbin/sshd")),
+                   rules).kept
+    assert "/usr/sbin/useradd" in kept and "--keep toolbox" in kept["/usr/sbin/useradd"]
 
 
 def test_a_curses_library_kept_keeps_the_terminal_database(app_root: Path, tmp_path: Path):
