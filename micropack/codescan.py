@@ -467,20 +467,28 @@ def xml_commands(text: str) -> list[str]:
 SHELL_FUNCTION = re.compile(r"^[ \t]*(?:function[ \t]+)?([A-Za-z_][\w-]*)[ \t]*\(\)[ \t]*\{?[ \t]*\n"
                             r"(.*?)^[ \t]*\}", re.M | re.S)
 LOOKS_UP_ARGUMENT = re.compile(r"""\b(?:which|command[ \t]+-v|type[ \t]+-[pP]|hash)[ \t]+["']?\$\{?[1@*]\b"""
-                               r"""|-x[ \t]+["']?/[\w/.-]*/\$\{?1\b""")
+                               r"""|-x[ \t]+["']?/[\w/.-]*/\$\{?1\b"""
+                               # (or runs them: sensible-pager's Run() { "$@"; ... })
+                               r"""|^[ \t]*(?:exec[ \t]+)?"?\$\{?@\}?"?(?:[ \t]|$)""", re.M)
+# A variable's default, ${PAGER:-pager}: the word it falls back on
+DEFAULT_WORD = re.compile(r"^\$\{[A-Za-z_]\w*:?-([\w./+-]+)\}$")
 
 
 def _looked_up(text: str) -> list[str]:
     """The words a script's own function that looks its arguments up on
-    PATH (which "$1", command -v, [ -x /usr/bin/$1 ]) is called with:
-    kamctl's `locate_tool egrep` and later `$EGREP` ("'egrep' tool not
-    found" on every user it added)."""
+    PATH (which "$1", command -v, [ -x /usr/bin/$1 ]), or runs them, is
+    called with: kamctl's `locate_tool egrep` and later `$EGREP` ("'egrep'
+    tool not found" on every user it added); sensible-pager's `Run
+    ${PAGER:-pager} "$@" || Run more "$@"` (a variable's default counts:
+    `hg log` on a terminal printed "Couldn't find a pager!")."""
     finders = {m.group(1) for m in SHELL_FUNCTION.finditer(text) if LOOKS_UP_ARGUMENT.search(m.group(2))}
     if not finders:
         return []
     names = "|".join(map(re.escape, sorted(finders)))
-    call = re.compile(r"^[ \t]*(?:" + names + r")[ \t]+([^;&|#`$\n]+)", re.M)
-    return [w for m in call.finditer(text) for w in m.group(1).split() if not w.startswith("-")]
+    call = re.compile(r"^[ \t]*(?:" + names + r")[ \t]+([^;&|#`\n]+)", re.M)
+    words = [w.strip("\"'") for m in call.finditer(text) for w in m.group(1).split()]
+    return [d.group(1) if (d := DEFAULT_WORD.match(w)) else w for w in words
+            if not w.startswith("-") and (not w.startswith("$") or DEFAULT_WORD.match(w))]
 
 
 # A variable as a whole word: "$NAME" or "${NAME}"

@@ -407,6 +407,12 @@ grep -q x file
 }
 """
     assert codescan.script_commands(hook) == ["grep", "sort", "uniq", "sed"]
+    # what a function of the script's own that runs its arguments is called
+    # with, a variable's default too (sensible-pager: `hg log` on a terminal
+    # printed "Couldn't find a pager!", pager and more dropped)
+    pager = ('Run()\n{\n\t"$@"\n\tret=$?\n}\n\nRun ${PAGER:-pager} "$@" ||\nRun more "$@" ||\n'
+             'Run $UNKNOWN "$@"\n')
+    assert [w for w in codescan.script_commands(pager) if w != "Run"] == ["pager", "more"]
     # a loop's variable is no command (bzexe's `for dir in $PATH` kept
     # coreutils' dir); what the loop's body runs is
     assert codescan.script_commands("for dir in $PATH; do test -x $dir/x && ls $dir; done\n"
