@@ -5423,7 +5423,10 @@ def test_a_program_that_runs_a_repositorys_hooks_keeps_the_shells_toolbox(tmp_pa
     root = toolbox_root(tmp_path)
     repo = "/srv/svn/repo"
     for name in ("pre-commit", "post-commit"):
-        write(root, f"{repo}/hooks/{name}.tmpl", "#!/bin/sh\nexit 0\n")
+        write(root, f"{repo}/hooks/{name}.tmpl", "#!/bin/sh\n# $REPOS/hooks/commit-access-control.pl\n")
+    # (perl-base, with the modules a Perl hook uses: over 1% of this image)
+    write(root, "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm", "#" * 200_000)
+    dpkg(root, "perl-base", "/usr/bin/perl", "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm", essential=True)
     write(root, f"{repo}/format", "5\n")
     (root / "usr/sbin").mkdir(parents=True, exist_ok=True)
     build = tmp_path / "build"
@@ -5441,10 +5444,22 @@ def test_a_program_that_runs_a_repositorys_hooks_keeps_the_shells_toolbox(tmp_pa
     for program, toolbox in (("/usr/sbin/svnserve", True), ("/usr/sbin/other", False)):
         trace = [program, lib, f"{repo}/format"]
         events = records(("x", "exec", program), ("x", "openat", lib), ("x", "openat", f"{repo}/format"))
-        kept = kept_at(root, "unit", tmp_path, trace, events).kept
+        report = kept_at(root, "unit", tmp_path, trace, events)
+        kept = report.kept
         assert ("/usr/bin/mawk" in kept) == toolbox, program
         if toolbox:
             assert f"{lib} runs the hooks of {repo}/hooks" in kept["/usr/bin/mawk"]
+        # the interpreter its templates name scripts of, a part of the toolbox:
+        # said (a Perl pre-commit hook blocked every commit, unsaid)
+        assert ("perl, which the hooks of /srv/svn/repo/hooks may be written in (its templates name "
+                "commit-access-control.pl)" in report.toolbox) == toolbox
+        assert "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm" not in kept
+    rules = resolve.Rules()
+    rules.add_preset("toolbox")
+    kept = kept_at(root, "unit", tmp_path, ["/usr/sbin/svnserve", lib, f"{repo}/format"],
+                   records(("x", "exec", "/usr/sbin/svnserve"), ("x", "openat", lib),
+                           ("x", "openat", f"{repo}/format")), rules).kept
+    assert "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm" in kept
     # not a work tree's .git (only a commit there runs them), nor a package's
     # templates (git's, for `git init`), nor for one name alone ("update" is
     # a word of python3's and node's)
