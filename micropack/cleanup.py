@@ -183,13 +183,26 @@ def sweep_temp(out: Sweep, dry_run: bool = False, base: str | None = None) -> No
         out.removed.append(what)
 
 
+# Where a run holds the lock of the tag it makes (cli._building): the
+# system's lock directory, else /tmp
+TAG_LOCK_DIRS = ("/run/lock", "/tmp")
+
+
+def tag_lock_path(runtime: str, tag: str) -> str:
+    """The lock file of image tag in a runtime."""
+    import hashlib
+    base = next((d for d in TAG_LOCK_DIRS if os.access(d, os.W_OK)), TAG_LOCK_DIRS[-1])
+    key = hashlib.sha256(f"{runtime}\0{tag}".encode()).hexdigest()[:16]
+    return f"{base}/micropack-tag-{key}.lock"
+
+
 def sweep_locks(out: Sweep, dry_run: bool = False) -> None:
     """Tag locks no run holds (cli._building's): earlier versions left
     each tag's in /run/lock. Removed while held here, so no run can be
     taking it meanwhile (one that opened it first takes the new file)."""
     import fcntl
     import glob
-    for path in sorted(glob.glob("/run/lock/micropack-tag-*.lock") + glob.glob("/tmp/micropack-tag-*.lock")):
+    for path in sorted(p for d in TAG_LOCK_DIRS for p in glob.glob(f"{d}/micropack-tag-*.lock")):
         try:
             fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         except OSError:

@@ -655,10 +655,9 @@ def _building(engine: Any, tag: str) -> Iterator[None]:
     holder (each tag's stayed in /run/lock, 339 of them); one taken on a
     file removed meanwhile is taken again on the file now there."""
     import fcntl
-    import hashlib
-    base = "/run/lock" if os.access("/run/lock", os.W_OK) else "/tmp"
-    key = hashlib.sha256(f"{engine.name}\0{tag}".encode()).hexdigest()[:16]
-    path = f"{base}/micropack-tag-{key}.lock"
+
+    from micropack import cleanup
+    path = cleanup.tag_lock_path(engine.name, tag)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:

@@ -577,7 +577,8 @@ class Expander:
             for key in self.units.units_of(path):
                 if key.startswith("tcl:") and posixpath.basename(path) == TCL_INDEX:
                     continue    # (Tcl reads every package's index at its first `package require`)
-                if not key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)) or _php_library(path) \
+                package = key.split(":", 1)[0] in PACKAGE_KINDS
+                if not package or _php_library(path) \
                         or (path.endswith(".php") and path in opened and not is_documentation(path)):
                     # (a package whose PHP code was loaded, a library's or
                     # an application's: its autoloader loads the rest of it
@@ -586,7 +587,7 @@ class Expander:
                     # and that one the second time, its cache read by a
                     # class the first request never loaded)
                     self._use(key, path)
-                    if path.endswith(".php") and key.startswith(tuple(k + ":" for k in PACKAGE_KINDS)):
+                    if package and path.endswith(".php"):
                         self._php_dependencies(key)
             named = why == "traced" or why == f"symlink on the path of {path}"   # (UTC, a link)
             loaded = path in self._in_trace
@@ -2224,10 +2225,8 @@ class Expander:
                      if not is_documentation(m) and not self.units.is_dir(m)]
             adds = self._cost(files)
             why = f"{name}, which the hooks of {directory} may be written in (its templates name {script})"
-            if comes := self._toolbox_part_comes(adds):
+            if comes := self._toolbox_part(ToolboxPart(why, adds, [name])):
                 self._use(key, f"{why}: {comes}")
-            else:
-                self.result.toolbox_left.append(ToolboxPart(why, adds, [name]))
 
     def _looked_up_programs(self, traced: dict[str, str], programs: list[str]) -> None:
         """A program of a package the workload looked up and did not run
@@ -2865,9 +2864,9 @@ class Expander:
         PAM's (Linux-PAM.mo, libpam-runtime's), passwd's (shadow.mo)."""
         if not self._languages:
             return
-        kept_packages = {k for p in self.closure.kept if (k := self.units.package_of.get(p))
-                         and not p.startswith("/etc/")      # (an init script kept with /etc's)
-                         and (SHARED_OBJECT.search(posixpath.basename(p)) or self.units.is_program(p))}
+        binaries = [p for p in sorted(self.closure.kept) if not p.startswith("/etc/")   # (an init script)
+                    and (SHARED_OBJECT.search(posixpath.basename(p)) or self.units.is_program(p))]
+        kept_packages = {k for p in binaries if (k := self.units.package_of.get(p))}
         sources = {self.units.package_source.get(k) for k in kept_packages} - {None}
         for key in sorted(self.units.units):
             unit = self.units.units[key]
@@ -2890,10 +2889,8 @@ class Expander:
                 catalogues.setdefault(posixpath.basename(p)[:-3], []).append(p)
         if not catalogues:
             return
-        for p in sorted(self.closure.kept):
-            final = self._final(p)
-            if final is None or final != p or p.startswith("/etc/") \
-                    or not (SHARED_OBJECT.search(posixpath.basename(p)) or self.units.is_program(p)):
+        for p in binaries:
+            if self._final(p) != p:
                 continue
             for domain in sorted(self._data_words_of(p) & catalogues.keys()):
                 for m in catalogues.pop(domain):
@@ -3658,12 +3655,10 @@ class Expander:
         adds = sum(st.st_size for f in finals if (st := self.units.stats.get(f)) is not None)
         if not finals:
             return
-        if why := self._toolbox_part_comes(adds, " of programs"):
+        part = ToolboxPart(SHELL_TOOLBOX, adds, sorted(posixpath.basename(f) for f in finals),
+                           ("cp", "mv", "tail", "date", "find", "tar"))
+        if why := self._toolbox_part(part, " of programs"):
             self._toolbox(f"{why}: what an admin types in docker exec")
-        else:
-            self.result.toolbox_left.append(ToolboxPart(SHELL_TOOLBOX, adds,
-                                                        sorted(posixpath.basename(f) for f in finals),
-                                                        ("cp", "mv", "tail", "date", "find", "tar")))
 
     def _ca_tool(self, key: str, directory: str, why: str) -> None:
         """The command of package key that rebuilds the authorities kept
@@ -3678,12 +3673,10 @@ class Expander:
         if not commands or any(self._final(c) in self.closure.kept for c in commands):
             return
         adds = self._cost([*commands, *self._scripts_run(commands)])
-        if comes := self._toolbox_part_comes(adds):
+        if comes := self._toolbox_part(ToolboxPart("the command that rebuilds the trusted authorities", adds,
+                                                   [posixpath.basename(c) for c in commands])):
             self._keep_programs(commands, f"{key.split(':', 1)[1]}'s, which rebuilds the authorities under "
                                           f"{directory} ({why}): {comes}")
-        else:
-            self.result.toolbox_left.append(ToolboxPart("the command that rebuilds the trusted authorities",
-                                                        adds, [posixpath.basename(c) for c in commands]))
 
     def _account_tools(self) -> None:
         """The commands that add and change the system's accounts
@@ -3702,13 +3695,19 @@ class Expander:
         if not commands or all(self._final(c) in self.closure.kept for c in commands):
             return
         adds = self._cost(commands)
-        if comes := self._toolbox_part_comes(adds):
+        if comes := self._toolbox_part(ToolboxPart("the commands that add and change accounts", adds,
+                                                   [posixpath.basename(c) for c in commands],
+                                                   ("useradd", "passwd", "chpasswd"))):
             self._keep_programs(commands, f"a command that adds or changes accounts (a program that logs "
                                           f"users in ran): {comes}")
-        else:
-            self.result.toolbox_left.append(ToolboxPart("the commands that add and change accounts", adds,
-                                                        [posixpath.basename(c) for c in commands],
-                                                        ("useradd", "passwd", "chpasswd")))
+
+    def _toolbox_part(self, part: ToolboxPart, what: str = "") -> str | None:
+        """Why a part of the toolbox comes (_toolbox_part_comes: the caller
+        keeps it), or None where it does not, and part is said."""
+        if comes := self._toolbox_part_comes(part.size, what):
+            return comes
+        self.result.toolbox_left.append(part)
+        return None
 
     def _toolbox_part_comes(self, adds: int, what: str = "") -> str | None:
         """Why a part of the toolbox that adds `adds` bytes comes: --keep
@@ -3769,14 +3768,12 @@ class Expander:
             files = [m for k in keys for m in self.units.units[k].members
                      if "/__pycache__/" not in m and not self.units.is_dir(m)]
             adds = self._cost(files)
-            if not (why := self._toolbox_part_comes(adds)):
-                # (public names first: __hello__ and _crypt say little)
-                names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
-                               key=lambda n: (n.startswith("_"), n))
-                self.result.toolbox_left.append(ToolboxPart(f"{interpreter}'s standard library beyond what "
-                                                            f"was imported", adds, names,
-                                                            STDLIB_KNOWN.get(interpreter.rstrip("0123456789."),
-                                                                             ())))
+            # (public names first: __hello__ and _crypt say little)
+            names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
+                           key=lambda n: (n.startswith("_"), n))
+            part = ToolboxPart(f"{interpreter}'s standard library beyond what was imported", adds, names,
+                               STDLIB_KNOWN.get(interpreter.rstrip("0123456789."), ()))
+            if not (why := self._toolbox_part(part)):
                 continue
             for key in sorted(keys):
                 self._use(key, f"the standard library of {interpreter}, which is kept ({why}): what a "
