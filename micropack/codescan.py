@@ -225,6 +225,10 @@ PROGRAM_FALLBACK = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
 PROGRAM_LINE = 240
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
+# A '#' comment of Ruby, Perl or PHP, or a string on one line, where a
+# '#' is none (the backticks of a comment's Markdown are no command: Redmine's
+# "# Allow `id` in a and li elements" kept /usr/bin/id)
+HASH_COMMENT = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`\n]*`)|#[^\n]*""")
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""
                         r"""(['"])([^'"\n]+)\1""", re.M)
@@ -1200,7 +1204,7 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             lines.append(m.group(4))
             shell = True
     if backticks:
-        for m in BACKTICKS.finditer(text):
+        for m in BACKTICKS.finditer(HASH_COMMENT.sub(lambda m: m.group(1) or "", text)):
             lines.append(m.group(1) or m.group(3) or m.group(4) or "")
             shell = True
     lines += [m.group(1) for m in OPTION_PROGRAM.finditer(text)]

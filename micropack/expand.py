@@ -355,6 +355,10 @@ DISTRIBUTION = re.compile(r"\.(dist|egg)-info(/|$)")
 # Init scripts (a daemon package's /etc/init.d/NAME) and the commands an
 # admin runs them with: Debian's, and OpenRC's (Alpine)
 INIT_SCRIPTS = "/etc/init.d"
+# A systemd service unit, and the programs its Exec*= lines run (after
+# their prefixes: - @ + ! :)
+SERVICE_UNIT = re.compile(r"^(/usr)?/lib/systemd/system/[^/]+\.service$")
+SERVICE_EXEC = re.compile(r"^[ \t]*Exec[A-Za-z]*=[-@+!:]*(/[^\s;]+)", re.M)
 INIT_FRONT_ENDS = ("service", "invoke-rc.d", "rc-service")
 # Tools with a drop-in directory that a container has no use for: it does
 # not boot, set the kernel's parameters or load its modules (systemd's
@@ -536,6 +540,7 @@ class Expander:
         # by the application's code)
         self._over_bound: dict[str, tuple[str, int, str, list[str]]] = {}
         self._ran_final_set: set[str] | None = None  # _ran_finals
+        self._programs: set[str] | None = None      # (_programs_run's, see _executed)
         self._alternatives: dict[str, set[str]] | None = None  # _alternative_names
         self._toolbox_why = ""                     # why the shell's toolbox is kept (_toolbox)
         self._etc_read: set[str] | None = None      # (_configuration_read's)
@@ -623,6 +628,7 @@ class Expander:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
                                                    f"with ({path} was loaded)")
         programs = self._programs_run(traced)
+        self._programs = set(programs)
         for path in programs:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._generated_locales(programs, generated)
@@ -668,6 +674,8 @@ class Expander:
                     self._use_package(path, path)
         self._drain()
         self._init_script_front_ends()
+        self._service_commands()
+        self._package_skeletons()
         self._configuration_code()
         self._hook_templates(programs)      # (once the trees are kept)
         self._r_companions()
@@ -703,6 +711,7 @@ class Expander:
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
+        self._chosen_tools()
         self._toolbox_if_small()
         self._stdlib_if_small()
         self._account_tools()
@@ -732,8 +741,10 @@ class Expander:
                                              self._libraries_loaded_by_name()]):
             self._drain()
         self._files_plugins_name()
+        self._modules_in_kept_dirs()
         self._mime_types()
         self._terminal_database()
+        self._trigger_indexes()
         self._translations()
         self._links_to_kept()
         # (last: a file a rule above keeps for a reason keeps that reason)
@@ -822,17 +833,23 @@ class Expander:
         warning is given. And the companions over COMPANION_LIMIT
         (_over_bound) nothing kept since."""
         toolbox_said = any(part.what == SHELL_TOOLBOX for part in self.result.toolbox_left)
+        named_as: dict[str, str] = {}       # a program's file -> the name it is said by
         for program, by in sorted(self._runs_named.items()):
             final = self._final(program)
             key = self.units.package_of.get(final or "")
             if final is None or key is None or program in self.closure.kept or final in self.closure.kept:
+                continue
+            if final in named_as:           # (/sbin/sysctl and /usr/sbin/sysctl: one program)
+                said = self.result.unkept_runs[named_as[final]][1]
+                said += [b for b in by if b not in said]
                 continue
             if not self.units.is_program(final):
                 continue
             if toolbox_said and (key.split(":", 1)[1] in TOOLBOX_PACKAGES
                                  or posixpath.basename(program) in TOOLBOX_COMMANDS):
                 continue        # (said by the toolbox's warning)
-            self.result.unkept_runs[program] = (key.split(":", 1)[1], by)
+            self.result.unkept_runs[program] = (key.split(":", 1)[1], list(by))
+            named_as[final] = program
             # (said here, with who runs it, rather than as a package installed on purpose)
             self.result.unused_commands.pop(key.split(":", 1)[1], None)
         for key, (who, cost, example, files) in sorted(self._over_bound.items()):
@@ -1095,20 +1112,52 @@ class Expander:
         /usr/lib/redis/modules/redisearch.so` failed, then every FT.*
         command, with no warning (it has no command to name)."""
         packages = self._packages_of_programs(programs)
+        for unit in self._module_packages():
+            ran = sorted(set(self.units.package_deps.get(unit.key, [])) & packages)
+            if ran:
+                self._keep_module_package(unit, f"{unit.name}, installed on purpose, holds modules for "
+                                                f"{ran[0].split(':', 1)[1]} (it depends on it), whose "
+                                                f"program ran")
+
+    def _modules_in_kept_dirs(self) -> None:
+        """A package installed on purpose of modules alone, one of which sits
+        in a directory a program loads its modules from (kept whole): the
+        rest of it comes as with _wanted_modules. GStreamer's plugins
+        depend on libgstreamer, not on the tools that ran; where the
+        image's registry was built already, no plugin scanner ran during
+        the trace, the plugins came as files of the directory, and their
+        encoders' presets (/usr/share/gstreamer-1.0/presets) did not:
+        encodebin with a profile's preset failed to link. Its files under
+        /usr (its configuration in /etc is _module_configuration's)."""
+        for unit in self._module_packages():
+            dirs = sorted({d for m in unit.members if self._is_module(m) and m in self.closure.kept
+                           and (d := parent_of(m)) in self._module_dirs})
+            if dirs:
+                self._keep_module_package(unit, f"{unit.name}, installed on purpose, holds modules in "
+                                                f"{dirs[0]}, a directory a program loads its modules from",
+                                          under="/usr/")
+
+    def _module_packages(self) -> list[Unit]:
+        """The packages installed on purpose, not kept whole, of shared
+        objects outside a language's directories and no command."""
+        out = []
         for other in sorted(self.units.wanted - self._queued):
             unit = self.units.units.get(other)
-            if unit is None or self._commands_of(other):
-                continue
-            ran = sorted(set(self.units.package_deps.get(other, [])) & packages)
-            if ran and any(self._is_module(m) and not self.units.in_language_dir(m) for m in unit.members):
-                # (its files, not _use's: a package of shared objects alone
-                # brings only what a library of it in use sits beside; not a
-                # -dev package's headers and static libraries)
-                self._keep_files(unit, [m for m in unit.members if not is_documentation(m)
-                                        and not m.startswith("/usr/include/")
-                                        and not m.endswith(STATIC_LIBRARY)],
-                                 f"{unit.name}, installed on purpose, holds modules for "
-                                 f"{ran[0].split(':', 1)[1]} (it depends on it), whose program ran")
+            if unit is not None and not self._commands_of(other) \
+                    and any(self._is_module(m) and not self.units.in_language_dir(m) for m in unit.members):
+                out.append(unit)
+        return out
+
+    def _keep_module_package(self, unit: Unit, why: str, under: str = "/") -> None:
+        """A package of modules: its files (under under), not _use's (a
+        package of shared objects alone brings only what a library of it in
+        use sits beside); not a -dev package's headers and static
+        libraries, nor translations into languages not in use."""
+        self._keep_files(unit, [m for m in unit.members if m.startswith(under) and not is_documentation(m)
+                                and not m.startswith("/usr/include/")
+                                and not m.endswith(STATIC_LIBRARY)
+                                and ((t := TRANSLATION.match(m)) is None or t.group(1) in self._languages)],
+                         why)
 
     def _unused_drop_ins(self) -> None:
         """A tool not kept whose drop-in directory (/etc/NAME.d) holds a
@@ -1241,6 +1290,44 @@ class Expander:
             self._keep_programs([p for name in INIT_FRONT_ENDS if (p := self._admin_command(name))],
                                 f"what an admin runs {scripts[0]} with")
 
+    def _service_commands(self) -> None:
+        """The programs a kept service unit of a package runs (its Exec*=
+        lines), each alone: what an admin or an entrypoint runs to prepare
+        and reload the service. Icinga's unit runs /usr/lib/icinga2/
+        prepare-dirs (which makes /run/icinga2) and safe-reload: "no such
+        file" on the minified image."""
+        for unit_file in sorted(p for p in self.closure.kept if SERVICE_UNIT.search(p)):
+            key = self.units.package_of.get(unit_file)
+            if key is None:
+                continue
+            source = self.units.package_source.get(key)
+            text = self.units.read_text(unit_file) or ""
+            # (its own source's: not systemd's or another tool's it runs through)
+            programs = [w for m in SERVICE_EXEC.finditer(text)
+                        if (owner := self.units.package_of.get(self._final(w := m.group(1)) or ""))
+                        and self.units.package_source.get(owner) == source]
+            self._keep_programs(programs, f"service unit {unit_file}")
+
+    def _package_skeletons(self) -> None:
+        """The directories under /var of a package a file of which is kept
+        that hold no file, only directories, or nothing: where its program
+        writes at run time (nothing to lose). Icinga's /var/spool/icinga2/
+        perfdata and /var/log/icinga2/compat were gone: with those features
+        enabled, "Could not open perfdata file ... Perfdata will be lost"."""
+        in_use = {key for p in self.closure.kept if (key := self.units.package_of.get(p))}
+        for key in sorted(in_use & self.units.units.keys()):
+            unit = self.units.units[key]
+            for d in unit.dirs:
+                if not d.startswith("/var/") or is_system_dir(d) or d in self.closure.kept \
+                        or d.startswith(PACKAGE_STATE):
+                    continue
+                tree = self.units.subtree(d)
+                if all(self.units.is_dir(p) for p in tree):
+                    for p in tree:
+                        if p not in self.closure.kept:
+                            self.closure.add(p, f"a directory of {unit.name}, which holds no file (where it "
+                                                f"writes at run time)")
+
     def _configuration_code(self) -> None:
         """Code a kept package ships in /etc, not executable, that a server
         loads or an admin runs by hand: what it loads, and the programs a
@@ -1291,13 +1378,16 @@ class Expander:
         return data is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() != digest
 
     def _rotation_scripts(self, programs: list[str]) -> None:
-        """logrotate, run or to be run: the drop-in of every package of
+        """logrotate, run, to be run or kept (there to be run: kept as a
+        companion of Icinga, it rotated nothing, exit 0, without icinga2's
+        drop-in): the drop-in of every package of
         which a file is kept (nginx-common's /etc/logrotate.d/nginx: nginx
         ran, its logs were never rotated), and the scripts of its
         configuration's blocks (postrotate and the like), which it runs at
         each rotation, read as a kept package's scripts are
         (_keep_programs): nginx's postrotate runs invoke-rc.d."""
-        if not self._ran(programs, frozenset({LOGROTATE})):
+        if not self._ran(programs, frozenset({LOGROTATE})) \
+                and not ((p := self._admin_command(LOGROTATE)) and self._final(p) in self.closure.kept):
             return
         conf, drop_ins = LOGROTATE_CONFIG
         directory = self._directory(drop_ins)
@@ -1333,6 +1423,7 @@ class Expander:
             elif unit.kind in PACKAGE_KINDS:
                 members = self._package_members(unit)
                 self._keep_files(unit, members, why)
+                self._linked_dirs(members, why)
                 self._installed_config(unit)
                 self._maintainer_config(unit)
                 # a PHP library's own requires (League/CommonMark/autoload.php
@@ -1524,18 +1615,7 @@ class Expander:
             language = "python" if m.endswith(".py") else script_language(b"", m)
             for word in code_commands(text, language in BACKTICK_LANGUAGES):
                 self._note_run(word, f"{package}'s {posixpath.basename(m)}")
-        todo = list(self.units.package_deps.get(key, []))
-        seen, programs = set(todo), set()
-        while todo:
-            dep = todo.pop(0)
-            if dep not in self.units.units or dep in self.units.essential or dep in self._library_commands:
-                continue
-            dep_unit = self.units.units[dep]
-            if not any(not is_documentation(m) and not self.units.is_dir(m) for m in dep_unit.members):
-                todo += [d for d in self.units.package_deps.get(dep, []) if d not in seen]
-                seen.update(todo)
-            elif self.units.is_program_package(dep_unit):
-                programs.add(dep)
+        programs = self._program_dependencies(key) - self._library_commands
         if not programs:
             return
         # (those whose commands the library's code names in a string: not
@@ -1550,6 +1630,45 @@ class Expander:
                 why = (f"{owner.split(':', 1)[1]}, a package of programs {package} depends on, whose library "
                        f"{unit.label} is kept and names {word}")
                 self._keep_programs(self._commands_of(owner), why)
+
+    def _program_dependencies(self, key: str) -> set[str]:
+        """The packages of programs, not Essential, package key depends on,
+        directly or through a package of no files of its own (a
+        metapackage: redmine -> redmine-sqlite -> sqlite3)."""
+        todo = list(self.units.package_deps.get(key, []))
+        seen, programs = set(todo), set()
+        while todo:
+            dep = todo.pop(0)
+            if dep not in self.units.units or dep in self.units.essential:
+                continue
+            dep_unit = self.units.units[dep]
+            if not any(not is_documentation(m) and not self.units.is_dir(m) for m in dep_unit.members):
+                todo += [d for d in self.units.package_deps.get(dep, []) if d not in seen]
+                seen.update(todo)
+            elif self.units.is_program_package(dep_unit):
+                programs.add(dep)
+        return programs
+
+    def _chosen_tools(self) -> None:
+        """A program kept code runs by name (_note_run), not kept, of a
+        package the package of a program that ran depends on (directly or
+        through a metapackage): the application's packagers chose it for
+        that code to run. Redmine's redmine-sqlite depends on sqlite3,
+        which Rails' `dbconsole` runs (railties' code, whose own package
+        does not depend on it): "Couldn't find database client: sqlite3"."""
+        chosen: dict[str, str] = {}     # a package of programs -> the package that depends on it
+        for program in sorted(self._packages_of_programs(sorted(self._executed()))):
+            for dep in sorted(self._program_dependencies(program)):
+                chosen.setdefault(dep, program)
+        for program, by in sorted(self._runs_named.items()):
+            final = self._final(program)
+            key = self.units.package_of.get(final or "")
+            if final is None or key is None or key not in chosen or program in self.closure.kept \
+                    or final in self.closure.kept:
+                continue
+            self._keep_programs([program], f"{by[0]}, which runs it by name; of {key.split(':', 1)[1]}, "
+                                           f"which {chosen[key].split(':', 1)[1]} depends on, whose program "
+                                           f"ran")
 
     def _use_package(self, path: str, why: str, data_too: bool = False, for_job: bool = False) -> None:
         """The package of path; with data_too (a program run or named), the
@@ -1605,20 +1724,7 @@ class Expander:
         a large one (moment-timezone's data, 212 MB), what the module's code
         requires through it by a relative name ('./data/packed/latest.json':
         "Cannot find module")."""
-        linked = False
-        for m in members:
-            st = self.units.stats.get(m)
-            if st is None or not stat.S_ISLNK(st.st_mode):
-                continue
-            final = self._directory(m)
-            if final is None:
-                continue
-            linked = True
-            files = [p for p in self.units.subtree(final) if stat.S_ISREG(self.units.stats[p].st_mode)]
-            if sum(self.units.stats[p].st_size for p in files) <= FOREIGN_LIMIT:
-                for p in files:
-                    if p not in self.closure.kept:
-                        self.closure.add(p, f"through {m} ({why})")
+        linked = self._linked_dirs(members, why, packaged_only=False)
         if not linked:
             return
         for m in members:
@@ -1633,6 +1739,35 @@ class Expander:
                         if candidate not in self.closure.kept:
                             self.closure.add(candidate, f"required by {m}")
                         break
+
+    def _linked_dirs(self, members: list[str], why: str, packaged_only: bool = True) -> bool:
+        """A unit kept whole reaches a directory through a link of its own:
+        what is behind the link comes too, when it is no more than
+        FOREIGN_LIMIT: for a package, the files packages install there (no
+        documentation), not the image's own (a link into /var/lib's state);
+        not a system directory (/usr/share, a library directory). Debian
+        moves the data of a versioned package into a -common one and links
+        to it: ghostscript reads its ICC profiles through libgs10-common's
+        iccprofiles, a link to libgs-common's /usr/share/color/icc/
+        ghostscript, which came empty ("Unable to open the initial device":
+        no PDF converted, with gs kept by --include). Whether any member was
+        such a link."""
+        linked = False
+        for m in members:
+            st = self.units.stats.get(m)
+            if st is None or not stat.S_ISLNK(st.st_mode):
+                continue
+            final = self._directory(m)
+            if final is None or is_system_dir(final):
+                continue
+            linked = True
+            files = [p for p in self.units.subtree(final) if stat.S_ISREG(self.units.stats[p].st_mode)
+                     and (not packaged_only or p in self.units.package_of and not is_documentation(p))]
+            if sum(self.units.stats[p].st_size for p in files) <= FOREIGN_LIMIT:
+                for p in files:
+                    if p not in self.closure.kept:
+                        self.closure.add(p, f"through {m} ({why})")
+        return linked
 
     # -- what the trace shows ---------------------------------------------------
 
@@ -2297,9 +2432,18 @@ class Expander:
         samba-dcerpcd from /usr/libexec/samba (samba-common-bin's, beside
         samba's samba-bgqd), which runs every rpcd_* there; without them
         `smbclient -L` listed no share, exit 0, and every RPC client
-        failed."""
+        failed. And the packages of another source there, of which a
+        package of its source depends on or recommends one: Icinga's
+        icinga2 recommends monitoring-plugins-basic, whose plugins it runs
+        from /usr/lib/nagios/plugins, where icinga2-bin has a program of
+        its own; none ran before the probe passed (its first checks come at
+        random within their interval), and every check failed, "execvpe
+        ... No such file", with nothing said."""
         done: set[str] = set()
         packages_done: set[str] = set()
+        by_source: dict[str, set[str]] = {}
+        for k, src in self.units.package_source.items():
+            by_source.setdefault(src, set()).add(k)
         for path in programs:
             final = self._final(path)
             key = self.units.package_of.get(final or "")
@@ -2315,13 +2459,23 @@ class Expander:
                         or LIB_DIR.match(directory) or is_system_dir(directory):
                     continue
                 done.add(directory)
+                self._suite_packages.add(key)       # (its other programs there run next too)
                 source = self.units.package_source.get(key)
+                chosen = {self.units.package_source.get(d) for k in by_source.get(source or "", ())
+                          for table in (self.units.package_deps, self.units.package_recommends)
+                          for d in table.get(k, [])} - {source}
                 for other in sorted(self.units.dir_owners.get(directory, ())):
-                    if other != key and other in self.units.units \
-                            and self.units.package_source.get(other) == source:
-                        self._suite_packages.add(other)
-                        self._use(other, f"in {directory}, beside {path}, which ran, or a program of its "
-                                         f"package, built from the same source")
+                    if other == key or other not in self.units.units:
+                        continue
+                    if self.units.package_source.get(other) == source:
+                        why = "built from the same source"
+                    elif (other_source := self.units.package_source.get(other)) in chosen:
+                        why = f"of {other_source}, which {source} depends on or recommends"
+                    else:
+                        continue
+                    self._suite_packages.add(other)
+                    self._use(other, f"in {directory}, beside {path}, which ran, or a program of its "
+                                     f"package, {why}")
 
     def _commands_of(self, key: str) -> list[str]:
         """The programs package key puts in a directory on PATH, also as a
@@ -2635,6 +2789,7 @@ class Expander:
         it, into the system's tree, not the user's), when one package owns
         that directory."""
         done: set[tuple[str, str]] = set()
+        ran_sources = {self.units.package_source.get(k) for k in self._packages_of_programs(self._executed())}
         for path in sorted(traced):
             parts = path.split("/")
             st = self.units.stats.get(path)
@@ -2658,9 +2813,23 @@ class Expander:
                 if len(mine) > entries or sum(self._file_sizes(mine)) > size:
                     continue
                 why = f"configuration of {key.split(':', 1)[1]} beside {path}, which was read"
+                key_ran = self.units.package_source.get(key) in ran_sources
                 for m in mine:
                     if m not in self.closure.kept:
                         self.closure.add(m, why)
+                    if key_ran and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode) \
+                            and st.st_mode & 0o111 and m not in self._named_scripts \
+                            and (text := self.units.read_text(m)) is not None \
+                            and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), m):
+                        # (an executable shell script of it is there to be
+                        # run, when a program of its source ran: its
+                        # commands, each alone. Icinga's notification
+                        # scripts in /etc/icinga2/scripts ran hostname and
+                        # which, "command not found". Not PAM's
+                        # namespace.init beside sshd's: 1.1 MB of awk)
+                        self._named_scripts.add(m)
+                        self._shell_script(m, text, f"script {m}, configuration of {key.split(':', 1)[1]}",
+                                           whole=False)
 
     def _configured_program(self, named: str, config: str) -> None:
         """A program configuration names (R's Renviron: R_ZIPCMD=/usr/bin/zip,
@@ -2954,6 +3123,39 @@ class Expander:
             final = self._final(p)
             if final is not None and final != p and (final in self.closure.kept or final in present):
                 self.closure.add(p, f"a link to {final}, which is kept")
+
+    def _trigger_indexes(self) -> None:
+        """What a package's file trigger builds in the directory it watches
+        (or in the package's directory above it) from what other packages
+        put there: no package owns it, and a program that uses the package
+        reads it, not the sources. For a package with a file kept, and for
+        one such a package depends on: GLib aborts every program that asks
+        for a setting ("No GSettings schemas are installed": GStreamer's
+        souphttpsrc, through GIO's proxy resolver) without libglib2.0-0's
+        gschemas.compiled; gdk-pixbuf guesses an image's type from
+        shared-mime-info's mime.cache (its dependency: no BMP or TIFF was
+        read). Its regular files, at most COMPANION_LIMIT a package."""
+        in_use = {key for p in self.closure.kept if (key := self.units.package_of.get(p))}
+        wanted = in_use | {d for key in in_use for d in self.units.package_deps.get(key, [])}
+        for key in sorted(wanted & self.units.package_triggers.keys()):
+            unit = self.units.units.get(key)
+            if unit is None:
+                continue
+            made: dict[str, str] = {}       # a file -> the directory the trigger watches
+            for watched in self.units.package_triggers[key]:
+                if is_system_dir(watched) or is_documentation(watched + "/") \
+                        or not self.units.is_dir(watched):
+                    continue
+                above = parent_of(watched)
+                for d in (watched, above) if above in unit.dirs and not is_system_dir(above) else (watched,):
+                    for p in self.units.children(d):
+                        st = self.units.stats.get(p)
+                        if p not in self.units.package_of and p not in self.closure.kept \
+                                and st is not None and stat.S_ISREG(st.st_mode):
+                            made.setdefault(p, watched)
+            if made and sum(self._file_sizes(made)) <= COMPANION_LIMIT:
+                for p, watched in sorted(made.items()):
+                    self.closure.add(p, f"made by {unit.name}'s trigger on {watched} (used: {unit.name})")
 
     def _mime_types(self) -> None:
         """Python's mimetypes reads /etc/mime.types on its first guess, long
@@ -3350,8 +3552,8 @@ class Expander:
             elif language or is_python_script(head):
                 if loads:
                     self._script_libraries(m, text, language, is_python_script(head))
-                self._keep_programs(self._commands_it_may_run(m, code_commands(text, language in
-                                                                           BACKTICK_LANGUAGES)),
+                words = code_commands(text, language in BACKTICK_LANGUAGES)
+                self._keep_programs(self._commands_it_may_run(m, words, said=runs_next),
                                     f"code {m}, of a kept package of programs")
         # and its modules, outside a language's directories and the
         # commands', in the language of a script of it that ran, which it
@@ -3386,8 +3588,14 @@ class Expander:
                                         f"code {m}, of a kept package of programs, which was loaded")
 
     def _executed(self) -> Collection[str]:
-        """The programs that ran: the events' executed ones; without
-        events, every traced file counts."""
+        """The programs that ran (_programs_run's, once run() has them: a
+        package's script an interpreter was given counts. `bundle exec
+        rails server` ran ruby with Redmine's bin/rails, and the commands of
+        its code it loaded, git's for its repositories, were not looked
+        for: every repository page a 404); before, the events' executed
+        ones; without events, every traced file counts."""
+        if self._programs is not None:
+            return self._programs
         return self.activity.executed if self.activity is not None else self._traced.keys()
 
     def _ran_finals(self) -> set[str]:
@@ -3421,13 +3629,17 @@ class Expander:
         elif python:
             self._scan_python([path], required=True, texts={path: text})
 
-    def _commands_it_may_run(self, program: str, words: list[str], steps: int = 1) -> list[str]:
+    def _commands_it_may_run(self, program: str, words: list[str], steps: int = 1,
+                             said: bool = False) -> list[str]:
         """Of the commands a package's program runs (words), those found on
         PATH in a package its own depends on (in at most steps steps), in
         an Essential one, or in one installed on purpose (gitweb.cgi pipes
         its snapshots into bzip2 and xz, which git does not depend on: the
         image's admin installed them for it, and its .tar.bz2 and .tar.xz
-        came back empty, status 200)."""
+        came back empty, status 200). said: the others are noted as runs,
+        for _unkept_runs to name (a program a suite runs next: munin's apt
+        plugin runs apt-get, which munin-plugins-core does not depend on;
+        enabled, it failed, "Can't exec \"apt-get\"", with nothing said)."""
         key = self.units.package_of.get(program)
         if (key, steps) not in self._deps_within:
             deps: set[str] = set()
@@ -3443,6 +3655,8 @@ class Expander:
             final = self._final(found) if found else None
             if final is not None and self.units.package_of.get(final) in allowed:
                 out.append(word)
+            elif final is not None and said and key is not None:
+                self._note_run(word, f"{key.split(':', 1)[1]}'s {posixpath.basename(program)}")
         return out
 
     def _configuration_named(self, script: str, text: str, data_too: bool = False) -> None:

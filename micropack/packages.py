@@ -74,6 +74,10 @@ class PackageDB:
     # what its package installed (dpkg's Conffiles: md5; obsolete ones left
     # out): a file that differs was edited for this image
     conffiles: dict[str, str] = field(default_factory=dict)
+    # package -> the directories its file triggers watch (dpkg's interest
+    # lines: libglib2.0-0's /usr/share/glib-2.0/schemas, which it compiles
+    # into gschemas.compiled when another package adds a schema)
+    triggers: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def add(self, package: str, path: str) -> None:
@@ -104,6 +108,8 @@ def read_database(fs: RootFS) -> PackageDB:
         merged.wanted |= db.wanted
         for package, scripts in db.scripts.items():
             merged.scripts.setdefault(package, []).extend(scripts)
+        for package, watched in db.triggers.items():
+            merged.triggers.setdefault(package, []).extend(watched)
         merged.conffiles.update(db.conffiles)
     return merged
 
@@ -117,6 +123,10 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     for name in names:
         if name.endswith((".postinst", ".config")):
             db.scripts.setdefault(name.rsplit(".", 1)[0].split(":")[0], []).append(f"{info_dir}/{name}")
+        if name.endswith(".triggers"):
+            watched = dpkg_file_triggers(fs.read_file(f"{info_dir}/{name}", DB_LIMIT) or b"")
+            if watched:
+                db.triggers.setdefault(name[:-len(".triggers")].split(":")[0], []).extend(watched)
         if not name.endswith(".list"):
             continue
         package = name[:-len(".list")].split(":")[0]
@@ -145,6 +155,18 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     for fields in stanzas:
         db.conffiles.update(dpkg_conffiles(fields.get("Conffiles", "")))
     return db
+
+
+def dpkg_file_triggers(text: bytes) -> list[str]:
+    """The paths a package's triggers file says it is interested in (file
+    triggers; not named ones, such as ldconfig)."""
+    out = []
+    for line in text.decode("utf-8", "surrogateescape").splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in ("interest", "interest-await", "interest-noawait") \
+                and words[1].startswith("/"):
+            out.append(words[1].rstrip("/") or "/")
+    return out
 
 
 MD5 = re.compile(r"[0-9a-f]{32}")

@@ -176,6 +176,7 @@ class SourceUnits:
         self.base: set[str] = set()                 # keys of the packages of priority required
         self.wanted: set[str] = set()               # keys of the packages installed on purpose
         self.package_scripts: dict[str, list[str]] = {}    # a package's key -> its maintainer scripts
+        self.package_triggers: dict[str, list[str]] = {}   # a package's key -> what its file triggers watch
         self.conffiles: dict[str, str] = {}         # a tracked configuration file -> its installed md5
         self._modules: dict[str, dict[str, list[str]]] = {}
         self._scan()
@@ -284,6 +285,9 @@ class SourceUnits:
                     f"{self.db_kind}:{d}" for d in deps if f"{self.db_kind}:{d}" in self.units]
         for package, scripts in db.scripts.items():
             self.package_scripts[f"{self.db_kind}:{package}"] = sorted(scripts)
+        for package, watched in db.triggers.items():
+            self.package_triggers[f"{self.db_kind}:{package}"] = sorted(
+                {c for w in watched if (c := self._canonical(w))})
         for package in db.files:
             self.package_source[f"{self.db_kind}:{package}"] = db.source.get(package, package)
         self.essential = {f"{self.db_kind}:{package}" for package in db.essential}

@@ -772,6 +772,9 @@ def test_programs_a_script_gives_an_interpreter_in_a_here_document():
     ('app.run(host="0.0.0.0")', False, []),
     ('system("bzip2 -k #{file}")', True, ["/bin/sh", "bzip2"]),
     ("out = `jq .name #{f} | xz -c`", True, ["/bin/sh", "jq", "xz"]),
+    # a comment's Markdown backticks run nothing (Redmine's "# Allow `id` in a and li elements")
+    ("# Allow `id` in a and li elements\nx = 1  # see `make`", True, []),
+    ("out = `ls #{dir}`  # not `make`", True, ["/bin/sh", "ls"]),
     ("my $type = qx(file -b $path);", True, ["/bin/sh", "file"]),
     ('system("file", "-b", $path);', True, ["/bin/sh", "file"]),
     ('system "xz -d $f";', True, ["/bin/sh", "xz"]),
@@ -1634,6 +1637,85 @@ def test_the_packages_of_a_suite_that_share_a_private_directory_of_programs(app_
     assert f"{plugins}/iostat" in kept and "built from the same source" in kept[f"{plugins}/iostat"]
 
 
+def test_a_suites_directory_brings_the_programs_of_a_source_it_recommends(app_root: Path, tmp_path: Path):
+    """Icinga runs monitoring-plugins' checks from /usr/lib/nagios/plugins,
+    where icinga2-bin has a program of its own; none ran before the probe
+    passed, and every check failed ("execvpe ... No such file"), nothing
+    said. The packages there of a source a package of its source (the
+    icinga2 metapackage) depends on or recommends come; not another's."""
+    plugins = "/usr/lib/nagios/plugins"
+    for path in ("/usr/sbin/icinga2", f"{plugins}/check_nscp_api", f"{plugins}/check_load",
+                 f"{plugins}/check_dns", f"{plugins}/check_foreign"):
+        write(app_root, path, "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/share/doc/icinga2/copyright", "x")
+    dpkg(app_root, "icinga2-bin", "/usr/sbin/icinga2", f"{plugins}/check_nscp_api", source="icinga2")
+    dpkg(app_root, "icinga2", "/usr/share/doc/icinga2/copyright", source="icinga2",
+         recommends="monitoring-plugins-basic | nagios-plugins-basic")
+    dpkg(app_root, "monitoring-plugins-basic", f"{plugins}/check_load", source="monitoring-plugins")
+    dpkg(app_root, "monitoring-plugins-standard", f"{plugins}/check_dns", source="monitoring-plugins")
+    dpkg(app_root, "foreign-plugins", f"{plugins}/check_foreign", source="foreign")
+    kept = kept_at(app_root, "unit", tmp_path, ["/usr/sbin/icinga2"],
+                   records(("icinga2", "exec", "/usr/sbin/icinga2"))).kept
+    assert f"{plugins}/check_load" in kept and f"{plugins}/check_dns" in kept
+    assert "of monitoring-plugins, which icinga2 depends on or recommends" in kept[f"{plugins}/check_dns"]
+    assert f"{plugins}/check_foreign" not in kept
+
+
+def test_what_a_kept_service_runs_next_comes_with_it(app_root: Path, tmp_path: Path):
+    """On a minified Icinga image: its notification scripts in /etc (kept as
+    its configuration) ran hostname, "command not found"; its unit's
+    ExecStartPre= and ExecReload= helpers were gone; logrotate, kept as a
+    companion it recommends, rotated nothing without its drop-in; its
+    empty /var/spool/icinga2/perfdata was gone ("Perfdata will be lost").
+    An executable script of a kept configuration directory is read for its
+    commands; the programs of its source a kept service unit runs come;
+    a kept logrotate's drop-ins come as if it ran; a kept package's
+    directories under /var that hold no file come. Not another source's
+    programs a unit runs, nor a directory where a file is."""
+    for path in ("/usr/sbin/icinga2", "/usr/lib/icinga2/prepare-dirs", "/usr/lib/icinga2/safe-reload",
+                 "/usr/bin/hostname", "/usr/bin/logrotate", "/usr/bin/kill"):
+        write(app_root, path, "#!/bin/sh\n", 0o755)
+    write(app_root, "/etc/icinga2/icinga2.conf", "include \"conf.d\"\n")
+    write(app_root, "/etc/icinga2/scripts/mail.sh", "#!/bin/sh\necho \"$(hostname)\" | cat\n", 0o755)
+    write(app_root, "/etc/logrotate.d/icinga2", "/var/log/icinga2/*.log {\n  daily\n}\n")
+    write(app_root, "/usr/lib/systemd/system/icinga2.service",
+          "[Service]\nExecStartPre=/usr/lib/icinga2/prepare-dirs /etc/default/icinga2\n"
+          "ExecStart=/usr/sbin/icinga2 daemon\nExecReload=-/usr/lib/icinga2/safe-reload x\n"
+          "ExecStopPost=/usr/bin/kill -9 $MAINPID\n")
+    for d in ("/var/spool/icinga2/perfdata", "/var/spool/icinga2/tmp", "/var/log/icinga2/compat",
+              "/var/cache/icinga2/api"):
+        (app_root / d.lstrip("/")).mkdir(parents=True)
+    write(app_root, "/var/cache/icinga2/api/state", "x")        # (a directory with a file: its own)
+    dpkg(app_root, "icinga2-bin", "/usr/sbin/icinga2", "/usr/lib/systemd/system/icinga2.service",
+         depends="icinga2-common", recommends="logrotate", source="icinga2")
+    dpkg(app_root, "icinga2-common", "/etc/icinga2/icinga2.conf", "/etc/icinga2/scripts/mail.sh",
+         "/etc/logrotate.d/icinga2", "/usr/lib/icinga2/prepare-dirs", "/usr/lib/icinga2/safe-reload",
+         "/var/spool/icinga2/perfdata", "/var/spool/icinga2/tmp", "/var/log/icinga2/compat",
+         "/var/cache/icinga2/api", source="icinga2")
+    dpkg(app_root, "hostname", "/usr/bin/hostname", priority="required")
+    dpkg(app_root, "procps", "/usr/bin/kill", priority="required")
+    # (not the script beside a configuration read of a source none of whose programs ran: PAM's)
+    write(app_root, "/etc/security/namespace.conf", "# none\n")
+    write(app_root, "/etc/security/namespace.init", "#!/bin/sh\ngetent passwd \"$1\"\n", 0o755)
+    write(app_root, "/usr/bin/getent", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "libpam-modules", "/etc/security/namespace.conf", "/etc/security/namespace.init",
+         source="pam")
+    dpkg(app_root, "libc-bin", "/usr/bin/getent", priority="required")
+    dpkg(app_root, "logrotate", "/usr/bin/logrotate", priority="important")
+    trace = ["/usr/sbin/icinga2", "/etc/icinga2/icinga2.conf", "/etc/security/namespace.conf"]
+    events = records(("sh", "exec", trace[0]), *(("icinga2", "openat", p) for p in trace[1:]))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    assert "/etc/icinga2/scripts/mail.sh" in kept and "/usr/bin/hostname" in kept
+    assert "/etc/security/namespace.init" in kept and "/usr/bin/getent" not in kept
+    assert "/usr/lib/icinga2/prepare-dirs" in kept and "/usr/lib/icinga2/safe-reload" in kept
+    assert "service unit /usr/lib/systemd/system/icinga2.service" in kept["/usr/lib/icinga2/safe-reload"]
+    assert "/usr/bin/kill" not in kept
+    assert "/usr/bin/logrotate" in kept and "/etc/logrotate.d/icinga2" in kept
+    for d in ("/var/spool/icinga2/perfdata", "/var/spool/icinga2/tmp", "/var/log/icinga2/compat"):
+        assert d in kept and "holds no file" in kept[d], d
+    assert "/var/cache/icinga2/api/state" not in kept
+
+
 def test_a_suites_plugins_of_another_package_come_with_what_they_load(script_root: Path, tmp_path: Path):
     """munin-plugins-extra's plugins, kept beside the core's that ran, use
     Perl modules the trace never saw (Net::Ping, Tie::File): enabled next,
@@ -1653,6 +1735,128 @@ def test_a_suites_plugins_of_another_package_come_with_what_they_load(script_roo
                    records(("munin-node", "exec", f"{plugins}/cpu"))).kept
     assert f"{plugins}/memcached_" in kept
     assert f"{pl}/Time/Local.pm" in kept and "loaded by" in kept[f"{pl}/Time/Local.pm"]
+
+
+def test_a_kept_packages_link_to_a_directory_brings_what_packages_install_behind_it(app_root: Path,
+                                                                                    tmp_path: Path):
+    """ghostscript reads its ICC profiles through libgs10-common's
+    iccprofiles, a link to libgs-common's /usr/share/color/icc/ghostscript,
+    which came empty: "Unable to open the initial device", no PDF. The files
+    packages install behind a kept package's link to a directory come; not
+    the image's own there, nor documentation, nor what is behind a link to
+    a system directory, nor more than FOREIGN_LIMIT."""
+    gs = "/usr/share/ghostscript/10.00.0"
+    icc = "/usr/share/color/icc/ghostscript"
+    write(app_root, "/usr/bin/gs", "#!/bin/sh\n", 0o755)
+    write(app_root, f"{gs}/Resource/Init/gs_init.ps", "%!")
+    link(app_root, f"{gs}/iccprofiles", "../../color/icc/ghostscript")
+    link(app_root, f"{gs}/share", "../..")              # (/usr/share: a system directory)
+    write(app_root, f"{icc}/srgb.icc", b"\0" * 100)
+    write(app_root, f"{icc}/README.txt", "local notes")  # (the image's own)
+    write(app_root, "/usr/share/other/big.dat", "x")
+    dpkg(app_root, "libgs10-common", "/usr/bin/gs", f"{gs}/Resource/Init/gs_init.ps", f"{gs}/iccprofiles",
+         f"{gs}/share")
+    dpkg(app_root, "libgs-common", f"{icc}/srgb.icc")
+    dpkg(app_root, "other", "/usr/share/other/big.dat")
+    trace = ["/usr/bin/gs"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("gs", "exec", "/usr/bin/gs"))).kept
+    assert f"{icc}/srgb.icc" in kept and f"through {gs}/iccprofiles" in kept[f"{icc}/srgb.icc"]
+    assert f"{icc}/README.txt" not in kept and "/usr/share/other/big.dat" not in kept
+    # over FOREIGN_LIMIT: none of it
+    (tmp_path / "big").mkdir()
+    with open(app_root / icc.lstrip("/") / "srgb.icc", "r+b") as f:
+        f.truncate(expand.FOREIGN_LIMIT + 1)
+    kept = kept_at(app_root, "unit", tmp_path / "big", trace, records(("gs", "exec", "/usr/bin/gs"))).kept
+    assert f"{icc}/srgb.icc" not in kept and f"{gs}/iccprofiles" in kept
+
+
+def test_what_a_used_packages_trigger_builds_comes_with_it(app_root: Path, tmp_path: Path):
+    """libglib2.0-0's trigger compiles the schemas packages put in
+    /usr/share/glib-2.0/schemas into gschemas.compiled, which no package
+    owns: without it GLib aborted GStreamer's HTTP source ("No GSettings
+    schemas are installed"). shared-mime-info's, which libgdk-pixbuf
+    depends on, writes mime.cache above the directory it watches: without
+    it no BMP was read. Those of a package with a file kept, or one it
+    depends on; not a package's not in use, nor what is below the
+    directories, nor more than COMPANION_LIMIT."""
+    lib = "/usr/lib/x86_64-linux-gnu"
+    schemas = "/usr/share/glib-2.0/schemas"
+    for path in (f"{lib}/libgio-2.0.so.0", f"{lib}/libgdk_pixbuf-2.0.so.0", "/usr/share/mime/packages/fd.xml",
+                 f"{schemas}/org.gnome.proxy.gschema.xml", "/usr/share/other/watched/x.xml"):
+        write(app_root, path, "x")
+    write(app_root, f"{schemas}/gschemas.compiled", b"\0" * 64)
+    write(app_root, "/usr/share/mime/mime.cache", b"\0" * 128)
+    write(app_root, "/usr/share/mime/image/bmp.xml", "<x/>")    # (made too, below: not read)
+    write(app_root, "/usr/share/other/watched/index", "x")
+    dpkg(app_root, "libglib2.0-0", f"{lib}/libgio-2.0.so.0")
+    dpkg(app_root, "libgdk-pixbuf-2.0-0", f"{lib}/libgdk_pixbuf-2.0.so.0", depends="shared-mime-info")
+    dpkg(app_root, "shared-mime-info", "/usr/share/mime/packages/fd.xml")
+    dpkg(app_root, "gsettings-desktop-schemas", f"{schemas}/org.gnome.proxy.gschema.xml")
+    dpkg(app_root, "other", "/usr/share/other/watched/x.xml")
+    write(app_root, "/var/lib/dpkg/info/libglib2.0-0:amd64.triggers",
+          f"# Triggers added by dh_makeshlibs\nactivate-noawait ldconfig\ninterest-await {schemas}\n")
+    write(app_root, "/var/lib/dpkg/info/shared-mime-info.triggers",
+          "interest-noawait /usr/share/mime/packages\n")
+    write(app_root, "/var/lib/dpkg/info/other.triggers", "interest /usr/share/other/watched\n")
+    trace = [f"{lib}/libgio-2.0.so.0", f"{lib}/libgdk_pixbuf-2.0.so.0"]
+    events = records(*(("app", "openat", p) for p in trace))
+    kept = kept_at(app_root, "file", tmp_path, trace, events).kept
+    assert f"{schemas}/gschemas.compiled" not in kept          # (at file level, nothing comes)
+    (tmp_path / "unit").mkdir()
+    kept = kept_at(app_root, "unit", tmp_path / "unit", trace, events).kept
+    compiled, cache = f"{schemas}/gschemas.compiled", "/usr/share/mime/mime.cache"
+    assert compiled in kept and "libglib2.0-0's trigger" in kept[compiled]
+    assert cache in kept and "shared-mime-info's trigger" in kept[cache]
+    assert "/usr/share/mime/image/bmp.xml" not in kept and "/usr/share/mime/packages/fd.xml" not in kept
+    assert f"{schemas}/org.gnome.proxy.gschema.xml" not in kept
+    assert "/usr/share/other/watched/index" not in kept
+    # over COMPANION_LIMIT: not kept
+    (tmp_path / "big").mkdir()
+    with open(app_root / "usr/share/mime/mime.cache", "r+b") as f:
+        f.truncate(expand.COMPANION_LIMIT + 1)
+    kept = kept_at(app_root, "unit", tmp_path / "big", trace, events).kept
+    assert "/usr/share/mime/mime.cache" not in kept and f"{schemas}/gschemas.compiled" in kept
+
+
+def test_dpkg_file_triggers_are_read():
+    text = b"# comment\ninterest-noawait /usr/share/mime/packages\nactivate-noawait ldconfig\n" \
+           b"interest-await ldconfig\ninterest /usr/lib/x/gio/modules/\n"
+    assert packages.dpkg_file_triggers(text) == ["/usr/share/mime/packages", "/usr/lib/x/gio/modules"]
+
+
+def test_what_a_suites_next_programs_run_of_no_package_they_need_is_said(script_root: Path, tmp_path: Path):
+    """munin's apt plugin, kept with munin-plugins-core beside the plugins
+    that ran, runs apt-get (of apt, which the package does not depend on):
+    enabled next, "Can't exec \"apt-get\"", with nothing said. Not kept,
+    but named in the unkept-runs warning, once a program (/sbin/sysctl and
+    /usr/sbin/sysctl, by two plugins); not for a package of programs that
+    is no suite's (a2enmod's own commands: the rule keeps or leaves them)."""
+    plugins = "/usr/share/munin/plugins"
+    write(script_root, f"{plugins}/cpu", "#!/bin/sh\necho x\n", 0o755)
+    write(script_root, f"{plugins}/apt", '#!/usr/bin/perl\nopen(my $fh, "-|", "apt-get -s upgrade");\n'
+                                         'system("/sbin/sysctl", "-a");\n', 0o755)
+    write(script_root, f"{plugins}/smart_", "#!/usr/bin/perl\nsystem('/usr/sbin/sysctl', '-n');\n", 0o755)
+    dpkg(script_root, "munin-plugins-core", f"{plugins}/cpu", f"{plugins}/apt", f"{plugins}/smart_",
+         source="munin")
+    for program, package in (("/usr/bin/apt-get", "apt"), ("/usr/sbin/sysctl", "procps"),
+                             ("/usr/bin/sh", "dash"), ("/usr/bin/perl", "perl-base")):
+        write(script_root, program, "\x7fELF" if package in ("dash", "perl-base") else "#!/bin/sh\n", 0o755)
+        dpkg(script_root, package, program, essential=package in ("dash", "perl-base"), priority="required")
+    (script_root / "sbin").symlink_to("usr/sbin")
+    report = kept_at(script_root, "unit", tmp_path, [f"{plugins}/cpu"],
+                     records(("munin-node", "exec", f"{plugins}/cpu")))
+    assert f"{plugins}/apt" in report.kept and "/usr/bin/apt-get" not in report.kept
+    assert "apt-get (apt, run by munin-plugins-core's apt)" in report.unkept_runs
+    assert report.unkept_runs.count("sysctl (procps") == 1
+    assert "munin-plugins-core's apt, munin-plugins-core's smart_" in report.unkept_runs
+    # a package of programs on PATH only is no suite's
+    (tmp_path / "path").mkdir()
+    write(script_root, "/usr/sbin/apache2", "#!/bin/sh\necho x\n", 0o755)
+    write(script_root, "/usr/sbin/a2enmod", '#!/usr/bin/perl\nsystem("apt-get", "-s", "x");\n', 0o755)
+    dpkg(script_root, "apache2", "/usr/sbin/apache2", "/usr/sbin/a2enmod")
+    report = kept_at(script_root, "unit", tmp_path / "path", ["/usr/sbin/apache2"],
+                     records(("sh", "exec", "/usr/sbin/apache2")))
+    assert "/usr/sbin/a2enmod" in report.kept and "apt-get" not in report.unkept_runs
 
 
 def test_what_configuration_and_scripts_name_that_is_no_command(app_root: Path, tmp_path: Path):
@@ -2987,6 +3191,41 @@ def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_conve
     assert "/usr/bin/ffmpeg" in kept and f"{gconv}/CP1252.so" in kept
 
 
+def test_a_package_of_modules_in_a_kept_module_directory_comes_with_its_data(tmp_path: Path):
+    """GStreamer's plugins depend on libgstreamer, not on the tools that
+    ran; with the registry built into the image no plugin scanner ran in
+    the trace, the plugins came as files of their directory, and
+    plugins-good's encoder presets did not (encodebin with a preset
+    failed). A package installed on purpose of modules alone, one of which
+    is in a directory a program loads modules from, comes as one the
+    program's package depends on: not its translations into languages not
+    in use, nor a package of modules elsewhere."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    lib = "/usr/lib/x86_64-linux-gnu"
+    plugins = f"{lib}/gstreamer-1.0"
+    presets = "/usr/share/gstreamer-1.0/presets"
+    for path in (f"{plugins}/libgstcoreelements.so", f"{plugins}/libgstvpx.so", f"{presets}/GstVP8Enc.prs",
+                 "/usr/share/locale/de/LC_MESSAGES/gst-plugins-good-1.0.mo", f"{lib}/libgstreamer-1.0.so.0",
+                 f"{lib}/other/libother.so", "/usr/share/other/data"):
+        write(root, path, "x")
+    write(root, "/usr/bin/gst-launch-1.0", "x", 0o755)
+    dpkg(root, "libgstreamer1.0-0", f"{lib}/libgstreamer-1.0.so.0", f"{plugins}/libgstcoreelements.so")
+    dpkg(root, "gstreamer1.0-tools", "/usr/bin/gst-launch-1.0", depends="libgstreamer1.0-0")
+    dpkg(root, "gstreamer1.0-plugins-good", f"{plugins}/libgstvpx.so", f"{presets}/GstVP8Enc.prs",
+         "/usr/share/locale/de/LC_MESSAGES/gst-plugins-good-1.0.mo", depends="libgstreamer1.0-0")
+    dpkg(root, "other-modules", f"{lib}/other/libother.so", "/usr/share/other/data",
+         depends="libgstreamer1.0-0")
+    trace = ["/usr/bin/gst-launch-1.0", f"{lib}/libgstreamer-1.0.so.0", f"{plugins}/libgstcoreelements.so"]
+    events = records(("sh", "exec", trace[0]), *(("gst-launch-1.0", "openat", p) for p in trace[1:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{plugins}/libgstvpx.so" in kept
+    assert f"{presets}/GstVP8Enc.prs" in kept
+    assert f"in {plugins}, a directory a program loads its modules from" in kept[f"{presets}/GstVP8Enc.prs"]
+    assert "/usr/share/locale/de/LC_MESSAGES/gst-plugins-good-1.0.mo" not in kept
+    assert "/usr/share/other/data" not in kept
+
+
 def test_a_module_directory_a_library_names_in_pieces_comes_whole(tmp_path: Path):
     """libgdk_pixbuf builds its loaders' path from "/usr/lib/x86_64-linux-gnu",
     "gdk-pixbuf-2.0", "2.10.0" and reads "loaders.cache" there (generated at
@@ -3830,6 +4069,39 @@ def test_a_library_kept_whole_brings_the_programs_its_package_depends_on(script_
     assert "/usr/bin/gs" not in kept
 
 
+def test_a_program_library_code_runs_of_a_package_the_application_depends_on_is_kept(script_root: Path,
+                                                                                      tmp_path: Path):
+    """Rails' dbconsole (railties, which does not depend on it) runs
+    sqlite3; Redmine's redmine-sqlite, a metapackage, depends on sqlite3:
+    "Couldn't find database client: sqlite3". A program kept code runs by
+    name, of a package the package of a program that ran depends on
+    (directly or through a metapackage), is kept; one of no such package
+    is only said (gs)."""
+    gems = "/usr/share/rubygems-integration/all/gems"
+    lib = f"{gems}/railties-6.1/lib"
+    write(script_root, f"{lib}/dbconsole.rb",
+          "def start(db)\n  system('sqlite3', db)\n  system('gs', db)\nend\n")
+    write(script_root, "/usr/share/rubygems-integration/all/specifications/railties-6.1.gemspec", "")
+    dpkg(script_root, "ruby-railties", f"{lib}/dbconsole.rb",
+         "/usr/share/rubygems-integration/all/specifications/railties-6.1.gemspec")
+    write(script_root, "/usr/share/redmine/bin/rails", "#!/usr/bin/ruby\nrequire 'json'\n", 0o755)
+    write(script_root, "/usr/share/doc/redmine-sqlite/copyright", "x")
+    for program, package in (("/usr/bin/sqlite3", "sqlite3"), ("/usr/bin/gs", "ghostscript"),
+                             ("/usr/bin/ruby", "ruby")):
+        write(script_root, program, "#!/bin/sh\n", 0o755)
+        dpkg(script_root, package, program, priority="required")
+    dpkg(script_root, "redmine", "/usr/share/redmine/bin/rails", depends="redmine-sqlite, ruby-railties")
+    dpkg(script_root, "redmine-sqlite", "/usr/share/doc/redmine-sqlite/copyright", depends="sqlite3")
+    trace = ["/usr/share/redmine/bin/rails", "/usr/bin/ruby", *RUBY_TRACE[1:], f"{lib}/dbconsole.rb"]
+    events = records(("sh", "exec", "/usr/share/redmine/bin/rails"),
+                     *(("ruby", "openat", p) for p in trace[2:]))
+    report = kept_at(script_root, "unit", tmp_path, trace, events)
+    assert "/usr/bin/sqlite3" in report.kept
+    assert "which redmine depends on, whose program ran" in report.kept["/usr/bin/sqlite3"]
+    assert "/usr/bin/gs" not in report.kept and "gs (ghostscript, run by ruby-railties's dbconsole.rb)" \
+        in report.unkept_runs
+
+
 def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(script_root: Path, tmp_path: Path):
     """Pillow's EPS plugin runs gs, of ghostscript, which python3-pil has no
     relation to; a Pillow service's probe read PNGs, gs was dropped, and
@@ -3945,6 +4217,11 @@ def test_a_kept_packages_loaded_code_brings_the_commands_it_runs(script_root: Pa
     assert "/usr/bin/convert" in kept and "which was loaded" in kept["/usr/bin/convert-im6.q16"]
     assert "/usr/bin/gs" not in kept            # no dependency of redmine's
     assert "/usr/bin/git" not in kept           # named by code that never loaded (of a dependency)
+    # started as `bundle exec rails server` is: ruby ran, given bin/rails (opened), which counts as run
+    (tmp_path / "opened").mkdir()
+    events = records(("bundle", "exec", "/usr/bin/ruby"), *(("ruby", "openat", p) for p in trace[1:]))
+    kept = kept_at(script_root, "unit", tmp_path / "opened", trace, events).kept
+    assert "/usr/bin/convert" in kept and "which was loaded" in kept["/usr/bin/convert-im6.q16"]
 
 
 def test_a_program_packages_scripts_bring_what_they_load(script_root: Path, tmp_path: Path):
