@@ -3869,8 +3869,10 @@ class Expander:
         adds = sum(st.st_size for f in finals if (st := self.units.stats.get(f)) is not None)
         if not finals:
             return
+        # (named first: what users type first, `docker exec C cat out.pdf`,
+        # `| wc -l`, an entrypoint's `sleep infinity`)
         part = ToolboxPart(SHELL_TOOLBOX, adds, sorted(posixpath.basename(f) for f in finals),
-                           ("cp", "mv", "tail", "date", "find", "tar"))
+                           ("cat", "head", "tail", "wc", "sleep", "cp", "mv", "find", "tar"))
         if why := self._toolbox_part(part, " of programs"):
             self._toolbox(f"{why}: what an admin types in docker exec")
 
