@@ -233,6 +233,8 @@ CONFIG_TREE_LIMIT = (256, 1 << 20)
 # OpenSSL picks CApath's files by a hash of the issuer's name.
 TLS_IN_USE = re.compile(r"/(libssl|libgnutls|libnss3|libmbedtls|libwolfssl)\.so[^/]*$|/openssl\.cnf$")
 CA_DIRS = ("/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/pki/tls/certs", "/etc/pki/ca-trust")
+# The command line tools of a TLS library (_tls_tools)
+TLS_TOOLS = {"libssl": ("openssl",), "libgnutls": ("certtool", "gnutls-cli")}
 # Python's mimetypes reads the first of these it finds on its first guess.
 MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf/mime.types",
                     "/etc/apache/mime.types", "/etc/apache2/mime.types",
@@ -499,7 +501,9 @@ class Expander:
         self._module_dirs: set[str] = set()        # those of them a program loads modules from
         self._modules_loaded: list[str] = []       # the modules loaded from them
         self._suite_packages: set[str] = set()     # packages of programs a suite runs next
+        self._suite_programs: list[str] = []       # their compiled programs (_package_scripts, _roles_named)
         self._logs_users_in = False                # a program that ran starts PAM sessions
+        self._tls_library = ""                     # a TLS library that was loaded (see TLS_TOOLS)
         self._converters_named = ""     # why the application's code converts character sets
         self._fonts_why = ""            # why fonts are in use (see FONT_DIRS)
         self._read_in: set[str] = set()     # shell libraries read for their commands
@@ -624,6 +628,8 @@ class Expander:
                 self._whole_dirs.setdefault(directory, TEX_WHY.format(path))
                 self._tex_trees.add(directory)
             if loaded and TLS_IN_USE.search(path):
+                if not self._tls_library and ".so" in posixpath.basename(path):
+                    self._tls_library = path
                 for d in CA_DIRS:
                     self._whole_dirs.setdefault(d, f"the certificate authorities a TLS client verifies "
                                                    f"with ({path} was loaded)")
@@ -707,7 +713,7 @@ class Expander:
         self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
         self._what_libraries_name(self.closure.kept)
         self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
-        self._roles_named(list(self._kept_alone))
+        self._roles_named(list(self._kept_alone) + self._suite_programs)
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
@@ -715,6 +721,7 @@ class Expander:
         self._toolbox_if_small()
         self._stdlib_if_small()
         self._account_tools()
+        self._tls_tools()
         self._drain()
         # (what a package kept brings may be a library; a file left out
         # before may come now)
@@ -2048,12 +2055,19 @@ class Expander:
         for (/usr/bin/pager, /usr/bin/editor). bsd-mailx's mail, kept for
         Dovecot's init script, pages a long message through /usr/bin/pager:
         in `docker exec -it ... mail`, "/usr/bin/pager: not found" and
-        nothing of the message. Not every program such a binary names by
-        path: systemctl's led to update-rc.d and perl-base."""
-        for path in programs:
+        nothing of the message. And one its package depends on: mail's
+        /usr/sbin/sendmail, of the mail transport agent bsd-mailx depends on
+        (`default-mta | mail-transport-agent`: dma), without which Icinga's
+        notification scripts' mail said "sendmail process failed". Not
+        every program such a binary names by path: systemctl's led to
+        update-rc.d and perl-base."""
+        todo, seen = list(programs), set(programs)
+        while todo:
+            path = todo.pop(0)
             final = self._final(path)
             if final is None or not self._imports(final, SPAWN_FUNCTIONS):
                 continue
+            deps = set(self.units.package_deps.get(self.units.package_of.get(final, ""), []))
             roles = []
             for word in sorted(self._data_words_of(final)):
                 if not word.startswith("/") or is_pseudo(word):
@@ -2063,10 +2077,16 @@ class Expander:
                 except SymlinkLoop:
                     continue
                 if walk.final and self.units.is_program(walk.final) \
-                        and any(link.startswith(ALTERNATIVES + "/") for link in walk.links):
+                        and (any(link.startswith(ALTERNATIVES + "/") for link in walk.links)
+                             or self.units.package_of.get(walk.final) in deps):
                     roles.append(word)
             if roles:
-                self._keep_programs(roles, f"{final} (a name compiled into it, a role of {ALTERNATIVES})")
+                before = len(self._kept_alone)
+                self._keep_programs(roles, f"{final} (a name compiled into it, a role of {ALTERNATIVES} "
+                                           f"or of a package its own depends on)")
+                # (and theirs: logrotate's mail, then mail's sendmail)
+                todo += [p for p in self._kept_alone[before:] if p not in seen]
+                seen.update(todo)
 
     def _interpreter_features(self) -> None:
         """The files of Ruby's library its interpreter requires by a name
@@ -3539,7 +3559,13 @@ class Expander:
         for m in members:
             st = self.units.stats.get(m)
             if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
-                    or st.st_size > META_LIMIT or m not in self.closure.kept:
+                    or m not in self.closure.kept:
+                continue
+            if runs_next and not self._is_script(m) and self.units.is_program(m):
+                # (what it names by path, as a program kept alone: Icinga's
+                # check_load runs /usr/bin/uptime, "could not parse load")
+                self._suite_programs.append(m)
+            if st.st_size > META_LIMIT:
                 continue
             text = self.units.read_text(m)
             if text is None or not text.startswith("#!"):
@@ -3916,6 +3942,26 @@ class Expander:
                                                    ("useradd", "passwd", "chpasswd"))):
             self._keep_programs(commands, f"a command that adds or changes accounts (a program that logs "
                                           f"users in ran): {comes}")
+
+    def _tls_tools(self) -> None:
+        """The command line tools of a TLS library a program loaded
+        (TLS_TOOLS: openssl for libssl), where the image has them: what an
+        admin checks, makes or renews the service's certificate with, and
+        debugs its handshakes with (`openssl s_client -starttls ldap`), so
+        part of the toolbox (kept under TOOLBOX_SHARE of the bytes kept,
+        or with --keep toolbox, else said). On a minified OpenLDAP image,
+        "openssl: not found", and nothing had named it (ca-certificates
+        depends on openssl: no package installed on purpose)."""
+        library = posixpath.basename(self._tls_library).split(".so", 1)[0]
+        commands = [p for name in TLS_TOOLS.get(library, ()) if (p := self._admin_command(name))
+                    and (final := self._final(p)) and self.units.is_program(final)
+                    and final not in self.closure.kept]
+        if not commands:
+            return
+        names = [posixpath.basename(c) for c in commands]
+        if comes := self._toolbox_part(ToolboxPart(f"the tools of {library}", self._cost(commands), names)):
+            self._keep_programs(commands, f"a tool of {library}, which was loaded ({self._tls_library}): "
+                                          f"{comes}")
 
     def _toolbox_part(self, part: ToolboxPart, what: str = "") -> str | None:
         """Why a part of the toolbox comes (_toolbox_part_comes: the caller

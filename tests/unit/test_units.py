@@ -1882,6 +1882,71 @@ def test_what_configuration_and_scripts_name_that_is_no_command(app_root: Path, 
     assert "/data/other.bin" not in kept
 
 
+def test_a_suites_next_programs_bring_what_they_run_by_path_of_their_dependencies(tmp_path: Path):
+    """Icinga's plugins, kept as a suite's, never ran: check_load runs
+    /usr/bin/uptime (procps, which monitoring-plugins-basic depends on),
+    and on the minified image "could not parse load from uptime". A
+    program of a suite's package comes with what it names by path of a
+    package its own depends on, as a program kept alone; not another's
+    (check_apt's apt-get)."""
+    root, lib = compiled_root(tmp_path)
+    plugins = "/usr/lib/nagios/plugins"
+    for d in ("usr/bin", "usr/sbin", plugins.lstrip("/")):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    link(root, "/bin", "usr/bin")
+    for name, runs in (("check_load", "/usr/bin/uptime"), ("check_apt", "/usr/bin/apt-get")):
+        cc(root / plugins.lstrip("/") / name, "#include <unistd.h>\nint main(int c, char **v) {\n"
+           f'  char *a[] = {{"{runs}", 0}};\n  return c > 5 ? execv(a[0], a) : 0;\n}}\n')
+    for program in ("usr/sbin/icinga2", f"{plugins.lstrip('/')}/check_nscp_api", "usr/bin/uptime",
+                    "usr/bin/apt-get"):
+        cc(root / program, "int main(void){return 0;}")
+    write(root, "/usr/share/doc/icinga2/copyright", "x")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "icinga2-bin", "/usr/sbin/icinga2", f"{plugins}/check_nscp_api", source="icinga2",
+         depends="libc6")
+    dpkg(root, "icinga2", "/usr/share/doc/icinga2/copyright", source="icinga2",
+         recommends="monitoring-plugins-basic")
+    dpkg(root, "monitoring-plugins-basic", f"{plugins}/check_load", f"{plugins}/check_apt",
+         source="monitoring-plugins", depends="libc6, procps")
+    dpkg(root, "procps", "/usr/bin/uptime", depends="libc6")
+    dpkg(root, "apt", "/usr/bin/apt-get", depends="libc6")
+    assert lib.is_dir()
+    kept = kept_at(root, "unit", tmp_path, ["/usr/sbin/icinga2"],
+                   records(("icinga2", "exec", "/usr/sbin/icinga2"))).kept
+    assert f"{plugins}/check_load" in kept and "/usr/bin/uptime" in kept
+    assert "a package its own depends on" in kept["/usr/bin/uptime"]
+    assert "/usr/bin/apt-get" not in kept
+
+
+def test_a_loaded_tls_librarys_tools_are_a_part_of_the_toolbox(app_root: Path, tmp_path: Path):
+    """A minified OpenLDAP image had no openssl ("openssl: not found" for
+    an admin checking or renewing the server's certificate), and nothing
+    named it (ca-certificates depends on openssl). Where a program loaded
+    libssl, openssl is a part of the toolbox: said on a small image, kept
+    on a large one or with --keep toolbox; not where no TLS library was
+    loaded."""
+    lib = "/usr/lib/x86_64-linux-gnu"
+    write(app_root, "/usr/sbin/slapd", "#!/bin/sh\n", 0o755)
+    write(app_root, f"{lib}/libssl.so.3", "x")
+    write(app_root, "/usr/bin/openssl", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "slapd", "/usr/sbin/slapd")
+    dpkg(app_root, "libssl3", f"{lib}/libssl.so.3")
+    dpkg(app_root, "openssl", "/usr/bin/openssl")
+    trace = ["/usr/sbin/slapd", f"{lib}/libssl.so.3"]
+    events = records(("sh", "exec", trace[0]), ("slapd", "openat", trace[1]))
+    report = kept_at(app_root, "unit", tmp_path, trace, events)
+    assert "/usr/bin/openssl" not in report.kept and "the tools of libssl (openssl" in report.toolbox
+    rules = resolve.Rules()
+    rules.add_preset("toolbox")
+    (tmp_path / "asked").mkdir()
+    asked = kept_at(app_root, "unit", tmp_path / "asked", trace, events, rules)
+    assert "/usr/bin/openssl" in asked.kept and "a tool of libssl" in asked.kept["/usr/bin/openssl"]
+    (tmp_path / "none").mkdir()
+    report = kept_at(app_root, "unit", tmp_path / "none", trace[:1], events[:1])
+    assert "openssl" not in report.toolbox
+
+
 def test_a_program_configuration_names_relative_to_a_variable(app_root: Path, tmp_path: Path):
     """Nagios's commands run `$USER1$/check_load`, where resource.cfg sets
     `$USER1$=/usr/lib/nagios/plugins`: check_load, kept with its package,
@@ -6661,27 +6726,41 @@ def test_a_program_kept_alone_brings_the_roles_it_names_by_path(tmp_path: Path):
     /etc/alternatives/pager): in `docker exec -it ... mail` on the
     minified image, "/usr/bin/pager: not found" and nothing of the
     message. A program kept alone brings what it names by an absolute
-    path through /etc/alternatives; not another program it names by path
-    (systemctl's led to update-rc.d and perl-base)."""
+    path through /etc/alternatives, or of a package its own depends on
+    (mail's /usr/sbin/sendmail, of the mail transport agent: Icinga's
+    notification mails, "sendmail process failed"); not another program
+    it names by path (systemctl's led to update-rc.d and perl-base)."""
     root, lib = compiled_root(tmp_path)
     (root / "usr/bin").mkdir(parents=True)
     (root / "usr/sbin").mkdir(parents=True)
     link(root, "/bin", "usr/bin")
     cc(root / "usr/bin/mail", '#include <unistd.h>\n'
        'int main(int argc, char **argv) {\n'
-       '    char *args[] = {argc > 1 ? "/usr/bin/pager" : "/usr/sbin/helper", 0};\n'
+       '    char *args[] = {argc > 2 ? "/usr/sbin/sendmail" : argc > 1 ? "/usr/bin/pager"\n'
+       '                    : "/usr/sbin/helper", 0};\n'
        '    return execv(args[0], args);\n'
        '}\n')
-    for program in ("usr/bin/more", "usr/sbin/helper", "usr/sbin/dovecot", "usr/bin/sh"):
+    for program in ("usr/bin/more", "usr/sbin/helper", "usr/sbin/dovecot", "usr/bin/sh",
+                    "usr/sbin/sendmail"):
         cc(root / program, "int main(void){return 0;}")
     link(root, "/etc/alternatives/pager", "/usr/bin/more")
     link(root, "/usr/bin/pager", "/etc/alternatives/pager")
     write(root, "/etc/init.d/dovecot", "#!/bin/sh\nif [ -n \"$MAILTO\" ]; then mail -s x \"$MAILTO\"; fi\n",
           0o755)
+    # (and the roles of a role: logrotate's mailx, through the alternatives, is mail)
+    cc(root / "usr/bin/rotate", '#include <unistd.h>\n'
+       'int main(int argc, char **argv) {\n'
+       '    char *args[] = {"/usr/bin/mailx", 0};\n'
+       '    return argc > 9 ? execv(args[0], args) : 0;\n'
+       '}\n')
+    link(root, "/etc/alternatives/mailx", "/usr/bin/mail")
+    link(root, "/usr/bin/mailx", "/etc/alternatives/mailx")
+    dpkg(root, "rotate", "/usr/bin/rotate", depends="libc6")
     dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
          "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
     dpkg(root, "dovecot-core", "/usr/sbin/dovecot", "/etc/init.d/dovecot", depends="libc6")
-    dpkg(root, "bsd-mailx", "/usr/bin/mail", depends="libc6")
+    dpkg(root, "bsd-mailx", "/usr/bin/mail", depends="libc6, dma")
+    dpkg(root, "dma", "/usr/sbin/sendmail", depends="libc6")
     dpkg(root, "bsdextrautils", "/usr/bin/more", depends="libc6")
     dpkg(root, "helpers", "/usr/sbin/helper", depends="libc6")
     dpkg(root, "dash", "/usr/bin/sh", essential=True)
@@ -6689,5 +6768,11 @@ def test_a_program_kept_alone_brings_the_roles_it_names_by_path(tmp_path: Path):
     ran = records(("dovecot", "exec", "/usr/sbin/dovecot"), ("sh", "exec", "/usr/bin/sh"))
     kept = kept_at(root, "unit", tmp_path, ["/usr/sbin/dovecot", "/usr/bin/sh"], ran).kept
     assert "/usr/bin/mail" in kept and "/usr/sbin/helper" not in kept
-    for path in ("/usr/bin/pager", "/etc/alternatives/pager", "/usr/bin/more"):
+    for path in ("/usr/bin/pager", "/etc/alternatives/pager", "/usr/bin/more", "/usr/sbin/sendmail"):
         assert path in kept, path
+    # a role's roles: the init script runs rotate, which names mailx (mail), which names sendmail
+    write(root, "/etc/init.d/dovecot", "#!/bin/sh\nrotate --daily\n", 0o755)
+    (tmp_path / "chain").mkdir()
+    kept = kept_at(root, "unit", tmp_path / "chain", ["/usr/sbin/dovecot", "/usr/bin/sh"], ran).kept
+    assert "/usr/bin/rotate" in kept and "/usr/bin/mailx" in kept
+    assert "/usr/bin/mail" in kept and "/usr/sbin/sendmail" in kept
