@@ -233,8 +233,9 @@ CONFIG_TREE_LIMIT = (256, 1 << 20)
 # OpenSSL picks CApath's files by a hash of the issuer's name.
 TLS_IN_USE = re.compile(r"/(libssl|libgnutls|libnss3|libmbedtls|libwolfssl)\.so[^/]*$|/openssl\.cnf$")
 CA_DIRS = ("/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/pki/tls/certs", "/etc/pki/ca-trust")
-# The command line tools of a TLS library (_tls_tools)
-TLS_TOOLS = {"libssl": ("openssl",), "libgnutls": ("certtool", "gnutls-cli")}
+# The command line tools of TLS an admin reaches for, whichever library the
+# server uses (_tls_tools): OpenLDAP's is GnuTLS, its admin's openssl
+TLS_TOOLS = ("openssl", "certtool", "gnutls-cli")
 # Python's mimetypes reads the first of these it finds on its first guess.
 MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf/mime.types",
                     "/etc/apache/mime.types", "/etc/apache2/mime.types",
@@ -3944,24 +3945,24 @@ class Expander:
                                           f"users in ran): {comes}")
 
     def _tls_tools(self) -> None:
-        """The command line tools of a TLS library a program loaded
-        (TLS_TOOLS: openssl for libssl), where the image has them: what an
-        admin checks, makes or renews the service's certificate with, and
-        debugs its handshakes with (`openssl s_client -starttls ldap`), so
+        """The command line tools of TLS (TLS_TOOLS) the image has, once a
+        program loaded a TLS library: what an admin checks, makes or renews
+        the service's certificate with, and debugs its handshakes with
+        (`openssl s_client -starttls ldap`), so
         part of the toolbox (kept under TOOLBOX_SHARE of the bytes kept,
         or with --keep toolbox, else said). On a minified OpenLDAP image,
         "openssl: not found", and nothing had named it (ca-certificates
         depends on openssl: no package installed on purpose)."""
-        library = posixpath.basename(self._tls_library).split(".so", 1)[0]
-        commands = [p for name in TLS_TOOLS.get(library, ()) if (p := self._admin_command(name))
+        if not self._tls_library:
+            return
+        commands = [p for name in TLS_TOOLS if (p := self._admin_command(name))
                     and (final := self._final(p)) and self.units.is_program(final)
                     and final not in self.closure.kept]
         if not commands:
             return
         names = [posixpath.basename(c) for c in commands]
-        if comes := self._toolbox_part(ToolboxPart(f"the tools of {library}", self._cost(commands), names)):
-            self._keep_programs(commands, f"a tool of {library}, which was loaded ({self._tls_library}): "
-                                          f"{comes}")
+        if comes := self._toolbox_part(ToolboxPart("the tools of TLS", self._cost(commands), names)):
+            self._keep_programs(commands, f"a tool of TLS ({self._tls_library} was loaded): {comes}")
 
     def _toolbox_part(self, part: ToolboxPart, what: str = "") -> str | None:
         """Why a part of the toolbox comes (_toolbox_part_comes: the caller

@@ -1919,29 +1919,29 @@ def test_a_suites_next_programs_bring_what_they_run_by_path_of_their_dependencie
     assert "/usr/bin/apt-get" not in kept
 
 
-def test_a_loaded_tls_librarys_tools_are_a_part_of_the_toolbox(app_root: Path, tmp_path: Path):
+def test_the_tools_of_tls_are_a_part_of_the_toolbox_once_a_tls_library_is_loaded(app_root: Path, tmp_path: Path):
     """A minified OpenLDAP image had no openssl ("openssl: not found" for
     an admin checking or renewing the server's certificate), and nothing
-    named it (ca-certificates depends on openssl). Where a program loaded
-    libssl, openssl is a part of the toolbox: said on a small image, kept
-    on a large one or with --keep toolbox; not where no TLS library was
-    loaded."""
+    named it (ca-certificates depends on openssl; slapd's TLS is GnuTLS).
+    Where a program loaded a TLS library, openssl is a part of the
+    toolbox: said on a small image, kept on a large one or with --keep
+    toolbox; not where no TLS library was loaded."""
     lib = "/usr/lib/x86_64-linux-gnu"
     write(app_root, "/usr/sbin/slapd", "#!/bin/sh\n", 0o755)
-    write(app_root, f"{lib}/libssl.so.3", "x")
+    write(app_root, f"{lib}/libgnutls.so.30", "x")
     write(app_root, "/usr/bin/openssl", "#!/bin/sh\n", 0o755)
     dpkg(app_root, "slapd", "/usr/sbin/slapd")
-    dpkg(app_root, "libssl3", f"{lib}/libssl.so.3")
+    dpkg(app_root, "libgnutls30", f"{lib}/libgnutls.so.30")
     dpkg(app_root, "openssl", "/usr/bin/openssl")
-    trace = ["/usr/sbin/slapd", f"{lib}/libssl.so.3"]
+    trace = ["/usr/sbin/slapd", f"{lib}/libgnutls.so.30"]
     events = records(("sh", "exec", trace[0]), ("slapd", "openat", trace[1]))
     report = kept_at(app_root, "unit", tmp_path, trace, events)
-    assert "/usr/bin/openssl" not in report.kept and "the tools of libssl (openssl" in report.toolbox
+    assert "/usr/bin/openssl" not in report.kept and "the tools of TLS (openssl" in report.toolbox
     rules = resolve.Rules()
     rules.add_preset("toolbox")
     (tmp_path / "asked").mkdir()
     asked = kept_at(app_root, "unit", tmp_path / "asked", trace, events, rules)
-    assert "/usr/bin/openssl" in asked.kept and "a tool of libssl" in asked.kept["/usr/bin/openssl"]
+    assert "/usr/bin/openssl" in asked.kept and "a tool of TLS" in asked.kept["/usr/bin/openssl"]
     (tmp_path / "none").mkdir()
     report = kept_at(app_root, "unit", tmp_path / "none", trace[:1], events[:1])
     assert "openssl" not in report.toolbox
