@@ -1752,7 +1752,9 @@ class Expander:
         """A unit kept whole reaches a directory through a link of its own:
         what is behind the link comes too, when it is no more than
         FOREIGN_LIMIT: for a package, the files packages install there (no
-        documentation), not the image's own (a link into /var/lib's state);
+        documentation), not the image's own (a link into /var/lib's state),
+        nor a language's directory, whose units are the language rules' (nodejs's
+        /usr/share/node_modules is /usr/share/nodejs: every module there);
         not a system directory (/usr/share, a library directory). Debian
         moves the data of a versioned package into a -common one and links
         to it: ghostscript reads its ICC profiles through libgs10-common's
@@ -1766,7 +1768,7 @@ class Expander:
             if st is None or not stat.S_ISLNK(st.st_mode):
                 continue
             final = self._directory(m)
-            if final is None or is_system_dir(final):
+            if final is None or is_system_dir(final) or packaged_only and self.units.in_language_dir(final):
                 continue
             linked = True
             files = [p for p in self.units.subtree(final) if stat.S_ISREG(self.units.stats[p].st_mode)

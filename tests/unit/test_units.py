@@ -1751,17 +1751,21 @@ def test_a_kept_packages_link_to_a_directory_brings_what_packages_install_behind
     write(app_root, f"{gs}/Resource/Init/gs_init.ps", "%!")
     link(app_root, f"{gs}/iccprofiles", "../../color/icc/ghostscript")
     link(app_root, f"{gs}/share", "../..")              # (/usr/share: a system directory)
+    link(app_root, f"{gs}/python", "/usr/lib/python3/dist-packages")     # (a language's: its units')
+    write(app_root, "/usr/lib/python3/dist-packages/foo/__init__.py", "")
     write(app_root, f"{icc}/srgb.icc", b"\0" * 100)
     write(app_root, f"{icc}/README.txt", "local notes")  # (the image's own)
     write(app_root, "/usr/share/other/big.dat", "x")
     dpkg(app_root, "libgs10-common", "/usr/bin/gs", f"{gs}/Resource/Init/gs_init.ps", f"{gs}/iccprofiles",
-         f"{gs}/share")
+         f"{gs}/share", f"{gs}/python")
+    dpkg(app_root, "python3-foo", "/usr/lib/python3/dist-packages/foo/__init__.py")
     dpkg(app_root, "libgs-common", f"{icc}/srgb.icc")
     dpkg(app_root, "other", "/usr/share/other/big.dat")
     trace = ["/usr/bin/gs"]
     kept = kept_at(app_root, "unit", tmp_path, trace, records(("gs", "exec", "/usr/bin/gs"))).kept
     assert f"{icc}/srgb.icc" in kept and f"through {gs}/iccprofiles" in kept[f"{icc}/srgb.icc"]
     assert f"{icc}/README.txt" not in kept and "/usr/share/other/big.dat" not in kept
+    assert "/usr/lib/python3/dist-packages/foo/__init__.py" not in kept
     # over FOREIGN_LIMIT: none of it
     (tmp_path / "big").mkdir()
     with open(app_root / icc.lstrip("/") / "srgb.icc", "r+b") as f:
