@@ -225,10 +225,12 @@ PROGRAM_FALLBACK = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
 PROGRAM_LINE = 240
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
-# A '#' comment of Ruby, Perl or PHP, or a string on one line, where a
-# '#' is none (the backticks of a comment's Markdown are no command: Redmine's
-# "# Allow `id` in a and li elements" kept /usr/bin/id)
-HASH_COMMENT = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`\n]*`)|#[^\n]*""")
+# A '#' comment of Ruby, Perl or PHP (at a line's start or after a blank:
+# not Perl's $#ARGV, m#...#, /^#/, nor Ruby's ?#), or a string on one line,
+# where a '#' is none (the backticks of a comment's Markdown are no command:
+# Redmine's "# Allow `id` in a and li elements" kept /usr/bin/id)
+HASH_COMMENT = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`\n]*`)|(?:^|(?<=[ \t]))#[^\n]*""",
+                          re.M)
 PLACEHOLDER = re.compile(r"#\{[^}]*\}|\$\{[^}]*\}|\{[^}]*\}")
 JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)"""
                         r"""(['"])([^'"\n]+)\1""", re.M)

@@ -502,7 +502,7 @@ class Expander:
         self._module_dirs: set[str] = set()        # those of them a program loads modules from
         self._modules_loaded: list[str] = []       # the modules loaded from them
         self._suite_packages: set[str] = set()     # packages of programs a suite runs next
-        self._suite_programs: list[str] = []       # their compiled programs (_package_scripts, _roles_named)
+        self._suite_programs: dict[str, None] = {}  # their compiled programs (_package_scripts, _roles_named)
         self._logs_users_in = False                # a program that ran starts PAM sessions
         self._tls_library = ""                     # a TLS library that was loaded (see TLS_TOOLS)
         self._converters_named = ""     # why the application's code converts character sets
@@ -714,7 +714,7 @@ class Expander:
         self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
         self._what_libraries_name(self.closure.kept)
         self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
-        self._roles_named(list(self._kept_alone) + self._suite_programs)
+        self._roles_named(list(dict.fromkeys([*self._kept_alone, *self._suite_programs])))
         if self._tz_named:
             self._time_zones(self._tz_named)
         self._drain()
@@ -1663,7 +1663,8 @@ class Expander:
         through a metapackage): the application's packagers chose it for
         that code to run. Redmine's redmine-sqlite depends on sqlite3,
         which Rails' `dbconsole` runs (railties' code, whose own package
-        does not depend on it): "Couldn't find database client: sqlite3"."""
+        does not depend on it): "Couldn't find database client: sqlite3".
+        Each while it adds no more than COMPANION_LIMIT with what it needs."""
         chosen: dict[str, str] = {}     # a package of programs -> the package that depends on it
         for program in sorted(self._packages_of_programs(sorted(self._executed()))):
             for dep in sorted(self._program_dependencies(program)):
@@ -1672,8 +1673,8 @@ class Expander:
             final = self._final(program)
             key = self.units.package_of.get(final or "")
             if final is None or key is None or key not in chosen or program in self.closure.kept \
-                    or final in self.closure.kept:
-                continue
+                    or final in self.closure.kept or self._cost([program]) > COMPANION_LIMIT:
+                continue        # (over the limit: said, _unkept_runs; not gcc through build-essential)
             self._keep_programs([program], f"{by[0]}, which runs it by name; of {key.split(':', 1)[1]}, "
                                            f"which {chosen[key].split(':', 1)[1]} depends on, whose program "
                                            f"ran")
@@ -1753,8 +1754,9 @@ class Expander:
         what is behind the link comes too, when it is no more than
         FOREIGN_LIMIT: for a package, the files packages install there (no
         documentation), not the image's own (a link into /var/lib's state),
-        nor a language's directory, whose units are the language rules' (nodejs's
-        /usr/share/node_modules is /usr/share/nodejs: every module there);
+        nor a language's directory or PHP's, whose units are the language
+        rules' (nodejs's /usr/share/node_modules is /usr/share/nodejs: every
+        module there);
         not a system directory (/usr/share, a library directory). Debian
         moves the data of a versioned package into a -common one and links
         to it: ghostscript reads its ICC profiles through libgs10-common's
@@ -1768,7 +1770,9 @@ class Expander:
             if st is None or not stat.S_ISLNK(st.st_mode):
                 continue
             final = self._directory(m)
-            if final is None or is_system_dir(final) or packaged_only and self.units.in_language_dir(final):
+            if final is None or is_system_dir(final) or packaged_only and (
+                    self.units.in_language_dir(final) or final.startswith(_PHP_LIBRARY_PREFIXES)
+                    or final in PHP_INCLUDE_DIRS):
                 continue
             linked = True
             files = [p for p in self.units.subtree(final) if stat.S_ISREG(self.units.stats[p].st_mode)
@@ -2837,19 +2841,28 @@ class Expander:
                     continue
                 why = f"configuration of {key.split(':', 1)[1]} beside {path}, which was read"
                 key_ran = self.units.package_source.get(key) in ran_sources
+                configured: str | None = None       # the configuration read there (once)
                 for m in mine:
                     if m not in self.closure.kept:
                         self.closure.add(m, why)
-                    if key_ran and (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode) \
-                            and st.st_mode & 0o111 and m not in self._named_scripts \
-                            and (text := self.units.read_text(m)) is not None \
-                            and is_shell_script(text[:256].encode("utf-8", "surrogateescape"), m):
-                        # (an executable shell script of it is there to be
+                    if not key_ran or (st := self.units.stats.get(m)) is None \
+                            or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111 \
+                            or m in self._named_scripts or (text := self.units.read_text(m)) is None \
+                            or not is_shell_script(text[:256].encode("utf-8", "surrogateescape"), m):
+                        continue
+                    if configured is None:
+                        configured = "\n".join(t for p in sorted(traced) if p.startswith(top + "/")
+                                               and (t := self.units.read_text(p)) is not None)
+                    if posixpath.basename(m) in configured:
+                        # (an executable shell script of it that the
+                        # configuration read there names is there to be
                         # run, when a program of its source ran: its
                         # commands, each alone. Icinga's notification
                         # scripts in /etc/icinga2/scripts ran hostname and
                         # which, "command not found". Not PAM's
-                        # namespace.init beside sshd's: 1.1 MB of awk)
+                        # namespace.init beside sshd's (1.1 MB of awk), nor
+                        # MariaDB's /etc/mysql/debian-start, which only its
+                        # service unit runs)
                         self._named_scripts.add(m)
                         self._shell_script(m, text, f"script {m}, configuration of {key.split(':', 1)[1]}",
                                            whole=False)
@@ -3567,7 +3580,7 @@ class Expander:
             if runs_next and not self._is_script(m) and self.units.is_program(m):
                 # (what it names by path, as a program kept alone: Icinga's
                 # check_load runs /usr/bin/uptime, "could not parse load")
-                self._suite_programs.append(m)
+                self._suite_programs.setdefault(m)
             if st.st_size > META_LIMIT:
                 continue
             text = self.units.read_text(m)
@@ -3665,10 +3678,12 @@ class Expander:
         an Essential one, or in one installed on purpose (gitweb.cgi pipes
         its snapshots into bzip2 and xz, which git does not depend on: the
         image's admin installed them for it, and its .tar.bz2 and .tar.xz
-        came back empty, status 200). said: the others are noted as runs,
-        for _unkept_runs to name (a program a suite runs next: munin's apt
-        plugin runs apt-get, which munin-plugins-core does not depend on;
-        enabled, it failed, "Can't exec \"apt-get\"", with nothing said)."""
+        came back empty, status 200). said: the others are noted as runs
+        (_note_run: _unkept_runs names them, or _chosen_tools keeps one the
+        application's package depends on), for a program a suite runs next:
+        munin's apt plugin runs apt-get, which munin-plugins-core does not
+        depend on; enabled, it failed, "Can't exec \"apt-get\"", with
+        nothing said."""
         key = self.units.package_of.get(program)
         if (key, steps) not in self._deps_within:
             deps: set[str] = set()

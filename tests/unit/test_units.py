@@ -775,6 +775,9 @@ def test_programs_a_script_gives_an_interpreter_in_a_here_document():
     # a comment's Markdown backticks run nothing (Redmine's "# Allow `id` in a and li elements")
     ("# Allow `id` in a and li elements\nx = 1  # see `make`", True, []),
     ("out = `ls #{dir}`  # not `make`", True, ["/bin/sh", "ls"]),
+    # ... but a '#' inside code is none: Perl's $#ARGV and m#...#, Ruby's ?#
+    ("if ($#ARGV > 0) { $x = `uname -a`; }", True, ["/bin/sh", "uname"]),
+    ("next if $l =~ m#^/dev#; my @b = `blkid`;", True, ["/bin/sh", "blkid"]),
     ("my $type = qx(file -b $path);", True, ["/bin/sh", "file"]),
     ('system("file", "-b", $path);', True, ["/bin/sh", "file"]),
     ('system "xz -d $f";', True, ["/bin/sh", "xz"]),
@@ -1675,8 +1678,13 @@ def test_what_a_kept_service_runs_next_comes_with_it(app_root: Path, tmp_path: P
     for path in ("/usr/sbin/icinga2", "/usr/lib/icinga2/prepare-dirs", "/usr/lib/icinga2/safe-reload",
                  "/usr/bin/hostname", "/usr/bin/logrotate", "/usr/bin/kill"):
         write(app_root, path, "#!/bin/sh\n", 0o755)
-    write(app_root, "/etc/icinga2/icinga2.conf", "include \"conf.d\"\n")
+    write(app_root, "/etc/icinga2/icinga2.conf", 'command = [ ConfigDir + "/scripts/mail.sh" ]\n'
+                                                 'command = [ ConfigDir + "/scripts/tool.pl" ]\n')
     write(app_root, "/etc/icinga2/scripts/mail.sh", "#!/bin/sh\necho \"$(hostname)\" | cat\n", 0o755)
+    # (one its configuration does not name: as MariaDB's debian-start, which only its unit runs)
+    write(app_root, "/etc/icinga2/scripts/other.sh", "#!/bin/sh\nlogger x\n", 0o755)
+    write(app_root, "/etc/icinga2/scripts/tool.pl", "#!/usr/bin/perl\n`logger x`;\n", 0o755)
+    write(app_root, "/usr/bin/logger", "#!/bin/sh\n", 0o755)
     write(app_root, "/etc/logrotate.d/icinga2", "/var/log/icinga2/*.log {\n  daily\n}\n")
     write(app_root, "/usr/lib/systemd/system/icinga2.service",
           "[Service]\nExecStartPre=/usr/lib/icinga2/prepare-dirs /etc/default/icinga2\n"
@@ -1686,13 +1694,16 @@ def test_what_a_kept_service_runs_next_comes_with_it(app_root: Path, tmp_path: P
               "/var/cache/icinga2/api"):
         (app_root / d.lstrip("/")).mkdir(parents=True)
     write(app_root, "/var/cache/icinga2/api/state", "x")        # (a directory with a file: its own)
+    (app_root / "var/lib/dpkg/updates").mkdir(parents=True)       # (the package manager's state: not)
     dpkg(app_root, "icinga2-bin", "/usr/sbin/icinga2", "/usr/lib/systemd/system/icinga2.service",
          depends="icinga2-common", recommends="logrotate", source="icinga2")
+    dpkg(app_root, "bsdutils", "/usr/bin/logger", priority="required")
     dpkg(app_root, "icinga2-common", "/etc/icinga2/icinga2.conf", "/etc/icinga2/scripts/mail.sh",
+         "/etc/icinga2/scripts/other.sh", "/etc/icinga2/scripts/tool.pl",
          "/etc/logrotate.d/icinga2", "/usr/lib/icinga2/prepare-dirs", "/usr/lib/icinga2/safe-reload",
          "/var/spool/icinga2/perfdata", "/var/spool/icinga2/tmp", "/var/log/icinga2/compat",
          "/var/cache/icinga2/api", source="icinga2")
-    dpkg(app_root, "hostname", "/usr/bin/hostname", priority="required")
+    dpkg(app_root, "hostname", "/usr/bin/hostname", "/var/lib/dpkg/updates", priority="required")
     dpkg(app_root, "procps", "/usr/bin/kill", priority="required")
     # (not the script beside a configuration read of a source none of whose programs ran: PAM's)
     write(app_root, "/etc/security/namespace.conf", "# none\n")
@@ -1707,6 +1718,7 @@ def test_what_a_kept_service_runs_next_comes_with_it(app_root: Path, tmp_path: P
     kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
     assert "/etc/icinga2/scripts/mail.sh" in kept and "/usr/bin/hostname" in kept
     assert "/etc/security/namespace.init" in kept and "/usr/bin/getent" not in kept
+    assert "/etc/icinga2/scripts/other.sh" in kept and "/usr/bin/logger" not in kept
     assert "/usr/lib/icinga2/prepare-dirs" in kept and "/usr/lib/icinga2/safe-reload" in kept
     assert "service unit /usr/lib/systemd/system/icinga2.service" in kept["/usr/lib/icinga2/safe-reload"]
     assert "/usr/bin/kill" not in kept
@@ -1714,6 +1726,7 @@ def test_what_a_kept_service_runs_next_comes_with_it(app_root: Path, tmp_path: P
     for d in ("/var/spool/icinga2/perfdata", "/var/spool/icinga2/tmp", "/var/log/icinga2/compat"):
         assert d in kept and "holds no file" in kept[d], d
     assert "/var/cache/icinga2/api/state" not in kept
+    assert "/var/lib/dpkg/updates" not in kept
 
 
 def test_a_suites_plugins_of_another_package_come_with_what_they_load(script_root: Path, tmp_path: Path):
@@ -1923,7 +1936,7 @@ def test_a_suites_next_programs_bring_what_they_run_by_path_of_their_dependencie
     assert "/usr/bin/apt-get" not in kept
 
 
-def test_the_tools_of_tls_are_a_part_of_the_toolbox_once_a_tls_library_is_loaded(app_root: Path, tmp_path: Path):
+def test_the_tools_of_tls_come_once_a_tls_library_is_loaded(app_root: Path, tmp_path: Path):
     """A minified OpenLDAP image had no openssl ("openssl: not found" for
     an admin checking or renewing the server's certificate), and nothing
     named it (ca-certificates depends on openssl; slapd's TLS is GnuTLS).
@@ -1948,6 +1961,13 @@ def test_the_tools_of_tls_are_a_part_of_the_toolbox_once_a_tls_library_is_loaded
     assert "/usr/bin/openssl" in asked.kept and "a tool of TLS" in asked.kept["/usr/bin/openssl"]
     (tmp_path / "none").mkdir()
     report = kept_at(app_root, "unit", tmp_path / "none", trace[:1], events[:1])
+    assert "openssl" not in report.toolbox
+    # (OpenSSL's configuration read is no TLS library loaded)
+    write(app_root, "/usr/lib/ssl/openssl.cnf", "[default]\n")
+    dpkg(app_root, "libssl3", "/usr/lib/ssl/openssl.cnf")
+    (tmp_path / "cnf").mkdir()
+    report = kept_at(app_root, "unit", tmp_path / "cnf", [trace[0], "/usr/lib/ssl/openssl.cnf"],
+                     records(("sh", "exec", trace[0]), ("slapd", "openat", "/usr/lib/ssl/openssl.cnf")))
     assert "openssl" not in report.toolbox
 
 
@@ -4149,18 +4169,19 @@ def test_a_program_library_code_runs_of_a_package_the_application_depends_on_is_
     gems = "/usr/share/rubygems-integration/all/gems"
     lib = f"{gems}/railties-6.1/lib"
     write(script_root, f"{lib}/dbconsole.rb",
-          "def start(db)\n  system('sqlite3', db)\n  system('gs', db)\nend\n")
+          "def start(db)\n  system('sqlite3', db)\n  system('gs', db)\n  system('bigtool', db)\nend\n")
     write(script_root, "/usr/share/rubygems-integration/all/specifications/railties-6.1.gemspec", "")
     dpkg(script_root, "ruby-railties", f"{lib}/dbconsole.rb",
          "/usr/share/rubygems-integration/all/specifications/railties-6.1.gemspec")
     write(script_root, "/usr/share/redmine/bin/rails", "#!/usr/bin/ruby\nrequire 'json'\n", 0o755)
     write(script_root, "/usr/share/doc/redmine-sqlite/copyright", "x")
     for program, package in (("/usr/bin/sqlite3", "sqlite3"), ("/usr/bin/gs", "ghostscript"),
-                             ("/usr/bin/ruby", "ruby")):
+                             ("/usr/bin/ruby", "ruby"), ("/usr/bin/bigtool", "bigtool")):
         write(script_root, program, "#!/bin/sh\n", 0o755)
         dpkg(script_root, package, program, priority="required")
+    os.truncate(script_root / "usr/bin/bigtool", expand.COMPANION_LIMIT + 1)     # (sparse)
     dpkg(script_root, "redmine", "/usr/share/redmine/bin/rails", depends="redmine-sqlite, ruby-railties")
-    dpkg(script_root, "redmine-sqlite", "/usr/share/doc/redmine-sqlite/copyright", depends="sqlite3")
+    dpkg(script_root, "redmine-sqlite", "/usr/share/doc/redmine-sqlite/copyright", depends="sqlite3, bigtool")
     trace = ["/usr/share/redmine/bin/rails", "/usr/bin/ruby", *RUBY_TRACE[1:], f"{lib}/dbconsole.rb"]
     events = records(("sh", "exec", "/usr/share/redmine/bin/rails"),
                      *(("ruby", "openat", p) for p in trace[2:]))
@@ -4169,6 +4190,8 @@ def test_a_program_library_code_runs_of_a_package_the_application_depends_on_is_
     assert "which redmine depends on, whose program ran" in report.kept["/usr/bin/sqlite3"]
     assert "/usr/bin/gs" not in report.kept and "gs (ghostscript, run by ruby-railties's dbconsole.rb)" \
         in report.unkept_runs
+    assert "/usr/bin/bigtool" not in report.kept               # (over the limit: said)
+    assert "bigtool (bigtool" in report.unkept_runs
 
 
 def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(script_root: Path, tmp_path: Path):
@@ -6031,6 +6054,15 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     events = records(("server", "exec", "/app/server"), ("server", "openat", "/app/model.bin"))
     no_shell = kept_at(root, "unit", tmp_path / "noshell", ["/app/server", "/app/model.bin"], events).kept
     assert "/usr/bin/sh" not in no_shell and "/usr/bin/gunzip" not in no_shell
+    # the warning names first what users type first (`docker exec C cat out.pdf`)
+    for program in ("/usr/bin/cat", "/usr/bin/tar", "/usr/bin/chmod"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    dpkg(root, "coreutils", "/usr/bin/date", "/usr/bin/cut", "/usr/bin/cat", "/usr/bin/chmod", essential=True)
+    dpkg(root, "tar", "/usr/bin/tar", essential=True)
+    (tmp_path / "named").mkdir()
+    named = kept_at(root, "unit", tmp_path / "named", ["/usr/bin/logger", "/usr/bin/sh"],
+                    records(("sh", "exec", "/usr/bin/sh"), ("logger", "exec", "/usr/bin/logger")))
+    assert "the shell's everyday commands (cat, tar, ...: " in named.toolbox
 
 
 def test_an_interpreters_standard_library_comes_with_the_toolbox(tmp_path: Path):
