@@ -3624,7 +3624,14 @@ class Expander:
             # imagemagick, which ruby-mini-magick, a dependency of
             # redmine's, depends on), and its thumbnails were 404s
             for m in files:
-                if m in self._in_trace and (text := self.units.read_text(m)) is not None:
+                text = self.units.read_text(m)
+                if text is not None:
+                    # (what in /etc they name, any of them, as its scripts':
+                    # Prosody's mod_http_files, enabled next, maps file names
+                    # to types from /etc/mime.types; without it, .json, .pdf
+                    # and .woff2 were served with no type)
+                    self._configuration_named(m, text, data_too=True)
+                if m in self._in_trace and text is not None:
                     words = code_commands(text, language in BACKTICK_LANGUAGES)
                     self._keep_programs(self._commands_it_may_run(m, words, steps=3),
                                         f"code {m}, of a kept package of programs, which was loaded")

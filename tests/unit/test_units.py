@@ -4648,13 +4648,25 @@ def test_the_modules_a_program_package_keeps_of_its_own_load_their_libraries(tmp
     clib = "/usr/lib/x86_64-linux-gnu/lua/5.4"
     write(root, f"{clib}/dbd/sqlite3.so", "\x7fELF")
     write(root, f"{share}/unused.lua", "")
-    dpkg(root, "prosody", "/usr/bin/prosody", "/usr/lib/prosody/util/sql.lua")
+    # a module of it, enabled next, names /etc/mime.types (a package of data): without it files
+    # were served with no type; not a package's of programs
+    write(root, "/usr/lib/prosody/modules/mod_http_files.lua", 'local mime_map = "/etc/mime.types"\n')
+    write(root, "/usr/lib/prosody/modules/mod_other.lua", 'local f = "/etc/other.types"\n')
+    write(root, "/usr/bin/other-tool", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/mime.types", "application/json json\n")
+    write(root, "/etc/other.types", "x\n")
+    dpkg(root, "media-types", "/etc/mime.types")
+    dpkg(root, "other-types", "/etc/other.types", "/usr/bin/other-tool")
+    dpkg(root, "prosody", "/usr/bin/prosody", "/usr/lib/prosody/util/sql.lua",
+         "/usr/lib/prosody/modules/mod_http_files.lua", "/usr/lib/prosody/modules/mod_other.lua")
     dpkg(root, "lua-dbi-common", f"{share}/DBI.lua")
     dpkg(root, "lua-dbi-sqlite3", f"{clib}/dbd/sqlite3.so")
     dpkg(root, "lua-unused", f"{share}/unused.lua")
     dpkg(root, "lua5.4", "/usr/bin/lua5.4")
     trace = ["/usr/bin/prosody"]
     kept = kept_at(root, "unit", tmp_path, trace, records(("prosody", "exec", trace[0]))).kept
+    assert "/etc/mime.types" in kept and "mod_http_files.lua" in kept["/etc/mime.types"]
+    assert "/etc/other.types" not in kept                   # (of a package of programs)
     assert "/usr/lib/prosody/util/sql.lua" in kept
     assert f"{share}/DBI.lua" in kept and "util/sql.lua" in kept[f"{share}/DBI.lua"]
     assert f"{clib}/dbd/sqlite3.so" in kept and "DBI.lua" in kept[f"{clib}/dbd/sqlite3.so"]
