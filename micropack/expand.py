@@ -1164,7 +1164,7 @@ class Expander:
         self._keep_files(unit, [m for m in unit.members if m.startswith(under) and not is_documentation(m)
                                 and not m.startswith("/usr/include/")
                                 and not m.endswith(STATIC_LIBRARY)
-                                and ((t := TRANSLATION.match(m)) is None or t.group(1) in self._languages)],
+                                and not self._unused_translation(m)],
                          why)
 
     def _unused_drop_ins(self) -> None:
@@ -1322,7 +1322,7 @@ class Expander:
         writes at run time (nothing to lose). Icinga's /var/spool/icinga2/
         perfdata and /var/log/icinga2/compat were gone: with those features
         enabled, "Could not open perfdata file ... Perfdata will be lost"."""
-        in_use = {key for p in self.closure.kept if (key := self.units.package_of.get(p))}
+        in_use = self._packages_kept()
         for key in sorted(in_use & self.units.units.keys()):
             unit = self.units.units[key]
             for d in unit.dirs:
@@ -3171,7 +3171,7 @@ class Expander:
         gschemas.compiled; gdk-pixbuf guesses an image's type from
         shared-mime-info's mime.cache (its dependency: no BMP or TIFF was
         read). Its regular files, at most COMPANION_LIMIT a package."""
-        in_use = {key for p in self.closure.kept if (key := self.units.package_of.get(p))}
+        in_use = self._packages_kept()
         wanted = in_use | {d for key in in_use for d in self.units.package_deps.get(key, [])}
         for key in sorted(wanted & self.units.package_triggers.keys()):
             unit = self.units.units.get(key)
@@ -3372,10 +3372,7 @@ class Expander:
                      if m in self.closure.kept and SHARED_OBJECT.search(posixpath.basename(m))}
         out = []
         for m in unit.members:
-            if is_documentation(m):
-                continue
-            t = TRANSLATION.match(m)
-            if t and t.group(1) not in self._languages:
+            if is_documentation(m) or self._unused_translation(m):
                 continue
             if not program and SHARED_OBJECT.search(posixpath.basename(m)):
                 d = parent_of(m)
@@ -3386,6 +3383,14 @@ class Expander:
             out.append(m)
         return out + [d for d in unit.dirs if not is_documentation(d + "/")
                       and not LIB_DIR.match(d) and not is_system_dir(d)]
+
+    def _unused_translation(self, path: str) -> bool:
+        """path is a translation into a language not in use."""
+        return (t := TRANSLATION.match(path)) is not None and t.group(1) not in self._languages
+
+    def _packages_kept(self) -> set[str]:
+        """The packages a file of which is kept so far."""
+        return {key for p in self.closure.kept if (key := self.units.package_of.get(p))}
 
     def _kept_library_names(self) -> set[str]:
         """The file names of the shared objects kept so far. A plugin that
