@@ -50,6 +50,9 @@ _WRAPPER_SPECS: tuple[tuple[str, str, int, str], ...] = (
     ("envuidgid", "", 1, ""), ("envdir", "", 1, ""), ("setlock", "", 1, ""), ("softlimit", _LIMITS, 0, ""),
     ("fghack", "", 0, ""), ("pgrphack", "", 0, ""), ("s6-setuidgid", "", 1, ""), ("s6-envdir", "-c", 1, ""),
     ("s6-softlimit", _LIMITS, 0, ""), ("s6-applyuidgid", "-u -g -G", 0, ""), ("s6-setsid", "", 0, ""),
+    ("setpriv", "--reuid --regid --ruid --rgid --euid --egid --groups --inh-caps --ambient-caps "
+                "--bounding-set --securebits --pdeathsig --selinux-label --apparmor-profile "
+                "--landlock-access --landlock-rule", 0, ""),
 )
 WRAPPERS: dict[str, tuple[frozenset[str], int, frozenset[str]]] = {
     name: (frozenset(valued.split()), before, frozenset(commands.split()))
@@ -241,6 +244,11 @@ JS_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*
 # program, a usage text). Read line by line, graphviz's dotty's usage
 # "(sync|async)" ran `sync`, and tzselect's awk `cc = country` ran `cc`.
 QUOTING = re.compile(r"""[\\#'"]""")
+# A shell given -c (alone or in a cluster), or su, runuser or flock given
+# -c, right before a string: its operand is a command line, though it
+# spans lines
+SHELL_C_BEFORE = re.compile(r"(?:^|[\s;&|(/])(?:(?:ba|da|k|z|a)?sh|su|runuser|flock)"
+                            r"(?:[ \t]+[-+]?[\w./$-]+)*?[ \t]+-\w*c\w*[ \t]*$")
 HEREDOC = re.compile(r"""<<-?[ \t]*(['"]?)(\w+)\1([^\n]*)\n(?:.*?\n)??[ \t]*\2[ \t]*(?=\n|$)""", re.S)
 # git's sample hooks (never_run)
 SAMPLE_HOOK = re.compile(r"/hooks/[^/]+\.sample$")
@@ -304,7 +312,12 @@ def _without_data(text: str) -> str:
             code: list[tuple[int, int]] = []
             end = _quote_end(text, i, code)
             quoted = text[i:end]
-            if "\n" in quoted:
+            if "\n" in quoted and SHELL_C_BEFORE.search("".join(out[-8:])[-160:]):
+                # a shell's command line (`sh -c "<newline> cp ... && mv
+                # ..."`, unbound's helper under setpriv): its lines are code
+                out.append("_")
+                out.append(f"\n{_without_data(quoted[1:-1])}\n")
+            elif "\n" in quoted:
                 # one word, and the commands its substitutions run, each
                 # on lines of their own (git's commit-msg hook runs `sort |
                 # uniq -c` inside "$(grep ... |<newline> sort | ...)")

@@ -253,15 +253,36 @@ def undefined_symbols(fh: BinaryIO) -> frozenset[str]:
 # The first word of a string of a program's data: a name or a path, ended
 # by the string's end or a space (a command line: "/usr/sbin/sendmail -t -i")
 DATA_WORD = re.compile(rb"(?<=\0)(/?[\w.+-]+(?:/[\w.+-]+)*)(?=[\0 ])")
+# ... a string that is one word, and the end of another after a '-' or a
+# '/': a literal that is the end of a longer one has no string of its own
+# once the linker merged them (SHF_MERGE|SHF_STRINGS): cgit's argv "xz" is
+# the end of "application/x-xz"
+DATA_WHOLE = re.compile(rb"(?<=\0)([\w+][\w.+-]*)(?=\0)")
+DATA_END = re.compile(rb"[-/]([\w+][\w.+]*)(?=\0)")
+# ... of which a MIME type's x- name ("application/x-bzip2"), which names
+# the tool of its format
+DATA_X_NAME = re.compile(rb"/x-([\w+][\w.+]*)(?=\0)")
 
 
-def data_words(fh: BinaryIO, limit: int = 256 << 20) -> set[str]:
-    """The first words of the NUL-ended strings in an object's read-only
-    and initialized data (.rodata, .data), where its code's string
-    literals are; not its symbol tables' names (an object that imports
-    mkdir() is no program that runs `mkdir`). Empty when it has no
-    section headers to find them by."""
-    out: set[str] = set()
+@dataclass(frozen=True)
+class DataWords:
+    """What an object's read-only and initialized data (.rodata, .data),
+    where its code's string literals are, holds: the first words of its
+    NUL-ended strings (words), those strings of one word (whole), and the
+    ends of the others after a '-' or a '/' (ends, where a short literal
+    may hide in a longer one), of which a MIME type's x- names (x_names).
+    Not its symbol tables' names (an object that imports mkdir() is no
+    program that runs `mkdir`)."""
+    words: frozenset[str] = frozenset()
+    whole: frozenset[str] = frozenset()
+    ends: frozenset[str] = frozenset()
+    x_names: frozenset[str] = frozenset()
+
+
+def data_words(fh: BinaryIO, limit: int = 256 << 20) -> DataWords:
+    """The words of an object's data (DataWords), read once; empty when it
+    has no section headers to find them by."""
+    found: tuple[set[str], ...] = (set(), set(), set(), set())
     try:
         fh.seek(0)
         for section in ELFFile(fh).iter_sections():
@@ -269,10 +290,11 @@ def data_words(fh: BinaryIO, limit: int = 256 << 20) -> set[str]:
                     or section["sh_size"] > limit:
                 continue
             data = b"\0" + section.data() + b"\0"
-            out.update(m.group(1).decode("utf-8", "surrogateescape") for m in DATA_WORD.finditer(data))
+            for out, pattern in zip(found, (DATA_WORD, DATA_WHOLE, DATA_END, DATA_X_NAME), strict=True):
+                out.update(m.group(1).decode("utf-8", "surrogateescape") for m in pattern.finditer(data))
     except ELF_ERRORS:
-        return set()
-    return out
+        return DataWords()
+    return DataWords(*(frozenset(f) for f in found))
 
 
 # What the loader's $LIB and $PLATFORM may stand for. Which one a loader

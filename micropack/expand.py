@@ -100,6 +100,23 @@ from micropack.units import (
 # What a file a unit brings (never traced) may pull in through its closure
 # from packages the workload did not use.
 FOREIGN_LIMIT = 16 << 20
+# ... and, beyond that, the modules of a directory a program loaded a
+# module from by name, not by its configuration (_modules_chosen_by_input),
+# this much more in all: the next input loads one, and a program may not
+# say it is missing. ImageMagick, without heic.so (24.8 MB of libheif's
+# codecs), wrote JPEG data to out.heic, exit 0; Graphviz, without its gd
+# plugin (41.6 MB through libgd), left a node's JPEG image out of the PNG,
+# exit 0.
+# PostgreSQL's llvmjit.so (LLVM and Z3, 133 MB) stays out: without it
+# PostgreSQL runs its queries without JIT.
+MODULE_LIMIT = 64 << 20
+# Programs that run others by name for a part of their work, which no
+# package relation says (gzip is Essential: tar does not depend on it):
+# the program's name -> those it runs. Each the image has comes alone,
+# within COMPANION_LIMIT, with the program, run or kept alone: Dovecot's
+# dovecot-sysreport runs `tar -czf`; tar was kept for it, gzip was not,
+# and the report failed, "gzip: not found", exit 2.
+HELPERS_BY_NAME = {"tar": ("gzip", "bzip2", "xz", "zstd", "lzip", "lzop", "compress")}
 
 # Directories where shared libraries sit and are found by name (ld.so).
 LIB_DIR = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0-9_]+)?$")
@@ -236,6 +253,11 @@ CA_DIRS = ("/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/pki/tls/certs",
 # The command line tools of TLS an admin reaches for, whichever library the
 # server uses (_tls_tools): OpenLDAP's is GnuTLS, its admin's openssl
 TLS_TOOLS = ("openssl", "certtool", "gnutls-cli")
+# The commands that signal and find processes (_process_tools), where a
+# shell is kept: how an admin reloads a service (`docker exec C kill -HUP
+# 1`, a unit's `ExecReload=/bin/kill -HUP $MAINPID`). Not Essential (procps),
+# and their library may bring libsystemd: a part of the toolbox of their own.
+PROCESS_TOOLS = ("kill", "pkill", "pgrep", "ps", "pidof")
 # Python's mimetypes reads the first of these it finds on its first guess.
 MIME_TYPES_FILES = ("/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf/mime.types",
                     "/etc/apache/mime.types", "/etc/apache2/mime.types",
@@ -292,6 +314,11 @@ NAME_PARTS = re.compile(r"[/._-]")
 BEAM_LIMIT = 16 << 20
 # An absolute name under /etc in a script's text (CERTSCONF=/etc/ca-certificates.conf)
 ETC_NAME = re.compile(r"(?<![\w./-])/etc/[\w.+-]+(?:/[\w.+-]+)*")
+# ... and under /usr/share (DNS_ROOT_KEY_FILE="/usr/share/dns/root.key")
+SHARED_DATA_NAME = re.compile(r"(?<![\w./-])/usr/share/[\w.+-]+(?:/[\w.+-]+)+")
+# The decorations of a module's file name around the name a configuration
+# gives it (lib10_quota_plugin.so: quota)
+MODULE_STEM = re.compile(r"^(lib)?\d+_|_(plugin|module)$")
 # A module's name: a shared object's, not ld.so.cache's nor ld.so.conf's.
 MODULE = re.compile(r"\.so(\.[0-9]+)*$")
 PIECE = "\n"       # (keys of _pieces' needles: the directory, then this, then which)
@@ -404,6 +431,19 @@ class ToolboxPart:
 
 
 @dataclass
+class Refusal:
+    """A unit's file left out (_keep_files), to be asked again: why it
+    would be kept, the bounds it was asked under, its unit's label, and
+    whether it is a program of a job's package (result.unrun_programs)."""
+    why: str
+    limit: bool
+    most: int
+    label: str
+    program: bool
+    pool: str = ""      # the directory of modules whose pool it may draw on (MODULE_LIMIT)
+
+
+@dataclass
 class Expansion:
     used: dict[str, str] = field(default_factory=dict)         # unit key -> why it is used
     left_out: dict[str, str] = field(default_factory=dict)     # path -> why (a unit's file)
@@ -413,6 +453,8 @@ class Expansion:
     sticky: list[str] = field(default_factory=list)
     # a package installed on purpose none of whose commands is kept -> those commands
     unused_commands: dict[str, list[str]] = field(default_factory=dict)
+    # ... and one some of whose commands are kept -> those that are not
+    unkept_commands: dict[str, list[str]] = field(default_factory=dict)
     # a package of a language's libraries installed on purpose, nothing of
     # which is kept -> its entries in the language's directories
     unused_libraries: dict[str, list[str]] = field(default_factory=dict)
@@ -520,7 +562,8 @@ class Expander:
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
         self._path_entries: set[str] | None = None     # (_path_names)
-        self._data_words: dict[str, set[str]] = {}  # an ELF file -> the words of its data (_data_words_of)
+        self._data_words: dict[str, elf.DataWords] = {}    # an ELF file -> its data's (_data_strings_of)
+        self._wanted_on_path: dict[str, str] | None = None    # (_commands_installed_on_purpose)
         self._undefined: dict[str, frozenset[str]] = {}     # an ELF file -> what it imports (_imports)
         self._config_made: set[str] = set()     # packages of programs kept alone, their installed config kept
         self._tools_kept_for: set[str] = set()      # (_tools_of_loaded_libraries', once a package)
@@ -551,9 +594,12 @@ class Expander:
         self._etc_read: set[str] | None = None      # (_configuration_read's)
         self._deps_within: dict[tuple[str | None, int], set[str]] = {}   # (_commands_it_may_run's)
         self._indirect: set[str] = set()    # units kept as another's dependency (_owners_dependencies)
-        # a file _keep_files left out -> (why it was to come, limit, most):
+        # a file _keep_files left out -> how it was asked (Refusal):
         # asked again once the rest is kept (_refused_again)
-        self._refused: dict[str, tuple[str, bool, int]] = {}
+        self._refused: dict[str, Refusal] = {}
+        self._module_pools: dict[str, int] = {}       # a directory of modules -> what is left of MODULE_LIMIT
+        self._etc_text: dict[str, str] = {}           # (_etc_texts)
+        self._needed: set[str] | None = None          # (_needed_dirs)
 
     # -- driving --------------------------------------------------------------
 
@@ -723,6 +769,7 @@ class Expander:
         self._stdlib_if_small()
         self._account_tools()
         self._tls_tools()
+        self._process_tools()
         self._drain()
         # (what a package kept brings may be a library; a file left out
         # before may come now)
@@ -755,6 +802,14 @@ class Expander:
         self._trigger_indexes()
         self._translations()
         self._links_to_kept()
+        # (what is still left out, asked once more: the reasons said are
+        # those of the image as kept, and what comes now comes with what
+        # its libraries read and load, as above)
+        while self._refused_again():
+            self._library_data()
+            self._data_libraries_name()
+            self._libraries_loaded_by_name()
+            self._drain()
         # (last: a file a rule above keeps for a reason keeps that reason)
         if self.of_image:
             self._etc_own_files()
@@ -772,10 +827,24 @@ class Expander:
         "pdftoppm: not found". Who installed a package on purpose may mean
         to run it; who did not need it in every image minified from it
         (a debugging tool) should not have to carry it."""
+        said = {name for part in self.result.toolbox_left for name in part.names}
         for key in sorted(self.units.wanted):
-            commands = self._commands_of(key) if key in self.units.units else []
+            # (compiled programs first, the warning's example among them:
+            # gettext's gettextize, the first by name, is a script that
+            # brought 17 MB of the shell's tools and no msgfmt)
+            commands = sorted(self._commands_of(key) if key in self.units.units else [],
+                              key=lambda c: (self._is_script(self._final(c) or c), c))
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
+            elif commands:
+                # (the rest of one a command of which is kept, each: procps was
+                # installed on purpose on a Squid image, its ps kept for an
+                # init script's functions, and `pkill -HUP squid` was "not
+                # found", unsaid; not those the toolbox's warning names)
+                rest = [c for c in commands if c not in self.closure.kept
+                        and self._final(c) not in self.closure.kept and posixpath.basename(c) not in said]
+                if rest:
+                    self.result.unkept_commands[key.split(":", 1)[1]] = rest
             elif not commands and key in self.units.units:
                 # a language's library, nothing of which was imported (a
                 # RabbitMQ image's python3-pika, for its client script:
@@ -860,6 +929,8 @@ class Expander:
             named_as[final] = program
             # (said here, with who runs it, rather than as a package installed on purpose)
             self.result.unused_commands.pop(key.split(":", 1)[1], None)
+            if rest := self.result.unkept_commands.get(key.split(":", 1)[1]):
+                rest[:] = [c for c in rest if c != program and self._final(c) != final]
         for key, (who, cost, example, files) in sorted(self._over_bound.items()):
             if not any(f in self.closure.kept or self._final(f) in self.closure.kept
                        or f in self.result.unkept_runs for f in files):
@@ -1362,6 +1433,11 @@ class Expander:
             else:
                 self._script_libraries(path, text, script_language(head, path),
                                        suffix == ".py" or is_python_script(head))
+
+    def _admin_commands_not_kept(self, names: Iterable[str]) -> list[str]:
+        """The programs the image has under names (_admin_command), not kept."""
+        return [p for name in names if (p := self._admin_command(name)) and (final := self._final(p))
+                and self.units.is_program(final) and final not in self.closure.kept]
 
     def _admin_command(self, name: str) -> str | None:
         """The command an admin's shell finds by name, whatever the image's
@@ -2003,6 +2079,15 @@ class Expander:
         - a program of a package its own recommends or suggests
           (_optional_packages), named bare, while all it so names add no
           more than COMPANION_LIMIT with what they need: git's pager;
+        - a program of a package installed on purpose (units.wanted), named
+          bare, as a string of its own or the end of a longer one
+          (_wanted_names), by a binary of a package installed on purpose,
+          within the same bound: an admin installed bzip2 and xz-utils for
+          cgit's snapshots, whose "bzip2" and "xz" the linker merged into
+          "application/x-bzip2" and "application/x-xz", and the .tar.bz2 and
+          .tar.xz downloads came back empty, status 200;
+        - the programs HELPERS_BY_NAME says it runs (tar's compressors),
+          within the same bound;
         - /bin/sh, for system() and popen().
         No other program by its bare name: a binary's strings hold SQL
         keywords, syscall names and messages ("join", "truncate", "yes")
@@ -2025,7 +2110,9 @@ class Expander:
             if runs & SHELL_FUNCTIONS:
                 calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
                 self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
-            found, companions = [], []
+            found: list[str] = []
+            # (a program, why it comes, whether it is said as run when over the bound)
+            companions: list[tuple[str, str, bool]] = []
             for word in sorted(words):
                 if word.startswith("/"):
                     target = self._final(word)
@@ -2041,19 +2128,73 @@ class Expander:
                     if target and key in near and self._is_script(target):
                         found.append(program)
                     elif target and key in optional and self.units.is_program(target):
-                        companions.append((program, key))
+                        companions.append((program, f"a name compiled into it, of {key.split(':', 1)[1]}, "
+                                                    f"which its package recommends or suggests", True))
+            # (by a program itself installed on purpose: an application's
+            # tool an admin installed for it; not a dependency's, nor the
+            # image's own, which may be an interpreter: perl's "scalar" is
+            # git's scalar, and a python3 of /usr/local names "file" and "top")
+            wanted = self._commands_installed_on_purpose() if own in self.units.wanted else {}
+            if wanted:
+                # (said, when over the bound, as the package's commands not
+                # kept, not as runs: a name is no proof of one)
+                companions += [(wanted[word], f"a name compiled into it, of {package}, installed on purpose",
+                                False) for word in sorted(self._wanted_names(final, wanted))
+                               if (package := self._package_name(wanted[word])) and
+                               self.units.package_of.get(self._final(wanted[word]) or "") != own]
+            companions += [(helper, "which it runs for a part of its work", True)
+                           for helper in self._helpers_of(final)]
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
-            budget = COMPANION_LIMIT        # (for all a binary names: cmake names gcc and make)
-            for program, key in companions:
-                cost = self._cost([program])
-                if cost <= budget:
-                    budget -= cost
-                    self._keep_programs([program], f"{final} (a name compiled into it, of "
-                                                   f"{key.split(':', 1)[1]}, which its package recommends "
-                                                   f"or suggests)")
-                else:
-                    self._note_run(program, posixpath.basename(final))
+            # (for all a binary names: cmake names gcc and make)
+            self._keep_within_bound(companions, final)
+
+    def _wanted_names(self, final: str, wanted: dict[str, str]) -> set[str]:
+        """The names of wanted (the commands of packages installed on
+        purpose) the ELF file final has as strings of their own, or as the
+        ends of longer strings (elf.DataWords): of three letters or
+        more, or two as a string of its own or a MIME type's x- name
+        ("application/x-xz"): "w" is fopen's mode, "ip" a getopt table's.
+        Not a message's first word: squid's "top group for ..." is no run
+        of top. Not final's own name."""
+        strings = self._data_strings_of(final)
+        return {n for n in (strings.whole | strings.ends) & wanted.keys()
+                if len(n) > 2 or (len(n) == 2 and (n in strings.whole or n in strings.x_names))} \
+            - {posixpath.basename(final)}
+
+    def _package_name(self, path: str) -> str | None:
+        """The name of the package of the file path leads to."""
+        key = self.units.package_of.get(self._final(path) or "")
+        return key.split(":", 1)[1] if key else None
+
+    def _keep_within_bound(self, candidates: list[tuple[str, str, bool]], by: str) -> None:
+        """Programs that come with program by (each: the program, why, and
+        whether it is noted as run by it where it does not fit), cheapest
+        first, each alone, while all add no more than COMPANION_LIMIT."""
+        first: dict[str, tuple[str, bool]] = {}
+        for program, why, noted in candidates:
+            first.setdefault(program, (why, noted))
+        costs = {program: self._cost([program]) for program in first}
+        budget = COMPANION_LIMIT
+        for program, (why, noted) in sorted(first.items(), key=lambda c: (costs[c[0]], c[0])):
+            if costs[program] <= budget:
+                budget -= costs[program]
+                self._keep_programs([program], f"{by} ({why})")
+            elif noted:
+                self._note_run(program, posixpath.basename(by))
+
+    def _commands_installed_on_purpose(self) -> dict[str, str]:
+        """The names on PATH of the programs of the packages installed on
+        purpose (units.wanted) -> the program the name finds."""
+        if self._wanted_on_path is None:
+            self._wanted_on_path = {}
+            for name in sorted(self._path_names()):
+                program = self.closure.find_program(name)
+                target = self._final(program) if program else None
+                if program and target and self.units.package_of.get(target) in self.units.wanted \
+                        and self.units.is_program(target):
+                    self._wanted_on_path[name] = program
+        return self._wanted_on_path
 
     def _roles_named(self, programs: list[str]) -> None:
         """What a program kept alone, never run, names by an absolute path
@@ -2231,15 +2372,20 @@ class Expander:
                 self._undefined[path] = frozenset()
         return set(self._undefined[path].intersection(functions))
 
-    def _data_words_of(self, path: str) -> set[str]:
-        """The words of the ELF file path's data (elf.data_words), read once
-        a file; nothing for a file that is not ELF or cannot be read."""
+    def _data_words_of(self, path: str) -> frozenset[str]:
+        """The first words of the strings of the ELF file path's data."""
+        return self._data_strings_of(path).words
+
+    def _data_strings_of(self, path: str) -> elf.DataWords:
+        """What the ELF file path's data holds (elf.data_words), read once a
+        file; nothing for a file that is not ELF or cannot be read."""
         if path not in self._data_words:
             try:
                 with self.closure.fs.open_file(path, hold=False) as fh:
-                    self._data_words[path] = elf.data_words(fh) if fh.read(4) == elf.ELF_MAGIC else set()
+                    self._data_words[path] = elf.data_words(fh) if fh.read(4) == elf.ELF_MAGIC \
+                        else elf.DataWords()
             except (OSError, SymlinkLoop):
-                self._data_words[path] = set()
+                self._data_words[path] = elf.DataWords()
         return self._data_words[path]
 
     def _tools_of_loaded_libraries(self) -> None:
@@ -3245,11 +3391,15 @@ class Expander:
             return
         skipped = tuple(f"{final}/{d}/" for d in TEX_NOT_LOOKED_UP) if directory in self._tex_trees else ()
         why = f"under {final}: {why}"
+        # (a module the next input loads may bring more, from the directory's pool)
+        pool = final if directory in self._module_dirs and self._modules_chosen_by_input(final) else ""
+        if pool:
+            self._module_pools.setdefault(pool, MODULE_LIMIT)
         for key in sorted(self.units.dir_owners.get(final, set())):
             unit = self.units.units[key]
             files = [m for m in unit.members if m.startswith(final + "/") and not m.startswith(skipped)
                      and not is_documentation(m) and not m.endswith(STATIC_LIBRARY)]
-            self._keep_files(unit, files, why)
+            self._keep_files(unit, files, why, pool)
             self.result.used.setdefault(key, why)
             if directory in CA_DIRS and any(not self.units.is_dir(m) for m in files):
                 self._ca_tool(key, final, why)
@@ -3265,6 +3415,47 @@ class Expander:
             if p not in self.units.package_of and p not in self.closure.kept and not p.startswith(skipped) \
                     and not p.endswith(STATIC_LIBRARY):
                 self.closure.add(p, why)
+
+    def _modules_chosen_by_input(self, directory: str) -> bool:
+        """Whether a program loaded a module from directory, and no kept
+        file of /etc names one it loaded: the next input picks the next
+        module (ImageMagick's coders, Graphviz's plugins), and a module
+        left out may fail with nothing said. Where the configuration
+        chooses them (Apache's mods-enabled/dav_svn.load names
+        mod_dav_svn.so), another comes with the line that names it, and the
+        program says at its start when it cannot load one: no pool for them
+        (mod_proxy_html's 37.5 MB of ICU)."""
+        loaded = {posixpath.basename(p) for p in self._in_trace
+                  if parent_of(p) == directory and self._is_module(p)}
+        if not loaded or directory in self._needed_dirs():
+            return False
+        # (by its file's name, or by the name its file's decorations wrap:
+        # Dovecot's `mail_plugins = quota` loads lib10_quota_plugin.so)
+        bases = {name.split(".so")[0] for name in loaded}
+        stems = {stem for base in bases if (stem := MODULE_STEM.sub("", base)) != base and len(stem) > 2}
+        names = "|".join(map(re.escape, sorted(loaded | stems)))
+        named = re.compile(rf"(?<![\w.+-])(?:{names})(?![\w.+-])")
+        return not any(named.search(text) for text in self._etc_texts().values())
+
+    def _needed_dirs(self) -> set[str]:
+        """The directories of the libraries the programs that ran need
+        (DT_NEEDED, found by their RUNPATH or ld.so's): libraries, not
+        modules picked by name (Dovecot's /usr/lib/dovecot, on its
+        programs' RUNPATH, holds libdovecot-fts, which needs 40 MB of ICU)."""
+        if self._needed is None:
+            self._needed = {parent_of(f) for p in self._executed() if (final := self._final(p))
+                            for n in self.closure.needs(final)
+                            if not n.missing and (f := self._final(n.path))}
+        return self._needed
+
+    def _etc_texts(self) -> dict[str, str]:
+        """The text of each kept regular file of /etc (read once a file)."""
+        for p in self.closure.kept:
+            if p.startswith("/etc/") and p not in self._etc_text:
+                st = self.units.stats.get(p)
+                text = self.units.read_text(p) if st is not None and stat.S_ISREG(st.st_mode) else None
+                self._etc_text[p] = text or ""
+        return self._etc_text
 
     def _module_configuration(self, unit: Unit, directory: str) -> None:
         """The configuration files a package of modules in directory ships
@@ -3312,7 +3503,7 @@ class Expander:
 
     # -- keeping ----------------------------------------------------------------
 
-    def _keep_files(self, unit: Unit, members: list[str], why: str) -> None:
+    def _keep_files(self, unit: Unit, members: list[str], why: str, pool: str = "") -> None:
         # A language's library is one piece: its compiled modules are no
         # optional plugin, whatever they need (lxml kept without
         # etree.so, whose libxml2, libxslt and ICU were 36.9 MB of packages
@@ -3331,16 +3522,30 @@ class Expander:
             # (through a link too: apt's methods/https is one to http)
             program = for_job and self.units.is_program(self._final(m) or "")
             most = 0 if program else FOREIGN_LIMIT
-            reason = self._refuse(m, limit, most)
+            reason = self._refuse(m, limit, most, "" if program else pool)
             self.result.unrun_programs.pop(m, None)     # (queued again: used for itself now)
-            if reason and program:
-                self.result.unrun_programs[m] = f"{unit.label}: a program its job does not run; {reason}"
-            elif reason:
-                self.result.left_out.setdefault(m, f"{unit.label}: {reason}")
-            else:
+            if reason is None:
                 self.closure.add(m, why)
-            if reason:
-                self._refused.setdefault(m, (why, limit, most))
+                continue
+            refusal = Refusal(why, limit, most, unit.label, program, "" if program else pool)
+            # (asked again under the loosest bounds it was asked under: a
+            # package kept for a job first, then used for itself)
+            earlier = self._refused.get(m)
+            if earlier is None or most > earlier.most or (earlier.program and not program):
+                self._refused[m] = refusal
+            self._say_refused(m, refusal, reason, first=True)
+
+    def _say_refused(self, path: str, refusal: Refusal, reason: str, first: bool = False) -> None:
+        """Why path is left out, in the report (result.left_out, or
+        unrun_programs for a program of a job's package); first: when
+        _keep_files asks, whose left_out reason stands against a later
+        one's (_refused_again's replaces it)."""
+        if refusal.program:
+            self.result.unrun_programs[path] = f"{refusal.label}: a program its job does not run; {reason}"
+        elif first:
+            self.result.left_out.setdefault(path, f"{refusal.label}: {reason}")
+        else:
+            self.result.left_out[path] = f"{refusal.label}: {reason}"
 
     def _refused_again(self) -> bool:
         """The files _keep_files left out, asked again now that the rest is
@@ -3354,10 +3559,17 @@ class Expander:
         came, any_came = True, False
         while came:
             came = False
-            for path, (why, limit, most) in sorted(self._refused.items()):
-                if path in self.closure.kept or self._refuse(path, limit, most):
+            for path, refusal in sorted(self._refused.items()):
+                if path in self.closure.kept:
                     continue
-                self.closure.add(path, why)
+                # (why it is still left out, counted against what is kept
+                # now: Graphviz's gd plugin was said to need libstdc++6 and
+                # libwebp7, "packages the workload never used", which the
+                # image kept for others)
+                if reason := self._refuse(path, refusal.limit, refusal.most, refusal.pool):
+                    self._say_refused(path, refusal, reason)
+                    continue
+                self.closure.add(path, refusal.why)
                 self.result.left_out.pop(path, None)
                 self.result.unrun_programs.pop(path, None)
                 came = any_came = True
@@ -3403,13 +3615,21 @@ class Expander:
             self._library_names = (len(self.closure.kept), names)
         return self._library_names[1]
 
-    def _refuse(self, path: str, limit: bool = True, most: int = FOREIGN_LIMIT) -> str | None:
+    def _refuse(self, path: str, limit: bool = True, most: int = FOREIGN_LIMIT, pool: str = "") -> str | None:
         """Why a file a unit brings (never traced) is left out: what it needs
         is missing, or (with limit) would pull in more than most bytes of
-        packages the workload never used. None when it can be kept."""
+        packages the workload never used. None when it can be kept; one
+        that comes for more than most, from the pool of its directory of
+        modules (MODULE_LIMIT for them all), takes its bytes from it."""
         seen: set[str] = set()
         foreign: dict[str, int] = {}
         todo: list[tuple[str, list[str], str | None]] = [(path, [], None)]
+        # (a library found by no path of its own: ld.so takes one of that
+        # name that is loaded already, by what is kept or by this file's
+        # own libraries: systemd's libsystemd-core needs libsystemd-shared,
+        # which only /lib/systemd/systemd's RUNPATH finds)
+        unfound: list[str] = []
+        loaded: set[str] = set()
         while todo:
             p, rpath, origin = todo.pop()
             try:
@@ -3420,6 +3640,7 @@ class Expander:
                 if p == path:
                     return None      # a dangling link: kept as the unit has it
                 return f"needs {p}, which the source does not have"
+            loaded |= {posixpath.basename(p), posixpath.basename(final)}
             if final in seen:
                 continue
             seen.add(final)
@@ -3436,11 +3657,16 @@ class Expander:
                 if not limit and p == path and need.why.startswith("interpreter of script"):
                     continue    # a language's module is imported, not run (cgi.py's #!/usr/local/bin/python)
                 if need.missing:
-                    if need.path in self._kept_library_names():
-                        continue    # loaded already by what is kept: ld.so reuses it by name
-                    return f"needs {need.path}, which the source does not have"
+                    unfound.append(need.path)
+                    continue
                 todo.append((need.path, need.rpath, need.origin))
+        for name in unfound:
+            if name not in loaded and name not in self._kept_library_names():
+                return f"needs {name}, which the source does not have"
         total = sum(foreign.values())
+        if limit and total > most and pool and total <= self._module_pools.get(pool, 0):
+            self._module_pools[pool] -= total
+            return None
         if limit and total > most:
             names = ", ".join(k.split(":", 1)[1] for k, _ in sorted(foreign.items(), key=lambda x: -x[1]))
             size = f"{total / 1e6:.1f} MB of " if most else ""
@@ -3725,12 +3951,18 @@ class Expander:
         data_too (a program's code, not an installation's): also one of a
         package of data only, alone: gitweb.cgi maps file names to types
         from /etc/mime.types (media-types), and served .py and .css as
-        text/plain without it."""
-        for path in dict.fromkeys(ETC_NAME.findall(text)):
+        text/plain without it. And with data_too, a file under /usr/share
+        of a package of data only: unbound's helper fills a new state
+        directory from dns-root-data's /usr/share/dns/root.key, and without
+        it unbound on an empty /var/lib/unbound stopped at its start."""
+        names = ETC_NAME.findall(text) + (SHARED_DATA_NAME.findall(text) if data_too else [])
+        for path in dict.fromkeys(names):
             st = self.units.stats.get(path)
             if st is None or not stat.S_ISREG(st.st_mode) or path in self.closure.kept:
                 continue
             owner = self.units.package_of.get(path)
+            if owner is None and not path.startswith("/etc/"):
+                continue
             if owner is not None and not (data_too and owner in self.units.units
                                           and self.units.is_data_package(self.units.units[owner])):
                 continue
@@ -3922,14 +4154,17 @@ class Expander:
                     for p in self._commands_of(f"dpkg:{name}")]
         programs += [p for name in TOOLBOX_COMMANDS if (p := self.closure.find_program(name))]
         finals = {f for p in programs if (f := self._final(p)) and f not in self.closure.kept}
-        adds = sum(st.st_size for f in finals if (st := self.units.stats.get(f)) is not None)
         if not finals:
             return
-        # (named first: what users type first, `docker exec C cat out.pdf`,
-        # `| wc -l`, an entrypoint's `sleep infinity`)
+        # (with the libraries they need and the image does not keep yet,
+        # and what they run for a part of their work: tar's compressors)
+        adds = self._cost(sorted(finals | {h for f in finals for h in self._helpers_of(f)}))
+        # (named first: what users type first, `docker exec -it C bash`,
+        # `docker exec C cat out.pdf`, `| wc -l`, an entrypoint's `sleep
+        # infinity`)
         part = ToolboxPart(SHELL_TOOLBOX, adds, sorted(posixpath.basename(f) for f in finals),
-                           ("cat", "head", "tail", "wc", "sleep", "cp", "mv", "find", "tar"))
-        if why := self._toolbox_part(part, " of programs"):
+                           ("bash", "cat", "head", "tail", "wc", "sleep", "cp", "mv", "find", "tar"))
+        if why := self._toolbox_part(part, " of programs and what they need"):
             self._toolbox(f"{why}: what an admin types in docker exec")
 
     def _ca_tool(self, key: str, directory: str, why: str) -> None:
@@ -3982,16 +4217,26 @@ class Expander:
         or with --keep toolbox, else said). On a minified OpenLDAP image,
         "openssl: not found", and nothing had named it (ca-certificates
         depends on openssl: no package installed on purpose)."""
-        if not self._tls_library:
-            return
-        commands = [p for name in TLS_TOOLS if (p := self._admin_command(name))
-                    and (final := self._final(p)) and self.units.is_program(final)
-                    and final not in self.closure.kept]
-        if not commands:
+        if not self._tls_library or not (commands := self._admin_commands_not_kept(TLS_TOOLS)):
             return
         names = [posixpath.basename(c) for c in commands]
         if comes := self._toolbox_part(ToolboxPart("the tools of TLS", self._cost(commands), names)):
             self._keep_programs(commands, f"a tool of TLS ({self._tls_library} was loaded): {comes}")
+
+    def _process_tools(self) -> None:
+        """The commands that signal and find processes (PROCESS_TOOLS), where
+        a shell is kept: a part of the toolbox (kept under TOOLBOX_SHARE of
+        the bytes kept, with the libraries they need, or with --keep toolbox,
+        else said). On a minified Mosquitto image the reload after an ACL
+        change, `docker exec C kill -HUP 1`, was "executable file not found",
+        unsaid, with --keep toolbox too; its unit reloads the same way."""
+        if self._final("/bin/sh") not in self.closure.kept \
+                or not (commands := self._admin_commands_not_kept(PROCESS_TOOLS)):
+            return
+        names = [posixpath.basename(c) for c in commands]
+        if comes := self._toolbox_part(ToolboxPart("the commands that signal and find processes",
+                                                   self._cost(commands), names, ("kill", "ps"))):
+            self._keep_programs(commands, f"a command that signals or finds processes: {comes}")
 
     def _toolbox_part(self, part: ToolboxPart, what: str = "") -> str | None:
         """Why a part of the toolbox comes (_toolbox_part_comes: the caller
@@ -4147,6 +4392,14 @@ class Expander:
         # a link of its own package to redis-tools' redis-check-rdb)
         for key in sorted(self._packages_of_programs([found])):
             self._program_package_companions(key, word, found, final, why)
+        self._keep_within_bound([(h, f"which it runs for a part of its work; {why}", True)
+                                 for h in self._helpers_of(final)], final)
+
+    def _helpers_of(self, final: str) -> list[str]:
+        """The programs HELPERS_BY_NAME says program final runs by name,
+        those the image has and does not keep yet."""
+        return [p for name in HELPERS_BY_NAME.get(posixpath.basename(final), ())
+                if (p := self.closure.find_program(name)) and self._final(p) not in self.closure.kept]
 
     def _program_package_companions(self, key: str, word: str, found: str, final: str, why: str) -> None:
         if key in self.units.wanted and key not in self._deps_followed:

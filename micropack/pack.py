@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +14,9 @@ from micropack import archive, expand, levels, record, resolve, units
 from micropack.errors import PackError
 from micropack.packages import kept_listing, owners
 from micropack.record import TraceRecord
-from micropack.rootfs import MAX_DEPTH, RootFS, SymlinkLoop, short_path, top_of
+from micropack.rootfs import MAX_DEPTH, RootFS, SymlinkLoop, parent_of, short_path, top_of
 from micropack.source import Source
+from micropack.units import SHARED_OBJECT
 
 # Depth of the directories searched for sticky ones when nothing else
 # needs the whole tree read (/tmp, /var/tmp, /run/lock, /var/lib/php/sessions).
@@ -169,24 +170,34 @@ def from_mounts(final: dict[str, str], src: Source) -> list[str]:
             "(for a container, pack --container or --image leaves what is mounted into it out)"]
 
 
-def unused_commands_warning(unused: dict[str, list[str]]) -> str:
+def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list[str]] | None = None) -> str:
     """One line naming the packages installed on purpose whose commands
-    were dropped, never run (a few commands of each), and the image's own
-    on PATH (expand.IMAGES_OWN), and how to keep one."""
-    if not unused:
+    were dropped, never run (a few commands of each), those of such
+    packages a command of which is kept (unkept: the rest of each), and the
+    image's own on PATH (expand.IMAGES_OWN), and how to keep one."""
+    unkept = {p: c for p, c in (unkept or {}).items() if c}
+    if not unused and not unkept:
         return ""
+    # (six names each: apache2-utils' htpasswd, procps' top, were hidden in "+9 more")
     def listed(commands: list[str]) -> str:
         names = [posixpath.basename(c) for c in commands]
-        return ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
+        return ", ".join(names[:6]) + (f", +{len(names) - 6} more" if len(names) > 6 else "")
 
     packages = {p: c for p, c in unused.items() if p != expand.IMAGES_OWN}
     parts = [f"the commands of {len(packages)} package(s) installed on purpose: "
              + "; ".join(f"{p} ({listed(c)})" for p, c in sorted(packages.items()))] if packages else []
+    if unkept:
+        parts.append(f"the other commands of {len(unkept)} package(s) installed on purpose, of which some "
+                     f"are kept: " + "; ".join(f"{p} ({listed(c)})" for p, c in sorted(unkept.items())))
     if expand.IMAGES_OWN in unused:
         parts.append(f"the image's own, of no package ({listed(unused[expand.IMAGES_OWN])})")
     # (the example: a package's command of its own name, npm's npm, not arborist)
     own_name = [c for p, commands in sorted(packages.items()) for c in commands if posixpath.basename(c) == p]
-    first = own_name[0] if own_name else min(c for commands in unused.values() for c in commands)
+    # (else the first of the first package, the packer lists compiled
+    # programs before scripts; the image's own last)
+    ordered = [*sorted(packages.items()), *sorted(unkept.items()), (expand.IMAGES_OWN,
+                                                                    unused.get(expand.IMAGES_OWN, []))]
+    first = own_name[0] if own_name else next(c for _, commands in ordered for c in commands)
     return (f"not kept, as nothing ran or named them: {'; and '.join(parts)}; keep one with --include "
             f"(e.g. --include {first})")
 
@@ -244,6 +255,18 @@ def unkept_companions_warning(companions: dict[str, tuple[str, int, str]]) -> st
             f"would keep them: {'; '.join(shown)}; keep one with --include (e.g. --include {first})")
 
 
+def example_left_out(out: dict[str, str], kept: Collection[str]) -> str:
+    """The one of the files left out the warning names: a shared object
+    beside one that is kept first, a module of a directory the workload
+    loads from (Graphviz's gd plugin, whose formats broke, went unnamed
+    behind /usr/bin/diffimg, which nothing ran), else the first by name."""
+    # (not a directory ld.so searches: every library there is one)
+    module_dirs = {d for p in kept if SHARED_OBJECT.search(posixpath.basename(p))
+                   and not expand.LIB_DIR.match(d := parent_of(p))}
+    return min(out, key=lambda p: (not (SHARED_OBJECT.search(posixpath.basename(p))
+                                        and parent_of(p) in module_dirs), p))
+
+
 def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
     """One line naming what --keep toolbox would add that was not kept
     (the shell's everyday commands, an interpreter's standard library),
@@ -252,7 +275,9 @@ def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
         return ""
     parts = []
     for part in left:
-        shown = [n for n in part.known if n in part.names] or part.names[:6]
+        shown = [n for n in part.known if n in part.names]
+        # (then others, to six: hgweb's toolbox said only "bash, ...")
+        shown += [n for n in part.names if n not in shown][:max(0, 6 - len(shown))]
         more = ", ..." if len(part.names) > len(shown) else ""
         parts.append(f"{part.what} ({', '.join(shown)}{more}: {part.size / 1e6:.1f} MB)")
     return (f"kept without what nothing here used but a user's next command or script may: "
@@ -415,11 +440,11 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         # said, not only listed in the report: Graphviz's JPEG plugin, left
         # out for the 16 MB of libgd's stack it needs, failed the next
         # request with "Format: jpg not recognized"
-        first = min(out)
+        first = example_left_out(out, closure.kept)
         left_out = (f"{len(out)} file(s) of units the workload used were left out, such as "
                     f"{first} ({out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
-    unused = unused_commands_warning(expansion.unused_commands)
+    unused = unused_commands_warning(expansion.unused_commands, expansion.unkept_commands)
     unused_libraries = unused_libraries_warning(expansion.unused_libraries)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     toolbox = toolbox_warning(expansion.toolbox_left)

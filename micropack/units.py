@@ -309,10 +309,24 @@ class SourceUnits:
             # sphinx-common's dh_sphinxdoc made Sphinx's templates and
             # themes, /usr/share/sphinx, no data of python3-sphinx's, and
             # every build failed, "no theme named 'basic'")
-            self._programs[unit.key] = any(self.is_program(m) for m in unit.members
-                                           if not is_documentation(m)
+            self._programs[unit.key] = any(self.is_program(m) or self._links_to_program(m)
+                                           for m in unit.members if not is_documentation(m)
                                            and not posixpath.basename(m).startswith("dh_"))
         return self._programs[unit.key]
+
+    def _links_to_program(self, path: str) -> bool:
+        """Whether path is a symbolic link that leads to a program: a package
+        of such links is one of programs, not data (systemd-sysv's
+        /sbin/init, halt and reboot, kept as data lighttpd depends on,
+        brought systemd and its 5.4 MB library into a cgit image)."""
+        st = self.stats.get(path)
+        if st is None or not stat.S_ISLNK(st.st_mode):
+            return False
+        try:
+            final = self.fs.walk(path).final
+        except SymlinkLoop:
+            return False
+        return final is not None and self.is_program(final)
 
     def is_data_package(self, unit: Unit) -> bool:
         """A package of data only: no program, no shared object (tzdata)."""
