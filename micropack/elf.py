@@ -264,25 +264,36 @@ DATA_END = re.compile(rb"[-/]([\w+][\w.+]*)(?=\0)")
 DATA_X_NAME = re.compile(rb"/x-([\w+][\w.+]*)(?=\0)")
 
 
+def data_words(fh: BinaryIO, limit: int = 256 << 20) -> frozenset[str]:
+    """The first words of the NUL-ended strings in an object's read-only
+    and initialized data (.rodata, .data), where its code's string
+    literals are; not its symbol tables' names (an object that imports
+    mkdir() is no program that runs `mkdir`). Empty when it has no
+    section headers to find them by."""
+    return _data_matches(fh, (DATA_WORD,), limit)[0]
+
+
 @dataclass(frozen=True)
-class DataWords:
-    """What an object's read-only and initialized data (.rodata, .data),
-    where its code's string literals are, holds: the first words of its
-    NUL-ended strings (words), those strings of one word (whole), and the
-    ends of the others after a '-' or a '/' (ends, where a short literal
-    may hide in a longer one), of which a MIME type's x- names (x_names).
-    Not its symbol tables' names (an object that imports mkdir() is no
-    program that runs `mkdir`)."""
-    words: frozenset[str] = frozenset()
+class DataEnds:
+    """The strings of one word in an object's data (whole), the ends of the
+    others after a '-' or a '/' (ends, where a short literal may hide in a
+    longer one), and of those a MIME type's x- names (x_names)."""
     whole: frozenset[str] = frozenset()
     ends: frozenset[str] = frozenset()
     x_names: frozenset[str] = frozenset()
 
 
-def data_words(fh: BinaryIO, limit: int = 256 << 20) -> DataWords:
-    """The words of an object's data (DataWords), read once; empty when it
-    has no section headers to find them by."""
-    found: tuple[set[str], ...] = (set(), set(), set(), set())
+def data_ends(fh: BinaryIO, limit: int = 256 << 20) -> DataEnds:
+    """The DataEnds of an object's data, read apart from its words: three
+    more passes over it, asked of few objects (a program installed on
+    purpose that runs others)."""
+    return DataEnds(*_data_matches(fh, (DATA_WHOLE, DATA_END, DATA_X_NAME), limit))
+
+
+def _data_matches(fh: BinaryIO, patterns: tuple[re.Pattern[bytes], ...], limit: int) -> list[frozenset[str]]:
+    """The first groups of each pattern's matches in an object's .rodata
+    and .data, NUL-framed; empty sets when it has no section headers."""
+    found: list[set[str]] = [set() for _ in patterns]
     try:
         fh.seek(0)
         for section in ELFFile(fh).iter_sections():
@@ -290,11 +301,11 @@ def data_words(fh: BinaryIO, limit: int = 256 << 20) -> DataWords:
                     or section["sh_size"] > limit:
                 continue
             data = b"\0" + section.data() + b"\0"
-            for out, pattern in zip(found, (DATA_WORD, DATA_WHOLE, DATA_END, DATA_X_NAME), strict=True):
+            for out, pattern in zip(found, patterns, strict=True):
                 out.update(m.group(1).decode("utf-8", "surrogateescape") for m in pattern.finditer(data))
     except ELF_ERRORS:
-        return DataWords()
-    return DataWords(*(frozenset(f) for f in found))
+        return [frozenset() for _ in patterns]
+    return [frozenset(f) for f in found]
 
 
 # What the loader's $LIB and $PLATFORM may stand for. Which one a loader

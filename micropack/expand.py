@@ -32,6 +32,7 @@ import stat
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from typing import BinaryIO, TypeVar
 
 from micropack import elf, locales
 from micropack.codescan import (
@@ -92,10 +93,14 @@ from micropack.units import (
     SHARED_OBJECT,
     SourceUnits,
     Unit,
+    gem_dependencies,
+    gem_name,
     is_documentation,
     is_system_dir,
     json_object,
 )
+
+T = TypeVar("T")     # (what _read_elf's reader returns)
 
 # What a file a unit brings (never traced) may pull in through its closure
 # from packages the workload did not use.
@@ -220,6 +225,9 @@ RELEASE_FILES = ("/etc/os-release", "/usr/lib/os-release", "/etc/debian_version"
 # while no larger than this: its builder's settings, keys and accounts
 # (_etc_own_files); not the shadow tools' and dpkg's backups of them
 ETC_OWN_LIMIT = 64 << 10
+# ... and its directories there no package has a file in, whole while no
+# larger (entries, bytes): a TLS drop-in's certificates, /etc/rsyslog-tls
+ETC_OWN_TREE_LIMIT = (64, 256 << 10)
 ETC_BACKUP = re.compile(r"(?:-|~|\.orig|\.bak|\.dpkg-(?:old|dist|new|bak|tmp)|\.ucf-(?:old|dist|new))$")
 # what a container runtime mounts over the image's at every start
 RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
@@ -241,6 +249,10 @@ DATA_TREE_LIMIT = (512, 4 << 20)
 # (OpenBLAS's directory, which numpy loads libblas.so.3 from, holds a 58 MB
 # libopenblas.a of libopenblas-dev's)
 STATIC_LIBRARY = ".a"
+# A gemspec of the distribution's packaging of a gem (its code in vendor_ruby)
+DEBIAN_GEMSPEC = re.compile(r"/rubygems-integration/[^/]+/specifications/([^/]+)\.gemspec$")
+# update-alternatives' records of the alternatives (_alternatives_state)
+ALTERNATIVES_STATE = "/var/lib/dpkg/alternatives"
 # A package's configuration beside a file of it a program read, under the
 # same directory of /etc (see _configuration_beside), kept while it is no
 # larger (entries, bytes)
@@ -458,6 +470,8 @@ class Expansion:
     # a package of a language's libraries installed on purpose, nothing of
     # which is kept -> its entries in the language's directories
     unused_libraries: dict[str, list[str]] = field(default_factory=dict)
+    # ... and of other files (plugins, data), none of which is kept -> their directories
+    unused_files: dict[str, list[str]] = field(default_factory=dict)
     # a program not kept, though a kept package's file is configuration for
     # it (/usr/sbin/logrotate: /etc/logrotate.d/squid) -> those files
     unused_drop_ins: dict[str, list[str]] = field(default_factory=dict)
@@ -562,7 +576,8 @@ class Expander:
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
         self._path_entries: set[str] | None = None     # (_path_names)
-        self._data_words: dict[str, elf.DataWords] = {}    # an ELF file -> its data's (_data_strings_of)
+        self._data_words: dict[str, frozenset[str]] = {}    # an ELF file -> the words of its data
+        self._data_ends: dict[str, elf.DataEnds] = {}       # ... and the ends of its strings
         self._wanted_on_path: dict[str, str] | None = None    # (_commands_installed_on_purpose)
         self._undefined: dict[str, frozenset[str]] = {}     # an ELF file -> what it imports (_imports)
         self._config_made: set[str] = set()     # packages of programs kept alone, their installed config kept
@@ -732,6 +747,7 @@ class Expander:
         self._configuration_code()
         self._hook_templates(programs)      # (once the trees are kept)
         self._r_companions()
+        self._gem_dependencies()
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
         # a program a user kept with --include is one they mean to run:
@@ -802,6 +818,7 @@ class Expander:
         self._trigger_indexes()
         self._translations()
         self._links_to_kept()
+        self._alternatives_state()
         # (what is still left out, asked once more: the reasons said are
         # those of the image as kept, and what comes now comes with what
         # its libraries read and load, as above)
@@ -851,8 +868,18 @@ class Expander:
                 # "No module named 'pika'")
                 unit = self.units.units[key]
                 tops = sorted({top for m in unit.members if (top := self.units.language_entry(m))})
-                if tops and not any(m in self.closure.kept for m in unit.members if not self.units.is_dir(m)):
+                files = [m for m in unit.members if not self.units.is_dir(m) and not is_documentation(m)]
+                if any(m in self.closure.kept for m in files):
+                    continue
+                if tops:
                     self.result.unused_libraries[key.split(":", 1)[1]] = tops
+                elif files:
+                    # (and one of plugins or data, which nothing read:
+                    # LADSPA plugins, cmt's /usr/lib/ladspa, for ffmpeg's
+                    # af=ladspa, and a speech model, "Failed to load 'cmt'")
+                    dirs = sorted({parent_of(m) for m in files})
+                    self.result.unused_files[key.split(":", 1)[1]] = [
+                        d for d in dirs if not any(d.startswith(o + "/") for o in dirs)]
         # and the image's own, which no package installed: a RabbitMQ
         # image's client script in /usr/local/bin went unsaid ("executable
         # file not found")
@@ -961,7 +988,7 @@ class Expander:
                                if posixpath.basename(c).startswith(tuple(names))]
                 if subcommands and self._cost(subcommands) <= COMPANION_LIMIT:
                     self._keep_programs(subcommands, f"{other.split(':', 1)[1]}, installed on purpose: "
-                                                     f"subcommands of a program that ran")
+                                                     f"subcommands of a program that ran", to_run=True)
         by_source: dict[str, list[str]] = {}
         for key in sorted(self.units.wanted):
             by_source.setdefault(self.units.package_source.get(key, ""), []).append(key)
@@ -978,7 +1005,7 @@ class Expander:
                 commands = self._commands_of(other)
                 if commands and self._cost(commands) <= COMPANION_LIMIT:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
-                                                  f"{how.format(name)}")
+                                                  f"{how.format(name)}", to_run=True)
         self._recommended_companions(packages)
 
     def _recommended_companions(self, packages: set[str]) -> None:
@@ -1015,8 +1042,10 @@ class Expander:
                         self._companions_seen.add(other)
                         if any(self._final(c) in self.closure.kept for c in commands):
                             continue        # (used already: what else of it is the rules')
+                        # (to run: rsyslog's recommended logrotate, kept alone, failed its
+                        # second rotation, "cannot execute compress command '/bin/gzip'")
                         keep = partial(self._keep_programs, commands, f"{why}: a companion of a program "
-                                                                      f"that ran")
+                                                                      f"that ran", to_run=True)
                         cost_of = [*commands, *self._scripts_run(commands)]
                         budgets[key] = self._within_bound(other, commands, cost_of, budgets[key], keep,
                                                           f"{name} {how} it", commands[0])
@@ -1057,6 +1086,46 @@ class Expander:
                 elif not any(m.endswith(".php") for m in members) and self.units.units[dep].kind == "dpkg" \
                         and not self.units.is_program_package(self.units.units[dep]):
                     todo.append(dep)    # (through a package of no PHP code and no program: php-pear's)
+
+    def _gem_dependencies(self) -> None:
+        """The gems a used gem of the distribution's packaging declares it
+        needs at run time (its gemspec in rubygems-integration; its code in
+        vendor_ruby, no gems/NAME-VERSION directory for units.py's gem
+        units), each with its package's files, and what those declare in
+        turn: Jekyll requires jekyll-watch by a name it holds in a variable,
+        and a plain `jekyll serve` (it watches by default) said "cannot load
+        such file -- jekyll-watch"; `jekyll build --profile` the same of
+        terminal-table. The runtime dependencies only: a gemspec's else
+        branch for old rubygems declares its development ones (rake,
+        rspec) with add_dependency too."""
+        specs: dict[str, str] = {}
+        for p in self.units.paths:
+            if (m := DEBIAN_GEMSPEC.search(p)) is not None:
+                specs.setdefault(gem_name(m.group(1))[0], p)
+        # (a gem whose code is kept: RubyGems reads every gemspec at its
+        # start, which says nothing of what was loaded)
+        loaded = {self.units.package_of.get(p) for p in self.closure.kept if not DEBIAN_GEMSPEC.search(p)}
+        todo = [spec for spec in specs.values() if self.units.package_of.get(spec) in loaded]
+        done: set[str] = set()
+        while todo:
+            spec = todo.pop()
+            if spec in done:
+                continue
+            done.add(spec)
+            for name in gem_dependencies(self.units.read_text(spec) or ""):
+                dep = specs.get(name)
+                owner = self.units.package_of.get(dep or "")
+                if dep is None or dep in done or owner is None or owner not in self.units.units:
+                    continue
+                todo.append(dep)
+                unit = self.units.units[owner]
+                why = f"gem {name}, which {spec} declares it needs"
+                # (its code and data: not the headers of its extension nor a
+                # shell's completions, nokogiri.h and rake's)
+                files = [m for m in unit.members if not is_documentation(m)
+                         and not m.startswith(("/usr/include/", "/usr/share/bash-completion/"))]
+                self._keep_files(unit, files, why)
+                self.result.used.setdefault(owner, why)
 
     def _r_companions(self) -> None:
         """The R packages the distribution's package of a used R package
@@ -2152,12 +2221,12 @@ class Expander:
     def _wanted_names(self, final: str, wanted: dict[str, str]) -> set[str]:
         """The names of wanted (the commands of packages installed on
         purpose) the ELF file final has as strings of their own, or as the
-        ends of longer strings (elf.DataWords): of three letters or
+        ends of longer strings (elf.DataEnds): of three letters or
         more, or two as a string of its own or a MIME type's x- name
         ("application/x-xz"): "w" is fopen's mode, "ip" a getopt table's.
         Not a message's first word: squid's "top group for ..." is no run
         of top. Not final's own name."""
-        strings = self._data_strings_of(final)
+        strings = self._data_ends_of(final)
         return {n for n in (strings.whole | strings.ends) & wanted.keys()
                 if len(n) > 2 or (len(n) == 2 and (n in strings.whole or n in strings.x_names))} \
             - {posixpath.basename(final)}
@@ -2373,20 +2442,27 @@ class Expander:
         return set(self._undefined[path].intersection(functions))
 
     def _data_words_of(self, path: str) -> frozenset[str]:
-        """The first words of the strings of the ELF file path's data."""
-        return self._data_strings_of(path).words
-
-    def _data_strings_of(self, path: str) -> elf.DataWords:
-        """What the ELF file path's data holds (elf.data_words), read once a
-        file; nothing for a file that is not ELF or cannot be read."""
+        """The words of the ELF file path's data (elf.data_words), read once
+        a file; nothing for a file that is not ELF or cannot be read."""
         if path not in self._data_words:
-            try:
-                with self.closure.fs.open_file(path, hold=False) as fh:
-                    self._data_words[path] = elf.data_words(fh) if fh.read(4) == elf.ELF_MAGIC \
-                        else elf.DataWords()
-            except (OSError, SymlinkLoop):
-                self._data_words[path] = elf.DataWords()
+            self._data_words[path] = self._read_elf(path, elf.data_words, frozenset())
         return self._data_words[path]
+
+    def _data_ends_of(self, path: str) -> elf.DataEnds:
+        """The one-word strings and the ends of the others of the ELF file
+        path's data (elf.data_ends), read once a file, as _data_words_of."""
+        if path not in self._data_ends:
+            self._data_ends[path] = self._read_elf(path, elf.data_ends, elf.DataEnds())
+        return self._data_ends[path]
+
+    def _read_elf(self, path: str, reader: Callable[[BinaryIO], T], empty: T) -> T:
+        """What reader finds in the ELF file path; empty for a file that is
+        not ELF or cannot be read."""
+        try:
+            with self.closure.fs.open_file(path, hold=False) as fh:
+                return reader(fh) if fh.read(4) == elf.ELF_MAGIC else empty
+        except (OSError, SymlinkLoop):
+            return empty
 
     def _tools_of_loaded_libraries(self) -> None:
         """The commands a package puts on PATH when a shared library of its
@@ -3070,6 +3146,22 @@ class Expander:
                 self.closure.add(path, "configuration edited for this image (its package installed "
                                        "another content)")
 
+    def _alternatives_state(self) -> None:
+        """Where update-alternatives is kept, its record of each alternative
+        whose link in /etc/alternatives is kept (ALTERNATIVES_STATE/<name>):
+        php-fpm's socket helper kept it, and `update-alternatives --set php
+        /usr/bin/php8.2` said "no alternatives for php", exit 2. Not the
+        records of links not kept (their choices are gone)."""
+        if not any(posixpath.basename(p) == "update-alternatives"
+                   and self.units.is_program(self._final(p) or "") for p in self.closure.kept):
+            return
+        for link in self.units.children("/etc/alternatives"):
+            record = f"{ALTERNATIVES_STATE}/{posixpath.basename(link)}"
+            st = self.units.stats.get(record)
+            if link in self.closure.kept and record not in self.closure.kept and st is not None \
+                    and stat.S_ISREG(st.st_mode):
+                self.closure.add(record, f"update-alternatives' record of {link}, which is kept")
+
     def _etc_own_files(self) -> None:
         """The files at /etc's top no package installed, small: the image's
         builder put them there, its settings, keys and accounts, which the
@@ -3079,19 +3171,47 @@ class Expander:
         /etc/shadow (both written by base-files' and passwd's scripts).
         Not a backup (/etc/passwd-), nor what the runtime mounts over
         (/etc/hosts) or anything mounted into a container (a bind of a
-        host's file), nor what is in /etc's directories, which their own
-        rules keep (a package's, or a tree's). Only from an image or a
-        container (a directory or a host process's root may be the host's:
-        its /etc/shadow would be packed though nothing read it)."""
+        host's file). And a small directory there no package has a file in,
+        whole (ETC_OWN_TREE_LIMIT): an rsyslog image's certificates in
+        /etc/rsyslog-tls, which a TLS drop-in added next names, were gone
+        ("could not be accessed", every handshake refused); not what is in
+        a package's directory of /etc, which its own rules keep. Only from
+        an image or a container (a directory or a host process's root may
+        be the host's: its /etc/shadow would be packed though nothing read
+        it)."""
         for path in self.units.children("/etc"):
             st = self.units.stats.get(path)
             if path in self.closure.kept or path in self.units.package_of or st is None \
-                    or not stat.S_ISREG(st.st_mode) or st.st_size > ETC_OWN_LIMIT \
                     or ETC_BACKUP.search(path) or path in RUNTIME_WRITTEN \
                     or top_of(path, self.mounted) is not None:
                 continue
-            self.closure.add(path, "a file of the image's own at /etc's top (no package installed it): "
-                                   "its settings, keys and accounts")
+            if stat.S_ISDIR(st.st_mode):
+                self._etc_own_tree(path)
+            elif stat.S_ISREG(st.st_mode) and st.st_size <= ETC_OWN_LIMIT:
+                self.closure.add(path, "a file of the image's own at /etc's top (no package installed it): "
+                                       "its settings, keys and accounts")
+
+    def _etc_own_tree(self, top: str) -> None:
+        """The directory top of /etc, whole, where no package has a file in
+        it and it is small (ETC_OWN_TREE_LIMIT; see _etc_own_files)."""
+        tree = self.units.subtree(top)
+        # (no package's directory, nor links: what update-rc.d and
+        # deb-systemd-helper make for packages, /etc/rc0.d and
+        # /etc/systemd/system's wants, is theirs, not the image's; nor one
+        # named as an installed package, whose scripts wrote it:
+        # /etc/python3/debian_config)
+        if len(tree) > ETC_OWN_TREE_LIMIT[0] or any(p in self.units.package_of or self.units.dir_owners.get(p)
+                                                    for p in tree) \
+                or f"{self.units.db_kind}:{posixpath.basename(top)}" in self.units.units:
+            return
+        stats = [st for p in tree if (st := self.units.stats.get(p)) is not None]
+        if sum(st.st_size for st in stats if stat.S_ISREG(st.st_mode)) > ETC_OWN_TREE_LIMIT[1] \
+                or not all(stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) for st in stats):
+            return
+        for p in tree:
+            if p not in self.closure.kept and top_of(p, self.mounted) is None:
+                self.closure.add(p, f"under {top}, a directory of the image's own at /etc's top (no "
+                                    f"package installed a file in it): its settings and keys")
 
     def _listed_data_dirs(self, traced: dict[str, str]) -> None:
         """A directory of a data package the workload listed: it picks files
@@ -3951,21 +4071,26 @@ class Expander:
         data_too (a program's code, not an installation's): also one of a
         package of data only, alone: gitweb.cgi maps file names to types
         from /etc/mime.types (media-types), and served .py and .css as
-        text/plain without it. And with data_too, a file under /usr/share
-        of a package of data only: unbound's helper fills a new state
-        directory from dns-root-data's /usr/share/dns/root.key, and without
-        it unbound on an empty /var/lib/unbound stopped at its start."""
-        names = ETC_NAME.findall(text) + (SHARED_DATA_NAME.findall(text) if data_too else [])
-        for path in dict.fromkeys(names):
+        text/plain without it. And a file under /usr/share of the script's
+        own package (ssl-cert's make-ssl-cert edits a copy of
+        /usr/share/ssl-cert/ssleay.cnf: without it "sed: can't read", exit
+        2, the old certificate left in place), or with data_too of a
+        package of data only (unbound's helper fills a new state directory
+        from dns-root-data's /usr/share/dns/root.key: without it unbound on
+        an empty /var/lib/unbound stopped at its start)."""
+        own = self.units.package_of.get(self._final(script) or script)
+        for path in dict.fromkeys(ETC_NAME.findall(text) + SHARED_DATA_NAME.findall(text)):
             st = self.units.stats.get(path)
             if st is None or not stat.S_ISREG(st.st_mode) or path in self.closure.kept:
                 continue
             owner = self.units.package_of.get(path)
-            if owner is None and not path.startswith("/etc/"):
+            data = data_too and owner in self.units.units \
+                and self.units.is_data_package(self.units.units[owner])
+            if path.startswith("/etc/") and owner is not None and not data:
                 continue
-            if owner is not None and not (data_too and owner in self.units.units
-                                          and self.units.is_data_package(self.units.units[owner])):
-                continue
+            if not path.startswith("/etc/") and (owner is None or not (data or owner == own)
+                                                 or is_documentation(path)):
+                continue    # (not what a message points to: a2enmod's README.Debian.gz)
             self.closure.add(path, f"named by {script}, of a kept package")
 
     def _maintainer_config(self, unit: Unit) -> None:
@@ -4333,7 +4458,8 @@ class Expander:
                 return found[0]
         return None
 
-    def _keep_programs(self, words: list[str], where: str, run_later: bool = False) -> None:
+    def _keep_programs(self, words: list[str], where: str, run_later: bool = False,
+                       to_run: bool = False) -> None:
         """The programs a kept package's script runs, found through the
         image's PATH, each alone with what it needs (see _shell_script); a
         shell script among them read for its commands, as lightly, and a
@@ -4343,13 +4469,15 @@ class Expander:
         compiled-in gzip); not what their own scripts run (logrotate's
         postrotate runs invoke-rc.d, which names systemctl, which names
         systemd-sysv-install, which runs update-rc.d, a Perl script: 3.8
-        MB of perl-base for a chain no container takes)."""
+        MB of perl-base for a chain no container takes). to_run: kept for
+        the user to run (a companion), so they count as run too, and are
+        kept alone as well."""
         for word in words:
             found = word if word.startswith("/") else self.closure.find_program(word)
             final = self._final(found) if found else None
             if found is None or final is None or not self.units.is_program(final):
                 continue
-            if run_later:
+            if run_later or to_run:
                 self._as_if_run.append(found)
             if found in self.closure.kept:
                 continue

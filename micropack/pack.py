@@ -202,18 +202,29 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
             f"(e.g. --include {first})")
 
 
-def unused_libraries_warning(unused: dict[str, list[str]]) -> str:
+def unused_libraries_warning(unused: dict[str, list[str]], files: dict[str, list[str]] | None = None) -> str:
     """One line naming the packages of a language's libraries installed on
-    purpose of which nothing is kept (nothing imported them), and how to
-    keep one."""
-    if not unused:
+    purpose of which nothing is kept (nothing imported them), those of
+    other files (files: plugins, data; nothing read them), and how to keep
+    one."""
+    files = files or {}
+    if not unused and not files:
         return ""
-    # (a name once: an Octave package's shared and arch directories)
-    shown = [f"{package} ({', '.join(list(dict.fromkeys(posixpath.basename(t) for t in tops))[:3])})"
-             for package, tops in sorted(unused.items())]
-    first = min(t for tops in unused.values() for t in tops)
-    return (f"not kept, as nothing imported them: the libraries of {len(unused)} package(s) installed on "
-            f"purpose: {'; '.join(shown)}; keep one with --include (e.g. --include '{first}*')")
+    parts = []
+    if unused:
+        # (a name once: an Octave package's shared and arch directories)
+        shown = [f"{package} ({', '.join(list(dict.fromkeys(posixpath.basename(t) for t in tops))[:3])})"
+                 for package, tops in sorted(unused.items())]
+        parts.append(f"the libraries of {len(unused)} package(s) installed on purpose, which nothing "
+                     f"imported: {'; '.join(shown)}")
+    if files:
+        shown = [f"{package} ({', '.join(dirs[:3])}{', ...' if len(dirs) > 3 else ''})"
+                 for package, dirs in sorted(files.items())]
+        parts.append(f"the files of {len(files)} package(s) installed on purpose, plugins or data, which "
+                     f"nothing read: {'; '.join(shown)}")
+    first = min(t for tops in unused.values() for t in tops) if unused \
+        else f"{min(d for dirs in files.values() for d in dirs)}/"
+    return f"not kept: {'; and '.join(parts)}; keep one with --include (e.g. --include '{first}*')"
 
 
 def unused_tools_warning(unused: dict[str, list[str]]) -> str:
@@ -445,7 +456,7 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                     f"{first} ({out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
     unused = unused_commands_warning(expansion.unused_commands, expansion.unkept_commands)
-    unused_libraries = unused_libraries_warning(expansion.unused_libraries)
+    unused_libraries = unused_libraries_warning(expansion.unused_libraries, expansion.unused_files)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     toolbox = toolbox_warning(expansion.toolbox_left)
     unkept_runs = unkept_runs_warning(expansion.unkept_runs)

@@ -748,9 +748,7 @@ class SourceUnits:
             spec = f"{base}/specifications/{full}.gemspec"
             if spec in self.stats:
                 unit.members.append(spec)
-                text = self.read_text(spec) or ""
-                unit.deps = re.findall(
-                    r"add_(?:runtime_)?dependency\s*\(?\s*(?:%q<|[\"'])([^>\"']+)", text)
+                unit.deps = gem_dependencies(self.read_text(spec) or "")
             for platform in self.children(base + "/extensions"):
                 for abi in self.children(platform):
                     unit.members += self.subtree(f"{abi}/{full}")
@@ -1041,6 +1039,19 @@ def _inside(base: str, relative: str) -> str:
 
 
 GEM_DIR = re.compile(r"^(?P<name>.+?)-(?P<version>\d[^-]*)(?:-(?P<platform>.+))?$")
+
+
+# What a gemspec declares the gem needs: at run time where it says so,
+# else all it declares (a gemspec's branch for old rubygems declares its
+# development dependencies, rake and rspec, with add_dependency too)
+GEM_RUNTIME_DEPENDENCY = re.compile(r"add_runtime_dependency\s*\(?\s*(?:%q<|[\"'])([^>\"']+)")
+GEM_DEPENDENCY = re.compile(r"add_(?:runtime_)?dependency\s*\(?\s*(?:%q<|[\"'])([^>\"']+)")
+
+
+def gem_dependencies(gemspec: str) -> list[str]:
+    """The names of the gems the text of a gemspec says the gem needs."""
+    pattern = GEM_RUNTIME_DEPENDENCY if "add_runtime_dependency" in gemspec else GEM_DEPENDENCY
+    return sorted(set(pattern.findall(gemspec)))
 
 
 def gem_name(path: str) -> tuple[str, tuple[tuple[int, str], ...]]:

@@ -2845,6 +2845,13 @@ def test_a_package_of_links_to_programs_is_no_data(tmp_path: Path):
     kept = kept_at(root, "unit", tmp_path, ["/usr/sbin/server"], ran).kept
     assert "/usr/share/server/types.dat" in kept
     assert "/usr/sbin/init" not in kept and "/usr/lib/systemd/systemd" not in kept
+    # a link of such a package to a program that is kept still comes (python-is-python3's
+    # /usr/bin/python, Debian's ruby's /usr/bin/ruby): by the links to what is kept
+    link(root, "/usr/sbin/serverd", "server")
+    dpkg(root, "server-compat", "/usr/sbin/serverd", depends="server")
+    dpkg(root, "server", "/usr/sbin/server", depends="libc6, systemd-sysv, server-data, server-compat")
+    (tmp_path / "compat").mkdir()
+    assert "/usr/sbin/serverd" in kept_at(root, "unit", tmp_path / "compat", ["/usr/sbin/server"], ran).kept
 
 
 def test_a_static_program_run_brings_its_package_as_a_dynamic_one_does(tmp_path: Path):
@@ -5677,9 +5684,16 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     events += records(("worker", "openat", f"{site}/yaml/__init__.py"))
     libraries = kept_at(app_root, "unit", tmp_path, trace, events)
     assert libraries.unused_libraries == (
-        "not kept, as nothing imported them: the libraries of 1 package(s) installed on purpose: "
+        "not kept: the libraries of 1 package(s) installed on purpose, which nothing imported: "
         f"python3-pika (pika); keep one with --include (e.g. --include '{site}/pika*')")
     assert libraries.unused_libraries in libraries.warnings
+    # and one of plugins or data, nothing of which was read (ffmpeg's af=ladspa:
+    # cmt's /usr/lib/ladspa dropped, "Failed to load 'cmt'", unsaid)
+    write(app_root, "/usr/lib/ladspa/cmt.so", "x")
+    dpkg(app_root, "cmt", "/usr/lib/ladspa/cmt.so", priority="optional")
+    plugins = kept_at(app_root, "unit", tmp_path, trace, events).unused_libraries
+    assert "; and the files of 1 package(s) installed on purpose, plugins or data, which nothing read: " \
+           "cmt (/usr/lib/ladspa); keep one with --include" in plugins, plugins
 
 
 def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_a_source_with(tmp_path: Path):
@@ -5803,6 +5817,127 @@ def test_what_programs_that_ran_recommend_comes_within_one_budget_each(tmp_path:
     assert "toolx, which bbb recommends" in report.kept["/usr/bin/toolx"]
     assert "/usr/bin/mid-one" in report.kept and "/usr/bin/mid-two" not in report.kept
     assert "mid-two (exim4-base recommends it; 2.6 MB)" in report.unkept_companions
+
+
+def test_update_alternatives_kept_keeps_the_records_of_the_kept_alternatives(tmp_path: Path):
+    """php-fpm's socket helper kept update-alternatives, without dpkg's
+    records of the alternatives: `update-alternatives --set php
+    /usr/bin/php8.2` said "no alternatives for php", exit 2. Where it is
+    kept, the record of each alternative whose link is kept comes; not
+    another's, and none where update-alternatives is not kept."""
+    root = toolbox_root(tmp_path)
+    for program in ("/usr/bin/php8.2", "/usr/bin/update-alternatives", "/usr/bin/vim.basic"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    link(root, "/etc/alternatives/php", "/usr/bin/php8.2")
+    link(root, "/usr/bin/php", "/etc/alternatives/php")
+    link(root, "/etc/alternatives/vi", "/usr/bin/vim.basic")
+    for name in ("php", "vi"):
+        write(root, f"/var/lib/dpkg/alternatives/{name}", "auto\n")
+    dpkg(root, "php8.2-cli", "/usr/bin/php8.2")
+    dpkg(root, "dpkg", "/usr/bin/update-alternatives", essential=True)
+    trace = ["/usr/bin/php", "/usr/bin/update-alternatives"]
+    events = records(("php", "exec", "/usr/bin/php"), ("sh", "exec", "/usr/bin/update-alternatives"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "/var/lib/dpkg/alternatives/php" in kept and "/var/lib/dpkg/alternatives/vi" not in kept
+    (tmp_path / "without").mkdir()
+    assert "/var/lib/dpkg/alternatives/php" not in kept_at(root, "unit", tmp_path / "without", trace[:1],
+                                                         events[:1]).kept
+
+
+def test_a_kept_script_brings_the_files_of_its_own_package_it_names(tmp_path: Path):
+    """Apache recommends ssl-cert, whose make-ssl-cert was kept as its
+    companion, without /usr/share/ssl-cert/ssleay.cnf, which it edits a
+    copy of: "sed: can't read", exit 2, the old certificate left in
+    place. A file under /usr/share of the script's own package that it
+    names comes; not one it does not name, nor another package's."""
+    root = toolbox_root(tmp_path)
+    (root / "usr/sbin").mkdir(parents=True, exist_ok=True)
+    write(root, "/usr/sbin/apache2", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/sbin/make-ssl-cert", "#!/bin/sh\nTEMPLATE=/usr/share/ssl-cert/ssleay.cnf\n"
+          'sed -e s/@HostName@/x/ $TEMPLATE > "$TMP"\ncat /usr/share/other/notes.txt\n'
+          'echo "see /usr/share/doc/ssl-cert/README"\n', 0o755)
+    write(root, "/usr/share/doc/ssl-cert/README", "x\n")
+    write(root, "/usr/share/ssl-cert/ssleay.cnf", "[ req ]\n")
+    write(root, "/usr/share/ssl-cert/unnamed.cnf", "x\n")
+    write(root, "/usr/share/other/notes.txt", "x\n")
+    dpkg(root, "apache2", "/usr/sbin/apache2", recommends="ssl-cert")
+    dpkg(root, "ssl-cert", "/usr/sbin/make-ssl-cert", "/usr/share/ssl-cert/ssleay.cnf",
+         "/usr/share/ssl-cert/unnamed.cnf", "/usr/share/doc/ssl-cert/README", priority="optional")
+    write(root, "/usr/bin/other", "#!/bin/sh\n", 0o755)
+    dpkg(root, "other", "/usr/bin/other", "/usr/share/other/notes.txt")
+    src = Source(RootFS(root), "test", {"PATH": "/usr/sbin:/usr/bin"})
+    kept = pack.pack_files(src, ["/usr/sbin/apache2"], str(tmp_path / "unit.tar"), resolve.Rules(),
+                           granularity="unit", events=records(("apache2", "exec", "/usr/sbin/apache2"))).kept
+    assert "ssl-cert, which apache2 recommends" in kept["/usr/sbin/make-ssl-cert"]
+    assert "named by /usr/sbin/make-ssl-cert" in kept.get("/usr/share/ssl-cert/ssleay.cnf", "")
+    assert "/usr/share/ssl-cert/unnamed.cnf" not in kept and "/usr/share/other/notes.txt" not in kept
+    assert "/usr/share/doc/ssl-cert/README" not in kept         # (what a message points to)
+
+
+def test_the_gems_a_debian_packaged_gem_needs_come_with_it(tmp_path: Path):
+    """Debian installs a gem's code in vendor_ruby and its gemspec in
+    rubygems-integration. Jekyll requires jekyll-watch by a name it holds
+    in a variable, and `jekyll serve` said "cannot load such file --
+    jekyll-watch" on a minified image. The gems a used gem's gemspec says
+    it needs at run time come, and what those need; not a development
+    dependency its branch for old rubygems declares with add_dependency."""
+    root = toolbox_root(tmp_path)
+    vendor, specs = "/usr/lib/ruby/vendor_ruby", "/usr/share/rubygems-integration/all/specifications"
+    write(root, "/usr/bin/ruby", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/jekyll", "#!/usr/bin/ruby\nrequire 'jekyll'\n", 0o755)
+    runtime = ("  if s.respond_to? :add_runtime_dependency then\n"
+               "    s.add_runtime_dependency(%q<{dep}>.freeze, [\"~> 2.0\"])\n"
+               "    s.add_development_dependency(%q<rake>.freeze, [\">= 0\"])\n"
+               "  else\n    s.add_dependency(%q<{dep}>.freeze)\n"
+               "    s.add_dependency(%q<rake>.freeze)\n  end\n")
+    for gem, version, dep in (("jekyll", "4.3.1", "jekyll-watch"), ("jekyll-watch", "2.2.1", "listen"),
+                              ("listen", "3.7.0", "ffi-none"), ("rake", "13.0.6", "none")):
+        write(root, f"{specs}/{gem}-{version}.gemspec", "Gem::Specification.new do |s|\n"
+              + runtime.replace("{dep}", dep) + "end\n")
+        write(root, f"{vendor}/{gem}.rb", "# code\n")
+    dpkg(root, "ruby", "/usr/bin/ruby")
+    dpkg(root, "jekyll", "/usr/bin/jekyll", f"{vendor}/jekyll.rb", f"{specs}/jekyll-4.3.1.gemspec")
+    write(root, "/usr/include/ruby-3.1.0/vendor_ruby/listen.h", "/* for extensions */\n")
+    for gem, package, version in (("jekyll-watch", "ruby-jekyll-watch", "2.2.1"),
+                                  ("listen", "ruby-listen", "3.7.0"), ("rake", "rake", "13.0.6")):
+        extra = ["/usr/include/ruby-3.1.0/vendor_ruby/listen.h"] if gem == "listen" else []
+        dpkg(root, package, f"{vendor}/{gem}.rb", f"{specs}/{gem}-{version}.gemspec", *extra)
+    # (RubyGems reads every gemspec at its start)
+    gemspecs = [f"{specs}/{p.name}" for p in sorted((root / specs.lstrip("/")).iterdir())]
+    trace = ["/usr/bin/jekyll", f"{vendor}/jekyll.rb", *gemspecs]
+    events = records(("ruby", "exec", "/usr/bin/jekyll"), *(("ruby", "openat", p) for p in trace[1:]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "gem jekyll-watch, which" in kept.get(f"{vendor}/jekyll-watch.rb", "")
+    assert f"{vendor}/listen.rb" in kept                # (what that one needs)
+    assert "/usr/include/ruby-3.1.0/vendor_ruby/listen.h" not in kept     # (a header, for building)
+    assert f"{vendor}/rake.rb" not in kept               # (a development dependency)
+
+
+def test_a_companion_kept_for_the_user_to_run_brings_what_it_runs(tmp_path: Path):
+    """rsyslog recommends logrotate, kept alone as its companion; logrotate
+    compresses with /bin/gzip, a name compiled into it, and its second
+    rotation failed, "cannot execute compress command '/bin/gzip'". A
+    companion counts as run for what a program that ran brings."""
+    root, lib = compiled_root(tmp_path)
+    for d in ("usr/bin", "usr/sbin"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    link(root, "/bin", "usr/bin")
+    cc(root / "usr/sbin/rsyslogd", "int main(void){return 0;}")
+    cc(root / "usr/sbin/logrotate", "#include <unistd.h>\nint main(int c, char **v) {\n"
+       '    char *a[] = {"/bin/gzip", 0};\n    return c > 3 ? execv(a[0], a) : 0;\n}\n')
+    cc(root / "usr/bin/gzip", "int main(void){return 0;}")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", priority="required")
+    dpkg(root, "rsyslog", "/usr/sbin/rsyslogd", depends="libc6", recommends="logrotate")
+    dpkg(root, "logrotate", "/usr/sbin/logrotate", depends="libc6", priority="important")
+    dpkg(root, "gzip", "/usr/bin/gzip", essential=True)
+    assert lib.is_dir()
+    src = Source(RootFS(root), "test", {"PATH": "/usr/sbin:/usr/bin"})
+    ran = records(("rsyslogd", "exec", "/usr/sbin/rsyslogd"))
+    kept = pack.pack_files(src, ["/usr/sbin/rsyslogd"], str(tmp_path / "unit.tar"), resolve.Rules(),
+                           granularity="unit", events=ran).kept
+    assert "logrotate, which rsyslog recommends" in kept["/usr/sbin/logrotate"]
+    assert "a name compiled into it" in kept.get("/usr/bin/gzip", ""), kept.get("/usr/bin/gzip")
 
 
 def test_a_program_a_kept_librarys_python_code_runs_by_its_absolute_name(app_root: Path, tmp_path: Path):
@@ -6512,10 +6647,11 @@ def test_the_images_own_small_files_at_the_top_of_etc_are_kept(tmp_path: Path):
     """A KDC's probe used /etc/krb5.keytab, and `kinit -k -t
     /etc/svc1.keytab` on the minified image found no keytab. The files at
     /etc's top no package installed (the image builder's settings, keys
-    and accounts) are kept while small; not a backup of one, nor what a
-    runtime mounts over, nor a package's file, nor the image's files in a
-    directory of /etc (their own rules); and only from an image, not a
-    directory or a process's root, which may be the host's."""
+    and accounts) are kept while small, and the small directories there
+    no package has a file in; not a backup of one, nor what a runtime
+    mounts over, nor a package's file, nor the image's files in a
+    package's directory of /etc (their own rules); and only from an image,
+    not a directory or a process's root, which may be the host's."""
     root = toolbox_root(tmp_path)
     write(root, "/etc/krb5.keytab", "key one")
     write(root, "/etc/svc1.keytab", "key two")
@@ -6525,8 +6661,21 @@ def test_the_images_own_small_files_at_the_top_of_etc_are_kept(tmp_path: Path):
     write(root, "/etc/resolv.conf", "nameserver 10.0.0.1\n")
     write(root, "/etc/GeoIP.dat", "x" * (expand.ETC_OWN_LIMIT + 1))
     write(root, "/etc/myapp/extra.conf", "x\n")
+    write(root, "/etc/myapp/tls/server.key", "key\n")
+    write(root, "/etc/bigdir/data.bin", "x" * (expand.ETC_OWN_TREE_LIMIT[1] + 1))
+    write(root, "/etc/pkgdir/own.conf", "x\n")
+    write(root, "/etc/pkgdir/pkg.conf", "x\n")
+    # (update-rc.d's links and a package's directory are theirs, not the image's)
+    write(root, "/etc/init.d/app", "#!/bin/sh\n", 0o755)
+    write(root, "/etc/init.d/procps", "#!/bin/sh\n", 0o755)
+    dpkg(root, "procps", "/etc/init.d/procps")
+    link(root, "/etc/rc2.d/S01app", "../init.d/app")
+    write(root, "/etc/python3/debian_config", "[DEFAULT]\n")        # (python3's postinst writes it)
+    write(root, "/usr/bin/python3.11", "#!/bin/sh\n", 0o755)
+    dpkg(root, "python3", "/usr/bin/python3.11")
     write(root, "/etc/motd", "hello\n")
     dpkg(root, "base-files", "/etc/motd")
+    dpkg(root, "pkg", "/etc/pkgdir/pkg.conf")
     trace = ["/usr/bin/date", "/etc/krb5.keytab"]
     events = records(("date", "exec", "/usr/bin/date"), ("date", "openat", "/etc/krb5.keytab"))
     src = Source(RootFS(root), "image test", {"PATH": "/usr/bin:/bin"}, of_image=True)
@@ -6534,8 +6683,13 @@ def test_the_images_own_small_files_at_the_top_of_etc_are_kept(tmp_path: Path):
                            events=events).kept
     for path in ("/etc/svc1.keytab", "/etc/shadow"):
         assert "a file of the image's own at /etc's top" in kept[path], path
+    # and a small directory there no package has a file in, whole (an rsyslog
+    # image's /etc/rsyslog-tls, which a TLS drop-in added next names)
+    for path in ("/etc/myapp/extra.conf", "/etc/myapp/tls/server.key"):
+        assert "a directory of the image's own at /etc's top" in kept[path], path
     for path in ("/etc/shadow-", "/etc/app.conf.dpkg-old", "/etc/resolv.conf", "/etc/GeoIP.dat",
-                 "/etc/myapp/extra.conf", "/etc/motd"):
+                 "/etc/bigdir/data.bin", "/etc/pkgdir/own.conf", "/etc/motd", "/etc/init.d/app",
+                 "/etc/rc2.d/S01app", "/etc/python3/debian_config"):
         assert path not in kept, path
     file_level = pack.pack_files(src, trace, str(tmp_path / "file.tar"), resolve.Rules(), granularity="file",
                                  events=events).kept
