@@ -789,8 +789,7 @@ class Expander:
         self._drain()
         # (what a package kept brings may be a library; a file left out
         # before may come now)
-        while any([self._library_data(), self._data_libraries_name(), self._libraries_loaded_by_name(),
-                   self._refused_again()]):
+        while any([self._libraries_bring(), self._refused_again()]):
             self._drain()
         self._fonts()
         if self._converters_named:
@@ -808,8 +807,7 @@ class Expander:
             self._what_libraries_name(self.closure.kept)
         # (again after the directories: one may have brought what a file
         # left out before needed; what that keeps is looked at as above)
-        while self._refused_again() and any([self._library_data(), self._data_libraries_name(),
-                                             self._libraries_loaded_by_name()]):
+        while self._refused_again() and self._libraries_bring():
             self._drain()
         self._files_plugins_name()
         self._modules_in_kept_dirs()
@@ -823,9 +821,7 @@ class Expander:
         # those of the image as kept, and what comes now comes with what
         # its libraries read and load, as above)
         while self._refused_again():
-            self._library_data()
-            self._data_libraries_name()
-            self._libraries_loaded_by_name()
+            self._libraries_bring()
             self._drain()
         # (last: a file a rule above keeps for a reason keeps that reason)
         if self.of_image:
@@ -2204,13 +2200,13 @@ class Expander:
             # image's own, which may be an interpreter: perl's "scalar" is
             # git's scalar, and a python3 of /usr/local names "file" and "top")
             wanted = self._commands_installed_on_purpose() if own in self.units.wanted else {}
-            if wanted:
-                # (said, when over the bound, as the package's commands not
-                # kept, not as runs: a name is no proof of one)
-                companions += [(wanted[word], f"a name compiled into it, of {package}, installed on purpose",
-                                False) for word in sorted(self._wanted_names(final, wanted))
-                               if (package := self._package_name(wanted[word])) and
-                               self.units.package_of.get(self._final(wanted[word]) or "") != own]
+            # (said, when over the bound, as the package's commands not
+            # kept, not as runs: a name is no proof of one)
+            for word in sorted(self._wanted_names(final, wanted)) if wanted else ():
+                key = self.units.package_of.get(self._final(wanted[word]) or "")
+                if key and key != own:
+                    companions.append((wanted[word], f"a name compiled into it, of {key.split(':', 1)[1]}, "
+                                                     f"installed on purpose", False))
             companions += [(helper, "which it runs for a part of its work", True)
                            for helper in self._helpers_of(final)]
             if found:
@@ -2230,11 +2226,6 @@ class Expander:
         return {n for n in (strings.whole | strings.ends) & wanted.keys()
                 if len(n) > 2 or (len(n) == 2 and (n in strings.whole or n in strings.x_names))} \
             - {posixpath.basename(final)}
-
-    def _package_name(self, path: str) -> str | None:
-        """The name of the package of the file path leads to."""
-        key = self.units.package_of.get(self._final(path) or "")
-        return key.split(":", 1)[1] if key else None
 
     def _keep_within_bound(self, candidates: list[tuple[str, str, bool]], by: str) -> None:
         """Programs that come with program by (each: the program, why, and
@@ -2954,6 +2945,12 @@ class Expander:
                 came = came or path in self.closure.kept
         return came
 
+    def _libraries_bring(self) -> bool:
+        """What the shared libraries kept so far bring (_library_data,
+        _data_libraries_name, _libraries_loaded_by_name), each asked;
+        whether any brought something."""
+        return any([self._library_data(), self._data_libraries_name(), self._libraries_loaded_by_name()])
+
     def _library_data(self) -> bool:
         """The package of a shared library that is kept, for the data it
         carries beside it (_package_members leaves its other libraries
@@ -3152,8 +3149,8 @@ class Expander:
         php-fpm's socket helper kept it, and `update-alternatives --set php
         /usr/bin/php8.2` said "no alternatives for php", exit 2. Not the
         records of links not kept (their choices are gone)."""
-        if not any(posixpath.basename(p) == "update-alternatives"
-                   and self.units.is_program(self._final(p) or "") for p in self.closure.kept):
+        program = self._admin_command("update-alternatives")
+        if program is None or self._final(program) not in self.closure.kept:
             return
         for link in self.units.children("/etc/alternatives"):
             record = f"{ALTERNATIVES_STATE}/{posixpath.basename(link)}"
@@ -3192,8 +3189,9 @@ class Expander:
                                        "its settings, keys and accounts")
 
     def _etc_own_tree(self, top: str) -> None:
-        """The directory top of /etc, whole, where no package has a file in
-        it and it is small (ETC_OWN_TREE_LIMIT; see _etc_own_files)."""
+        """The directory top of /etc, whole, where no package has a file or
+        a directory in it, it holds no link, is not named as an installed
+        package and is small (ETC_OWN_TREE_LIMIT; see _etc_own_files)."""
         tree = self.units.subtree(top)
         # (no package's directory, nor links: what update-rc.d and
         # deb-systemd-helper make for packages, /etc/rc0.d and
