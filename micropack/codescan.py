@@ -106,6 +106,9 @@ PERL_DYNAMIC_LOAD = re.compile(r"""\brequire[ \t]+\$|\beval[ \t]*\(?[ \t]*["'][ 
                                r"""|\b(?:Module::Load|Module::Runtime|Class::Load)\b""")
 # A module's name as a string (with a '::': a bare word is too many
 # things; not perl's own namespaces, CORE::fork being a builtin)
+# ... at most this many in a file: more are a table of names, no choice of
+# one to load
+PERL_LOADED_NAMES = 100
 PERL_MODULE_LITERAL = re.compile(r"""(['"])(?!(?:CORE|main|SUPER|UNIVERSAL)::)([A-Za-z_]\w*(?:::\w+)+)\1""")
 # Documentation and data, which no interpreter runs: Perl's POD (from a
 # line starting '=word' to '=cut') and Ruby's =begin/=end; after __END__
@@ -226,6 +229,15 @@ PROGRAM_FALLBACK = re.compile(r"""(?<![\w])[$@]?[A-Za-z_]\w*?_"""
                               r"""(['"])([A-Za-z0-9_/][\w./+-]*)\1[ \t)\]]*(?:\.freeze)?[ \t]*;?[ \t]*$""",
                               re.I)
 PROGRAM_LINE = 240
+# ... or by any name, given to a call as the program: ikiwiki's Wrapper.pm
+# compiles its CGI wrapper with `my @cc = exists $ENV{CC} ? ... : 'cc';` and
+# `system(@cc, "$wrapper.c", ...)` (every --rebuild failed, "Can't exec
+# "cc"", and no warning named cc); Python's `subprocess.run([cc, ...])`.
+# The variable's assignment is read for the literal it ends with.
+RUN_VARIABLE = re.compile(r"""(?<![\w$])(?:(?:system|exec|spawn)[ \t]*\(?[ \t]*([$@][A-Za-z_]\w*)[ \t]*[,)]"""
+                          r"""|(?:run|call|Popen|check_output|check_call|spawn|execFile)"""
+                          r"""[ \t]*\([ \t]*\[[ \t]*([A-Za-z_]\w*)[ \t]*,)""")
+ASSIGNED_LAST = r"""[ \t]*=(?!=)[^;\n]*?(['"])([A-Za-z0-9_/][\w./+-]*)\1[ \t)]*;?[ \t]*$"""
 # Ruby's, Perl's and PHP's backticks, Perl's qx() and Ruby's %x(): a command line
 BACKTICKS = re.compile(r"`([^`\n]+)`|\bqx[ \t]*([({\[<|/])(.+?)[)}\]>|/]|%x\(([^)\n]+)\)")
 # A '#' comment of Ruby, Perl or PHP (at a line's start or after a blank:
@@ -878,7 +890,12 @@ def perl_modules(text: str) -> list[str]:
         # Pod::Usage's BEGIN does `$Formatter ||= 'Pod::Text'; eval "require
         # $Formatter"`, and every script that used Pod::Usage (Squid's Perl
         # helpers) died at compile time, "Can't locate Pod/Text.pm"
-        out += [m.group(2) for m in PERL_MODULE_LITERAL.finditer(text)]
+        # (not a table of names: Module::CoreList's lists of every release's
+        # modules, thousands, which corelist loads: 162 Perl units, 11.9 MB,
+        # came with perl's commands, "loaded" by it)
+        names = list(dict.fromkeys(m.group(2) for m in PERL_MODULE_LITERAL.finditer(text)))
+        if len(names) <= PERL_LOADED_NAMES:
+            out += names
     return list(dict.fromkeys(out))
 
 
@@ -1226,6 +1243,10 @@ def code_commands(text: str, backticks: bool) -> list[str]:
     lines += [m.group(2) for m in PROGRAM_VARIABLE.finditer(text)]
     lines += [fallback.group(2) for line in text.splitlines() if len(line) <= PROGRAM_LINE
               and (fallback := PROGRAM_FALLBACK.search(line))]
+    for name in dict.fromkeys(m.group(1) or m.group(2) for m in RUN_VARIABLE.finditer(text)):
+        assigned = re.compile(r"(?<![\w$@])" + re.escape(name) + ASSIGNED_LAST)
+        lines += [value.group(2) for line in text.splitlines() if len(line) <= PROGRAM_LINE
+                  and (value := assigned.search(line))]
     out: list[str] = ["/bin/sh"] if shell else []
     for line in lines:
         out += script_commands(PLACEHOLDER.sub(" _ ", line))

@@ -216,6 +216,12 @@ IMAGES_OWN = ""
 # mariadb-server's aria_chk, myisamchk and mariadbd-safe beside mariadbd's
 # package, 52 MB, nor mariadb-backup's 31 MB, which the warning names
 COMPANION_LIMIT = 4 << 20
+# A program a user keeps with --include comes with its package's data under
+# /usr/share while it is no larger (_included_data): locales' /usr/share/i18n
+# is 15.8 MB; larger, the warning says it was left out
+INCLUDED_DATA_LIMIT = 64 << 20
+# Shell completions: what an interactive shell reads, no program
+SHELL_COMPLETIONS = ("/usr/share/bash-completion/", "/usr/share/zsh/", "/usr/share/fish/")
 # The files that say which distribution an image is, kept however small
 # the image: `. /etc/os-release` in a user's script, and image scanners
 # that match packages against a distribution's advisories
@@ -228,6 +234,10 @@ ETC_OWN_LIMIT = 64 << 10
 # ... and its directories there no package has a file in, whole while no
 # larger (entries, bytes): a TLS drop-in's certificates, /etc/rsyslog-tls
 ETC_OWN_TREE_LIMIT = (64, 256 << 10)
+# The image's own files and directories at /srv's top that nothing read
+# (_srv_own), each whole, cheapest first, while they add no more than this in
+# all; the others are said
+SRV_OWN_LIMIT = 16 << 20
 ETC_BACKUP = re.compile(r"(?:-|~|\.orig|\.bak|\.dpkg-(?:old|dist|new|bak|tmp)|\.ucf-(?:old|dist|new))$")
 # what a container runtime mounts over the image's at every start
 RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
@@ -408,8 +418,12 @@ INIT_FRONT_ENDS = ("service", "invoke-rc.d", "rc-service")
 HOST_TOOLS = frozenset({"init", "insserv", "sysctl", "modprobe", "depmod"})
 # The languages whose code runs commands in backticks too (code_commands)
 BACKTICK_LANGUAGES = ("ruby", "perl", "php")
+# Python under other names: mod_wsgi's scripts, Twisted's resource scripts
+# and application files (a .rpy that imported sqlite3 was a 500 on the
+# minified image, "No module named 'sqlite3'"), Windows' windowed scripts
+PYTHON_SUFFIXES = (".py", ".wsgi", ".rpy", ".epy", ".tac", ".pyw")
 # Application code read for what it loads, and whether it sets TZ.
-CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
+CODE_SUFFIXES = (*PYTHON_SUFFIXES, ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm", ".cgi", ".php", ".lua", ".tcl",
                  ".R", ".r", ".erl", ".hrl", ".escript", ".ex", ".exs", ".m", ".java", ".jsp", ".jspx")
 # What a configuration file's name may add to its program's (sudo's sudoers)
 NAME_SUFFIXES = frozenset({"s", "rs", "er", "ers", "rc"})
@@ -472,6 +486,9 @@ class Expansion:
     unused_libraries: dict[str, list[str]] = field(default_factory=dict)
     # ... and of other files (plugins, data), none of which is kept -> their directories
     unused_files: dict[str, list[str]] = field(default_factory=dict)
+    # ... and the image's own at /srv's top, over SRV_OWN_LIMIT -> its bytes
+    # (a directory's name ends in '/')
+    unused_own: dict[str, int] = field(default_factory=dict)
     # a program not kept, though a kept package's file is configuration for
     # it (/usr/sbin/logrotate: /etc/logrotate.d/squid) -> those files
     unused_drop_ins: dict[str, list[str]] = field(default_factory=dict)
@@ -593,6 +610,7 @@ class Expander:
         self._dependents: dict[str, list[str]] | None = None     # a package -> those depending on it
         self._deps_followed: set[str] = set()     # packages whose data dependencies are kept
         self._owner_data: set[str] = set()        # packages whose data a Python distribution brought
+        self._owners_followed: set[str] = set()   # ... and whose commands and dependencies it brought
         self._library_commands: set[str] = set()  # packages of kept libraries whose commands are kept
         # programs kept code runs that no rule keeps -> who runs them (_unkept_runs)
         self._runs_named: dict[str, list[str]] = {}
@@ -750,6 +768,7 @@ class Expander:
         self._gem_dependencies()
         self._tools_of_loaded_libraries()
         self._tool_data(traced)
+        self._modules_own_files(traced)
         # a program a user kept with --include is one they mean to run:
         # logrotate, included, failed its second rotation, "cannot execute
         # compress command '/bin/gzip'" (a name compiled into it); a script
@@ -764,6 +783,10 @@ class Expander:
             # on a rsyslog image: `openssl req` could not open
             # /usr/lib/ssl/openssl.cnf)
             self._program_companions(p, p, self._final(p) or p, f"{p}, kept with --include")
+            if p in self.closure.rules.include:
+                # (named by its path: not every program a glob such as
+                # '/usr/bin/*' matched, each with up to 64 MB of data)
+                self._included_data(p)
         self._rotation_scripts(programs + self._as_if_run)
         # what the programs kept as if run (named by the application's
         # code, its configuration or scripts) and the libraries kept name,
@@ -826,6 +849,7 @@ class Expander:
         # (last: a file a rule above keeps for a reason keeps that reason)
         if self.of_image:
             self._etc_own_files()
+            self._srv_own()
         self._unused_commands()
         self._unused_drop_ins()
         self._configured_commands()
@@ -858,18 +882,24 @@ class Expander:
                         and self._final(c) not in self.closure.kept and posixpath.basename(c) not in said]
                 if rest:
                     self.result.unkept_commands[key.split(":", 1)[1]] = rest
-            elif not commands and key in self.units.units:
+            if key in self.units.units:
                 # a language's library, nothing of which was imported (a
                 # RabbitMQ image's python3-pika, for its client script:
-                # "No module named 'pika'")
+                # "No module named 'pika'"), also beside its commands
+                # (python3-httpx's, whose library FastAPI's TestClient
+                # imports: only its command was said)
                 unit = self.units.units[key]
-                tops = sorted({top for m in unit.members if (top := self.units.language_entry(m))})
-                files = [m for m in unit.members if not self.units.is_dir(m) and not is_documentation(m)]
+                # (not a debhelper addon, run when packages are built:
+                # perl-openssl-defaults' Debian/Debhelper, beside dh_perl_openssl)
+                tops = sorted({top for m in unit.members
+                               if DEBHELPER not in m and (top := self.units.language_entry(m))})
+                files = [m for m in unit.members if not self.units.is_dir(m) and not is_documentation(m)
+                         and m not in commands]
                 if any(m in self.closure.kept for m in files):
                     continue
                 if tops:
                     self.result.unused_libraries[key.split(":", 1)[1]] = tops
-                elif files:
+                elif files and not commands:
                     # (and one of plugins or data, which nothing read:
                     # LADSPA plugins, cmt's /usr/lib/ladspa, for ffmpeg's
                     # af=ladspa, and a speech model, "Failed to load 'cmt'")
@@ -982,7 +1012,8 @@ class Expander:
             if other in self.units.units:
                 subcommands = [c for c in self._commands_of(other)
                                if posixpath.basename(c).startswith(tuple(names))]
-                if subcommands and self._cost(subcommands) <= COMPANION_LIMIT:
+                if subcommands and self._cost([*subcommands, *self._scripts_load(subcommands)]) \
+                        <= COMPANION_LIMIT:
                     self._keep_programs(subcommands, f"{other.split(':', 1)[1]}, installed on purpose: "
                                                      f"subcommands of a program that ran", to_run=True)
         by_source: dict[str, list[str]] = {}
@@ -999,7 +1030,7 @@ class Expander:
                 if other not in self.units.wanted or other not in self.units.units or other in packages:
                     continue
                 commands = self._commands_of(other)
-                if commands and self._cost(commands) <= COMPANION_LIMIT:
+                if commands and self._cost([*commands, *self._scripts_load(commands)]) <= COMPANION_LIMIT:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
                                                   f"{how.format(name)}", to_run=True)
         self._recommended_companions(packages)
@@ -1042,14 +1073,20 @@ class Expander:
                         # second rotation, "cannot execute compress command '/bin/gzip'")
                         keep = partial(self._keep_programs, commands, f"{why}: a companion of a program "
                                                                       f"that ran", to_run=True)
-                        cost_of = [*commands, *self._scripts_run(commands)]
+                        cost_of = [*commands, *self._scripts_run(commands), *self._scripts_load(commands)]
+                        # (the example: its command named as it, gcc-12's gcc-12,
+                        # not the first in order, c89-gcc)
+                        named = [c for c in commands if posixpath.basename(c) == other.split(":", 1)[1]]
+                        example = (named or commands)[0]
                         budgets[key] = self._within_bound(other, commands, cost_of, budgets[key], keep,
-                                                          f"{name} {how} it", commands[0])
+                                                          f"{name} {how} it", example)
                     elif not commands and other in self.units.wanted and other not in self.result.used \
                             and self._is_data_for_code(self.units.units[other]):
-                        self._companions_seen.add(other)
                         own = [m for m in self.units.units[other].members
                                if not is_documentation(m) and not self.units.is_dir(m)]
+                        if not own:
+                            continue    # (a metapackage: what it stands for is installed on purpose)
+                        self._companions_seen.add(other)
                         deps = [d for d in self.units.package_deps.get(other, [])
                                 if d in self.units.units and self._is_data_for_code(self.units.units[d])
                                 and d not in self.result.used]
@@ -1119,7 +1156,7 @@ class Expander:
                 # (its code and data: not the headers of its extension nor a
                 # shell's completions, nokogiri.h and rake's)
                 files = [m for m in unit.members if not is_documentation(m)
-                         and not m.startswith(("/usr/include/", "/usr/share/bash-completion/"))]
+                         and not m.startswith(("/usr/include/", *SHELL_COMPLETIONS))]
                 self._keep_files(unit, files, why)
                 self.result.used.setdefault(owner, why)
 
@@ -1189,6 +1226,37 @@ class Expander:
                 continue
             # (what _shell_script keeps of a script kept alone: every word on PATH)
             out += [found for word in script_commands(text) if (found := self.closure.find_program(word))]
+        return out
+
+    def _scripts_load(self, programs: list[str]) -> list[str]:
+        """The files of the library units the Perl and Ruby scripts among
+        programs load, and those load in turn, not used yet (LIBRARY_FILES_READ
+        files read at most): what keeping them brings besides their closure.
+        perl's commands, installed on purpose beside perl-base's perl that
+        ran, were costed at their own bytes and brought 6.6 MB of modules
+        (cpan loads CPAN, prove TAP::Parser) on a 28.6 MB image."""
+        out: list[str] = []
+        seen: set[str] = set()
+        todo: list[tuple[str, str | None]] = [(final, None) for p in programs
+                                              if (final := self._final(p)) and self._is_script(final)]
+        reads = 0
+        while todo and reads < LIBRARY_FILES_READ:
+            path, language = todo.pop()
+            text = self.units.read_text(path)
+            reads += 1
+            head = (text or "")[:256].encode("utf-8", "surrogateescape")
+            language = language or script_language(head, path)
+            if language not in ("perl", "ruby"):
+                continue
+            names = perl_modules(text or "") if language == "perl" else ruby_requires(text or "", True)
+            for name in names:
+                for key in self.units.script_libraries(language, name):
+                    if key in seen or key in self._queued:
+                        continue
+                    seen.add(key)
+                    files = [m for m in self.units.units[key].members if not is_documentation(m)]
+                    out += files
+                    todo += [(m, language) for m in files if m.endswith((".pm", ".rb"))]
         return out
 
     def _cost(self, paths: list[str]) -> int:
@@ -1675,9 +1743,15 @@ class Expander:
             if data:
                 self._keep_files(owner, data, f"data of {owner.name}, whose Python distribution "
                                               f"{posixpath.basename(unit.name)} is used ({why})")
-        for key in sorted(owners - self._deps_followed):
-            self._deps_followed.add(key)
-            self._data_dependencies(key, why, direct=True)
+        # (once a package, whatever brought its data dependencies before:
+        # python3-docutils, installed on purpose, whose rst2html a kept
+        # script names, lost its other commands and the libraries it
+        # depends on)
+        for key in sorted(owners - self._owners_followed):
+            self._owners_followed.add(key)
+            if key not in self._deps_followed:
+                self._deps_followed.add(key)
+                self._data_dependencies(key, why, direct=True)
             # its package's commands (django-admin: Debian's distribution
             # has no list of its files, so nothing kept named it; "exec:
             # django-admin: not found", exit 126), each alone, and those of
@@ -1862,6 +1936,12 @@ class Expander:
         data comes with: sphinx-common's Sequence/sphinxdoc.pm had kept
         Sphinx's themes out, "no theme named 'basic'".)"""
         web = any(m.startswith(WEB_ASSETS) for m in unit.members)
+        # (nor a package of C headers, a compiler's input, which no program
+        # reads at run time: linux-libc-dev, 5.5 MB, through sa-compile's
+        # libc6-dev, with no compiler kept)
+        headers = [m.startswith("/usr/include/") for m in unit.members if not is_documentation(m)]
+        if headers and all(headers):
+            return False
         return self.units.is_data_package(unit) and (web or not any(
             self.units.in_language_dir(m) and DEBHELPER not in m for m in unit.members))
 
@@ -3188,6 +3268,38 @@ class Expander:
                 self.closure.add(path, "a file of the image's own at /etc's top (no package installed it): "
                                        "its settings, keys and accounts")
 
+    def _srv_own(self) -> None:
+        """What the image's builder put at /srv's top, the site's data (no
+        package owns it), that nothing read: each file or directory whole,
+        cheapest first, while they add no more than SRV_OWN_LIMIT in all.
+        A Twisted image served /srv/www; on the minified image its
+        certificate in /srv/tls (`twistd web --https`), its WSGI
+        application in /srv/app and its tests in /srv/tests were gone, 3.2
+        kB, and nothing said so; a signing service's keyring and signed
+        release at /srv's top too. Over the bound, said (result.unused_own).
+        Not what is mounted there."""
+        pending: dict[str, list[str]] = {}
+        for top in self.units.children("/srv"):
+            if self.units.owned(top) or top_of(top, self.mounted) is not None:
+                continue
+            missing = [p for p in self.units.subtree(top) if p not in self.closure.kept]
+            if missing and not any(self.units.owned(p) for p in missing):
+                pending[top] = missing
+        sizes = {top: sum(st.st_size for p in paths
+                          if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode))
+                 for top, paths in pending.items()}
+        budget = SRV_OWN_LIMIT
+        for top in sorted(pending, key=lambda t: (sizes[t], t)):
+            if sizes[top] > budget:
+                # (a directory by a '/' after its name: its --include is a glob)
+                self.result.unused_own[top + "/" * self.units.is_dir(top)] = sizes[top]
+                continue
+            budget -= sizes[top]
+            for p in pending[top]:
+                if top_of(p, self.mounted) is None:
+                    self.closure.add(p, f"the image's own at /srv's top ({top}), the site's data: "
+                                        f"nothing read it here, a next use may")
+
     def _etc_own_tree(self, top: str) -> None:
         """The directory top of /etc, whole, where no package has a file or
         a directory in it, it holds no link, is not named as an installed
@@ -3619,6 +3731,31 @@ class Expander:
             if key and self.units.is_data_package(self.units.units[key]):
                 self._use(key, f"{final}, read by a command of the application's scripts")
 
+    def _modules_own_files(self, traced: dict[str, str]) -> None:
+        """A file of its own package that a module the workload loaded
+        names by an absolute path in a string: SpamAssassin's
+        Mail/SpamAssassin.pm copies /usr/share/spamassassin/user_prefs.template
+        to a user's first preferences; no probe was a user's first, it was
+        left out, and spamd and `spamassassin -t` then made none ("failed
+        to create default user preference file"), their scans exit 0. Its
+        own package's only (what it names of another is that one's
+        business), and data: not documentation nor code, which loads as
+        code does."""
+        for path in sorted(traced):
+            final = self._final(path)
+            if final is None or not final.endswith(CODE_SUFFIXES):
+                continue
+            own = self.units.package_of.get(final)
+            text = self.units.read_text(final) if own is not None else None
+            for named in code_paths(text or ""):
+                target = self._final(named)
+                st = self.units.stats.get(target or "")
+                if target is None or st is None or not stat.S_ISREG(st.st_mode) \
+                        or self.units.package_of.get(target) != own or named in self.closure.kept \
+                        or is_documentation(target) or target.endswith(CODE_SUFFIXES):
+                    continue
+                self.closure.add(named, f"named by {final}, of the same package")
+
     # -- keeping ----------------------------------------------------------------
 
     def _keep_files(self, unit: Unit, members: list[str], why: str, pool: str = "") -> None:
@@ -3827,7 +3964,7 @@ class Expander:
             self._code_paths(m, text)
             words = code_commands(text, backticks) + (tcl_commands(text) if language == "tcl" else [])
             self._keep_commands(words, f"code {m}")
-            python = m.endswith(".py") or is_python_script(head)
+            python = m.endswith(PYTHON_SUFFIXES) or is_python_script(head)
             if runs_given_commands(text, "python" if python else "node" if m.endswith((".js", ".mjs", ".cjs"))
                                    else language):
                 self._toolbox(f"{m} runs a command it is given")
@@ -4623,6 +4760,32 @@ class Expander:
                 if p not in self.closure.kept:
                     self.closure.add(p, f"data of {unit.name}'s {posixpath.basename(directory)}, "
                                         f"in {directory} ({why})")
+
+    def _included_data(self, program: str) -> None:
+        """The files under /usr/share of the package of a program a user
+        kept with --include, but its documentation, translations and shell
+        completions: the data it reads by names it is given or builds,
+        which no trace saw. locale-gen, included on a php-fpm image, came
+        without locales' /usr/share/i18n: it removed the image's locale
+        archive, localedef found no character map for any locale, and it
+        said "Generation complete", exit 0, every locale of the image gone.
+        Over INCLUDED_DATA_LIMIT, the warning says they were left out."""
+        key = self.units.package_of.get(self._final(program) or program)
+        if key is None or key not in self.units.units:
+            return
+        unit = self.units.units[key]
+        files = [m for m in unit.members if m.startswith("/usr/share/") and m not in self.closure.kept
+                 and not is_documentation(m) and not TRANSLATION.match(m)
+                 and not m.startswith(SHELL_COMPLETIONS)]
+        size = sum(st.st_size for m in files
+                   if (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode))
+        if size > INCLUDED_DATA_LIMIT:
+            for m in files:
+                self.result.left_out.setdefault(
+                    m, f"{unit.label}: data of {program}, kept with --include: {size / 1e6:.1f} MB in all, "
+                       f"over the {INCLUDED_DATA_LIMIT / 1e6:.0f} MB it may bring")
+            return
+        self._keep_files(unit, files, f"data of {unit.name}, whose {program} was kept with --include")
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),

@@ -202,13 +202,14 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
             f"(e.g. --include {first})")
 
 
-def unused_libraries_warning(unused: dict[str, list[str]], files: dict[str, list[str]] | None = None) -> str:
+def unused_libraries_warning(unused: dict[str, list[str]], files: dict[str, list[str]] | None = None,
+                             own: dict[str, int] | None = None) -> str:
     """One line naming the packages of a language's libraries installed on
     purpose of which nothing is kept (nothing imported them), those of
-    other files (files: plugins, data; nothing read them), and how to keep
-    one."""
-    files = files or {}
-    if not unused and not files:
+    other files (files: plugins, data; nothing read them), the image's own
+    at /srv's top over its bound (own: their bytes), and how to keep one."""
+    files, own = files or {}, own or {}
+    if not unused and not files and not own:
         return ""
     parts = []
     if unused:
@@ -222,9 +223,15 @@ def unused_libraries_warning(unused: dict[str, list[str]], files: dict[str, list
                  for package, dirs in sorted(files.items())]
         parts.append(f"the files of {len(files)} package(s) installed on purpose, plugins or data, which "
                      f"nothing read: {'; '.join(shown)}")
-    first = min(t for tops in unused.values() for t in tops) if unused \
-        else f"{min(d for dirs in files.values() for d in dirs)}/"
-    return f"not kept: {'; and '.join(parts)}; keep one with --include (e.g. --include '{first}*')"
+    if own:
+        shown = [f"{top} ({size / 1e6:.1f} MB)" for top, size in sorted(own.items())[:6]]
+        parts.append(f"the image's own at /srv's top, which nothing read: {', '.join(shown)}"
+                     f"{', ...' if len(own) > 6 else ''}")
+    # (a file of the image's own at /srv's top is its own glob)
+    glob = f"{min(t for tops in unused.values() for t in tops)}*" if unused \
+        else f"{min(d for dirs in files.values() for d in dirs)}/*" if files \
+        else min(own) + "*" * min(own).endswith("/")
+    return f"not kept: {'; and '.join(parts)}; keep one with --include (e.g. --include '{glob}')"
 
 
 def unused_tools_warning(unused: dict[str, list[str]]) -> str:
@@ -456,7 +463,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                     f"{first} ({out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
     unused = unused_commands_warning(expansion.unused_commands, expansion.unkept_commands)
-    unused_libraries = unused_libraries_warning(expansion.unused_libraries, expansion.unused_files)
+    unused_libraries = unused_libraries_warning(expansion.unused_libraries, expansion.unused_files,
+                                                expansion.unused_own)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)
     toolbox = toolbox_warning(expansion.toolbox_left)
     unkept_runs = unkept_runs_warning(expansion.unkept_runs)

@@ -148,8 +148,13 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     # depends on, postfix for mailutils' mail-transport-agent, gawk for
     # awk, was still installed by hand, and its commands are said when
     # dropped)
-    needed = {d for fields in (("Pre-Depends", "Depends"), ("Recommends",))
-              for deps in dpkg_depends(text, set(db.files), fields, virtual=False).values() for d in deps}
+    # (not what another only recommends: apt marks what it pulls in for a
+    # Recommends as installed automatically, and debootstrap and dpkg pull
+    # in none, so one left unmarked was asked for: gnupg, which gpg
+    # recommends, and python3-aiofiles, which starlette does, were
+    # installed for the application, and what of them was dropped went
+    # unsaid)
+    needed = {d for deps in dpkg_depends(text, set(db.files), virtual=False).values() for d in deps}
     auto = apt_auto_installed(fs.read_file(APT_STATES, DB_LIMIT))
     db.wanted = set(db.files) - needed - auto - db.essential - db.base
     for fields in stanzas:

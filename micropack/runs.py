@@ -69,6 +69,26 @@ class Drive:
     # rate limit, a one-shot URL) is asked once in every run after
     repeatable: dict[str, bool] = field(default_factory=dict)
 
+    def answered_by_it(self, target: ProbeTarget) -> None:
+        """Probes that passed while the container is gone: what answered
+        them was not its service (the port was taken: its server could not
+        listen, and exited). HTTP probes reach an address, so any exit
+        counts; a command on the host (--probe-cmd: a client for a POST, a
+        protocol of its own) may check a container that ends its work, so a
+        failed exit counts. A leftover container held a signing service's
+        port, the traced one exited "Address already in use", its curl
+        probe passed against the leftover, and minify built an image of 40
+        MB with no gpg in it."""
+        if target.engine.running(target.cid):
+            return
+        if any(p.kind == "http" for p in self.probes):
+            raise VerifyError("the container exited while its HTTP probes passed: something else "
+                              "answers at their address (is the port taken?)")
+        status = target.engine.wait(target.cid, 10)     # (not running: at once)
+        if status not in (None, 0):
+            raise VerifyError(f"the container exited with status {status} while its probes passed: "
+                              "what they reached was not its service (is its port taken? its log says why)")
+
     def __call__(self, target: ProbeTarget, cancelled: threading.Event) -> list[ProbeResult]:
         """Every probe; with none, the container's own run (its exit status
         and output) is what is compared."""
@@ -77,13 +97,8 @@ class Drive:
             if not cancelled.is_set() and all(r.passed for r in results):
                 results = [self._asked_again(p, r, target, cancelled) if p.kind == "http" else r
                            for p, r in zip(self.probes, results, strict=True)]
-            if (not cancelled.is_set() and all(r.passed for r in results)
-                    and any(p.kind == "http" for p in self.probes) and not target.engine.running(target.cid)):
-                # the probes passed, and the container is gone: what answered
-                # them was not its service (the port was taken: its server
-                # could not listen, and exited)
-                raise VerifyError("the container exited while its HTTP probes passed: something else "
-                                  "answers at their address (is the port taken?)")
+            if not cancelled.is_set() and all(r.passed for r in results):
+                self.answered_by_it(target)
             return results
         status = target.engine.wait(target.cid, self.exit_timeout)
         if cancelled.is_set():
@@ -161,9 +176,16 @@ class _Worker:
                 if self.cancelled.is_set():
                     return
             address = "127.0.0.1"
-            self.results = self.drive(ProbeTarget(self.engine, cid, address), self.cancelled)
+            target = ProbeTarget(self.engine, cid, address)
+            self.results = self.drive(target, self.cancelled)
             if self.activity is not None and self.drive.probes and all(r.passed for r in self.results):
                 self._settle()      # (a failed probe is reported at once)
+                # and again once it has settled: a server that could not
+                # listen exits a moment after a probe another container
+                # answered (a signing service's did 0.3 s after its curl
+                # probe passed, and minify built an image with no gpg)
+                if not self.cancelled.is_set():
+                    self.drive.answered_by_it(target)
         except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
         finally:

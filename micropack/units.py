@@ -293,6 +293,20 @@ class SourceUnits:
         self.essential = {f"{self.db_kind}:{package}" for package in db.essential}
         self.base = {f"{self.db_kind}:{package}" for package in db.base}
         self.wanted = {f"{self.db_kind}:{package}" for package in db.wanted}
+        # A metapackage installed on purpose (nothing but its documentation)
+        # stands for what it depends on (not the system's own), a
+        # metapackage among them in turn: gnupg's gpgsm, gpgv and
+        # gnupg-utils' gpgtar, none of them a leaf, were dropped from a
+        # minified signing service and nothing said so
+        todo = sorted(self.wanted)
+        while todo:
+            key = todo.pop()
+            if key not in self.units or not all(is_documentation(m) for m in self.units[key].members):
+                continue
+            for dep in self.package_deps.get(key, []):
+                if dep not in self.wanted and dep not in self.essential and dep not in self.base:
+                    self.wanted.add(dep)
+                    todo.append(dep)
         self.conffiles = {c: digest for f, digest in db.conffiles.items() if (c := self._canonical(f))}
 
     def owned(self, path: str) -> bool:

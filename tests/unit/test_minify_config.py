@@ -359,6 +359,50 @@ def test_http_probes_that_pass_while_the_container_is_gone_fail(answering):
     assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))
 
 
+def test_command_probes_that_pass_while_the_container_failed_fail():
+    """A leftover container held a signing service's port: the traced one
+    exited "Address already in use", its --probe-cmd (curl, a POST)
+    passed against the leftover, and minify built an image with no gpg.
+    A command probe that passes while the container has exited with an
+    error fails the run; one whose container ended its work cleanly (a
+    command may check a job's output) does not."""
+    engine = FakeEngine({"Cmd": ["server"]})
+    engine.running = lambda cid: False      # type: ignore[method-assign]
+    drive = Drive([Probe("cmd", "true")], ready_timeout=0)
+    for status in (1, 0):
+        engine.wait = lambda cid, timeout, status=status: status     # type: ignore[attr-defined]
+        if status:
+            with pytest.raises(VerifyError, match="exited with status 1 while its probes passed"):
+                drive(ProbeTarget(engine, "c"), threading.Event())
+        else:
+            assert all(r.passed for r in drive(ProbeTarget(engine, "c"), threading.Event()))
+
+
+def test_a_container_that_exits_once_its_probes_passed_fails_the_run():
+    """The traced server of a signing service exited "Address already in
+    use" 0.3 s after its curl probe passed against a leftover container
+    on the port: still running when the probes ended, it was not caught,
+    and minify built an image with no gpg. Once the trace has settled,
+    the container is asked again."""
+    engine = FakeEngine({"Cmd": ["server"]})
+    states = iter([True])                   # running as the probes end, gone after
+    engine.running = lambda cid: next(states, False)        # type: ignore[method-assign]
+    engine.wait = lambda cid, timeout: 1                    # type: ignore[attr-defined]
+    engine.run = lambda image, opts, **kw: "c"              # type: ignore[attr-defined]
+    engine.remove = lambda cid: None                        # type: ignore[attr-defined]
+    drive = Drive([Probe("cmd", "true")], ready_timeout=0, settle_quiet=0.1, settle_max=1)
+    worker = runs._Worker(engine, MINIFIED, RunOptions(network="host"), drive,  # type: ignore[arg-type]
+                          activity=lambda: 0)
+    worker._work()
+    assert isinstance(worker.error, VerifyError) and "exited with status 1" in str(worker.error)
+    # (one still running once settled is its own service)
+    engine.running = lambda cid: True       # type: ignore[method-assign]
+    worker = runs._Worker(engine, MINIFIED, RunOptions(network="host"), drive,  # type: ignore[arg-type]
+                          activity=lambda: 0)
+    worker._work()
+    assert worker.error is None and all(r.passed for r in worker.results)
+
+
 @pytest.fixture
 def odd_server() -> Iterator[tuple[str, list[str]]]:
     """An HTTP server on this host whose answer to /drip comes a byte at

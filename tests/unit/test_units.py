@@ -533,6 +533,10 @@ def test_ruby_requires_and_perl_modules():
     assert codescan.perl_modules("my $class = 'Pod::Text';\nprint $class;\n") == []
     assert codescan.perl_modules("use Module::Load;\nload 'DBD::Pg';\n") == ["Module::Load", "DBD::Pg"]
     assert codescan.perl_modules("my $m = 'Foo::Bar';\nrequire $m;\n") == ["Foo::Bar"]
+    # (not a table of names: Module::CoreList's lists of every release's
+    # modules, which corelist loads, brought 162 Perl units, 11.9 MB)
+    table = "".join(f"    'Mod{i}::Name' => '1.0',\n" for i in range(codescan.PERL_LOADED_NAMES + 1))
+    assert codescan.perl_modules(f"use Module::Load;\nmy %released = (\n{table});\n") == ["Module::Load"]
     # an eval's string: the idiom for a module a script can do without
     # (munin's squid_icp: "Net::hostent not found"); not a message's words
     optional = ("if (! eval \"require Net::hostent;\") { die }\nunless (eval ('use MIME::Base64; 1')) {}\n"
@@ -828,6 +832,15 @@ def test_programs_a_script_gives_an_interpreter_in_a_here_document():
     ('LABEL_CMD = settings.get("label") or "Print label"', False, []),     # not one word
     ('if tool_cmd == "tar" or mode == "zip":', False, []),                  # a comparison
     ('GIT_CMD = ["git", "diff"]', False, ["git"]),                  # a list's last item is no fallback
+    # a variable of any name given to a call as the program: the literal its
+    # assignment ends with (ikiwiki's Wrapper.pm compiles with cc)
+    ("my @cc=exists $ENV{CC} ? untaint($ENV{CC}) : 'cc';\nif (system(@cc, \"$w.c\", '-o', $w) != 0) {}",
+     True, ["cc"]),
+    ("my $pager = $ENV{PAGER} || 'less';\nsystem($pager, $file);", True, ["less"]),
+    ('cc = os.environ.get("CC", "gcc")\nsubprocess.run([cc, "-c", src])', False, ["gcc"]),
+    ('name = "joe"\ncall(name)\nprint(name)', False, []),        # no program list: not one
+    ("my $n = 'x';\nprint($n);", True, []),                        # not given to a call
+    ('cmd = "ls -la"\nsystem($cmd)', True, []),                   # not one word
     # Java's (a JSP's or a servlet's source): the program, its arguments
     ('Process p = new ProcessBuilder("gzip", "-c", name).start();', False, ["gzip"]),
     ('Runtime.getRuntime().exec(new String[]{"tar", "-czf", out, dir});', False, ["tar"]),
@@ -1212,6 +1225,14 @@ def test_an_application_program_in_python_without_a_suffix_is_read_for_imports(a
     kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/bin/server"))).kept
     assert f"{lib}/smtplib.py" in kept and "imported by /app/bin/server" in kept[f"{lib}/smtplib.py"]
     assert f"{lib}/tkinter/__init__.py" not in kept
+    # nor Python by another name: Twisted's resource scripts (a .rpy that
+    # imported sqlite3 was a 500 on the minified image), mod_wsgi's scripts
+    for name, module in (("stats.rpy", "sqlite3"), ("app.wsgi", "csv"), ("page.epy", "json")):
+        write(app_root, f"/app/www/{name}", f"def render(request):\n    import {module}\n")
+        write(app_root, f"{lib}/{module}/__init__.py", "")
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/bin/server"))).kept
+    for name, module in (("stats.rpy", "sqlite3"), ("app.wsgi", "csv"), ("page.epy", "json")):
+        assert f"imported by /app/www/{name}" in kept.get(f"{lib}/{module}/__init__.py", ""), name
 
 
 def test_a_python_library_brings_what_its_distro_package_depends_on(app_root: Path, tmp_path: Path):
@@ -2202,6 +2223,31 @@ def test_a_used_python_distribution_keeps_its_packages_commands(app_root: Path, 
     assert "/usr/share/doc/python3-django/README" not in kept
     assert "/usr/bin/other-admin" not in kept and "/usr/share/other/data.txt" not in kept
     assert "/usr/bin/django-admin" not in kept_at(app_root, "file", tmp_path, loaded, events).kept
+
+
+def test_a_used_distributions_commands_come_though_a_script_named_one_first(app_root: Path, tmp_path: Path):
+    """cgit's rst2html filter, a kept package's script, names docutils'
+    rst2html; python3-docutils was installed on purpose, and once that
+    command had come alone its package's other commands no longer came
+    with its used distribution (its data dependencies had been followed
+    already, and the same mark stood for both)."""
+    site = "/usr/lib/python3/dist-packages"
+    write(app_root, f"{site}/docutils/__init__.py", "")
+    write(app_root, f"{site}/docutils-0.19.dist-info/top_level.txt", "docutils\n")
+    write(app_root, f"{site}/docutils-0.19.dist-info/RECORD", "docutils/__init__.py,,\n")
+    for command in ("rst2html", "rst2man"):
+        write(app_root, f"/usr/bin/{command}", "#!/usr/bin/python3\nimport docutils\n", 0o755)
+    dpkg(app_root, "python3-docutils", f"{site}/docutils/__init__.py",
+         f"{site}/docutils-0.19.dist-info/top_level.txt", f"{site}/docutils-0.19.dist-info/RECORD",
+         "/usr/bin/rst2html", "/usr/bin/rst2man")
+    write(app_root, "/usr/bin/web", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/lib/web/filter", "#!/bin/sh\nexec rst2html --quiet\n", 0o755)
+    dpkg(app_root, "web", "/usr/bin/web", "/usr/lib/web/filter")
+    # (docutils used only once rst2html, kept for the filter, imports it)
+    ran = records(("web", "exec", "/usr/bin/web"))
+    kept = kept_at(app_root, "unit", tmp_path, ["/usr/bin/web"], ran).kept
+    assert "/usr/bin/rst2html" in kept
+    assert "python3-docutils, whose library python distribution docutils" in kept["/usr/bin/rst2man"]
 
 
 def test_a_tex_tree_whose_index_was_read_comes_whole(app_root: Path, tmp_path: Path):
@@ -5464,8 +5510,9 @@ def test_a_program_of_a_package_installed_on_purpose_a_binary_names_is_kept(tmp_
     assert "/usr/bin/zstd" not in kept and "/usr/bin/file" not in kept
     # by a program that is another's dependency, not: perl's strings hold
     # its keywords, and "scalar" is git's scalar
-    dpkg(root, "cgit-web", "/usr/share/doc/cgit-web/copyright", depends="cgit")
-    write(root, "/usr/share/doc/cgit-web/copyright", "x")
+    # (a package of files: a metapackage's would be installed on purpose too)
+    dpkg(root, "cgit-web", "/usr/share/cgit-web/cgit.css", depends="cgit")
+    write(root, "/usr/share/cgit-web/cgit.css", "x")
     (tmp_path / "dependency").mkdir()
     dependency = kept_at(root, "unit", tmp_path / "dependency", ["/usr/bin/cgit.cgi"], ran).kept
     assert "/usr/bin/bzip2" not in dependency
@@ -5687,6 +5734,22 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
         "not kept: the libraries of 1 package(s) installed on purpose, which nothing imported: "
         f"python3-pika (pika); keep one with --include (e.g. --include '{site}/pika*')")
     assert libraries.unused_libraries in libraries.warnings
+    # also one with a command (python3-httpx's library, which FastAPI's
+    # TestClient imports: only its command was said)
+    write(app_root, f"{site}/httpx/__init__.py", "x = 1\n")
+    write(app_root, "/usr/bin/httpx", "#!/usr/bin/python3\nimport httpx\n", 0o755)
+    dpkg(app_root, "python3-httpx", f"{site}/httpx/__init__.py", "/usr/bin/httpx", priority="optional")
+    both_said = kept_at(app_root, "unit", tmp_path, trace, events)
+    assert "python3-httpx (httpx); python3-pika (pika)" in both_said.unused_libraries
+    assert "python3-httpx (httpx)" in both_said.unused_commands, both_said.unused_commands
+    # (not a debhelper addon beside a command: perl-openssl-defaults')
+    write(app_root, "/usr/share/perl5/Debian/Debhelper/Sequence/perl_openssl.pm", "1;\n")
+    write(app_root, "/usr/bin/dh_perl_openssl", "#!/usr/bin/perl\n", 0o755)
+    dpkg(app_root, "perl-openssl-defaults", "/usr/share/perl5/Debian/Debhelper/Sequence/perl_openssl.pm",
+         "/usr/bin/dh_perl_openssl", priority="optional")
+    debhelper = kept_at(app_root, "unit", tmp_path, trace, events)
+    assert "perl-openssl-defaults" not in debhelper.unused_libraries
+    assert "perl-openssl-defaults (dh_perl_openssl)" in debhelper.unused_commands
     # and one of plugins or data, nothing of which was read (ffmpeg's af=ladspa:
     # cmt's /usr/lib/ladspa dropped, "Failed to load 'cmt'", unsaid)
     write(app_root, "/usr/lib/ladspa/cmt.so", "x")
@@ -5694,6 +5757,75 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     plugins = kept_at(app_root, "unit", tmp_path, trace, events).unused_libraries
     assert "; and the files of 1 package(s) installed on purpose, plugins or data, which nothing read: " \
            "cmt (/usr/lib/ladspa); keep one with --include" in plugins, plugins
+
+
+def test_a_file_of_its_own_package_a_loaded_module_names_is_kept(tmp_path: Path):
+    """SpamAssassin's Mail/SpamAssassin.pm copies
+    /usr/share/spamassassin/user_prefs.template to a user's first
+    preferences; no probe was a user's first, and on the minified image
+    spamd made none ("failed to create default user preference file"),
+    its scans exit 0. A file of its own package a loaded module names by
+    its absolute path comes; not another package's, nor documentation or
+    code, nor what a module that was not loaded names."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/usr/bin/spamd", "#!/bin/sh\n", 0o755)
+    module = "/usr/share/perl5/Mail/SpamAssassin.pm"
+    write(root, module, "package Mail::SpamAssassin;\n"
+                        "my @paths = ('/usr/share/spamassassin/user_prefs.template',\n"
+                        "  '/usr/share/doc/spamassassin/README', '/usr/share/other/data.txt',\n"
+                        "  '/usr/share/perl5/Mail/Other.pm');\n1;\n")
+    write(root, "/usr/share/perl5/Mail/Unloaded.pm", "'/usr/share/spamassassin/unloaded.cf';\n1;\n")
+    for path in ("/usr/share/spamassassin/user_prefs.template", "/usr/share/spamassassin/unloaded.cf",
+                 "/usr/share/doc/spamassassin/README", "/usr/share/other/data.txt",
+                 "/usr/share/perl5/Mail/Other.pm"):
+        write(root, path, "x\n")
+    dpkg(root, "spamd", "/usr/bin/spamd")
+    dpkg(root, "spamassassin", module, "/usr/share/perl5/Mail/Unloaded.pm",
+         "/usr/share/perl5/Mail/Other.pm", "/usr/share/spamassassin/user_prefs.template",
+         "/usr/share/spamassassin/unloaded.cf", "/usr/share/doc/spamassassin/README")
+    dpkg(root, "other", "/usr/share/other/data.txt")
+    trace = ["/usr/bin/spamd", module]
+    events = records(("spamd", "exec", trace[0]), ("spamd", "open", module))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "named by /usr/share/perl5/Mail/SpamAssassin.pm" \
+        in kept["/usr/share/spamassassin/user_prefs.template"]
+    for path in ("/usr/share/spamassassin/unloaded.cf", "/usr/share/doc/spamassassin/README",
+                 "/usr/share/other/data.txt"):
+        assert path not in kept, path
+    assert "named by" not in kept.get("/usr/share/perl5/Mail/Other.pm", "")
+
+
+def test_a_metapackage_installed_on_purpose_stands_for_what_it_depends_on(tmp_path: Path):
+    """gnupg, installed for a signing service, is a metapackage: nothing
+    but its documentation, depending on gpg, gpgsm and gnupg-utils, which
+    each recommend it. gpg ran; gpgsm and gpgtar were dropped and nothing
+    said so: none of them was a leaf. What a metapackage installed on
+    purpose depends on is installed on purpose, a metapackage among them
+    in turn; not what a package with files depends on."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    for program in ("/usr/bin/server", "/usr/bin/gpg", "/usr/bin/gpgsm", "/usr/bin/gpgtar",
+                    "/usr/bin/dep-tool"):
+        write(root, program, "#!/bin/sh\n", 0o755)
+    write(root, "/usr/share/doc/gnupg/README", "docs\n")
+    dpkg(root, "server", "/usr/bin/server", depends="libdep")
+    write(root, "/usr/bin/base-tool", "#!/bin/sh\n", 0o755)
+    dpkg(root, "base-tools", "/usr/bin/base-tool", essential=True, priority="required")
+    dpkg(root, "gnupg", "/usr/share/doc/gnupg/README", depends="gpg, gnupg-tools, base-tools")
+    dpkg(root, "gnupg-tools", depends="gpgsm, gnupg-utils")         # (nothing at all: a metapackage too)
+    for package, program in (("gpg", "/usr/bin/gpg"), ("gpgsm", "/usr/bin/gpgsm"),
+                             ("gnupg-utils", "/usr/bin/gpgtar")):
+        dpkg(root, package, program, priority="optional", recommends="gnupg")
+    write(root, "/usr/lib/libdep.so.1", "lib")
+    dpkg(root, "libdep", "/usr/lib/libdep.so.1", depends="dep-tools")
+    dpkg(root, "dep-tools", "/usr/bin/dep-tool", priority="optional")
+    trace = ["/usr/bin/server", "/usr/bin/gpg"]
+    events = records(("server", "exec", trace[0]), ("gpg", "exec", trace[1]))
+    report = kept_at(root, "unit", tmp_path, trace, events)
+    assert "gpgsm (gpgsm)" in report.unused_commands and "gnupg-utils (gpgtar)" in report.unused_commands, \
+        report.unused_commands
+    assert "dep-tools" not in report.unused_commands and "base-tool" not in report.unused_commands
 
 
 def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_a_source_with(tmp_path: Path):
@@ -5734,12 +5866,17 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     dpkg(root, "lighttpd-test", "/usr/bin/test-lighty", source="lighttpd", priority="optional")
     write(root, "/usr/bin/lighty-big", "#!/bin/sh\n", 0o755)
     os.truncate(root / "usr/bin/lighty-big", expand.COMPANION_LIMIT + 1)
-    dpkg(root, "lighty-big", "/usr/bin/lighty-big", priority="optional")
+    write(root, "/usr/bin/a-big-helper", "#!/bin/sh\n", 0o755)     # (first in order: no example)
+    dpkg(root, "lighty-big", "/usr/bin/a-big-helper", "/usr/bin/lighty-big", priority="optional")
     write(root, "/usr/share/javascript/lighty/ui.js", "js")
     write(root, "/usr/share/javascript/other/ui.js", "js")
     dpkg(root, "libjs-lighty", "/usr/share/javascript/lighty/ui.js", priority="optional")
     dpkg(root, "libjs-other", "/usr/share/javascript/other/ui.js", priority="optional")
-    dpkg(root, "libjs-needed", priority="optional", depends="libjs-other")     # (not on purpose)
+    # (libjs-other not on purpose: a dependency of one that is, and no
+    # metapackage's, which would stand for it)
+    write(root, "/usr/share/javascript/needed/ui.js", "x")
+    dpkg(root, "libjs-needed", "/usr/share/javascript/needed/ui.js", priority="optional",
+         depends="libjs-other")
     dpkg(root, "lighttpd", "/usr/sbin/lighttpd", recommends="spawn-fcgi, lighty-big",
          suggests="apache2-utils, rrdtool, libjs-lighty, libjs-other")
     dpkg(root, "apache2-utils", "/usr/bin/htpasswd", "/usr/bin/htdigest", priority="optional")
@@ -5778,6 +5915,34 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     assert "/usr/bin/lighty-big" in report.kept and "lighty-big" not in report.unkept_companions
 
 
+def test_a_companions_cost_counts_the_modules_its_scripts_load(tmp_path: Path):
+    """perl's commands, installed on purpose beside perl-base's perl that
+    ran, were costed at their own bytes and brought 6.6 MB of modules
+    (cpan loads CPAN, prove TAP::Parser) to a 28.6 MB image. A companion's
+    cost counts the library units its Perl and Ruby scripts load, in
+    turn: over the bound it is said, not kept."""
+    root = tmp_path / "root"
+    merged_usr(root)
+    write(root, "/usr/bin/server", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/bin/bigtool", "#!/usr/bin/perl\nuse Big::Front;\n", 0o755)
+    write(root, "/usr/bin/smalltool", "#!/usr/bin/perl\nuse strict;\n", 0o755)
+    write(root, "/usr/share/perl5/Big/Front.pm", "package Big::Front;\nuse Big::Back;\n1;\n")
+    write(root, "/usr/share/perl5/Big/Back.pm", "1;\n")
+    os.truncate(root / "usr/share/perl5/Big/Back.pm", expand.COMPANION_LIMIT + 1)
+    dpkg(root, "server", "/usr/bin/server", source="suite")
+    dpkg(root, "suite-big", "/usr/bin/bigtool", source="suite", priority="optional")
+    dpkg(root, "suite-small", "/usr/bin/smalltool", source="suite", priority="optional")
+    dpkg(root, "libbig-perl", "/usr/share/perl5/Big/Front.pm", "/usr/share/perl5/Big/Back.pm",
+         priority="optional")
+    write(root, "/var/lib/apt/extended_states", "Package: libbig-perl\nArchitecture: amd64\n"
+                                               "Auto-Installed: 1\n\n")
+    trace = ["/usr/bin/server"]
+    report = kept_at(root, "unit", tmp_path, trace, records(("server", "exec", trace[0])))
+    assert "/usr/bin/bigtool" not in report.kept and "/usr/share/perl5/Big/Back.pm" not in report.kept
+    assert "suite-big (bigtool)" in report.unused_commands, report.unused_commands
+    assert "built from the same source as server" in report.kept["/usr/bin/smalltool"]
+
+
 def test_what_programs_that_ran_recommend_comes_within_one_budget_each(tmp_path: Path):
     """exim4-base, of Exim's source, which exim4-daemon-light depends on,
     recommends bsd-mailx: `mail` was "not found" on the minified image. A
@@ -5801,12 +5966,19 @@ def test_what_programs_that_ran_recommend_comes_within_one_budget_each(tmp_path:
     dpkg(root, "mid-one", "/usr/bin/mid-one", priority="optional")
     dpkg(root, "mid-two", "/usr/bin/mid-two", priority="optional")
     dpkg(root, "pandoc", "/usr/bin/pandoc", suggests="libjs-katex")
-    dpkg(root, "libjs-katex", "/usr/share/javascript/katex/katex.min.js", depends="fonts-katex",
+    dpkg(root, "libjs-katex", "/usr/share/javascript/katex/katex.min.js", depends="fonts-katex, katex-dev",
          priority="optional")
+    # (a package of C headers is a compiler's input, no data a program reads)
+    write(root, "/usr/include/katex.h", "int katex;")
+    dpkg(root, "katex-dev", "/usr/include/katex.h", priority="optional")
     dpkg(root, "fonts-katex", "/usr/share/fonts/truetype/katex/KaTeX_Main.ttf", priority="optional")
     dpkg(root, "aaa", "/usr/bin/aaa", suggests="toolx")
     dpkg(root, "bbb", "/usr/bin/bbb", recommends="toolx")
     dpkg(root, "toolx", "/usr/bin/toolx", priority="optional")
+    # (the recommended ones came with what recommends them, as apt records)
+    write(root, "/var/lib/apt/extended_states", "".join(
+        f"Package: {name}\nArchitecture: amd64\nAuto-Installed: 1\n\n"
+        for name in ("bsd-mailx", "mid-one", "mid-two", "toolx")))
     trace = ["/usr/sbin/exim4", "/usr/bin/pandoc", "/usr/bin/aaa", "/usr/bin/bbb"]
     src = Source(RootFS(root), "test", {"PATH": "/usr/sbin:/usr/bin"})
     report = pack.pack_files(src, trace, str(tmp_path / "unit.tar"), resolve.Rules(), granularity="unit",
@@ -5814,6 +5986,7 @@ def test_what_programs_that_ran_recommend_comes_within_one_budget_each(tmp_path:
     assert "bsd-mailx, which exim4-base recommends" in report.kept["/usr/bin/bsd-mailx"]
     assert "/usr/share/javascript/katex/katex.min.js" in report.kept
     assert "/usr/share/fonts/truetype/katex/KaTeX_Main.ttf" in report.kept
+    assert "/usr/include/katex.h" not in report.kept
     assert "toolx, which bbb recommends" in report.kept["/usr/bin/toolx"]
     assert "/usr/bin/mid-one" in report.kept and "/usr/bin/mid-two" not in report.kept
     assert "mid-two (exim4-base recommends it; 2.6 MB)" in report.unkept_companions
@@ -6369,6 +6542,46 @@ def test_a_program_kept_with_include_comes_with_its_packages_configuration(tmp_p
     assert "/etc/ssl/other.cnf" not in kept
 
 
+def test_a_program_kept_with_include_comes_with_its_packages_data(tmp_path: Path, monkeypatch):
+    """locale-gen, kept with --include on a php-fpm image, came without
+    locales' /usr/share/i18n: it removed the locale archive, localedef found
+    no character map, and it said "Generation complete", exit 0, every
+    locale of the image gone. Its package's data comes with it, not its
+    documentation, translations or completions, nor a package's that is not
+    its own; over the bound, it is said."""
+    root = toolbox_root(tmp_path)
+    write(root, "/usr/sbin/locale-gen", "#!/bin/sh\nlocaledef -i x\n", 0o755)
+    write(root, "/usr/share/i18n/charmaps/UTF-8.gz", "x" * 4000)
+    write(root, "/usr/share/i18n/locales/es_ES", "LC_CTYPE\n")
+    write(root, "/usr/share/i18n/SUPPORTED", "es_ES.UTF-8 UTF-8\n")
+    write(root, "/usr/share/doc/locales/README", "read me\n")
+    write(root, "/usr/share/locale/de/LC_MESSAGES/locales.mo", "mo")
+    write(root, "/usr/share/bash-completion/completions/locale-gen", "complete\n")
+    write(root, "/usr/share/other/data", "other\n")
+    dpkg(root, "locales", "/usr/sbin/locale-gen", "/usr/share/i18n/charmaps/UTF-8.gz",
+         "/usr/share/i18n/locales/es_ES", "/usr/share/i18n/SUPPORTED", "/usr/share/doc/locales/README",
+         "/usr/share/locale/de/LC_MESSAGES/locales.mo", "/usr/share/bash-completion/completions/locale-gen")
+    dpkg(root, "other", "/usr/share/other/data")
+
+    def packed(include: list[str]):
+        return kept_at(root, "unit", tmp_path, ["/usr/bin/date"], records(("date", "exec", "/usr/bin/date")),
+                       rules=resolve.Rules(include=include))
+
+    kept = packed(["/usr/sbin/locale-gen"]).kept
+    for path in ("/usr/share/i18n/charmaps/UTF-8.gz", "/usr/share/i18n/locales/es_ES",
+                 "/usr/share/i18n/SUPPORTED"):
+        assert "whose /usr/sbin/locale-gen was kept with --include" in kept[path]
+    for path in ("/usr/share/doc/locales/README", "/usr/share/locale/de/LC_MESSAGES/locales.mo",
+                 "/usr/share/bash-completion/completions/locale-gen", "/usr/share/other/data"):
+        assert path not in kept
+    assert "/usr/share/i18n/SUPPORTED" not in packed([]).kept
+    assert "/usr/share/i18n/SUPPORTED" not in packed(["/usr/sbin/locale-*"]).kept      # (a glob's: not)
+    monkeypatch.setattr(expand, "INCLUDED_DATA_LIMIT", 3000)
+    report = packed(["/usr/sbin/locale-gen"])
+    assert "/usr/share/i18n/charmaps/UTF-8.gz" not in report.kept
+    assert report.left_out.startswith("3 file(s)") and "locale-gen, kept with --include" in report.left_out
+
+
 def test_a_program_kept_alone_comes_with_its_packages_configuration_by_a_word_of_its_name(tmp_path: Path):
     """redis-sentinel, kept with --include, could not start: "Fatal error,
     can't open config file '/etc/redis/sentinel.conf'", its package's
@@ -6418,7 +6631,8 @@ def test_a_package_of_modules_installed_on_purpose_for_a_program_that_ran_is_kep
     dpkg(root, "other", "/usr/bin/other", priority="optional")
     dpkg(root, "redis-redisearch", f"{modules}/redisearch.so", depends="redis-server", priority="optional")
     dpkg(root, "redis-rejson", f"{modules}/rejson.so", depends="redis-server", priority="optional")
-    dpkg(root, "stack", depends="redis-rejson", priority="optional")
+    write(root, "/usr/share/stack/stack.conf", "x")     # (files: no metapackage, which stands for its own)
+    dpkg(root, "stack", "/usr/share/stack/stack.conf", depends="redis-rejson", priority="optional")
     dpkg(root, "other-plugin", f"{modules}/other.so", depends="other", priority="optional")
     dpkg(root, "python3-ujson", f"{dist}/ujson.cpython-311-x86_64-linux-gnu.so", depends="python3-minimal",
          priority="optional")
@@ -6704,6 +6918,52 @@ def test_the_images_own_small_files_at_the_top_of_etc_are_kept(tmp_path: Path):
     assert "/etc/svc1.keytab" not in kept and "/etc/shadow" in kept
     # which a source knows by its root: this machine's own is the host's
     assert not not_the_hosts("/") and not_the_hosts(str(root))
+
+
+def test_the_images_own_data_at_the_top_of_srv_is_kept_while_small(tmp_path: Path, monkeypatch):
+    """A Twisted image served /srv/www; on the minified image its
+    certificate in /srv/tls, its WSGI application in /srv/app and its
+    tests were gone (3.2 kB), and nothing said so. What the image's
+    builder put at /srv's top and nothing read comes whole, cheapest
+    first, within SRV_OWN_LIMIT; what is over it is said; not a package's
+    files there, nor what is mounted there, nor from a directory that may
+    be the host's."""
+    root = toolbox_root(tmp_path)
+    write(root, "/srv/www/index.html", "<p>hi</p>")
+    write(root, "/srv/tls/server.pem", "PEM")
+    write(root, "/srv/app/wsgi.py", "app = None\n")
+    write(root, "/srv/keyring.gpg", "keys")
+    write(root, "/srv/big/media.bin", "x" * 3000)
+    write(root, "/srv/pkg/site.conf", "x")
+    dpkg(root, "site-pkg", "/srv/pkg/site.conf", priority="required")     # (said by no warning)
+    write(root, "/srv/mounted/data", "host's")
+    monkeypatch.setattr(expand, "SRV_OWN_LIMIT", 100)
+    trace = ["/usr/bin/date", "/srv/www/index.html"]
+    events = records(("date", "exec", "/usr/bin/date"), ("date", "openat", "/srv/www/index.html"))
+    src = Source(RootFS(root), "image test", {"PATH": "/usr/bin:/bin"}, of_image=True,
+                 mounted=["/srv/mounted"])
+    report = pack.pack_files(src, trace, str(tmp_path / "image.tar"), resolve.Rules(), granularity="unit",
+                             events=events)
+    for path in ("/srv/tls/server.pem", "/srv/app/wsgi.py", "/srv/keyring.gpg"):
+        assert "the image's own at /srv's top" in report.kept[path], path
+    for path in ("/srv/big/media.bin", "/srv/pkg/site.conf", "/srv/mounted/data"):
+        assert path not in report.kept, path
+    assert "the image's own at /srv's top, which nothing read: /srv/big/ (0.0 MB)" in report.unused_libraries
+    assert report.unused_libraries.endswith("(e.g. --include '/srv/big/*')")
+    # (the bound counts what all of them add: one over it is said, the
+    # cheapest first kept)
+    monkeypatch.setattr(expand, "SRV_OWN_LIMIT", 15)
+    report = pack.pack_files(src, trace, str(tmp_path / "image2.tar"), resolve.Rules(), granularity="unit",
+                             events=events)
+    assert "/srv/tls/server.pem" in report.kept and "/srv/keyring.gpg" in report.kept
+    assert "/srv/app/wsgi.py" not in report.kept and "/srv/app/ (0.0 MB)" in report.unused_libraries
+    # (nor is what is mounted there said)
+    monkeypatch.setattr(expand, "SRV_OWN_LIMIT", 5)
+    report = pack.pack_files(src, trace, str(tmp_path / "image3.tar"), resolve.Rules(), granularity="unit",
+                             events=events)
+    assert "/srv/keyring.gpg" in report.unused_libraries and "/srv/mounted" not in report.unused_libraries
+    # a directory or a process's root may be the host's
+    assert "/srv/tls/server.pem" not in kept_at(root, "unit", tmp_path, trace, events).kept
 
 
 def test_a_shared_object_an_entrypoint_names_by_a_glob_is_kept(tmp_path: Path):
