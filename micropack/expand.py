@@ -2289,10 +2289,34 @@ class Expander:
                                                      f"installed on purpose", False))
             companions += [(helper, "which it runs for a part of its work", True)
                            for helper in self._helpers_of(final)]
+            companions += [(joined, f"named by {directory} and {name} in its data, which it joins", True)
+                           for joined, directory, name in self._joined_names(words, own)]
             if found:
                 self._keep_programs(found, f"{final} (a name compiled into it)")
             # (for all a binary names: cmake names gcc and make)
             self._keep_within_bound(companions, final)
+
+    def _joined_names(self, words: frozenset[str], own: str | None) -> list[tuple[str, str, str]]:
+        """The programs a binary names by a directory and a '/name' among
+        its data's strings, which it joins at run time, of a package its
+        own depends on, recommends or suggests: (program, directory,
+        '/name'). gpg-agent runs GnuPG's bindir "/usr/bin" joined with
+        "/pinentry": on a signing service's image pinentry was gone, and a
+        key with a passphrase failed, "No pinentry", unsaid."""
+        if own is None:
+            return []
+        related = self._related_packages(own)
+        directories = [w for w in words if w.startswith("/") and self.units.is_dir(w)]
+        names = [w for w in words if w.startswith("/") and w.count("/") == 1 and len(w) > 3]
+        out = []
+        for directory in sorted(directories):
+            for name in sorted(names):
+                joined = directory + name
+                target = self._final(joined)
+                if target is not None and target not in self.closure.kept and self.units.is_program(target) \
+                        and self.units.package_of.get(target) in related:
+                    out.append((joined, directory, name))
+        return out
 
     def _wanted_names(self, final: str, wanted: dict[str, str]) -> set[str]:
         """The names of wanted (the commands of packages installed on

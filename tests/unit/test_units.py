@@ -5471,6 +5471,38 @@ def test_programs_a_binary_runs_by_a_name_compiled_into_it(tmp_path: Path):
     assert "/usr/bin/mktexpk" not in kept_at(root, "file", tmp_path, trace, events).kept
 
 
+def test_a_program_a_binary_names_by_a_directory_and_a_name_it_joins_is_kept(tmp_path: Path):
+    """gpg-agent runs GnuPG's bindir "/usr/bin" joined with "/pinentry"
+    (two strings of its data): on a signing service's image pinentry was
+    gone, and a key with a passphrase failed, "No pinentry", unsaid. A
+    program so named comes when its package is one the binary's depends
+    on, recommends or suggests; not another package's."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir()
+    cc(root / "usr/bin/agent", '#include <stdio.h>\n#include <unistd.h>\n'
+       'static const char *bindir = "/usr/bin";\n'
+       'int main(int argc, char **argv) {\n'
+       '    char path[256];\n'
+       '    snprintf(path, sizeof path, "%s%s", bindir, argc > 1 ? "/pinentry" : "/otherhelper");\n'
+       '    return execv(path, argv);\n'
+       '}\n')
+    for program in ("pinentry-curses", "otherhelper"):
+        cc(root / f"usr/bin/{program}", "int main(void){return 0;}")
+    link(root, "/usr/bin/pinentry", "pinentry-curses")
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    dpkg(root, "agent", "/usr/bin/agent", depends="libc6, pinentry-curses | pinentry")
+    dpkg(root, "pinentry-curses", "/usr/bin/pinentry-curses", "/usr/bin/pinentry", depends="libc6")
+    dpkg(root, "other", "/usr/bin/otherhelper", depends="libc6")
+    write(root, "/var/lib/apt/extended_states", "Package: other\nAuto-Installed: 1\n")   # (no leaf's)
+    trace = ["/usr/bin/agent"]
+    kept = kept_at(root, "unit", tmp_path, trace, records(("agent", "exec", trace[0]))).kept
+    assert "/usr/bin/pinentry" in kept
+    assert "named by /usr/bin and /pinentry in its data" in kept["/usr/bin/pinentry-curses"], \
+        kept["/usr/bin/pinentry-curses"]
+    assert "/usr/bin/otherhelper" not in kept, kept["/usr/bin/otherhelper"]
+
+
 def test_a_program_of_a_package_installed_on_purpose_a_binary_names_is_kept(tmp_path: Path):
     """cgit pipes its snapshots into bzip2 and xz, which an admin installed
     for it (cgit does not depend on them), by names the linker merged into
