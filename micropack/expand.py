@@ -1737,9 +1737,8 @@ class Expander:
             # of it before (a program of it that ran)
             self._owner_data.add(key)
             owner = self.units.units[key]
-            data = [m for m in owner.members if m.startswith("/usr/share/") and m not in self.closure.kept
-                    and not is_documentation(m) and not TRANSLATION.match(m)
-                    and not self.units.in_language_dir(m) and not self.units.is_program(m)]
+            data = [m for m in self._shared_data(owner)
+                    if not self.units.in_language_dir(m) and not self.units.is_program(m)]
             if data:
                 self._keep_files(owner, data, f"data of {owner.name}, whose Python distribution "
                                               f"{posixpath.basename(unit.name)} is used ({why})")
@@ -4798,9 +4797,7 @@ class Expander:
         if key is None or key not in self.units.units:
             return
         unit = self.units.units[key]
-        files = [m for m in unit.members if m.startswith("/usr/share/") and m not in self.closure.kept
-                 and not is_documentation(m) and not TRANSLATION.match(m)
-                 and not m.startswith(SHELL_COMPLETIONS)]
+        files = [m for m in self._shared_data(unit) if not m.startswith(SHELL_COMPLETIONS)]
         size = sum(st.st_size for m in files
                    if (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode))
         if size > INCLUDED_DATA_LIMIT:
@@ -4810,6 +4807,12 @@ class Expander:
                        f"over the {INCLUDED_DATA_LIMIT / 1e6:.0f} MB it may bring")
             return
         self._keep_files(unit, files, f"data of {unit.name}, whose {program} was kept with --include")
+
+    def _shared_data(self, unit: Unit) -> list[str]:
+        """The members of unit under /usr/share not kept yet, but its
+        documentation and translations."""
+        return [m for m in unit.members if m.startswith("/usr/share/") and m not in self.closure.kept
+                and not is_documentation(m) and not TRANSLATION.match(m)]
 
     def _add_with_units(self, path: str, why: str) -> None:
         """path kept with what it needs (its interpreter, its libraries),
