@@ -84,9 +84,14 @@ PY_IMPORT_FALLBACK = re.compile(r"^except(?:[ \t]*:|[ \t(][^\n:]*(?:ImportError|
 # Ruby: require 'net/http' names a feature, a file under the load path
 # without its .rb or .so; one outside a method runs when the file loads
 # (yaml.rb's require 'psych' in a begin/rescue that raises again), one in a
-# method on first use. autoload loads on the first use of a constant.
-RUBY_REQUIRE = re.compile(r"""(?:^|;)[ \t]*(require|autoload[ \t(]+:?\w+[ \t]*,)[ \t]*\(?[ \t]*"""
-                          r"""(['"])([\w./+-]+)\2""")
+# method on first use. autoload loads on the first use of a constant. A
+# library's own helper whose name says require loads on first use too
+# (asciidoctor's `(Helpers.require_library 'coderay', true, :warn)`: a
+# minified image highlighted nothing, "optional gem 'coderay' is not
+# available", exit 0); require_relative names a file beside, not a feature.
+RUBY_REQUIRE = re.compile(r"""(?:^|;|[(=]|\b(?:if|unless)\b)[ \t]*(?:[A-Z]\w*(?:::\w+)*\.)?"""
+                          r"""(require(?!_relative)\w*|\w+_require\w*|autoload[ \t(]+:?\w+[ \t]*,)"""
+                          r"""[ \t]*\(?[ \t]*(['"])([\w./+-]+)\2""")
 # a method's start (not a one-line or endless one) and an `end` line
 RUBY_DEF = re.compile(r"^([ \t]*)def[ \t]+[\w.?!=\[\]<>+*/%~-]+[ \t]*(\([^)]*\))?[ \t]*(#.*)?$")
 RUBY_END = re.compile(r"^([ \t]*)end\b")
@@ -109,6 +114,8 @@ PERL_DYNAMIC_LOAD = re.compile(r"""\brequire[ \t]+\$|\beval[ \t]*\(?[ \t]*["'][ 
 # ... at most this many in a file: more are a table of names, no choice of
 # one to load
 PERL_LOADED_NAMES = 100
+PERL_MODULE_NAME = re.compile(r"(?!(?:CORE|main|SUPER|UNIVERSAL)::)[A-Za-z_]\w*(?:::\w+)+")
+PERL_QW = re.compile(r"\bqw[ \t]*(?:\(([^()]*)\)|/([^/]*)/|\[([^\[\]]*)\]|\{([^{}]*)\})")
 PERL_MODULE_LITERAL = re.compile(r"""(['"])(?!(?:CORE|main|SUPER|UNIVERSAL)::)([A-Za-z_]\w*(?:::\w+)+)\1""")
 # Documentation and data, which no interpreter runs: Perl's POD (from a
 # line starting '=word' to '=cut') and Ruby's =begin/=end; after __END__
@@ -171,12 +178,12 @@ ICONV_IN_CODE = re.compile(r"\biconv(_open)?[ \t]*\(")
 # arguments (a list's leading strings) a call that runs programs is given:
 # subprocess.run(["gzip", ...]), os.system("tar ..."), Ruby's and Perl's
 # system, PHP's shell_exec, Node's execFile and spawn, shutil.which("zip"),
-# also split over lines; Perl's and Ruby's pipe opens, open(F, "-|", "xz")
-# and open(F, "xz -d |").
+# Ansible's module.get_bin_path("unzip"), also split over lines; Perl's and
+# Ruby's pipe opens, open(F, "-|", "xz") and open(F, "xz -d |").
 RUN_FUNCTIONS = ("system|exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|popen2|popen3|"
                  "shell_exec|passthru|proc_open|pcntl_exec|check_output|check_call|call|run|Popen|"
                  "getoutput|getstatusoutput|capture2|capture2e|capture3|pipeline|create_subprocess_exec|"
-                 "create_subprocess_shell|which|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute|"
+                 "create_subprocess_shell|which|get_bin_path|execlp|execvp|execl|execv|spawnlp|spawnvp|os:cmd|os\\.execute|"
                  "ProcessBuilder|System\\.cmd|System\\.shell|:os\\.cmd")
 # (Java's: new ProcessBuilder("gzip", "-c", f), of Arrays.asList(...) or List.of(...),
 # Runtime's exec(new String[]{"tar", ...}))
@@ -893,7 +900,12 @@ def perl_modules(text: str) -> list[str]:
         # (not a table of names: Module::CoreList's lists of every release's
         # modules, thousands, which corelist loads: 162 Perl units, 11.9 MB,
         # came with perl's commands, "loaded" by it)
-        names = list(dict.fromkeys(m.group(2) for m in PERL_MODULE_LITERAL.finditer(text)))
+        # (and as a word of a qw() list: exiftool checks its optional
+        # modules with `eval "require $_"` over qw(... IO::Compress::Bzip2
+        # ...), and `exiftool -ver -v` said that one was not installed)
+        names = list(dict.fromkeys([*(m.group(2) for m in PERL_MODULE_LITERAL.finditer(text)),
+                                    *(w for m in PERL_QW.finditer(text) for w in "".join(m.groups("")).split()
+                                      if PERL_MODULE_NAME.fullmatch(w))]))
         if len(names) <= PERL_LOADED_NAMES:
             out += names
     return list(dict.fromkeys(out))
@@ -1196,7 +1208,7 @@ def hook_directories(text: str) -> list[str]:
     return list(dict.fromkeys(d for d, glob in HOOK_DIRECTORY.findall(code) if glob or d in listed))
 
 
-def code_commands(text: str, backticks: bool) -> list[str]:
+def code_commands(text: str, backticks: bool, calls_only: bool = False) -> list[str]:
     """The programs code in Python, Ruby, Perl, PHP, JavaScript, Java, Erlang or Lua runs (see
     RUN_CALL): each command of a command line (pipes, a wrapper's program),
     the program of a list (what `sh -c` is given, for a shell), and /bin/sh
@@ -1204,7 +1216,9 @@ def code_commands(text: str, backticks: bool) -> list[str]:
     and os.system run /bin/sh, whatever PATH says). Backtick commands when
     the language has them (not JavaScript's template strings). A
     placeholder ({name}, #{x}, ${x}) is no word; the caller keeps only the
-    words found in the image's PATH."""
+    words found in the image's PATH. calls_only: not the lists a variable
+    named like a command holds (a library's tables of keywords: Pygments'
+    AppleScript lexer's `Commands = (...)`)."""
     lines: list[str] = []
     shell = False
     for m in RUN_CALL.finditer(text):
@@ -1225,7 +1239,7 @@ def code_commands(text: str, backticks: bool) -> list[str]:
             lines.append(items[0])
             near = text[m.end():m.end() + 200].split(")", 1)[0]
             shell = shell or m.group(1) in SHELL_FUNCTIONS or "shell=True" in near
-    for m in COMMAND_LIST.finditer(text):
+    for m in () if calls_only else COMMAND_LIST.finditer(text):
         items = _literals(text, m.end())
         if items:
             lines.append(_list_command(items))

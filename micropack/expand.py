@@ -238,6 +238,15 @@ ETC_OWN_TREE_LIMIT = (64, 256 << 10)
 # (_srv_own), each whole, cheapest first, while they add no more than this in
 # all; the others are said
 SRV_OWN_LIMIT = 16 << 20
+# An XML catalog (OASIS): the names a document or stylesheet gives (a public
+# or system identifier, a URI) mapped to files, a tree (rewrite*), or
+# another catalog (delegate*, nextCatalog); and the most the trees of one
+# catalog may bring (docbook-xsl's stylesheets are 14.5 MB)
+XML_CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
+XML_CATALOG_ENTRY = re.compile(r"<(?:\w+:)?(rewriteURI|rewriteSystem|uri|system|public|delegatePublic|"
+                               r"delegateSystem|delegateURI|nextCatalog)\b([^>]*)>")
+XML_CATALOG_TARGET = re.compile(r"""\b(?:rewritePrefix|uri|catalog)\s*=\s*(["'])([^"'<>]*)\1""")
+CATALOG_TREE_LIMIT = 32 << 20
 ETC_BACKUP = re.compile(r"(?:-|~|\.orig|\.bak|\.dpkg-(?:old|dist|new|bak|tmp)|\.ucf-(?:old|dist|new))$")
 # what a container runtime mounts over the image's at every start
 RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
@@ -454,6 +463,7 @@ class ToolboxPart:
     size: int
     names: list[str]
     known: tuple[str, ...] = ()
+    by: str = ""        # what runs them, said after what they are
 
 
 @dataclass
@@ -589,6 +599,7 @@ class Expander:
         self._kept_alone: list[str] = []    # programs kept alone, not as if run (_keep_programs)
         self._libraries_read: set[str] = set()      # (_what_libraries_name's, once each)
         self._binaries_read: set[str] = set()       # (_compiled_in_programs', once each)
+        self._shell_callers: dict[str, str] = {}     # a program that ran -> the shell's functions it calls
         self._near: dict[str, tuple[set[str], set[str]]] = {}  # (_scripts_near')
         self._files_named_read: set[str] = set()    # (_files_programs_name's, once each)
         self._plugin_dirs: dict[str, str] = {}      # a directory of modules -> the library loading them
@@ -754,6 +765,7 @@ class Expander:
         self._edited_configuration()
         self._listed_data_dirs(traced)
         self._sibling_data(traced)
+        self._xml_catalogs(traced)
         if self.level == "package":
             for path, why in traced.items():
                 if not why.startswith("symlink on the path of"):
@@ -895,7 +907,11 @@ class Expander:
                                if DEBHELPER not in m and (top := self.units.language_entry(m))})
                 files = [m for m in unit.members if not self.units.is_dir(m) and not is_documentation(m)
                          and m not in commands]
-                if any(m in self.closure.kept for m in files):
+                # (its description, read for every installed one at start-up
+                # by RubyGems or importlib.metadata, is no sign of use:
+                # ruby-coderay, installed for asciidoctor's highlighting,
+                # had only its gemspec kept and went unsaid)
+                if any(m in self.closure.kept and not _is_description(m) for m in files):
                     continue
                 if tops:
                     self.result.unused_libraries[key.split(":", 1)[1]] = tops
@@ -1677,7 +1693,7 @@ class Expander:
                     self._scan_python(self._imported_modules(unit, members), required=True,
                                       stdlib_only=not self.units.in_python_stdlib(unit.key))
                     self._lazy_imports(unit, members)
-                    self._programs_run_by_path(members)
+                    self._programs_run_by_path(members, by_name=not self.units.in_python_stdlib(unit.key))
                 elif unit.kind in ("ruby", "perl", "gem", "lua", "tcl"):
                     # the interpreter may look for it through a link to its
                     # directory (Perl's @INC names perl/5.36, a link to
@@ -1875,14 +1891,19 @@ class Expander:
         """A program kept code runs by name (_note_run), not kept, of a
         package the package of a program that ran depends on (directly or
         through a metapackage): the application's packagers chose it for
-        that code to run. Redmine's redmine-sqlite depends on sqlite3,
-        which Rails' `dbconsole` runs (railties' code, whose own package
-        does not depend on it): "Couldn't find database client: sqlite3".
-        Each while it adds no more than COMPANION_LIMIT with what it needs."""
-        chosen: dict[str, str] = {}     # a package of programs -> the package that depends on it
+        that code to run; or of a package installed on purpose. Redmine's
+        redmine-sqlite depends on sqlite3, which Rails' `dbconsole` runs
+        (railties' code, whose own package does not depend on it):
+        "Couldn't find database client: sqlite3". Each while it adds no
+        more than COMPANION_LIMIT with what it needs."""
+        chosen: dict[str, str] = {}     # a package of programs -> why it was chosen
         for program in sorted(self._packages_of_programs(sorted(self._executed()))):
             for dep in sorted(self._program_dependencies(program)):
-                chosen.setdefault(dep, program)
+                chosen.setdefault(dep, f"which {program.split(':', 1)[1]} depends on, whose program ran")
+        # (and one an admin installed on purpose: Ansible's unzip and cron,
+        # for its unarchive and cron modules, which look them up by name)
+        for wanted in sorted(self.units.wanted):
+            chosen.setdefault(wanted, "installed on purpose")
         for program, by in sorted(self._runs_named.items()):
             final = self._final(program)
             key = self.units.package_of.get(final or "")
@@ -1890,8 +1911,7 @@ class Expander:
                     or final in self.closure.kept or self._cost([program]) > COMPANION_LIMIT:
                 continue        # (over the limit: said, _unkept_runs; not gcc through build-essential)
             self._keep_programs([program], f"{by[0]}, which runs it by name; of {key.split(':', 1)[1]}, "
-                                           f"which {chosen[key].split(':', 1)[1]} depends on, whose program "
-                                           f"ran")
+                                           f"{chosen[key]}")
 
     def _use_package(self, path: str, why: str, data_too: bool = False, for_job: bool = False) -> None:
         """The package of path; with data_too (a program run or named), the
@@ -2254,6 +2274,10 @@ class Expander:
             if runs & SHELL_FUNCTIONS:
                 calls = " or ".join(f"{f}()" for f in sorted(runs & SHELL_FUNCTIONS))
                 self._keep_programs(["/bin/sh"], f"{final} (it calls {calls}, which run commands with it)")
+                # (the program the image is for: of a package installed on
+                # purpose, not python3.11 or mawk)
+                if final in self._ran_finals() and own in self.units.wanted:
+                    self._shell_callers[final] = calls
             found: list[str] = []
             # (a program, why it comes, whether it is said as run when over the bound)
             companions: list[tuple[str, str, bool]] = []
@@ -3369,6 +3393,95 @@ class Expander:
             self._keep_files(unit, members, why)
             self.result.used.setdefault(unit.key, why)
 
+    def _xml_catalogs(self, traced: dict[str, str]) -> None:
+        """What the XML catalogs the workload read map names to: a processor
+        looks a stylesheet, a DTD or an entity set up there by the name the
+        document or the command gives (docbook-xsl's
+        http://docbook.sourceforge.net/release/xsl/current/ + a path), so a
+        catalog is an index like a listed directory. A tree it rewrites
+        names to: the files of the catalog's package there (not its programs;
+        CATALOG_TREE_LIMIT); a file it maps a name to; a catalog it
+        delegates to of a package in use, read in turn. With only the
+        stylesheets the first build read kept, chunked HTML, man pages, FO
+        and EPUB failed ("failed to load external entity"), a German book
+        came out with empty headings (common/de.xml) and a DocBook 4.2
+        book without its entities, both exit 0."""
+        todo = [f for p in sorted(traced)
+                if _catalog_name(p) and (f := self._final(p)) and self._is_xml_catalog(f)]
+        seen = set(todo)
+        how = {c: "which the workload read" for c in todo}
+        while todo:
+            catalog = todo.pop()
+            why = f"named by the XML catalog {catalog}, {how[catalog]}"
+            for element, attributes in XML_CATALOG_ENTRY.findall(self.units.read_text(catalog) or ""):
+                found = XML_CATALOG_TARGET.search(attributes)
+                if found is None:
+                    continue
+                target = self._catalog_target(catalog, found.group(2))
+                final = self._final(target) if target else None
+                if final is None or final in seen:
+                    continue
+                if element.startswith(("delegate", "next")):
+                    key = self.units.package_of.get(final)
+                    in_use = key is not None and any(m in self._traced for m in self.units.units[key].members)
+                    if (final in traced or in_use) and self._is_xml_catalog(final):
+                        seen.add(final)
+                        todo.append(final)
+                        how[final] = f"which {catalog} delegates to"
+                        self._add_catalog_file(final, why)
+                elif element.startswith("rewrite"):
+                    seen.add(final)
+                    self._catalog_tree(catalog, final, why)
+                else:
+                    self._add_catalog_file(final, why)
+
+    def _is_xml_catalog(self, path: str) -> bool:
+        """An OASIS XML catalog: a file so named (_catalog_name) whose start
+        declares the catalog namespace."""
+        if not _catalog_name(path) or not self.units.is_file(path):
+            return False
+        try:
+            with self.closure.fs.open_file(path, hold=False) as fh:
+                return XML_CATALOG_NS.encode() in fh.read(4096)
+        except (OSError, SymlinkLoop):
+            return False
+
+    def _catalog_target(self, catalog: str, value: str) -> str | None:
+        """A catalog's target as a path in the image: a file: URI, an
+        absolute path, or a path relative to the catalog's directory."""
+        if value.startswith("file:"):
+            value = "/" + value[len("file:"):].lstrip("/")
+        elif "://" in value or value.startswith("urn:"):
+            return None
+        return posixpath.normpath(posixpath.join(parent_of(catalog), value))    # (absolute: as it is)
+
+    def _add_catalog_file(self, path: str, why: str) -> None:
+        """A file a catalog names, with its package's bounds where it has one."""
+        if path not in self.closure.kept and self.units.is_file(path):
+            key = self.units.package_of.get(path)
+            if key is not None:
+                self._keep_files(self.units.units[key], [path], why)
+            else:
+                self.closure.add(path, why)
+
+    def _catalog_tree(self, catalog: str, directory: str, why: str) -> None:
+        """The files of a catalog's package (of the directory's, for a
+        catalog of none) under a tree the catalog rewrites names to, but its
+        programs (docbook-xsl's fo/pdf2index would bring Perl); over
+        CATALOG_TREE_LIMIT, said as left out."""
+        if not self.units.is_dir(directory):
+            return
+        key = self.units.package_of.get(catalog)
+        keys = [key] if key is not None else sorted(
+            k for k in self.units.dir_owners.get(directory, set())
+            if any(m in self._traced for m in self.units.units[k].members))
+        for k in keys:
+            unit = self.units.units[k]
+            files = [m for m in self._package_members(unit) if m.startswith(directory + "/")
+                     and m not in self.closure.kept and not self.units.is_program(m)]
+            self._keep_files_within(unit, files, why, CATALOG_TREE_LIMIT,
+                                    f"under {directory}, {why}", "a catalog's tree")
+
     def _sibling_data(self, traced: dict[str, str]) -> None:
         """The other data packages that put files of the same kind (the
         same suffix) into the directory of a data package's file the
@@ -4447,6 +4560,14 @@ class Expander:
         # infinity`)
         part = ToolboxPart(SHELL_TOOLBOX, adds, sorted(posixpath.basename(f) for f in finals),
                            ("bash", "cat", "head", "tail", "wc", "sleep", "cp", "mv", "find", "tar"))
+        # (and which program that ran runs command lines through the shell:
+        # gnuplot's `plot "< sort data"`, `system("date")` and `set output
+        # "| gzip"` failed on a minified image, the last two with exit 0,
+        # and the warning spoke only of what an admin types)
+        if self._shell_callers:
+            callers = [f"{posixpath.basename(p)}'s {calls}"
+                       for p, calls in sorted(self._shell_callers.items())[:3]]
+            part.by = f"which {' and '.join(callers)} may run"
         if why := self._toolbox_part(part, " of programs and what they need"):
             self._toolbox(f"{why}: what an admin types in docker exec")
 
@@ -4564,6 +4685,9 @@ class Expander:
         libraries: dict[tuple[str, str | None], list[str]] = {}
         found: dict[str, str | None] = {}
         runs: tuple[str, str | None]
+        # (each unit's name under its directory; those kept, by interpreter)
+        relative: dict[str, str] = {}
+        kept_names: dict[tuple[str, str | None], set[str]] = {}
         for key, unit in self.units.units.items():
             if unit.kind == "python" and self.units.in_python_stdlib(key):
                 lib = next(lib for lib in self.units.python_stdlibs if unit.name.startswith(lib + "/"))
@@ -4577,6 +4701,10 @@ class Expander:
                 continue
             top = unit.name[len(lib) + 1:].split("/")[0]
             name = posixpath.basename(unit.name).split(".")[0]
+            under = unit.name[len(lib) + 1:]
+            relative[key] = posixpath.join(posixpath.dirname(under), name)
+            if key in self._queued or any(m in self.closure.kept for m in unit.members):
+                kept_names.setdefault(runs, set()).add(relative[key])
             if key in self._queued or top in STDLIB_LEFT_OUT or name in STDLIB_LEFT_OUT \
                     or name.startswith("_test"):
                 continue
@@ -4585,6 +4713,10 @@ class Expander:
         for (interpreter, program), keys in sorted(libraries.items(), key=lambda item: item[0][0]):
             if program is None or self._final(program) not in ran:
                 continue        # (not perl, kept for a package's script that never ran: 24 MB of modules)
+            # (not one the interpreter finds kept in another of its
+            # directories: perl-modules' POSIX.pod beside perl-base's
+            # POSIX.pm, kept, made the warning name POSIX first)
+            keys = [k for k in keys if relative[k] not in kept_names.get((interpreter, program), set())]
             files = [m for k in keys for m in self.units.units[k].members
                      if "/__pycache__/" not in m and not self.units.is_dir(m)]
             adds = self._cost(files)
@@ -4798,15 +4930,22 @@ class Expander:
             return
         unit = self.units.units[key]
         files = [m for m in self._shared_data(unit) if not m.startswith(SHELL_COMPLETIONS)]
+        self._keep_files_within(unit, files, f"data of {unit.name}, whose {program} was kept with --include",
+                                INCLUDED_DATA_LIMIT, f"data of {program}, kept with --include", "it")
+
+    def _keep_files_within(self, unit: Unit, files: list[str], why: str, limit: int, what: str,
+                           bringer: str) -> None:
+        """Files of unit kept for why (_keep_files) while their bytes are
+        limit at most; else each said left out: what they are, and what
+        may bring no more (bringer)."""
         size = sum(st.st_size for m in files
                    if (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode))
-        if size > INCLUDED_DATA_LIMIT:
-            for m in files:
-                self.result.left_out.setdefault(
-                    m, f"{unit.label}: data of {program}, kept with --include: {size / 1e6:.1f} MB in all, "
-                       f"over the {INCLUDED_DATA_LIMIT / 1e6:.0f} MB it may bring")
+        if size <= limit:
+            self._keep_files(unit, files, why)
             return
-        self._keep_files(unit, files, f"data of {unit.name}, whose {program} was kept with --include")
+        for m in files:
+            self.result.left_out.setdefault(m, f"{unit.label}: {what}: {size / 1e6:.1f} MB in all, "
+                                               f"over the {limit / 1e6:.0f} MB {bringer} may bring")
 
     def _shared_data(self, unit: Unit) -> list[str]:
         """The members of unit under /usr/share not kept yet, but its
@@ -4996,20 +5135,30 @@ class Expander:
                     self._entry_groups.setdefault(g, []).append(u.key)
         return [] if group in INSTALLER_GROUPS else self._entry_groups.get(group, [])
 
-    def _programs_run_by_path(self, modules: list[str]) -> None:
+    def _programs_run_by_path(self, modules: list[str], by_name: bool = False) -> None:
         """The programs a kept library's Python code runs by an absolute
         name, each alone: ctypes.util's find_library runs /sbin/ldconfig -p,
         and without it threadpoolctl found no BLAS (sklearn's show_versions
         said none, threadpool_limits limited nothing, exit 0). By absolute
         name only: a library's code names commands it may try on other
-        systems (webbrowser's dozen browsers)."""
+        systems (webbrowser's dozen browsers). With by_name (not the
+        standard library's), those it calls by name are noted (_note_run:
+        kept where an admin installed their package, _chosen_tools, else
+        said): Ansible's unarchive and cron modules look up unzip and
+        crontab, installed for them, and both were dropped as "nothing
+        ran or named them"."""
         for m in modules:
             if not m.endswith(".py") or m not in self.closure.kept:
                 continue
             text = self.units.read_text(m)
-            words = [w for w in code_commands(text, False) if w.startswith("/")] if text else []
-            if words:
-                self._keep_programs(words, f"code {m}")
+            words = code_commands(text, False) if text else []
+            if absolute := [w for w in words if w.startswith("/")]:
+                self._keep_programs(absolute, f"code {m}")
+            key = self.units.package_of.get(m)
+            by = f"{key.split(':', 1)[1]}'s {posixpath.basename(m)}" if key else m
+            for word in code_commands(text, False, calls_only=True) if by_name and text else ():
+                if not word.startswith("/"):
+                    self._note_run(word, by)
 
     def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
         """The other installed libraries a library's modules that the
@@ -5305,6 +5454,19 @@ def _node_test(module: str, path: str) -> bool:
 
 
 _PHP_LIBRARY_PREFIXES = tuple(d + "/" for d in PHP_INCLUDE_DIRS)
+
+
+def _catalog_name(path: str) -> bool:
+    """A name an XML catalog may have: *.xml, or catalog* (/etc/xml/catalog)."""
+    base = posixpath.basename(path)
+    return base.endswith(".xml") or base.startswith("catalog")
+
+
+def _is_description(path: str) -> bool:
+    """A language package's description: a gem's specification, a Python
+    distribution's .dist-info or .egg-info."""
+    return path.endswith(".gemspec") and "/specifications/" in path or \
+        any(part.endswith((".dist-info", ".egg-info")) for part in path.split("/"))
 
 
 def _php_library(path: str) -> bool:

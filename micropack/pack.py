@@ -198,7 +198,7 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
     ordered = [*sorted(packages.items()), *sorted(unkept.items()), (expand.IMAGES_OWN,
                                                                     unused.get(expand.IMAGES_OWN, []))]
     first = own_name[0] if own_name else next(c for _, commands in ordered for c in commands)
-    return (f"not kept, as nothing ran or named them: {'; and '.join(parts)}; keep one with --include "
+    return (f"not kept, as nothing ran them: {'; and '.join(parts)}; keep one with --include "
             f"(e.g. --include {first})")
 
 
@@ -297,7 +297,8 @@ def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
         # (then others, to six: hgweb's toolbox said only "bash, ...")
         shown += [n for n in part.names if n not in shown][:max(0, 6 - len(shown))]
         more = ", ..." if len(part.names) > len(shown) else ""
-        parts.append(f"{part.what} ({', '.join(shown)}{more}: {part.size / 1e6:.1f} MB)")
+        by = f", {part.by}" if part.by else ""
+        parts.append(f"{part.what}{by} ({', '.join(shown)}{more}: {part.size / 1e6:.1f} MB)")
     return (f"kept without what nothing here used but a user's next command or script may: "
             f"{'; '.join(parts)}; --keep toolbox keeps them")
 

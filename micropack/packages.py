@@ -20,6 +20,7 @@ from micropack.rootfs import RootFS
 DB_LIMIT = 256 << 20
 
 DPKG_STATUS = "/var/lib/dpkg/status"
+DPKG_DIVERSIONS = "/var/lib/dpkg/diversions"
 APK_INSTALLED = "/lib/apk/db/installed"
 RPM_SQLITE = ("/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite")
 RPM_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
@@ -135,6 +136,17 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
         for line in (listing or b"").decode("utf-8", "surrogateescape").splitlines():
             if line.startswith("/") and line != "/.":
                 db.add(package, line)
+    # A diverted name: the file a package other than the diverting one
+    # lists there is installed under the new name (perl's shasum is
+    # /usr/bin/shasum.bundled once libdigest-sha-perl diverts it): as
+    # listed, both packages claimed /usr/bin/shasum, which made it a
+    # shared directory, and shasum.bundled was said to be the image's own,
+    # of no package
+    diversions = dpkg_diversions(fs.read_file(DPKG_DIVERSIONS, DB_LIMIT) or b"")
+    if diversions:
+        for package, files in db.files.items():
+            db.files[package] = [diversions[f][0] if f in diversions and diversions[f][1] != package
+                                 else f for f in files]
     status = fs.read_file(DPKG_STATUS, DB_LIMIT)
     text = (status or b"").decode("utf-8", "surrogateescape")
     db.depends = dpkg_depends(text, set(db.files))
@@ -160,6 +172,16 @@ def _read_dpkg(fs: RootFS) -> PackageDB | None:
     for fields in stanzas:
         db.conffiles.update(dpkg_conffiles(fields.get("Conffiles", "")))
     return db
+
+
+def dpkg_diversions(text: bytes) -> dict[str, tuple[str, str]]:
+    """dpkg's diversions file: three lines a diversion, the name diverted,
+    where to, and the package that diverts it (":" for the administrator's
+    own, which diverts every package's file). name -> (where to, package)."""
+    lines = text.decode("utf-8", "surrogateescape").splitlines()
+    return {lines[i]: (lines[i + 1], lines[i + 2].split(":")[0])
+            for i in range(0, len(lines) - 2, 3)
+            if lines[i].startswith("/") and lines[i + 1].startswith("/")}
 
 
 def dpkg_file_triggers(text: bytes) -> list[str]:

@@ -228,6 +228,10 @@ class SourceUnits:
         st = self.stats.get(path)
         return st is not None and stat.S_ISDIR(st.st_mode)
 
+    def is_file(self, path: str) -> bool:
+        st = self.stats.get(path)
+        return st is not None and stat.S_ISREG(st.st_mode)
+
     def _canonical(self, path: str) -> str | None:
         """A database's path as the image stores it: its directory resolved
         inside the root (merged /usr: /bin/sh is /usr/bin/sh)."""
@@ -940,9 +944,23 @@ class SourceUnits:
         module ('Encode::JP'), a Lua module ('socket/http') or an Erlang
         module or application ('ssl'), in every directory of that language:
         in each, the unit of its name, else of the nearest name above it."""
+        if language == "ruby" and name.endswith(SCRIPT_LIBRARY_SUFFIXES["ruby"]):
+            name = name.rsplit(".", 1)[0]      # require 'foo.rb'
         parts = name.replace("::", "/").split("/")
-        keys = []
-        for names in self._script_names.get(language, {}).values():
+        keys: list[str] = []
+        containers = self._script_names.get(language, {})
+        # Ruby's require finds a file: a feature no library directory has
+        # is some gem's own, not of a directory's unit of its top name
+        # (ruby-asciidoctor-pdf's vendor_ruby/asciidoctor/pdf/ is not the
+        # asciidoctor gem's 'asciidoctor/core_ext': 9.1 MB of a PDF
+        # toolchain came as "loaded", without its data). Where one has it,
+        # the units of its name in the others come too: digest/sha2.so
+        # requires digest.rb from the other directory.
+        if language == "ruby" and not any(f"{container}/{name}{suffix}" in self.stats
+                                          for container in containers
+                                          for suffix in SCRIPT_LIBRARY_SUFFIXES["ruby"]):
+            return keys
+        for names in containers.values():
             for i in range(len(parts), 0, -1):
                 key = names.get("/".join(parts[:i]))
                 if key:

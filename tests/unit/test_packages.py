@@ -221,3 +221,21 @@ def test_a_list_of_packages_behind_a_link_is_written_where_it_is(tmp_path: Path)
         assert "var/lib/dpkg/status" not in tar.getnames()
         listed = tar.extractfile("usr/lib/dpkgdb/status").read().decode()
     assert "Package: tool\n" in listed and "Package: manual" not in listed
+
+
+def test_a_diverted_file_is_its_package_s_under_the_new_name(tmp_path: Path):
+    """dpkg-divert: perl's shasum lives at /usr/bin/shasum.bundled once
+    libdigest-sha-perl diverts it, the diverting package's own file at the
+    name both list; a local diversion (":") moves every package's file."""
+    info = tmp_path / "var/lib/dpkg/info"
+    info.mkdir(parents=True)
+    (info / "perl.list").write_text("/usr/bin\n/usr/bin/shasum\n/usr/bin/perl\n")
+    (info / "libdigest-sha-perl.list").write_text("/usr/bin\n/usr/bin/shasum\n")
+    (info / "tzdata.list").write_text("/etc/timezone\n")
+    (tmp_path / "var/lib/dpkg/diversions").write_text(
+        "/usr/bin/shasum\n/usr/bin/shasum.bundled\nlibdigest-sha-perl\n"
+        "/etc/timezone\n/etc/timezone.dist\n:\n")
+    got = owners(RootFS(tmp_path), ["/usr/bin/shasum", "/usr/bin/shasum.bundled", "/usr/bin/perl",
+                                    "/etc/timezone", "/etc/timezone.dist"])
+    assert got == {"/usr/bin/shasum": "libdigest-sha-perl", "/usr/bin/shasum.bundled": "perl",
+                   "/usr/bin/perl": "perl", "/etc/timezone.dist": "tzdata"}

@@ -533,6 +533,17 @@ def test_ruby_requires_and_perl_modules():
     assert codescan.perl_modules("my $class = 'Pod::Text';\nprint $class;\n") == []
     assert codescan.perl_modules("use Module::Load;\nload 'DBD::Pg';\n") == ["Module::Load", "DBD::Pg"]
     assert codescan.perl_modules("my $m = 'Foo::Bar';\nrequire $m;\n") == ["Foo::Bar"]
+    # (and the words of a qw() list: exiftool's optional modules)
+    optional_list = ("my @recommends = qw(Archive::Zip Digest::SHA\n  IO::Compress::Bzip2 strict);\n"
+                     "for (@recommends) { eval \"require $_\" }\nmy @x = qw/Other::One/;\n")
+    assert codescan.perl_modules(optional_list) == ["Archive::Zip", "Digest::SHA", "IO::Compress::Bzip2",
+                                                    "Other::One"]
+    assert codescan.perl_modules("my @r = qw(Archive::Zip);\n") == []
+    # a library's calls, not its tables of keywords (Pygments' AppleScript
+    # lexer's `Commands = (...)` named script, of bsdutils)
+    lexer = "Commands = ('script', 'beep')\ntar = module.get_bin_path('tar')\n"
+    assert codescan.code_commands(lexer, False) == ["tar", "script"]
+    assert codescan.code_commands(lexer, False, calls_only=True) == ["tar"]
     # (not a table of names: Module::CoreList's lists of every release's
     # modules, which corelist loads, brought 162 Perl units, 11.9 MB)
     table = "".join(f"    'Mod{i}::Name' => '1.0',\n" for i in range(codescan.PERL_LOADED_NAMES + 1))
@@ -547,6 +558,13 @@ def test_ruby_requires_and_perl_modules():
     # CORE's 8 MB of headers came for them)
     assert codescan.perl_modules("return \"C-specific: use $how instead\";\nmy %h = (x => 'A::B');\n") == []
     assert codescan.perl_modules("require $x;\nmy %h = (fork => 'CORE::fork', m => 'main::x');\n") == []
+    # a library's helper that requires on first use (asciidoctor's
+    # require_library 'coderay'), not require_relative's file beside
+    helper = ("      (Helpers.require_library 'coderay', true, :warn)\n"
+              "return unless Asciidoctor::Helpers.require_library('tilt')\nx = try_require 'haml'\n"
+              "require_relative 'beside'\nprint 'require me'\nname.require_optional 'no'\n")
+    assert codescan.ruby_requires(helper) == ["coderay", "tilt", "haml"]
+    assert codescan.ruby_requires(helper, required=True) == []
     ruby_doc = "require 'json'\n=begin\nrequire 'csv'\n=end\nrequire 'set'\n__END__\nrequire 'zlib'\n"
     assert codescan.ruby_requires(ruby_doc) == ["json", "set"]
 
@@ -4233,6 +4251,37 @@ def test_a_gem_kept_whole_brings_the_standard_library_it_requires(script_root: P
     assert "/usr/lib/ruby/3.1.0/set.rb" in kept and f"loaded by {gem}" in kept["/usr/lib/ruby/3.1.0/set.rb"]
 
 
+def test_a_gems_own_feature_is_no_library_directorys(script_root: Path, tmp_path: Path):
+    """The asciidoctor gem requires 'asciidoctor/core_ext' from its own lib:
+    ruby-asciidoctor-pdf's vendor_ruby/asciidoctor/ (9.1 MB of a PDF
+    toolchain, without its data) was kept as "loaded" by the top name. And
+    a library installed on purpose of which only the description was read
+    (RubyGems reads every gemspec) is said: ruby-coderay, which
+    asciidoctor's require_library loads for one highlighter."""
+    gem = "/usr/share/rubygems-integration/all/gems/asciidoctor-2.0.18/lib"
+    vendor = "/usr/lib/ruby/vendor_ruby"
+    specs = "/usr/share/rubygems-integration/all/specifications"
+    write(script_root, f"{gem}/asciidoctor.rb", "require 'asciidoctor/core_ext'\n")
+    write(script_root, f"{gem}/asciidoctor/core_ext.rb", "")
+    write(script_root, f"{vendor}/asciidoctor/pdf.rb", "")
+    write(script_root, f"{vendor}/asciidoctor/pdf/converter.rb", "")
+    write(script_root, f"{vendor}/coderay.rb", "")
+    write(script_root, f"{vendor}/coderay/tokens.rb", "")
+    write(script_root, f"{specs}/coderay-1.1.3.gemspec", "")
+    dpkg(script_root, "asciidoctor", f"{gem}/asciidoctor.rb", f"{gem}/asciidoctor/core_ext.rb")
+    dpkg(script_root, "ruby-asciidoctor-pdf", f"{vendor}/asciidoctor/pdf.rb",
+         f"{vendor}/asciidoctor/pdf/converter.rb")
+    dpkg(script_root, "ruby-coderay", f"{vendor}/coderay.rb", f"{vendor}/coderay/tokens.rb",
+         f"{specs}/coderay-1.1.3.gemspec")
+    trace = [*RUBY_TRACE, f"{gem}/asciidoctor.rb", f"{gem}/asciidoctor/core_ext.rb",
+             f"{specs}/coderay-1.1.3.gemspec"]
+    events = records(*(("ruby", "openat", p) for p in trace))
+    report = kept_at(script_root, "unit", tmp_path, trace, events)
+    assert f"{vendor}/asciidoctor/pdf.rb" not in report.kept
+    assert f"{vendor}/coderay/tokens.rb" not in report.kept
+    assert "ruby-coderay (coderay, coderay.rb)" in report.unused_libraries
+
+
 def test_a_library_kept_whole_brings_the_commands_of_its_package(script_root: Path, tmp_path: Path):
     """Redmine loaded the rake and bundler gems; `bundle exec rake
     redmine:send_reminders` then said "bundle: not found": the commands
@@ -4442,7 +4491,9 @@ def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(scrip
     Not kept (a library names many programs it may never run), but said,
     with who runs it: not a program the image lacks, nor one kept anyway;
     one of the shell's toolbox (sed) only where the toolbox's own warning
-    does not name it."""
+    does not name it. Kept where an admin installed its package on
+    purpose (Ansible's modules look up unzip and crontab, installed for
+    them, and both were dropped, "nothing ran or named them")."""
     gems = "/usr/share/rubygems-integration/all/gems"
     lib = f"{gems}/epsthumb-1.0/lib"
     write(script_root, f"{lib}/epsthumb.rb",
@@ -4457,11 +4508,15 @@ def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(scrip
     dpkg(script_root, "sed", "/usr/bin/sed", essential=True)
     trace = [*RUBY_TRACE, f"{lib}/epsthumb.rb"]
     events = records(*(("ruby", "openat", p) for p in trace))
+    (tmp_path / "wanted").mkdir()
+    wanted = kept_at(script_root, "unit", tmp_path / "wanted", trace, events)
+    assert "which runs it by name; of ghostscript, installed on purpose" in wanted.kept["/usr/bin/gs"]
+    write(script_root, "/var/lib/apt/extended_states", "Package: ghostscript\nAuto-Installed: 1\n")
     report = kept_at(script_root, "unit", tmp_path, trace, events)
     assert "/usr/bin/gs" not in report.kept
     assert "gs (ghostscript, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs
     assert "--include /usr/bin/gs" in report.unkept_runs and report.unkept_runs in report.warnings
-    assert "ghostscript" not in report.unused_commands       # (installed on purpose: said once, here)
+    assert "ghostscript" not in report.unused_commands
     assert "sed (sed, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs    # (no shell kept)
     assert "pstoedit" not in report.unkept_runs
     write(script_root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
@@ -5730,7 +5785,7 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     trace = ["/usr/bin/worker", "/usr/bin/pdfinfo"]
     events = records(("worker", "exec", trace[0]), ("pdfinfo", "exec", trace[1]))
     partly = kept_at(app_root, "unit", tmp_path, trace, events).unused_commands
-    assert partly.startswith("not kept, as nothing ran or named them: the other commands of 1 package(s) "
+    assert partly.startswith("not kept, as nothing ran them: the other commands of 1 package(s) "
                              "installed on purpose, of which some are kept: poppler-utils (pdftoppm); "), \
         partly
     assert partly.endswith("keep one with --include (e.g. --include /usr/bin/pdftoppm)"), partly
@@ -5748,7 +5803,7 @@ def test_the_commands_of_packages_installed_on_purpose_that_were_dropped_are_sai
     trace, events = both, records(*(("w", "exec", p) for p in both))
     own = pack.pack_files(src, trace, str(tmp_path / "own.tar"), resolve.Rules(), granularity="unit",
                           events=events)
-    assert own.unused_commands.startswith("not kept, as nothing ran or named them: the image's own, of no "
+    assert own.unused_commands.startswith("not kept, as nothing ran them: the image's own, of no "
                                           "package (amqp-roundtrip); keep one with --include "
                                           "(e.g. --include /usr/local/bin/amqp-roundtrip)")
     assert "amqp-roundtrip" not in kept_at(app_root, "unit", tmp_path, trace, events).unused_commands
@@ -7667,3 +7722,148 @@ def test_a_program_kept_alone_brings_the_roles_it_names_by_path(tmp_path: Path):
     kept = kept_at(root, "unit", tmp_path / "chain", ["/usr/sbin/dovecot", "/usr/bin/sh"], ran).kept
     assert "/usr/bin/rotate" in kept and "/usr/bin/mailx" in kept
     assert "/usr/bin/mail" in kept and "/usr/sbin/sendmail" in kept
+
+
+def test_what_the_xml_catalogs_read_map_names_to(app_root: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch):
+    """A DocBook build read /etc/xml/catalog and found its stylesheet by URI
+    through docbook-xsl's catalog, which rewrites the release URI to its
+    tree: with only the stylesheets the first build read kept, chunk.xsl
+    failed to load and a German book came out with empty headings
+    (common/de.xml); a DocBook 4.2 book's DTD, through docbook-xml's
+    catalog of catalogs, was gone. Not a program of the tree, nor what a
+    catalog delegates to of a package nothing used (docbook-xsl-ns)."""
+    ns = 'xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog"'
+    xsl = "/usr/share/xml/docbook/stylesheet/docbook-xsl"
+    xslns = "/usr/share/xml/docbook/stylesheet/docbook-xsl-ns"
+    dtd = "/usr/share/xml/docbook/schema/dtd"
+    write(app_root, "/etc/xml/catalog",
+          f"<?xml version='1.0'?>\n<catalog {ns}>\n"
+          '<delegateURI uriStartString="http://docbook.sourceforge.net/release/xsl/" '
+          'catalog="file:///etc/xml/docbook-xsl.xml"/>\n'
+          '<delegateURI uriStartString="http://docbook.sourceforge.net/release/xsl-ns/" '
+          'catalog="file:///etc/xml/docbook-xsl-ns.xml"/>\n'
+          '<delegatePublic publicIdStartString="-//OASIS//DTD DocBook XML" '
+          'catalog="file:///etc/xml/docbook-xml.xml"/>\n</catalog>\n')
+    write(app_root, "/etc/xml/docbook-xsl.xml",
+          f"<catalog {ns}>\n  <delegateURI uriStartString='http://docbook.sourceforge.net/release/xsl/' "
+          f"catalog='file://{xsl}/catalog.xml'/>\n</catalog>\n")
+    write(app_root, "/etc/xml/docbook-xsl-ns.xml",
+          f"<catalog {ns}><delegateURI uriStartString='x' catalog='file://{xslns}/catalog.xml'/></catalog>\n")
+    write(app_root, "/etc/xml/docbook-xml.xml",
+          f"<catalog {ns}>\n<delegatePublic publicIdStartString='-//OASIS//DTD DocBook XML V4.5' "
+          f"catalog='file://{dtd}/4.5/catalog.xml'/>\n<delegatePublic publicIdStartString="
+          f"'-//OASIS//DTD DocBook XML V4.2' catalog='file://{dtd}/4.2/catalog.xml'/>\n</catalog>\n")
+    write(app_root, f"{xsl}/catalog.xml",
+          f"<catalog {ns}>\n  <rewriteURI "
+          "uriStartString='http://docbook.sourceforge.net/release/xsl/current/' "
+          "rewritePrefix='./'/>\n</catalog>\n")
+    for name in ("html/docbook.xsl", "html/chunk.xsl", "common/en.xml", "common/de.xml", "fo/docbook.xsl"):
+        write(app_root, f"{xsl}/{name}", "<xsl:stylesheet/>")
+    write(app_root, f"{xsl}/fo/pdf2index", "#!/usr/bin/perl\n", 0o755)
+    write(app_root, "/usr/bin/perl", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "perl-base", "/usr/bin/perl")
+    write(app_root, f"{xslns}/catalog.xml", f"<catalog {ns}><rewriteURI rewritePrefix='./'/></catalog>")
+    write(app_root, f"{xslns}/html/docbook.xsl", "<xsl:stylesheet/>")
+    for version in ("4.5", "4.2"):
+        write(app_root, f"{dtd}/{version}/catalog.xml",
+              f"<catalog {ns}>\n<public publicId='-//OASIS//DTD DocBook XML V{version}//EN' "
+              "uri='docbookx.dtd'/>\n"
+              "<public publicId='-//OASIS//ENTITIES DocBook XML Character Entities' uri='dbcentx.mod'/>\n"
+              "</catalog>\n")
+        write(app_root, f"{dtd}/{version}/docbookx.dtd", "<!ENTITY % x 'y'>")
+        write(app_root, f"{dtd}/{version}/dbcentx.mod", "<!ENTITY % x 'y'>")
+    dpkg(app_root, "docbook-xsl", f"{xsl}/catalog.xml", f"{xsl}/html/docbook.xsl", f"{xsl}/html/chunk.xsl",
+         f"{xsl}/common/en.xml", f"{xsl}/common/de.xml", f"{xsl}/fo/docbook.xsl", f"{xsl}/fo/pdf2index")
+    dpkg(app_root, "docbook-xsl-ns", f"{xslns}/catalog.xml", f"{xslns}/html/docbook.xsl")
+    dpkg(app_root, "docbook-xml", *(f"{dtd}/{v}/{n}" for v in ("4.5", "4.2")
+                                    for n in ("catalog.xml", "docbookx.dtd", "dbcentx.mod")))
+    trace = ["/usr/bin/date", "/etc/xml/catalog", "/etc/xml/docbook-xsl.xml", f"{xsl}/catalog.xml",
+             f"{xsl}/html/docbook.xsl", f"{xsl}/common/en.xml", "/etc/xml/docbook-xml.xml",
+             f"{dtd}/4.5/catalog.xml", f"{dtd}/4.5/docbookx.dtd"]
+    events = records(*(("xsltproc", "openat", p) for p in trace))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
+    for name in ("html/chunk.xsl", "common/de.xml", "fo/docbook.xsl"):
+        assert f"{xsl}/{name}" in kept, name
+        assert kept[f"{xsl}/{name}"].startswith(f"named by the XML catalog {xsl}/catalog.xml")
+    assert f"{dtd}/4.5/dbcentx.mod" in kept
+    for name in ("catalog.xml", "docbookx.dtd", "dbcentx.mod"):
+        assert f"{dtd}/4.2/{name}" in kept, name
+    assert kept[f"{dtd}/4.2/docbookx.dtd"] == (f"named by the XML catalog {dtd}/4.2/catalog.xml, which "
+                                                "/etc/xml/docbook-xml.xml delegates to")
+    assert f"{xsl}/fo/pdf2index" not in kept
+    assert not any(p.startswith(xslns) for p in kept)
+    # (a tree over the bound: said)
+    monkeypatch.setattr(expand, "CATALOG_TREE_LIMIT", 10)
+    (tmp_path / "bound").mkdir()
+    report = kept_at(app_root, "unit", tmp_path / "bound", trace, events)
+    assert f"{xsl}/html/chunk.xsl" not in report.kept and f"{dtd}/4.2/docbookx.dtd" in report.kept
+    assert "under /usr/share/xml/docbook/stylesheet/docbook-xsl, named by the XML catalog" in report.left_out
+    assert "over the 0 MB a catalog's tree may bring" in report.left_out
+
+
+def test_the_toolbox_said_names_the_program_that_runs_command_lines_through_the_shell(tmp_path: Path):
+    """gnuplot runs a script's `plot "< sort data"`, `system("date")` and
+    `set output "| gzip"` through popen() and system(): on a minified
+    image the first failed and the others did nothing, exit 0, and the
+    warning spoke only of what an admin types in docker exec."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = toolbox_root(tmp_path)
+    host_loader(root)
+    cc(root / "usr/bin/plotter", '#include <stdio.h>\n'
+       'int main(int c, char **v) { FILE *f = popen(v[1], "r"); return f ? pclose(f) : 1; }\n')
+    shutil.copy2(root / "usr/bin/plotter", root / "usr/bin/python3.11")
+    dpkg(root, "plotter", "/usr/bin/plotter", depends="python3.11")   # (installed on purpose)
+    dpkg(root, "python3.11", "/usr/bin/python3.11")     # (a dependency: not the program the image is for)
+    os.truncate(root / "usr/bin/gunzip", 1 << 20)      # (a toolbox over 1% of what is kept: said)
+    trace = ["/usr/bin/plotter", "/usr/bin/python3.11"]
+    events = records(("plotter", "exec", trace[0]), ("python3.11", "exec", trace[1]))
+    report = kept_at(root, "unit", tmp_path, trace, events)
+    assert "/usr/bin/gunzip" not in report.kept
+    assert "the shell's everyday commands, which plotter's popen() may run (" in report.toolbox
+
+
+def test_the_standard_library_said_left_out_is_not_one_kept_in_another_directory(tmp_path: Path):
+    """perl-base's POSIX.pm was loaded and kept, and perl-modules' POSIX.pod
+    beside the other modules made the warning name POSIX first among
+    what a user's script would miss."""
+    root = toolbox_root(tmp_path)
+    base, modules = "/usr/lib/x86_64-linux-gnu/perl-base", "/usr/share/perl/5.36.0"
+    write(root, f"{base}/POSIX.pm", "")
+    write(root, f"{modules}/POSIX.pod", "=head1 NAME\n")
+    write(root, f"{modules}/Benchmark.pm", "b" * 40_000)
+    dpkg(root, "perl-base-modules", f"{base}/POSIX.pm")
+    dpkg(root, "perl-modules-5.36", f"{modules}/POSIX.pod", f"{modules}/Benchmark.pm")
+    trace = ["/usr/bin/perl", f"{base}/POSIX.pm"]
+    events = records(("perl", "exec", "/usr/bin/perl"), ("perl", "openat", f"{base}/POSIX.pm"))
+    report = kept_at(root, "unit", tmp_path, trace, events)
+    assert "perl's standard library beyond what was imported (Benchmark: 0.0 MB)" in report.toolbox
+
+
+def test_programs_a_kept_python_distributions_code_looks_up_by_name(app_root: Path, tmp_path: Path):
+    """Ansible's modules look up the programs they run with get_bin_path:
+    unarchive's unzip and cron's crontab, installed for them, were dropped
+    and said as "nothing ran or named them"; tar, Essential, went unsaid.
+    A distribution's code kept whole: what it runs by name is kept where
+    its package was installed on purpose, else said with who runs it."""
+    site = "/usr/lib/python3/dist-packages"
+    files = {**library(site, "ansible", "2.14.3"),
+             f"{site}/ansible/modules/unarchive.py":
+                 "def main(module):\n    unzip = module.get_bin_path('unzip')\n"
+                 "    tar = module.get_bin_path('tar', required=True)\n"}
+    # (its modules past the files a distribution's code is read in for its
+    # commands: Ansible's are thousands)
+    files.update({f"{site}/ansible/module_utils/m{i:03}.py": "" for i in range(expand.LIBRARY_FILES_READ)})
+    for path, text in files.items():
+        write(app_root, path, text)
+    dpkg(app_root, "ansible-core", *files)
+    for program, package in (("unzip", "unzip"), ("tar", "tar")):
+        write(app_root, f"/usr/bin/{program}", "#!/bin/sh\n", 0o755)
+        dpkg(app_root, package, f"/usr/bin/{program}", essential=package != "unzip")
+    trace = [f"{site}/ansible/__init__.py"]
+    report = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", trace[0])))
+    assert f"{site}/ansible/modules/unarchive.py" in report.kept
+    assert "ansible-core's unarchive.py, which runs it by name; of unzip, installed on purpose" \
+        in report.kept["/usr/bin/unzip"]
+    # (said by the toolbox's warning, whose part it is)
+    assert "/usr/bin/tar" not in report.kept and "tar" in report.toolbox and "tar" not in report.unkept_runs
