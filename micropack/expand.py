@@ -1214,9 +1214,14 @@ class Expander:
             self._use(key, why)
 
     def _data_companion(self, key: str, why: str) -> None:
-        """Package key, of data, whole, with the data packages it depends on."""
+        """Package key, of data, whole, with the data packages it depends on,
+        and the language libraries: its code is a module of a program that
+        ran, loaded by name (knot-resolver-module-http's Lua, which kresd
+        loads on `modules.load('http')`, requires lua-http: "No such file or
+        directory", the dashboard gone)."""
         self._use(key, f"{why}, installed on purpose: data of a program that ran")
         self._data_dependencies(key, why, direct=True)
+        self._libraries_depended_on(key, f"{why}, installed on purpose: data of a program that ran")
 
     def _within_bound(self, key: str, files: list[str], cost_of: list[str], budget: int,
                       keep: Callable[[], None], who: str, example: str) -> int:
@@ -1772,14 +1777,19 @@ class Expander:
             # django-admin: not found", exit 126), each alone, and those of
             # the packages of programs it depends on
             self._library_commands_of(key, unit)
-            for dep in self.units.package_deps.get(key, []):
-                for m in self.units.units[dep].members:
-                    library = self.units.language_of.get(m)
-                    if library is not None and library not in self._queued:
-                        # (one kept already for the workload's own use stays so)
-                        self._use(library, f"in {dep.split(':', 1)[1]}, which {key.split(':', 1)[1]} "
-                                           f"depends on ({why})")
-                        self._indirect.add(library)
+            self._libraries_depended_on(key, why)
+
+    def _libraries_depended_on(self, key: str, why: str) -> None:
+        """The language libraries in the packages package key depends on,
+        each whole: what its code loads, as its packagers declared it."""
+        for dep in self.units.package_deps.get(key, []):
+            for m in self.units.units[dep].members:
+                library = self.units.language_of.get(m)
+                if library is not None and library not in self._queued:
+                    # (one kept already for the workload's own use stays so)
+                    self._use(library, f"in {dep.split(':', 1)[1]}, which {key.split(':', 1)[1]} "
+                                       f"depends on ({why})")
+                    self._indirect.add(library)
 
     def _undeclared_python(self, unit: Unit) -> bool:
         """A Python import package, not the standard library's, whose
@@ -4226,7 +4236,14 @@ class Expander:
         # not found", a null store, and every login refused. (Not another
         # language's: PostgreSQL's pgxs test modules, Perl, beside a server
         # of C, brought 15.7 MB of Perl modules.)
-        languages = {self._script_language(m) for m in members if m in ran} - {None, "php"}
+        languages = {self._script_language(m) for m in members if m in ran}
+        # (or that a program of it loaded: kresd, of C, embeds LuaJIT and
+        # reads its kres_modules/*.lua, whose experimental_dot_auth requires
+        # basexx: `modules.load('experimental_dot_auth')` failed)
+        languages |= {"python" if m.endswith(".py") else script_language(b"", m) for m in members
+                      if m in self._traced and m.endswith(CODE_SUFFIXES)
+                      and not self.units.in_language_dir(m)}
+        languages -= {None, "php"}
         if not languages:
             return
         modules: dict[str, list[str]] = {}

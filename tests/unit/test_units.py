@@ -7867,3 +7867,38 @@ def test_programs_a_kept_python_distributions_code_looks_up_by_name(app_root: Pa
         in report.kept["/usr/bin/unzip"]
     # (said by the toolbox's warning, whose part it is)
     assert "/usr/bin/tar" not in report.kept and "tar" in report.toolbox and "tar" not in report.unkept_runs
+
+
+def test_the_lua_a_compiled_program_loads_brings_what_it_requires(tmp_path: Path):
+    """kresd, of C, embeds LuaJIT and loads its modules by name: its
+    kres_modules/experimental_dot_auth.lua requires basexx, and
+    knot-resolver-module-http, installed on purpose, which knot-resolver
+    recommends, requires lua-http: on a minified resolver `modules.load()`
+    of either failed, "No such file or directory". The code of a package
+    of a program that ran, in a language it was seen loading, is read for
+    what it loads; a data companion brings the language libraries it
+    depends on."""
+    root = toolbox_root(tmp_path)
+    mods, lua = "/usr/lib/knot-resolver/kres_modules", "/usr/share/lua/5.1"
+    write(root, "/usr/sbin/kresd", "#!/bin/sh\n", 0o755)
+    write(root, "/usr/lib/knot-resolver/sandbox.lua", "local ffi = require('ffi')\n")
+    write(root, f"{mods}/dot_auth.lua", "local basexx = require('basexx')\n")
+    write(root, f"{mods}/http.lua", "local server = require('http.server')\n")
+    write(root, f"{mods}/http/kresd.js", "js")
+    write(root, f"{lua}/basexx.lua", "return {}\n")
+    write(root, f"{lua}/http/server.lua", "local fifo = require('fifo')\n")
+    write(root, f"{lua}/fifo.lua", "return {}\n")
+    write(root, f"{lua}/unrelated.lua", "return {}\n")
+    dpkg(root, "knot-resolver", "/usr/sbin/kresd", "/usr/lib/knot-resolver/sandbox.lua",
+         f"{mods}/dot_auth.lua", recommends="knot-resolver-module-http")
+    dpkg(root, "knot-resolver-module-http", f"{mods}/http.lua", f"{mods}/http/kresd.js", depends="lua-http")
+    dpkg(root, "lua-basexx", f"{lua}/basexx.lua")
+    dpkg(root, "lua-http", f"{lua}/http/server.lua", depends="lua-fifo")
+    dpkg(root, "lua-fifo", f"{lua}/fifo.lua")
+    dpkg(root, "lua-unrelated", f"{lua}/unrelated.lua")
+    trace = ["/usr/sbin/kresd", "/usr/lib/knot-resolver/sandbox.lua"]
+    events = records(("kresd", "exec", trace[0]), ("kresd", "openat", trace[1]))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert f"{mods}/dot_auth.lua" in kept and f"{lua}/basexx.lua" in kept
+    assert f"{mods}/http.lua" in kept and f"{lua}/http/server.lua" in kept and f"{lua}/fifo.lua" in kept
+    assert f"{lua}/unrelated.lua" not in kept
