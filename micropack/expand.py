@@ -1860,7 +1860,7 @@ class Expander:
         code = [(m, text) for m in unit.members[:LIBRARY_FILES_READ]
                 if m.endswith(CODE_SUFFIXES) and (text := self.units.read_text(m)) is not None]
         for m, text in code:
-            language = "python" if m.endswith(".py") else script_language(b"", m)
+            language = _code_language(m)
             for word in code_commands(text, language in BACKTICK_LANGUAGES):
                 self._note_run(word, f"{package}'s {posixpath.basename(m)}")
         programs = self._program_dependencies(key) - self._library_commands
@@ -3342,9 +3342,7 @@ class Expander:
             missing = [p for p in self.units.subtree(top) if p not in self.closure.kept]
             if missing and not any(self.units.owned(p) for p in missing):
                 pending[top] = missing
-        sizes = {top: sum(st.st_size for p in paths
-                          if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode))
-                 for top, paths in pending.items()}
+        sizes = {top: sum(self._file_sizes(paths)) for top, paths in pending.items()}
         budget = SRV_OWN_LIMIT
         for top in sorted(pending, key=lambda t: (sizes[t], t)):
             if sizes[top] > budget:
@@ -3433,8 +3431,8 @@ class Expander:
                     continue
                 if element.startswith(("delegate", "next")):
                     key = self.units.package_of.get(final)
-                    in_use = key is not None and any(m in self._traced for m in self.units.units[key].members)
-                    if (final in traced or in_use) and self._is_xml_catalog(final):
+                    read = final in traced or key is not None and self._read_from(key)
+                    if read and self._is_xml_catalog(final):
                         seen.add(final)
                         todo.append(final)
                         how[final] = f"which {catalog} delegates to"
@@ -3465,6 +3463,10 @@ class Expander:
             return None
         return posixpath.normpath(posixpath.join(parent_of(catalog), value))    # (absolute: as it is)
 
+    def _read_from(self, key: str) -> bool:
+        """Whether the trace read a file of package (or unit) key."""
+        return any(m in self._traced for m in self.units.units[key].members)
+
     def _add_catalog_file(self, path: str, why: str) -> None:
         """A file a catalog names, with its package's bounds where it has one."""
         if path not in self.closure.kept and self.units.is_file(path):
@@ -3483,8 +3485,7 @@ class Expander:
             return
         key = self.units.package_of.get(catalog)
         keys = [key] if key is not None else sorted(
-            k for k in self.units.dir_owners.get(directory, set())
-            if any(m in self._traced for m in self.units.units[k].members))
+            k for k in self.units.dir_owners.get(directory, set()) if self._read_from(k))
         for k in keys:
             unit = self.units.units[k]
             files = [m for m in self._package_members(unit) if m.startswith(directory + "/")
@@ -3895,8 +3896,7 @@ class Expander:
             text = self.units.read_text(final) if own is not None else None
             for named in code_paths(text or ""):
                 target = self._final(named)
-                st = self.units.stats.get(target or "")
-                if target is None or st is None or not stat.S_ISREG(st.st_mode) \
+                if target is None or not self.units.is_file(target) \
                         or self.units.package_of.get(target) != own or named in self.closure.kept \
                         or is_documentation(target) or target.endswith(CODE_SUFFIXES):
                     continue
@@ -4240,9 +4240,8 @@ class Expander:
         # (or that a program of it loaded: kresd, of C, embeds LuaJIT and
         # reads its kres_modules/*.lua, whose experimental_dot_auth requires
         # basexx: `modules.load('experimental_dot_auth')` failed)
-        languages |= {"python" if m.endswith(".py") else script_language(b"", m) for m in members
-                      if m in self._traced and m.endswith(CODE_SUFFIXES)
-                      and not self.units.in_language_dir(m)}
+        languages |= {_code_language(m) for m in members if m in self._traced
+                      and m.endswith(CODE_SUFFIXES) and not self.units.in_language_dir(m)}
         languages -= {None, "php"}
         if not languages:
             return
@@ -4250,7 +4249,7 @@ class Expander:
         for m in members:
             if m in self.closure.kept and m.endswith(CODE_SUFFIXES) and parent_of(m) not in COMMAND_DIRS \
                     and not self.units.in_language_dir(m):
-                language = "python" if m.endswith(".py") else script_language(b"", m)
+                language = _code_language(m)
                 if language is not None and language in languages:
                     modules.setdefault(language, []).append(m)
         for language, files in sorted(modules.items()):
@@ -4680,8 +4679,7 @@ class Expander:
 
     def _kept_bytes(self) -> int:
         """The bytes of the regular files kept so far."""
-        return sum(st.st_size for p in self.closure.kept
-                   if (st := self.units.stats.get(p)) is not None and stat.S_ISREG(st.st_mode))
+        return sum(self._file_sizes(self.closure.kept))
 
     def _stdlib_if_small(self) -> None:
         """The standard library of an interpreter that ran (Python, Ruby,
@@ -4955,8 +4953,7 @@ class Expander:
         """Files of unit kept for why (_keep_files) while their bytes are
         limit at most; else each said left out: what they are, and what
         may bring no more (bringer)."""
-        size = sum(st.st_size for m in files
-                   if (st := self.units.stats.get(m)) is not None and stat.S_ISREG(st.st_mode))
+        size = sum(self._file_sizes(files))
         if size <= limit:
             self._keep_files(unit, files, why)
             return
@@ -5471,6 +5468,11 @@ def _node_test(module: str, path: str) -> bool:
 
 
 _PHP_LIBRARY_PREFIXES = tuple(d + "/" for d in PHP_INCLUDE_DIRS)
+
+
+def _code_language(path: str) -> str | None:
+    """The language of a code file by its name ('python' for a .py file)."""
+    return "python" if path.endswith(".py") else script_language(b"", path)
 
 
 def _catalog_name(path: str) -> bool:
