@@ -153,6 +153,7 @@ class SourceUnits:
         self.language_of: dict[str, str] = {}
         self.containers: set[str] = set()
         self.python_stdlibs: frozenset[str] = frozenset()
+        self.python_sites: frozenset[str] = frozenset()     # site-packages, dist-packages, private ones
         self.tree_of: dict[str, str] = {}
         self.warnings: list[str] = []
         self.db_kind = ""
@@ -399,6 +400,10 @@ class SourceUnits:
                     and (path + "/os.py") in self.stats:
                 stdlibs.append(path)
         self.containers.update(sites, stdlibs, nodes, gems, (d for _, d in scripts))
+        private = self._private_sites()
+        sites += private
+        self.containers.update(private)
+        self.python_sites = frozenset(sites)
         found: list[Unit] = []
         r_needs: dict[str, list[str]] = {}      # an R or Octave package's unit -> the names it needs
         for language, container in scripts:
@@ -442,6 +447,26 @@ class SourceUnits:
                                    and (key := f"python:{p.rsplit('.', 1)[0]}") in self.units]
         self._resolve_node_deps(found)
         self._resolve_gem_deps(found)
+
+    def _private_sites(self) -> list[str]:
+        """The directories a package's Python distribution is in that are no
+        language's directory by name: private entries of sys.path (Debian's
+        mkdocs inserts /usr/share/mkdocs/themes, where mkdocs-bootstrap,
+        mkdocs-nature and mkdocs-material put their themes' packages and
+        descriptions). Each theme was kept file by file, as read, and the
+        warning of libraries installed on purpose named none: building with
+        another theme failed with exit 1. Not an application's tree (no
+        package owns it): kept whole as it is, it would be split."""
+        found: list[str] = []
+        for path in self.paths:
+            if not path.endswith((".dist-info", ".egg-info")) or not self.owned(path):
+                continue
+            parent = parent_of(path)
+            if parent == "/" or self.in_language_dir(parent) or parent in found:
+                continue
+            found.append(parent)
+        # (the outermost of nested ones: a package's vendored distributions)
+        return [d for d in found if not any(d.startswith(o + "/") for o in found)]
 
     def _module_files(self, container: str, name: str) -> list[str]:
         """A Python top-level name in container: its package directory, or its
@@ -1004,9 +1029,7 @@ class SourceUnits:
         package's __init__.py on the way and the module itself."""
         parts = dotted.split(".")
         out = []
-        for container in sorted(self.containers):
-            if not posixpath.basename(container).startswith(("python", "site-packages", "dist-packages")):
-                continue
+        for container in sorted(self.python_sites | self.python_stdlibs):
             base = container
             for i, part in enumerate(parts):
                 init = f"{base}/{part}/__init__.py"

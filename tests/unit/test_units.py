@@ -1228,6 +1228,41 @@ def test_a_distribution_found_by_its_record_alone(app_root: Path, tmp_path: Path
     assert f"{site}/packaging/version.py" in kept and f"{site}/packaging/__init__.py" in kept
 
 
+def test_a_packages_distribution_outside_the_sites_makes_its_directory_one(app_root: Path, tmp_path: Path):
+    """Debian's mkdocs puts /usr/share/mkdocs/themes on sys.path, where the
+    theme packages install their import packages and descriptions: a theme
+    was kept file by file, as read, and building with one the probe did not
+    use failed (exit 1), unsaid. Its directory is a Python library
+    directory: a distribution read there is kept whole as in dist-packages.
+    Not an application's tree, which no package owns (kept whole as it is),
+    nor a package's vendored distributions inside a library directory."""
+    themes, site = "/usr/share/mkdocs/themes", "/usr/lib/python3/dist-packages"
+    files = {f"{themes}/nature/__init__.py": "", f"{themes}/nature/base.html": "<html>",
+             f"{themes}/nature/static/basic.css": "body {}",
+             f"{themes}/mkdocs_nature-0.4.egg-info/PKG-INFO": "Name: mkdocs-nature\n",
+             f"{themes}/mkdocs_nature-0.4.egg-info/entry_points.txt": "[mkdocs.themes]\nnature = nature\n",
+             f"{themes}/mkdocs_nature-0.4.egg-info/top_level.txt": "nature\n"}
+    for path, text in files.items():
+        write(app_root, path, text)
+    dpkg(app_root, "mkdocs-nature", *files)
+    vendored = {f"{site}/tool/__init__.py": "", f"{site}/tool/_vendor/six.py": "",
+                f"{site}/tool/_vendor/six-1.16.dist-info/METADATA": "Name: six\n"}
+    for path, text in vendored.items():
+        write(app_root, path, text)
+    dpkg(app_root, "python3-tool", *vendored)
+    write(app_root, "/app/lib/mine.egg-info/PKG-INFO", "Name: mine\n")
+    write(app_root, "/app/lib/mine/__init__.py", "")
+    su = source(app_root)
+    assert themes in su.python_sites and f"{site}/tool/_vendor" not in su.python_sites
+    assert "/app/lib" not in su.python_sites
+    nature = su.units[f"python:{themes}/mkdocs_nature-0.4.egg-info"]
+    assert f"{themes}/nature/static/basic.css" in nature.members
+    trace = [f"{themes}/mkdocs_nature-0.4.egg-info/entry_points.txt", f"{themes}/nature/__init__.py"]
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(*(("mkdocs", "openat", p) for p in trace))).kept
+    assert f"{themes}/nature/base.html" in kept and f"{themes}/nature/static/basic.css" in kept
+
+
 def test_an_application_program_in_python_without_a_suffix_is_read_for_imports(app_root: Path,
                                                                               tmp_path: Path):
     """/app/bin/server, #!/usr/bin/python3 and no .py: its imports in
