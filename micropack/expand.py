@@ -248,6 +248,9 @@ XML_CATALOG_ENTRY = re.compile(r"<(?:\w+:)?(rewriteURI|rewriteSystem|uri|system|
 XML_CATALOG_TARGET = re.compile(r"""\b(?:rewritePrefix|uri|catalog)\s*=\s*(["'])([^"'<>]*)\1""")
 CATALOG_TREE_LIMIT = 32 << 20
 ETC_BACKUP = re.compile(r"(?:-|~|\.orig|\.bak|\.dpkg-(?:old|dist|new|bak|tmp)|\.ucf-(?:old|dist|new))$")
+# A word of a configuration file, which may be a command's name (a path's
+# last part is one: /usr/bin/php-cgi)
+CONFIG_WORD = re.compile(r"[A-Za-z][\w.+-]*")
 # what a container runtime mounts over the image's at every start
 RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
@@ -491,6 +494,8 @@ class Expansion:
     unused_commands: dict[str, list[str]] = field(default_factory=dict)
     # ... and one some of whose commands are kept -> those that are not
     unkept_commands: dict[str, list[str]] = field(default_factory=dict)
+    # such a command (of either) a kept configuration file names -> that file
+    configured_commands: dict[str, str] = field(default_factory=dict)
     # a package of a language's libraries installed on purpose, nothing of
     # which is kept -> its entries in the language's directories
     unused_libraries: dict[str, list[str]] = field(default_factory=dict)
@@ -877,12 +882,20 @@ class Expander:
         to run it; who did not need it in every image minified from it
         (a debugging tool) should not have to carry it."""
         said = {name for part in self.result.toolbox_left for name in part.names}
+        named = self._configuration_words()
         for key in sorted(self.units.wanted):
-            # (compiled programs first, the warning's example among them:
-            # gettext's gettextize, the first by name, is a script that
+            # (those a kept configuration file names first: Radicale's
+            # config, which offers htpasswd authentication, and
+            # apache2-utils' htpasswd hidden as its seventh command in
+            # "+6 more"; then compiled programs, the warning's example among
+            # them: gettext's gettextize, the first by name, is a script that
             # brought 17 MB of the shell's tools and no msgfmt)
             commands = sorted(self._commands_of(key) if key in self.units.units else [],
-                              key=lambda c: (self._is_script(self._final(c) or c), c))
+                              key=lambda c: (posixpath.basename(c) not in named,
+                                             self._is_script(self._final(c) or c), c))
+            for c in commands:
+                if posixpath.basename(c) in named and c not in self.closure.kept:
+                    self.result.configured_commands[c] = named[posixpath.basename(c)]
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
             elif commands:
@@ -944,6 +957,24 @@ class Expander:
             self._runs_named.setdefault(found, [])
             if by not in self._runs_named[found]:
                 self._runs_named[found].append(by)
+
+    def _configuration_words(self) -> dict[str, str]:
+        """The words of the kept configuration files (under /etc) of the
+        packages installed on purpose, comments too (an offer to set it up:
+        `# Value: none | htpasswd`), each with the first file that has it; a
+        path's last part is a word. (Not the system's tables: /etc/group
+        names man, /etc/services rsync.)"""
+        words: dict[str, str] = {}
+        for path in sorted(self.closure.kept):
+            if not path.startswith("/etc/") or not self.units.is_file(path) \
+                    or self.units.package_of.get(path) not in self.units.wanted:
+                continue
+            text = self.units.read_text(path)
+            if text is None or "\0" in text:
+                continue
+            for word in CONFIG_WORD.findall(text):
+                words.setdefault(word, path)
+        return words
 
     def _configured_commands(self) -> None:
         """The programs a kept XML configuration of a package names in its

@@ -170,12 +170,16 @@ def from_mounts(final: dict[str, str], src: Source) -> list[str]:
             "(for a container, pack --container or --image leaves what is mounted into it out)"]
 
 
-def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list[str]] | None = None) -> str:
+def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list[str]] | None = None,
+                            configured: dict[str, str] | None = None) -> str:
     """One line naming the packages installed on purpose whose commands
     were dropped, never run (a few commands of each), those of such
     packages a command of which is kept (unkept: the rest of each), and the
-    image's own on PATH (expand.IMAGES_OWN), and how to keep one."""
+    image's own on PATH (expand.IMAGES_OWN), which of them a kept
+    configuration file names (configured: command -> that file), and how
+    to keep one."""
     unkept = {p: c for p, c in (unkept or {}).items() if c}
+    configured = configured or {}
     if not unused and not unkept:
         return ""
     # (six names each: apache2-utils' htpasswd, procps' top, were hidden in "+9 more")
@@ -191,14 +195,22 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
                      f"are kept: " + "; ".join(f"{p} ({listed(c)})" for p, c in sorted(unkept.items())))
     if expand.IMAGES_OWN in unused:
         parts.append(f"the image's own, of no package ({listed(unused[expand.IMAGES_OWN])})")
-    # (the example: a package's command of its own name, npm's npm, not arborist)
+    listed_commands = [c for _, commands in [*sorted(packages.items()), *sorted(unkept.items())]
+                       for c in commands]
+    named = [c for c in listed_commands if c in configured]
+    named_by = ("; named by kept configuration: "
+                + ", ".join(f"{posixpath.basename(c)} ({configured[c]})" for c in named[:3])
+                + (f", +{len(named) - 3} more" if len(named) > 3 else "")) if named else ""
+    # (the example: a package's command of its own name, npm's npm, not
+    # arborist; else one a configuration names)
     own_name = [c for p, commands in sorted(packages.items()) for c in commands if posixpath.basename(c) == p]
+    own_name += named
     # (else the first of the first package, the packer lists compiled
     # programs before scripts; the image's own last)
     ordered = [*sorted(packages.items()), *sorted(unkept.items()), (expand.IMAGES_OWN,
                                                                     unused.get(expand.IMAGES_OWN, []))]
     first = own_name[0] if own_name else next(c for _, commands in ordered for c in commands)
-    return (f"not kept, as nothing ran them: {'; and '.join(parts)}; keep one with --include "
+    return (f"not kept, as nothing ran them: {'; and '.join(parts)}{named_by}; keep one with --include "
             f"(e.g. --include {first})")
 
 
@@ -463,7 +475,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
         left_out = (f"{len(out)} file(s) of units the workload used were left out, such as "
                     f"{first} ({out[first]}); the report's skipped list has them all")
         closure.warnings.append(left_out)
-    unused = unused_commands_warning(expansion.unused_commands, expansion.unkept_commands)
+    unused = unused_commands_warning(expansion.unused_commands, expansion.unkept_commands,
+                                     expansion.configured_commands)
     unused_libraries = unused_libraries_warning(expansion.unused_libraries, expansion.unused_files,
                                                 expansion.unused_own)
     unused_tools = unused_tools_warning(expansion.unused_drop_ins)

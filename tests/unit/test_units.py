@@ -7701,6 +7701,41 @@ def test_the_unused_commands_warning_lists_compiled_programs_before_scripts(tmp_
     assert "gettext (msgfmt, gettextize)" in line and line.endswith("(e.g. --include /usr/bin/msgfmt)"), line
 
 
+def test_the_unused_commands_warning_puts_what_kept_configuration_names_first(tmp_path: Path):
+    """Radicale's config offers htpasswd authentication (in a comment, as
+    a Debian package ships it); apache2-utils, installed on purpose for
+    its htpasswd, was said as "ab, checkgid, ..., +6 more" and the
+    example was another command: htpasswd, the seventh, went unseen. A
+    command a kept configuration file names is listed first, said with
+    that file, and given as the example; a name only inside another word
+    (htpasswd_filename) is none."""
+    root, lib = compiled_root(tmp_path)
+    (root / "usr/bin").mkdir()
+    tools = ["ab", "checkgid", "fcgistarter", "htcacheclean", "htdbm", "htdigest", "htpasswd", "logresolve"]
+    for name in [*tools, "server", "abc"]:
+        cc(root / f"usr/bin/{name}", "int main(void){return 0;}")
+    dpkg(root, "a-tool", "/usr/bin/abc", priority="optional")     # (listed first, by name)
+    dpkg(root, "apache2-utils", *(f"/usr/bin/{t}" for t in tools), priority="optional")
+    dpkg(root, "server", "/usr/bin/server", priority="optional", depends="netbase")
+    assert lib.is_dir()
+    config = "[auth]\n# Value: none | htpasswd | remote_user\n#type = none\n"
+    write(root, "/etc/server/config", config)
+    dpkg(root, "server-common", "/etc/server/config", priority="optional")
+    # (not the system's tables: /etc/group names man, /etc/services rsync)
+    write(root, "/etc/services", "logresolve 1/tcp\n")
+    dpkg(root, "netbase", "/etc/services")
+    trace = ["/usr/bin/server", "/etc/server/config", "/etc/services"]
+    events = records(("server", "exec", "/usr/bin/server"), ("server", "openat", "/etc/server/config"))
+    line = kept_at(root, "unit", tmp_path, trace, events).unused_commands
+    assert "apache2-utils (htpasswd, ab, checkgid, fcgistarter, htcacheclean, htdbm, +2 more); named by " \
+        "kept configuration: htpasswd (/etc/server/config); keep one with --include " \
+        "(e.g. --include /usr/bin/htpasswd)" in line, line
+    write(root, "/etc/server/config", config.replace("htpasswd |", "htpasswd_filename |"))
+    (tmp_path / "inside").mkdir()
+    line = kept_at(root, "unit", tmp_path / "inside", trace, events).unused_commands
+    assert "apache2-utils (ab, checkgid," in line and "named by" not in line, line
+
+
 def test_a_program_kept_alone_brings_the_roles_it_names_by_path(tmp_path: Path):
     """bsd-mailx's mail, kept because Dovecot's init script names it and
     never run, pages a long message through /usr/bin/pager (a link to
