@@ -1057,10 +1057,9 @@ class Expander:
         names = {posixpath.basename(p) + "-" for p in programs}
         for other in sorted(self.units.wanted - packages):
             if other in self.units.units:
-                subcommands = [c for c in self._commands_of(other)
-                               if posixpath.basename(c).startswith(tuple(names))]
-                if subcommands and self._cost([*subcommands, *self._scripts_load(subcommands)]) \
-                        <= COMPANION_LIMIT:
+                subcommands = self._commands_within([c for c in self._commands_of(other)
+                                                     if posixpath.basename(c).startswith(tuple(names))])
+                if subcommands:
                     self._keep_programs(subcommands, f"{other.split(':', 1)[1]}, installed on purpose: "
                                                      f"subcommands of a program that ran", to_run=True)
         by_source: dict[str, list[str]] = {}
@@ -1076,8 +1075,8 @@ class Expander:
             for other, how in related:
                 if other not in self.units.wanted or other not in self.units.units or other in packages:
                     continue
-                commands = self._commands_of(other)
-                if commands and self._cost([*commands, *self._scripts_load(commands)]) <= COMPANION_LIMIT:
+                commands = self._commands_within(self._commands_of(other))
+                if commands:
                     self._keep_programs(commands, f"{other.split(':', 1)[1]}, installed on purpose, "
                                                   f"{how.format(name)}", to_run=True)
         self._recommended_companions(packages)
@@ -1116,6 +1115,7 @@ class Expander:
                         self._companions_seen.add(other)
                         if any(self._final(c) in self.closure.kept for c in commands):
                             continue        # (used already: what else of it is the rules')
+                        commands = self._commands_within(commands, budgets[key], with_runs=True) or commands
                         # (to run: rsyslog's recommended logrotate, kept alone, failed its
                         # second rotation, "cannot execute compress command '/bin/gzip'")
                         keep = partial(self._keep_programs, commands, f"{why}: a companion of a program "
@@ -1253,6 +1253,25 @@ class Expander:
         self._use(key, f"{why}, installed on purpose: data of a program that ran")
         self._data_dependencies(key, why, direct=True)
         self._libraries_depended_on(key, f"{why}, installed on purpose: data of a program that ran")
+
+    def _commands_within(self, commands: list[str], budget: int = COMPANION_LIMIT,
+                         with_runs: bool = False) -> list[str]:
+        """Which of a companion package's commands to keep: all, when what
+        they bring (with what the scripts load, and with_runs, what the
+        shell scripts run) adds no more than budget; else its compiled
+        programs alone, when those do; else none. lighttpd suggests openssl,
+        whose c_rehash, a Perl script, brings 8.6 MB of Perl: the 1 MB
+        openssl went with it, and `openssl req` was not found on a minified
+        image (the scripts left are said with the package's other commands)."""
+        def cost(chosen: list[str]) -> int:
+            return self._cost([*chosen, *(self._scripts_run(chosen) if with_runs else ()),
+                               *self._scripts_load(chosen)])
+        if not commands or cost(commands) <= budget:
+            return commands
+        compiled = [c for c in commands if not self._is_script(self._final(c) or c)]
+        if compiled and len(compiled) < len(commands) and cost(compiled) <= budget:
+            return compiled
+        return []
 
     def _within_bound(self, key: str, files: list[str], cost_of: list[str], budget: int,
                       keep: Callable[[], None], who: str, example: str) -> int:

@@ -6037,6 +6037,37 @@ def test_commands_of_packages_installed_on_purpose_a_program_suggests_or_shares_
     assert "/usr/bin/lighty-big" in report.kept and "lighty-big" not in report.unkept_companions
 
 
+def test_a_companions_compiled_programs_come_without_its_costly_scripts(tmp_path: Path):
+    """lighttpd suggests openssl, installed on purpose: its c_rehash, a Perl
+    script, brings 8.6 MB of Perl, and the 1 MB openssl went with it
+    (`openssl req`: not found). Over the bound, a companion's compiled
+    programs come alone when they fit; its scripts are said. Not a
+    package whose compiled programs are over the bound too."""
+    root, lib = compiled_root(tmp_path)
+    for d in ("usr/bin", "usr/sbin", "usr/share/perl5/Big"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    for name in ("usr/sbin/server", "usr/bin/openssl", "usr/bin/bigssl"):
+        cc(root / name, "int main(void){return 0;}")
+    os.truncate(root / "usr/bin/bigssl", expand.COMPANION_LIMIT + 1)
+    write(root, "/usr/bin/c_rehash", "#!/usr/bin/perl\nuse Big::Front;\n", 0o755)
+    write(root, "/usr/bin/big_rehash", "#!/usr/bin/perl\nuse Big::Front;\n", 0o755)
+    write(root, "/usr/share/perl5/Big/Front.pm", "package Big::Front;\n1;\n")
+    os.truncate(root / "usr/share/perl5/Big/Front.pm", expand.COMPANION_LIMIT + 1)
+    dpkg(root, "server", "/usr/sbin/server", suggests="openssl, bigssl")
+    dpkg(root, "openssl", "/usr/bin/openssl", "/usr/bin/c_rehash", priority="optional")
+    dpkg(root, "bigssl", "/usr/bin/bigssl", "/usr/bin/big_rehash", priority="optional")
+    dpkg(root, "libbig-perl", "/usr/share/perl5/Big/Front.pm", priority="optional")
+    write(root, "/var/lib/apt/extended_states", "Package: libbig-perl\nArchitecture: amd64\n"
+                                               "Auto-Installed: 1\n\n")
+    assert lib.is_dir()
+    report = kept_at(root, "unit", tmp_path, ["/usr/sbin/server"],
+                     records(("server", "exec", "/usr/sbin/server")))
+    assert "openssl, installed on purpose, which server suggests" in report.kept.get("/usr/bin/openssl", "")
+    assert "/usr/bin/c_rehash" not in report.kept and "/usr/share/perl5/Big/Front.pm" not in report.kept
+    assert "openssl (c_rehash)" in report.unused_commands, report.unused_commands
+    assert "/usr/bin/bigssl" not in report.kept and "bigssl (bigssl, big_rehash)" in report.unused_commands
+
+
 def test_a_companions_cost_counts_the_modules_its_scripts_load(tmp_path: Path):
     """perl's commands, installed on purpose beside perl-base's perl that
     ran, were costed at their own bytes and brought 6.6 MB of modules
