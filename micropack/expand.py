@@ -882,7 +882,7 @@ class Expander:
         to run it; who did not need it in every image minified from it
         (a debugging tool) should not have to carry it."""
         said = {name for part in self.result.toolbox_left for name in part.names}
-        named = self._configuration_words()
+        named = self._configured_programs()
         for key in sorted(self.units.wanted):
             # (those a kept configuration file names first: Radicale's
             # config, which offers htpasswd authentication, and
@@ -891,11 +891,11 @@ class Expander:
             # them: gettext's gettextize, the first by name, is a script that
             # brought 17 MB of the shell's tools and no msgfmt)
             commands = sorted(self._commands_of(key) if key in self.units.units else [],
-                              key=lambda c: (posixpath.basename(c) not in named,
+                              key=lambda c: (self._final(c) not in named,
                                              self._is_script(self._final(c) or c), c))
             for c in commands:
-                if posixpath.basename(c) in named and c not in self.closure.kept:
-                    self.result.configured_commands[c] = named[posixpath.basename(c)]
+                if (final := self._final(c)) in named and c not in self.closure.kept:
+                    self.result.configured_commands[c] = named[final or ""]
             if commands and not any(c in self.closure.kept for c in commands):
                 self.result.unused_commands[key.split(":", 1)[1]] = commands
             elif commands:
@@ -958,13 +958,16 @@ class Expander:
             if by not in self._runs_named[found]:
                 self._runs_named[found].append(by)
 
-    def _configuration_words(self) -> dict[str, str]:
-        """The words of the kept configuration files (under /etc) of the
-        packages installed on purpose, comments too (an offer to set it up:
-        `# Value: none | htpasswd`), each with the first file that has it; a
-        path's last part is a word. (Not the system's tables: /etc/group
-        names man, /etc/services rsync.)"""
-        words: dict[str, str] = {}
+    def _configured_programs(self) -> dict[str, str]:
+        """The programs the kept configuration files (under /etc) of the
+        packages installed on purpose name, by a word that is a name on
+        PATH, comments too (an offer to set it up: `# Value: none |
+        htpasswd`), each with the first file that names it: the program's
+        file, through links (lighttpd's 15-fastcgi-php.conf names
+        /usr/bin/php-cgi, /etc/alternatives' link to php-cgi8.2). (Not the
+        system's tables: /etc/group names man, /etc/services rsync.)"""
+        names = self._path_names()
+        programs: dict[str, str] = {}
         for path in sorted(self.closure.kept):
             if not path.startswith("/etc/") or not self.units.is_file(path) \
                     or self.units.package_of.get(path) not in self.units.wanted:
@@ -972,9 +975,11 @@ class Expander:
             text = self.units.read_text(path)
             if text is None or "\0" in text:
                 continue
-            for word in CONFIG_WORD.findall(text):
-                words.setdefault(word, path)
-        return words
+            for word in sorted(set(CONFIG_WORD.findall(text)) & names):
+                found = self.closure.find_program(word)
+                if found and (final := self._final(found)):
+                    programs.setdefault(final, path)
+        return programs
 
     def _configured_commands(self) -> None:
         """The programs a kept XML configuration of a package names in its

@@ -201,10 +201,11 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
     named_by = ("; named by kept configuration: "
                 + ", ".join(f"{posixpath.basename(c)} ({configured[c]})" for c in named[:3])
                 + (f", +{len(named) - 3} more" if len(named) > 3 else "")) if named else ""
-    # (the example: a package's command of its own name, npm's npm, not
-    # arborist; else one a configuration names)
-    own_name = [c for p, commands in sorted(packages.items()) for c in commands if posixpath.basename(c) == p]
-    own_name += named
+    # (the example: one a configuration names, lighttpd's php-cgi8.2, not
+    # curl's curl; else a package's command of its own name, npm's npm, not
+    # arborist)
+    own_name = [*named, *(c for p, commands in sorted(packages.items()) for c in commands
+                          if posixpath.basename(c) == p)]
     # (else the first of the first package, the packer lists compiled
     # programs before scripts; the image's own last)
     ordered = [*sorted(packages.items()), *sorted(unkept.items()), (expand.IMAGES_OWN,

@@ -7743,25 +7743,37 @@ def test_the_unused_commands_warning_puts_what_kept_configuration_names_first(tm
     root, lib = compiled_root(tmp_path)
     (root / "usr/bin").mkdir()
     tools = ["ab", "checkgid", "fcgistarter", "htcacheclean", "htdbm", "htdigest", "htpasswd", "logresolve"]
-    for name in [*tools, "server", "abc"]:
+    for name in [*tools, "server", "a-tool"]:
         cc(root / f"usr/bin/{name}", "int main(void){return 0;}")
-    dpkg(root, "a-tool", "/usr/bin/abc", priority="optional")     # (listed first, by name)
+    dpkg(root, "a-tool", "/usr/bin/a-tool", priority="optional")  # (listed first, of its own name)
     dpkg(root, "apache2-utils", *(f"/usr/bin/{t}" for t in tools), priority="optional")
     dpkg(root, "server", "/usr/bin/server", priority="optional", depends="netbase")
     assert lib.is_dir()
+    # (and through links: lighttpd's 15-fastcgi-php.conf names /usr/bin/php-cgi,
+    # /etc/alternatives' link to php8.2-cgi's php-cgi8.2)
+    cc(root / "usr/bin/php-cgi8.2", "int main(void){return 0;}")
+    os.truncate(root / "usr/bin/php-cgi8.2", expand.COMPANION_LIMIT + 1)      # (49 MB)
+    dpkg(root, "php8.2-cgi", "/usr/bin/php-cgi8.2", priority="optional")
+    link(root, "/usr/bin/php-cgi", "/etc/alternatives/php-cgi")
+    link(root, "/etc/alternatives/php-cgi", "/usr/bin/php-cgi8.2")
     config = "[auth]\n# Value: none | htpasswd | remote_user\n#type = none\n"
     write(root, "/etc/server/config", config)
-    dpkg(root, "server-common", "/etc/server/config", priority="optional")
+    # (one kept beside it, not read: a module's, which enabling it reads)
+    write(root, "/etc/server/conf-available/php.conf", "\"bin-path\" => \"/usr/bin/php-cgi\"\n")
+    dpkg(root, "server-common", "/etc/server/config", "/etc/server/conf-available/php.conf",
+         priority="optional")
     # (not the system's tables: /etc/group names man, /etc/services rsync)
     write(root, "/etc/services", "logresolve 1/tcp\n")
     dpkg(root, "netbase", "/etc/services")
     trace = ["/usr/bin/server", "/etc/server/config", "/etc/services"]
     events = records(("server", "exec", "/usr/bin/server"), ("server", "openat", "/etc/server/config"))
     line = kept_at(root, "unit", tmp_path, trace, events).unused_commands
-    assert "apache2-utils (htpasswd, ab, checkgid, fcgistarter, htcacheclean, htdbm, +2 more); named by " \
-        "kept configuration: htpasswd (/etc/server/config); keep one with --include " \
-        "(e.g. --include /usr/bin/htpasswd)" in line, line
+    assert "apache2-utils (htpasswd, ab, checkgid, fcgistarter, htcacheclean, htdbm, +2 more); " \
+        "php8.2-cgi (php-cgi8.2); named by kept configuration: htpasswd (/etc/server/config), php-cgi8.2 " \
+        "(/etc/server/conf-available/php.conf); keep one with --include (e.g. --include /usr/bin/htpasswd)" \
+        in line, line
     write(root, "/etc/server/config", config.replace("htpasswd |", "htpasswd_filename |"))
+    write(root, "/etc/server/conf-available/php.conf", "\"bin-path\" => \"/usr/bin/php\"\n")
     (tmp_path / "inside").mkdir()
     line = kept_at(root, "unit", tmp_path / "inside", trace, events).unused_commands
     assert "apache2-utils (ab, checkgid," in line and "named by" not in line, line
