@@ -3721,7 +3721,12 @@ class Expander:
         and /var/lock -> /run/lock (`varnishd -P /var/run/varnishd.pid`:
         "Could not open pid-file", exit 2); OpenSSL's default CA file,
         /usr/lib/ssl/cert.pem, a link to the bundle kept for TLS (Python's
-        default context loaded no authority, exit 0)."""
+        default context loaded no authority, exit 0). And a package's own
+        link in /etc to a kept file of it, wherever it is: what enables a
+        fragment the package ships elsewhere (libasound2-plugins'
+        /etc/alsa/conf.d/50-pulseaudio.conf, to its file in
+        /usr/share/alsa/alsa.conf.d: its modules and those files were kept,
+        the links were not, and ALSA's pulse device was unknown, unsaid)."""
         # the directories the image will have: the command path's too
         # (/usr/local/bin/keytool, a link to the JDK's, where nothing else is)
         present = {"/", *self._path_dirs()}
@@ -3731,12 +3736,17 @@ class Expander:
                 k = parent_of(k)
         for p in self.units.paths:
             st = self.units.stats.get(p)
-            if p in self.closure.kept or st is None or not stat.S_ISLNK(st.st_mode) \
-                    or parent_of(p) not in present:
+            if p in self.closure.kept or st is None or not stat.S_ISLNK(st.st_mode):
                 continue
             final = self._final(p)
-            if final is not None and final != p and (final in self.closure.kept or final in present):
+            if final is None or final == p:
+                continue
+            if parent_of(p) in present and (final in self.closure.kept or final in present):
                 self.closure.add(p, f"a link to {final}, which is kept")
+            elif p.startswith("/etc/") and final in self.closure.kept \
+                    and (owner := self.units.package_of.get(p)) is not None \
+                    and owner == self.units.package_of.get(final):
+                self.closure.add(p, f"{owner.split(':', 1)[1]}'s link to {final}, which is kept")
 
     def _trigger_indexes(self) -> None:
         """What a package's file trigger builds in the directory it watches

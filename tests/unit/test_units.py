@@ -1095,6 +1095,33 @@ def test_links_in_kept_directories_to_what_is_kept_are_kept(app_root: Path, tmp_
     assert "/usr/lib/ssl/other.pem" not in kept and "/opt/elsewhere/cert.pem" not in kept
 
 
+def test_a_packages_link_in_etc_to_a_kept_file_of_it_is_kept(app_root: Path, tmp_path: Path):
+    """libasound2-plugins enables its PCM definitions, in
+    /usr/share/alsa/alsa.conf.d, by links in /etc/alsa/conf.d, which
+    alsa.conf loads: the definitions were kept (with the modules), the
+    links were not, and `sox ... -t alsa pulse` said "Unknown PCM pulse",
+    unsaid. A package's link in /etc to a kept file of its own comes, with
+    its directory; not one to a file not kept, nor one of another package's
+    file, nor one no package owns (a postinst's enabling link: the
+    administrator's choice is read when it is made)."""
+    avail, conf_d = "/usr/share/alsa/alsa.conf.d", "/etc/alsa/conf.d"
+    for name in ("50-pulseaudio.conf", "60-upmix.conf"):
+        write(app_root, f"{avail}/{name}", "pcm.x {}\n")
+        link(app_root, f"{conf_d}/{name}", f"{avail}/{name}")
+    write(app_root, "/usr/share/other/x.conf", "x")
+    link(app_root, f"{conf_d}/70-other.conf", "/usr/share/other/x.conf")
+    link(app_root, f"{conf_d}/80-unowned.conf", f"{avail}/50-pulseaudio.conf")
+    dpkg(app_root, "libasound2-plugins", *(f"{d}/{n}" for d in (avail, conf_d)
+                                           for n in ("50-pulseaudio.conf", "60-upmix.conf")),
+         f"{conf_d}/70-other.conf")
+    dpkg(app_root, "other", "/usr/share/other/x.conf")
+    trace = [f"{avail}/50-pulseaudio.conf", "/usr/share/other/x.conf"]
+    kept = kept_at(app_root, "unit", tmp_path, trace, records(*(("app", "openat", p) for p in trace))).kept
+    assert f"{conf_d}/50-pulseaudio.conf" in kept and conf_d in kept
+    assert f"{conf_d}/60-upmix.conf" not in kept and f"{conf_d}/70-other.conf" not in kept
+    assert f"{conf_d}/80-unowned.conf" not in kept
+
+
 def test_gits_sample_hooks_are_not_read_as_the_applications_code(app_root: Path, tmp_path: Path):
     """`git init` writes executable sample hooks into every repository, which
     git never runs: a Hugo site's .git brought git, perl and 110 Perl units
