@@ -794,6 +794,28 @@ def python_imports(text: str, required: bool = False) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A directory Python code puts on its module search path by literals:
+# sys.path.insert(0, '/dir'), sys.path.append(...), site.addsitedir(...),
+# the directory a string or os.path.join of strings (LilyPond's scripts:
+# sys.path.insert (0, os.path.join ('/usr/share/lilypond/2.24.1', 'python')))
+PY_LITERAL = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+PY_PATH_DIR = re.compile(r"\b(?:sys\.path\.insert\s*\(\s*[^,()]+,|sys\.path\.append\s*\("
+                         r"|site\.addsitedir\s*\()"
+                         rf"\s*({PY_LITERAL}|os\.path\.join\s*\(\s*{PY_LITERAL}(?:\s*,\s*{PY_LITERAL})*\s*\))\s*\)")
+
+
+def python_path_dirs(text: str) -> list[str]:
+    """The absolute directories Python code puts on sys.path by literals
+    (PY_PATH_DIR), normalized."""
+    out = []
+    for m in PY_PATH_DIR.finditer(text):
+        parts = [lit[1:-1] for lit in re.findall(PY_LITERAL, m.group(1))]
+        path = posixpath.normpath(posixpath.join(*parts)) if parts else ""
+        if path.startswith("/") and path != "/":
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
 # A dotted module name alone in a string literal ('sphinx.builders.linkcheck')
 DOTTED_NAME = re.compile(r"""(['"])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\1""")
 

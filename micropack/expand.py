@@ -87,6 +87,7 @@ from micropack.record import EXEC_CALLS, OPEN_CALLS, TraceRecord, is_pseudo
 from micropack.resolve import DEFAULT_PATH, Closure
 from micropack.rootfs import SymlinkLoop, parent_of, top_of
 from micropack.units import (
+    COMMAND_DIRS,
     META_LIMIT,
     PACKAGE_KINDS,
     PHP_INCLUDE_DIRS,
@@ -397,8 +398,6 @@ VARIABLE_TAIL = re.compile(r"\$(?:\{\w+\}|\w+\$?)/([\w.+-]+)")
 # Configuration files outside /etc, by their names' endings: an
 # application's own (supervisord's [include] of /srv/app/supervisor/*.conf)
 CONFIG_SUFFIXES = (".conf", ".cnf", ".cfg", ".ini", ".toml", ".yaml", ".yml")
-# Where commands are looked up: a link there to a kept program is kept.
-COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Schedulers: one that ran runs its jobs later, each at its hour, which a
 # trace of minutes never sees (a scheduler is a program of a command
 # directory: /app/bin/cron, the application's own, is not one). Their
@@ -2026,8 +2025,11 @@ class Expander:
         headers = [m.startswith("/usr/include/") for m in unit.members if not is_documentation(m)]
         if headers and all(headers):
             return False
+        # (a package's private Python modules beside its data are its data's:
+        # lilypond-data's python/, on sys.path of LilyPond's tools only)
         return self.units.is_data_package(unit) and (web or not any(
-            self.units.in_language_dir(m) and DEBHELPER not in m for m in unit.members))
+            self.units.in_language_dir(m) and DEBHELPER not in m and not self.units.in_private_site(m)
+            for m in unit.members))
 
     def _node_links(self, unit: Unit, members: list[str], why: str) -> None:
         """A node module kept whole reaches files of its own through links
@@ -4056,8 +4058,13 @@ class Expander:
                 d = parent_of(m)
                 if LIB_DIR.match(d) or d not in used_dirs:
                     continue
-            elif not program and self.level == "unit" and self.units.in_language_dir(m):
-                continue        # a language's library: its own units keep what is used (libpython3.11-stdlib)
+            elif not program and self.level == "unit" and self.units.in_language_dir(m) \
+                    and not self.units.in_private_site(m):
+                # a language's library: its own units keep what is used
+                # (libpython3.11-stdlib); not a package's private modules
+                # beside its data (lilypond-data's python/: midi2ly's `import
+                # midi`, in a function, "No module named 'midi'")
+                continue
             out.append(m)
         return out + [d for d in unit.dirs if not is_documentation(d + "/")
                       and not LIB_DIR.match(d) and not is_system_dir(d)]
@@ -4375,11 +4382,27 @@ class Expander:
     def _script_libraries(self, path: str, text: str, language: str | None, python: bool) -> None:
         """What a script loads: in language (Perl, Ruby, Lua, Erlang, PHP,
         R), its libraries; else, with python, the modules it imports at its
-        top."""
+        top, and of the standard library those it imports on first use,
+        where it is no module of a library directory itself: a kept
+        musicxml2ly, LilyPond's, imports xml.dom in the function that reads
+        its input, and failed with "No module named 'xml'"."""
         if language:
             self._load_libraries(path, text, language)
         elif python:
             self._scan_python([path], required=True, texts={path: text})
+            if self.units.in_language_dir(self._final(path) or path):
+                return
+            # (what those import at their top: not the standard library's own
+            # imports on first use, asyncio's to multiprocessing's to test's)
+            lazy: list[str] = []
+            for name in python_imports(text):
+                dotted = _absolute(name, path, self.units)
+                keys = self.units.python_modules(dotted.split(".")[0]) if dotted else []
+                if keys and all(self.units.in_python_stdlib(k) for k in keys):
+                    for key in keys:
+                        self._use(key, f"imported on first use by {path}")
+                    lazy += self.units.module_files(dotted or "")
+            self._scan_python(lazy, required=True)
 
     def _commands_it_may_run(self, program: str, words: list[str], steps: int = 1,
                              said: bool = False) -> list[str]:

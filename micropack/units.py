@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
+from micropack.codescan import python_path_dirs
 from micropack.errors import PackError
 from micropack.packages import read_database
 from micropack.record import PSEUDO_ROOTS
@@ -41,6 +42,10 @@ PSEUDO_TOPS = tuple(root.lstrip("/") for root in PSEUDO_ROOTS)
 
 # Metadata read from the source (RECORD, package.json, gemspec, scripts).
 META_LIMIT = 4 << 20
+# Where commands are looked up: a link there to a kept program is kept (expand.py)
+COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# dh_python's hooks, which python3 runs when its default version changes: no program a user runs
+PYTHON_RUNTIME_HOOKS = ("/usr/share/python3/runtime.d/", "/usr/share/python/runtime.d/")
 
 # The file-system hierarchy: never an application's own tree, even in an
 # image without a package database.
@@ -154,6 +159,7 @@ class SourceUnits:
         self.containers: set[str] = set()
         self.python_stdlibs: frozenset[str] = frozenset()
         self.python_sites: frozenset[str] = frozenset()     # site-packages, dist-packages, private ones
+        self.private_sites: frozenset[str] = frozenset()    # (_private_sites)
         self.tree_of: dict[str, str] = {}
         self.warnings: list[str] = []
         self.db_kind = ""
@@ -328,9 +334,14 @@ class SourceUnits:
             # sphinx-common's dh_sphinxdoc made Sphinx's templates and
             # themes, /usr/share/sphinx, no data of python3-sphinx's, and
             # every build failed, "no theme named 'basic'")
+            # (nor dh_python's hook, run when python3's default version
+            # changes: lilypond-data's rtupdate made LilyPond's .ly, .scm
+            # and Python modules no data of lilypond's, and its bundled
+            # includes, its SVG backend and its Python tools failed)
             self._programs[unit.key] = any(self.is_program(m) or self._links_to_program(m)
                                            for m in unit.members if not is_documentation(m)
-                                           and not posixpath.basename(m).startswith("dh_"))
+                                           and not posixpath.basename(m).startswith("dh_")
+                                           and not m.startswith(PYTHON_RUNTIME_HOOKS))
         return self._programs[unit.key]
 
     def _links_to_program(self, path: str) -> bool:
@@ -404,6 +415,7 @@ class SourceUnits:
         sites += private
         self.containers.update(private)
         self.python_sites = frozenset(sites)
+        self.private_sites = frozenset(private)
         found: list[Unit] = []
         r_needs: dict[str, list[str]] = {}      # an R or Octave package's unit -> the names it needs
         for language, container in scripts:
@@ -449,24 +461,43 @@ class SourceUnits:
         self._resolve_gem_deps(found)
 
     def _private_sites(self) -> list[str]:
-        """The directories a package's Python distribution is in that are no
-        language's directory by name: private entries of sys.path (Debian's
-        mkdocs inserts /usr/share/mkdocs/themes, where mkdocs-bootstrap,
-        mkdocs-nature and mkdocs-material put their themes' packages and
-        descriptions). Each theme was kept file by file, as read, and the
-        warning of libraries installed on purpose named none: building with
-        another theme failed with exit 1. Not an application's tree (no
+        """The package's directories, no language's by name, that are private
+        entries of sys.path: where a package's Python distribution is
+        (Debian's mkdocs inserts /usr/share/mkdocs/themes, where
+        mkdocs-bootstrap, mkdocs-nature and mkdocs-material put their themes'
+        packages and descriptions: each theme was kept file by file, as read,
+        and building with another failed, exit 1, unsaid), and what a Python
+        program in a command directory puts on sys.path by literals
+        (LilyPond's convert-ly, musicxml2ly and five more import their
+        modules from /usr/share/lilypond/2.24.1/python: kept, they failed
+        with "No module named 'lilylib'"). Not an application's tree (no
         package owns it): kept whole as it is, it would be split."""
         found: list[str] = []
         for path in self.paths:
-            if not path.endswith((".dist-info", ".egg-info")) or not self.owned(path):
+            if path.endswith((".dist-info", ".egg-info")) and self.owned(path):
+                named = [parent_of(path)]
+            elif parent_of(path) in COMMAND_DIRS and self._is_python_program(path):
+                named = python_path_dirs(self.read_text(path) or "")
+            else:
                 continue
-            parent = parent_of(path)
-            if parent == "/" or self.in_language_dir(parent) or parent in found:
-                continue
-            found.append(parent)
+            for site in named:
+                if site != "/" and site not in found and self.is_dir(site) and self.owned(site) \
+                        and not self.in_language_dir(site):
+                    found.append(site)
         # (the outermost of nested ones: a package's vendored distributions)
         return [d for d in found if not any(d.startswith(o + "/") for o in found)]
+
+    def _is_python_program(self, path: str) -> bool:
+        """A regular file, executable, whose first line runs Python."""
+        st = self.stats.get(path)
+        if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111:
+            return False
+        try:
+            with self.fs.open_file(path, hold=False) as fh:
+                head = fh.read(128)
+        except OSError:
+            return False
+        return head.startswith(b"#!") and b"python" in head.split(b"\n", 1)[0]
 
     def _module_files(self, container: str, name: str) -> list[str]:
         """A Python top-level name in container: its package directory, or its
@@ -1007,6 +1038,10 @@ class SourceUnits:
             if path in self.stats:
                 return self.units_of(path)
         return []
+
+    def in_private_site(self, path: str) -> bool:
+        """path is inside a package's private entry of sys.path (_private_sites)."""
+        return any(path.startswith(site + "/") for site in self.private_sites)
 
     def in_language_dir(self, path: str) -> bool:
         """path is, or is inside, a Python, node, gem, Ruby, Perl, Lua, Erlang or R directory."""

@@ -1290,6 +1290,57 @@ def test_a_packages_distribution_outside_the_sites_makes_its_directory_one(app_r
     assert f"{themes}/nature/base.html" in kept and f"{themes}/nature/static/basic.css" in kept
 
 
+def test_a_directory_a_python_program_puts_on_sys_path_is_a_library_directory(app_root: Path,
+                                                                            tmp_path: Path):
+    """LilyPond's convert-ly, musicxml2ly and five more scripts put
+    /usr/share/lilypond/2.24.1/python on sys.path by literals and import
+    their modules from it: kept with lilypond, which ran, they failed with
+    "No module named 'lilylib'". That directory is a Python library
+    directory, and what the kept scripts import from it comes, with what
+    that imports. And lilypond-data, whose only program is dh_python's
+    hook (rtupdate), is data that lilypond depends on: its bundled
+    includes (\\include "english.ly") had been kept as read, "cannot find
+    file", exit 1. Not a directory a program names by a variable, nor
+    one no package owns."""
+    share, lib = "/usr/share/tool/1.0", "/usr/lib/python3.11"
+    write(app_root, "/usr/bin/tool", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/bin/python3", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "python3", "/usr/bin/python3")
+    write(app_root, "/usr/bin/tool-convert",
+          "#!/usr/bin/python3\nimport os, sys\n"
+          f"sys.path.insert (0, os.path.join ('{share}', 'python'))\n"
+          "sys.path.insert(0, os.path.join(datadir, 'other'))\nsys.path.append('/srv/own')\n"
+          "import toollib\ndef read():\n    import json\n", 0o755)
+    write(app_root, f"{share}/python/toollib.py", "import csv\n")
+    write(app_root, f"{lib}/json/__init__.py", "import re\ndef f():\n    import decimal\n")
+    write(app_root, f"{lib}/decimal.py", "")
+    write(app_root, f"{share}/python/unused.py", "")
+    write(app_root, f"{share}/other/x.py", "")
+    write(app_root, "/srv/own/y.py", "")
+    write(app_root, f"{share}/ly/init.ly", "%")
+    write(app_root, f"{share}/ly/english.ly", "%")
+    write(app_root, "/usr/share/python3/runtime.d/tool-data.rtupdate", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "tool", "/usr/bin/tool", "/usr/bin/tool-convert", depends="tool-data")
+    dpkg(app_root, "tool-data", f"{share}/python/toollib.py", f"{share}/python/unused.py", f"{share}/other/x.py",
+         f"{share}/ly/init.ly", f"{share}/ly/english.ly", "/usr/share/python3/runtime.d/tool-data.rtupdate")
+    su = source(app_root)
+    assert su.private_sites == frozenset({f"{share}/python"}), su.private_sites
+    assert not su.is_program_package(su.units["dpkg:tool-data"])
+    trace = ["/usr/bin/tool", f"{share}/ly/init.ly"]
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(("tool", "exec", "/usr/bin/tool"), ("tool", "openat", f"{share}/ly/init.ly"))).kept
+    assert "/usr/bin/tool-convert" in kept, {k: v for k, v in kept.items() if "tool" in k}
+    assert f"{share}/ly/english.ly" in kept and "data that tool depends on" in kept[f"{share}/ly/english.ly"]
+    assert f"{share}/python/toollib.py" in kept
+    assert f"{share}/python/unused.py" in kept      # (with the package's data: imported in a function)
+    assert f"imported by {share}/python/toollib.py" in kept.get(f"{lib}/csv.py", "")
+    # (and what a kept script imports of the standard library on first use,
+    # with what that imports at its top: musicxml2ly's xml.dom; not what
+    # that imports on first use in turn, asyncio's to test's)
+    assert "imported on first use by /usr/bin/tool-convert" in kept.get(f"{lib}/json/__init__.py", "")
+    assert f"{lib}/decimal.py" not in kept
+
+
 def test_an_application_program_in_python_without_a_suffix_is_read_for_imports(app_root: Path,
                                                                               tmp_path: Path):
     """/app/bin/server, #!/usr/bin/python3 and no .py: its imports in
