@@ -46,6 +46,10 @@ META_LIMIT = 4 << 20
 COMMAND_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # dh_python's hooks, which python3 runs when its default version changes: no program a user runs
 PYTHON_RUNTIME_HOOKS = ("/usr/share/python3/runtime.d/", "/usr/share/python/runtime.d/")
+# dh_python's helpers for maintainer scripts (py3compile and py3clean put
+# them on sys.path): no library of a program a user runs, and with them
+# py3compile would bring dpkg, which a minified image does not install with
+DEBIAN_PYTHON_HELPERS = frozenset({"/usr/share/python3", "/usr/share/python"})
 
 # The file-system hierarchy: never an application's own tree, even in an
 # image without a package database.
@@ -481,8 +485,8 @@ class SourceUnits:
             else:
                 continue
             for site in named:
-                if site != "/" and site not in found and self.is_dir(site) and self.owned(site) \
-                        and not self.in_language_dir(site):
+                if site != "/" and site not in found and site not in DEBIAN_PYTHON_HELPERS \
+                        and self.is_dir(site) and self.owned(site) and not self.in_language_dir(site):
                     found.append(site)
         # (the outermost of nested ones: a package's vendored distributions)
         return [d for d in found if not any(d.startswith(o + "/") for o in found)]

@@ -1305,12 +1305,17 @@ def test_a_directory_a_python_program_puts_on_sys_path_is_a_library_directory(ap
     share, lib = "/usr/share/tool/1.0", "/usr/lib/python3.11"
     write(app_root, "/usr/bin/tool", "#!/bin/sh\n", 0o755)
     write(app_root, "/usr/bin/python3", "#!/bin/sh\n", 0o755)
-    dpkg(app_root, "python3", "/usr/bin/python3")
     write(app_root, "/usr/bin/tool-convert",
           "#!/usr/bin/python3\nimport os, sys\n"
           f"sys.path.insert (0, os.path.join ('{share}', 'python'))\n"
           "sys.path.insert(0, os.path.join(datadir, 'other'))\nsys.path.append('/srv/own')\n"
           "import toollib\ndef read():\n    import json\n", 0o755)
+    # (not dh_python's helpers, which py3compile puts on sys.path for maintainer scripts)
+    write(app_root, "/usr/bin/py3compile", "#!/usr/bin/python3\nsys.path.insert(1, '/usr/share/python3')\n",
+          0o755)
+    write(app_root, "/usr/share/python3/debpython/__init__.py", "")
+    dpkg(app_root, "python3", "/usr/bin/python3", "/usr/bin/py3compile",
+         "/usr/share/python3/debpython/__init__.py")
     write(app_root, f"{share}/python/toollib.py", "import csv\n")
     write(app_root, f"{lib}/json/__init__.py", "import re\ndef f():\n    import decimal\n")
     write(app_root, f"{lib}/decimal.py", "")
