@@ -967,12 +967,8 @@ class Expander:
         system's tables: /etc/group names man, /etc/services rsync.)"""
         names = self._path_names()
         programs: dict[str, str] = {}
-        for path in sorted(self.closure.kept):
-            if not path.startswith("/etc/") or not self.units.is_file(path) \
-                    or self.units.package_of.get(path) not in self.units.wanted:
-                continue
-            text = self.units.read_text(path)
-            if text is None or "\0" in text:
+        for path, text in sorted(self._etc_texts().items()):
+            if not text or "\0" in text or self.units.package_of.get(path) not in self.units.wanted:
                 continue
             for word in sorted(set(CONFIG_WORD.findall(text)) & names):
                 found = self.closure.find_program(word)

@@ -204,13 +204,13 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
     # (the example: one a configuration names, lighttpd's php-cgi8.2, not
     # curl's curl; else a package's command of its own name, npm's npm, not
     # arborist)
-    own_name = [*named, *(c for p, commands in sorted(packages.items()) for c in commands
-                          if posixpath.basename(c) == p)]
+    preferred = [*named, *(c for p, commands in sorted(packages.items()) for c in commands
+                           if posixpath.basename(c) == p)]
     # (else the first of the first package, the packer lists compiled
     # programs before scripts; the image's own last)
     ordered = [*sorted(packages.items()), *sorted(unkept.items()), (expand.IMAGES_OWN,
                                                                     unused.get(expand.IMAGES_OWN, []))]
-    first = own_name[0] if own_name else next(c for _, commands in ordered for c in commands)
+    first = preferred[0] if preferred else next(c for _, commands in ordered for c in commands)
     return (f"not kept, as nothing ran them: {'; and '.join(parts)}{named_by}; keep one with --include "
             f"(e.g. --include {first})")
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micropack import elf
-from micropack.codescan import python_path_dirs
+from micropack.codescan import is_python_script, python_path_dirs
 from micropack.errors import PackError
 from micropack.packages import read_database
 from micropack.record import PSEUDO_ROOTS
@@ -498,10 +498,10 @@ class SourceUnits:
             return False
         try:
             with self.fs.open_file(path, hold=False) as fh:
-                head = fh.read(128)
+                head = fh.read(256)
         except OSError:
             return False
-        return head.startswith(b"#!") and b"python" in head.split(b"\n", 1)[0]
+        return is_python_script(head)
 
     def _module_files(self, container: str, name: str) -> list[str]:
         """A Python top-level name in container: its package directory, or its
