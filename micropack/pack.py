@@ -402,6 +402,30 @@ def partial_tree_warnings(src_units: units.SourceUnits, final: dict[str, str],
     return out
 
 
+def time_zone_warning(fs: RootFS, final: Collection[str]) -> str:
+    """At file level: the time zones the trace did not read, when it read
+    one (or /etc/localtime). A zone is picked by the name TZ gives at run
+    time (`docker run -e TZ=Europe/Berlin`), and glibc takes a name it
+    finds no file for as a zone of offset 0: a minified PowerDNS at file
+    level logged its Berlin times in UTC, exit 0, nothing said. (Above the
+    file level the whole database is kept once a program tells local time.)"""
+    if expand.LOCALTIME not in final and not any(p.startswith(expand.ZONEINFO + "/") for p in final):
+        return ""
+    count = left = size = 0
+    for path, entry in fs.scan(expand.ZONEINFO):
+        if entry.is_dir(follow_symlinks=False):
+            continue
+        count += 1
+        if path not in final:
+            left += 1
+            size += entry.stat(follow_symlinks=False).st_size
+    if not left:
+        return ""
+    return (f"only the time zones the trace read are kept ({count - left} of {count} files of "
+            f"{expand.ZONEINFO}): a TZ naming another zone at run time is taken as UTC, silently; "
+            f"--keep tz keeps them all (+{size / 1e6:.1f} MB)")
+
+
 LISTING_WHY = "the list of installed packages, cut to those of the kept files (image scanners read it)"
 
 
@@ -488,6 +512,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                                         unkept_companions) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
+    if granularity == "file":
+        closure.warnings.extend(w for w in (time_zone_warning(src.fs, final),) if w)
     listing = listed_packages(src, final, closure)
     closure.warnings.extend(from_mounts(final, src))
     check_depth(src.fs, final)

@@ -310,3 +310,31 @@ def test_a_shebang_with_a_nul_in_it_is_read_up_to_it(tmp_path: Path):
     assert "interpreter of script /srv/s5" in closure.kept["/bin/sh"]
     from micropack import codescan
     assert codescan.shebang_program(b"#!/bin/sh\0/etc/shadow\n") == "sh"
+
+
+def test_file_level_says_the_time_zones_it_leaves_out(tmp_path: Path):
+    """A zone is picked by TZ's name at run time; at file level the zones
+    the trace did not read are gone and glibc takes TZ=Europe/Berlin for
+    UTC, exit 0: said, with the preset that keeps them."""
+    root = tmp_path / "root"
+    write(root, "/usr/share/zoneinfo/Etc/UTC", b"TZif" + b"u" * 100)
+    write(root, "/usr/share/zoneinfo/Europe/Berlin", b"TZif" + b"b" * 199_996)
+    write(root, "/usr/share/zoneinfo/Europe/Paris", b"TZif" + b"p" * 299_996)
+    link(root, "/etc/localtime", "/usr/share/zoneinfo/Etc/UTC")
+    write(root, "/etc/hostname", "h\n")
+
+    def warnings(traced: list[str], rules: resolve.Rules | None = None,
+                 granularity: str = "file") -> list[str]:
+        report = pack.pack_files(Source(RootFS(root), "test", {}), traced, str(tmp_path / "o.tar"),
+                                 rules or resolve.Rules(), granularity=granularity)
+        return [w for w in report.warnings if "time zones" in w]
+
+    said = warnings(["/etc/localtime", "/etc/hostname"])
+    assert said == ["only the time zones the trace read are kept (1 of 3 files of /usr/share/zoneinfo): "
+                    "a TZ naming another zone at run time is taken as UTC, silently; "
+                    "--keep tz keeps them all (+0.5 MB)"]
+    assert warnings(["/etc/hostname"]) == []             # no local time told: nothing to say
+    keep_tz = resolve.Rules()
+    keep_tz.add_preset("tz")
+    assert warnings(["/etc/localtime"], keep_tz) == []   # all kept
+    assert warnings(["/etc/localtime"], granularity="unit") == []   # the unit rules keep them
