@@ -156,6 +156,20 @@ LOCALE_ALIASES = ("/usr/share/locale/locale.alias", "/etc/locale.alias")
 # read them from the image like any module.
 PYTHON_FROZEN = ("_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "io", "ntpath",
                  "os", "posixpath", "runpy", "site", "stat", "zipimport")
+# A shared library that embeds an interpreter, by its name
+# (libpython3.11.so.1.0, libperl.so.5.36, libruby-3.1.so.3.1): the
+# interpreter, as _stdlib_if_small names it. FreeRADIUS's rlm_python3 and
+# rlm_perl, Apache's mod_wsgi and PostgreSQL's plpython3u run a user's code
+# with it (_embedded_interpreters).
+EMBEDDED_INTERPRETER = re.compile(r"^lib(python[0-9]+\.[0-9]+|perl|ruby)(?:-[0-9.]+)?\.so")
+# What an embedded Python reads of its standard library as it starts: the
+# encodings package, whose codec for the locale its start-up imports by
+# name, and the modules of its start-up and of site's (read by 3.10 and
+# older; frozen into 3.11 and later, where os.py is still the landmark the
+# library is found by). Not runpy (for -m): its importlib brought email,
+# http and urllib, 4 MB
+PYTHON_START = ("encodings", "codecs", "io", "abc", "os", "stat", "posixpath", "genericpath",
+                "_collections_abc", "site", "_sitebuiltins")
 # The terminal database a curses library reads the entry of $TERM from
 # (docker run -t sets xterm): varnishstat, top and less on a tty stopped
 # with "Error opening terminal: xterm." without it. A directory whole while
@@ -206,7 +220,7 @@ STDLIB_LEFT_OUT = frozenset({"test", "tests", "idlelib", "tkinter", "_tkinter", 
 # ... and the modules of each a user knows first, for the warning
 STDLIB_KNOWN = {"python": ("json", "csv", "gzip", "zipfile", "sqlite3", "decimal", "shlex"),
                 "ruby": ("set", "erb", "open3", "securerandom", "json", "csv"),
-                "perl": ("POSIX", "Storable", "Data/Dumper", "File/Temp", "JSON/PP")}
+                "perl": ("POSIX", "Storable", "Data::Dumper", "File::Temp", "JSON::PP", "Digest::MD5")}
 # update-alternatives' links: a role (pager, editor) and the program chosen for it
 ALTERNATIVES = "/etc/alternatives"
 # (unused_commands' key for the programs on PATH no package installed)
@@ -469,6 +483,19 @@ class ToolboxPart:
 
 
 @dataclass
+class UnkeptRun:
+    """A program of the image that kept code runs by name, not kept: its
+    package, who runs it (a few), what keeping it would add (bytes, with
+    what it needs), and whether code of a package installed on purpose runs
+    it (said first: ocrmypdf's unpaper, 118 MB, before a logging library's
+    `script`)."""
+    package: str
+    by: list[str]
+    size: int = 0
+    by_wanted: bool = False
+
+
+@dataclass
 class Refusal:
     """A unit's file left out (_keep_files), to be asked again: why it
     would be kept, the bounds it was asked under, its unit's label, and
@@ -511,8 +538,8 @@ class Expansion:
     # standard library
     toolbox_left: list[ToolboxPart] = field(default_factory=list)
     # a program installed in the image, not kept, that kept code runs by
-    # name -> its package and who runs it (a few)
-    unkept_runs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # name -> what is said of it
+    unkept_runs: dict[str, UnkeptRun] = field(default_factory=dict)
     # a package a rule would keep within COMPANION_LIMIT and did not, over
     # it (what a program that ran recommends, the CA tool) -> why it was
     # wanted, what it would add (bytes), and an --include that keeps it
@@ -567,6 +594,13 @@ class Expander:
         self._languages: set[str] = set()
         self._queue: list[str] = []
         self._queued: set[str] = set()      # units kept whole (see _use)
+        # (programs kept code runs by name: _note_run; those the code of a
+        # package installed on purpose runs)
+        self._run_by_wanted: set[str] = set()
+        # (an interpreter, as _stdlib_if_small names it -> the file that
+        # embeds it: _embedded_interpreters; and those that rule looked at)
+        self._embedded: dict[tuple[str, str | None], str] = {}
+        self._stdlib_done: set[tuple[str, str | None]] = set()
         self._for_jobs: set[str] = set()    # of those, packages kept only for a job (see _use)
         self._by_base_name: dict[str, dict[str, list[str]]] = {}    # (_package_files_ending)
         self._ships_distribution: dict[str, bool] = {}      # package -> (_undeclared_python)
@@ -821,6 +855,8 @@ class Expander:
         self._drain()
         self._chosen_tools()
         self._toolbox_if_small()
+        self._embedded_interpreters()
+        self._drain()
         self._stdlib_if_small()
         self._account_tools()
         self._tls_tools()
@@ -847,6 +883,12 @@ class Expander:
         # (again after the directories: one may have brought what a file
         # left out before needed; what that keeps is looked at as above)
         while self._refused_again() and self._libraries_bring():
+            self._drain()
+        # (a plugin directory kept whole may have brought an interpreter's
+        # library: FreeRADIUS's rlm_python3)
+        if self._embedded_interpreters():
+            self._drain()
+            self._stdlib_if_small()
             self._drain()
         self._files_plugins_name()
         self._modules_in_kept_dirs()
@@ -948,14 +990,17 @@ class Expander:
             if own:
                 self.result.unused_commands[IMAGES_OWN] = own
 
-    def _note_run(self, word: str, by: str) -> None:
+    def _note_run(self, word: str, by: str, runner: str | None = None) -> None:
         """Program word (a name found on PATH, or a path), which kept code
-        runs, noted for _unkept_runs when the image has it."""
+        runs, noted for _unkept_runs when the image has it; runner: the
+        package of that code, when known."""
         found = word if word.startswith("/") else self.closure.find_program(word)
         if found:
             self._runs_named.setdefault(found, [])
             if by not in self._runs_named[found]:
                 self._runs_named[found].append(by)
+            if runner in self.units.wanted:
+                self._run_by_wanted.add(found)
 
     def _configured_programs(self) -> dict[str, str]:
         """The programs the kept configuration files (under /etc) of the
@@ -993,7 +1038,7 @@ class Expander:
             if text is None or "command" not in text:
                 continue
             for word in xml_commands(text):
-                self._note_run(word, f"{key.split(':', 1)[1]}'s {posixpath.basename(path)}")
+                self._note_run(word, f"{key.split(':', 1)[1]}'s {posixpath.basename(path)}", key)
 
     def _unkept_runs(self) -> None:
         """The programs of the image that kept code runs by name, which no
@@ -1017,15 +1062,17 @@ class Expander:
             if final is None or key is None or program in self.closure.kept or final in self.closure.kept:
                 continue
             if final in named_as:           # (/sbin/sysctl and /usr/sbin/sysctl: one program)
-                said = self.result.unkept_runs[named_as[final]][1]
-                said += [b for b in by if b not in said]
+                said_of = self.result.unkept_runs[named_as[final]]
+                said_of.by += [b for b in by if b not in said_of.by]
+                said_of.by_wanted = said_of.by_wanted or program in self._run_by_wanted
                 continue
             if not self.units.is_program(final):
                 continue
             if toolbox_said and (key.split(":", 1)[1] in TOOLBOX_PACKAGES
                                  or posixpath.basename(program) in TOOLBOX_COMMANDS):
                 continue        # (said by the toolbox's warning)
-            self.result.unkept_runs[program] = (key.split(":", 1)[1], list(by))
+            self.result.unkept_runs[program] = UnkeptRun(
+                key.split(":", 1)[1], list(by), self._cost([program]), program in self._run_by_wanted)
             named_as[final] = program
             # (said here, with who runs it, rather than as a package installed on purpose)
             self.result.unused_commands.pop(key.split(":", 1)[1], None)
@@ -1912,7 +1959,7 @@ class Expander:
         for m, text in code:
             language = _code_language(m)
             for word in code_commands(text, language in BACKTICK_LANGUAGES):
-                self._note_run(word, f"{package}'s {posixpath.basename(m)}")
+                self._note_run(word, f"{package}'s {posixpath.basename(m)}", key)
         programs = self._program_dependencies(key) - self._library_commands
         if not programs:
             return
@@ -4429,7 +4476,7 @@ class Expander:
             if final is not None and self.units.package_of.get(final) in allowed:
                 out.append(word)
             elif final is not None and said and key is not None:
-                self._note_run(word, f"{key.split(':', 1)[1]}'s {posixpath.basename(program)}")
+                self._note_run(word, f"{key.split(':', 1)[1]}'s {posixpath.basename(program)}", key)
         return out
 
     def _configuration_named(self, script: str, text: str, data_too: bool = False) -> None:
@@ -4658,8 +4705,11 @@ class Expander:
         # (named first: what users type first, `docker exec -it C bash`,
         # `docker exec C cat out.pdf`, `| wc -l`, an entrypoint's `sleep
         # infinity`)
-        part = ToolboxPart(SHELL_TOOLBOX, adds, sorted(posixpath.basename(f) for f in finals),
-                           ("bash", "cat", "head", "tail", "wc", "sleep", "cp", "mv", "find", "tar"))
+        # (by the names they are run by: awk, not mawk)
+        names = sorted({posixpath.basename(p) for p in programs if self._final(p) in finals})
+        part = ToolboxPart(SHELL_TOOLBOX, adds, names,
+                           ("bash", "awk", "sed", "grep", "cat", "head", "tail", "wc", "sleep", "cp", "mv",
+                            "find", "tar"))
         # (and which program that ran runs command lines through the shell:
         # gnuplot's `plot "< sort data"`, `system("date")` and `set output
         # "| gzip"` failed on a minified image, the last two with exit 0,
@@ -4765,6 +4815,49 @@ class Expander:
         """The bytes of the regular files kept so far."""
         return sum(self._file_sizes(self.closure.kept))
 
+    def _embedded_interpreters(self) -> list[tuple[str, str | None]]:
+        """The interpreters kept libraries embed (EMBEDDED_INTERPRETER),
+        found by a kept file that needs them, not seen before (returned):
+        each counts as one that ran for the rule of its standard library
+        (_stdlib_if_small: a user's script imports what the probe never
+        did), and an embedded Python comes with what it reads as it starts
+        (PYTHON_START), without which it cannot start at all. On a minified
+        FreeRADIUS image rlm_python3.so and libpython3.11 were kept, not
+        one module of the standard library, and enabling the module
+        stopped the server's start, "No module named 'encodings'"; a
+        user's rlm_perl script failed, "Can't locate Digest/MD5.pm", both
+        unsaid."""
+        new: list[tuple[str, str | None]] = []
+        for library, by in sorted(self.closure.needed_by.items()):
+            final = self._final(library)
+            match = EMBEDDED_INTERPRETER.match(posixpath.basename(final or ""))
+            if final is None or match is None or final not in self.closure.kept:
+                continue
+            name = match.group(1)
+            if not name.startswith("python"):
+                interpreter: tuple[str, str | None] = (name, self.closure.find_program(name))
+            else:
+                # (its prefix's: /usr/local/lib/python3.12 for /usr/local/lib/libpython3.12.so)
+                stdlibs = sorted((lib for lib in self.units.python_stdlibs if posixpath.basename(lib) == name
+                                  and final.startswith(parent_of(parent_of(lib)) + "/")), key=len)
+                if not stdlibs:
+                    continue
+                lib = stdlibs[-1]
+                interpreter = (name, f"{parent_of(parent_of(lib))}/bin/{name}")
+                why = f"what {final}, which {by} needs, reads of its standard library as it starts"
+                for module in PYTHON_START:
+                    for key in self.units.python_modules(module):
+                        if self.units.units[key].name.startswith(lib + "/"):
+                            self._use(key, why)
+                # (the directory of its compiled modules, its other landmark:
+                # "Could not find platform dependent libraries" without it)
+                if self.units.is_dir(f"{lib}/lib-dynload") and f"{lib}/lib-dynload" not in self.closure.kept:
+                    self.closure.add(f"{lib}/lib-dynload", why)
+            if interpreter not in self._embedded:
+                self._embedded[interpreter] = by
+                new.append(interpreter)
+        return new
+
     def _stdlib_if_small(self) -> None:
         """The standard library of an interpreter that ran (Python, Ruby,
         Perl), beyond what the workload imported, as the shell's
@@ -4810,8 +4903,11 @@ class Expander:
             libraries.setdefault(runs, []).append(key)
         ran = self._ran_finals()
         for (interpreter, program), keys in sorted(libraries.items(), key=lambda item: item[0][0]):
-            if program is None or self._final(program) not in ran:
+            embedded_by = self._embedded.get((interpreter, program))
+            if (interpreter, program) in self._stdlib_done or embedded_by is None and (
+                    program is None or self._final(program) not in ran):
                 continue        # (not perl, kept for a package's script that never ran: 24 MB of modules)
+            self._stdlib_done.add((interpreter, program))
             # (not one the interpreter finds kept in another of its
             # directories: perl-modules' POSIX.pod beside perl-base's
             # POSIX.pm, kept, made the warning name POSIX first)
@@ -4820,10 +4916,14 @@ class Expander:
                      if "/__pycache__/" not in m and not self.units.is_dir(m)]
             adds = self._cost(files)
             # (public names first: __hello__ and _crypt say little)
-            names = sorted({posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
+            # (Perl's by their module's name, Digest::MD5, not MD5)
+            names = sorted({relative[k].replace("/", "::") if interpreter == "perl"
+                            else posixpath.basename(self.units.units[k].name).split(".")[0] for k in keys},
                            key=lambda n: (n.startswith("_"), n))
             part = ToolboxPart(f"{interpreter}'s standard library beyond what was imported", adds, names,
                                STDLIB_KNOWN.get(interpreter.rstrip("0123456789."), ()))
+            if embedded_by is not None and (program is None or self._final(program) not in ran):
+                part.by = f"which {embedded_by} embeds"
             if not (why := self._toolbox_part(part)):
                 continue
             for key in sorted(keys):
@@ -5256,7 +5356,7 @@ class Expander:
             by = f"{key.split(':', 1)[1]}'s {posixpath.basename(m)}" if key else m
             for word in code_commands(text, False, calls_only=True) if by_name and text else ():
                 if not word.startswith("/"):
-                    self._note_run(word, by)
+                    self._note_run(word, by, key)
 
     def _lazy_imports(self, unit: Unit, members: list[str]) -> None:
         """The other installed libraries a library's modules that the

@@ -261,16 +261,19 @@ def unused_tools_warning(unused: dict[str, list[str]]) -> str:
             f"keep one with --include (e.g. --include {first})")
 
 
-def unkept_runs_warning(runs: dict[str, tuple[str, list[str]]]) -> str:
+def unkept_runs_warning(runs: dict[str, expand.UnkeptRun]) -> str:
     """One line naming the programs of the image that kept code runs and
-    no rule kept (their package, who runs them), and how to keep one."""
+    no rule kept (their package, who runs them, what each would add), and
+    how to keep one: those the code of a package installed on purpose runs
+    first, the example among them."""
     if not runs:
         return ""
-    shown = [f"{posixpath.basename(p)} ({package}, run by {', '.join(by[:2])}{', ...' if by[2:] else ''})"
-             for p, (package, by) in sorted(runs.items())]
+    ordered = sorted(runs, key=lambda p: (not runs[p].by_wanted, p))
+    shown = [f"{posixpath.basename(p)} ({runs[p].package}, run by {', '.join(runs[p].by[:2])}"
+             f"{', ...' if runs[p].by[2:] else ''}; {runs[p].size / 1e6:.1f} MB)" for p in ordered]
     more = f"; +{len(shown) - 4} more" if len(shown) > 4 else ""
     return (f"not kept, though kept code runs them by name when asked to (nothing ran them here): "
-            f"{'; '.join(shown[:4])}{more}; keep one with --include (e.g. --include {min(runs)})")
+            f"{'; '.join(shown[:4])}{more}; keep one with --include (e.g. --include {ordered[0]})")
 
 
 def unkept_companions_warning(companions: dict[str, tuple[str, int, str]]) -> str:

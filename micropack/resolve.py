@@ -84,6 +84,13 @@ class Need:
     origin: str | None = None
 
 
+# A module of a Python library directory: imported (or run with `-m`) by
+# the interpreter that imports it, whatever its #! line names (the standard
+# library's pdb.py and webbrowser.py say `/usr/bin/env python3`, which an
+# image embedding libpython3.11 has no need of)
+PYTHON_LIBRARY_MODULE = re.compile(r"/lib/python[0-9.]*/.+\.py$")
+
+
 @dataclass
 class Closure:
     fs: RootFS
@@ -99,6 +106,9 @@ class Closure:
     included: set[str] = field(default_factory=set)    # what --include named (apply_includes)
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
+    # a library kept as needed -> the first file that needed it (by the
+    # name the search found it under)
+    needed_by: dict[str, str] = field(default_factory=dict)
     _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
     _ways: dict[str, int] = field(default_factory=dict)      # path -> ways it was looked at
     # a library needed by a name no search path finds: its warning -> (name, skipped entry)
@@ -295,6 +305,7 @@ class Closure:
                     self.warnings.append(warning)
                     self._missing[warning] = (need.path, entry)
             else:
+                self.needed_by.setdefault(need.path, path)
                 self.add(need.path, need.why, inherited_rpath=need.rpath, origin=need.origin)
 
     def needs(self, path: str, inherited_rpath: list[str] | None = None,
@@ -348,7 +359,7 @@ class Closure:
                 found = self._find_in_path(program)
                 if found:
                     out.append(Need(found, f"program {program} run by script {path} through env"))
-                else:
+                elif not PYTHON_LIBRARY_MODULE.search(path):
                     self.warnings.append(f"{path}: {program} (through env) not found on PATH")
         return out
 

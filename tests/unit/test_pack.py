@@ -338,3 +338,21 @@ def test_file_level_says_the_time_zones_it_leaves_out(tmp_path: Path):
     keep_tz.add_preset("tz")
     assert warnings(["/etc/localtime"], keep_tz) == []   # all kept
     assert warnings(["/etc/localtime"], granularity="unit") == []   # the unit rules keep them
+
+
+def test_a_python_librarys_module_with_a_shebang_is_no_script_without_its_interpreter(tmp_path: Path):
+    """The standard library's pdb.py and webbrowser.py are executable and
+    say `#!/usr/bin/env python3`; kept for an interpreter a library embeds
+    (no python3 on PATH), each gave a warning that python3 was not found:
+    a module is imported by the interpreter that imports it. A script
+    elsewhere still says so."""
+    root = tmp_path / "root"
+    write(root, "/usr/bin/env", "fake env", 0o755)
+    write(root, "/usr/lib/python3.11/pdb.py", "#!/usr/bin/env python3\nimport os\n", 0o755)
+    write(root, "/usr/local/lib/python3.11/dist-packages/tool/cli.py", "#!/usr/bin/env python3\n", 0o755)
+    write(root, "/opt/tool.py", "#!/usr/bin/env python3\nprint(1)\n", 0o755)
+    closure = resolve.Closure(RootFS(root), env={"PATH": "/usr/bin"})
+    closure.add_traced(["/usr/lib/python3.11/pdb.py", "/usr/local/lib/python3.11/dist-packages/tool/cli.py"])
+    assert closure.warnings == []
+    closure.add_traced(["/opt/tool.py"])
+    assert closure.warnings == ["/opt/tool.py: python3 (through env) not found on PATH"]

@@ -2031,7 +2031,7 @@ def test_what_a_suites_next_programs_run_of_no_package_they_need_is_said(script_
     report = kept_at(script_root, "unit", tmp_path, [f"{plugins}/cpu"],
                      records(("munin-node", "exec", f"{plugins}/cpu")))
     assert f"{plugins}/apt" in report.kept and "/usr/bin/apt-get" not in report.kept
-    assert "apt-get (apt, run by munin-plugins-core's apt)" in report.unkept_runs
+    assert "apt-get (apt, run by munin-plugins-core's apt;" in report.unkept_runs
     assert report.unkept_runs.count("sysctl (procps") == 1
     assert "munin-plugins-core's apt, munin-plugins-core's smart_" in report.unkept_runs
     # a package of programs on PATH only is no suite's
@@ -4602,7 +4602,7 @@ def test_a_program_library_code_runs_of_a_package_the_application_depends_on_is_
     report = kept_at(script_root, "unit", tmp_path, trace, events)
     assert "/usr/bin/sqlite3" in report.kept
     assert "which redmine depends on, whose program ran" in report.kept["/usr/bin/sqlite3"]
-    assert "/usr/bin/gs" not in report.kept and "gs (ghostscript, run by ruby-railties's dbconsole.rb)" \
+    assert "/usr/bin/gs" not in report.kept and "gs (ghostscript, run by ruby-railties's dbconsole.rb;" \
         in report.unkept_runs
     assert "/usr/bin/bigtool" not in report.kept               # (over the limit: said)
     assert "bigtool (bigtool" in report.unkept_runs
@@ -4638,10 +4638,10 @@ def test_programs_a_kept_librarys_code_runs_are_said_when_no_rule_keeps_it(scrip
     write(script_root, "/var/lib/apt/extended_states", "Package: ghostscript\nAuto-Installed: 1\n")
     report = kept_at(script_root, "unit", tmp_path, trace, events)
     assert "/usr/bin/gs" not in report.kept
-    assert "gs (ghostscript, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs
+    assert "gs (ghostscript, run by ruby-epsthumb's epsthumb.rb;" in report.unkept_runs
     assert "--include /usr/bin/gs" in report.unkept_runs and report.unkept_runs in report.warnings
     assert "ghostscript" not in report.unused_commands
-    assert "sed (sed, run by ruby-epsthumb's epsthumb.rb)" in report.unkept_runs    # (no shell kept)
+    assert "sed (sed, run by ruby-epsthumb's epsthumb.rb;" in report.unkept_runs    # (no shell kept)
     assert "pstoedit" not in report.unkept_runs
     write(script_root, "/usr/bin/sh", "#!/usr/bin/sh\n", 0o755)
     dpkg(script_root, "dash", "/usr/bin/sh", essential=True)
@@ -4670,7 +4670,7 @@ def test_programs_a_kept_xml_configuration_runs_are_said(script_root: Path, tmp_
     events = records(("convert", "openat", conf))
     report = kept_at(script_root, "unit", tmp_path, [conf], events)
     assert "/usr/bin/gs" not in report.kept
-    assert "gs (ghostscript, run by imagemagick-6-common's delegates.xml)" in report.unkept_runs
+    assert "gs (ghostscript, run by imagemagick-6-common's delegates.xml;" in report.unkept_runs
     assert "rsvg-convert" not in report.unkept_runs        # (not in the image)
     other = "/etc/other.conf"
     write(script_root, other, "x\n")
@@ -4689,11 +4689,16 @@ def test_xml_commands_are_the_command_attributes_lines():
 
 
 def test_unkept_runs_warning_names_a_few():
-    runs = {f"/usr/bin/p{i}": ("pkg", ["a", "b", "c"]) for i in range(6)}
+    runs = {f"/usr/bin/p{i}": expand.UnkeptRun("pkg", ["a", "b", "c"], 1_500_000) for i in range(6)}
     line = pack.unkept_runs_warning(runs)
-    assert "p0 (pkg, run by a, b, ...)" in line and "; +2 more" in line and "p5" not in line
+    assert "p0 (pkg, run by a, b, ...; 1.5 MB)" in line and "; +2 more" in line and "p5" not in line
     assert "--include /usr/bin/p0" in line
     assert pack.unkept_runs_warning({}) == ""
+    # (what the code of a package installed on purpose runs first, and the
+    # example: ocrmypdf's unpaper, not a logging library's script)
+    runs["/usr/bin/p5"].by_wanted = True
+    line = pack.unkept_runs_warning(runs)
+    assert line.index("p5 (pkg") < line.index("p0 (pkg") and "--include /usr/bin/p5" in line
 
 
 def test_a_kept_packages_loaded_code_brings_the_commands_it_runs(script_root: Path, tmp_path: Path):
@@ -6910,7 +6915,7 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     small_report = kept_at(root, "unit", tmp_path / "small", ["/usr/bin/date"],
                            records(("date", "exec", "/usr/bin/date")))
     assert "/usr/bin/gunzip" not in small_report.kept
-    assert "the shell's everyday commands (gunzip, mawk: 0.0 MB)" in small_report.toolbox
+    assert "the shell's everyday commands (awk, gunzip: 0.0 MB)" in small_report.toolbox
     assert "--keep toolbox keeps them" in small_report.toolbox
     assert small_report.toolbox in small_report.warnings
     rules = resolve.Rules()
@@ -6934,7 +6939,7 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     (tmp_path / "named").mkdir()
     named = kept_at(root, "unit", tmp_path / "named", ["/usr/bin/logger", "/usr/bin/sh"],
                     records(("sh", "exec", "/usr/bin/sh"), ("logger", "exec", "/usr/bin/logger")))
-    assert "the shell's everyday commands (cat, tar, chmod, cut, date, gunzip, ...: " in named.toolbox
+    assert "the shell's everyday commands (awk, cat, tar, chmod, cut, date, ...: " in named.toolbox
 
 
 def test_the_toolboxs_share_counts_the_libraries_its_programs_need(tmp_path: Path):
@@ -8023,6 +8028,63 @@ def test_the_toolbox_said_names_the_program_that_runs_command_lines_through_the_
     report = kept_at(root, "unit", tmp_path, trace, events)
     assert "/usr/bin/gunzip" not in report.kept
     assert "the shell's everyday commands, which plotter's popen() may run (" in report.toolbox
+
+
+def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library_is_said(tmp_path: Path):
+    """FreeRADIUS's rlm_python3.so and rlm_perl.so were kept (their
+    package installed on purpose) with libpython3.11 and libperl, and not
+    one module of Python's standard library: enabling rlm_python3 stopped
+    the server's start, "No module named 'encodings'", and a user's
+    rlm_perl script failed, "Can't locate Digest/MD5.pm", both unsaid. An
+    interpreter a kept library embeds comes with what it reads as it
+    starts, and its standard library is said (or kept) as for one that ran."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = toolbox_root(tmp_path)
+    lib = host_loader(root)
+    (root / "usr/sbin").mkdir(parents=True, exist_ok=True)
+    (root / "usr/lib/server").mkdir(parents=True, exist_ok=True)
+    cc(root / "usr/sbin/server", "int main(void) { return 0; }\n")
+    dpkg(root, "server", "/usr/sbin/server")
+    for name in ("libpython3.11.so.1.0", "libperl.so.5.36"):
+        cc(lib / name, "int entry(void) { return 0; }\n", "-shared", "-fPIC", f"-Wl,-soname,{name}")
+    dpkg(root, "libpython3.11", "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")
+    dpkg(root, "libperl5.36", "/usr/lib/x86_64-linux-gnu/libperl.so.5.36")
+    for plugin, needed in (("rlm_python3", "libpython3.11.so.1.0"), ("rlm_perl", "libperl.so.5.36")):
+        cc(root / f"usr/lib/server/{plugin}.so", "int entry(void);\nint run(void) { return entry(); }\n",
+           "-shared", "-fPIC", f"-L{lib}", f"-l:{needed}")
+    dpkg(root, "server-plugins", "/usr/lib/server/rlm_python3.so", "/usr/lib/server/rlm_perl.so")
+    std = "/usr/lib/python3.11"
+    modules = {f"{std}/encodings/__init__.py": "import codecs\n",
+               f"{std}/encodings/utf_8.py": "import codecs\n", f"{std}/codecs.py": "",
+               f"{std}/os.py": "import stat\n", f"{std}/stat.py": "",
+               f"{std}/site.py": "import os\n", f"{std}/json/__init__.py": "j" * 40_000,
+               f"{std}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so": ""}
+    for path, text in modules.items():
+        write(root, path, text)
+    dpkg(root, "libpython3.11-stdlib", *modules)
+    perl = "/usr/share/perl/5.36.0"
+    write(root, f"{perl}/Digest/MD5.pm", "d" * 40_000)
+    write(root, f"{perl}/Time/Local.pm", "t" * 40_000)
+    dpkg(root, "perl-modules-5.36", f"{perl}/Digest/MD5.pm", f"{perl}/Time/Local.pm")
+    trace = ["/usr/sbin/server"]
+    events = records(("server", "exec", "/usr/sbin/server"))
+    (tmp_path / "plugins").mkdir()
+    plugins = resolve.Rules(include=["/usr/lib/server/*"])
+    report = kept_at(root, "unit", tmp_path / "plugins", trace, events, plugins)
+    for path in ("encodings/__init__.py", "encodings/utf_8.py", "codecs.py", "os.py", "stat.py", "site.py",
+                 "lib-dynload"):
+        assert "libpython3.11.so.1.0, which /usr/lib/server/rlm_python3.so needs, reads of its standard " \
+               "library as it starts" in report.kept[f"{std}/{path}"], path
+    assert f"{std}/json/__init__.py" not in report.kept and f"{perl}/Digest/MD5.pm" not in report.kept
+    assert "perl's standard library beyond what was imported, which /usr/lib/server/rlm_perl.so embeds " \
+           "(Digest::MD5, Time::Local: 0.1 MB)" in report.toolbox
+    assert "python3.11's standard library beyond what was imported, which /usr/lib/server/rlm_python3.so " \
+           "embeds (json, _json: 0.0 MB)" in report.toolbox
+    # (no library embeds them: neither)
+    (tmp_path / "none").mkdir()
+    none = kept_at(root, "unit", tmp_path / "none", trace, events)
+    assert f"{std}/encodings/__init__.py" not in none.kept
+    assert "standard library" not in none.toolbox
 
 
 def test_the_standard_library_said_left_out_is_not_one_kept_in_another_directory(tmp_path: Path):
