@@ -129,6 +129,9 @@ LIB_DIR = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0
 
 # Translations: kept when the trace shows a language in use.
 TRANSLATION = re.compile(r"^/usr/share/locale/([^/]+)/")
+# The C library's functions that translate a message of a domain named
+# (the domain a program or library binds its catalogues to)
+GETTEXT_FUNCTIONS = ("dgettext", "dcgettext", "dngettext", "dcngettext", "bindtextdomain", "textdomain")
 
 ZONEINFO = "/usr/share/zoneinfo"
 # A program that read it tells local time, in the zone TZ names when it is
@@ -2040,17 +2043,54 @@ class Expander:
 
     def _data_dependencies(self, key: str, why: str, direct: bool = False) -> None:
         """The data packages package key depends on, through the packages
-        between (see _use_package); with direct, its own Depends only."""
-        seen, todo = {key}, list(self.units.package_deps.get(key, []))
+        between (see _use_package); with direct, its own Depends only. And
+        of its own Depends, one the workload read a file of that is data
+        but for shell scripts (_data_with_shell_scripts): vim's runtime,
+        vim-runtime, whose vimtutor made it a package of programs, was kept
+        as read (59 kB of 36 MB: the plugins vim sources as it starts), and
+        every file type, indent, syntax, help page and `vim file`'s own
+        defaults.vim were gone, the first two with exit 0."""
+        own = set(self.units.package_deps.get(key, []))
+        seen, todo = {key}, list(own)
         while todo:
             dep = todo.pop()
             if dep in seen:
                 continue
             seen.add(dep)
-            if self._is_data_for_code(self.units.units[dep]):
+            unit = self.units.units[dep]
+            if self._is_data_for_code(unit):
                 self._use(dep, f"data that {key.split(':', 1)[1]} depends on ({why})")
+            elif dep in own and any(m in self._in_trace for m in unit.members) \
+                    and self._data_with_shell_scripts(unit):
+                self._use(dep, f"data that {key.split(':', 1)[1]} depends on and read, with shell "
+                               f"scripts ({why})")
             if not direct:
                 todo += self.units.package_deps.get(dep, [])
+
+    def _data_with_shell_scripts(self, unit: Unit) -> bool:
+        """A package of data but for programs that are shell scripts
+        (vim-runtime's vimtutor and macros/less.sh): no shared object, no
+        language's library (as _is_data_for_code), no compiled program nor
+        script of another language, which would bring its interpreter; and
+        none in /etc: an init script makes it a service's configuration
+        (nginx-common), which the rules of configuration keep in part."""
+        programs = self.units.programs_of(unit)
+        if not programs or unit.kind not in PACKAGE_KINDS or any(p.startswith("/etc/") for p in programs) \
+                or any(SHARED_OBJECT.search(posixpath.basename(m)) for m in unit.members) \
+                or any(self.units.in_language_dir(m) for m in unit.members):
+            return False
+        for program in programs:
+            st = self.units.stats.get(program)
+            if st is None or not stat.S_ISREG(st.st_mode):
+                return False        # (a link to a program)
+            try:
+                with self.closure.fs.open_file(program, hold=False) as fh:
+                    head = fh.read(256)
+            except OSError:
+                return False
+            if not is_shell_script(head, program):
+                return False
+        return True
 
     def _is_data_for_code(self, unit: Unit) -> bool:
         """A package of data only, and not a language's library, which its
@@ -3718,7 +3758,10 @@ class Expander:
         if not catalogues:
             return
         for p in binaries:
-            if self._final(p) != p:
+            # (one that translates its messages: /usr/bin/file names "tar",
+            # of its magic, and brought tar's catalogues, 2.2 MB, with tar
+            # itself not kept)
+            if self._final(p) != p or not self._imports(p, GETTEXT_FUNCTIONS):
                 continue
             for domain in sorted(self._data_words_of(p) & catalogues.keys()):
                 for m in catalogues.pop(domain):
@@ -4708,8 +4751,8 @@ class Expander:
         # (by the names they are run by: awk, not mawk)
         names = sorted({posixpath.basename(p) for p in programs if self._final(p) in finals})
         part = ToolboxPart(SHELL_TOOLBOX, adds, names,
-                           ("bash", "awk", "sed", "grep", "cat", "head", "tail", "wc", "sleep", "cp", "mv",
-                            "find", "tar"))
+                           ("bash", "cat", "awk", "sed", "grep", "find", "tar", "gzip", "diff", "head",
+                            "tail", "wc", "sleep", "cp", "mv"))
         # (and which program that ran runs command lines through the shell:
         # gnuplot's `plot "< sort data"`, `system("date")` and `set output
         # "| gzip"` failed on a minified image, the last two with exit 0,

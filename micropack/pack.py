@@ -301,6 +301,10 @@ def example_left_out(out: dict[str, str], kept: Collection[str]) -> str:
                                         and parent_of(p) in module_dirs), p))
 
 
+# (of the names a user knows first, those the toolbox's warning shows at most)
+TOOLBOX_NAMES_SHOWN = 10
+
+
 def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
     """One line naming what --keep toolbox would add that was not kept
     (the shell's everyday commands, an interpreter's standard library),
@@ -309,7 +313,7 @@ def toolbox_warning(left: list[expand.ToolboxPart]) -> str:
         return ""
     parts = []
     for part in left:
-        shown = [n for n in part.known if n in part.names]
+        shown = [n for n in part.known if n in part.names][:TOOLBOX_NAMES_SHOWN]
         # (then others, to six: hgweb's toolbox said only "bash, ...")
         shown += [n for n in part.names if n not in shown][:max(0, 6 - len(shown))]
         more = ", ..." if len(part.names) > len(shown) else ""

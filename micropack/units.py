@@ -334,6 +334,14 @@ class SourceUnits:
         configuration and messages a package of programs, no data package
         of convert's (its error texts changed)."""
         if unit.key not in self._programs:
+            self._programs[unit.key] = bool(self.programs_of(unit, first_only=True))
+        return self._programs[unit.key]
+
+    def programs_of(self, unit: Unit, first_only: bool = False) -> list[str]:
+        """The members of unit that are programs or links to one (see
+        is_program_package); with first_only, the first found, if any."""
+        out = []
+        for m in unit.members:
             # (nor a debhelper command, dh_*, run when a package is built:
             # sphinx-common's dh_sphinxdoc made Sphinx's templates and
             # themes, /usr/share/sphinx, no data of python3-sphinx's, and
@@ -342,11 +350,14 @@ class SourceUnits:
             # changes: lilypond-data's rtupdate made LilyPond's .ly, .scm
             # and Python modules no data of lilypond's, and its bundled
             # includes, its SVG backend and its Python tools failed)
-            self._programs[unit.key] = any(self.is_program(m) or self._links_to_program(m)
-                                           for m in unit.members if not is_documentation(m)
-                                           and not posixpath.basename(m).startswith("dh_")
-                                           and not m.startswith(PYTHON_RUNTIME_HOOKS))
-        return self._programs[unit.key]
+            if is_documentation(m) or posixpath.basename(m).startswith("dh_") \
+                    or m.startswith(PYTHON_RUNTIME_HOOKS):
+                continue
+            if self.is_program(m) or self._links_to_program(m):
+                out.append(m)
+                if first_only:
+                    break
+        return out
 
     def _links_to_program(self, path: str) -> bool:
         """Whether path is a symbolic link that leads to a program: a package

@@ -4199,9 +4199,16 @@ def test_translations_of_the_message_domain_a_kept_library_names(tmp_path: Path)
     lib = "/usr/lib/x86_64-linux-gnu/libpam.so.0"
     build = tmp_path / "build"
     build.mkdir()
-    cc(build / "libpam.so.0", 'const char *domain(void) { return "Linux-PAM"; }\n', "-shared", "-fPIC")
+    cc(build / "libpam.so.0", '#include <libintl.h>\n'
+       'const char *message(void) { return dgettext("Linux-PAM", "Password: "); }\n', "-shared", "-fPIC")
     write(root, lib, (build / "libpam.so.0").read_bytes())
     dpkg(root, "libpam0g", lib)
+    # (a library that names a domain's word and translates nothing: file's
+    # libmagic names "tar", whose catalogues are tar's)
+    magic = "/usr/lib/x86_64-linux-gnu/libmagic.so.1"
+    cc(build / "libmagic.so.1", 'const char *kind(void) { return "other"; }\n', "-shared", "-fPIC")
+    write(root, magic, (build / "libmagic.so.1").read_bytes())
+    dpkg(root, "libmagic1", magic)
     catalogues = [f"{loc}/{lang}/LC_MESSAGES/{domain}.mo" for lang in ("de", "fr")
                   for domain in ("Linux-PAM", "other")]
     for path in catalogues:
@@ -4210,7 +4217,7 @@ def test_translations_of_the_message_domain_a_kept_library_names(tmp_path: Path)
     write(root, "/etc/pam.conf", "#\n")
     write(root, f"{loc}/de/LC_MESSAGES/app.mo", "mo")
     dpkg(root, "app", f"{loc}/de/LC_MESSAGES/app.mo")
-    trace = [lib, f"{loc}/de/LC_MESSAGES/app.mo"]      # (de: a language in use)
+    trace = [lib, magic, f"{loc}/de/LC_MESSAGES/app.mo"]      # (de: a language in use)
     kept = kept_at(root, "unit", tmp_path, trace, records(*(("sshd", "openat", p) for p in trace))).kept
     pam = f"{loc}/de/LC_MESSAGES/Linux-PAM.mo"
     assert pam in kept and "(Linux-PAM)" in kept[pam]
@@ -4686,6 +4693,13 @@ def test_xml_commands_are_the_command_attributes_lines():
             '/bin/mv &quot;%i.pdf&quot; &quot;%o&quot;"/>\n<d command="lpr &quot;%i&quot;"/>'
             "<d subcommand='nope x'/><d data-command='no'/>")
     assert codescan.xml_commands(text) == ["blender", "libreoffice", "dirname", "/bin/mv", "lpr"]
+
+
+def test_the_toolbox_warning_shows_ten_names_a_user_knows_at_most():
+    known = tuple(f"k{i:02}" for i in range(14))
+    line = pack.toolbox_warning([expand.ToolboxPart("the shell's everyday commands", 3_400_000,
+                                                    [*known, "zz"], known)])
+    assert "(k00, k01, k02, k03, k04, k05, k06, k07, k08, k09, ...: 3.4 MB)" in line
 
 
 def test_unkept_runs_warning_names_a_few():
@@ -6939,7 +6953,7 @@ def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_pat
     (tmp_path / "named").mkdir()
     named = kept_at(root, "unit", tmp_path / "named", ["/usr/bin/logger", "/usr/bin/sh"],
                     records(("sh", "exec", "/usr/bin/sh"), ("logger", "exec", "/usr/bin/logger")))
-    assert "the shell's everyday commands (awk, cat, tar, chmod, cut, date, ...: " in named.toolbox
+    assert "the shell's everyday commands (cat, awk, tar, chmod, cut, date, ...: " in named.toolbox
 
 
 def test_the_toolboxs_share_counts_the_libraries_its_programs_need(tmp_path: Path):
@@ -8028,6 +8042,44 @@ def test_the_toolbox_said_names_the_program_that_runs_command_lines_through_the_
     report = kept_at(root, "unit", tmp_path, trace, events)
     assert "/usr/bin/gunzip" not in report.kept
     assert "the shell's everyday commands, which plotter's popen() may run (" in report.toolbox
+
+
+@pytest.mark.parametrize("script,whole", [("#!/bin/sh\nexec editor tutor\n", True),
+                                           # (a Perl script: its interpreter would come)
+                                           ("#!/usr/bin/perl\nprint 1;\n", False)])
+def test_a_runtime_the_program_depends_on_and_read_is_kept_whole_though_it_has_shell_scripts(
+        app_root: Path, tmp_path: Path, script: str, whole: bool):
+    """vim depends on vim-runtime, data but for vimtutor and macros/less.sh
+    (shell scripts): as a package of programs it was kept as read, the
+    plugins vim sources as it starts (59 kB of 36 MB), and file types,
+    indenting (exit 0, wrong), syntax, help and `vim file`'s own
+    defaults.vim were gone. A direct dependency of a program that ran,
+    that it read a file of, and whose programs are all shell scripts, is
+    its data, whole. Not one it read nothing of, nor one with a script of
+    another language, nor one only a dependency depends on."""
+    share = "/usr/share/editor/rt"
+    write(app_root, "/usr/bin/editor", "#!/bin/sh\n", 0o755)
+    for name in ("plugin/gzip.vim", "syntax/python.vim", "indent/python.vim", "defaults.vim"):
+        write(app_root, f"{share}/{name}", '"')
+    write(app_root, "/usr/bin/editortutor", script, 0o755)
+    write(app_root, "/usr/share/other/data.txt", "d")
+    write(app_root, "/usr/bin/other-tool", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "editor", "/usr/bin/editor", depends="editor-runtime, editor-common")
+    dpkg(app_root, "editor-runtime", *(f"{share}/{n}" for n in ("plugin/gzip.vim", "syntax/python.vim",
+                                                               "indent/python.vim", "defaults.vim")),
+         "/usr/bin/editortutor")
+    # (one it read nothing of)
+    dpkg(app_root, "editor-common", "/usr/share/other/data.txt", "/usr/bin/other-tool")
+    trace = ["/usr/bin/editor", f"{share}/plugin/gzip.vim"]
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(("editor", "exec", "/usr/bin/editor"),
+                           ("editor", "openat", f"{share}/plugin/gzip.vim"))).kept
+    for name in ("syntax/python.vim", "indent/python.vim", "defaults.vim"):
+        assert (f"{share}/{name}" in kept) is whole, name
+    if whole:
+        assert "data that editor depends on and read, with shell scripts" in kept[f"{share}/defaults.vim"]
+        assert "/usr/bin/editortutor" in kept
+    assert "/usr/share/other/data.txt" not in kept
 
 
 def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library_is_said(tmp_path: Path):
