@@ -490,7 +490,7 @@ class UnkeptRun:
     """A program of the image that kept code runs by name, not kept: its
     package, who runs it (a few), what keeping it would add (bytes, with
     what it needs), and whether code of a package installed on purpose runs
-    it (said first: ocrmypdf's unpaper, 118 MB, before a logging library's
+    it (said first: ocrmypdf's unpaper, 101 MB, before a logging library's
     `script`)."""
     package: str
     by: list[str]
