@@ -73,6 +73,8 @@ from micropack.codescan import (
     script_variable_commands,
     sets_locale,
     sets_tz,
+    shebang_program,
+    shebang_words,
     shell_path_patterns,
     sourced_names,
     sourced_variables,
@@ -600,6 +602,7 @@ class Expander:
         # (programs kept code runs by name: _note_run; those the code of a
         # package installed on purpose runs)
         self._run_by_wanted: set[str] = set()
+        self._dependency_commands_seen: set[str] = set()    # (packages: _dependency_commands)
         # (an interpreter, as _stdlib_if_small names it -> the file that
         # embeds it: _embedded_interpreters; and those that rule looked at)
         self._embedded: dict[tuple[str, str | None], str] = {}
@@ -886,6 +889,8 @@ class Expander:
         # (again after the directories: one may have brought what a file
         # left out before needed; what that keeps is looked at as above)
         while self._refused_again() and self._libraries_bring():
+            self._drain()
+        if self._dependency_commands():
             self._drain()
         # (a plugin directory kept whole may have brought an interpreter's
         # library: FreeRADIUS's rlm_python3)
@@ -1878,6 +1883,52 @@ class Expander:
             # the packages of programs it depends on
             self._library_commands_of(key, unit)
             self._libraries_depended_on(key, why)
+
+    def _dependency_commands(self) -> bool:
+        """The commands the package of a Python library kept as another's
+        dependency (not for the workload's own use: _owners_dependencies)
+        puts on PATH that are Python scripts whose interpreter and every
+        module they import at their top are kept already: they add their
+        own few kB. OCRmyPDF depends on python3-pdfminer, whose modules
+        were kept for --redo-ocr, and `pdf2txt` was "not found" (9.8 kB).
+        Not a compiled program, nor a script that would bring more. Whether
+        one came."""
+        kept_any = False
+        for unit_key in sorted(self._indirect):
+            unit = self.units.units.get(unit_key)
+            if unit is None or unit.kind != "python":
+                continue
+            owners = {k for m in unit.members if (k := self.units.package_of.get(m))}
+            for key in sorted(owners - self._library_commands - self._dependency_commands_seen):
+                self._dependency_commands_seen.add(key)
+                for command in self._commands_of(key):
+                    if command not in self.closure.kept and self._imports_kept(command):
+                        self._keep_programs([command], f"{key.split(':', 1)[1]}, whose library "
+                                                       f"{unit.label} is kept, and all it imports")
+                        kept_any = True
+        return kept_any
+
+    def _imports_kept(self, script: str) -> bool:
+        """Whether script is a Python script whose interpreter and every
+        module it imports at its top level are kept (a name no unit of the
+        image has: a built-in module, or one the original lacks too)."""
+        final = self._final(script)
+        text = self.units.read_text(final) if final else None
+        head = (text or "")[:256].encode("utf-8", "surrogateescape")
+        if text is None or not is_python_script(head):
+            return False
+        interpreter: str | None = shebang_words(head)[0]
+        if posixpath.basename(interpreter or "") == "env":      # (#!/usr/bin/env python3)
+            interpreter = self.closure.find_program(shebang_program(head) or "")
+        if not interpreter or self._final(interpreter) not in self.closure.kept:
+            return False
+        for name in python_imports(text, True):
+            if name.startswith("."):
+                continue
+            keys = self.units.python_modules(name.split(".")[0])
+            if keys and not any(k in self._queued for k in keys):
+                return False
+        return True
 
     def _libraries_depended_on(self, key: str, why: str) -> None:
         """The language libraries in the packages package key depends on,

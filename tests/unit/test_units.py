@@ -1403,18 +1403,31 @@ def test_a_python_library_brings_what_its_distro_package_depends_on(app_root: Pa
     dpkg(app_root, "python3-matplotlib", f"{site}/matplotlib/__init__.py",
          f"{site}/matplotlib-3.6.3.egg-info/PKG-INFO", f"{site}/matplotlib-3.6.3.egg-info/top_level.txt",
          depends="python3-kiwisolver, python-matplotlib-data (>= 3.6.3), python3-fonttools")
-    dpkg(app_root, "python3-kiwisolver", *(p for p in files if "kiwisolver" in p))
+    # (its commands: one whose interpreter and imports are kept comes; not
+    # one that would bring more: OCRmyPDF's python3-pdfminer, kept as a
+    # dependency, lost `pdf2txt`, 9.8 kB)
+    write(app_root, "/usr/bin/python3.11", "\x7fELF", 0o755)
+    link(app_root, "/usr/bin/python3", "python3.11")
+    dpkg(app_root, "python3.11-minimal", "/usr/bin/python3.11")
+    write(app_root, "/usr/bin/kiwi-cli", "#!/usr/bin/python3\nimport sys\nimport kiwisolver\n", 0o755)
+    write(app_root, "/usr/bin/kiwi-env", "#!/usr/bin/env python3\nfrom kiwisolver import x\n", 0o755)
+    write(app_root, "/usr/bin/kiwi-heavy", "#!/usr/bin/python3\nimport kiwisolver\nimport sympy\n", 0o755)
+    dpkg(app_root, "python3-kiwisolver", *(p for p in files if "kiwisolver" in p), "/usr/bin/kiwi-cli",
+         "/usr/bin/kiwi-env", "/usr/bin/kiwi-heavy")
     dpkg(app_root, "python-matplotlib-data", "/usr/share/matplotlib/mpl-data/matplotlibrc")
     dpkg(app_root, "python3-fonttools", *(p for p in files if "fontTools" in p or "fonttools" in p),
          depends="python3-sympy, unicode-data")
     dpkg(app_root, "python3-sympy", *(p for p in files if "sympy" in p))
     dpkg(app_root, "unicode-data", "/usr/share/unicode/UnicodeData.txt")
-    trace = ["/app/web.py"]
-    kept = kept_at(app_root, "unit", tmp_path, trace, records(("python3", "openat", "/app/web.py"))).kept
+    trace = ["/usr/bin/python3", "/app/web.py"]
+    events = records(("python3", "exec", "/usr/bin/python3"), ("python3", "openat", "/app/web.py"))
+    kept = kept_at(app_root, "unit", tmp_path, trace, events).kept
     assert f"{site}/matplotlib/__init__.py" in kept
     assert f"{site}/kiwisolver/__init__.py" in kept and f"{site}/fontTools/__init__.py" in kept
     assert "/usr/share/matplotlib/mpl-data/matplotlibrc" in kept
     assert f"{site}/sympy/__init__.py" not in kept and "/usr/share/unicode/UnicodeData.txt" not in kept
+    assert "whose library" in kept["/usr/bin/kiwi-cli"] and "/usr/bin/kiwi-env" in kept
+    assert "/usr/bin/kiwi-heavy" not in kept
 
 
 def test_a_python_package_with_no_distribution_brings_what_its_distro_package_depends_on(
