@@ -204,8 +204,10 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
     # (the example: one a configuration names, lighttpd's php-cgi8.2, not
     # curl's curl; else a package's command of its own name, npm's npm, not
     # arborist)
+    # (its name as the package's spelled without - and _: eapoltest's
+    # eapol_test, not strace's strace after it)
     preferred = [*named, *(c for p, commands in sorted(packages.items()) for c in commands
-                           if posixpath.basename(c) == p)]
+                           if _bare(posixpath.basename(c)) == _bare(p))]
     # (else the first of the first package, the packer lists compiled
     # programs before scripts; the image's own last)
     ordered = [*sorted(packages.items()), *sorted(unkept.items()), (expand.IMAGES_OWN,
@@ -213,6 +215,11 @@ def unused_commands_warning(unused: dict[str, list[str]], unkept: dict[str, list
     first = preferred[0] if preferred else next(c for _, commands in ordered for c in commands)
     return (f"not kept, as nothing ran them: {'; and '.join(parts)}{named_by}; keep one with --include "
             f"(e.g. --include {first})")
+
+
+def _bare(name: str) -> str:
+    """A name without its separators (eapol_test and eapoltest alike)."""
+    return name.replace("-", "").replace("_", "")
 
 
 def unused_libraries_warning(unused: dict[str, list[str]], files: dict[str, list[str]] | None = None,

@@ -7833,6 +7833,9 @@ def test_the_unused_commands_warning_gives_a_packages_own_command_as_its_example
     assert pack.unused_commands_warning({"x": ["/usr/bin/b", "/usr/bin/a"]}).endswith("--include /usr/bin/b)")
     assert pack.unused_commands_warning({"x": ["/usr/bin/b"], expand.IMAGES_OWN: ["/usr/local/bin/a"]}) \
         .endswith("--include /usr/bin/b)")
+    # (its name spelled apart: FreeRADIUS's eapoltest's eapol_test, not strace)
+    line = pack.unused_commands_warning({"eapoltest": ["/usr/bin/eapol_test"], "strace": ["/usr/bin/strace"]})
+    assert line.endswith("--include /usr/bin/eapol_test)")
 
 
 def test_the_unused_commands_warning_lists_compiled_programs_before_scripts(tmp_path: Path):
