@@ -131,6 +131,16 @@ LIB_DIR = re.compile(r"^(/usr)?(/local)?/lib(32|64|x32)?(/[a-z0-9_]+-linux-[a-z0
 
 # Translations: kept when the trace shows a language in use.
 TRANSLATION = re.compile(r"^/usr/share/locale/([^/]+)/")
+# Where programs keep the helpers they run by path (FHS: internal binaries)
+LIBEXEC = "/usr/libexec/"
+# The C library's resolver: functions that look a host name up, and the
+# files of the image they read as they do (glibc's host.conf says `multi
+# on`: without it the first line of /etc/hosts that names a host is its only
+# address, and a minified Emacs's lookup of "localhost" lost ::1, exit 0;
+# gai.conf orders the addresses found)
+RESOLVER_FUNCTIONS = ("getaddrinfo", "gethostbyname", "gethostbyname2", "gethostbyname_r",
+                      "gethostbyname2_r", "gethostbyaddr", "getnameinfo")
+RESOLVER_FILES = ("/etc/host.conf", "/etc/gai.conf", "/etc/nsswitch.conf")
 # The C library's functions that translate a message of a domain named
 # (the domain a program or library binds its catalogues to)
 GETTEXT_FUNCTIONS = ("dgettext", "dcgettext", "dngettext", "dcngettext", "bindtextdomain", "textdomain")
@@ -854,6 +864,7 @@ class Expander:
         # converts subtitles' character sets, "Unable to open iconv context")
         self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
         self._what_libraries_name(self.closure.kept)
+        self._helpers_beside()
         self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
         self._roles_named(list(dict.fromkeys([*self._kept_alone, *self._suite_programs])))
         if self._tz_named:
@@ -904,6 +915,7 @@ class Expander:
         self._terminal_database()
         self._trigger_indexes()
         self._translations()
+        self._resolver_files()
         self._links_to_kept()
         self._alternatives_state()
         # (what is still left out, asked once more: the reasons said are
@@ -2555,6 +2567,21 @@ class Expander:
                 if len(n) > 2 or (len(n) == 2 and (n in strings.whole or n in strings.x_names))} \
             - {posixpath.basename(final)}
 
+    def _helpers_beside(self) -> None:
+        """The programs of a directory under /usr/libexec the workload
+        opened a file in: a program's own helpers, which it runs by their
+        path in it (Emacs's exec-directory, where it reads emacs.pdmp as it
+        starts, holds hexl: hexl-mode failed on a minified image, "Searching
+        for program: No such file or directory"), each alone, while all add
+        no more than COMPANION_LIMIT (see _keep_within_bound)."""
+        directories = sorted({parent_of(p) for p in self._in_trace if p.startswith(LIBEXEC)})
+        for directory in directories:
+            read = next(p for p in sorted(self._in_trace) if parent_of(p) == directory)
+            helpers = [(p, f"beside {read}, which was read", False) for p in self.units.children(directory)
+                       if p not in self.closure.kept and self.units.is_program(p)]
+            if helpers:
+                self._keep_within_bound(helpers, f"a helper of the program of {directory}")
+
     def _keep_within_bound(self, candidates: list[tuple[str, str, bool]], by: str) -> None:
         """Programs that come with program by (each: the program, why, and
         whether it is noted as run by it where it does not fit), cheapest
@@ -3770,6 +3797,23 @@ class Expander:
                     if alias not in self.closure.kept and self.units.stats.get(alias) is not None:
                         self.closure.add(alias, why)
                 self._keep_programs(["locale"], why)
+                return
+
+    def _resolver_files(self) -> None:
+        """The resolver's files of the image (RESOLVER_FILES, each a few
+        bytes), once a kept program or library looks host names up: a
+        probe that resolved no name never read them."""
+        files = [f for f in RESOLVER_FILES if f not in self.closure.kept and (st := self.units.stats.get(f))
+                 and stat.S_ISREG(st.st_mode) and st.st_size <= META_LIMIT]
+        if not files:
+            return
+        for path in sorted(self.closure.kept):
+            if not (SHARED_OBJECT.search(posixpath.basename(path)) or self.units.is_program(path)):
+                continue
+            if found := self._imports(path, RESOLVER_FUNCTIONS):
+                for f in files:
+                    self.closure.add(f, f"the resolver's configuration: {path} looks host names up "
+                                        f"({min(found)})")
                 return
 
     def _translations(self) -> None:

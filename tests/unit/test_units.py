@@ -7820,6 +7820,55 @@ def test_the_compressors_tar_runs_by_name_come_with_it(tmp_path: Path):
     assert "/usr/bin/tar" not in kept and "/usr/bin/gzip" not in kept
 
 
+def test_the_helpers_in_a_libexec_directory_the_program_read_from_come(app_root: Path, tmp_path: Path):
+    """Emacs reads emacs.pdmp from its exec-directory,
+    /usr/libexec/emacs/28.2/x86_64-linux-gnu, as it starts, and runs hexl
+    from there by path: hexl-mode failed on a minified image, "Searching
+    for program". The programs of a /usr/libexec directory the workload
+    read a file in come, each alone; not those of one it read nothing in."""
+    write(app_root, "/usr/bin/editor", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/libexec/editor/1.0/editor.pdmp", "dump")
+    write(app_root, "/usr/libexec/editor/1.0/hexl", "#!/bin/sh\n", 0o755)
+    write(app_root, "/usr/libexec/other/helper", "#!/bin/sh\n", 0o755)
+    dpkg(app_root, "editor", "/usr/bin/editor", "/usr/libexec/editor/1.0/editor.pdmp")
+    dpkg(app_root, "editor-bin-common", "/usr/libexec/editor/1.0/hexl")
+    dpkg(app_root, "other", "/usr/libexec/other/helper")
+    trace = ["/usr/bin/editor", "/usr/libexec/editor/1.0/editor.pdmp"]
+    kept = kept_at(app_root, "unit", tmp_path, trace,
+                   records(("editor", "exec", trace[0]), ("editor", "openat", trace[1]))).kept
+    hexl = kept["/usr/libexec/editor/1.0/hexl"]
+    assert "beside /usr/libexec/editor/1.0/editor.pdmp, which was read" in hexl
+    assert "/usr/libexec/other/helper" not in kept
+
+
+def test_the_resolvers_files_come_with_a_program_that_looks_host_names_up(tmp_path: Path):
+    """Emacs's lookup of "localhost" returned 127.0.0.1 alone on its
+    minified image, exit 0: /etc/host.conf (`multi on`) was never read by
+    a probe that resolved no name. A kept program or library that looks
+    host names up brings the resolver's files; one that does not, none."""
+    need(shutil.which("gcc") is not None, "gcc")
+    root = tmp_path / "root"
+    merged_usr(root)
+    host_loader(root)
+    (root / "usr/bin").mkdir(parents=True, exist_ok=True)
+    cc(root / "usr/bin/client", "#include <netdb.h>\n#include <stddef.h>\n"
+       "int main(void) { struct addrinfo *r; return getaddrinfo(\"localhost\", NULL, NULL, &r); }\n")
+    cc(root / "usr/bin/plain", "int main(void) { return 0; }\n")
+    write(root, "/etc/host.conf", "multi on\n")
+    write(root, "/etc/gai.conf", "#\n")
+    dpkg(root, "base-files", "/etc/host.conf")
+    dpkg(root, "client", "/usr/bin/client")
+    dpkg(root, "plain", "/usr/bin/plain")
+    for name in ("client", "plain"):
+        (tmp_path / name).mkdir()
+        kept = kept_at(root, "unit", tmp_path / name, [f"/usr/bin/{name}"],
+                       records((name, "exec", f"/usr/bin/{name}"))).kept
+        assert ("/etc/host.conf" in kept and "/etc/gai.conf" in kept) is (name == "client"), name
+    assert "/usr/bin/client looks host names up (getaddrinfo)" in kept_at(
+        root, "unit", tmp_path / "client", ["/usr/bin/client"],
+        records(("client", "exec", "/usr/bin/client"))).kept["/etc/host.conf"]
+
+
 def test_the_unused_commands_warning_gives_a_packages_own_command_as_its_example():
     """npm's warning said `--include /usr/bin/arborist`, the first of its
     commands by name; a package's command of its own name is the one a
