@@ -4966,7 +4966,10 @@ class Expander:
         user's rlm_perl script failed, "Can't locate Digest/MD5.pm", both
         unsaid."""
         new: list[tuple[str, str | None]] = []
-        for library, by in sorted(self.closure.needed_by.items()):
+        for library, needers in sorted(self.closure.needed_by.items()):
+            # (said by the one of the shortest name: PostgreSQL's language
+            # handler plpython3.so, not hstore_plpython3.so, a transform)
+            by = min(needers, key=lambda p: (len(posixpath.basename(p)), p))
             final = self._final(library)
             match = EMBEDDED_INTERPRETER.match(posixpath.basename(final or ""))
             if final is None or match is None or final not in self.closure.kept:
@@ -4991,10 +4994,49 @@ class Expander:
                 # "Could not find platform dependent libraries" without it)
                 if self.units.is_dir(f"{lib}/lib-dynload") and f"{lib}/lib-dynload" not in self.closure.kept:
                     self.closure.add(f"{lib}/lib-dynload", why)
+                for needer in needers:
+                    self._modules_named_natively(needer, lib, name)
             if interpreter not in self._embedded:
                 self._embedded[interpreter] = by
                 new.append(interpreter)
         return new
+
+    def _modules_named_natively(self, path: str, lib: str, interpreter: str) -> None:
+        """The modules of the standard library lib that the ELF file path,
+        which embeds its Python, names among its strings: its C code
+        imports them by name (PostgreSQL's plpython3.so imports decimal for
+        every numeric argument, "could not import a module for Decimal
+        constructor", and jsonb_plpython3.so's missing decimal crashed the
+        server). A name as a string of its own, or, of six letters or more,
+        as the end of a longer one, where the linker merged it ("decimal"
+        in "cdecimal", which plpython tries first)."""
+        final = self._final(path)
+        if final is None:
+            return
+        strings = self._data_ends_of(final).whole
+        tops: dict[str, list[str]] = {}
+        for key in self.units.units:
+            unit = self.units.units[key]
+            if unit.kind == "python" and unit.name.startswith(lib + "/") and parent_of(unit.name) == lib:
+                top = posixpath.basename(unit.name).split(".")[0]
+                if top not in STDLIB_LEFT_OUT and not top.startswith("_test") and len(top) > 2:
+                    tops.setdefault(top, []).append(key)
+        long_names = {t for t in tops if len(t) >= 6}
+        named = {t for t in tops if t in strings}
+        named |= {t for w in strings for t in long_names if w.endswith(t) and w != t}
+        why = f"imported by name by {final}, which embeds {interpreter}"
+        for top in sorted(named):
+            for key in tops[top]:
+                self._use(key, why)
+                # (and, one level, what it imports anywhere, its accelerator
+                # in a try among them: decimal's _decimal, or _pydecimal)
+                for m in self.units.units[key].members:
+                    text = self.units.read_text(m) if m.endswith(".py") else None
+                    for name in python_imports(text, False) if text else ():
+                        for other in self.units.python_modules(name.split(".")[0]):
+                            if self.units.in_python_stdlib(other) and self.units.units[other].name.startswith(
+                                    lib + "/"):
+                                self._use(other, f"imported by {m} ({why})")
 
     def _stdlib_if_small(self) -> None:
         """The standard library of an interpreter that ran (Python, Ruby,

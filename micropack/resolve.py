@@ -106,9 +106,9 @@ class Closure:
     included: set[str] = field(default_factory=set)    # what --include named (apply_includes)
     skipped: dict[str, str] = field(default_factory=dict)    # path -> why
     warnings: list[str] = field(default_factory=list)
-    # a library kept as needed -> the first file that needed it (by the
-    # name the search found it under)
-    needed_by: dict[str, str] = field(default_factory=dict)
+    # a library kept as needed -> the files that needed it (by the name the
+    # search found it under), the first first
+    needed_by: dict[str, list[str]] = field(default_factory=dict)
     _inspected: set[tuple[str, str, tuple[str, ...]]] = field(default_factory=set)
     _ways: dict[str, int] = field(default_factory=dict)      # path -> ways it was looked at
     # a library needed by a name no search path finds: its warning -> (name, skipped entry)
@@ -305,7 +305,9 @@ class Closure:
                     self.warnings.append(warning)
                     self._missing[warning] = (need.path, entry)
             else:
-                self.needed_by.setdefault(need.path, path)
+                needers = self.needed_by.setdefault(need.path, [])
+                if path not in needers:
+                    needers.append(path)
                 self.add(need.path, need.why, inherited_rpath=need.rpath, origin=need.origin)
 
     def needs(self, path: str, inherited_rpath: list[str] | None = None,

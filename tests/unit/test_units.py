@@ -8166,15 +8166,25 @@ def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library
         cc(lib / name, "int entry(void) { return 0; }\n", "-shared", "-fPIC", f"-Wl,-soname,{name}")
     dpkg(root, "libpython3.11", "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")
     dpkg(root, "libperl5.36", "/usr/lib/x86_64-linux-gnu/libperl.so.5.36")
-    for plugin, needed in (("rlm_python3", "libpython3.11.so.1.0"), ("rlm_perl", "libperl.so.5.36")):
-        cc(root / f"usr/lib/server/{plugin}.so", "int entry(void);\nint run(void) { return entry(); }\n",
-           "-shared", "-fPIC", f"-L{lib}", f"-l:{needed}")
-    dpkg(root, "server-plugins", "/usr/lib/server/rlm_python3.so", "/usr/lib/server/rlm_perl.so")
+    # (the Python plugin's C code imports decimal by name, the linker's
+    # "decimal" the end of "cdecimal", which it tries first: PostgreSQL's
+    # plpython3.so, whose numeric arguments failed, and a transform that
+    # needs libpython too)
+    for plugin, needed in (("rlm_python3", "libpython3.11.so.1.0"), ("rlm_perl", "libperl.so.5.36"),
+                           ("hstore_rlm_python3", "libpython3.11.so.1.0")):
+        cc(root / f"usr/lib/server/{plugin}.so", "int entry(void);\nint run(void) { return entry(); }\n"
+           'const char *module(void) { return "cdecimal"; }\n', "-shared", "-fPIC", f"-L{lib}",
+           f"-l:{needed}")
+    dpkg(root, "server-plugins", "/usr/lib/server/rlm_python3.so", "/usr/lib/server/rlm_perl.so",
+         "/usr/lib/server/hstore_rlm_python3.so")
     std = "/usr/lib/python3.11"
     modules = {f"{std}/encodings/__init__.py": "import codecs\n",
                f"{std}/encodings/utf_8.py": "import codecs\n", f"{std}/codecs.py": "",
                f"{std}/os.py": "import stat\n", f"{std}/stat.py": "",
                f"{std}/site.py": "import os\n", f"{std}/json/__init__.py": "j" * 40_000,
+               f"{std}/decimal.py": "try:\n    from _decimal import *\nexcept ImportError:\n"
+                                    "    from _pydecimal import *\n",
+               f"{std}/_pydecimal.py": "", f"{std}/lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so": "",
                f"{std}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so": ""}
     for path, text in modules.items():
         write(root, path, text)
@@ -8193,6 +8203,9 @@ def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library
         assert "libpython3.11.so.1.0, which /usr/lib/server/rlm_python3.so needs, reads of its standard " \
                "library as it starts" in report.kept[f"{std}/{path}"], path
     assert f"{std}/json/__init__.py" not in report.kept and f"{perl}/Digest/MD5.pm" not in report.kept
+    assert "imported by name by /usr/lib/server/" in report.kept[f"{std}/decimal.py"]
+    for path in ("_pydecimal.py", "lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so"):
+        assert "imported by /usr/lib/python3.11/decimal.py" in report.kept[f"{std}/{path}"], path
     assert "perl's standard library beyond what was imported, which /usr/lib/server/rlm_perl.so embeds " \
            "(Digest::MD5, Time::Local: 0.1 MB)" in report.toolbox
     assert "python3.11's standard library beyond what was imported, which /usr/lib/server/rlm_python3.so " \
