@@ -185,6 +185,11 @@ EMBEDDED_INTERPRETER = re.compile(r"^lib(python[0-9]+\.[0-9]+|perl|ruby)(?:-[0-9
 # http and urllib, 4 MB
 PYTHON_START = ("encodings", "codecs", "io", "abc", "os", "stat", "posixpath", "genericpath",
                 "_collections_abc", "site", "_sitebuiltins")
+# ... and the pragmas and modules an embedded Perl's scripts use in their
+# first lines: a user's WeeChat script failed at `use strict;` ("Can't
+# locate strict.pm") where libperl was kept for its Perl plugin
+PERL_START = ("strict", "warnings", "vars", "feature", "utf8", "lib", "constant", "Exporter", "Carp", "base",
+              "parent", "overload", "XSLoader", "DynaLoader")
 # The terminal database a curses library reads the entry of $TERM from
 # (docker run -t sets xterm): varnishstat, top and less on a tty stopped
 # with "Error opening terminal: xterm." without it. A directory whole while
@@ -4977,6 +4982,11 @@ class Expander:
             name = match.group(1)
             if not name.startswith("python"):
                 interpreter: tuple[str, str | None] = (name, self.closure.find_program(name))
+                for module in PERL_START if name == "perl" else ():
+                    for key in self.units.script_libraries("perl", module):
+                        if STANDARD_LIBRARY.search(self.units.library_dir.get(key, "")):
+                            self._use(key, f"what the scripts of {final}, which {by} needs, use in their "
+                                           f"first lines")
             else:
                 # (its prefix's: /usr/local/lib/python3.12 for /usr/local/lib/libpython3.12.so)
                 stdlibs = sorted((lib for lib in self.units.python_stdlibs if posixpath.basename(lib) == name

@@ -8190,6 +8190,11 @@ def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library
         write(root, path, text)
     dpkg(root, "libpython3.11-stdlib", *modules)
     perl = "/usr/share/perl/5.36.0"
+    base = "/usr/lib/x86_64-linux-gnu/perl-base"
+    write(root, f"{base}/strict.pm", "1;\n")
+    write(root, f"{base}/warnings.pm", "1;\n")
+    write(root, f"{base}/warnings/register.pm", "1;\n")
+    dpkg(root, "perl-base-lib", f"{base}/strict.pm", f"{base}/warnings.pm", f"{base}/warnings/register.pm")
     write(root, f"{perl}/Digest/MD5.pm", "d" * 40_000)
     write(root, f"{perl}/Time/Local.pm", "t" * 40_000)
     dpkg(root, "perl-modules-5.36", f"{perl}/Digest/MD5.pm", f"{perl}/Time/Local.pm")
@@ -8203,6 +8208,9 @@ def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library
         assert "libpython3.11.so.1.0, which /usr/lib/server/rlm_python3.so needs, reads of its standard " \
                "library as it starts" in report.kept[f"{std}/{path}"], path
     assert f"{std}/json/__init__.py" not in report.kept and f"{perl}/Digest/MD5.pm" not in report.kept
+    # (and Perl's pragmas, which a script's first lines use)
+    for path in ("strict.pm", "warnings.pm", "warnings/register.pm"):
+        assert "use in their first lines" in report.kept[f"{base}/{path}"], path
     assert "imported by name by /usr/lib/server/" in report.kept[f"{std}/decimal.py"]
     for path in ("_pydecimal.py", "lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so"):
         assert "imported by /usr/lib/python3.11/decimal.py" in report.kept[f"{std}/{path}"], path
@@ -8213,7 +8221,7 @@ def test_an_interpreter_a_kept_library_embeds_can_start_and_its_standard_library
     # (no library embeds them: neither)
     (tmp_path / "none").mkdir()
     none = kept_at(root, "unit", tmp_path / "none", trace, events)
-    assert f"{std}/encodings/__init__.py" not in none.kept
+    assert f"{std}/encodings/__init__.py" not in none.kept and f"{base}/strict.pm" not in none.kept
     assert "standard library" not in none.toolbox
 
 
