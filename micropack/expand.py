@@ -618,6 +618,10 @@ class Expander:
         # package installed on purpose runs)
         self._run_by_wanted: set[str] = set()
         self._dependency_commands_seen: set[str] = set()    # (packages: _dependency_commands)
+        # (_modules_named_natively: (file, standard library) looked at; a
+        # standard library's top-level modules -> their units)
+        self._named_natively: set[tuple[str, str]] = set()
+        self._stdlib_tops: dict[str, dict[str, list[str]]] = {}
         # (an interpreter, as _stdlib_if_small names it -> the file that
         # embeds it: _embedded_interpreters; and those that rule looked at)
         self._embedded: dict[tuple[str, str | None], str] = {}
@@ -5021,16 +5025,19 @@ class Expander:
         as the end of a longer one, where the linker merged it ("decimal"
         in "cdecimal", which plpython tries first)."""
         final = self._final(path)
-        if final is None:
+        if final is None or (final, lib) in self._named_natively:
             return
+        self._named_natively.add((final, lib))
         strings = self._data_ends_of(final).whole
-        tops: dict[str, list[str]] = {}
-        for key in self.units.units:
-            unit = self.units.units[key]
-            if unit.kind == "python" and unit.name.startswith(lib + "/") and parent_of(unit.name) == lib:
-                top = posixpath.basename(unit.name).split(".")[0]
-                if top not in STDLIB_LEFT_OUT and not top.startswith("_test") and len(top) > 2:
-                    tops.setdefault(top, []).append(key)
+        if lib not in self._stdlib_tops:
+            self._stdlib_tops[lib] = {}
+            for key in self.units.units:
+                unit = self.units.units[key]
+                if unit.kind == "python" and parent_of(unit.name) == lib:
+                    top = posixpath.basename(unit.name).split(".")[0]
+                    if top not in STDLIB_LEFT_OUT and not top.startswith("_test") and len(top) > 2:
+                        self._stdlib_tops[lib].setdefault(top, []).append(key)
+        tops = self._stdlib_tops[lib]
         long_names = {t for t in tops if len(t) >= 6}
         named = {t for t in tops if t in strings}
         named |= {t for w in strings for t in long_names if w.endswith(t) and w != t}
