@@ -617,7 +617,6 @@ class Expander:
         # (programs kept code runs by name: _note_run; those the code of a
         # package installed on purpose runs)
         self._run_by_wanted: set[str] = set()
-        self._dependency_commands_seen: set[str] = set()    # (packages: _dependency_commands)
         # (_modules_named_natively: (file, standard library) looked at; a
         # standard library's top-level modules -> their units)
         self._named_natively: set[tuple[str, str]] = set()
@@ -1915,13 +1914,14 @@ class Expander:
         Not a compiled program, nor a script that would bring more. Whether
         one came."""
         kept_any = False
+        seen: set[str] = set()
         for unit_key in sorted(self._indirect):
             unit = self.units.units.get(unit_key)
             if unit is None or unit.kind != "python":
                 continue
             owners = {k for m in unit.members if (k := self.units.package_of.get(m))}
-            for key in sorted(owners - self._library_commands - self._dependency_commands_seen):
-                self._dependency_commands_seen.add(key)
+            for key in sorted(owners - self._library_commands - seen):
+                seen.add(key)
                 for command in self._commands_of(key):
                     if command not in self.closure.kept and self._imports_kept(command):
                         self._keep_programs([command], f"{key.split(':', 1)[1]}, whose library "
@@ -2152,15 +2152,8 @@ class Expander:
                 or any(self.units.in_language_dir(m) for m in unit.members):
             return False
         for program in programs:
-            st = self.units.stats.get(program)
-            if st is None or not stat.S_ISREG(st.st_mode):
-                return False        # (a link to a program)
-            try:
-                with self.closure.fs.open_file(program, hold=False) as fh:
-                    head = fh.read(256)
-            except OSError:
-                return False
-            if not is_shell_script(head, program):
+            head = self.units.head(program)       # (None for a link to a program)
+            if head is None or not is_shell_script(head, program):
                 return False
         return True
 
@@ -2583,9 +2576,11 @@ class Expander:
         starts, holds hexl: hexl-mode failed on a minified image, "Searching
         for program: No such file or directory"), each alone, while all add
         no more than COMPANION_LIMIT (see _keep_within_bound)."""
-        directories = sorted({parent_of(p) for p in self._in_trace if p.startswith(LIBEXEC)})
-        for directory in directories:
-            read = next(p for p in sorted(self._in_trace) if parent_of(p) == directory)
+        first_read: dict[str, str] = {}     # a directory -> the first file read in it
+        for p in sorted(self._in_trace):
+            if p.startswith(LIBEXEC):
+                first_read.setdefault(parent_of(p), p)
+        for directory, read in sorted(first_read.items()):
             helpers = [(p, f"beside {read}, which was read", False) for p in self.units.children(directory)
                        if p not in self.closure.kept and self.units.is_program(p)]
             if helpers:
@@ -5001,9 +4996,8 @@ class Expander:
                 interpreter = (name, f"{parent_of(parent_of(lib))}/bin/{name}")
                 why = f"what {final}, which {by} needs, reads of its standard library as it starts"
                 for module in PYTHON_START:
-                    for key in self.units.python_modules(module):
-                        if self.units.units[key].name.startswith(lib + "/"):
-                            self._use(key, why)
+                    for key in self._stdlib_modules(lib, module):
+                        self._use(key, why)
                 # (the directory of its compiled modules, its other landmark:
                 # "Could not find platform dependent libraries" without it)
                 if self.units.is_dir(f"{lib}/lib-dynload") and f"{lib}/lib-dynload" not in self.closure.kept:
@@ -5050,10 +5044,12 @@ class Expander:
                 for m in self.units.units[key].members:
                     text = self.units.read_text(m) if m.endswith(".py") else None
                     for name in python_imports(text, False) if text else ():
-                        for other in self.units.python_modules(name.split(".")[0]):
-                            if self.units.in_python_stdlib(other) and self.units.units[other].name.startswith(
-                                    lib + "/"):
-                                self._use(other, f"imported by {m} ({why})")
+                        for other in self._stdlib_modules(lib, name.split(".")[0]):
+                            self._use(other, f"imported by {m} ({why})")
+
+    def _stdlib_modules(self, lib: str, top: str) -> list[str]:
+        """The units of the Python module top in the standard library lib."""
+        return [k for k in self.units.python_modules(top) if self.units.units[k].name.startswith(lib + "/")]
 
     def _stdlib_if_small(self) -> None:
         """The standard library of an interpreter that ran (Python, Ruby,

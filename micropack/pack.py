@@ -526,8 +526,8 @@ def pack_files(src: Source, paths: list[str], output: str, rules: resolve.Rules,
                                         unkept_companions) if w)
     final = closure.finish()
     closure.warnings.extend(leave_out(final, closure.skipped, src.left_out))
-    if granularity == "file":
-        closure.warnings.extend(w for w in (time_zone_warning(src.fs, final),) if w)
+    if granularity == "file" and (zones := time_zone_warning(src.fs, final)):
+        closure.warnings.append(zones)
     listing = listed_packages(src, final, closure)
     closure.warnings.extend(from_mounts(final, src))
     check_depth(src.fs, final)

@@ -505,14 +505,22 @@ class SourceUnits:
     def _is_python_program(self, path: str) -> bool:
         """A regular file, executable, whose first line runs Python."""
         st = self.stats.get(path)
-        if st is None or not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o111:
+        if st is None or not st.st_mode & 0o111:
             return False
+        head = self.head(path)
+        return head is not None and is_python_script(head)
+
+    def head(self, path: str) -> bytes | None:
+        """The first 256 bytes of the regular file path (where a #! line
+        is read); None for anything else or a file that cannot be read."""
+        st = self.stats.get(path)
+        if st is None or not stat.S_ISREG(st.st_mode):
+            return None
         try:
             with self.fs.open_file(path, hold=False) as fh:
-                head = fh.read(256)
+                return fh.read(256)
         except OSError:
-            return False
-        return is_python_script(head)
+            return None
 
     def _module_files(self, container: str, name: str) -> list[str]:
         """A Python top-level name in container: its package directory, or its
