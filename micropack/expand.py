@@ -286,6 +286,8 @@ ETC_BACKUP = re.compile(r"(?:-|~|\.orig|\.bak|\.dpkg-(?:old|dist|new|bak|tmp)|\.
 # A word of a configuration file, which may be a command's name (a path's
 # last part is one: /usr/bin/php-cgi)
 CONFIG_WORD = re.compile(r"[A-Za-z][\w.+-]*")
+# Policies that grant programs rights, not configurations that run them.
+SECURITY_POLICIES = ("/etc/apparmor.d/", "/etc/selinux/")
 # what a container runtime mounts over the image's at every start
 RUNTIME_WRITTEN = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
 # The standard library directories of Ruby and Perl (units.RUBY_LIB and
@@ -627,6 +629,7 @@ class Expander:
         self._stdlib_done: set[tuple[str, str | None]] = set()
         self._for_jobs: set[str] = set()    # of those, packages kept only for a job (see _use)
         self._by_base_name: dict[str, dict[str, list[str]]] = {}    # (_package_files_ending)
+        self._private_perl: set[str] = set()    # private Perl modules scanned (_perl_modules_beside)
         self._ships_distribution: dict[str, bool] = {}      # package -> (_undeclared_python)
         self._tools: set[str] = set()          # commands the application's scripts name
         self._named_scripts: set[str] = set()  # programs named, never run, read for their commands
@@ -792,7 +795,7 @@ class Expander:
             self._use_package(path, f"program {path} was run", data_too=True)
         self._generated_locales(programs, generated)
         self._what_programs_name(programs)
-        self._libraries_that_convert(programs)
+        self._own_libraries(programs)
         self._what_libraries_name(traced)
         self._compiled_in_programs(programs + self._kept_libraries())
         self._interpreter_features()
@@ -806,6 +809,7 @@ class Expander:
         self._loaded_by_name(programs)
         self._companion_commands(programs)
         self._wanted_modules(programs)
+        self._split_program_packages(programs)
         self._configured_trees(traced)
         self._configuration_beside(traced)
         # (a service's directory, not what is in it: a tree of data the
@@ -870,7 +874,7 @@ class Expander:
         self._what_programs_name([p for p in dict.fromkeys(self._as_if_run) if p not in programs], ran=False)
         # (ffmpeg named by the worker's script, never run: its libavcodec
         # converts subtitles' character sets, "Unable to open iconv context")
-        self._libraries_that_convert(list(dict.fromkeys(self._as_if_run)))
+        self._own_libraries(list(dict.fromkeys(self._as_if_run)), ran=False)
         self._what_libraries_name(self.closure.kept)
         self._helpers_beside()
         self._compiled_in_programs(list(dict.fromkeys(self._as_if_run)) + self._kept_libraries())
@@ -905,6 +909,8 @@ class Expander:
                 self._whole_dir(directory, self._whole_dirs[directory])
                 applied.add(directory)
             self._what_libraries_name(self.closure.kept)
+        if self._tex_tree_commands():
+            self._drain()
         # (again after the directories: one may have brought what a file
         # left out before needed; what that keeps is looked at as above)
         while self._refused_again() and self._libraries_bring():
@@ -1037,13 +1043,16 @@ class Expander:
         htpasswd`), each with the first file that names it: the program's
         file, through links (lighttpd's 15-fastcgi-php.conf names
         /usr/bin/php-cgi, /etc/alternatives' link to php-cgi8.2). (Not the
-        system's tables: /etc/group names man, /etc/services rsync.)"""
+        system's tables: /etc/group names man, /etc/services rsync; nor a
+        security policy's: BIND's AppArmor profile grants `w,`, which was
+        said as procps' /usr/bin/w; nor a word of one letter.)"""
         names = self._path_names()
         programs: dict[str, str] = {}
         for path, text in sorted(self._etc_texts().items()):
-            if not text or "\0" in text or self.units.package_of.get(path) not in self.units.wanted:
+            if not text or "\0" in text or self.units.package_of.get(path) not in self.units.wanted \
+                    or path.startswith(SECURITY_POLICIES):
                 continue
-            for word in sorted(set(CONFIG_WORD.findall(text)) & names):
+            for word in sorted({w for w in CONFIG_WORD.findall(text) if len(w) > 1} & names):
                 found = self.closure.find_program(word)
                 if found and (final := self._final(found)):
                     programs.setdefault(final, path)
@@ -1476,6 +1485,45 @@ class Expander:
                 self._keep_module_package(unit, f"{unit.name}, installed on purpose, holds modules for "
                                                 f"{ran[0].split(':', 1)[1]} (it depends on it), whose "
                                                 f"program ran")
+
+    def _split_program_packages(self, programs: list[str]) -> None:
+        """One program's tree split across packages of its source: a package
+        installed on purpose depends on the package of a program that ran
+        and on another package of their source, which depends on the
+        program's package too, has no command, and puts files in a
+        directory (not the system's, nor a language's) the program's
+        package has files in. That package is the program's own
+        library, kept as its modules are. swi-prolog-nox depends on
+        swi-prolog-core (swipl) and swi-prolog-core-packages, whose 275
+        Prolog files in /usr/lib/swi-prolog/library (process, uri, sgml,
+        http/json, sha, ...) load its shared objects: only those were
+        kept, with the library's autoload index naming the rest, and on
+        the minified image 33 of 75 next uses failed ("source_sink
+        library(process) does not exist"), check/0's warnings lost, exit
+        0. Python's standard library is not this (libpython3.11-stdlib
+        depends on libpython3.11-minimal, not the interpreter's package)."""
+        packages = self._packages_of_programs(programs)
+        source_of = self.units.package_source
+        for wanted in sorted(self.units.wanted):
+            deps = set(self.units.package_deps.get(wanted, []))
+            for program_key in sorted(deps & packages):
+                source = source_of.get(program_key)
+                if source is None or source_of.get(wanted) != source:
+                    continue
+                dirs = {parent_of(m) for m in self.units.units[program_key].members
+                        if not is_system_dir(parent_of(m))
+                        and not self.units.in_language_dir(m)}
+                for other in sorted(deps - {program_key} - self._queued):
+                    unit = self.units.units.get(other)
+                    if unit is None or source_of.get(other) != source or self._commands_of(other) \
+                            or program_key not in self.units.package_deps.get(other, []):
+                        continue
+                    shared = sorted({parent_of(m) for m in unit.members} & dirs)
+                    if shared:
+                        self._keep_module_package(
+                            unit, f"{unit.name} is {program_key.split(':', 1)[1]}'s own library, split "
+                                  f"from it by source package {source} (both in {shared[0]}; "
+                                  f"{wanted.split(':', 1)[1]}, installed on purpose, depends on both)")
 
     def _modules_in_kept_dirs(self) -> None:
         """A package installed on purpose of modules alone, one of which sits
@@ -2334,30 +2382,74 @@ class Expander:
             if GO_MIME_FUNCTION in linked and not self._mime_reader:
                 self._mime_reader = f"read by {final}, a Go program, on its first guess of a file's type"
 
-    def _libraries_that_convert(self, programs: list[str]) -> None:
-        """A kept shared library that imports iconv_open and was built from
-        the source package of a program that ran (or was kept as if run):
-        that program's own code,
-        in a library (ffmpeg's libavcodec converts a subtitle's character
-        set, charenc=CP1252: "Unable to open iconv context", HTTP 422, with
-        no converter kept). Not any library's: libxml2 and glib, in nearly
-        every image, import it too."""
+    def _tex_tree_commands(self) -> bool:
+        """The libraries the commands on PATH that lead into a TeX tree kept
+        whole load, those that are scripts whose interpreter is kept: the
+        tree comes whole, as TeX finds its files by name, and so do the
+        scripts in it that are commands (makeglossaries, fmtutil, tlmgr),
+        which a user runs next. On a minified TeX Live, makeglossaries
+        failed "Can't locate Getopt/Std.pm" and the next pdflatex made the
+        document without its glossary, exit 0; eight more commands did not
+        compile (File::Find, Math::Trig, Digest::MD5, Safe). Whether there
+        was such a tree (what they load is queued)."""
+        trees = tuple(tree + "/" for tree in sorted(self._tex_trees))
+        if not trees:
+            return False
+        path_dirs = self._path_dirs()
+        seen: set[str] = set()
+        # (the commands' links come later, with _links_to_kept)
+        for command in sorted(p for p in self.units.paths if parent_of(p) in path_dirs):
+            final = self._final(command)
+            if final is None or not final.startswith(trees) or final in seen \
+                    or final not in self.closure.kept:
+                continue
+            seen.add(final)
+            text = self.units.read_text(final)
+            head = (text or "")[:256].encode("utf-8", "surrogateescape")
+            if text is None or not text.startswith("#!"):
+                continue
+            interpreter: str | None = shebang_words(head)[0]
+            if posixpath.basename(interpreter or "") == "env":
+                interpreter = self.closure.find_program(shebang_program(head) or "")
+            if interpreter and self._final(interpreter) in self.closure.kept:
+                self._script_libraries(final, text, script_language(head, final), is_python_script(head))
+        return True
+
+    def _own_libraries(self, programs: list[str], ran: bool = True) -> None:
+        """What a kept shared library built from the source package of a
+        program that ran (or was kept as if run) imports counts as that
+        program's own code, where the program is a launcher of the
+        library:
+        - iconv_open: ffmpeg's libavcodec converts a subtitle's character
+          set, charenc=CP1252: "Unable to open iconv context", HTTP 422,
+          with no converter kept;
+        - localtime and localtime_r (ZONE_IMPORTS), for a program that ran:
+          /usr/bin/guile-3.0 is a launcher of libguile-3.0, which shows
+          local time; without the zone database strftime printed "22:13
+          America" for "17:13 EST" under TZ=America/New_York, exit 0.
+        Not any library's: libxml2 and glib, in nearly every image, import
+        iconv_open too, and libc localtime."""
         sources: dict[str, str] = {}    # a source package -> a program of it that ran
         for program in programs:
             key = self.units.package_of.get(self._final(program) or "")
             if key and (source := self.units.package_source.get(key)):
                 sources.setdefault(source, program)
         for library in self._kept_libraries():
-            if self._converters_named:
+            if self._converters_named and (self._tz_named or not ran):
                 return
             final = self._final(library)
             key = self.units.package_of.get(final or "")
             source = self.units.package_source.get(key or "")
             if final is None or source not in sources or self.units.is_program(final):
                 continue
-            if ICONV_IMPORT in self._imports(final, (ICONV_IMPORT,)):
+            imported = self._imports(final, (ICONV_IMPORT, *ZONE_IMPORTS))
+            if ICONV_IMPORT in imported and not self._converters_named:
                 self._converters_named = (f"{final} converts with iconv (it imports iconv_open; source "
                                           f"package {source} built it and {sources[source]}, which ran)")
+            if ran and not self._tz_named and imported.intersection(ZONE_IMPORTS):
+                self._tz_named = (f"{final} shows local time (it imports localtime; source package "
+                                  f"{source} built it and {sources[source]}, which ran), TZ's zone "
+                                  f"where it is set")
 
     def _what_libraries_name(self, libraries: Iterable[str]) -> None:
         """The directories of modules of its own package, of a package
@@ -5768,18 +5860,30 @@ class Expander:
         and tlmgr put texmf's tlpkg/ on @INC at start-up, from the path
         `kpsewhich` prints: "Can't locate TeXLive/TLUtils.pm"); kept with
         what it loads in turn, and so on (a worklist: a chain of private
-        modules as long as a package's)."""
+        modules as long as a package's).
+
+        A file required by its name (`require "mktexlsr.pl"`, fmtutil's,
+        which mktexfmt is, the program libkpathsea runs by name to build a
+        missing format) is looked for too; one kept already (TeX's tree is
+        kept whole) is still read for what it loads: mktexlsr.pl's File::Find
+        was left out, and mktexfmt failed, "Can't locate File/Find.pm"."""
         todo = [(script, module)]
         while todo:
             loader, name = todo.pop()
             final = self._final(loader) or loader
-            tail = "/" + name.replace("::", "/") + ".pm"
-            found = [beside] if (beside := parent_of(final) + tail) in self.units.stats else \
-                self._package_files_ending(final, tail)
+            found: list[str] = []
+            for suffix in (".pm", ".pl"):
+                tail = "/" + name.replace("::", "/") + suffix
+                found = [beside] if (beside := parent_of(final) + tail) in self.units.stats else \
+                    self._package_files_ending(final, tail)
+                if found:
+                    break
             for m in found:
-                if m in self.closure.kept or self._refuse(m, False):
+                if m in self._private_perl or (m not in self.closure.kept and self._refuse(m, False)):
                     continue
-                self.closure.add(m, f"the module {name}, which {loader} loads")
+                self._private_perl.add(m)
+                if m not in self.closure.kept:
+                    self.closure.add(m, f"the module {name}, which {loader} loads")
                 text = self.units.read_text(m)
                 loads = perl_modules(text) if text is not None else []
                 todo += [(m, missing) for missing in self._use_libraries(m, loads, "perl")]

@@ -2428,6 +2428,34 @@ def test_a_tex_tree_whose_index_was_read_comes_whole(app_root: Path, tmp_path: P
     assert f"{tree}/tex/latex/amsfonts/amssymb.sty" not in kept
 
 
+def test_the_commands_in_a_tex_tree_kept_whole_come_with_what_they_load(script_root: Path, tmp_path: Path):
+    """makeglossaries, a command on PATH that leads into TeX's tree (kept
+    whole, see above), failed "Can't locate Getopt/Std.pm" on a minified
+    TeX Live, and the next pdflatex made the document without its
+    glossary, exit 0. Such a command's libraries come, where its
+    interpreter is kept; not those of a script of the tree that is no
+    command."""
+    tree = "/usr/share/texlive/texmf-dist"
+    scripts = f"{tree}/scripts"
+    write(script_root, f"{tree}/ls-R", "% ls-R\n")
+    write(script_root, f"{tree}/tex/latex/base/article.cls", "x")
+    write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
+    write(script_root, f"{scripts}/glossaries/makeglossaries", "#!/usr/bin/perl\nuse Time::Local;\n", 0o755)
+    link(script_root, "/usr/bin/makeglossaries",
+         "../share/texlive/texmf-dist/scripts/glossaries/makeglossaries")
+    write(script_root, f"{scripts}/other/tool.pl", "#!/usr/bin/perl\nuse Digest::SHA;\n", 0o755)
+    dpkg(script_root, "texlive-base", f"{tree}/tex/latex/base/article.cls", "/usr/bin/makeglossaries",
+         f"{scripts}/glossaries/makeglossaries", f"{scripts}/other/tool.pl")
+    dpkg(script_root, "perl", "/usr/bin/perl")
+    read = [f"{tree}/ls-R", f"{tree}/tex/latex/base/article.cls", "/usr/bin/perl"]
+    events = records(*(("pdflatex", "openat", p) for p in read))
+    kept = kept_at(script_root, "unit", tmp_path, read, events).kept
+    assert "/usr/bin/makeglossaries" in kept
+    assert f"{scripts}/glossaries/makeglossaries" in kept[("/usr/share/perl/5.36.0/Time/Local.pm")]
+    assert f"{scripts}/other/tool.pl" in kept
+    assert "/usr/lib/x86_64-linux-gnu/perl/5.36.0/Digest/SHA.pm" not in kept
+
+
 def test_a_debhelper_command_makes_no_package_of_programs(app_root: Path, tmp_path: Path):
     """sphinx-common ships Sphinx's templates and themes and dh_sphinxdoc,
     a command run when a Debian package is built: taken for a package of
@@ -3630,6 +3658,21 @@ def test_a_program_that_imports_a_function_that_picks_data_by_name_keeps_it_all(
                                                   records(("git", "exec", "/usr/bin/git"))).kept
 
 
+def launcher(root: Path, lib: Path, program: str, library: str, code: str,
+             depends: str) -> tuple[list[str], list[TraceRecord]]:
+    """/usr/bin/program, of C, a launcher of library (compiled from code,
+    which defines `int run(const char *)`), of a package of its own that
+    depends on another: the trace and the events of its run."""
+    cc(lib / library, code, "-shared", "-fPIC", f"-Wl,-soname,{library}")
+    (root / "usr/bin").mkdir(parents=True)
+    cc(root / f"usr/bin/{program}",
+       "int run(const char *);\nint main(int c, char **v) { return run(v[0]); }\n",
+       f"-L{lib}", f"-l:{library}")
+    dpkg(root, program, f"/usr/bin/{program}", depends=depends)
+    return [f"/usr/bin/{program}", f"/usr/lib/x86_64-linux-gnu/{library}"], \
+        records((program, "exec", f"/usr/bin/{program}"))
+
+
 def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_converters(tmp_path: Path):
     """ffmpeg converts a subtitle's character set in libavcodec, which
     imports iconv_open (ffmpeg does not): `charenc=CP1252` failed on the
@@ -3644,15 +3687,8 @@ def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_conve
     dpkg(root, "libc6", f"{gconv}/gconv-modules.cache", f"{gconv}/CP1252.so",
          "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
     converts = ('#include <iconv.h>\n'
-                'int recode(const char *c) { return iconv_open("UTF-8", c) == (iconv_t)-1; }\n')
-    cc(lib / "libavcodec.so.59", converts, "-shared", "-fPIC", "-Wl,-soname,libavcodec.so.59")
-    (root / "usr/bin").mkdir(parents=True)
-    cc(root / "usr/bin/ffmpeg",
-       "int recode(const char *);\nint main(int c, char **v) { return recode(v[0]); }\n",
-       f"-L{lib}", "-l:libavcodec.so.59")
-    dpkg(root, "ffmpeg", "/usr/bin/ffmpeg", depends="libavcodec59")
-    trace = ["/usr/bin/ffmpeg", "/usr/lib/x86_64-linux-gnu/libavcodec.so.59"]
-    events = records(("ffmpeg", "exec", "/usr/bin/ffmpeg"))
+                'int run(const char *c) { return iconv_open("UTF-8", c) == (iconv_t)-1; }\n')
+    trace, events = launcher(root, lib, "ffmpeg", "libavcodec.so.59", converts, "libavcodec59")
     for source, kept_too in (("ffmpeg", True), ("libxml2", False)):
         status = root / "var/lib/dpkg/status"
         status.write_text(status.read_text().split("Package: libavcodec59")[0])
@@ -3669,6 +3705,39 @@ def test_a_library_of_the_programs_own_source_that_imports_iconv_keeps_the_conve
     worker = ["/app/worker.sh"]
     kept = kept_at(root, "unit", tmp_path, worker, records(("worker.sh", "exec", worker[0]))).kept
     assert "/usr/bin/ffmpeg" in kept and f"{gconv}/CP1252.so" in kept
+
+
+def test_a_library_of_the_programs_own_source_that_shows_local_time_keeps_the_zones(tmp_path: Path):
+    """guile-3.0 is a launcher of libguile-3.0, which imports localtime
+    (the launcher does not): under TZ=America/New_York, strftime printed
+    "22:13 America" for "17:13 EST" on the minified image, exit 0, the
+    zone database left out. A kept library built from the source package
+    of a program that ran counts as that program; one of another source
+    (libc, in every image) does not."""
+    root, lib = compiled_root(tmp_path)
+    zone = "/usr/share/zoneinfo/America/New_York"
+    write(root, zone, "TZif")
+    dpkg(root, "tzdata", zone)
+    dpkg(root, "libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    shows = ('#include <time.h>\n'
+             'int run(const char *c) { time_t s = c != 0; return localtime(&s) != 0; }\n')
+    trace, events = launcher(root, lib, "guile-3.0", "libguile-3.0.so.1", shows, "guile-3.0-libs")
+    status = root / "var/lib/dpkg/status"
+    for source, kept_too in (("guile-3.0", True), ("other", False)):
+        status.write_text(status.read_text().split("Package: guile-3.0-libs")[0])
+        dpkg(root, "guile-3.0-libs", "/usr/lib/x86_64-linux-gnu/libguile-3.0.so.1", source=source)
+        kept = kept_at(root, "unit", tmp_path, trace, events).kept
+        assert (zone in kept) == kept_too, source
+        if kept_too:
+            assert "source package guile-3.0 built it" in kept[zone]
+    # (a program kept as if run, never run, shows no time)
+    status.write_text(status.read_text().split("Package: guile-3.0-libs")[0])
+    dpkg(root, "guile-3.0-libs", "/usr/lib/x86_64-linux-gnu/libguile-3.0.so.1", source="guile-3.0")
+    write(root, "/usr/bin/sh", "#!/bin/sh\n", 0o755)
+    write(root, "/app/job.sh", "#!/bin/sh\nguile-3.0 -c 1\n", 0o755)
+    kept = kept_at(root, "unit", tmp_path, ["/app/job.sh"], records(("job.sh", "exec", "/app/job.sh"))).kept
+    assert "/usr/bin/guile-3.0" in kept and zone not in kept
 
 
 def test_a_package_of_modules_in_a_kept_module_directory_comes_with_its_data(tmp_path: Path):
@@ -4824,15 +4893,20 @@ def test_a_perl_module_no_library_directory_holds_is_found_in_the_scripts_packag
     write(script_root, "/usr/bin/perl", "\x7fELF", 0o755)
     write(script_root, "/usr/bin/updmap",
           "#!/usr/bin/perl\nBEGIN { chomp($m = `kpsewhich -var-value=TEXMFROOT`);"
-          " unshift(@INC, \"$m/tlpkg\"); }\nuse strict;\nuse TeXLive::TLUtils;\n", 0o755)
+          " unshift(@INC, \"$m/tlpkg\"); require \"mktexlsr.pl\"; }\nuse strict;\nuse TeXLive::TLUtils;\n",
+          0o755)
+    # (and a file it requires by name, kept already, is read for what it
+    # loads: mktexlsr.pl's File::Find, and mktexfmt failed without it)
+    lsr = "/usr/share/texlive/texmf-dist/scripts/texlive/mktexlsr.pl"
+    write(script_root, lsr, "use Time::Local;\n1;\n")
     write(script_root, f"{tlpkg}/TLUtils.pm", "use TeXLive::TLConfig;\nuse Missing::Nowhere;\n1;\n")
     write(script_root, f"{tlpkg}/TLConfig.pm", "use TeXLive::TLUtils;\n1;\n")
     write(script_root, f"{tlpkg}/TLWinGoo.pm", "1;\n")
     dpkg(script_root, "texlive-binaries", "/usr/bin/mktexpk", depends="texlive-base")
     dpkg(script_root, "texlive-base", "/usr/bin/updmap", f"{tlpkg}/TLUtils.pm", f"{tlpkg}/TLConfig.pm",
-         f"{tlpkg}/TLWinGoo.pm")
+         f"{tlpkg}/TLWinGoo.pm", lsr)
     dpkg(script_root, "perl", "/usr/bin/perl")
-    trace = ["/usr/bin/mktexpk"]
+    trace = ["/usr/bin/mktexpk", lsr]
     ran = records(("mktexpk", "exec", "/usr/bin/mktexpk"))
     kept = kept_at(script_root, "unit", tmp_path, trace, ran).kept
     assert "/usr/bin/updmap" in kept and "command updmap" in kept["/usr/bin/updmap"]
@@ -4840,6 +4914,7 @@ def test_a_perl_module_no_library_directory_holds_is_found_in_the_scripts_packag
     assert f"{tlpkg}/TLUtils.pm" in kept and "/usr/bin/updmap" in kept[f"{tlpkg}/TLUtils.pm"]
     assert f"{tlpkg}/TLConfig.pm" in kept and f"{tlpkg}/TLUtils.pm" in kept[f"{tlpkg}/TLConfig.pm"]
     assert f"{tlpkg}/TLWinGoo.pm" not in kept
+    assert "/usr/share/perl/5.36.0/Time/Local.pm" in kept
 
 
 def test_an_included_script_comes_with_what_it_loads(script_root: Path, tmp_path: Path):
@@ -6919,6 +6994,43 @@ def test_a_package_of_modules_installed_on_purpose_for_a_program_that_ran_is_kep
         assert path not in kept, path
 
 
+def test_a_programs_library_split_into_another_package_of_its_source_is_kept(tmp_path: Path):
+    """swi-prolog-nox, installed on purpose, depends on swi-prolog-core
+    (swipl, which ran) and swi-prolog-core-packages, whose Prolog files in
+    the tree swipl's own are in were left out (only the shared objects
+    they load were kept): 33 of 75 next uses failed, "source_sink
+    library(process) does not exist". Such a package comes whole; not one
+    of another source, nor one with a command, nor one not in the
+    program's tree."""
+    root = toolbox_root(tmp_path)
+    lib = "/usr/lib/swi-prolog/library"
+    write(root, "/usr/lib/swi-prolog/bin/swipl", "#!/bin/sh\n", 0o755)
+    link(root, "/usr/bin/swipl", "../lib/swi-prolog/bin/swipl")
+    for path in (f"{lib}/lists.pl", f"{lib}/process.pl", f"{lib}/uri.pl", "/usr/share/other/data.txt",
+                 f"{lib}/foreign.pl"):
+        write(root, path, "x")
+    write(root, "/usr/bin/helper", "#!/bin/sh\n", 0o755)
+    dpkg(root, "swi-prolog-core", "/usr/bin/swipl", "/usr/lib/swi-prolog/bin/swipl", f"{lib}/lists.pl",
+         source="swi-prolog")
+    dpkg(root, "swi-prolog-core-packages", f"{lib}/process.pl", depends="swi-prolog-core (= 9.0.4)",
+         source="swi-prolog")
+    dpkg(root, "swi-prolog-extra", f"{lib}/uri.pl", "/usr/bin/helper", depends="swi-prolog-core",
+         source="swi-prolog")
+    dpkg(root, "swi-prolog-data", "/usr/share/other/data.txt", depends="swi-prolog-core", source="swi-prolog")
+    dpkg(root, "foreign-lib", f"{lib}/foreign.pl", depends="swi-prolog-core", source="foreign")
+    dpkg(root, "swi-prolog-nox", "/usr/share/doc/swi-prolog-nox/copyright", priority="optional",
+         source="swi-prolog", depends="swi-prolog-core (= 9.0.4), swi-prolog-core-packages (= 9.0.4), "
+                                      "swi-prolog-extra, swi-prolog-data, foreign-lib")
+    trace = ["/usr/bin/swipl", f"{lib}/lists.pl"]
+    events = records(("swipl", "exec", "/usr/bin/swipl"), ("swipl", "openat", f"{lib}/lists.pl"))
+    kept = kept_at(root, "unit", tmp_path, trace, events).kept
+    assert "swi-prolog-core-packages is swi-prolog-core's own library" in kept[f"{lib}/process.pl"]
+    for path in (f"{lib}/uri.pl", "/usr/share/other/data.txt", f"{lib}/foreign.pl"):
+        assert path not in kept, path
+    assert f"{lib}/process.pl" not in kept_at(root, "unit", tmp_path, ["/usr/bin/helper"],
+                                              records(("helper", "exec", "/usr/bin/helper"))).kept
+
+
 def test_the_shells_toolbox_comes_where_it_is_a_small_share_of_the_image(tmp_path: Path):
     """A minified LibreOffice converter of 424 MB lost `bash`, `find`,
     `tar`, `xargs` and `getent`, which an admin types in `docker exec`
@@ -7933,12 +8045,15 @@ def test_the_unused_commands_warning_puts_what_kept_configuration_names_first(tm
     write(root, "/etc/server/config", config)
     # (one kept beside it, not read: a module's, which enabling it reads)
     write(root, "/etc/server/conf-available/php.conf", "\"bin-path\" => \"/usr/bin/php-cgi\"\n")
+    # (nor a security policy's grants: BIND's AppArmor profile's `w,` was said as procps' w)
+    write(root, "/etc/apparmor.d/usr.bin.server",
+          "/usr/bin/server {\n  signal (send) peer=logresolve,\n  /var/x w,\n}\n")
     dpkg(root, "server-common", "/etc/server/config", "/etc/server/conf-available/php.conf",
-         priority="optional")
+         "/etc/apparmor.d/usr.bin.server", priority="optional")
     # (not the system's tables: /etc/group names man, /etc/services rsync)
     write(root, "/etc/services", "logresolve 1/tcp\n")
     dpkg(root, "netbase", "/etc/services")
-    trace = ["/usr/bin/server", "/etc/server/config", "/etc/services"]
+    trace = ["/usr/bin/server", "/etc/server/config", "/etc/services", "/etc/apparmor.d/usr.bin.server"]
     events = records(("server", "exec", "/usr/bin/server"), ("server", "openat", "/etc/server/config"))
     line = kept_at(root, "unit", tmp_path, trace, events).unused_commands
     assert "apache2-utils (htpasswd, ab, checkgid, fcgistarter, htcacheclean, htdbm, +2 more); " \
