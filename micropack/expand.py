@@ -1977,6 +1977,14 @@ class Expander:
                         kept_any = True
         return kept_any
 
+    def _interpreter_kept(self, head: bytes) -> bool:
+        """Whether the interpreter a script's first line names is kept,
+        through env (#!/usr/bin/env python3) by its name on PATH."""
+        interpreter: str | None = shebang_words(head)[0]
+        if posixpath.basename(interpreter or "") == "env":
+            interpreter = self.closure.find_program(shebang_program(head) or "")
+        return bool(interpreter) and self._final(interpreter or "") in self.closure.kept
+
     def _imports_kept(self, script: str) -> bool:
         """Whether script is a Python script whose interpreter and every
         module it imports at its top level are kept (a name no unit of the
@@ -1984,12 +1992,7 @@ class Expander:
         final = self._final(script)
         text = self.units.read_text(final) if final else None
         head = (text or "")[:256].encode("utf-8", "surrogateescape")
-        if text is None or not is_python_script(head):
-            return False
-        interpreter: str | None = shebang_words(head)[0]
-        if posixpath.basename(interpreter or "") == "env":      # (#!/usr/bin/env python3)
-            interpreter = self.closure.find_program(shebang_program(head) or "")
-        if not interpreter or self._final(interpreter) not in self.closure.kept:
+        if text is None or not is_python_script(head) or not self._interpreter_kept(head):
             return False
         for name in python_imports(text, True):
             if name.startswith("."):
@@ -2405,13 +2408,10 @@ class Expander:
                 continue
             seen.add(final)
             text = self.units.read_text(final)
-            head = (text or "")[:256].encode("utf-8", "surrogateescape")
             if text is None or not text.startswith("#!"):
                 continue
-            interpreter: str | None = shebang_words(head)[0]
-            if posixpath.basename(interpreter or "") == "env":
-                interpreter = self.closure.find_program(shebang_program(head) or "")
-            if interpreter and self._final(interpreter) in self.closure.kept:
+            head = text[:256].encode("utf-8", "surrogateescape")
+            if self._interpreter_kept(head):
                 self._script_libraries(final, text, script_language(head, final), is_python_script(head))
         return True
 
